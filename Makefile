@@ -1,0 +1,50 @@
+# RingScope: `make demo` runs the whole job on the embedded store, `make test` runs the tests.
+# Both set up what they need first and are safe to run again.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP_RUNTIME := $(VENV)/.installed-runtime
+STAMP_DEV     := $(VENV)/.installed-dev
+
+.PHONY: demo test lint lock bench clean system-test-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+
+$(STAMP_RUNTIME): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(STAMP_DEV): $(BIN)/python requirements-dev.lock pyproject.toml
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements-dev.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@ $(STAMP_RUNTIME)
+
+demo: $(STAMP_RUNTIME)
+	$(BIN)/ringscope demo
+
+system-test-deps:
+	bash tests/setup/system.sh
+
+test: $(STAMP_DEV) system-test-deps
+	$(BIN)/python -m pytest
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check graph ingest detectors api tests benchmarks
+	$(BIN)/mypy
+
+# Re-pin after changing dependencies in pyproject.toml.
+lock: $(BIN)/python
+	$(BIN)/uv pip compile -q pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev -o requirements-dev.lock
+
+bench: $(STAMP_DEV)
+	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/detect.py
+	$(BIN)/python benchmarks/api.py
+
+clean:
+	rm -rf $(VENV) data build *.egg-info

@@ -1,0 +1,45 @@
+"""The project's exception hierarchy.
+
+Every error RingScope raises on purpose derives from :class:`RingScopeError`, so callers
+(the CLI, the HTTP API) can turn it into one clear message without a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DetectionError",
+    "InputError",
+    "NotFoundError",
+    "RingScopeError",
+    "StoreError",
+    "StoreUnavailableError",
+]
+
+
+class RingScopeError(Exception):
+    """Base class of every error RingScope raises on purpose."""
+
+
+class ConfigError(RingScopeError):
+    """A setting, store URL or command-line option is invalid."""
+
+
+class InputError(RingScopeError):
+    """Input data (files, request bodies) is invalid; nothing was stored."""
+
+
+class StoreError(RingScopeError):
+    """A graph store operation failed; the store is left as it was before the operation."""
+
+
+class StoreUnavailableError(StoreError):
+    """The graph store cannot be reached (server down, file locked, credentials refused)."""
+
+
+class NotFoundError(RingScopeError):
+    """A requested node, ring or run does not exist."""
+
+
+class DetectionError(RingScopeError):
+    """A detection run cannot proceed (no data, invalid parameters)."""

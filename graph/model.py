@@ -1,0 +1,254 @@
+"""The RingScope graph model: node labels, relationship types and the load unit.
+
+Identifiers (phones, bank accounts, addresses, representatives) are nodes of their own, so that
+two claims sharing one is a two-step path ``Claim -> Phone <- Claim``. Every node is keyed by a
+string: the record's own id for records (claim_id, policy_id …) and the *normalized* value for
+identifiers (``+8613812345678``, ``6222020200112233445``). Raw values as typed by clerks stay on
+the relationship that introduced them (property ``raw``).
+
+::
+
+    (Customer)-[:HOLDS]->(Policy)<-[:SOLD]-(Agent)
+    (Customer)-[:FILED]->(Claim)-[:SURRENDERS]->(Policy)
+    (Claim)-[:CONTACT_PHONE]->(Phone)          (Claim)-[:PAID_TO]->(BankAccount)
+    (Claim)-[:REPRESENTED_BY]->(Person)-[:HAS_PHONE]->(Phone)
+    (Customer)-[:HAS_PHONE|LIVES_AT|HAS_ACCOUNT]->(Phone|Address|BankAccount)
+    (Customer)-[:CHANGED_TO {date, field}]->(Phone|Address|BankAccount)
+    (Customer)-[:COMPLAINED]->(Complaint)-[:ABOUT]->(Policy)
+    (Complaint)-[:CONTACT_PHONE]->(Phone)      (Complaint)-[:MAILED_FROM]->(Address)
+    (Agent)-[:HAS_PHONE]->(Phone)
+    (Intermediary)-[:LISTS]->(Phone|BankAccount|Address|Person)
+
+Property values are scalars only (str, int, float, bool or None); dates are ISO ``YYYY-MM-DD``
+strings, so every backend stores and compares them the same way.
+
+Example:
+
+>>> batch = NodeBatch(Label.PHONE, pd.DataFrame({"key": ["+8613812345678"], "kind": ["mobile"]}))
+>>> GraphBundle(nodes=[batch]).node_count
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+from graph.errors import StoreError
+
+__all__ = [
+    "IDENTIFIER_LABELS",
+    "SCHEMA",
+    "Edge",
+    "EdgeBatch",
+    "GraphBundle",
+    "GraphCounts",
+    "Label",
+    "Node",
+    "NodeRef",
+    "Rel",
+    "Subgraph",
+    "check_triple",
+]
+
+
+class Label(StrEnum):
+    """Node labels."""
+
+    CLAIM = "Claim"
+    POLICY = "Policy"
+    CUSTOMER = "Customer"
+    AGENT = "Agent"
+    PHONE = "Phone"
+    BANK_ACCOUNT = "BankAccount"
+    ADDRESS = "Address"
+    PERSON = "Person"
+    COMPLAINT = "Complaint"
+    INTERMEDIARY = "Intermediary"
+
+
+class Rel(StrEnum):
+    """Relationship types."""
+
+    HOLDS = "HOLDS"
+    SOLD = "SOLD"
+    FILED = "FILED"
+    SURRENDERS = "SURRENDERS"
+    CONTACT_PHONE = "CONTACT_PHONE"
+    PAID_TO = "PAID_TO"
+    REPRESENTED_BY = "REPRESENTED_BY"
+    HAS_PHONE = "HAS_PHONE"
+    LIVES_AT = "LIVES_AT"
+    HAS_ACCOUNT = "HAS_ACCOUNT"
+    CHANGED_TO = "CHANGED_TO"
+    COMPLAINED = "COMPLAINED"
+    ABOUT = "ABOUT"
+    MAILED_FROM = "MAILED_FROM"
+    LISTS = "LISTS"
+
+
+IDENTIFIER_LABELS: frozenset[Label] = frozenset(
+    {Label.PHONE, Label.BANK_ACCOUNT, Label.ADDRESS, Label.PERSON}
+)
+
+# Every (source label, relationship, target label) triple the model allows, with its meaning.
+SCHEMA: Mapping[tuple[Label, Rel, Label], str] = {
+    (Label.CUSTOMER, Rel.HOLDS, Label.POLICY): "the customer holds the policy",
+    (Label.AGENT, Rel.SOLD, Label.POLICY): "the agent sold the policy",
+    (Label.CUSTOMER, Rel.FILED, Label.CLAIM): "the customer filed the surrender request",
+    (Label.CLAIM, Rel.SURRENDERS, Label.POLICY): "the request surrenders the policy",
+    (Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE): "contact phone given on the request",
+    (Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT): "refund paid to the account",
+    (Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON): "representative at the counter",
+    (Label.PERSON, Rel.HAS_PHONE, Label.PHONE): "the representative's phone",
+    (Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE): "the customer's registered phone",
+    (Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS): "the customer's registered address",
+    (Label.CUSTOMER, Rel.HAS_ACCOUNT, Label.BANK_ACCOUNT): "the customer's registered account",
+    (Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE): "contact phone changed to this number",
+    (Label.CUSTOMER, Rel.CHANGED_TO, Label.ADDRESS): "address changed to this one",
+    (Label.CUSTOMER, Rel.CHANGED_TO, Label.BANK_ACCOUNT): "bank account changed to this one",
+    (Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT): "the customer filed the complaint",
+    (Label.COMPLAINT, Rel.ABOUT, Label.POLICY): "the complaint concerns the policy",
+    (Label.COMPLAINT, Rel.CONTACT_PHONE, Label.PHONE): "contact phone given on the complaint",
+    (Label.COMPLAINT, Rel.MAILED_FROM, Label.ADDRESS): "mailing address of the complaint",
+    (Label.AGENT, Rel.HAS_PHONE, Label.PHONE): "the agent's own phone",
+    (Label.INTERMEDIARY, Rel.LISTS, Label.PHONE): "watchlist entry names this phone",
+    (Label.INTERMEDIARY, Rel.LISTS, Label.BANK_ACCOUNT): "watchlist entry names this account",
+    (Label.INTERMEDIARY, Rel.LISTS, Label.ADDRESS): "watchlist entry names this address",
+    (Label.INTERMEDIARY, Rel.LISTS, Label.PERSON): "watchlist entry names this ID number",
+}
+
+
+def check_triple(src: Label, rel: Rel, dst: Label) -> None:
+    """Reject a relationship the model does not allow.
+
+    >>> check_triple(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT)
+    >>> check_triple(Label.CLAIM, Rel.PAID_TO, Label.PHONE)
+    Traceback (most recent call last):
+    ...
+    graph.errors.StoreError: (Claim)-[:PAID_TO]->(Phone) is not part of the graph model
+    """
+    if (src, rel, dst) not in SCHEMA:
+        raise StoreError(f"({src})-[:{rel}]->({dst}) is not part of the graph model")
+
+
+@dataclass(frozen=True, order=True)
+class NodeRef:
+    """A node's identity: its label and key."""
+
+    label: Label
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.label}:{self.key}"
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node with its properties."""
+
+    label: Label
+    key: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> NodeRef:
+        return NodeRef(self.label, self.key)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A directed relationship with its properties."""
+
+    src: NodeRef
+    rel: Rel
+    dst: NodeRef
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Subgraph:
+    """Nodes and edges around a starting node, as returned by ``GraphStore.neighbourhood``."""
+
+    nodes: list[Node]
+    edges: list[Edge]
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class NodeBatch:
+    """Nodes of one label: column ``key`` plus one column per property."""
+
+    label: Label
+    frame: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        if "key" not in self.frame.columns:
+            raise StoreError(f"{self.label} batch has no 'key' column")
+
+    @property
+    def property_names(self) -> list[str]:
+        return [c for c in self.frame.columns if c != "key"]
+
+
+@dataclass(frozen=True)
+class EdgeBatch:
+    """Relationships of one (source label, type, target label) triple.
+
+    Columns ``src`` and ``dst`` hold node keys; the other columns are properties.
+    """
+
+    src_label: Label
+    rel: Rel
+    dst_label: Label
+    frame: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        check_triple(self.src_label, self.rel, self.dst_label)
+        missing = {"src", "dst"} - set(self.frame.columns)
+        if missing:
+            raise StoreError(f"{self.rel} batch lacks column(s) {sorted(missing)}")
+
+    @property
+    def property_names(self) -> list[str]:
+        return [c for c in self.frame.columns if c not in ("src", "dst")]
+
+
+@dataclass
+class GraphBundle:
+    """Everything one ingest loads, in homogeneous batches.
+
+    ``fingerprint`` identifies the input (a hash of the files); stores keep it so that a
+    detection run can say which data it saw.
+    """
+
+    nodes: list[NodeBatch] = field(default_factory=list)
+    edges: list[EdgeBatch] = field(default_factory=list)
+    fingerprint: str = ""
+
+    @property
+    def node_count(self) -> int:
+        return sum(len(b.frame) for b in self.nodes)
+
+    @property
+    def edge_count(self) -> int:
+        return sum(len(b.frame) for b in self.edges)
+
+    def __iter__(self) -> Iterator[NodeBatch | EdgeBatch]:
+        yield from self.nodes
+        yield from self.edges
+
+
+@dataclass(frozen=True)
+class GraphCounts:
+    """Node counts per label and relationship counts per type."""
+
+    nodes: Mapping[str, int]
+    relationships: Mapping[str, int]
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {"nodes": dict(self.nodes), "relationships": dict(self.relationships)}

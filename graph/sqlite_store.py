@@ -1,0 +1,349 @@
+"""The embedded graph store: one SQLite file in WAL mode.
+
+Nodes and relationships live in two ``WITHOUT ROWID`` tables keyed by (label, key) and by
+(source, type, target), with a second index on the target side, so an identifier and its
+neighbours are found by index look-ups in microseconds. A load is one transaction: readers
+(the API) keep seeing the previous state until it commits, and a failed load leaves nothing.
+
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "g.db"
+>>> with SQLiteStore(path) as store:
+...     store.counts().nodes["Claim"]
+0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pandas as pd
+
+from graph.errors import StoreUnavailableError
+from graph.model import Edge, EdgeBatch, GraphBundle, Label, Node, NodeBatch, NodeRef, Rel
+from graph.results import (
+    CaseChange,
+    CaseStatus,
+    ClaimRisk,
+    DetectionResult,
+    IdentifierProfile,
+    Ring,
+    RunRecord,
+)
+from graph.store import GraphStore, ProgressCallback
+
+__all__ = ["SQLiteStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS nodes (
+    label TEXT NOT NULL, key TEXT NOT NULL, props TEXT NOT NULL,
+    PRIMARY KEY (label, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS edges (
+    src_label TEXT NOT NULL, src_key TEXT NOT NULL, rel TEXT NOT NULL,
+    dst_label TEXT NOT NULL, dst_key TEXT NOT NULL, props TEXT NOT NULL,
+    PRIMARY KEY (src_label, src_key, rel, dst_label, dst_key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edges_by_target ON edges (dst_label, dst_key, rel);
+CREATE TABLE IF NOT EXISTS loads (
+    seq INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, loaded_at TEXT NOT NULL DEFAULT
+    (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), nodes INTEGER NOT NULL, relationships INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, status TEXT NOT NULL, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rings (
+    ring_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, score REAL NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS claim_risks (
+    claim_id TEXT PRIMARY KEY, risk REAL NOT NULL, ring_id TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS identifier_profiles (
+    label TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (label, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS case_changes (
+    seq INTEGER PRIMARY KEY, ring_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL,
+    from_status TEXT NOT NULL, to_status TEXT NOT NULL, note TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS case_changes_by_ring ON case_changes (ring_id, seq);
+"""
+
+_UPSERT_NODE = (
+    "INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
+    "ON CONFLICT (label, key) DO UPDATE SET props = json_patch(nodes.props, excluded.props) "
+    "WHERE json_patch(nodes.props, excluded.props) IS NOT nodes.props"
+)
+_UPSERT_EDGE = (
+    "INSERT INTO edges (src_label, src_key, rel, dst_label, dst_key, props) "
+    "VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (src_label, src_key, rel, dst_label, dst_key) "
+    "DO UPDATE SET props = json_patch(edges.props, excluded.props) "
+    "WHERE json_patch(edges.props, excluded.props) IS NOT edges.props"
+)
+_CHUNK = 50_000
+
+
+class SQLiteStore(GraphStore):
+    """Graph store in a SQLite file; safe to share between threads (one connection each)."""
+
+    name = "sqlite"
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise StoreUnavailableError(f"store path {self.path} is a directory, not a SQLite file")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailableError(f"cannot create the folder for {self.path}: {exc}") from exc
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._conn().executescript(_SCHEMA)
+
+    # ---------------------------------------------------------------- connections
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                       check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA cache_size=-200000")
+                conn.execute("PRAGMA temp_store=MEMORY")
+            except sqlite3.Error as exc:
+                raise StoreUnavailableError(f"cannot open SQLite store {self.path}: {exc}") from exc
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._conn(), self._write_lock)
+
+    # ---------------------------------------------------------------- graph primitives
+    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> None:
+        total, done = bundle.node_count + bundle.edge_count, 0
+        with self._transaction() as conn:
+            for batch in bundle:
+                for rows in _batch_rows(batch):
+                    conn.executemany(_UPSERT_NODE if isinstance(batch, NodeBatch) else _UPSERT_EDGE, rows)
+                    done += len(rows)
+                    if progress:
+                        progress("load", done, total)
+            last = conn.execute("SELECT fingerprint FROM loads ORDER BY seq DESC LIMIT 1").fetchone()
+            if bundle.fingerprint and (last is None or last[0] != bundle.fingerprint):
+                conn.execute(
+                    "INSERT INTO loads (fingerprint, nodes, relationships) VALUES (?, ?, ?)",
+                    (bundle.fingerprint, bundle.node_count, bundle.edge_count),
+                )
+
+    def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        conn = self._conn()
+        nodes = dict(conn.execute("SELECT label, count(*) FROM nodes GROUP BY label").fetchall())
+        rels = dict(conn.execute("SELECT rel, count(*) FROM edges GROUP BY rel").fetchall())
+        return nodes, rels
+
+    def _get_nodes(self, refs: list[NodeRef]) -> list[Node]:
+        conn, out = self._conn(), []
+        for ref in refs:
+            row = conn.execute(
+                "SELECT props FROM nodes WHERE label = ? AND key = ?", (ref.label.value, ref.key)
+            ).fetchone()
+            if row is not None:
+                out.append(Node(ref.label, ref.key, orjson.loads(row[0])))
+        return out
+
+    def _adjacent(self, refs: list[NodeRef], limit: int) -> list[Edge]:
+        conn, out = self._conn(), []
+        for ref in refs:
+            args = (ref.label.value, ref.key, limit)
+            rows = conn.execute(
+                "SELECT src_label, src_key, rel, dst_label, dst_key, props FROM edges "
+                "WHERE src_label = ? AND src_key = ? LIMIT ?", args
+            ).fetchall() + conn.execute(
+                "SELECT src_label, src_key, rel, dst_label, dst_key, props FROM edges "
+                "WHERE dst_label = ? AND dst_key = ? LIMIT ?", args
+            ).fetchall()
+            out.extend(
+                Edge(NodeRef(Label(sl), sk), Rel(r), NodeRef(Label(dl), dk), orjson.loads(p))
+                for sl, sk, r, dl, dk, p in rows
+            )
+        return out
+
+    def _nodes_frame(self, label: Label) -> pd.DataFrame:
+        rows = self._conn().execute(
+            "SELECT key, props FROM nodes WHERE label = ? ORDER BY key", (label.value,)
+        ).fetchall()
+        return _frame(["key"], rows)
+
+    def _edges_frame(self, src: Label, rel: Rel, dst: Label) -> pd.DataFrame:
+        rows = self._conn().execute(
+            "SELECT src_key, dst_key, props FROM edges WHERE src_label = ? AND rel = ? "
+            "AND dst_label = ? ORDER BY src_key, dst_key",
+            (src.value, rel.value, dst.value),
+        ).fetchall()
+        return _frame(["src", "dst"], rows)
+
+    def _data_fingerprint(self) -> str:
+        rows = self._conn().execute("SELECT fingerprint FROM loads ORDER BY seq").fetchall()
+        return hashlib.sha256("\n".join(r[0] for r in rows).encode()).hexdigest()[:16] if rows else ""
+
+    # ---------------------------------------------------------------- result primitives
+    def _save_run(self, run: RunRecord) -> None:
+        with self._transaction() as conn:
+            _put_run(conn, run)
+
+    def _replace_results(self, result: DetectionResult) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM rings")
+            conn.execute("DELETE FROM claim_risks")
+            conn.execute("DELETE FROM identifier_profiles")
+            conn.executemany(
+                "INSERT INTO rings (ring_id, run_id, score, data) VALUES (?, ?, ?, ?)",
+                ((r.ring_id, result.run.run_id, r.score, orjson.dumps(r.to_export()))
+                 for r in result.rings),
+            )
+            conn.executemany(
+                "INSERT INTO claim_risks (claim_id, risk, ring_id) VALUES (?, ?, ?)",
+                ((c.claim_id, c.risk, c.ring_id) for c in result.claim_risks),
+            )
+            conn.executemany(
+                "INSERT INTO identifier_profiles (label, key, data) VALUES (?, ?, ?)",
+                ((p.label, p.key, orjson.dumps(_profile_dict(p))) for p in result.identifier_profiles),
+            )
+            _put_run(conn, result.run)
+
+    def _runs(self) -> list[RunRecord]:
+        rows = self._conn().execute(
+            "SELECT record FROM runs ORDER BY started_at DESC, rowid DESC"
+        ).fetchall()
+        return [RunRecord(**orjson.loads(r[0])) for r in rows]
+
+    def _rings(self, ring_ids: list[str] | None) -> list[Ring]:
+        conn = self._conn()
+        if ring_ids is None:
+            rows = conn.execute("SELECT data FROM rings").fetchall()
+        else:
+            rows = [row for rid in ring_ids
+                    for row in conn.execute("SELECT data FROM rings WHERE ring_id = ?", (rid,))]
+        return [Ring.from_export(orjson.loads(r[0])) for r in rows]
+
+    def _claim_risks(self, claim_ids: list[str]) -> list[ClaimRisk]:
+        conn = self._conn()
+        return [
+            ClaimRisk(*row)
+            for cid in claim_ids
+            for row in conn.execute(
+                "SELECT claim_id, risk, ring_id FROM claim_risks WHERE claim_id = ?", (cid,)
+            )
+        ]
+
+    def _identifier_profiles(self, refs: list[NodeRef]) -> list[IdentifierProfile]:
+        conn, out = self._conn(), []
+        for ref in refs:
+            row = conn.execute(
+                "SELECT data FROM identifier_profiles WHERE label = ? AND key = ?",
+                (ref.label.value, ref.key),
+            ).fetchone()
+            if row is not None:
+                data = orjson.loads(row[0])
+                data["notes"] = tuple(data.get("notes", ()))
+                out.append(IdentifierProfile(**data))
+        return out
+
+    def _append_case_change(self, change: CaseChange) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO case_changes (ring_id, at, actor, from_status, to_status, note) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (change.ring_id, change.at, change.actor, change.from_status.value,
+                 change.to_status.value, change.note),
+            )
+
+    def _case_changes(self, ring_id: str) -> list[CaseChange]:
+        rows = self._conn().execute(
+            "SELECT ring_id, at, actor, from_status, to_status, note FROM case_changes "
+            "WHERE ring_id = ? ORDER BY seq", (ring_id,)
+        ).fetchall()
+        return [CaseChange(r, at, a, CaseStatus(f), CaseStatus(t), n) for r, at, a, f, t, n in rows]
+
+    def _close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any error; one writer at a time."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.Lock) -> None:
+        self.conn, self.lock = conn, lock
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.lock.acquire()
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            self.lock.release()
+            raise StoreUnavailableError(f"the store is locked by another writer: {exc}") from exc
+        return self.conn
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        try:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.lock.release()
+
+
+def _put_run(conn: sqlite3.Connection, run: RunRecord) -> None:
+    conn.execute(
+        "INSERT INTO runs (run_id, started_at, status, record) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, record = excluded.record",
+        (run.run_id, run.started_at, run.status, orjson.dumps(run.to_dict())),
+    )
+
+
+def _profile_dict(p: IdentifierProfile) -> dict[str, Any]:
+    return {"label": p.label, "key": p.key, "customers": p.customers,
+            "unrelated_customers": p.unrelated_customers, "suspicion": p.suspicion,
+            "ring_id": p.ring_id, "notes": list(p.notes)}
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def _props_column(frame: pd.DataFrame, names: list[str]) -> list[bytes]:
+    columns = [frame[c].astype(object).tolist() for c in names]
+    return [
+        orjson.dumps({n: v for n, v in zip(names, values, strict=True) if not _is_missing(v)})
+        for values in zip(*columns, strict=True)
+    ] if names else [b"{}"] * len(frame)
+
+
+def _batch_rows(batch: NodeBatch | EdgeBatch) -> Iterator[list[tuple[Any, ...]]]:
+    frame = batch.frame
+    for start in range(0, len(frame), _CHUNK):
+        part = frame.iloc[start:start + _CHUNK]
+        props = [p.decode() for p in _props_column(part, batch.property_names)]
+        if isinstance(batch, NodeBatch):
+            label = batch.label.value
+            yield [(label, str(k), p) for k, p in zip(part["key"].tolist(), props, strict=True)]
+        else:
+            sl, rel, dl = batch.src_label.value, batch.rel.value, batch.dst_label.value
+            yield [
+                (sl, str(s), rel, dl, str(d), p)
+                for s, d, p in zip(part["src"].tolist(), part["dst"].tolist(), props, strict=True)
+            ]
+
+
+def _frame(key_columns: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    records = [
+        {**dict(zip(key_columns, row[:-1], strict=True)), **orjson.loads(row[-1])} for row in rows
+    ]
+    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=key_columns)
+    return frame

@@ -1,0 +1,333 @@
+"""The store interface every graph backend implements.
+
+:class:`GraphStore` holds the public methods: they check arguments, log, and wrap backend
+failures in :class:`~graph.errors.StoreError`. A backend fills in the underscore primitives
+(a dozen small methods), so the embedded SQLite store and the Neo4j store behave alike and the
+same contract tests run on both.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import networkx as nx
+import pandas as pd
+
+from graph.errors import NotFoundError, RingScopeError, StoreError
+from graph.model import SCHEMA, Edge, GraphBundle, GraphCounts, Label, Node, NodeRef, Rel, Subgraph
+from graph.results import (
+    CASE_TRANSITIONS,
+    CaseChange,
+    CaseStatus,
+    ClaimRisk,
+    DetectionResult,
+    IdentifierProfile,
+    Ring,
+    RunRecord,
+)
+
+__all__ = ["MAX_DEPTH", "GraphStore", "LoadReport", "ProgressCallback"]
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, int, int], None]
+"""``progress(step, done, total)``: called as long work advances."""
+
+MAX_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load did: rows offered, and the seconds it took."""
+
+    nodes: int
+    relationships: int
+    seconds: float
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class GraphStore(ABC):
+    """A graph of RingScope records plus the detection results and cases kept with it."""
+
+    name: ClassVar[str] = "store"
+
+    # ---------------------------------------------------------------- public: graph
+    def load(self, bundle: GraphBundle, progress: ProgressCallback | None = None) -> LoadReport:
+        """Upsert a bundle in one all-or-nothing load; loading the same bundle twice changes nothing."""
+        start = time.perf_counter()
+        log.info("%s: loading %d nodes, %d relationships", self.name, bundle.node_count, bundle.edge_count)
+        with self._wrapped("load"):
+            self._write_bundle(bundle, progress)
+        report = LoadReport(bundle.node_count, bundle.edge_count, time.perf_counter() - start)
+        log.info("%s: loaded in %.1f s", self.name, report.seconds)
+        return report
+
+    def counts(self) -> GraphCounts:
+        """Node counts per label and relationship counts per type (zero counts included)."""
+        with self._wrapped("counts"):
+            nodes, rels = self._counts()
+        return GraphCounts(
+            nodes={lbl.value: nodes.get(lbl.value, 0) for lbl in Label},
+            relationships={r.value: rels.get(r.value, 0) for r in Rel},
+        )
+
+    def get_node(self, label: Label | str, key: str) -> Node | None:
+        """The node with this label and key, or ``None``."""
+        ref = NodeRef(_label(label), key)
+        with self._wrapped("get_node"):
+            found = self._get_nodes([ref])
+        return found[0] if found else None
+
+    def neighbourhood(
+        self, label: Label | str, key: str, depth: int = 1, limit: int = 500
+    ) -> Subgraph:
+        """The node and everything within ``depth`` hops of it, in either direction.
+
+        At most ``limit`` nodes are returned; ``truncated`` says whether some were left out.
+        Raises :class:`NotFoundError` for an unknown node.
+        """
+        if not 1 <= depth <= MAX_DEPTH:
+            raise ValueError(f"depth must be between 1 and {MAX_DEPTH}, got {depth}")
+        if limit < 1:
+            raise ValueError(f"limit must be positive, got {limit}")
+        start = NodeRef(_label(label), key)
+        with self._wrapped("neighbourhood"):
+            root = self._get_nodes([start])
+            if not root:
+                raise NotFoundError(f"no {start.label} with key {key!r}")
+            seen: dict[NodeRef, None] = {start: None}
+            edges: dict[tuple[NodeRef, Rel, NodeRef], Edge] = {}
+            frontier = [start]
+            truncated = False
+            for _ in range(depth):
+                if not frontier:
+                    break
+                next_frontier: list[NodeRef] = []
+                for edge in self._adjacent(frontier, limit + 1):
+                    for ref in (edge.src, edge.dst):
+                        if ref not in seen:
+                            if len(seen) >= limit:
+                                truncated = True
+                                continue
+                            seen[ref] = None
+                            next_frontier.append(ref)
+                    if edge.src in seen and edge.dst in seen:
+                        edges[(edge.src, edge.rel, edge.dst)] = edge
+                frontier = next_frontier
+            nodes = self._get_nodes(list(seen))
+        return Subgraph(nodes=nodes, edges=list(edges.values()), truncated=truncated)
+
+    def nodes_frame(self, label: Label | str) -> pd.DataFrame:
+        """All nodes of one label: column ``key`` plus one column per property."""
+        with self._wrapped("nodes_frame"):
+            return self._nodes_frame(_label(label))
+
+    def edges_frame(self, src_label: Label | str, rel: Rel | str, dst_label: Label | str) -> pd.DataFrame:
+        """All relationships of one triple: columns ``src``, ``dst`` (node keys) plus properties."""
+        triple = (_label(src_label), Rel(rel), _label(dst_label))
+        if triple not in SCHEMA:
+            raise ValueError(f"({triple[0]})-[:{triple[1]}]->({triple[2]}) is not in the graph model")
+        with self._wrapped("edges_frame"):
+            return self._edges_frame(*triple)
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The whole graph as a networkx ``MultiDiGraph`` with nodes named ``"Label:key"``.
+
+        Node attributes are the properties plus ``label``; edge keys are relationship types.
+        """
+        g = nx.MultiDiGraph()
+        for label in Label:
+            frame = self.nodes_frame(label)
+            for row in frame.to_dict("records"):
+                key = row.pop("key")
+                g.add_node(f"{label}:{key}", label=label.value, key=key, **_present(row))
+        for src, rel, dst in SCHEMA:
+            frame = self.edges_frame(src, rel, dst)
+            for row in frame.to_dict("records"):
+                u, v = f"{src}:{row.pop('src')}", f"{dst}:{row.pop('dst')}"
+                g.add_edge(u, v, key=rel.value, **_present(row))
+        return g
+
+    def data_fingerprint(self) -> str:
+        """Identifies the data loaded so far (changes whenever a load changes the input)."""
+        with self._wrapped("data_fingerprint"):
+            return self._data_fingerprint()
+
+    # ---------------------------------------------------------------- public: results
+    def start_run(self, run: RunRecord) -> None:
+        """Record that a detection run started (it shows in :meth:`runs` while it works)."""
+        with self._wrapped("start_run"):
+            self._save_run(run)
+
+    def fail_run(self, run: RunRecord, reason: str) -> None:
+        """Record that a run failed; the current results stay as they were."""
+        run.status, run.finished_at = "failed", _now()
+        run.summary = {**run.summary, "error": reason}
+        with self._wrapped("fail_run"):
+            self._save_run(run)
+
+    def save_results(self, result: DetectionResult) -> None:
+        """Replace the current rings, claim risks and identifier profiles in one transaction.
+
+        Earlier runs keep their records (summaries); case status and audit logs are untouched.
+        """
+        ids = [r.ring_id for r in result.rings]
+        if len(ids) != len(set(ids)):
+            raise StoreError("ring ids of one run must be unique")
+        log.info("%s: saving run %s with %d rings", self.name, result.run.run_id, len(result.rings))
+        with self._wrapped("save_results"):
+            self._replace_results(result)
+
+    def runs(self) -> list[RunRecord]:
+        """Every run recorded, newest first."""
+        with self._wrapped("runs"):
+            return self._runs()
+
+    def current_run(self) -> RunRecord | None:
+        """The run whose results are current, or ``None`` before the first successful run."""
+        return next((r for r in self.runs() if r.status == "succeeded"), None)
+
+    def rings(self) -> list[Ring]:
+        """The current run's rings, highest score first."""
+        with self._wrapped("rings"):
+            return sorted(self._rings(None), key=lambda r: (-r.score, r.ring_id))
+
+    def get_ring(self, ring_id: str) -> Ring:
+        """One current ring; raises :class:`NotFoundError` if the current run has no such ring."""
+        with self._wrapped("get_ring"):
+            found = self._rings([ring_id])
+        if not found:
+            raise NotFoundError(f"no ring {ring_id!r} in the current results")
+        return found[0]
+
+    def claim_risks(self, claim_ids: Sequence[str]) -> dict[str, ClaimRisk]:
+        """Current risk of the given claims (claims detection did not score are absent)."""
+        with self._wrapped("claim_risks"):
+            return {c.claim_id: c for c in self._claim_risks(list(claim_ids))}
+
+    def identifier_profiles(self, refs: Iterable[NodeRef]) -> dict[NodeRef, IdentifierProfile]:
+        """Current profiles of the given identifier nodes (unknown ones are absent)."""
+        wanted = list(refs)
+        with self._wrapped("identifier_profiles"):
+            found = self._identifier_profiles(wanted)
+        return {NodeRef(Label(p.label), p.key): p for p in found}
+
+    # ---------------------------------------------------------------- public: cases
+    def case_status(self, ring_id: str) -> CaseStatus:
+        """A ring's case status (``new`` until someone changes it)."""
+        history = self.case_audit(ring_id)
+        return history[-1].to_status if history else CaseStatus.NEW
+
+    def change_case(self, ring_id: str, to: CaseStatus | str, actor: str, note: str = "") -> CaseChange:
+        """Move a ring's case to another status, recording who, when, from, to and the note.
+
+        Raises :class:`NotFoundError` for an unknown ring and :class:`StoreError` for a move the
+        workflow does not allow (``new → investigating → confirmed | dismissed``).
+        """
+        target = CaseStatus(to)
+        self.get_ring(ring_id)
+        current = self.case_status(ring_id)
+        if target not in CASE_TRANSITIONS[current]:
+            raise StoreError(f"a case cannot go from {current} to {target}")
+        change = CaseChange(ring_id, _now(), actor, current, target, note)
+        with self._wrapped("change_case"):
+            self._append_case_change(change)
+        return change
+
+    def case_audit(self, ring_id: str) -> list[CaseChange]:
+        """Every status change of a ring's case, oldest first."""
+        with self._wrapped("case_audit"):
+            return self._case_changes(ring_id)
+
+    # ---------------------------------------------------------------- lifecycle
+    def close(self) -> None:
+        with self._wrapped("close"):
+            self._close()
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _wrapped(self, operation: str) -> Iterator[None]:
+        try:
+            yield
+        except (RingScopeError, ValueError):
+            raise
+        except Exception as exc:
+            log.exception("%s: %s failed", self.name, operation)
+            raise StoreError(f"{self.name} store: {operation} failed: {exc}") from exc
+
+    # ---------------------------------------------------------------- primitives
+    @abstractmethod
+    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> None: ...
+
+    @abstractmethod
+    def _counts(self) -> tuple[dict[str, int], dict[str, int]]: ...
+
+    @abstractmethod
+    def _get_nodes(self, refs: list[NodeRef]) -> list[Node]: ...
+
+    @abstractmethod
+    def _adjacent(self, refs: list[NodeRef], limit: int) -> list[Edge]:
+        """Relationships touching any of ``refs``, either direction; at most ``limit`` per node."""
+
+    @abstractmethod
+    def _nodes_frame(self, label: Label) -> pd.DataFrame: ...
+
+    @abstractmethod
+    def _edges_frame(self, src: Label, rel: Rel, dst: Label) -> pd.DataFrame: ...
+
+    @abstractmethod
+    def _data_fingerprint(self) -> str: ...
+
+    @abstractmethod
+    def _save_run(self, run: RunRecord) -> None: ...
+
+    @abstractmethod
+    def _replace_results(self, result: DetectionResult) -> None: ...
+
+    @abstractmethod
+    def _runs(self) -> list[RunRecord]: ...
+
+    @abstractmethod
+    def _rings(self, ring_ids: list[str] | None) -> list[Ring]:
+        """Current rings, all of them when ``ring_ids`` is ``None``."""
+
+    @abstractmethod
+    def _claim_risks(self, claim_ids: list[str]) -> list[ClaimRisk]: ...
+
+    @abstractmethod
+    def _identifier_profiles(self, refs: list[NodeRef]) -> list[IdentifierProfile]: ...
+
+    @abstractmethod
+    def _append_case_change(self, change: CaseChange) -> None: ...
+
+    @abstractmethod
+    def _case_changes(self, ring_id: str) -> list[CaseChange]: ...
+
+    @abstractmethod
+    def _close(self) -> None: ...
+
+
+def _label(value: Label | str) -> Label:
+    try:
+        return Label(value)
+    except ValueError:
+        raise ValueError(f"unknown node label {value!r}; expected one of {[x.value for x in Label]}") from None
+
+
+def _present(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if v is not None and not (isinstance(v, float) and v != v)}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond Python packages: Debian's Chromium and ChromeDriver (explorer
+# tests), Debian's docker-compose (compose file validation) and Neo4j's Cypher front end from npm.
+# Safe to run again; skips what is already there.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+if ((${#missing[@]})); then
+    if [[ $(id -u) -eq 0 ]]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "tests/setup/system.sh: missing ${missing[*]}; install them with apt-get (needs root)" >&2
+    fi
+fi
+
+if [[ -f "$here/cypher/package.json" && ! -d "$here/cypher/node_modules" ]]; then
+    (cd "$here/cypher" && npm ci --no-audit --no-fund --loglevel=error)
+fi

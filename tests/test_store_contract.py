@@ -1,0 +1,164 @@
+"""The store contract: every backend must pass these."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from graph.errors import NotFoundError, StoreError
+from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, NodeRef, Rel
+from graph.results import (
+    CaseStatus,
+    ClaimRisk,
+    DetectionResult,
+    Evidence,
+    IdentifierProfile,
+    Ring,
+    RingIdentifier,
+    RunRecord,
+)
+from graph.store import GraphStore
+from tests.bundles import tiny_bundle
+from tests.conftest import StoreFactory
+
+
+def test_empty_store_counts_zero(store: GraphStore) -> None:
+    counts = store.counts()
+    assert set(counts.nodes) == {lbl.value for lbl in Label}
+    assert sum(counts.nodes.values()) == 0 and sum(counts.relationships.values()) == 0
+
+
+def test_load_counts_and_reload_is_idempotent(store: GraphStore) -> None:
+    store.load(tiny_bundle())
+    first = store.counts().as_dict()
+    assert first["nodes"]["Claim"] == 2 and first["nodes"]["Phone"] == 1
+    assert first["relationships"]["CONTACT_PHONE"] == 2
+    fingerprint = store.data_fingerprint()
+    store.load(tiny_bundle())
+    assert store.counts().as_dict() == first
+    assert store.data_fingerprint() == fingerprint
+
+
+def test_newer_load_adds_and_updates(store: GraphStore) -> None:
+    store.load(tiny_bundle())
+    newer = GraphBundle(
+        nodes=[NodeBatch(Label.CLAIM, pd.DataFrame({"key": ["C1", "C3"], "refund_type": ["cash_value", "cash_value"]}))],
+        fingerprint="tiny-2",
+    )
+    before = store.data_fingerprint()
+    store.load(newer)
+    assert store.counts().nodes["Claim"] == 3
+    c1 = store.get_node(Label.CLAIM, "C1")
+    assert c1 is not None
+    assert c1.props["refund_type"] == "cash_value"
+    assert c1.props["request_date"] == "2025-03-01"  # untouched properties survive
+    assert store.data_fingerprint() != before
+
+
+def test_failed_load_leaves_previous_state(store: GraphStore) -> None:
+    store.load(tiny_bundle())
+    before = store.counts().as_dict()
+    bad = GraphBundle(
+        nodes=[NodeBatch(Label.CLAIM, pd.DataFrame({"key": ["C9"], "x": [1]}))],
+        edges=[EdgeBatch(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE,
+                         pd.DataFrame({"src": ["C9"], "dst": ["+86138"], "bad": [object()]}))],
+        fingerprint="broken",
+    )
+    with pytest.raises(StoreError):
+        store.load(bad)
+    assert store.counts().as_dict() == before
+    assert store.get_node(Label.CLAIM, "C9") is None
+
+
+def test_get_node_and_missing(store: GraphStore) -> None:
+    store.load(tiny_bundle())
+    policy = store.get_node("Policy", "P1")
+    assert policy is not None and policy.props == {"annual_premium": 1200.5}
+    p2 = store.get_node("Policy", "P2")
+    assert p2 is not None and "annual_premium" not in p2.props  # missing values are not stored
+    assert store.get_node(Label.POLICY, "nope") is None
+    with pytest.raises(ValueError, match="unknown node label"):
+        store.get_node("Bogus", "x")
+
+
+def test_neighbourhood_depths(store: GraphStore) -> None:
+    store.load(tiny_bundle())
+    one = store.neighbourhood(Label.PHONE, "+8613800138000", depth=1)
+    assert {n.ref for n in one.nodes} == {
+        NodeRef(Label.PHONE, "+8613800138000"), NodeRef(Label.CLAIM, "C1"), NodeRef(Label.CLAIM, "C2")
+    }
+    assert len(one.edges) == 2 and not one.truncated
+    two = store.neighbourhood(Label.PHONE, "+8613800138000", depth=2)
+    assert {n.key for n in two.nodes} >= {"U1", "U2", "P1", "P2"}
+    capped = store.neighbourhood(Label.PHONE, "+8613800138000", depth=2, limit=2)
+    assert len(capped.nodes) == 2 and capped.truncated
+    with pytest.raises(NotFoundError):
+        store.neighbourhood(Label.PHONE, "+860", depth=1)
+    with pytest.raises(ValueError):
+        store.neighbourhood(Label.PHONE, "+8613800138000", depth=0)
+
+
+def test_frames_and_networkx(store: GraphStore) -> None:
+    store.load(tiny_bundle())
+    claims = store.nodes_frame(Label.CLAIM)
+    assert list(claims["key"]) == ["C1", "C2"]
+    assert list(claims["refund_type"]) == ["full_premium", "full_premium"]
+    contact = store.edges_frame(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE)
+    assert sorted(contact["raw"]) == ["+86-138-0013-8000", "138 0013 8000"]
+    g = store.to_networkx()
+    assert g.number_of_nodes() == 8 and g.number_of_edges() == 10
+    assert g.nodes["Claim:C1"]["label"] == "Claim"
+
+
+def _result(run_id: str, ring_ids: list[str]) -> DetectionResult:
+    run = RunRecord(run_id, {"seed": 1}, "fp", f"2026-01-01T00:00:0{len(run_id)}", status="succeeded")
+    rings = [
+        Ring(rid, 0.9, "high", ("C1", "C2"), ("U1", "U2"), ("A1",),
+             (RingIdentifier("phone", "+8613800138000"),),
+             (Evidence("shared_contact_phone", "两笔退保使用同一联系电话", "2 claims share a phone", {"claims": 2}),),
+             "2025-03-01", "2025-03-04")
+        for rid in ring_ids
+    ]
+    risks = [ClaimRisk("C1", 0.9, ring_ids[0] if ring_ids else None), ClaimRisk("C2", 0.2)]
+    profiles = [IdentifierProfile("Phone", "+8613800138000", 2, 2, 0.8, ring_ids[0] if ring_ids else None)]
+    return DetectionResult(run, rings, risks, profiles)
+
+
+def test_results_replace_atomically_and_keep_run_summaries(store: GraphStore) -> None:
+    store.load(tiny_bundle())
+    assert store.current_run() is None and store.rings() == []
+    store.save_results(_result("r1", ["R-1"]))
+    assert [r.ring_id for r in store.rings()] == ["R-1"]
+    ring = store.get_ring("R-1")
+    assert ring.evidence[0].data == {"claims": 2} and ring.identifiers[0].type == "phone"
+    assert store.claim_risks(["C1", "C2", "C9"])["C1"].ring_id == "R-1"
+    profiles = store.identifier_profiles([NodeRef(Label.PHONE, "+8613800138000")])
+    assert profiles[NodeRef(Label.PHONE, "+8613800138000")].suspicion == 0.8
+    store.save_results(_result("r22", ["R-2"]))
+    assert [r.ring_id for r in store.rings()] == ["R-2"]
+    assert [r.run_id for r in store.runs()] == ["r22", "r1"]
+    with pytest.raises(NotFoundError):
+        store.get_ring("R-1")
+
+
+def test_case_workflow_and_audit(store: GraphStore) -> None:
+    store.save_results(_result("r1", ["R-1"]))
+    assert store.case_status("R-1") is CaseStatus.NEW
+    store.change_case("R-1", "investigating", "alice", "opened")
+    with pytest.raises(StoreError, match="cannot go from investigating to new"):
+        store.change_case("R-1", "new", "alice")
+    store.change_case("R-1", CaseStatus.CONFIRMED, "bob", "refund blocked")
+    audit = store.case_audit("R-1")
+    assert [(c.actor, c.from_status, c.to_status) for c in audit] == [
+        ("alice", CaseStatus.NEW, CaseStatus.INVESTIGATING),
+        ("bob", CaseStatus.INVESTIGATING, CaseStatus.CONFIRMED),
+    ]
+    with pytest.raises(NotFoundError):
+        store.change_case("R-404", "investigating", "alice")
+
+
+def test_reopened_store_sees_committed_data(store_factory: StoreFactory) -> None:
+    first = store_factory()
+    first.load(tiny_bundle())
+    second = store_factory()
+    assert second.counts().nodes["Customer"] == 2
