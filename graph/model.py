@@ -49,6 +49,7 @@ __all__ = [
     "GraphCounts",
     "Label",
     "Node",
+    "NodeBatch",
     "NodeRef",
     "Rel",
     "Subgraph",
