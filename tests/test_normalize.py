@@ -1,0 +1,189 @@
+"""Normalizers: the same identifier typed any way is one value, and the fast path agrees with
+``phonenumbers``."""
+
+from __future__ import annotations
+
+import doctest
+
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from stdnum import luhn
+from stdnum.cn import ric
+
+import ingest.normalize as normalize_module
+from ingest.normalize import (
+    BankAccount,
+    IdNumber,
+    Phone,
+    _parsed_phone,
+    normalize_bank_account,
+    normalize_bank_accounts,
+    normalize_id_number,
+    normalize_id_numbers,
+    normalize_phone,
+    normalize_phones,
+    normalize_text,
+    normalize_texts,
+    person_key,
+    person_keys,
+)
+
+MOBILE_PREFIXES = [
+    "130", "135", "138", "139", "147", "150", "159", "166", "177", "186", "188", "199",
+]
+AREA_CODES = ["10", "20", "21", "755", "797", "571", "28"]
+FULL_WIDTH = str.maketrans("0123456789+-", "０１２３４５６７８９＋－")
+
+mobiles = st.builds(lambda p, rest: p + rest, st.sampled_from(MOBILE_PREFIXES),
+                    st.text("0123456789", min_size=8, max_size=8))
+landlines = st.builds(
+    lambda area, first, rest: (area, first + rest),
+    st.sampled_from(AREA_CODES), st.sampled_from("2345678"),
+    st.text("0123456789", min_size=7, max_size=7),
+)
+separators = st.sampled_from(["", " ", "-", ".", "  ", " - ", "\u3000"])
+
+
+@st.composite
+def typed_mobile(draw: st.DrawFn) -> tuple[str, str]:
+    """A mobile number and the way a clerk typed it."""
+    number = draw(mobiles)
+    prefix = draw(st.sampled_from(["", "+86", "+86 ", "0086", "0086-", "86", "86 ", "(+86)"]))
+    cuts = sorted(draw(st.sets(st.integers(1, 10), max_size=3)))
+    parts = [number[i:j] for i, j in zip([0, *cuts], [*cuts, 11], strict=True)]
+    typed = prefix + draw(separators).join(parts)
+    if draw(st.booleans()):
+        typed = typed.translate(FULL_WIDTH)
+    return number, " " * draw(st.integers(0, 2)) + typed
+
+
+@st.composite
+def typed_landline(draw: st.DrawFn) -> tuple[str, str]:
+    area, local = draw(landlines)
+    prefix = draw(st.sampled_from(["0", "+86 ", "0086 ", "(0", "+86-"]))
+    sep = draw(st.sampled_from(["-", " ", "", ") "])) if prefix == "(0" else draw(separators)
+    if prefix == "(0" and ")" not in sep:
+        sep = ")" + sep
+    return area + local, prefix + area + sep + local
+
+
+@given(typed_mobile())
+def test_mobile_typed_any_way_is_one_value(case: tuple[str, str]) -> None:
+    number, typed = case
+    canonical = normalize_phone(number)
+    assert canonical is not None
+    assert normalize_phone(typed) == canonical
+    assert _parsed_phone(number) == canonical  # agrees with phonenumbers
+    if canonical.valid:
+        assert canonical.value == "+86" + number and canonical.kind == "mobile"
+
+
+@given(typed_landline())
+def test_landline_typed_any_way_is_one_value(case: tuple[str, str]) -> None:
+    national, typed = case
+    canonical = normalize_phone("0" + national)
+    assert canonical is not None
+    assert _parsed_phone("0" + national) == canonical
+    assume(canonical.valid)  # invalid numbers keep their digits as typed, by design
+    assert canonical.value == "+86" + national and canonical.kind == "landline"
+    assert normalize_phone(typed) == canonical
+
+
+@settings(max_examples=400)
+@given(st.text("0123456789+- ()", min_size=1, max_size=18))
+def test_fast_path_agrees_with_phonenumbers_on_any_digits(typed: str) -> None:
+    got = normalize_phone(typed)
+    if got is None:
+        assert typed.strip() == ""
+    else:
+        assert got == _parsed_phone(typed.strip())
+
+
+def test_phone_examples() -> None:
+    assert normalize_phone("+86 797 8123456") == Phone("+867978123456", "landline", True)
+    assert normalize_phone("010-12345678") == Phone("+861012345678", "landline", True)
+    assert normalize_phone("12012345678") == Phone("12012345678", "other", False)
+    assert normalize_phone("无") == Phone("无", "other", False)
+    assert normalize_phone(None) is None and normalize_phone(float("nan")) is None
+    assert normalize_phone("+1 650 253 0000") == Phone("+16502530000", "other", True)
+
+
+@given(st.lists(st.one_of(typed_mobile().map(lambda c: c[1]), st.just(""), st.none(),
+                          st.text(max_size=6)), max_size=30))
+def test_vectorised_phones_match_scalar(values: list[str | None]) -> None:
+    frame = normalize_phones(pd.Series(values, dtype=object))
+    for value, row in zip(values, frame.itertuples(index=False), strict=True):
+        expected = normalize_phone(value)
+        if expected is None:
+            assert pd.isna(row.value) and pd.isna(row.kind) and pd.isna(row.valid)
+        else:
+            assert (row.value, row.kind, bool(row.valid)) == tuple(expected)
+
+
+@st.composite
+def id_numbers(draw: st.DrawFn) -> str:
+    area = draw(st.sampled_from(["110101", "110105", "310101"]))
+    birth = draw(st.dates(min_value=pd.Timestamp("1930-01-01").date(),
+                          max_value=pd.Timestamp("2005-12-31").date())).strftime("%Y%m%d")
+    body = area + birth + draw(st.text("0123456789", min_size=3, max_size=3))
+    return body + ric.calc_check_digit(body + "0")  # the function expects a full-length number
+
+
+@given(id_numbers(), st.sampled_from(["", " ", "-"]), st.booleans())
+def test_id_number_typed_any_way(number: str, sep: str, lower: bool) -> None:
+    typed = number[:6] + sep + number[6:14] + sep + number[14:]
+    typed = typed.lower() if lower else typed
+    assert normalize_id_number(typed) == IdNumber(number, True)
+    broken = number[:-1] + ("0" if number[-1] != "0" else "1")
+    assert normalize_id_number(broken) == IdNumber(broken, False)
+
+
+@given(st.text("0123456789", min_size=15, max_size=18), st.sampled_from([" ", "-", ""]))
+def test_bank_account_groups_of_four(body: str, sep: str) -> None:
+    card = body + luhn.calc_check_digit(body)
+    typed = sep.join(card[i:i + 4] for i in range(0, len(card), 4))
+    assert normalize_bank_account(typed) == BankAccount(card, True)
+    wrong = card[:-1] + str((int(card[-1]) + 1) % 10)
+    assert normalize_bank_account(wrong) == BankAccount(wrong, False)
+
+
+@given(st.text(max_size=20))
+def test_text_normalization_is_idempotent(raw: str) -> None:
+    once = normalize_text(raw)
+    assert once is None or normalize_text(once) == once
+
+
+def test_text_examples() -> None:
+    assert normalize_text("张  三") == "张三"
+    assert normalize_text("Li  Ming\t") == "Li Ming"
+    assert normalize_text("ＡＢＣ１２３") == "ABC123"
+    assert normalize_text("") is None
+
+
+def test_person_key() -> None:
+    assert person_key("张三", "11010519491231002x", "13812345678") == "11010519491231002X"
+    assert person_key("张 三", "", "+86 138 1234 5678") == "张三|+8613812345678"
+    assert person_key("张三", None, None) is None
+    assert person_key(None, None, "13812345678") is None
+
+
+def test_vectorised_variants_match_scalar() -> None:
+    names = pd.Series(["张 三", "李四", None, "王五"])
+    ids = pd.Series(["", "11010519491231002x", None, "bad"])
+    phones = pd.Series(["13812345678", "", "1", None])
+    keys = person_keys(names, ids, phones).tolist()
+    expected = [person_key(n, i, p) for n, i, p in zip(names, ids, phones, strict=True)]
+    assert [None if pd.isna(k) else k for k in keys] == expected
+    assert normalize_texts(names).tolist()[:2] == ["张三", "李四"]
+    assert normalize_id_numbers(ids)["valid"].tolist()[1] is True
+    accounts = normalize_bank_accounts(pd.Series(["6222 0202 0011 2233 446", None]))
+    assert accounts["value"].tolist()[0] == "6222020200112233446"
+    assert accounts["luhn_valid"].tolist()[0] is True
+
+
+@pytest.mark.parametrize("module", [normalize_module])
+def test_doctests(module: object) -> None:
+    result = doctest.testmod(module)  # type: ignore[arg-type]
+    assert result.failed == 0 and result.attempted > 0
