@@ -14,7 +14,17 @@ from graph.errors import (
     StoreError,
     StoreUnavailableError,
 )
-from graph.model import Edge, EdgeBatch, GraphBundle, GraphCounts, Label, Node, NodeBatch, NodeRef, Rel
+from graph.model import (
+    Edge,
+    EdgeBatch,
+    GraphBundle,
+    GraphCounts,
+    Label,
+    Node,
+    NodeBatch,
+    NodeRef,
+    Rel,
+)
 from graph.store import GraphStore, LoadReport
 
 __all__ = [

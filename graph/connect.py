@@ -28,7 +28,7 @@ def open_store(url: str | None = None, settings: StoreSettings | None = None) ->
     settings = settings or StoreSettings()
     url = url or settings.store
     if url.startswith(_SQLITE_PREFIX):
-        path = url[len(_SQLITE_PREFIX):]
+        path = url[len(_SQLITE_PREFIX) :]
         if not path:
             raise ConfigError(f"store URL {url!r} names no file")
         return SQLiteStore(path)

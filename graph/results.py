@@ -112,7 +112,9 @@ class Ring:
             claim_ids=tuple(data["claim_ids"]),
             customer_ids=tuple(data.get("customer_ids", ())),
             agent_ids=tuple(data.get("agent_ids", ())),
-            identifiers=tuple(RingIdentifier(i["type"], i["value"]) for i in data.get("identifiers", ())),
+            identifiers=tuple(
+                RingIdentifier(i["type"], i["value"]) for i in data.get("identifiers", ())
+            ),
             evidence=tuple(
                 Evidence(e["code"], e["zh"], e["en"], e.get("data", {}))
                 for e in data.get("evidence", ())

@@ -65,7 +65,12 @@ class GraphStore(ABC):
     def load(self, bundle: GraphBundle, progress: ProgressCallback | None = None) -> LoadReport:
         """Upsert a bundle in one all-or-nothing load; loading the same bundle twice changes nothing."""
         start = time.perf_counter()
-        log.info("%s: loading %d nodes, %d relationships", self.name, bundle.node_count, bundle.edge_count)
+        log.info(
+            "%s: loading %d nodes, %d relationships",
+            self.name,
+            bundle.node_count,
+            bundle.edge_count,
+        )
         with self._wrapped("load"):
             self._write_bundle(bundle, progress)
         report = LoadReport(bundle.node_count, bundle.edge_count, time.perf_counter() - start)
@@ -132,11 +137,15 @@ class GraphStore(ABC):
         with self._wrapped("nodes_frame"):
             return self._nodes_frame(_label(label))
 
-    def edges_frame(self, src_label: Label | str, rel: Rel | str, dst_label: Label | str) -> pd.DataFrame:
+    def edges_frame(
+        self, src_label: Label | str, rel: Rel | str, dst_label: Label | str
+    ) -> pd.DataFrame:
         """All relationships of one triple: columns ``src``, ``dst`` (node keys) plus properties."""
         triple = (_label(src_label), Rel(rel), _label(dst_label))
         if triple not in SCHEMA:
-            raise ValueError(f"({triple[0]})-[:{triple[1]}]->({triple[2]}) is not in the graph model")
+            raise ValueError(
+                f"({triple[0]})-[:{triple[1]}]->({triple[2]}) is not in the graph model"
+            )
         with self._wrapped("edges_frame"):
             return self._edges_frame(*triple)
 
@@ -228,7 +237,9 @@ class GraphStore(ABC):
         history = self.case_audit(ring_id)
         return history[-1].to_status if history else CaseStatus.NEW
 
-    def change_case(self, ring_id: str, to: CaseStatus | str, actor: str, note: str = "") -> CaseChange:
+    def change_case(
+        self, ring_id: str, to: CaseStatus | str, actor: str, note: str = ""
+    ) -> CaseChange:
         """Move a ring's case to another status, recording who, when, from, to and the note.
 
         Raises :class:`NotFoundError` for an unknown ring and :class:`StoreError` for a move the
@@ -326,8 +337,10 @@ def _label(value: Label | str) -> Label:
     try:
         return Label(value)
     except ValueError:
-        raise ValueError(f"unknown node label {value!r}; expected one of {[x.value for x in Label]}") from None
+        raise ValueError(
+            f"unknown node label {value!r}; expected one of {[x.value for x in Label]}"
+        ) from None
 
 
-def _present(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if v is not None and not (isinstance(v, float) and v != v)}
+def _present(row: dict[Any, Any]) -> dict[str, Any]:
+    return {str(k): v for k, v in row.items() if v is not None and not (isinstance(v, float) and v != v)}

@@ -42,7 +42,12 @@ def test_load_counts_and_reload_is_idempotent(store: GraphStore) -> None:
 def test_newer_load_adds_and_updates(store: GraphStore) -> None:
     store.load(tiny_bundle())
     newer = GraphBundle(
-        nodes=[NodeBatch(Label.CLAIM, pd.DataFrame({"key": ["C1", "C3"], "refund_type": ["cash_value", "cash_value"]}))],
+        nodes=[
+            NodeBatch(
+                Label.CLAIM,
+                pd.DataFrame({"key": ["C1", "C3"], "refund_type": ["cash_value", "cash_value"]}),
+            )
+        ],
         fingerprint="tiny-2",
     )
     before = store.data_fingerprint()
@@ -60,8 +65,14 @@ def test_failed_load_leaves_previous_state(store: GraphStore) -> None:
     before = store.counts().as_dict()
     bad = GraphBundle(
         nodes=[NodeBatch(Label.CLAIM, pd.DataFrame({"key": ["C9"], "x": [1]}))],
-        edges=[EdgeBatch(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE,
-                         pd.DataFrame({"src": ["C9"], "dst": ["+86138"], "bad": [object()]}))],
+        edges=[
+            EdgeBatch(
+                Label.CLAIM,
+                Rel.CONTACT_PHONE,
+                Label.PHONE,
+                pd.DataFrame({"src": ["C9"], "dst": ["+86138"], "bad": [object()]}),
+            )
+        ],
         fingerprint="broken",
     )
     with pytest.raises(StoreError):
@@ -85,7 +96,9 @@ def test_neighbourhood_depths(store: GraphStore) -> None:
     store.load(tiny_bundle())
     one = store.neighbourhood(Label.PHONE, "+8613800138000", depth=1)
     assert {n.ref for n in one.nodes} == {
-        NodeRef(Label.PHONE, "+8613800138000"), NodeRef(Label.CLAIM, "C1"), NodeRef(Label.CLAIM, "C2")
+        NodeRef(Label.PHONE, "+8613800138000"),
+        NodeRef(Label.CLAIM, "C1"),
+        NodeRef(Label.CLAIM, "C2"),
     }
     assert len(one.edges) == 2 and not one.truncated
     two = store.neighbourhood(Label.PHONE, "+8613800138000", depth=2)
@@ -111,16 +124,35 @@ def test_frames_and_networkx(store: GraphStore) -> None:
 
 
 def _result(run_id: str, ring_ids: list[str]) -> DetectionResult:
-    run = RunRecord(run_id, {"seed": 1}, "fp", f"2026-01-01T00:00:0{len(run_id)}", status="succeeded")
+    run = RunRecord(
+        run_id, {"seed": 1}, "fp", f"2026-01-01T00:00:0{len(run_id)}", status="succeeded"
+    )
     rings = [
-        Ring(rid, 0.9, "high", ("C1", "C2"), ("U1", "U2"), ("A1",),
-             (RingIdentifier("phone", "+8613800138000"),),
-             (Evidence("shared_contact_phone", "两笔退保使用同一联系电话", "2 claims share a phone", {"claims": 2}),),
-             "2025-03-01", "2025-03-04")
+        Ring(
+            rid,
+            0.9,
+            "high",
+            ("C1", "C2"),
+            ("U1", "U2"),
+            ("A1",),
+            (RingIdentifier("phone", "+8613800138000"),),
+            (
+                Evidence(
+                    "shared_contact_phone",
+                    "两笔退保使用同一联系电话",
+                    "2 claims share a phone",
+                    {"claims": 2},
+                ),
+            ),
+            "2025-03-01",
+            "2025-03-04",
+        )
         for rid in ring_ids
     ]
     risks = [ClaimRisk("C1", 0.9, ring_ids[0] if ring_ids else None), ClaimRisk("C2", 0.2)]
-    profiles = [IdentifierProfile("Phone", "+8613800138000", 2, 2, 0.8, ring_ids[0] if ring_ids else None)]
+    profiles = [
+        IdentifierProfile("Phone", "+8613800138000", 2, 2, 0.8, ring_ids[0] if ring_ids else None)
+    ]
     return DetectionResult(run, rings, risks, profiles)
 
 
