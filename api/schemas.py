@@ -1,0 +1,328 @@
+"""Request and response bodies of the HTTP API, with the examples shown in the OpenAPI schema."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from graph.results import CaseStatus
+
+__all__ = [
+    "AuditEntry",
+    "CaseUpdate",
+    "EntityOut",
+    "ErrorOut",
+    "EvidenceOut",
+    "GraphEdgeOut",
+    "GraphNodeOut",
+    "GraphOut",
+    "HealthOut",
+    "IdentifierOut",
+    "Level",
+    "ReadyOut",
+    "RingDetail",
+    "RingMember",
+    "RingPage",
+    "RingSummary",
+    "RunOut",
+    "RunPage",
+    "RunRequest",
+    "ScoreRequest",
+    "ScoreResponse",
+    "TimelineEvent",
+    "parse_date",
+]
+
+Level = Literal["high", "medium", "low"]
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
+_MIN_DATE, _MAX_DATE = date(1900, 1, 1), date(2200, 12, 31)
+
+
+def parse_date(value: object) -> date:
+    """A date typed as ``YYYY-MM-DD``, ``YYYY/MM/DD`` or ``YYYYMMDD`` (the input contract's forms).
+
+    >>> parse_date("2025/03/01"), parse_date("20250301")
+    (datetime.date(2025, 3, 1), datetime.date(2025, 3, 1))
+    """
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        parsed = value
+    elif isinstance(value, str):
+        text = value.strip()
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt).date()
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError("expected a date as YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD")
+    else:
+        raise ValueError("expected a date string")
+    if not _MIN_DATE <= parsed <= _MAX_DATE:
+        raise ValueError(f"date must lie between {_MIN_DATE} and {_MAX_DATE}")
+    return parsed
+
+
+ContractDate = Annotated[date, BeforeValidator(parse_date)]
+ShortText = Annotated[str | None, Field(None, max_length=64)]
+Name = Annotated[str | None, Field(None, max_length=200)]
+Amount = Annotated[float | None, Field(None, ge=0, le=1e12, allow_inf_nan=False)]
+
+_SCORE_EXAMPLE: dict[str, Any] = {
+    "claim_id": "S0012345",
+    "policy_id": "P0045678",
+    "customer_id": "U0023456",
+    "request_date": "2024-06-18",
+    "channel": "counter",
+    "reason_code": "complaint",
+    "reason_text": "销售误导，要求全额退还保费",
+    "contact_phone": "+86 139-0797-1234",
+    "payout_account": "6222 0202 0011 2233 446",
+    "payout_account_name": "赣州XX咨询服务有限公司",
+    "representative_name": "王五",
+    "representative_id_number": "36070219800101123X",
+    "representative_phone": "13907971234",
+    "cash_value": 8200.0,
+    "requested_amount": 36000.0,
+    "refund_type": "full_premium",
+}
+
+
+class ScoreRequest(BaseModel):
+    """One surrender request, with the columns of the ``surrenders`` input table.
+
+    Only ``claim_id`` and ``request_date`` are required; the policy and the customer may be
+    unknown to the store. Identifiers may be typed as clerks type them (``+86``, spaces, dashes,
+    groups of four); empty strings count as missing. Unknown fields are ignored.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore", str_strip_whitespace=True, json_schema_extra={"examples": [_SCORE_EXAMPLE]}
+    )
+
+    claim_id: str = Field(min_length=1, max_length=64, description="the insurer's request id")
+    request_date: ContractDate = Field(description="date of the request")
+    policy_id: ShortText
+    customer_id: ShortText
+    channel: ShortText
+    reason_code: ShortText
+    reason_text: Annotated[str | None, Field(None, max_length=4_000)]
+    contact_phone: ShortText
+    payout_account: ShortText
+    payout_account_name: Name
+    representative_name: Name
+    representative_id_number: ShortText
+    representative_phone: ShortText
+    cash_value: Amount
+    requested_amount: Amount
+    refund_type: Literal["cash_value", "full_premium"] | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_missing(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+class EvidenceOut(BaseModel):
+    """One checkable fact: a stable code, a sentence in Chinese and English, and its data."""
+
+    code: str
+    zh: str
+    en: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ScoreResponse(BaseModel):
+    """How risky the request is, why, and the ring it links to."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "claim_id": "S0012345", "score": 0.93, "level": "high", "ring_id": "R-0007",
+        "reasons": [{
+            "code": "identifier_in_ring",
+            "zh": "联系电话属于已识别的代理退保团伙 R-0007",
+            "en": "The contact phone belongs to detected ring R-0007",
+            "data": {"type": "phone", "value": "+86139****1234", "ring_id": "R-0007",
+                     "customers": 7},
+        }],
+    }]})
+
+    claim_id: str
+    score: float = Field(ge=0, le=1)
+    level: Level
+    ring_id: str | None
+    reasons: list[EvidenceOut]
+
+
+class IdentifierOut(BaseModel):
+    type: str
+    value: str
+
+
+class RingSummary(BaseModel):
+    """A ring as listed."""
+
+    ring_id: str
+    score: float
+    level: Level
+    status: CaseStatus
+    claims: int
+    customers: int
+    agent_ids: list[str]
+    branches: list[str]
+    first_request_date: str | None
+    last_request_date: str | None
+
+
+class RingPage(BaseModel):
+    items: list[RingSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class RingMember(BaseModel):
+    """One claim of a ring, with who filed it and where the money went."""
+
+    claim_id: str
+    customer_id: str | None
+    policy_id: str | None
+    agent_id: str | None
+    request_date: str | None
+    risk: float | None
+    props: dict[str, Any]
+    identifiers: list[IdentifierOut]
+
+
+class TimelineEvent(BaseModel):
+    date: str
+    kind: str
+    subject: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class RingDetail(BaseModel):
+    ring_id: str
+    score: float
+    level: Level
+    status: CaseStatus
+    claim_ids: list[str]
+    customer_ids: list[str]
+    agent_ids: list[str]
+    identifiers: list[IdentifierOut]
+    evidence: list[EvidenceOut]
+    first_request_date: str | None
+    last_request_date: str | None
+    members: list[RingMember]
+    timeline: list[TimelineEvent]
+
+
+class GraphNodeOut(BaseModel):
+    id: str
+    label: str
+    key: str
+    props: dict[str, Any]
+
+
+class GraphEdgeOut(BaseModel):
+    source: str
+    target: str
+    type: str
+    props: dict[str, Any]
+
+
+class GraphOut(BaseModel):
+    """Nodes and edges; edges name nodes by their ``id`` within this answer."""
+
+    nodes: list[GraphNodeOut]
+    edges: list[GraphEdgeOut]
+    truncated: bool
+
+
+class CaseUpdate(BaseModel):
+    """Move a ring's case: ``new → investigating → confirmed | dismissed`` (dismissed may reopen)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "investigating", "note": "调取柜面录像"}]},
+    )
+
+    status: CaseStatus
+    note: str = Field("", max_length=2_000)
+
+
+class AuditEntry(BaseModel):
+    ring_id: str
+    at: str
+    actor: str
+    from_status: CaseStatus
+    to_status: CaseStatus
+    note: str
+
+
+class EntityOut(BaseModel):
+    """A node with its properties and, for identifiers, what detection learned about it."""
+
+    type: str
+    label: str
+    key: str
+    props: dict[str, Any]
+    profile: dict[str, Any] | None = None
+    risk: dict[str, Any] | None = None
+
+
+class RunRequest(BaseModel):
+    """Parameters of a detection run; omitted ones take their defaults."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"params": {"seed": 42}}]})
+
+    params: dict[str, int | float | bool | str] = Field(default_factory=dict)
+
+
+class RunOut(BaseModel):
+    """A detection run: queued or running jobs report progress, finished ones their outcome."""
+
+    id: str
+    run_id: str | None
+    status: Literal["queued", "running", "succeeded", "failed"]
+    step: str | None = None
+    progress: float = Field(ge=0, le=1)
+    started_at: str | None = None
+    finished_at: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    summary: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+
+
+class RunPage(BaseModel):
+    items: list[RunOut]
+
+
+class HealthOut(BaseModel):
+    status: str
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready", "not_ready"]
+    store: bool
+    results: bool
+    run_id: str | None = None
+    reason: str | None = None
+
+
+class ErrorItem(BaseModel):
+    field: str
+    location: str
+    reason: str
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: a stable code, a message, and for 422 the fields at fault."""
+
+    error: str
+    message: str
+    detail: list[ErrorItem] = Field(default_factory=list)
