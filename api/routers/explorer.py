@@ -1,0 +1,311 @@
+"""The explorer's HTML pages and static assets, under ``/explorer``.
+
+Routes:
+
+* ``GET /explorer/`` — ring list (``?level=``, ``?status=``, ``?page=``);
+* ``GET /explorer/rings/{ring_id}`` — a ring's network, evidence, claims and case history;
+* ``GET /explorer/entities/{type}/{key}?depth=1|2`` — an entity's neighbourhood (capped);
+* ``GET /explorer/static/{name}`` — vis-network (pyvis's copy), the explorer's CSS and script;
+* ``GET|POST /explorer/login``, ``POST /explorer/logout`` — the key form and sign-out.
+
+Authentication in a browser: pages need an ``investigator`` or ``admin`` key. It is read from,
+in this order, the ``X-API-Key`` header (scripts), the ``ringscope_key`` cookie, and a ``key``
+query parameter. The cookie is set by the sign-in form (``POST /explorer/login``) as HttpOnly,
+SameSite=Lax, path ``/explorer``, Secure over HTTPS, for eight hours. A ``?key=`` link also
+signs in: the page answers with a redirect to the same address without the key, setting the
+cookie, so the key does not stay in the address bar or history (it may still reach access logs;
+prefer the form). Keys are compared with every configured key in constant time. Without a key
+a page answers 401 with the sign-in form; with a key of another role, 403.
+
+Pages are served with a Content-Security-Policy that allows only the explorer's own scripts
+and styles (no inline script), no framing, no referrer, and ``Cache-Control: no-store``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from api.explorer import (
+    EntityLinks,
+    RingRow,
+    Viewer,
+    collect_ring_graph,
+    parse_label,
+    render_entity_page,
+    render_error_page,
+    render_login_page,
+    render_ring_list,
+    render_ring_page,
+    static_files,
+)
+from api.security import Permission, Principal
+from graph.errors import NotFoundError
+from graph.model import IDENTIFIER_LABELS, Label, NodeRef
+from graph.store import GraphStore
+
+__all__ = ["COOKIE_NAME", "PREFIX", "router"]
+
+PREFIX = "/explorer"
+COOKIE_NAME = "ringscope_key"
+_COOKIE_SECONDS = 8 * 3600
+_PAGE_SIZE = 50
+_ENTITY_NODE_CAP = 150
+_MAX_FORM_BYTES = 4096
+
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+_PAGE_HEADERS = {
+    "Content-Security-Policy": _CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+_links = EntityLinks(PREFIX)
+_static = static_files()
+
+
+# ---------------------------------------------------------------------------- store and keys
+def _store(request: Request) -> GraphStore:
+    store: GraphStore = request.app.state.store
+    return store
+
+
+def _authenticate(request: Request, key: str | None) -> Principal | None:
+    keyring = request.app.state.keyring
+    principal: Principal | None = keyring.authenticate(key)
+    return principal
+
+
+Store = Annotated[GraphStore, Depends(_store)]
+
+
+# ---------------------------------------------------------------------------- access
+def _html(content: str, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(content, status_code=status_code, headers=_PAGE_HEADERS)
+
+
+def _error(status_code: int, title: str, message: str, viewer: Viewer | None = None) -> Response:
+    return _html(
+        render_error_page(status_code, title, message, viewer or Viewer(base=PREFIX)), status_code
+    )
+
+
+def _forbidden() -> Response:
+    return _error(
+        403,
+        "无权访问 Forbidden",
+        "此密钥不能查看团伙 · This key's role may not browse rings (investigator or admin needed).",
+    )
+
+
+def _local_path(value: str | None) -> str:
+    """A redirect target inside the explorer; anything else becomes the ring list."""
+    if (
+        value
+        and value.startswith(PREFIX + "/")
+        and not value.startswith("//")
+        and "\\" not in value
+    ):
+        return value
+    return PREFIX + "/"
+
+
+def _here(request: Request, *, drop_key: bool = False) -> str:
+    query = [(k, v) for k, v in request.query_params.multi_items() if not (drop_key and k == "key")]
+    return request.url.path + (f"?{urlencode(query)}" if query else "")
+
+
+def _login_page(request: Request, message: str, status_code: int = 401) -> Response:
+    page = render_login_page(
+        Viewer(base=PREFIX), next_path=_local_path(_here(request, drop_key=True)), message=message
+    )
+    return _html(page, status_code)
+
+
+def _set_cookie(response: Response, request: Request, key: str) -> None:
+    response.set_cookie(
+        COOKIE_NAME,
+        key,
+        max_age=_COOKIE_SECONDS,
+        path=PREFIX,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def _access(request: Request) -> Viewer | Response:
+    """The viewer of a page, or the response to send instead (sign-in form, 403, redirect)."""
+    header = request.headers.get("x-api-key")
+    query_key = request.query_params.get("key")
+    presented = header or query_key or request.cookies.get(COOKIE_NAME)
+    principal = _authenticate(request, presented)
+    if principal is None:
+        return _login_page(request, "密钥无效 · Unknown API key." if presented else "")
+    if not principal.may(Permission.READ):
+        return _forbidden()
+    if query_key and not header:  # sign in from a link, then drop the key from the address
+        redirect = RedirectResponse(_here(request, drop_key=True), status_code=303)
+        _set_cookie(redirect, request, query_key)
+        return redirect
+    return Viewer(show_pii=principal.pii, base=PREFIX, name=principal.name)
+
+
+Access = Annotated[Viewer | Response, Depends(_access)]
+
+
+# ---------------------------------------------------------------------------- pages
+@router.get("/", response_class=HTMLResponse)
+def ring_list(
+    access: Access,
+    store: Store,
+    level: Annotated[Literal["", "high", "medium", "low"], Query()] = "",
+    status: Annotated[Literal["", "new", "investigating", "confirmed", "dismissed"], Query()] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """The current rings, highest score first."""
+    if isinstance(access, Response):
+        return access
+    rows = [
+        RingRow(r, store.case_status(r.ring_id))
+        for r in store.rings()
+        if not level or r.level == level
+    ]
+    if status:
+        rows = [r for r in rows if r.status.value == status]
+    pages = max(1, math.ceil(len(rows) / _PAGE_SIZE))
+    shown = rows[(page - 1) * _PAGE_SIZE : page * _PAGE_SIZE]
+    return _html(
+        render_ring_list(
+            shown,
+            access,
+            _links,
+            total=len(rows),
+            page=min(page, pages),
+            pages=pages,
+            level=level,
+            status=status,
+        )
+    )
+
+
+@router.get("/rings/{ring_id}", response_class=HTMLResponse)
+def ring_page(ring_id: str, access: Access, store: Store) -> Response:
+    """One ring: network, evidence, claims, case history."""
+    if isinstance(access, Response):
+        return access
+    try:
+        ring = store.get_ring(ring_id)
+    except NotFoundError:
+        return _error(
+            404,
+            "未找到团伙 Ring not found",
+            f"当前检测结果中没有团伙 {ring_id} · No ring {ring_id} in the current results.",
+            access,
+        )
+    sub = collect_ring_graph(store, ring)
+    profiles = store.identifier_profiles(n.ref for n in sub.nodes if n.label in IDENTIFIER_LABELS)
+    page = render_ring_page(
+        ring,
+        store.case_status(ring_id),
+        sub,
+        access,
+        _links,
+        audit=store.case_audit(ring_id),
+        profiles=profiles,
+        risks=store.claim_risks(ring.claim_ids),
+    )
+    return _html(page)
+
+
+@router.get("/entities/{entity_type}/{key:path}", response_class=HTMLResponse)
+def entity_page(
+    entity_type: str,
+    key: str,
+    access: Access,
+    store: Store,
+    depth: Annotated[int, Query(ge=1, le=2, description="hops around the entity")] = 1,
+) -> Response:
+    """An entity and its neighbourhood at depth 1 or 2, at most 150 nodes."""
+    if isinstance(access, Response):
+        return access
+    label = parse_label(entity_type)
+    resolved = _links.resolve(label, key) if label else None
+    if label is None or resolved is None:
+        return _error(
+            404,
+            "未找到 Not found",
+            "没有这个实体，或链接已过期 · No such entity, or the link has expired: "
+            "open it again from its ring.",
+            access,
+        )
+    try:
+        sub = store.neighbourhood(label, resolved, depth=depth, limit=_ENTITY_NODE_CAP)
+    except NotFoundError:
+        return _error(404, "未找到 Not found", "没有这个实体 · No such entity.", access)
+    ref = NodeRef(label, resolved)
+    root = next(n for n in sub.nodes if n.ref == ref)
+    profile = store.identifier_profiles([ref]).get(ref) if label in IDENTIFIER_LABELS else None
+    risk = store.claim_risks([resolved]).get(resolved) if label is Label.CLAIM else None
+    return _html(render_entity_page(root, sub, depth, access, _links, profile=profile, risk=risk))
+
+
+# ---------------------------------------------------------------------------- sign-in
+@router.get("/login", response_class=HTMLResponse)
+def login_form(next_path: Annotated[str, Query(alias="next")] = PREFIX + "/") -> Response:
+    """The sign-in form."""
+    return _html(render_login_page(Viewer(base=PREFIX), next_path=_local_path(next_path)))
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    """Check a key from the form; on success set the cookie and go where the user was going."""
+    body = await request.body()
+    form = parse_qs(body[:_MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=4)
+    key = (form.get("key") or [""])[0]
+    target = _local_path((form.get("next") or [""])[0])
+    principal = _authenticate(request, key)
+    viewer = Viewer(base=PREFIX)
+    if principal is None:
+        return _html(
+            render_login_page(viewer, next_path=target, message="密钥无效 · Unknown API key."), 401
+        )
+    if not principal.may(Permission.READ):
+        return _forbidden()
+    response = RedirectResponse(target, status_code=303)
+    _set_cookie(response, request, key)
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    """Forget the key cookie."""
+    response = RedirectResponse(PREFIX + "/login", status_code=303)
+    response.delete_cookie(COOKIE_NAME, path=PREFIX)
+    return response
+
+
+# ---------------------------------------------------------------------------- static assets
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    """vis-network and the explorer's own CSS and script; served locally, never from a CDN."""
+    path = _static.get(name)
+    if path is None:
+        return Response("not found", status_code=404, media_type="text/plain")
+    media = "text/javascript" if name.endswith(".js") else "text/css"
+    return FileResponse(
+        path,
+        media_type=media,
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
