@@ -250,6 +250,7 @@ def test_investigator_browses_a_ring(
     assert ACCOUNT not in driver.current_url
     _wait_for_graph(driver, 5)  # the account, three claims, the watchlist entry
     assert "third-party payee" in driver.find_element(By.TAG_NAME, "body").text
+    driver.save_screenshot(str(tmp_path / "entity-account.png"))
     _assert_no_alert(driver)
 
     # nothing was fetched from anywhere but the app, and the console stayed clean
