@@ -1,0 +1,378 @@
+"""The book as detection reads it: claims, customers, households and identifier uses.
+
+:func:`load_book` turns a store's node and edge frames into a handful of flat tables keyed by
+claim and customer. Everything else in ``detectors`` works on a :class:`Book`, never on the
+store, so detection runs the same on every backend.
+
+Households are inferred, not given: customers registered at the same (small) address are one
+household, and so are customers of one surname sharing a registered phone.
+
+>>> from detectors.book import surname
+>>> surname("欧阳娜娜"), surname("王芳"), surname("")
+('欧阳', '王', '')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from graph.errors import DetectionError
+from graph.model import Label, Rel
+from graph.store import GraphStore
+
+__all__ = [
+    "Book",
+    "UseKind",
+    "is_company",
+    "load_book",
+    "surname",
+]
+
+# How a claim touches an identifier. The value is the link type used in evidence and exports.
+UseKind = str
+CONTACT_PHONE: UseKind = "contact_phone"
+PAYOUT_ACCOUNT: UseKind = "payout_account"
+REPRESENTATIVE: UseKind = "representative"
+REPRESENTATIVE_PHONE: UseKind = "representative_phone"
+COMPLAINT_PHONE: UseKind = "complaint_phone"
+MAILING_ADDRESS: UseKind = "mailing_address"
+CHANGED_TO: UseKind = "changed_to"
+
+_COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 澹台".split()
+)
+_COMPANY = re.compile(r"公司|中心|事务所|工作室|咨询|律师|商行|服务部|顾问")
+_COMPLAINT_REASON = re.compile(r"complain|missell|mis-sell|mislead|dispute|投诉|误导|纠纷|欺诈|regulat|监管|信访", re.I)
+_FULL_REFUND = re.compile(r"full|全额", re.I)
+
+
+def surname(name: str | None) -> str:
+    """The surname of a Chinese name (compound surnames included); ``""`` when unknown."""
+    if not name or not isinstance(name, str):
+        return ""
+    name = name.strip()
+    return name[:2] if name[:2] in _COMPOUND_SURNAMES else name[:1]
+
+
+def is_company(name: str | None) -> bool:
+    """Whether an account holder name looks like a company or agency.
+
+    >>> is_company("赣州XX咨询服务有限公司"), is_company("王芳")
+    (True, False)
+    """
+    return bool(name) and isinstance(name, str) and bool(_COMPANY.search(name))
+
+
+@dataclass
+class Book:
+    """Flat tables detection works on (all ids are strings, dates are days since 1970-01-01).
+
+    Attributes:
+        claims: one row per claim, indexed by claim id: ``customer_id``, ``policy_id``,
+            ``agent_id``, ``day``, ``date`` (ISO text), ``full_refund``, ``complaint_reason``.
+        customers: one row per customer, indexed by customer id: ``name``, ``surname``,
+            ``household`` (an integer; customers of one household share it).
+        uses: one row per (claim, identifier, kind): ``claim_id``, ``customer_id``, ``label``,
+            ``key``, ``kind``, ``third_party`` (payout to someone outside the household),
+            ``company`` (payout holder looks like an agency), ``holder`` (account holder name),
+            ``change_day`` (day the customer changed to it, for ``changed_to``).
+        registered: customers' registered identifiers: ``customer_id``, ``label``, ``key``.
+        complaints: ``complaint_id``, ``customer_id``, ``claim_id`` (the claim it backs, if
+            any), ``day``, ``text``.
+        agents: indexed by agent id: ``name``, ``status``, ``leave_day``, ``branch``.
+        agent_phones: phone keys registered to agents, with the agent id.
+        watchlist: (label, key) → name of the watchlist entry.
+    """
+
+    claims: pd.DataFrame
+    customers: pd.DataFrame
+    uses: pd.DataFrame
+    registered: pd.DataFrame
+    complaints: pd.DataFrame
+    agents: pd.DataFrame
+    agent_phones: dict[str, str]
+    watchlist: dict[tuple[str, str], str]
+
+    @property
+    def claim_ids(self) -> list[str]:
+        return list(self.claims.index)
+
+
+def _column(frame: pd.DataFrame, *names: str) -> pd.Series:
+    """The first of ``names`` present in ``frame`` (as object values), else a column of None."""
+    for name in names:
+        if name in frame.columns:
+            return frame[name].astype(object).where(frame[name].notna(), None)
+    return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    out = np.full(len(values), np.nan)
+    ok = parsed.notna().to_numpy()
+    out[ok] = (parsed[ok].to_numpy().astype("datetime64[D]").astype(np.int64)).astype(float)
+    return out
+
+
+def _edges(store: GraphStore, src: Label, rel: Rel, dst: Label) -> pd.DataFrame:
+    frame = store.edges_frame(src, rel, dst)
+    if frame.empty:
+        return pd.DataFrame({"src": pd.Series(dtype=object), "dst": pd.Series(dtype=object)})
+    return frame
+
+
+def _first_by(frame: pd.DataFrame, key: str, value: str) -> dict[str, str]:
+    """``key`` → ``value`` keeping the first row per key (frames come sorted)."""
+    if frame.empty:
+        return {}
+    dedup = frame.drop_duplicates(key)
+    return dict(zip(dedup[key].astype(str), dedup[value].astype(str), strict=True))
+
+
+def load_book(store: GraphStore, household_max: int = 6, change_window_days: int = 90) -> Book:
+    """Read everything detection needs from a store.
+
+    Raises :class:`DetectionError` when the store holds no claims.
+    """
+    claim_nodes = store.nodes_frame(Label.CLAIM)
+    if claim_nodes.empty:
+        raise DetectionError("the store holds no surrender claims; ingest a book first")
+    filed = _edges(store, Label.CUSTOMER, Rel.FILED, Label.CLAIM)
+    surrenders = _edges(store, Label.CLAIM, Rel.SURRENDERS, Label.POLICY)
+    sold = _edges(store, Label.AGENT, Rel.SOLD, Label.POLICY)
+    holds = _edges(store, Label.CUSTOMER, Rel.HOLDS, Label.POLICY)
+
+    claim_ids = claim_nodes["key"].astype(str)
+    claim_policy = _first_by(surrenders, "src", "dst")
+    policy_agent = _first_by(sold, "dst", "src")
+    policy_holder = _first_by(holds, "dst", "src")
+    claim_customer = _first_by(filed, "dst", "src")
+    policy_ids = [claim_policy.get(c) for c in claim_ids]
+    customer_ids = [
+        claim_customer.get(c) or (policy_holder.get(p) if p else None)
+        for c, p in zip(claim_ids, policy_ids, strict=True)
+    ]
+    reason = _column(claim_nodes, "reason_code").fillna("").astype(str)
+    refund = _column(claim_nodes, "refund_type").fillna("").astype(str)
+    date_text = _column(claim_nodes, "request_date")
+    claims = pd.DataFrame(
+        {
+            "customer_id": [c if c is not None else f"?{k}" for c, k in zip(customer_ids, claim_ids, strict=True)],
+            "policy_id": policy_ids,
+            "agent_id": [policy_agent.get(p) if p else None for p in policy_ids],
+            "day": _days(date_text),
+            "date": date_text.to_numpy(),
+            "full_refund": refund.str.contains(_FULL_REFUND).to_numpy(),
+            "complaint_reason": reason.str.contains(_COMPLAINT_REASON).to_numpy(),
+            "payout_name": _column(claim_nodes, "payout_account_name").to_numpy(),
+        },
+        index=pd.Index(claim_ids.to_numpy(), name="claim_id"),
+    )
+
+    customers = _load_customers(store, claims, household_max)
+    registered = _load_registered(store)
+    complaints = _load_complaints(store, claims)
+    agents, agent_phones = _load_agents(store)
+    watchlist = _load_watchlist(store)
+    uses = _load_uses(store, claims, customers, complaints, change_window_days)
+    return Book(claims, customers, uses, registered, complaints, agents, agent_phones, watchlist)
+
+
+def _load_customers(store: GraphStore, claims: pd.DataFrame, household_max: int) -> pd.DataFrame:
+    nodes = store.nodes_frame(Label.CUSTOMER)
+    names = _column(nodes, "name")
+    frame = pd.DataFrame(
+        {"name": names.to_numpy(), "surname": [surname(n) for n in names]},
+        index=pd.Index(nodes["key"].astype(str).to_numpy() if not nodes.empty else [], name="customer_id"),
+    )
+    missing = sorted(set(claims["customer_id"]) - set(frame.index))
+    if missing:
+        frame = pd.concat([frame, pd.DataFrame({"name": None, "surname": ""}, index=pd.Index(missing))])
+    frame["household"] = _households(store, frame, household_max)
+    return frame
+
+
+def _households(store: GraphStore, customers: pd.DataFrame, household_max: int) -> np.ndarray:
+    """Connected components of customers sharing a small registered address, or a registered
+    phone within one surname."""
+    position = pd.Series(np.arange(len(customers)), index=customers.index)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    lives = _edges(store, Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS)
+    phones = _edges(store, Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE)
+    if not phones.empty:
+        phones = phones.assign(dst=phones["dst"].astype(str) + "|" + phones["src"].map(customers["surname"]).fillna(""))
+    for frame in (lives, phones):
+        if frame.empty:
+            continue
+        frame = frame[frame["src"].isin(position.index)]
+        size = frame.groupby("dst")["src"].transform("size")
+        frame = frame[(size > 1) & (size <= household_max)]
+        if frame.empty:
+            continue
+        first = frame.groupby("dst")["src"].transform("first")
+        rows.append(position[frame["src"]].to_numpy())
+        cols.append(position[first].to_numpy())
+    n = len(customers)
+    if not rows:
+        return np.arange(n)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    matrix = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(n, n))
+    return connected_components(matrix, directed=False)[1]
+
+
+def _load_registered(store: GraphStore) -> pd.DataFrame:
+    parts = []
+    for rel, label in ((Rel.HAS_PHONE, Label.PHONE), (Rel.HAS_ACCOUNT, Label.BANK_ACCOUNT),
+                       (Rel.LIVES_AT, Label.ADDRESS)):
+        frame = _edges(store, Label.CUSTOMER, rel, label)
+        parts.append(pd.DataFrame({"customer_id": frame["src"].astype(str), "label": label.value,
+                                   "key": frame["dst"].astype(str)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _load_complaints(store: GraphStore, claims: pd.DataFrame) -> pd.DataFrame:
+    nodes = store.nodes_frame(Label.COMPLAINT)
+    if nodes.empty:
+        return pd.DataFrame({"complaint_id": [], "customer_id": [], "claim_id": [], "day": [], "text": []})
+    complained = _first_by(_edges(store, Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT), "dst", "src")
+    about = _first_by(_edges(store, Label.COMPLAINT, Rel.ABOUT, Label.POLICY), "src", "dst")
+    ids = nodes["key"].astype(str)
+    claim_of_policy = _first_by(claims.reset_index(), "policy_id", "claim_id")
+    claim_of_customer = _first_by(claims.reset_index().sort_values("day"), "customer_id", "claim_id")
+    customer_of_policy = _first_by(claims.reset_index(), "policy_id", "customer_id")
+    customer, claim = [], []
+    for cid in ids:
+        policy = about.get(cid)
+        who = complained.get(cid) or (customer_of_policy.get(policy) if policy else None)
+        customer.append(who)
+        claim.append((claim_of_policy.get(policy) if policy else None)
+                     or (claim_of_customer.get(who) if who else None))
+    return pd.DataFrame({
+        "complaint_id": ids.to_numpy(),
+        "customer_id": customer,
+        "claim_id": claim,
+        "day": _days(_column(nodes, "received_date")),
+        "text": _column(nodes, "text").fillna("").astype(str).to_numpy(),
+    })
+
+
+def _load_agents(store: GraphStore) -> tuple[pd.DataFrame, dict[str, str]]:
+    nodes = store.nodes_frame(Label.AGENT)
+    agents = pd.DataFrame(
+        {
+            "name": _column(nodes, "name").to_numpy(),
+            "status": _column(nodes, "status").fillna("").astype(str).str.lower().to_numpy(),
+            "leave_day": _days(_column(nodes, "leave_date")),
+            "branch": _column(nodes, "branch").to_numpy(),
+        },
+        index=pd.Index(nodes["key"].astype(str).to_numpy() if not nodes.empty else [], name="agent_id"),
+    )
+    phones = _edges(store, Label.AGENT, Rel.HAS_PHONE, Label.PHONE)
+    return agents, _first_by(phones, "dst", "src")
+
+
+def _load_watchlist(store: GraphStore) -> dict[tuple[str, str], str]:
+    entries = store.nodes_frame(Label.INTERMEDIARY)
+    names = dict(zip(entries["key"].astype(str), _column(entries, "name").fillna("").astype(str), strict=True)) \
+        if not entries.empty else {}
+    out: dict[tuple[str, str], str] = {}
+    for label in (Label.PHONE, Label.BANK_ACCOUNT, Label.ADDRESS, Label.PERSON):
+        frame = _edges(store, Label.INTERMEDIARY, Rel.LISTS, label)
+        for src, dst in zip(frame["src"].astype(str), frame["dst"].astype(str), strict=True):
+            out.setdefault((label.value, dst), names.get(src) or src)
+    return out
+
+
+def _use_frame(claim_ids: Iterable[str], label: Label, keys: Iterable[str], kind: UseKind,
+               **extra: object) -> pd.DataFrame:
+    return pd.DataFrame({"claim_id": list(claim_ids), "label": label.value, "key": list(keys),
+                         "kind": kind, **extra})
+
+
+def _load_uses(store: GraphStore, claims: pd.DataFrame, customers: pd.DataFrame,
+               complaints: pd.DataFrame, change_window_days: int) -> pd.DataFrame:
+    parts: list[pd.DataFrame] = []
+    phone = _edges(store, Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE)
+    parts.append(_use_frame(phone["src"].astype(str), Label.PHONE, phone["dst"].astype(str), CONTACT_PHONE))
+
+    paid = _edges(store, Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT)
+    holder = _column(paid, "payout_account_name", "account_name", "holder_name", "name")
+    claim_holder = claims["payout_name"].reindex(paid["src"].astype(str)).to_numpy()
+    holder = holder.where(holder.notna(), pd.Series(claim_holder, index=holder.index))
+    parts.append(_use_frame(paid["src"].astype(str), Label.BANK_ACCOUNT, paid["dst"].astype(str),
+                            PAYOUT_ACCOUNT, holder=holder.to_numpy()))
+
+    rep = _edges(store, Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON)
+    parts.append(_use_frame(rep["src"].astype(str), Label.PERSON, rep["dst"].astype(str), REPRESENTATIVE))
+    rep_phone = _edges(store, Label.PERSON, Rel.HAS_PHONE, Label.PHONE)
+    if not rep.empty and not rep_phone.empty:
+        joined = rep.merge(rep_phone, left_on="dst", right_on="src", suffixes=("", "_p"))
+        parts.append(_use_frame(joined["src"].astype(str), Label.PHONE, joined["dst_p"].astype(str),
+                                REPRESENTATIVE_PHONE))
+
+    backed = complaints.dropna(subset=["claim_id"]).set_index("complaint_id")["claim_id"]
+    for rel, label, kind in ((Rel.CONTACT_PHONE, Label.PHONE, COMPLAINT_PHONE),
+                             (Rel.MAILED_FROM, Label.ADDRESS, MAILING_ADDRESS)):
+        frame = _edges(store, Label.COMPLAINT, rel, label)
+        frame = frame[frame["src"].astype(str).isin(backed.index)]
+        parts.append(_use_frame(backed[frame["src"].astype(str)].to_numpy(), label,
+                                frame["dst"].astype(str), kind))
+
+    parts.append(_changed_uses(store, claims, change_window_days))
+    uses = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    if uses.empty:
+        uses = pd.DataFrame({"claim_id": [], "label": [], "key": [], "kind": []})
+    uses = uses[uses["claim_id"].isin(claims.index)].copy()
+    uses["customer_id"] = claims["customer_id"].reindex(uses["claim_id"]).to_numpy()
+    if "holder" not in uses.columns:
+        uses["holder"] = None
+    if "change_day" not in uses.columns:
+        uses["change_day"] = np.nan
+    uses["third_party"], uses["company"] = _third_party(uses, customers)
+    return uses.drop_duplicates(["claim_id", "label", "key", "kind"]).reset_index(drop=True)
+
+
+def _changed_uses(store: GraphStore, claims: pd.DataFrame, window: int) -> pd.DataFrame:
+    """Identifiers a customer changed to at most ``window`` days before one of their claims."""
+    parts = []
+    for label in (Label.PHONE, Label.BANK_ACCOUNT, Label.ADDRESS):
+        frame = _edges(store, Label.CUSTOMER, Rel.CHANGED_TO, label)
+        if frame.empty:
+            continue
+        frame = pd.DataFrame({"customer_id": frame["src"].astype(str), "key": frame["dst"].astype(str),
+                              "change_day": _days(_column(frame, "date", "change_date"))})
+        joined = frame.merge(claims.reset_index()[["claim_id", "customer_id", "day"]], on="customer_id")
+        lag = joined["day"] - joined["change_day"]
+        joined = joined[(lag >= 0) & (lag <= window)]
+        parts.append(_use_frame(joined["claim_id"], label, joined["key"], CHANGED_TO,
+                                change_day=joined["change_day"].to_numpy()))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _third_party(uses: pd.DataFrame, customers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Payouts to an account held by someone outside the policyholder's family."""
+    holders = uses["holder"].to_numpy()
+    cust = uses["customer_id"].to_numpy()
+    names = customers["name"].reindex(cust).to_numpy()
+    sur = customers["surname"].reindex(cust).to_numpy()
+    household = customers["household"].reindex(cust).to_numpy()
+    family = set(zip(customers["household"], customers["name"], strict=True))
+    third = np.zeros(len(uses), dtype=bool)
+    company = np.zeros(len(uses), dtype=bool)
+    for i, holder in enumerate(holders):
+        if not holder or not isinstance(holder, str):
+            continue
+        holder = holder.strip()
+        if is_company(holder):
+            third[i] = company[i] = True
+        elif holder != names[i] and surname(holder) != sur[i] and (household[i], holder) not in family:
+            third[i] = True
+    return third, company

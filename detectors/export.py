@@ -1,0 +1,67 @@
+"""The export contract: rings as a JSON array (score descending) or a flat CSV.
+
+Only rings of two or more claims are exported. CSV cells are flattened (lists joined with
+``;``) and any cell starting with ``=``, ``+``, ``-`` or ``@`` is prefixed with ``'`` so that
+spreadsheets show it as text instead of running it as a formula.
+
+>>> from graph.results import Ring, RingIdentifier
+>>> ring = Ring("R-1", 0.8, "high", ("C1", "C2"), identifiers=(RingIdentifier("phone", "+8613800138000"),))
+>>> print(export_rings([ring], "csv").splitlines()[1])
+R-1,0.8,high,2,C1;C2,,,phone:+8613800138000,,,
+>>> export_rings([ring], "json")[:16]
+'[{"ring_id":"R-1'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Literal
+
+import orjson
+
+from graph.results import Ring
+
+__all__ = ["CSV_COLUMNS", "ExportFormat", "export_rings", "neutralise_cell"]
+
+ExportFormat = Literal["json", "csv"]
+CSV_COLUMNS = ("ring_id", "score", "level", "claims", "claim_ids", "customer_ids", "agent_ids",
+               "identifiers", "evidence", "first_request_date", "last_request_date")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def neutralise_cell(value: str) -> str:
+    """Prefix a cell a spreadsheet would read as a formula with ``'``.
+
+    >>> neutralise_cell("=1+1"), neutralise_cell("+86138"), neutralise_cell("C1")
+    ("'=1+1", "'+86138", 'C1')
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _exportable(rings: Iterable[Ring]) -> list[Ring]:
+    return sorted((r for r in rings if len(r.claim_ids) >= 2), key=lambda r: (-r.score, r.ring_id))
+
+
+def export_rings(rings: Iterable[Ring], format: ExportFormat = "json") -> str:
+    """The rings as the export contract defines them, as text."""
+    chosen = _exportable(rings)
+    if format == "json":
+        return orjson.dumps([r.to_export() for r in chosen]).decode("utf-8")
+    if format != "csv":
+        raise ValueError(f"format must be 'json' or 'csv', got {format!r}")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for ring in chosen:
+        data = ring.to_export()
+        row = [
+            data["ring_id"], data["score"], data["level"], len(ring.claim_ids),
+            ";".join(ring.claim_ids), ";".join(ring.customer_ids), ";".join(ring.agent_ids),
+            ";".join(f"{i.type}:{i.value}" for i in ring.identifiers),
+            " | ".join(f"{e.code}: {e.en}" for e in ring.evidence),
+            data["first_request_date"] or "", data["last_request_date"] or "",
+        ]
+        writer.writerow([neutralise_cell(str(cell)) for cell in row])
+    return buffer.getvalue()

@@ -1,0 +1,131 @@
+"""How suspicious each identifier is, from the customers and claims that touch it.
+
+An identifier (phone, account, address, representative) is suspicious when customers of
+*different* households and surnames use it on their requests, when it receives refunds for
+people other than the policyholder's family, when customers switched to it shortly before
+surrendering, or when it is on the watchlist. It is benign when only one household uses it,
+when it is a hub touching very many customers (branch landline, hotline) or when it is an
+agent's own phone typed in at the counter.
+
+>>> noisy_or([0.5, 0.5])
+0.75
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from detectors.book import CHANGED_TO, Book
+from detectors.params import DetectionParams
+
+__all__ = [
+    "AGENT_PHONE_FACTOR",
+    "identifier_table",
+    "noisy_or",
+]
+
+# Each clue alone makes an identifier this suspicious; clues combine by noisy-or.
+_P_THIRD_PARTY = 0.5
+_P_COMPANY = 0.7
+_P_CHANGED = 0.4
+_P_WATCHLIST = 0.6
+AGENT_PHONE_FACTOR = 0.15
+"""An agent's own phone on many customers' requests is a service habit, not a ring."""
+
+
+def noisy_or(probabilities: Iterable[float]) -> float:
+    """Combine independent clues: ``1 - Π(1 - p)``."""
+    out = 1.0
+    for p in probabilities:
+        out *= 1.0 - p
+    return round(1.0 - out, 6)
+
+
+def identifier_table(book: Book, params: DetectionParams) -> pd.DataFrame:
+    """One row per identifier touched by at least one claim, indexed by ``(label, key)``.
+
+    Columns: ``customers`` (every customer touching it, registered ones included),
+    ``claim_customers``, ``households``, ``unrelated`` (other households of other surnames),
+    ``third_party``, ``company``, ``changed`` (customers who
+    switched to it just before surrendering), ``watchlist`` (entry name or ``""``), ``hub``,
+    ``agent_phone``, ``suspicion`` in [0, 1] and ``notes``.
+    """
+    uses = book.uses
+    if uses.empty:
+        return _empty_table()
+    cust = book.customers
+    claim_side = uses[["label", "key", "customer_id"]]
+    reg = book.registered
+    reg = reg[reg.set_index(["label", "key"]).index.isin(claim_side.set_index(["label", "key"]).index)]
+    touching = pd.concat([claim_side, reg[["label", "key", "customer_id"]]], ignore_index=True)
+    touching = touching.drop_duplicates()
+    touching["household"] = cust["household"].reindex(touching["customer_id"]).to_numpy()
+    touching["surname"] = cust["surname"].reindex(touching["customer_id"]).fillna("").to_numpy()
+    grouped = touching.groupby(["label", "key"], sort=True)
+    table = pd.DataFrame({
+        "customers": grouped["customer_id"].nunique(),
+        "households": grouped["household"].nunique(),
+        "surnames": grouped["surname"].nunique(),
+    })
+    on_claims = uses.groupby(["label", "key"], sort=True)
+    table["claim_customers"] = on_claims["customer_id"].nunique()
+    table["claims"] = on_claims["claim_id"].nunique()
+    table["unrelated"] = np.maximum(np.minimum(table["households"], table["surnames"]) - 1, 0)
+    table["third_party"] = on_claims["third_party"].sum().astype(int)
+    table["company"] = on_claims["company"].sum().astype(int)
+    changed = uses[uses["kind"] == CHANGED_TO]
+    table["changed"] = changed.groupby(["label", "key"])["customer_id"].nunique().reindex(table.index).fillna(0).astype(int)
+    table["watchlist"] = [book.watchlist.get((lbl, key), "") for lbl, key in table.index]
+    table["hub"] = (table["customers"] >= params.hub_customers) & (table["watchlist"] == "")
+    table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
+    columns = ["unrelated", "third_party", "company", "changed", "watchlist", "hub", "agent_phone"]
+    rows = list(zip(*(table[c].tolist() for c in columns), strict=True))
+    table["suspicion"] = [_suspicion(*row) for row in rows]
+    table["notes"] = [_notes(*row, customers=c) for row, c in zip(rows, table["customers"].tolist(), strict=True)]
+    return table
+
+
+def _suspicion(unrelated: int, third_party: int, company: int, changed: int, watchlist: str,
+               hub: bool, agent_phone: bool) -> float:
+    if hub:
+        return 0.0
+    clues = [unrelated / (unrelated + 1.0)]
+    if company:
+        clues.append(_P_COMPANY)
+    elif third_party:
+        clues.append(_P_THIRD_PARTY)
+    if changed and unrelated:
+        clues.append(_P_CHANGED)
+    if watchlist:
+        clues.append(_P_WATCHLIST)
+    score = noisy_or(clues)
+    if agent_phone and not watchlist:
+        score *= AGENT_PHONE_FACTOR
+    return round(score, 4)
+
+
+def _notes(unrelated: int, third_party: int, company: int, changed: int, watchlist: str,
+           hub: bool, agent_phone: bool, *, customers: int) -> tuple[str, ...]:
+    flags = [
+        ("hub", hub),
+        ("household", customers > 1 and unrelated == 0),
+        ("shared_unrelated", unrelated > 0 and not hub),
+        ("agent_phone", agent_phone),
+        ("company_payout", bool(company)),
+        ("third_party_payout", bool(third_party)),
+        ("changed_before_surrender", bool(changed)),
+        ("watchlist", bool(watchlist)),
+    ]
+    return tuple(note for note, on in flags if on)
+
+
+def _empty_table() -> pd.DataFrame:
+    columns = ["customers", "households", "surnames", "claim_customers", "claims", "unrelated",
+               "third_party", "company", "changed", "watchlist", "hub", "agent_phone",
+               "suspicion", "notes"]
+    index = pd.MultiIndex.from_arrays([[], []], names=["label", "key"])
+    return pd.DataFrame({c: [] for c in columns}, index=index)
+

@@ -1,0 +1,82 @@
+"""Ring ids: derived from the claims, and carried forward from one run to the next.
+
+A ring's id is a short hash of its sorted claim ids, so the same ring gets the same id in every
+run. When a ring changes a little between runs (a claim joins), :func:`carry_forward` gives it
+the previous id anyway if the two share at least half their claims (Jaccard ≥ 0.5), so an
+investigator's case status survives re-runs.
+
+>>> ring_id_for(["C2", "C1"]) == ring_id_for(["C1", "C2"])
+True
+>>> ring_id_for(["C1", "C2"])
+'R-0CFD1269'
+>>> old = Ring("R-OLD", 0.9, "high", ("C1", "C2", "C3"))
+>>> new = Ring(ring_id_for(["C1", "C2", "C3", "C4"]), 0.9, "high", ("C1", "C2", "C3", "C4"))
+>>> [r.ring_id for r in carry_forward([new], [old])]
+['R-OLD']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from graph.results import Ring
+
+__all__ = ["carry_forward", "claim_jaccard", "ring_id_for"]
+
+
+def ring_id_for(claim_ids: Iterable[str]) -> str:
+    """``R-`` and the first 8 hex digits (upper case) of the SHA-1 of the sorted claim ids."""
+    digest = hashlib.sha1("\n".join(sorted(claim_ids)).encode("utf-8")).hexdigest()
+    return f"R-{digest[:8].upper()}"
+
+
+def claim_jaccard(a: Iterable[str], b: Iterable[str]) -> float:
+    """Jaccard similarity of two sets of claim ids (0 for two empty sets)."""
+    sa, sb = set(a), set(b)
+    union = len(sa | sb)
+    return len(sa & sb) / union if union else 0.0
+
+
+def carry_forward(rings: Sequence[Ring], previous: Sequence[Ring], min_jaccard: float = 0.5) -> list[Ring]:
+    """``rings`` with the ids of matching previous rings.
+
+    Pairs are matched one-to-one, best Jaccard first (ties: higher new score, then ids), and
+    only at ``min_jaccard`` or above. Unmatched rings keep their own ids; an id taken over from
+    a previous ring is never given twice.
+    """
+    if not 0.0 < min_jaccard <= 1.0:
+        raise ValueError(f"min_jaccard must be within (0, 1], got {min_jaccard}")
+    claim_owner: dict[str, list[int]] = {}
+    for j, old in enumerate(previous):
+        for claim in old.claim_ids:
+            claim_owner.setdefault(claim, []).append(j)
+    candidates: list[tuple[float, float, str, str, int, int]] = []
+    for i, ring in enumerate(rings):
+        seen = {j for claim in ring.claim_ids for j in claim_owner.get(claim, ())}
+        for j in seen:
+            score = claim_jaccard(ring.claim_ids, previous[j].claim_ids)
+            if score >= min_jaccard:
+                candidates.append((-score, -ring.score, ring.ring_id, previous[j].ring_id, i, j))
+    candidates.sort()
+    taken_new: set[int] = set()
+    taken_old: set[int] = set()
+    renamed: dict[int, str] = {}
+    for _, _, _, old_id, i, j in candidates:
+        if i in taken_new or j in taken_old:
+            continue
+        taken_new.add(i)
+        taken_old.add(j)
+        renamed[i] = old_id
+    used = set(renamed.values())
+    out = []
+    for i, ring in enumerate(rings):
+        if i in renamed:
+            out.append(replace(ring, ring_id=renamed[i]))
+        elif ring.ring_id in used:
+            # an unmatched ring whose hash collides with an id carried over: make it unique
+            out.append(replace(ring, ring_id=f"{ring.ring_id}-{i}"))
+        else:
+            out.append(ring)
+    return out

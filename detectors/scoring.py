@@ -1,0 +1,450 @@
+"""Ring scores with evidence, per-claim risk and identifier profiles.
+
+A ring's score combines independent clues by noisy-or (``1 - Π(1 - p)``): identifiers its
+households share (each worth its suspicion), a common complaint template, third-party payouts,
+phones changed just before surrender, watchlist hits, complaint-driven full-refund demands,
+a burst in time and a resigned agent's book. Each clue that fires becomes an
+:class:`~graph.results.Evidence` item with a stable code, a Chinese and an English sentence and
+the identifiers, dates and counts behind it.
+
+>>> iso_day(19_723.0)
+'2024-01-01'
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detectors.book import (
+    CHANGED_TO,
+    COMPLAINT_PHONE,
+    CONTACT_PHONE,
+    MAILING_ADDRESS,
+    PAYOUT_ACCOUNT,
+    REPRESENTATIVE,
+    REPRESENTATIVE_PHONE,
+    Book,
+)
+from detectors.identifiers import noisy_or
+from detectors.links import ClaimGraph, claim_propensity
+from detectors.params import DetectionParams
+from detectors.ring_ids import ring_id_for
+from graph.results import ClaimRisk, Evidence, IdentifierProfile, Ring, RingIdentifier, level_for
+
+__all__ = [
+    "BURST_WINDOW_DAYS",
+    "IDENTIFIER_TYPES",
+    "claim_risks",
+    "identifier_profiles",
+    "iso_day",
+    "score_rings",
+]
+
+IDENTIFIER_TYPES = {"Phone": "phone", "BankAccount": "bank_account", "Address": "address",
+                    "Person": "representative"}
+BURST_WINDOW_DAYS = 60
+_MAX_IDENTIFIER_ITEMS = 6
+# what one clue alone contributes to a ring's score
+_P_TEMPLATE_PER_HOUSEHOLD = 0.3
+_P_TEMPLATE_MAX = 0.8
+_P_THIRD_PARTY_PER_CLAIM = 0.15
+_P_THIRD_PARTY_MAX = 0.5
+_P_CHANGED_PER_CUSTOMER = 0.15
+_P_CHANGED_MAX = 0.45
+_P_WATCHLIST = 0.5
+_P_PROPENSITY = 0.3
+_P_BURST = 0.15
+_P_EX_AGENT_PER_CLAIM = 0.1
+_P_EX_AGENT_MAX = 0.3
+# risk of a claim outside every ring stays below the alert threshold
+_OUTSIDE_RING_CAP = 0.45
+
+_KIND_TEXT = {
+    CONTACT_PHONE: ("联系电话", "contact phone"),
+    PAYOUT_ACCOUNT: ("收款账户", "payout account"),
+    REPRESENTATIVE: ("代办人", "representative"),
+    REPRESENTATIVE_PHONE: ("代办人电话", "representative's phone"),
+    COMPLAINT_PHONE: ("投诉联系电话", "complaint contact phone"),
+    MAILING_ADDRESS: ("投诉邮寄地址", "complaint mailing address"),
+    CHANGED_TO: ("退保前变更的联系方式", "contact changed to just before surrender"),
+}
+
+
+def iso_day(day: float) -> str:
+    """Days since 1970-01-01 as ``YYYY-MM-DD``."""
+    return str(np.datetime64(int(day), "D"))
+
+
+@dataclass
+class _Use:
+    label: str
+    key: str
+    kind: str
+    third_party: bool
+    company: bool
+    holder: str | None
+    change_day: float
+
+
+@dataclass
+class _Context:
+    book: Book
+    identifiers: pd.DataFrame
+    graph: ClaimGraph
+    params: DetectionParams
+    households: np.ndarray
+    propensity: np.ndarray
+    uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
+
+
+def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: DetectionParams) -> _Context:
+    households = book.customers["household"].reindex(book.claims["customer_id"]).to_numpy()
+    ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book))
+    position = pd.Series(np.arange(len(book.claims)), index=book.claims.index)
+    uses = book.uses
+    if not uses.empty:
+        pos = position[uses["claim_id"]].tolist()
+        columns = ["label", "key", "kind", "third_party", "company", "holder", "change_day"]
+        for p, (label, key, kind, third, company, holder, change) in zip(
+                pos, zip(*(uses[c].tolist() for c in columns), strict=True), strict=True):
+            ctx.uses_by_claim.setdefault(p, []).append(_Use(
+                str(label), str(key), str(kind), bool(third), bool(company),
+                holder if isinstance(holder, str) else None, float(change)))
+    return ctx
+
+
+def score_rings(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph,
+                communities: Sequence[Sequence[int]], params: DetectionParams) -> list[Ring]:
+    """One :class:`Ring` per community of at least ``min_ring_claims`` claims, highest score first."""
+    ctx = _context(book, identifiers, graph, params)
+    rings = [_ring(ctx, list(c)) for c in communities if len(c) >= params.min_ring_claims]
+    return sorted(rings, key=lambda r: (-r.score, r.ring_id))
+
+
+def _ring(ctx: _Context, members: list[int]) -> Ring:
+    claims = ctx.book.claims.iloc[members]
+    claim_ids = tuple(sorted(claims.index))
+    evidence: list[tuple[Evidence, float]] = []
+    evidence += _identifier_evidence(ctx, members)
+    evidence += _payout_evidence(ctx, members)
+    evidence += _template_evidence(ctx, members)
+    evidence += _timing_evidence(ctx, members)
+    evidence += _agent_evidence(ctx, members)
+    score = round(min(1.0, noisy_or(p for _, p in evidence)), 4)
+    evidence.sort(key=lambda item: -item[1])
+    shared = _shared_identifiers(ctx, members)
+    identifiers = tuple(RingIdentifier(IDENTIFIER_TYPES.get(lbl, lbl.lower()), key) for lbl, key in shared)
+    days = claims["day"].dropna()
+    return Ring(
+        ring_id=ring_id_for(claim_ids),
+        score=score,
+        level=level_for(score),
+        claim_ids=claim_ids,
+        customer_ids=tuple(sorted(set(claims["customer_id"]))),
+        agent_ids=tuple(sorted({a for a in claims["agent_id"] if isinstance(a, str)})),
+        identifiers=identifiers,
+        evidence=tuple(e for e, _ in evidence),
+        first_request_date=iso_day(days.min()) if len(days) else None,
+        last_request_date=iso_day(days.max()) if len(days) else None,
+    )
+
+
+def _identifier_households(ctx: _Context, members: list[int]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per identifier used by the ring: households, claims and kinds."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for m in members:
+        for use in ctx.uses_by_claim.get(m, ()):
+            item = out.setdefault((use.label, use.key), {"households": set(), "claims": set(),
+                                                         "kinds": defaultdict(set), "uses": []})
+            item["households"].add(int(ctx.households[m]))
+            item["claims"].add(m)
+            item["kinds"][use.kind].add(m)
+            item["uses"].append((m, use))
+    return out
+
+
+def _shared_identifiers(ctx: _Context, members: list[int]) -> list[tuple[str, str]]:
+    table = ctx.identifiers
+    shared = []
+    for ref, item in _identifier_households(ctx, members).items():
+        suspicion = _suspicion_of(table, ref)
+        listed = ref in ctx.book.watchlist
+        if (len(item["households"]) >= 2 and suspicion > 0) or listed:
+            shared.append((ref, len(item["claims"])))
+    shared.sort(key=lambda x: (-x[1], x[0]))
+    return [ref for ref, _ in shared]
+
+
+def _suspicion_of(table: pd.DataFrame, ref: tuple[str, str]) -> float:
+    return float(table["suspicion"].get(ref, 0.0))
+
+
+def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
+    table = ctx.identifiers
+    claim_ids = ctx.book.claims.index
+    found: list[tuple[Evidence, float]] = []
+    listed: list[dict[str, Any]] = []
+    changed_customers: set[str] = set()
+    changed_items: list[dict[str, Any]] = []
+    for ref, item in sorted(_identifier_households(ctx, members).items()):
+        label, key = ref
+        suspicion = _suspicion_of(table, ref)
+        if ref in ctx.book.watchlist:
+            listed.append({"type": IDENTIFIER_TYPES.get(label, label), "value": key,
+                           "entry": ctx.book.watchlist[ref]})
+        for m, use in item["uses"]:
+            if use.kind == CHANGED_TO and not np.isnan(use.change_day):
+                customer = str(ctx.book.claims["customer_id"].iloc[m])
+                if customer not in changed_customers:
+                    changed_customers.add(customer)
+                    changed_items.append({"customer_id": customer, "claim_id": str(claim_ids[m]),
+                                          "changed_to": key, "changed_on": iso_day(use.change_day),
+                                          "days_before": int(ctx.book.claims["day"].iloc[m] - use.change_day)})
+        if len(item["households"]) < 2 or suspicion <= 0:
+            continue
+        kind, claims_of_kind = _main_kind(item["kinds"])
+        found.append((_shared_item(label, key, kind, sorted(str(claim_ids[m]) for m in claims_of_kind),
+                                   len(item["households"]), item), suspicion))
+    found.sort(key=lambda x: (-x[1], -int(x[0].data["count"]), str(x[0].data["value"])))
+    out = found[:_MAX_IDENTIFIER_ITEMS]
+    rest = found[_MAX_IDENTIFIER_ITEMS:]
+    if rest:
+        values = [f"{e.data['type']}:{e.data['value']}" for e, _ in rest]
+        out.append((Evidence(
+            "more_shared_identifiers",
+            f"另有 {len(rest)} 个标识被多个不相关家庭共用",
+            f"{len(rest)} more identifiers are shared by unrelated households",
+            {"count": len(rest), "identifiers": values},
+        ), noisy_or(p for _, p in rest)))
+    if changed_items:
+        k = len(changed_items)
+        out.append((Evidence(
+            "changed_before_surrender",
+            f"{k} 位客户在退保前 {ctx.params.change_window_days} 天内变更了联系方式",
+            f"{k} customers changed their contact details within "
+            f"{ctx.params.change_window_days} days before surrendering",
+            {"count": k, "changes": changed_items},
+        ), min(_P_CHANGED_MAX, _P_CHANGED_PER_CUSTOMER * k)))
+    if listed:
+        names = "、".join(sorted({x["entry"] for x in listed}))
+        out.append((Evidence(
+            "watchlist",
+            f"{len(listed)} 个关联标识在行业黑名单上（{names}）",
+            f"{len(listed)} linked identifiers are on the watchlist ({names})",
+            {"count": len(listed), "identifiers": listed},
+        ), _P_WATCHLIST))
+    return out
+
+
+def _main_kind(kinds: dict[str, set[int]]) -> tuple[str, set[int]]:
+    """The link to describe an identifier by: payout first, then the kind with most claims."""
+    if PAYOUT_ACCOUNT in kinds:
+        return PAYOUT_ACCOUNT, kinds[PAYOUT_ACCOUNT]
+    return min(kinds.items(), key=lambda x: (-len(x[1]), x[0]))
+
+
+def _shared_item(label: str, key: str, kind: str, claims: list[str], households: int,
+                 item: dict[str, Any]) -> Evidence:
+    zh_kind, en_kind = _KIND_TEXT.get(kind, (kind, kind.replace("_", " ")))
+    data: dict[str, Any] = {"type": IDENTIFIER_TYPES.get(label, label), "value": key, "link": kind,
+                            "claims": claims, "count": len(claims), "households": households}
+    k = len(claims)
+    if kind == PAYOUT_ACCOUNT:
+        holders = sorted({u.holder for _, u in item["uses"] if u.holder and u.third_party})
+        data["holders"] = holders
+        if holders:
+            holder = "、".join(holders)
+            return Evidence(
+                "shared_payout_account",
+                f"{k} 笔退保款付至同一账户 {key}（户名 {holder}），并非投保人本人",
+                f"{k} claims paid to one account {key} held by {holder}, not the policyholders",
+                data)
+        return Evidence(
+            "shared_payout_account",
+            f"{k} 笔退保款付至同一账户 {key}，涉及 {households} 个不同家庭",
+            f"{k} claims of {households} households paid to one account {key}",
+            data)
+    return Evidence(
+        f"shared_{kind}",
+        f"{households} 个不同家庭的 {k} 笔退保使用同一{zh_kind} {key}",
+        f"{k} claims of {households} unrelated households share one {en_kind} {key}",
+        data)
+
+
+def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
+    claim_ids = ctx.book.claims.index
+    paid: dict[str, list[str]] = defaultdict(list)
+    for m in members:
+        for use in ctx.uses_by_claim.get(m, ()):
+            if use.kind == PAYOUT_ACCOUNT and use.third_party:
+                paid[use.holder or "?"].append(str(claim_ids[m]))
+    k = sum(len(v) for v in paid.values())
+    if not k:
+        return []
+    holders = "、".join(sorted(paid))
+    return [(Evidence(
+        "third_party_payout",
+        f"{k} 笔退保款付给投保人及其家庭以外的账户持有人（{holders}）",
+        f"{k} claims paid to accounts held by someone outside the policyholder's family ({holders})",
+        {"count": k, "holders": {h: sorted(c) for h, c in sorted(paid.items())}},
+    ), min(_P_THIRD_PARTY_MAX, _P_THIRD_PARTY_PER_CLAIM * k))]
+
+
+def _template_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
+    groups = ctx.graph.template_group[members]
+    counts = Counter(int(g) for g in groups if g >= 0)
+    if not counts:
+        return []
+    group, _ = max(counts.items(), key=lambda x: (x[1], -x[0]))
+    in_group = [m for m in members if ctx.graph.template_group[m] == group]
+    households = len({int(ctx.households[m]) for m in in_group})
+    if households < 2:
+        return []
+    claim_ids = ctx.book.claims.index
+    complaints = ctx.book.complaints
+    letter_ids = sorted(complaints.loc[complaints["claim_id"].isin([claim_ids[m] for m in in_group]),
+                                       "complaint_id"].astype(str))
+    k = len(in_group)
+    return [(Evidence(
+        "complaint_template",
+        f"{households} 个不同家庭的 {k} 笔退保附有措辞几乎相同的投诉信（模板 #{group}）",
+        f"{k} claims of {households} households come with near-identical complaint letters "
+        f"(template #{group})",
+        {"template": group, "claims": sorted(str(claim_ids[m]) for m in in_group),
+         "complaints": letter_ids, "households": households},
+    ), min(_P_TEMPLATE_MAX, _P_TEMPLATE_PER_HOUSEHOLD * (households - 1)))]
+
+
+def _timing_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
+    claims = ctx.book.claims.iloc[members]
+    n = len(members)
+    out: list[tuple[Evidence, float]] = []
+    driven = claims["full_refund"].to_numpy() & claims["complaint_reason"].to_numpy()
+    mean_propensity = float(ctx.propensity[members].mean())
+    if driven.any():
+        k = int(driven.sum())
+        out.append((Evidence(
+            "full_refund_complaints",
+            f"{n} 笔退保中 {k} 笔以投诉为由要求全额退还保费",
+            f"{k} of {n} claims demand a full premium refund on complaint grounds",
+            {"count": k, "claims": n, "full_refund": int(claims["full_refund"].sum()),
+             "complaint_reason": int(claims["complaint_reason"].sum())},
+        ), _P_PROPENSITY * mean_propensity * min(1.0, n / 4)))
+    days = np.sort(claims["day"].dropna().to_numpy())
+    if n >= 3 and len(days) >= 3:
+        ends = np.searchsorted(days, days + BURST_WINDOW_DAYS, side="right")
+        counts = ends - np.arange(len(days))
+        best = int(np.argmax(counts))
+        k = int(counts[best])
+        if k >= 3:
+            first, last = iso_day(days[best]), iso_day(days[best + k - 1])
+            out.append((Evidence(
+                "burst",
+                f"{k} 笔退保集中在 {first} 至 {last} 期间提出",
+                f"{k} claims filed between {first} and {last}",
+                {"count": k, "first": first, "last": last, "window_days": BURST_WINDOW_DAYS},
+            ), _P_BURST * (k / n) * mean_propensity))
+    return out
+
+
+def _agent_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
+    claims = ctx.book.claims.iloc[members]
+    agents = ctx.book.agents
+    out: list[tuple[Evidence, float]] = []
+    for agent, group in claims.groupby("agent_id", sort=True):
+        if agent not in agents.index or len(group) < 2:
+            continue
+        status, leave_day, name = (agents.at[agent, c] for c in ("status", "leave_day", "name"))
+        leave_day = float(leave_day)  # type: ignore[arg-type]
+        if status in ("", "active") or np.isnan(leave_day):
+            continue
+        after = group[group["day"] > leave_day]
+        k = len(after)
+        if k < 2:
+            continue
+        left = iso_day(leave_day)
+        lag = int(after["day"].to_numpy().min() - leave_day)
+        name = name if isinstance(name, str) else str(agent)
+        positions = [members[i] for i, c in enumerate(claims.index) if c in set(after.index)]
+        out.append((Evidence(
+            "ex_agent_book",
+            f"{k} 位客户均为已离职代理人 {name}（{agent}，{left} 离职）的原客户，离职 {lag} 天后起集中退保",
+            f"{k} customers of agent {name} ({agent}), who left on {left}, surrendered from "
+            f"{lag} days after the agent left",
+            {"agent_id": str(agent), "left_on": left, "count": k,
+             "claims": sorted(str(c) for c in after.index)},
+        ), min(_P_EX_AGENT_MAX, _P_EX_AGENT_PER_CLAIM * k) * float(ctx.propensity[positions].mean())))
+    return out
+
+
+def claim_risks(book: Book, graph: ClaimGraph, rings: Sequence[Ring], template_group: np.ndarray) -> list[ClaimRisk]:
+    """Risk of every claim: a ring member's risk follows its ring's score and how firmly it is
+    attached; others get a capped risk from their own clues."""
+    claims = book.claims
+    position = {c: i for i, c in enumerate(claims.index)}
+    ring_of = np.full(len(claims), -1)
+    for r, ring in enumerate(rings):
+        ring_of[[position[c] for c in ring.claim_ids]] = r
+    internal = np.zeros(len(claims))
+    same = (ring_of[graph.u] >= 0) & (ring_of[graph.u] == ring_of[graph.v])
+    np.add.at(internal, graph.u[same], graph.w[same])
+    np.add.at(internal, graph.v[same], graph.w[same])
+    own = _own_risk(book, template_group)
+    out = []
+    for i, claim in enumerate(claims.index):
+        r = ring_of[i]
+        if r >= 0:
+            risk = rings[r].score * (0.7 + 0.3 * min(1.0, internal[i]))
+            risk = max(risk, own[i] * _OUTSIDE_RING_CAP)
+            out.append(ClaimRisk(str(claim), round(float(risk), 4), rings[r].ring_id))
+        else:
+            out.append(ClaimRisk(str(claim), round(float(own[i] * _OUTSIDE_RING_CAP), 4), None))
+    return out
+
+
+def _own_risk(book: Book, template_group: np.ndarray) -> np.ndarray:
+    claims = book.claims
+    n = len(claims)
+    clues: list[np.ndarray] = [0.5 * claim_propensity(book)]
+    if len(template_group):
+        clues.append(0.4 * (template_group >= 0))
+    uses = book.uses
+    if not uses.empty:
+        position = pd.Series(np.arange(n), index=claims.index)
+        pos = position[uses["claim_id"]].to_numpy()
+        for mask, p in ((uses["third_party"].to_numpy(bool), 0.4),
+                        ((uses["kind"] == CHANGED_TO).to_numpy(), 0.3),
+                        (np.array([(a, b) in book.watchlist for a, b in zip(uses["label"], uses["key"], strict=True)],
+                                  dtype=bool), 0.6)):
+            flag = np.zeros(n)
+            flag[pos[mask]] = p
+            clues.append(flag)
+    out = np.ones(n)
+    for c in clues:
+        out *= 1.0 - c
+    return 1.0 - out
+
+
+def identifier_profiles(identifiers: pd.DataFrame, book: Book, rings: Sequence[Ring]) -> list[IdentifierProfile]:
+    """A profile for every identifier linked to at least one claim, with the ring most of its
+    claims belong to."""
+    ring_of_claim = {c: ring.ring_id for ring in rings for c in ring.claim_ids}
+    uses = book.uses
+    ring_col = uses["claim_id"].map(ring_of_claim)
+    top = (uses.assign(ring=ring_col).dropna(subset=["ring"])
+           .groupby(["label", "key"])["ring"].agg(lambda s: sorted(Counter(s).items(), key=lambda x: (-x[1], x[0]))[0][0]))
+    ring_ids = top.reindex(identifiers.index).tolist()
+    columns = [identifiers[c].tolist() for c in ("customers", "unrelated", "suspicion", "notes")]
+    return [
+        IdentifierProfile(label=str(label), key=str(key), customers=int(customers),
+                          unrelated_customers=int(unrelated), suspicion=float(suspicion),
+                          ring_id=ring if isinstance(ring, str) else None, notes=tuple(notes))
+        for (label, key), ring, customers, unrelated, suspicion, notes in zip(
+            identifiers.index.tolist(), ring_ids, *columns, strict=True)
+    ]
