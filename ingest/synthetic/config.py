@@ -1,0 +1,211 @@
+"""Configuration of a synthetic book and the difficulty profiles behind it.
+
+`BookConfig` is what callers set; `Profile` is the table of probabilities a difficulty level
+stands for (how often rings use each trick, how many benign look-alikes the book holds).
+
+>>> BookConfig(customers=1_000, seed=7, difficulty="hard").profile.stealth_share
+0.2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+__all__ = ["PROFILES", "BookConfig", "Difficulty", "OutputFormat", "Profile"]
+
+Difficulty = Literal["easy", "normal", "hard"]
+OutputFormat = Literal["csv", "parquet"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Probabilities behind one difficulty level.
+
+    Ring tricks are drawn per ring member: a member uses a ring phone as contact phone with
+    `ring_phone`, has the policy phone changed to a ring phone beforehand with `phone_change`,
+    is paid into a ring account with `ring_account`, is represented by a ring representative
+    with `representative`, files a template complaint with `complaint`, and so on. A share
+    `stealth_share` of members uses no identifier trick at all (only the template, the timing
+    and the ex-agent). The remaining fields scale the benign look-alikes: agents whose phone
+    is typed for their customers, households sharing a phone, customers without a phone (a
+    branch landline is typed instead), payouts to a family member's account, the share of
+    legitimate claims filed by honest complainers and how many of them demand a full refund,
+    ordinary bursts per 100 000 customers, and households surrendering together.
+    """
+
+    ring_phone: float
+    phone_change: float
+    ring_account: float
+    representative: float
+    complaint: float
+    ring_mailing_address: float
+    complaint_ring_phone: float
+    full_premium: float
+    complaint_reason: float
+    stealth_share: float
+    ex_agent_ring: float
+    burst_days: tuple[int, int]
+    ring_phones: tuple[int, int]
+    ring_accounts: tuple[int, int]
+    watchlisted: float
+    template_edit_rate: float
+    # benign look-alikes
+    agent_phone_habit: float
+    household_shared_phone: float
+    no_phone_share: float
+    family_payout: float
+    honest_complaint_share: float
+    honest_full_refund: float
+    benign_waves_per_100k: float
+    household_joint_surrender: float
+
+
+PROFILES: dict[str, Profile] = {
+    "easy": Profile(
+        ring_phone=0.8,
+        phone_change=0.6,
+        ring_account=0.7,
+        representative=0.6,
+        complaint=0.9,
+        ring_mailing_address=0.7,
+        complaint_ring_phone=0.7,
+        full_premium=0.9,
+        complaint_reason=0.9,
+        stealth_share=0.05,
+        ex_agent_ring=0.6,
+        burst_days=(14, 30),
+        ring_phones=(1, 2),
+        ring_accounts=(1, 2),
+        watchlisted=0.4,
+        template_edit_rate=0.01,
+        agent_phone_habit=0.05,
+        household_shared_phone=0.10,
+        no_phone_share=0.04,
+        family_payout=0.03,
+        honest_complaint_share=0.02,
+        honest_full_refund=0.3,
+        benign_waves_per_100k=2.0,
+        household_joint_surrender=0.15,
+    ),
+    "normal": Profile(
+        ring_phone=0.6,
+        phone_change=0.4,
+        ring_account=0.55,
+        representative=0.45,
+        complaint=0.8,
+        ring_mailing_address=0.5,
+        complaint_ring_phone=0.5,
+        full_premium=0.75,
+        complaint_reason=0.75,
+        stealth_share=0.12,
+        ex_agent_ring=0.5,
+        burst_days=(21, 45),
+        ring_phones=(1, 3),
+        ring_accounts=(1, 2),
+        watchlisted=0.25,
+        template_edit_rate=0.02,
+        agent_phone_habit=0.08,
+        household_shared_phone=0.15,
+        no_phone_share=0.06,
+        family_payout=0.05,
+        honest_complaint_share=0.035,
+        honest_full_refund=0.4,
+        benign_waves_per_100k=4.0,
+        household_joint_surrender=0.25,
+    ),
+    "hard": Profile(
+        ring_phone=0.5,
+        phone_change=0.35,
+        ring_account=0.45,
+        representative=0.3,
+        complaint=0.75,
+        ring_mailing_address=0.35,
+        complaint_ring_phone=0.35,
+        full_premium=0.6,
+        complaint_reason=0.6,
+        stealth_share=0.2,
+        ex_agent_ring=0.45,
+        burst_days=(30, 75),
+        ring_phones=(2, 4),
+        ring_accounts=(1, 3),
+        watchlisted=0.15,
+        template_edit_rate=0.04,
+        agent_phone_habit=0.12,
+        household_shared_phone=0.2,
+        no_phone_share=0.08,
+        family_payout=0.08,
+        honest_complaint_share=0.05,
+        honest_full_refund=0.5,
+        benign_waves_per_100k=8.0,
+        household_joint_surrender=0.35,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class BookConfig:
+    """What to generate.
+
+    Attributes:
+        customers: number of customers (at least 50).
+        seed: seed of the random generator; the same config writes byte-identical files.
+        difficulty: "easy", "normal" or "hard" (see `PROFILES`): harder books have rings that
+            share fewer identifiers and more benign look-alikes.
+        ring_rate: prevalence, the expected number of ring surrender claims per 1 000
+            customers (0 = no rings). Legitimate surrenders run at about 45 per 1 000
+            customers over two years, so the default 3.0 makes about 6 % of claims ring claims.
+        years: years of surrender history ending at `as_of` (1 to 5).
+        as_of: export date of the book; every date in it is on or before this day.
+        output_format: "csv" (UTF-8) or "parquet".
+        messy_share: share of identifiers and dates typed in a non-canonical way (0 to 1).
+
+    >>> BookConfig(customers=10)
+    Traceback (most recent call last):
+    ...
+    ValueError: customers must be at least 50, got 10
+    """
+
+    customers: int = 20_000
+    seed: int = 0
+    difficulty: Difficulty = "normal"
+    ring_rate: float = 3.0
+    years: int = 2
+    as_of: date = date(2024, 12, 31)
+    output_format: OutputFormat = "csv"
+    messy_share: float = 0.3
+
+    def __post_init__(self) -> None:
+        if isinstance(self.customers, bool) or not isinstance(self.customers, int):
+            raise ValueError(f"customers must be an integer, got {self.customers!r}")
+        if self.customers < 50:
+            raise ValueError(f"customers must be at least 50, got {self.customers}")
+        if self.customers > 20_000_000:
+            raise ValueError(f"customers must be at most 20 000 000, got {self.customers}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.difficulty not in PROFILES:
+            raise ValueError(
+                f"difficulty must be one of {', '.join(PROFILES)}, got {self.difficulty!r}"
+            )
+        if not 0.0 <= float(self.ring_rate) <= 100.0:
+            raise ValueError(
+                f"ring_rate (ring claims per 1 000 customers) must be in [0, 100], "
+                f"got {self.ring_rate!r}"
+            )
+        if isinstance(self.years, bool) or not isinstance(self.years, int):
+            raise ValueError(f"years must be an integer, got {self.years!r}")
+        if not 1 <= self.years <= 5:
+            raise ValueError(f"years must be between 1 and 5, got {self.years}")
+        if not isinstance(self.as_of, date):
+            raise ValueError(f"as_of must be a date, got {self.as_of!r}")
+        if self.output_format not in ("csv", "parquet"):
+            raise ValueError(f"output_format must be 'csv' or 'parquet', got {self.output_format!r}")
+        if not 0.0 <= float(self.messy_share) <= 1.0:
+            raise ValueError(f"messy_share must be in [0, 1], got {self.messy_share!r}")
+
+    @property
+    def profile(self) -> Profile:
+        """The probabilities behind `difficulty`."""
+        return PROFILES[self.difficulty]

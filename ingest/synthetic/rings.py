@@ -1,0 +1,397 @@
+"""Proxy-surrender rings planted into the book.
+
+Each ring is run by an intermediary (a consulting / legal-services company or a person) with a
+few phones, bank accounts, one or two representatives and a mailing address; it recruits
+policyholders of one city (often the former customers of a resigned agent), and files their
+surrenders in a burst of a few weeks, backed by template complaints and full-refund demands.
+Each member uses each trick only with the difficulty's probability; stealth members use none
+(only the template, the timing and the ex-agent). Rings rotate their phones over time.
+
+>>> from .config import BookConfig
+>>> from .population import build_population
+>>> from .records import EventLog
+>>> rng = np.random.default_rng(0)
+>>> config = BookConfig(customers=3_000, ring_rate=10.0)
+>>> pop = build_population(rng, config)
+>>> log, busy = EventLog(), np.zeros(3_000, dtype=bool)
+>>> rings = plant_rings(rng, pop, config, log, busy)
+>>> rings > 0 and log.count("claims") >= 3 * rings
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .config import BookConfig, Profile
+from .geography import CITIES
+from .identities import (
+    StrArray,
+    bank_cards,
+    birthplace_codes,
+    given_names,
+    id_numbers,
+    mobile_numbers,
+    office_address,
+    surnames,
+)
+from .letters import render_letters
+from .population import DAY, IntArray, Population, days_between
+from .records import EventLog
+from .templates import RingTemplate, render_ring_complaint, ring_template
+from .vocab import (
+    CLAIM_CHANNELS,
+    COMPLAINT_CHANNELS,
+    COMPLAINT_REASONS,
+    LEGIT_REASONS,
+    WATCH_KINDS,
+    WATCH_SOURCES,
+    pick,
+    reason_texts,
+)
+
+__all__ = ["Intermediary", "plant_rings", "ring_sizes"]
+
+_BRANDS = ("信诚", "正通", "汇民", "安信", "维众", "鼎立", "明律", "诚保", "众帮", "惠民",
+           "盛泰", "恒正", "德衡", "佑安", "金盾", "百益", "和顺", "民安")
+_KINDS = ("法律咨询服务有限公司", "企业管理咨询有限公司", "商务信息咨询有限公司",
+          "保险维权服务有限公司", "财务咨询有限公司")
+
+
+@dataclass
+class Intermediary:
+    """The people and identifiers behind one ring."""
+
+    name: str
+    phones: StrArray
+    accounts: StrArray
+    account_holders: StrArray
+    rep_names: StrArray
+    rep_ids: StrArray
+    rep_phones: StrArray
+    mailing_addresses: list[str]
+    template: RingTemplate
+
+
+def ring_sizes(rng: np.random.Generator, target_claims: int) -> list[int]:
+    """Member counts of rings (3 to 40, most below 12) adding up to about `target_claims`.
+
+    >>> sum(ring_sizes(np.random.default_rng(0), 200)) in range(190, 241)
+    True
+    """
+    sizes: list[int] = []
+    total = 0
+    while total < target_claims:
+        size = int(np.clip(3 + rng.lognormal(np.log(4.5), 0.8), 3, 40))
+        if target_claims - total < 3:
+            break
+        sizes.append(size)
+        total += size
+    return sizes
+
+
+def _people(
+    rng: np.random.Generator, pop: Population, city: int, n: int
+) -> tuple[StrArray, StrArray, StrArray]:
+    """Names, ID numbers and phones of `n` new adults living in `city`."""
+    female = rng.random(n) < 0.4
+    name = surnames(rng, n) + given_names(rng, female)
+    birth = (pop.as_of - rng.integers(25 * 365, 60 * 365, n) * DAY).astype("datetime64[D]")
+    home = np.full(n, CITIES[city].districts[0].code, dtype=object)
+    region = birthplace_codes(rng, home, birth.astype("datetime64[Y]").astype(np.int64) + 1970)
+    ids = pop.registry.unique_rows(
+        "id_number", lambda rows: id_numbers(rng, region[rows], birth[rows], female[rows]), n
+    )
+    phones = pop.registry.unique("phone", n, lambda k: mobile_numbers(rng, k))
+    return name, ids, phones
+
+
+def _intermediary(
+    rng: np.random.Generator, pop: Population, city: int, profile: Profile, members: int
+) -> Intermediary:
+    """A ring's intermediary; small rings get by with fewer phones and accounts."""
+    most = max(1, members // 3)
+    n_phones = min(most, int(rng.integers(profile.ring_phones[0], profile.ring_phones[1] + 1)))
+    n_accounts = min(most, int(rng.integers(profile.ring_accounts[0],
+                                            profile.ring_accounts[1] + 1)))
+    n_reps = int(rng.integers(1, 3))
+    organizer, _, _ = _people(rng, pop, city, 1)
+    company = rng.random() < 0.65
+    brand = _BRANDS[int(rng.integers(0, len(_BRANDS)))]
+    kind = _KINDS[int(rng.integers(0, len(_KINDS)))]
+    name = f"{CITIES[city].name[:-1]}{brand}{kind}" if company else str(organizer[0])
+    phones = pop.registry.unique("phone", n_phones, lambda k: mobile_numbers(rng, k))
+    rep_names, rep_ids, rep_phones = _people(rng, pop, city, n_reps)
+    reuse = rng.random(n_reps) < 0.4
+    rep_phones = np.where(reuse, phones[rng.integers(0, n_phones, n_reps)], rep_phones)
+    accounts = pop.registry.unique("bank_account", n_accounts, lambda k: bank_cards(rng, k))
+    holder_pool = np.concatenate([[name], organizer, rep_names]).astype(object)
+    holders = holder_pool[rng.integers(0, len(holder_pool), n_accounts)]
+    addresses = [office_address(rng, CITIES[city]) for _ in range(int(rng.integers(1, 3)))]
+    return Intermediary(name, phones, accounts, holders, rep_names, rep_ids, rep_phones,
+                        addresses, ring_template(rng))
+
+
+def _rotation(rng: np.random.Generator, n: int, k: int) -> IntArray:
+    """Which of `k` identifiers each of `n` date-ordered members gets: rings move on to a new
+    phone or account as time passes, with some overlap."""
+    slot = (np.arange(n) * k) // max(n, 1)
+    jitter = rng.random(n) < 0.2
+    out: IntArray = np.where(jitter, rng.integers(0, k, n), slot)
+    return out
+
+
+class _Recruiter:
+    """Finds policies for ring members: former customers of a resigned agent, or policyholders
+    of the ring's city (older ones more likely)."""
+
+    def __init__(self, rng: np.random.Generator, pop: Population, busy: npt.NDArray[np.bool_]):
+        self.rng, self.pop, self.busy = rng, pop, busy
+        c = pop.customers
+        self.by_city = np.argsort(c.city, kind="stable")
+        self.city_bounds = np.searchsorted(c.city[self.by_city], np.arange(len(CITIES) + 1))
+        self.by_agent = np.argsort(pop.policies.agent, kind="stable")
+        self.agent_bounds = np.searchsorted(
+            pop.policies.agent[self.by_agent], np.arange(len(pop.agents.name) + 1)
+        )
+
+    def ex_agent_policies(self, agent: int, before: np.datetime64) -> IntArray:
+        pol = self.by_agent[self.agent_bounds[agent] : self.agent_bounds[agent + 1]]
+        pol = pol[~self.busy[self.pop.policies.customer[pol]]]
+        pol = pol[self.pop.policies.issue[pol] < before - 60 * DAY]
+        # one policy per customer
+        _, first = np.unique(self.pop.policies.customer[pol], return_index=True)
+        return pol[np.sort(first)]
+
+    def city_policies(self, city: int, n: int, before: np.datetime64) -> IntArray:
+        pool = self.by_city[self.city_bounds[city] : self.city_bounds[city + 1]]
+        if len(pool) == 0 or n <= 0:
+            return np.empty(0, dtype=np.int64)
+        take = min(len(pool), 4 * n + 10)
+        weight = np.where(self.pop.customers.age[pool] >= 60, 3.0, 1.0)
+        cand = self.rng.choice(pool, size=take, replace=False, p=weight / weight.sum())
+        cand = cand[~self.busy[cand]]
+        owner, pol = self.pop.policies_of(cand)
+        ok = self.pop.policies.issue[pol] < before - 60 * DAY
+        owner, pol = owner[ok], pol[ok]
+        _, first = np.unique(owner, return_index=True)
+        pol = pol[np.sort(first)]
+        return self.rng.permutation(pol)[:n]
+
+
+def plant_rings(
+    rng: np.random.Generator,
+    pop: Population,
+    config: BookConfig,
+    log: EventLog,
+    busy: npt.NDArray[np.bool_],
+) -> int:
+    """Plant rings into `log` (claims, complaints, contact changes, watchlist entries); marks
+    ring members in `busy` and updates their registered phone/account in `pop`. Returns the
+    number of rings planted."""
+    target = int(rng.poisson(config.ring_rate * config.customers / 1000))
+    sizes = ring_sizes(rng, target)
+    recruiter = _Recruiter(rng, pop, busy)
+    city_weight = np.bincount(pop.customers.city, minlength=len(CITIES)).astype(float)
+    planted = 0
+    for size in sizes:
+        if _plant_one(rng, pop, config, log, busy, recruiter, city_weight, size, planted):
+            planted += 1
+    return planted
+
+
+def _plant_one(
+    rng: np.random.Generator,
+    pop: Population,
+    config: BookConfig,
+    log: EventLog,
+    busy: npt.NDArray[np.bool_],
+    recruiter: _Recruiter,
+    city_weight: npt.NDArray[np.float64],
+    size: int,
+    ring_id: int,
+) -> bool:
+    profile = config.profile
+    city = int(rng.choice(len(CITIES), p=city_weight / city_weight.sum()))
+    length = int(rng.integers(profile.burst_days[0], profile.burst_days[1] + 1))
+    latest: np.datetime64 = pop.as_of - length * DAY
+    offset = int(rng.integers(0, max(1, int(days_between(latest, pop.window_start)))))
+    start: np.datetime64 = pop.window_start + offset * DAY
+
+    policies = np.empty(0, dtype=np.int64)
+    if rng.random() < profile.ex_agent_ring:
+        agents = pop.agents
+        gone = np.flatnonzero(
+            (agents.city == city) & ~np.isnat(agents.leave)
+            & (days_between(latest, agents.leave) > 30)
+        )
+        if len(gone):
+            agent = int(gone[rng.integers(0, len(gone))])
+            earliest = max(pop.window_start, agents.leave[agent] + 30 * DAY)
+            span = max(1, int(days_between(latest, earliest)))
+            start = earliest + int(rng.integers(0, span)) * DAY
+            found = recruiter.ex_agent_policies(agent, start)
+            policies = rng.permutation(found)[: max(size - 1, int(0.8 * size))]
+    policies = np.concatenate([
+        policies, recruiter.city_policies(city, size - len(policies), start)
+    ])
+    _, first_of_customer = np.unique(pop.policies.customer[policies], return_index=True)
+    policies = policies[np.sort(first_of_customer)]
+    if len(policies) < 3:
+        return False
+    members = pop.policies.customer[policies]
+    busy[members] = True
+    m = len(policies)
+    who = _intermediary(rng, pop, city, profile, m)
+    dates = np.sort(start + (rng.random(m) * length).astype(np.int64) * DAY)
+    dates = np.minimum(dates, pop.as_of)
+
+    # Second policies of some members, surrendered together.
+    owner, extra = pop.policies_of(members)
+    extra_ok = (~np.isin(extra, policies)) & (pop.policies.issue[extra] < start - 60 * DAY)
+    owner, extra = owner[extra_ok], extra[extra_ok]
+    _, first = np.unique(owner, return_index=True)
+    owner, extra = owner[first], extra[first]
+    keep = rng.random(len(owner)) < 0.15
+    owner, extra = owner[keep], extra[keep]
+    member_of = {int(c): i for i, c in enumerate(members)}
+    twin = np.array([member_of[int(c)] for c in owner], dtype=np.int64)
+
+    _member_claims(rng, pop, profile, log, who, policies, dates, twin, extra, ring_id)
+    _watchlist(rng, pop, profile, log, who, dates[0])
+    return True
+
+
+def _member_claims(
+    rng: np.random.Generator,
+    pop: Population,
+    profile: Profile,
+    log: EventLog,
+    who: Intermediary,
+    policies: IntArray,
+    dates: npt.NDArray[np.datetime64],
+    twin: IntArray,
+    extra: IntArray,
+    ring_id: int,
+) -> None:
+    c = pop.customers
+    m = len(policies)
+    members = pop.policies.customer[policies]
+    stealth = rng.random(m) < profile.stealth_share
+
+    def trick(p: float) -> npt.NDArray[np.bool_]:
+        hit: npt.NDArray[np.bool_] = (rng.random(m) < p) & ~stealth
+        return hit
+
+    uses_phone, change, uses_account = (trick(profile.ring_phone), trick(profile.phone_change),
+                                        trick(profile.ring_account))
+    uses_rep = trick(profile.representative)
+    phone_slot = _rotation(rng, m, len(who.phones))
+    ring_phone = who.phones[phone_slot]
+    account_slot = _rotation(rng, m, len(who.accounts))
+    rep = rng.integers(0, len(who.rep_names), m)
+    # Members whose ring identifiers no other member uses are still tied in by a letter.
+    used = [np.where(uses_phone | change, phone_slot, -1),
+            np.where(uses_account, account_slot, -1), np.where(uses_rep, rep, -1)]
+    linked = np.zeros(m, dtype=bool)
+    for slots in used:
+        counts = np.bincount(slots[slots >= 0], minlength=1)
+        linked |= (slots >= 0) & (counts[np.maximum(slots, 0)] >= 2)
+    complains = stealth | ~linked | (rng.random(m) < profile.complaint)
+    registered = c.phone[members].copy()
+    contact = np.where(uses_phone | change, ring_phone, registered)
+
+    # Contact phone changed to a ring phone days or weeks before the request.
+    change_date = dates - rng.integers(2, 46, m) * DAY
+    rows = np.flatnonzero(change)
+    log.add("changes", customer=members[rows], change_date=change_date[rows],
+            field=np.full(len(rows), "phone", dtype=object), old_value=registered[rows],
+            new_value=ring_phone[rows], channel=pick(rng, {"app": 2, "phone": 2, "counter": 1},
+                                                      len(rows)))
+    c.phone[members[rows]] = ring_phone[rows]
+
+    payout = np.where(uses_account, who.accounts[account_slot], c.account[members])
+    payout_name = np.where(uses_account, who.account_holders[account_slot], c.name[members])
+    acc_change = np.flatnonzero(uses_account & (rng.random(m) < 0.25))
+    log.add("changes", customer=members[acc_change], change_date=change_date[acc_change],
+            field=np.full(len(acc_change), "bank_account", dtype=object),
+            old_value=c.account[members[acc_change]],
+            new_value=who.accounts[account_slot[acc_change]],
+            channel=pick(rng, {"counter": 1, "app": 1}, len(acc_change)))
+    c.account[members[acc_change]] = who.accounts[account_slot[acc_change]]
+
+    empty = np.full(m, "", dtype=object)
+    rep_name = np.where(uses_rep, who.rep_names[rep], empty)
+    rep_id = np.where(uses_rep, who.rep_ids[rep], empty)
+    rep_phone = np.where(uses_rep, who.rep_phones[rep], empty)
+    channel = np.where(uses_rep, "counter", pick(rng, CLAIM_CHANNELS, m))
+
+    full = rng.random(m) < profile.full_premium
+    complaint_reason = rng.random(m) < profile.complaint_reason
+    reason = np.where(complaint_reason, pick(rng, COMPLAINT_REASONS, m),
+                      pick(rng, LEGIT_REASONS, m))
+    refund = np.where(full, "full_premium", "cash_value")
+
+    # Members with a second policy file a second claim with the same particulars.
+    both = np.concatenate([np.arange(m), twin])
+    claim_policy = np.concatenate([policies, extra])
+    lag = np.concatenate([np.zeros(m, dtype=np.int64), rng.integers(0, 3, len(twin))])
+    claim_date = np.minimum(dates[both] + lag * DAY, pop.as_of)
+    log.add(
+        "claims", policy=claim_policy, customer=members[both], request_date=claim_date,
+        channel=channel[both], reason_code=reason[both],
+        reason_text=reason_texts(rng, reason[both]), contact_phone=contact[both],
+        payout_account=payout[both], payout_account_name=payout_name[both],
+        representative_name=rep_name[both], representative_id_number=rep_id[both],
+        representative_phone=rep_phone[both], refund_type=refund[both],
+        ring=np.full(len(both), ring_id, dtype=np.int64),
+    )
+
+    # Template complaints, usually sent shortly before the request.
+    rows = np.flatnonzero(complains)
+    ring_contact = ~stealth & (rng.random(m) < profile.complaint_ring_phone)
+    ring_mail = ~stealth & (rng.random(m) < profile.ring_mailing_address)
+    letter_phone = np.where(ring_contact, ring_phone, contact)
+    mail_slot = rng.integers(0, len(who.mailing_addresses), m)
+    mailing = np.where(ring_mail, np.array(who.mailing_addresses, dtype=object)[mail_slot],
+                       c.address[members])
+    texts = render_letters(
+        pop, policies[rows], letter_phone[rows],
+        lambda fields: render_ring_complaint(rng, who.template, fields,
+                                             profile.template_edit_rate),
+    )
+    log.add("complaints", policy=policies[rows], customer=members[rows],
+            received_date=dates[rows] - rng.integers(0, 26, len(rows)) * DAY,
+            channel=pick(rng, COMPLAINT_CHANNELS, len(rows)), text=texts,
+            contact_phone=letter_phone[rows], mailing_address=mailing[rows])
+
+
+def _watchlist(
+    rng: np.random.Generator,
+    pop: Population,
+    profile: Profile,
+    log: EventLog,
+    who: Intermediary,
+    first_date: np.datetime64,
+) -> None:
+    values = np.concatenate([who.phones, who.accounts, who.rep_ids,
+                             np.array(who.mailing_addresses, dtype=object)])
+    types = np.array(["phone"] * len(who.phones) + ["bank_account"] * len(who.accounts)
+                     + ["id_number"] * len(who.rep_ids)
+                     + ["address"] * len(who.mailing_addresses), dtype=object)
+    names = np.concatenate([
+        np.full(len(who.phones), who.name, dtype=object), who.account_holders, who.rep_names,
+        np.full(len(who.mailing_addresses), who.name, dtype=object),
+    ])
+    listed = np.flatnonzero(rng.random(len(values)) < profile.watchlisted)
+    lo = first_date - 365 * DAY
+    span = max(1, int(days_between(pop.as_of, lo)))
+    log.add("watchlist", name=names[listed],
+            kind=np.array(WATCH_KINDS, dtype=object)[rng.integers(0, 3, len(listed))],
+            identifier_type=types[listed], identifier_value=values[listed],
+            source=np.array(WATCH_SOURCES, dtype=object)[rng.integers(0, len(WATCH_SOURCES),
+                                                                       len(listed))],
+            added_date=lo + rng.integers(0, span, len(listed)) * DAY)

@@ -1,0 +1,459 @@
+"""Tests of the synthetic book generator (ingest.synthetic)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from stdnum.cn import ric
+
+from ingest.synthetic import TABLES, BookConfig, BookSummary, generate_book
+from ingest.synthetic.identities import luhn_valid
+
+COLUMNS = {
+    "agents": ["agent_id", "name", "phone", "branch", "status", "hire_date", "leave_date"],
+    "customers": ["customer_id", "name", "id_number", "phone", "address", "bank_account"],
+    "policies": ["policy_id", "customer_id", "agent_id", "product", "issue_date",
+                 "annual_premium", "premiums_paid"],
+    "surrenders": ["claim_id", "policy_id", "customer_id", "request_date", "channel",
+                   "reason_code", "reason_text", "contact_phone", "payout_account",
+                   "payout_account_name", "representative_name", "representative_id_number",
+                   "representative_phone", "cash_value", "requested_amount", "refund_type"],
+    "complaints": ["complaint_id", "policy_id", "customer_id", "received_date", "channel",
+                   "text", "contact_phone", "mailing_address"],
+    "contact_changes": ["change_id", "customer_id", "change_date", "field", "old_value",
+                        "new_value", "channel"],
+    "watchlist": ["entry_id", "name", "kind", "identifier_type", "identifier_value", "source",
+                  "added_date"],
+}
+KEYS = {"agents": "agent_id", "customers": "customer_id", "policies": "policy_id",
+        "surrenders": "claim_id", "complaints": "complaint_id", "contact_changes": "change_id",
+        "watchlist": "entry_id"}
+
+
+def read(folder: Path, table: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False,
+                       encoding="utf-8")
+
+
+def phone_key(value: str) -> str:
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+    if len(digits) == 13 and digits.startswith("861"):
+        digits = digits[2:]
+    if digits.startswith("86") and not digits.startswith("861") and len(digits) >= 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+def digits_key(value: str) -> str:
+    return re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+
+
+def id_key(value: str) -> str:
+    return re.sub(r"\s", "", value).upper()
+
+
+def text_key(value: str) -> str:
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", value))
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    cleaned = values.str.replace("/", "-", regex=False)
+    compact = cleaned.str.fullmatch(r"\d{8}")
+    cleaned = cleaned.where(~compact, cleaned.str[:4] + "-" + cleaned.str[4:6] + "-"
+                            + cleaned.str[6:])
+    return pd.to_datetime(cleaned, format="%Y-%m-%d", errors="raise")
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BookSummary]:
+    out = tmp_path_factory.mktemp("book")
+    summary = generate_book(out, BookConfig(customers=8_000, seed=11, difficulty="hard",
+                                            ring_rate=15.0))
+    return out, summary
+
+
+@pytest.fixture(scope="module")
+def tables(book: tuple[Path, BookSummary]) -> dict[str, pd.DataFrame]:
+    out, _ = book
+    frames = {t: read(out, t) for t in TABLES}
+    frames["truth"] = read(out, "truth")
+    return frames
+
+
+# -- configuration -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"customers": 49}, "customers must be at least 50"),
+    ({"customers": 1.5}, "customers must be an integer"),
+    ({"seed": -1}, "seed"),
+    ({"difficulty": "extreme"}, "difficulty must be one of easy, normal, hard"),
+    ({"ring_rate": -0.1}, "ring_rate"),
+    ({"years": 0}, "years must be between 1 and 5"),
+    ({"output_format": "xlsx"}, "output_format"),
+    ({"messy_share": 1.5}, "messy_share"),
+])
+def test_config_rejects_bad_values(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        BookConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_progress_reports_every_step(tmp_path: Path) -> None:
+    calls: list[tuple[str, int, int]] = []
+    generate_book(tmp_path, BookConfig(customers=300, seed=2),
+                  lambda step, done, total: calls.append((step, done, total)))
+    done = [d for _, d, _ in calls]
+    assert done == sorted(done) and done[-1] == calls[-1][2] == len(calls)
+    assert {"population", "rings", "write surrenders"} <= {s for s, _, _ in calls}
+
+
+# -- determinism ---------------------------------------------------------------------------
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_same_seed_writes_identical_files(tmp_path: Path, fmt: str) -> None:
+    config = BookConfig(customers=1_500, seed=5, ring_rate=10.0, output_format=fmt)  # type: ignore[arg-type]
+    generate_book(tmp_path / "a", config)
+    generate_book(tmp_path / "b", config)
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert sorted(a) == sorted([f"{t}.{fmt}" for t in TABLES] + ["truth.csv"])
+    assert a == b
+
+
+def test_different_seed_writes_different_files(tmp_path: Path) -> None:
+    generate_book(tmp_path / "a", BookConfig(customers=1_500, seed=5))
+    generate_book(tmp_path / "b", BookConfig(customers=1_500, seed=6))
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert all(a[name] != b[name] for name in ("customers.csv", "policies.csv",
+                                                "surrenders.csv"))
+
+
+def test_parquet_matches_csv_content(tmp_path: Path) -> None:
+    generate_book(tmp_path / "c", BookConfig(customers=600, seed=8, ring_rate=10.0))
+    generate_book(tmp_path / "p", BookConfig(customers=600, seed=8, ring_rate=10.0,
+                                             output_format="parquet"))
+    csv = read(tmp_path / "c", "surrenders")
+    parquet = pd.read_parquet(tmp_path / "p" / "surrenders.parquet")
+    assert list(parquet.columns) == COLUMNS["surrenders"]
+    assert csv["claim_id"].tolist() == parquet["claim_id"].tolist()
+    assert np.allclose(csv["cash_value"].astype(float), parquet["cash_value"])
+
+
+# -- contract and integrity ----------------------------------------------------------------
+
+def test_columns_and_counts_follow_the_contract(
+    book: tuple[Path, BookSummary], tables: dict[str, pd.DataFrame]
+) -> None:
+    _, summary = book
+    for table, columns in COLUMNS.items():
+        assert list(tables[table].columns) == columns, table
+        assert summary.tables[table] == len(tables[table]), table
+    assert list(tables["truth"].columns) == ["claim_id", "ring_id"]
+    assert summary.tables["customers"] == 8_000
+    # about one agent per 100 customers, 1 to 3 policies per customer
+    assert 60 <= summary.tables["agents"] <= 100
+    assert 1.3 <= summary.tables["policies"] / 8_000 <= 1.7
+
+
+def test_primary_keys_are_unique_and_present(tables: dict[str, pd.DataFrame]) -> None:
+    for table, key in KEYS.items():
+        values = tables[table][key]
+        assert (values != "").all(), table
+        assert values.is_unique, table
+
+
+def test_references_resolve(tables: dict[str, pd.DataFrame]) -> None:
+    customers = set(tables["customers"]["customer_id"])
+    agents = set(tables["agents"]["agent_id"])
+    policies = tables["policies"].set_index("policy_id")
+    assert set(policies["customer_id"]) <= customers
+    assert set(policies["agent_id"]) <= agents
+    s = tables["surrenders"]
+    assert set(s["policy_id"]) <= set(policies.index)
+    assert (policies.loc[s["policy_id"], "customer_id"].to_numpy() == s["customer_id"]).all()
+    assert s["policy_id"].is_unique  # a policy is surrendered once
+    c = tables["complaints"]
+    assert set(c["policy_id"]) <= set(policies.index)
+    assert (policies.loc[c["policy_id"], "customer_id"].to_numpy() == c["customer_id"]).all()
+    assert set(tables["contact_changes"]["customer_id"]) <= customers
+
+
+def test_enums_dates_and_amounts(tables: dict[str, pd.DataFrame]) -> None:
+    a, s = tables["agents"], tables["surrenders"]
+    assert set(a["status"]) == {"active", "resigned", "terminated"}
+    assert ((a["leave_date"] == "") == (a["status"] == "active")).all()
+    assert set(s["refund_type"]) == {"cash_value", "full_premium"}
+    assert set(tables["contact_changes"]["field"]) == {"phone", "address", "bank_account"}
+    assert set(tables["watchlist"]["identifier_type"]) <= {"phone", "bank_account",
+                                                           "id_number", "address"}
+    request = parse_dates(s["request_date"])
+    assert request.min() >= pd.Timestamp("2023-01-01")
+    assert request.max() <= pd.Timestamp("2024-12-31")
+    # both surrender years are covered, month by month
+    assert request.dt.to_period("M").nunique() == 24
+    issue = parse_dates(tables["policies"].set_index("policy_id").loc[s["policy_id"],
+                                                                       "issue_date"])
+    assert (issue.to_numpy() < request.to_numpy()).all()
+    formats = s["request_date"].str.replace(r"\d", "9", regex=True).value_counts(normalize=True)
+    assert formats["9999-99-99"] > 0.8
+    assert {"9999/99/99", "99999999"} <= set(formats.index)
+    cash, asked = s["cash_value"].astype(float), s["requested_amount"].astype(float)
+    assert (cash > 0).all()
+    full = s["refund_type"] == "full_premium"
+    assert (asked[full] >= cash[full]).all() and (asked[~full] == cash[~full]).all()
+    assert s["cash_value"].str.fullmatch(r"\d+\.\d\d").all()
+
+
+# -- identifiers ---------------------------------------------------------------------------
+
+def test_id_numbers_are_valid(tables: dict[str, pd.DataFrame]) -> None:
+    ids = pd.concat([tables["customers"]["id_number"],
+                     tables["surrenders"]["representative_id_number"]])
+    ids = ids[ids != ""].map(id_key)
+    assert ids.str.fullmatch(r"\d{17}[\dX]").all()
+    assert all(ric.is_valid(v) for v in ids)
+    assert ids.str.endswith("X").mean() > 0.04  # about one in eleven
+    raw = tables["customers"]["id_number"]
+    assert raw.str.endswith("x").any()  # typed in lower case now and then
+    assert tables["customers"]["id_number"].map(id_key).is_unique
+
+
+def test_bank_cards_pass_luhn(tables: dict[str, pd.DataFrame]) -> None:
+    cards = pd.concat([tables["customers"]["bank_account"], tables["surrenders"][
+        "payout_account"]])
+    cards = cards[cards != ""]
+    keys = cards.map(digits_key)
+    assert keys.str.len().between(16, 19).all()
+    assert all(luhn_valid(v) for v in keys)
+    assert cards.str.contains(" ").mean() > 0.05  # groups of four
+    # registered accounts are personal, except those a ring had switched to its own account
+    c = tables["customers"]
+    key = c["bank_account"].map(digits_key)
+    dup = c[(key != "") & key.duplicated(keep=False)]
+    s = tables["surrenders"].merge(tables["truth"], on="claim_id")
+    ring_customers = set(s.loc[s["ring_id"] != "", "customer_id"])
+    assert dup["customer_id"].isin(ring_customers).all()
+
+
+def test_phones_are_mobiles_or_landlines_typed_many_ways(
+    tables: dict[str, pd.DataFrame]
+) -> None:
+    phones = tables["customers"]["phone"]
+    phones = phones[phones != ""]
+    keys = phones.map(phone_key)
+    mobile = keys.str.fullmatch(r"1[3-9]\d{9}")
+    landline = keys.str.fullmatch(r"0\d{9,11}")
+    assert (mobile | landline).all()
+    assert mobile.mean() > 0.9
+    shapes = set(phones.str.replace(r"\d", "9", regex=True))
+    assert {"99999999999", "+99 999 9999 9999", "999-9999-9999", "9999-9999999"} <= shapes
+
+
+def test_names_and_addresses_are_chinese_with_clerk_noise(
+    tables: dict[str, pd.DataFrame]
+) -> None:
+    c = tables["customers"]
+    assert c["name"].map(text_key).str.fullmatch(r"[\u4e00-\u9fff]{2,4}").all()
+    assert c["name"].str.contains(" ").any()
+    assert c["address"].str.match(r"^\S+?(省|自治区)").mean() > 0.95
+    assert c["address"].str.contains("[０-９]").any()  # full-width digits
+
+
+# -- ground truth and rings ----------------------------------------------------------------
+
+def test_truth_covers_every_claim(
+    book: tuple[Path, BookSummary], tables: dict[str, pd.DataFrame]
+) -> None:
+    _, summary = book
+    truth, s = tables["truth"], tables["surrenders"]
+    assert truth["claim_id"].tolist() == s["claim_id"].tolist()
+    ring = truth[truth["ring_id"] != ""]
+    assert ring["ring_id"].nunique() == summary.rings
+    assert len(ring) == summary.ring_claims
+    # prevalence: 15 ring claims per 1 000 customers requested (Poisson)
+    assert 80 <= summary.ring_claims <= 170
+    sizes = ring["ring_id"].value_counts()
+    assert sizes.min() >= 3 and sizes.max() <= 50
+    assert 0.05 < summary.ring_claims / summary.claims < 0.5
+
+
+def test_ring_rate_zero_means_no_rings(tmp_path: Path) -> None:
+    summary = generate_book(tmp_path, BookConfig(customers=2_000, ring_rate=0.0))
+    assert summary.rings == 0 and summary.ring_claims == 0
+    assert (read(tmp_path, "truth")["ring_id"] == "").all()
+
+
+def _claim_links(s: pd.DataFrame) -> dict[str, set[str]]:
+    """Identifier -> claims touching it (contact phone, payout account, representative)."""
+    links: dict[str, set[str]] = defaultdict(set)
+    for col, key in (("contact_phone", phone_key), ("payout_account", digits_key),
+                     ("representative_id_number", id_key)):
+        for claim, value in zip(s["claim_id"], s[col], strict=True):
+            if value:
+                links[f"{col}:{key(value)}"].add(claim)
+    return links
+
+
+def test_rings_show_their_traces(tables: dict[str, pd.DataFrame]) -> None:
+    s = tables["surrenders"].merge(tables["truth"], on="claim_id")
+    ring = s["ring_id"] != ""
+    # full-refund demands and complaint-driven reasons are far more common in rings
+    full = s["refund_type"] == "full_premium"
+    assert full[ring].mean() > 0.4 > 0.1 > full[~ring].mean()
+    complaint_reason = s["reason_code"].isin(["complaint_misselling", "regulator_complaint"])
+    assert complaint_reason[ring].mean() > 0.4 > 0.1 > complaint_reason[~ring].mean()
+    # money goes to a third party (name differs from the policyholder)
+    holder = tables["customers"].set_index("customer_id").loc[s["customer_id"], "name"]
+    third = s["payout_account_name"].map(text_key).to_numpy() != holder.map(text_key).to_numpy()
+    assert third[ring.to_numpy()].mean() > 0.2
+    # rings file template complaints
+    c = tables["complaints"].merge(s[["policy_id", "ring_id"]], on="policy_id", how="left")
+    ring_letters = c[c["ring_id"].fillna("") != ""]
+    assert len(ring_letters) > 0.6 * ring.sum()
+    assert ring_letters["text"].str.contains("12378").mean() > 0.9
+    assert ring_letters["text"].str.len().median() > 200
+
+
+def test_phone_changes_to_ring_phones_precede_surrenders(
+    tables: dict[str, pd.DataFrame]
+) -> None:
+    s = tables["surrenders"].merge(tables["truth"], on="claim_id")
+    s = s[s["ring_id"] != ""].assign(phone=lambda f: f["contact_phone"].map(phone_key),
+                                     when=lambda f: parse_dates(f["request_date"]))
+    ch = tables["contact_changes"]
+    ch = ch[ch["field"] == "phone"].assign(phone=lambda f: f["new_value"].map(phone_key),
+                                           when=lambda f: parse_dates(f["change_date"]))
+    joined = s.merge(ch, on=["customer_id", "phone"], suffixes=("", "_change"))
+    lead = (joined["when"] - joined["when_change"]).dt.days
+    assert len(joined) >= 10
+    assert lead.between(1, 60).all()
+    # the new number is shared with other ring members (as their new number or contact phone)
+    touching = pd.concat([ch[["phone", "customer_id"]], s[["phone", "customer_id"]]])
+    shared = touching.groupby("phone")["customer_id"].nunique()
+    assert (shared.loc[joined["phone"].unique()] >= 2).mean() > 0.5
+
+
+def test_camouflage_some_ring_claims_share_no_identifier(
+    tables: dict[str, pd.DataFrame]
+) -> None:
+    s = tables["surrenders"].merge(tables["truth"], on="claim_id")
+    links = _claim_links(s)
+    shared_claims = {claim for claims in links.values() if len(claims) > 1 for claim in claims}
+    ring = s[s["ring_id"] != ""]
+    sharing = ring["claim_id"].isin(shared_claims)
+    assert 0.1 < (~sharing).mean() < 0.7  # stealth members exist, but rings are not all stealth
+    per_ring = ring.assign(sharing=sharing).groupby("ring_id")["sharing"].mean()
+    assert (per_ring < 1.0).mean() > 0.5  # most rings have members sharing nothing
+    # rings rotate phones: some rings used two or more contact phones
+    ring_phones = ring.assign(p=ring["contact_phone"].map(phone_key))
+    per_phone = ring_phones.groupby("p")["claim_id"].nunique()
+    repeated = ring_phones[ring_phones["p"].map(per_phone) >= 2]
+    assert (repeated.groupby("ring_id")["p"].nunique() >= 2).any()
+    # every ring claim is linked somehow: a shared identifier or a (template) complaint
+    complained = set(tables["complaints"]["policy_id"])
+    assert (sharing | ring["policy_id"].isin(complained)).all()
+
+
+def test_ring_bursts_and_ex_agents(tables: dict[str, pd.DataFrame]) -> None:
+    s = tables["surrenders"].merge(tables["truth"], on="claim_id")
+    ring = s[s["ring_id"] != ""].assign(when=lambda f: parse_dates(f["request_date"]))
+    spread = ring.groupby("ring_id")["when"].agg(lambda d: (d.max() - d.min()).days)
+    assert spread.max() <= 80  # hard rings: bursts of up to 75 days
+    agents = tables["agents"].set_index("agent_id")
+    pol = tables["policies"].set_index("policy_id")
+    ring = ring.assign(agent=pol.loc[ring["policy_id"], "agent_id"].to_numpy())
+    ring = ring.assign(status=agents.loc[ring["agent"], "status"].to_numpy())
+    top = ring.groupby("ring_id")["agent"].agg(lambda a: a.value_counts().iloc[0] / len(a))
+    left = ring.groupby("ring_id")["status"].agg(lambda st: (st != "active").mean())
+    ex_agent_rings = ((top >= 0.6) & (left >= 0.6)).sum()
+    assert ex_agent_rings >= 0.2 * len(top)
+
+
+def test_watchlist_holds_ring_and_unrelated_identifiers(
+    tables: dict[str, pd.DataFrame]
+) -> None:
+    w = tables["watchlist"]
+    s = tables["surrenders"].merge(tables["truth"], on="claim_id")
+    ring_phones = set(s.loc[s["ring_id"] != "", "contact_phone"].map(phone_key))
+    all_phones = set(s["contact_phone"].map(phone_key)) | set(
+        tables["customers"]["phone"].map(phone_key))
+    listed = set(w.loc[w["identifier_type"] == "phone", "identifier_value"].map(phone_key))
+    assert listed & ring_phones
+    assert listed - all_phones  # unrelated entries
+    assert not listed & set(s.loc[s["ring_id"] == "", "contact_phone"].map(phone_key))
+
+
+# -- benign look-alikes --------------------------------------------------------------------
+
+def test_households_share_addresses_and_sometimes_phones(
+    tables: dict[str, pd.DataFrame]
+) -> None:
+    c = tables["customers"].assign(addr=lambda f: f["address"].map(text_key),
+                                   ph=lambda f: f["phone"].map(phone_key),
+                                   surname=lambda f: f["name"].map(text_key).str[0])
+    per_address = c.groupby("addr")["customer_id"].transform("count")
+    assert (per_address >= 2).mean() > 0.3
+    mobiles = c[c["ph"].str.match(r"1\d{10}$")]
+    shared_phone = mobiles.groupby("ph").filter(lambda g: len(g) >= 2)
+    same_home = shared_phone.groupby("ph")["addr"].nunique() == 1
+    assert same_home.sum() >= 50
+    families = c[per_address >= 2].groupby("addr")["surname"].nunique()
+    assert (families == 1).any() and (families > 1).any()
+
+
+def test_hub_landlines_and_agent_phones_touch_many_customers(
+    tables: dict[str, pd.DataFrame]
+) -> None:
+    s = tables["surrenders"].merge(tables["truth"], on="claim_id")
+    legit = s[s["ring_id"] == ""].assign(p=lambda f: f["contact_phone"].map(phone_key))
+    c = tables["customers"].assign(p=lambda f: f["phone"].map(phone_key))
+    landline_customers = c[c["p"].str.startswith("0")].groupby("p")["customer_id"].nunique()
+    assert landline_customers.max() >= 15
+    assert legit["p"].str.startswith("0").sum() >= 10
+    agent_phones = set(tables["agents"]["phone"].map(phone_key))
+    by_agent_phone = legit[legit["p"].isin(agent_phones)]
+    assert by_agent_phone["customer_id"].nunique() >= 10
+    assert by_agent_phone.groupby("p")["customer_id"].nunique().max() >= 2
+
+
+def test_family_representatives_and_payees(tables: dict[str, pd.DataFrame]) -> None:
+    s = tables["surrenders"].merge(tables["truth"], on="claim_id")
+    legit = s[s["ring_id"] == ""]
+    cust = tables["customers"].assign(addr=lambda f: f["address"].map(text_key),
+                                      idn=lambda f: f["id_number"].map(id_key))
+    addr_of_id = dict(zip(cust["idn"], cust["addr"], strict=True))
+    addr_of_customer = dict(zip(cust["customer_id"], cust["addr"], strict=True))
+    reps = legit[legit["representative_id_number"] != ""]
+    assert len(reps) >= 10
+    same_home = [addr_of_id.get(id_key(r)) == addr_of_customer[c]
+                 for r, c in zip(reps["representative_id_number"], reps["customer_id"],
+                                 strict=True)]
+    assert np.mean(same_home) > 0.8  # family members (unless they moved since)
+    holder = cust.set_index("customer_id").loc[legit["customer_id"], "name"].map(text_key)
+    other_payee = legit["payout_account_name"].map(text_key).to_numpy() != holder.to_numpy()
+    assert 0.01 < other_payee.mean() < 0.3
+
+
+def test_honest_complainers_and_ordinary_spread(tables: dict[str, pd.DataFrame]) -> None:
+    s = tables["surrenders"].merge(tables["truth"], on="claim_id")
+    legit = s[s["ring_id"] == ""]
+    honest = legit[legit["refund_type"] == "full_premium"]
+    assert len(honest) >= 10
+    c = tables["complaints"]
+    letters = c[c["policy_id"].isin(honest["policy_id"])]
+    assert len(letters) == len(honest)
+    # their own phone, not shared with any other claim
+    links = _claim_links(s)
+    shared = {claim for claims in links.values() if len(claims) > 1 for claim in claims}
+    assert honest["claim_id"].isin(shared).mean() < 0.3
+    quarters = parse_dates(legit["request_date"]).dt.to_period("Q").value_counts()
+    assert len(quarters) == 8
+    assert quarters.max() < 1.8 * quarters.min()  # spread over the window, no single burst
