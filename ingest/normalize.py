@@ -22,13 +22,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Hashable
+from datetime import date
+from functools import lru_cache
 from typing import Literal, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
-from stdnum import luhn
+from stdnum import luhn, numdb
 from stdnum.cn import ric
 
 __all__ = [
@@ -224,6 +226,37 @@ def normalize_phone(raw: object) -> Phone | None:
 
 # ---------------------------------------------------------------------------- ID numbers, accounts
 _ID_SEPARATORS = re.compile(r"[\s\-]")
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+
+
+@lru_cache(maxsize=65_536)
+def _region_years(region: str) -> tuple[tuple[int, int], ...]:
+    """Birth-year ranges in which ``stdnum`` accepts a region code (none: unknown region).
+
+    The same rule as ``stdnum.cn.ric.get_birth_place``, read once per region from its database.
+    """
+    info = {k: v for _, props in numdb.get("cn/loc").info(region) for k, v in props.items()}
+    if not info:
+        return ()
+    ranges = []
+    for county in info["county"].split(","):
+        if not county.startswith("["):
+            return ((0, 9999),)
+        start, end = county[1:].split("]")[0].split("-")
+        ranges.append((int(start) if start else 0, int(end) if end else 9999))
+    return tuple(ranges)
+
+
+def _id_valid(value: str) -> bool:
+    """``stdnum.cn.ric.is_valid`` for a compact upper-case value, with the slow birth-place
+    database look-up cached per region."""
+    if not _ID_SHAPE.fullmatch(value) or value[17] != ric.calc_check_digit(value):
+        return False
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return any(start <= born.year <= end for start, end in _region_years(value[:6]))
 
 
 def normalize_id_number(raw: object) -> IdNumber | None:
@@ -240,7 +273,7 @@ def normalize_id_number(raw: object) -> IdNumber | None:
     if text is None:
         return None
     value = _ID_SEPARATORS.sub("", text).upper()
-    return IdNumber(value, bool(ric.is_valid(value)))
+    return IdNumber(value, _id_valid(value))
 
 
 def normalize_bank_account(raw: object) -> BankAccount | None:

@@ -34,6 +34,8 @@ MOBILE_PREFIXES = [
     "130", "135", "138", "139", "147", "150", "159", "166", "177", "186", "188", "199",
 ]
 AREA_CODES = ["10", "20", "21", "755", "797", "571", "28"]
+# Regions stdnum accepts for any birth year, for some years only, and not at all.
+REGIONS = ["110101", "110105", "310101", "440305", "360102", "440106", "340121", "999999"]
 FULL_WIDTH = str.maketrans("0123456789+-", "０１２３４５６７８９＋－")
 
 mobiles = st.builds(lambda p, rest: p + rest, st.sampled_from(MOBILE_PREFIXES),
@@ -117,14 +119,14 @@ def test_vectorised_phones_match_scalar(values: list[str | None]) -> None:
     for value, row in zip(values, frame.itertuples(index=False), strict=True):
         expected = normalize_phone(value)
         if expected is None:
-            assert pd.isna(row.value) and pd.isna(row.kind) and pd.isna(row.valid)
+            assert all(pd.isna(v) for v in (row.value, row.kind, row.valid))  # type: ignore[arg-type]
         else:
             assert (row.value, row.kind, bool(row.valid)) == tuple(expected)
 
 
 @st.composite
 def id_numbers(draw: st.DrawFn) -> str:
-    area = draw(st.sampled_from(["110101", "110105", "310101"]))
+    area = draw(st.sampled_from(REGIONS))
     birth = draw(st.dates(min_value=pd.Timestamp("1930-01-01").date(),
                           max_value=pd.Timestamp("2005-12-31").date())).strftime("%Y%m%d")
     body = area + birth + draw(st.text("0123456789", min_size=3, max_size=3))
@@ -135,9 +137,20 @@ def id_numbers(draw: st.DrawFn) -> str:
 def test_id_number_typed_any_way(number: str, sep: str, lower: bool) -> None:
     typed = number[:6] + sep + number[6:14] + sep + number[14:]
     typed = typed.lower() if lower else typed
-    assert normalize_id_number(typed) == IdNumber(number, True)
+    assert normalize_id_number(typed) == IdNumber(number, ric.is_valid(number))
     broken = number[:-1] + ("0" if number[-1] != "0" else "1")
     assert normalize_id_number(broken) == IdNumber(broken, False)
+
+
+@settings(max_examples=300)
+@given(st.one_of(id_numbers(), st.text("0123456789Xx -", min_size=16, max_size=20),
+                 st.builds(lambda n, i, c: n[:i] + c + n[i + 1:], id_numbers(),
+                           st.integers(0, 17), st.sampled_from("0123456789X"))))
+def test_id_validity_agrees_with_stdnum(typed: str) -> None:
+    got = normalize_id_number(typed)
+    assert got is not None or typed.strip() == ""
+    if got is not None:
+        assert got.valid == ric.is_valid(typed)
 
 
 @given(st.text("0123456789", min_size=15, max_size=18), st.sampled_from([" ", "-", ""]))

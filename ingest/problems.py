@@ -1,0 +1,153 @@
+"""Problems found in an input folder, the error that carries them, and their CSV report.
+
+Row numbers are those a person sees when opening the file in a spreadsheet: the header is
+row 1 and the first record row 2. Identifier values are masked; long text is truncated.
+
+>>> p = Problem("customers.csv", 7, "phone", "12", "not a valid phone number", "warning")
+>>> str(p)
+'customers.csv row 7, column phone: not a valid phone number (value 12) [warning]'
+>>> neutralise_cell("=HYPERLINK(1)")
+"'=HYPERLINK(1)"
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from graph.errors import InputError
+from graph.masking import mask_identifier
+
+__all__ = [
+    "Problem",
+    "ProblemLog",
+    "Severity",
+    "ValidationError",
+    "display_value",
+    "neutralise_cell",
+    "write_problems_csv",
+]
+
+Severity = Literal["error", "warning"]
+MAX_SHOWN_CHARS = 60
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem: where it is (``row``/``column`` may be ``None`` for file-level problems)."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column}" if self.row is not None else f" column {self.column}"
+        shown = f" (value {self.value})" if self.value else ""
+        return f"{where}: {self.reason}{shown} [{self.severity}]"
+
+
+class ValidationError(InputError):
+    """The input folder has error-severity problems; nothing was stored. ``problems`` has them all."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        shown = "; ".join(str(p) for p in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        super().__init__(f"{len(errors)} input error(s): {shown}{more}")
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def display_value(value: object, masked: bool) -> str | None:
+    """A value as shown in a report: masked when it is an identifier, truncated when long.
+
+    >>> display_value("13812345678", masked=True)
+    '138****5678'
+    >>> display_value("很" * 100, masked=False)[-15:]
+    '很很… (100 chars)'
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value)
+    if masked:
+        text = mask_identifier("".join(text[:40].split()))
+    if len(text) > MAX_SHOWN_CHARS:
+        return f"{text[:MAX_SHOWN_CHARS]}… ({len(text)} chars)"
+    return text
+
+
+class ProblemLog:
+    """Collects problems, one at a time or for many rows of a column at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, row: int | None, column: str | None, reason: str,
+            severity: Severity = "error", value: object = None, masked: bool = False) -> None:
+        self.problems.append(Problem(file, row, column, display_value(value, masked), reason, severity))
+
+    def add_rows(self, file: str, column: str | None, values: pd.Series, reason: str,
+                 severity: Severity = "error", masked: bool = False) -> None:
+        """One problem per row of ``values`` (its index holds the row numbers)."""
+        shown = values.astype(object).tolist()
+        for row, value in zip(values.index.tolist(), shown, strict=True):
+            self.problems.append(
+                Problem(file, int(row), column, display_value(value, masked), reason, severity)
+            )
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def sorted(self) -> list[Problem]:
+        """Errors first, then by file, row and column."""
+        return sorted(self.problems, key=lambda p: (
+            p.severity != "error", p.file, p.row if p.row is not None else -1, p.column or ""
+        ))
+
+
+def neutralise_cell(text: str) -> str:
+    """Prefix ``'`` to a cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``,
+    tab, carriage return), so the report shows data, never formulas.
+
+    >>> neutralise_cell("-1"), neutralise_cell("ok")
+    ("'-1", 'ok')
+    """
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def write_problems_csv(problems: Iterable[Problem], path: Path) -> Path:
+    """Write problems as UTF-8 CSV (with BOM, so spreadsheets detect it) with neutralised cells."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([f.name for f in fields(Problem)])
+        for problem in problems:
+            writer.writerow(
+                ["" if v is None else neutralise_cell(str(v)) for v in astuple(problem)]
+            )
+    return path

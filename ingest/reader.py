@@ -1,0 +1,249 @@
+"""Reading an input folder: one CSV or Parquet file per table, every cell as text.
+
+CSV encoding is detected without guessing: a UTF-8 byte-order mark means UTF-8; otherwise the
+file must decode as strict UTF-8, else as strict GB18030 (a superset of GBK). A file that is
+mostly UTF-8 with a broken byte is reported as undecodable rather than read as GB18030 mojibake.
+Cells stay strings (``0797…`` and leading zeros survive); headers are mapped to contract
+columns through :mod:`ingest.contract` aliases, and columns outside the contract are ignored
+with a warning. Each frame's index is the spreadsheet row number (header = row 1).
+
+>>> decode_csv("保单号\\n".encode("gb18030")).decode()
+'保单号\\n'
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from graph.errors import InputError
+from ingest.contract import CONTRACT, resolve_header
+from ingest.problems import ProblemLog
+
+__all__ = ["RawBook", "RawTable", "UndecodableError", "decode_csv", "read_folder"]
+
+TableStatus = Literal["ok", "empty", "unreadable"]
+_BOM = b"\xef\xbb\xbf"
+_BLOCK_SIZE = 16 << 20
+FIRST_DATA_ROW = 2
+
+
+class UndecodableError(ValueError):
+    """The bytes are neither UTF-8 nor GB18030; ``offset`` is the first bad byte."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"undecodable text at byte {offset}")
+        self.offset = offset
+
+
+@dataclass
+class RawTable:
+    """One table as read: contract columns only, all strings, index = spreadsheet row number.
+
+    ``status`` is ``empty`` for a file without even a header and ``unreadable`` when the
+    file could not be parsed (the reason is already in the problem log).
+    """
+
+    name: str
+    file: str
+    frame: pd.DataFrame
+    encoding: str
+    status: TableStatus = "ok"
+
+
+@dataclass
+class RawBook:
+    """The tables found in a folder and the fingerprint of their files."""
+
+    folder: Path
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    fingerprint: str = ""
+
+
+def decode_csv(data: bytes) -> bytes:
+    """The CSV bytes as UTF-8 (BOM removed); raises :class:`UndecodableError`.
+
+    >>> decode_csv(b"\\xef\\xbb\\xbfa,b\\n")
+    b'a,b\\n'
+    >>> decode_csv(b"\\xe4\\xbf\\x9d\\xff")
+    Traceback (most recent call last):
+    ...
+    ingest.reader.UndecodableError: undecodable text at byte 3
+    """
+    return _decode(data)[0]
+
+
+def _decode(data: bytes) -> tuple[bytes, str]:
+    if data.startswith(_BOM):
+        body = data[len(_BOM):]
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UndecodableError(exc.start + len(_BOM)) from None
+        return body, "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return data, "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc.start
+    if not data[:utf8_error].isascii():  # real UTF-8 text before the bad byte: not GB18030
+        raise UndecodableError(utf8_error)
+    try:
+        return data.decode("gb18030").encode("utf-8"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise UndecodableError(exc.start) from None
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _header(data: bytes) -> list[str]:
+    first = data.split(b"\n", 1)[0].decode("utf-8")
+    return next(csv.reader([first]), [])
+
+
+def _parse_csv_arrow(data: bytes, header: list[str]) -> pa.Table | None:
+    """Parse with pyarrow; ``None`` if some row has the wrong number of cells."""
+    ragged = False
+
+    def on_invalid(_row: object) -> str:
+        nonlocal ragged
+        ragged = True
+        return "skip"
+
+    convert = pacsv.ConvertOptions(
+        column_types=dict.fromkeys(header, pa.string()),
+        strings_can_be_null=False, quoted_strings_can_be_null=False,
+    )
+    parse = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid)
+    block = _BLOCK_SIZE
+    while True:
+        try:
+            table = pacsv.read_csv(io.BytesIO(data), pacsv.ReadOptions(block_size=block),
+                                   parse, convert)
+            break
+        except pa.ArrowInvalid as exc:
+            if "straddl" not in str(exc) or block > len(data):
+                return None
+            block = len(data) + 1  # a cell longer than a block: read in one piece
+    return None if ragged else table
+
+
+def _parse_csv_python(data: bytes, name: str, log: ProblemLog) -> pd.DataFrame:
+    """Slow, exact parser for broken files: reports each ragged row with its row number."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    header = next(reader)
+    rows = []
+    for number, record in enumerate(reader, start=FIRST_DATA_ROW):
+        if len(record) != len(header):
+            log.add(name, number, None,
+                    f"row has {len(record)} cells, the header has {len(header)}")
+            record = (record + [""] * len(header))[:len(header)]
+        rows.append(record)
+    return pd.DataFrame(rows, columns=header, dtype="str")
+
+
+def _read_csv(data: bytes, name: str, log: ProblemLog) -> tuple[pd.DataFrame | None, str]:
+    try:
+        utf8, encoding = _decode(data)
+    except UndecodableError as exc:
+        log.add(name, _line_of(data, exc.offset), None,
+                f"undecodable text at byte {exc.offset} (neither UTF-8 nor GB18030)")
+        return None, "unknown"
+    if not utf8.strip():
+        return None, encoding  # empty file
+    header = _header(utf8)
+    table = _parse_csv_arrow(utf8, header) if len(set(header)) == len(header) else None
+    if table is None:
+        return _parse_csv_python(utf8, name, log), encoding
+    return table.to_pandas(), encoding
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_timestamp(column.type):
+        column = pc.strftime(column, format="%Y-%m-%d")
+    elif not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = pc.cast(column, pa.string())
+    return pc.fill_null(column, "")
+
+
+def _read_parquet(data: bytes, name: str, log: ProblemLog) -> pd.DataFrame | None:
+    try:
+        table = pq.read_table(io.BytesIO(data))
+        return pa.table([_as_text(c) for c in table.columns], names=table.column_names).to_pandas()
+    except (pa.ArrowException, OSError) as exc:
+        log.add(name, None, None, f"unreadable Parquet file: {exc}")
+        return None
+
+
+def _map_columns(frame: pd.DataFrame, table: str, file: str, log: ProblemLog) -> pd.DataFrame:
+    keep: dict[str, str] = {}
+    ignored: list[str] = []
+    for header in frame.columns:
+        column = resolve_header(table, str(header))
+        if column is None:
+            ignored.append(str(header))
+        elif column in keep.values():
+            first = next(h for h, c in keep.items() if c == column)
+            log.add(file, 1, column, f"headers {first!r} and {header!r} both name column {column}")
+        else:
+            keep[str(header)] = column
+    if ignored:
+        log.add(file, 1, None, f"column(s) not in the input contract, ignored: {', '.join(ignored)}",
+                "warning")
+    mapped = frame[list(keep)].rename(columns=keep)
+    mapped.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(mapped))
+    return mapped
+
+
+def _table_file(folder: Path, table: str, log: ProblemLog) -> Path | None:
+    found = [p for p in (folder / f"{table}.csv", folder / f"{table}.parquet") if p.is_file()]
+    if len(found) > 1:
+        log.add(found[0].name, None, None,
+                f"both {found[0].name} and {found[1].name} exist; keep only one")
+        return None
+    return found[0] if found else None
+
+
+def read_folder(folder: Path, log: ProblemLog) -> RawBook:
+    """Read every contract table present in ``folder``; problems go to ``log``.
+
+    Missing files are not reported here (validation decides which tables are required);
+    a file that cannot be read at all is reported and left out of the book.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"input folder {folder} does not exist or is not a folder")
+    book = RawBook(folder)
+    digest = hashlib.sha256()
+    paths = {t: p for t in CONTRACT if (p := _table_file(folder, t, log)) is not None}
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".csv", ".parquet") and path.stem not in CONTRACT:
+            log.add(path.name, None, None, "not a table of the input contract; ignored", "warning")
+    for table, path in sorted(paths.items(), key=lambda item: item[1].name):
+        data = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+        if path.suffix == ".csv":
+            frame, encoding = _read_csv(data, path.name, log)
+        else:
+            frame, encoding = _read_parquet(data, path.name, log), "parquet"
+        if frame is None:
+            status: TableStatus = "unreadable" if data.strip() else "empty"
+            book.tables[table] = RawTable(table, path.name, pd.DataFrame(), encoding, status)
+        else:
+            frame = _map_columns(frame, table, path.name, log)
+            book.tables[table] = RawTable(table, path.name, frame, encoding)
+    book.fingerprint = digest.hexdigest()
+    return book
+

@@ -1,0 +1,291 @@
+"""Validation and normalization of the tables read from a folder, collecting every problem.
+
+Nothing here stops at the first problem: each table is checked completely and every problem is
+logged with its file, row, column and (masked) value, then the caller decides. Errors:
+
+* a required file missing or empty; a required table with a header but no rows;
+* a required column missing, a required value empty;
+* a duplicate primary key; a reference to an unknown policy, customer or agent;
+* an unparseable date (``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYYMMDD``; a time part is ignored)
+  or amount (decimal yuan, thousands separators allowed); an enum value outside the contract;
+* undecodable text or a malformed row (found while reading); a cell over
+  :data:`MAX_CELL_CHARS` characters.
+
+Warnings (the record is kept and the identifier flagged ``<column>_valid = False``): a phone
+that is not a valid number, an ID number failing its checks, a bank card failing Luhn, an
+optional file that is completely empty, columns outside the contract.
+
+A header-only optional table is fine (no rows, no problem).
+
+Normalized frames keep each identifier column's normalized value under the column's name, the
+value as typed in ``<column>_raw``, its flag in ``<column>_valid`` and, for phones, ``<column>_kind``.
+
+>>> from ingest.reader import RawBook, RawTable
+>>> frame = pd.DataFrame({"agent_id": ["A1", "A1"], "status": ["active", "gone"]},
+...                      index=[2, 3], dtype="str")
+>>> log = ProblemLog()
+>>> out = validate_table(CONTRACT["agents"], RawTable("agents", "agents.csv", frame, "utf-8"), log)
+>>> [(p.row, p.column, p.reason) for p in log.errors]  # doctest: +NORMALIZE_WHITESPACE
+[(3, 'status', 'unknown value; expected one of: active, resigned, terminated'),
+ (3, 'agent_id', 'duplicate agent_id (first at row 2)')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
+from ingest.normalize import (
+    normalize_bank_accounts,
+    normalize_id_numbers,
+    normalize_phones,
+    normalize_texts,
+)
+from ingest.problems import ProblemLog, Severity
+from ingest.reader import RawBook, RawTable
+
+__all__ = ["MAX_CELL_CHARS", "parse_amounts", "parse_dates", "validate_book", "validate_table"]
+
+MAX_CELL_CHARS = 100_000
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
+
+
+def _per_unique(series: pd.Series, fn: Callable[[pd.Index], pd.Series]) -> pd.Series:
+    """``fn`` applied to the distinct values only, mapped back to every row."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = fn(pd.Index(uniques)).to_numpy(dtype=object)
+    out = np.concatenate([mapped, np.array([None], dtype=object)])[codes]
+    return pd.Series(out, index=series.index, dtype=object)
+
+
+def _iso_dates(values: pd.Index) -> pd.Series:
+    text = pd.Series(values, dtype="str").str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2})?$", "", regex=True)
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for fmt in _DATE_FORMATS:
+        parsed = parsed.fillna(pd.to_datetime(text, format=fmt, errors="coerce"))
+    return parsed.dt.strftime("%Y-%m-%d").astype(object).where(parsed.notna(), None)
+
+
+def parse_dates(series: pd.Series) -> pd.Series:
+    """ISO date strings; ``None`` for empty cells and for cells that are not a date.
+
+    >>> parse_dates(pd.Series(["2025-03-01", "2025/3/1", "20250301", "", "01.03.2025"])).tolist()
+    ['2025-03-01', '2025-03-01', '2025-03-01', None, None]
+    """
+    return _per_unique(series.str.strip().replace("", None), _iso_dates)
+
+
+def parse_amounts(series: pd.Series) -> pd.Series:
+    """Amounts in yuan as floats (NaN for empty or unparseable cells).
+
+    >>> parse_amounts(pd.Series(["1,200.50", " 30 ", "", "abc", "inf"])).tolist()
+    [1200.5, 30.0, nan, nan, nan]
+    """
+    text = series.str.strip().str.replace(",", "", regex=False).replace("", None)
+    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    return numbers.where(np.isfinite(numbers))
+
+
+def _is_blank(series: pd.Series) -> pd.Series:
+    return series.isna() | (series.str.strip() == "")
+
+
+class _TableCheck:
+    """Validation of one table; ``out`` collects the normalized columns."""
+
+    def __init__(self, table: Table, raw: RawTable, log: ProblemLog) -> None:
+        self.table, self.file, self.log = table, raw.file, log
+        self.frame = raw.frame
+        self.out: dict[str, pd.Series] = {}
+
+    def problem_rows(self, column: Column, mask: pd.Series, reason: str,
+                     severity: Severity = "error") -> None:
+        if mask.any():
+            self.log.add_rows(self.file, column.name, self.frame[column.name][mask], reason,
+                              severity, column.masked)
+
+    def run(self) -> pd.DataFrame:
+        for column in self.table.columns:
+            if column.name not in self.frame.columns:
+                if column.required:
+                    self.log.add(self.file, 1, column.name, "required column missing")
+                self.frame[column.name] = pd.Series("", index=self.frame.index, dtype="str")
+            self.check_size(column)
+            if column.required:
+                self.problem_rows(column, _is_blank(self.frame[column.name]),
+                                  "required value is empty")
+        for column in self.table.columns:
+            _NORMALIZERS[column.kind](self, column)
+        self.check_duplicates()
+        return pd.DataFrame(self.out, index=self.frame.index)
+
+    def check_size(self, column: Column) -> None:
+        too_big = self.frame[column.name].str.len() > MAX_CELL_CHARS
+        if too_big.any():
+            self.problem_rows(column, too_big, f"cell too large (limit {MAX_CELL_CHARS} characters)")
+            self.frame.loc[too_big, column.name] = ""
+
+    def check_duplicates(self) -> None:
+        key = self.out[self.table.primary_key]
+        dup = key.duplicated(keep="first") & key.notna()
+        if dup.any():
+            first = key[key.notna()].drop_duplicates(keep="first")
+            first_row = pd.Series(first.index, index=first.to_numpy())
+            dups = key[dup]
+            for row, value in zip(dups.index.tolist(), dups.tolist(), strict=True):
+                self.log.add(self.file, row, self.table.primary_key,
+                             f"duplicate {self.table.primary_key} (first at row {first_row[value]})",
+                             value=value)
+
+    # -------------------------------------------------------------- one method per column kind
+    def key(self, column: Column) -> None:
+        self.out[column.name] = self.frame[column.name].str.strip().replace("", None)
+
+    def text(self, column: Column) -> None:
+        self.out[column.name] = normalize_texts(self.frame[column.name])
+
+    def date(self, column: Column) -> None:
+        raw = self.frame[column.name]
+        parsed = parse_dates(raw)
+        self.problem_rows(column, parsed.isna() & ~_is_blank(raw),
+                          "not a date (expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)")
+        self.out[column.name] = parsed
+
+    def amount(self, column: Column) -> None:
+        raw = self.frame[column.name]
+        parsed = parse_amounts(raw)
+        self.problem_rows(column, parsed.isna() & ~_is_blank(raw), "not an amount (decimal yuan)")
+        self.out[column.name] = parsed
+
+    def enum(self, column: Column) -> None:
+        raw = self.frame[column.name]
+        mapped = _per_unique(raw.str.strip().replace("", None),
+                             lambda u: pd.Series([enum_value(column, v) for v in u], dtype=object))
+        self.problem_rows(column, mapped.isna() & ~_is_blank(raw),
+                          f"unknown value; expected one of: {', '.join(column.allowed)}")
+        self.out[column.name] = mapped
+
+    def identifier(self, column: Column, kind: str, rows: pd.Series | None = None) -> None:
+        """Normalize an identifier column (or the ``rows`` of it whose type is ``kind``)."""
+        raw = self.frame[column.name]
+        part = raw if rows is None else raw[rows]
+        if kind == "address":
+            self._put(column, {"": normalize_texts(part)}, part, rows)
+            return
+        frame = _IDENTIFIER_NORMALIZERS[kind](part)
+        valid_column = "luhn_valid" if kind == "bank_account" else "valid"
+        columns = {"": frame["value"], "_valid": frame[valid_column]}
+        if kind == "phone":
+            columns["_kind"] = frame["kind"]
+        invalid = frame[valid_column].eq(False).fillna(False).astype(bool)
+        self.problem_rows(column, invalid.reindex(raw.index, fill_value=False),
+                          _INVALID_REASONS[kind], "warning")
+        self._put(column, columns, part, rows)
+
+    def _put(self, column: Column, columns: Mapping[str, pd.Series], raw: pd.Series,
+             rows: pd.Series | None) -> None:
+        columns = {**columns, "_raw": raw.str.strip().replace("", None)}
+        for suffix, values in columns.items():
+            name = column.name + suffix
+            if rows is None:
+                self.out[name] = values
+            else:
+                target = self.out.setdefault(name, pd.Series(None, index=self.frame.index,
+                                                              dtype=object))
+                target[rows] = values.astype(object)
+
+    def typed_identifier(self, column: Column) -> None:
+        """A value whose kind another column gives (contact_changes.field, watchlist type)."""
+        type_column = "field" if self.table.name == "contact_changes" else "identifier_type"
+        types = self.out.get(type_column)
+        if types is None:
+            raise AssertionError(f"{type_column} must come before {column.name} in the contract")
+        for kind in ("phone", "bank_account", "id_number", "address"):
+            rows = types.eq(kind).fillna(False).astype(bool)
+            if rows.any():
+                self.identifier(column, kind, rows)
+        for suffix in ("", "_raw", "_valid", "_kind"):
+            self.out.setdefault(column.name + suffix,
+                                pd.Series(None, index=self.frame.index, dtype=object))
+
+
+_IDENTIFIER_NORMALIZERS: dict[str, Callable[[pd.Series], pd.DataFrame]] = {
+    "phone": normalize_phones,
+    "id_number": normalize_id_numbers,
+    "bank_account": normalize_bank_accounts,
+}
+_INVALID_REASONS = {
+    "phone": "not a valid phone number (kept, flagged invalid)",
+    "id_number": "ID number fails its length, date, place or check-character test (kept, flagged)",
+    "bank_account": "bank card fails the Luhn check (kept, flagged)",
+}
+_NORMALIZERS: dict[ColumnKind, Callable[[_TableCheck, Column], None]] = {
+    ColumnKind.KEY: _TableCheck.key,
+    ColumnKind.TEXT: _TableCheck.text,
+    ColumnKind.ADDRESS: lambda check, column: check.identifier(column, "address"),
+    ColumnKind.DATE: _TableCheck.date,
+    ColumnKind.AMOUNT: _TableCheck.amount,
+    ColumnKind.ENUM: _TableCheck.enum,
+    ColumnKind.PHONE: lambda check, column: check.identifier(column, "phone"),
+    ColumnKind.ID_NUMBER: lambda check, column: check.identifier(column, "id_number"),
+    ColumnKind.BANK_ACCOUNT: lambda check, column: check.identifier(column, "bank_account"),
+    ColumnKind.IDENTIFIER: _TableCheck.typed_identifier,
+}
+
+
+def validate_table(table: Table, raw: RawTable, log: ProblemLog) -> pd.DataFrame:
+    """Check and normalize one table read from a file (references are checked by the book)."""
+    if raw.status == "empty":
+        if table.required:
+            log.add(raw.file, None, None, "empty file: a required table needs a header and rows")
+        else:
+            log.add(raw.file, None, None, "empty file: read as a table with no rows", "warning")
+    elif raw.status == "ok" and raw.frame.empty and table.required:
+        log.add(raw.file, None, None, "no data rows: a required table needs at least one record")
+    # A file without a usable header has no column problems worth reporting on top.
+    column_log = log if raw.status == "ok" else ProblemLog()
+    copy = RawTable(raw.name, raw.file, raw.frame.copy(), raw.encoding)
+    return _TableCheck(table, copy, column_log).run()
+
+
+def _check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
+                      usable: set[str], log: ProblemLog) -> None:
+    for name, table in CONTRACT.items():
+        frame = tables[name]
+        for ref in table.references:
+            if ref.target not in usable or frame.empty:
+                continue  # the target's own problem is already reported
+            target = tables[ref.target][CONTRACT[ref.target].primary_key]
+            values = frame[ref.column]
+            known = pd.Index(target.dropna().unique()).get_indexer(values) >= 0
+            unknown = values.notna() & ~known
+            if unknown.any():
+                log.add_rows(files[name], ref.column, values[unknown],
+                             f"refers to a record not in {ref.target}")
+
+
+def validate_book(raw: RawBook, log: ProblemLog) -> dict[str, pd.DataFrame]:
+    """Validate every table (absent optional tables become empty frames) and the references."""
+    tables: dict[str, pd.DataFrame] = {}
+    files: dict[str, str] = {}
+    usable: set[str] = set()
+    for name, table in CONTRACT.items():
+        found = raw.tables.get(name)
+        if found is None:
+            if table.required:
+                log.add(f"{name}.csv", None, None,
+                        f"required file missing ({name}.csv or {name}.parquet)")
+            tables[name] = validate_table(table, RawTable(name, "", pd.DataFrame(), ""),
+                                          ProblemLog())
+            files[name] = f"{name}.csv"
+            continue
+        if found.status != "unreadable":
+            usable.add(name)
+        files[name] = found.file
+        tables[name] = validate_table(table, found, log)
+    _check_references(tables, files, usable, log)
+    return tables
+

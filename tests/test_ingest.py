@@ -1,0 +1,372 @@
+"""Ingest of input folders into a real SQLite store: good books, a corpus of bad ones, re-ingest."""
+
+from __future__ import annotations
+
+import csv
+import doctest
+import importlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from graph.model import Label, Rel
+from graph.sqlite_store import SQLiteStore
+from ingest import CONTRACT, ValidationError, contract_markdown, ingest_folder, read_book
+from ingest.problems import Problem
+from ingest.validate import MAX_CELL_CHARS
+
+Rows = list[dict[str, str]]
+
+# Valid ID numbers (checked with stdnum) and Luhn-valid cards.
+ID_A, ID_B = "11010519491231002X", "110101198001010019"
+CARD_A, CARD_B = "6222020200112233446", "6217001082324099721"
+
+
+def base_book() -> dict[str, Rows]:
+    """Two customers, two policies, one agent, two surrenders sharing an intermediary phone."""
+    return {
+        "agents": [{"agent_id": "A1", "name": "赵六", "phone": "0797-8123456", "branch": "赣州",
+                    "status": "resigned", "hire_date": "2015-01-01", "leave_date": "2023/06/30"}],
+        "customers": [
+            {"customer_id": "C1", "name": "张 三", "id_number": ID_A.lower(),
+             "phone": "138 1234 5678", "address": "江西省赣州市 章贡区１号", "bank_account": CARD_A},
+            {"customer_id": "C2", "name": "李四", "id_number": ID_B, "phone": "+86-139-0000-1111",
+             "address": "江西省赣州市章贡区2号", "bank_account": "6222 0202 0011 2233 445"},
+        ],
+        "policies": [
+            {"policy_id": "P1", "customer_id": "C1", "agent_id": "A1", "product": "两全保险",
+             "issue_date": "20180101", "annual_premium": "5,000.00", "premiums_paid": "30000"},
+            {"policy_id": "P2", "customer_id": "C2", "agent_id": "A1", "product": "终身寿险",
+             "issue_date": "2019-02-03", "annual_premium": "3000", "premiums_paid": ""},
+        ],
+        "surrenders": [
+            {"claim_id": "S1", "policy_id": "P1", "customer_id": "C1", "request_date": "2024-03-01",
+             "contact_phone": "177 0007 5497", "payout_account": CARD_B,
+             "payout_account_name": "某咨询公司", "representative_name": "王五",
+             "representative_id_number": "", "representative_phone": "17700075497",
+             "refund_type": "full_premium", "cash_value": "1200.5", "requested_amount": "30000"},
+            {"claim_id": "S2", "policy_id": "P2", "customer_id": "C2", "request_date": "2024/03/04",
+             "contact_phone": "+8617700075497", "payout_account": "6217-0010-8232-4099-721",
+             "payout_account_name": "某咨询公司", "representative_name": "王 五",
+             "representative_id_number": "", "representative_phone": "177-0007-5497",
+             "refund_type": "全额退保", "cash_value": "", "requested_amount": ""},
+        ],
+        "complaints": [
+            {"complaint_id": "Q1", "policy_id": "P1", "customer_id": "", "received_date": "2024-02-20",
+             "text": "要求全额退保", "contact_phone": "17700075497", "mailing_address": "某市某路8号"},
+        ],
+        "contact_changes": [
+            {"change_id": "H1", "customer_id": "C1", "change_date": "2024-02-25", "field": "phone",
+             "old_value": "13812345678", "new_value": "177 0007 5497", "channel": "app"},
+        ],
+        "watchlist": [
+            {"entry_id": "W1", "name": "某咨询公司", "kind": "代理退保中介",
+             "identifier_type": "phone", "identifier_value": "17700075497", "source": "协会",
+             "added_date": "2024-01-01"},
+        ],
+    }
+
+
+def write_table(folder: Path, name: str, rows: Rows, encoding: str = "utf-8") -> Path:
+    columns = list(rows[0]) if rows else CONTRACT[name].column_names
+    path = folder / f"{name}.csv"
+    pd.DataFrame(rows, columns=columns).to_csv(path, index=False, encoding=encoding)
+    return path
+
+
+def write_book(folder: Path, book: dict[str, Rows] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in (book or base_book()).items():
+        write_table(folder, name, rows)
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    opened = SQLiteStore(tmp_path / "g.db")
+    yield opened
+    opened.close()
+
+
+def snapshot(store: SQLiteStore) -> tuple[dict[str, dict[str, int]], str, str | None]:
+    """Counts, data fingerprint and every claim's properties."""
+    claims = store.nodes_frame(Label.CLAIM).to_json(orient="records", force_ascii=False)
+    return store.counts().as_dict(), store.data_fingerprint(), claims
+
+
+# ------------------------------------------------------------------------------- good books
+def test_ingest_small_book(tmp_path: Path, store: SQLiteStore) -> None:
+    report = ingest_folder(write_book(tmp_path / "book"), store)
+    counts = store.counts().as_dict()
+    assert report.rows["customers"] == 2 and report.rows["surrenders"] == 2
+    assert counts["nodes"]["Customer"] == 2 and counts["nodes"]["Claim"] == 2
+    # 138…, 139…, 177… (claims, representative, complaint, change, watchlist) and the landline
+    assert counts["nodes"]["Phone"] == 4
+    assert counts["nodes"]["Person"] == 1  # 王五 / 王 五 with the same phone typed two ways
+    assert counts["relationships"]["CONTACT_PHONE"] == 3
+    assert report.nodes == sum(counts["nodes"].values())
+    phone = store.get_node(Label.PHONE, "+8617700075497")
+    assert phone is not None and phone.props == {"kind": "mobile", "valid": True}
+    customer = store.get_node(Label.CUSTOMER, "C1")
+    assert customer is not None
+    assert customer.props == {"name": "张三", "id_number": ID_A, "id_valid": True, "surname": "张"}
+    claim = store.get_node(Label.CLAIM, "S2")
+    assert claim is not None and claim.props["refund_type"] == "full_premium"
+    assert claim.props["request_date"] == "2024-03-04"
+    policy = store.get_node(Label.POLICY, "P1")
+    assert policy is not None and policy.props["annual_premium"] == 5000.0
+    assert policy.props["issue_date"] == "20180101"[:4] + "-01-01"
+    paid = store.edges_frame(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT)
+    assert set(paid["dst"]) == {CARD_B}
+    assert set(paid["raw"]) == {CARD_B, "6217-0010-8232-4099-721"}
+    assert set(paid["holder_name"]) == {"某咨询公司"}
+    changed = store.edges_frame(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE)
+    assert changed.to_dict("records") == [{
+        "src": "C1", "dst": "+8617700075497", "raw": "177 0007 5497", "date": "2024-02-25",
+        "field": "phone", "change_id": "H1", "channel": "app"}]
+    complained = store.edges_frame(Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT)
+    assert complained[["src", "dst"]].to_dict("records") == [{"src": "C1", "dst": "Q1"}]
+    lists = store.edges_frame(Label.INTERMEDIARY, Rel.LISTS, Label.PHONE)
+    assert list(lists["dst"]) == ["+8617700075497"]
+    agent_phone = store.get_node(Label.PHONE, "+867978123456")
+    assert agent_phone is not None and agent_phone.props["kind"] == "landline"
+
+
+def test_soft_problems_are_warnings_and_flag_the_identifier(tmp_path: Path,
+                                                            store: SQLiteStore) -> None:
+    book = base_book()
+    book["customers"][1]["phone"] = "12345"
+    book["customers"][1]["id_number"] = ID_B[:-1] + "8"
+    report = ingest_folder(write_book(tmp_path / "book", book), store)
+    reasons = {(p.file, p.row, p.column): p for p in report.warnings}
+    assert reasons[("customers.csv", 3, "phone")].severity == "warning"
+    assert reasons[("customers.csv", 3, "id_number")].value == "110***********0018"
+    assert reasons[("customers.csv", 3, "bank_account")].reason.startswith("bank card fails")
+    phone = store.get_node(Label.PHONE, "12345")
+    assert phone is not None and phone.props == {"kind": "other", "valid": False}
+    customer = store.get_node(Label.CUSTOMER, "C2")
+    assert customer is not None and "id_valid" in customer.props
+    assert not customer.props["id_valid"]
+    account = store.get_node(Label.BANK_ACCOUNT, "6222020200112233445")
+    assert account is not None and account.props == {"luhn_valid": False}
+
+
+def test_chinese_headers_gbk_and_bom(tmp_path: Path, store: SQLiteStore) -> None:
+    folder = write_book(tmp_path / "book")
+    zh = {"policy_id": "保单号", "customer_id": "客户号", "request_date": "退保申请日期",
+          "contact_phone": "联系电话", "payout_account": "收款账号",
+          "representative_name": "代办人姓名", "claim_id": "退保申请号"}
+    surrenders = pd.DataFrame(base_book()["surrenders"]).rename(columns=zh)
+    surrenders.to_csv(folder / "surrenders.csv", index=False, encoding="gb18030")
+    customers = pd.DataFrame(base_book()["customers"]).rename(
+        columns={"customer_id": "客户号", "id_number": "身份证号", "phone": "联系电话"})
+    customers.to_csv(folder / "customers.csv", index=False, encoding="utf-8-sig")
+    assert (folder / "customers.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    book = read_book(folder)
+    assert list(book.tables["surrenders"]["contact_phone"]) == ["+8617700075497"] * 2
+    assert list(book.tables["customers"]["phone"]) == ["+8613812345678", "+8613900001111"]
+    ingest_folder(folder, store)
+    claim = store.get_node(Label.CLAIM, "S1")
+    assert claim is not None and claim.props["representative_name"] == "王五"
+
+
+def test_parquet_input_with_typed_columns(tmp_path: Path, store: SQLiteStore) -> None:
+    folder = write_book(tmp_path / "book")
+    policies = pd.DataFrame(base_book()["policies"])
+    policies["issue_date"] = pd.to_datetime(["2018-01-01", "2019-02-03"])
+    policies["annual_premium"] = [5000.0, 3000.0]
+    (folder / "policies.csv").unlink()
+    policies.to_parquet(folder / "policies.parquet")
+    ingest_folder(folder, store)
+    policy = store.get_node(Label.POLICY, "P2")
+    assert policy is not None
+    assert policy.props["issue_date"] == "2019-02-03" and policy.props["annual_premium"] == 3000.0
+
+
+def test_extra_columns_are_ignored_with_a_warning(tmp_path: Path) -> None:
+    book = base_book()
+    for row in book["agents"]:
+        row["备注"] = "x"
+    found = read_book(write_book(tmp_path / "book", book))
+    assert [(p.file, p.row, p.reason) for p in found.warnings if p.file == "agents.csv"] == [
+        ("agents.csv", 1, "column(s) not in the input contract, ignored: 备注")]
+    assert "备注" not in found.tables["agents"].columns
+
+
+def test_reingest_is_idempotent_and_newer_export_updates(tmp_path: Path,
+                                                          store: SQLiteStore) -> None:
+    folder = write_book(tmp_path / "book")
+    first = ingest_folder(folder, store)
+    before = snapshot(store)
+    again = ingest_folder(folder, store)
+    assert snapshot(store) == before
+    assert again.fingerprint == first.fingerprint
+    newer = base_book()
+    newer["customers"][0]["name"] = "张三丰"
+    newer["surrenders"].append({**newer["surrenders"][0], "claim_id": "S3",
+                                "request_date": "2024-04-01"})
+    ingest_folder(write_book(tmp_path / "newer", newer), store)
+    counts, fingerprint, _ = snapshot(store)
+    assert counts["nodes"]["Claim"] == 3
+    assert fingerprint != before[1]
+    customer = store.get_node(Label.CUSTOMER, "C1")
+    assert customer is not None and customer.props["name"] == "张三丰"
+
+
+# ------------------------------------------------------------------------------- bad books
+Mutation = Callable[[Path], object]
+
+
+def _edit(table: str, change: Callable[[Rows], object]) -> Mutation:
+    def mutate(folder: Path) -> None:
+        rows = base_book()[table]
+        change(rows)
+        write_table(folder, table, rows)
+    return mutate
+
+
+def _set(table: str, index: int, column: str, value: str) -> Mutation:
+    return _edit(table, lambda rows: rows[index].__setitem__(column, value))
+
+
+def _drop_column(table: str, column: str) -> Mutation:
+    return _edit(table, lambda rows: [r.pop(column) for r in rows])
+
+
+def _bytes(table: str, data: bytes) -> Mutation:
+    return lambda folder: (folder / f"{table}.csv").write_bytes(data)
+
+
+def _undecodable(folder: Path) -> None:
+    text = (folder / "customers.csv").read_bytes()
+    lines = text.split(b"\n")
+    lines[2] = lines[2].replace("李".encode(), b"\xff\xfe", 1)
+    (folder / "customers.csv").write_bytes(b"\n".join(lines))
+
+
+def _both_formats(folder: Path) -> None:
+    pd.DataFrame(base_book()["agents"]).to_parquet(folder / "agents.parquet")
+
+
+def _ragged(folder: Path) -> None:
+    path = folder / "agents.csv"
+    path.write_text(path.read_text() + "A2,钱七\n", encoding="utf-8")
+
+
+HEADER_ONLY_SURRENDERS = (",".join(CONTRACT["surrenders"].column_names) + "\n").encode()
+BAD_BOOKS: dict[str, tuple[Mutation, tuple[str, int | None, str | None, str]]] = {
+    "missing required file": (lambda f: (f / "surrenders.csv").unlink(),
+                              ("surrenders.csv", None, None, "required file missing")),
+    "missing required column": (_drop_column("policies", "issue_date"),
+                                ("policies.csv", 1, "issue_date", "required column missing")),
+    "empty required value": (_set("surrenders", 1, "policy_id", " "),
+                             ("surrenders.csv", 3, "policy_id", "required value is empty")),
+    "duplicate id": (_set("customers", 1, "customer_id", "C1"),
+                     ("customers.csv", 3, "customer_id", "duplicate customer_id (first at row 2)")),
+    "unknown customer": (_set("policies", 1, "customer_id", "C9"),
+                         ("policies.csv", 3, "customer_id", "refers to a record not in customers")),
+    "unknown agent": (_set("policies", 0, "agent_id", "A9"),
+                      ("policies.csv", 2, "agent_id", "refers to a record not in agents")),
+    "unknown policy": (_set("complaints", 0, "policy_id", "P9"),
+                       ("complaints.csv", 2, "policy_id", "refers to a record not in policies")),
+    "bad date": (_set("surrenders", 0, "request_date", "2024-13-01"),
+                 ("surrenders.csv", 2, "request_date", "not a date")),
+    "bad amount": (_set("surrenders", 1, "cash_value", "12元x"),
+                   ("surrenders.csv", 3, "cash_value", "not an amount")),
+    "unknown enum value": (_set("agents", 0, "status", "retired"),
+                           ("agents.csv", 2, "status", "unknown value; expected one of")),
+    "empty file": (_bytes("agents", b""), ("agents.csv", None, None, "empty file")),
+    "header only (required table)": (_bytes("surrenders", HEADER_ONLY_SURRENDERS),
+                                     ("surrenders.csv", None, None, "no data rows")),
+    "undecodable text": (_undecodable, ("customers.csv", 3, None, "undecodable text at byte")),
+    "one megabyte cell": (_set("complaints", 0, "text", "很" * (1 << 20)),
+                          ("complaints.csv", 2, "text", "cell too large")),
+    "ragged row": (_ragged, ("agents.csv", 3, None, "row has 2 cells, the header has 7")),
+    "csv and parquet": (_both_formats, ("agents.csv", None, None, "both agents.csv and")),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_BOOKS))
+def test_bad_book_is_rejected_and_store_unchanged(case: str, tmp_path: Path,
+                                                  store: SQLiteStore) -> None:
+    ingest_folder(write_book(tmp_path / "good"), store)
+    before = snapshot(store)
+    mutate, (file, row, column, reason) = BAD_BOOKS[case]
+    folder = write_book(tmp_path / "bad")
+    mutate(folder)
+    errors_csv = tmp_path / "errors.csv"
+    with pytest.raises(ValidationError) as caught:
+        ingest_folder(folder, store, errors_out=errors_csv)
+    matches = [p for p in caught.value.errors
+               if (p.file, p.row, p.column) == (file, row, column) and p.reason.startswith(reason)]
+    assert matches, [str(p) for p in caught.value.errors]
+    assert snapshot(store) == before
+    with errors_csv.open(encoding="utf-8-sig", newline="") as f:
+        written = list(csv.DictReader(f))
+    assert len(written) == len(caught.value.problems)
+
+
+def test_header_only_optional_table_is_fine(tmp_path: Path) -> None:
+    folder = write_book(tmp_path / "book")
+    write_table(folder, "complaints", [])
+    book = read_book(folder)
+    assert book.rows["complaints"] == 0
+    assert [p for p in book.warnings if p.file == "complaints.csv"] == []
+
+
+def test_every_problem_is_collected(tmp_path: Path) -> None:
+    folder = write_book(tmp_path / "book")
+    for mutate in (_set("surrenders", 0, "request_date", "soon"),
+                   _drop_column("policies", "issue_date"), _bytes("agents", b"")):
+        mutate(folder)
+    with pytest.raises(ValidationError) as caught:
+        read_book(folder)
+    found = {(p.file, p.column) for p in caught.value.errors}
+    assert {("surrenders.csv", "request_date"), ("policies.csv", "issue_date"),
+            ("agents.csv", None)} <= found
+
+
+def test_errors_csv_neutralises_formula_cells(tmp_path: Path, store: SQLiteStore) -> None:
+    book = base_book()
+    book["customers"][1]["customer_id"] = "=HYPERLINK(\"http://x\",\"C1\")"
+    book["policies"][1]["customer_id"] = "=HYPERLINK(\"http://x\",\"C1\")"
+    book["surrenders"][1]["customer_id"] = "+cmd|' /C calc'!A0"
+    book["agents"][0]["status"] = "@SUM(1)"
+    book["surrenders"][0]["cash_value"] = "-2+3"
+    errors_csv = tmp_path / "errors.csv"
+    with pytest.raises(ValidationError):
+        ingest_folder(write_book(tmp_path / "book", book), store, errors_out=errors_csv)
+    with errors_csv.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'+cmd|' /C calc'!A0" in cells and "'@SUM(1)" in cells and "'-2+3" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert store.counts().nodes["Customer"] == 0
+
+
+def test_problem_values_are_masked(tmp_path: Path) -> None:
+    book = base_book()
+    book["customers"].append({**book["customers"][0]})
+    with pytest.raises(ValidationError) as caught:
+        read_book(write_book(tmp_path / "book", book))
+    dup = [p for p in caught.value.errors if p.column == "customer_id"]
+    assert dup == [Problem("customers.csv", 4, "customer_id", "C1",
+                           "duplicate customer_id (first at row 2)")]
+    assert MAX_CELL_CHARS < 1 << 20
+
+
+# ------------------------------------------------------------------------------- docs
+def test_contract_markdown_lists_every_table_and_alias() -> None:
+    text = contract_markdown()
+    for name in CONTRACT:
+        assert f"| {name} (" in text
+    assert "保单号" in text and "refund_type (cash_value / full_premium)" in text
+
+
+@pytest.mark.parametrize("module", ["contract", "problems", "reader", "validate", "build",
+                                    "normalize", "pipeline"])
+def test_module_doctests(module: str) -> None:
+    mod = importlib.import_module(f"ingest.{module}")
+    assert doctest.testmod(mod).failed == 0
