@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 from api.privacy import mask_payload
 from api.security import Principal
@@ -15,7 +15,7 @@ __all__ = ["JSONBytesResponse", "render"]
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 
-class JSONBytesResponse(Response):
+class JSONBytesResponse(JSONResponse):
     """``application/json`` rendered by orjson (dates, numpy scalars and dataclasses included)."""
 
     media_type = "application/json"

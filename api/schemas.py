@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from detectors.params import DetectionParams
 from graph.results import CaseStatus
 
 __all__ = [
+    "ERROR_RESPONSES",
     "AuditEntry",
     "CaseUpdate",
+    "ContractDate",
     "EntityOut",
     "ErrorOut",
     "EvidenceOut",
@@ -38,7 +42,6 @@ __all__ = [
 Level = Literal["high", "medium", "low"]
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
-_MIN_DATE, _MAX_DATE = date(1900, 1, 1), date(2200, 12, 31)
 
 
 def parse_date(value: object) -> date:
@@ -63,15 +66,13 @@ def parse_date(value: object) -> date:
             raise ValueError("expected a date as YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD")
     else:
         raise ValueError("expected a date string")
-    if not _MIN_DATE <= parsed <= _MAX_DATE:
-        raise ValueError(f"date must lie between {_MIN_DATE} and {_MAX_DATE}")
     return parsed
 
 
 ContractDate = Annotated[date, BeforeValidator(parse_date)]
 ShortText = Annotated[str | None, Field(None, max_length=64)]
 Name = Annotated[str | None, Field(None, max_length=200)]
-Amount = Annotated[float | None, Field(None, ge=0, le=1e12, allow_inf_nan=False)]
+Amount = Annotated[float | None, Field(None, ge=0, le=1e12, allow_inf_nan=False, strict=True)]
 
 _SCORE_EXAMPLE: dict[str, Any] = {
     "claim_id": "S0012345",
@@ -280,7 +281,22 @@ class RunRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"params": {"seed": 42}}]})
 
-    params: dict[str, int | float | bool | str] = Field(default_factory=dict)
+    params: DetectionParams = Field(default_factory=DetectionParams)
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _json_types(cls, value: object) -> object:
+        """No coercion between JSON types (``0`` is not ``false``, ``true`` is not ``1``)."""
+        if isinstance(value, dict):
+            for f in fields(DetectionParams):
+                given = value.get(f.name)
+                if given is None:
+                    continue
+                is_bool = isinstance(given, bool)
+                if (f.type == "bool") != is_bool or (
+                        f.type in ("int", "float") and not isinstance(given, int | float)):
+                    raise ValueError(f"{f.name} has the wrong JSON type")
+        return value
 
 
 class RunOut(BaseModel):
@@ -326,3 +342,14 @@ class ErrorOut(BaseModel):
     error: str
     message: str
     detail: list[ErrorItem] = Field(default_factory=list)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "the body could not be read (not JSON, bad encoding)"},
+    401: {"model": ErrorOut, "description": "missing or unknown API key"},
+    403: {"model": ErrorOut, "description": "the key's role may not do this"},
+    413: {"model": ErrorOut, "description": "request body too large"},
+    422: {"model": ErrorOut, "description": "invalid input: the fields at fault and why"},
+    503: {"model": ErrorOut, "description": "the graph store cannot be reached (see Retry-After)"},
+}
+"""Error answers every ``/v1`` endpoint may give."""

@@ -1,0 +1,272 @@
+"""The RingScope HTTP API: ``create_app(settings)`` builds the FastAPI application.
+
+Endpoints live under ``/v1`` (score, rings, entities, runs) plus ``/healthz`` and ``/readyz``.
+Every error answers with the same JSON shape (``error``, ``message``, ``detail``); a client can
+provoke 401, 403, 404, 409, 413 and 422 but never a 500. The store being unreachable gives 503
+with ``Retry-After``.
+
+``app_from_env`` builds the app from the environment, for ``uvicorn --factory``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.deps import AppState
+from api.jobs import DetectFn, JobConflictError, JobManager
+from api.privacy import mask_text
+from api.render import JSONBytesResponse
+from api.routers import entities, explorer, health, rings, runs, score
+from api.schemas import ERROR_RESPONSES
+from api.security import KeyRing
+from api.settings import Settings
+from detectors.pipeline import detect as detect_rings
+from detectors.realtime import warm
+from graph.connect import open_store
+from graph.errors import (
+    ConfigError,
+    NotFoundError,
+    RingScopeError,
+    StoreError,
+    StoreUnavailableError,
+)
+from graph.store import GraphStore
+
+__all__ = ["API_VERSION", "BodyLimitMiddleware", "app_from_env", "create_app"]
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "1.0.0"
+
+_DESCRIPTION = """
+Real-time scoring of life-insurance surrender requests against a graph of the book, and the
+proxy-surrender rings (代理退保团伙) detection found in it.
+
+Authenticate with the `X-API-Key` header. Roles: `risk_system` (score only), `investigator`
+(read rings and entities, change case status), `admin` (everything, including detection runs).
+Phones, accounts and ID numbers are masked (`138****5678`) unless the key's role may see them.
+"""
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_ERROR_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "invalid_request", 429: "too_many_requests",
+    500: "internal_error", 503: "unavailable",
+}
+
+
+# ---------------------------------------------------------------------------- body size
+class BodyLimitMiddleware:
+    """Refuse request bodies over ``max_bytes`` with 413: by ``Content-Length`` before reading,
+    and by counting what actually arrives (chunked or lying clients)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if not value.isdigit():
+                    await _send_error(send, 400, "Content-Length is not a number")
+                    return
+                if int(value) > self.max_bytes:
+                    await self._too_large(send)
+                    return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._too_large(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send) -> None:
+        await _send_error(send, 413, f"request body larger than {self.max_bytes} bytes")
+
+
+async def _send_error(send: Send, code: int, message: str) -> None:
+    response = _error_response(code, message)
+    await send({"type": "http.response.start", "status": code,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(response.body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+# ---------------------------------------------------------------------------- errors
+def _error_response(code: int, message: str, detail: list[dict[str, str]] | None = None,
+                    headers: Mapping[str, str] | None = None) -> JSONBytesResponse:
+    body = {"error": _ERROR_CODES.get(code, "error"), "message": mask_text(message),
+            "detail": detail or []}
+    return JSONBytesResponse(body, status_code=code, headers=dict(headers or {}))
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        where = loc[0] if loc else "body"
+        field = ".".join(loc[1:]) if len(loc) > 1 else where
+        out.append({"field": field, "location": where, "reason": str(err.get("msg", "invalid"))})
+    return out
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (Starlette names only the first)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
+
+
+def _install_error_handlers(app: FastAPI, retry_after: int) -> None:
+    unavailable = {"Retry-After": str(retry_after)}
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> Response:
+        detail = _field_errors(exc)
+        fields = ", ".join(d["field"] for d in detail)
+        return _error_response(422, f"invalid request: {fields}", detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return _error_response(exc.status_code, str(exc.detail), headers=headers)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(_: Request, exc: NotFoundError) -> Response:
+        return _error_response(404, str(exc))
+
+    @app.exception_handler(JobConflictError)
+    async def conflict(_: Request, exc: JobConflictError) -> Response:
+        return _error_response(409, str(exc))
+
+    @app.exception_handler(ValueError)
+    async def bad_value(_: Request, exc: ValueError) -> Response:
+        return _error_response(422, str(exc), [{"field": "", "location": "body",
+                                                "reason": str(exc)}])
+
+    @app.exception_handler(StoreError)
+    async def store_error(_: Request, exc: StoreError) -> Response:
+        if isinstance(exc, StoreUnavailableError):
+            return _error_response(503, "the graph store cannot be reached; retry later",
+                                   headers=unavailable)
+        log.error("store error: %s", exc)
+        return _error_response(503, "the graph store failed to answer; retry later",
+                               headers=unavailable)
+
+    @app.exception_handler(RingScopeError)
+    async def ringscope_error(_: Request, exc: RingScopeError) -> Response:
+        return _error_response(422, str(exc))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> Response:
+        log.exception("unexpected error")
+        return _error_response(500, "internal error")
+
+
+# ---------------------------------------------------------------------------- the app
+def _keyring(settings: Settings) -> KeyRing:
+    keys = KeyRing.parse(settings.api_keys, settings.investigator_pii)
+    if len(keys):
+        return keys
+    if not settings.dev:
+        raise ConfigError(
+            "no API keys configured: set RINGSCOPE_API_KEYS to 'key:role,…' "
+            "(roles risk_system, investigator, admin), or use dev mode"
+        )
+    log.warning("=" * 72)
+    log.warning("DEV MODE: no API keys configured, EVERY caller is an admin with PII access.")
+    log.warning("Never expose this server; set RINGSCOPE_API_KEYS for real use.")
+    log.warning("=" * 72)
+    return KeyRing.open()
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None,
+               detect: DetectFn = detect_rings) -> FastAPI:
+    """Build the API. Raises :class:`ConfigError` without API keys unless ``settings.dev``.
+
+    ``store`` serves an already open store (kept open on shutdown); otherwise the store named by
+    ``settings.store`` is opened here and closed on shutdown. ``detect`` is the detection
+    pipeline behind ``POST /v1/runs``.
+    """
+    settings = settings or Settings()
+    keys = _keyring(settings)
+    owned = store is None
+    graph = store if store is not None else open_store(settings.store)
+    jobs = JobManager(graph, detect)
+    state = AppState(settings=settings, keys=keys, store=graph, jobs=jobs)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        warming = threading.Thread(target=_warm, args=(graph,), name="ringscope-warm", daemon=True)
+        warming.start()
+        yield
+        warming.join()
+        jobs.wait(timeout=30.0)
+        if owned:
+            graph.close()
+
+    app = FastAPI(
+        title="RingScope API", version=API_VERSION, description=_DESCRIPTION,
+        lifespan=lifespan, default_response_class=JSONBytesResponse,
+    )
+    app.state.ringscope = state
+    app.state.store = graph
+    app.state.keyring = keys
+    app.state.settings = settings
+    _install_error_handlers(app, settings.retry_after_seconds)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    for module in (score, rings, entities, runs):
+        app.include_router(module.router, responses=ERROR_RESPONSES)
+    app.include_router(explorer.router)
+    return app
+
+
+def _warm(store: GraphStore) -> None:
+    try:
+        warm(store)
+    except RingScopeError as exc:
+        log.warning("could not prepare real-time scoring yet: %s", exc)
+
+
+def app_from_env() -> FastAPI:
+    """The app configured from the environment (``uvicorn --factory api.app:app_from_env``)."""
+    return create_app(Settings())
+

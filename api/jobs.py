@@ -1,0 +1,138 @@
+"""Detection runs started over HTTP: one background thread per run, one run at a time.
+
+A job reports its progress (step and fraction) while it works and the run's outcome when it
+ends. Jobs live in memory; finished runs stay readable afterwards through the store's run
+records.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from detectors.params import DetectionParams
+from detectors.realtime import forget
+from graph.errors import RingScopeError
+from graph.results import DetectionResult, RunRecord
+from graph.store import GraphStore, ProgressCallback
+
+__all__ = ["DetectFn", "Job", "JobConflictError", "JobManager", "run_view"]
+
+log = logging.getLogger(__name__)
+
+DetectFn = Callable[[GraphStore, DetectionParams, ProgressCallback], DetectionResult]
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
+_KEEP_JOBS = 100
+
+
+class JobConflictError(RingScopeError):
+    """A detection run is already in progress."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Job:
+    """One detection run started over HTTP."""
+
+    id: str
+    params: dict[str, Any]
+    status: JobStatus = "queued"
+    step: str | None = None
+    progress: float = 0.0
+    started_at: str | None = None
+    finished_at: str | None = None
+    run_id: str | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def view(self) -> dict[str, Any]:
+        return {"id": self.id, "run_id": self.run_id, "status": self.status, "step": self.step,
+                "progress": round(self.progress, 4), "started_at": self.started_at,
+                "finished_at": self.finished_at, "params": self.params,
+                "summary": self.summary, "error": self.error}
+
+
+def run_view(run: RunRecord) -> dict[str, Any]:
+    """A stored run record in the same shape as a job."""
+    summary = dict(run.summary)
+    error = summary.pop("error", None) if run.status == "failed" else None
+    return {"id": run.run_id, "run_id": run.run_id, "status": run.status, "step": None,
+            "progress": 1.0 if run.status != "running" else 0.0, "started_at": run.started_at,
+            "finished_at": run.finished_at, "params": run.params, "summary": summary,
+            "error": None if error is None else str(error)}
+
+
+class JobManager:
+    """Starts detection runs in background threads and remembers their progress."""
+
+    def __init__(self, store: GraphStore, detect: DetectFn) -> None:
+        self._store, self._detect = store, detect
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def start(self, params: DetectionParams) -> Job:
+        """Start a run; raises :class:`JobConflictError` while another run works."""
+        store = self._store
+        with self._lock:
+            if any(j.status in ("queued", "running") for j in self._jobs.values()):
+                raise JobConflictError("a detection run is already in progress")
+            job = Job(id=f"job-{uuid.uuid4().hex[:12]}", params=params.as_dict())
+            self._jobs[job.id] = job
+            self._trim()
+        thread = threading.Thread(target=self._work, args=(job, store, params),
+                                  name=f"ringscope-{job.id}", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def jobs(self) -> list[Job]:
+        with self._lock:
+            return list(reversed(self._jobs.values()))
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for running jobs (used on shutdown and in tests)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in list(self._threads):
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            thread.join(left)
+
+    def _trim(self) -> None:
+        finished = [k for k, j in self._jobs.items() if j.status in ("succeeded", "failed")]
+        for key in finished[: max(len(self._jobs) - _KEEP_JOBS, 0)]:
+            del self._jobs[key]
+
+    def _work(self, job: Job, store: GraphStore, params: DetectionParams) -> None:
+        job.status, job.started_at = "running", _now()
+
+        def progress(step: str, done: int, total: int) -> None:
+            job.step = step
+            job.progress = min(max(done / total, 0.0), 1.0) if total > 0 else 0.0
+
+        try:
+            result = self._detect(store, params, progress)
+        except RingScopeError as exc:
+            log.warning("detection job %s failed: %s", job.id, exc)
+            job.status, job.error = "failed", str(exc)
+        except Exception as exc:  # a failed run is reported, never raised into the server
+            log.exception("detection job %s failed", job.id)
+            job.status, job.error = "failed", str(exc) or type(exc).__name__
+        else:
+            job.run_id, job.summary = result.run.run_id, dict(result.run.summary)
+            job.status, job.progress, job.step = "succeeded", 1.0, "done"
+        finally:
+            job.finished_at = _now()
+            forget(store)

@@ -1,0 +1,42 @@
+"""Entities of the graph (claims, customers, phones …) and their neighbourhoods."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from starlette.responses import Response
+
+from api.deps import Reader, SettingsDep, StoreDep
+from api.render import render
+from api.schemas import EntityOut, ErrorOut, GraphOut
+from api.views import EntityType, entity_view, neighbourhood_view
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/v1/entities", tags=["entities"],
+    responses={404: {"model": ErrorOut, "description": "no such entity"}},
+)
+
+EntityId = Annotated[str, Path(
+    min_length=1, max_length=200,
+    description="the record id, or the identifier as typed (phones and accounts are normalized)",
+)]
+
+
+@router.get("/{entity_type}/{entity_id}", response_model=EntityOut, summary="One entity")
+def get_entity(entity_type: EntityType, entity_id: EntityId, store: StoreDep,
+               who: Reader) -> Response:
+    return render(entity_view(store, entity_type, entity_id), who)
+
+
+@router.get("/{entity_type}/{entity_id}/neighborhood", response_model=GraphOut,
+            summary="The entity and everything within 1 or 2 hops")
+def get_neighbourhood(
+    entity_type: EntityType, entity_id: EntityId, store: StoreDep, settings: SettingsDep,
+    who: Reader, depth: Annotated[int, Query(ge=1, le=2, description="1 or 2 hops")] = 1,
+    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+) -> Response:
+    cap = min(limit or settings.max_graph_nodes, settings.max_graph_nodes)
+    return render(neighbourhood_view(store, entity_type, entity_id, depth, cap), who)

@@ -1,0 +1,86 @@
+"""Rings of the current detection run, their graphs and their cases."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, status
+from starlette.responses import Response
+
+from api.deps import CaseWorker, Reader, SettingsDep, StoreDep
+from api.render import render
+from api.schemas import (
+    AuditEntry,
+    CaseUpdate,
+    ContractDate,
+    ErrorOut,
+    GraphOut,
+    Level,
+    RingDetail,
+    RingPage,
+)
+from api.views import RingFilter, audit_view, ring_detail, ring_graph, ring_page
+from graph.results import CASE_TRANSITIONS, CaseStatus
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/v1/rings", tags=["rings"],
+)
+
+RingId = Annotated[str, Path(min_length=1, max_length=128, description="ring id")]
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "no such ring in the current results"}}
+
+
+@router.get("", response_model=RingPage, summary="List rings, highest score first")
+def list_rings(
+    store: StoreDep, who: Reader,
+    min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    level: Level | None = None,
+    case_status: Annotated[CaseStatus | None, Query(alias="status")] = None,
+    agent: Annotated[str | None, Query(max_length=64)] = None,
+    branch: Annotated[str | None, Query(max_length=100)] = None,
+    date_from: Annotated[ContractDate | None, Query(description="rings active on or after")] = None,
+    date_to: Annotated[ContractDate | None, Query(description="rings active on or before")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    flt = RingFilter(min_score, level, case_status, agent, branch, date_from, date_to)
+    return render(ring_page(store, flt, limit, offset), who)
+
+
+@router.get("/{ring_id}", response_model=RingDetail, responses=_NOT_FOUND,
+            summary="A ring with members, evidence and timeline")
+def get_ring(ring_id: RingId, store: StoreDep, who: Reader) -> Response:
+    return render(ring_detail(store, ring_id), who)
+
+
+@router.get("/{ring_id}/graph", response_model=GraphOut, responses=_NOT_FOUND,
+            summary="The ring as nodes and edges")
+def get_ring_graph(ring_id: RingId, store: StoreDep, settings: SettingsDep,
+                   who: Reader) -> Response:
+    return render(ring_graph(store, ring_id, settings.max_graph_nodes), who)
+
+
+@router.patch(
+    "/{ring_id}", response_model=AuditEntry,
+    responses={**_NOT_FOUND, 409: {"model": ErrorOut, "description": "move not allowed"}},
+    summary="Change the ring's case status (recorded in the audit log)",
+)
+def change_case(ring_id: RingId, body: CaseUpdate, store: StoreDep, who: CaseWorker) -> Response:
+    store.get_ring(ring_id)
+    current = store.case_status(ring_id)
+    if body.status not in CASE_TRANSITIONS[current]:
+        allowed = ", ".join(sorted(s.value for s in CASE_TRANSITIONS[current])) or "none"
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"a case cannot go from {current} to {body.status} "
+                            f"(allowed: {allowed})")
+    change = store.change_case(ring_id, body.status, who.name, body.note)
+    return render(audit_view([change])[0], who)
+
+
+@router.get("/{ring_id}/audit", response_model=list[AuditEntry], responses=_NOT_FOUND,
+            summary="Every case status change of the ring, oldest first")
+def get_audit(ring_id: RingId, store: StoreDep, who: Reader) -> Response:
+    store.get_ring(ring_id)
+    return render(audit_view(store.case_audit(ring_id)), who)

@@ -1,0 +1,318 @@
+"""What the read endpoints show, built from the store: ring lists and details, graphs, entities.
+
+Handlers stay thin: they call one function here and render its plain-dict result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from graph.errors import NotFoundError
+from graph.model import IDENTIFIER_LABELS, Edge, Label, Node, NodeRef, Rel, Subgraph
+from graph.results import CaseChange, Ring
+from graph.store import GraphStore
+from ingest.normalize import (
+    normalize_bank_account,
+    normalize_id_number,
+    normalize_phone,
+    normalize_text,
+)
+
+__all__ = [
+    "EntityType",
+    "RingFilter",
+    "audit_view",
+    "entity_key",
+    "entity_view",
+    "neighbourhood_view",
+    "ring_detail",
+    "ring_graph",
+    "ring_page",
+]
+
+
+class EntityType(StrEnum):
+    """Entity types as they appear in URLs."""
+
+    CLAIM = "claim"
+    POLICY = "policy"
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    PHONE = "phone"
+    BANK_ACCOUNT = "bank_account"
+    ADDRESS = "address"
+    PERSON = "person"
+    COMPLAINT = "complaint"
+    INTERMEDIARY = "intermediary"
+
+    @property
+    def label(self) -> Label:
+        return _LABEL_OF[self]
+
+
+_LABEL_OF: dict[EntityType, Label] = {
+    EntityType.CLAIM: Label.CLAIM, EntityType.POLICY: Label.POLICY,
+    EntityType.CUSTOMER: Label.CUSTOMER, EntityType.AGENT: Label.AGENT,
+    EntityType.PHONE: Label.PHONE, EntityType.BANK_ACCOUNT: Label.BANK_ACCOUNT,
+    EntityType.ADDRESS: Label.ADDRESS, EntityType.PERSON: Label.PERSON,
+    EntityType.COMPLAINT: Label.COMPLAINT, EntityType.INTERMEDIARY: Label.INTERMEDIARY,
+}
+_TYPE_OF: dict[Label, EntityType] = {label: kind for kind, label in _LABEL_OF.items()}
+_MEMBER_NEIGHBOURS = 200
+
+
+def entity_key(kind: EntityType, raw: str) -> str:
+    """The stored key of an entity typed as a person would type it (phones with ``+86``,
+    spaces or dashes, cards in groups of four …), normalized exactly as ingest does."""
+    if kind is EntityType.PHONE:
+        phone = normalize_phone(raw)
+        return phone.value if phone else raw
+    if kind is EntityType.BANK_ACCOUNT:
+        account = normalize_bank_account(raw)
+        return account.value if account else raw
+    if kind is EntityType.PERSON and "|" not in raw:
+        ident = normalize_id_number(raw)
+        return ident.value if ident else raw
+    if kind in (EntityType.ADDRESS, EntityType.PERSON):
+        name, sep, phone_raw = raw.rpartition("|")
+        if sep:
+            phone = normalize_phone(phone_raw)
+            return f"{normalize_text(name) or name}|{phone.value if phone else phone_raw}"
+        return normalize_text(raw) or raw
+    return raw
+
+
+# ---------------------------------------------------------------------------- rings
+@dataclass(frozen=True)
+class RingFilter:
+    """Filters of the ring list; ``None`` means "any"."""
+
+    min_score: float | None = None
+    level: str | None = None
+    status: str | None = None
+    agent: str | None = None
+    branch: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def keeps(self, ring: Ring) -> bool:
+        """The filters that need nothing but the ring itself."""
+        if self.min_score is not None and ring.score < self.min_score:
+            return False
+        if self.level is not None and ring.level != self.level:
+            return False
+        if self.agent is not None and self.agent not in ring.agent_ids:
+            return False
+        if self.date_from is not None and (ring.last_request_date or "") < self.date_from.isoformat():
+            return False
+        return not (self.date_to is not None
+                    and (ring.first_request_date or "9999") > self.date_to.isoformat())
+
+
+class _Agents:
+    """Agent branches looked up once per answer."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store, self._branch = store, dict[str, str | None]()
+
+    def branch(self, agent_id: str) -> str | None:
+        if agent_id not in self._branch:
+            node = self.store.get_node(Label.AGENT, agent_id)
+            value = node.props.get("branch") if node else None
+            self._branch[agent_id] = None if value is None else str(value)
+        return self._branch[agent_id]
+
+    def branches(self, ring: Ring) -> list[str]:
+        return sorted({b for a in ring.agent_ids if (b := self.branch(a)) is not None})
+
+
+def ring_page(store: GraphStore, flt: RingFilter, limit: int, offset: int) -> dict[str, Any]:
+    """One page of the current rings matching the filters, highest score first."""
+    agents = _Agents(store)
+    items = []
+    for ring in store.rings():
+        if not flt.keeps(ring):
+            continue
+        status = store.case_status(ring.ring_id)
+        if flt.status is not None and status != flt.status:
+            continue
+        branches = agents.branches(ring)
+        if flt.branch is not None and flt.branch not in branches:
+            continue
+        items.append(_summary(ring, status.value, branches))
+    return {"items": items[offset:offset + limit], "total": len(items), "limit": limit,
+            "offset": offset}
+
+
+def _summary(ring: Ring, status: str, branches: list[str]) -> dict[str, Any]:
+    return {"ring_id": ring.ring_id, "score": round(ring.score, 4), "level": ring.level,
+            "status": status, "claims": len(ring.claim_ids), "customers": len(ring.customer_ids),
+            "agent_ids": list(ring.agent_ids), "branches": branches,
+            "first_request_date": ring.first_request_date,
+            "last_request_date": ring.last_request_date}
+
+
+def ring_detail(store: GraphStore, ring_id: str) -> dict[str, Any]:
+    """A ring with its members (one per claim), evidence and a dated timeline."""
+    ring = store.get_ring(ring_id)
+    export = ring.to_export()
+    members, timeline = [], []
+    customers: dict[str, Subgraph] = {}
+    for claim_id in ring.claim_ids:
+        member, customer_id = _member(store, claim_id)
+        members.append(member)
+        if member["request_date"]:
+            timeline.append(_event(member["request_date"], "surrender_request", claim_id, {
+                "customer_id": customer_id, "refund_type": member["props"].get("refund_type"),
+                "reason_code": member["props"].get("reason_code")}))
+        if customer_id and customer_id not in customers:
+            customers[customer_id] = _around(store, Label.CUSTOMER, customer_id)
+    for customer_id, sub in customers.items():
+        timeline.extend(_customer_events(customer_id, sub))
+    for agent_id in ring.agent_ids:
+        agent = store.get_node(Label.AGENT, agent_id)
+        left = agent.props.get("leave_date") if agent else None
+        if left:
+            timeline.append(_event(str(left), "agent_left", agent_id,
+                                   {"status": agent.props.get("status") if agent else None}))
+    timeline.sort(key=lambda e: (e["date"], e["kind"], e["subject"]))
+    export.pop("score")
+    return {**export, "score": round(ring.score, 4),
+            "status": store.case_status(ring_id).value, "members": members,
+            "timeline": timeline}
+
+
+def _around(store: GraphStore, label: Label, key: str) -> Subgraph:
+    try:
+        return store.neighbourhood(label, key, depth=1, limit=_MEMBER_NEIGHBOURS)
+    except NotFoundError:
+        return Subgraph(nodes=[], edges=[])
+
+
+def _member(store: GraphStore, claim_id: str) -> tuple[dict[str, Any], str | None]:
+    sub = _around(store, Label.CLAIM, claim_id)
+    me = NodeRef(Label.CLAIM, claim_id)
+    node = next((n for n in sub.nodes if n.ref == me), None)
+    props = dict(node.props) if node else {}
+    customer = policy = None
+    identifiers = []
+    for edge in sub.edges:
+        if edge.rel is Rel.FILED and edge.dst == me:
+            customer = edge.src.key
+        elif edge.rel is Rel.SURRENDERS and edge.src == me:
+            policy = edge.dst.key
+        elif edge.src == me and edge.dst.label in IDENTIFIER_LABELS:
+            identifiers.append({"type": _TYPE_OF[edge.dst.label].value, "value": edge.dst.key,
+                                "via": edge.rel.value})
+    agent = None
+    if policy is not None:
+        seller = _around(store, Label.POLICY, policy)
+        agent = next((e.src.key for e in seller.edges if e.rel is Rel.SOLD), None)
+        if customer is None:
+            customer = next((e.src.key for e in seller.edges if e.rel is Rel.HOLDS), None)
+    risk = store.claim_risks([claim_id]).get(claim_id)
+    return {"claim_id": claim_id, "customer_id": customer, "policy_id": policy, "agent_id": agent,
+            "request_date": props.get("request_date"), "risk": risk.risk if risk else None,
+            "props": props, "identifiers": identifiers}, customer
+
+
+def _customer_events(customer_id: str, sub: Subgraph) -> list[dict[str, Any]]:
+    me = NodeRef(Label.CUSTOMER, customer_id)
+    out = []
+    for node in sub.nodes:
+        if node.label is Label.COMPLAINT and node.props.get("received_date"):
+            out.append(_event(str(node.props["received_date"]), "complaint", node.key, {
+                "customer_id": customer_id, "channel": node.props.get("channel")}))
+    for edge in sub.edges:
+        if edge.rel is Rel.CHANGED_TO and edge.src == me:
+            when = edge.props.get("date") or edge.props.get("change_date")
+            if when:
+                out.append(_event(str(when), "contact_change", customer_id, {
+                    "field": edge.props.get("field") or _TYPE_OF[edge.dst.label].value,
+                    "type": _TYPE_OF[edge.dst.label].value, "value": edge.dst.key}))
+    return out
+
+
+def _event(when: str, kind: str, subject: str, detail: dict[str, Any]) -> dict[str, Any]:
+    return {"date": when, "kind": kind, "subject": subject, "detail": detail}
+
+
+def ring_graph(store: GraphStore, ring_id: str, max_nodes: int) -> dict[str, Any]:
+    """The ring's claims and customers with everything one hop from them."""
+    ring = store.get_ring(ring_id)
+    starts = [NodeRef(Label.CLAIM, c) for c in ring.claim_ids]
+    starts += [NodeRef(Label.CUSTOMER, c) for c in ring.customer_ids]
+    nodes: dict[NodeRef, Node] = {}
+    edges: dict[tuple[NodeRef, Rel, NodeRef], Edge] = {}
+    truncated = False
+    for ref in starts:
+        if len(nodes) >= max_nodes:
+            truncated = True
+            break
+        sub = _around(store, ref.label, ref.key)
+        truncated |= sub.truncated
+        for node in sub.nodes:
+            if node.ref not in nodes and len(nodes) >= max_nodes:
+                truncated = True
+                continue
+            nodes.setdefault(node.ref, node)
+        for edge in sub.edges:
+            if edge.src in nodes and edge.dst in nodes:
+                edges[(edge.src, edge.rel, edge.dst)] = edge
+    return graph_payload(nodes.values(), edges.values(), truncated)
+
+
+def graph_payload(nodes: Iterable[Node], edges: Iterable[Edge], truncated: bool) -> dict[str, Any]:
+    """Nodes with answer-local ids (``n0``, ``n1`` …) and edges naming them."""
+    ids: dict[NodeRef, str] = {}
+    out_nodes = []
+    for node in sorted(nodes, key=lambda n: (n.label.value, n.key)):
+        ids[node.ref] = f"n{len(ids)}"
+        out_nodes.append({"id": ids[node.ref], "label": node.label.value, "key": node.key,
+                          "props": dict(node.props)})
+    out_edges = [
+        {"source": ids[e.src], "target": ids[e.dst], "type": e.rel.value, "props": dict(e.props)}
+        for e in edges if e.src in ids and e.dst in ids
+    ]
+    out_edges.sort(key=lambda e: (e["source"], e["target"], e["type"]))
+    return {"nodes": out_nodes, "edges": out_edges, "truncated": truncated}
+
+
+def audit_view(changes: list[CaseChange]) -> list[dict[str, Any]]:
+    return [{"ring_id": c.ring_id, "at": c.at, "actor": c.actor,
+             "from_status": c.from_status.value, "to_status": c.to_status.value, "note": c.note}
+            for c in changes]
+
+
+# ---------------------------------------------------------------------------- entities
+def entity_view(store: GraphStore, kind: EntityType, raw_key: str) -> dict[str, Any]:
+    """One node with its properties; identifiers add their profile, claims their risk."""
+    key = entity_key(kind, raw_key)
+    node = store.get_node(kind.label, key)
+    if node is None:
+        raise NotFoundError(f"no {kind.value} with this id")
+    profile = risk = None
+    if kind.label in IDENTIFIER_LABELS:
+        found = store.identifier_profiles([node.ref]).get(node.ref)
+        if found is not None:
+            profile = {"customers": found.customers,
+                       "unrelated_customers": found.unrelated_customers,
+                       "suspicion": found.suspicion, "ring_id": found.ring_id,
+                       "notes": list(found.notes)}
+    if kind is EntityType.CLAIM:
+        claim = store.claim_risks([key]).get(key)
+        if claim is not None:
+            risk = {"risk": claim.risk, "ring_id": claim.ring_id}
+    return {"type": kind.value, "label": node.label.value, "key": node.key,
+            "props": dict(node.props), "profile": profile, "risk": risk}
+
+
+def neighbourhood_view(store: GraphStore, kind: EntityType, raw_key: str, depth: int,
+                       limit: int) -> dict[str, Any]:
+    """The entity and everything within ``depth`` hops of it."""
+    sub = store.neighbourhood(kind.label, entity_key(kind, raw_key), depth=depth, limit=limit)
+    return graph_payload(sub.nodes, sub.edges, sub.truncated)

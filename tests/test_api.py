@@ -1,0 +1,440 @@
+"""The HTTP API over real HTTP calls (TestClient) on a real SQLite store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from detectors.params import DetectionParams
+from graph.errors import ConfigError, StoreUnavailableError
+from graph.model import Label
+from graph.results import ClaimRisk, DetectionResult, RunRecord
+from graph.sqlite_store import SQLiteStore
+from graph.store import GraphStore, ProgressCallback
+from tests.test_api_book import (
+    ADMIN_KEY,
+    INVESTIGATOR_KEY,
+    KEYS,
+    RING_ACCOUNT,
+    RING_PHONE,
+    RISK_KEY,
+    WATCHED_PHONE,
+    load_ring_book,
+)
+
+ADMIN = {"X-API-Key": ADMIN_KEY}
+INVESTIGATOR = {"X-API-Key": INVESTIGATOR_KEY}
+RISK = {"X-API-Key": RISK_KEY}
+
+RING_REQUEST: dict[str, Any] = {
+    "claim_id": "NEW-1", "policy_id": "P5", "customer_id": "U5", "request_date": "2024-04-02",
+    "reason_code": "complaint", "contact_phone": "139-0797-1234",
+    "payout_account": "6222 0202 0011 2233 446", "payout_account_name": "赣州XX咨询服务有限公司",
+    "cash_value": 5000, "requested_amount": 30000, "refund_type": "full_premium",
+}
+PLAIN_REQUEST: dict[str, Any] = {
+    "claim_id": "NEW-2", "policy_id": "P4", "customer_id": "U4", "request_date": "2024-06-02",
+    "reason_code": "money_need", "contact_phone": "13800000004",
+    "payout_account": "6222000000000000004", "payout_account_name": "赵磊",
+    "refund_type": "cash_value",
+}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    with SQLiteStore(tmp_path / "graph.db") as s:
+        load_ring_book(s)
+        yield s
+
+
+def _client(store: GraphStore, **settings: Any) -> TestClient:
+    values = {"RINGSCOPE_API_KEYS": KEYS, **settings}
+    return TestClient(create_app(Settings(**values), store=store), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def client(store: SQLiteStore) -> Iterator[TestClient]:
+    with _client(store) as c:
+        yield c
+
+
+# ---------------------------------------------------------------------------- health
+def test_health_and_ready(client: TestClient, tmp_path: Path) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["run_id"] == "run-1"
+    with SQLiteStore(tmp_path / "empty.db") as empty, _client(empty) as c:
+        answer = c.get("/readyz")
+        assert answer.status_code == 503 and answer.json()["results"] is False
+
+
+# ---------------------------------------------------------------------------- keys and roles
+def test_app_refuses_to_start_without_keys(store: SQLiteStore) -> None:
+    with pytest.raises(ConfigError, match="no API keys"):
+        create_app(Settings(RINGSCOPE_API_KEYS=""), store=store)
+    with pytest.raises(ConfigError, match="unknown role"):
+        create_app(Settings(RINGSCOPE_API_KEYS="abcdefghij:root"), store=store)
+
+
+def test_dev_mode_without_keys_grants_admin(store: SQLiteStore, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING"):
+        app = create_app(Settings(RINGSCOPE_API_KEYS="", RINGSCOPE_DEV=True), store=store)
+    assert "DEV MODE" in caplog.text
+    with TestClient(app) as c:
+        ring = c.get("/v1/rings/R-1").json()
+        assert RING_PHONE in [i["value"] for i in ring["identifiers"]]  # admin sees PII
+
+
+ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("POST", "/v1/score", RING_REQUEST),
+    ("GET", "/v1/rings", None),
+    ("GET", "/v1/rings/R-1", None),
+    ("GET", "/v1/rings/R-1/graph", None),
+    ("GET", "/v1/rings/R-1/audit", None),
+    ("PATCH", "/v1/rings/R-1", {"status": "investigating", "note": "n"}),
+    ("GET", "/v1/entities/customer/U1", None),
+    ("GET", "/v1/entities/customer/U1/neighborhood", None),
+    ("GET", "/v1/runs", None),
+    ("GET", "/v1/runs/run-1", None),
+]
+ALLOWED = {
+    "risk_system": {"/v1/score"},
+    "investigator": {p for _, p, _ in ENDPOINTS if p.startswith(("/v1/rings", "/v1/entities"))},
+    "admin": {p for _, p, _ in ENDPOINTS},
+}
+ROLE_KEYS = {"risk_system": RISK, "investigator": INVESTIGATOR, "admin": ADMIN}
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
+def test_missing_or_unknown_key_is_401(client: TestClient, method: str, path: str,
+                                       body: dict[str, Any] | None) -> None:
+    for headers in ({}, {"X-API-Key": "not-a-key-at-all"}, {"X-API-Key": ADMIN_KEY[:-1]}):
+        answer = client.request(method, path, json=body, headers=headers)
+        assert answer.status_code == 401, (path, headers)
+        assert answer.json()["error"] == "unauthorized"
+
+
+@pytest.mark.parametrize("role", sorted(ALLOWED))
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
+def test_role_matrix(store: SQLiteStore, role: str, method: str, path: str,
+                     body: dict[str, Any] | None) -> None:
+    with _client(store) as c:
+        answer = c.request(method, path, json=body, headers=ROLE_KEYS[role])
+    if path in ALLOWED[role]:
+        assert answer.status_code in (200, 202), answer.text
+    else:
+        assert answer.status_code == 403 and answer.json()["error"] == "forbidden"
+
+
+def test_post_runs_needs_admin(client: TestClient) -> None:
+    assert client.post("/v1/runs", json={}, headers=INVESTIGATOR).status_code == 403
+    assert client.post("/v1/runs", json={}, headers=RISK).status_code == 403
+
+
+# ---------------------------------------------------------------------------- scoring
+def test_score_ring_request_is_high_with_reasons(client: TestClient) -> None:
+    answer = client.post("/v1/score", json=RING_REQUEST, headers=ADMIN)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["claim_id"] == "NEW-1" and body["level"] == "high" and body["ring_id"] == "R-1"
+    codes = {r["code"] for r in body["reasons"]}
+    assert {"identifier_in_ring", "agency_payout", "phone_changed_before_request",
+            "template_complaint", "resigned_agent_burst", "complaint_full_refund"} <= codes
+    for reason in body["reasons"]:
+        assert reason["zh"] and reason["en"] and isinstance(reason["data"], dict)
+
+
+def test_score_plain_request_is_low(client: TestClient) -> None:
+    body = client.post("/v1/score", json=PLAIN_REQUEST, headers=RISK).json()
+    assert body["level"] == "low" and body["score"] < 0.2 and body["ring_id"] is None
+
+
+def test_score_minimal_and_unknown_records(client: TestClient) -> None:
+    body = client.post("/v1/score", json={"claim_id": "X", "request_date": "20240101",
+                                          "customer_id": "nobody", "policy_id": "none"},
+                       headers=RISK).json()
+    assert body == {"claim_id": "X", "score": 0.0, "level": "low", "ring_id": None, "reasons": []}
+
+
+def test_score_watchlist_and_never_writes(client: TestClient, store: SQLiteStore) -> None:
+    before = (store.counts().as_dict(), store.data_fingerprint(), store.runs()[0].run_id)
+    body = client.post("/v1/score", json={"claim_id": "W", "request_date": "2024-05-01",
+                                          "contact_phone": "+86 136 0000 1111"},
+                       headers=ADMIN).json()
+    assert [r["code"] for r in body["reasons"]] == ["watchlist_hit"]
+    assert body["reasons"][0]["data"]["value"] == WATCHED_PHONE
+    assert (store.counts().as_dict(), store.data_fingerprint(), store.runs()[0].run_id) == before
+    assert store.get_node(Label.CLAIM, "W") is None
+
+
+def test_score_known_claim_uses_detection(client: TestClient) -> None:
+    body = client.post("/v1/score", json={"claim_id": "C1", "request_date": "2024-03-01"},
+                       headers=RISK).json()
+    assert body["ring_id"] == "R-1" and body["reasons"][0]["code"] == "claim_in_ring"
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"request_date": "2024-01-01"}, "claim_id"),
+    ({"claim_id": "X"}, "request_date"),
+    ({"claim_id": "X", "request_date": "2024-13-01"}, "request_date"),
+    ({"claim_id": "X", "request_date": "yesterday"}, "request_date"),
+    ({"claim_id": "", "request_date": "2024-01-01"}, "claim_id"),
+    ({"claim_id": "X", "request_date": "2024-01-01", "cash_value": -1}, "cash_value"),
+    ({"claim_id": "X", "request_date": "2024-01-01", "refund_type": "all"}, "refund_type"),
+    ({"claim_id": "X" * 65, "request_date": "2024-01-01"}, "claim_id"),
+    ({"claim_id": ["X"], "request_date": "2024-01-01"}, "claim_id"),
+])
+def test_score_bad_input_is_422_with_field(client: TestClient, body: dict[str, Any],
+                                           field: str) -> None:
+    answer = client.post("/v1/score", json=body, headers=RISK)
+    assert answer.status_code == 422
+    detail = answer.json()["detail"]
+    assert any(d["field"] == field and d["reason"] for d in detail), detail
+
+
+def test_score_malformed_json_and_wrong_type_is_422(client: TestClient) -> None:
+    for raw in (b"{not json", b"[1, 2]", b"null", b'"text"'):
+        answer = client.post("/v1/score", content=raw, headers={**RISK, "Content-Type": "application/json"})
+        assert answer.status_code == 422, raw
+
+
+def test_body_too_large_is_413(store: SQLiteStore) -> None:
+    with _client(store, RINGSCOPE_MAX_BODY_BYTES=1024) as c:
+        big = {**RING_REQUEST, "reason_text": "长" * 2000}
+        assert c.post("/v1/score", json=big, headers=RISK).status_code == 413
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
+            yield b'{"claim_id": "X", "request_date": "2024-01-01", "reason_text": "'
+            for _ in range(20):
+                yield b"a" * 100
+            yield b'"}'
+
+        answer = c.post("/v1/score", content=chunks(), headers={**RISK, "Content-Type": "application/json"})
+        assert answer.status_code == 413 and answer.json()["error"] == "payload_too_large"
+        assert c.post("/v1/score", json=RING_REQUEST, headers=RISK).status_code == 200
+
+
+# ---------------------------------------------------------------------------- masking
+def _texts(payload: Any) -> str:
+    import json
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def test_masking_by_role(store: SQLiteStore) -> None:
+    raw_values = (RING_PHONE, RING_ACCOUNT, "13907971234", "36070219800101123X",
+                  "360702195001011234")
+    with _client(store) as c:
+        masked = [
+            c.post("/v1/score", json=RING_REQUEST, headers=RISK).json(),
+            c.get("/v1/rings/R-1", headers=INVESTIGATOR).json(),
+            c.get("/v1/rings/R-1/graph", headers=INVESTIGATOR).json(),
+            c.get("/v1/entities/customer/U1", headers=INVESTIGATOR).json(),
+            c.get("/v1/entities/customer/U1/neighborhood?depth=2", headers=INVESTIGATOR).json(),
+            c.get(f"/v1/entities/phone/{RING_PHONE[3:]}", headers=INVESTIGATOR).json(),
+            c.get(f"/v1/entities/bank_account/{RING_ACCOUNT}", headers=INVESTIGATOR).json(),
+        ]
+        text = _texts(masked)
+        for value in raw_values:
+            assert value not in text, value
+        assert "+86139****1234" in text and "622************3446" in text
+        assert "C1" in text and "U1" in text  # record ids stay readable
+        unmasked = _texts([c.get("/v1/rings/R-1", headers=ADMIN).json(),
+                           c.get("/v1/entities/customer/U1", headers=ADMIN).json()])
+        assert RING_PHONE in unmasked and "360702195001011234" in unmasked
+    with _client(store, RINGSCOPE_INVESTIGATOR_PII=True) as c:
+        assert RING_ACCOUNT in _texts(c.get("/v1/rings/R-1", headers=INVESTIGATOR).json())
+        assert RING_ACCOUNT not in _texts(c.post("/v1/score", json=RING_REQUEST, headers=RISK).json())
+
+
+# ---------------------------------------------------------------------------- rings
+def test_ring_list_filters_and_pages(client: TestClient) -> None:
+    def ids(query: str) -> list[str]:
+        answer = client.get(f"/v1/rings{query}", headers=INVESTIGATOR)
+        assert answer.status_code == 200, answer.text
+        return [r["ring_id"] for r in answer.json()["items"]]
+
+    assert ids("") == ["R-1", "R-2"]
+    assert ids("?min_score=0.5") == ["R-1"]
+    assert ids("?level=low") == ["R-2"]
+    assert ids("?status=new") == ["R-1", "R-2"] and ids("?status=confirmed") == []
+    assert ids("?agent=A2") == ["R-2"]
+    assert ids("?branch=赣州") == ["R-1"]
+    assert ids("?date_from=2024-04-01") == ["R-2"]
+    assert ids("?date_to=2024-03-05") == ["R-1"]
+    assert ids("?limit=1&offset=1") == ["R-2"]
+    page = client.get("/v1/rings?limit=1", headers=INVESTIGATOR).json()
+    assert page["total"] == 2 and page["limit"] == 1
+    first = page["items"][0]
+    assert first["claims"] == 3 and first["branches"] == ["赣州"] and first["status"] == "new"
+    for bad in ("?min_score=2", "?level=extreme", "?status=closed", "?limit=0", "?offset=-1",
+                "?date_from=someday"):
+        answer = client.get(f"/v1/rings{bad}", headers=INVESTIGATOR)
+        assert answer.status_code == 422, bad
+
+
+def test_ring_detail_graph_and_404(client: TestClient) -> None:
+    ring = client.get("/v1/rings/R-1", headers=ADMIN).json()
+    assert ring["claim_ids"] == ["C1", "C2", "C3"] and ring["status"] == "new"
+    assert [m["customer_id"] for m in ring["members"]] == ["U1", "U2", "U3"]
+    assert {m["agent_id"] for m in ring["members"]} == {"A1"}
+    kinds = [e["kind"] for e in ring["timeline"]]
+    assert {"surrender_request", "complaint", "contact_change", "agent_left"} <= set(kinds)
+    dates = [e["date"] for e in ring["timeline"]]
+    assert dates == sorted(dates)
+    assert ring["evidence"][0]["code"] == "shared_payout_account"
+    graph = client.get("/v1/rings/R-1/graph", headers=ADMIN).json()
+    ids = {n["id"] for n in graph["nodes"]}
+    assert {"Claim", "Customer", "Phone", "BankAccount", "Person"} <= {n["label"] for n in graph["nodes"]}
+    assert all(e["source"] in ids and e["target"] in ids for e in graph["edges"])
+    for path in ("/v1/rings/R-404", "/v1/rings/R-404/graph", "/v1/rings/R-404/audit"):
+        answer = client.get(path, headers=ADMIN)
+        assert answer.status_code == 404 and answer.json()["error"] == "not_found"
+
+
+def test_case_workflow_and_audit(client: TestClient) -> None:
+    def move(status: str, note: str = "", headers: dict[str, str] = INVESTIGATOR) -> Any:
+        return client.patch("/v1/rings/R-1", json={"status": status, "note": note}, headers=headers)
+
+    first = move("investigating", "调取柜面录像")
+    assert first.status_code == 200 and first.json()["from_status"] == "new"
+    conflict = move("new")
+    assert conflict.status_code == 409 and "cannot go from investigating to new" in conflict.json()["message"]
+    assert move("confirmed", "refund blocked", ADMIN).status_code == 200
+    audit = client.get("/v1/rings/R-1/audit", headers=INVESTIGATOR).json()
+    assert [(a["from_status"], a["to_status"], a["note"]) for a in audit] == [
+        ("new", "investigating", "调取柜面录像"), ("investigating", "confirmed", "refund blocked")]
+    assert audit[0]["actor"].startswith("investigator:") and audit[1]["actor"].startswith("admin:")
+    assert INVESTIGATOR_KEY not in _texts(audit)
+    assert client.get("/v1/rings?status=confirmed", headers=INVESTIGATOR).json()["total"] == 1
+    assert move("bogus").status_code == 422
+    assert client.patch("/v1/rings/R-1", json={"status": "dismissed", "extra": 1},
+                        headers=INVESTIGATOR).status_code == 422
+    assert client.patch("/v1/rings/R-404", json={"status": "investigating"},
+                        headers=INVESTIGATOR).status_code == 404
+
+
+# ---------------------------------------------------------------------------- entities
+def test_entities_and_neighbourhoods(client: TestClient) -> None:
+    phone = client.get("/v1/entities/phone/139 0797 1234", headers=ADMIN).json()
+    assert phone["key"] == RING_PHONE and phone["profile"]["ring_id"] == "R-1"
+    account = client.get("/v1/entities/bank_account/6222-0202-0011-2233-446", headers=ADMIN).json()
+    assert account["key"] == RING_ACCOUNT
+    claim = client.get("/v1/entities/claim/C1", headers=ADMIN).json()
+    assert claim["risk"] == {"risk": 0.95, "ring_id": "R-1"}
+    one = client.get("/v1/entities/customer/U1/neighborhood", headers=ADMIN).json()
+    two = client.get("/v1/entities/customer/U1/neighborhood?depth=2", headers=ADMIN).json()
+    assert len(two["nodes"]) > len(one["nodes"]) > 1
+    capped = client.get("/v1/entities/customer/U1/neighborhood?depth=2&limit=2", headers=ADMIN).json()
+    assert len(capped["nodes"]) == 2 and capped["truncated"]
+    assert client.get("/v1/entities/customer/U404", headers=ADMIN).status_code == 404
+    assert client.get("/v1/entities/customer/U404/neighborhood", headers=ADMIN).status_code == 404
+    assert client.get("/v1/entities/spaceship/U1", headers=ADMIN).status_code == 422
+    assert client.get("/v1/entities/customer/U1/neighborhood?depth=3", headers=ADMIN).status_code == 422
+
+
+# ---------------------------------------------------------------------------- runs
+def _fake_detect(gate: threading.Event | None = None) -> Any:
+    def detect(store: GraphStore, params: DetectionParams, progress: ProgressCallback) -> DetectionResult:
+        progress("links", 1, 2)
+        if gate is not None:
+            gate.wait(10)
+        run = RunRecord(f"run-{params.seed}", params.as_dict(), store.data_fingerprint(),
+                        "2024-07-01T00:00:00", "2024-07-01T00:00:01", "succeeded", {"rings": 1})
+        result = DetectionResult(run, [store.get_ring("R-1")], [ClaimRisk("C1", 0.9, "R-1")])
+        store.save_results(result)
+        progress("done", 2, 2)
+        return result
+    return detect
+
+
+def _wait_for(client: TestClient, job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/runs/{job_id}", headers=ADMIN).json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.02)
+    raise AssertionError("run did not finish")
+
+
+def test_runs_start_progress_and_outcome(store: SQLiteStore) -> None:
+    gate = threading.Event()
+    app = create_app(Settings(RINGSCOPE_API_KEYS=KEYS), store=store, detect=_fake_detect(gate))
+    with TestClient(app) as c:
+        started = c.post("/v1/runs", json={"params": {"seed": 9}}, headers=ADMIN)
+        assert started.status_code == 202
+        job_id = started.json()["id"]
+        assert started.headers["location"] == f"/v1/runs/{job_id}"
+        time.sleep(0.05)
+        running = c.get(f"/v1/runs/{job_id}", headers=ADMIN).json()
+        assert running["status"] == "running" and running["step"] == "links" and running["progress"] == 0.5
+        assert c.post("/v1/runs", json={}, headers=ADMIN).status_code == 409
+        gate.set()
+        done = _wait_for(c, job_id)
+        assert done["status"] == "succeeded" and done["run_id"] == "run-9" and done["progress"] == 1.0
+        assert done["summary"] == {"rings": 1}
+        assert c.get("/v1/runs/run-9", headers=ADMIN).json()["status"] == "succeeded"
+        listed = [r["id"] for r in c.get("/v1/runs", headers=ADMIN).json()["items"]]
+        assert listed[0] == job_id and "run-1" in listed
+        assert c.get("/v1/runs/nope", headers=ADMIN).status_code == 404
+        for bad in ({"params": {"seed": "x"}}, {"params": {"resolution": 0}},
+                    {"params": {"bogus": 1}}, {"bogus": 1}):
+            answer = c.post("/v1/runs", json=bad, headers=ADMIN)
+            assert answer.status_code == 422, bad
+            assert answer.json()["detail"][0]["field"].startswith(("params", "bogus"))
+        assert c.get("/readyz").json()["run_id"] == "run-9"
+
+
+def test_failed_run_is_reported(store: SQLiteStore) -> None:
+    def broken(store: GraphStore, params: DetectionParams, progress: ProgressCallback) -> DetectionResult:
+        raise RuntimeError("boom")
+
+    app = create_app(Settings(RINGSCOPE_API_KEYS=KEYS), store=store, detect=broken)
+    with TestClient(app) as c:
+        job = _wait_for(c, c.post("/v1/runs", headers=ADMIN).json()["id"])
+        assert job["status"] == "failed" and job["error"] == "boom"
+        assert c.get("/v1/rings", headers=ADMIN).json()["total"] == 2  # results untouched
+
+
+# ---------------------------------------------------------------------------- store down
+class _DownStore(SQLiteStore):
+    """A store whose reads fail as if the database were unreachable."""
+
+    down = False
+
+    def _rings(self, ring_ids: list[str] | None) -> list[Any]:
+        if self.down:
+            raise StoreUnavailableError("database is locked")
+        return super()._rings(ring_ids)
+
+    def _claim_risks(self, claim_ids: list[str]) -> list[Any]:
+        if self.down:
+            raise StoreUnavailableError("database is locked")
+        return super()._claim_risks(claim_ids)
+
+    def _runs(self) -> list[RunRecord]:
+        if self.down:
+            raise StoreUnavailableError("database is locked")
+        return super()._runs()
+
+
+def test_store_unreachable_is_503_with_retry_after(tmp_path: Path) -> None:
+    with _DownStore(tmp_path / "down.db") as store:
+        load_ring_book(store)
+        with _client(store, RINGSCOPE_RETRY_AFTER=7) as c:
+            store.down = True
+            for method, path, body in ENDPOINTS[:3]:
+                answer = c.request(method, path, json=body, headers=ADMIN)
+                assert answer.status_code == 503, path
+                assert answer.headers["retry-after"] == "7"
+                assert answer.json()["error"] == "unavailable"
+            assert c.get("/readyz").status_code == 503
+            assert c.get("/healthz").status_code == 200
