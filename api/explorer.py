@@ -224,7 +224,6 @@ _FOLLOW: Mapping[Label, frozenset[Rel]] = {
     Label.POLICY: frozenset({Rel.SOLD}),
     Label.COMPLAINT: frozenset({Rel.CONTACT_PHONE, Rel.MAILED_FROM}),
     Label.PERSON: frozenset({Rel.HAS_PHONE}),
-    Label.AGENT: frozenset({Rel.HAS_PHONE}),
 }
 """Relationships followed outwards from each kind of ring member when collecting its graph."""
 
@@ -249,12 +248,13 @@ def collect_ring_graph(
     policies' agents; the complaints' phones and mailing addresses. Identifiers are kept only
     when at least two of the ring's claims touch them (directly or through their customer,
     complaint or representative) or when detection named them; watchlist entries listing a kept
-    identifier are added. At most ``max_nodes`` nodes (``truncated`` says if some were left out).
+    identifier, and agents' own phones among them, are added. At most ``max_nodes`` nodes;
+    ``truncated`` says if some were left out (also when a member had more relationships than
+    ``per_node`` nodes could show; hubs around a kept identifier do not count).
     """
     got = _Collected()
     frontier = [NodeRef(Label.CLAIM, c) for c in ring.claim_ids]
     frontier += [NodeRef(Label.CUSTOMER, c) for c in ring.customer_ids]
-    frontier += [NodeRef(Label.AGENT, a) for a in ring.agent_ids]
     expanded: set[NodeRef] = set()
     while frontier:
         following: list[NodeRef] = []
@@ -270,11 +270,12 @@ def collect_ring_graph(
         ref for ref in got.nodes
         if ref.label not in IDENTIFIER_LABELS or len(touched.get(ref, ())) >= 2 or ref.key in named
     }
+    members_truncated = got.truncated
     for ref in sorted(r for r in keep if r.label in IDENTIFIER_LABELS):
         _expand(store, ref, frozenset({Rel.LISTS}), got, per_node)
         keep.update(e.src for e in got.edges.values() if e.rel is Rel.LISTS and e.dst == ref)
     ordered = sorted(keep, key=lambda r: (r.label not in _MEMBER_LABELS, r.label, r.key))
-    truncated = got.truncated or len(ordered) > max_nodes
+    truncated = members_truncated or len(ordered) > max_nodes
     chosen = set(ordered[:max_nodes])
     edges = [e for e in got.edges.values() if e.src in chosen and e.dst in chosen]
     return Subgraph([got.nodes[r] for r in ordered[:max_nodes]], edges, truncated)
@@ -534,18 +535,19 @@ def render_ring_list(
     )
 
 
+def _evidence_value(name: str, value: Any, viewer: Viewer, items: int = 20) -> str:
+    """An evidence datum as one line: lists joined, mappings as ``key: value`` pairs."""
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {_evidence_value(str(k), v, viewer)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        shown = [_evidence_value(name, v, viewer) for v in value[:items]]
+        more = f" … (+{len(value) - items})" if len(value) > items else ""
+        return (" | " if any(isinstance(v, Mapping) for v in value) else ", ").join(shown) + more
+    return viewer.prop(name, value)
+
+
 def _evidence_data(data: Mapping[str, Any], viewer: Viewer) -> list[tuple[str, str]]:
-    out = []
-    for name, value in data.items():
-        if isinstance(value, list | tuple):
-            items = [viewer.prop(name, v) for v in value[:20]]
-            shown = ", ".join(items) + (f" … (+{len(value) - 20})" if len(value) > 20 else "")
-        elif isinstance(value, Mapping):
-            shown = viewer.text(json.dumps(value, ensure_ascii=False, default=str))
-        else:
-            shown = viewer.prop(name, value)
-        out.append((str(name), shown))
-    return out
+    return [(str(name), _evidence_value(str(name), value, viewer)) for name, value in data.items()]
 
 
 def render_ring_page(
