@@ -1,0 +1,236 @@
+"""The ``ringscope`` command line: generate, ingest, stats, detect, export, evaluate, serve, demo.
+
+Every command that touches the store takes ``--store URL`` (default ``RINGSCOPE_STORE``).
+Errors print one clear message and exit non-zero: 2 for invalid input, 1 for everything else.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.progress import progress_bars
+from detectors.export import export_rings
+from detectors.params import DetectionParams
+from detectors.pipeline import detect
+from graph.config import StoreSettings
+from graph.connect import open_store
+from graph.errors import InputError, RingScopeError
+from graph.store import GraphStore
+from ingest import ingest_folder
+from ingest.synthetic import BookConfig, generate_book
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="ringscope",
+    help="Find organized proxy-surrender rings in life-insurance data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store URL: sqlite:///PATH, bolt://…, neo4j://…, falkordb://… (default: RINGSCOPE_STORE).",
+    ),
+]
+
+T = TypeVar("T")
+_SHOWN_WARNINGS = 10
+
+
+class Difficulty(StrEnum):
+    easy = "easy"
+    normal = "normal"
+    hard = "hard"
+
+
+class FileFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    """Turn the project's errors into one message and an exit code, never a traceback."""
+    try:
+        yield
+    except InputError as exc:
+        _fail(str(exc), 2)
+    except (RingScopeError, OSError, ValueError) as exc:
+        _fail(str(exc))
+
+
+@contextmanager
+def _store(url: str | None) -> Iterator[GraphStore]:
+    with _clear_errors():
+        store = open_store(url, StoreSettings())
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _with_progress(work: Callable[..., T], *args: object, **kwargs: object) -> T:
+    with progress_bars(errors) as progress:
+        return work(*args, progress=progress, **kwargs)
+
+
+@app.command()
+def generate(
+    out: Annotated[
+        Path, typer.Argument(help="Folder to write the book into (created if missing).")
+    ],
+    customers: Annotated[int, typer.Option(min=50, help="Number of customers.")] = 20_000,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed writes the same files.")
+    ] = 0,
+    difficulty: Annotated[
+        Difficulty, typer.Option(help="How well rings hide.")
+    ] = Difficulty.normal,
+    ring_rate: Annotated[
+        float, typer.Option(min=0.0, help="Prevalence of ring claims (see README).")
+    ] = 3.0,
+    file_format: Annotated[
+        FileFormat, typer.Option("--format", help="Table file format.")
+    ] = FileFormat.csv,
+) -> None:
+    """Write a synthetic insurer book with planted rings, plus truth.csv."""
+    with _clear_errors():
+        config = BookConfig(
+            customers=customers,
+            seed=seed,
+            difficulty=difficulty.value,
+            ring_rate=ring_rate,
+            output_format=file_format.value,
+        )
+        summary = _with_progress(generate_book, out, config)
+    tables = ", ".join(f"{n:,} {name}" for name, n in summary.tables.items())
+    console.print(
+        f"wrote {out}: {tables}; {summary.rings} planted rings with {summary.ring_claims} claims "
+        "(truth.csv)",
+        highlight=False,
+    )
+
+
+@app.command()
+def ingest(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder with one file per table (CSV or Parquet).")
+    ],
+    store: StoreOption = None,
+    errors_file: Annotated[
+        Path | None, typer.Option("--errors", help="Write every problem found to this CSV file.")
+    ] = None,
+) -> None:
+    """Validate a folder of tables and load it into the graph (all or nothing)."""
+    with _store(store) as graph, _clear_errors():
+        report = _with_progress(ingest_folder, folder, graph, errors_out=errors_file)
+    for warning in report.warnings[:_SHOWN_WARNINGS]:
+        errors.print(f"warning: {warning}", highlight=False, markup=False)
+    if len(report.warnings) > _SHOWN_WARNINGS:
+        errors.print(
+            f"… and {len(report.warnings) - _SHOWN_WARNINGS} more warnings (use --errors FILE for all)"
+        )
+    rows = sum(report.rows.values())
+    console.print(
+        f"ingested {rows:,} rows from {folder} into {report.nodes:,} nodes and "
+        f"{report.relationships:,} relationships in {report.seconds:.1f} s "
+        f"({report.rows_per_second:,.0f} rows/s)",
+        highlight=False,
+    )
+
+
+@app.command()
+def stats(
+    store: StoreOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print counts as JSON for scripts.")
+    ] = False,
+) -> None:
+    """Count nodes per label and relationships per type."""
+    with _store(store) as graph, _clear_errors():
+        counts = graph.counts()
+    if as_json:
+        sys.stdout.write(json.dumps(counts.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("kind", "name", "count", title="graph")
+    for name, n in counts.nodes.items():
+        table.add_row("node", name, f"{n:,}")
+    for name, n in counts.relationships.items():
+        table.add_row("relationship", name, f"{n:,}")
+    console.print(table)
+
+
+@app.command("detect")
+def detect_command(
+    store: StoreOption = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed of every randomised step.")
+    ] = DetectionParams.seed,
+    resolution: Annotated[
+        float, typer.Option(help="Louvain resolution (> 0): higher gives smaller rings.")
+    ] = DetectionParams.resolution,
+) -> None:
+    """Find and score rings; the results replace the current ones atomically."""
+    with _store(store) as graph, _clear_errors():
+        result = _with_progress(detect, graph, DetectionParams(seed=seed, resolution=resolution))
+    summary = result.run.summary
+    console.print(
+        f"run {result.run.run_id}: {summary.get('rings', 0)} rings, "
+        f"{summary.get('alerted_rings', 0)} to investigate (score ≥ 0.5), "
+        f"{summary.get('claims_in_alerted_rings', 0)} claims in them",
+        highlight=False,
+    )
+
+
+export_app = typer.Typer(help="Export detection results.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+@export_app.command("rings")
+def export_rings_command(
+    store: StoreOption = None,
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", help="json (the export contract) or csv.")
+    ] = ExportFormat.json,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
+    ] = None,
+) -> None:
+    """Export the current rings (two or more claims), highest score first."""
+    with _store(store) as graph, _clear_errors():
+        text = export_rings(graph.rings(), export_format.value)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.write_text(text, encoding="utf-8")
+            errors.print(f"wrote {out}", highlight=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
