@@ -11,10 +11,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.explorer import EntityLinks, Viewer, collect_ring_graph, parse_label
 from api.routers.explorer import COOKIE_NAME
-from api.routers.explorer import router as explorer_router
-from api.security import KeyRing
+from api.settings import Settings
 from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, NodeRef, Rel
 from graph.results import (
     ClaimRisk,
@@ -247,15 +247,13 @@ def ring_results() -> DetectionResult:
 
 
 def explorer_app(store: GraphStore, *, investigator_pii: bool = False) -> FastAPI:
-    """An app serving the explorer on a store, with one key per role."""
-    app = FastAPI()
-    app.state.store = store
-    app.state.keyring = KeyRing.parse(
-        f"{INVESTIGATOR_KEY}:investigator,{ADMIN_KEY}:admin,{RISK_KEY}:risk_system",
-        investigator_pii=investigator_pii,
+    """The real API app serving a store, with one key per role."""
+    settings = Settings(
+        RINGSCOPE_API_KEYS=f"{INVESTIGATOR_KEY}:investigator,{ADMIN_KEY}:admin,{RISK_KEY}:risk_system",
+        RINGSCOPE_INVESTIGATOR_PII=investigator_pii,
+        RINGSCOPE_DEV=False,
     )
-    app.include_router(explorer_router)
-    return app
+    return create_app(settings, store=store)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from api.deps import StoreDep, get_state
 from api.explorer import (
     EntityLinks,
     RingRow,
@@ -46,7 +47,6 @@ from api.explorer import (
 from api.security import Permission, Principal
 from graph.errors import NotFoundError
 from graph.model import IDENTIFIER_LABELS, Label, NodeRef
-from graph.store import GraphStore
 
 __all__ = ["COOKIE_NAME", "PREFIX", "router"]
 
@@ -75,19 +75,11 @@ _links = EntityLinks(PREFIX)
 _static = static_files()
 
 
-# ---------------------------------------------------------------------------- store and keys
-def _store(request: Request) -> GraphStore:
-    store: GraphStore = request.app.state.store
-    return store
-
-
-def _authenticate(request: Request, key: str | None) -> Principal | None:
-    keyring = request.app.state.keyring
-    principal: Principal | None = keyring.authenticate(key)
-    return principal
-
-
-Store = Annotated[GraphStore, Depends(_store)]
+# ---------------------------------------------------------------------------- keys
+async def _authenticate(request: Request, key: str | None) -> Principal | None:
+    """The principal of a presented key (constant-time comparison with every configured key)."""
+    state = await get_state(request)
+    return state.keys.authenticate(key)
 
 
 # ---------------------------------------------------------------------------- access
@@ -145,12 +137,12 @@ def _set_cookie(response: Response, request: Request, key: str) -> None:
     )
 
 
-def _access(request: Request) -> Viewer | Response:
+async def _access(request: Request) -> Viewer | Response:
     """The viewer of a page, or the response to send instead (sign-in form, 403, redirect)."""
     header = request.headers.get("x-api-key")
     query_key = request.query_params.get("key")
     presented = header or query_key or request.cookies.get(COOKIE_NAME)
-    principal = _authenticate(request, presented)
+    principal = await _authenticate(request, presented)
     if principal is None:
         return _login_page(request, "密钥无效 · Unknown API key." if presented else "")
     if not principal.may(Permission.READ):
@@ -169,7 +161,7 @@ Access = Annotated[Viewer | Response, Depends(_access)]
 @router.get("/", response_class=HTMLResponse)
 def ring_list(
     access: Access,
-    store: Store,
+    store: StoreDep,
     level: Annotated[Literal["", "high", "medium", "low"], Query()] = "",
     status: Annotated[Literal["", "new", "investigating", "confirmed", "dismissed"], Query()] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -201,7 +193,7 @@ def ring_list(
 
 
 @router.get("/rings/{ring_id}", response_class=HTMLResponse)
-def ring_page(ring_id: str, access: Access, store: Store) -> Response:
+def ring_page(ring_id: str, access: Access, store: StoreDep) -> Response:
     """One ring: network, evidence, claims, case history."""
     if isinstance(access, Response):
         return access
@@ -234,7 +226,7 @@ def entity_page(
     entity_type: str,
     key: str,
     access: Access,
-    store: Store,
+    store: StoreDep,
     depth: Annotated[int, Query(ge=1, le=2, description="hops around the entity")] = 1,
 ) -> Response:
     """An entity and its neighbourhood at depth 1 or 2, at most 150 nodes."""
@@ -275,7 +267,7 @@ async def login(request: Request) -> Response:
     form = parse_qs(body[:_MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=4)
     key = (form.get("key") or [""])[0]
     target = _local_path((form.get("next") or [""])[0])
-    principal = _authenticate(request, key)
+    principal = await _authenticate(request, key)
     viewer = Viewer(base=PREFIX)
     if principal is None:
         return _html(
