@@ -13,6 +13,8 @@ the share of values typed in a non-canonical way. Empty values stay empty.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -44,95 +46,86 @@ def _styles(
     return np.where(values == "", -1, style)
 
 
-def _apply(values: StrArray, rows: npt.NDArray[np.bool_], new: pd.Series) -> None:
-    values[rows] = new.to_numpy(dtype=object)
+def _restyle(
+    values: StrArray,
+    style: npt.NDArray[np.int64],
+    forms: dict[int, Callable[[pd.Series], pd.Series]],
+    rows: npt.NDArray[np.bool_] | None = None,
+) -> None:
+    """Rewrite in place the values whose style has a form (only those rows are touched)."""
+    for k, form in forms.items():
+        hit = style == k if rows is None else (style == k) & rows
+        if hit.any():
+            values[hit] = form(pd.Series(values[hit], dtype=object)).to_numpy(dtype=object)
+
+
+def _grouped(s: pd.Series, sep: str) -> pd.Series:
+    """Digits in groups of four: `6222 0202 0011 2233 445`."""
+    out = s.str[0:4] + sep + s.str[4:8] + sep + s.str[8:12] + sep + s.str[12:16]
+    tail = s.str[16:]
+    return out.where(tail == "", out + sep + tail)
 
 
 def type_phones(rng: np.random.Generator, phones: StrArray, messy: float) -> StrArray:
     """Phones as typed: mobiles with +86, spaces or dashes; landlines with or without the dash,
     in brackets or with a space. Canonical mobiles are 11 digits, landlines `0797-8123456`."""
     out = np.asarray(phones, dtype=object).copy()
-    s = pd.Series(out, dtype=object)
-    mobile = (s.str.len() == 11).to_numpy() & (s.str[:1] == "1").to_numpy()
     style = _styles(rng, out, messy, [3, 2, 2, 1, 1, 1])
-    a, b, c = s.str[:3], s.str[3:7], s.str[7:]
-    mobile_forms = {
-        1: a + "-" + b + "-" + c,
-        2: "+86 " + a + " " + b + " " + c,
-        3: a + " " + b + " " + c,
-        4: "86" + s,
-        5: "+86" + s,
-        6: "+86-" + s,
-    }
-    parts = s.str.split("-", n=1, expand=True) if (~mobile & (out != "")).any() else None
-    for k, form in mobile_forms.items():
-        rows = mobile & (style == k)
-        if rows.any():
-            _apply(out, rows, form[rows])
-    if parts is not None and parts.shape[1] == 2:
-        area, local = parts[0], parts[1]
-        land_forms = {1: area + local, 2: "(" + area + ")" + local, 3: area + " " + local,
-                      4: "+86 " + area.str[1:] + " " + local, 5: area + "－" + local}
-        for k, form in land_forms.items():
-            rows = ~mobile & (style == k) & local.notna().to_numpy()
-            if rows.any():
-                _apply(out, rows, form[rows])
+    lengths = np.fromiter((len(v) for v in out), dtype=np.int64, count=len(out))
+    firsts = np.fromiter((v[:1] == "1" for v in out), dtype=bool, count=len(out))
+    mobile = (lengths == 11) & firsts
+    landline = ~mobile & (style > 0)
+    _restyle(out, style, {
+        1: lambda s: s.str[:3] + "-" + s.str[3:7] + "-" + s.str[7:],
+        2: lambda s: "+86 " + s.str[:3] + " " + s.str[3:7] + " " + s.str[7:],
+        3: lambda s: s.str[:3] + " " + s.str[3:7] + " " + s.str[7:],
+        4: lambda s: "86" + s,
+        5: lambda s: "+86" + s,
+        6: lambda s: "+86-" + s,
+    }, mobile)
+    _restyle(out, style, {
+        1: lambda s: s.str.replace("-", "", n=1, regex=False),
+        2: lambda s: "(" + s.str.replace("-", ")", n=1, regex=False),
+        3: lambda s: s.str.replace("-", " ", n=1, regex=False),
+        4: lambda s: "+86 " + s.str[1:].str.replace("-", " ", n=1, regex=False),
+        5: lambda s: s.str.replace("-", "－", n=1, regex=False),
+    }, landline)
     return out
 
 
 def type_cards(rng: np.random.Generator, cards: StrArray, messy: float) -> StrArray:
     """Bank cards in groups of four (space or dash) or with a stray leading space."""
     out = np.asarray(cards, dtype=object).copy()
-    s = pd.Series(out, dtype=object)
     style = _styles(rng, out, messy, [6, 1, 1])
-    grouped = s.str.replace(r"(\d{4})(?=\d)", r"\1 ", regex=True)
-    forms = {1: grouped, 2: s.str.replace(r"(\d{4})(?=\d)", r"\1-", regex=True), 3: " " + s}
-    for k, form in forms.items():
-        rows = style == k
-        if rows.any():
-            _apply(out, rows, form[rows])
+    _restyle(out, style, {1: lambda s: _grouped(s, " "), 2: lambda s: _grouped(s, "-"),
+                          3: lambda s: " " + s})
     return out
 
 
 def type_ids(rng: np.random.Generator, ids: StrArray, messy: float) -> StrArray:
     """ID numbers with a lower-case check `x` or a stray space."""
     out = np.asarray(ids, dtype=object).copy()
-    s = pd.Series(out, dtype=object)
     style = _styles(rng, out, messy, [4, 1])
-    lower = (style == 1) & s.str.endswith("X").fillna(False).to_numpy(dtype=bool)
-    if lower.any():
-        _apply(out, lower, s[lower].str.lower())
-    spaced = style == 2
-    if spaced.any():
-        _apply(out, spaced, s[spaced].str[:6] + " " + s[spaced].str[6:])
+    _restyle(out, style, {1: lambda s: s.str.lower(), 2: lambda s: s.str[:6] + " " + s.str[6:]})
     return out
 
 
 def type_names(rng: np.random.Generator, names: StrArray, messy: float) -> StrArray:
     """Names with a stray space after the surname or at the end (a tenth of `messy`)."""
     out = np.asarray(names, dtype=object).copy()
-    s = pd.Series(out, dtype=object)
     style = _styles(rng, out, messy * 0.1, [2, 1])
-    rows = style == 1
-    if rows.any():
-        _apply(out, rows, s[rows].str[:1] + " " + s[rows].str[1:])
-    rows = style == 2
-    if rows.any():
-        _apply(out, rows, s[rows] + " ")
+    _restyle(out, style, {1: lambda s: s.str[:1] + " " + s.str[1:], 2: lambda s: s + " "})
     return out
 
 
 def type_addresses(rng: np.random.Generator, addresses: StrArray, messy: float) -> StrArray:
     """Addresses with full-width digits or stray spaces (a third of `messy`)."""
     out = np.asarray(addresses, dtype=object).copy()
-    s = pd.Series(out, dtype=object)
     style = _styles(rng, out, messy / 3, [3, 2])
-    rows = style == 1
-    if rows.any():
-        _apply(out, rows, s[rows].str.translate(_FULL_WIDTH))
-    rows = style == 2
-    if rows.any():
-        _apply(out, rows, s[rows].str.replace(r"(省|市|区|县)", r"\1 ", n=1, regex=True))
+    _restyle(out, style, {
+        1: lambda s: s.str.translate(_FULL_WIDTH),
+        2: lambda s: s.str.replace(r"(省|市|区|县)", r"\1 ", n=1, regex=True),
+    })
     return out
 
 
@@ -150,12 +143,7 @@ def type_dates(
 ) -> StrArray:
     """Dates mostly as `YYYY-MM-DD`; a fifth of `messy` as `YYYY/MM/DD` or `YYYYMMDD`."""
     out = format_dates(dates)
-    s = pd.Series(out, dtype=object)
     style = _styles(rng, out, messy / 5, [2, 1])
-    rows = style == 1
-    if rows.any():
-        _apply(out, rows, s[rows].str.replace("-", "/", regex=False))
-    rows = style == 2
-    if rows.any():
-        _apply(out, rows, s[rows].str.replace("-", "", regex=False))
+    _restyle(out, style, {1: lambda s: s.str.replace("-", "/", regex=False),
+                          2: lambda s: s.str.replace("-", "", regex=False)})
     return out

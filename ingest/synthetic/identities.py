@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from .geography import COMMUNITY_SUFFIXES, COMMUNITY_WORDS, STREETS, City
 
@@ -306,11 +307,19 @@ def office_address(rng: np.random.Generator, city: City) -> str:
     )
 
 
+def _keys(values: StrArray) -> npt.NDArray[np.uint64]:
+    """64-bit hashes of strings (collisions are negligible at book sizes)."""
+    keys: npt.NDArray[np.uint64] = pd.util.hash_array(
+        np.asarray(values, dtype=object), categorize=False
+    )
+    return keys
+
+
 class Registry:
     """Keeps identifiers of each kind unique across a book.
 
-    The bulk of identifiers (customers) is kept as one sorted array; the few added later
-    (agents, rings, watchlist) in a set.
+    Identifiers are kept as 64-bit hashes: the bulk (customers) as one sorted array, the few
+    added later (agents, rings, watchlist) in a set.
 
     >>> reg = Registry()
     >>> rng = np.random.default_rng(0)
@@ -320,37 +329,38 @@ class Registry:
     """
 
     def __init__(self) -> None:
-        self._bulk: dict[str, npt.NDArray[np.str_]] = {}
-        self._extra: dict[str, set[str]] = {}
+        self._bulk: dict[str, npt.NDArray[np.uint64]] = {}
+        self._extra: dict[str, set[int]] = {}
 
     def contains(self, kind: str, values: StrArray) -> npt.NDArray[np.bool_]:
         """Which of `values` are already registered under `kind`."""
-        found = np.zeros(len(values), dtype=bool)
+        return self._contains_keys(kind, _keys(values))
+
+    def _contains_keys(self, kind: str, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
+        found = np.zeros(len(keys), dtype=bool)
         bulk = self._bulk.get(kind)
-        if bulk is not None and len(bulk) and len(values):
-            probe = np.asarray(values).astype(str)
-            pos = np.searchsorted(bulk, probe).clip(0, len(bulk) - 1)
-            found |= bulk[pos] == probe
+        if bulk is not None and len(bulk) and len(keys):
+            pos = np.searchsorted(bulk, keys).clip(0, len(bulk) - 1)
+            found |= bulk[pos] == keys
         extra = self._extra.get(kind)
         if extra:
-            found |= np.fromiter((v in extra for v in values), dtype=bool, count=len(values))
+            found |= np.isin(keys, np.fromiter(extra, dtype=np.uint64, count=len(extra)))
         return found
 
     def add(self, kind: str, values: StrArray) -> None:
         """Register `values` under `kind`."""
-        if len(values) > 5_000 or kind not in self._bulk:
-            merged = np.concatenate([self._bulk.get(kind, np.array([], dtype=str)),
-                                     np.asarray(values).astype(str)])
+        keys = _keys(values)
+        if len(keys) > 5_000 or kind not in self._bulk:
+            merged = np.concatenate([self._bulk.get(kind, np.empty(0, dtype=np.uint64)), keys])
             self._bulk[kind] = np.sort(merged)
         else:
-            self._extra.setdefault(kind, set()).update(values.tolist())
+            self._extra.setdefault(kind, set()).update(int(k) for k in keys)
 
     def fresh_mask(self, kind: str, values: StrArray) -> npt.NDArray[np.bool_]:
         """Rows of `values` that are neither registered nor repeat an earlier row."""
-        first = np.zeros(len(values), dtype=bool)
-        _, idx = np.unique(np.asarray(values).astype(str), return_index=True)
-        first[idx] = True
-        return first & ~self.contains(kind, values)
+        keys = _keys(values)
+        first: npt.NDArray[np.bool_] = ~pd.Index(keys).duplicated(keep="first")
+        return first & ~self._contains_keys(kind, keys)
 
     def unique(self, kind: str, n: int, make: Callable[[int], StrArray]) -> StrArray:
         """Draw `n` new identifiers with `make`, redrawing clashes, and register them."""
@@ -360,7 +370,7 @@ class Registry:
             cand = make(need + need // 20 + 2)
             cand = cand[self.fresh_mask(kind, cand)]
             if len(out):
-                cand = cand[~np.isin(cand.astype(str), out.astype(str))]
+                cand = cand[~np.isin(_keys(cand), _keys(out))]
             out = np.concatenate([out, cand[:need]])
         self.add(kind, out)
         return out

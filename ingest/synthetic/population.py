@@ -10,7 +10,7 @@ their policies, all in canonical form (numpy arrays, one row per entity).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 import numpy as np
 import numpy.typing as npt
@@ -143,29 +143,30 @@ class Population:
 
     def policies_of(self, customers: IntArray) -> tuple[IntArray, IntArray]:
         """(customer, policy) pairs for the given customers."""
-        order = self._policy_order
-        starts = np.searchsorted(self.policies.customer[order], customers, side="left")
-        ends = np.searchsorted(self.policies.customer[order], customers, side="right")
+        order, sorted_customer = self._policy_order
+        starts = np.searchsorted(sorted_customer, customers, side="left")
+        ends = np.searchsorted(sorted_customer, customers, side="right")
         counts = ends - starts
         owner = np.repeat(customers, counts)
         offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         return owner, order[np.repeat(starts, counts) + offsets]
 
-    @property
-    def _policy_order(self) -> IntArray:
-        cached: IntArray | None = getattr(self, "_order_cache", None)
-        if cached is None:
-            cached = np.argsort(self.policies.customer, kind="stable")
-            self._order_cache = cached
-        return cached
+    @cached_property
+    def _policy_order(self) -> tuple[IntArray, IntArray]:
+        order = np.argsort(self.policies.customer, kind="stable")
+        return order, self.policies.customer[order]
 
-    def household_members(self) -> tuple[IntArray, IntArray]:
-        """Customers sorted by household, and the start offset of each household."""
+    @cached_property
+    def _households(self) -> tuple[IntArray, IntArray]:
         order = np.argsort(self.customers.household, kind="stable")
         starts = np.searchsorted(
             self.customers.household[order], np.arange(self.customers.household.max() + 2)
         )
         return order, starts
+
+    def household_members(self) -> tuple[IntArray, IntArray]:
+        """Customers sorted by household, and the start offset of each household."""
+        return self._households
 
 
 def days_between(later: npt.ArrayLike, earlier: npt.ArrayLike) -> IntArray:

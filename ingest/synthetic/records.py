@@ -75,6 +75,8 @@ class EventLog:
         batches = self._batches[table]
         if not batches:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS[table]})
-        return pd.DataFrame(
-            {c: np.concatenate([b[c] for b in batches]) for c in COLUMNS[table]}
-        )
+        columns = {c: np.concatenate([b[c] for b in batches]) for c in COLUMNS[table]}
+        return pd.DataFrame({
+            c: pd.Series(v, dtype=object) if v.dtype.kind in "OUS" else v
+            for c, v in columns.items()
+        })
