@@ -9,6 +9,8 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+# Chinese glyphs, so explorer screenshots show names instead of boxes.
+[[ -d /usr/share/fonts/truetype/wqy ]] || missing+=(fonts-wqy-microhei)
 if ((${#missing[@]})); then
     if [[ $(id -u) -eq 0 ]]; then
         apt-get update -qq
