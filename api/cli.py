@@ -7,6 +7,7 @@ Errors print one clear message and exit non-zero: 2 for invalid input, 1 for eve
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,10 +16,13 @@ from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
+import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from api.app import create_app
 from api.progress import progress_bars
+from api.settings import Settings
 from detectors.export import export_rings
 from detectors.params import DetectionParams
 from detectors.pipeline import detect
@@ -230,6 +234,87 @@ def export_rings_command(
         else:
             out.write_text(text, encoding="utf-8")
             errors.print(f"wrote {out}", highlight=False)
+
+
+HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+
+
+def _settings(store: str | None, **updates: object) -> Settings:
+    with _clear_errors():
+        settings = Settings()
+    return settings.model_copy(update={**updates, **({"store": store} if store else {})})
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    with _clear_errors():
+        application = create_app(settings)
+    console.print(
+        f"serving the API on http://{host}:{port}/docs and the explorer on http://{host}:{port}/explorer/",
+        highlight=False,
+    )
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def serve(
+    store: StoreOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev", help="Without API keys, let every caller in as admin (never expose this)."
+        ),
+    ] = False,
+) -> None:
+    """Serve the HTTP API and the explorer. Needs RINGSCOPE_API_KEYS unless --dev."""
+    settings = _settings(store, dev=dev)
+    if dev:
+        errors.print(
+            "[bold yellow]DEV MODE: without API keys every caller is an admin. Never expose this server.[/]"
+        )
+    _serve(settings, host, port)
+
+
+@app.command()
+def demo(
+    store: StoreOption = None,
+    folder: Annotated[Path, typer.Option("--dir", help="Where the demo book is written.")] = Path(
+        "data/demo-book"
+    ),
+    customers: Annotated[int, typer.Option(min=50, help="Customers in the demo book.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the demo book.")] = 7,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API and explorer at the end.")
+    ] = True,
+) -> None:
+    """The whole job on one machine: generate a book, ingest it, detect rings, serve the results."""
+    generate(
+        folder,
+        customers=customers,
+        seed=seed,
+        difficulty=Difficulty.normal,
+        ring_rate=3.0,
+        file_format=FileFormat.csv,
+    )
+    ingest(folder, store=store, errors_file=None)
+    stats(store=store, as_json=False)
+    detect_command(store=store, seed=DetectionParams.seed, resolution=DetectionParams.resolution)
+    if not serve_after:
+        return
+    settings = _settings(store)
+    if not settings.api_keys:
+        key = secrets.token_urlsafe(18)
+        settings = settings.model_copy(update={"api_keys": f"{key}:admin"})
+        console.print(
+            f"demo admin API key (this run only): {key}\n"
+            f"open the explorer: http://{host}:{port}/explorer/?key={key}",
+            highlight=False,
+        )
+    _serve(settings, host, port)
 
 
 if __name__ == "__main__":  # pragma: no cover
