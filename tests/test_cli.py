@@ -1,0 +1,140 @@
+"""The ``ringscope`` command line, run for real on SQLite files."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli") / "book"
+    result = runner.invoke(app, ["generate", str(folder), "--customers", "800", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def _stats(store: str) -> dict[str, dict[str, int]]:
+    result = runner.invoke(app, ["stats", "--store", store, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_generate_ingest_stats_detect_export(book: Path, tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'g.db'}"
+    assert sorted(p.name for p in book.iterdir()) == sorted(
+        f"{t}.csv" for t in ("agents", "customers", "policies", "surrenders", "complaints",
+                              "contact_changes", "watchlist", "truth")
+    )
+    result = runner.invoke(app, ["ingest", str(book), "--store", store])
+    assert result.exit_code == 0, result.output
+    counts = _stats(store)
+    assert counts["nodes"]["Customer"] == 800
+    with (book / "surrenders.csv").open(encoding="utf-8") as f:
+        assert counts["nodes"]["Claim"] == sum(1 for _ in f) - 1
+    again = runner.invoke(app, ["ingest", str(book), "--store", store])
+    assert again.exit_code == 0 and _stats(store) == counts
+
+    detected = runner.invoke(app, ["detect", "--store", store])
+    assert detected.exit_code == 0, detected.output
+    assert "rings" in detected.stdout
+    exported = runner.invoke(app, ["export", "rings", "--store", store])
+    assert exported.exit_code == 0
+    rings = json.loads(exported.stdout)
+    assert rings and [r["score"] for r in rings] == sorted((r["score"] for r in rings), reverse=True)
+    assert all(len(r["claim_ids"]) >= 2 for r in rings)
+    assert set(rings[0]) >= {"ring_id", "score", "level", "claim_ids", "customer_ids", "agent_ids",
+                             "identifiers", "evidence", "first_request_date", "last_request_date"}
+    out = tmp_path / "rings.csv"
+    as_csv = runner.invoke(app, ["export", "rings", "--store", store, "--format", "csv", "--out", str(out)])
+    assert as_csv.exit_code == 0 and out.read_text(encoding="utf-8").startswith("ring_id,")
+
+
+def test_invalid_input_exits_2_and_leaves_store_unchanged(book: Path, tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'g.db'}"
+    assert runner.invoke(app, ["ingest", str(book), "--store", store]).exit_code == 0
+    before = _stats(store)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for f in book.iterdir():
+        (broken / f.name).write_bytes(f.read_bytes())
+    lines = (broken / "policies.csv").read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(lines[3].split(",")[2], "NO-SUCH-AGENT", 1)
+    (broken / "policies.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors_file = tmp_path / "errors.csv"
+    result = runner.invoke(app, ["ingest", str(broken), "--store", store, "--errors", str(errors_file)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "policies.csv row 5, column agent_id: refers to a record not in agents" in result.output
+    assert "policies.csv,5,agent_id,NO-SUCH-AGENT,refers to a record not in agents,error" in (
+        errors_file.read_text(encoding="utf-8-sig")
+    )
+    assert _stats(store) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["stats", "--store", "mysql://x"], "unsupported store URL"),
+        (["ingest", "/no/such/folder", "--store", "sqlite:///{tmp}/g.db"], "does not exist"),
+        (["detect", "--store", "sqlite:///{tmp}/g.db", "--resolution", "0"], "resolution must be positive"),
+    ],
+)
+def test_errors_are_one_clear_line(args: list[str], message: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert result.exit_code in (1, 2)
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_demo_without_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["demo", "--customers", "600", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "ringscope.db").exists()
+    assert _stats("sqlite:///data/ringscope.db")["nodes"]["Customer"] == 600
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_refuses_without_keys_and_serves_in_dev_mode(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "RINGSCOPE_API_KEYS"}
+    env["RINGSCOPE_STORE"] = f"sqlite:///{tmp_path / 'g.db'}"
+    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(_free_port())]
+    refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert refused.returncode != 0 and "no API keys configured" in refused.stderr
+
+    port = _free_port()
+    server = subprocess.Popen([*command[:-1], str(port), "--dev"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert json.loads(response.read()) == {"status": "ok"}
+                    break
+            except OSError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=30)
+    assert "DEV MODE" in stderr
