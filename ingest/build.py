@@ -34,7 +34,7 @@ _IDENTIFIER_LABEL = {
 
 def _frame(source: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
     """``source`` columns renamed per ``columns`` (new name → source name), rows index reset."""
-    return pd.DataFrame({new: source[old].to_numpy() for new, old in columns.items()})
+    return pd.DataFrame({new: source[old].array for new, old in columns.items()})
 
 
 class _Builder:
@@ -87,11 +87,11 @@ def _records(b: _Builder) -> None:
     t = b.t
     customers = t["customers"]
     b.node(Label.CUSTOMER, pd.DataFrame({
-        "key": customers["customer_id"].to_numpy(),
-        "name": customers["name"].to_numpy(),
-        "id_number": customers["id_number"].to_numpy(),
-        "id_valid": customers["id_number_valid"].to_numpy(),
-        "surname": customers["name"].str.slice(0, 1).to_numpy(),
+        "key": customers["customer_id"].array,
+        "name": customers["name"].array,
+        "id_number": customers["id_number"].array,
+        "id_valid": customers["id_number_valid"].array,
+        "surname": customers["name"].str.slice(0, 1).array,
     }))
     b.node(Label.AGENT, _frame(t["agents"], {
         "key": "agent_id", "name": "name", "branch": "branch", "status": "status",
@@ -118,7 +118,7 @@ def _records(b: _Builder) -> None:
            _frame(claims, {"src": "claim_id", "dst": "policy_id"}))
 
     complaints = t["complaints"].copy()
-    holder = pd.Series(policies["customer_id"].to_numpy(), index=policies["policy_id"].to_numpy())
+    holder = pd.Series(policies["customer_id"].array, index=policies["policy_id"].array)
     holder = holder[~holder.index.duplicated()]
     complaints["customer_id"] = complaints["customer_id"].fillna(
         complaints["policy_id"].map(holder))
@@ -142,19 +142,19 @@ def _representatives(b: _Builder) -> None:
     raw = claims["representative_id_number_raw"].fillna(
         claims["representative_name"].str.cat(claims["representative_phone_raw"], sep="|"))
     people = pd.DataFrame({
-        "key": keys.to_numpy(),
-        "name": claims["representative_name"].to_numpy(),
-        "id_valid": claims["representative_id_number_valid"].to_numpy(),
+        "key": keys.array,
+        "name": claims["representative_name"].array,
+        "id_valid": claims["representative_id_number_valid"].array,
     })
     b.node(Label.PERSON, people)
     b.edge(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, pd.DataFrame({
-        "src": claims["claim_id"].to_numpy(), "dst": keys.to_numpy(), "raw": raw.to_numpy()}))
+        "src": claims["claim_id"].array, "dst": keys.array, "raw": raw.array}))
     b.node(Label.PHONE, _frame(claims, {
         "key": "representative_phone", "kind": "representative_phone_kind",
         "valid": "representative_phone_valid"}))
     b.edge(Label.PERSON, Rel.HAS_PHONE, Label.PHONE, pd.DataFrame({
-        "src": keys.to_numpy(), "dst": claims["representative_phone"].to_numpy(),
-        "raw": claims["representative_phone_raw"].to_numpy()}))
+        "src": keys.array, "dst": claims["representative_phone"].array,
+        "raw": claims["representative_phone_raw"].array}))
 
 
 def _identifiers(b: _Builder) -> None:

@@ -24,11 +24,13 @@ import unicodedata
 from collections.abc import Callable, Hashable
 from datetime import date
 from functools import lru_cache
-from typing import Literal, NamedTuple, TypeVar
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from stdnum import luhn, numdb
 from stdnum.cn import ric
@@ -309,27 +311,147 @@ def person_key(name: object, id_number: object, phone: object) -> str | None:
 
 
 # ---------------------------------------------------------------------------- vectorised
-T = TypeVar("T")
+# Each column is normalized per distinct value. Arrow string kernels (RE2 regexes) decide the
+# common, plainly typed values; whatever they cannot decide goes through the scalar function,
+# so the vectorised result is by construction the scalar one (tests check both agree).
+Fast = Callable[[pa.Array], tuple[list[np.ndarray], np.ndarray]]
 
 
-def _per_unique(
-    series: pd.Series, fn: Callable[[object], T | None]
-) -> tuple[list[T | None], np.ndarray]:
-    """Apply ``fn`` once per distinct value; returns the results and each row's index into them."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    results: list[T | None] = [fn(v) for v in uniques]
-    results.append(None)  # code -1 (missing) picks this
-    return results, codes
+def _np(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _matches(values: pa.Array, pattern: str) -> np.ndarray:
+    return _mask(pc.match_substring_regex(values, pattern=pattern))
+
+
+def _nfkc_arrow(values: pa.Array) -> pa.Array:
+    return pc.utf8_normalize(values, form="NFKC")
 
 
 def _expand(series: pd.Series, fn: Callable[[object], tuple[Hashable, ...] | None],
-            columns: list[str], dtypes: list[str]) -> pd.DataFrame:
-    results, codes = _per_unique(series, fn)
-    out: dict[str, pd.Series] = {}
-    for i, (column, dtype) in enumerate(zip(columns, dtypes, strict=True)):
-        values = np.array([None if r is None else r[i] for r in results], dtype=object)
-        out[column] = pd.Series(values[codes], index=series.index, dtype=dtype)
-    return pd.DataFrame(out, index=series.index)
+            columns: list[str], dtypes: list[str], fast: Fast | None = None) -> pd.DataFrame:
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    count = len(uniques)
+    arrays = [np.full(count + 1, None, dtype=object) for _ in columns]  # last: missing rows
+    decided = np.zeros(count, dtype=bool)
+    values = np.asarray(uniques, dtype=object)
+    if fast is not None and count and all(isinstance(v, str) for v in values[:1000]):
+        try:
+            strings = pa.array(values, type=pa.string())
+        except (pa.ArrowException, TypeError):
+            strings = None
+        if strings is not None:
+            found, decided = fast(strings)
+            for target, source in zip(arrays, found, strict=True):
+                target[:count][decided] = source[decided]
+    for i in np.flatnonzero(~decided):
+        result = fn(values[i])
+        if result is not None:
+            for target, value in zip(arrays, result, strict=True):
+                target[i] = value
+    return pd.DataFrame(
+        {c: pd.Series(a[codes], index=series.index, dtype=d)
+         for c, a, d in zip(columns, arrays, dtypes, strict=True)},
+        index=series.index,
+    )
+
+
+_PHONE_PLAIN = r"^[0-9+\s\-\x{2010}-\x{2015}\x{2212}.()/]*[0-9][0-9+\s\-\x{2010}-\x{2015}\x{2212}.()/]*$"
+_PHONE_SEPARATORS = r"[\s\-\x{2010}-\x{2015}\x{2212}.()/]"
+
+
+def _desc_mask(desc: _Desc, national: pa.Array, lengths: np.ndarray) -> np.ndarray:
+    ok = _matches(national, f"^(?:{desc.pattern.pattern})$")
+    if desc.lengths:
+        ok &= np.isin(lengths, list(desc.lengths))
+    return ok
+
+
+def _fast_phones(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
+    """:func:`_fast_phone` with Arrow kernels; undecided rows are left for the scalar path."""
+    text = _nfkc_arrow(raw)
+    plain = _matches(text, _PHONE_PLAIN)
+    compact = pc.replace_substring_regex(text, pattern=_PHONE_SEPARATORS, replacement="")
+    plain &= _matches(compact, r"^\+?[0-9]+$")
+    size = _np(pc.utf8_length(compact)).astype(np.int64)
+    cut = np.zeros(len(raw), dtype=np.int64)
+    starts = {p: _mask(pc.starts_with(compact, pattern=p)) for p in ("+86", "0086", "+", "00", "861", "0")}
+    cut[starts["0"]] = 1
+    cut[starts["861"] & (size == 13)] = 2
+    plain &= ~((starts["+"] & ~starts["+86"]) | (starts["00"] & ~starts["0086"]))
+    cut[starts["0086"]] = 4
+    cut[starts["+86"]] = 3
+    national = pa.array(
+        [c[k:] if isinstance(c, str) else None for c, k in zip(_np(compact), cut, strict=True)],
+        type=pa.string())
+    lengths = size - cut
+    plain &= ~_matches(national, r"^(?:0|1(?:[12][0-9]|79)[0-9][0-9])")
+    if _GENERAL is None or _FIXED is None or _MOBILE is None:
+        return [np.full(len(raw), None, dtype=object)] * 3, np.zeros(len(raw), dtype=bool)
+    plain &= _desc_mask(_GENERAL, national, lengths)
+    special = np.zeros(len(raw), dtype=bool)
+    for desc in _SPECIAL:
+        special |= _desc_mask(desc, national, lengths)
+    fixed, mobile = _desc_mask(_FIXED, national, lengths), _desc_mask(_MOBILE, national, lengths)
+    kind = np.select([special, fixed & mobile, fixed, mobile],
+                     ["other", "other", "landline", "mobile"], default="")
+    decided = plain & (kind != "")
+    value = np.char.add("+86", np.asarray(_np(national), dtype=str))
+    return [value.astype(object), kind.astype(object), np.full(len(raw), True, dtype=object)], decided
+
+
+def _fast_id_numbers(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
+    """:func:`normalize_id_number` with Arrow and numpy for well-shaped numbers."""
+    text = _nfkc_arrow(raw)
+    value = pc.utf8_upper(pc.replace_substring_regex(text, pattern=r"[ \-]", replacement=""))
+    decided = _matches(text, r"^[0-9Xx \-]+$") & _matches(value, r"^[0-9]{17}[0-9X]$")
+    values = _np(value)
+    shaped = np.where(decided, values, "0" * 18).astype("U18")
+    digits = shaped.view(np.uint32).reshape(len(shaped), 18)[:, :17].astype(np.int64) - 48
+    # stdnum: check = (1 - 2 * int(first17, 13)) % 11, and 13 = 2 (mod 11)
+    weights = np.array([pow(2, 16 - i, 11) for i in range(17)], dtype=np.int64)
+    check = (1 - 2 * (digits @ weights)) % 11
+    valid = shaped.view(np.uint32).reshape(len(shaped), 18)[:, 17] == np.where(
+        check == 10, ord("X"), check + 48)
+    year = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
+    born = pd.to_datetime(pd.Series(np.char.add(np.char.add(
+        shaped.astype("U18"), ""), "")).str.slice(6, 14), format="%Y%m%d", errors="coerce")
+    decided &= (year >= 1800) & (year <= 2200)
+    valid &= born.notna().to_numpy()
+    regions = np.char.ljust(shaped, 6).astype("U6")
+    region_ok = {}
+    for region, y in set(zip(regions[valid].tolist(), year[valid].tolist(), strict=True)):
+        region_ok[(region, y)] = any(a <= y <= b for a, b in _region_years(region))
+    valid[valid] = [region_ok[(r, y)] for r, y in zip(regions[valid].tolist(),
+                                                       year[valid].tolist(), strict=True)]
+    return [values, valid.astype(object)], decided
+
+
+def _luhn(digits: np.ndarray) -> np.ndarray:
+    """Luhn check of right-aligned digit rows (left padding with zeros does not change it)."""
+    doubled = digits[:, ::-1].copy()
+    doubled[:, 1::2] *= 2
+    doubled[doubled > 9] -= 9
+    return doubled.sum(axis=1) % 10 == 0
+
+
+def _fast_bank_accounts(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
+    """:func:`normalize_bank_account` with Arrow and numpy for digits typed with spaces/dashes."""
+    text = _nfkc_arrow(raw)
+    digits = pc.replace_substring_regex(text, pattern=r"[^0-9]", replacement="")
+    size = _np(pc.utf8_length(digits)).astype(np.int64)
+    decided = _matches(text, r"^[0-9 \t\-]+$") & (size > 0) & (size <= 40)
+    values = _np(digits)
+    padded = np.where(decided, values, "0").astype(object)
+    width = int(size[decided].max()) if decided.any() else 1
+    matrix = np.char.rjust(padded.astype(str), width, "0")
+    matrix = matrix.astype(f"U{width}").view(np.uint32).reshape(len(raw), width).astype(np.int64) - 48
+    return [values, _luhn(matrix).astype(object)], decided
 
 
 def normalize_phones(series: pd.Series) -> pd.DataFrame:
@@ -338,24 +460,42 @@ def normalize_phones(series: pd.Series) -> pd.DataFrame:
     >>> normalize_phones(pd.Series(["13812345678", "", "+86 138 1234 5678"]))["value"].tolist()
     ['+8613812345678', nan, '+8613812345678']
     """
-    return _expand(series, normalize_phone, ["value", "kind", "valid"], ["str", "str", "boolean"])
+    return _expand(series, normalize_phone, ["value", "kind", "valid"], ["str", "str", "boolean"],
+                   _fast_phones)
 
 
 def normalize_id_numbers(series: pd.Series) -> pd.DataFrame:
     """Vectorised :func:`normalize_id_number`: columns ``value``, ``valid``."""
-    return _expand(series, normalize_id_number, ["value", "valid"], ["str", "boolean"])
+    return _expand(series, normalize_id_number, ["value", "valid"], ["str", "boolean"],
+                   _fast_id_numbers)
 
 
 def normalize_bank_accounts(series: pd.Series) -> pd.DataFrame:
     """Vectorised :func:`normalize_bank_account`: columns ``value``, ``luhn_valid``."""
-    return _expand(series, normalize_bank_account, ["value", "luhn_valid"], ["str", "boolean"])
+    return _expand(series, normalize_bank_account, ["value", "luhn_valid"], ["str", "boolean"],
+                   _fast_bank_accounts)
+
+
+_ODD_SPACE = r"[\x{0b}\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+
+
+def _fast_texts(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
+    """:func:`normalize_text` with Arrow for text without spaces left after trimming
+    (spaces between CJK characters need the scalar path's look-around)."""
+    text = pc.replace_substring_regex(_nfkc_arrow(raw), pattern=r"\s+", replacement=" ")
+    text = pc.utf8_trim(text, characters=" ")
+    decided = ~_matches(raw, _ODD_SPACE) & ~_matches(text, _ODD_SPACE)
+    decided &= ~_mask(pc.match_substring(text, pattern=" "))
+    values = _np(text)
+    decided &= np.asarray(pc.utf8_length(text).to_numpy(zero_copy_only=False)) > 0
+    return [values], decided
 
 
 def normalize_texts(series: pd.Series) -> pd.Series:
     """Vectorised :func:`normalize_text` (missing = NA)."""
-    results, codes = _per_unique(series, normalize_text)
-    values = np.array(results, dtype=object)
-    return pd.Series(values[codes], index=series.index, dtype="str")
+    frame = _expand(series, lambda v: (text,) if (text := normalize_text(v)) else None,
+                    ["value"], ["str"], _fast_texts)
+    return frame["value"]
 
 
 def person_keys(name: pd.Series, id_number: pd.Series, phone: pd.Series) -> pd.Series:

@@ -20,7 +20,7 @@ from ingest.validate import MAX_CELL_CHARS
 Rows = list[dict[str, str]]
 
 # Valid ID numbers (checked with stdnum) and Luhn-valid cards.
-ID_A, ID_B = "11010519491231002X", "110101198001010019"
+ID_A, ID_B = "11010519491231002X", "110101198001010010"
 CARD_A, CARD_B = "6222020200112233446", "6217001082324099721"
 
 

@@ -124,6 +124,28 @@ def test_vectorised_phones_match_scalar(values: list[str | None]) -> None:
             assert (row.value, row.kind, bool(row.valid)) == tuple(expected)
 
 
+any_text = st.text(st.characters(codec="utf-8"), max_size=24)
+typed_values = st.lists(st.one_of(
+    typed_mobile().map(lambda c: c[1]), typed_landline().map(lambda c: c[1]),
+    st.text("0123456789Xx -\u3000\t+()", max_size=22), any_text, st.none(),
+    st.sampled_from(["张 三", " 江西省 赣州市\u3000章贡区 ", "A\u2028B", "\x1c", "٣٤٥", "ＡＢ"]),
+), max_size=40)
+
+
+@settings(max_examples=120, deadline=None)
+@given(typed_values)
+def test_vectorised_normalizers_equal_scalar(values: list[str | None]) -> None:
+    series = pd.Series(values, dtype=object)
+    for vector, scalar in ((normalize_phones, normalize_phone),
+                           (normalize_id_numbers, normalize_id_number),
+                           (normalize_bank_accounts, normalize_bank_account)):
+        rows = [None if pd.isna(r[0]) else tuple(r)
+                for r in vector(series).astype(object).itertuples(index=False)]
+        assert rows == [scalar(v) for v in values], vector.__name__
+    texts = [None if pd.isna(t) else t for t in normalize_texts(series)]
+    assert texts == [normalize_text(v) for v in values]
+
+
 @st.composite
 def id_numbers(draw: st.DrawFn) -> str:
     area = draw(st.sampled_from(REGIONS))

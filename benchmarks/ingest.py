@@ -1,0 +1,109 @@
+"""Ingest benchmark: synthetic books of N customers → a fresh SQLite file, timed per phase.
+
+    .venv/bin/python benchmarks/ingest.py --sizes 100000,1000000
+
+Books are generated once and cached under ``build/bench-ingest/``. Each size is ingested in a
+child process so that its peak memory (``ru_maxrss``) is its own. The naive baseline is
+row-at-a-time normalization with the ``phonenumbers`` parser for every phone cell (no fast
+path, no de-duplication), timed on a sample and extrapolated to the book's phone cells.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CACHE = ROOT / "build" / "bench-ingest"
+PHONE_COLUMNS = {"agents": ["phone"], "customers": ["phone"],
+                 "surrenders": ["contact_phone", "representative_phone"],
+                 "complaints": ["contact_phone"]}
+BASELINE_SAMPLE = 50_000
+
+
+def ensure_book(customers: int, seed: int) -> Path:
+    from ingest.synthetic import BookConfig, generate_book
+
+    folder = CACHE / f"book-{customers}-seed{seed}"
+    done = folder / ".complete"
+    if not done.exists():
+        start = time.perf_counter()
+        generate_book(folder, BookConfig(customers=customers, seed=seed))
+        done.write_text(f"{time.perf_counter() - start:.1f}\n")
+        print(f"  generated {customers:,} customers in {done.read_text().strip()} s", flush=True)
+    return folder
+
+
+def child(folder: Path, db: Path) -> None:
+    """Ingest ``folder`` into a fresh ``db`` and print the figures as JSON."""
+    import pandas as pd
+
+    from graph.sqlite_store import SQLiteStore
+    from ingest import ingest_folder
+    from ingest.normalize import _parsed_phone, normalize_phones
+
+    db.unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    with SQLiteStore(db) as store:
+        report = ingest_folder(folder, store)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    cells = pd.concat([pd.read_csv(folder / f"{t}.csv", usecols=cols, dtype=str,
+                                   keep_default_na=False)[c]
+                       for t, cols in PHONE_COLUMNS.items() for c in cols], ignore_index=True)
+    start = time.perf_counter()
+    normalize_phones(cells)
+    vectorised = time.perf_counter() - start
+    sample = random.Random(0).sample(cells.tolist(), min(BASELINE_SAMPLE, len(cells)))
+    start = time.perf_counter()
+    for raw in sample:
+        if raw.strip():
+            _parsed_phone(raw.strip())
+    naive = (time.perf_counter() - start) / len(sample) * len(cells)
+    print(json.dumps({
+        "rows": sum(report.rows.values()), "nodes": report.nodes,
+        "relationships": report.relationships, "seconds": report.seconds,
+        "phases": report.phases, "peak_mb": peak_mb, "db_mb": db.stat().st_size / 2**20,
+        "phone_cells": len(cells), "phones_vectorised_s": vectorised,
+        "phones_naive_s": naive,
+    }))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000",
+                        help="comma-separated customer counts (default 100000,1000000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child", nargs=2, metavar=("FOLDER", "DB"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(Path(args.child[0]), Path(args.child[1]))
+        return
+    CACHE.mkdir(parents=True, exist_ok=True)
+    print(f"{'customers':>10} {'rows':>10} {'nodes':>10} {'rels':>10} {'read+val s':>10} "
+          f"{'build s':>8} {'load s':>8} {'total s':>8} {'rows/s':>9} {'peak MB':>8} "
+          f"{'phones naive s':>14} {'phones ours s':>13}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        folder = ensure_book(size, args.seed)
+        db = CACHE / f"graph-{size}.db"
+        out = subprocess.run([sys.executable, __file__, "--child", str(folder), str(db)],
+                             check=True, capture_output=True, text=True).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        p = r["phases"]
+        print(f"{size:>10,} {r['rows']:>10,} {r['nodes']:>10,} {r['relationships']:>10,} "
+              f"{p['read+validate']:>10.1f} {p['build']:>8.1f} {p['load']:>8.1f} "
+              f"{r['seconds']:>8.1f} {r['rows'] / r['seconds']:>9,.0f} {r['peak_mb']:>8,.0f} "
+              f"{r['phones_naive_s']:>14.1f} {r['phones_vectorised_s']:>13.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
