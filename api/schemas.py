@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 
 from detectors.params import DetectionParams
 from graph.results import CaseStatus
@@ -36,6 +44,7 @@ __all__ = [
     "ScoreRequest",
     "ScoreResponse",
     "TimelineEvent",
+    "parse_amount",
     "parse_date",
 ]
 
@@ -72,7 +81,38 @@ def parse_date(value: object) -> date:
 ContractDate = Annotated[date, BeforeValidator(parse_date)]
 ShortText = Annotated[str | None, Field(None, max_length=64)]
 Name = Annotated[str | None, Field(None, max_length=200)]
-Amount = Annotated[float | None, Field(None, ge=0, le=1e12, allow_inf_nan=False, strict=True)]
+_DECIMAL = re.compile(r"\d{1,13}(\.\d{1,4})?")
+
+
+def parse_amount(value: object) -> float | None:
+    """An amount in yuan: a JSON number or a decimal string such as ``"8200.00"``.
+
+    >>> parse_amount("8200.50"), parse_amount(12), parse_amount(None)
+    (8200.5, 12.0, None)
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("expected an amount in yuan (a number or a decimal string)")
+    if isinstance(value, str):
+        if not _DECIMAL.fullmatch(value):
+            raise ValueError("expected a decimal amount such as 8200.00")
+        value = float(value)
+    if not 0 <= value <= 1e12:
+        raise ValueError("amount must be between 0 and 1e12 yuan")
+    return float(value)
+
+
+Amount = Annotated[
+    float | None,
+    BeforeValidator(parse_amount),
+    WithJsonSchema({"anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 1e12},
+        {"type": "string", "pattern": r"^(\d{1,13}(\.\d{1,4})?)?$"},
+        {"type": "null"},
+    ]}),
+    Field(None),
+]
 
 _SCORE_EXAMPLE: dict[str, Any] = {
     "claim_id": "S0012345",
@@ -123,7 +163,11 @@ class ScoreRequest(BaseModel):
     requested_amount: Amount
     refund_type: Literal["cash_value", "full_premium"] | None = None
 
-    @field_validator("*", mode="before")
+    @field_validator(
+        "policy_id", "customer_id", "channel", "reason_code", "reason_text", "contact_phone",
+        "payout_account", "payout_account_name", "representative_name",
+        "representative_id_number", "representative_phone", "refund_type", mode="before",
+    )
     @classmethod
     def _blank_is_missing(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

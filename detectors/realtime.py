@@ -129,10 +129,17 @@ class SurrenderRequest:
             raise ValueError("claim_id is required")
         values["claim_id"] = str(values["claim_id"])
         values["request_date"] = _iso(values["request_date"])
+        for name in ("cash_value", "requested_amount"):
+            values[name] = _amount(values[name])
+        for name in _TEXT_FIELDS:
+            if values[name] is not None:
+                values[name] = str(values[name])
         return cls(**values)
 
 
 _REQUEST_FIELDS = tuple(f.name for f in fields(SurrenderRequest))
+_TEXT_FIELDS = tuple(f for f in _REQUEST_FIELDS
+                     if f not in ("claim_id", "request_date", "cash_value", "requested_amount"))
 
 
 @dataclass(frozen=True)
@@ -709,6 +716,17 @@ def _day(value: object) -> int | None:
     if len(_DAY_CACHE) < 100_000:
         _DAY_CACHE[text] = parsed
     return parsed
+
+
+def _amount(value: object) -> float | None:
+    """An amount in yuan, ``None`` when missing or unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        amount = float(str(value).replace(",", "")) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
+    except ValueError:
+        return None
+    return amount if amount == amount and abs(amount) != float("inf") else None
 
 
 def _iso(value: object) -> str:
