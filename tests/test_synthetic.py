@@ -457,3 +457,23 @@ def test_honest_complainers_and_ordinary_spread(tables: dict[str, pd.DataFrame])
     quarters = parse_dates(legit["request_date"]).dt.to_period("Q").value_counts()
     assert len(quarters) == 8
     assert quarters.max() < 1.8 * quarters.min()  # spread over the window, no single burst
+
+
+def test_tidy_clerks_type_canonical_values(tmp_path: Path) -> None:
+    generate_book(tmp_path, BookConfig(customers=1_000, seed=4, messy_share=0.0, ring_rate=10))
+    c, s = read(tmp_path, "customers"), read(tmp_path, "surrenders")
+    phones = c["phone"][c["phone"] != ""]
+    assert phones.str.fullmatch(r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}").all()
+    assert c["bank_account"].str.fullmatch(r"(\d{16,19})?").all()
+    assert c["id_number"].str.fullmatch(r"\d{17}[\dX]").all()
+    assert s["request_date"].str.fullmatch(r"\d{4}-\d\d-\d\d").all()
+    assert not c["name"].str.contains(" ").any()
+    assert not c["address"].str.contains("[０-９ ]").any()
+
+
+def test_watchlist_kinds_fit_identifier_types(tables: dict[str, pd.DataFrame]) -> None:
+    w = tables["watchlist"]
+    kinds = w.groupby("identifier_type")["kind"].agg(set)
+    assert "涉黑产手机号" in kinds["phone"] and "涉黑产收款账户" not in kinds["phone"]
+    assert "涉黑产收款账户" in kinds["bank_account"]
+    assert w["entry_id"].is_unique and (w["source"] != "").all()

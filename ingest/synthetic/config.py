@@ -159,7 +159,11 @@ class BookConfig:
         years: years of surrender history ending at `as_of` (1 to 5).
         as_of: export date of the book; every date in it is on or before this day.
         output_format: "csv" (UTF-8) or "parquet".
-        messy_share: share of identifiers and dates typed in a non-canonical way (0 to 1).
+        messy_share: how sloppily clerks type (0 to 1): the share of phones, bank cards and ID
+            numbers typed in a non-canonical way (`+86 138 1234 5678`, groups of four, a
+            lower-case x); a third of it for addresses (full-width digits, stray spaces), a
+            fifth for dates (`YYYY/MM/DD`, `YYYYMMDD`), a tenth for names (stray spaces).
+            0 writes every value in its canonical form.
 
     >>> BookConfig(customers=10)
     Traceback (most recent call last):

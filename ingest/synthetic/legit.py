@@ -46,10 +46,10 @@ from .vocab import (
     COMPLAINT_CHANNELS,
     COMPLAINT_REASONS,
     LEGIT_REASONS,
-    WATCH_KINDS,
     WATCH_SOURCES,
     pick,
     reason_texts,
+    watch_kinds,
 )
 
 __all__ = ["SURRENDER_RATE", "plant_legitimate"]
@@ -332,6 +332,6 @@ def _unrelated_watchlist(
                     for _ in rows]
     lo = pop.window_start - 365 * DAY
     log.add("watchlist", name=names, identifier_type=types, identifier_value=values,
-            kind=np.array(WATCH_KINDS, dtype=object)[rng.integers(0, len(WATCH_KINDS), n)],
+            kind=watch_kinds(rng, types),
             source=np.array(WATCH_SOURCES, dtype=object)[rng.integers(0, len(WATCH_SOURCES), n)],
             added_date=lo + rng.integers(0, int(days_between(pop.as_of, lo)), n) * DAY)

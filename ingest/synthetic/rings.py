@@ -47,10 +47,10 @@ from .vocab import (
     COMPLAINT_CHANNELS,
     COMPLAINT_REASONS,
     LEGIT_REASONS,
-    WATCH_KINDS,
     WATCH_SOURCES,
     pick,
     reason_texts,
+    watch_kinds,
 )
 
 __all__ = ["Intermediary", "plant_rings", "ring_sizes"]
@@ -390,7 +390,7 @@ def _watchlist(
     lo = first_date - 365 * DAY
     span = max(1, int(days_between(pop.as_of, lo)))
     log.add("watchlist", name=names[listed],
-            kind=np.array(WATCH_KINDS, dtype=object)[rng.integers(0, 3, len(listed))],
+            kind=watch_kinds(rng, types[listed]),
             identifier_type=types[listed], identifier_value=values[listed],
             source=np.array(WATCH_SOURCES, dtype=object)[rng.integers(0, len(WATCH_SOURCES),
                                                                        len(listed))],

@@ -22,6 +22,7 @@ __all__ = [
     "entity_code",
     "pick",
     "reason_texts",
+    "watch_kinds",
 ]
 
 # reason code -> typical texts written on the request form
@@ -48,8 +49,13 @@ CLAIM_CHANNELS: dict[str, float] = {
 COMPLAINT_CHANNELS: dict[str, float] = {
     "letter": 0.35, "regulator_12378": 0.3, "hotline": 0.2, "counter": 0.1, "email": 0.05,
 }
-WATCH_KINDS: tuple[str, ...] = ("代理退保中介", "代理退保代办人", "职业投诉人", "涉黑产手机号",
-                                "涉黑产收款账户")
+# identifier type -> what a blacklist entry of that type is called
+WATCH_KINDS: dict[str, tuple[str, ...]] = {
+    "phone": ("涉黑产手机号", "代理退保中介"),
+    "bank_account": ("涉黑产收款账户", "代理退保中介"),
+    "id_number": ("代理退保代办人", "职业投诉人"),
+    "address": ("代理退保中介", "职业投诉人"),
+}
 WATCH_SOURCES: tuple[str, ...] = ("行业协会共享名单", "公司反欺诈平台", "监管通报", "公安机关协查")
 
 
@@ -68,6 +74,15 @@ def reason_texts(rng: np.random.Generator, codes: StrArray) -> StrArray:
         rows = np.flatnonzero(codes == code)
         out[rows] = np.array(texts, dtype=object)[rng.integers(0, len(texts), len(rows))]
     out[rng.random(len(codes)) < 0.1] = ""
+    return out
+
+
+def watch_kinds(rng: np.random.Generator, identifier_types: StrArray) -> StrArray:
+    """A watchlist `kind` for each entry, fitting its identifier type."""
+    out = np.empty(len(identifier_types), dtype=object)
+    for kind, names in WATCH_KINDS.items():
+        rows = np.flatnonzero(identifier_types == kind)
+        out[rows] = np.array(names, dtype=object)[rng.integers(0, len(names), len(rows))]
     return out
 
 
