@@ -30,15 +30,19 @@ from .identities import (
     StrArray,
     addresses,
     bank_cards,
-    birthplace_codes,
-    given_names,
-    id_numbers,
     mobile_numbers,
     office_address,
-    surnames,
 )
 from .letters import render_letters
-from .population import DAY, PRODUCTS, IntArray, Population, days_between
+from .population import (
+    DAY,
+    PRODUCTS,
+    IntArray,
+    Population,
+    days_between,
+    first_of_each,
+    outsiders,
+)
 from .records import EventLog
 from .templates import honest_complaint, service_complaint
 from .vocab import (
@@ -125,8 +129,7 @@ def _waves(
             cand = np.flatnonzero((branch_of_policy == branch) & (p.product == product))
             reason = "product_unsuitable"
         cand = cand[~busy[p.customer[cand]] & (p.issue[cand] < start - 60 * DAY)]
-        _, first = np.unique(p.customer[cand], return_index=True)
-        cand = rng.permutation(cand[np.sort(first)])[: int(rng.integers(5, 26))]
+        cand = rng.permutation(cand[first_of_each(p.customer[cand])])[: int(rng.integers(5, 26))]
         busy[p.customer[cand]] = True
         out_pol.append(cand)
         out_date.append(start + (rng.random(len(cand)) * length).astype(np.int64) * DAY)
@@ -310,26 +313,12 @@ def _unrelated_watchlist(
     """Blacklist entries of other insurers' cases: identifiers that do not occur in the book."""
     n = max(8, config.customers // 2_000)
     kind = rng.integers(0, 4, n)
-    female = rng.random(n) < 0.4
-    names = surnames(rng, n) + given_names(rng, female)
     types = np.array(["phone", "bank_account", "id_number", "address"], dtype=object)[kind]
-    values = np.empty(n, dtype=object)
-    rows = np.flatnonzero(kind == 0)
-    values[rows] = pop.registry.unique("phone", len(rows), lambda k: mobile_numbers(rng, k))
-    rows = np.flatnonzero(kind == 1)
-    values[rows] = pop.registry.unique("bank_account", len(rows), lambda k: bank_cards(rng, k))
-    rows = np.flatnonzero(kind == 2)
-    birth = (pop.as_of - rng.integers(25 * 365, 65 * 365, len(rows)) * DAY).astype(
-        "datetime64[D]")
-    sex = female[rows]
-    home = np.array([CITIES[0].districts[0].code] * len(rows), dtype=object)
-    region = birthplace_codes(rng, home, birth.astype("datetime64[Y]").astype(np.int64) + 1970)
-    values[rows] = pop.registry.unique_rows(
-        "id_number", lambda r: id_numbers(rng, region[r], birth[r], sex[r]), len(rows)
-    )
-    rows = np.flatnonzero(kind == 3)
-    values[rows] = [office_address(rng, CITIES[int(rng.integers(0, len(CITIES)))])
-                    for _ in rows]
+    names, ids, phones = outsiders(rng, pop, 0, n)
+    cards = pop.registry.unique("bank_account", n, lambda k: bank_cards(rng, k))
+    offices = np.array([office_address(rng, CITIES[int(c)])
+                        for c in rng.integers(0, len(CITIES), n)], dtype=object)
+    values = np.select([kind == 0, kind == 1, kind == 2], [phones, cards, ids], offices)
     lo = pop.window_start - 365 * DAY
     log.add("watchlist", name=names, identifier_type=types, identifier_value=values,
             kind=watch_kinds(rng, types),

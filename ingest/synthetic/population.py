@@ -41,6 +41,8 @@ __all__ = [
     "build_population",
     "cash_values",
     "days_between",
+    "first_of_each",
+    "outsiders",
     "premiums_paid",
 ]
 
@@ -167,6 +169,34 @@ class Population:
     def household_members(self) -> tuple[IntArray, IntArray]:
         """Customers sorted by household, and the start offset of each household."""
         return self._households
+
+
+def first_of_each(keys: npt.ArrayLike) -> IntArray:
+    """Positions of the first occurrence of each key, in their original order.
+
+    >>> first_of_each([5, 3, 5, 1, 3]).tolist()
+    [0, 1, 3]
+    """
+    _, first = np.unique(np.asarray(keys), return_index=True)
+    out: IntArray = np.sort(first)
+    return out
+
+
+def outsiders(
+    rng: np.random.Generator, pop: Population, city: int, n: int
+) -> tuple[StrArray, StrArray, StrArray]:
+    """Names, ID numbers and mobile phones of `n` adults of `city` who are not customers
+    (intermediaries, representatives, people on other insurers' blacklists)."""
+    female = rng.random(n) < 0.4
+    name = surnames(rng, n) + given_names(rng, female)
+    birth = (pop.as_of - rng.integers(25 * 365, 60 * 365, n) * DAY).astype("datetime64[D]")
+    home = np.full(n, CITIES[city].districts[0].code, dtype=object)
+    region = birthplace_codes(rng, home, birth.astype("datetime64[Y]").astype(np.int64) + 1970)
+    ids = pop.registry.unique_rows(
+        "id_number", lambda rows: id_numbers(rng, region[rows], birth[rows], female[rows]), n
+    )
+    phones = pop.registry.unique("phone", n, lambda k: mobile_numbers(rng, k))
+    return name, ids, phones
 
 
 def days_between(later: npt.ArrayLike, earlier: npt.ArrayLike) -> IntArray:

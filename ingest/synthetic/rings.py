@@ -31,15 +31,11 @@ from .geography import CITIES
 from .identities import (
     StrArray,
     bank_cards,
-    birthplace_codes,
-    given_names,
-    id_numbers,
     mobile_numbers,
     office_address,
-    surnames,
 )
 from .letters import render_letters
-from .population import DAY, IntArray, Population, days_between
+from .population import DAY, IntArray, Population, days_between, first_of_each, outsiders
 from .records import EventLog
 from .templates import RingTemplate, render_ring_complaint, ring_template
 from .vocab import (
@@ -93,22 +89,6 @@ def ring_sizes(rng: np.random.Generator, target_claims: int) -> list[int]:
     return sizes
 
 
-def _people(
-    rng: np.random.Generator, pop: Population, city: int, n: int
-) -> tuple[StrArray, StrArray, StrArray]:
-    """Names, ID numbers and phones of `n` new adults living in `city`."""
-    female = rng.random(n) < 0.4
-    name = surnames(rng, n) + given_names(rng, female)
-    birth = (pop.as_of - rng.integers(25 * 365, 60 * 365, n) * DAY).astype("datetime64[D]")
-    home = np.full(n, CITIES[city].districts[0].code, dtype=object)
-    region = birthplace_codes(rng, home, birth.astype("datetime64[Y]").astype(np.int64) + 1970)
-    ids = pop.registry.unique_rows(
-        "id_number", lambda rows: id_numbers(rng, region[rows], birth[rows], female[rows]), n
-    )
-    phones = pop.registry.unique("phone", n, lambda k: mobile_numbers(rng, k))
-    return name, ids, phones
-
-
 def _intermediary(
     rng: np.random.Generator, pop: Population, city: int, profile: Profile, members: int
 ) -> Intermediary:
@@ -118,13 +98,13 @@ def _intermediary(
     n_accounts = min(most, int(rng.integers(profile.ring_accounts[0],
                                             profile.ring_accounts[1] + 1)))
     n_reps = int(rng.integers(1, 3))
-    organizer, _, _ = _people(rng, pop, city, 1)
+    organizer, _, _ = outsiders(rng, pop, city, 1)
     company = rng.random() < 0.65
     brand = _BRANDS[int(rng.integers(0, len(_BRANDS)))]
     kind = _KINDS[int(rng.integers(0, len(_KINDS)))]
     name = f"{CITIES[city].name[:-1]}{brand}{kind}" if company else str(organizer[0])
     phones = pop.registry.unique("phone", n_phones, lambda k: mobile_numbers(rng, k))
-    rep_names, rep_ids, rep_phones = _people(rng, pop, city, n_reps)
+    rep_names, rep_ids, rep_phones = outsiders(rng, pop, city, n_reps)
     reuse = rng.random(n_reps) < 0.4
     rep_phones = np.where(reuse, phones[rng.integers(0, n_phones, n_reps)], rep_phones)
     accounts = pop.registry.unique("bank_account", n_accounts, lambda k: bank_cards(rng, k))
@@ -163,8 +143,7 @@ class _Recruiter:
         pol = pol[~self.busy[self.pop.policies.customer[pol]]]
         pol = pol[self.pop.policies.issue[pol] < before - 60 * DAY]
         # one policy per customer
-        _, first = np.unique(self.pop.policies.customer[pol], return_index=True)
-        return pol[np.sort(first)]
+        return pol[first_of_each(self.pop.policies.customer[pol])]
 
     def city_policies(self, city: int, n: int, before: np.datetime64) -> IntArray:
         pool = self.by_city[self.city_bounds[city] : self.city_bounds[city + 1]]
@@ -177,8 +156,7 @@ class _Recruiter:
         owner, pol = self.pop.policies_of(cand)
         ok = self.pop.policies.issue[pol] < before - 60 * DAY
         owner, pol = owner[ok], pol[ok]
-        _, first = np.unique(owner, return_index=True)
-        pol = pol[np.sort(first)]
+        pol = pol[first_of_each(owner)]
         return self.rng.permutation(pol)[:n]
 
 
@@ -238,8 +216,7 @@ def _plant_one(
     policies = np.concatenate([
         policies, recruiter.city_policies(city, size - len(policies), start)
     ])
-    _, first_of_customer = np.unique(pop.policies.customer[policies], return_index=True)
-    policies = policies[np.sort(first_of_customer)]
+    policies = policies[first_of_each(pop.policies.customer[policies])]
     if len(policies) < 3:
         return False
     members = pop.policies.customer[policies]
@@ -253,7 +230,7 @@ def _plant_one(
     owner, extra = pop.policies_of(members)
     extra_ok = (~np.isin(extra, policies)) & (pop.policies.issue[extra] < start - 60 * DAY)
     owner, extra = owner[extra_ok], extra[extra_ok]
-    _, first = np.unique(owner, return_index=True)
+    first = first_of_each(owner)
     owner, extra = owner[first], extra[first]
     keep = rng.random(len(owner)) < 0.15
     owner, extra = owner[keep], extra[keep]
