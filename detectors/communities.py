@@ -3,8 +3,9 @@
 Links lighter than ``min_edge_weight`` are dropped, the graph is cut into connected components
 and, by default, each component with more than three claims is split by modularity
 optimisation on its own (rings are small; one global null model would merge them). The
-algorithm is python-louvain by default; igraph's multilevel and Leiden run the same objective
-much faster and are selectable for very large books.
+algorithm is igraph's Leiden by default; igraph's multilevel and python-louvain optimise the
+same objective (python-louvain is exact only at γ = 1, see :class:`DetectionParams`). ``resolution`` is γ of the usual
+modularity ``Σ (A_ij - γ k_i k_j / 2m)`` for every method (higher γ, smaller communities).
 
 >>> u, v, w = np.array([0, 1, 0, 3, 4, 3]), np.array([1, 2, 2, 4, 5, 5]), np.ones(6)
 >>> find_communities(6, u, v, w, DetectionParams())

@@ -4,8 +4,11 @@ An identifier (phone, account, address, representative) is suspicious when custo
 *different* households and surnames use it on their requests, when it receives refunds for
 people other than the policyholder's family, when customers switched to it shortly before
 surrendering, or when it is on the watchlist. It is benign when only one household uses it,
-when it is a hub touching very many customers (branch landline, hotline) or when it is an
-agent's own phone typed in at the counter.
+when it is a hub (branch landline, hotline): touching very many customers, or mostly customers
+who never surrendered — an agency's numbers are used by the customers it surrenders, while a
+number typed in for everyone without a phone mostly sits on customers who never leave — or
+when it is an agent's own phone typed in at the counter. Suspicion is scaled by the square of
+the share of its customers who surrendered.
 
 >>> noisy_or([0.5, 0.5])
 0.75
@@ -32,6 +35,7 @@ _P_THIRD_PARTY = 0.5
 _P_COMPANY = 0.7
 _P_CHANGED = 0.4
 _P_WATCHLIST = 0.6
+_HUB_MIN_IDLE = 3
 AGENT_PHONE_FACTOR = 0.15
 """An agent's own phone on many customers' requests is a service habit, not a ring."""
 
@@ -48,7 +52,8 @@ def identifier_table(book: Book, params: DetectionParams) -> pd.DataFrame:
     """One row per identifier touched by at least one claim, indexed by ``(label, key)``.
 
     Columns: ``customers`` (every customer touching it, registered ones included),
-    ``claim_customers``, ``households``, ``unrelated`` (other households of other surnames),
+    ``claim_customers``, ``idle`` (customers touching it who never surrendered), ``households``,
+    ``unrelated`` (other households of other surnames),
     ``third_party``, ``company``, ``changed`` (customers who
     switched to it just before surrendering), ``watchlist`` (entry name or ``""``), ``hub``,
     ``agent_phone``, ``suspicion`` in [0, 1] and ``notes``.
@@ -78,12 +83,17 @@ def identifier_table(book: Book, params: DetectionParams) -> pd.DataFrame:
     table["company"] = on_claims["company"].sum().astype(int)
     changed = uses[uses["kind"] == CHANGED_TO]
     table["changed"] = changed.groupby(["label", "key"])["customer_id"].nunique().reindex(table.index).fillna(0).astype(int)
+    claimants = set(book.claims["customer_id"])
+    touching["idle"] = ~touching["customer_id"].isin(claimants)
+    table["idle"] = touching.groupby(["label", "key"], sort=True)["idle"].sum().astype(int)
     table["watchlist"] = [book.watchlist.get((lbl, key), "") for lbl, key in table.index]
-    table["hub"] = (table["customers"] >= params.hub_customers) & (table["watchlist"] == "")
+    mostly_idle = (table["idle"] >= _HUB_MIN_IDLE) & (table["idle"] * 2 >= table["customers"])
+    table["hub"] = ((table["customers"] >= params.hub_customers) | mostly_idle) & (table["watchlist"] == "")
     table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
     columns = ["unrelated", "third_party", "company", "changed", "watchlist", "hub", "agent_phone"]
     rows = list(zip(*(table[c].tolist() for c in columns), strict=True))
-    table["suspicion"] = [_suspicion(*row) for row in rows]
+    active = 1.0 - table["idle"] / table["customers"]
+    table["suspicion"] = [round(_suspicion(*row) * a * a, 4) for row, a in zip(rows, active.tolist(), strict=True)]
     table["notes"] = [_notes(*row, customers=c) for row, c in zip(rows, table["customers"].tolist(), strict=True)]
     return table
 
@@ -123,7 +133,7 @@ def _notes(unrelated: int, third_party: int, company: int, changed: int, watchli
 
 
 def _empty_table() -> pd.DataFrame:
-    columns = ["customers", "households", "surnames", "claim_customers", "claims", "unrelated",
+    columns = ["customers", "households", "surnames", "claim_customers", "claims", "idle", "unrelated",
                "third_party", "company", "changed", "watchlist", "hub", "agent_phone",
                "suspicion", "notes"]
     index = pd.MultiIndex.from_arrays([[], []], names=["label", "key"])

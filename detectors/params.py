@@ -4,7 +4,7 @@ Every knob a run depends on lives here, so a run record can store them and the s
 with the same input give the same rings.
 
 >>> DetectionParams().resolution
-1.0
+0.6
 >>> DetectionParams(seed=3, resolution=2.0).as_dict()["seed"]
 3
 >>> DetectionParams(resolution=0)
@@ -30,8 +30,12 @@ class DetectionParams:
 
     Attributes:
         seed: seed of every randomised step (community detection, MinHash permutations).
-        resolution: modularity resolution of the community step; higher gives smaller rings.
-        method: community algorithm; ``"louvain"`` is python-louvain.
+        resolution: modularity resolution γ of the community step (the null-model factor, as
+            in networkx and igraph); higher gives smaller rings.
+        method: community algorithm. Leiden is the default by measurement: on hard synthetic
+            books it recovers large rings whole at γ = 0.6, while python-louvain (``"louvain"``)
+            is reliable only at γ = 1 (its stopping test scales the other modularity term),
+            where rings of 15 or more claims split into pieces.
         split_components: run community detection on each connected component of the
             weighted claim graph on its own (rings are small; a global null model merges them).
         hub_customers: an identifier touching at least this many customers is a hub
@@ -50,10 +54,10 @@ class DetectionParams:
     """
 
     seed: int = 42
-    resolution: float = 1.0
-    method: CommunityMethod = "louvain"
+    resolution: float = 0.6
+    method: CommunityMethod = "igraph-leiden"
     split_components: bool = True
-    hub_customers: int = 40
+    hub_customers: int = 100
     household_max: int = 6
     change_window_days: int = 90
     template_threshold: float = 0.5

@@ -150,11 +150,13 @@ def trap_book() -> BookBuilder:
         cust = b.customer(f"H{i}", f"郭家{i}", "吉安市吉州区人民路5号", "+8613500000055")
         b.claim(f"HC{i}", cust, "A-OK", f"2024-05-0{i}", contact="+8613500000055",
                 account="6222000000000000555", account_name="郭家1")
-    # a branch landline typed for 45 customers without a phone, spread over a year
-    for i in range(45):
-        cust = b.customer(f"L{i}", f"{_SURNAMES[i % 20]}线{i}", f"郴州市北湖区{i}巷")
-        b.claim(f"LC{i}", cust, "A-OK", f"2023-{1 + i % 12:02d}-{1 + i % 27:02d}", contact="+867358000000",
-                account=f"6222000000000100{i:03d}", account_name=f"{_SURNAMES[i % 20]}线{i}")
+    # a branch landline typed for 60 customers without a phone; 15 of them surrender over a year
+    for i in range(60):
+        cust = b.customer(f"L{i}", f"{_SURNAMES[i % 20]}线{i}", f"郴州市北湖区{i}巷", "+867358000000")
+        if i < 15:
+            b.claim(f"LC{i}", cust, "A-OK", f"2023-{1 + i % 12:02d}-{1 + i % 27:02d}",
+                    full_refund=i % 3 == 0, contact="+867358000000",
+                    account=f"6222000000000100{i:03d}", account_name=f"{_SURNAMES[i % 20]}线{i}")
     # an agent's own phone typed as contact for eight of his customers
     for i in range(8):
         cust = b.customer(f"G{i}", f"{_SURNAMES[(i + 3) % 20]}客{i}", f"南昌市东湖区{i}路")

@@ -74,7 +74,7 @@ def test_identifier_profiles_tell_benign_from_suspicious(trap_store: SQLiteStore
         NodeRef(Label.BANK_ACCOUNT, "6222000000000000001"),
     ])
     hub = profiles[NodeRef(Label.PHONE, "+867358000000")]
-    assert hub.suspicion == 0 and "hub" in hub.notes and hub.customers == 45
+    assert hub.suspicion == 0 and "hub" in hub.notes and hub.customers == 60
     habit = profiles[NodeRef(Label.PHONE, "+8613900000001")]
     assert habit.suspicion < 0.2 and "agent_phone" in habit.notes
     household = profiles[NodeRef(Label.PHONE, "+8613500000055")]

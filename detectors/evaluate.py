@@ -1,0 +1,182 @@
+"""Measured quality against ground truth (``truth.csv``: claim_id, ring_id; empty = legitimate).
+
+For detection and each baseline: claim precision, recall and F1 (claims inside alerted rings,
+score ≥ 0.5), average precision of claims ranked by risk, ring recall (true rings matched by an
+alerted ring with Jaccard ≥ 0.5), ring purity (size-weighted share of an alerted ring's claims
+from its dominant true ring, legitimate claims counting as impure), and the number of alerted
+rings made only of legitimate claims. Baselines have no scores: every group they form is
+alerted and its claims get risk 1.
+
+>>> truth = pd.DataFrame({"claim_id": ["1", "2", "3", "4"], "ring_id": ["A", "A", None, None]})
+>>> m = score_method("x", [(("1", "2"), 0.9), (("3", "4"), 0.2)], {"1": .9, "2": .8, "3": .3}, truth)
+>>> m.claim_f1, m.ring_recall, m.legit_only_alerts, m.average_precision
+(1.0, 1.0, 0, 1.0)
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from detectors.baselines import shared_identifier_components, whole_graph_louvain
+from detectors.params import DetectionParams
+from detectors.pipeline import run_detection
+from detectors.ring_ids import claim_jaccard
+from graph.errors import DetectionError
+from graph.results import ALERT_THRESHOLD, RunRecord
+from graph.store import GraphStore
+
+__all__ = ["Evaluation", "MethodScores", "evaluate", "read_truth", "score_method"]
+
+Group = tuple[Sequence[str], float]
+
+
+@dataclass(frozen=True)
+class MethodScores:
+    """The figures of one method."""
+
+    method: str
+    claim_precision: float
+    claim_recall: float
+    claim_f1: float
+    average_precision: float
+    ring_recall: float
+    ring_purity: float
+    alerted_rings: int
+    legit_only_alerts: int
+    seconds: float = 0.0
+
+
+@dataclass
+class Evaluation:
+    """Detection and baselines scored against one truth file."""
+
+    truth_claims: int
+    truth_ring_claims: int
+    truth_rings: int
+    methods: list[MethodScores] = field(default_factory=list)
+
+    def rows(self) -> list[dict[str, float | int | str]]:
+        """One plain dict per method (for tables and JSON)."""
+        return [asdict(m) for m in self.methods]
+
+    def method(self, name: str) -> MethodScores:
+        return next(m for m in self.methods if m.method == name)
+
+
+def read_truth(path: Path | str) -> pd.DataFrame:
+    """``claim_id``, ``ring_id`` (``None`` for legitimate claims) from a truth CSV."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DetectionError(f"cannot read truth file {path}: {exc}") from exc
+    if not {"claim_id", "ring_id"} <= set(frame.columns):
+        raise DetectionError(f"truth file {path} needs columns claim_id and ring_id")
+    rings = pd.Series([r.strip() or None for r in frame["ring_id"].tolist()], index=frame.index, dtype=object)
+    return pd.DataFrame({"claim_id": frame["claim_id"].astype(object), "ring_id": rings})
+
+
+def score_method(name: str, groups: Sequence[Group], risks: Mapping[str, float], truth: pd.DataFrame,
+                 seconds: float = 0.0, alert_threshold: float = ALERT_THRESHOLD) -> MethodScores:
+    """Score one method's groups (claim ids, score) and claim risks against the truth."""
+    ring_of = {str(c): str(r) for c, r in zip(truth["claim_id"], truth["ring_id"], strict=True)
+               if isinstance(r, str) and r}
+    true_rings: dict[str, set[str]] = {}
+    for claim, ring in ring_of.items():
+        true_rings.setdefault(ring, set()).add(claim)
+    alerted = [set(claims) for claims, score in groups if score >= alert_threshold and len(claims) >= 2]
+    flagged = set().union(*alerted) if alerted else set()
+    positives = set(ring_of)
+    tp = len(flagged & positives)
+    precision = tp / len(flagged) if flagged else 0.0
+    recall = tp / len(positives) if positives else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    matched = sum(any(claim_jaccard(ring, found) >= 0.5 for found in alerted if found & ring)
+                  for ring in true_rings.values())
+    pure = sum(max(Counter(ring_of.get(c) for c in found if c in ring_of).values(), default=0)
+               for found in alerted)
+    claims = truth["claim_id"].tolist()
+    scores = np.array([risks.get(c, 0.0) for c in claims])
+    labels = np.array([c in positives for c in claims])
+    return MethodScores(
+        method=name,
+        claim_precision=round(precision, 4),
+        claim_recall=round(recall, 4),
+        claim_f1=round(f1, 4),
+        average_precision=round(_average_precision(scores, labels), 4),
+        ring_recall=round(matched / len(true_rings), 4) if true_rings else 0.0,
+        ring_purity=round(pure / len(flagged), 4) if flagged else 0.0,
+        alerted_rings=len(alerted),
+        legit_only_alerts=sum(not (found & positives) for found in alerted),
+        seconds=round(seconds, 2),
+    )
+
+
+def _average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Average precision with tied scores ranked together (as scikit-learn computes it)."""
+    if not labels.any():
+        return 0.0
+    order = np.argsort(-scores, kind="stable")
+    s, y = scores[order], labels[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
+    tps = np.cumsum(y)[last_of_tie]
+    precision = tps / (last_of_tie + 1)
+    recall_step = np.diff(np.r_[0, tps]) / y.sum()
+    return float((precision * recall_step).sum())
+
+
+def _baseline(name: str, groups: list[list[str]], truth: pd.DataFrame, seconds: float) -> MethodScores:
+    risks = {c: 1.0 for g in groups for c in g}
+    return score_method(name, [(g, 1.0) for g in groups], risks, truth, seconds)
+
+
+def evaluate(store: GraphStore, truth: pd.DataFrame | Path | str, params: DetectionParams | None = None,
+             *, use_current: bool = True, baselines: Sequence[str] = ("a", "b")) -> Evaluation:
+    """Score detection and the baselines against ``truth`` in one run.
+
+    Detection's figures come from the store's current results when ``use_current`` and a
+    successful run exists; otherwise detection runs now (without touching stored results).
+    ``baselines`` picks which of (a) shared-identifier components and (b) whole-graph Louvain
+    to compute.
+    """
+    frame = truth if isinstance(truth, pd.DataFrame) else read_truth(truth)
+    unknown = set(baselines) - {"a", "b"}
+    if unknown:
+        raise ValueError(f"unknown baseline(s) {sorted(unknown)}; expected 'a' and/or 'b'")
+    params = params or DetectionParams()
+    out = Evaluation(
+        truth_claims=len(frame),
+        truth_ring_claims=sum(isinstance(r, str) for r in frame["ring_id"]),
+        truth_rings=len({r for r in frame["ring_id"] if isinstance(r, str)}),
+    )
+    start = time.perf_counter()
+    current = store.current_run() if use_current else None
+    if current is not None:
+        rings = store.rings()
+        risks = {c.claim_id: c.risk for c in store.claim_risks(frame["claim_id"].tolist()).values()}
+        threshold = float(current.params.get("alert_threshold", ALERT_THRESHOLD))
+    else:
+        run = RunRecord("evaluation", params.as_dict(), store.data_fingerprint(),
+                        datetime.now(UTC).isoformat(timespec="seconds"))
+        result = run_detection(store, params, run).result
+        rings = result.rings
+        risks = {c.claim_id: c.risk for c in result.claim_risks}
+        threshold = params.alert_threshold
+    out.methods.append(score_method("ringscope", [(r.claim_ids, r.score) for r in rings], risks, frame,
+                                    time.perf_counter() - start, threshold))
+    if "a" in baselines:
+        start = time.perf_counter()
+        groups = shared_identifier_components(store)
+        out.methods.append(_baseline("baseline_a_shared_ids", groups, frame, time.perf_counter() - start))
+    if "b" in baselines:
+        start = time.perf_counter()
+        groups = whole_graph_louvain(store, params.seed)
+        out.methods.append(_baseline("baseline_b_louvain", groups, frame, time.perf_counter() - start))
+    return out
