@@ -26,3 +26,6 @@ class StoreSettings(BaseSettings):
     neo4j_database: str = Field("neo4j", validation_alias="NEO4J_DATABASE")
     batch_rows: int = Field(2_000, ge=1, validation_alias="RINGSCOPE_BATCH_ROWS")
     batch_bytes: int = Field(4_000_000, ge=256, validation_alias="RINGSCOPE_BATCH_BYTES")
+    """Graph-server loads: rows per batch, and the bound on a batch's serialized parameters."""
+    page_rows: int = Field(10_000, ge=1, validation_alias="RINGSCOPE_PAGE_ROWS")
+    """Graph-server reads of whole tables: rows fetched per query."""

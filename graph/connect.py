@@ -1,4 +1,9 @@
-"""Open a store from its URL: ``sqlite:///path`` for the embedded store, Bolt URLs for Neo4j.
+"""Open a store from its URL.
+
+* ``sqlite:///PATH`` — the embedded store (a SQLite file);
+* ``bolt://``, ``bolt+s://``, ``neo4j://``, ``neo4j+s://``, ``neo4j+ssc://`` — Neo4j through the
+  official driver, with ``NEO4J_USER``, ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE`` from the settings;
+* ``falkordb://[[user]:password@]host:port/graph`` — FalkorDB through its native protocol.
 
 >>> import tempfile
 >>> store = open_store(f"sqlite:///{tempfile.mkdtemp()}/g.db")
@@ -18,20 +23,36 @@ from graph.errors import ConfigError
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
 
-__all__ = ["open_store"]
+__all__ = ["BOLT_SCHEMES", "open_store"]
 
 _SQLITE_PREFIX = "sqlite:///"
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
 def open_store(url: str | None = None, settings: StoreSettings | None = None) -> GraphStore:
-    """Open the store a URL names (default: ``settings.store``, i.e. ``RINGSCOPE_STORE``)."""
+    """Open the store a URL names (default: ``settings.store``, i.e. ``RINGSCOPE_STORE``).
+
+    Raises :class:`~graph.errors.ConfigError` for a URL it cannot use and
+    :class:`~graph.errors.StoreUnavailableError` when the server cannot be reached.
+    """
     settings = settings or StoreSettings()
     url = url or settings.store
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if url.startswith(_SQLITE_PREFIX):
-        path = url[len(_SQLITE_PREFIX) :]
+        path = url[len(_SQLITE_PREFIX):]
         if not path:
             raise ConfigError(f"store URL {url!r} names no file")
         return SQLiteStore(path)
+    if scheme in BOLT_SCHEMES or scheme == "falkordb":
+        from graph.cypher_store import CypherStore  # server backends load their clients lazily
+
+        if scheme == "falkordb":
+            from graph.falkordb_transport import FalkorDBTransport
+
+            return CypherStore(FalkorDBTransport.from_url(url), settings)
+        from graph.neo4j_transport import Neo4jTransport
+
+        return CypherStore(Neo4jTransport.from_settings(settings, url), settings)
     raise ConfigError(
         f"unsupported store URL {url!r}: use sqlite:///PATH, bolt://, neo4j://, neo4j+s:// or falkordb://"
     )

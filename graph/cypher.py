@@ -1,0 +1,418 @@
+"""Every Cypher statement RingScope sends to a graph database, in one place.
+
+Statements are built from the fixed enums only (:class:`graph.model.Label`, :class:`graph.model.Rel`
+and the result labels below); values always travel as parameters (``$rows``, ``$keys`` …), never
+in the statement text. The Cypher is the openCypher subset that both Neo4j 5 and FalkorDB accept;
+where they differ (index and constraint DDL) :class:`Dialect` picks the form.
+
+Layout in the database:
+
+* every node carries its graph-model label and a ``key`` property (the project's own id, or the
+  normalized identifier) with a uniqueness constraint (Neo4j) or index (FalkorDB) on it;
+  properties are scalars, dates are ISO ``YYYY-MM-DD`` strings;
+* detection results, for investigators browsing the graph (Neo4j Browser, Bloom):
+  ``(:Run)-[:FOUND]->(:Ring)<-[:IN_RING]-(:Claim)``; a ring carries ``score``, ``level``,
+  ``case_status``, its evidence sentences and the full export (``export``, JSON); claims carry
+  ``risk_score``/``risk_ring_id``/``risk_run_id`` and identifiers ``suspicion*`` properties;
+* ``(:CaseChange)`` nodes are the audit log of investigators' decisions, ``(:Load)`` nodes record
+  the fingerprint of each distinct load.
+
+>>> upsert_nodes(Label.PHONE)
+'UNWIND $rows AS row MERGE (n:Phone {key: row.key}) SET n += row.props'
+>>> all(isinstance(s, str) for s in all_statements())
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+from graph.model import SCHEMA, Label, Rel
+
+__all__ = [
+    "CASE_CHANGES",
+    "CLAIM_RISKS",
+    "CLAIM_RISK_PROPERTIES",
+    "CLEAR_CLAIM_RISKS",
+    "COUNTS",
+    "DELETE_ALL",
+    "DELETE_RINGS",
+    "FALKORDB_INDEXES",
+    "INDEXES",
+    "KEYED_LABELS",
+    "LOAD_FINGERPRINTS",
+    "PROFILE_PROPERTIES",
+    "RECORD_LOAD",
+    "REFRESH_RING_CASE_STATUS",
+    "RESULT_PROPERTIES",
+    "RESULT_SCHEMA",
+    "RINGS",
+    "RINGS_BY_KEY",
+    "RING_MEMBERS",
+    "RING_MEMBERSHIP",
+    "RUNS",
+    "SERVER_PROBE",
+    "SET_CLAIM_RISKS",
+    "SET_RING_CASE_STATUS",
+    "UPSERT_CASE_CHANGE",
+    "UPSERT_RINGS",
+    "UPSERT_RUN",
+    "Dialect",
+    "IndexSpec",
+    "ResultLabel",
+    "ResultRel",
+    "adjacent",
+    "all_statements",
+    "clear_profiles",
+    "create_index",
+    "edges_page",
+    "get_nodes",
+    "get_profiles",
+    "nodes_page",
+    "set_profiles",
+    "upsert_edges",
+    "upsert_nodes",
+]
+
+
+class Dialect(StrEnum):
+    """The server a statement is meant for, where Neo4j and FalkorDB differ."""
+
+    NEO4J = "neo4j"
+    FALKORDB = "falkordb"
+
+
+class ResultLabel(StrEnum):
+    """Labels of the nodes that hold detection results and bookkeeping (not graph-model data)."""
+
+    RUN = "Run"
+    RING = "Ring"
+    CASE_CHANGE = "CaseChange"
+    LOAD = "Load"
+
+
+class ResultRel(StrEnum):
+    """Relationship types that link results to the data."""
+
+    IN_RING = "IN_RING"
+    FOUND = "FOUND"
+
+
+RESULT_SCHEMA: tuple[tuple[str, str, str], ...] = (
+    (Label.CLAIM.value, ResultRel.IN_RING.value, ResultLabel.RING.value),
+    (ResultLabel.RUN.value, ResultRel.FOUND.value, ResultLabel.RING.value),
+)
+"""Result relationships: ``(:Claim)-[:IN_RING]->(:Ring)`` and ``(:Run)-[:FOUND]->(:Ring)``."""
+
+KEYED_LABELS: tuple[str, ...] = tuple(x.value for x in Label) + tuple(x.value for x in ResultLabel)
+"""Every label whose nodes are keyed (and constrained unique) by property ``key``."""
+
+def _label(label: str) -> str:
+    """A label from the fixed enums, checked before it goes into statement text."""
+    if label not in KEYED_LABELS:
+        raise ValueError(f"{label!r} is not a RingScope label")
+    return str(label)
+
+
+_REL_NAMES = frozenset(r.value for r in Rel)
+
+
+def _rel(rel: str) -> str:
+    if rel not in _REL_NAMES:
+        raise ValueError(f"{rel!r} is not a RingScope relationship type")
+    return str(rel)
+
+
+def _name(prop: str) -> str:
+    if not prop.replace("_", "").isalnum() or not prop.isascii():
+        raise ValueError(f"{prop!r} is not a plain property name")
+    return prop
+
+
+CLAIM_RISK_PROPERTIES = ("risk_score", "risk_ring_id", "risk_run_id")
+"""Properties detection sets on ``Claim`` nodes (reserved names)."""
+
+PROFILE_PROPERTIES = (
+    "suspicion", "suspicion_customers", "suspicion_unrelated_customers",
+    "suspicion_ring_id", "suspicion_notes", "suspicion_run_id",
+)
+"""Properties detection sets on identifier nodes (reserved names)."""
+
+RESULT_PROPERTIES: frozenset[str] = frozenset(CLAIM_RISK_PROPERTIES + PROFILE_PROPERTIES)
+"""Result properties, left out when nodes are read back as data."""
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """An index on one node property; ``unique`` ones are uniqueness constraints on Neo4j."""
+
+    label: str
+    property: str
+    unique: bool
+
+
+INDEXES: tuple[IndexSpec, ...] = (
+    *(IndexSpec(label, "key", True) for label in KEYED_LABELS),
+    IndexSpec(ResultLabel.CASE_CHANGE.value, "ring_id", False),
+    IndexSpec(Label.CLAIM.value, "risk_score", False),
+)
+"""Every index the stores create up front."""
+
+
+def create_index(dialect: Dialect, spec: IndexSpec) -> str:
+    """DDL for one index: a named, idempotent constraint or index on Neo4j, a range index on FalkorDB.
+
+    >>> create_index(Dialect.NEO4J, IndexSpec("Claim", "key", True))
+    'CREATE CONSTRAINT ringscope_claim_key IF NOT EXISTS FOR (n:Claim) REQUIRE n.key IS UNIQUE'
+    >>> create_index(Dialect.FALKORDB, IndexSpec("Claim", "key", True))
+    'CREATE INDEX FOR (n:Claim) ON (n.key)'
+    """
+    label, prop = _label(spec.label), _name(spec.property)
+    if dialect is Dialect.FALKORDB:
+        # FalkorDB has no IF NOT EXISTS and no Cypher constraint DDL: the store lists the indexes
+        # first, and the native transport adds unique constraints with GRAPH.CONSTRAINT.
+        return f"CREATE INDEX FOR (n:{label}) ON (n.{prop})"
+    name = f"ringscope_{label.lower()}_{prop.lower()}"
+    if spec.unique:
+        return f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+    return f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+
+
+FALKORDB_INDEXES = "CALL db.indexes() YIELD label, properties RETURN label, properties"
+"""FalkorDB: the indexes that exist (``label``, ``properties``)."""
+
+SERVER_PROBE = "CALL dbms.components() YIELD name RETURN name"
+"""Answers on Neo4j, fails on FalkorDB's Bolt endpoint (which announces itself as Neo4j)."""
+
+# ------------------------------------------------------------------------------- loading
+
+
+@cache
+def upsert_nodes(label: Label) -> str:
+    """Upsert nodes of one label; ``$rows``: ``[{key, props}]`` (absent properties stay as they were)."""
+    return f"UNWIND $rows AS row MERGE (n:{_label(label)} {{key: row.key}}) SET n += row.props"
+
+
+@cache
+def upsert_edges(src: Label, rel: Rel, dst: Label) -> str:
+    """Upsert relationships of one triple; ``$rows``: ``[{src, dst, props}]``.
+
+    Endpoints are merged too, so a relationship is never dropped for want of its node.
+    """
+    return (
+        f"UNWIND $rows AS row MERGE (a:{_label(src)} {{key: row.src}}) "
+        f"MERGE (b:{_label(dst)} {{key: row.dst}}) "
+        f"MERGE (a)-[r:{_rel(rel)}]->(b) SET r += row.props"
+    )
+
+
+RECORD_LOAD = (
+    "OPTIONAL MATCH (l:Load) WITH l ORDER BY l.seq DESC LIMIT 1 "
+    "WITH l WHERE l IS NULL OR l.fingerprint <> $fingerprint "
+    "WITH coalesce(l.seq, 0) + 1 AS seq "
+    "MERGE (x:Load {key: toString(seq)}) "
+    "SET x.seq = seq, x.fingerprint = $fingerprint, x.loaded_at = $loaded_at, "
+    "x.nodes = $nodes, x.relationships = $relationships"
+)
+"""Record a load's fingerprint unless it equals the last one recorded."""
+
+LOAD_FINGERPRINTS = "MATCH (l:Load) RETURN l.fingerprint AS fingerprint ORDER BY l.seq"
+
+# ------------------------------------------------------------------------------- reading
+
+
+def _counts() -> str:
+    parts = [f"MATCH (n:{_label(x)}) RETURN '{x.value}' AS name, count(n) AS count" for x in Label]
+    parts += [f"MATCH ()-[r:{_rel(x)}]->() RETURN '{x.value}' AS name, count(r) AS count" for x in Rel]
+    return " UNION ALL ".join(parts)
+
+
+COUNTS = _counts()
+"""Node count per graph-model label and relationship count per type (``name``, ``count``)."""
+
+
+@cache
+def get_nodes(label: Label) -> str:
+    """Nodes of one label by key; ``$keys``: list of keys."""
+    return (
+        f"UNWIND $keys AS k MATCH (n:{_label(label)} {{key: k}}) "
+        "RETURN n.key AS key, properties(n) AS props"
+    )
+
+
+@cache
+def adjacent(label: Label, outgoing: bool) -> str | None:
+    """Graph-model relationships leaving (or entering) nodes of one label, at most ``$limit`` each.
+
+    ``$keys``: node keys. Returns ``key`` and ``found``: a list of ``{rel, labels, other, props}``.
+    ``None`` when the model has no such relationship (a phone has no outgoing ones).
+    """
+    types = sorted({r.value for s, r, d in SCHEMA if (s if outgoing else d) is label})
+    if not types:
+        return None
+    rels = "|".join(_rel(t) for t in types)
+    pattern = f"-[r:{rels}]->(m)" if outgoing else f"<-[r:{rels}]-(m)"
+    return (
+        f"UNWIND $keys AS k MATCH (n:{_label(label)} {{key: k}}){pattern} "
+        "WITH n, collect({rel: type(r), labels: labels(m), other: m.key, props: properties(r)}) "
+        "AS found RETURN n.key AS key, found[..$limit] AS found"
+    )
+
+
+@cache
+def nodes_page(label: Label, first: bool) -> str:
+    """One page of a label's nodes in key order: ``$page`` rows after key ``$after``."""
+    where = "" if first else " WHERE n.key > $after"
+    return (
+        f"MATCH (n:{_label(label)}){where} RETURN n.key AS key, properties(n) AS props "
+        "ORDER BY key LIMIT $page"
+    )
+
+
+@cache
+def edges_page(src: Label, rel: Rel, dst: Label, first: bool) -> str:
+    """Relationships of one triple for one page of ``$page`` source nodes (key order, after ``$after``).
+
+    Source nodes without such a relationship give one row with ``dst`` null, so the caller
+    always learns the last source key of the page.
+    """
+    where = "" if first else " WHERE a.key > $after"
+    return (
+        f"MATCH (a:{_label(src)}){where} WITH a ORDER BY a.key LIMIT $page "
+        f"OPTIONAL MATCH (a)-[r:{_rel(rel)}]->(b:{_label(dst)}) "
+        "RETURN a.key AS src, b.key AS dst, properties(r) AS props"
+    )
+
+
+# ------------------------------------------------------------------------------- results
+
+UPSERT_RUN = (
+    "MERGE (r:Run {key: $key}) ON CREATE SET r.seq = $seq SET r += $props"
+)
+"""Create or update a run; ``$props`` holds ``status``, ``started_at`` … and ``record`` (JSON)."""
+
+RUNS = "MATCH (r:Run) RETURN r.record AS record ORDER BY r.started_at DESC, r.seq DESC"
+
+DELETE_RINGS = "MATCH (g:Ring) DETACH DELETE g"
+
+CLEAR_CLAIM_RISKS = (
+    "MATCH (c:Claim) WHERE c.risk_score IS NOT NULL "
+    "REMOVE c.risk_score, c.risk_ring_id, c.risk_run_id"
+)
+
+UPSERT_RINGS = (
+    "UNWIND $rows AS row MERGE (g:Ring {key: row.key}) SET g += row.props "
+    "WITH g MATCH (r:Run {key: $run_id}) MERGE (r)-[:FOUND]->(g)"
+)
+"""``$rows``: ``[{key, props}]``; ``$run_id``: the run that found the rings."""
+
+RING_MEMBERS = (
+    "UNWIND $rows AS row MATCH (g:Ring {key: row.ring}) MATCH (c:Claim {key: row.claim}) "
+    "MERGE (c)-[:IN_RING]->(g)"
+)
+"""``$rows``: ``[{ring, claim}]``; claims not in the graph are skipped."""
+
+SET_CLAIM_RISKS = (
+    "UNWIND $rows AS row MATCH (c:Claim {key: row.claim}) "
+    "SET c.risk_score = row.risk, c.risk_ring_id = row.ring, c.risk_run_id = $run_id"
+)
+"""``$rows``: ``[{claim, risk, ring}]``; claims not in the graph are skipped."""
+
+REFRESH_RING_CASE_STATUS = (
+    "MATCH (g:Ring) OPTIONAL MATCH (c:CaseChange {ring_id: g.key}) "
+    "WITH g, c ORDER BY c.seq DESC WITH g, collect(c.to_status) AS statuses "
+    "SET g.case_status = coalesce(head(statuses), $initial)"
+)
+"""Copy each ring's latest case status (or ``$initial``) onto the ring node."""
+
+RINGS = "MATCH (g:Ring) RETURN g.export AS export"
+
+RINGS_BY_KEY = "UNWIND $keys AS k MATCH (g:Ring {key: k}) RETURN g.export AS export"
+
+CLAIM_RISKS = (
+    "UNWIND $keys AS k MATCH (c:Claim {key: k}) WHERE c.risk_score IS NOT NULL "
+    "RETURN c.key AS claim, c.risk_score AS risk, c.risk_ring_id AS ring"
+)
+
+
+@cache
+def clear_profiles(label: Label) -> str:
+    """Remove the identifier-profile properties from every node of one label."""
+    props = ", ".join(f"n.{p}" for p in PROFILE_PROPERTIES)
+    return f"MATCH (n:{_label(label)}) WHERE n.suspicion IS NOT NULL REMOVE {props}"
+
+
+@cache
+def set_profiles(label: Label) -> str:
+    """Set profiles on nodes of one label; ``$rows``: ``[{key, suspicion, customers, unrelated,
+    ring, notes}]``, ``$run_id``. Nodes not in the graph are skipped."""
+    return (
+        f"UNWIND $rows AS row MATCH (n:{_label(label)} {{key: row.key}}) "
+        "SET n.suspicion = row.suspicion, n.suspicion_customers = row.customers, "
+        "n.suspicion_unrelated_customers = row.unrelated, n.suspicion_ring_id = row.ring, "
+        "n.suspicion_notes = row.notes, n.suspicion_run_id = $run_id"
+    )
+
+
+@cache
+def get_profiles(label: Label) -> str:
+    """Profiles of nodes of one label by key; ``$keys``."""
+    return (
+        f"UNWIND $keys AS k MATCH (n:{_label(label)} {{key: k}}) WHERE n.suspicion IS NOT NULL "
+        "RETURN n.key AS key, n.suspicion AS suspicion, n.suspicion_customers AS customers, "
+        "n.suspicion_unrelated_customers AS unrelated, n.suspicion_ring_id AS ring, "
+        "n.suspicion_notes AS notes"
+    )
+
+
+UPSERT_CASE_CHANGE = (
+    "OPTIONAL MATCH (c:CaseChange {ring_id: $ring_id}) "
+    "WITH coalesce(max(c.seq), 0) + 1 AS seq "
+    "MERGE (x:CaseChange {key: $key}) ON CREATE SET x += $props, x.seq = seq"
+)
+"""Append to a ring's audit log; ``$key`` is unique per change, so a retried write adds it once."""
+
+SET_RING_CASE_STATUS = "MATCH (g:Ring {key: $ring_id}) SET g.case_status = $status"
+
+CASE_CHANGES = (
+    "MATCH (c:CaseChange {ring_id: $ring_id}) "
+    "RETURN c.ring_id AS ring_id, c.at AS at, c.actor AS actor, c.from_status AS from_status, "
+    "c.to_status AS to_status, c.note AS note ORDER BY c.seq"
+)
+
+RING_MEMBERSHIP = (
+    "MATCH (r:Run)-[:FOUND]->(g:Ring)<-[:IN_RING]-(c:Claim) "
+    "RETURN r.key AS run, g.key AS ring, c.key AS claim ORDER BY ring, claim"
+)
+"""The current rings' claims as the graph shows them to investigators."""
+
+DELETE_ALL = "MATCH (n) DETACH DELETE n"
+"""Empty the whole database (used by tests on a shared Neo4j, never by the store)."""
+
+# ------------------------------------------------------------------------------- helpers
+
+
+def all_statements() -> list[str]:
+    """Every statement this module can produce, for both dialects (for linting)."""
+    return sorted(set(_every_statement()))
+
+
+def _every_statement() -> Iterator[str]:
+    for dialect in Dialect:
+        yield from (create_index(dialect, spec) for spec in INDEXES)
+    yield from (FALKORDB_INDEXES, SERVER_PROBE, RECORD_LOAD, LOAD_FINGERPRINTS, COUNTS)
+    yield from (UPSERT_RUN, RUNS, DELETE_RINGS, CLEAR_CLAIM_RISKS, UPSERT_RINGS, RING_MEMBERS)
+    yield from (SET_CLAIM_RISKS, REFRESH_RING_CASE_STATUS, RINGS, RINGS_BY_KEY, CLAIM_RISKS)
+    yield from (UPSERT_CASE_CHANGE, SET_RING_CASE_STATUS, CASE_CHANGES, RING_MEMBERSHIP, DELETE_ALL)
+    for label in Label:
+        yield upsert_nodes(label)
+        yield get_nodes(label)
+        yield from filter(None, (adjacent(label, out) for out in (True, False)))
+        yield from (nodes_page(label, first) for first in (True, False))
+        yield from (clear_profiles(label), set_profiles(label), get_profiles(label))
+    for src, rel, dst in SCHEMA:
+        yield upsert_edges(src, rel, dst)
+        yield from (edges_page(src, rel, dst, first) for first in (True, False))

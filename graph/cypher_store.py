@@ -1,0 +1,451 @@
+"""The graph store on a Cypher database (Neo4j, FalkorDB), written once against a tiny transport.
+
+:class:`CypherStore` turns the store interface into the statements of :mod:`graph.cypher`; a
+:class:`Transport` only runs them: ``read`` one statement and return its records, ``write`` a
+list of statements as one transaction (retrying what the server reports as transient).
+Two transports exist: :mod:`graph.neo4j_transport` (the official ``neo4j`` driver over Bolt) and
+:mod:`graph.falkordb_transport` (FalkorDB's native protocol).
+
+Loading. A bundle goes in batches of at most ``batch_rows`` rows whose serialized parameters stay
+under ``batch_bytes``; each batch is one transaction of ``UNWIND $rows … MERGE``. Values are
+checked before the first batch is sent, so malformed input writes nothing. Should a batch fail
+(server gone, timeout), the :class:`StoreError` names the batch; the batches before it are stored
+and, since every write is a ``MERGE`` on the node key, loading the same bundle again completes
+the graph without duplicates. Readers may see a load half-way, unlike with the embedded store.
+The load's fingerprint is recorded only after its last batch.
+
+Results. ``save_results`` replaces rings, claim risks and identifier profiles with one ``write``:
+a single transaction on Neo4j. FalkorDB has no multi-statement transactions: the native
+transport sends the statements as one ``MULTI``/``EXEC`` block, so no reader sees a half-done
+replacement, but a statement failing inside the block does not undo the ones before it (save
+again to repair). Over FalkorDB's Bolt endpoint the statements simply run one after another.
+
+Graph-wide reads (``nodes_frame``, ``edges_frame``) fetch ``page_rows`` rows at a time in key
+order, never the whole table in one result.
+
+>>> from graph.cypher import Dialect
+>>> class Silent:  # the smallest transport: a server that holds nothing
+...     dialect, description = Dialect.NEO4J, "nowhere"
+...     def read(self, text, params=None): return []
+...     def write(self, statements): pass
+...     def ensure_unique_keys(self, labels): pass
+...     def close(self): pass
+>>> CypherStore(Silent()).counts().nodes["Claim"]
+0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import orjson
+import pandas as pd
+
+from graph import cypher
+from graph.config import StoreSettings
+from graph.cypher import Dialect
+from graph.errors import StoreError, StoreUnavailableError
+from graph.model import Edge, EdgeBatch, GraphBundle, Label, Node, NodeBatch, NodeRef, Rel
+from graph.results import (
+    CaseChange,
+    CaseStatus,
+    ClaimRisk,
+    DetectionResult,
+    IdentifierProfile,
+    Ring,
+    RunRecord,
+)
+from graph.store import GraphStore, ProgressCallback
+
+__all__ = ["CypherStore", "Statement", "Transport", "batched"]
+
+log = logging.getLogger(__name__)
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement text from :mod:`graph.cypher` with its parameters."""
+
+    text: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Transport(Protocol):
+    """How a :class:`CypherStore` reaches its server."""
+
+    dialect: Dialect
+    description: str
+    """Where the graph lives, for messages (no credentials)."""
+
+    def read(self, text: str, params: Mapping[str, Any] | None = None) -> list[Record]:
+        """Run one read-only statement; its records as dicts keyed by column name."""
+        ...
+
+    def write(self, statements: Sequence[Statement]) -> None:
+        """Run statements in one transaction where the server has them, retrying transient errors."""
+        ...
+
+    def ensure_unique_keys(self, labels: Sequence[str]) -> None:
+        """Add uniqueness constraints on ``key`` that Cypher DDL cannot express (FalkorDB)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+_SCALARS = (str, int, float, bool)
+
+
+class CypherStore(GraphStore):
+    """A :class:`GraphStore` on any Cypher server a :class:`Transport` reaches."""
+
+    name = "graphdb"
+
+    def __init__(self, transport: Transport, settings: StoreSettings | None = None) -> None:
+        settings = settings or StoreSettings()
+        self.transport = transport
+        self.batch_rows = settings.batch_rows
+        self.batch_bytes = settings.batch_bytes
+        self.page_rows = settings.page_rows
+        self._ensure_schema()
+
+    def __repr__(self) -> str:
+        return f"CypherStore({self.transport.description})"
+
+    # ---------------------------------------------------------------- schema
+    def _ensure_schema(self) -> None:
+        """Create the uniqueness constraints and indexes (idempotent)."""
+        dialect = self.transport.dialect
+        specs: Iterable[cypher.IndexSpec] = cypher.INDEXES
+        if dialect is Dialect.FALKORDB:
+            existing = {
+                (row["label"], prop)
+                for row in self.transport.read(cypher.FALKORDB_INDEXES)
+                for prop in row["properties"]
+            }
+            specs = [s for s in specs if (s.label, s.property) not in existing]
+        for spec in specs:  # one statement per transaction: servers keep schema changes apart
+            self.transport.write([Statement(cypher.create_index(dialect, spec))])
+        self.transport.ensure_unique_keys([s.label for s in cypher.INDEXES if s.unique])
+
+    # ---------------------------------------------------------------- graph primitives
+    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> None:
+        for batch in bundle:
+            _check_values(batch)
+        total, done, number = bundle.node_count + bundle.edge_count, 0, 0
+        for batch in bundle:
+            text, what = _upsert_statement(batch)
+            for rows in batched(_rows(batch), self.batch_rows, self.batch_bytes):
+                number += 1
+                try:
+                    self.transport.write([Statement(text, {"rows": rows})])
+                except Exception as exc:
+                    kind = StoreUnavailableError if isinstance(exc, StoreUnavailableError) else StoreError
+                    raise kind(
+                        f"{self.transport.description}: load batch {number} ({what}, rows "
+                        f"{done + 1}–{done + len(rows)} of {total}) failed: {exc}. The batches "
+                        "before it are stored; loading the same data again completes the graph."
+                    ) from exc
+                done += len(rows)
+                if progress:
+                    progress("load", done, total)
+        if bundle.fingerprint:
+            self.transport.write([Statement(cypher.RECORD_LOAD, {
+                "fingerprint": bundle.fingerprint, "loaded_at": _now(),
+                "nodes": bundle.node_count, "relationships": bundle.edge_count,
+            })])
+
+    def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        found = {row["name"]: int(row["count"]) for row in self.transport.read(cypher.COUNTS)}
+        return (
+            {x.value: found.get(x.value, 0) for x in Label},
+            {x.value: found.get(x.value, 0) for x in Rel},
+        )
+
+    def _get_nodes(self, refs: list[NodeRef]) -> list[Node]:
+        found: dict[NodeRef, Node] = {}
+        for label, keys in _by_label(refs).items():
+            for chunk in self._key_chunks(keys):
+                for row in self.transport.read(cypher.get_nodes(label), {"keys": chunk}):
+                    found[NodeRef(label, row["key"])] = Node(label, row["key"], _data(row["props"]))
+        return [found[r] for r in refs if r in found]
+
+    def _adjacent(self, refs: list[NodeRef], limit: int) -> list[Edge]:
+        out: list[Edge] = []
+        for label, keys in _by_label(refs).items():
+            for outgoing in (True, False):
+                text = cypher.adjacent(label, outgoing)
+                if text is None:
+                    continue
+                for chunk in self._key_chunks(keys):
+                    for row in self.transport.read(text, {"keys": chunk, "limit": limit}):
+                        here = NodeRef(label, row["key"])
+                        for hit in row["found"]:
+                            there = NodeRef(_model_label(hit["labels"]), hit["other"])
+                            src, dst = (here, there) if outgoing else (there, here)
+                            out.append(Edge(src, Rel(hit["rel"]), dst, dict(hit["props"] or {})))
+        return out
+
+    def _nodes_frame(self, label: Label) -> pd.DataFrame:
+        records: list[Record] = []
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"page": self.page_rows}
+            if after is not None:
+                params["after"] = after
+            rows = self.transport.read(cypher.nodes_page(label, after is None), params)
+            records.extend({"key": r["key"], **_data(r["props"])} for r in rows)
+            if len(rows) < self.page_rows:
+                break
+            after = rows[-1]["key"]
+        return _frame(["key"], records)
+
+    def _edges_frame(self, src: Label, rel: Rel, dst: Label) -> pd.DataFrame:
+        records: list[Record] = []
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"page": self.page_rows}
+            if after is not None:
+                params["after"] = after
+            rows = self.transport.read(cypher.edges_page(src, rel, dst, after is None), params)
+            records.extend(
+                {"src": r["src"], "dst": r["dst"], **(r["props"] or {})}
+                for r in rows if r["dst"] is not None
+            )
+            sources = {r["src"] for r in rows}
+            if len(sources) < self.page_rows:
+                break
+            after = max(sources)
+        frame = _frame(["src", "dst"], records)
+        return frame.sort_values(["src", "dst"], ignore_index=True) if records else frame
+
+    def _data_fingerprint(self) -> str:
+        prints = [r["fingerprint"] for r in self.transport.read(cypher.LOAD_FINGERPRINTS)]
+        return hashlib.sha256("\n".join(prints).encode()).hexdigest()[:16] if prints else ""
+
+    # ---------------------------------------------------------------- result primitives
+    def _save_run(self, run: RunRecord) -> None:
+        self.transport.write([_run_statement(run)])
+
+    def _replace_results(self, result: DetectionResult) -> None:
+        run_id = result.run.run_id
+        statements = [
+            _run_statement(result.run),
+            Statement(cypher.DELETE_RINGS),
+            Statement(cypher.CLEAR_CLAIM_RISKS),
+            *(Statement(cypher.clear_profiles(label)) for label in Label),
+        ]
+        statements += self._batches(cypher.UPSERT_RINGS, [_ring_row(r) for r in result.rings],
+                                    run_id=run_id)
+        statements += self._batches(cypher.RING_MEMBERS, [
+            {"ring": r.ring_id, "claim": c} for r in result.rings for c in r.claim_ids
+        ])
+        statements += self._batches(cypher.SET_CLAIM_RISKS, [
+            {"claim": c.claim_id, "risk": float(c.risk), "ring": c.ring_id} for c in result.claim_risks
+        ], run_id=run_id)
+        by_label: dict[Label, list[Record]] = defaultdict(list)
+        for p in result.identifier_profiles:
+            by_label[Label(p.label)].append({
+                "key": p.key, "suspicion": float(p.suspicion), "customers": p.customers,
+                "unrelated": p.unrelated_customers, "ring": p.ring_id, "notes": list(p.notes),
+            })
+        for label, rows in by_label.items():
+            statements += self._batches(cypher.set_profiles(label), rows, run_id=run_id)
+        statements.append(Statement(cypher.REFRESH_RING_CASE_STATUS, {"initial": CaseStatus.NEW.value}))
+        self.transport.write(statements)
+
+    def _runs(self) -> list[RunRecord]:
+        return [RunRecord(**orjson.loads(r["record"])) for r in self.transport.read(cypher.RUNS)]
+
+    def _rings(self, ring_ids: list[str] | None) -> list[Ring]:
+        if ring_ids is None:
+            rows = self.transport.read(cypher.RINGS)
+        else:
+            rows = [row for chunk in self._key_chunks(ring_ids)
+                    for row in self.transport.read(cypher.RINGS_BY_KEY, {"keys": chunk})]
+        return [Ring.from_export(orjson.loads(r["export"])) for r in rows]
+
+    def _claim_risks(self, claim_ids: list[str]) -> list[ClaimRisk]:
+        return [
+            ClaimRisk(r["claim"], float(r["risk"]), r["ring"])
+            for chunk in self._key_chunks(claim_ids)
+            for r in self.transport.read(cypher.CLAIM_RISKS, {"keys": chunk})
+        ]
+
+    def _identifier_profiles(self, refs: list[NodeRef]) -> list[IdentifierProfile]:
+        out: list[IdentifierProfile] = []
+        for label, keys in _by_label(refs).items():
+            for chunk in self._key_chunks(keys):
+                out.extend(
+                    IdentifierProfile(
+                        label=label.value, key=r["key"], customers=int(r["customers"]),
+                        unrelated_customers=int(r["unrelated"]), suspicion=float(r["suspicion"]),
+                        ring_id=r["ring"], notes=tuple(r["notes"] or ()),
+                    )
+                    for r in self.transport.read(cypher.get_profiles(label), {"keys": chunk})
+                )
+        return out
+
+    def _append_case_change(self, change: CaseChange) -> None:
+        props = {
+            "ring_id": change.ring_id, "at": change.at, "actor": change.actor,
+            "from_status": change.from_status.value, "to_status": change.to_status.value,
+            "note": change.note,
+        }
+        self.transport.write([
+            Statement(cypher.UPSERT_CASE_CHANGE, {
+                "ring_id": change.ring_id, "key": uuid.uuid4().hex, "props": props,
+            }),
+            Statement(cypher.SET_RING_CASE_STATUS, {
+                "ring_id": change.ring_id, "status": change.to_status.value,
+            }),
+        ])
+
+    def _case_changes(self, ring_id: str) -> list[CaseChange]:
+        return [
+            CaseChange(r["ring_id"], r["at"], r["actor"], CaseStatus(r["from_status"]),
+                       CaseStatus(r["to_status"]), r["note"] or "")
+            for r in self.transport.read(cypher.CASE_CHANGES, {"ring_id": ring_id})
+        ]
+
+    def _close(self) -> None:
+        self.transport.close()
+
+    # ---------------------------------------------------------------- helpers
+    def _key_chunks(self, keys: list[str]) -> Iterator[list[str]]:
+        """Key lists for ``$keys`` parameters, bounded like load batches."""
+        yield from batched(keys, self.batch_rows, self.batch_bytes)
+
+    def _batches(self, text: str, rows: list[Record], **params: Any) -> list[Statement]:
+        return [Statement(text, {**params, "rows": chunk})
+                for chunk in batched(rows, self.batch_rows, self.batch_bytes)]
+
+
+def batched(items: Iterable[Any], max_rows: int, max_bytes: int) -> Iterator[list[Any]]:
+    """Group items into lists of at most ``max_rows`` whose JSON size stays under ``max_bytes``.
+
+    An item larger than ``max_bytes`` on its own still goes, alone, in a batch of one.
+
+    >>> [len(b) for b in batched(["x" * 10] * 5, max_rows=3, max_bytes=1_000)]
+    [3, 2]
+    >>> [len(b) for b in batched(["x" * 10] * 5, max_rows=100, max_bytes=30)]
+    [2, 2, 1]
+    """
+    batch: list[Any] = []
+    size = 2  # the brackets of the list
+    for item in items:
+        item_size = len(orjson.dumps(item)) + 1
+        if batch and (len(batch) >= max_rows or size + item_size > max_bytes):
+            yield batch
+            batch, size = [], 2
+        batch.append(item)
+        size += item_size
+    if batch:
+        yield batch
+
+
+def _upsert_statement(batch: NodeBatch | EdgeBatch) -> tuple[str, str]:
+    if isinstance(batch, NodeBatch):
+        return cypher.upsert_nodes(batch.label), f"{batch.label} nodes"
+    triple = f"({batch.src_label})-[:{batch.rel}]->({batch.dst_label})"
+    return cypher.upsert_edges(batch.src_label, batch.rel, batch.dst_label), triple
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _check_values(batch: NodeBatch | EdgeBatch) -> None:
+    """Reject non-scalar property values and missing keys before anything is written."""
+    frame = batch.frame
+    key_columns = ["key"] if isinstance(batch, NodeBatch) else ["src", "dst"]
+    for column in key_columns:
+        if frame[column].map(_is_missing).any():
+            raise StoreError(f"{_upsert_statement(batch)[1]}: column {column!r} has missing keys")
+    for column in batch.property_names:
+        series = frame[column]
+        if series.dtype != object:
+            continue
+        bad = series[~series.map(lambda v: _is_missing(v) or isinstance(v, _SCALARS))]
+        if len(bad):
+            raise StoreError(
+                f"{_upsert_statement(batch)[1]}: property {column!r} holds a "
+                f"{type(bad.iloc[0]).__name__} value; properties must be str, int, float or bool"
+            )
+
+
+def _rows(batch: NodeBatch | EdgeBatch) -> Iterator[Record]:
+    """The batch's rows as ``{key, props}`` or ``{src, dst, props}`` with plain Python values."""
+    frame, names = batch.frame, batch.property_names
+    columns = [frame[c].astype(object).tolist() for c in names]
+    props: Iterator[dict[str, Any]] = (
+        {n: v for n, v in zip(names, values, strict=True) if not _is_missing(v)}
+        for values in zip(*columns, strict=True)
+    ) if names else ({} for _ in range(len(frame)))
+    if isinstance(batch, NodeBatch):
+        for key, p in zip(frame["key"].tolist(), props, strict=True):
+            yield {"key": str(key), "props": p}
+    else:
+        for s, d, p in zip(frame["src"].tolist(), frame["dst"].tolist(), props, strict=True):
+            yield {"src": str(s), "dst": str(d), "props": p}
+
+
+def _by_label(refs: Iterable[NodeRef]) -> dict[Label, list[str]]:
+    grouped: dict[Label, list[str]] = defaultdict(list)
+    for ref in refs:
+        grouped[ref.label].append(ref.key)
+    return grouped
+
+
+_MODEL_LABELS = frozenset(x.value for x in Label)
+
+
+def _model_label(labels: Sequence[str]) -> Label:
+    for name in labels:
+        if name in _MODEL_LABELS:
+            return Label(name)
+    raise StoreError(f"node with labels {list(labels)} has no graph-model label")
+
+
+def _data(props: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Node properties as data: without ``key`` and without detection's result properties."""
+    return {k: v for k, v in (props or {}).items()
+            if k != "key" and k not in cypher.RESULT_PROPERTIES}
+
+
+def _frame(key_columns: list[str], records: list[Record]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=key_columns)
+
+
+def _run_statement(run: RunRecord) -> Statement:
+    props = {
+        "status": run.status, "started_at": run.started_at, "finished_at": run.finished_at,
+        "input_fingerprint": run.input_fingerprint, "record": orjson.dumps(run.to_dict()).decode(),
+    }
+    return Statement(cypher.UPSERT_RUN, {"key": run.run_id, "seq": time.time_ns(), "props": props})
+
+
+def _ring_row(ring: Ring) -> Record:
+    return {"key": ring.ring_id, "props": {
+        "score": float(ring.score), "level": ring.level, "claim_count": len(ring.claim_ids),
+        "first_request_date": ring.first_request_date, "last_request_date": ring.last_request_date,
+        "evidence_codes": [e.code for e in ring.evidence],
+        "evidence_en": [e.en for e in ring.evidence],
+        "evidence_zh": [e.zh for e in ring.evidence],
+        "identifiers": [f"{i.type}:{i.value}" for i in ring.identifiers],
+        "export": orjson.dumps(ring.to_export()).decode(),
+    }}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
