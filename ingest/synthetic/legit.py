@@ -312,7 +312,7 @@ def _unrelated_watchlist(
 ) -> None:
     """Blacklist entries of other insurers' cases: identifiers that do not occur in the book."""
     n = max(8, config.customers // 2_000)
-    kind = rng.integers(0, 4, n)
+    kind = rng.permutation(np.arange(n) % 4)
     types = np.array(["phone", "bank_account", "id_number", "address"], dtype=object)[kind]
     names, ids, phones = outsiders(rng, pop, 0, n)
     cards = pop.registry.unique("bank_account", n, lambda k: bank_cards(rng, k))

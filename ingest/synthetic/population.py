@@ -341,7 +341,11 @@ def build_population(rng: np.random.Generator, config: BookConfig) -> Population
     hh_agent = np.empty(n_households, dtype=np.int64)
     hh_address = np.empty(n_households, dtype=object)
     hh_district = np.empty(n_households, dtype=np.int64)
-    book_weight = rng.lognormal(0.0, 0.45, n_agents)
+    # Agents with longer tenure have built bigger books.
+    served = days_between(
+        np.where(np.isnat(agents.leave), as_of, agents.leave), agents.hire
+    ) / 365.25
+    book_weight = rng.lognormal(0.0, 0.45, n_agents) * (0.15 + np.minimum(served, 12.0) / 12.0)
     for c in cities:
         rows = np.flatnonzero(hh_city == c)
         if len(rows) == 0:
@@ -412,7 +416,8 @@ def build_population(rng: np.random.Generator, config: BookConfig) -> Population
     lo = np.maximum(agents.hire[pol_agent], as_of - 15 * 365 * DAY)
     end = np.where(np.isnat(agents.leave[pol_agent]), as_of, agents.leave[pol_agent])
     hi = np.maximum(np.minimum(end, as_of - 60 * DAY), lo + DAY)
-    issue = lo + (rng.random(m) * days_between(hi, lo)).astype(np.int64) * DAY
+    # Renewal books: older policies outnumber what an agent sold last year.
+    issue = lo + (rng.random(m) ** 1.3 * days_between(hi, lo)).astype(np.int64) * DAY
     policies = Policies(holder, pol_agent, product, issue.astype("datetime64[D]"), annual,
                         pay_years)
     return Population(as_of, window_start, branches, agents, customers, policies, registry)
