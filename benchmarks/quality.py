@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
+# the script folder holds benchmarks named like packages (ingest.py): look in the repository first
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from detectors.evaluate import evaluate, read_truth
 from detectors.params import DetectionParams
 from graph.sqlite_store import SQLiteStore
