@@ -23,6 +23,7 @@ from rich.table import Table
 from api.app import create_app
 from api.progress import progress_bars
 from api.settings import Settings
+from detectors.evaluate import Evaluation, evaluate
 from detectors.export import export_rings
 from detectors.params import DetectionParams
 from detectors.pipeline import detect
@@ -236,6 +237,53 @@ def export_rings_command(
             errors.print(f"wrote {out}", highlight=False)
 
 
+_EVALUATION_COLUMNS = {
+    "claim_precision": "claim P",
+    "claim_recall": "claim R",
+    "claim_f1": "claim F1",
+    "average_precision": "AP (risk)",
+    "ring_recall": "ring recall",
+    "ring_purity": "ring purity",
+    "alerted_rings": "alerted rings",
+    "legit_only_alerts": "legit-only alerts",
+    "seconds": "seconds",
+}
+
+
+def _evaluation_table(evaluation: Evaluation) -> Table:
+    rows = evaluation.rows()
+    table = Table(
+        "figure",
+        *(str(r["method"]) for r in rows),
+        title=f"{evaluation.truth_claims:,} claims, {evaluation.truth_ring_claims:,} in "
+        f"{evaluation.truth_rings} planted rings",
+    )
+    for column, heading in _EVALUATION_COLUMNS.items():
+        cells = [r[column] for r in rows]
+        table.add_row(heading, *(f"{c:.3f}" if isinstance(c, float) else str(c) for c in cells))
+    return table
+
+
+def _print_evaluation(evaluation: Evaluation, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(evaluation.rows(), indent=2) + "\n")
+    else:
+        console.print(_evaluation_table(evaluation))
+
+
+@app.command("evaluate")
+def evaluate_command(
+    truth: Annotated[
+        Path, typer.Option("--truth", help="truth.csv: claim_id, ring_id (empty = legitimate).")
+    ],
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Measure the current results and both baselines against a truth file."""
+    with _store(store) as graph, _clear_errors():
+        _print_evaluation(evaluate(graph, truth), as_json)
+
+
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 
@@ -303,6 +351,11 @@ def demo(
     ingest(folder, store=store, errors_file=None)
     stats(store=store, as_json=False)
     detect_command(store=store, seed=DetectionParams.seed, resolution=DetectionParams.resolution)
+    with (
+        _store(store) as graph,
+        _clear_errors(),
+    ):  # baseline (b) is minutes on big books: skip it here
+        _print_evaluation(evaluate(graph, folder / "truth.csv", baselines=("a",)), as_json=False)
     if not serve_after:
         return
     settings = _settings(store)

@@ -58,6 +58,11 @@ def test_generate_ingest_stats_detect_export(book: Path, tmp_path: Path) -> None
     assert all(len(r["claim_ids"]) >= 2 for r in rings)
     assert set(rings[0]) >= {"ring_id", "score", "level", "claim_ids", "customer_ids", "agent_ids",
                              "identifiers", "evidence", "first_request_date", "last_request_date"}
+    evaluated = runner.invoke(app, ["evaluate", "--store", store, "--truth", str(book / "truth.csv"), "--json"])
+    assert evaluated.exit_code == 0, evaluated.output
+    figures = {row["method"]: row for row in json.loads(evaluated.stdout)}
+    assert set(figures) == {"ringscope", "baseline_a_shared_ids", "baseline_b_louvain"}
+    assert figures["ringscope"]["claim_f1"] > figures["baseline_a_shared_ids"]["claim_f1"]
     out = tmp_path / "rings.csv"
     as_csv = runner.invoke(app, ["export", "rings", "--store", store, "--format", "csv", "--out", str(out)])
     assert as_csv.exit_code == 0 and out.read_text(encoding="utf-8").startswith("ring_id,")
