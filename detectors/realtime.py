@@ -26,10 +26,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
-import numpy as np
-
 from detectors.book import is_company, surname
-from detectors.templates import jaccard, shingles
+from detectors.templates import shingles
 from graph.errors import NotFoundError
 from graph.model import Label, Node, NodeRef, Rel
 from graph.results import Evidence, IdentifierProfile, Level, Ring, level_for
@@ -181,8 +179,9 @@ class _Context:
         self.store, self.token, self.checked = store, token, time.monotonic()
         self._lock = threading.Lock()
         self._rings: dict[str, Ring] | None = None
-        self._templates: list[tuple[str, np.ndarray]] | None = None
+        self._templates: list[tuple[str, frozenset[int]]] | None = None
         self._agents: dict[str, _AgentBook] | None = None
+        self._agent_of: dict[str, str] = {}
         self._watchlist: dict[tuple[str, str], str] | None = None
 
     @property
@@ -212,7 +211,7 @@ class _Context:
                 zip(frame["key"], names, strict=True)]
 
     @property
-    def templates(self) -> list[tuple[str, np.ndarray]]:
+    def templates(self) -> list[tuple[str, frozenset[int]]]:
         """Shingled complaint letters of ring members, near-duplicates within a ring dropped."""
         if self._templates is None:
             with self._lock:
@@ -220,7 +219,7 @@ class _Context:
                     self._templates = self._build_templates()
         return self._templates
 
-    def _build_templates(self) -> list[tuple[str, np.ndarray]]:
+    def _build_templates(self) -> list[tuple[str, frozenset[int]]]:
         ring_of: dict[str, str] = {}
         for ring in self.rings.values():
             for customer in ring.customer_ids:
@@ -232,14 +231,14 @@ class _Context:
         if complained.empty or complaints.empty or "text" not in complaints.columns:
             return []
         text_of = dict(zip(complaints["key"].astype(str), complaints["text"], strict=True))
-        kept: list[tuple[str, np.ndarray]] = []
+        kept: list[tuple[str, frozenset[int]]] = []
         for customer, complaint in zip(complained["src"].astype(str),
                                        complained["dst"].astype(str), strict=True):
             ring_id, text = ring_of.get(customer), text_of.get(complaint)
             if ring_id is None or not isinstance(text, str) or not text.strip():
                 continue
-            grams = shingles(text)
-            if len(grams) and not any(r == ring_id and jaccard(grams, g) > 0.8 for r, g in kept):
+            grams = _shingle_set(text)
+            if grams and not any(r == ring_id and _jaccard(grams, g) > 0.8 for r, g in kept):
                 kept.append((ring_id, grams))
         return kept
 
@@ -249,6 +248,11 @@ class _Context:
                 if self._agents is None:
                     self._agents = self._build_agents()
         return self._agents.get(agent_id)
+
+    def agent_of(self, policy_id: str) -> str | None:
+        """The agent who sold a policy."""
+        self.agent("")
+        return self._agent_of.get(policy_id)
 
     def _build_agents(self) -> dict[str, _AgentBook]:
         store = self.store
@@ -263,11 +267,13 @@ class _Context:
                 branch=_text(row.get("branch")),
             )
         sold = store.edges_frame(Label.AGENT, Rel.SOLD, Label.POLICY)
+        agent_of = dict(zip(sold["dst"].astype(str), sold["src"].astype(str), strict=True)) \
+            if not sold.empty else {}
+        self._agent_of = agent_of
         surrenders = store.edges_frame(Label.CLAIM, Rel.SURRENDERS, Label.POLICY)
         claims = store.nodes_frame(Label.CLAIM)
-        if sold.empty or surrenders.empty or claims.empty or "request_date" not in claims.columns:
+        if not agent_of or surrenders.empty or claims.empty or "request_date" not in claims.columns:
             return books
-        agent_of = dict(zip(sold["dst"].astype(str), sold["src"].astype(str), strict=True))
         date_of = dict(zip(claims["key"].astype(str), claims["request_date"], strict=True))
         ring_of = {c: r.ring_id for r in self.rings.values() for c in r.claim_ids}
         for claim, policy in zip(surrenders["src"].astype(str), surrenders["dst"].astype(str),
@@ -348,9 +354,10 @@ def score_request(store: GraphStore, request: object) -> RequestScore:
             {"ring_id": known.ring_id, "risk": round(known.risk, 4)}), known.ring_id))
 
     customer = _neighbours(store, Label.CUSTOMER, req.customer_id)
-    policy = _neighbours(store, Label.POLICY, req.policy_id)
-    if customer is None and policy is not None:
-        holder = next((n.key for n in policy.nodes if n.label is Label.CUSTOMER), None)
+    if customer is None and req.policy_id:
+        policy = _neighbours(store, Label.POLICY, req.policy_id)
+        holder = next((n.key for n in policy.nodes if n.label is Label.CUSTOMER), None) \
+            if policy else None
         customer = _neighbours(store, Label.CUSTOMER, holder)
 
     uses = _request_identifiers(req)
@@ -370,7 +377,8 @@ def score_request(store: GraphStore, request: object) -> RequestScore:
             signals.extend(_identifier_signals(kind, ref, profiles.get(ref), ctx, complaint=True))
     signals.extend(_template_signals(complaints, ctx))
     signals.extend(_complaint_refund_signals(req, complaints))
-    signals.extend(_agent_signals(req, day, policy, customer, ctx))
+    signals.extend(_agent_signals(day, ctx.agent_of(req.policy_id) if req.policy_id else None,
+                                  ctx))
     if customer is not None:
         signals.extend(_customer_ring_signals(store, req, customer))
     return _verdict(req.claim_id, signals)
@@ -574,12 +582,12 @@ def _template_signals(complaints: list[_Complaint], ctx: _Context) -> list[_Sign
     for complaint in complaints:
         if not complaint.text.strip() or not ctx.rings:
             continue
-        grams = shingles(complaint.text)
-        if not len(grams):
+        grams = _shingle_set(complaint.text)
+        if not grams:
             continue
         best, ring_id = 0.0, None
         for rid, template in ctx.templates:
-            sim = jaccard(grams, template)
+            sim = _jaccard(grams, template)
             if sim > best:
                 best, ring_id = sim, rid
         if ring_id is None or best < _TEMPLATE_THRESHOLD:
@@ -618,11 +626,7 @@ def _complaint_refund_signals(req: SurrenderRequest,
          "requested_amount": req.requested_amount, "cash_value": req.cash_value}))]
 
 
-def _agent_signals(req: SurrenderRequest, day: int, policy: _Around | None,
-                   customer: _Around | None, ctx: _Context) -> list[_Signal]:
-    agent_id = None
-    if policy is not None:
-        agent_id = next((n.key for n in policy.nodes if n.label is Label.AGENT), None)
+def _agent_signals(day: int, agent_id: str | None, ctx: _Context) -> list[_Signal]:
     if agent_id is None:
         return []
     book = ctx.agent(agent_id)
@@ -678,6 +682,16 @@ def _customer_ring_signals(store: GraphStore, req: SurrenderRequest,
 
 
 # ---------------------------------------------------------------------------- helpers
+def _shingle_set(text: str) -> frozenset[int]:
+    """The letter's character shingles as detection cuts them, as a set for fast comparison."""
+    return frozenset(shingles(text).tolist())
+
+
+def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter) if inter else 0.0
+
+
 def _near(ring: Ring, day: int) -> bool:
     first, last = _day(ring.first_request_date), _day(ring.last_request_date)
     if first is None or last is None:
