@@ -53,6 +53,7 @@ __all__ = [
     "RINGS_BY_KEY",
     "RING_MEMBERS",
     "RING_MEMBERSHIP",
+    "RING_SUMMARIES",
     "RUNS",
     "SERVER_PROBE",
     "SET_CLAIM_RISKS",
@@ -389,6 +390,12 @@ RING_MEMBERSHIP = (
 )
 """The current rings' claims as the graph shows them to investigators."""
 
+RING_SUMMARIES = (
+    "MATCH (g:Ring) RETURN g.key AS ring, g.score AS score, g.level AS level, "
+    "g.case_status AS case_status, g.evidence_en AS evidence ORDER BY score DESC, ring"
+)
+"""The current rings as an investigator's list shows them."""
+
 DELETE_ALL = "MATCH (n) DETACH DELETE n"
 """Empty the whole database (used by tests on a shared Neo4j, never by the store)."""
 
@@ -406,7 +413,8 @@ def _every_statement() -> Iterator[str]:
     yield from (FALKORDB_INDEXES, SERVER_PROBE, RECORD_LOAD, LOAD_FINGERPRINTS, COUNTS)
     yield from (UPSERT_RUN, RUNS, DELETE_RINGS, CLEAR_CLAIM_RISKS, UPSERT_RINGS, RING_MEMBERS)
     yield from (SET_CLAIM_RISKS, REFRESH_RING_CASE_STATUS, RINGS, RINGS_BY_KEY, CLAIM_RISKS)
-    yield from (UPSERT_CASE_CHANGE, SET_RING_CASE_STATUS, CASE_CHANGES, RING_MEMBERSHIP, DELETE_ALL)
+    yield from (UPSERT_CASE_CHANGE, SET_RING_CASE_STATUS, CASE_CHANGES, RING_MEMBERSHIP, RING_SUMMARIES,
+                DELETE_ALL)
     for label in Label:
         yield upsert_nodes(label)
         yield get_nodes(label)

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import redis
+import redis.exceptions
 from falkordb import FalkorDB
 from falkordb.helpers import stringify_param_value
 
@@ -38,6 +39,7 @@ DEFAULT_PORT = 6379
 DEFAULT_GRAPH = "ringscope"
 _EMPTY_GRAPH = "empty key"  # FalkorDB's answer to a read of a graph that does not exist yet
 _RETRYABLE = (redis.ConnectionError, redis.TimeoutError)
+_REFUSED = (redis.exceptions.AuthenticationError, redis.exceptions.AuthorizationError)
 
 
 class FalkorDBTransport:
@@ -59,10 +61,11 @@ class FalkorDBTransport:
         self.description = f"FalkorDB at {host}:{port}, graph {graph}"
         self.graph_name = graph
         self.retries = retries
-        self._db = FalkorDB(host=host, port=port, username=username, password=password,
-                            socket_timeout=socket_timeout, socket_connect_timeout=10)
+        self._db = self._call(partial(
+            FalkorDB, host=host, port=port, username=username, password=password,
+            socket_timeout=socket_timeout, socket_connect_timeout=10,
+        ))  # the client talks to the server already (sentinel and cluster checks)
         self._graph = self._db.select_graph(graph)
-        self._call(lambda: self._db.connection.ping())
 
     @classmethod
     def from_url(cls, url: str) -> FalkorDBTransport:
@@ -135,6 +138,8 @@ class FalkorDBTransport:
         for attempt in range(self.retries + 1):
             try:
                 return action()
+            except _REFUSED as exc:
+                raise StoreUnavailableError(f"{self.description}: {exc}") from exc
             except _RETRYABLE as exc:
                 if attempt == self.retries:
                     raise StoreUnavailableError(f"{self.description}: {exc}") from exc
