@@ -397,20 +397,24 @@ def _profile_dict(p: IdentifierProfile) -> dict[str, Any]:
     }
 
 
-def _props_sql(count: int) -> str:
-    """SQL building a JSON object from ``count`` name/value parameter pairs, nulls dropped.
+def _props_sql(flags: list[bool]) -> str:
+    """SQL building a JSON object from name/value parameter pairs, nulls dropped.
 
     Building the JSON inside SQLite (C) is several times faster than in Python; property
-    names are parameters too, so no text from input files reaches the statement.
+    names are parameters too, so no text from input files reaches the statement. A flag marks
+    a boolean property, bound as the text ``true``/``false`` and turned into JSON by ``json()``
+    (SQLite has no boolean type and would store 1/0).
     """
-    if count == 0:
+    if not flags:
         return "'{}'"
-    return "json_patch('{}', json_object(" + ", ".join(["?, ?"] * count) + "))"
+    pairs = ", ".join("?, json(?)" if flag else "?, ?" for flag in flags)
+    return f"json_patch('{{}}', json_object({pairs}))"
 
 
 def _batch_rows(batch: NodeBatch | EdgeBatch) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
     names = batch.property_names
-    props = _props_sql(len(names))
+    flags = [_is_boolean(batch.frame[n]) for n in names]
+    props = _props_sql(flags)
     if isinstance(batch, NodeBatch):
         # Only placeholders are interpolated: ``props`` is "?, ?" pairs built by _props_sql.
         sql = f"INSERT INTO nodes (label, key, props) VALUES (?, ?, {props}) {_NODE_UPSERT_TAIL}"  # noqa: S608
@@ -425,7 +429,7 @@ def _batch_rows(batch: NodeBatch | EdgeBatch) -> Iterator[tuple[str, list[tuple[
     for start in range(0, len(frame), _CHUNK):
         part = frame.iloc[start : start + _CHUNK]
         keys = [part[c].astype(str).tolist() for c in key_columns]
-        values = [_column_values(part[n]) for n in names]
+        values = [_column_values(part[n], flag) for n, flag in zip(names, flags, strict=True)]
         pairs = [
             x
             for name, column in zip(names, values, strict=True)
@@ -441,13 +445,19 @@ def _batch_rows(batch: NodeBatch | EdgeBatch) -> Iterator[tuple[str, list[tuple[
         yield sql, rows
 
 
-def _column_values(column: pd.Series) -> list[Any]:
+def _is_boolean(column: pd.Series) -> bool:
+    return pd.api.types.is_bool_dtype(column.dtype) or (
+        column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "boolean"
+    )
+
+
+def _column_values(column: pd.Series, boolean: bool = False) -> list[Any]:
     """Python scalars with every kind of missing value (NaN, NA, NaT) as ``None``."""
     values = column.astype(object).tolist()
-    return [
-        None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
-        for v in values
-    ]
+    if boolean:
+        return [None if v is None or v is pd.NA else ("true" if v else "false") for v in values]
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
+            for v in values]
 
 
 def _frame(key_columns: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFrame:

@@ -81,6 +81,24 @@ def test_failed_load_leaves_previous_state(store: GraphStore) -> None:
     assert store.get_node(Label.CLAIM, "C9") is None
 
 
+def test_property_types_round_trip(store: GraphStore) -> None:
+    frame = pd.DataFrame({
+        "key": ["+8613800138000", "+867978123456", "+861"],
+        "valid": pd.array([True, False, None], dtype="boolean"),
+        "kind": ["mobile", "landline", None],
+        "score": [0.5, 2.0, float("nan")],
+        "seen": [3, 4, 5],
+    })
+    flags = pd.DataFrame({"key": ["6222020200112233445"], "luhn_valid": pd.Series([False], dtype=object)})
+    store.load(GraphBundle(nodes=[NodeBatch(Label.PHONE, frame), NodeBatch(Label.BANK_ACCOUNT, flags)]))
+    mobile, landline, odd = (store.get_node(Label.PHONE, k) for k in frame["key"])
+    assert mobile is not None and mobile.props == {"valid": True, "kind": "mobile", "score": 0.5, "seen": 3}
+    assert landline is not None and landline.props["valid"] is False
+    assert odd is not None and odd.props == {"seen": 5}
+    account = store.get_node(Label.BANK_ACCOUNT, "6222020200112233445")
+    assert account is not None and account.props == {"luhn_valid": False}
+
+
 def test_get_node_and_missing(store: GraphStore) -> None:
     store.load(tiny_bundle())
     policy = store.get_node("Policy", "P1")
