@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import numpy as np
 import orjson
 import pandas as pd
 
@@ -103,7 +104,7 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-_SCALARS = (str, int, float, bool)
+_SCALARS = (str, int, float, bool, np.integer, np.floating, np.bool_, np.str_)
 
 
 class CypherStore(GraphStore):
@@ -365,6 +366,11 @@ def _is_missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python value drivers understand."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _check_values(batch: NodeBatch | EdgeBatch) -> None:
     """Reject non-scalar property values and missing keys before anything is written."""
     frame = batch.frame
@@ -389,7 +395,7 @@ def _rows(batch: NodeBatch | EdgeBatch) -> Iterator[Record]:
     frame, names = batch.frame, batch.property_names
     columns = [frame[c].astype(object).tolist() for c in names]
     props: Iterator[dict[str, Any]] = (
-        {n: v for n, v in zip(names, values, strict=True) if not _is_missing(v)}
+        {n: _plain(v) for n, v in zip(names, values, strict=True) if not _is_missing(v)}
         for values in zip(*columns, strict=True)
     ) if names else ({} for _ in range(len(frame)))
     if isinstance(batch, NodeBatch):

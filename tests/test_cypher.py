@@ -8,12 +8,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from graph import cypher
 from graph.cypher import Dialect, IndexSpec, ResultLabel, ResultRel
-from graph.cypher_store import batched
-from graph.model import SCHEMA, Label, Rel
+from graph.cypher_store import _rows, batched
+from graph.model import SCHEMA, Label, NodeBatch, Rel
 
 LINT_DIR = Path(__file__).parent / "setup" / "cypher"
 
@@ -110,3 +112,14 @@ def test_batches_are_bounded_in_rows_and_bytes() -> None:
     assert sum(len(b) for b in by_bytes) == 50 and len(by_bytes) > 5
     huge = [{"key": "big", "props": {"text": "y" * 5_000}}]
     assert list(batched(huge, max_rows=10, max_bytes=1_000)) == [huge]  # alone, never dropped
+
+
+def test_load_rows_hold_plain_values_and_drop_missing_ones() -> None:
+    frame = pd.DataFrame({
+        "key": ["a", "b"], "n": pd.Series([np.int64(3), None], dtype=object),
+        "f": [1.5, np.nan], "flag": [True, False],
+    })
+    rows = list(_rows(NodeBatch(Label.CLAIM, frame)))
+    assert rows == [{"key": "a", "props": {"n": 3, "f": 1.5, "flag": True}},
+                    {"key": "b", "props": {"flag": False}}]
+    assert type(rows[0]["props"]["n"]) is int
