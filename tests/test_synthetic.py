@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import re
 import unicodedata
 from collections import defaultdict
@@ -14,6 +16,7 @@ from stdnum.cn import ric
 
 from ingest.synthetic import TABLES, BookConfig, BookSummary, generate_book
 from ingest.synthetic.identities import luhn_valid
+from ingest.synthetic.vocab import WATCH_KINDS
 
 COLUMNS = {
     "agents": ["agent_id", "name", "phone", "branch", "status", "hire_date", "leave_date"],
@@ -73,8 +76,8 @@ def parse_dates(values: pd.Series) -> pd.Series:
 @pytest.fixture(scope="module")
 def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BookSummary]:
     out = tmp_path_factory.mktemp("book")
-    summary = generate_book(out, BookConfig(customers=8_000, seed=11, difficulty="hard",
-                                            ring_rate=15.0))
+    summary = generate_book(out, BookConfig(customers=15_000, seed=11, difficulty="hard",
+                                            ring_rate=10.0))
     return out, summary
 
 
@@ -84,6 +87,20 @@ def tables(book: tuple[Path, BookSummary]) -> dict[str, pd.DataFrame]:
     frames = {t: read(out, t) for t in TABLES}
     frames["truth"] = read(out, "truth")
     return frames
+
+
+# -- docstring examples --------------------------------------------------------------------
+
+@pytest.mark.parametrize("module", [
+    "ingest.synthetic", "ingest.synthetic.book", "ingest.synthetic.clerk",
+    "ingest.synthetic.config", "ingest.synthetic.geography", "ingest.synthetic.identities",
+    "ingest.synthetic.legit", "ingest.synthetic.letters", "ingest.synthetic.population",
+    "ingest.synthetic.records", "ingest.synthetic.rings", "ingest.synthetic.templates",
+    "ingest.synthetic.vocab",
+])
+def test_docstring_examples(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
 
 
 # -- configuration -------------------------------------------------------------------------
@@ -157,10 +174,10 @@ def test_columns_and_counts_follow_the_contract(
         assert list(tables[table].columns) == columns, table
         assert summary.tables[table] == len(tables[table]), table
     assert list(tables["truth"].columns) == ["claim_id", "ring_id"]
-    assert summary.tables["customers"] == 8_000
+    assert summary.tables["customers"] == 15_000
     # about one agent per 100 customers, 1 to 3 policies per customer
-    assert 60 <= summary.tables["agents"] <= 100
-    assert 1.3 <= summary.tables["policies"] / 8_000 <= 1.7
+    assert summary.tables["agents"] == 150
+    assert 1.3 <= summary.tables["policies"] / 15_000 <= 1.7
 
 
 def test_primary_keys_are_unique_and_present(tables: dict[str, pd.DataFrame]) -> None:
@@ -278,8 +295,8 @@ def test_truth_covers_every_claim(
     ring = truth[truth["ring_id"] != ""]
     assert ring["ring_id"].nunique() == summary.rings
     assert len(ring) == summary.ring_claims
-    # prevalence: 15 ring claims per 1 000 customers requested (Poisson)
-    assert 80 <= summary.ring_claims <= 170
+    # prevalence: 10 ring claims per 1 000 customers requested (Poisson, rings of 3 to 40)
+    assert 110 <= summary.ring_claims <= 200
     sizes = ring["ring_id"].value_counts()
     assert sizes.min() >= 3 and sizes.max() <= 50
     assert 0.05 < summary.ring_claims / summary.claims < 0.5
@@ -382,13 +399,21 @@ def test_watchlist_holds_ring_and_unrelated_identifiers(
 ) -> None:
     w = tables["watchlist"]
     s = tables["surrenders"].merge(tables["truth"], on="claim_id")
-    ring_phones = set(s.loc[s["ring_id"] != "", "contact_phone"].map(phone_key))
-    all_phones = set(s["contact_phone"].map(phone_key)) | set(
-        tables["customers"]["phone"].map(phone_key))
-    listed = set(w.loc[w["identifier_type"] == "phone", "identifier_value"].map(phone_key))
-    assert listed & ring_phones
-    assert listed - all_phones  # unrelated entries
-    assert not listed & set(s.loc[s["ring_id"] == "", "contact_phone"].map(phone_key))
+    ring, legit = s[s["ring_id"] != ""], s[s["ring_id"] == ""]
+
+    def identifiers(claims: pd.DataFrame) -> set[str]:
+        return (set(claims["contact_phone"].map(phone_key))
+                | set(claims["payout_account"].map(digits_key))
+                | set(claims["representative_id_number"].map(id_key))) - {""}
+
+    keys = {"phone": phone_key, "bank_account": digits_key, "id_number": id_key,
+            "address": text_key}
+    listed = {keys[t](v) for t, v in zip(w["identifier_type"], w["identifier_value"],
+                                         strict=True)}
+    assert listed & identifiers(ring)  # some ring identifiers are blacklisted
+    assert not listed & identifiers(legit)  # no legitimate claim touches the blacklist
+    customer_phones = set(tables["customers"]["phone"].map(phone_key))
+    assert listed - identifiers(s) - customer_phones  # unrelated entries
 
 
 # -- benign look-alikes --------------------------------------------------------------------
@@ -416,8 +441,8 @@ def test_hub_landlines_and_agent_phones_touch_many_customers(
     legit = s[s["ring_id"] == ""].assign(p=lambda f: f["contact_phone"].map(phone_key))
     c = tables["customers"].assign(p=lambda f: f["phone"].map(phone_key))
     landline_customers = c[c["p"].str.startswith("0")].groupby("p")["customer_id"].nunique()
-    assert landline_customers.max() >= 15
-    assert legit["p"].str.startswith("0").sum() >= 10
+    assert landline_customers.max() >= 20
+    assert legit["p"].str.startswith("0").sum() >= 15
     agent_phones = set(tables["agents"]["phone"].map(phone_key))
     by_agent_phone = legit[legit["p"].isin(agent_phones)]
     assert by_agent_phone["customer_id"].nunique() >= 10
@@ -432,7 +457,7 @@ def test_family_representatives_and_payees(tables: dict[str, pd.DataFrame]) -> N
     addr_of_id = dict(zip(cust["idn"], cust["addr"], strict=True))
     addr_of_customer = dict(zip(cust["customer_id"], cust["addr"], strict=True))
     reps = legit[legit["representative_id_number"] != ""]
-    assert len(reps) >= 10
+    assert len(reps) >= 20
     same_home = [addr_of_id.get(id_key(r)) == addr_of_customer[c]
                  for r, c in zip(reps["representative_id_number"], reps["customer_id"],
                                  strict=True)]
@@ -446,17 +471,18 @@ def test_honest_complainers_and_ordinary_spread(tables: dict[str, pd.DataFrame])
     s = tables["surrenders"].merge(tables["truth"], on="claim_id")
     legit = s[s["ring_id"] == ""]
     honest = legit[legit["refund_type"] == "full_premium"]
-    assert len(honest) >= 10
+    assert len(honest) >= 8
     c = tables["complaints"]
     letters = c[c["policy_id"].isin(honest["policy_id"])]
     assert len(letters) == len(honest)
     # their own phone, not shared with any other claim
     links = _claim_links(s)
     shared = {claim for claims in links.values() if len(claims) > 1 for claim in claims}
-    assert honest["claim_id"].isin(shared).mean() < 0.3
+    assert honest["claim_id"].isin(shared).mean() < 0.5  # only a shared family phone
     quarters = parse_dates(legit["request_date"]).dt.to_period("Q").value_counts()
     assert len(quarters) == 8
-    assert quarters.max() < 1.8 * quarters.min()  # spread over the window, no single burst
+    # spread over the window (a growing book surrenders a little more each quarter)
+    assert quarters.max() < 2.5 * quarters.min()
 
 
 def test_tidy_clerks_type_canonical_values(tmp_path: Path) -> None:
@@ -473,7 +499,7 @@ def test_tidy_clerks_type_canonical_values(tmp_path: Path) -> None:
 
 def test_watchlist_kinds_fit_identifier_types(tables: dict[str, pd.DataFrame]) -> None:
     w = tables["watchlist"]
-    kinds = w.groupby("identifier_type")["kind"].agg(set)
-    assert "涉黑产手机号" in kinds["phone"] and "涉黑产收款账户" not in kinds["phone"]
-    assert "涉黑产收款账户" in kinds["bank_account"]
+    assert set(w["identifier_type"]) == set(WATCH_KINDS)
+    for identifier_type, kind in zip(w["identifier_type"], w["kind"], strict=True):
+        assert kind in WATCH_KINDS[identifier_type]
     assert w["entry_id"].is_unique and (w["source"] != "").all()

@@ -161,7 +161,7 @@ def _tables(
             claims["representative_id_number"].to_numpy(dtype=object)),
         "representative_phone": t["phone"](claims["representative_phone"].to_numpy(dtype=object)),
         "cash_value": cash,
-        "requested_amount": np.where(full, premiums_paid(p, pol, when), cash),
+        "requested_amount": np.where(full, np.maximum(premiums_paid(p, pol, when), cash), cash),
         "refund_type": claims["refund_type"].to_numpy(dtype=object),
     })
     ring = claims["ring"].to_numpy(dtype=np.int64)

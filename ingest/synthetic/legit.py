@@ -151,6 +151,7 @@ def plant_legitimate(
     Customers marked in `busy` (ring members) are left alone."""
     profile = config.profile
     c, p, n = pop.customers, pop.policies, config.customers
+    ring_member = busy.copy()  # their phones and accounts may now be the ring's
 
     # Ordinary surrenders, households surrendering together, ordinary bursts.
     n_base = round(SURRENDER_RATE * n * config.years / 2)
@@ -199,7 +200,7 @@ def plant_legitimate(
     channel = pick(rng, CLAIM_CHANNELS, m)
     other = _other_member(pop, holder)
     family_rep = (other >= 0) & (rng.random(m) < np.where(c.age[holder] >= 70, 0.25, 0.05))
-    family_rep &= ~is_honest
+    family_rep &= ~is_honest & ~ring_member[np.maximum(other, 0)]
     rep = np.where(family_rep, other, 0)
     empty = np.full(m, "", dtype=object)
     channel = np.where(family_rep, "counter", channel)
@@ -212,7 +213,7 @@ def plant_legitimate(
     habit = pop.agents.habit[p.agent[pol]] & at_counter & (rng.random(m) < 0.6) & ~is_honest
     contact = np.where(habit, pop.agents.phone[p.agent[pol]], contact)
 
-    family_pay = (other >= 0) & ~is_honest & (
+    family_pay = (other >= 0) & ~is_honest & ~ring_member[np.maximum(other, 0)] & (
         (c.account[holder] == "") | (rng.random(m) < profile.family_payout))
     payee = np.where(family_pay, other, holder)
 

@@ -304,7 +304,8 @@ def build_population(rng: np.random.Generator, config: BookConfig) -> Population
     registry = Registry()
 
     n_agents = max(4, round(n / 100))
-    cities = np.arange(min(len(CITIES), max(1, n_agents // 4)), dtype=np.int64)
+    # Small books cover few cities, so that each city has a real sales force.
+    cities = np.arange(min(len(CITIES), max(1, n_agents // 12)), dtype=np.int64)
     branches, agents = _build_agents(
         rng, n_agents, cities, as_of, config.years, profile.agent_phone_habit, registry
     )

@@ -142,7 +142,12 @@ class _Recruiter:
         pol = self.by_agent[self.agent_bounds[agent] : self.agent_bounds[agent + 1]]
         pol = pol[~self.busy[self.pop.policies.customer[pol]]]
         pol = pol[self.pop.policies.issue[pol] < before - 60 * DAY]
-        # one policy per customer
+        return self._youngest_per_customer(pol)
+
+    def _youngest_per_customer(self, pol: IntArray) -> IntArray:
+        """Each customer's most recent policy: the one with the largest surrender loss, which
+        is what a full-refund agency goes after."""
+        pol = pol[np.argsort(-self.pop.policies.issue[pol].astype(np.int64), kind="stable")]
         return pol[first_of_each(self.pop.policies.customer[pol])]
 
     def city_policies(self, city: int, n: int, before: np.datetime64) -> IntArray:
@@ -153,11 +158,9 @@ class _Recruiter:
         weight = np.where(self.pop.customers.age[pool] >= 60, 3.0, 1.0)
         cand = self.rng.choice(pool, size=take, replace=False, p=weight / weight.sum())
         cand = cand[~self.busy[cand]]
-        owner, pol = self.pop.policies_of(cand)
+        _, pol = self.pop.policies_of(cand)
         ok = self.pop.policies.issue[pol] < before - 60 * DAY
-        owner, pol = owner[ok], pol[ok]
-        pol = pol[first_of_each(owner)]
-        return self.rng.permutation(pol)[:n]
+        return self.rng.permutation(self._youngest_per_customer(pol[ok]))[:n]
 
 
 def plant_rings(
