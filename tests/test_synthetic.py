@@ -308,6 +308,12 @@ def test_ring_rate_zero_means_no_rings(tmp_path: Path) -> None:
     assert (read(tmp_path, "truth")["ring_id"] == "").all()
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_small_books_hold_a_ring(tmp_path: Path, seed: int) -> None:
+    summary = generate_book(tmp_path, BookConfig(customers=300, seed=seed))
+    assert summary.rings >= 1 and summary.ring_claims >= 3
+
+
 def _claim_links(s: pd.DataFrame) -> dict[str, set[str]]:
     """Identifier -> claims touching it (contact phone, payout account, representative)."""
     links: dict[str, set[str]] = defaultdict(set)

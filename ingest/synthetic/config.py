@@ -154,7 +154,8 @@ class BookConfig:
         difficulty: "easy", "normal" or "hard" (see `PROFILES`): harder books have rings that
             share fewer identifiers and more benign look-alikes.
         ring_rate: prevalence, the expected number of ring surrender claims per 1 000
-            customers (0 = no rings). Legitimate surrenders run at about 45 per 1 000
+            customers (0 = no rings; Poisson, and a book with `ring_rate` > 0 holds at least
+            one ring even when small). Legitimate surrenders run at about 45 per 1 000
             customers over two years, so the default 3.0 makes about 6 % of claims ring claims.
         years: years of surrender history ending at `as_of` (1 to 5).
         as_of: export date of the book; every date in it is on or before this day.

@@ -173,7 +173,10 @@ def plant_rings(
     """Plant rings into `log` (claims, complaints, contact changes, watchlist entries); marks
     ring members in `busy` and updates their registered phone/account in `pop`. Returns the
     number of rings planted."""
-    target = int(rng.poisson(config.ring_rate * config.customers / 1000))
+    if config.ring_rate <= 0:
+        return 0
+    # Poisson around the requested prevalence, but a book asked to hold rings holds one.
+    target = max(3, int(rng.poisson(config.ring_rate * config.customers / 1000)))
     sizes = ring_sizes(rng, target)
     recruiter = _Recruiter(rng, pop, busy)
     city_weight = np.bincount(pop.customers.city, minlength=len(CITIES)).astype(float)
