@@ -43,6 +43,7 @@ lock: $(BIN)/python
 
 bench: $(STAMP_DEV)
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/ingest_graphdb.py
 	$(BIN)/python benchmarks/detect.py
 	$(BIN)/python benchmarks/api.py
 
