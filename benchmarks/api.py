@@ -1,14 +1,24 @@
 """Benchmark of ``POST /v1/score`` served by uvicorn on the embedded store.
 
 Builds (once, then reuses) a generated book of ``--customers`` customers with a share of its
-surrender requests held out, ingests and detects the rest, starts the server in a subprocess
-and drives it from a separate process over keep-alive HTTP/1.1 connections:
+surrender requests held out, ingests and detects the rest. Then starts two uvicorn servers in
+subprocesses (same workers, uvloop, httptools, no access log): the real app, and a naive
+baseline -- a bare FastAPI endpoint taking the same ``ScoreRequest`` body model and answering a
+constant -- so that figures on a noisy shared machine can be read as ratios. Both are driven
+from separate processes, only on 127.0.0.1, with bounded durations and the held-out requests
+(varying bodies) as payloads:
 
-(a) throughput: ``--requests`` requests from 50 concurrent clients, as fast as they go;
-(b) latency: a fixed offered rate (200 requests/s for 30 s), open loop, latency measured from
-    each request's scheduled send time, p50 / p99.
+(a) throughput: ``wrk`` (one thread, 50 keep-alive connections, ``--seconds``) with a Lua script
+    cycling through the bodies; without ``wrk`` on the PATH a Python asyncio client stands in
+    (slower, so it understates the server);
+(b) latency: a fixed offered rate (200 requests/s for 30 s) from an open-loop raw-socket client
+    (uvloop): each request has a scheduled send time and its latency is measured from that
+    time, so a stalled server is not hidden by a client that waits (coordinated omission).
 
-    python benchmarks/api.py [--customers 100000] [--workers 2] [--data DIR]
+Each measurement is repeated ``--repeats`` times, interleaving baseline and app; the medians
+are reported, with the server's peak memory (sum of VmHWM over uvicorn's processes).
+
+    python benchmarks/api.py [--customers 100000] [--workers 2] [--repeats 3] [--data DIR]
 """
 
 from __future__ import annotations
@@ -18,15 +28,17 @@ import asyncio
 import json
 import os
 import random
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
-import pandas as pd
 
 # Run as a script, this folder comes first on sys.path and its ingest.py would shadow the package.
 _HERE = Path(__file__).resolve().parent
@@ -35,6 +47,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 KEY = "bench-risk-key-0001"
 _HELD_OUT = 3_000
 
+from api.schemas import ScoreRequest  # noqa: E402  (after the sys.path fix above)
+
 
 def prepare(data: Path, customers: int, seed: int) -> Path:
     """The store path; generates, holds out, ingests and detects on first use."""
@@ -42,6 +56,8 @@ def prepare(data: Path, customers: int, seed: int) -> Path:
     requests_path = data / f"requests-{customers}-{seed}.json"
     if store_path.exists() and requests_path.exists():
         return store_path
+    import pandas as pd
+
     from detectors.params import DetectionParams
     from detectors.pipeline import detect
     from graph.sqlite_store import SQLiteStore
@@ -67,7 +83,26 @@ def prepare(data: Path, customers: int, seed: int) -> Path:
     return store_path
 
 
-# ---------------------------------------------------------------------------- load generator
+# ---------------------------------------------------------------------------- baseline app
+def baseline_app() -> Any:
+    """A bare FastAPI endpoint with the same body model, answering a constant (uvicorn factory)."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/readyz")
+    async def ready() -> dict[str, str]:
+        return {"status": "ready"}
+
+    @app.post("/v1/score")
+    async def score(body: ScoreRequest) -> dict[str, Any]:
+        return {"claim_id": body.claim_id, "score": 0.0, "level": "low", "ring_id": None,
+                "reasons": []}
+
+    return app
+
+
+# ---------------------------------------------------------------------------- load generators
 def _encode(rows: list[dict[str, str]], port: int) -> list[bytes]:
     out = []
     for row in rows:
@@ -80,93 +115,162 @@ def _encode(rows: list[dict[str, str]], port: int) -> list[bytes]:
     return out
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                    request: bytes) -> int:
-    writer.write(request)
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line[:15].lower() == b"content-length:":
-            length = int(line[15:])
-    await reader.readexactly(length)
-    return status
+_WRK_SCRIPT = """
+local bodies = {}
+for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-API-Key"] = "%(key)s"
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format(nil, "/v1/score", nil, bodies[i])
+end
+"""
 
 
-async def _throughput(port: int, payloads: list[bytes], total: int, clients: int) -> dict[str, float]:
-    counter = iter(range(total))
-    errors = 0
+def _wrk(port: int, work: Path, seconds: float, clients: int) -> dict[str, float]:
+    """Closed-loop throughput with wrk (one thread: the cores are the server's)."""
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{clients}", f"-d{seconds:.0f}s", "--latency",
+         "-s", str(work / "score.lua"), f"http://127.0.0.1:{port}/v1/score"],
+        check=True, capture_output=True, text=True, timeout=seconds + 60,
+    ).stdout
+    total = re.search(r"(\d+) requests in ([\d.]+)(m?s)", out)
+    rps = re.search(r"Requests/sec:\s*([\d.]+)", out)
+    bad = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
+    failed = re.search(r"Socket errors:.*?read (\d+), write (\d+), timeout (\d+)", out)
+    if total is None or rps is None:
+        raise RuntimeError(f"cannot read wrk's output:\n{out}")
+    errors = int(bad.group(1)) if bad else 0
+    if failed:
+        errors += sum(int(g) for g in failed.groups())
+    return {"requests": int(total.group(1)), "rps": float(rps.group(1)), "errors": errors}
+
+
+async def _python_throughput(port: int, payloads: list[bytes], seconds: float,
+                             clients: int) -> dict[str, float]:
+    """Closed-loop throughput from asyncio clients (used when wrk is not installed)."""
+    done = errors = 0
+    deadline = time.perf_counter() + seconds
 
     async def client() -> None:
-        nonlocal errors
+        nonlocal done, errors
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        for i in counter:
-            if await _exchange(reader, writer, payloads[i % len(payloads)]) != 200:
-                errors += 1
+        while time.perf_counter() < deadline:
+            writer.write(payloads[done % len(payloads)])
+            head = await reader.readuntil(b"\r\n\r\n")
+            await reader.readexactly(_content_length(head))
+            done += 1
+            errors += head[9:12] != b"200"
         writer.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
-    seconds = time.perf_counter() - started
-    return {"requests": total, "seconds": seconds, "rps": total / seconds, "errors": errors}
+    return {"requests": done, "rps": done / (time.perf_counter() - started), "errors": errors}
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            return int(line[15:])
+    return 0
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection: send a request, resolve a future with the HTTP status when
+    the whole answer is in (0 when the connection was lost)."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future[int] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is no asyncio.Transport
+
+    def send(self, request: bytes) -> asyncio.Future[int]:
+        assert self.transport is not None
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        return self.waiter
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = bytes(self.buffer[:end + 4])
+        size = end + 4 + _content_length(head)
+        if len(self.buffer) >= size:
+            del self.buffer[:size]
+            if self.waiter is not None and not self.waiter.done():
+                self.waiter.set_result(int(head[9:12]))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(0)
 
 
 async def _fixed_rate(port: int, payloads: list[bytes], rate: float, seconds: float,
                       connections: int) -> dict[str, float]:
-    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    """Open loop: request i is due at start + i / rate; its latency runs from then."""
+    loop = asyncio.get_running_loop()
+    idle: asyncio.Queue[_Connection] = asyncio.Queue()
     for _ in range(connections):
-        pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+        _, conn = await loop.create_connection(_Connection, "127.0.0.1", port)
+        idle.put_nowait(conn)
     latencies: list[float] = []
     errors = 0
-    loop = asyncio.get_running_loop()
 
     async def one(i: int, due: float) -> None:
         nonlocal errors
-        conn = await pool.get()
-        try:
-            if await _exchange(*conn, payloads[i % len(payloads)]) != 200:
-                errors += 1
-        finally:
-            pool.put_nowait(conn)
-        latencies.append(loop.time() - due)
+        conn = await idle.get()
+        status = await conn.send(payloads[i % len(payloads)])
+        latencies.append(clock() - due)
+        errors += status != 200
+        if status:
+            idle.put_nowait(conn)
 
-    start = loop.time() + 0.1
     total = int(rate * seconds)
+    clock = time.perf_counter  # uvloop's loop.time() ticks in whole milliseconds
+    start = clock() + 0.1
     tasks = []
     for i in range(total):
         due = start + i / rate
-        delay = due - loop.time()
+        delay = due - clock()
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(i, due)))
-    await asyncio.gather(*tasks)
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=60)
     latencies.sort()
     return {"requests": total, "p50_ms": 1000 * latencies[len(latencies) // 2],
-            "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1],
+            "p99_ms": 1000 * latencies[max(int(len(latencies) * 0.99) - 1, 0)],
             "max_ms": 1000 * latencies[-1], "mean_ms": 1000 * statistics.fmean(latencies),
             "errors": errors}
 
 
-def drive(port: int, requests_path: Path, total: int) -> None:
-    """The load generator (runs in its own process); prints one JSON line of figures."""
+def drive(port: int, requests_path: Path, mode: str, seconds: float) -> None:
+    """A load generator in its own process (uvloop); prints one JSON line of figures."""
+    import uvloop
+
     rows = json.loads(requests_path.read_text(encoding="utf-8"))
     payloads = _encode(rows, port)
-    asyncio.run(_throughput(port, payloads, 2_000, 50))  # warm-up
-    figures = {
-        "throughput_50_clients": asyncio.run(_throughput(port, payloads, total, 50)),
-        "fixed_rate_200_rps_30_s": asyncio.run(_fixed_rate(port, payloads, 200.0, 30.0, 50)),
-    }
+    if mode == "rate":
+        figures = uvloop.run(_fixed_rate(port, payloads, 200.0, seconds, 50))
+    else:
+        figures = uvloop.run(_python_throughput(port, payloads, seconds, 50))
     print(json.dumps(figures))
 
 
-# ---------------------------------------------------------------------------- server
+# ---------------------------------------------------------------------------- servers
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _wait_ready(port: int, timeout: float = 120.0) -> None:
+def _wait_ready(port: int, timeout: float = 180.0) -> None:
     import httpx
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -179,47 +283,129 @@ def _wait_ready(port: int, timeout: float = 120.0) -> None:
     raise RuntimeError("the server did not become ready")
 
 
+class _Server:
+    """uvicorn in a subprocess: ``--workers`` processes, uvloop, httptools, no access log."""
+
+    def __init__(self, factory: str, workers: int, env: dict[str, str]) -> None:
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1",
+             "--port", str(self.port), "--workers", str(workers), "--no-access-log",
+             "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"],
+            env={**os.environ, **env},
+        )
+
+    def peak_memory_mb(self) -> float:
+        """Peak resident memory of uvicorn's processes together (the sum of their VmHWM)."""
+        import psutil
+
+        total = 0
+        root = psutil.Process(self.process.pid)
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                status = Path(f"/proc/{proc.pid}/status").read_text()
+            except OSError:
+                continue
+            found = re.search(r"VmHWM:\s*(\d+) kB", status)
+            total += int(found.group(1)) if found else 0
+        return total / 1024
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def _drive_process(port: int, args: argparse.Namespace, mode: str, seconds: float) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--drive", str(port), "--mode", mode, "--seconds", str(seconds),
+         "--customers", str(args.customers), "--seed", str(args.seed), "--data", str(args.data)],
+        capture_output=True, text=True, timeout=seconds + 120,
+    )
+    if out.returncode:
+        raise RuntimeError(f"the load generator failed:\n{out.stderr}")
+    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _throughput(port: int, args: argparse.Namespace, work: Path, seconds: float) -> dict[str, float]:
+    if shutil.which("wrk"):
+        return _wrk(port, work, seconds, 50)
+    return _drive_process(port, args, "throughput", seconds)
+
+
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--requests", type=int, default=30_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each throughput run")
+    parser.add_argument("--rate-seconds", type=float, default=30.0)
     parser.add_argument("--data", type=Path, default=Path("data/bench-api"))
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument("--drive", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default="rate", help=argparse.SUPPRESS)
     args = parser.parse_args()
     requests_path = args.data / f"requests-{args.customers}-{args.seed}.json"
     if args.drive:
-        drive(args.drive, requests_path, args.requests)
+        drive(args.drive, requests_path, args.mode, args.seconds)
         return
     args.data.mkdir(parents=True, exist_ok=True)
     store_path = prepare(args.data, args.customers, args.seed)
-    port = _free_port()
-    env = {**os.environ, "RINGSCOPE_STORE": f"sqlite:///{store_path.resolve()}",
+    work = args.data / "load"
+    work.mkdir(exist_ok=True)
+    rows = json.loads(requests_path.read_text(encoding="utf-8"))
+    (work / "bodies.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
+    (work / "score.lua").write_text(_WRK_SCRIPT % {"bodies": (work / "bodies.jsonl").resolve(),
+                                                   "key": KEY})
+    env = {"RINGSCOPE_STORE": f"sqlite:///{store_path.resolve()}",
            "RINGSCOPE_API_KEYS": f"{KEY}:risk_system"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-         "--no-access-log", "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"],
-        env=env,
-    )
+    servers = {"baseline": _Server("benchmarks.api:baseline_app", args.workers, env),
+               "score": _Server("api.app:app_from_env", args.workers, env)}
+    results: dict[str, dict[str, list[dict[str, float]]]] = {
+        name: {"throughput": [], "rate": []} for name in servers}
     try:
-        _wait_ready(port)
-        out = subprocess.run(
-            [sys.executable, __file__, "--drive", str(port), "--requests", str(args.requests),
-             "--customers", str(args.customers), "--seed", str(args.seed), "--data", str(args.data)],
-            check=True, capture_output=True, text=True,
-        )
-        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        for server in servers.values():
+            _wait_ready(server.port)
+            _throughput(server.port, args, work, 3)  # warm-up: caches, per-run context
+        for _ in range(args.repeats):
+            for name, server in servers.items():
+                results[name]["throughput"].append(_throughput(server.port, args, work, args.seconds))
+            for name, server in servers.items():
+                results[name]["rate"].append(
+                    _drive_process(server.port, args, "rate", args.rate_seconds))
+        memory = {name: server.peak_memory_mb() for name, server in servers.items()}
     finally:
-        server.terminate()
-        server.wait(30)
-    a, b = figures["throughput_50_clients"], figures["fixed_rate_200_rps_30_s"]
-    print(f"customers {args.customers}, uvicorn workers {args.workers}, cores {os.cpu_count()}")
-    print(f"(a) 50 clients: {a['requests']} requests in {a['seconds']:.1f} s = {a['rps']:.0f} req/s "
-          f"({a['errors']} errors)")
-    print(f"(b) 200 req/s for 30 s: p50 {b['p50_ms']:.1f} ms, p99 {b['p99_ms']:.1f} ms, "
-          f"max {b['max_ms']:.1f} ms ({b['errors']} errors)")
+        for server in servers.values():
+            server.stop()
+    figures = {name: {"throughput": _median(r["throughput"]), "rate": _median(r["rate"]),
+                      "peak_memory_mb": memory[name],
+                      "all_rps": [t["rps"] for t in r["throughput"]],
+                      "all_p99_ms": [t["p99_ms"] for t in r["rate"]]}
+               for name, r in results.items()}
+    client = "wrk -t1 -c50" if shutil.which("wrk") else "python asyncio, 50 clients"
+    print(f"customers {args.customers}, uvicorn workers {args.workers}, cores {os.cpu_count()}, "
+          f"medians of {args.repeats} runs; throughput by {client} for {args.seconds:.0f} s; "
+          f"latency open loop at 200 req/s for {args.rate_seconds:.0f} s")
+    print(f"{'':9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>7} "
+          f"{'peak MB':>8}  runs req/s | p99 ms")
+    for name, f in figures.items():
+        t, b = f["throughput"], f["rate"]
+        print(f"{name:9} {t['rps']:7.0f} {b['p50_ms']:7.1f} {b['p99_ms']:7.1f} {b['max_ms']:7.1f} "
+              f"{t['errors'] + b['errors']:7.0f} {f['peak_memory_mb']:8.0f}  "
+              + " ".join(f"{x:.0f}" for x in f["all_rps"]) + " | "
+              + " ".join(f"{x:.1f}" for x in f["all_p99_ms"]))
+    ratio = figures["score"]["throughput"]["rps"] / figures["baseline"]["throughput"]["rps"]
+    print(f"score / baseline throughput: {ratio:.2f}")
+    if args.json:
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":
