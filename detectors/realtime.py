@@ -586,7 +586,13 @@ def _template_signals(complaints: list[_Complaint], ctx: _Context) -> list[_Sign
         if not grams:
             continue
         best, ring_id = 0.0, None
+        size = len(grams)
         for rid, template in ctx.templates:
+            # Jaccard is at most small / large: skip (exactly) letters too short or too long to
+            # reach the threshold or beat the best so far, without intersecting the sets.
+            bound = min(size, len(template)) / max(size, len(template))
+            if bound < _TEMPLATE_THRESHOLD or bound <= best:
+                continue
             sim = _jaccard(grams, template)
             if sim > best:
                 best, ring_id = sim, rid
