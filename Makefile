@@ -29,7 +29,7 @@ demo: $(STAMP_RUNTIME)
 system-test-deps:
 	bash tests/setup/system.sh
 
-test: $(STAMP_DEV) system-test-deps
+test: $(STAMP_DEV) system-test-deps lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP_DEV)
