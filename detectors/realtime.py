@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
+
 from detectors.book import is_company, surname
 from detectors.templates import shingles
 from graph.errors import NotFoundError
@@ -163,6 +165,35 @@ class _Signal:
 
 
 # ---------------------------------------------------------------------------- per-run context
+class _Templates:
+    """Ring letter templates with an inverted index (shingle -> templates holding it): a letter
+    is compared with every template in one pass over its own shingles instead of one set
+    intersection per template."""
+
+    def __init__(self, templates: list[tuple[str, frozenset[int]]]) -> None:
+        self.ring_ids = [rid for rid, _ in templates]
+        self.sizes = np.array([len(grams) for _, grams in templates], dtype=np.float64)
+        postings: dict[int, list[int]] = {}
+        for i, (_, grams) in enumerate(templates):
+            for gram in grams:
+                postings.setdefault(gram, []).append(i)
+        self._postings = {g: np.array(ids, dtype=np.intp) for g, ids in postings.items()}
+
+    def __len__(self) -> int:
+        return len(self.ring_ids)
+
+    def best_match(self, grams: frozenset[int]) -> tuple[float, str | None]:
+        """The highest Jaccard similarity of ``grams`` with a template and that template's ring
+        (the first such template; ``(0.0, None)`` when no template shares a shingle)."""
+        postings = self._postings
+        hits = [ids for ids in map(postings.get, grams) if ids is not None]
+        if not hits:
+            return 0.0, None
+        shared = np.bincount(np.concatenate(hits), minlength=len(self.ring_ids)).astype(np.float64)
+        similarity = shared / (self.sizes + len(grams) - shared)
+        best = int(np.argmax(similarity))
+        return float(similarity[best]), self.ring_ids[best]
+
 @dataclass
 class _AgentBook:
     status: str
@@ -179,7 +210,7 @@ class _Context:
         self.store, self.token, self.checked = store, token, time.monotonic()
         self._lock = threading.Lock()
         self._rings: dict[str, Ring] | None = None
-        self._templates: list[tuple[str, frozenset[int]]] | None = None
+        self._templates: _Templates | None = None
         self._agents: dict[str, _AgentBook] | None = None
         self._agent_of: dict[str, str] = {}
         self._watchlist: dict[tuple[str, str], str] | None = None
@@ -211,12 +242,12 @@ class _Context:
                 zip(frame["key"], names, strict=True)]
 
     @property
-    def templates(self) -> list[tuple[str, frozenset[int]]]:
+    def templates(self) -> _Templates:
         """Shingled complaint letters of ring members, near-duplicates within a ring dropped."""
         if self._templates is None:
             with self._lock:
                 if self._templates is None:
-                    self._templates = self._build_templates()
+                    self._templates = _Templates(self._build_templates())
         return self._templates
 
     def _build_templates(self) -> list[tuple[str, frozenset[int]]]:
@@ -585,17 +616,7 @@ def _template_signals(complaints: list[_Complaint], ctx: _Context) -> list[_Sign
         grams = _shingle_set(complaint.text)
         if not grams:
             continue
-        best, ring_id = 0.0, None
-        size = len(grams)
-        for rid, template in ctx.templates:
-            # Jaccard is at most small / large: skip (exactly) letters too short or too long to
-            # reach the threshold or beat the best so far, without intersecting the sets.
-            bound = min(size, len(template)) / max(size, len(template))
-            if bound < _TEMPLATE_THRESHOLD or bound <= best:
-                continue
-            sim = _jaccard(grams, template)
-            if sim > best:
-                best, ring_id = sim, rid
+        best, ring_id = ctx.templates.best_match(grams)
         if ring_id is None or best < _TEMPLATE_THRESHOLD:
             continue
         out.append(_Signal(0.5 + 0.4 * (best - _TEMPLATE_THRESHOLD) / (1 - _TEMPLATE_THRESHOLD),
