@@ -88,8 +88,17 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     means["seed"] = "mean"
     full = pd.concat([table, means[COLUMNS]], ignore_index=True)
     print(f"params: {params.as_dict()}")
-    print(full.to_markdown(index=False, floatfmt=".3f") if args.markdown else full.to_string(index=False))
+    print(markdown(full) if args.markdown else full.to_string(index=False))
     return full
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """A markdown table (numbers to three decimals)."""
+    def cell(value: object) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
