@@ -206,6 +206,18 @@ def test_score_malformed_json_and_wrong_type_is_422(client: TestClient) -> None:
         assert answer.status_code == 422, raw
 
 
+def test_score_openapi_declares_body_and_key(client: TestClient) -> None:
+    """The score handler reads its body and key itself; the schema must still say so."""
+    spec = client.get("/openapi.json").json()
+    operation = spec["paths"]["/v1/score"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["claim_id", "request_date"] and "contact_phone" in body["properties"]
+    assert operation["security"] == [{"APIKeyHeader": []}]
+    assert "APIKeyHeader" in spec["components"]["securitySchemes"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ScoreResponse"}
+
+
 def test_body_too_large_is_413(store: SQLiteStore) -> None:
     with _client(store, RINGSCOPE_MAX_BODY_BYTES=1024) as c:
         big = {**RING_REQUEST, "reason_text": "长" * 2000}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Python packages: Debian's Chromium and ChromeDriver (explorer
-# tests), Debian's docker-compose (compose file validation) and Neo4j's Cypher front end from npm.
+# tests), Debian's docker-compose (compose file validation), wrk (benchmarks/api.py) and Neo4j's
+# Cypher front end from npm.
 # Safe to run again; skips what is already there.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -11,6 +12,8 @@ command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 # Chinese glyphs, so explorer screenshots show names instead of boxes.
 [[ -d /usr/share/fonts/truetype/wqy ]] || missing+=(fonts-wqy-microhei)
+# HTTP load generator of benchmarks/api.py (throughput); the benchmark falls back to Python without it.
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if ((${#missing[@]})); then
     if [[ $(id -u) -eq 0 ]]; then
         apt-get update -qq
