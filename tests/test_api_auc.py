@@ -3,16 +3,14 @@ ingest and detect the rest, score the held-out requests over HTTP, ROC AUC again
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from detectors.holdout import hold_out, roc_auc
 from detectors.params import DetectionParams
 from detectors.pipeline import detect
 from graph.sqlite_store import SQLiteStore
@@ -21,32 +19,6 @@ from ingest.synthetic import BookConfig, generate_book
 from tests.test_api_book import KEYS, RISK_KEY
 
 AUC_BAR = 0.90
-
-
-def roc_auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
-    """Probability that a random positive outscores a random negative (ties count half).
-
-    >>> roc_auc([0.9, 0.8], [0.1, 0.8])
-    0.875
-    """
-    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
-    return wins / (len(positives) * len(negatives))
-
-
-def hold_out(folder: Path, share: float, seed: int) -> tuple[list[dict[str, str]], dict[str, bool]]:
-    """Remove a share of the surrender requests (and their truth rows) from a generated book;
-    returns the removed requests and, per removed claim, whether it belongs to a ring."""
-    surrenders = pd.read_csv(folder / "surrenders.csv", dtype=str, keep_default_na=False)
-    truth = pd.read_csv(folder / "truth.csv", dtype=str, keep_default_na=False)
-    ids = sorted(surrenders["claim_id"])
-    held = set(random.Random(seed).sample(ids, k=int(len(ids) * share)))
-    surrenders[~surrenders["claim_id"].isin(held)].to_csv(folder / "surrenders.csv", index=False)
-    truth[~truth["claim_id"].isin(held)].to_csv(folder / "truth.csv", index=False)
-    rows = [{k: v for k, v in row.items() if v != ""}
-            for row in surrenders[surrenders["claim_id"].isin(held)].to_dict("records")]
-    in_ring = {c: bool(r) for c, r in zip(truth["claim_id"], truth["ring_id"], strict=True)
-               if c in held}
-    return rows, in_ring
 
 
 @pytest.mark.parametrize("difficulty", ["normal", "hard"])
@@ -69,3 +41,12 @@ def test_held_out_requests_score_with_auc_above_bar(tmp_path: Path, difficulty: 
     assert len(positives) >= 10 and len(negatives) >= 100
     auc = roc_auc(positives, negatives)
     assert auc >= AUC_BAR, f"held-out AUC {auc:.3f} below {AUC_BAR}"
+
+
+def test_roc_auc_exact_values() -> None:
+    assert roc_auc([1.0], [0.0]) == 1.0
+    assert roc_auc([0.0], [1.0]) == 0.0
+    assert roc_auc([0.5, 0.5], [0.5]) == 0.5
+    assert roc_auc([0.9, 0.8], [0.1, 0.8]) == 0.875
+    with pytest.raises(ValueError):
+        roc_auc([], [0.1])
