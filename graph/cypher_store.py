@@ -42,9 +42,10 @@ import math
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -197,36 +198,39 @@ class CypherStore(GraphStore):
                             out.append(Edge(src, Rel(hit["rel"]), dst, dict(hit["props"] or {})))
         return out
 
-    def _nodes_frame(self, label: Label) -> pd.DataFrame:
-        records: list[Record] = []
+    def _pages(self, statement: Callable[[bool], str], cursor: str) -> Iterator[list[Record]]:
+        """Read a table page by page in key order; ``cursor`` names the column that orders it.
+
+        A page is full when it holds ``page_rows`` distinct cursor values (edge pages carry
+        several rows per source node); the next page starts after the largest one.
+        """
         after: str | None = None
         while True:
             params: dict[str, Any] = {"page": self.page_rows}
             if after is not None:
                 params["after"] = after
-            rows = self.transport.read(cypher.nodes_page(label, after is None), params)
-            records.extend({"key": r["key"], **_data(r["props"])} for r in rows)
-            if len(rows) < self.page_rows:
-                break
-            after = rows[-1]["key"]
+            rows = self.transport.read(statement(after is None), params)
+            yield rows
+            seen = {r[cursor] for r in rows}
+            if len(seen) < self.page_rows:
+                return
+            after = max(seen)
+
+    def _nodes_frame(self, label: Label) -> pd.DataFrame:
+        records: list[Record] = [
+            {"key": r["key"], **_data(r["props"])}
+            for rows in self._pages(partial(cypher.nodes_page, label), "key")
+            for r in rows
+        ]
         return _frame(["key"], records)
 
     def _edges_frame(self, src: Label, rel: Rel, dst: Label) -> pd.DataFrame:
-        records: list[Record] = []
-        after: str | None = None
-        while True:
-            params: dict[str, Any] = {"page": self.page_rows}
-            if after is not None:
-                params["after"] = after
-            rows = self.transport.read(cypher.edges_page(src, rel, dst, after is None), params)
-            records.extend(
-                {"src": r["src"], "dst": r["dst"], **(r["props"] or {})}
-                for r in rows if r["dst"] is not None
-            )
-            sources = {r["src"] for r in rows}
-            if len(sources) < self.page_rows:
-                break
-            after = max(sources)
+        records: list[Record] = [
+            {"src": r["src"], "dst": r["dst"], **(r["props"] or {})}
+            for rows in self._pages(partial(cypher.edges_page, src, rel, dst), "src")
+            for r in rows
+            if r["dst"] is not None
+        ]
         frame = _frame(["src", "dst"], records)
         return frame.sort_values(["src", "dst"], ignore_index=True) if records else frame
 
