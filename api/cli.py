@@ -113,7 +113,7 @@ def generate(
         Difficulty, typer.Option(help="How well rings hide.")
     ] = Difficulty.normal,
     ring_rate: Annotated[
-        float, typer.Option(min=0.0, help="Prevalence of ring claims (see README).")
+        float, typer.Option(min=0.0, help="Expected ring claims per 1 000 customers.")
     ] = 3.0,
     file_format: Annotated[
         FileFormat, typer.Option("--format", help="Table file format.")
