@@ -19,6 +19,7 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from api.app import create_app
 from api.progress import progress_bars
@@ -43,8 +44,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
+console = Console(soft_wrap=True, markup=False, highlight=False)
+errors = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
 
 StoreOption = Annotated[
     str | None,
@@ -70,7 +71,7 @@ class FileFormat(StrEnum):
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    errors.print(Text.assemble(("error:", "bold red"), " ", message))
     raise typer.Exit(code)
 
 
@@ -320,7 +321,8 @@ def serve(
     settings = _settings(store, dev=dev)
     if dev:
         errors.print(
-            "[bold yellow]DEV MODE: without API keys every caller is an admin. Never expose this server.[/]"
+            "DEV MODE: without API keys every caller is an admin. Never expose this server.",
+            style="bold yellow",
         )
     _serve(settings, host, port)
 

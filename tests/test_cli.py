@@ -104,6 +104,13 @@ def test_errors_are_one_clear_line(args: list[str], message: str, tmp_path: Path
     assert message in result.output and "Traceback" not in result.output
 
 
+def test_error_messages_show_input_text_literally(tmp_path: Path) -> None:
+    folder = tmp_path / "[red]book[/]"
+    result = runner.invoke(app, ["ingest", str(folder), "--store", f"sqlite:///{tmp_path / 'g.db'}"])
+    assert result.exit_code == 2
+    assert "[red]book[/]" in result.output
+
+
 def test_demo_without_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["demo", "--customers", "600", "--no-serve"])
