@@ -29,6 +29,7 @@ __all__ = [
     "entity_key",
     "entity_view",
     "neighbourhood_view",
+    "node_key",
     "ring_detail",
     "ring_graph",
     "ring_page",
@@ -84,6 +85,11 @@ def entity_key(kind: EntityType, raw: str) -> str:
             return f"{normalize_text(name) or name}|{phone.value if phone else phone_raw}"
         return normalize_text(raw) or raw
     return raw
+
+
+def node_key(label: Label, raw: str) -> str:
+    """:func:`entity_key` for a node label."""
+    return entity_key(_TYPE_OF[label], raw)
 
 
 # ---------------------------------------------------------------------------- rings

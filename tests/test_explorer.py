@@ -372,6 +372,13 @@ def test_entity_pages_by_key_and_by_masked_link(client: TestClient) -> None:
     assert deep.count('"kind":"Claim"') == 3 and deep.count('"kind":"Customer"') == 3
 
 
+@pytest.mark.parametrize("typed", ["138 0013 8000", "+86-138-0013-8000", "8613800138000"])
+def test_entity_page_accepts_identifiers_as_clerks_type_them(client: TestClient, typed: str) -> None:
+    page = client.get("/explorer/entities/phone/" + typed)
+    assert page.status_code == 200
+    assert '电话 <span class="en">Phone</span>' in page.text
+
+
 def test_unknown_things_are_404_pages_and_bad_depth_is_422(client: TestClient) -> None:
     for path in (
         "/explorer/rings/R-404",

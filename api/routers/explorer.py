@@ -45,6 +45,7 @@ from api.explorer import (
     static_files,
 )
 from api.security import Permission, Principal
+from api.views import node_key
 from graph.errors import NotFoundError
 from graph.model import IDENTIFIER_LABELS, Label, NodeRef
 
@@ -234,6 +235,8 @@ def entity_page(
         return access
     label = parse_label(entity_type)
     resolved = _links.resolve(label, key) if label else None
+    if label is not None and resolved == key:  # typed, not a link token: normalize like ingest
+        resolved = node_key(label, key)
     if label is None or resolved is None:
         return _error(
             404,
