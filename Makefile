@@ -11,7 +11,7 @@ STAMP_DEV     := $(VENV)/.installed-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/python -m pip install -q uv==0.13.9
 
 $(STAMP_RUNTIME): $(BIN)/python requirements.lock pyproject.toml
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
