@@ -63,6 +63,7 @@ class Difficulty(StrEnum):
     easy = "easy"
     normal = "normal"
     hard = "hard"
+    extreme = "extreme"
 
 
 class FileFormat(StrEnum):
@@ -152,7 +153,7 @@ def ingest(
     with _store(store) as graph, _clear_errors():
         report = _with_progress(ingest_folder, folder, graph, errors_out=errors_file)
     for warning in report.warnings[:_SHOWN_WARNINGS]:
-        errors.print(f"warning: {warning}", highlight=False, markup=False)
+        errors.print(str(warning))
     if len(report.warnings) > _SHOWN_WARNINGS:
         errors.print(
             f"… and {len(report.warnings) - _SHOWN_WARNINGS} more warnings (use --errors FILE for all)"
