@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import doctest
 import importlib
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -109,7 +111,7 @@ def test_docstring_examples(module: str) -> None:
     ({"customers": 49}, "customers must be at least 50"),
     ({"customers": 1.5}, "customers must be an integer"),
     ({"seed": -1}, "seed"),
-    ({"difficulty": "extreme"}, "difficulty must be one of easy, normal, hard"),
+    ({"difficulty": "insane"}, "difficulty must be one of easy, normal, hard, extreme"),
     ({"ring_rate": -0.1}, "ring_rate"),
     ({"years": 0}, "years must be between 1 and 5"),
     ({"output_format": "xlsx"}, "output_format"),
@@ -509,3 +511,120 @@ def test_watchlist_kinds_fit_identifier_types(tables: dict[str, pd.DataFrame]) -
     for identifier_type, kind in zip(w["identifier_type"], w["kind"], strict=True):
         assert kind in WATCH_KINDS[identifier_type]
     assert w["entry_id"].is_unique and (w["source"] != "").all()
+
+
+# -- the "extreme" profile -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def extreme_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """The same book as `tables` (size, seed, prevalence) at difficulty "extreme"."""
+    out = tmp_path_factory.mktemp("extreme")
+    generate_book(out, BookConfig(customers=15_000, seed=11, difficulty="extreme",
+                                  ring_rate=10.0))
+    frames = {t: read(out, t) for t in TABLES}
+    frames["truth"] = read(out, "truth")
+    return frames
+
+
+def _ring_and_legit(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    s = tables["surrenders"].merge(tables["truth"], on="claim_id")
+    return s[s["ring_id"] != ""], s[s["ring_id"] == ""]
+
+
+def _sharing_share(tables: dict[str, pd.DataFrame]) -> tuple[float, float]:
+    """Shares of ring and of legitimate claims that share an identifier with another claim."""
+    ring, legit = _ring_and_legit(tables)
+    links = _claim_links(pd.concat([ring, legit]))
+    shared = {claim for claims in links.values() if len(claims) > 1 for claim in claims}
+    return ring["claim_id"].isin(shared).mean(), legit["claim_id"].isin(shared).mean()
+
+
+def test_extreme_book_keeps_contract_and_integrity(
+    extreme_tables: dict[str, pd.DataFrame]
+) -> None:
+    for table, columns in COLUMNS.items():
+        assert list(extreme_tables[table].columns) == columns, table
+    test_primary_keys_are_unique_and_present(extreme_tables)
+    test_references_resolve(extreme_tables)
+    test_enums_dates_and_amounts(extreme_tables)
+    test_watchlist_kinds_fit_identifier_types(extreme_tables)
+    ring, _ = _ring_and_legit(extreme_tables)
+    assert 110 <= len(ring) <= 220
+    # every ring claim is still linked somehow: a shared identifier or a (template) complaint
+    links = _claim_links(extreme_tables["surrenders"])
+    shared = {claim for claims in links.values() if len(claims) > 1 for claim in claims}
+    complained = set(extreme_tables["complaints"]["policy_id"])
+    assert (ring["claim_id"].isin(shared) | ring["policy_id"].isin(complained)).all()
+
+
+def test_extreme_same_seed_writes_identical_files(tmp_path: Path) -> None:
+    config = BookConfig(customers=1_500, seed=5, ring_rate=10.0, difficulty="extreme")
+    generate_book(tmp_path / "a", config)
+    generate_book(tmp_path / "b", config)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+
+
+def test_extreme_rings_share_fewer_identifiers_than_hard(
+    tables: dict[str, pd.DataFrame], extreme_tables: dict[str, pd.DataFrame]
+) -> None:
+    hard_ring, hard_legit = _sharing_share(tables)
+    ring_share, legit_share = _sharing_share(extreme_tables)
+    assert ring_share < 0.5 < hard_ring
+    assert ring_share < hard_ring - 0.2
+    # a ring claim is no more likely to share an identifier than a legitimate one
+    assert ring_share < legit_share + 0.1
+    assert legit_share > hard_legit  # more households, hubs and agents' phones
+    hard, extreme = _ring_and_legit(tables)[0], _ring_and_legit(extreme_tables)[0]
+    represented = "representative_id_number"
+    assert (extreme[represented] != "").mean() < 0.6 * (hard[represented] != "").mean()
+    full = "full_premium"
+    assert (extreme["refund_type"] == full).mean() < (hard["refund_type"] == full).mean()
+
+
+def test_extreme_bursts_are_longer_and_letters_more_edited(
+    tables: dict[str, pd.DataFrame], extreme_tables: dict[str, pd.DataFrame]
+) -> None:
+    def spread(t: dict[str, pd.DataFrame]) -> pd.Series:
+        ring = _ring_and_legit(t)[0].assign(when=lambda f: parse_dates(f["request_date"]))
+        return ring.groupby("ring_id")["when"].agg(lambda d: (d.max() - d.min()).days)
+
+    hard, extreme = spread(tables), spread(extreme_tables)
+    assert 80 < extreme.max() <= 155  # bursts of up to 150 days
+    assert extreme.median() > 1.5 * hard.median()
+
+    def similarity(t: dict[str, pd.DataFrame]) -> float:
+        ring = _ring_and_legit(t)[0]
+        c = t["complaints"].merge(ring[["policy_id", "ring_id"]], on="policy_id")
+        ratios = [difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+                  for _, g in c.groupby("ring_id")
+                  for a, b in itertools.combinations(g["text"].tolist()[:5], 2)]
+        return float(np.median(ratios))
+
+    assert similarity(extreme_tables) < similarity(tables) - 0.02
+
+
+def test_extreme_has_fewer_watchlist_hits_and_more_lookalikes(
+    tables: dict[str, pd.DataFrame], extreme_tables: dict[str, pd.DataFrame]
+) -> None:
+    def ring_entries(t: dict[str, pd.DataFrame]) -> int:
+        ring = _ring_and_legit(t)[0]
+        ring_ids = ({("phone", v) for v in ring["contact_phone"].map(phone_key)}
+                    | {("bank_account", v) for v in ring["payout_account"].map(digits_key)})
+        keys = {"phone": phone_key, "bank_account": digits_key}
+        w = t["watchlist"]
+        return sum((kind, keys[kind](value)) in ring_ids
+                   for kind, value in zip(w["identifier_type"], w["identifier_value"],
+                                          strict=True) if kind in keys)
+
+    assert ring_entries(extreme_tables) < 0.6 * ring_entries(tables)
+
+    def lookalikes(t: dict[str, pd.DataFrame]) -> tuple[int, int]:
+        legit = _ring_and_legit(t)[1]
+        honest_full = int((legit["refund_type"] == "full_premium").sum())
+        agent_phones = set(t["agents"]["phone"].map(phone_key))
+        by_agent = int(legit["contact_phone"].map(phone_key).isin(agent_phones).sum())
+        return honest_full, by_agent
+
+    (hard_full, hard_agent), (ext_full, ext_agent) = lookalikes(tables), lookalikes(extreme_tables)
+    assert ext_full > 1.5 * hard_full
+    assert ext_agent > 1.3 * hard_agent

@@ -15,7 +15,7 @@ from typing import Literal
 
 __all__ = ["PROFILES", "BookConfig", "Difficulty", "OutputFormat", "Profile"]
 
-Difficulty = Literal["easy", "normal", "hard"]
+Difficulty = Literal["easy", "normal", "hard", "extreme"]
 OutputFormat = Literal["csv", "parquet"]
 
 
@@ -141,6 +141,35 @@ PROFILES: dict[str, Profile] = {
         benign_waves_per_100k=8.0,
         household_joint_surrender=0.35,
     ),
+    # Realistic-adversarial: each trick used rarely, many members sharing nothing (tied in only
+    # by a heavily edited letter, the timing and the ex-agent), slow bursts spread over months,
+    # few blacklist hits, and twice the benign look-alikes of "hard".
+    "extreme": Profile(
+        ring_phone=0.3,
+        phone_change=0.2,
+        ring_account=0.25,
+        representative=0.15,
+        complaint=0.55,
+        ring_mailing_address=0.2,
+        complaint_ring_phone=0.2,
+        full_premium=0.45,
+        complaint_reason=0.45,
+        stealth_share=0.35,
+        ex_agent_ring=0.4,
+        burst_days=(60, 150),
+        ring_phones=(3, 6),
+        ring_accounts=(2, 4),
+        watchlisted=0.05,
+        template_edit_rate=0.08,
+        agent_phone_habit=0.2,
+        household_shared_phone=0.3,
+        no_phone_share=0.12,
+        family_payout=0.12,
+        honest_complaint_share=0.08,
+        honest_full_refund=0.65,
+        benign_waves_per_100k=16.0,
+        household_joint_surrender=0.5,
+    ),
 }
 
 
@@ -151,8 +180,9 @@ class BookConfig:
     Attributes:
         customers: number of customers (at least 50).
         seed: seed of the random generator; the same config writes byte-identical files.
-        difficulty: "easy", "normal" or "hard" (see `PROFILES`): harder books have rings that
-            share fewer identifiers and more benign look-alikes.
+        difficulty: "easy", "normal", "hard" or "extreme" (see `PROFILES`): harder books have
+            rings that share fewer identifiers and more benign look-alikes; "extreme" is
+            realistic-adversarial (each trick used rarely, a third of members stealthy).
         ring_rate: prevalence, the expected number of ring surrender claims per 1 000
             customers (0 = no rings; Poisson, and a book with `ring_rate` > 0 holds at least
             one ring even when small). Legitimate surrenders run at about 45 per 1 000
