@@ -27,7 +27,7 @@ from api.deps import AppState
 from api.jobs import DetectFn, JobConflictError, JobManager
 from api.privacy import mask_text
 from api.render import JSONBytesResponse
-from api.routers import entities, explorer, health, rings, runs, score
+from api.routers import docs, entities, explorer, health, rings, runs, score
 from api.schemas import ERROR_RESPONSES
 from api.security import KeyRing
 from api.settings import Settings
@@ -246,17 +246,17 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app = FastAPI(
         title="RingScope API", version=API_VERSION, description=_DESCRIPTION,
         lifespan=lifespan, default_response_class=JSONBytesResponse,
+        docs_url=None, redoc_url=None,
     )
     app.state.ringscope = state
-    app.state.store = graph
-    app.state.keyring = keys
-    app.state.settings = settings
     _install_error_handlers(app, settings.retry_after_seconds)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     for module in (score, rings, entities, runs):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(explorer.router)
+    app.include_router(docs.router)
+    app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -450,3 +451,13 @@ def test_store_unreachable_is_503_with_retry_after(tmp_path: Path) -> None:
                 assert answer.json()["error"] == "unavailable"
             assert c.get("/readyz").status_code == 503
             assert c.get("/healthz").status_code == 200
+
+
+def test_docs_page_works_offline(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    urls = re.findall(r"""(?:src|href|url)\s*[:=]\s*['"]([^'"]+)['"]""", page.text)
+    assert urls and all(u.startswith("/") for u in urls), urls
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    assert client.get("/redoc").status_code == 404
