@@ -10,7 +10,6 @@ with ``Retry-After``.
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 from collections.abc import AsyncIterator, Mapping
@@ -24,7 +23,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import AppState
-from api.jobs import DetectFn, JobConflictError, JobManager
+from api.jobs import DetectFn, JobConflictError, JobManager, prepare_scoring
 from api.privacy import mask_text
 from api.render import JSONBytesResponse
 from api.routers import docs, entities, explorer, health, rings, runs, score
@@ -32,7 +31,6 @@ from api.schemas import ERROR_RESPONSES
 from api.security import KeyRing
 from api.settings import Settings
 from detectors.pipeline import detect as detect_rings
-from detectors.realtime import warm
 from graph.connect import open_store
 from graph.errors import (
     ConfigError,
@@ -235,7 +233,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        warming = threading.Thread(target=_warm, args=(graph,), name="ringscope-warm", daemon=True)
+        warming = threading.Thread(target=prepare_scoring, args=(graph,), name="ringscope-warm", daemon=True)
         warming.start()
         yield
         warming.join()
@@ -258,18 +256,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(docs.router)
     app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
     return app
-
-
-def _warm(store: GraphStore) -> None:
-    try:
-        warm(store)
-    except RingScopeError as exc:
-        log.warning("could not prepare real-time scoring yet: %s", exc)
-    # What is alive now (modules, the app, the per-run scoring data: millions of objects on a
-    # large book) lives as long as the process: keep it out of the cyclic garbage collector, so
-    # that full collections stop walking it (pauses of tens of milliseconds at random requests).
-    gc.collect()
-    gc.freeze()
 
 
 def app_from_env() -> FastAPI:
