@@ -5,7 +5,9 @@ Three kinds of link, summed per claim pair:
 * **shared identifiers** — weight = the identifier's suspicion (see
   :mod:`detectors.identifiers`); never between claims of one household;
 * **complaint templates** — letters of one template group (see :mod:`detectors.templates`),
-  filed within ``template_window_days`` of each other;
+  filed within ``template_window_days`` of each other and themselves at least
+  ``template_threshold`` similar (a group is a chain of similar letters, and one chance
+  resemblance must not join two rings that use versions of one base letter);
 * **ex-agents** — former customers of a resigned agent surrendering after the agent left,
   within the same window, weighted by how complaint-driven both claims are (ordinary
   cash-value surrenders of an orphaned book barely link).
@@ -24,6 +26,7 @@ import pandas as pd
 
 from detectors.book import Book
 from detectors.params import DetectionParams
+from detectors.templates import pair_jaccard
 
 __all__ = [
     "TEMPLATE_WEIGHT",
@@ -144,8 +147,15 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         grouped = grouped[(grouped["group"] >= 0) & grouped["claim_id"].notna()]
         members = position[grouped["claim_id"]].to_numpy()
         tg[members] = grouped["group"].to_numpy()
-        pairs, _ = group_pairs(grouped["group"].to_numpy(), members, households[members],
-                               days[members], params.template_window_days)
+        letter_pairs, _ = group_pairs(grouped["group"].to_numpy(), np.arange(len(grouped)),
+                                      households[members], days[members],
+                                      params.template_window_days)
+        # a group is a chain of similar letters; only letters that are themselves similar link,
+        # so one chance resemblance between two rings' letters does not join the rings
+        similar = pair_jaccard(grouped["text"].tolist(), letter_pairs) >= params.template_threshold
+        a, b = members[letter_pairs[similar, 0]], members[letter_pairs[similar, 1]]
+        pairs = np.column_stack([np.minimum(a, b), np.maximum(a, b)])
+        pairs = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)
         parts_pairs.append(pairs)
         parts_weights.append(np.full(len(pairs), TEMPLATE_WEIGHT))
 

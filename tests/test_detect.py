@@ -193,3 +193,12 @@ def test_params_must_be_detection_params(trap_store: SQLiteStore) -> None:
 def test_every_community_method_finds_the_ring(trap_store: SQLiteStore, method: str) -> None:
     result = detect(trap_store, DetectionParams(method=method))  # type: ignore[arg-type]
     assert [r.claim_ids for r in _alerted(result)] == [RING_CLAIMS]
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.45, 0.5, 0.7, 0.9])
+def test_lsh_bands_keep_template_pairs_at_the_threshold(threshold: float) -> None:
+    from detectors.templates import band_params
+
+    bands, rows = band_params(threshold, 48)
+    assert bands * rows <= 48
+    assert 1.0 - (1.0 - threshold**rows) ** bands >= 0.95
