@@ -112,6 +112,7 @@ _EDGE_UPSERT_TAIL = (
     "WHERE json_patch(edges.props, excluded.props) IS NOT edges.props"
 )
 _CHUNK = 50_000
+_IN_CHUNK = 500  # keys bound in one IN (…) list, well under SQLite's variable limit
 
 
 class SQLiteStore(GraphStore):
@@ -182,20 +183,22 @@ class SQLiteStore(GraphStore):
 
     def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
         conn = self._conn()
-        nodes = conn.execute("SELECT label, count(*) FROM nodes GROUP BY label").fetchall()
-        rels = conn.execute("SELECT rel, count(*) FROM edges GROUP BY rel").fetchall()
+        conn.execute("BEGIN")  # both counts from one snapshot, even while a load commits
+        try:
+            nodes = conn.execute("SELECT label, count(*) FROM nodes GROUP BY label").fetchall()
+            rels = conn.execute("SELECT rel, count(*) FROM edges GROUP BY rel").fetchall()
+        finally:
+            conn.execute("COMMIT")
         return ({_LABELS[c].value: n for c, n in nodes}, {_RELS[c].value: n for c, n in rels})
 
     def _get_nodes(self, refs: list[NodeRef]) -> list[Node]:
-        conn, out = self._conn(), []
-        for ref in refs:
-            row = conn.execute(
-                "SELECT props FROM nodes WHERE label = ? AND key = ?",
-                (_LABEL_CODES[ref.label], ref.key),
-            ).fetchone()
-            if row is not None:
-                out.append(Node(ref.label, ref.key, orjson.loads(row[0])))
-        return out
+        found: dict[NodeRef, Node] = {}
+        for label, keys in _keys_by_label(refs):
+            for key, props in self._rows_in(
+                "SELECT key, props FROM nodes WHERE label = ? AND key IN", (_LABEL_CODES[label],), keys
+            ):
+                found[NodeRef(label, key)] = Node(label, key, orjson.loads(props))
+        return [found[ref] for ref in refs if ref in found]
 
     def _adjacent(self, refs: list[NodeRef], limit: int) -> list[Edge]:
         conn, out = self._conn(), list[Edge]()
@@ -298,27 +301,28 @@ class SQLiteStore(GraphStore):
         return [Ring.from_export(orjson.loads(r[0])) for r in rows]
 
     def _claim_risks(self, claim_ids: list[str]) -> list[ClaimRisk]:
-        conn = self._conn()
-        return [
-            ClaimRisk(*row)
-            for cid in claim_ids
-            for row in conn.execute(
-                "SELECT claim_id, risk, ring_id FROM claim_risks WHERE claim_id = ?", (cid,)
-            )
-        ]
+        rows = self._rows_in("SELECT claim_id, risk, ring_id FROM claim_risks WHERE claim_id IN", (), claim_ids)
+        return [ClaimRisk(*row) for row in rows]
 
     def _identifier_profiles(self, refs: list[NodeRef]) -> list[IdentifierProfile]:
-        conn, out = self._conn(), []
-        for ref in refs:
-            row = conn.execute(
-                "SELECT data FROM identifier_profiles WHERE label = ? AND key = ?",
-                (ref.label.value, ref.key),
-            ).fetchone()
-            if row is not None:
-                data = orjson.loads(row[0])
-                data["notes"] = tuple(data.get("notes", ()))
-                out.append(IdentifierProfile(**data))
+        out = []
+        for label, keys in _keys_by_label(refs):
+            for (data,) in self._rows_in(
+                "SELECT data FROM identifier_profiles WHERE label = ? AND key IN", (label.value,), keys
+            ):
+                fields = orjson.loads(data)
+                fields["notes"] = tuple(fields.get("notes", ()))
+                out.append(IdentifierProfile(**fields))
         return out
+
+    def _rows_in(self, select: str, head: tuple[Any, ...], keys: list[str]) -> list[tuple[Any, ...]]:
+        """``select`` ending in ``… IN`` run for ``keys`` in chunks: one query, not one per key."""
+        conn, rows = self._conn(), []
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start:start + _IN_CHUNK]
+            placeholders = ", ".join("?" * len(chunk))
+            rows += conn.execute(f"{select} ({placeholders})", (*head, *chunk)).fetchall()
+        return rows
 
     def _append_case_change(self, change: CaseChange) -> None:
         with self._transaction() as conn:
@@ -395,6 +399,13 @@ def _profile_dict(p: IdentifierProfile) -> dict[str, Any]:
         "ring_id": p.ring_id,
         "notes": list(p.notes),
     }
+
+
+def _keys_by_label(refs: list[NodeRef]) -> list[tuple[Label, list[str]]]:
+    grouped: dict[Label, list[str]] = {}
+    for ref in refs:
+        grouped.setdefault(ref.label, []).append(ref.key)
+    return list(grouped.items())
 
 
 def _props_sql(flags: list[bool]) -> str:

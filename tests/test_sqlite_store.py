@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -30,16 +31,21 @@ def test_readers_see_the_load_whole_or_not_at_all(tmp_path: Path) -> None:
         writer.load(tiny_bundle())
         before = writer.counts().as_dict()
         seen: list[dict[str, dict[str, int]]] = []
-        done = threading.Event()
+        done, reading = threading.Event(), threading.Barrier(3)
 
         def read() -> None:
             with SQLiteStore(path) as reader:
+                seen.append(reader.counts().as_dict())
+                seen.append(reader.counts().as_dict())
+                reading.wait()
                 while not done.is_set():
                     seen.append(reader.counts().as_dict())
+                    time.sleep(0.01)  # leave the writer its share of the interpreter
 
         readers = [threading.Thread(target=read) for _ in range(2)]
         for thread in readers:
             thread.start()
+        reading.wait()  # both readers are reading before the load starts
         writer.load(_big_bundle(200_000))
         done.set()
         for thread in readers:
