@@ -32,6 +32,7 @@ __all__ = [
     "UseKind",
     "is_company",
     "load_book",
+    "load_watchlist",
     "surname",
 ]
 
@@ -180,7 +181,7 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
     registered = _load_registered(store)
     complaints = _load_complaints(store, claims)
     agents, agent_phones = _load_agents(store)
-    watchlist = _load_watchlist(store)
+    watchlist = load_watchlist(store)
     uses = _load_uses(store, claims, customers, complaints, change_window_days)
     return Book(claims, customers, uses, registered, complaints, agents, agent_phones, watchlist)
 
@@ -279,7 +280,8 @@ def _load_agents(store: GraphStore) -> tuple[pd.DataFrame, dict[str, str]]:
     return agents, _first_by(phones, "dst", "src")
 
 
-def _load_watchlist(store: GraphStore) -> dict[tuple[str, str], str]:
+def load_watchlist(store: GraphStore) -> dict[tuple[str, str], str]:
+    """(label, identifier key) → name of the watchlist entry that lists it."""
     entries = store.nodes_frame(Label.INTERMEDIARY)
     names = dict(zip(entries["key"].astype(str), _column(entries, "name").fillna("").astype(str), strict=True)) \
         if not entries.empty else {}

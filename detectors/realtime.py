@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from detectors.book import is_company, surname
+from detectors.book import is_company, load_watchlist, surname
 from detectors.templates import shingles
 from graph.errors import NotFoundError
 from graph.model import Label, Node, NodeRef, Rel
@@ -224,22 +224,8 @@ class _Context:
     @property
     def watchlist(self) -> dict[tuple[str, str], str]:
         if self._watchlist is None:
-            names = {n.key: str(n.props.get("name") or n.key) for n in self._intermediaries()}
-            listed: dict[tuple[str, str], str] = {}
-            for label in (Label.PHONE, Label.BANK_ACCOUNT, Label.PERSON):
-                frame = self.store.edges_frame(Label.INTERMEDIARY, Rel.LISTS, label)
-                for src, dst in zip(frame.get("src", ()), frame.get("dst", ()), strict=True):
-                    listed.setdefault((label.value, str(dst)), names.get(str(src), str(src)))
-            self._watchlist = listed
+            self._watchlist = load_watchlist(self.store)
         return self._watchlist
-
-    def _intermediaries(self) -> list[Node]:
-        frame = self.store.nodes_frame(Label.INTERMEDIARY)
-        if frame.empty:
-            return []
-        names = frame["name"] if "name" in frame.columns else [None] * len(frame)
-        return [Node(Label.INTERMEDIARY, str(k), {"name": n}) for k, n in
-                zip(frame["key"], names, strict=True)]
 
     @property
     def templates(self) -> _Templates:
