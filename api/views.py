@@ -13,7 +13,7 @@ from typing import Any
 
 from graph.errors import NotFoundError
 from graph.model import IDENTIFIER_LABELS, Edge, Label, Node, NodeRef, Rel, Subgraph
-from graph.results import CaseChange, Ring
+from graph.results import CaseChange, ClaimRisk, Ring
 from graph.store import GraphStore
 from ingest.normalize import (
     normalize_bank_account,
@@ -168,8 +168,9 @@ def ring_detail(store: GraphStore, ring_id: str) -> dict[str, Any]:
     export = ring.to_export()
     members, timeline = [], []
     customers: dict[str, Subgraph] = {}
+    risks = store.claim_risks(ring.claim_ids)
     for claim_id in ring.claim_ids:
-        member, customer_id = _member(store, claim_id)
+        member, customer_id = _member(store, claim_id, risks.get(claim_id))
         members.append(member)
         if member["request_date"]:
             timeline.append(_event(member["request_date"], "surrender_request", claim_id, {
@@ -186,8 +187,7 @@ def ring_detail(store: GraphStore, ring_id: str) -> dict[str, Any]:
             timeline.append(_event(str(left), "agent_left", agent_id,
                                    {"status": agent.props.get("status") if agent else None}))
     timeline.sort(key=lambda e: (e["date"], e["kind"], e["subject"]))
-    export.pop("score")
-    return {**export, "score": round(ring.score, 4),
+    return {**export,
             "status": store.case_status(ring_id).value, "members": members,
             "timeline": timeline}
 
@@ -199,7 +199,7 @@ def _around(store: GraphStore, label: Label, key: str) -> Subgraph:
         return Subgraph(nodes=[], edges=[])
 
 
-def _member(store: GraphStore, claim_id: str) -> tuple[dict[str, Any], str | None]:
+def _member(store: GraphStore, claim_id: str, risk: ClaimRisk | None) -> tuple[dict[str, Any], str | None]:
     sub = _around(store, Label.CLAIM, claim_id)
     me = NodeRef(Label.CLAIM, claim_id)
     node = next((n for n in sub.nodes if n.ref == me), None)
@@ -220,7 +220,6 @@ def _member(store: GraphStore, claim_id: str) -> tuple[dict[str, Any], str | Non
         agent = next((e.src.key for e in seller.edges if e.rel is Rel.SOLD), None)
         if customer is None:
             customer = next((e.src.key for e in seller.edges if e.rel is Rel.HOLDS), None)
-    risk = store.claim_risks([claim_id]).get(claim_id)
     return {"claim_id": claim_id, "customer_id": customer, "policy_id": policy, "agent_id": agent,
             "request_date": props.get("request_date"), "risk": risk.risk if risk else None,
             "props": props, "identifiers": identifiers}, customer
