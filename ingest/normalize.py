@@ -419,11 +419,10 @@ def _fast_id_numbers(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
     valid = shaped.view(np.uint32).reshape(len(shaped), 18)[:, 17] == np.where(
         check == 10, ord("X"), check + 48)
     year = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
-    born = pd.to_datetime(pd.Series(np.char.add(np.char.add(
-        shaped.astype("U18"), ""), "")).str.slice(6, 14), format="%Y%m%d", errors="coerce")
+    born = pd.to_datetime(pd.Series(shaped).str.slice(6, 14), format="%Y%m%d", errors="coerce")
     decided &= (year >= 1800) & (year <= 2200)
     valid &= born.notna().to_numpy()
-    regions = np.char.ljust(shaped, 6).astype("U6")
+    regions = shaped.astype("U6")
     region_ok = {}
     for region, y in set(zip(regions[valid].tolist(), year[valid].tolist(), strict=True)):
         region_ok[(region, y)] = any(a <= y <= b for a, b in _region_years(region))

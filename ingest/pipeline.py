@@ -79,12 +79,10 @@ def read_book(folder: Path, progress: ProgressCallback | None = None,
     tables = validate_book(raw, problems)
     _step(progress, "validate", 2, 2)
     ordered = problems.sorted()
+    if errors_out is not None:  # also when there are warnings only: still worth a look
+        write_problems_csv(ordered, errors_out)
     if problems.errors:
-        if errors_out is not None:
-            write_problems_csv(ordered, errors_out)
         raise ValidationError(ordered)
-    if errors_out is not None:
-        write_problems_csv(ordered, errors_out)  # warnings only: still worth a look
     return Book(Path(folder), tables, raw.fingerprint, ordered, time.perf_counter() - start)
 
 
