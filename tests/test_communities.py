@@ -1,0 +1,74 @@
+"""The community step always returns, on every method, with a partition of its input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from detectors.communities import find_communities, partition
+from detectors.params import COMMUNITY_METHODS, DetectionParams
+
+# A component seen in a real book: Leiden "until nothing changes" never returned on it, because
+# claim 0 has two equally good communities and moves back and forth.
+PATH_U = np.array([2, 1, 0, 3])
+PATH_V = np.array([1, 0, 3, 4])
+
+
+@pytest.mark.timeout(30, method="thread")
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("method", COMMUNITY_METHODS)
+def test_the_five_claim_path_returns(method: str, seed: int) -> None:
+    params = DetectionParams(method=method, resolution=0.6, seed=seed)  # type: ignore[arg-type]
+    found = find_communities(5, PATH_U, PATH_V, np.full(4, 0.6), params)
+    assert sorted(c for community in found for c in community) == [0, 1, 2, 3, 4]
+    assert all(len(community) >= 2 for community in found)
+
+
+def test_leiden_splits_the_path_at_its_middle() -> None:
+    found = partition(np.arange(5), PATH_U, PATH_V, np.full(4, 0.6), "igraph-leiden", 0.6, seed=1)
+    assert sorted(map(sorted, found)) == [[0, 3, 4], [1, 2]]
+
+
+@st.composite
+def small_graphs(draw: st.DrawFn) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """Paths, stars, cycles and random graphs of 2-12 nodes, weights drawn from a few values
+    so that ties are common."""
+    n = draw(st.integers(2, 12))
+    shape = draw(st.sampled_from(["path", "star", "cycle", "random"]))
+    if shape == "path":
+        edges = [(i, i + 1) for i in range(n - 1)]
+    elif shape == "star":
+        edges = [(0, i) for i in range(1, n)]
+    elif shape == "cycle":
+        edges = [(i, (i + 1) % n) for i in range(n)] if n >= 3 else [(0, 1)]
+    else:
+        pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+        edges = draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=len(pairs), unique=True))
+    order = draw(st.permutations(range(n)))
+    edges = sorted({(min(order[a], order[b]), max(order[a], order[b])) for a, b in edges})
+    weights = draw(st.lists(st.sampled_from([0.15, 0.3, 0.5, 0.6, 1.0, 3.0]),
+                            min_size=len(edges), max_size=len(edges)))
+    u = np.array([a for a, _ in edges], dtype=np.int64)
+    v = np.array([b for _, b in edges], dtype=np.int64)
+    return n, u, v, np.array(weights)
+
+
+@pytest.mark.timeout(300)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graph=small_graphs(), method=st.sampled_from(COMMUNITY_METHODS),
+       resolution=st.sampled_from([0.1, 0.6, 1.0, 2.0]), seed=st.integers(0, 3))
+def test_detection_finishes_on_small_weighted_graphs(
+        graph: tuple[int, np.ndarray, np.ndarray, np.ndarray], method: str, resolution: float,
+        seed: int) -> None:
+    n, u, v, w = graph
+    params = DetectionParams(method=method, resolution=resolution, seed=seed)  # type: ignore[arg-type]
+    found = find_communities(n, u, v, w, params)
+    members = [c for community in found for c in community]
+    # every claim at most once, only claims that have a link, communities of two or more
+    assert len(members) == len(set(members))
+    assert set(members) <= set(u.tolist()) | set(v.tolist())
+    assert all(len(community) >= 2 for community in found)
+    # deterministic for a seed
+    assert find_communities(n, u, v, w, params) == found
