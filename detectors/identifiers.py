@@ -21,6 +21,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from detectors.behaviour import TRAITS, base_rates, behaviour_excess
 from detectors.book import CHANGED_TO, Book
 from detectors.params import DetectionParams
 
@@ -31,9 +32,6 @@ __all__ = [
 ]
 
 # Each clue alone makes an identifier this suspicious; clues combine by noisy-or.
-_P_THIRD_PARTY = 0.5
-_P_COMPANY = 0.7
-_P_CHANGED = 0.4
 _P_WATCHLIST = 0.6
 _HUB_MIN_IDLE = 3
 AGENT_PHONE_FACTOR = 0.15
@@ -48,15 +46,18 @@ def noisy_or(probabilities: Iterable[float]) -> float:
     return round(1.0 - out, 6)
 
 
-def identifier_table(book: Book, params: DetectionParams) -> pd.DataFrame:
+def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) -> pd.DataFrame:
     """One row per identifier touched by at least one claim, indexed by ``(label, key)``.
+
+    ``traits`` is :func:`detectors.behaviour.claim_traits` of the book.
 
     Columns: ``customers`` (every customer touching it, registered ones included),
     ``claim_customers``, ``idle`` (customers touching it who never surrendered), ``households``,
-    ``unrelated`` (other households of other surnames),
-    ``third_party``, ``company``, ``changed`` (customers who
-    switched to it just before surrendering), ``watchlist`` (entry name or ``""``), ``hub``,
-    ``agent_phone``, ``suspicion`` in [0, 1] and ``notes``.
+    ``unrelated`` (other households of other surnames), ``third_party``, ``company``,
+    ``changed`` (customers who switched to it just before surrendering), ``behaviour`` (how far
+    its claims' traits exceed the book's base rates, in [0, 1]), ``span_days`` (first to last
+    claim), ``watchlist`` (entry name or ``""``), ``hub``, ``agent_phone``, ``suspicion`` in
+    [0, 1] and ``notes``.
     """
     uses = book.uses
     if uses.empty:
@@ -75,14 +76,23 @@ def identifier_table(book: Book, params: DetectionParams) -> pd.DataFrame:
         "households": grouped["household"].nunique(),
         "surnames": grouped["surname"].nunique(),
     })
-    on_claims = uses.groupby(["label", "key"], sort=True)
+    per_claim = uses[["label", "key", "claim_id", "customer_id"]].drop_duplicates(["label", "key", "claim_id"])
+    per_claim = per_claim.join(traits[list(TRAITS)], on="claim_id")
+    per_claim["day"] = book.claims["day"].reindex(per_claim["claim_id"]).to_numpy()
+    on_claims = per_claim.groupby(["label", "key"], sort=True)
     table["claim_customers"] = on_claims["customer_id"].nunique()
     table["claims"] = on_claims["claim_id"].nunique()
     table["unrelated"] = np.maximum(np.minimum(table["households"], table["surnames"]) - 1, 0)
-    table["third_party"] = on_claims["third_party"].sum().astype(int)
-    table["company"] = on_claims["company"].sum().astype(int)
+    third = uses[uses["third_party"].astype(bool)].groupby(["label", "key"])["claim_id"].nunique()
+    company = uses[uses["company"].astype(bool)].groupby(["label", "key"])["claim_id"].nunique()
+    table["third_party"] = third.reindex(table.index).fillna(0).astype(int)
+    table["company"] = company.reindex(table.index).fillna(0).astype(int)
     changed = uses[uses["kind"] == CHANGED_TO]
     table["changed"] = changed.groupby(["label", "key"])["customer_id"].nunique().reindex(table.index).fillna(0).astype(int)
+    bases = base_rates(traits)
+    counts = {t: on_claims[t].sum().reindex(table.index).to_numpy(float) for t in TRAITS}
+    table["behaviour"] = behaviour_excess(counts, table["claims"].to_numpy(float), bases).round(4)
+    table["span_days"] = (on_claims["day"].max() - on_claims["day"].min()).reindex(table.index).fillna(0)
     claimants = set(book.claims["customer_id"])
     touching["idle"] = ~touching["customer_id"].isin(claimants)
     table["idle"] = touching.groupby(["label", "key"], sort=True)["idle"].sum().astype(int)
@@ -90,25 +100,22 @@ def identifier_table(book: Book, params: DetectionParams) -> pd.DataFrame:
     mostly_idle = (table["idle"] >= _HUB_MIN_IDLE) & (table["idle"] * 2 >= table["customers"])
     table["hub"] = ((table["customers"] >= params.hub_customers) | mostly_idle) & (table["watchlist"] == "")
     table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
-    columns = ["unrelated", "third_party", "company", "changed", "watchlist", "hub", "agent_phone"]
+    columns = ["unrelated", "behaviour", "watchlist", "hub", "agent_phone"]
     rows = list(zip(*(table[c].tolist() for c in columns), strict=True))
     active = 1.0 - table["idle"] / table["customers"]
     table["suspicion"] = [round(_suspicion(*row) * a * a, 4) for row, a in zip(rows, active.tolist(), strict=True)]
-    table["notes"] = [_notes(*row, customers=c) for row, c in zip(rows, table["customers"].tolist(), strict=True)]
+    note_columns = ["unrelated", "third_party", "company", "changed", "watchlist", "hub", "agent_phone"]
+    note_rows = list(zip(*(table[c].tolist() for c in note_columns), strict=True))
+    table["notes"] = [_notes(*row, customers=c) for row, c in zip(note_rows, table["customers"].tolist(), strict=True)]
     return table
 
 
-def _suspicion(unrelated: int, third_party: int, company: int, changed: int, watchlist: str,
-               hub: bool, agent_phone: bool) -> float:
+def _suspicion(unrelated: int, behaviour: float, watchlist: str, hub: bool, agent_phone: bool) -> float:
+    """Shared by unrelated households *and* used the way rings use their identifiers; a
+    watchlist entry counts on its own."""
     if hub:
         return 0.0
-    clues = [unrelated / (unrelated + 1.0)]
-    if company:
-        clues.append(_P_COMPANY)
-    elif third_party:
-        clues.append(_P_THIRD_PARTY)
-    if changed and unrelated:
-        clues.append(_P_CHANGED)
+    clues = [unrelated / (unrelated + 1.0) * behaviour]
     if watchlist:
         clues.append(_P_WATCHLIST)
     score = noisy_or(clues)
@@ -134,8 +141,8 @@ def _notes(unrelated: int, third_party: int, company: int, changed: int, watchli
 
 def _empty_table() -> pd.DataFrame:
     columns = ["customers", "households", "surnames", "claim_customers", "claims", "idle", "unrelated",
-               "third_party", "company", "changed", "watchlist", "hub", "agent_phone",
-               "suspicion", "notes"]
+               "third_party", "company", "changed", "behaviour", "span_days", "watchlist", "hub",
+               "agent_phone", "suspicion", "notes"]
     index = pd.MultiIndex.from_arrays([[], []], names=["label", "key"])
     return pd.DataFrame({c: [] for c in columns}, index=index)
 

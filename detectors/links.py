@@ -25,12 +25,14 @@ import numpy as np
 import pandas as pd
 
 from detectors.book import Book
+from detectors.bursts import burst_labels
 from detectors.params import DetectionParams
 from detectors.templates import pair_jaccard
 
 __all__ = [
     "TEMPLATE_WEIGHT",
     "ClaimGraph",
+    "book_period",
     "build_claim_graph",
     "claim_propensity",
     "group_pairs",
@@ -41,6 +43,7 @@ TEMPLATE_WEIGHT = 0.6
 EX_AGENT_WEIGHT = 0.5
 """Weight between two fully complaint-driven full-refund claims of one resigned agent's book."""
 MAX_PAIR_WEIGHT = 3.0
+_TEMPLATE_CROWD = 7
 _CLIQUE_LIMIT = 120
 _CHAIN_NEIGHBOURS = 8
 
@@ -55,12 +58,21 @@ class ClaimGraph:
     w: np.ndarray
     template_group: np.ndarray
     """Template group of each claim's complaint letter (``-1`` when none)."""
+    template_burst: np.ndarray
+    """Template burst (see :mod:`detectors.bursts`) of each claim's letter (``-1`` when none)."""
 
     def weighted_degree(self) -> np.ndarray:
         out = np.zeros(self.n)
         np.add.at(out, self.u, self.w)
         np.add.at(out, self.v, self.w)
         return out
+
+
+def book_period(book: Book) -> float:
+    """Days from the book's first to its last request or letter (at least one)."""
+    days = np.concatenate([book.claims["day"].to_numpy(float), book.complaints["day"].to_numpy(float)])
+    days = days[~np.isnan(days)]
+    return float(max(days.max() - days.min(), 1.0)) if len(days) else 1.0
 
 
 def claim_propensity(book: Book) -> np.ndarray:
@@ -139,25 +151,35 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         parts_pairs.append(pairs)
         parts_weights.append(group_weight.reindex(pair_codes).to_numpy())
 
-    # complaint templates
+    # complaint templates: only letters of one template that crowd into a burst far beyond the
+    # template's usual rate in this book link (a publicly circulating letter arrives all year)
     tg = np.full(n, -1, dtype=np.int64)
+    tb = np.full(n, -1, dtype=np.int64)
     complaints = book.complaints
     if len(complaints) and len(template_group):
         grouped = complaints.assign(group=template_group)
         grouped = grouped[(grouped["group"] >= 0) & grouped["claim_id"].notna()]
         members = position[grouped["claim_id"]].to_numpy()
         tg[members] = grouped["group"].to_numpy()
-        letter_pairs, _ = group_pairs(grouped["group"].to_numpy(), np.arange(len(grouped)),
-                                      households[members], days[members],
+        bursts = burst_labels(grouped["day"].to_numpy(float), grouped["group"].to_numpy(),
+                              book_period(book), params.burst_alpha)
+        in_burst = bursts >= 0
+        tb[members[in_burst]] = bursts[in_burst]
+        letter_pairs, _ = group_pairs(bursts[in_burst], np.flatnonzero(in_burst),
+                                      households[members[in_burst]], days[members[in_burst]],
                                       params.template_window_days)
         # a group is a chain of similar letters; only letters that are themselves similar link,
         # so one chance resemblance between two rings' letters does not join the rings
         similar = pair_jaccard(grouped["text"].tolist(), letter_pairs) >= params.template_threshold
         a, b = members[letter_pairs[similar, 0]], members[letter_pairs[similar, 1]]
-        pairs = np.column_stack([np.minimum(a, b), np.maximum(a, b)])
-        pairs = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)
-        parts_pairs.append(pairs)
-        parts_weights.append(np.full(len(pairs), TEMPLATE_WEIGHT))
+        # a letter like a dozen others in one burst says less about any one of them
+        crowd = np.bincount(bursts[in_burst])[bursts[letter_pairs[similar, 0]]]
+        weight = TEMPLATE_WEIGHT * np.minimum(1.0, _TEMPLATE_CROWD / np.maximum(crowd - 1, 1))
+        letters = pd.DataFrame({"u": np.minimum(a, b), "v": np.maximum(a, b), "w": weight})
+        strongest = letters[letters["u"] != letters["v"]].groupby(["u", "v"], sort=True)["w"].max()
+        parts_pairs.append(np.column_stack([strongest.index.get_level_values(0),
+                                            strongest.index.get_level_values(1)]))
+        parts_weights.append(strongest.to_numpy())
 
     # former customers of resigned agents, after the agent left
     agents = book.agents
@@ -189,5 +211,5 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
     else:
         u = v = np.empty(0, dtype=np.int64)
         w = np.empty(0)
-    return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg)
+    return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, template_burst=tb)
 

@@ -51,9 +51,17 @@ class DetectionParams:
             rarely share a time window; at 0.4 and below rings of normal books merge.
         template_window_days: template, timing and ex-agent links only join claims filed at
             most this many days apart.
+        burst_alpha: significance a crowd of letters of one template (or of one resigned
+            agent's book) must reach to count as a burst (see :mod:`detectors.bursts`).
         min_edge_weight: links lighter than this are dropped before community detection.
         min_ring_claims: smallest ring reported.
         alert_threshold: ring score from which a ring counts as alerted (investigate it).
+        expansion_margin_days: a claim may join an alerted ring when filed at most this many
+            days before its first or after its last request (see :mod:`detectors.expansion`).
+        expansion_tie_score: trait score (log likelihood ratio) a claim tied to a ring only by
+            its letter template or its resigned agent needs to join it.
+        expansion_alone_score: trait score a claim tied to a ring by nothing but the time needs
+            to join it.
     """
 
     seed: int = 42
@@ -65,9 +73,13 @@ class DetectionParams:
     change_window_days: int = 90
     template_threshold: float = 0.45
     template_window_days: int = 120
+    burst_alpha: float = 0.01
     min_edge_weight: float = 0.15
     min_ring_claims: int = 2
     alert_threshold: float = 0.5
+    expansion_margin_days: int = 30
+    expansion_tie_score: float = 2.5
+    expansion_alone_score: float = 5.0
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -80,11 +92,11 @@ class DetectionParams:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 2:
                 raise ValueError(f"{name} must be an integer of at least 2, got {value!r}")
-        for name in ("change_window_days", "template_window_days"):
+        for name in ("change_window_days", "template_window_days", "expansion_margin_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive number of days, got {value!r}")
-        for name in ("template_threshold", "alert_threshold"):
+        for name in ("template_threshold", "alert_threshold", "burst_alpha"):
             value = getattr(self, name)
             if not 0.0 < value < 1.0:
                 raise ValueError(f"{name} must be within (0, 1), got {value!r}")

@@ -22,8 +22,10 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from detectors.behaviour import claim_traits
 from detectors.book import Book, load_book
 from detectors.communities import find_communities
+from detectors.expansion import expand
 from detectors.identifiers import identifier_table
 from detectors.links import ClaimGraph, build_claim_graph
 from detectors.params import DetectionParams
@@ -73,7 +75,8 @@ def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
 
     book = load_book(store, params.household_max, params.change_window_days)
     step("read")
-    identifiers = identifier_table(book, params)
+    traits = claim_traits(book)
+    identifiers = identifier_table(book, params, traits)
     step("identifiers")
     groups = template_groups(book.complaints["text"].tolist(), params.template_threshold, params.seed) \
         if len(book.complaints) else np.empty(0, dtype=np.int64)
@@ -82,7 +85,12 @@ def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
     step("links")
     communities = find_communities(graph.n, graph.u, graph.v, graph.w, params)
     step("communities")
-    rings = score_rings(book, identifiers, graph, communities, params)
+    cores = [c for c in communities if len(c) >= params.min_ring_claims]
+    core_rings = score_rings(book, identifiers, graph, cores, params)
+    joined = expand(book, traits, identifiers, graph, cores,
+                    [r.score >= params.alert_threshold for r in core_rings], params)
+    rings = sorted(score_rings(book, identifiers, graph, cores, params, joined),
+                   key=lambda r: (-r.score, r.ring_id))
     if previous:
         rings = carry_forward(rings, previous)
     risks = claim_risks(book, graph, rings, graph.template_group)

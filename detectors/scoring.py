@@ -31,6 +31,7 @@ from detectors.book import (
     REPRESENTATIVE_PHONE,
     Book,
 )
+from detectors.expansion import Attachment
 from detectors.identifiers import noisy_or
 from detectors.links import ClaimGraph, claim_propensity
 from detectors.params import DetectionParams
@@ -120,14 +121,17 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
 
 
 def score_rings(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph,
-                communities: Sequence[Sequence[int]], params: DetectionParams) -> list[Ring]:
-    """One :class:`Ring` per community of at least ``min_ring_claims`` claims, highest score first."""
+                cores: Sequence[Sequence[int]], params: DetectionParams,
+                joined: Sequence[Sequence[Attachment]] | None = None) -> list[Ring]:
+    """One :class:`Ring` per core (claim positions), in the order of ``cores``; ``joined`` are
+    the claims each core gained by expansion (see :mod:`detectors.expansion`)."""
     ctx = _context(book, identifiers, graph, params)
-    rings = [_ring(ctx, list(c)) for c in communities if len(c) >= params.min_ring_claims]
-    return sorted(rings, key=lambda r: (-r.score, r.ring_id))
+    extra: Sequence[Sequence[Attachment]] = joined if joined is not None else [() for _ in cores]
+    return [_ring(ctx, list(c), list(more)) for c, more in zip(cores, extra, strict=True)]
 
 
-def _ring(ctx: _Context, members: list[int]) -> Ring:
+def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
+    members = sorted(core + [a.claim for a in joined])
     claims = ctx.book.claims.iloc[members]
     claim_ids = tuple(sorted(claims.index))
     evidence: list[tuple[Evidence, float]] = []
@@ -136,6 +140,7 @@ def _ring(ctx: _Context, members: list[int]) -> Ring:
     evidence += _template_evidence(ctx, members)
     evidence += _timing_evidence(ctx, members)
     evidence += _agent_evidence(ctx, members)
+    evidence += _joined_evidence(ctx, joined)
     score = round(min(1.0, noisy_or(p for _, p in evidence)), 4)
     evidence.sort(key=lambda item: -item[1])
     shared = _shared_identifiers(ctx, members)
@@ -381,6 +386,32 @@ def _agent_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, f
              "claims": sorted(str(c) for c in after.index)},
         ), min(_P_EX_AGENT_MAX, _P_EX_AGENT_PER_CLAIM * k) * float(ctx.propensity[positions].mean())))
     return out
+
+
+_TIE_TEXT = {
+    "identifier": ("与团伙成员共用标识", "uses an identifier of the ring's members"),
+    "template": ("投诉信属于团伙同期的模板", "its letter belongs to the ring's template burst"),
+    "ex_agent": ("同一离职代理人的原客户", "a former customer of the ring's resigned agent"),
+    "timing": ("在团伙活动期间提出且自身特征显著", "filed during the ring's burst with strong traits of its own"),
+}
+
+
+def _joined_evidence(ctx: _Context, joined: Sequence[Attachment]) -> list[tuple[Evidence, float]]:
+    """One line naming the claims that joined the core and why (explains, adds no weight)."""
+    if not joined:
+        return []
+    claim_ids = ctx.book.claims.index
+    counts = Counter(a.tie for a in joined)
+    zh = "、".join(f"{k} 笔{_TIE_TEXT[t][0]}" for t, k in sorted(counts.items()))
+    en = ", ".join(f"{k} {_TIE_TEXT[t][1]}" for t, k in sorted(counts.items()))
+    members = [{"claim_id": str(claim_ids[a.claim]), "tie": a.tie, "traits": list(a.traits),
+                "trait_score": a.score, **a.data} for a in joined]
+    return [(Evidence(
+        "joined_members",
+        f"另有 {len(joined)} 笔退保因较弱但具体的关联并入：{zh}",
+        f"{len(joined)} more claims joined by weaker but specific ties: {en}",
+        {"count": len(joined), "members": members},
+    ), 0.0)]
 
 
 def claim_risks(book: Book, graph: ClaimGraph, rings: Sequence[Ring], template_group: np.ndarray) -> list[ClaimRisk]:

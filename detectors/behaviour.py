@@ -1,0 +1,124 @@
+"""What each claim's own record says about coaching: the behaviour half of the evidence.
+
+A coached surrender looks different from an ordinary one even when it shares nothing with
+anyone (``../shared/domain.md``, "Traces they leave"): it demands a full premium refund on
+complaint grounds, the customer's contact phone or account was changed to a fresh one just before
+the request (so the insurer's call-back reaches the agency), the refund goes to a third party,
+a representative files it. Honest complainers show the first trait too; the operational traces
+(the change, the payout, the representative) are what they rarely have.
+
+Each trait is a boolean column; :func:`base_rates` gives the share of claims of the book that
+show it, so that every use of a trait is measured against this book rather than against a
+constant: a trait three quarters of the book shows says little.
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"complaint_driven": [True, False, False, False]})
+>>> base_rates(frame, ("complaint_driven",))["complaint_driven"]
+0.25
+>>> round(excess(0.8, 0.25), 4), excess(0.1, 0.25)
+(0.7333, 0.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from detectors.book import CHANGED_TO, PAYOUT_ACCOUNT, REPRESENTATIVE, Book
+
+__all__ = [
+    "TRAITS",
+    "base_rates",
+    "behaviour_excess",
+    "claim_traits",
+    "excess",
+    "shrunk_rate",
+]
+
+TRAITS: tuple[str, ...] = ("complaint_driven", "changed_before", "third_party")
+"""The traits whose excess over the book's base rate makes an identifier or a group suspicious:
+complaint-driven (full-refund demand or complaint reason), contact details changed just before
+the request, refund paid outside the policyholder's family."""
+
+
+def claim_traits(book: Book, letter_window_days: int = 365) -> pd.DataFrame:
+    """One row per claim of ``book`` (same index), boolean columns:
+
+    ``complaint_driven`` (full-refund demand or complaint reason), ``full_refund``,
+    ``complaint_reason``, ``letter`` (the customer filed a complaint letter at most
+    ``letter_window_days`` before the request or 30 days after it), ``changed_before`` (a contact
+    phone, account or address changed to within the change window before the request),
+    ``third_party`` and ``company`` (refund paid outside the family / to an agency), and
+    ``represented`` (a representative filed it).
+    """
+    claims = book.claims
+    uses = book.uses
+    out = pd.DataFrame(index=claims.index)
+    out["full_refund"] = claims["full_refund"].to_numpy(bool)
+    out["complaint_reason"] = claims["complaint_reason"].to_numpy(bool)
+    out["complaint_driven"] = out["full_refund"] | out["complaint_reason"]
+
+    def flagged(mask: np.ndarray) -> np.ndarray:
+        return claims.index.isin(uses.loc[mask, "claim_id"])
+
+    kind = uses["kind"].to_numpy()
+    out["changed_before"] = flagged(kind == CHANGED_TO)
+    payout = kind == PAYOUT_ACCOUNT
+    out["third_party"] = flagged(payout & uses["third_party"].to_numpy(bool))
+    out["company"] = flagged(payout & uses["company"].to_numpy(bool))
+    out["represented"] = flagged(kind == REPRESENTATIVE)
+    complaints = book.complaints
+    letter = np.zeros(len(claims), dtype=bool)
+    if len(complaints):
+        joined = complaints[["customer_id", "day"]].merge(
+            pd.DataFrame({"customer_id": claims["customer_id"].to_numpy(),
+                          "claim_day": claims["day"].to_numpy(), "position": np.arange(len(claims))}),
+            on="customer_id")
+        lag = joined["claim_day"] - joined["day"]
+        letter[joined.loc[(lag >= -30) & (lag <= letter_window_days), "position"].to_numpy(int)] = True
+    out["letter"] = letter
+    return out
+
+
+def base_rates(behaviour: pd.DataFrame, traits: tuple[str, ...] = TRAITS) -> dict[str, float]:
+    """Share of claims showing each trait (0.0 for an empty book)."""
+    if len(behaviour) == 0:
+        return dict.fromkeys(traits, 0.0)
+    return {t: float(np.asarray(behaviour[t], dtype=float).mean()) for t in traits}
+
+
+def shrunk_rate(count: np.ndarray | float, total: np.ndarray | float, base: float,
+                prior: float = 1.0) -> np.ndarray:
+    """The rate ``count / total`` pulled towards ``base`` by ``prior`` pseudo-claims, so that two
+    claims that both show a trait do not count as a certainty.
+
+    >>> shrunk_rate(2, 2, 0.2).round(4).item()
+    0.7333
+    """
+    return (np.asarray(count, dtype=float) + prior * base) / (np.asarray(total, dtype=float) + prior)
+
+
+def excess(rate: np.ndarray | float, base: float) -> np.ndarray | float:
+    """How far ``rate`` lies above the book's ``base`` rate, as a share of the room above it:
+    0 at or below the base rate, 1 when every claim shows the trait."""
+    room = max(1.0 - base, 1e-9)
+    out = np.clip((np.asarray(rate, dtype=float) - base) / room, 0.0, 1.0)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def behaviour_excess(counts: Mapping[str, np.ndarray], totals: np.ndarray,
+                     bases: Mapping[str, float]) -> np.ndarray:
+    """Noisy-or over traits of each group's shrunk excess: 0 for groups that behave like the
+    book, near 1 for groups whose claims show several rare traits.
+
+    >>> behaviour_excess({"complaint_driven": np.array([3, 0])}, np.array([3, 3]),
+    ...                  {"complaint_driven": 0.2}).round(3).tolist()
+    [0.75, 0.0]
+    """
+    keep = np.ones(len(totals))
+    for trait, base in bases.items():
+        rate = shrunk_rate(counts[trait], totals, base)
+        keep *= 1.0 - np.asarray(excess(rate, base))
+    return 1.0 - keep

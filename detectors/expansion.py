@@ -1,0 +1,219 @@
+"""Member expansion: claims tied to a found ring by weaker but specific evidence join it.
+
+Community detection finds a ring's *core*: the claims its shared identifiers bind together.
+Coached members are told to share as little as possible (``../shared/domain.md``: "some members
+share no identifier at all (only the letter template, the timing and the ex-agent)"), so
+after the cores are scored, every claim outside an alerted ring is checked against each
+alerted ring active around its request date (the ring's first to last request, widened by
+``expansion_margin_days``). It joins the ring when
+
+* it uses an identifier the ring's members use (a phone changed to the ring's number, the
+  ring's payout account), not a hub, not an agent's phone, not within one household; or
+* its letter belongs to the ring's own template burst, or its policy comes from the resigned
+  agent whose book the ring recruits from, **and** its own record shows the ring's behaviour
+  strongly enough (``trait_score ≥ expansion_tie_score``); or
+* nothing ties it but the time, and its own record alone is overwhelming
+  (``trait_score ≥ expansion_alone_score``).
+
+``trait_score`` is a naive-Bayes log likelihood ratio over the claim's traits (complaint-driven,
+contact changed just before, third-party payout, represented), each trait's ratio estimated from
+*this* book: how much more often the alerted cores show it than all other claims do. A book in
+which honest customers often change phones before surrendering gives that trait little weight.
+Every joined claim carries an evidence line saying why.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detectors.book import Book
+from detectors.links import ClaimGraph
+from detectors.params import DetectionParams
+from detectors.templates import pair_jaccard
+
+__all__ = ["EXPANSION_TRAITS", "Attachment", "expand", "trait_log_ratios"]
+
+EXPANSION_TRAITS: tuple[str, ...] = ("complaint_driven", "changed_before", "third_party", "represented")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """Why one claim (by position) joined a ring: the tie and the traits behind it."""
+
+    claim: int
+    tie: str
+    """``identifier``, ``template``, ``ex_agent`` or ``timing``."""
+    score: float
+    """The claim's trait score (log likelihood ratio)."""
+    traits: tuple[str, ...]
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def trait_log_ratios(traits: pd.DataFrame, core: np.ndarray) -> dict[str, float]:
+    """Log likelihood ratio of each trait: its rate among ``core`` claims (boolean mask over
+    ``traits`` rows) against its rate among all others, with add-one smoothing.
+
+    >>> frame = pd.DataFrame({t: [True, True, False, False] for t in EXPANSION_TRAITS})
+    >>> round(trait_log_ratios(frame, np.array([True, True, False, False]))["changed_before"], 4)
+    1.0986
+    """
+    out: dict[str, float] = {}
+    n_core, n_rest = int(core.sum()), int((~core).sum())
+    for trait in EXPANSION_TRAITS:
+        values = traits[trait].to_numpy(bool)
+        p_core = (values[core].sum() + 1.0) / (n_core + 2.0)
+        p_rest = (values[~core].sum() + 1.0) / (n_rest + 2.0)
+        out[trait] = float(np.log(p_core / p_rest))
+    return out
+
+
+def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: ClaimGraph,
+           cores: Sequence[Sequence[int]], alerted: Sequence[bool],
+           params: DetectionParams) -> list[list[Attachment]]:
+    """The claims joining each core (same order as ``cores``; empty for unalerted cores).
+
+    ``cores`` are claim positions per ring, ``alerted`` says which cores scored at or above the
+    alert threshold. A claim joins at most one ring: the one with the strongest tie (identifier
+    before template before ex-agent before timing), then the nearest in time.
+    """
+    n = len(book.claims)
+    out: list[list[Attachment]] = [[] for _ in cores]
+    ring_of = np.full(n, -1)
+    for r, members in enumerate(cores):
+        if alerted[r]:
+            ring_of[list(members)] = r
+    in_ring = ring_of >= 0
+    if not in_ring.any():
+        return out
+    ratios = trait_log_ratios(traits, in_ring)
+    present = np.column_stack([traits[t].to_numpy(bool) for t in EXPANSION_TRAITS])
+    positive = np.array([max(ratios[t], 0.0) for t in EXPANSION_TRAITS])
+    score = present.astype(float) @ positive
+    days = book.claims["day"].to_numpy(float)
+    households = book.customers["household"].reindex(book.claims["customer_id"]).to_numpy()
+    windows = _windows(cores, alerted, days, params.expansion_margin_days)
+
+    candidates: dict[int, list[tuple[int, int, float, Attachment]]] = defaultdict(list)
+
+    def offer(claim: int, ring: int, rank: int, tie: str, data: dict[str, Any]) -> None:
+        lo, hi, middle = windows[ring]
+        if in_ring[claim] or np.isnan(days[claim]) or not lo <= days[claim] <= hi:
+            return
+        names = tuple(t for t, on in zip(EXPANSION_TRAITS, present[claim], strict=True) if on)
+        candidates[claim].append((rank, ring, abs(days[claim] - middle),
+                                  Attachment(claim, tie, round(float(score[claim]), 4), names, data)))
+
+    for claim, ring, data in _identifier_ties(book, identifiers, ring_of, households):
+        offer(claim, ring, 0, "identifier", data)
+    tie_ok = score >= params.expansion_tie_score
+    for claim, ring, data in _template_ties(book, graph, ring_of, tie_ok, params):
+        offer(claim, ring, 1, "template", data)
+    for claim, ring, data in _agent_ties(book, ring_of, tie_ok):
+        offer(claim, ring, 2, "ex_agent", data)
+    alone = np.flatnonzero((score >= params.expansion_alone_score) & ~in_ring)
+    for ring, (lo, hi, _) in enumerate(windows):
+        if not np.isfinite(lo):
+            continue
+        for claim in alone[(days[alone] >= lo) & (days[alone] <= hi)].tolist():
+            offer(claim, ring, 3, "timing", {})
+    for offers in candidates.values():
+        _, ring, _, attachment = min(offers, key=lambda o: (o[0], o[2], o[1]))
+        out[ring].append(attachment)
+    for attachments in out:
+        attachments.sort(key=lambda a: a.claim)
+    return out
+
+
+def _windows(cores: Sequence[Sequence[int]], alerted: Sequence[bool], days: np.ndarray,
+             margin: int) -> list[tuple[float, float, float]]:
+    out = []
+    for members, on in zip(cores, alerted, strict=True):
+        d = days[list(members)]
+        d = d[~np.isnan(d)]
+        if not on or not len(d):
+            out.append((np.inf, -np.inf, 0.0))
+        else:
+            out.append((float(d.min() - margin), float(d.max() + margin), float(np.median(d))))
+    return out
+
+
+def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
+                     households: np.ndarray) -> list[tuple[int, int, dict[str, Any]]]:
+    """(claim, ring, data) for claims using a suspicious identifier a ring member uses."""
+    uses = book.uses
+    if uses.empty or identifiers.empty:
+        return []
+    position = pd.Series(np.arange(len(book.claims)), index=book.claims.index)
+    suspicion = identifiers["suspicion"].reindex(pd.MultiIndex.from_arrays([uses["label"], uses["key"]]))
+    live = uses.assign(pos=position[uses["claim_id"]].to_numpy(), suspicion=suspicion.to_numpy())
+    live = live[live["suspicion"] > 0]
+    live = live.assign(ring=ring_of[live["pos"].to_numpy()], household=households[live["pos"].to_numpy()])
+    members = live[live["ring"] >= 0][["label", "key", "ring", "household"]].drop_duplicates()
+    others = live[live["ring"] < 0][["label", "key", "pos", "household", "kind"]]
+    joined = others.merge(members, on=["label", "key"], suffixes=("", "_ring"))
+    joined = joined[joined["household"] != joined["household_ring"]]
+    joined = joined.drop_duplicates(["pos", "ring", "label", "key"])
+    return [(int(p), int(r), {"type": str(lbl), "value": str(key), "link": str(kind)})
+            for p, r, lbl, key, kind in zip(joined["pos"], joined["ring"], joined["label"],
+                                            joined["key"], joined["kind"], strict=True)]
+
+
+def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible: np.ndarray,
+                   params: DetectionParams) -> list[tuple[int, int, dict[str, Any]]]:
+    """(claim, ring, data) for eligible claims whose letter is in a template burst holding the
+    ring's letters and is itself similar to one of them."""
+    burst = graph.template_burst
+    complaints = book.complaints
+    if not (burst >= 0).any() or complaints.empty:
+        return []
+    text_of = complaints.dropna(subset=["claim_id"]).drop_duplicates("claim_id").set_index("claim_id")["text"]
+    claim_ids = book.claims.index
+    by_burst: dict[int, list[int]] = defaultdict(list)
+    for pos in np.flatnonzero((burst >= 0) & (ring_of >= 0)).tolist():
+        by_burst[int(burst[pos])].append(pos)
+    out = []
+    for pos in np.flatnonzero((burst >= 0) & (ring_of < 0) & eligible).tolist():
+        ring_letters = by_burst.get(int(burst[pos]), [])
+        if not ring_letters:
+            continue
+        texts = [str(text_of.get(claim_ids[pos], ""))] + [str(text_of.get(claim_ids[m], "")) for m in ring_letters]
+        pairs = np.column_stack([np.zeros(len(ring_letters), dtype=np.int64), np.arange(1, len(texts))])
+        similarity = pair_jaccard(texts, pairs)
+        best = int(np.argmax(similarity))
+        if similarity[best] >= params.template_threshold:
+            match = ring_letters[best]
+            out.append((pos, int(ring_of[match]), {"similar_to": str(claim_ids[match]),
+                                                   "similarity": round(float(similarity[best]), 3)}))
+    return out
+
+
+def _agent_ties(book: Book, ring_of: np.ndarray, eligible: np.ndarray) -> list[tuple[int, int, dict[str, Any]]]:
+    """(claim, ring, data) for eligible claims of a resigned agent's former customers, filed after
+    the agent left, when the ring holds at least two such claims of that agent."""
+    claims = book.claims
+    agents = book.agents
+    if agents.empty:
+        return []
+    leave = agents["leave_day"].reindex(claims["agent_id"]).to_numpy(float)
+    status = agents["status"].reindex(claims["agent_id"]).fillna("").to_numpy()
+    days = claims["day"].to_numpy(float)
+    after = (status != "active") & (status != "") & ~np.isnan(leave) & (days > np.nan_to_num(leave))
+    agent = claims["agent_id"].to_numpy()
+    counts: dict[tuple[str, int], int] = defaultdict(int)
+    for pos in np.flatnonzero(after & (ring_of >= 0)).tolist():
+        counts[(agent[pos], int(ring_of[pos]))] += 1
+    rings_of_agent: dict[str, list[int]] = defaultdict(list)
+    for (a, r), k in counts.items():
+        if k >= 2:
+            rings_of_agent[a].append(r)
+    out = []
+    for pos in np.flatnonzero(after & (ring_of < 0) & eligible).tolist():
+        for r in rings_of_agent.get(agent[pos], []):
+            out.append((pos, r, {"agent_id": str(agent[pos])}))
+    return out
