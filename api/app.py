@@ -31,6 +31,7 @@ from api.schemas import ERROR_RESPONSES
 from api.security import KeyRing
 from api.settings import Settings
 from detectors.pipeline import detect as detect_rings
+from detectors.realtime import RealtimeScorer
 from graph.connect import open_store
 from graph.errors import (
     ConfigError,
@@ -228,12 +229,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     keys = _keyring(settings)
     owned = store is None
     graph = store if store is not None else open_store(settings.store)
-    jobs = JobManager(graph, detect)
-    state = AppState(settings=settings, keys=keys, store=graph, jobs=jobs)
+    scorer = RealtimeScorer(graph)
+    jobs = JobManager(graph, detect, scorer)
+    state = AppState(settings=settings, keys=keys, store=graph, jobs=jobs, scorer=scorer)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        warming = threading.Thread(target=prepare_scoring, args=(graph,), name="ringscope-warm", daemon=True)
+        warming = threading.Thread(target=prepare_scoring, args=(scorer,), name="ringscope-warm", daemon=True)
         warming.start()
         yield
         warming.join()

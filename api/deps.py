@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from api.jobs import JobManager
 from api.security import KeyRing, Permission, Principal
 from api.settings import Settings
+from detectors.realtime import RealtimeScorer
 from graph.store import GraphStore
 
 __all__ = [
@@ -52,6 +53,7 @@ class AppState:
     keys: KeyRing
     store: GraphStore
     jobs: JobManager
+    scorer: RealtimeScorer
 
 
 async def get_state(request: Request) -> AppState:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from detectors.params import DetectionParams
-from detectors.realtime import forget, warm
+from detectors.realtime import RealtimeScorer
 from graph.errors import RingScopeError
 from graph.results import DetectionResult, RunRecord
 from graph.store import GraphStore, ProgressCallback
@@ -75,8 +75,8 @@ def run_view(run: RunRecord) -> dict[str, Any]:
 class JobManager:
     """Starts detection runs in background threads and remembers their progress."""
 
-    def __init__(self, store: GraphStore, detect: DetectFn) -> None:
-        self._store, self._detect = store, detect
+    def __init__(self, store: GraphStore, detect: DetectFn, scorer: RealtimeScorer) -> None:
+        self._store, self._detect, self._scorer = store, detect, scorer
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -132,18 +132,17 @@ class JobManager:
             log.exception("detection job %s failed", job.id)
             job.status, job.error = "failed", str(exc) or type(exc).__name__
         else:
-            forget(store)
-            prepare_scoring(store)
+            prepare_scoring(self._scorer)
             job.run_id, job.summary = result.run.run_id, dict(result.run.summary)
             job.status, job.progress, job.step = "succeeded", 1.0, "done"
         finally:
             job.finished_at = _now()
 
 
-def prepare_scoring(store: GraphStore) -> None:
-    """Derive real-time scoring's per-run data now, not on the first request that needs it."""
+def prepare_scoring(scorer: RealtimeScorer) -> None:
+    """Rebuild real-time scoring's run index now, not on the first request that needs it."""
     try:
-        warm(store)
+        scorer.refresh()
     except RingScopeError as exc:
         log.warning("could not prepare real-time scoring yet: %s", exc)
     # What is alive now (modules, the app, the per-run scoring data: millions of objects on a

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from detectors.holdout import hold_out, roc_auc  # noqa: E402
 from detectors.params import DetectionParams  # noqa: E402
 from detectors.pipeline import detect  # noqa: E402
-from detectors.realtime import score_request  # noqa: E402
+from detectors.realtime import RealtimeScorer  # noqa: E402
 from graph.sqlite_store import SQLiteStore  # noqa: E402
 from ingest import ingest_folder  # noqa: E402
 from ingest.synthetic import BookConfig, generate_book  # noqa: E402
@@ -44,9 +44,10 @@ def main() -> None:
                 with SQLiteStore(Path(tmp) / "graph.db") as store:
                     ingest_folder(book, store)
                     detect(store, DetectionParams(seed=seed))
-                    score_request(store, requests[0])  # builds the scorer's per-run cache
+                    scorer = RealtimeScorer(store)
+                    scorer.refresh()
                     start = time.perf_counter()
-                    scores = {r["claim_id"]: score_request(store, r).score for r in requests}
+                    scores = {r["claim_id"]: scorer.score(r).score for r in requests}
                     per_request = (time.perf_counter() - start) / len(requests) * 1e3
             positives = [s for c, s in scores.items() if in_ring[c]]
             negatives = [s for c, s in scores.items() if not in_ring[c]]

@@ -30,9 +30,15 @@ from graph.store import GraphStore
 __all__ = [
     "Book",
     "UseKind",
+    "demands_full_refund",
     "is_company",
+    "is_complaint_reason",
+    "load_agents",
     "load_book",
+    "load_claims",
+    "load_letters",
     "load_watchlist",
+    "payout_flags",
     "surname",
 ]
 
@@ -52,6 +58,7 @@ _COMPOUND_SURNAMES = frozenset(
 _COMPANY = re.compile(r"公司|中心|事务所|工作室|咨询|律师|商行|服务部|顾问")
 _COMPLAINT_REASON = re.compile(r"complain|missell|mis-sell|mislead|dispute|投诉|误导|纠纷|欺诈|regulat|监管|信访", re.I)
 _FULL_REFUND = re.compile(r"full|全额", re.I)
+_DEMAND_FACTOR = 1.2
 
 
 def surname(name: str | None) -> str:
@@ -71,6 +78,27 @@ def is_company(name: str | None) -> bool:
     return bool(name) and isinstance(name, str) and bool(_COMPANY.search(name))
 
 
+def payout_flags(holder: str | None, policyholder: str | None,
+                 family: Iterable[str] = ()) -> tuple[bool, bool]:
+    """(third party, company) for a payout account holder: a company or agency is both; a
+    person is a third party unless it is the policyholder, shares the policyholder's surname, or
+    is one of the ``family`` names.
+
+    >>> payout_flags("赣州XX咨询服务有限公司", "王芳"), payout_flags("李强", "王芳"), payout_flags("王强", "王芳")
+    ((True, True), (True, False), (False, False))
+    """
+    if not holder or not isinstance(holder, str):
+        return False, False
+    holder = holder.strip()
+    if is_company(holder):
+        return True, True
+    if not policyholder:
+        return False, False
+    if holder == policyholder or surname(holder) == surname(policyholder) or holder in set(family):
+        return False, False
+    return True, False
+
+
 @dataclass
 class Book:
     """Flat tables detection works on (all ids are strings, dates are days since 1970-01-01).
@@ -79,14 +107,17 @@ class Book:
         claims: one row per claim, indexed by claim id: ``customer_id``, ``policy_id``,
             ``agent_id``, ``day``, ``date`` (ISO text), ``full_refund``, ``complaint_reason``.
         customers: one row per customer, indexed by customer id: ``name``, ``surname``,
-            ``household`` (an integer; customers of one household share it).
+            ``household`` (an integer; customers of one household share it), ``family`` (the
+            names of the customers tied to it directly, a frozenset).
         uses: one row per (claim, identifier, kind): ``claim_id``, ``customer_id``, ``label``,
             ``key``, ``kind``, ``third_party`` (payout to someone outside the household),
             ``company`` (payout holder looks like an agency), ``holder`` (account holder name),
             ``change_day`` (day the customer changed to it, for ``changed_to``).
         registered: customers' registered identifiers: ``customer_id``, ``label``, ``key``.
-        complaints: ``complaint_id``, ``customer_id``, ``claim_id`` (the claim it backs, if
-            any), ``day``, ``text``.
+        complaints: ``complaint_id``, ``customer_id``, ``policy_id``, ``claim_id`` (the claim it
+            backs, if any), ``day``, ``text``.
+        letter_identifiers: ``complaint_id``, ``kind``, ``label``, ``key`` of the phone and
+            mailing address each letter gave.
         agents: indexed by agent id: ``name``, ``status``, ``leave_day``, ``branch``.
         agent_phones: phone keys registered to agents, with the agent id.
         watchlist: (label, key) → name of the watchlist entry.
@@ -97,6 +128,7 @@ class Book:
     uses: pd.DataFrame
     registered: pd.DataFrame
     complaints: pd.DataFrame
+    letter_identifiers: pd.DataFrame
     agents: pd.DataFrame
     agent_phones: dict[str, str]
     watchlist: dict[tuple[str, str], str]
@@ -137,8 +169,35 @@ def _first_by(frame: pd.DataFrame, key: str, value: str) -> dict[str, str]:
     return dict(zip(dedup[key].astype(str), dedup[value].astype(str), strict=True))
 
 
-def load_book(store: GraphStore, household_max: int = 6, change_window_days: int = 90) -> Book:
-    """Read everything detection needs from a store.
+def is_complaint_reason(reason_code: object) -> bool:
+    """Whether a surrender reason code or text says the surrender is complaint-driven.
+
+    >>> is_complaint_reason("mis_selling_complaint"), is_complaint_reason("financial_need")
+    (True, False)
+    """
+    return isinstance(reason_code, str) and bool(_COMPLAINT_REASON.search(reason_code))
+
+
+def demands_full_refund(refund_type: object, cash_value: object, requested_amount: object) -> bool:
+    """A full premium refund demanded: by refund type, or by asking for at least 1.2 times the
+    cash value.
+
+    >>> demands_full_refund("cash_value", 10_000, 30_000), demands_full_refund("cash_value", 10_000, 10_000)
+    (True, False)
+    """
+    if isinstance(refund_type, str) and _FULL_REFUND.search(refund_type):
+        return True
+    try:
+        cash, asked = float(cash_value), float(requested_amount)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return cash == cash and asked == asked and cash > 0 and asked >= _DEMAND_FACTOR * cash
+
+
+def load_claims(store: GraphStore) -> pd.DataFrame:
+    """One row per claim, indexed by claim id: ``customer_id``, ``policy_id``, ``agent_id``,
+    ``day``, ``date`` (ISO text), ``full_refund`` (see :func:`demands_full_refund`),
+    ``complaint_reason``, ``payout_name``.
 
     Raises :class:`DetectionError` when the store holds no claims.
     """
@@ -160,30 +219,41 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
         claim_customer.get(c) or (policy_holder.get(p) if p else None)
         for c, p in zip(claim_ids, policy_ids, strict=True)
     ]
-    reason = _column(claim_nodes, "reason_code").fillna("").astype(str)
-    refund = _column(claim_nodes, "refund_type").fillna("").astype(str)
     date_text = _column(claim_nodes, "request_date")
-    claims = pd.DataFrame(
+    full = [demands_full_refund(r, c, a) for r, c, a in zip(
+        _column(claim_nodes, "refund_type"), _column(claim_nodes, "cash_value"),
+        _column(claim_nodes, "requested_amount"), strict=True)]
+    return pd.DataFrame(
         {
             "customer_id": [c if c is not None else f"?{k}" for c, k in zip(customer_ids, claim_ids, strict=True)],
             "policy_id": policy_ids,
             "agent_id": [policy_agent.get(p) if p else None for p in policy_ids],
             "day": _days(date_text),
             "date": date_text.to_numpy(),
-            "full_refund": refund.str.contains(_FULL_REFUND).to_numpy(),
-            "complaint_reason": reason.str.contains(_COMPLAINT_REASON).to_numpy(),
+            "full_refund": np.array(full, dtype=bool),
+            "complaint_reason": np.array([is_complaint_reason(r) for r in _column(claim_nodes, "reason_code")],
+                                         dtype=bool),
             "payout_name": _column(claim_nodes, "payout_account_name").to_numpy(),
         },
         index=pd.Index(claim_ids.to_numpy(), name="claim_id"),
     )
 
+
+def load_book(store: GraphStore, household_max: int = 6, change_window_days: int = 90) -> Book:
+    """Read everything detection needs from a store.
+
+    Raises :class:`DetectionError` when the store holds no claims.
+    """
+    claims = load_claims(store)
     customers = _load_customers(store, claims, household_max)
     registered = _load_registered(store)
-    complaints = _load_complaints(store, claims)
-    agents, agent_phones = _load_agents(store)
+    complaints = load_letters(store, claims)
+    letter_identifiers = _letter_identifiers(store)
+    agents, agent_phones = load_agents(store)
     watchlist = load_watchlist(store)
-    uses = _load_uses(store, claims, customers, complaints, change_window_days)
-    return Book(claims, customers, uses, registered, complaints, agents, agent_phones, watchlist)
+    uses = _load_uses(store, claims, customers, complaints, letter_identifiers, change_window_days)
+    return Book(claims, customers, uses, registered, complaints, letter_identifiers, agents,
+                agent_phones, watchlist)
 
 
 def _load_customers(store: GraphStore, claims: pd.DataFrame, household_max: int) -> pd.DataFrame:
@@ -196,37 +266,56 @@ def _load_customers(store: GraphStore, claims: pd.DataFrame, household_max: int)
     missing = sorted(set(claims["customer_id"]) - set(frame.index))
     if missing:
         frame = pd.concat([frame, pd.DataFrame({"name": None, "surname": ""}, index=pd.Index(missing))])
-    frame["household"] = _households(store, frame, household_max)
+    ties = _family_ties(store, frame, household_max)
+    frame["household"] = _households(ties, frame)
+    frame["family"] = pd.Series(_family_names(ties, frame), index=frame.index, dtype=object)
     return frame
 
 
-def _households(store: GraphStore, customers: pd.DataFrame, household_max: int) -> np.ndarray:
-    """Connected components of customers sharing a small registered address, or a registered
-    phone within one surname."""
-    position = pd.Series(np.arange(len(customers)), index=customers.index)
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
+def _family_ties(store: GraphStore, customers: pd.DataFrame, household_max: int) -> pd.DataFrame:
+    """``customer_id``, ``other_id`` (both directions) of customers sharing a small registered
+    address (at most ``household_max`` customers), or a registered phone within one surname."""
     lives = _edges(store, Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS)
     phones = _edges(store, Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE)
     if not phones.empty:
         phones = phones.assign(dst=phones["dst"].astype(str) + "|" + phones["src"].map(customers["surname"]).fillna(""))
+    parts = []
     for frame in (lives, phones):
         if frame.empty:
             continue
-        frame = frame[frame["src"].isin(position.index)]
+        frame = frame[frame["src"].isin(customers.index)][["src", "dst"]].drop_duplicates()
         size = frame.groupby("dst")["src"].transform("size")
         frame = frame[(size > 1) & (size <= household_max)]
-        if frame.empty:
-            continue
-        first = frame.groupby("dst")["src"].transform("first")
-        rows.append(position[frame["src"]].to_numpy())
-        cols.append(position[first].to_numpy())
+        pairs = frame.merge(frame, on="dst", suffixes=("", "_other"))
+        parts.append(pairs.loc[pairs["src"] != pairs["src_other"], ["src", "src_other"]])
+    if not parts:
+        return pd.DataFrame({"customer_id": pd.Series(dtype=object), "other_id": pd.Series(dtype=object)})
+    ties = pd.concat(parts, ignore_index=True).drop_duplicates()
+    return ties.rename(columns={"src": "customer_id", "src_other": "other_id"})
+
+
+def _households(ties: pd.DataFrame, customers: pd.DataFrame) -> np.ndarray:
+    """Connected components of the family ties: one integer per customer."""
     n = len(customers)
-    if not rows:
+    if ties.empty:
         return np.arange(n)
-    r, c = np.concatenate(rows), np.concatenate(cols)
+    position = pd.Series(np.arange(n), index=customers.index)
+    r, c = position[ties["customer_id"]].to_numpy(), position[ties["other_id"]].to_numpy()
     matrix = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(n, n))
     return connected_components(matrix, directed=False)[1]
+
+
+def _family_names(ties: pd.DataFrame, customers: pd.DataFrame) -> list[frozenset[str]]:
+    """Per customer, the names of the customers tied to it directly."""
+    empty: frozenset[str] = frozenset()
+    if ties.empty:
+        return [empty] * len(customers)
+    names = customers["name"].reindex(ties["other_id"]).to_numpy()
+    family: dict[str, set[str]] = {}
+    for customer, name in zip(ties["customer_id"], names, strict=True):
+        if isinstance(name, str):
+            family.setdefault(customer, set()).add(name)
+    return [frozenset(family[c]) if c in family else empty for c in customers.index]
 
 
 def _load_registered(store: GraphStore) -> pd.DataFrame:
@@ -239,10 +328,14 @@ def _load_registered(store: GraphStore) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _load_complaints(store: GraphStore, claims: pd.DataFrame) -> pd.DataFrame:
+def load_letters(store: GraphStore, claims: pd.DataFrame) -> pd.DataFrame:
+    """Complaint letters: ``complaint_id``, ``customer_id`` (the complainant, else the holder of
+    the policy it is about), ``policy_id`` (the policy it is about, if any), ``claim_id`` (the claim it backs: the claim on that policy, else the
+    customer's first claim), ``day``, ``text``. ``claims`` is :func:`load_claims`'s frame."""
     nodes = store.nodes_frame(Label.COMPLAINT)
     if nodes.empty:
-        return pd.DataFrame({"complaint_id": [], "customer_id": [], "claim_id": [], "day": [], "text": []})
+        return pd.DataFrame({"complaint_id": [], "customer_id": [], "policy_id": [], "claim_id": [], "day": [],
+                             "text": []})
     complained = _first_by(_edges(store, Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT), "dst", "src")
     about = _first_by(_edges(store, Label.COMPLAINT, Rel.ABOUT, Label.POLICY), "src", "dst")
     ids = nodes["key"].astype(str)
@@ -259,13 +352,27 @@ def _load_complaints(store: GraphStore, claims: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "complaint_id": ids.to_numpy(),
         "customer_id": customer,
+        "policy_id": [about.get(cid) for cid in ids],
         "claim_id": claim,
         "day": _days(_column(nodes, "received_date")),
         "text": _column(nodes, "text").fillna("").astype(str).to_numpy(),
     })
 
 
-def _load_agents(store: GraphStore) -> tuple[pd.DataFrame, dict[str, str]]:
+def _letter_identifiers(store: GraphStore) -> pd.DataFrame:
+    """``complaint_id``, ``kind``, ``label``, ``key``: the phone and mailing address each letter gave."""
+    parts = []
+    for rel, label, kind in ((Rel.CONTACT_PHONE, Label.PHONE, COMPLAINT_PHONE),
+                             (Rel.MAILED_FROM, Label.ADDRESS, MAILING_ADDRESS)):
+        frame = _edges(store, Label.COMPLAINT, rel, label)
+        parts.append(pd.DataFrame({"complaint_id": frame["src"].astype(str), "kind": kind,
+                                   "label": label.value, "key": frame["dst"].astype(str)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def load_agents(store: GraphStore) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Agents indexed by id (``name``, ``status`` lower case, ``leave_day``, ``branch``), and
+    phone key → agent id of the phones registered to agents."""
     nodes = store.nodes_frame(Label.AGENT)
     agents = pd.DataFrame(
         {
@@ -300,7 +407,8 @@ def _use_frame(claim_ids: Iterable[str], label: Label, keys: Iterable[str], kind
 
 
 def _load_uses(store: GraphStore, claims: pd.DataFrame, customers: pd.DataFrame,
-               complaints: pd.DataFrame, change_window_days: int) -> pd.DataFrame:
+               complaints: pd.DataFrame, letter_identifiers: pd.DataFrame,
+               change_window_days: int) -> pd.DataFrame:
     parts: list[pd.DataFrame] = []
     phone = _edges(store, Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE)
     parts.append(_use_frame(phone["src"].astype(str), Label.PHONE, phone["dst"].astype(str), CONTACT_PHONE))
@@ -321,12 +429,11 @@ def _load_uses(store: GraphStore, claims: pd.DataFrame, customers: pd.DataFrame,
                                 REPRESENTATIVE_PHONE))
 
     backed = complaints.dropna(subset=["claim_id"]).set_index("complaint_id")["claim_id"]
-    for rel, label, kind in ((Rel.CONTACT_PHONE, Label.PHONE, COMPLAINT_PHONE),
-                             (Rel.MAILED_FROM, Label.ADDRESS, MAILING_ADDRESS)):
-        frame = _edges(store, Label.COMPLAINT, rel, label)
-        frame = frame[frame["src"].astype(str).isin(backed.index)]
-        parts.append(_use_frame(backed[frame["src"].astype(str)].to_numpy(), label,
-                                frame["dst"].astype(str), kind))
+    given = letter_identifiers[letter_identifiers["complaint_id"].isin(backed.index)]
+    for kind in (COMPLAINT_PHONE, MAILING_ADDRESS):
+        frame = given[given["kind"] == kind]
+        parts.append(pd.DataFrame({"claim_id": backed[frame["complaint_id"]].to_numpy(), "label": frame["label"].to_numpy(),
+                                   "key": frame["key"].to_numpy(), "kind": kind}))
 
     parts.append(_changed_uses(store, claims, change_window_days))
     uses = pd.concat([p for p in parts if not p.empty], ignore_index=True)
@@ -360,21 +467,16 @@ def _changed_uses(store: GraphStore, claims: pd.DataFrame, window: int) -> pd.Da
 
 
 def _third_party(uses: pd.DataFrame, customers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Payouts to an account held by someone outside the policyholder's family."""
+    """Payouts to an account held by someone outside the policyholder's family (see
+    :func:`payout_flags`)."""
     holders = uses["holder"].to_numpy()
     cust = uses["customer_id"].to_numpy()
     names = customers["name"].reindex(cust).to_numpy()
-    sur = customers["surname"].reindex(cust).to_numpy()
-    household = customers["household"].reindex(cust).to_numpy()
-    family = set(zip(customers["household"], customers["name"], strict=True))
+    family = customers["family"].reindex(cust).to_numpy()
     third = np.zeros(len(uses), dtype=bool)
     company = np.zeros(len(uses), dtype=bool)
     for i, holder in enumerate(holders):
-        if not holder or not isinstance(holder, str):
-            continue
-        holder = holder.strip()
-        if is_company(holder):
-            third[i] = company[i] = True
-        elif holder != names[i] and surname(holder) != sur[i] and (household[i], holder) not in family:
-            third[i] = True
+        if isinstance(holder, str) and holder:
+            third[i], company[i] = payout_flags(holder, names[i] if isinstance(names[i], str) else None,
+                                                family[i] if isinstance(family[i], frozenset) else ())
     return third, company

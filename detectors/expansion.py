@@ -17,7 +17,8 @@ alerted ring active around its request date (the ring's first to last request, w
 
 ``trait_score`` is a naive-Bayes log likelihood ratio over the claim's traits (complaint-driven,
 contact changed just before, third-party payout, represented), each trait's ratio estimated from
-*this* book: how much more often the alerted cores show it than all other claims do. A book in
+*this* book (:meth:`detectors.rules.TraitModel.estimate`): how much more often the alerted cores
+show it than all other claims do. A book in
 which honest customers often change phones before surrendering gives that trait little weight.
 Every joined claim carries an evidence line saying why.
 """
@@ -33,14 +34,13 @@ import numpy as np
 import pandas as pd
 
 from detectors.book import Book
+from detectors.claim_view import CLAIM_TRAITS
 from detectors.links import ClaimGraph
 from detectors.params import DetectionParams
+from detectors.rules import TraitModel
 from detectors.templates import pair_jaccard
 
-__all__ = ["EXPANSION_TRAITS", "Attachment", "expand", "trait_log_ratios"]
-
-EXPANSION_TRAITS: tuple[str, ...] = ("complaint_driven", "changed_before", "third_party", "represented")
-
+__all__ = ["Attachment", "expand"]
 
 @dataclass(frozen=True)
 class Attachment:
@@ -53,24 +53,6 @@ class Attachment:
     """The claim's trait score (log likelihood ratio)."""
     traits: tuple[str, ...]
     data: dict[str, Any] = field(default_factory=dict)
-
-
-def trait_log_ratios(traits: pd.DataFrame, core: np.ndarray) -> dict[str, float]:
-    """Log likelihood ratio of each trait: its rate among ``core`` claims (boolean mask over
-    ``traits`` rows) against its rate among all others, with add-one smoothing.
-
-    >>> frame = pd.DataFrame({t: [True, True, False, False] for t in EXPANSION_TRAITS})
-    >>> round(trait_log_ratios(frame, np.array([True, True, False, False]))["changed_before"], 4)
-    1.0986
-    """
-    out: dict[str, float] = {}
-    n_core, n_rest = int(core.sum()), int((~core).sum())
-    for trait in EXPANSION_TRAITS:
-        values = traits[trait].to_numpy(bool)
-        p_core = (values[core].sum() + 1.0) / (n_core + 2.0)
-        p_rest = (values[~core].sum() + 1.0) / (n_rest + 2.0)
-        out[trait] = float(np.log(p_core / p_rest))
-    return out
 
 
 def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: ClaimGraph,
@@ -91,9 +73,9 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
     in_ring = ring_of >= 0
     if not in_ring.any():
         return out
-    ratios = trait_log_ratios(traits, in_ring)
-    present = np.column_stack([traits[t].to_numpy(bool) for t in EXPANSION_TRAITS])
-    positive = np.array([max(ratios[t], 0.0) for t in EXPANSION_TRAITS])
+    model = TraitModel.estimate(traits, in_ring)
+    present = np.column_stack([traits[t].to_numpy(bool) for t in CLAIM_TRAITS])
+    positive = np.array([max(model.log_ratios[t], 0.0) for t in CLAIM_TRAITS])
     score = present.astype(float) @ positive
     days = book.claims["day"].to_numpy(float)
     households = book.customers["household"].reindex(book.claims["customer_id"]).to_numpy()
@@ -105,7 +87,7 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
         lo, hi, middle = windows[ring]
         if in_ring[claim] or np.isnan(days[claim]) or not lo <= days[claim] <= hi:
             return
-        names = tuple(t for t, on in zip(EXPANSION_TRAITS, present[claim], strict=True) if on)
+        names = tuple(t for t, on in zip(CLAIM_TRAITS, present[claim], strict=True) if on)
         candidates[claim].append((rank, ring, abs(days[claim] - middle),
                                   Attachment(claim, tie, round(float(score[claim]), 4), names, data)))
 

@@ -24,12 +24,14 @@ import pandas as pd
 
 from detectors.behaviour import claim_traits
 from detectors.book import Book, load_book
+from detectors.claim_view import book_views
 from detectors.communities import find_communities
 from detectors.expansion import expand
 from detectors.identifiers import identifier_table
 from detectors.links import ClaimGraph, build_claim_graph
 from detectors.params import DetectionParams
 from detectors.ring_ids import carry_forward
+from detectors.rules import RunIndex, TraitModel, Verdict
 from detectors.scoring import claim_risks, identifier_profiles, score_rings
 from detectors.templates import template_groups
 from graph.errors import DetectionError, RingScopeError
@@ -53,6 +55,8 @@ class Detection:
     rings: list[Ring]
     result: DetectionResult
     seconds: dict[str, float]
+    verdicts: list[Verdict]
+    """Every claim's verdict with its reasons, in the order of ``book.claims``."""
 
 
 def _now() -> str:
@@ -93,8 +97,11 @@ def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
                    key=lambda r: (-r.score, r.ring_id))
     if previous:
         rings = carry_forward(rings, previous)
-    risks = claim_risks(book, graph, rings, graph.template_group)
     profiles = identifier_profiles(identifiers, book, rings)
+    alerted_claims = {c for r in rings if r.score >= params.alert_threshold for c in r.claim_ids}
+    model = TraitModel.estimate(traits, book.claims.index.isin(alerted_claims))
+    index = RunIndex.from_book(book, rings, profiles, model, params)
+    risks, verdicts = claim_risks(book_views(book), index)
     step("scoring")
     alerted = [r for r in rings if r.score >= params.alert_threshold]
     run.summary = {
@@ -107,10 +114,11 @@ def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
         "alerted_rings": len(alerted),
         "claims_in_alerted_rings": sum(len(r.claim_ids) for r in alerted),
         "high_rings": sum(r.level == "high" for r in rings),
+        "trait_model": model.to_dict(),
         "seconds": seconds,
     }
     result = DetectionResult(run=run, rings=rings, claim_risks=risks, identifier_profiles=profiles)
-    return Detection(book, identifiers, graph, rings, result, seconds)
+    return Detection(book, identifiers, graph, rings, result, seconds, verdicts)
 
 
 def detect(store: GraphStore, params: DetectionParams | None = None,

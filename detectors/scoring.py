@@ -31,11 +31,13 @@ from detectors.book import (
     REPRESENTATIVE_PHONE,
     Book,
 )
+from detectors.claim_view import ClaimView
 from detectors.expansion import Attachment
 from detectors.identifiers import noisy_or
 from detectors.links import ClaimGraph, claim_propensity
 from detectors.params import DetectionParams
 from detectors.ring_ids import ring_id_for
+from detectors.rules import RunIndex, Verdict, claim_signals, verdict
 from graph.results import ClaimRisk, Evidence, IdentifierProfile, Ring, RingIdentifier, level_for
 
 __all__ = [
@@ -414,52 +416,12 @@ def _joined_evidence(ctx: _Context, joined: Sequence[Attachment]) -> list[tuple[
     ), 0.0)]
 
 
-def claim_risks(book: Book, graph: ClaimGraph, rings: Sequence[Ring], template_group: np.ndarray) -> list[ClaimRisk]:
-    """Risk of every claim: a ring member's risk follows its ring's score and how firmly it is
-    attached; others get a capped risk from their own clues."""
-    claims = book.claims
-    position = {c: i for i, c in enumerate(claims.index)}
-    ring_of = np.full(len(claims), -1)
-    for r, ring in enumerate(rings):
-        ring_of[[position[c] for c in ring.claim_ids]] = r
-    internal = np.zeros(len(claims))
-    same = (ring_of[graph.u] >= 0) & (ring_of[graph.u] == ring_of[graph.v])
-    np.add.at(internal, graph.u[same], graph.w[same])
-    np.add.at(internal, graph.v[same], graph.w[same])
-    own = _own_risk(book, template_group)
-    out = []
-    for i, claim in enumerate(claims.index):
-        r = ring_of[i]
-        if r >= 0:
-            risk = rings[r].score * (0.7 + 0.3 * min(1.0, internal[i]))
-            risk = max(risk, own[i] * _OUTSIDE_RING_CAP)
-            out.append(ClaimRisk(str(claim), round(float(risk), 4), rings[r].ring_id))
-        else:
-            out.append(ClaimRisk(str(claim), round(float(own[i] * _OUTSIDE_RING_CAP), 4), None))
-    return out
-
-
-def _own_risk(book: Book, template_group: np.ndarray) -> np.ndarray:
-    claims = book.claims
-    n = len(claims)
-    clues: list[np.ndarray] = [0.5 * claim_propensity(book)]
-    if len(template_group):
-        clues.append(0.4 * (template_group >= 0))
-    uses = book.uses
-    if not uses.empty:
-        position = pd.Series(np.arange(n), index=claims.index)
-        pos = position[uses["claim_id"]].to_numpy()
-        for mask, p in ((uses["third_party"].to_numpy(bool), 0.4),
-                        ((uses["kind"] == CHANGED_TO).to_numpy(), 0.3),
-                        (np.array([(a, b) in book.watchlist for a, b in zip(uses["label"], uses["key"], strict=True)],
-                                  dtype=bool), 0.6)):
-            flag = np.zeros(n)
-            flag[pos[mask]] = p
-            clues.append(flag)
-    out = np.ones(n)
-    for c in clues:
-        out *= 1.0 - c
-    return 1.0 - out
+def claim_risks(views: Sequence[ClaimView], index: RunIndex) -> tuple[list[ClaimRisk], list[Verdict]]:
+    """Risk of every claim by the rule set real-time scoring uses (:mod:`detectors.rules`), and
+    the verdicts with their reasons. ``ClaimRisk.ring_id`` is the ring the claim belongs to."""
+    verdicts = [verdict(v.claim_id, claim_signals(v, index)) for v in views]
+    risks = [ClaimRisk(v.claim_id, v.score, index.ring_of_claim.get(v.claim_id)) for v in verdicts]
+    return risks, verdicts
 
 
 def identifier_profiles(identifiers: pd.DataFrame, book: Book, rings: Sequence[Ring]) -> list[IdentifierProfile]:

@@ -11,7 +11,6 @@ from api.deps import AppState, api_key_header, authorize, parse_body
 from api.render import render
 from api.schemas import ScoreRequest, ScoreResponse
 from api.security import Permission
-from detectors.realtime import score_request
 
 __all__ = ["router"]
 
@@ -43,4 +42,4 @@ async def score(request: Request) -> Response:
     who = authorize(request, Permission.SCORE)
     body = parse_body(ScoreRequest, await request.body())
     state: AppState = request.app.state.ringscope
-    return render(score_request(state.store, body).to_dict(), who)
+    return render(state.scorer.score(body).to_dict(), who)

@@ -1,0 +1,161 @@
+"""One claim as the rule set reads it, assembled from the book for every stored claim.
+
+:class:`ClaimView` is the one input of :func:`detectors.rules.claim_signals`. The batch run
+builds a view for every claim of the book with :func:`book_views`; real-time scoring builds one
+for an incoming request from store look-ups (:mod:`detectors.realtime`). Both read the same
+facts with the same windows, which is what makes the rule set one.
+
+>>> view = ClaimView("C1", 19_800, full_refund=True, changes=((NodeRef(Label.PHONE, "+8613800000000"), 19_790),))
+>>> view.traits()
+('complaint_driven', 'changed_before')
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from detectors.book import (
+    CHANGED_TO,
+    CONTACT_PHONE,
+    PAYOUT_ACCOUNT,
+    REPRESENTATIVE,
+    REPRESENTATIVE_PHONE,
+    Book,
+    payout_flags,
+)
+from graph.model import Label, NodeRef
+
+__all__ = ["CLAIM_TRAITS", "LETTER_AFTER_DAYS", "LETTER_BEFORE_DAYS", "ClaimView", "Letter",
+           "book_views", "letter_belongs"]
+
+CLAIM_TRAITS: tuple[str, ...] = ("complaint_driven", "changed_before", "third_party", "represented")
+"""The traits of a claim's own record (see :mod:`detectors.behaviour`) the trait model weighs."""
+
+LETTER_BEFORE_DAYS = 365
+LETTER_AFTER_DAYS = 30
+"""A customer's complaint letter belongs to a request filed at most a year after it (or a month
+before it: letters often follow the request)."""
+
+_REQUEST_KINDS = (CONTACT_PHONE, PAYOUT_ACCOUNT, REPRESENTATIVE, REPRESENTATIVE_PHONE)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A complaint letter of the claim's customer, with the phone and address it gave."""
+
+    key: str
+    day: int | None
+    text: str
+    identifiers: tuple[tuple[str, NodeRef], ...] = ()
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """Everything the rules read about one claim (stored, or a request arriving now).
+
+    ``day`` is days since 1970-01-01. ``identifiers`` are the request's own (kind, node):
+    contact phone, payout account, representative and the representative's phone.
+    ``changes`` are contact details the customer changed to within the change window before
+    the request (node, day). ``letters`` are the customer's complaint letters that belong to
+    the request (see :func:`letter_belongs`). ``family`` holds the names of customers tied to
+    the policyholder directly (a small shared registered address, or a shared phone within one
+    surname).
+    """
+
+    claim_id: str
+    day: int
+    customer_id: str | None = None
+    policyholder: str | None = None
+    family: frozenset[str] = frozenset()
+    agent_id: str | None = None
+    full_refund: bool = False
+    complaint_reason: bool = False
+    payout_holder: str | None = None
+    identifiers: tuple[tuple[str, NodeRef], ...] = ()
+    changes: tuple[tuple[NodeRef, int], ...] = ()
+    letters: tuple[Letter, ...] = ()
+    other_claims: tuple[str, ...] = ()
+
+    def traits(self) -> tuple[str, ...]:
+        """The :data:`CLAIM_TRAITS` this claim shows."""
+        third, _ = payout_flags(self.payout_holder, self.policyholder, self.family)
+        flags = {
+            "complaint_driven": self.full_refund or self.complaint_reason,
+            "changed_before": bool(self.changes),
+            "third_party": third,
+            "represented": any(kind == REPRESENTATIVE for kind, _ in self.identifiers),
+        }
+        return tuple(t for t in CLAIM_TRAITS if flags[t])
+
+
+def letter_belongs(request_day: int, letter_day: int | None) -> bool:
+    """Whether a letter received on ``letter_day`` belongs to a request filed on ``request_day``."""
+    return letter_day is not None and -LETTER_AFTER_DAYS <= request_day - letter_day <= LETTER_BEFORE_DAYS
+
+
+def book_views(book: Book) -> list[ClaimView]:
+    """A view of every claim of ``book``, in the order of ``book.claims`` (claims without a
+    request date get day 0, so no letter or change belongs to them)."""
+    claims = book.claims
+    uses = book.uses
+    request_uses: dict[str, list[tuple[str, NodeRef]]] = defaultdict(list)
+    changes: dict[str, list[tuple[NodeRef, int]]] = defaultdict(list)
+    for claim, label, key, kind, change_day in zip(uses["claim_id"], uses["label"], uses["key"],
+                                                   uses["kind"], uses["change_day"], strict=True):
+        ref = NodeRef(Label(label), str(key))
+        if kind in _REQUEST_KINDS:
+            request_uses[claim].append((kind, ref))
+        elif kind == CHANGED_TO and change_day == change_day:
+            changes[claim].append((ref, int(change_day)))
+    given: dict[str, list[tuple[str, NodeRef]]] = defaultdict(list)
+    ids = book.letter_identifiers
+    for complaint, kind, label, key in zip(ids["complaint_id"], ids["kind"], ids["label"], ids["key"], strict=True):
+        given[str(complaint)].append((str(kind), NodeRef(Label(label), str(key))))
+    letters_of: dict[str, dict[str, Letter]] = defaultdict(dict)
+    about: dict[str, dict[str, Letter]] = defaultdict(dict)
+    letters = book.complaints
+    for complaint, customer, policy, day, text in zip(letters["complaint_id"], letters["customer_id"],
+                                                      letters["policy_id"], letters["day"], letters["text"],
+                                                      strict=True):
+        letter = Letter(str(complaint), None if day != day else int(day), str(text),
+                        tuple(sorted(given.get(str(complaint), ()), key=_use_order)))
+        if isinstance(customer, str):
+            letters_of[customer][letter.key] = letter
+        if isinstance(policy, str):
+            about[policy][letter.key] = letter
+    claims_of: dict[str, list[str]] = defaultdict(list)
+    for claim, customer in zip(claims.index, claims["customer_id"], strict=True):
+        claims_of[customer].append(str(claim))
+    customers = book.customers
+    names = customers["name"].to_dict()
+    family = customers["family"].to_dict()
+    out = []
+    for claim, customer, policy, agent, day, full, reason, holder in zip(
+            claims.index, claims["customer_id"], claims["policy_id"], claims["agent_id"], claims["day"],
+            claims["full_refund"], claims["complaint_reason"], claims["payout_name"], strict=True):
+        request_day = 0 if day != day else int(day)
+        has_day = day == day
+        name = names.get(customer)
+        out.append(ClaimView(
+            claim_id=str(claim),
+            day=request_day,
+            customer_id=str(customer),
+            policyholder=name if isinstance(name, str) else None,
+            family=family.get(customer) or frozenset(),
+            agent_id=agent if isinstance(agent, str) else None,
+            full_refund=bool(full),
+            complaint_reason=bool(reason),
+            payout_holder=holder.strip() if isinstance(holder, str) and holder.strip() else None,
+            identifiers=tuple(sorted(set(request_uses.get(claim, ())), key=_use_order)),
+            changes=tuple(sorted(set(changes.get(claim, ())), key=lambda c: (c[1], c[0].label, c[0].key)))
+            if has_day else (),
+            letters=tuple(sorted((x for x in {**letters_of.get(customer, {}), **about.get(policy, {})}.values()
+                                  if has_day and letter_belongs(request_day, x.day)), key=lambda x: x.key)),
+            other_claims=tuple(c for c in claims_of.get(customer, ()) if c != claim),
+        ))
+    return out
+
+
+def _use_order(use: tuple[str, NodeRef]) -> tuple[str, str, str]:
+    return use[0], use[1].label.value, use[1].key

@@ -1,0 +1,553 @@
+"""The rule set that judges one claim: the same rules for the batch run and for real-time.
+
+Detection scores every stored claim with :func:`claim_signals`; ``POST /v1/score`` scores an
+incoming request with the same function. Only the way the :class:`ClaimView` is assembled
+differs (from the book's tables, or from store look-ups around the request), and a test scores
+the claims of a book both ways and requires the same reasons.
+
+What a run knows that every claim is judged against (its rings, what it learned about each
+identifier, the rings' letters, each resigned agent's book, the watchlist and the trait model
+estimated from the book) is one :class:`RunIndex`, built either from a detection in memory or
+from the stored run.
+
+>>> model = TraitModel(prior=0.1, log_ratios={"complaint_driven": 2.0, "changed_before": 3.0})
+>>> round(model.probability(("complaint_driven",)), 4), round(model.probability(()), 4)
+(0.4509, 0.1)
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detectors.book import (
+    Book,
+    load_agents,
+    load_claims,
+    load_letters,
+    load_watchlist,
+    payout_flags,
+)
+from detectors.claim_view import CLAIM_TRAITS, ClaimView
+from detectors.params import DetectionParams
+from detectors.templates import shingles
+from graph.errors import DetectionError
+from graph.model import Label, NodeRef
+from graph.results import Evidence, IdentifierProfile, Level, Ring, level_for
+from graph.store import GraphStore
+
+__all__ = [
+    "REASON_CODES",
+    "AgentBook",
+    "RingLetters",
+    "RunIndex",
+    "Signal",
+    "TraitModel",
+    "Verdict",
+    "agent_books",
+    "claim_signals",
+    "shingle_set",
+    "verdict",
+]
+
+REASON_CODES: Mapping[str, str] = {
+    "claim_in_ring": "the request is already part of a detected ring",
+    "customer_in_ring": "the customer's other requests belong to a detected ring",
+    "identifier_in_ring": "an identifier on the request belongs to a detected ring",
+    "shared_identifier": "an identifier on the request is used by unrelated customers the way rings use theirs",
+    "watchlist_hit": "an identifier on the request is on the industry watchlist",
+    "repeat_representative": "the representative acted on unrelated customers' requests the way rings do",
+    "agency_payout": "the refund goes to an account held by a company or agency",
+    "third_party_payout": "the refund goes to someone outside the policyholder's family",
+    "coached_traits": "the request shows the traits this book's rings show (full refund on complaint "
+                      "grounds, contact changed just before, third-party payout, representative)",
+    "contact_changed_before_request": "a contact detail was changed shortly before the request",
+    "template_complaint": "the customer's complaint letter matches a ring's letters",
+    "resigned_agent_burst": "the policy's agent resigned and the book surrenders in a burst",
+}
+"""Every reason code :func:`claim_signals` may give, with its meaning."""
+
+_KIND_NAMES = {
+    "contact_phone": ("联系电话", "contact phone"),
+    "payout_account": ("收款账户", "payout account"),
+    "representative": ("委托代办人", "representative"),
+    "representative_phone": ("代办人电话", "representative's phone"),
+    "changed_to": ("新变更的联系方式", "newly changed contact"),
+    "complaint_phone": ("投诉联系电话", "complaint contact phone"),
+    "mailing_address": ("投诉寄件地址", "complaint mailing address"),
+}
+_TYPE_OF_LABEL = {
+    Label.PHONE.value: "phone", Label.BANK_ACCOUNT.value: "bank_account",
+    Label.PERSON.value: "representative", Label.ADDRESS.value: "address",
+}
+_COMPLAINT_KINDS = frozenset({"complaint_phone", "mailing_address"})
+_TRAIT_TEXT = {
+    "complaint_driven": ("以投诉为由或要求全额退保", "full refund or complaint grounds"),
+    "changed_before": ("申请前变更了联系方式", "contact changed just before"),
+    "third_party": ("退保款付给第三方", "refund to a third party"),
+    "represented": ("由他人代办", "filed by a representative"),
+}
+_RING_WINDOW_DAYS = 60
+_AGENT_WINDOW_DAYS = 45
+_AGENT_MIN_CLAIMS = 3
+_NEAR_DUPLICATE = 0.8
+
+
+# ---------------------------------------------------------------------------- the trait model
+@dataclass(frozen=True)
+class TraitModel:
+    """How much each trait of a claim's own record says in this book: naive-Bayes log likelihood
+    ratios of the alerted rings' claims against all others (see
+    :func:`detectors.expansion.trait_log_ratios`), and ``prior``, the share of claims in alerted
+    rings. Stored with the run, so real-time scoring weighs traits as the run did."""
+
+    prior: float
+    log_ratios: Mapping[str, float]
+
+    @classmethod
+    def estimate(cls, traits: pd.DataFrame, in_ring: np.ndarray) -> TraitModel:
+        """Estimate from a book: ``traits`` has one boolean column per :data:`CLAIM_TRAITS`
+        trait, ``in_ring`` marks the claims of alerted rings. Each ratio is the trait's rate
+        among ring claims against its rate among all others, with add-one smoothing.
+
+        >>> frame = pd.DataFrame({t: [True, True, False, False] for t in CLAIM_TRAITS})
+        >>> round(TraitModel.estimate(frame, np.array([True, True, False, False])).log_ratios["changed_before"], 4)
+        1.0986
+        """
+        in_ring = np.asarray(in_ring, dtype=bool)
+        n_ring, n_rest = int(in_ring.sum()), int((~in_ring).sum())
+        ratios: dict[str, float] = {}
+        for trait in CLAIM_TRAITS:
+            values = traits[trait].to_numpy(bool)
+            p_ring = (values[in_ring].sum() + 1.0) / (n_ring + 2.0)
+            p_rest = (values[~in_ring].sum() + 1.0) / (n_rest + 2.0)
+            ratios[trait] = float(np.log(p_ring / p_rest))
+        prior = n_ring / len(in_ring) if len(in_ring) else 0.0
+        return cls(prior=prior, log_ratios=ratios)
+
+    def log_ratio(self, traits: Iterable[str]) -> float:
+        """Sum of the (positive) log likelihood ratios of ``traits``."""
+        return sum(max(self.log_ratios.get(t, 0.0), 0.0) for t in traits)
+
+    def probability(self, traits: Iterable[str]) -> float:
+        """Posterior probability that a claim showing ``traits`` belongs to a ring."""
+        prior = min(max(self.prior, 1e-4), 1.0 - 1e-4)
+        logit = math.log(prior / (1.0 - prior)) + self.log_ratio(traits)
+        return 1.0 / (1.0 + math.exp(-logit))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"prior": round(self.prior, 6), "log_ratios": {k: round(v, 6) for k, v in self.log_ratios.items()}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> TraitModel:
+        """The model a run stored (no evidence from traits when the run stored none)."""
+        if not data:
+            return cls(prior=0.0, log_ratios={})
+        return cls(prior=float(data.get("prior", 0.0)),
+                   log_ratios={str(k): float(v) for k, v in dict(data.get("log_ratios", {})).items()})
+
+
+# ---------------------------------------------------------------------------- what a run knows
+@dataclass
+class AgentBook:
+    """A resigned agent's former customers' requests after the agent left (days sorted) and how
+    many of them each ring holds."""
+
+    status: str
+    leave_day: int | None
+    branch: str | None
+    days: list[int] = field(default_factory=list)
+    rings: Counter[str] = field(default_factory=Counter)
+
+
+def agent_books(agents: pd.DataFrame, claims: pd.DataFrame, ring_of_claim: Mapping[str, str]) -> dict[str, AgentBook]:
+    """Agent id → :class:`AgentBook`.
+
+    ``agents``: indexed by agent id with ``status`` (lower case), ``leave_day`` (days since
+    1970, NaN when unknown) and ``branch``; ``claims``: indexed by claim id with ``agent_id`` and
+    ``day``.
+    """
+    books: dict[str, AgentBook] = {}
+    for agent, status, leave, branch in zip(agents.index, agents["status"], agents["leave_day"],
+                                            agents["branch"], strict=True):
+        books[str(agent)] = AgentBook(str(status or ""),
+                                      None if leave != leave or leave is None else int(leave),
+                                      branch if isinstance(branch, str) else None)
+    for claim, agent, day in zip(claims.index, claims["agent_id"], claims["day"], strict=True):
+        book = books.get(str(agent)) if isinstance(agent, str) else None
+        if book is None or book.status != "resigned" or day != day:
+            continue
+        if book.leave_day is not None and day < book.leave_day:
+            continue
+        book.days.append(int(day))
+        ring = ring_of_claim.get(str(claim))
+        if ring is not None:
+            book.rings[ring] += 1
+    for book in books.values():
+        book.days.sort()
+    return books
+
+
+class RingLetters:
+    """The complaint letters of ring members, with an inverted index (shingle → letters holding
+    it), so one letter is compared with all of them in a single pass over its own shingles."""
+
+    def __init__(self, rings: Iterable[Ring], letters: pd.DataFrame) -> None:
+        """``letters``: ``customer_id`` and ``text`` of every complaint letter of the book."""
+        ring_of: dict[str, str] = {}
+        for ring in sorted(rings, key=lambda r: r.ring_id):
+            for customer in ring.customer_ids:
+                ring_of.setdefault(customer, ring.ring_id)
+        kept: list[tuple[str, frozenset[int]]] = []
+        for customer, text in zip(letters["customer_id"], letters["text"], strict=True):
+            ring_id = ring_of.get(str(customer))
+            if ring_id is None or not isinstance(text, str) or not text.strip():
+                continue
+            grams = shingle_set(text)
+            if grams and not any(r == ring_id and _jaccard(grams, g) > _NEAR_DUPLICATE for r, g in kept):
+                kept.append((ring_id, grams))
+        self.ring_ids = [rid for rid, _ in kept]
+        self.sizes = np.array([len(grams) for _, grams in kept], dtype=np.float64)
+        postings: dict[int, list[int]] = {}
+        for i, (_, grams) in enumerate(kept):
+            for gram in grams:
+                postings.setdefault(gram, []).append(i)
+        self._postings = {g: np.array(ids, dtype=np.intp) for g, ids in postings.items()}
+
+    def __len__(self) -> int:
+        return len(self.ring_ids)
+
+    def best_match(self, grams: frozenset[int]) -> tuple[float, str | None]:
+        """The highest Jaccard similarity of ``grams`` with a ring letter, and that letter's ring
+        (``(0.0, None)`` when no letter shares a shingle)."""
+        hits = [ids for ids in map(self._postings.get, grams) if ids is not None]
+        if not hits:
+            return 0.0, None
+        shared = np.bincount(np.concatenate(hits), minlength=len(self.ring_ids)).astype(np.float64)
+        similarity = shared / (self.sizes + len(grams) - shared)
+        best = int(np.argmax(similarity))
+        return float(similarity[best]), self.ring_ids[best]
+
+
+ProfileSource = Callable[[Sequence[NodeRef]], Mapping[NodeRef, IdentifierProfile]]
+
+
+@dataclass
+class RunIndex:
+    """What one detection run knows that every claim is judged against."""
+
+    params: DetectionParams
+    rings: Mapping[str, Ring]
+    model: TraitModel
+    watchlist: Mapping[tuple[str, str], str]
+    letters: RingLetters
+    agents: Mapping[str, AgentBook]
+    profiles: ProfileSource
+    ring_of_claim: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.ring_of_claim:
+            self.ring_of_claim = {c: r.ring_id for r in self.rings.values() for c in r.claim_ids}
+
+    @classmethod
+    def from_book(cls, book: Book, rings: Sequence[Ring], profiles: Sequence[IdentifierProfile],
+                  model: TraitModel, params: DetectionParams) -> RunIndex:
+        """The index of a detection that has just run on ``book``."""
+        by_ref = {NodeRef(Label(p.label), p.key): p for p in profiles}
+        ring_of_claim = {c: r.ring_id for r in rings for c in r.claim_ids}
+        return cls(
+            params=params,
+            rings={r.ring_id: r for r in rings},
+            model=model,
+            watchlist=book.watchlist,
+            letters=RingLetters(rings, book.complaints),
+            agents=agent_books(book.agents, book.claims, ring_of_claim),
+            profiles=lambda refs: {r: by_ref[r] for r in refs if r in by_ref},
+            ring_of_claim=ring_of_claim,
+        )
+
+    @classmethod
+    def from_store(cls, store: GraphStore) -> RunIndex:
+        """The index of the store's current run (an empty one before the first run): what
+        every request of that run is scored against. Profiles are looked up per request."""
+        run = store.current_run()
+        params = DetectionParams(**run.params) if run is not None else DetectionParams()
+        rings = store.rings() if run is not None else []
+        ring_of_claim = {c: r.ring_id for r in rings for c in r.claim_ids}
+        try:
+            claims = load_claims(store)
+        except DetectionError:
+            claims = None
+        agents, _ = load_agents(store)
+        letters = load_letters(store, claims) if claims is not None else pd.DataFrame({"customer_id": [], "text": []})
+        return cls(
+            params=params,
+            rings={r.ring_id: r for r in rings},
+            model=TraitModel.from_dict(run.summary.get("trait_model") if run is not None else None),
+            watchlist=load_watchlist(store),
+            letters=RingLetters(rings, letters),
+            agents=agent_books(agents, claims, ring_of_claim) if claims is not None else {},
+            profiles=store.identifier_profiles,
+            ring_of_claim=ring_of_claim,
+        )
+
+
+# ---------------------------------------------------------------------------- the rules
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One reason with its weight in [0, 1] and the ring it points to, if any."""
+
+    weight: float
+    evidence: Evidence
+    ring_id: str | None = None
+
+
+def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
+    """Every reason the rules find for one claim (unordered; see :func:`verdict`)."""
+    signals: list[Signal] = []
+    ring_id = index.ring_of_claim.get(view.claim_id)
+    if ring_id is not None and ring_id in index.rings:
+        ring = index.rings[ring_id]
+        signals.append(Signal(ring.score, Evidence(
+            "claim_in_ring",
+            f"该退保申请已被识别为团伙 {ring_id} 的一部分",
+            f"The request is already part of detected ring {ring_id}",
+            {"ring_id": ring_id, "ring_score": round(ring.score, 4)}), ring_id))
+    signals.extend(_customer_signals(view, index))
+    uses = list(view.identifiers)
+    uses += [("changed_to", ref) for ref, _ in view.changes]
+    for letter in view.letters:
+        uses += list(letter.identifiers)
+    refs = list(dict.fromkeys(ref for _, ref in uses))
+    profiles = index.profiles(refs) if refs else {}
+    for kind, ref in dict.fromkeys(uses):
+        signals.extend(_identifier_signals(kind, ref, profiles.get(ref), index))
+    signals.extend(_payout_signals(view))
+    signals.extend(_trait_signals(view, index))
+    signals.extend(_letter_signals(view, index))
+    signals.extend(_agent_signals(view, index))
+    return signals
+
+
+def _customer_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
+    out = []
+    for claim in view.other_claims:
+        ring_id = index.ring_of_claim.get(claim)
+        ring = index.rings.get(ring_id) if ring_id else None
+        if ring is None or claim == view.claim_id:
+            continue
+        out.append(Signal(0.6 * ring.score, Evidence(
+            "customer_in_ring",
+            f"该客户的另一笔退保申请 {claim} 属于团伙 {ring.ring_id}",
+            f"Another request of this customer ({claim}) belongs to ring {ring.ring_id}",
+            {"claim_id": claim, "ring_id": ring.ring_id}), ring.ring_id))
+    return out
+
+
+def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | None,
+                        index: RunIndex) -> list[Signal]:
+    zh_kind, en_kind = _KIND_NAMES.get(kind, (kind, kind))
+    value = ref.key
+    data: dict[str, Any] = {"type": _TYPE_OF_LABEL.get(ref.label.value, ref.label.value),
+                            "kind": kind, "value": value}
+    out: list[Signal] = []
+    listed = index.watchlist.get((ref.label.value, ref.key))
+    if listed is not None:
+        out.append(Signal(0.6, Evidence(
+            "watchlist_hit",
+            f"{zh_kind} {value} 在行业黑名单上（{listed}）",
+            f"The {en_kind} {value} is on the industry watchlist ({listed})",
+            {**data, "entry": listed})))
+    if profile is None or profile.suspicion <= 0:
+        return out
+    data.update(customers=profile.customers, unrelated_customers=profile.unrelated_customers,
+                suspicion=round(profile.suspicion, 4), notes=list(profile.notes))
+    scale = 0.8 if kind in _COMPLAINT_KINDS else 1.0
+    ring = index.rings.get(profile.ring_id) if profile.ring_id else None
+    if ring is not None and ring.score >= index.params.alert_threshold:
+        data["ring_id"] = ring.ring_id
+        out.append(Signal(scale * min(0.5 + 0.45 * profile.suspicion, 0.95), Evidence(
+            "identifier_in_ring",
+            f"{zh_kind} {value} 属于已识别的代理退保团伙 {ring.ring_id}，共 {profile.customers} 位客户使用",
+            f"The {en_kind} {value} belongs to detected ring {ring.ring_id} "
+            f"and is used by {profile.customers} customers",
+            data), ring.ring_id))
+    elif profile.suspicion >= 0.3 and profile.unrelated_customers > 0:
+        out.append(Signal(scale * 0.6 * profile.suspicion, Evidence(
+            "shared_identifier",
+            f"{zh_kind} {value} 被 {profile.unrelated_customers + 1} 个互不相关的家庭使用",
+            f"The {en_kind} {value} is used by {profile.unrelated_customers + 1} unrelated households",
+            data)))
+    if kind == "representative" and profile.unrelated_customers > 0:
+        out.append(Signal(min(0.3 + 0.1 * profile.unrelated_customers, 0.7) * profile.suspicion, Evidence(
+            "repeat_representative",
+            f"委托代办人 {value} 还代办过 {profile.customers} 位客户的申请",
+            f"The representative {value} acted for {profile.customers} customers",
+            data), ring.ring_id if ring is not None else None))
+    return out
+
+
+def _payout_signals(view: ClaimView) -> list[Signal]:
+    third, company = payout_flags(view.payout_holder, view.policyholder, view.family)
+    holder = view.payout_holder
+    if company:
+        return [Signal(0.5, Evidence(
+            "agency_payout",
+            f"退保款支付至公司或机构账户（{holder}），而非投保人本人",
+            f"The refund is paid to an account held by a company or agency ({holder}), not the policyholder",
+            {"holder": holder}))]
+    if third:
+        return [Signal(0.25, Evidence(
+            "third_party_payout",
+            f"收款人（{holder}）不是投保人（{view.policyholder}）或其家人",
+            f"The payee ({holder}) is not the policyholder ({view.policyholder}) or family",
+            {"holder": holder, "policyholder": view.policyholder}))]
+    return []
+
+
+def _trait_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
+    traits = view.traits()
+    out = []
+    for ref, changed in view.changes:
+        lag = view.day - changed
+        out.append(Signal(0.0, Evidence(
+            "contact_changed_before_request",
+            f"客户在申请前 {lag} 天把联系方式改为 {ref.key}",
+            f"The customer changed a contact detail to {ref.key} {lag} days before the request",
+            {"type": _TYPE_OF_LABEL.get(ref.label.value, ref.label.value), "value": ref.key,
+             "days_before": lag})))
+    if not traits or not index.model.log_ratios:
+        return out
+    weight = index.model.probability(traits)
+    zh = "、".join(_TRAIT_TEXT[t][0] for t in traits)
+    en = ", ".join(_TRAIT_TEXT[t][1] for t in traits)
+    out.append(Signal(weight, Evidence(
+        "coached_traits",
+        f"申请具有本账册中团伙申请的特征：{zh}",
+        f"The request shows traits this book's ring claims show: {en}",
+        {"traits": list(traits), "probability": round(weight, 4),
+         "log_ratios": {t: round(index.model.log_ratios.get(t, 0.0), 3) for t in traits}})))
+    return out
+
+
+def _letter_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
+    if not len(index.letters):
+        return []
+    out = []
+    threshold = index.params.template_threshold
+    for letter in view.letters:
+        grams = shingle_set(letter.text)
+        if not grams:
+            continue
+        best, ring_id = index.letters.best_match(grams)
+        if ring_id is None or best < threshold:
+            continue
+        out.append(Signal(0.2 + 0.3 * (best - threshold) / (1 - threshold), Evidence(
+            "template_complaint",
+            f"客户的投诉信 {letter.key} 与团伙 {ring_id} 成员的投诉信相似度 {best:.0%}",
+            f"The customer's complaint {letter.key} matches ring {ring_id}'s letters ({best:.0%} similar)",
+            {"complaint_id": letter.key, "ring_id": ring_id, "similarity": round(best, 3)}), ring_id))
+    return out
+
+
+def _agent_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
+    book = index.agents.get(view.agent_id) if view.agent_id else None
+    if book is None or book.status != "resigned":
+        return []
+    if book.leave_day is not None and view.day < book.leave_day:
+        return []
+    lo = bisect.bisect_left(book.days, view.day - _AGENT_WINDOW_DAYS)
+    hi = bisect.bisect_right(book.days, view.day + _AGENT_WINDOW_DAYS)
+    burst = hi - lo
+    weight = 0.1
+    ring_id = None
+    if book.rings:
+        candidate = min(book.rings, key=lambda r: (-book.rings[r], r))
+        ring = index.rings.get(candidate)
+        if ring is not None and _near(ring, view.day):
+            weight, ring_id = 0.45, candidate
+    if burst >= _AGENT_MIN_CLAIMS:
+        weight += 0.2
+    left = _iso(book.leave_day)
+    data: dict[str, Any] = {"agent_id": view.agent_id, "leave_date": left, "branch": book.branch,
+                            "claims_nearby": burst, "window_days": _AGENT_WINDOW_DAYS}
+    if ring_id:
+        data["ring_id"] = ring_id
+    return [Signal(min(weight, 0.7), Evidence(
+        "resigned_agent_burst",
+        f"保单的代理人 {view.agent_id} 已于 {left or '未知日期'} 离职，其原客户在前后 "
+        f"{_AGENT_WINDOW_DAYS} 天内有 {burst} 笔退保" + (f"，其中有团伙 {ring_id} 的成员" if ring_id else ""),
+        f"The policy's agent {view.agent_id} resigned ({left or 'date unknown'}); the agent's former "
+        f"customers filed {burst} surrenders within {_AGENT_WINDOW_DAYS} days"
+        + (f", including members of ring {ring_id}" if ring_id else ""),
+        data), ring_id)]
+
+
+# ---------------------------------------------------------------------------- the verdict
+@dataclass(frozen=True)
+class Verdict:
+    """Score in [0, 1], level, the ring the reasons point to and the reasons, strongest first."""
+
+    claim_id: str
+    score: float
+    level: Level
+    ring_id: str | None
+    reasons: tuple[Evidence, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"claim_id": self.claim_id, "score": self.score, "level": self.level,
+                "ring_id": self.ring_id, "reasons": [r.to_dict() for r in self.reasons]}
+
+
+def verdict(claim_id: str, signals: Iterable[Signal]) -> Verdict:
+    """Combine signals by noisy-or, one per (code, identifier), keeping the strongest."""
+    best: dict[str, Signal] = {}
+    for s in signals:
+        key = f"{s.evidence.code}|{s.evidence.data.get('value', '')}|{s.evidence.data.get('claim_id', '')}"
+        if key not in best or s.weight > best[key].weight:
+            best[key] = s
+    chosen = sorted(best.values(), key=lambda s: (-s.weight, s.evidence.code, str(s.evidence.data.get("value", ""))))
+    keep = 1.0
+    ring_weight: dict[str, float] = {}
+    for s in chosen:
+        keep *= 1.0 - min(max(s.weight, 0.0), 0.99)
+        if s.ring_id:
+            ring_weight[s.ring_id] = ring_weight.get(s.ring_id, 0.0) + s.weight
+    score = round(1.0 - keep, 4)
+    ring_id = min(ring_weight, key=lambda r: (-ring_weight[r], r)) if ring_weight else None
+    return Verdict(claim_id, score, level_for(score), ring_id, tuple(s.evidence for s in chosen))
+
+
+# ---------------------------------------------------------------------------- helpers
+def shingle_set(text: str) -> frozenset[int]:
+    """A letter's character shingles as detection cuts them, as a set."""
+    return frozenset(shingles(text).tolist())
+
+
+def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter) if inter else 0.0
+
+
+def _near(ring: Ring, day: int) -> bool:
+    first, last = _day_of(ring.first_request_date), _day_of(ring.last_request_date)
+    if first is None or last is None:
+        return True
+    return first - _RING_WINDOW_DAYS <= day <= last + _RING_WINDOW_DAYS
+
+
+def _day_of(iso: str | None) -> int | None:
+    if not iso:
+        return None
+    return int(np.datetime64(iso[:10], "D").astype(np.int64))
+
+
+def _iso(day: int | None) -> str | None:
+    return None if day is None else str(np.datetime64(int(day), "D"))
