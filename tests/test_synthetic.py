@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import doctest
+import hashlib
 import importlib
 import itertools
 import re
@@ -145,6 +146,33 @@ def test_same_seed_writes_identical_files(tmp_path: Path, fmt: str) -> None:
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
     assert sorted(a) == sorted([f"{t}.{fmt}" for t in TABLES] + ["truth.csv"])
     assert a == b
+
+
+# sha256 over (file name, bytes) of every file of BookConfig(customers=1_500, seed=5,
+# ring_rate=10.0, difficulty=...): what these levels wrote before "realistic" was added; a
+# change to the generator that moves them must be deliberate (and these figures updated).
+PINNED_BOOKS = {
+    "easy": "49210ac8061f80d63fe3777a2ac626e2c8eddbfde6b5ef650aef182a6fac4221",
+    "normal": "6a741018f8cc6231f22c447ef434848ac30a5196d4dd4eb8ca663e1bf429f69b",
+    "hard": "9ff296b14be8526933701963f14062daca9041b0c706968008845c9f3e9d96f9",
+    "extreme": "9e3781d9e73736c50f6deda29f7b7b4c796e35fe588a21727f0e41561658731e",
+}
+
+
+@pytest.mark.parametrize("difficulty", sorted(PINNED_BOOKS))
+def test_existing_levels_write_the_pinned_book(tmp_path: Path, difficulty: str) -> None:
+    generate_book(tmp_path, BookConfig(customers=1_500, seed=5, ring_rate=10.0,
+                                       difficulty=difficulty))  # type: ignore[arg-type]
+    digest = hashlib.sha256()
+    for name, content in _files(tmp_path).items():
+        digest.update(name.encode())
+        digest.update(content)
+    assert digest.hexdigest() == PINNED_BOOKS[difficulty]
+
+
+def test_ring_rate_defaults_to_the_levels_prevalence() -> None:
+    assert BookConfig(difficulty="hard").ring_claims_per_1000 == 3.0
+    assert BookConfig(difficulty="hard", ring_rate=0).ring_claims_per_1000 == 0.0
 
 
 def test_different_seed_writes_different_files(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Literal
 
 __all__ = ["PROFILES", "BookConfig", "Difficulty", "OutputFormat", "Profile"]
 
-Difficulty = Literal["easy", "normal", "hard", "extreme"]
+Difficulty = Literal["easy", "normal", "hard", "extreme", "realistic"]
 OutputFormat = Literal["csv", "parquet"]
 
 
@@ -60,6 +60,12 @@ class Profile:
     honest_full_refund: float
     benign_waves_per_100k: float
     household_joint_surrender: float
+    # prevalence, ring sizes and the ordinary surrender rate
+    ring_rate: float = 3.0
+    ring_size_median: float = 4.5
+    ring_size_sigma: float = 0.8
+    ring_size_max: int = 40
+    surrender_rate: float = 0.04
 
 
 PROFILES: dict[str, Profile] = {
@@ -185,8 +191,9 @@ class BookConfig:
             realistic-adversarial (each trick used rarely, a third of members stealthy).
         ring_rate: prevalence, the expected number of ring surrender claims per 1 000
             customers (0 = no rings; Poisson, and a book with `ring_rate` > 0 holds at least
-            one ring even when small). Legitimate surrenders run at about 45 per 1 000
-            customers over two years, so the default 3.0 makes about 6 % of claims ring claims.
+            one ring even when small); None = the difficulty's own (`Profile.ring_rate`: 3.0,
+            and 5.5 for "realistic"). Legitimate surrenders run at about 45 per 1 000
+            customers over two years, so 3.0 makes about 6 % of claims ring claims.
         years: years of surrender history ending at `as_of` (1 to 5).
         as_of: export date of the book; every date in it is on or before this day.
         output_format: "csv" (UTF-8) or "parquet".
@@ -205,7 +212,7 @@ class BookConfig:
     customers: int = 20_000
     seed: int = 0
     difficulty: Difficulty = "normal"
-    ring_rate: float = 3.0
+    ring_rate: float | None = None
     years: int = 2
     as_of: date = date(2024, 12, 31)
     output_format: OutputFormat = "csv"
@@ -224,7 +231,7 @@ class BookConfig:
             raise ValueError(
                 f"difficulty must be one of {', '.join(PROFILES)}, got {self.difficulty!r}"
             )
-        if not 0.0 <= float(self.ring_rate) <= 100.0:
+        if self.ring_rate is not None and not 0.0 <= float(self.ring_rate) <= 100.0:
             raise ValueError(
                 f"ring_rate (ring claims per 1 000 customers) must be in [0, 100], "
                 f"got {self.ring_rate!r}"
@@ -244,3 +251,8 @@ class BookConfig:
     def profile(self) -> Profile:
         """The probabilities behind `difficulty`."""
         return PROFILES[self.difficulty]
+
+    @property
+    def ring_claims_per_1000(self) -> float:
+        """`ring_rate`, or the difficulty's own prevalence when it is not set."""
+        return self.profile.ring_rate if self.ring_rate is None else float(self.ring_rate)

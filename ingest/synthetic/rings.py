@@ -72,8 +72,13 @@ class Intermediary:
     template: RingTemplate
 
 
-def ring_sizes(rng: np.random.Generator, target_claims: int) -> list[int]:
-    """Member counts of rings (3 to 40, most below 12) adding up to about `target_claims`.
+def ring_sizes(
+    rng: np.random.Generator, target_claims: int, median: float = 4.5, sigma: float = 0.8,
+    largest: int = 40,
+) -> list[int]:
+    """Member counts of rings adding up to about `target_claims`: three plus a lognormal
+    number (`median`, `sigma`) of members, at most `largest` (by default 3 to 40, most
+    below 12).
 
     >>> sum(ring_sizes(np.random.default_rng(0), 200)) in range(190, 241)
     True
@@ -81,7 +86,7 @@ def ring_sizes(rng: np.random.Generator, target_claims: int) -> list[int]:
     sizes: list[int] = []
     total = 0
     while total < target_claims:
-        size = int(np.clip(3 + rng.lognormal(np.log(4.5), 0.8), 3, 40))
+        size = int(np.clip(3 + rng.lognormal(np.log(median), sigma), 3, largest))
         if target_claims - total < 3:
             break
         sizes.append(size)
@@ -173,11 +178,14 @@ def plant_rings(
     """Plant rings into `log` (claims, complaints, contact changes, watchlist entries); marks
     ring members in `busy` and updates their registered phone/account in `pop`. Returns the
     number of rings planted."""
-    if config.ring_rate <= 0:
+    rate = config.ring_claims_per_1000
+    if rate <= 0:
         return 0
+    profile = config.profile
     # Poisson around the requested prevalence, but a book asked to hold rings holds one.
-    target = max(3, int(rng.poisson(config.ring_rate * config.customers / 1000)))
-    sizes = ring_sizes(rng, target)
+    target = max(3, int(rng.poisson(rate * config.customers / 1000)))
+    sizes = ring_sizes(rng, target, profile.ring_size_median, profile.ring_size_sigma,
+                       profile.ring_size_max)
     recruiter = _Recruiter(rng, pop, busy)
     city_weight = np.bincount(pop.customers.city, minlength=len(CITIES)).astype(float)
     planted = 0
