@@ -567,15 +567,19 @@ def _sharing_share(tables: dict[str, pd.DataFrame]) -> tuple[float, float]:
     return ring["claim_id"].isin(shared).mean(), legit["claim_id"].isin(shared).mean()
 
 
+def _check_contract_and_integrity(tables: dict[str, pd.DataFrame]) -> None:
+    for table, columns in COLUMNS.items():
+        assert list(tables[table].columns) == columns, table
+    test_primary_keys_are_unique_and_present(tables)
+    test_references_resolve(tables)
+    test_enums_dates_and_amounts(tables)
+    test_watchlist_kinds_fit_identifier_types(tables)
+
+
 def test_extreme_book_keeps_contract_and_integrity(
     extreme_tables: dict[str, pd.DataFrame]
 ) -> None:
-    for table, columns in COLUMNS.items():
-        assert list(extreme_tables[table].columns) == columns, table
-    test_primary_keys_are_unique_and_present(extreme_tables)
-    test_references_resolve(extreme_tables)
-    test_enums_dates_and_amounts(extreme_tables)
-    test_watchlist_kinds_fit_identifier_types(extreme_tables)
+    _check_contract_and_integrity(extreme_tables)
     ring, _ = _ring_and_legit(extreme_tables)
     assert 110 <= len(ring) <= 220
     # every ring claim is still linked somehow: a shared identifier or a (template) complaint
@@ -656,3 +660,199 @@ def test_extreme_has_fewer_watchlist_hits_and_more_lookalikes(
     (hard_full, hard_agent), (ext_full, ext_agent) = lookalikes(tables), lookalikes(extreme_tables)
     assert ext_full > 1.5 * hard_full
     assert ext_agent > 1.3 * hard_agent
+
+
+# -- the "realistic" profile ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def realistic_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """A realistic book of 30 000 customers at the level's own prevalence."""
+    out = tmp_path_factory.mktemp("realistic")
+    generate_book(out, BookConfig(customers=30_000, seed=11, difficulty="realistic"))
+    frames = {t: read(out, t) for t in TABLES}
+    frames["truth"] = read(out, "truth")
+    return frames
+
+
+def _request_days(claims: pd.DataFrame) -> pd.Series:
+    return parse_dates(claims["request_date"])
+
+
+def _ring_identifier_links(
+    tables: dict[str, pd.DataFrame], ring: pd.DataFrame
+) -> pd.DataFrame:
+    """(claim_id, ring_id, key) for every identifier a ring claim touches: contact phone,
+    payout account, representative ID and phone, its letter's phone and mailing address,
+    and phones and accounts the customer changed to. Landlines (branch counters) and agents'
+    phones are left out: they are benign hubs, not the ring's."""
+    agent_phones = set(tables["agents"]["phone"].map(phone_key))
+    rows: list[tuple[str, str, str]] = []
+    columns = (("contact_phone", phone_key), ("payout_account", digits_key),
+               ("representative_id_number", id_key), ("representative_phone", phone_key))
+    for col, key in columns:
+        for claim, ring_id, value in zip(ring["claim_id"], ring["ring_id"], ring[col],
+                                         strict=True):
+            if value:
+                rows.append((claim, ring_id, f"{col}:{key(value)}"))
+    by_policy = ring.set_index("policy_id")
+    c = tables["complaints"]
+    c = c[c["policy_id"].isin(by_policy.index)]
+    for policy, phone, address in zip(c["policy_id"], c["contact_phone"], c["mailing_address"],
+                                      strict=True):
+        claim, ring_id = by_policy.loc[policy, ["claim_id", "ring_id"]]
+        rows.append((claim, ring_id, f"contact_phone:{phone_key(phone)}"))
+        rows.append((claim, ring_id, f"address:{text_key(address)}"))
+    ch = tables["contact_changes"]
+    ch = ch[ch["field"].isin(["phone", "bank_account"])
+            & ch["customer_id"].isin(ring["customer_id"])]
+    by_customer = ring.drop_duplicates("customer_id").set_index("customer_id")
+    for customer, kind, value in zip(ch["customer_id"], ch["field"], ch["new_value"],
+                                     strict=True):
+        claim, ring_id = by_customer.loc[customer, ["claim_id", "ring_id"]]
+        key = phone_key(value) if kind == "phone" else digits_key(value)
+        column = "contact_phone" if kind == "phone" else "payout_account"
+        rows.append((claim, ring_id, f"{column}:{key}"))
+    links = pd.DataFrame(rows, columns=["claim_id", "ring_id", "key"]).drop_duplicates()
+    value = links["key"].str.split(":", n=1).str[1]
+    hub = value.str.startswith("0") | value.isin(agent_phones) | (value == "")
+    return links[~hub]
+
+
+def _shared_within_ring(links: pd.DataFrame) -> set[str]:
+    """Claims that share an identifier with another claim of their ring, by another customer
+    (a customer's own second policy does not count)."""
+    touching = links.groupby(["ring_id", "key"])["claim_id"].transform("nunique")
+    return set(links.loc[touching >= 2, "claim_id"])
+
+
+def test_realistic_book_keeps_contract_and_integrity(
+    realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    _check_contract_and_integrity(realistic_tables)
+
+
+def test_realistic_same_seed_writes_identical_files(tmp_path: Path) -> None:
+    config = BookConfig(customers=3_000, seed=5, difficulty="realistic")
+    generate_book(tmp_path / "a", config)
+    generate_book(tmp_path / "b", config)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    generate_book(tmp_path / "c", BookConfig(customers=3_000, seed=6, difficulty="realistic"))
+    assert _files(tmp_path / "a")["surrenders.csv"] != _files(tmp_path / "c")["surrenders.csv"]
+
+
+def test_realistic_rings_sizes_and_spread(realistic_tables: dict[str, pd.DataFrame]) -> None:
+    ring, _ = _ring_and_legit(realistic_tables)
+    members = ring.groupby("ring_id")["customer_id"].nunique()
+    assert 15 <= len(members) <= 27  # about 20 rings per 30 000 customers
+    assert members.between(3, 45).all() and members.max() >= 12
+    spread = _request_days(ring).groupby(ring["ring_id"]).agg(
+        lambda d: (d.max() - d.min()).days)
+    assert spread.max() <= 185 and (spread > 90).sum() >= 3  # one to six months
+
+
+def test_realistic_coached_members_give_ordinary_reasons(
+    realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    ring, _ = _ring_and_legit(realistic_tables)
+    ordinary = ~ring["reason_code"].isin(["complaint_misselling", "regulator_complaint"])
+    assert 0.35 < ordinary.mean() < 0.75
+    coached = ring[ordinary]
+    assert set(coached["reason_code"]) >= {"money_need", "loan_repayment", "other"}
+    assert (coached["refund_type"] == "cash_value").mean() > 0.3
+    # while still using the ring's traces
+    shared = _shared_within_ring(_ring_identifier_links(realistic_tables, ring))
+    assert coached["claim_id"].isin(shared).mean() > 0.3
+    # rings differ: some coach most members, some hardly any
+    per_ring = ordinary.groupby(ring["ring_id"]).mean()
+    assert per_ring.max() - per_ring.min() > 0.5
+
+
+def test_realistic_stealth_members_share_no_identifier(
+    realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    ring, _ = _ring_and_legit(realistic_tables)
+    shared = _shared_within_ring(_ring_identifier_links(realistic_tables, ring))
+    alone = ring[~ring["claim_id"].isin(shared)]
+    assert 0.15 < len(alone) / len(ring) < 0.6
+    # tied in only by the letter, or by the resigned agent's book and the timing
+    pol = realistic_tables["policies"].set_index("policy_id")
+    agents = realistic_tables["agents"].set_index("agent_id")
+    leave = parse_dates(agents.loc[pol.loc[alone["policy_id"], "agent_id"], "leave_date"]
+                        .replace("", "2999-01-01")).to_numpy()
+    after_agent_left = leave < _request_days(alone).to_numpy()
+    wrote = alone["policy_id"].isin(realistic_tables["complaints"]["policy_id"]).to_numpy()
+    assert (wrote | after_agent_left).all()
+    assert (~wrote).sum() >= 2  # some sent no letter at all
+
+
+def test_realistic_fresh_identifiers_are_changed_to_but_not_shared(
+    realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    ring, _ = _ring_and_legit(realistic_tables)
+    ch = realistic_tables["contact_changes"]
+    c, s = realistic_tables["customers"], realistic_tables["surrenders"]
+    for kind, key, column in (("phone", phone_key, "contact_phone"),
+                              ("bank_account", digits_key, "payout_account")):
+        changes = ch[(ch["field"] == kind) & ch["customer_id"].isin(ring["customer_id"])]
+        changes = changes.assign(value=changes["new_value"].map(key))
+        users = pd.concat([
+            ch.loc[ch["field"] == kind, ["customer_id"]].assign(
+                value=ch.loc[ch["field"] == kind, "new_value"].map(key)),
+            s[["customer_id"]].assign(value=s[column].map(key)),
+            c[["customer_id"]].assign(value=c["phone" if kind == "phone" else "bank_account"]
+                                      .map(key)),
+        ]).groupby("value")["customer_id"].nunique()
+        own = changes["value"].map(users) == 1
+        # "changed just before" often means "changed to a number nobody else has"
+        assert own.sum() >= 5, kind
+        assert 0.1 < own.mean() < 0.9, kind
+    # a fresh account is in the member's own name: paid to the policyholder, not a third party
+    holder = c.set_index("customer_id")["name"].map(text_key)
+    fresh = ch[(ch["field"] == "bank_account") & ch["customer_id"].isin(ring["customer_id"])]
+    paid = ring.merge(fresh.assign(payout=fresh["new_value"].map(digits_key))[
+        ["customer_id", "payout"]], on="customer_id")
+    paid = paid[paid["payout_account"].map(digits_key) == paid["payout"]]
+    own_name = paid["payout_account_name"].map(text_key).to_numpy() == holder.loc[
+        paid["customer_id"]].to_numpy()
+    assert own_name.sum() >= 3
+
+
+def _chained_rings(links: pd.DataFrame) -> tuple[int, int]:
+    """(rings held together only through a chain, rings with six or more linked claims):
+    claims are adjacent when they share an identifier; a ring is chained when its largest
+    linked group of six or more claims falls apart into pieces of two or more claims each
+    once one claim is taken out."""
+    import networkx as nx
+
+    chained = large = 0
+    for _, g in links.groupby("ring_id"):
+        graph = nx.Graph()
+        for _, claims in g.groupby("key")["claim_id"]:
+            ids = sorted(set(claims))
+            graph.add_edges_from((a, b) for a in ids for b in ids if a < b)
+        if graph.number_of_nodes() == 0:
+            continue
+        largest = graph.subgraph(max(nx.connected_components(graph), key=len)).copy()
+        if len(largest) < 6:
+            continue
+        large += 1
+        for cut in nx.articulation_points(largest):
+            rest = largest.copy()
+            rest.remove_node(cut)
+            if min(len(part) for part in nx.connected_components(rest)) >= 2:
+                chained += 1
+                break
+    return chained, large
+
+
+def test_realistic_rings_hold_together_through_chains(
+    tables: dict[str, pd.DataFrame], realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    ring, _ = _ring_and_legit(realistic_tables)
+    chained, large = _chained_rings(_ring_identifier_links(realistic_tables, ring))
+    hard_ring, _ = _ring_and_legit(tables)
+    hard_chained, hard_large = _chained_rings(_ring_identifier_links(tables, hard_ring))
+    # sub-groups with their own phones and accounts, joined by a member or two; a ring that
+    # rotates its numbers with overlaps ("hard") is chained less often
+    assert chained >= 2 and chained / large >= 0.4
+    assert hard_chained / hard_large < 0.3

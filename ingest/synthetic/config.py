@@ -33,6 +33,39 @@ class Profile:
     branch landline is typed instead), payouts to a family member's account, the share of
     legitimate claims filed by honest complainers and how many of them demand a full refund,
     ordinary bursts per 100 000 customers, and households surrendering together.
+
+    `ring_rate` is the level's prevalence (ring claims per 1 000 customers) when the book's
+    config sets none; ring sizes are 3 plus a lognormal number of members (`ring_size_median`,
+    `ring_size_sigma`), at most `ring_size_max`; `surrender_rate` is the share of customers
+    filing an ordinary surrender over two years.
+
+    The remaining fields are the realities of books written outside the project, all off
+    (zero) in easy, normal, hard and extreme, which therefore write the books they always
+    wrote. Only "realistic" sets them; its values and the reason for each (the source is the
+    domain notes on the trade, `shared/domain.md`; no real book was available to calibrate
+    against, so each figure is a judgement, not a measurement):
+
+    - `ring_variation` 4: each ring draws its own trick rates from a Beta distribution with
+      the level's rate as mean and this concentration ("each ring uses each trick only some
+      of the time"; a rate of 0.4 spreads over roughly 0.1-0.8 from ring to ring).
+    - `coached_share` 0.35, `coached_cash_value` 0.4: coached members are told to give an
+      ordinary reason (money need, loan repayment, other); 40 % of them also ask only for
+      the cash value. A third keeps most members on complaint grounds, which is what the
+      full-refund pressure needs.
+    - `fresh_phone_rings` 0.4, `fresh_account_rings` 0.3: rings that hand each member a fresh
+      SIM card (the policy phone is changed to it days before the request, and nobody else
+      uses it) or open a fresh account in the member's name; in such a ring three in four of
+      the members whose phone is changed (or who are paid through the ring) get their own.
+      The notes name the fresh SIM as part of the kit collected from customers.
+    - `chain_rings` 0.35: rings of six or more members that work in two to four sub-groups by
+      date, each with its own phone and account, joined only where one group hands over to
+      the next (how a ring rotating numbers looks from one insurer's book).
+    - `stealth_letter` 0.5: a stealth member of a ring recruited from a resigned agent's book
+      sends a letter only half the time (the rest is tied in by the agent's book and the
+      timing alone); outside such rings stealth members always send the ring's letter.
+    - `public_templates` 5, `public_template_rings` 0.6: a handful of complaint templates
+      circulate publicly, one far more than the rest (Zipf-like); most rings adapt one of
+      them rather than write their own, so two rings may send near-identical letters.
     """
 
     ring_phone: float
@@ -66,6 +99,16 @@ class Profile:
     ring_size_sigma: float = 0.8
     ring_size_max: int = 40
     surrender_rate: float = 0.04
+    # realities of books written outside the project (off unless set)
+    ring_variation: float = 0.0
+    coached_share: float = 0.0
+    coached_cash_value: float = 0.0
+    fresh_phone_rings: float = 0.0
+    fresh_account_rings: float = 0.0
+    chain_rings: float = 0.0
+    stealth_letter: float = 1.0
+    public_templates: int = 0
+    public_template_rings: float = 0.0
 
 
 PROFILES: dict[str, Profile] = {
@@ -176,6 +219,49 @@ PROFILES: dict[str, Profile] = {
         benign_waves_per_100k=16.0,
         household_joint_surrender=0.5,
     ),
+    # What books written outside the project hold (see the field notes above): rings of 3-45
+    # members over one to six months, each with its own rates and habits, between hard and
+    # extreme on the old tricks; look-alikes at the rates of "hard".
+    "realistic": Profile(
+        ring_phone=0.45,
+        phone_change=0.35,
+        ring_account=0.4,
+        representative=0.25,
+        complaint=0.7,
+        ring_mailing_address=0.3,
+        complaint_ring_phone=0.3,
+        full_premium=0.65,
+        complaint_reason=0.7,
+        stealth_share=0.25,
+        ex_agent_ring=0.45,
+        burst_days=(30, 180),
+        ring_phones=(2, 5),
+        ring_accounts=(1, 4),
+        watchlisted=0.1,
+        template_edit_rate=0.03,
+        agent_phone_habit=0.12,
+        household_shared_phone=0.2,
+        no_phone_share=0.08,
+        family_payout=0.08,
+        honest_complaint_share=0.05,
+        honest_full_refund=0.5,
+        benign_waves_per_100k=8.0,
+        household_joint_surrender=0.35,
+        ring_rate=5.5,
+        ring_size_median=3.0,
+        ring_size_sigma=1.0,
+        ring_size_max=45,
+        surrender_rate=0.05,
+        ring_variation=4.0,
+        coached_share=0.35,
+        coached_cash_value=0.4,
+        fresh_phone_rings=0.4,
+        fresh_account_rings=0.3,
+        chain_rings=0.35,
+        stealth_letter=0.5,
+        public_templates=5,
+        public_template_rings=0.6,
+    ),
 }
 
 
@@ -186,9 +272,10 @@ class BookConfig:
     Attributes:
         customers: number of customers (at least 50).
         seed: seed of the random generator; the same config writes byte-identical files.
-        difficulty: "easy", "normal", "hard" or "extreme" (see `PROFILES`): harder books have
-            rings that share fewer identifiers and more benign look-alikes; "extreme" is
-            realistic-adversarial (each trick used rarely, a third of members stealthy).
+        difficulty: "easy", "normal", "hard", "extreme" or "realistic" (see `PROFILES`):
+            harder books have rings that share fewer identifiers and more benign look-alikes;
+            "extreme" is adversarial (each trick used rarely, a third of members stealthy);
+            "realistic" adds what books written outside the project hold (see `Profile`).
         ring_rate: prevalence, the expected number of ring surrender claims per 1 000
             customers (0 = no rings; Poisson, and a book with `ring_rate` > 0 holds at least
             one ring even when small); None = the difficulty's own (`Profile.ring_rate`: 3.0,
