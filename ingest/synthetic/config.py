@@ -66,6 +66,26 @@ class Profile:
     - `public_templates` 5, `public_template_rings` 0.6: a handful of complaint templates
       circulate publicly, one far more than the rest (Zipf-like); most rings adapt one of
       them rather than write their own, so two rings may send near-identical letters.
+    - `template_copiers_per_1k` 3, `copier_surrenders` 0.75, `copier_complaint_reason` 0.8,
+      `copier_full_refund` 0.65: honest customers who copy a public template (about 90 in a
+      30 000-customer book over two years, as many again as write their own letter): the
+      guides are about getting every premium back on mis-selling grounds, so most copiers
+      give that reason and ask for it; a quarter keep the policy once the insurer explains
+      it (a letter with no surrender).
+    - `institutional_reps_per_100k` 20: care-home workers, village committee clerks, legal
+      guardians, relatives and HR clerks acting for 5-15 unrelated customers each (about
+      six in a 30 000-customer book, some 60 requests): few enough to be rare, enough that
+      a shared representative alone cannot mean a ring (`lookalikes.INSTITUTIONS` holds
+      their ages, payouts, contact phones and reasons).
+    - `dividend_waves_per_100k` 4: about one dividend cut in a 30 000-customer book over
+      two years (at least one in any book), 6-15 % of one dividend product's holders in one branch surrendering within
+      2-6 weeks, a fifth of them complaining.
+    - `orphan_surrender_rate` 0.03: customers of an agent who left surrender 3 % a year more
+      than others (no one serves them), spread out after the leaving date.
+    - `surrender_rate` 0.038, `ring_rate` 5.5, ring sizes 3 + lognormal(median 3, sigma
+      1.2) up to 45 (one ring in fifteen has 20 members or more): about 2 000 surrender requests and 20 rings of 3-45 members per 30 000
+      customers over two years (about 2 % of customers a year surrendering for ordinary
+      reasons, plus the look-alikes above; 8-9 % of requests in rings).
     """
 
     ring_phone: float
@@ -109,6 +129,13 @@ class Profile:
     stealth_letter: float = 1.0
     public_templates: int = 0
     public_template_rings: float = 0.0
+    template_copiers_per_1k: float = 0.0
+    copier_surrenders: float = 0.0
+    copier_complaint_reason: float = 0.0
+    copier_full_refund: float = 0.0
+    institutional_reps_per_100k: float = 0.0
+    dividend_waves_per_100k: float = 0.0
+    orphan_surrender_rate: float = 0.0
 
 
 PROFILES: dict[str, Profile] = {
@@ -249,9 +276,9 @@ PROFILES: dict[str, Profile] = {
         household_joint_surrender=0.35,
         ring_rate=5.5,
         ring_size_median=3.0,
-        ring_size_sigma=1.0,
+        ring_size_sigma=1.2,
         ring_size_max=45,
-        surrender_rate=0.05,
+        surrender_rate=0.038,
         ring_variation=4.0,
         coached_share=0.35,
         coached_cash_value=0.4,
@@ -261,6 +288,13 @@ PROFILES: dict[str, Profile] = {
         stealth_letter=0.5,
         public_templates=5,
         public_template_rings=0.6,
+        template_copiers_per_1k=3.0,
+        copier_surrenders=0.75,
+        copier_complaint_reason=0.8,
+        copier_full_refund=0.65,
+        institutional_reps_per_100k=20.0,
+        dividend_waves_per_100k=4.0,
+        orphan_surrender_rate=0.03,
     ),
 }
 
