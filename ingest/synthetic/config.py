@@ -42,16 +42,21 @@ class Profile:
     The remaining fields are the realities of books written outside the project, all off
     (zero) in easy, normal, hard and extreme, which therefore write the books they always
     wrote. Only "realistic" sets them; its values and the reason for each (the source is the
-    domain notes on the trade, `shared/domain.md`; no real book was available to calibrate
-    against, so each figure is a judgement, not a measurement):
+    trade as the domain notes describe it; no real book was available to calibrate against,
+    so each figure is a judgement, not a measurement):
+
+    - The old trick rates lie between "hard" and "extreme", bursts last `burst_days` 30-180
+      (one to six months), and the old look-alikes run at the rates of "hard": the notes
+      give no figures, and a real book should be neither easier than "hard" nor as one-sided
+      as "extreme", where every ring hides as well as it can.
 
     - `ring_variation` 4: each ring draws its own trick rates from a Beta distribution with
       the level's rate as mean and this concentration ("each ring uses each trick only some
       of the time"; a rate of 0.4 spreads over roughly 0.1-0.8 from ring to ring).
     - `coached_share` 0.35, `coached_cash_value` 0.4: coached members are told to give an
       ordinary reason (money need, loan repayment, other); 40 % of them also ask only for
-      the cash value. A third keeps most members on complaint grounds, which is what the
-      full-refund pressure needs.
+      the cash value. A third, so that most members still complain: the full-refund pressure
+      needs it.
     - `fresh_phone_rings` 0.4, `fresh_account_rings` 0.3: rings that hand each member a fresh
       SIM card (the policy phone is changed to it days before the request, and nobody else
       uses it) or open a fresh account in the member's name; in such a ring three in four of
@@ -78,14 +83,15 @@ class Profile:
       a shared representative alone cannot mean a ring (`lookalikes.INSTITUTIONS` holds
       their ages, payouts, contact phones and reasons).
     - `dividend_waves_per_100k` 4: about one dividend cut in a 30 000-customer book over
-      two years (at least one in any book), 6-15 % of one dividend product's holders in one branch surrendering within
-      2-6 weeks, a fifth of them complaining.
+      two years (at least one in any book): 6-15 % of one dividend product's holders in one
+      branch surrender within 2-6 weeks, a fifth of them complaining.
     - `orphan_surrender_rate` 0.03: customers of an agent who left surrender 3 % a year more
       than others (no one serves them), spread out after the leaving date.
-    - `surrender_rate` 0.038, `ring_rate` 5.5, ring sizes 3 + lognormal(median 3, sigma
-      1.2) up to 45 (one ring in fifteen has 20 members or more): about 2 000 surrender requests and 20 rings of 3-45 members per 30 000
-      customers over two years (about 2 % of customers a year surrendering for ordinary
-      reasons, plus the look-alikes above; 8-9 % of requests in rings).
+    - `surrender_rate` 0.033, `ring_rate` 5.5, ring sizes 3 + lognormal(median 3, sigma
+      1.2) up to 45 (one ring in fifteen has 20 members or more): about 2 000 surrender
+      requests and 20 rings of 3-45 members per 30 000 customers over two years (under 2 %
+      of customers a year surrendering for ordinary reasons, plus the look-alikes above;
+      8-9 % of requests in rings).
     """
 
     ring_phone: float
@@ -278,7 +284,7 @@ PROFILES: dict[str, Profile] = {
         ring_size_median=3.0,
         ring_size_sigma=1.2,
         ring_size_max=45,
-        surrender_rate=0.038,
+        surrender_rate=0.033,
         ring_variation=4.0,
         coached_share=0.35,
         coached_cash_value=0.4,
