@@ -64,6 +64,7 @@ class Difficulty(StrEnum):
     normal = "normal"
     hard = "hard"
     extreme = "extreme"
+    realistic = "realistic"
 
 
 class FileFormat(StrEnum):
@@ -115,8 +116,10 @@ def generate(
         Difficulty, typer.Option(help="How well rings hide.")
     ] = Difficulty.normal,
     ring_rate: Annotated[
-        float, typer.Option(min=0.0, help="Expected ring claims per 1 000 customers.")
-    ] = 3.0,
+        float | None,
+        typer.Option(min=0.0, help="Expected ring claims per 1 000 customers "
+                     "[default: 3.0; 5.5 for realistic]."),
+    ] = None,
     file_format: Annotated[
         FileFormat, typer.Option("--format", help="Table file format.")
     ] = FileFormat.csv,

@@ -6,6 +6,7 @@ over books per difficulty.
 
     python benchmarks/quality.py                       # 30 000 customers, seeds 1-3, normal+hard
     python benchmarks/quality.py --customers 50000 --seeds 11 12 13 --difficulty hard
+    python benchmarks/quality.py --difficulty hard realistic --no-baseline-b
     python benchmarks/quality.py --set resolution=2.0 --set method=igraph-leiden --no-baseline-b
 """
 
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=30_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("--difficulty", nargs="+", default=["normal", "hard"])
+    parser.add_argument("--difficulty", nargs="+", default=["normal", "hard"],
+                        choices=["easy", "normal", "hard", "extreme", "realistic"])
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ringscope-quality")
     parser.add_argument("--no-baseline-b", action="store_true", help="skip whole-graph Louvain (slow)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",

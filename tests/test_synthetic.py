@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import doctest
+import hashlib
 import importlib
 import itertools
 import re
@@ -96,7 +97,8 @@ def tables(book: tuple[Path, BookSummary]) -> dict[str, pd.DataFrame]:
 @pytest.mark.parametrize("module", [
     "ingest.synthetic", "ingest.synthetic.book", "ingest.synthetic.clerk",
     "ingest.synthetic.config", "ingest.synthetic.geography", "ingest.synthetic.identities",
-    "ingest.synthetic.legit", "ingest.synthetic.letters", "ingest.synthetic.population",
+    "ingest.synthetic.legit", "ingest.synthetic.letters", "ingest.synthetic.lookalikes",
+    "ingest.synthetic.population",
     "ingest.synthetic.records", "ingest.synthetic.rings", "ingest.synthetic.templates",
     "ingest.synthetic.vocab",
 ])
@@ -145,6 +147,33 @@ def test_same_seed_writes_identical_files(tmp_path: Path, fmt: str) -> None:
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
     assert sorted(a) == sorted([f"{t}.{fmt}" for t in TABLES] + ["truth.csv"])
     assert a == b
+
+
+# sha256 over (file name, bytes) of every file of BookConfig(customers=1_500, seed=5,
+# ring_rate=10.0, difficulty=...): what these levels wrote before "realistic" was added; a
+# change to the generator that moves them must be deliberate (and these figures updated).
+PINNED_BOOKS = {
+    "easy": "49210ac8061f80d63fe3777a2ac626e2c8eddbfde6b5ef650aef182a6fac4221",
+    "normal": "6a741018f8cc6231f22c447ef434848ac30a5196d4dd4eb8ca663e1bf429f69b",
+    "hard": "9ff296b14be8526933701963f14062daca9041b0c706968008845c9f3e9d96f9",
+    "extreme": "9e3781d9e73736c50f6deda29f7b7b4c796e35fe588a21727f0e41561658731e",
+}
+
+
+@pytest.mark.parametrize("difficulty", sorted(PINNED_BOOKS))
+def test_existing_levels_write_the_pinned_book(tmp_path: Path, difficulty: str) -> None:
+    generate_book(tmp_path, BookConfig(customers=1_500, seed=5, ring_rate=10.0,
+                                       difficulty=difficulty))  # type: ignore[arg-type]
+    digest = hashlib.sha256()
+    for name, content in _files(tmp_path).items():
+        digest.update(name.encode())
+        digest.update(content)
+    assert digest.hexdigest() == PINNED_BOOKS[difficulty]
+
+
+def test_ring_rate_defaults_to_the_levels_prevalence() -> None:
+    assert BookConfig(difficulty="hard").ring_claims_per_1000 == 3.0
+    assert BookConfig(difficulty="hard", ring_rate=0).ring_claims_per_1000 == 0.0
 
 
 def test_different_seed_writes_different_files(tmp_path: Path) -> None:
@@ -539,15 +568,19 @@ def _sharing_share(tables: dict[str, pd.DataFrame]) -> tuple[float, float]:
     return ring["claim_id"].isin(shared).mean(), legit["claim_id"].isin(shared).mean()
 
 
+def _check_contract_and_integrity(tables: dict[str, pd.DataFrame]) -> None:
+    for table, columns in COLUMNS.items():
+        assert list(tables[table].columns) == columns, table
+    test_primary_keys_are_unique_and_present(tables)
+    test_references_resolve(tables)
+    test_enums_dates_and_amounts(tables)
+    test_watchlist_kinds_fit_identifier_types(tables)
+
+
 def test_extreme_book_keeps_contract_and_integrity(
     extreme_tables: dict[str, pd.DataFrame]
 ) -> None:
-    for table, columns in COLUMNS.items():
-        assert list(extreme_tables[table].columns) == columns, table
-    test_primary_keys_are_unique_and_present(extreme_tables)
-    test_references_resolve(extreme_tables)
-    test_enums_dates_and_amounts(extreme_tables)
-    test_watchlist_kinds_fit_identifier_types(extreme_tables)
+    _check_contract_and_integrity(extreme_tables)
     ring, _ = _ring_and_legit(extreme_tables)
     assert 110 <= len(ring) <= 220
     # every ring claim is still linked somehow: a shared identifier or a (template) complaint
@@ -628,3 +661,312 @@ def test_extreme_has_fewer_watchlist_hits_and_more_lookalikes(
     (hard_full, hard_agent), (ext_full, ext_agent) = lookalikes(tables), lookalikes(extreme_tables)
     assert ext_full > 1.5 * hard_full
     assert ext_agent > 1.3 * hard_agent
+
+
+# -- the "realistic" profile ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def realistic_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """A realistic book of 30 000 customers at the level's own prevalence."""
+    out = tmp_path_factory.mktemp("realistic")
+    generate_book(out, BookConfig(customers=30_000, seed=11, difficulty="realistic"))
+    frames = {t: read(out, t) for t in TABLES}
+    frames["truth"] = read(out, "truth")
+    return frames
+
+
+def _request_days(claims: pd.DataFrame) -> pd.Series:
+    return parse_dates(claims["request_date"])
+
+
+def _ring_identifier_links(
+    tables: dict[str, pd.DataFrame], ring: pd.DataFrame
+) -> pd.DataFrame:
+    """(claim_id, ring_id, key) for every identifier a ring claim touches: contact phone,
+    payout account, representative ID and phone, its letter's phone and mailing address,
+    and phones and accounts the customer changed to. Landlines (branch counters) and agents'
+    phones are left out: they are benign hubs, not the ring's."""
+    agent_phones = set(tables["agents"]["phone"].map(phone_key))
+    rows: list[tuple[str, str, str]] = []
+    columns = (("contact_phone", phone_key), ("payout_account", digits_key),
+               ("representative_id_number", id_key), ("representative_phone", phone_key))
+    for col, key in columns:
+        for claim, ring_id, value in zip(ring["claim_id"], ring["ring_id"], ring[col],
+                                         strict=True):
+            if value:
+                rows.append((claim, ring_id, f"{col}:{key(value)}"))
+    by_policy = ring.set_index("policy_id")
+    c = tables["complaints"]
+    c = c[c["policy_id"].isin(by_policy.index)]
+    for policy, phone, address in zip(c["policy_id"], c["contact_phone"], c["mailing_address"],
+                                      strict=True):
+        claim, ring_id = by_policy.loc[policy, ["claim_id", "ring_id"]]
+        rows.append((claim, ring_id, f"contact_phone:{phone_key(phone)}"))
+        rows.append((claim, ring_id, f"address:{text_key(address)}"))
+    ch = tables["contact_changes"]
+    ch = ch[ch["field"].isin(["phone", "bank_account"])
+            & ch["customer_id"].isin(ring["customer_id"])]
+    by_customer = ring.drop_duplicates("customer_id").set_index("customer_id")
+    for customer, kind, value in zip(ch["customer_id"], ch["field"], ch["new_value"],
+                                     strict=True):
+        claim, ring_id = by_customer.loc[customer, ["claim_id", "ring_id"]]
+        key = phone_key(value) if kind == "phone" else digits_key(value)
+        column = "contact_phone" if kind == "phone" else "payout_account"
+        rows.append((claim, ring_id, f"{column}:{key}"))
+    links = pd.DataFrame(rows, columns=["claim_id", "ring_id", "key"]).drop_duplicates()
+    value = links["key"].str.split(":", n=1).str[1]
+    hub = value.str.startswith("0") | value.isin(agent_phones) | (value == "")
+    return links[~hub]
+
+
+def _shared_within_ring(links: pd.DataFrame) -> set[str]:
+    """Claims that share an identifier with another claim of their ring, by another customer
+    (a customer's own second policy does not count)."""
+    touching = links.groupby(["ring_id", "key"])["claim_id"].transform("nunique")
+    return set(links.loc[touching >= 2, "claim_id"])
+
+
+def test_realistic_book_keeps_contract_and_integrity(
+    realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    _check_contract_and_integrity(realistic_tables)
+
+
+def test_realistic_same_seed_writes_identical_files(tmp_path: Path) -> None:
+    config = BookConfig(customers=3_000, seed=5, difficulty="realistic")
+    generate_book(tmp_path / "a", config)
+    generate_book(tmp_path / "b", config)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    generate_book(tmp_path / "c", BookConfig(customers=3_000, seed=6, difficulty="realistic"))
+    assert _files(tmp_path / "a")["surrenders.csv"] != _files(tmp_path / "c")["surrenders.csv"]
+
+
+def test_realistic_rings_sizes_and_spread(realistic_tables: dict[str, pd.DataFrame]) -> None:
+    ring, _ = _ring_and_legit(realistic_tables)
+    members = ring.groupby("ring_id")["customer_id"].nunique()
+    assert 15 <= len(members) <= 27  # about 20 rings per 30 000 customers
+    assert members.between(3, 45).all() and members.max() >= 12
+    spread = _request_days(ring).groupby(ring["ring_id"]).agg(
+        lambda d: (d.max() - d.min()).days)
+    assert spread.max() <= 185 and (spread > 90).sum() >= 3  # one to six months
+
+
+def test_realistic_coached_members_give_ordinary_reasons(
+    realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    ring, _ = _ring_and_legit(realistic_tables)
+    ordinary = ~ring["reason_code"].isin(["complaint_misselling", "regulator_complaint"])
+    assert 0.35 < ordinary.mean() < 0.75
+    coached = ring[ordinary]
+    assert set(coached["reason_code"]) >= {"money_need", "loan_repayment", "other"}
+    assert (coached["refund_type"] == "cash_value").mean() > 0.3
+    # while still using the ring's traces
+    shared = _shared_within_ring(_ring_identifier_links(realistic_tables, ring))
+    assert coached["claim_id"].isin(shared).mean() > 0.3
+    # rings differ: some coach most members, some hardly any
+    per_ring = ordinary.groupby(ring["ring_id"]).mean()
+    assert per_ring.max() - per_ring.min() > 0.5
+
+
+def test_realistic_stealth_members_share_no_identifier(
+    realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    ring, _ = _ring_and_legit(realistic_tables)
+    shared = _shared_within_ring(_ring_identifier_links(realistic_tables, ring))
+    alone = ring[~ring["claim_id"].isin(shared)]
+    assert 0.15 < len(alone) / len(ring) < 0.6
+    # tied in only by the letter, or by the resigned agent's book and the timing
+    pol = realistic_tables["policies"].set_index("policy_id")
+    agents = realistic_tables["agents"].set_index("agent_id")
+    leave = parse_dates(agents.loc[pol.loc[alone["policy_id"], "agent_id"], "leave_date"]
+                        .replace("", "2999-01-01")).to_numpy()
+    after_agent_left = leave < _request_days(alone).to_numpy()
+    wrote = alone["policy_id"].isin(realistic_tables["complaints"]["policy_id"]).to_numpy()
+    assert (wrote | after_agent_left).all()
+    assert (~wrote).sum() >= 2  # some sent no letter at all
+
+
+def test_realistic_fresh_identifiers_are_changed_to_but_not_shared(
+    realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    ring, _ = _ring_and_legit(realistic_tables)
+    ch = realistic_tables["contact_changes"]
+    c, s = realistic_tables["customers"], realistic_tables["surrenders"]
+    for kind, key, column in (("phone", phone_key, "contact_phone"),
+                              ("bank_account", digits_key, "payout_account")):
+        changes = ch[(ch["field"] == kind) & ch["customer_id"].isin(ring["customer_id"])]
+        changes = changes.assign(value=changes["new_value"].map(key))
+        users = pd.concat([
+            ch.loc[ch["field"] == kind, ["customer_id"]].assign(
+                value=ch.loc[ch["field"] == kind, "new_value"].map(key)),
+            s[["customer_id"]].assign(value=s[column].map(key)),
+            c[["customer_id"]].assign(value=c["phone" if kind == "phone" else "bank_account"]
+                                      .map(key)),
+        ]).groupby("value")["customer_id"].nunique()
+        own = changes["value"].map(users) == 1
+        # "changed just before" often means "changed to a number nobody else has"
+        assert own.sum() >= 5, kind
+        assert own.mean() < 1, kind
+        if kind == "phone":
+            assert 0.1 < own.mean() < 0.9
+    # a fresh account is in the member's own name: paid to the policyholder, not a third party
+    holder = c.set_index("customer_id")["name"].map(text_key)
+    fresh = ch[(ch["field"] == "bank_account") & ch["customer_id"].isin(ring["customer_id"])]
+    paid = ring.merge(fresh.assign(payout=fresh["new_value"].map(digits_key))[
+        ["customer_id", "payout"]], on="customer_id")
+    paid = paid[paid["payout_account"].map(digits_key) == paid["payout"]]
+    own_name = paid["payout_account_name"].map(text_key).to_numpy() == holder.loc[
+        paid["customer_id"]].to_numpy()
+    assert own_name.sum() >= 3
+
+
+def _chained_rings(links: pd.DataFrame) -> tuple[int, int]:
+    """(rings held together only through a chain, rings with six or more linked claims):
+    claims are adjacent when they share an identifier; a ring is chained when its largest
+    linked group of six or more claims falls apart into pieces of two or more claims each
+    once one claim is taken out."""
+    import networkx as nx
+
+    chained = large = 0
+    for _, g in links.groupby("ring_id"):
+        graph = nx.Graph()
+        for _, claims in g.groupby("key")["claim_id"]:
+            ids = sorted(set(claims))
+            graph.add_edges_from((a, b) for a in ids for b in ids if a < b)
+        if graph.number_of_nodes() == 0:
+            continue
+        largest = graph.subgraph(max(nx.connected_components(graph), key=len)).copy()
+        if len(largest) < 6:
+            continue
+        large += 1
+        for cut in nx.articulation_points(largest):
+            rest = largest.copy()
+            rest.remove_node(cut)
+            if min(len(part) for part in nx.connected_components(rest)) >= 2:
+                chained += 1
+                break
+    return chained, large
+
+
+def test_realistic_rings_hold_together_through_chains(
+    tables: dict[str, pd.DataFrame], realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    ring, _ = _ring_and_legit(realistic_tables)
+    chained, large = _chained_rings(_ring_identifier_links(realistic_tables, ring))
+    hard_ring, _ = _ring_and_legit(tables)
+    hard_chained, hard_large = _chained_rings(_ring_identifier_links(tables, hard_ring))
+    # sub-groups with their own phones and accounts, joined by a member or two; a ring that
+    # rotates its numbers with overlaps ("hard") is chained less often
+    assert chained >= 2 and chained / large >= 0.4
+    assert hard_chained / hard_large < 0.3
+
+
+def test_realistic_book_size(realistic_tables: dict[str, pd.DataFrame]) -> None:
+    ring, legit = _ring_and_legit(realistic_tables)
+    assert 1_800 <= len(ring) + len(legit) <= 2_300  # about 2 000 per 30 000 customers
+    assert 0.05 < len(ring) / (len(ring) + len(legit)) < 0.12
+
+
+def _letter_groups(letters: pd.DataFrame, threshold: float = 0.5) -> pd.Series:
+    """Group of each long letter (over 150 characters): letters whose 4-character shingles
+    have a Jaccard similarity of at least `threshold` are in one group (single linkage)."""
+    long = letters[letters["text"].str.len() > 150]
+    shingles = [frozenset(t[i : i + 4] for i in range(len(t) - 3)) for t in long["text"]]
+    parent = list(range(len(shingles)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(shingles):
+        for j in range(i + 1, len(shingles)):
+            common = len(a & shingles[j])
+            if common / (len(a) + len(shingles[j]) - common) >= threshold:
+                parent[find(i)] = find(j)
+    return pd.Series([find(i) for i in range(len(shingles))], index=long.index)
+
+
+def test_realistic_public_templates_copied_by_honest_customers_and_rings(
+    realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    s = realistic_tables["surrenders"].merge(realistic_tables["truth"], on="claim_id")
+    c = realistic_tables["complaints"].merge(
+        s[["policy_id", "ring_id", "refund_type", "reason_code"]], on="policy_id", how="left")
+    c = c.assign(ring_id=c["ring_id"].fillna(""), group=_letter_groups(c))
+    c = c[c["group"].notna()]
+    city = realistic_tables["customers"].set_index("customer_id")["address"].map(
+        lambda a: re.match(r"^.*?市", text_key(a)).group(0))  # type: ignore[union-attr]
+    widely_copied = 0
+    for _, g in c.groupby("group"):
+        honest = g[g["ring_id"] == ""]
+        if len(honest) < 10:
+            continue
+        widely_copied += 1
+        days = parse_dates(honest["received_date"])
+        assert (days.max() - days.min()).days >= 90  # over months
+        assert city.loc[honest["customer_id"]].nunique() >= 3  # from all over the region
+        mobiles = honest["contact_phone"].map(phone_key)
+        assert mobiles[mobiles.str.startswith("1")].is_unique  # each their own phone
+        surrendered = honest[honest["refund_type"].notna()]
+        assert (surrendered["refund_type"] == "full_premium").mean() > 0.4
+        assert surrendered["reason_code"].isin(["complaint_misselling",
+                                                "regulator_complaint"]).mean() > 0.5
+    assert widely_copied >= 2
+    rings_per_group = c[c["ring_id"] != ""].groupby("group")["ring_id"].nunique()
+    assert rings_per_group.max() >= 2  # two rings adapted the same public template
+    mixed = c.groupby("group")["ring_id"].agg(lambda r: (r == "").any() and (r != "").any())
+    assert mixed.sum() >= 2  # and honest customers copied it too
+
+
+def test_realistic_institutional_representatives(
+    realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    _, legit = _ring_and_legit(realistic_tables)
+    names = realistic_tables["customers"].set_index("customer_id")["name"].map(text_key)
+    reps = legit[legit["representative_id_number"] != ""].assign(
+        rep=lambda f: f["representative_id_number"].map(id_key),
+        holder=lambda f: names.loc[f["customer_id"]].to_numpy(),
+        when=lambda f: parse_dates(f["request_date"]))
+    busy = reps.groupby("rep").filter(lambda g: g["customer_id"].nunique() >= 5)
+    acting = busy.groupby("rep")
+    assert len(acting) >= 4
+    assert (acting["holder"].agg(lambda h: h.str[0].nunique()) >= 4).all()  # unrelated
+    assert (busy["refund_type"] == "cash_value").all()
+    assert not busy["reason_code"].isin(["complaint_misselling", "regulator_complaint"]).any()
+    span = acting["when"].agg(lambda d: (d.max() - d.min()).days)
+    assert (span >= 180).mean() >= 0.5  # for a year or more
+    payee = busy["payout_account_name"].map(text_key)
+    institution = payee.str.contains("养老院|敬老院|老年公寓|颐养中心|村委会|村民委员会")
+    assert institution.sum() >= 3 and (payee == busy["holder"]).sum() >= 10
+
+
+def test_realistic_honest_waves_and_orphaned_books(
+    realistic_tables: dict[str, pd.DataFrame]
+) -> None:
+    _, legit = _ring_and_legit(realistic_tables)
+    pol = realistic_tables["policies"].set_index("policy_id")
+    agents = realistic_tables["agents"].set_index("agent_id")
+    legit = legit.assign(
+        agent=pol.loc[legit["policy_id"], "agent_id"].to_numpy(),
+        product=pol.loc[legit["policy_id"], "product"].to_numpy(),
+        when=parse_dates(legit["request_date"]).to_numpy())
+    legit = legit.assign(branch=agents.loc[legit["agent"], "branch"].to_numpy())
+    # a dividend cut: one dividend product in one branch, a wave within six weeks
+    waves = 0
+    for _, g in legit[legit["product"].str.contains("分红")].groupby(["branch", "product"]):
+        days = g["when"].sort_values().to_numpy()
+        ends = np.searchsorted(days, days + np.timedelta64(42, "D"), side="right")
+        best = int(np.argmax(ends - np.arange(len(days))))
+        wave = g.sort_values("when").iloc[best : ends[best]]
+        reasons = set(wave["reason_code"])
+        waves += (len(wave) >= 8 and (wave["reason_code"] == "product_unsuitable").mean() >= 0.3
+                  and {"complaint_misselling", "money_need"} <= reasons)
+    assert waves >= 1  # ordinary and some complaint-driven surrenders together
+    # orphaned books: after the agent left, spread out, often "nobody serves me"
+    leave = parse_dates(agents.loc[legit["agent"], "leave_date"].replace("", "2999-01-01"))
+    orphans = legit[leave.to_numpy() < legit["when"].to_numpy()]
+    assert (orphans["reason_code"] == "service_dissatisfied").mean() > 0.2
+    spread = orphans.groupby("agent")["when"].agg(lambda d: (d.max() - d.min()).days)
+    assert (spread[orphans.groupby("agent").size() >= 5] >= 180).mean() > 0.5

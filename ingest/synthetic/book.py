@@ -34,9 +34,11 @@ from .clerk import (
 from .config import BookConfig
 from .identities import StrArray
 from .legit import plant_legitimate
+from .lookalikes import plant_lookalikes
 from .population import PRODUCTS, Population, build_population, cash_values, premiums_paid
 from .records import EventLog
 from .rings import plant_rings
+from .templates import public_templates
 from .vocab import entity_code
 
 __all__ = ["TABLES", "BookSummary", "Progress", "generate_book"]
@@ -237,9 +239,11 @@ def generate_book(
     report(_STEPS[0], 1, total)
     log = EventLog()
     busy = np.zeros(config.customers, dtype=bool)
-    rings = plant_rings(rng, pop, config, log, busy)
+    public = public_templates(rng, config.profile.public_templates)
+    rings = plant_rings(rng, pop, config, log, busy, public)
     ring_claims = int((log.frame("claims")["ring"].to_numpy() >= 0).sum())
     report(_STEPS[1], 2, total)
+    plant_lookalikes(rng, pop, config, log, busy, public)
     plant_legitimate(rng, pop, config, log, busy)
     report(_STEPS[2], 3, total)
     tables = _tables(rng, pop, log, config)

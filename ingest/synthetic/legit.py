@@ -56,10 +56,7 @@ from .vocab import (
     watch_kinds,
 )
 
-__all__ = ["SURRENDER_RATE", "plant_legitimate"]
-
-SURRENDER_RATE = 0.04
-"""Share of customers filing an ordinary surrender over two years."""
+__all__ = ["plant_legitimate"]
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -154,7 +151,7 @@ def plant_legitimate(
     ring_member = busy.copy()  # their phones and accounts may now be the ring's
 
     # Ordinary surrenders, households surrendering together, ordinary bursts.
-    n_base = round(SURRENDER_RATE * n * config.years / 2)
+    n_base = round(profile.surrender_rate * n * config.years / 2)
     free = np.flatnonzero(~busy)
     chosen = np.sort(rng.choice(free, size=min(round(1.4 * n_base), len(free)), replace=False))
     owner, pol = _one_policy_each(rng, pop, chosen, 0.1)

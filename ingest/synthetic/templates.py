@@ -6,10 +6,20 @@ details filled in, sentences swapped or dropped now and then, and a few characte
 Honest complainers write their own letters, assembled from many short fragments so that two of
 them rarely share long passages.
 
+Some templates circulate publicly ("full refund guides" on short-video platforms and forums;
+`public_templates`): honest customers who never met copy them with their own details and a
+personal touch (`copied_letter`), and rings adapt them their own way (`adapt_template`), so
+one public template turns up in honest letters and in the letters of several rings.
+
 >>> rng = np.random.default_rng(1)
 >>> t = ring_template(rng)
 >>> letter = render_ring_complaint(rng, t, example_fields(), edit_rate=0.0)
 >>> "12378" in letter and len(letter) > 200
+True
+>>> guide = public_templates(rng, 3)[0]
+>>> copied = copied_letter(rng, guide, example_fields(), edit_rate=0.0)
+>>> ring_version = adapt_template(rng, guide)
+>>> len(set(ring_version.sentences) & set(guide.sentences)) >= len(guide.sentences) // 2
 True
 """
 
@@ -21,8 +31,12 @@ import numpy as np
 
 __all__ = [
     "RingTemplate",
+    "adapt_template",
+    "copied_letter",
     "example_fields",
     "honest_complaint",
+    "public_template_weights",
+    "public_templates",
     "render_ring_complaint",
     "ring_template",
     "service_complaint",
@@ -148,23 +162,91 @@ def example_fields() -> dict[str, str]:
     }
 
 
-def ring_template(rng: np.random.Generator) -> RingTemplate:
-    """A new ring's version of one of the base templates."""
-    base = int(rng.integers(0, len(_BASES)))
-    kept = [s for s, optional in _BASES[base] if not optional or rng.random() > 0.4]
-    for extra in rng.choice(len(_EXTRAS), size=int(rng.integers(2, 5)), replace=False):
+def _own_version(
+    rng: np.random.Generator, kept: list[str], extras: tuple[int, int], reword: float
+) -> tuple[str, ...]:
+    """`kept` with `extras` (low, high exclusive) sentences of `_EXTRAS` inserted and each
+    phrase group of `_SYNONYMS` reworded with probability `reword`."""
+    for extra in rng.choice(len(_EXTRAS), size=int(rng.integers(*extras)), replace=False):
         kept.insert(int(rng.integers(1, len(kept) + 1)), _EXTRAS[int(extra)])
     swaps = [
         (group[0], group[int(rng.integers(1, len(group)))])
         for group in _SYNONYMS
-        if rng.random() < 0.6
+        if rng.random() < reword
     ]
     reworded = []
     for sentence in kept:
         for old, new in swaps:
             sentence = sentence.replace(old, new)
         reworded.append(sentence)
-    return RingTemplate(base=base, sentences=tuple(reworded))
+    return tuple(reworded)
+
+
+def ring_template(rng: np.random.Generator) -> RingTemplate:
+    """A new ring's version of one of the base templates."""
+    base = int(rng.integers(0, len(_BASES)))
+    kept = [s for s, optional in _BASES[base] if not optional or rng.random() > 0.4]
+    return RingTemplate(base=base, sentences=_own_version(rng, kept, (2, 5), 0.6))
+
+
+# Lines that mark a letter as copied from an online "full refund guide".
+_GUIDE_LINES: tuple[str, ...] = (
+    "本人通过网络了解到，保险公司存在销售误导的，投保人有权要求全额退还保费。",
+    "根据相关规定，保险销售应当全程录音录像，未按规定双录的保单投保人可以要求撤销。",
+    "请贵公司依法依规处理，不要以现金价值搪塞投保人。",
+    "本人已将投诉材料同时抄送当地金融监管局消费者权益保护部门。",
+    "以上情况属实，本人愿意承担相应法律责任。",
+)
+
+
+def public_templates(rng: np.random.Generator, n: int) -> tuple[RingTemplate, ...]:
+    """`n` templates circulating publicly: versions of the base templates as a "full refund
+    guide" posts them, each with one or two of the guides' own lines."""
+    out = []
+    for _ in range(n):
+        sentences = list(ring_template(rng).sentences)
+        for line in rng.choice(len(_GUIDE_LINES), size=int(rng.integers(1, 3)), replace=False):
+            sentences.insert(int(rng.integers(1, len(sentences) + 1)), _GUIDE_LINES[int(line)])
+        out.append(RingTemplate(base=-1, sentences=tuple(sentences)))
+    return tuple(out)
+
+
+def public_template_weights(n: int) -> np.ndarray:
+    """How often each of `n` public templates is picked up: one goes viral, the rest less
+    so (Zipf-like, weights 1, 1/2, 1/3, …; they sum to 1).
+
+    >>> public_template_weights(3).round(3).tolist()
+    [0.545, 0.273, 0.182]
+    """
+    w = 1.0 / np.arange(1, n + 1)
+    out: np.ndarray = w / w.sum()
+    return out
+
+
+def adapt_template(rng: np.random.Generator, template: RingTemplate) -> RingTemplate:
+    """A ring's own version of a public template: a few sentences dropped (never the first),
+    one or two of its own added, some phrases reworded."""
+    kept = [s for i, s in enumerate(template.sentences) if i == 0 or rng.random() > 0.15]
+    return RingTemplate(base=template.base, sentences=_own_version(rng, kept, (1, 3), 0.35))
+
+
+def copied_letter(
+    rng: np.random.Generator, template: RingTemplate, fields: dict[str, str], edit_rate: float
+) -> str:
+    """An honest customer's copy of a public template: their own details, now and then a
+    phrase reworded or a sentence about their own situation added, typing slips at
+    `edit_rate`."""
+    sentences = list(template.sentences)
+    if rng.random() < 0.5:
+        need = _pick(rng, _H_NEED).rstrip("，")
+        if need:
+            sentences.insert(int(rng.integers(1, len(sentences) + 1)), f"本人{need}。")
+    for group in _SYNONYMS:
+        if rng.random() < 0.1:
+            new = group[int(rng.integers(1, len(group)))]
+            sentences = [s.replace(group[0], new) for s in sentences]
+    return render_ring_complaint(rng, RingTemplate(template.base, tuple(sentences)), fields,
+                                 edit_rate)
 
 
 def _edit_characters(rng: np.random.Generator, text: str, rate: float) -> str:

@@ -13,6 +13,7 @@ from .identities import StrArray
 
 __all__ = [
     "CLAIM_CHANNELS",
+    "COACHED_REASONS",
     "COMPLAINT_CHANNELS",
     "COMPLAINT_REASONS",
     "LEGIT_REASONS",
@@ -43,6 +44,8 @@ LEGIT_REASONS: dict[str, float] = {
     "product_unsuitable": 0.12, "service_dissatisfied": 0.06, "other": 0.1,
 }
 COMPLAINT_REASONS: dict[str, float] = {"complaint_misselling": 0.7, "regulator_complaint": 0.3}
+# what ring members coached to look ordinary write on the form
+COACHED_REASONS: dict[str, float] = {"money_need": 0.5, "loan_repayment": 0.3, "other": 0.2}
 CLAIM_CHANNELS: dict[str, float] = {
     "counter": 0.5, "app": 0.25, "agent": 0.1, "phone": 0.05, "mail": 0.1,
 }
