@@ -256,6 +256,10 @@ class RunIndex:
         if not self.ring_of_claim:
             self.ring_of_claim = {c: r.ring_id for r in self.rings.values() for c in r.claim_ids}
 
+    def alerted(self, ring: Ring) -> bool:
+        """Whether the run alerted the ring (its score reaches the alert threshold)."""
+        return ring.score >= self.params.alert_threshold
+
     @classmethod
     def from_book(cls, book: Book, rings: Sequence[Ring], profiles: Sequence[IdentifierProfile],
                   model: TraitModel, params: DetectionParams) -> RunIndex:
@@ -319,7 +323,7 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
             "claim_in_ring",
             f"该退保申请已被识别为团伙 {ring_id} 的一部分",
             f"The request is already part of detected ring {ring_id}",
-            {"ring_id": ring_id, "ring_score": round(ring.score, 4)}), ring_id))
+            {"ring_id": ring_id, "ring_score": round(ring.score, 4)}), ring_id if index.alerted(ring) else None))
     signals.extend(_customer_signals(view, index))
     uses = list(view.identifiers)
     uses += [("changed_to", ref) for ref, _ in view.changes]
@@ -341,7 +345,7 @@ def _customer_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     for claim in view.other_claims:
         ring_id = index.ring_of_claim.get(claim)
         ring = index.rings.get(ring_id) if ring_id else None
-        if ring is None or claim == view.claim_id:
+        if ring is None or claim == view.claim_id or not index.alerted(ring):
             continue
         out.append(Signal(0.6 * ring.score, Evidence(
             "customer_in_ring",
@@ -371,7 +375,7 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
                 suspicion=round(profile.suspicion, 4), notes=list(profile.notes))
     scale = 0.8 if kind in _COMPLAINT_KINDS else 1.0
     ring = index.rings.get(profile.ring_id) if profile.ring_id else None
-    if ring is not None and ring.score >= index.params.alert_threshold:
+    if ring is not None and index.alerted(ring):
         data["ring_id"] = ring.ring_id
         out.append(Signal(scale * min(0.5 + 0.45 * profile.suspicion, 0.95), Evidence(
             "identifier_in_ring",
@@ -471,7 +475,7 @@ def _agent_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     if book.rings:
         candidate = min(book.rings, key=lambda r: (-book.rings[r], r))
         ring = index.rings.get(candidate)
-        if ring is not None and _near(ring, view.day):
+        if ring is not None and index.alerted(ring) and _near(ring, view.day):
             weight, ring_id = 0.45, candidate
     if burst >= _AGENT_MIN_CLAIMS:
         weight += 0.2

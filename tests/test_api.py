@@ -147,8 +147,10 @@ def test_score_ring_request_is_high_with_reasons(client: TestClient) -> None:
     body = answer.json()
     assert body["claim_id"] == "NEW-1" and body["level"] == "high" and body["ring_id"] == "R-1"
     codes = {r["code"] for r in body["reasons"]}
-    assert {"identifier_in_ring", "agency_payout", "phone_changed_before_request",
-            "template_complaint", "resigned_agent_burst", "complaint_full_refund"} <= codes
+    assert {"identifier_in_ring", "agency_payout", "contact_changed_before_request",
+            "template_complaint", "resigned_agent_burst", "coached_traits"} <= codes
+    traits = next(r for r in body["reasons"] if r["code"] == "coached_traits")["data"]["traits"]
+    assert traits == ["complaint_driven", "changed_before", "third_party"]
     for reason in body["reasons"]:
         assert reason["zh"] and reason["en"] and isinstance(reason["data"], dict)
 

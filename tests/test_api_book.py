@@ -46,6 +46,11 @@ def _edges(src_label: Label, rel: Rel, dst_label: Label, **columns: list[object]
     return EdgeBatch(src_label, rel, dst_label, pd.DataFrame(columns))
 
 
+TRAIT_MODEL = {"prior": 0.05, "log_ratios": {"complaint_driven": 2.0, "changed_before": 3.0,
+                                             "third_party": 3.0, "represented": 1.0}}
+"""A trait model as detection stores it with the run (log likelihood ratios of the traits)."""
+
+
 def load_ring_book(store: GraphStore) -> None:
     """Four customers: U1–U3 surrendered through one agency (phone, account, representative),
     U4 is an ordinary customer of an active agent. Ring R-1 holds C1–C3."""
@@ -104,7 +109,7 @@ def load_ring_book(store: GraphStore) -> None:
                 evidence, "2024-03-01", "2024-03-20")
     low = Ring("R-2", 0.3, "low", ("C4",), ("U4",), ("A2",), (), (), "2024-05-02", "2024-05-02")
     run = RunRecord("run-1", {"seed": 1}, "ring-book-1", "2024-06-01T00:00:00", "2024-06-01T00:01:00",
-                    status="succeeded", summary={"rings": 2})
+                    status="succeeded", summary={"rings": 2, "trait_model": TRAIT_MODEL})
     store.save_results(DetectionResult(
         run, [ring, low],
         [ClaimRisk("C1", 0.95, "R-1"), ClaimRisk("C2", 0.9, "R-1"), ClaimRisk("C3", 0.85, "R-1"),
