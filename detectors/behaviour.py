@@ -110,15 +110,26 @@ def excess(rate: np.ndarray | float, base: float) -> np.ndarray | float:
 
 def behaviour_excess(counts: Mapping[str, np.ndarray], totals: np.ndarray,
                      bases: Mapping[str, float]) -> np.ndarray:
-    """Noisy-or over traits of each group's shrunk excess: 0 for groups that behave like the
-    book, near 1 for groups whose claims show several rare traits.
+    """How much a group of claims (an identifier's, a ring's) behaves like a proxy-surrender
+    ring rather than like the book, in [0, 1].
 
-    >>> behaviour_excess({"complaint_driven": np.array([3, 0])}, np.array([3, 3]),
-    ...                  {"complaint_driven": 0.2}).round(3).tolist()
-    [0.75, 0.0]
+    The trade is the full-refund demand on complaint grounds (``../shared/domain.md``), so the
+    excess of complaint-driven claims over the book's base rate leads. The operational traces
+    (contact changed just before, third-party payout) add to it only in proportion to the
+    group's complaint-driven share: a care home paid its residents' cash-value refunds, or a
+    relative acting for the family, shows those traces without the trade.
+
+    >>> bases = {"complaint_driven": 0.2, "changed_before": 0.05, "third_party": 0.05}
+    >>> ring = {"complaint_driven": np.array([5]), "changed_before": np.array([3]), "third_party": np.array([2])}
+    >>> care_home = {"complaint_driven": np.array([0]), "changed_before": np.array([0]), "third_party": np.array([6])}
+    >>> behaviour_excess(ring, np.array([6]), bases).round(3).tolist(), behaviour_excess(care_home, np.array([9]), bases).round(3).tolist()
+    ([0.812], [0.012])
     """
-    keep = np.ones(len(totals))
+    lead = "complaint_driven"
+    driven = shrunk_rate(counts[lead], totals, bases[lead])
+    keep_support = np.ones(len(totals))
     for trait, base in bases.items():
-        rate = shrunk_rate(counts[trait], totals, base)
-        keep *= 1.0 - np.asarray(excess(rate, base))
-    return 1.0 - keep
+        if trait != lead:
+            keep_support *= 1.0 - np.asarray(excess(shrunk_rate(counts[trait], totals, base), base))
+    support = (1.0 - keep_support) * driven
+    return 1.0 - (1.0 - np.asarray(excess(driven, bases[lead]))) * (1.0 - support)

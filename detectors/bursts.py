@@ -30,7 +30,8 @@ SCAN_WINDOWS_DAYS: tuple[int, ...] = (7, 14, 30, 60, 90, 120)
 rings surrender their members over a few weeks to several months)."""
 
 
-def window_surprise(count: np.ndarray, width: float, rate: np.ndarray, period: float) -> np.ndarray:
+def window_surprise(count: np.ndarray, width: float, rate: np.ndarray,
+                    period: float | np.ndarray) -> np.ndarray:
     """Scan-corrected chance of at least ``count`` events in a window of ``width`` days when the
     kind happens ``rate`` times per day: ``P(Poisson(rate·width) ≥ count) · period / width``,
     capped at 1.
@@ -40,24 +41,27 @@ def window_surprise(count: np.ndarray, width: float, rate: np.ndarray, period: f
     """
     expected = np.asarray(rate, dtype=float) * width
     tail = poisson.sf(np.asarray(count) - 1, expected)
-    return np.minimum(1.0, tail * max(period / width, 1.0))
+    return np.minimum(1.0, tail * np.maximum(np.asarray(period, dtype=float) / width, 1.0))
 
 
-def burst_labels(days: np.ndarray, groups: np.ndarray, period: float, alpha: float = 0.01,
+def burst_labels(days: np.ndarray, groups: np.ndarray, period: float | np.ndarray, alpha: float = 0.01,
                  windows: tuple[int, ...] = SCAN_WINDOWS_DAYS, min_events: int = 3) -> np.ndarray:
     """Burst id of every event (``-1`` outside any burst); ids are numbered in input order of
     each burst's first event.
 
     ``days`` are event days (NaN: never in a burst), ``groups`` the kind of each event (events
-    only crowd with events of their own group), ``period`` the book's length in days. A burst
-    needs at least ``min_events`` events in one significant window.
+    only crowd with events of their own group), ``period`` the days over which a group's events
+    could happen (the book's length, or one value per event: the period of its group, e.g. the
+    days since an agent left). A burst needs at least ``min_events`` events in one significant
+    window.
 
     Raises ``ValueError`` for ``alpha`` outside (0, 1) or a non-positive period.
     """
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be within (0, 1), got {alpha}")
-    if not period > 0:
-        raise ValueError(f"period must be positive, got {period}")
+    periods = np.broadcast_to(np.asarray(period, dtype=float), np.shape(days))
+    if not (periods > 0).all():
+        raise ValueError("period must be positive")
     days = np.asarray(days, dtype=float)
     groups = np.asarray(groups)
     n = len(days)
@@ -72,14 +76,15 @@ def burst_labels(days: np.ndarray, groups: np.ndarray, period: float, alpha: flo
     sort = np.argsort(key, kind="stable")
     order, key, g = idx[sort], key[sort], codes[sort]
     sizes = np.bincount(g.astype(np.int64))[g.astype(np.int64)]
-    rate = sizes / period
+    span = periods[order]
+    rate = sizes / span
     position = np.arange(len(key))
     # cover[i]: the furthest position (exclusive) a significant window starting at i reaches
     cover = position.copy()
     for width in windows:
         reach = np.searchsorted(key, key + width, side="right")
         count = reach - position
-        significant = (count >= min_events) & (window_surprise(count, float(width), rate, period) < alpha)
+        significant = (count >= min_events) & (window_surprise(count, float(width), rate, span) < alpha)
         cover = np.where(significant, np.maximum(cover, reach), cover)
     labels = np.full(len(key), -1, dtype=np.int64)
     label, furthest = -1, 0

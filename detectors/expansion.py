@@ -9,8 +9,8 @@ alerted ring active around its request date (the ring's first to last request, w
 
 * it uses an identifier the ring's members use (a phone changed to the ring's number, the
   ring's payout account), not a hub, not an agent's phone, not within one household; or
-* its letter belongs to the ring's own template burst, or its policy comes from the resigned
-  agent whose book the ring recruits from, **and** its own record shows the ring's behaviour
+* its letter belongs to the ring's own template burst, or it is part of the burst of a resigned
+  agent's former customers the ring recruits from, **and** its own record shows the ring's behaviour
   strongly enough (``trait_score ≥ expansion_tie_score``); or
 * nothing ties it but the time, and its own record alone is overwhelming
   (``trait_score ≥ expansion_alone_score``).
@@ -96,7 +96,7 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
     tie_ok = score >= params.expansion_tie_score
     for claim, ring, data in _template_ties(book, graph, ring_of, tie_ok, params):
         offer(claim, ring, 1, "template", data)
-    for claim, ring, data in _agent_ties(book, ring_of, tie_ok):
+    for claim, ring, data in _agent_ties(book, graph, ring_of, tie_ok):
         offer(claim, ring, 2, "ex_agent", data)
     alone = np.flatnonzero((score >= params.expansion_alone_score) & ~in_ring)
     for ring, (lo, hi, _) in enumerate(windows):
@@ -175,27 +175,19 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
     return out
 
 
-def _agent_ties(book: Book, ring_of: np.ndarray, eligible: np.ndarray) -> list[tuple[int, int, dict[str, Any]]]:
-    """(claim, ring, data) for eligible claims of a resigned agent's former customers, filed after
-    the agent left, when the ring holds at least two such claims of that agent."""
-    claims = book.claims
-    agents = book.agents
-    if agents.empty:
-        return []
-    leave = agents["leave_day"].reindex(claims["agent_id"]).to_numpy(float)
-    status = agents["status"].reindex(claims["agent_id"]).fillna("").to_numpy()
-    days = claims["day"].to_numpy(float)
-    after = (status != "active") & (status != "") & ~np.isnan(leave) & (days > np.nan_to_num(leave))
-    agent = claims["agent_id"].to_numpy()
-    counts: dict[tuple[str, int], int] = defaultdict(int)
-    for pos in np.flatnonzero(after & (ring_of >= 0)).tolist():
-        counts[(agent[pos], int(ring_of[pos]))] += 1
-    rings_of_agent: dict[str, list[int]] = defaultdict(list)
-    for (a, r), k in counts.items():
+def _agent_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray,
+                eligible: np.ndarray) -> list[tuple[int, int, dict[str, Any]]]:
+    """(claim, ring, data) for eligible claims in the burst of a resigned agent's former
+    customers that holds at least two of the ring's claims."""
+    burst = graph.agent_burst
+    agent = book.claims["agent_id"].to_numpy()
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for pos in np.flatnonzero((burst >= 0) & (ring_of >= 0)).tolist():
+        counts[(int(burst[pos]), int(ring_of[pos]))] += 1
+    rings_of_burst: dict[int, list[int]] = defaultdict(list)
+    for (b, r), k in counts.items():
         if k >= 2:
-            rings_of_agent[a].append(r)
-    out = []
-    for pos in np.flatnonzero(after & (ring_of < 0) & eligible).tolist():
-        for r in rings_of_agent.get(agent[pos], []):
-            out.append((pos, r, {"agent_id": str(agent[pos])}))
-    return out
+            rings_of_burst[b].append(r)
+    return [(pos, r, {"agent_id": str(agent[pos])})
+            for pos in np.flatnonzero((burst >= 0) & (ring_of < 0) & eligible).tolist()
+            for r in rings_of_burst.get(int(burst[pos]), [])]

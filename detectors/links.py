@@ -35,7 +35,9 @@ __all__ = [
     "book_period",
     "build_claim_graph",
     "claim_propensity",
+    "ex_agent_bursts",
     "group_pairs",
+    "mutual_nearest",
 ]
 
 TEMPLATE_WEIGHT = 0.6
@@ -43,7 +45,7 @@ TEMPLATE_WEIGHT = 0.6
 EX_AGENT_WEIGHT = 0.5
 """Weight between two fully complaint-driven full-refund claims of one resigned agent's book."""
 MAX_PAIR_WEIGHT = 3.0
-_TEMPLATE_CROWD = 7
+_TEMPLATE_NEIGHBOURS = 3
 _CLIQUE_LIMIT = 120
 _CHAIN_NEIGHBOURS = 8
 
@@ -60,6 +62,8 @@ class ClaimGraph:
     """Template group of each claim's complaint letter (``-1`` when none)."""
     template_burst: np.ndarray
     """Template burst (see :mod:`detectors.bursts`) of each claim's letter (``-1`` when none)."""
+    agent_burst: np.ndarray
+    """Burst of a resigned agent's former customers each claim belongs to (``-1`` when none)."""
 
     def weighted_degree(self) -> np.ndarray:
         out = np.zeros(self.n)
@@ -68,11 +72,60 @@ class ClaimGraph:
         return out
 
 
+def mutual_nearest(pairs: np.ndarray, similarity: np.ndarray, k: int) -> np.ndarray:
+    """Which pairs ``(i, j)`` are each among the other's ``k`` most similar partners (ties
+    kept), as a boolean mask over ``pairs``.
+
+    >>> pairs = np.array([[0, 1], [0, 2], [1, 2], [2, 3]])
+    >>> mutual_nearest(pairs, np.array([0.9, 0.5, 0.6, 0.8]), k=1).tolist()
+    [True, False, False, True]
+    """
+    if len(pairs) == 0:
+        return np.zeros(0, dtype=bool)
+    ends = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    sims = np.concatenate([similarity, similarity])
+    order = np.lexsort((-sims, ends))
+    ends_sorted, sims_sorted = ends[order], sims[order]
+    starts = np.searchsorted(ends_sorted, ends_sorted, side="left")
+    rank = np.arange(len(ends_sorted)) - starts
+    # the k-th best similarity of every letter (its worst kept partner)
+    kth = pd.Series(sims_sorted[rank < k]).groupby(ends_sorted[rank < k]).min()
+    floor_a = kth.reindex(pairs[:, 0]).to_numpy()
+    floor_b = kth.reindex(pairs[:, 1]).to_numpy()
+    return (similarity >= floor_a) & (similarity >= floor_b)
+
+
 def book_period(book: Book) -> float:
     """Days from the book's first to its last request or letter (at least one)."""
     days = np.concatenate([book.claims["day"].to_numpy(float), book.complaints["day"].to_numpy(float)])
     days = days[~np.isnan(days)]
     return float(max(days.max() - days.min(), 1.0)) if len(days) else 1.0
+
+
+def ex_agent_bursts(book: Book, alpha: float) -> np.ndarray:
+    """Per claim, the burst (see :mod:`detectors.bursts`) of its resigned agent's former
+    customers' requests after the agent left, or ``-1``.
+
+    An orphaned book surrenders a little faster than others all the time; only requests crowding
+    far beyond that book's own rate since the agent left count as a burst.
+    """
+    claims = book.claims
+    agents = book.agents
+    out = np.full(len(claims), -1, dtype=np.int64)
+    if agents.empty:
+        return out
+    days = claims["day"].to_numpy(float)
+    leave = agents["leave_day"].reindex(claims["agent_id"]).to_numpy(float)
+    status = agents["status"].reindex(claims["agent_id"]).fillna("").to_numpy()
+    gone = (status != "active") & (status != "") & ~np.isnan(leave) & (days > np.nan_to_num(leave))
+    members = np.flatnonzero(gone)
+    if not len(members):
+        return out
+    last = np.nanmax(days)
+    period = np.maximum(last - leave[members], 1.0)
+    codes, _ = pd.factorize(claims["agent_id"].to_numpy()[members])
+    out[members] = burst_labels(days[members], codes, period, alpha)
+    return out
 
 
 def claim_propensity(book: Book) -> np.ndarray:
@@ -168,34 +221,26 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         letter_pairs, _ = group_pairs(bursts[in_burst], np.flatnonzero(in_burst),
                                       households[members[in_burst]], days[members[in_burst]],
                                       params.template_window_days)
-        # a group is a chain of similar letters; only letters that are themselves similar link,
-        # so one chance resemblance between two rings' letters does not join the rings
-        similar = pair_jaccard(grouped["text"].tolist(), letter_pairs) >= params.template_threshold
-        a, b = members[letter_pairs[similar, 0]], members[letter_pairs[similar, 1]]
-        # a letter like a dozen others in one burst says less about any one of them
-        crowd = np.bincount(bursts[in_burst])[bursts[letter_pairs[similar, 0]]]
-        weight = TEMPLATE_WEIGHT * np.minimum(1.0, _TEMPLATE_CROWD / np.maximum(crowd - 1, 1))
-        letters = pd.DataFrame({"u": np.minimum(a, b), "v": np.maximum(a, b), "w": weight})
-        strongest = letters[letters["u"] != letters["v"]].groupby(["u", "v"], sort=True)["w"].max()
-        parts_pairs.append(np.column_stack([strongest.index.get_level_values(0),
-                                            strongest.index.get_level_values(1)]))
-        parts_weights.append(strongest.to_numpy())
+        # a group is a chain of similar letters; only letters that are themselves similar, and
+        # each among the other's closest, link: a ring edits the public letter its own way, so
+        # its letters are closest to each other, while an honest copy is closest to other copies
+        similarity = pair_jaccard(grouped["text"].tolist(), letter_pairs)
+        keep = (similarity >= params.template_threshold) & mutual_nearest(letter_pairs, similarity,
+                                                                          _TEMPLATE_NEIGHBOURS)
+        a, b = members[letter_pairs[keep, 0]], members[letter_pairs[keep, 1]]
+        letters = pd.DataFrame({"u": np.minimum(a, b), "v": np.maximum(a, b)})
+        letters = letters[letters["u"] != letters["v"]].drop_duplicates()
+        parts_pairs.append(letters[["u", "v"]].to_numpy())
+        parts_weights.append(np.full(len(letters), TEMPLATE_WEIGHT))
 
-    # former customers of resigned agents, after the agent left
-    agents = book.agents
+    # former customers of resigned agents surrendering in a burst after the agent left
+    agent_burst = ex_agent_bursts(book, params.burst_alpha)
     propensity = claim_propensity(book)
-    if len(agents):
-        leave = agents["leave_day"].reindex(claims["agent_id"]).to_numpy()
-        status = agents["status"].reindex(claims["agent_id"]).fillna("").to_numpy()
-        gone = (status != "active") & (status != "") & ~np.isnan(leave) & (days > np.nan_to_num(leave))
-        gone &= propensity > 0
-        members = np.flatnonzero(gone)
-        if len(members):
-            codes, _ = pd.factorize(claims["agent_id"].to_numpy()[members])
-            pairs, _ = group_pairs(codes, members, households[members], days[members],
-                                   params.template_window_days)
-            parts_pairs.append(pairs)
-            parts_weights.append(EX_AGENT_WEIGHT * propensity[pairs[:, 0]] * propensity[pairs[:, 1]])
+    members = np.flatnonzero((agent_burst >= 0) & (propensity > 0))
+    if len(members):
+        pairs, _ = group_pairs(agent_burst[members], members, households[members])
+        parts_pairs.append(pairs)
+        parts_weights.append(EX_AGENT_WEIGHT * propensity[pairs[:, 0]] * propensity[pairs[:, 1]])
 
     if parts_pairs:
         pairs = np.concatenate(parts_pairs)
@@ -211,5 +256,5 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
     else:
         u = v = np.empty(0, dtype=np.int64)
         w = np.empty(0)
-    return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, template_burst=tb)
+    return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, template_burst=tb, agent_burst=agent_burst)
 

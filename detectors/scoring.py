@@ -14,13 +14,14 @@ the identifiers, dates and counts behind it.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from detectors.behaviour import excess, shrunk_rate
 from detectors.book import (
     CHANGED_TO,
     COMPLAINT_PHONE,
@@ -56,17 +57,20 @@ _MAX_IDENTIFIER_ITEMS = 6
 # what one clue alone contributes to a ring's score
 _P_TEMPLATE_PER_HOUSEHOLD = 0.3
 _P_TEMPLATE_MAX = 0.8
-_P_THIRD_PARTY_PER_CLAIM = 0.15
 _P_THIRD_PARTY_MAX = 0.5
-_P_CHANGED_PER_CUSTOMER = 0.15
 _P_CHANGED_MAX = 0.45
 _P_WATCHLIST = 0.5
 _P_PROPENSITY = 0.3
 _P_BURST = 0.15
 _P_EX_AGENT_PER_CLAIM = 0.1
 _P_EX_AGENT_MAX = 0.3
-# risk of a claim outside every ring stays below the alert threshold
-_OUTSIDE_RING_CAP = 0.45
+_TIES = frozenset({"more_shared_identifiers", "watchlist", "ex_agent_book"})
+"""Evidence that ties members to each other (with every ``shared_*`` code)."""
+_WORDING = frozenset({"complaint_template", "full_refund_complaints", "burst"})
+"""Near-identical letters, full-refund demands on complaint grounds, timing: what honest
+complainers copying a public letter show too. Together they count at most
+:data:`_UNTIED_CAP`, below the alert threshold; a ring needs ties or traces besides."""
+_UNTIED_CAP = 0.45
 
 _KIND_TEXT = {
     CONTACT_PHONE: ("联系电话", "contact phone"),
@@ -103,12 +107,14 @@ class _Context:
     params: DetectionParams
     households: np.ndarray
     propensity: np.ndarray
+    bases: Mapping[str, float]
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
 
 
-def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: DetectionParams) -> _Context:
+def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: DetectionParams,
+             bases: Mapping[str, float]) -> _Context:
     households = book.customers["household"].reindex(book.claims["customer_id"]).to_numpy()
-    ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book))
+    ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book), bases)
     position = pd.Series(np.arange(len(book.claims)), index=book.claims.index)
     uses = book.uses
     if not uses.empty:
@@ -123,11 +129,13 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
 
 
 def score_rings(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph,
-                cores: Sequence[Sequence[int]], params: DetectionParams,
+                cores: Sequence[Sequence[int]], params: DetectionParams, bases: Mapping[str, float],
                 joined: Sequence[Sequence[Attachment]] | None = None) -> list[Ring]:
     """One :class:`Ring` per core (claim positions), in the order of ``cores``; ``joined`` are
-    the claims each core gained by expansion (see :mod:`detectors.expansion`)."""
-    ctx = _context(book, identifiers, graph, params)
+    the claims each core gained by expansion (see :mod:`detectors.expansion`). ``bases`` are the
+    book's trait base rates (:func:`detectors.behaviour.base_rates`): members' traces count
+    by how far they exceed them."""
+    ctx = _context(book, identifiers, graph, params, bases)
     extra: Sequence[Sequence[Attachment]] = joined if joined is not None else [() for _ in cores]
     return [_ring(ctx, list(c), list(more)) for c, more in zip(cores, extra, strict=True)]
 
@@ -143,7 +151,16 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
     evidence += _timing_evidence(ctx, members)
     evidence += _agent_evidence(ctx, members)
     evidence += _joined_evidence(ctx, joined)
-    score = round(min(1.0, noisy_or(p for _, p in evidence)), 4)
+    wording = [p for e, p in evidence if e.code in _WORDING]
+    score = noisy_or([p for e, p in evidence if e.code not in _WORDING] + [min(_UNTIED_CAP, noisy_or(wording))])
+    if not any(e.code in _TIES or e.code.startswith("shared_") for e, p in evidence if p > 0):
+        evidence.append((Evidence(
+            "no_shared_ties",
+            "成员之间没有共用的联系方式、账户、代办人、地址，也不属于同一离职代理人的集中退保",
+            "The members share no contact, account, representative or address, nor a burst of "
+            "one resigned agent's book",
+            {"wording_cap": _UNTIED_CAP}), 0.0))
+    score = round(min(1.0, score), 4)
     evidence.sort(key=lambda item: -item[1])
     shared = _shared_identifiers(ctx, members)
     identifiers = tuple(RingIdentifier(IDENTIFIER_TYPES.get(lbl, lbl.lower()), key) for lbl, key in shared)
@@ -237,7 +254,7 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
             f"{k} customers changed their contact details within "
             f"{ctx.params.change_window_days} days before surrendering",
             {"count": k, "changes": changed_items},
-        ), min(_P_CHANGED_MAX, _P_CHANGED_PER_CUSTOMER * k)))
+        ), _P_CHANGED_MAX * _trace_excess(ctx, k, len(members), "changed_before")))
     if listed:
         names = "、".join(sorted({x["entry"] for x in listed}))
         out.append((Evidence(
@@ -300,7 +317,13 @@ def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, 
         f"{k} 笔退保款付给投保人及其家庭以外的账户持有人（{holders}）",
         f"{k} claims paid to accounts held by someone outside the policyholder's family ({holders})",
         {"count": k, "holders": {h: sorted(c) for h, c in sorted(paid.items())}},
-    ), min(_P_THIRD_PARTY_MAX, _P_THIRD_PARTY_PER_CLAIM * k))]
+    ), _P_THIRD_PARTY_MAX * _trace_excess(ctx, k, len(members), "third_party"))]
+
+
+def _trace_excess(ctx: _Context, count: int, members: int, trait: str) -> float:
+    """How far the share of members showing a trace exceeds the book's base rate."""
+    base = ctx.bases.get(trait, 0.0)
+    return float(excess(shrunk_rate(count, members, base), base))
 
 
 def _template_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
@@ -361,31 +384,31 @@ def _timing_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, 
 
 
 def _agent_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
-    claims = ctx.book.claims.iloc[members]
+    """Ring claims inside one burst of a resigned agent's former customers (see
+    :func:`detectors.links.ex_agent_bursts`)."""
     agents = ctx.book.agents
+    claims = ctx.book.claims
+    bursts: dict[int, list[int]] = defaultdict(list)
+    for m in members:
+        if ctx.graph.agent_burst[m] >= 0:
+            bursts[int(ctx.graph.agent_burst[m])].append(m)
     out: list[tuple[Evidence, float]] = []
-    for agent, group in claims.groupby("agent_id", sort=True):
-        if agent not in agents.index or len(group) < 2:
-            continue
-        status, leave_day, name = (agents.at[agent, c] for c in ("status", "leave_day", "name"))
-        leave_day = float(leave_day)  # type: ignore[arg-type]
-        if status in ("", "active") or np.isnan(leave_day):
-            continue
-        after = group[group["day"] > leave_day]
-        k = len(after)
+    for positions in bursts.values():
+        k = len(positions)
         if k < 2:
             continue
+        agent = str(claims["agent_id"].iloc[positions[0]])
+        leave_day, name = float(agents.at[agent, "leave_day"]), agents.at[agent, "name"]  # type: ignore[arg-type]
         left = iso_day(leave_day)
-        lag = int(after["day"].to_numpy().min() - leave_day)
-        name = name if isinstance(name, str) else str(agent)
-        positions = [members[i] for i, c in enumerate(claims.index) if c in set(after.index)]
+        lag = int(claims["day"].iloc[positions].min() - leave_day)
+        name = name if isinstance(name, str) else agent
         out.append((Evidence(
             "ex_agent_book",
             f"{k} 位客户均为已离职代理人 {name}（{agent}，{left} 离职）的原客户，离职 {lag} 天后起集中退保",
-            f"{k} customers of agent {name} ({agent}), who left on {left}, surrendered from "
-            f"{lag} days after the agent left",
-            {"agent_id": str(agent), "left_on": left, "count": k,
-             "claims": sorted(str(c) for c in after.index)},
+            f"{k} customers of agent {name} ({agent}), who left on {left}, surrendered in a burst "
+            f"from {lag} days after the agent left",
+            {"agent_id": agent, "left_on": left, "count": k,
+             "claims": sorted(str(claims.index[m]) for m in positions)},
         ), min(_P_EX_AGENT_MAX, _P_EX_AGENT_PER_CLAIM * k) * float(ctx.propensity[positions].mean())))
     return out
 
