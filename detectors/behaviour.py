@@ -46,7 +46,7 @@ the request, refund paid outside the policyholder's family."""
 def claim_traits(book: Book, letter_window_days: int = 365) -> pd.DataFrame:
     """One row per claim of ``book`` (same index), boolean columns:
 
-    ``complaint_driven`` (full-refund demand or complaint reason), ``full_refund``,
+    ``complaint_driven`` (full-refund demand, complaint reason or a complaint letter), ``full_refund``,
     ``complaint_reason``, ``letter`` (the customer filed a complaint letter at most
     ``letter_window_days`` before the request or 30 days after it), ``changed_before`` (a contact
     phone, account or address changed to within the change window before the request),
@@ -58,7 +58,6 @@ def claim_traits(book: Book, letter_window_days: int = 365) -> pd.DataFrame:
     out = pd.DataFrame(index=claims.index)
     out["full_refund"] = claims["full_refund"].to_numpy(bool)
     out["complaint_reason"] = claims["complaint_reason"].to_numpy(bool)
-    out["complaint_driven"] = out["full_refund"] | out["complaint_reason"]
 
     def flagged(mask: np.ndarray) -> np.ndarray:
         return claims.index.isin(uses.loc[mask, "claim_id"])
@@ -79,6 +78,7 @@ def claim_traits(book: Book, letter_window_days: int = 365) -> pd.DataFrame:
         lag = joined["claim_day"] - joined["day"]
         letter[joined.loc[(lag >= -30) & (lag <= letter_window_days), "position"].to_numpy(int)] = True
     out["letter"] = letter
+    out["complaint_driven"] = out["full_refund"] | out["complaint_reason"] | out["letter"]
     return out
 
 

@@ -81,7 +81,7 @@ class ClaimView:
         """The :data:`CLAIM_TRAITS` this claim shows."""
         third, _ = payout_flags(self.payout_holder, self.policyholder, self.family)
         flags = {
-            "complaint_driven": self.full_refund or self.complaint_reason,
+            "complaint_driven": self.full_refund or self.complaint_reason or bool(self.letters),
             "changed_before": bool(self.changes),
             "third_party": third,
             "represented": any(kind == REPRESENTATIVE for kind, _ in self.identifiers),

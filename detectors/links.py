@@ -64,6 +64,8 @@ class ClaimGraph:
     """Template burst (see :mod:`detectors.bursts`) of each claim's letter (``-1`` when none)."""
     agent_burst: np.ndarray
     """Burst of a resigned agent's former customers each claim belongs to (``-1`` when none)."""
+    template_letters: np.ndarray
+    """Letters of the whole book per template group (indexed by group id)."""
 
     def weighted_degree(self) -> np.ndarray:
         out = np.zeros(self.n)
@@ -256,5 +258,7 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
     else:
         u = v = np.empty(0, dtype=np.int64)
         w = np.empty(0)
-    return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, template_burst=tb, agent_burst=agent_burst)
+    sizes = np.bincount(template_group[template_group >= 0]) if len(template_group) else np.zeros(0, dtype=np.int64)
+    return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, template_burst=tb, agent_burst=agent_burst,
+                      template_letters=sizes)
 

@@ -152,7 +152,7 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
     evidence += _agent_evidence(ctx, members)
     evidence += _joined_evidence(ctx, joined)
     wording = [p for e, p in evidence if e.code in _WORDING]
-    score = noisy_or([p for e, p in evidence if e.code not in _WORDING] + [min(_UNTIED_CAP, noisy_or(wording))])
+    score = noisy_or([p for e, p in evidence if e.code not in _WORDING] + [min(_wording_cap(evidence), noisy_or(wording))])
     if not any(e.code in _TIES or e.code.startswith("shared_") for e, p in evidence if p > 0):
         evidence.append((Evidence(
             "no_shared_ties",
@@ -320,6 +320,13 @@ def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, 
     ), _P_THIRD_PARTY_MAX * _trace_excess(ctx, k, len(members), "third_party"))]
 
 
+def _wording_cap(evidence: Sequence[tuple[Evidence, float]]) -> float:
+    """At most :data:`_UNTIED_CAP` from wording and timing, unless the group holds most uses of
+    its letter's wording in the whole book (the wording is rare, so its own): then up to 1."""
+    share = max((float(e.data.get("share", 0.0)) for e, _ in evidence if e.code == "complaint_template"), default=0.0)
+    return _UNTIED_CAP + (1.0 - _UNTIED_CAP) * min(1.0, max(0.0, (share - 0.5) / 0.5))
+
+
 def _trace_excess(ctx: _Context, count: int, members: int, trait: str) -> float:
     """How far the share of members showing a trace exceeds the book's base rate."""
     base = ctx.bases.get(trait, 0.0)
@@ -341,13 +348,17 @@ def _template_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence
     letter_ids = sorted(complaints.loc[complaints["claim_id"].isin([claim_ids[m] for m in in_group]),
                                        "complaint_id"].astype(str))
     k = len(in_group)
+    book_letters = int(ctx.graph.template_letters[group]) if group < len(ctx.graph.template_letters) else k
+    share = min(1.0, len(letter_ids) / max(book_letters, 1))
     return [(Evidence(
         "complaint_template",
-        f"{households} 个不同家庭的 {k} 笔退保附有措辞几乎相同的投诉信（模板 #{group}）",
+        f"{households} 个不同家庭的 {k} 笔退保附有措辞几乎相同的投诉信（模板 #{group}；"
+        f"全账册共 {book_letters} 封此类信件，本组占 {share:.0%}）",
         f"{k} claims of {households} households come with near-identical complaint letters "
-        f"(template #{group})",
+        f"(template #{group}; {book_letters} such letters in the book, {share:.0%} of them here)",
         {"template": group, "claims": sorted(str(claim_ids[m]) for m in in_group),
-         "complaints": letter_ids, "households": households},
+         "complaints": letter_ids, "households": households, "book_letters": book_letters,
+         "share": round(share, 4)},
     ), min(_P_TEMPLATE_MAX, _P_TEMPLATE_PER_HOUSEHOLD * (households - 1)))]
 
 
