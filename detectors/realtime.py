@@ -1,9 +1,9 @@
 """Real-time scoring of one surrender request against the stored graph and the latest detection.
 
 :func:`score_request` judges a request the moment it arrives, before it is stored: its
-identifiers (normalized exactly as ingest normalizes them) are looked up in the identifier
-profiles detection wrote, the customer's recent contact changes and complaints, the policy's
-agent, and the rings of the current run. Every clue is a named :class:`~graph.results.Evidence`
+identifiers (turned into node keys by :mod:`graph.keys`, as ingest does) are looked up in the
+identifier profiles detection wrote, the customer's recent contact changes and complaints, the
+policy's agent, and the rings of the current run. Every clue is a named :class:`~graph.results.Evidence`
 item with a weight; weights combine by noisy-or into a score in [0, 1].
 
 Scoring only reads the store. A few things are the same for every request of one detection
@@ -31,10 +31,10 @@ import numpy as np
 from detectors.book import is_company, load_watchlist, surname
 from detectors.templates import shingles
 from graph.errors import NotFoundError
+from graph.keys import normalize_bank_account, normalize_phone, normalize_text, person_key
 from graph.model import Label, Node, NodeRef, Rel
 from graph.results import Evidence, IdentifierProfile, Level, Ring, level_for
 from graph.store import GraphStore
-from ingest.normalize import normalize_bank_account, normalize_phone, normalize_text, person_key
 
 __all__ = [
     "CHANGE_WINDOW_DAYS",

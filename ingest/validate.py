@@ -37,13 +37,13 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
-from ingest.normalize import (
+from graph.keys import (
     normalize_bank_accounts,
     normalize_id_numbers,
     normalize_phones,
     normalize_texts,
 )
+from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
 from ingest.problems import ProblemLog, Severity
 from ingest.reader import RawBook, RawTable
 

@@ -366,7 +366,7 @@ def test_contract_markdown_lists_every_table_and_alias() -> None:
 
 
 @pytest.mark.parametrize("module", ["contract", "problems", "reader", "validate", "build",
-                                    "normalize", "pipeline"])
+                                    "pipeline"])
 def test_module_doctests(module: str) -> None:
     mod = importlib.import_module(f"ingest.{module}")
     assert doctest.testmod(mod).failed == 0

@@ -1,9 +1,10 @@
-"""Normalizers: the same identifier typed any way is one value, and the fast path agrees with
+"""Node keys: the same identifier typed any way is one key, and the fast path agrees with
 ``phonenumbers``."""
 
 from __future__ import annotations
 
 import doctest
+import importlib
 
 import pandas as pd
 import pytest
@@ -12,12 +13,10 @@ from hypothesis import strategies as st
 from stdnum import luhn
 from stdnum.cn import ric
 
-import ingest.normalize as normalize_module
-from ingest.normalize import (
+from graph.keys import (
     BankAccount,
     IdNumber,
     Phone,
-    _parsed_phone,
     normalize_bank_account,
     normalize_bank_accounts,
     normalize_id_number,
@@ -29,6 +28,7 @@ from ingest.normalize import (
     person_key,
     person_keys,
 )
+from graph.keys.phones import _parsed_phone
 
 MOBILE_PREFIXES = [
     "130", "135", "138", "139", "147", "150", "159", "166", "177", "186", "188", "199",
@@ -218,7 +218,8 @@ def test_vectorised_variants_match_scalar() -> None:
     assert accounts["luhn_valid"].tolist()[0] is True
 
 
-@pytest.mark.parametrize("module", [normalize_module])
-def test_doctests(module: object) -> None:
-    result = doctest.testmod(module)  # type: ignore[arg-type]
+@pytest.mark.parametrize("module", ["", ".columns", ".text", ".phones", ".id_numbers",
+                                    ".bank_accounts", ".persons"])
+def test_doctests(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(f"graph.keys{module}"))
     assert result.failed == 0 and result.attempted > 0
