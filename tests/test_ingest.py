@@ -195,6 +195,35 @@ def test_extra_columns_are_ignored_with_a_warning(tmp_path: Path) -> None:
     assert "备注" not in found.tables["agents"].columns
 
 
+def test_damaged_identifiers_are_left_out_with_a_warning(tmp_path: Path,
+                                                         store: SQLiteStore) -> None:
+    book = base_book()
+    book["customers"][0].update(id_number="1.10105E+17", phone="1.38123E+10")
+    book["surrenders"][0].update(payout_account="6.21700E+18",
+                                 representative_id_number="110101198001010010.0")
+    book["watchlist"][0]["identifier_value"] = "1.77001E+10"
+    report = ingest_folder(write_book(tmp_path / "book", book), store)
+    damaged = sorted((p.file, p.row, p.column, p.value) for p in report.warnings
+                     if "left out of the graph" in p.reason)
+    assert damaged == [
+        ("customers.csv", 2, "id_number", "1.1****E+17"),
+        ("customers.csv", 2, "phone", "1.3****E+10"),
+        ("surrenders.csv", 2, "payout_account", "6.2****E+18"),
+        ("surrenders.csv", 2, "representative_id_number", "110*************10.0"),
+        ("watchlist.csv", 2, "identifier_value", "1.7****E+10"),
+    ]
+    customer = store.get_node(Label.CUSTOMER, "C1")
+    assert customer is not None and "id_number" not in customer.props
+    has_phone = store.edges_frame(Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE)
+    assert list(has_phone["src"]) == ["C2"]
+    paid = store.edges_frame(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT)
+    assert list(paid["src"]) == ["S2"]
+    # The representative without a usable ID number is known by name and phone, as on S2.
+    represented = store.edges_frame(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON)
+    assert set(represented["dst"]) == {"王五|+8617700075497"}
+    assert store.edges_frame(Label.INTERMEDIARY, Rel.LISTS, Label.PHONE).empty
+
+
 def test_reingest_is_idempotent_and_newer_export_updates(tmp_path: Path,
                                                           store: SQLiteStore) -> None:
     folder = write_book(tmp_path / "book")
@@ -273,6 +302,11 @@ BAD_BOOKS: dict[str, tuple[Mutation, tuple[str, int | None, str | None, str]]] =
                        ("complaints.csv", 2, "policy_id", "refers to a record not in policies")),
     "bad date": (_set("surrenders", 0, "request_date", "2024-13-01"),
                  ("surrenders.csv", 2, "request_date", "not a date")),
+    "damaged record id": (_set("surrenders", 0, "policy_id", "2.02311E+15"),
+                          ("surrenders.csv", 2, "policy_id", "scientific notation: a spreadsheet "
+                           "kept 6 of its digits, the others are lost; which record it names")),
+    "id of invisible characters": (_set("surrenders", 1, "claim_id", "\u200b\ufeff"),
+                                   ("surrenders.csv", 3, "claim_id", "required value is empty")),
     "bad amount": (_set("surrenders", 1, "cash_value", "12元x"),
                    ("surrenders.csv", 3, "cash_value", "not an amount")),
     "unknown enum value": (_set("agents", 0, "status", "retired"),

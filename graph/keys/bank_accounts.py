@@ -1,6 +1,9 @@
 """Bank-account keys: a card or account number as typed → its digits, with a Luhn flag
 (BankAccount node keys).
 
+The cell is cleaned first (:mod:`graph.keys.cells`); a card a spreadsheet damaged
+(``6.22203E+18``) has no key.
+
 >>> normalize_bank_account("6222 0202 0011 2233 445")
 BankAccount(value='6222020200112233445', luhn_valid=False)
 """
@@ -16,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from stdnum import luhn
 
+from graph.keys.cells import Damaged, number_cell, plain_mask, with_damage
 from graph.keys.columns import as_numpy, expand, matches, nfkc_arrow
-from graph.keys.text import nfkc_cell
 
 __all__ = ["BankAccount", "normalize_bank_account", "normalize_bank_accounts"]
 
@@ -32,19 +35,27 @@ class BankAccount(NamedTuple):
 _NON_DIGITS = re.compile(r"\D")
 
 
-def normalize_bank_account(raw: object) -> BankAccount | None:
-    """Digits only (cards are typed in groups of four); ``luhn_valid`` checks the last digit.
-
-    >>> normalize_bank_account("6222-0202-0011-2233-446")
-    BankAccount(value='6222020200112233446', luhn_valid=True)
-    """
-    text = nfkc_cell(raw)
-    if text is None:
-        return None
+def _account_or_damage(raw: object) -> BankAccount | Damaged | None:
+    text = number_cell(raw)
+    if text is None or isinstance(text, Damaged):
+        return text
     digits = _NON_DIGITS.sub("", text)
     if not digits:
         return BankAccount(text, False)
     return BankAccount(digits, bool(luhn.is_valid(digits)))
+
+
+def normalize_bank_account(raw: object) -> BankAccount | None:
+    """Digits only (cards are typed in groups of four); ``luhn_valid`` checks the last digit;
+    ``None`` when empty or damaged.
+
+    >>> normalize_bank_account("6222-0202-0011-2233-446")
+    BankAccount(value='6222020200112233446', luhn_valid=True)
+    >>> normalize_bank_account("6.22203E+18") is None
+    True
+    """
+    found = _account_or_damage(raw)
+    return found if isinstance(found, BankAccount) else None
 
 
 def _luhn(digits: np.ndarray) -> np.ndarray:
@@ -60,16 +71,18 @@ def _fast_bank_accounts(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
     text = nfkc_arrow(raw)
     digits = pc.replace_substring_regex(text, pattern=r"[^0-9]", replacement="")
     size = as_numpy(pc.utf8_length(digits)).astype(np.int64)
-    decided = matches(text, r"^[0-9 \t\-]+$") & (size > 0) & (size <= 40)
+    decided = matches(text, r"^[0-9 \t\-]+$") & plain_mask(text) & (size > 0) & (size <= 40)
     values = as_numpy(digits)
     padded = np.where(decided, values, "0").astype(object)
     width = int(size[decided].max()) if decided.any() else 1
     matrix = np.char.rjust(padded.astype(str), width, "0")
     matrix = matrix.astype(f"U{width}").view(np.uint32).reshape(len(raw), width).astype(np.int64) - 48
-    return [values, _luhn(matrix).astype(object)], decided
+    return [values, _luhn(matrix).astype(object), np.full(len(raw), None, dtype=object)], decided
 
 
 def normalize_bank_accounts(series: pd.Series) -> pd.DataFrame:
-    """Vectorised :func:`normalize_bank_account`: columns ``value``, ``luhn_valid``."""
-    return expand(series, normalize_bank_account, ["value", "luhn_valid"], ["str", "boolean"],
-                   _fast_bank_accounts)
+    """Vectorised :func:`normalize_bank_account`: columns ``value``, ``luhn_valid`` and
+    ``damaged`` (why a damaged cell has no value)."""
+    return expand(series, lambda raw: with_damage(_account_or_damage(raw), 2),
+                  ["value", "luhn_valid", "damaged"], ["str", "boolean", "str"],
+                  _fast_bank_accounts)

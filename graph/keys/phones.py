@@ -3,9 +3,15 @@
 Pure functions, safe to call per request (real-time scoring uses them), and a vectorised
 variant for whole columns that agrees with ``phonenumbers`` (region CN) by construction.
 
+The cell is cleaned first (:mod:`graph.keys.cells`: full-width characters, invisible
+characters, text-forcing wrappers, ``.0`` and other spreadsheet renderings). An extension
+(``转801``, ``分机 801``, ``ext. 801``, ``x801``) is not part of the key: the key is the line's
+E.164 number, as ``phonenumbers`` formats a number with an extension, and the number is valid
+when the line is.
+
 >>> normalize_phone("+86 138-1234-5678")
 Phone(value='+8613812345678', kind='mobile', valid=True)
->>> normalize_phone("0797-8123456")
+>>> normalize_phone("0797-8123456转801")
 Phone(value='+867978123456', kind='landline', valid=True)
 """
 
@@ -21,8 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
+from graph.keys.cells import Damaged, number_cell, plain_mask, with_damage
 from graph.keys.columns import as_numpy, expand, matches, nfkc_arrow, true_mask
-from graph.keys.text import nfkc_cell
 
 __all__ = ["Phone", "PhoneKind", "normalize_phone", "normalize_phones"]
 
@@ -43,6 +49,10 @@ _PLAIN_NUMBER = re.compile(r"\+?\d+")
 # Carrier-selection prefixes phonenumbers strips from Chinese numbers (e.g. 17951); left to it.
 _CARRIER_PREFIX = re.compile(r"1(?:[12]\d|79)\d\d")
 _NON_DIGITS = re.compile(r"\D")
+# What Chinese and English records write before an extension; the line must end in a digit.
+_EXTENSION = re.compile(
+    r"(.*?\d)[\s\-]*[(\[]?\s*(?:转分机|分机号?|转|ext\.?|extn\.?|extension|x|#)\s*:?\s*"
+    r"(\d{1,6})\s*[)\]]?", re.IGNORECASE)
 
 
 class _Desc(NamedTuple):
@@ -132,8 +142,22 @@ def _parsed_phone(text: str) -> Phone:
     return Phone(phonenumbers.format_number(number, PhoneNumberFormat.E164), kind, True)
 
 
+def _line(text: str) -> str:
+    """The line of a cleaned phone cell: an extension and its marker cut off."""
+    extension = _EXTENSION.fullmatch(text)
+    return extension.group(1) if extension else text
+
+
+def _phone_or_damage(raw: object) -> Phone | Damaged | None:
+    text = number_cell(raw)
+    if text is None or isinstance(text, Damaged):
+        return text
+    line = _line(text)
+    return _fast_phone(line) or _parsed_phone(line)
+
+
 def normalize_phone(raw: object) -> Phone | None:
-    """Normalize a phone number as typed; ``None`` when empty.
+    """Normalize a phone number as typed; ``None`` when empty or damaged (``1.57123E+10``).
 
     Valid numbers become E.164 (``+8613812345678``, landline ``+867978123456``) with their
     kind (400/800 numbers and other special numbers are ``other``). Anything else keeps its
@@ -141,17 +165,17 @@ def normalize_phone(raw: object) -> Phone | None:
 
     >>> normalize_phone("００８６　１３８.１２３４.５６７８").value
     '+8613812345678'
+    >>> normalize_phone("'15712349999.0").value, normalize_phone("0797 8123456 分机 801").value
+    ('+8615712349999', '+867978123456')
     >>> normalize_phone("400-800-8888")
     Phone(value='+864008008888', kind='other', valid=True)
     >>> normalize_phone("95519")
     Phone(value='95519', kind='other', valid=False)
-    >>> normalize_phone(" ") is None
-    True
+    >>> normalize_phone(" ") is None, normalize_phone("1.57123E+10") is None
+    (True, True)
     """
-    text = nfkc_cell(raw)
-    if text is None:
-        return None
-    return _fast_phone(text) or _parsed_phone(text)
+    found = _phone_or_damage(raw)
+    return found if isinstance(found, Phone) else None
 
 
 _PHONE_PLAIN = r"^[0-9+\s\-\x{2010}-\x{2015}\x{2212}.()/]*[0-9][0-9+\s\-\x{2010}-\x{2015}\x{2212}.()/]*$"
@@ -168,7 +192,7 @@ def _desc_mask(desc: _Desc, national: pa.Array, lengths: np.ndarray) -> np.ndarr
 def _fast_phones(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
     """:func:`_fast_phone` with Arrow kernels; undecided rows are left for the scalar path."""
     text = nfkc_arrow(raw)
-    plain = matches(text, _PHONE_PLAIN)
+    plain = matches(text, _PHONE_PLAIN) & plain_mask(text)
     compact = pc.replace_substring_regex(text, pattern=_PHONE_SEPARATORS, replacement="")
     plain &= matches(compact, r"^\+?[0-9]+$")
     size = as_numpy(pc.utf8_length(compact)).astype(np.int64)
@@ -185,7 +209,7 @@ def _fast_phones(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
     lengths = size - cut
     plain &= ~matches(national, r"^(?:0|1(?:[12][0-9]|79)[0-9][0-9])")
     if _GENERAL is None or _FIXED is None or _MOBILE is None:
-        return [np.full(len(raw), None, dtype=object)] * 3, np.zeros(len(raw), dtype=bool)
+        return [np.full(len(raw), None, dtype=object)] * 4, np.zeros(len(raw), dtype=bool)
     plain &= _desc_mask(_GENERAL, national, lengths)
     special = np.zeros(len(raw), dtype=bool)
     for desc in _SPECIAL:
@@ -195,14 +219,17 @@ def _fast_phones(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
                      ["other", "other", "landline", "mobile"], default="")
     decided = plain & (kind != "")
     value = np.char.add("+86", np.asarray(as_numpy(national), dtype=str))
-    return [value.astype(object), kind.astype(object), np.full(len(raw), True, dtype=object)], decided
+    none = np.full(len(raw), None, dtype=object)
+    return [value.astype(object), kind.astype(object), np.full(len(raw), True, dtype=object),
+            none], decided
 
 
 def normalize_phones(series: pd.Series) -> pd.DataFrame:
-    """Vectorised :func:`normalize_phone`: columns ``value``, ``kind``, ``valid`` (missing = NA).
+    """Vectorised :func:`normalize_phone`: columns ``value``, ``kind``, ``valid`` and
+    ``damaged`` (why a damaged cell has no value); missing = NA.
 
     >>> normalize_phones(pd.Series(["13812345678", "", "+86 138 1234 5678"]))["value"].tolist()
     ['+8613812345678', nan, '+8613812345678']
     """
-    return expand(series, normalize_phone, ["value", "kind", "valid"], ["str", "str", "boolean"],
-                   _fast_phones)
+    return expand(series, lambda raw: with_damage(_phone_or_damage(raw), 3), ["value", "kind", "valid", "damaged"],
+                  ["str", "str", "boolean", "str"], _fast_phones)
