@@ -7,8 +7,9 @@ logged with its file, row, column and (masked) value, then the caller decides. E
 * a required column missing, a required value empty;
 * a duplicate primary key; a reference to an unknown policy, customer or agent; a record id a
   spreadsheet damaged (``2.02311E+15``: which record it named cannot be known);
-* an unparseable date (``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYYMMDD``; a time part is ignored)
-  or amount (decimal yuan, thousands separators allowed); an enum value outside the contract;
+* a date that is not exactly one day (:mod:`ingest.dates`: ``YYYY-MM-DD``, ``YYYY/MM/DD``,
+  ``YYYYMMDD``; ``2023111`` is refused) or an unparseable amount (decimal yuan, thousands
+  separators allowed); an enum value outside the contract;
 * undecodable text or a malformed row (found while reading); a cell over
   :data:`MAX_CELL_CHARS` characters.
 
@@ -50,13 +51,13 @@ from graph.keys import (
     normalize_texts,
 )
 from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
+from ingest.dates import parse_dates
 from ingest.problems import ProblemLog, Severity
 from ingest.reader import RawBook, RawTable
 
-__all__ = ["MAX_CELL_CHARS", "parse_amounts", "parse_dates", "validate_book", "validate_table"]
+__all__ = ["MAX_CELL_CHARS", "parse_amounts", "validate_book", "validate_table"]
 
 MAX_CELL_CHARS = 100_000
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 
 
 def _per_unique(series: pd.Series, fn: Callable[[pd.Index], pd.Series]) -> pd.Series:
@@ -65,23 +66,6 @@ def _per_unique(series: pd.Series, fn: Callable[[pd.Index], pd.Series]) -> pd.Se
     mapped = fn(pd.Index(uniques)).to_numpy(dtype=object)
     out = np.concatenate([mapped, np.array([None], dtype=object)])[codes]
     return pd.Series(out, index=series.index, dtype=object)
-
-
-def _iso_dates(values: pd.Index) -> pd.Series:
-    text = pd.Series(values, dtype="str").str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2})?$", "", regex=True)
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    for fmt in _DATE_FORMATS:
-        parsed = parsed.fillna(pd.to_datetime(text, format=fmt, errors="coerce"))
-    return parsed.dt.strftime("%Y-%m-%d").astype(object).where(parsed.notna(), None)
-
-
-def parse_dates(series: pd.Series) -> pd.Series:
-    """ISO date strings; ``None`` for empty cells and for cells that are not a date.
-
-    >>> parse_dates(pd.Series(["2025-03-01", "2025/3/1", "20250301", "", "01.03.2025"])).tolist()
-    ['2025-03-01', '2025-03-01', '2025-03-01', None, None]
-    """
-    return _per_unique(series.str.strip().replace("", None), _iso_dates)
 
 
 def parse_amounts(series: pd.Series) -> pd.Series:
@@ -161,11 +145,9 @@ class _TableCheck:
         self.out[column.name] = normalize_texts(self.frame[column.name])
 
     def date(self, column: Column) -> None:
-        raw = self.frame[column.name]
-        parsed = parse_dates(raw)
-        self.problem_rows(column, parsed.isna() & ~blank_cells(raw),
-                          "not a date (expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)")
-        self.out[column.name] = parsed
+        parsed = parse_dates(self.frame[column.name])
+        self.reasoned_rows(column, parsed["problem"], "error")
+        self.out[column.name] = parsed["value"]
 
     def amount(self, column: Column) -> None:
         raw = self.frame[column.name]

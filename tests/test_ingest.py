@@ -195,6 +195,25 @@ def test_extra_columns_are_ignored_with_a_warning(tmp_path: Path) -> None:
     assert "备注" not in found.tables["agents"].columns
 
 
+def test_record_ids_and_dates_typed_the_ways_exports_type_them(tmp_path: Path,
+                                                                store: SQLiteStore) -> None:
+    book = base_book()
+    book["customers"][1]["customer_id"] = "1002"
+    book["policies"][0].update(customer_id="'C1", agent_id="Ａ１\u200b", issue_date="'2018-01-01")
+    book["policies"][1].update(customer_id="1002.0", agent_id='="A1"',
+                               issue_date="２０１９－０２－０３ 00:00:00")
+    book["surrenders"][1].update(customer_id="1002", request_date="2024-03-04T09:30:00+08:00")
+    report = ingest_folder(write_book(tmp_path / "book", book), store)
+    assert [p.reason for p in report.warnings] == ["bank card fails the Luhn check (kept, flagged)"]
+    holds = store.edges_frame(Label.CUSTOMER, Rel.HOLDS, Label.POLICY)
+    assert sorted(zip(holds["src"], holds["dst"], strict=True)) == [("1002", "P2"), ("C1", "P1")]
+    assert set(store.nodes_frame(Label.AGENT)["key"]) == {"A1"}
+    dates = store.nodes_frame(Label.POLICY).set_index("key")["issue_date"].to_dict()
+    assert dates == {"P1": "2018-01-01", "P2": "2019-02-03"}
+    claim = store.get_node(Label.CLAIM, "S2")
+    assert claim is not None and claim.props["request_date"] == "2024-03-04"
+
+
 def test_damaged_identifiers_are_left_out_with_a_warning(tmp_path: Path,
                                                          store: SQLiteStore) -> None:
     book = base_book()
@@ -302,6 +321,18 @@ BAD_BOOKS: dict[str, tuple[Mutation, tuple[str, int | None, str | None, str]]] =
                        ("complaints.csv", 2, "policy_id", "refers to a record not in policies")),
     "bad date": (_set("surrenders", 0, "request_date", "2024-13-01"),
                  ("surrenders.csv", 2, "request_date", "not a date")),
+    "seven-digit compact date": (_set("surrenders", 0, "request_date", "2024031"),
+                                 ("surrenders.csv", 2, "request_date",
+                                  "not a date: a compact date has exactly 8 digits")),
+    "day-first date": (_set("agents", 0, "hire_date", "01/02/2015"),
+                       ("agents.csv", 2, "hire_date", "not a date: day and month order")),
+    "date serial number": (_set("policies", 0, "issue_date", "43101"),
+                           ("policies.csv", 2, "issue_date",
+                            "not a date: looks like a spreadsheet's date serial number")),
+    "year out of range": (_set("policies", 1, "issue_date", "1899-12-31"),
+                          ("policies.csv", 3, "issue_date", "not a date: year 1899 is outside")),
+    "date with a time zone name": (_set("complaints", 0, "received_date", "2024-02-20 CST"),
+                                   ("complaints.csv", 2, "received_date", "not a date (expected")),
     "damaged record id": (_set("surrenders", 0, "policy_id", "2.02311E+15"),
                           ("surrenders.csv", 2, "policy_id", "scientific notation: a spreadsheet "
                            "kept 6 of its digits, the others are lost; which record it names")),
