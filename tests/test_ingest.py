@@ -243,6 +243,67 @@ def test_damaged_identifiers_are_left_out_with_a_warning(tmp_path: Path,
     assert store.edges_frame(Label.INTERMEDIARY, Rel.LISTS, Label.PHONE).empty
 
 
+def test_parquet_identifier_columns_stored_as_numbers(tmp_path: Path,
+                                                       store: SQLiteStore) -> None:
+    folder = write_book(tmp_path / "book")
+    customers = pd.DataFrame(base_book()["customers"])
+    customers["phone"] = pd.array([13812345678, 13900001111], dtype="int64")
+    customers["bank_account"] = [6222020200112233.0, 6217001082324099721.0]
+    customers["id_number"] = pd.array([None, 110101198001010010], dtype="Int64")
+    (folder / "customers.csv").unlink()
+    customers.to_parquet(folder / "customers.parquet")
+    agents = pd.DataFrame(base_book()["agents"])
+    agents["phone"] = pd.array([15712349999.0], dtype="float32")
+    (folder / "agents.csv").unlink()
+    agents.to_parquet(folder / "agents.parquet")
+    report = ingest_folder(folder, store)
+    stored = ("identifier column stored as numbers ({}) in Parquet: read as exact digits where "
+              "the numbers hold them; store identifiers as text (a number keeps no leading zero "
+              "or X)")
+    lost = ("a float{} number cannot hold every digit of this identifier; not rounded: left out "
+            "of the graph (record kept)")
+    assert [(p.file, p.row, p.column, p.value, p.reason) for p in report.warnings
+            if p.file.endswith(".parquet")] == [
+        ("agents.parquet", 1, "phone", None, stored.format("float")),
+        ("agents.parquet", 2, "phone", "157******08.0", lost.format(32)),
+        ("customers.parquet", 1, "bank_account", None, stored.format("double")),
+        ("customers.parquet", 1, "id_number", None, stored.format("int64")),
+        ("customers.parquet", 1, "phone", None, stored.format("int64")),
+        ("customers.parquet", 2, "bank_account", "622*********2233",
+         "bank card fails the Luhn check (kept, flagged)"),
+        ("customers.parquet", 3, "bank_account", "6.2************e+18", lost.format(64)),
+    ]
+    accounts = store.edges_frame(Label.CUSTOMER, Rel.HAS_ACCOUNT, Label.BANK_ACCOUNT)
+    assert accounts[["src", "dst"]].to_dict("records") == [{"src": "C1", "dst": "6222020200112233"}]
+    phones = store.edges_frame(Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE)
+    assert sorted(phones["dst"]) == ["+8613812345678", "+8613900001111"]
+    customer = store.get_node(Label.CUSTOMER, "C2")
+    assert customer is not None and customer.props["id_number"] == "110101198001010010"
+    assert store.edges_frame(Label.AGENT, Rel.HAS_PHONE, Label.PHONE).empty
+
+
+def test_parquet_dates_are_read_strictly(tmp_path: Path) -> None:
+    folder = write_book(tmp_path / "book")
+    policies = pd.DataFrame(base_book()["policies"])
+    policies["issue_date"] = pd.array([20180101, 2019023], dtype="int64")
+    (folder / "policies.csv").unlink()
+    policies.to_parquet(folder / "policies.parquet")
+    surrenders = pd.DataFrame(base_book()["surrenders"])
+    surrenders["request_date"] = pd.to_datetime(["2024-03-01 00:30", "2024-03-04 23:59"]
+                                                ).tz_localize("Asia/Shanghai")
+    (folder / "surrenders.csv").unlink()
+    surrenders.to_parquet(folder / "surrenders.parquet")
+    with pytest.raises(ValidationError) as caught:
+        read_book(folder)
+    assert [(p.file, p.row, p.column, p.value) for p in caught.value.errors] == [
+        ("policies.parquet", 3, "issue_date", "2019023")]
+    policies["issue_date"] = pd.to_datetime(["2018-01-01", "2019-02-03"]).date
+    policies.to_parquet(folder / "policies.parquet")
+    book = read_book(folder)
+    assert list(book.tables["surrenders"]["request_date"]) == ["2024-03-01", "2024-03-04"]
+    assert list(book.tables["policies"]["issue_date"]) == ["2018-01-01", "2019-02-03"]
+
+
 def test_reingest_is_idempotent_and_newer_export_updates(tmp_path: Path,
                                                           store: SQLiteStore) -> None:
     folder = write_book(tmp_path / "book")
