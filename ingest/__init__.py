@@ -5,7 +5,7 @@
 """
 
 from ingest.contract import CONTRACT, contract_markdown
-from ingest.pipeline import Book, IngestReport, ingest_folder, read_book
+from ingest.pipeline import Book, IngestReport, ingest_folder, load_book, read_book
 from ingest.problems import Problem, ValidationError, write_problems_csv
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "ValidationError",
     "contract_markdown",
     "ingest_folder",
+    "load_book",
     "read_book",
     "write_problems_csv",
 ]

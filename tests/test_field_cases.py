@@ -21,7 +21,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from api.cli import app
 from graph.model import Label, Rel
 from graph.sqlite_store import SQLiteStore
 from ingest import IngestReport, ValidationError, ingest_folder
@@ -136,3 +138,16 @@ def test_short_compact_dates_are_refused_with_their_place(tmp_path: Path) -> Non
                     "be read more than one way")
             for row, typed in ((2, "2023111"), (3, "202312"))]
         assert (store.data_fingerprint(), store.counts()) == before
+
+
+def test_refused_ingest_into_a_new_store_leaves_no_file(tmp_path: Path) -> None:
+    db = tmp_path / "new" / "g.db"
+    result = CliRunner().invoke(app, ["ingest", str(CASES / "10-unpadded-compact-date"),
+                                      "--store", f"sqlite:///{db}"])
+    assert result.exit_code == 2, result.output
+    assert "surrenders.csv row 2, column request_date: not a date" in result.output
+    assert not db.parent.exists()
+    accepted = CliRunner().invoke(app, ["ingest", str(CASES / "06-float-artifact-phone"),
+                                        "--store", f"sqlite:///{db}"])
+    assert accepted.exit_code == 0, accepted.output
+    assert db.is_file()
