@@ -10,7 +10,7 @@ meet on one key.
 
 A number is *valid* when it has the 18-character shape, its check character fits, its birth
 date is a real day between 1900-01-01 and today, and its first six digits are a region code
-that has ever existed (python-stdnum's table of codes from 1980 on, old and current alike).
+that has ever existed (python-stdnum's table of region codes, old and current alike).
 The region is not compared with the birth year: a number carries the code of the place that
 issued it, often a county created after its holder was born.
 
