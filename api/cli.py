@@ -32,7 +32,7 @@ from graph.config import StoreSettings
 from graph.connect import open_store
 from graph.errors import InputError, RingScopeError
 from graph.store import GraphStore
-from ingest import ingest_folder
+from ingest import load_book, read_book
 from ingest.synthetic import BookConfig, generate_book
 
 __all__ = ["app"]
@@ -153,8 +153,10 @@ def ingest(
     ] = None,
 ) -> None:
     """Validate a folder of tables and load it into the graph (all or nothing)."""
+    with _clear_errors():  # refused before the store is opened: a new store is not created
+        book = _with_progress(read_book, folder, errors_out=errors_file)
     with _store(store) as graph, _clear_errors():
-        report = _with_progress(ingest_folder, folder, graph, errors_out=errors_file)
+        report = _with_progress(load_book, book, graph)
     for warning in report.warnings[:_SHOWN_WARNINGS]:
         errors.print(str(warning))
     if len(report.warnings) > _SHOWN_WARNINGS:

@@ -12,15 +12,15 @@ from enum import StrEnum
 from typing import Any
 
 from graph.errors import NotFoundError
-from graph.model import IDENTIFIER_LABELS, Edge, Label, Node, NodeRef, Rel, Subgraph
-from graph.results import CaseChange, ClaimRisk, Ring
-from graph.store import GraphStore
-from ingest.normalize import (
+from graph.keys import (
     normalize_bank_account,
     normalize_id_number,
     normalize_phone,
     normalize_text,
 )
+from graph.model import IDENTIFIER_LABELS, Edge, Label, Node, NodeRef, Rel, Subgraph
+from graph.results import CaseChange, ClaimRisk, Ring
+from graph.store import GraphStore
 
 __all__ = [
     "EntityType",

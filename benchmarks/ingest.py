@@ -46,9 +46,9 @@ def child(folder: Path, db: Path) -> None:
     """Ingest ``folder`` into a fresh ``db`` and print the figures as JSON."""
     import pandas as pd
 
+    from graph.keys.phones import _parsed_phone, normalize_phones
     from graph.sqlite_store import SQLiteStore
     from ingest import ingest_folder
-    from ingest.normalize import _parsed_phone, normalize_phones
 
     db.unlink(missing_ok=True)
     for suffix in ("-wal", "-shm"):

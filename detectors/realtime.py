@@ -5,8 +5,8 @@ judged every stored claim with (:mod:`detectors.rules`): :class:`RealtimeScorer`
 request's :class:`~detectors.claim_view.ClaimView` from a handful of store look-ups (the
 customer, the household around the registered address and phones, the contact changes and
 letters, the policy's agent) and scores it against the current run's
-:class:`~detectors.rules.RunIndex`. Its identifiers are normalized exactly as ingest normalizes
-them. Scoring only reads the store.
+:class:`~detectors.rules.RunIndex`. Its identifiers become node keys by :mod:`graph.keys`, as
+ingest makes them. Scoring only reads the store.
 
 The scorer owns the run index: it is rebuilt by :meth:`RealtimeScorer.refresh` (after a
 detection run) or when the store's current run or data changed (checked at most every two
@@ -29,9 +29,9 @@ from detectors.book import demands_full_refund, is_complaint_reason, surname
 from detectors.claim_view import ClaimView, Letter, letter_belongs
 from detectors.rules import RunIndex, Verdict, claim_signals, verdict
 from graph.errors import NotFoundError
+from graph.keys import normalize_bank_account, normalize_phone, normalize_text, person_key
 from graph.model import Label, Node, NodeRef, Rel, Subgraph
 from graph.store import GraphStore
-from ingest.normalize import normalize_bank_account, normalize_phone, normalize_text, person_key
 
 __all__ = ["RealtimeScorer", "SurrenderRequest", "score_request"]
 

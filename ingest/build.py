@@ -19,8 +19,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from graph.keys import person_keys
 from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, Rel
-from ingest.normalize import person_keys
 
 __all__ = ["build_bundle"]
 

@@ -1,9 +1,12 @@
 """Folder → validated book → graph bundle → store, all or nothing.
 
-:func:`ingest_folder` is what ``ringscope ingest`` runs; :func:`read_book` gives analysts the
-validated, normalized tables without touching a store. On any error-severity problem both
-raise :class:`~ingest.problems.ValidationError` (carrying every problem) and the store is not
-touched; ``errors_out`` receives the full problem list as CSV first.
+:func:`ingest_folder` reads and loads in one call; :func:`read_book` gives the validated,
+normalized tables without touching a store, and :func:`load_book` loads them (``ringscope
+ingest`` reads first and opens the store only for a book it accepted, so a refused ingest
+into a store that did not exist leaves no file behind). On any error-severity problem
+:func:`read_book` and :func:`ingest_folder` raise :class:`~ingest.problems.ValidationError`
+(carrying every problem) and the store is not touched; ``errors_out`` receives the full
+problem list as CSV first.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from ingest.problems import Problem, ProblemLog, ValidationError, write_problems
 from ingest.reader import read_folder
 from ingest.validate import validate_book
 
-__all__ = ["Book", "IngestReport", "ingest_folder", "read_book"]
+__all__ = ["Book", "IngestReport", "ingest_folder", "load_book", "read_book"]
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +89,12 @@ def read_book(folder: Path, progress: ProgressCallback | None = None,
     return Book(Path(folder), tables, raw.fingerprint, ordered, time.perf_counter() - start)
 
 
-def ingest_folder(folder: Path, store: GraphStore, progress: ProgressCallback | None = None,
-                  errors_out: Path | None = None) -> IngestReport:
-    """Validate ``folder`` and load it into ``store`` in one transaction.
+def load_book(book: Book, store: GraphStore,
+              progress: ProgressCallback | None = None) -> IngestReport:
+    """Build the graph of a validated ``book`` and load it into ``store`` in one transaction.
 
-    Loading the same folder twice changes nothing; a newer export adds and updates records.
+    Loading the same book twice changes nothing; a newer export adds and updates records.
     """
-    start = time.perf_counter()
-    book = read_book(folder, progress, errors_out)
     built = time.perf_counter()
     bundle = build_bundle(book.tables, book.fingerprint)
     _step(progress, "build", 1, 1)
@@ -101,7 +102,14 @@ def ingest_folder(folder: Path, store: GraphStore, progress: ProgressCallback | 
     report = store.load(bundle, progress)
     end = time.perf_counter()
     phases = {"read+validate": book.seconds, "build": loaded - built, "load": end - loaded}
-    log.info("ingested %s: %d rows, %d warnings, %.1f s", folder, sum(book.rows.values()),
-             len(book.warnings), end - start)
-    return IngestReport(Path(folder), book.rows, book.warnings, report.nodes,
-                        report.relationships, book.fingerprint, end - start, phases)
+    seconds = book.seconds + end - built
+    log.info("ingested %s: %d rows, %d warnings, %.1f s", book.folder, sum(book.rows.values()),
+             len(book.warnings), seconds)
+    return IngestReport(book.folder, book.rows, book.warnings, report.nodes,
+                        report.relationships, book.fingerprint, seconds, phases)
+
+
+def ingest_folder(folder: Path, store: GraphStore, progress: ProgressCallback | None = None,
+                  errors_out: Path | None = None) -> IngestReport:
+    """Validate ``folder`` and load it into ``store`` in one transaction (see :func:`load_book`)."""
+    return load_book(read_book(folder, progress, errors_out), store, progress)

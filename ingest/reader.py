@@ -1,11 +1,21 @@
 """Reading an input folder: one CSV or Parquet file per table, every cell as text.
 
-CSV encoding is detected without guessing: a UTF-8 byte-order mark means UTF-8; otherwise the
-file must decode as strict UTF-8, else as strict GB18030 (a superset of GBK). A file that is
-mostly UTF-8 with a broken byte is reported as undecodable rather than read as GB18030 mojibake.
+CSV encoding is decided by the whole file, without guessing: a UTF-8 byte-order mark means
+UTF-8; otherwise a file that is valid UTF-8 as a whole is UTF-8, else one that is valid GB18030
+(a superset of GBK and GB2312) as a whole is GB18030, else it is refused, at the first byte
+that breaks the encoding the file follows further. A GBK name may happen to be a valid UTF-8
+byte pair (``陆`` is ``C2 BD``, ``½`` in UTF-8); only the whole file tells.
 Cells stay strings (``0797…`` and leading zeros survive); headers are mapped to contract
 columns through :mod:`ingest.contract` aliases, and columns outside the contract are ignored
 with a warning. Each frame's index is the spreadsheet row number (header = row 1).
+
+Parquet columns are read as text too. Dates and timestamps become ``YYYY-MM-DD`` (a timestamp
+with a time zone: the date there). A record id or identifier column stored as *numbers* is
+reported (a number keeps no leading zero and no ``X``): integers and decimals are read as
+their exact digits; a float is read exactly when it is a whole number the float holds exactly
+(up to 2**53 for float64, 2**24 for float32), and otherwise never rounded: the cell is
+reported and left empty (an identifier: a warning, left out of the graph; a record id: an
+error).
 
 >>> decode_csv("保单号\\n".encode("gb18030")).decode()
 '保单号\\n'
@@ -20,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,7 +38,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from graph.errors import InputError
-from ingest.contract import CONTRACT, resolve_header
+from ingest.contract import CONTRACT, IDENTIFIER_KINDS, ColumnKind, resolve_header
 from ingest.problems import ProblemLog
 
 __all__ = ["RawBook", "RawTable", "UndecodableError", "decode_csv", "read_folder"]
@@ -75,6 +86,8 @@ def decode_csv(data: bytes) -> bytes:
 
     >>> decode_csv(b"\\xef\\xbb\\xbfa,b\\n")
     b'a,b\\n'
+    >>> decode_csv("陆涛,示例".encode("gb18030")).decode()  # 陆 alone would be valid UTF-8
+    '陆涛,示例'
     >>> decode_csv(b"\\xe4\\xbf\\x9d\\xff")
     Traceback (most recent call last):
     ...
@@ -96,12 +109,10 @@ def _decode(data: bytes) -> tuple[bytes, str]:
         return data, "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
-    if not data[:utf8_error].isascii():  # real UTF-8 text before the bad byte: not GB18030
-        raise UndecodableError(utf8_error)
     try:
         return data.decode("gb18030").encode("utf-8"), "gb18030"
     except UnicodeDecodeError as exc:
-        raise UndecodableError(exc.start) from None
+        raise UndecodableError(max(utf8_error, exc.start)) from None
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -178,13 +189,54 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.fill_null(column, "")
 
 
-def _read_parquet(data: bytes, name: str, log: ProblemLog) -> pd.DataFrame | None:
+_FLOAT_EXACT_BITS = {16: 11, 32: 24, 64: 53}  # significand bits of IEEE half, single, double
+
+
+def _numbers_as_text(column: pa.ChunkedArray, file: str, name: str, log: ProblemLog,
+                     kind: ColumnKind) -> pa.ChunkedArray:
+    """A record id or identifier column stored as numbers, as exact digits (see the module)."""
+    key = kind is ColumnKind.KEY
+    log.add(file, 1, name, f"{'record id' if key else 'identifier'} column stored as numbers "
+            f"({column.type}) in Parquet: read as exact digits where the numbers hold them; "
+            "store identifiers as text (a number keeps no leading zero or X)", "warning")
+    if not pa.types.is_floating(column.type):
+        text = pc.cast(column, pa.string())
+        if pa.types.is_decimal(column.type):
+            text = pc.replace_substring_regex(text, pattern=r"\.0+$", replacement="")
+        return pc.fill_null(text, "")
+    values = column.to_numpy().astype(np.float64)  # nulls are NaN
+    limit = 2.0 ** _FLOAT_EXACT_BITS[column.type.bit_width]
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(values) & (values == np.floor(values)) & (np.abs(values) <= limit)
+    text = np.where(whole, np.where(whole, values, 0).astype(np.int64).astype(str), "")
+    for row in np.flatnonzero(~whole & ~np.isnan(values)):
+        log.add(file, int(row) + FIRST_DATA_ROW, name,
+                f"a float{column.type.bit_width} number cannot hold every digit of this "
+                f"{'record id' if key else 'identifier'}; not rounded: "
+                + ("the record cannot be identified" if key else
+                   "left out of the graph (record kept)"),
+                "error" if key else "warning", value=repr(float(values[row])),
+                masked=kind in IDENTIFIER_KINDS)
+    return pa.chunked_array([pa.array(text, type=pa.string())])
+
+
+def _read_parquet(data: bytes, table: str, name: str, log: ProblemLog) -> pd.DataFrame | None:
     try:
-        table = pq.read_table(io.BytesIO(data))
-        return pa.table([_as_text(c) for c in table.columns], names=table.column_names).to_pandas()
+        parquet = pq.read_table(io.BytesIO(data))
     except (pa.ArrowException, OSError) as exc:
         log.add(name, None, None, f"unreadable Parquet file: {exc}")
         return None
+    columns = []
+    for header, column in zip(parquet.column_names, parquet.columns, strict=True):
+        contract = resolve_header(table, str(header))
+        kind = CONTRACT[table].column(contract).kind if contract else None
+        numeric = pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or (
+            pa.types.is_decimal(column.type))
+        if numeric and contract and kind in (*IDENTIFIER_KINDS, ColumnKind.KEY):
+            columns.append(_numbers_as_text(column, name, contract, log, kind))
+        else:
+            columns.append(_as_text(column))
+    return pa.table(columns, names=parquet.column_names).to_pandas()
 
 
 def _map_columns(frame: pd.DataFrame, table: str, file: str, log: ProblemLog) -> pd.DataFrame:
@@ -237,7 +289,7 @@ def read_folder(folder: Path, log: ProblemLog) -> RawBook:
         if path.suffix == ".csv":
             frame, encoding = _read_csv(data, path.name, log)
         else:
-            frame, encoding = _read_parquet(data, path.name, log), "parquet"
+            frame, encoding = _read_parquet(data, table, path.name, log), "parquet"
         if frame is None:
             status: TableStatus = "unreadable" if data.strip() else "empty"
             book.tables[table] = RawTable(table, path.name, pd.DataFrame(), encoding, status)

@@ -5,20 +5,25 @@ logged with its file, row, column and (masked) value, then the caller decides. E
 
 * a required file missing or empty; a required table with a header but no rows;
 * a required column missing, a required value empty;
-* a duplicate primary key; a reference to an unknown policy, customer or agent;
-* an unparseable date (``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYYMMDD``; a time part is ignored)
-  or amount (decimal yuan, thousands separators allowed); an enum value outside the contract;
+* a duplicate primary key; a reference to an unknown policy, customer or agent; a record id a
+  spreadsheet damaged (``2.02311E+15``: which record it named cannot be known);
+* a date that is not exactly one day (:mod:`ingest.dates`: ``YYYY-MM-DD``, ``YYYY/MM/DD``,
+  ``YYYYMMDD``; ``2023111`` is refused) or an unparseable amount (decimal yuan, thousands
+  separators allowed); an enum value outside the contract;
 * undecodable text or a malformed row (found while reading); a cell over
   :data:`MAX_CELL_CHARS` characters.
 
-Warnings (the record is kept and the identifier flagged ``<column>_valid = False``): a phone
-that is not a valid number, an ID number failing its checks, a bank card failing Luhn, an
-optional file that is completely empty, columns outside the contract.
+Warnings (the record is kept): a phone that is not a valid number, an ID number failing its
+checks, a bank card failing Luhn (each flagged ``<column>_valid = False``); an identifier a
+spreadsheet damaged (``6.22203E+18``: digits lost), which is left out of the graph so that it
+never links two people; an optional file that is completely empty; columns outside the
+contract.
 
 A header-only optional table is fine (no rows, no problem).
 
-Normalized frames keep each identifier column's normalized value under the column's name, the
-value as typed in ``<column>_raw``, its flag in ``<column>_valid`` and, for phones, ``<column>_kind``.
+Normalized frames keep each identifier column's normalized value under the column's name (its
+node key: see :mod:`graph.keys`), the value as typed in ``<column>_raw``, its flag in
+``<column>_valid`` and, for phones, ``<column>_kind``.
 
 >>> from ingest.reader import RawBook, RawTable
 >>> frame = pd.DataFrame({"agent_id": ["A1", "A1"], "status": ["active", "gone"]},
@@ -37,20 +42,22 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
-from ingest.normalize import (
+from graph.keys import (
+    blank_cells,
     normalize_bank_accounts,
     normalize_id_numbers,
     normalize_phones,
+    normalize_record_keys,
     normalize_texts,
 )
+from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
+from ingest.dates import parse_dates
 from ingest.problems import ProblemLog, Severity
 from ingest.reader import RawBook, RawTable
 
-__all__ = ["MAX_CELL_CHARS", "parse_amounts", "parse_dates", "validate_book", "validate_table"]
+__all__ = ["MAX_CELL_CHARS", "parse_amounts", "validate_book", "validate_table"]
 
 MAX_CELL_CHARS = 100_000
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 
 
 def _per_unique(series: pd.Series, fn: Callable[[pd.Index], pd.Series]) -> pd.Series:
@@ -59,23 +66,6 @@ def _per_unique(series: pd.Series, fn: Callable[[pd.Index], pd.Series]) -> pd.Se
     mapped = fn(pd.Index(uniques)).to_numpy(dtype=object)
     out = np.concatenate([mapped, np.array([None], dtype=object)])[codes]
     return pd.Series(out, index=series.index, dtype=object)
-
-
-def _iso_dates(values: pd.Index) -> pd.Series:
-    text = pd.Series(values, dtype="str").str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2})?$", "", regex=True)
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    for fmt in _DATE_FORMATS:
-        parsed = parsed.fillna(pd.to_datetime(text, format=fmt, errors="coerce"))
-    return parsed.dt.strftime("%Y-%m-%d").astype(object).where(parsed.notna(), None)
-
-
-def parse_dates(series: pd.Series) -> pd.Series:
-    """ISO date strings; ``None`` for empty cells and for cells that are not a date.
-
-    >>> parse_dates(pd.Series(["2025-03-01", "2025/3/1", "20250301", "", "01.03.2025"])).tolist()
-    ['2025-03-01', '2025-03-01', '2025-03-01', None, None]
-    """
-    return _per_unique(series.str.strip().replace("", None), _iso_dates)
 
 
 def parse_amounts(series: pd.Series) -> pd.Series:
@@ -87,10 +77,6 @@ def parse_amounts(series: pd.Series) -> pd.Series:
     text = series.str.strip().str.replace(",", "", regex=False).replace("", None)
     numbers = pd.to_numeric(text, errors="coerce").astype("float64")
     return numbers.where(np.isfinite(numbers))
-
-
-def _is_blank(series: pd.Series) -> pd.Series:
-    return series.isna() | (series.str.strip() == "")
 
 
 class _TableCheck:
@@ -107,6 +93,14 @@ class _TableCheck:
             self.log.add_rows(self.file, column.name, self.frame[column.name][mask], reason,
                               severity, column.masked)
 
+    def reasoned_rows(self, column: Column, reasons: pd.Series, severity: Severity,
+                      suffix: str = "") -> None:
+        """One problem per row whose ``reasons`` entry is not NA, with that reason."""
+        found = reasons.dropna()
+        for reason in pd.unique(found):
+            self.problem_rows(column, reasons.eq(reason).fillna(False).astype(bool).reindex(
+                self.frame.index, fill_value=False), str(reason) + suffix, severity)
+
     def run(self) -> pd.DataFrame:
         for column in self.table.columns:
             if column.name not in self.frame.columns:
@@ -115,7 +109,7 @@ class _TableCheck:
                 self.frame[column.name] = pd.Series("", index=self.frame.index, dtype="str")
             self.check_size(column)
             if column.required:
-                self.problem_rows(column, _is_blank(self.frame[column.name]),
+                self.problem_rows(column, blank_cells(self.frame[column.name]),
                                   "required value is empty")
         for column in self.table.columns:
             _NORMALIZERS[column.kind](self, column)
@@ -142,29 +136,30 @@ class _TableCheck:
 
     # -------------------------------------------------------------- one method per column kind
     def key(self, column: Column) -> None:
-        self.out[column.name] = self.frame[column.name].str.strip().replace("", None)
+        keys = normalize_record_keys(self.frame[column.name])
+        self.reasoned_rows(column, keys["damaged"], "error",
+                           "; which record it names cannot be known")
+        self.out[column.name] = keys["value"]
 
     def text(self, column: Column) -> None:
         self.out[column.name] = normalize_texts(self.frame[column.name])
 
     def date(self, column: Column) -> None:
-        raw = self.frame[column.name]
-        parsed = parse_dates(raw)
-        self.problem_rows(column, parsed.isna() & ~_is_blank(raw),
-                          "not a date (expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)")
-        self.out[column.name] = parsed
+        parsed = parse_dates(self.frame[column.name])
+        self.reasoned_rows(column, parsed["problem"], "error")
+        self.out[column.name] = parsed["value"]
 
     def amount(self, column: Column) -> None:
         raw = self.frame[column.name]
         parsed = parse_amounts(raw)
-        self.problem_rows(column, parsed.isna() & ~_is_blank(raw), "not an amount (decimal yuan)")
+        self.problem_rows(column, parsed.isna() & ~blank_cells(raw), "not an amount (decimal yuan)")
         self.out[column.name] = parsed
 
     def enum(self, column: Column) -> None:
         raw = self.frame[column.name]
         mapped = _per_unique(raw.str.strip().replace("", None),
                              lambda u: pd.Series([enum_value(column, v) for v in u], dtype=object))
-        self.problem_rows(column, mapped.isna() & ~_is_blank(raw),
+        self.problem_rows(column, mapped.isna() & ~blank_cells(raw),
                           f"unknown value; expected one of: {', '.join(column.allowed)}")
         self.out[column.name] = mapped
 
@@ -183,6 +178,8 @@ class _TableCheck:
         invalid = frame[valid_column].eq(False).fillna(False).astype(bool)
         self.problem_rows(column, invalid.reindex(raw.index, fill_value=False),
                           _INVALID_REASONS[kind], "warning")
+        self.reasoned_rows(column, frame["damaged"], "warning",
+                           "; left out of the graph (record kept)")
         self._put(column, columns, part, rows)
 
     def _put(self, column: Column, columns: Mapping[str, pd.Series], raw: pd.Series,
@@ -219,7 +216,8 @@ _IDENTIFIER_NORMALIZERS: dict[str, Callable[[pd.Series], pd.DataFrame]] = {
 }
 _INVALID_REASONS = {
     "phone": "not a valid phone number (kept, flagged invalid)",
-    "id_number": "ID number fails its length, date, place or check-character test (kept, flagged)",
+    "id_number": "ID number fails its shape, check-character, birth-date or region-code check "
+                 "(kept, flagged)",
     "bank_account": "bank card fails the Luhn check (kept, flagged)",
 }
 _NORMALIZERS: dict[ColumnKind, Callable[[_TableCheck, Column], None]] = {

@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from graph.keys import normalize_bank_account, normalize_id_number, normalize_phone
 from graph.sqlite_store import SQLiteStore
 from ingest import CONTRACT, ingest_folder
-from ingest.normalize import normalize_bank_account, normalize_id_number, normalize_phone
 
 ROOT = Path(__file__).parent.parent
 FILES = [*(f"{t}.csv" for t in CONTRACT), "truth.csv", "holdout.jsonl"]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from graph.keys import normalize_bank_account, normalize_phone, normalize_text, person_key
 from graph.sqlite_store import SQLiteStore
-from ingest import ingest_folder, normalize_phone
-from ingest.normalize import normalize_bank_account, normalize_text, person_key
+from ingest import ingest_folder
 from ingest.synthetic import BookConfig, generate_book
 
 Table = list[dict[str, str]]

@@ -1,0 +1,44 @@
+"""Node keys: a raw identifier as typed → the key of its node, which defines node identity.
+
+The same identifier typed differently is one key, and an identifier a spreadsheet damaged has
+none. Every cell is first cleaned of what spreadsheets and clerks add
+(:mod:`~graph.keys.cells`); then each kind has a module (one topic each):
+:mod:`~graph.keys.phones`, :mod:`~graph.keys.id_numbers`, :mod:`~graph.keys.bank_accounts`,
+:mod:`~graph.keys.text` (names and addresses), :mod:`~graph.keys.persons` (representatives)
+and :mod:`~graph.keys.records` (record ids); each gives a scalar function, safe per request,
+and a vectorised one for whole columns (:mod:`~graph.keys.columns`) that also says why a
+damaged cell has no key.
+
+>>> normalize_phone("+86 138-1234-5678").value
+'+8613812345678'
+>>> person_key("李 四", None, "138 1234 5678")
+'李四|+8613812345678'
+"""
+
+from graph.keys.bank_accounts import BankAccount, normalize_bank_account, normalize_bank_accounts
+from graph.keys.cells import blank_cells
+from graph.keys.id_numbers import IdNumber, normalize_id_number, normalize_id_numbers
+from graph.keys.persons import person_key, person_keys
+from graph.keys.phones import Phone, PhoneKind, normalize_phone, normalize_phones
+from graph.keys.records import normalize_record_key, normalize_record_keys
+from graph.keys.text import normalize_text, normalize_texts
+
+__all__ = [
+    "BankAccount",
+    "IdNumber",
+    "Phone",
+    "PhoneKind",
+    "blank_cells",
+    "normalize_bank_account",
+    "normalize_bank_accounts",
+    "normalize_id_number",
+    "normalize_id_numbers",
+    "normalize_phone",
+    "normalize_phones",
+    "normalize_record_key",
+    "normalize_record_keys",
+    "normalize_text",
+    "normalize_texts",
+    "person_key",
+    "person_keys",
+]

@@ -1,0 +1,41 @@
+"""Person keys: a representative is keyed by the normalized ID number, else by ``name|phone``.
+
+>>> person_key("李 四", None, "138 1234 5678")
+'李四|+8613812345678'
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from graph.keys.id_numbers import normalize_id_number, normalize_id_numbers
+from graph.keys.phones import normalize_phone, normalize_phones
+from graph.keys.text import normalize_text, normalize_texts
+
+__all__ = ["person_key", "person_keys"]
+
+
+def person_key(name: object, id_number: object, phone: object) -> str | None:
+    """Key of a representative: the normalized ID number, else ``name|phone``, else ``None``.
+
+    >>> person_key("王五", "11010519491231002x", None)
+    '11010519491231002X'
+    >>> person_key("王五", None, None) is None
+    True
+    """
+    ident = normalize_id_number(id_number)
+    if ident is not None:
+        return ident.value
+    clean_name, clean_phone = normalize_text(name), normalize_phone(phone)
+    if clean_name is None or clean_phone is None:
+        return None
+    return f"{clean_name}|{clean_phone.value}"
+
+
+def person_keys(name: pd.Series, id_number: pd.Series, phone: pd.Series) -> pd.Series:
+    """Vectorised :func:`person_key` over three aligned columns."""
+    ids = normalize_id_numbers(id_number)["value"]
+    names = normalize_texts(name)
+    phones = normalize_phones(phone)["value"]
+    fallback = names.str.cat(phones, sep="|")  # NA when either part is missing
+    return ids.fillna(fallback).astype("str")

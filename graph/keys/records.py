@@ -1,0 +1,68 @@
+"""Record keys: a record's id as typed (``claim_id``, ``policy_id``, ``customer_id`` …) → the
+key of its node, the same in every file that names it.
+
+Ids are compared exactly once cleaned like every cell (:mod:`graph.keys.cells`: NFKC,
+invisible characters, text-forcing wrappers) and, as they are often numbers, with a
+spreadsheet's rendering undone (``1001.0`` is ``1001``). An id a spreadsheet damaged
+(``2.02311E+15``: two policies become one text) has no key.
+
+>>> normalize_record_key(" ＣＬ-0001\\u200b "), normalize_record_key("1001.0")
+('CL-0001', '1001')
+>>> normalize_record_key("2.02311E+15") is None
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph.keys.cells import Damaged, number_cell, plain_mask, with_damage
+from graph.keys.columns import as_numpy, expand, matches, nfkc_arrow
+
+__all__ = ["normalize_record_key", "normalize_record_keys"]
+
+
+def normalize_record_key(raw: object) -> str | None:
+    """The key of a record id as typed; ``None`` when empty or damaged."""
+    text = number_cell(raw)
+    return None if isinstance(text, Damaged) else text
+
+
+def _key_row(raw: object) -> tuple[object, ...] | None:
+    text = number_cell(raw)
+    return with_damage(text if text is None or isinstance(text, Damaged) else (text,), 1)
+
+
+# Ids made only of printable ASCII, without a wrapper at either end or the marks of a number
+# rendering, are their own key: almost every id, decided for the whole column at once.
+_PRINTABLE = "^[!-~]+$"
+_SPECIAL = r"^['\"=`]|\"$|^[0-9]+\.0+$|[0-9][eE][+\-]?[0-9]|^[0-9]{1,3}(,[0-9]{3})+"
+
+
+def _fast_record_keys(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
+    text = pc.utf8_trim_whitespace(nfkc_arrow(raw))
+    decided = plain_mask(text)
+    decided &= np.asarray(pc.utf8_length(text).to_numpy(zero_copy_only=False)) > 0
+    return [as_numpy(text), np.full(len(raw), None, dtype=object)], decided
+
+
+def normalize_record_keys(series: pd.Series) -> pd.DataFrame:
+    """Vectorised :func:`normalize_record_key`: columns ``value`` and ``damaged`` (why a
+    damaged id has no key).
+
+    >>> normalize_record_keys(pd.Series(["P1", "'P1", None]))["value"].tolist()
+    ['P1', 'P1', nan]
+    """
+    cells = pa.array(series.astype(object) if series.dtype == object else series,
+                     type=pa.large_string(), from_pandas=True)
+    plain = matches(cells, _PRINTABLE) & ~matches(cells, _SPECIAL)
+    frame = pd.DataFrame({"value": series.astype("str").where(plain),
+                          "damaged": pd.Series(pd.NA, index=series.index, dtype="str")})
+    if not plain.all():
+        rest = expand(series[~plain], _key_row, ["value", "damaged"], ["str", "str"],
+                      _fast_record_keys)
+        frame.loc[~plain, ["value", "damaged"]] = rest
+    return frame
