@@ -126,7 +126,21 @@ def _fast_phone(text: str) -> Phone | None:
 
 
 def _invalid_phone(text: str) -> Phone:
+    """A number the numbering plan does not know, flagged invalid. Mobile-shaped numbers (eleven
+    digits from 1, with or without the country code) keep one key however they were typed, since
+    a number outside today's allocated ranges (data-only 14x, retired 16x…) still names one SIM.
+
+    >>> _invalid_phone("+86 148 0838 2525") == _invalid_phone("14808382525")
+    True
+    """
     digits = _NON_DIGITS.sub("", text)
+    national = digits
+    for prefix in ("0086", "86"):
+        if national.startswith(prefix) and len(national) == len(prefix) + 11:
+            national = national[len(prefix):]
+            break
+    if len(national) == 11 and national.startswith("1"):
+        return Phone("+86" + national, "other", False)
     return Phone(digits or text, "other", False)
 
 
