@@ -115,4 +115,31 @@ def find_communities(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray,
             edges = order[cuts[comp]:cuts[comp + 1]]
             out.extend(partition(members, u[edges], v[edges], w[edges], params.method,
                                  params.resolution, params.seed))
+    out = _join_strongly_linked(out, u, v, w, params.join_weight)
     return sorted((sorted(c) for c in out if len(c) >= 2), key=lambda c: c[0])
+
+
+def _join_strongly_linked(communities: list[list[int]], u: np.ndarray, v: np.ndarray, w: np.ndarray,
+                          join_weight: float) -> list[list[int]]:
+    """Communities linked by at least one link of ``join_weight`` or more become one.
+
+    Modularity cuts a chain where it is thinnest; a ring that rotates its phones and accounts
+    by sub-group is such a chain, held together by the few members who used both sub-groups'
+    numbers. A link that strong (a specific identifier used the way rings use theirs) is
+    never a chance tie between two rings, so the pieces it joins are put back together.
+    """
+    if join_weight > 3.0 or len(communities) < 2:
+        return communities
+    of = np.full(int(max(u.max(), v.max())) + 1 if len(u) else 0, -1)
+    for i, members in enumerate(communities):
+        of[members] = i
+    strong = (w >= join_weight) & (of[u] >= 0) & (of[v] >= 0) & (of[u] != of[v])
+    if not strong.any():
+        return communities
+    k = len(communities)
+    matrix = coo_matrix((np.ones(int(strong.sum()), dtype=np.int8), (of[u[strong]], of[v[strong]])), shape=(k, k))
+    _, group = connected_components(matrix, directed=False)
+    merged: dict[int, list[int]] = {}
+    for i, members in enumerate(communities):
+        merged.setdefault(int(group[i]), []).extend(members)
+    return list(merged.values())

@@ -51,6 +51,8 @@ class DetectionParams:
             rarely share a time window; at 0.4 and below rings of normal books merge.
         template_window_days: template, timing and ex-agent links only join claims filed at
             most this many days apart.
+        join_weight: communities linked by a link at least this heavy are joined after the
+            community step (see :func:`detectors.communities.find_communities`); above 3 never.
         burst_alpha: significance a crowd of letters of one template (or of one resigned
             agent's book) must reach to count as a burst (see :mod:`detectors.bursts`).
         min_edge_weight: links lighter than this are dropped before community detection.
@@ -74,6 +76,7 @@ class DetectionParams:
     template_threshold: float = 0.45
     template_window_days: int = 120
     burst_alpha: float = 0.01
+    join_weight: float = 0.9
     min_edge_weight: float = 0.15
     min_ring_claims: int = 2
     alert_threshold: float = 0.5
