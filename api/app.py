@@ -14,12 +14,13 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Match
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import AppState
@@ -41,7 +42,7 @@ from graph.errors import (
 )
 from graph.store import GraphStore
 
-__all__ = ["API_VERSION", "BodyLimitMiddleware", "app_from_env", "create_app"]
+__all__ = ["API_VERSION", "BodyLimitMiddleware", "SlashRedirect", "app_from_env", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,33 @@ async def _send_error(send: Send, code: int, message: str) -> None:
                             (b"content-length", str(len(response.body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": response.body})
+
+
+# ---------------------------------------------------------------------------- redirects
+class SlashRedirect:
+    """The router's fallback: a path that matches a route only with (or without) a trailing
+    slash is redirected there, by a *relative* ``Location`` built from the path alone.
+
+    Starlette's own slash redirect builds an absolute URL from the ``Host`` header, which the
+    client chooses (and which this redirect answers before any key is checked).
+    """
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] == "http" and path != "/":
+            other = path.rstrip("/") if path.endswith("/") else path + "/"
+            moved = {**scope, "path": other}
+            if not other.startswith("//") and any(
+                route.matches(moved)[0] is not Match.NONE for route in self.router.routes
+            ):
+                query = scope.get("query_string", b"").decode("latin-1")
+                target = quote(other) + (f"?{query}" if query else "")
+                await RedirectResponse(target, status_code=307)(scope, receive, send)
+                return
+        await self.router.not_found(scope, receive, send)
 
 
 # ---------------------------------------------------------------------------- errors
@@ -244,8 +272,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app = FastAPI(
         title="RingScope API", version=API_VERSION, description=_DESCRIPTION,
         lifespan=lifespan, default_response_class=JSONBytesResponse,
-        docs_url=None, redoc_url=None,
+        docs_url=None, redoc_url=None, redirect_slashes=False,
     )
+    app.router.default = SlashRedirect(app.router)
     app.state.ringscope = state
     _install_error_handlers(app, settings.retry_after_seconds)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -461,3 +461,16 @@ def test_docs_page_works_offline(client: TestClient) -> None:
     for url in urls:
         assert client.get(url).status_code == 200, url
     assert client.get("/redoc").status_code == 404
+
+
+def test_slash_redirects_are_relative_and_ignore_the_host_header(client: TestClient) -> None:
+    """The Host header is the client's: no redirect may send a browser there."""
+    evil = {"Host": "evil.example"}
+    for path, location in (("/explorer", "/explorer/"), ("/v1/rings/?limit=1", "/v1/rings?limit=1"),
+                           ("/docs/", "/docs")):
+        answer = client.get(path, headers=evil, follow_redirects=False)
+        assert answer.status_code == 307, path
+        assert answer.headers["location"] == location
+    for path in ("//evil.example/", "/nowhere/"):
+        assert client.get(path, headers=evil, follow_redirects=False).status_code == 404, path
+    assert client.get("/v1/rings/", headers=INVESTIGATOR).json()["total"] == 2
