@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import fields
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import (
     BaseModel,
@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     WithJsonSchema,
+    create_model,
     field_validator,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEntry",
     "CaseUpdate",
     "ContractDate",
+    "DetectionParamsIn",
     "EntityOut",
     "ErrorOut",
     "EvidenceOut",
@@ -320,27 +322,45 @@ class EntityOut(BaseModel):
     risk: dict[str, Any] | None = None
 
 
+def _whole_number(value: object) -> object:
+    """JSON Schema counts ``5.0`` as an integer; so does the API (never ``true`` or ``"5"``)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _detection_params_model() -> type[BaseModel]:
+    """The JSON form of :class:`DetectionParams`, generated from its fields: the same names,
+    types, defaults and ranges (``bounded`` metadata), strict JSON types, no unknown names."""
+    hints = get_type_hints(DetectionParams)
+
+    def kind(name: str) -> Any:
+        hint = hints[name]
+        return Annotated[int, BeforeValidator(_whole_number)] if hint is int else hint
+
+    return create_model(  # type: ignore[call-overload]
+        "DetectionParamsIn",
+        __config__=ConfigDict(extra="forbid", strict=True),
+        __doc__="Detection parameters; omitted ones take their defaults (see DetectionParams).",
+        **{f.name: (kind(f.name), Field(f.default, **f.metadata)) for f in fields(DetectionParams)},
+    )
+
+
+DetectionParamsIn = _detection_params_model()
+
+
 class RunRequest(BaseModel):
-    """Parameters of a detection run; omitted ones take their defaults."""
+    """A detection run: its parameters (omitted ones take their defaults), and whether it may
+    replace current rings with none."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"params": {"seed": 42}}]})
 
-    params: DetectionParams = Field(default_factory=DetectionParams)
+    params: DetectionParamsIn = Field(default_factory=DetectionParamsIn)  # type: ignore[valid-type]
+    allow_empty: bool = Field(
+        False, strict=True,
+        description="a run that finds no rings may replace a non-empty result (refused otherwise)",
+    )
 
-    @field_validator("params", mode="before")
-    @classmethod
-    def _json_types(cls, value: object) -> object:
-        """No coercion between JSON types (``0`` is not ``false``, ``true`` is not ``1``)."""
-        if isinstance(value, dict):
-            for f in fields(DetectionParams):
-                given = value.get(f.name)
-                if given is None:
-                    continue
-                is_bool = isinstance(given, bool)
-                if (f.type == "bool") != is_bool or (
-                        f.type in ("int", "float") and not isinstance(given, int | float)):
-                    raise ValueError(f"{f.name} has the wrong JSON type")
-        return value
+    def detection_params(self) -> DetectionParams:
+        return DetectionParams(**self.params.model_dump())  # type: ignore[attr-defined]
 
 
 class RunOut(BaseModel):

@@ -355,7 +355,8 @@ def test_entities_and_neighbourhoods(client: TestClient) -> None:
 
 # ---------------------------------------------------------------------------- runs
 def _fake_detect(gate: threading.Event | None = None) -> Any:
-    def detect(store: GraphStore, params: DetectionParams, progress: ProgressCallback) -> DetectionResult:
+    def detect(store: GraphStore, params: DetectionParams, progress: ProgressCallback,
+               *, allow_empty: bool = False) -> DetectionResult:
         progress("links", 1, 2)
         if gate is not None:
             gate.wait(10)
@@ -407,7 +408,8 @@ def test_runs_start_progress_and_outcome(store: SQLiteStore) -> None:
 
 
 def test_failed_run_is_reported(store: SQLiteStore) -> None:
-    def broken(store: GraphStore, params: DetectionParams, progress: ProgressCallback) -> DetectionResult:
+    def broken(store: GraphStore, params: DetectionParams, progress: ProgressCallback,
+               *, allow_empty: bool = False) -> DetectionResult:
         raise RuntimeError("boom")
 
     app = create_app(Settings(RINGSCOPE_API_KEYS=KEYS), store=store, detect=broken)

@@ -23,7 +23,10 @@ router = APIRouter(
              responses={409: {"model": ErrorOut, "description": "a run is already in progress"}},
              summary="Start a detection run in the background")
 def start_run(jobs: JobsDep, who: Admin, body: RunRequest | None = None) -> Response:
-    job = jobs.start((body or RunRequest()).params)
+    """A run that finds no rings while rings are current fails and keeps them, unless
+    ``allow_empty`` is set."""
+    request = body or RunRequest()
+    job = jobs.start(request.detection_params(), allow_empty=request.allow_empty)
     return render(job.view(), who, status_code=status.HTTP_202_ACCEPTED,
                   headers={"Location": f"/v1/runs/{job.id}"})
 
