@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import AppState
-from api.jobs import DetectFn, JobConflictError, JobManager, prepare_scoring
+from api.jobs import DetectFn, JobManager, prepare_scoring
 from api.privacy import mask_text
 from api.render import JSONBytesResponse
 from api.routers import docs, entities, explorer, health, rings, runs, score
@@ -35,6 +35,7 @@ from detectors.pipeline import detect as detect_rings
 from graph.connect import open_store
 from graph.errors import (
     ConfigError,
+    ConflictError,
     NotFoundError,
     RingScopeError,
     StoreError,
@@ -199,8 +200,8 @@ def _install_error_handlers(app: FastAPI, retry_after: int) -> None:
     async def not_found(_: Request, exc: NotFoundError) -> Response:
         return _error_response(404, str(exc))
 
-    @app.exception_handler(JobConflictError)
-    async def conflict(_: Request, exc: JobConflictError) -> Response:
+    @app.exception_handler(ConflictError)
+    async def conflict(_: Request, exc: ConflictError) -> Response:
         return _error_response(409, str(exc))
 
     @app.exception_handler(ValueError)

@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 
 from detectors.params import DetectionParams
 from detectors.realtime import forget, warm
-from graph.errors import RingScopeError
+from graph.errors import ConflictError, RingScopeError
 from graph.results import DetectionResult, RunRecord
 from graph.store import GraphStore, ProgressCallback
 
@@ -38,7 +38,7 @@ JobStatus = Literal["queued", "running", "succeeded", "failed"]
 _KEEP_JOBS = 100
 
 
-class JobConflictError(RingScopeError):
+class JobConflictError(ConflictError):
     """A detection run is already in progress."""
 
 

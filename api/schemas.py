@@ -295,11 +295,16 @@ class CaseUpdate(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"status": "investigating", "note": "调取柜面录像"}]},
+        json_schema_extra={"examples": [
+            {"status": "investigating", "note": "调取柜面录像", "expected_status": "new"},
+        ]},
     )
 
     status: CaseStatus
     note: str = Field("", max_length=2_000)
+    expected_status: CaseStatus | None = Field(
+        None, description="the status the client saw; 409 if the case is no longer in it",
+    )
 
 
 class AuditEntry(BaseModel):

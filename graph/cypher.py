@@ -33,7 +33,9 @@ from functools import cache
 from graph.model import SCHEMA, Label, Rel
 
 __all__ = [
+    "APPEND_CASE_CHANGE",
     "CASE_CHANGES",
+    "CASE_CHANGE_EXISTS",
     "CLAIM_RISKS",
     "CLAIM_RISK_PROPERTIES",
     "CLEAR_CLAIM_RISKS",
@@ -57,8 +59,6 @@ __all__ = [
     "RUNS",
     "SERVER_PROBE",
     "SET_CLAIM_RISKS",
-    "SET_RING_CASE_STATUS",
-    "UPSERT_CASE_CHANGE",
     "UPSERT_RINGS",
     "UPSERT_RUN",
     "Dialect",
@@ -369,14 +369,25 @@ def get_profiles(label: Label) -> str:
     )
 
 
-UPSERT_CASE_CHANGE = (
-    "OPTIONAL MATCH (c:CaseChange {ring_id: $ring_id}) "
-    "WITH coalesce(max(c.seq), 0) + 1 AS seq "
-    "MERGE (x:CaseChange {key: $key}) ON CREATE SET x += $props, x.seq = seq"
+APPEND_CASE_CHANGE = (
+    "MATCH (g:Ring {key: $ring_id}) SET g.case_lock = true "
+    "WITH g OPTIONAL MATCH (c:CaseChange {ring_id: $ring_id}) "
+    "WITH g, c ORDER BY c.seq DESC "
+    "WITH g, collect(c.to_status) AS statuses, collect(c.seq) AS seqs "
+    "WITH g, coalesce(head(statuses), $initial) AS current, coalesce(head(seqs), 0) + 1 AS seq "
+    "FOREACH (_ IN CASE WHEN current = $expected THEN [1] ELSE [] END | "
+    "CREATE (x:CaseChange {key: $key}) SET x += $props, x.seq = seq "
+    "SET g.case_status = $status) "
+    "REMOVE g.case_lock"
 )
-"""Append to a ring's audit log; ``$key`` is unique per change, so a retried write adds it once."""
+"""Compare-and-set on a ring's case: append the change ``$key`` (``$props``) to the audit log and
+set the ring's ``case_status`` to ``$status``, only if the latest change ends in ``$expected``
+(none yet: ``$initial``). Setting ``case_lock`` first takes the ring's write lock before the log
+is read (Neo4j's documented way to prevent lost updates), so concurrent changes of one case run
+one after another; FalkorDB runs every write query alone anyway."""
 
-SET_RING_CASE_STATUS = "MATCH (g:Ring {key: $ring_id}) SET g.case_status = $status"
+CASE_CHANGE_EXISTS = "MATCH (c:CaseChange {key: $key}) RETURN c.key AS key"
+"""Whether the change ``$key`` was written."""
 
 CASE_CHANGES = (
     "MATCH (c:CaseChange {ring_id: $ring_id}) "
@@ -413,7 +424,7 @@ def _every_statement() -> Iterator[str]:
     yield from (FALKORDB_INDEXES, SERVER_PROBE, RECORD_LOAD, LOAD_FINGERPRINTS, COUNTS)
     yield from (UPSERT_RUN, RUNS, DELETE_RINGS, CLEAR_CLAIM_RISKS, UPSERT_RINGS, RING_MEMBERS)
     yield from (SET_CLAIM_RISKS, REFRESH_RING_CASE_STATUS, RINGS, RINGS_BY_KEY, CLAIM_RISKS)
-    yield from (UPSERT_CASE_CHANGE, SET_RING_CASE_STATUS, CASE_CHANGES, RING_MEMBERSHIP, RING_SUMMARIES,
+    yield from (APPEND_CASE_CHANGE, CASE_CHANGE_EXISTS, CASE_CHANGES, RING_MEMBERSHIP, RING_SUMMARIES,
                 DELETE_ALL)
     for label in Label:
         yield upsert_nodes(label)

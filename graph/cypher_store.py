@@ -301,20 +301,20 @@ class CypherStore(GraphStore):
                 )
         return out
 
-    def _append_case_change(self, change: CaseChange) -> None:
+    def _append_case_change(self, change: CaseChange) -> bool:
         props = {
             "ring_id": change.ring_id, "at": change.at, "actor": change.actor,
             "from_status": change.from_status.value, "to_status": change.to_status.value,
             "note": change.note,
         }
-        self.transport.write([
-            Statement(cypher.UPSERT_CASE_CHANGE, {
-                "ring_id": change.ring_id, "key": uuid.uuid4().hex, "props": props,
-            }),
-            Statement(cypher.SET_RING_CASE_STATUS, {
-                "ring_id": change.ring_id, "status": change.to_status.value,
-            }),
-        ])
+        key = uuid.uuid4().hex
+        self.transport.write([Statement(cypher.APPEND_CASE_CHANGE, {
+            "ring_id": change.ring_id, "key": key, "props": props, "initial": CaseStatus.NEW.value,
+            "expected": change.from_status.value, "status": change.to_status.value,
+        })])
+        # The statement writes nothing when the case moved on; whether it wrote is read back by
+        # the change's own key (also right when the driver retried a write that had committed).
+        return bool(self.transport.read(cypher.CASE_CHANGE_EXISTS, {"key": key}))
 
     def _case_changes(self, ring_id: str) -> list[CaseChange]:
         return [

@@ -324,8 +324,14 @@ class SQLiteStore(GraphStore):
             rows += conn.execute(f"{select} ({placeholders})", (*head, *chunk)).fetchall()
         return rows
 
-    def _append_case_change(self, change: CaseChange) -> None:
-        with self._transaction() as conn:
+    def _append_case_change(self, change: CaseChange) -> bool:
+        with self._transaction() as conn:  # BEGIN IMMEDIATE: no other writer until COMMIT
+            latest = conn.execute(
+                "SELECT to_status FROM case_changes WHERE ring_id = ? ORDER BY seq DESC LIMIT 1",
+                (change.ring_id,),
+            ).fetchone()
+            if (latest[0] if latest else CaseStatus.NEW.value) != change.from_status.value:
+                return False
             conn.execute(
                 "INSERT INTO case_changes (ring_id, at, actor, from_status, to_status, note) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -338,6 +344,7 @@ class SQLiteStore(GraphStore):
                     change.note,
                 ),
             )
+        return True
 
     def _case_changes(self, ring_id: str) -> list[CaseChange]:
         rows = (

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import networkx as nx
 import pandas as pd
 
-from graph.errors import NotFoundError, RingScopeError, StoreError
+from graph.errors import ConflictError, NotFoundError, RingScopeError, StoreError
 from graph.model import SCHEMA, Edge, GraphBundle, GraphCounts, Label, Node, NodeRef, Rel, Subgraph
 from graph.results import (
     CASE_TRANSITIONS,
@@ -238,21 +238,36 @@ class GraphStore(ABC):
         return history[-1].to_status if history else CaseStatus.NEW
 
     def change_case(
-        self, ring_id: str, to: CaseStatus | str, actor: str, note: str = ""
+        self, ring_id: str, to: CaseStatus | str, actor: str, note: str = "",
+        expected: CaseStatus | str | None = None,
     ) -> CaseChange:
         """Move a ring's case to another status, recording who, when, from, to and the note.
 
-        Raises :class:`NotFoundError` for an unknown ring and :class:`StoreError` for a move the
-        workflow does not allow (``new → investigating → confirmed | dismissed``).
+        A compare-and-set: the change is written, in one transaction, only if the case is still
+        in the status it was read in (or ``expected``, the status the caller saw), so of several
+        simultaneous changes to one case exactly one succeeds.
+
+        Raises :class:`NotFoundError` for an unknown ring and :class:`ConflictError` for a move
+        the workflow does not allow (``new → investigating → confirmed | dismissed``, dismissed
+        may reopen), for a case not in ``expected``, or for a case changed meanwhile.
         """
         target = CaseStatus(to)
         self.get_ring(ring_id)
         current = self.case_status(ring_id)
-        if target not in CASE_TRANSITIONS[current]:
-            raise StoreError(f"a case cannot go from {current} to {target}")
-        change = CaseChange(ring_id, _now(), actor, current, target, note)
+        source = current if expected is None else CaseStatus(expected)
+        if source is not current:
+            raise ConflictError(f"the case of ring {ring_id} is {current}, not {source}")
+        if target not in CASE_TRANSITIONS[source]:
+            allowed = ", ".join(sorted(s.value for s in CASE_TRANSITIONS[source])) or "none"
+            raise ConflictError(f"a case cannot go from {source} to {target} (allowed: {allowed})")
+        change = CaseChange(ring_id, _now(), actor, source, target, note)
         with self._wrapped("change_case"):
-            self._append_case_change(change)
+            applied = self._append_case_change(change)
+        if not applied:
+            raise ConflictError(
+                f"the case of ring {ring_id} changed meanwhile and is no longer {source}; "
+                "reload it and decide again"
+            )
         return change
 
     def case_audit(self, ring_id: str) -> list[CaseChange]:
@@ -324,7 +339,10 @@ class GraphStore(ABC):
     def _identifier_profiles(self, refs: list[NodeRef]) -> list[IdentifierProfile]: ...
 
     @abstractmethod
-    def _append_case_change(self, change: CaseChange) -> None: ...
+    def _append_case_change(self, change: CaseChange) -> bool:
+        """In one transaction: append ``change`` if the ring's latest change ends in
+        ``change.from_status`` (no change yet counts as ``new``); ``False``, writing nothing,
+        otherwise."""
 
     @abstractmethod
     def _case_changes(self, ring_id: str) -> list[CaseChange]: ...

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
+from tests.servers import serving
 from tests.test_explorer import (
     ACCOUNT,
     EVIL_EVIDENCE,
@@ -66,32 +63,14 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     """The explorer served by uvicorn on a loopback port, over a store holding the ring book."""
     store: GraphStore = SQLiteStore(tmp_path / "browser.db")
     store.load(ring_book())
     store.save_results(ring_results())
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(explorer_app(store), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(explorer_app(store)) as url:
+        yield url
     store.close()
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
+
 import pandas as pd
 import pytest
 
-from graph.errors import NotFoundError, StoreError
+from graph.errors import ConflictError, NotFoundError, StoreError
 from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, NodeRef, Rel
 from graph.results import (
     CaseStatus,
@@ -195,9 +198,11 @@ def test_case_workflow_and_audit(store: GraphStore) -> None:
     store.save_results(_result("r1", ["R-1"]))
     assert store.case_status("R-1") is CaseStatus.NEW
     store.change_case("R-1", "investigating", "alice", "opened")
-    with pytest.raises(StoreError, match="cannot go from investigating to new"):
+    with pytest.raises(ConflictError, match="cannot go from investigating to new"):
         store.change_case("R-1", "new", "alice")
-    store.change_case("R-1", CaseStatus.CONFIRMED, "bob", "refund blocked")
+    with pytest.raises(ConflictError, match="is investigating, not new"):
+        store.change_case("R-1", "dismissed", "carol", expected="new")
+    store.change_case("R-1", CaseStatus.CONFIRMED, "bob", "refund blocked", expected="investigating")
     audit = store.case_audit("R-1")
     assert [(c.actor, c.from_status, c.to_status) for c in audit] == [
         ("alice", CaseStatus.NEW, CaseStatus.INVESTIGATING),
@@ -212,3 +217,49 @@ def test_reopened_store_sees_committed_data(store_factory: StoreFactory) -> None
     first.load(tiny_bundle())
     second = store_factory()
     assert second.counts().nodes["Customer"] == 2
+
+
+def _contend(stores: list[GraphStore], targets: list[CaseStatus]) -> list[str]:
+    """Each store changes R-1's case to its target at the same moment; who won, who lost."""
+    barrier = threading.Barrier(len(stores))
+    outcome: list[str] = [""] * len(stores)
+
+    def attempt(i: int) -> None:
+        barrier.wait()
+        try:
+            stores[i].change_case("R-1", targets[i], f"actor-{i}")
+            outcome[i] = "won"
+        except ConflictError:
+            outcome[i] = "lost"
+        except Exception as exc:  # any other answer is the failure to report
+            outcome[i] = f"{type(exc).__name__}: {exc}"
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return outcome
+
+
+def test_simultaneous_case_changes_exactly_one_wins(store_factory: StoreFactory) -> None:
+    """Several writers (one store object each, as separate processes would have) change one case
+    at the same moment, round after round: exactly one wins each round, and the audit log is a
+    chain where every change starts from the status the one before it ended in."""
+    stores = [store_factory() for _ in range(6)]
+    stores[0].save_results(_result("r1", ["R-1"]))
+    status = CaseStatus.NEW
+    for _ in range(15):
+        target = CaseStatus.DISMISSED if status is CaseStatus.INVESTIGATING else CaseStatus.INVESTIGATING
+        outcome = _contend(stores, [target] * len(stores))
+        assert sorted(outcome) == ["lost"] * 5 + ["won"], outcome
+        status = target
+    assert status is CaseStatus.INVESTIGATING
+    final = _contend(stores, [CaseStatus.CONFIRMED] * 3 + [CaseStatus.DISMISSED] * 3)
+    assert sorted(final) == ["lost"] * 5 + ["won"], final  # two decisions: only one is taken
+    audit = stores[0].case_audit("R-1")
+    assert len(audit) == 16 and audit[0].from_status is CaseStatus.NEW
+    assert all(a.to_status is b.from_status for a, b in itertools.pairwise(audit))
+    winner = final.index("won")
+    assert audit[-1].actor == f"actor-{winner}"
+    assert stores[0].case_status("R-1") is (CaseStatus.CONFIRMED if winner < 3 else CaseStatus.DISMISSED)
