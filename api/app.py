@@ -245,6 +245,14 @@ def _keyring(settings: Settings) -> KeyRing:
     return KeyRing.open()
 
 
+def _fail_abandoned_runs(store: GraphStore) -> None:
+    """Runs a killed process left "running" are marked failed when the app starts."""
+    try:
+        store.fail_abandoned_runs()
+    except RingScopeError as exc:
+        log.warning("could not check for abandoned detection runs: %s", exc)
+
+
 def create_app(settings: Settings | None = None, store: GraphStore | None = None,
                detect: DetectFn = detect_rings) -> FastAPI:
     """Build the API. Raises :class:`ConfigError` without API keys unless ``settings.dev``.
@@ -262,6 +270,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        _fail_abandoned_runs(graph)
         warming = threading.Thread(target=prepare_scoring, args=(graph,), name="ringscope-warm", daemon=True)
         warming.start()
         yield

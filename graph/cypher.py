@@ -59,6 +59,7 @@ __all__ = [
     "RUNS",
     "SERVER_PROBE",
     "SET_CLAIM_RISKS",
+    "TOUCH_RUN",
     "UPSERT_RINGS",
     "UPSERT_RUN",
     "Dialect",
@@ -295,7 +296,14 @@ UPSERT_RUN = (
 )
 """Create or update a run; ``$props`` holds ``status``, ``started_at`` … and ``record`` (JSON)."""
 
-RUNS = "MATCH (r:Run) RETURN r.record AS record ORDER BY r.started_at DESC, r.seq DESC"
+RUNS = (
+    "MATCH (r:Run) RETURN r.record AS record, r.heartbeat_at AS heartbeat_at "
+    "ORDER BY r.started_at DESC, r.seq DESC"
+)
+
+TOUCH_RUN = "MATCH (r:Run {key: $key}) WHERE r.status = $running SET r.heartbeat_at = $at"
+"""A running run's heartbeat: ``$at`` (ISO time) into ``heartbeat_at`` while its status is
+``$running``."""
 
 DELETE_RINGS = "MATCH (g:Ring) DETACH DELETE g"
 
@@ -422,7 +430,7 @@ def _every_statement() -> Iterator[str]:
     for dialect in Dialect:
         yield from (create_index(dialect, spec) for spec in INDEXES)
     yield from (FALKORDB_INDEXES, SERVER_PROBE, RECORD_LOAD, LOAD_FINGERPRINTS, COUNTS)
-    yield from (UPSERT_RUN, RUNS, DELETE_RINGS, CLEAR_CLAIM_RISKS, UPSERT_RINGS, RING_MEMBERS)
+    yield from (UPSERT_RUN, RUNS, TOUCH_RUN, DELETE_RINGS, CLEAR_CLAIM_RISKS, UPSERT_RINGS, RING_MEMBERS)
     yield from (SET_CLAIM_RISKS, REFRESH_RING_CASE_STATUS, RINGS, RINGS_BY_KEY, CLAIM_RISKS)
     yield from (APPEND_CASE_CHANGE, CASE_CHANGE_EXISTS, CASE_CHANGES, RING_MEMBERSHIP, RING_SUMMARIES,
                 DELETE_ALL)

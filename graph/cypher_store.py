@@ -242,6 +242,9 @@ class CypherStore(GraphStore):
     def _save_run(self, run: RunRecord) -> None:
         self.transport.write([_run_statement(run)])
 
+    def _touch_run(self, run_id: str, at: str) -> None:
+        self.transport.write([Statement(cypher.TOUCH_RUN, {"key": run_id, "at": at, "running": "running"})])
+
     def _replace_results(self, result: DetectionResult) -> None:
         run_id = result.run.run_id
         statements = [
@@ -270,7 +273,10 @@ class CypherStore(GraphStore):
         self.transport.write(statements)
 
     def _runs(self) -> list[RunRecord]:
-        return [RunRecord(**orjson.loads(r["record"])) for r in self.transport.read(cypher.RUNS)]
+        return [
+            RunRecord(**{**orjson.loads(r["record"]), "heartbeat_at": r["heartbeat_at"]})
+            for r in self.transport.read(cypher.RUNS)
+        ]
 
     def _rings(self, ring_ids: list[str] | None) -> list[Ring]:
         if ring_ids is None:
@@ -440,7 +446,8 @@ def _frame(key_columns: list[str], records: list[Record]) -> pd.DataFrame:
 def _run_statement(run: RunRecord) -> Statement:
     props = {
         "status": run.status, "started_at": run.started_at, "finished_at": run.finished_at,
-        "input_fingerprint": run.input_fingerprint, "record": orjson.dumps(run.to_dict()).decode(),
+        "heartbeat_at": run.heartbeat_at, "input_fingerprint": run.input_fingerprint,
+        "record": orjson.dumps(run.to_dict()).decode(),
     }
     return Statement(cypher.UPSERT_RUN, {"key": run.run_id, "seq": time.time_ns(), "props": props})
 

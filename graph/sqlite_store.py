@@ -255,6 +255,14 @@ class SQLiteStore(GraphStore):
         with self._transaction() as conn:
             _put_run(conn, run)
 
+    def _touch_run(self, run_id: str, at: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET record = json_set(CAST(record AS TEXT), '$.heartbeat_at', ?) "
+                "WHERE run_id = ? AND status = 'running'",
+                (at, run_id),
+            )
+
     def _replace_results(self, result: DetectionResult) -> None:
         with self._transaction() as conn:
             conn.execute("DELETE FROM rings")

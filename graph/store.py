@@ -14,13 +14,20 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import networkx as nx
 import pandas as pd
 
 from graph.errors import ConflictError, NotFoundError, RingScopeError, StoreError
+from graph.liveness import (
+    HEARTBEAT_SECONDS,
+    STALE_AFTER,
+    Heartbeat,
+    abandoned_because,
+    this_process,
+)
 from graph.model import SCHEMA, Edge, GraphBundle, GraphCounts, Label, Node, NodeRef, Rel, Subgraph
 from graph.results import (
     CASE_TRANSITIONS,
@@ -174,16 +181,44 @@ class GraphStore(ABC):
 
     # ---------------------------------------------------------------- public: results
     def start_run(self, run: RunRecord) -> None:
-        """Record that a detection run started (it shows in :meth:`runs` while it works)."""
+        """Record that a detection run started (it shows in :meth:`runs` while it works).
+
+        Runs that processes left "running" when they died are marked failed first
+        (:meth:`fail_abandoned_runs`). The run is recorded with this process as its owner, and
+        a heartbeat keeps saying it is alive until :meth:`fail_run` or :meth:`save_results`.
+        """
+        self.fail_abandoned_runs()
+        run.owner, run.heartbeat_at = this_process(), _now()
         with self._wrapped("start_run"):
             self._save_run(run)
+        self._heartbeats()[run.run_id] = Heartbeat(
+            lambda: self._touch_run(run.run_id, _now()), HEARTBEAT_SECONDS,
+            name=f"ringscope-heartbeat-{run.run_id}",
+        )
 
     def fail_run(self, run: RunRecord, reason: str) -> None:
         """Record that a run failed; the current results stay as they were."""
+        self._stop_heartbeat(run.run_id)
         run.status, run.finished_at = "failed", _now()
         run.summary = {**run.summary, "error": reason}
         with self._wrapped("fail_run"):
             self._save_run(run)
+
+    def fail_abandoned_runs(self, stale_after: timedelta = STALE_AFTER) -> list[RunRecord]:
+        """Mark failed, with the reason, every run recorded as running whose process is gone:
+        on this host, no process with the owner's id and start time; from elsewhere, no
+        heartbeat for ``stale_after``. Returns the runs so marked (see :mod:`graph.liveness`)."""
+        now = datetime.now(UTC)
+        marked = []
+        for run in self.runs():
+            if run.status != "running":
+                continue
+            reason = abandoned_because(run.owner, run.heartbeat_at or run.started_at, now, stale_after)
+            if reason is not None:
+                log.warning("%s: run %s: %s", self.name, run.run_id, reason)
+                self.fail_run(run, reason)
+                marked.append(run)
+        return marked
 
     def save_results(self, result: DetectionResult) -> None:
         """Replace the current rings, claim risks and identifier profiles in one transaction.
@@ -194,6 +229,7 @@ class GraphStore(ABC):
         if len(ids) != len(set(ids)):
             raise StoreError("ring ids of one run must be unique")
         log.info("%s: saving run %s with %d rings", self.name, result.run.run_id, len(result.rings))
+        self._stop_heartbeat(result.run.run_id)
         with self._wrapped("save_results"):
             self._replace_results(result)
 
@@ -277,8 +313,20 @@ class GraphStore(ABC):
 
     # ---------------------------------------------------------------- lifecycle
     def close(self) -> None:
+        for run_id in list(self._heartbeats()):
+            self._stop_heartbeat(run_id)
         with self._wrapped("close"):
             self._close()
+
+    def _heartbeats(self) -> dict[str, Heartbeat]:
+        """Heartbeats of the runs this store object started and has not finished."""
+        beats: dict[str, Heartbeat] = self.__dict__.setdefault("_run_heartbeats", {})
+        return beats
+
+    def _stop_heartbeat(self, run_id: str) -> None:
+        beat = self._heartbeats().pop(run_id, None)
+        if beat is not None:
+            beat.stop()
 
     def __enter__(self) -> GraphStore:
         return self
@@ -321,6 +369,10 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _save_run(self, run: RunRecord) -> None: ...
+
+    @abstractmethod
+    def _touch_run(self, run_id: str, at: str) -> None:
+        """Set a run's ``heartbeat_at`` to ``at`` if it is still recorded as running."""
 
     @abstractmethod
     def _replace_results(self, result: DetectionResult) -> None: ...

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
+from datetime import timedelta
 
 import pandas as pd
 import pytest
@@ -263,3 +265,28 @@ def test_simultaneous_case_changes_exactly_one_wins(store_factory: StoreFactory)
     winner = final.index("won")
     assert audit[-1].actor == f"actor-{winner}"
     assert stores[0].case_status("R-1") is (CaseStatus.CONFIRMED if winner < 3 else CaseStatus.DISMISSED)
+
+
+def test_runs_elsewhere_are_abandoned_only_when_their_heartbeat_stops(
+        store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run owned by a process on another host: alive while its heartbeat is recent."""
+    monkeypatch.setattr("graph.store.HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr("graph.liveness.socket.gethostname", lambda: "worker-host")
+    run = RunRecord("r-elsewhere", {}, "", "2024-07-01T00:00:00+00:00")
+    store.start_run(run)
+    monkeypatch.undo()  # from here on this process is on another host than the run
+    first = store.runs()[0]
+    assert first.owner is not None and first.owner["host"] == "worker-host"
+    deadline = time.monotonic() + 10
+    while store.runs()[0].heartbeat_at == first.heartbeat_at:
+        assert time.monotonic() < deadline, "no heartbeat"
+        time.sleep(0.1)
+    assert store.fail_abandoned_runs() == [] and store.runs()[0].status == "running"
+    marked = store.fail_abandoned_runs(stale_after=timedelta(0))
+    assert [r.run_id for r in marked] == ["r-elsewhere"]
+    failed = store.runs()[0]
+    assert failed.status == "failed" and failed.summary["error"].startswith(
+        f"abandoned: no sign of life from pid {first.owner['pid']} on worker-host since ")
+    time.sleep(0.5)  # the heartbeat, still beating, no longer touches a finished run
+    assert store.runs()[0].status == "failed"
+    store.close()  # stops the heartbeat
