@@ -43,7 +43,14 @@ from graph.errors import (
 )
 from graph.store import GraphStore
 
-__all__ = ["API_VERSION", "BodyLimitMiddleware", "SlashRedirect", "app_from_env", "create_app"]
+__all__ = [
+    "API_VERSION",
+    "BodyLimitMiddleware",
+    "JSONBodyMiddleware",
+    "SlashRedirect",
+    "app_from_env",
+    "create_app",
+]
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +122,26 @@ class BodyLimitMiddleware:
 
     async def _too_large(self, send: Send) -> None:
         await _send_error(send, 413, f"request body larger than {self.max_bytes} bytes")
+
+
+class JSONBodyMiddleware:
+    """Refuse a request body under ``prefix`` that is not declared JSON with 415, before it is
+    read (``Content-Type: application/json``, parameters such as ``charset`` aside)."""
+
+    def __init__(self, app: ASGIApp, prefix: str = "/v1/") -> None:
+        self.app, self.prefix = app, prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] == "http" and scope["method"] in _BODY_METHODS
+                and scope["path"].startswith(self.prefix)):
+            headers = dict(scope["headers"])
+            has_body = headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
+            media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if has_body and media != b"application/json":
+                await _send_error(send, 415, "the request body must be JSON "
+                                             "(Content-Type: application/json)")
+                return
+        await self.app(scope, receive, send)
 
 
 async def _send_error(send: Send, code: int, message: str) -> None:
@@ -288,6 +315,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.ringscope = state
     _install_error_handlers(app, settings.retry_after_seconds)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(JSONBodyMiddleware)  # added last: runs first, before the body is read
     app.include_router(health.router)
     for module in (score, rings, entities, runs):
         app.include_router(module.router, responses=ERROR_RESPONSES)

@@ -7,12 +7,14 @@ Handlers declare what they need as ``Annotated`` aliases::
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ValidationError
 
@@ -37,6 +39,8 @@ __all__ = [
     "get_state",
     "parse_body",
     "permit",
+    "reject_unknown_query",
+    "strict_query",
 ]
 
 api_key_header = APIKeyHeader(
@@ -141,3 +145,33 @@ def parse_body(model: type[Model], raw: bytes) -> Model:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         ) from None
+
+
+def reject_unknown_query(request: Request, allowed: Collection[str]) -> None:
+    """422 naming each query parameter that is not in ``allowed`` or is given more than once
+    (a misspelt filter would otherwise be dropped without a word and the answer look right)."""
+    seen: set[str] = set()
+    problems: list[dict[str, Any]] = []
+    for name, _ in request.query_params.multi_items():
+        if name not in allowed:
+            problems.append({"loc": ("query", name), "msg": "unknown query parameter",
+                             "type": "extra_forbidden"})
+        elif name in seen:
+            problems.append({"loc": ("query", name), "msg": "given more than once",
+                             "type": "value_error"})
+        seen.add(name)
+    if problems:
+        raise RequestValidationError(problems)
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+async def strict_query(request: Request) -> None:
+    """Router dependency: only the query parameters the route declares, each at most once."""
+    route = request.scope.get("route")
+    reject_unknown_query(request, _query_names(route.dependant) if isinstance(route, APIRoute) else ())

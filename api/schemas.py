@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -52,37 +53,74 @@ __all__ = [
 
 Level = Literal["high", "medium", "low"]
 
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2100, 12, 31)
+"""Dates a request may carry: a surrender, a policy or a filter outside these is a typing error."""
+
+_DATE_SHAPES = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{4})/(\d{2})/(\d{2})|(\d{4})(\d{2})(\d{2})")
 
 
 def parse_date(value: object) -> date:
-    """A date typed as ``YYYY-MM-DD``, ``YYYY/MM/DD`` or ``YYYYMMDD`` (the input contract's forms).
+    """A date typed as ``YYYY-MM-DD``, ``YYYY/MM/DD`` or ``YYYYMMDD`` (the input contract's
+    forms; two-digit month and day, so ``2023111`` is refused, never guessed), between
+    :data:`EARLIEST_DATE` and :data:`LATEST_DATE`.
 
     >>> parse_date("2025/03/01"), parse_date("20250301")
     (datetime.date(2025, 3, 1), datetime.date(2025, 3, 1))
+    >>> parse_date("2023111")
+    Traceback (most recent call last):
+    ...
+    ValueError: expected a date as YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD
+    >>> parse_date("9999-12-31")
+    Traceback (most recent call last):
+    ...
+    ValueError: expected a date between 1900-01-01 and 2100-12-31
     """
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        parsed = value
-    elif isinstance(value, str):
-        text = value.strip()
-        for fmt in _DATE_FORMATS:
-            try:
-                parsed = datetime.strptime(text, fmt).date()
-                break
-            except ValueError:
-                continue
-        else:
-            raise ValueError("expected a date as YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD")
-    else:
+    if not isinstance(value, str):
         raise ValueError("expected a date string")
+    shape = _DATE_SHAPES.fullmatch(value.strip())
+    if shape is None:
+        raise ValueError("expected a date as YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD")
+    year, month, day = (int(x) for x in shape.groups() if x is not None)
+    try:
+        parsed = date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{value.strip()} is not a calendar date") from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise ValueError(f"expected a date between {EARLIEST_DATE} and {LATEST_DATE}")
     return parsed
 
 
-ContractDate = Annotated[date, BeforeValidator(parse_date)]
-ShortText = Annotated[str | None, Field(None, max_length=64)]
-Name = Annotated[str | None, Field(None, max_length=200)]
+ContractDate = Annotated[date, BeforeValidator(parse_date), WithJsonSchema({
+    "type": "string", "format": "date", "pattern": r"^(19\d\d|20\d\d|2100)-",
+    "description": f"YYYY-MM-DD (YYYY/MM/DD and YYYYMMDD are read too), from {EARLIEST_DATE} "
+                   f"to {LATEST_DATE}",
+})]
+
+
+def _one_line(value: str) -> str:
+    """Ids, codes, names: no control characters at all (a NUL cuts ids short in other systems)."""
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (NUL, line breaks …)")
+    return value
+
+
+def _text(value: str) -> str:
+    """Free text: tabs and line breaks, but no other control characters."""
+    if _CONTROL.search(value.replace("\t", "").replace("\n", "").replace("\r", "")):
+        raise ValueError("must not contain control characters other than tabs and line breaks")
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+Line = Annotated[str, AfterValidator(_one_line), Field(json_schema_extra={"pattern": LINE_PATTERN})]
+"""A one-line string; the schema's pattern says what the validator checks."""
+Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
+"""Free text; the schema's pattern says what the validator checks."""
+ShortText = Annotated[Line | None, Field(None, max_length=64)]
+Name = Annotated[Line | None, Field(None, max_length=200)]
 _DECIMAL = re.compile(r"\d{1,13}(\.\d{1,4})?")
 
 
@@ -141,20 +179,21 @@ class ScoreRequest(BaseModel):
 
     Only ``claim_id`` and ``request_date`` are required; the policy and the customer may be
     unknown to the store. Identifiers may be typed as clerks type them (``+86``, spaces, dashes,
-    groups of four); empty strings count as missing. Unknown fields are ignored.
+    groups of four); empty strings count as missing. Unknown fields are refused (a misspelt
+    field would otherwise be dropped without a word), as are control characters.
     """
 
     model_config = ConfigDict(
-        extra="ignore", str_strip_whitespace=True, json_schema_extra={"examples": [_SCORE_EXAMPLE]}
+        extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [_SCORE_EXAMPLE]}
     )
 
-    claim_id: str = Field(min_length=1, max_length=64, description="the insurer's request id")
+    claim_id: Line = Field(min_length=1, max_length=64, description="the insurer's request id")
     request_date: ContractDate = Field(description="date of the request")
     policy_id: ShortText
     customer_id: ShortText
     channel: ShortText
     reason_code: ShortText
-    reason_text: Annotated[str | None, Field(None, max_length=4_000)]
+    reason_text: Annotated[Text | None, Field(None, max_length=4_000)]
     contact_phone: ShortText
     payout_account: ShortText
     payout_account_name: Name
@@ -301,7 +340,7 @@ class CaseUpdate(BaseModel):
     )
 
     status: CaseStatus
-    note: str = Field("", max_length=2_000)
+    note: Text = Field("", max_length=2_000)
     expected_status: CaseStatus | None = Field(
         None, description="the status the client saw; 409 if the case is no longer in it",
     )
@@ -418,6 +457,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "missing or unknown API key"},
     403: {"model": ErrorOut, "description": "the key's role may not do this"},
     413: {"model": ErrorOut, "description": "request body too large"},
+    415: {"model": ErrorOut, "description": "the request body is not JSON (Content-Type)"},
     422: {"model": ErrorOut, "description": "invalid input: the fields at fault and why"},
     503: {"model": ErrorOut, "description": "the graph store cannot be reached (see Retry-After)"},
 }

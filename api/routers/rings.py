@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
-from api.deps import CaseWorker, Reader, SettingsDep, StoreDep
+from api.deps import CaseWorker, Reader, SettingsDep, StoreDep, strict_query
 from api.render import render
 from api.schemas import (
     AuditEntry,
@@ -16,6 +17,7 @@ from api.schemas import (
     ErrorOut,
     GraphOut,
     Level,
+    Line,
     RingDetail,
     RingPage,
 )
@@ -25,10 +27,10 @@ from graph.results import CaseStatus
 __all__ = ["router"]
 
 router = APIRouter(
-    prefix="/v1/rings", tags=["rings"],
+    prefix="/v1/rings", tags=["rings"], dependencies=[Depends(strict_query)],
 )
 
-RingId = Annotated[str, Path(min_length=1, max_length=128, description="ring id")]
+RingId = Annotated[Line, Path(min_length=1, max_length=128, description="ring id")]
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "no such ring in the current results"}}
 
 
@@ -38,13 +40,19 @@ def list_rings(
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     level: Level | None = None,
     case_status: Annotated[CaseStatus | None, Query(alias="status")] = None,
-    agent: Annotated[str | None, Query(max_length=64)] = None,
-    branch: Annotated[str | None, Query(max_length=100)] = None,
+    agent: Annotated[Line | None, Query(max_length=64)] = None,
+    branch: Annotated[Line | None, Query(max_length=100)] = None,
     date_from: Annotated[ContractDate | None, Query(description="rings active on or after")] = None,
-    date_to: Annotated[ContractDate | None, Query(description="rings active on or before")] = None,
+    date_to: Annotated[ContractDate | None, Query(
+        description="rings active on or before; not before date_from")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
+    if date_from is not None and date_to is not None and date_to < date_from:
+        raise RequestValidationError([{
+            "loc": ("query", "date_to"), "type": "value_error",
+            "msg": f"date_to {date_to} is before date_from {date_from}",
+        }])
     flt = RingFilter(min_score, level, case_status, agent, branch, date_from, date_to)
     return render(ring_page(store, flt, limit, offset), who)
 
