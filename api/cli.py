@@ -374,7 +374,7 @@ def demo(
         settings = settings.model_copy(update={"api_keys": f"{key}:admin"})
         console.print(
             f"demo admin API key (this run only): {key}\n"
-            f"open the explorer: http://{host}:{port}/explorer/?key={key}",
+            f"open the explorer at http://{host}:{port}/explorer/ and sign in with that key",
             highlight=False,
         )
     _serve(settings, host, port)

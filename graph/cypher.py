@@ -15,7 +15,8 @@ Layout in the database:
   ``case_status``, its evidence sentences and the full export (``export``, JSON); claims carry
   ``risk_score``/``risk_ring_id``/``risk_run_id`` and identifiers ``suspicion*`` properties;
 * ``(:CaseChange)`` nodes are the audit log of investigators' decisions, ``(:Load)`` nodes record
-  the fingerprint of each distinct load.
+  the fingerprint of each distinct load, ``(:Session)`` nodes the explorer's sign-in sessions
+  (keyed by the SHA-256 of the browser's token, never the token).
 
 >>> upsert_nodes(Label.PHONE)
 'UNWIND $rows AS row MERGE (n:Phone {key: row.key}) SET n += row.props'
@@ -41,8 +42,11 @@ __all__ = [
     "CLEAR_CLAIM_RISKS",
     "COUNTS",
     "DELETE_ALL",
+    "DELETE_ENDED_SESSIONS",
     "DELETE_RINGS",
+    "DELETE_SESSION",
     "FALKORDB_INDEXES",
+    "GET_SESSION",
     "INDEXES",
     "KEYED_LABELS",
     "LOAD_FINGERPRINTS",
@@ -62,6 +66,7 @@ __all__ = [
     "TOUCH_RUN",
     "UPSERT_RINGS",
     "UPSERT_RUN",
+    "UPSERT_SESSION",
     "Dialect",
     "IndexSpec",
     "ResultLabel",
@@ -94,6 +99,7 @@ class ResultLabel(StrEnum):
     RING = "Ring"
     CASE_CHANGE = "CaseChange"
     LOAD = "Load"
+    SESSION = "Session"
 
 
 class ResultRel(StrEnum):
@@ -415,6 +421,18 @@ RING_SUMMARIES = (
 )
 """The current rings as an investigator's list shows them."""
 
+UPSERT_SESSION = "MERGE (s:Session {key: $key}) SET s += $props"
+"""An explorer session: ``$key`` (SHA-256 of its token), ``$props``: principal, csrf, expires_at."""
+
+GET_SESSION = (
+    "MATCH (s:Session {key: $key}) "
+    "RETURN s.principal AS principal, s.csrf AS csrf, s.expires_at AS expires_at"
+)
+
+DELETE_SESSION = "MATCH (s:Session {key: $key}) DELETE s"
+
+DELETE_ENDED_SESSIONS = "MATCH (s:Session) WHERE s.expires_at < $now DELETE s"
+
 DELETE_ALL = "MATCH (n) DETACH DELETE n"
 """Empty the whole database (used by tests on a shared Neo4j, never by the store)."""
 
@@ -434,6 +452,7 @@ def _every_statement() -> Iterator[str]:
     yield from (SET_CLAIM_RISKS, REFRESH_RING_CASE_STATUS, RINGS, RINGS_BY_KEY, CLAIM_RISKS)
     yield from (APPEND_CASE_CHANGE, CASE_CHANGE_EXISTS, CASE_CHANGES, RING_MEMBERSHIP, RING_SUMMARIES,
                 DELETE_ALL)
+    yield from (UPSERT_SESSION, GET_SESSION, DELETE_SESSION, DELETE_ENDED_SESSIONS)
     for label in Label:
         yield upsert_nodes(label)
         yield get_nodes(label)

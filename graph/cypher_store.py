@@ -66,6 +66,7 @@ from graph.results import (
     Ring,
     RunRecord,
 )
+from graph.sessions import Session
 from graph.store import GraphStore, ProgressCallback
 
 __all__ = ["CypherStore", "Statement", "Transport", "batched"]
@@ -328,6 +329,21 @@ class CypherStore(GraphStore):
                        CaseStatus(r["to_status"]), r["note"] or "")
             for r in self.transport.read(cypher.CASE_CHANGES, {"ring_id": ring_id})
         ]
+
+    def _put_session(self, session: Session) -> None:
+        self.transport.write([Statement(cypher.UPSERT_SESSION, {"key": session.key, "props": {
+            "principal": session.principal, "csrf": session.csrf, "expires_at": session.expires_at,
+        }})])
+
+    def _get_session(self, key: str) -> Session | None:
+        rows = self.transport.read(cypher.GET_SESSION, {"key": key})
+        return Session(key, rows[0]["principal"], rows[0]["csrf"], rows[0]["expires_at"]) if rows else None
+
+    def _delete_session(self, key: str) -> None:
+        self.transport.write([Statement(cypher.DELETE_SESSION, {"key": key})])
+
+    def _delete_sessions_ended_by(self, now: str) -> None:
+        self.transport.write([Statement(cypher.DELETE_ENDED_SESSIONS, {"now": now})])
 
     def _close(self) -> None:
         self.transport.close()

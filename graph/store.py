@@ -39,6 +39,7 @@ from graph.results import (
     Ring,
     RunRecord,
 )
+from graph.sessions import Session
 
 __all__ = ["MAX_DEPTH", "GraphStore", "LoadReport", "ProgressCallback"]
 
@@ -311,6 +312,27 @@ class GraphStore(ABC):
         with self._wrapped("case_audit"):
             return self._case_changes(ring_id)
 
+    # ---------------------------------------------------------------- public: sessions
+    def save_session(self, session: Session) -> None:
+        """Keep an explorer sign-in session (by its key; the token itself is never stored).
+        Sessions that have ended are dropped at the same time."""
+        with self._wrapped("save_session"):
+            self._delete_sessions_ended_by(_now())
+            self._put_session(session)
+
+    def get_session(self, key: str) -> Session | None:
+        """The session with this key, or ``None`` when there is none or it has ended."""
+        with self._wrapped("get_session"):
+            session = self._get_session(key)
+        if session is None or session.expired(datetime.now(UTC)):
+            return None
+        return session
+
+    def delete_session(self, key: str) -> None:
+        """End a session (signing out, or a new sign-in replacing it)."""
+        with self._wrapped("delete_session"):
+            self._delete_session(key)
+
     # ---------------------------------------------------------------- lifecycle
     def close(self) -> None:
         for run_id in list(self._heartbeats()):
@@ -398,6 +420,19 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _case_changes(self, ring_id: str) -> list[CaseChange]: ...
+
+    @abstractmethod
+    def _put_session(self, session: Session) -> None: ...
+
+    @abstractmethod
+    def _get_session(self, key: str) -> Session | None: ...
+
+    @abstractmethod
+    def _delete_session(self, key: str) -> None: ...
+
+    @abstractmethod
+    def _delete_sessions_ended_by(self, now: str) -> None:
+        """Drop sessions whose ``expires_at`` is before ``now`` (ISO times compare as text)."""
 
     @abstractmethod
     def _close(self) -> None: ...

@@ -22,6 +22,7 @@ from graph.results import (
     RingIdentifier,
     RunRecord,
 )
+from graph.sessions import Session
 from graph.store import GraphStore
 from tests.bundles import tiny_bundle
 from tests.conftest import StoreFactory
@@ -290,3 +291,20 @@ def test_runs_elsewhere_are_abandoned_only_when_their_heartbeat_stops(
     time.sleep(0.5)  # the heartbeat, still beating, no longer touches a finished run
     assert store.runs()[0].status == "failed"
     store.close()  # stops the heartbeat
+
+
+def test_sessions_are_shared_by_every_store_object_and_end(store_factory: StoreFactory) -> None:
+    """Two store objects (two server processes) see one session; ended ones are gone."""
+    first, second = store_factory(), store_factory()
+    session = Session.start("investigator:1a2b3c4d", lifetime=timedelta(hours=8))
+    first.save_session(session)
+    found = second.get_session(session.key)
+    assert found == session and found is not None and found.token == ""  # the token is not kept
+    assert second.get_session("0" * 64) is None
+    old = Session("f" * 64, "admin:00000000", "x", "2024-01-01T00:00:00+00:00")
+    first.save_session(old)
+    assert second.get_session(old.key) is None  # ended
+    second.save_session(Session.start("admin:00000000", lifetime=timedelta(minutes=5)))
+    assert first._get_session(old.key) is None  # dropped, not only hidden
+    second.delete_session(session.key)
+    assert first.get_session(session.key) is None
