@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import access_log
 from api.deps import AppState
 from api.jobs import DetectFn, JobManager, prepare_scoring
 from api.privacy import mask_text
@@ -285,11 +286,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     """Build the API. Raises :class:`ConfigError` without API keys unless ``settings.dev``.
 
     ``store`` serves an already open store (kept open on shutdown); otherwise the store named by
-    ``settings.store`` is opened here and closed on shutdown. ``detect`` is the detection
+    ``settings.store`` is opened here and closed on shutdown. The access log's request targets
+    are masked from here on (:mod:`api.access_log`). ``detect`` is the detection
     pipeline behind ``POST /v1/runs``.
     """
     settings = settings or Settings()
     keys = _keyring(settings)
+    access_log.install()
     owned = store is None
     graph = store if store is not None else open_store(settings.store)
     jobs = JobManager(graph, detect)

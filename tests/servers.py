@@ -27,7 +27,7 @@ def serving(app: ASGIApp, **config: object) -> Iterator[str]:
     """Serve ``app`` with uvicorn in a thread on a loopback port; yields its base URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", **config  # type: ignore[arg-type]
+        app, host="127.0.0.1", port=port, **{"log_level": "warning", **config}  # type: ignore[arg-type]
     ))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
