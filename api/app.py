@@ -32,6 +32,7 @@ from api.routers import docs, entities, explorer, health, rings, runs, score
 from api.schemas import ERROR_RESPONSES
 from api.security import KeyRing
 from api.settings import Settings
+from api.throttle import FailureWindow
 from detectors.pipeline import detect as detect_rings
 from graph.connect import open_store
 from graph.errors import (
@@ -296,7 +297,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     owned = store is None
     graph = store if store is not None else open_store(settings.store)
     jobs = JobManager(graph, detect)
-    state = AppState(settings=settings, keys=keys, store=graph, jobs=jobs)
+    state = AppState(settings=settings, keys=keys, store=graph, jobs=jobs,
+                     key_failures=FailureWindow(settings.key_failures))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

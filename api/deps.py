@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from api.jobs import JobManager
 from api.security import KeyRing, Permission, Principal
 from api.settings import Settings
+from api.throttle import FailureWindow, client_of
 from graph.store import GraphStore
 
 __all__ = [
@@ -33,9 +34,11 @@ __all__ = [
     "SettingsDep",
     "StateDep",
     "StoreDep",
+    "TooManyKeyFailures",
     "api_key_header",
     "authenticate",
     "authorize",
+    "check_key",
     "get_state",
     "parse_body",
     "permit",
@@ -56,6 +59,7 @@ class AppState:
     keys: KeyRing
     store: GraphStore
     jobs: JobManager
+    key_failures: FailureWindow
 
 
 async def get_state(request: Request) -> AppState:
@@ -83,9 +87,35 @@ StoreDep = Annotated[GraphStore, Depends(get_store)]
 JobsDep = Annotated[JobManager, Depends(get_jobs)]
 
 
-def authenticate(keys: KeyRing, api_key: str | None) -> Principal:
-    """The caller behind a presented ``X-API-Key``; 401 when the key is missing or unknown."""
-    principal = keys.authenticate(api_key)
+class TooManyKeyFailures(HTTPException):
+    """429: the client presented too many unknown keys lately (see :mod:`api.throttle`)."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(status.HTTP_429_TOO_MANY_REQUESTS,
+                         f"too many unknown API keys from this client; retry in {retry_after} s",
+                         headers={"Retry-After": str(retry_after)})
+
+
+def check_key(state: AppState, client: str, api_key: str | None) -> Principal | None:
+    """The principal of a presented key, or ``None``; an unknown key counts against ``client``,
+    and a client over the limit gets :class:`TooManyKeyFailures` before its key is looked at
+    (no key at all is no guess: plain ``None``)."""
+    if not api_key:
+        return state.keys.authenticate(api_key)
+    wait = state.key_failures.blocked_for(client)
+    if wait:
+        raise TooManyKeyFailures(wait)
+    principal = state.keys.authenticate(api_key)
+    if principal is None:
+        state.key_failures.record(client)
+    return principal
+
+
+def authenticate(state: AppState, client: str, api_key: str | None) -> Principal:
+    """The caller behind a presented ``X-API-Key``; 401 when the key is missing or unknown,
+    429 when the client presented too many unknown keys lately."""
+    principal = check_key(state, client, api_key)
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -108,14 +138,16 @@ def authorize(request: Request, permission: Permission) -> Principal:
     """:func:`authenticate` and :func:`permit` in one direct call, for hot paths that skip
     dependency solving (same answers as the ``Scorer`` … dependencies)."""
     state: AppState = request.app.state.ringscope
-    return permit(authenticate(state.keys, request.headers.get("x-api-key")), permission)
+    return permit(authenticate(state, client_of(request), request.headers.get("x-api-key")),
+                  permission)
 
 
 async def get_principal(
-    state: StateDep, api_key: Annotated[str | None, Depends(api_key_header)]
+    request: Request, state: StateDep, api_key: Annotated[str | None, Depends(api_key_header)]
 ) -> Principal:
-    """The caller behind ``X-API-Key``; 401 when the key is missing or unknown."""
-    return authenticate(state.keys, api_key)
+    """The caller behind ``X-API-Key``; 401 when the key is missing or unknown, 429 after too
+    many unknown keys."""
+    return authenticate(state, client_of(request), api_key)
 
 
 def requires(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:

@@ -457,6 +457,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "missing or unknown API key"},
     403: {"model": ErrorOut, "description": "the key's role may not do this"},
     413: {"model": ErrorOut, "description": "request body too large"},
+    429: {"model": ErrorOut, "description": "too many unknown API keys from this client lately "
+                                              "(see Retry-After)"},
     415: {"model": ErrorOut, "description": "the request body is not JSON (Content-Type)"},
     422: {"model": ErrorOut, "description": "invalid input: the fields at fault and why"},
     503: {"model": ErrorOut, "description": "the graph store cannot be reached (see Retry-After)"},

@@ -7,11 +7,17 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["free_port", "serving"]
+from api.app import create_app
+from api.settings import Settings
+from graph.sqlite_store import SQLiteStore
+from tests.test_api_book import KEYS, load_ring_book
+
+__all__ = ["free_port", "serving", "serving_ring_book"]
 
 
 def free_port() -> int:
@@ -40,3 +46,15 @@ def serving(app: ASGIApp, **config: object) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serving_ring_book(folder: Path, server: dict[str, object] | None = None,
+                      **settings: object) -> Iterator[str]:
+    """The API (keys of ``tests.test_api_book``, plus ``settings``) on a SQLite store in
+    ``folder`` holding the ring book, served by uvicorn (``server``: more uvicorn options)."""
+    with SQLiteStore(folder / "graph.db") as store:
+        load_ring_book(store)
+        app = create_app(Settings(RINGSCOPE_API_KEYS=KEYS, **settings), store=store)  # type: ignore[arg-type]
+        with serving(app, **(server or {})) as url:
+            yield url

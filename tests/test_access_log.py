@@ -11,11 +11,8 @@ import httpx
 import pytest
 
 from api.access_log import ACCESS_LOGGER
-from api.app import create_app
-from api.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from tests.servers import serving
-from tests.test_api_book import ADMIN_KEY, INVESTIGATOR_KEY, KEYS, RING_ACCOUNT, load_ring_book
+from tests.servers import serving_ring_book
+from tests.test_api_book import ADMIN_KEY, INVESTIGATOR_KEY, RING_ACCOUNT
 
 REP_ID = "36070219800101123X"
 
@@ -32,15 +29,12 @@ class _Lines(logging.Handler):
 @pytest.fixture
 def access_lines(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
     lines = _Lines()
-    with SQLiteStore(tmp_path / "graph.db") as store:
-        load_ring_book(store)
-        app = create_app(Settings(RINGSCOPE_API_KEYS=KEYS), store=store)
-        with serving(app, log_level="info") as url:
-            logging.getLogger(ACCESS_LOGGER).addHandler(lines)
-            try:
-                yield url, lines.lines
-            finally:
-                logging.getLogger(ACCESS_LOGGER).removeHandler(lines)
+    with serving_ring_book(tmp_path, server={"log_level": "info"}) as url:
+        logging.getLogger(ACCESS_LOGGER).addHandler(lines)
+        try:
+            yield url, lines.lines
+        finally:
+            logging.getLogger(ACCESS_LOGGER).removeHandler(lines)
 
 
 def test_access_log_masks_identifiers_and_never_holds_a_key(access_lines: tuple[str, list[str]]) -> None:

@@ -11,21 +11,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.app import create_app
-from api.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from tests.servers import serving
-from tests.test_api_book import ADMIN_KEY, INVESTIGATOR_KEY, KEYS, load_ring_book
+from tests.servers import serving_ring_book
+from tests.test_api_book import ADMIN_KEY, INVESTIGATOR_KEY
 
 PAIRS = 41  # odd: the case ends up investigating, from where two decisions compete
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
-    with SQLiteStore(tmp_path / "graph.db") as store:
-        load_ring_book(store)
-        with serving(create_app(Settings(RINGSCOPE_API_KEYS=KEYS), store=store)) as url:
-            yield url
+    with serving_ring_book(tmp_path) as url:
+        yield url
 
 
 def _pair(url: str, bodies: list[dict[str, str]]) -> list[httpx.Response]:

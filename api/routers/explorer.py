@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from api.deps import AppState, StoreDep, get_state
+from api.deps import AppState, StoreDep, TooManyKeyFailures, check_key, get_state
 from api.explorer import (
     EntityLinks,
     RingRow,
@@ -55,6 +55,7 @@ from api.sessions import (
     sign_out,
     signed_in,
 )
+from api.throttle import client_of
 from api.views import node_key
 from graph.errors import NotFoundError
 from graph.model import IDENTIFIER_LABELS, Label, NodeRef
@@ -85,10 +86,21 @@ _static = static_files()
 
 
 # ---------------------------------------------------------------------------- keys
-async def _authenticate(request: Request, key: str | None) -> Principal | None:
-    """The principal of a presented key (constant-time comparison with every configured key)."""
-    state = await get_state(request)
-    return state.keys.authenticate(key)
+def _check_key(request: Request, state: AppState, key: str | None,
+               next_path: str | None = None) -> Principal | Response:
+    """The principal of a presented key, or the page to answer: the sign-in form again (401),
+    or 429 for a client that presented too many unknown keys lately (:mod:`api.throttle`)."""
+    try:
+        principal = check_key(state, client_of(request), key)
+    except TooManyKeyFailures as exc:
+        page = _error(429, "请稍后再试 Too many attempts",
+                      "此处输入的错误密钥过多，请稍后再试 · Too many unknown keys from here; "
+                      f"try again in {exc.retry_after} s.")
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    if principal is None:
+        return _login_page(request, state, "密钥无效 · Unknown API key.", next_path)
+    return principal
 
 
 # ---------------------------------------------------------------------------- access
@@ -159,9 +171,10 @@ async def _access(request: Request) -> Viewer | Response:
     header = request.headers.get("x-api-key")
     csrf = ""
     if header:
-        principal = await _authenticate(request, header)
-        if principal is None:
-            return _login_page(request, state, "密钥无效 · Unknown API key.")
+        checked = _check_key(request, state, header)
+        if isinstance(checked, Response):
+            return checked
+        principal = checked
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         found = signed_in(state.store, state.keys, cookie)
@@ -302,9 +315,9 @@ async def login(request: Request) -> Response:
     if not same_token(form.get("csrf"), request.cookies.get(LOGIN_COOKIE)):
         return _login_page(request, state, "登录表单已过期，请重试 · The sign-in form expired; "
                                            "try again.", target, status_code=403)
-    principal = await _authenticate(request, form.get("key"))
-    if principal is None:
-        return _login_page(request, state, "密钥无效 · Unknown API key.", target)
+    principal = _check_key(request, state, form.get("key"), target)
+    if isinstance(principal, Response):
+        return principal
     if not principal.may(Permission.READ):
         return _forbidden()
     session = sign_in(state.store, principal, request.cookies.get(SESSION_COOKIE))
