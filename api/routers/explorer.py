@@ -28,8 +28,9 @@ from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppState, StoreDep, TooManyKeyFailures, check_key, get_state
+from api.deps import AppState, StoreDep, TooManyKeyFailures, check_key
 from api.explorer import (
     EntityLinks,
     RingRow,
@@ -162,9 +163,16 @@ def _login_page(request: Request, state: AppState, message: str, next_path: str 
     return page
 
 
-async def _access(request: Request) -> Viewer | Response:
-    """The viewer of a page, or the response to send instead (sign-in form, 403)."""
-    state = await get_state(request)
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.ringscope
+    return state
+
+
+def _access(request: Request) -> Viewer | Response:
+    """The viewer of a page, or the response to send instead (sign-in form, 403). A plain
+    function: FastAPI runs it in its thread pool, so the store look-up of the session never
+    holds up the event loop (where real-time scoring runs)."""
+    state = _state(request)
     if "key" in request.query_params:
         return _login_page(request, state, "地址中的密钥不被接受，请通过表单登录 · Keys are not "
                                            "accepted in addresses; sign in with the form.")
@@ -291,11 +299,11 @@ def entity_page(
 
 # ---------------------------------------------------------------------------- sign-in
 @router.get("/login", response_class=HTMLResponse)
-async def login_form(
+def login_form(
     request: Request, next_path: Annotated[str, Query(alias="next")] = PREFIX + "/"
 ) -> Response:
     """The sign-in form."""
-    return _login_page(request, await get_state(request), "", next_path, status_code=200)
+    return _login_page(request, _state(request), "", next_path, status_code=200)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -307,7 +315,7 @@ async def _form(request: Request) -> dict[str, str]:
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
     """Check a key from the form; on success open a new session and go where the user was going."""
-    state = await get_state(request)
+    state = _state(request)
     if cross_site(request):
         return _refused_cross_site()
     form = await _form(request)
@@ -320,7 +328,8 @@ async def login(request: Request) -> Response:
         return principal
     if not principal.may(Permission.READ):
         return _forbidden()
-    session = sign_in(state.store, principal, request.cookies.get(SESSION_COOKIE))
+    session = await run_in_threadpool(sign_in, state.store, principal,
+                                      request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(target, status_code=303)
     cookies = _cookies(state)
     cookies.set_session(response, request, session)
@@ -331,14 +340,14 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     """End the session (the form must carry the session's anti-forgery token)."""
-    state = await get_state(request)
+    state = _state(request)
     if cross_site(request):
         return _refused_cross_site()
     token = request.cookies.get(SESSION_COOKIE)
-    found = signed_in(state.store, state.keys, token)
+    found = await run_in_threadpool(signed_in, state.store, state.keys, token)
     if found is not None and not same_token((await _form(request)).get("csrf"), found[0].csrf):
         return _refused_cross_site()
-    sign_out(state.store, token)
+    await run_in_threadpool(sign_out, state.store, token)
     response = RedirectResponse(PREFIX + "/login", status_code=303)
     _cookies(state).clear(response, request, SESSION_COOKIE)
     return response
