@@ -14,27 +14,31 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Match
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import access_log
 from api.deps import AppState
-from api.jobs import DetectFn, JobConflictError, JobManager, prepare_scoring
+from api.jobs import DetectFn, JobManager, prepare_scoring
 from api.privacy import mask_text
 from api.render import JSONBytesResponse
 from api.routers import docs, entities, explorer, health, rings, runs, score
 from api.schemas import ERROR_RESPONSES
 from api.security import KeyRing
 from api.settings import Settings
+from api.throttle import FailureWindow
 from detectors.pipeline import detect as detect_rings
 from detectors.realtime import RealtimeScorer
 from graph.connect import open_store
 from graph.errors import (
     ConfigError,
+    ConflictError,
     NotFoundError,
     RingScopeError,
     StoreError,
@@ -42,7 +46,14 @@ from graph.errors import (
 )
 from graph.store import GraphStore
 
-__all__ = ["API_VERSION", "BodyLimitMiddleware", "app_from_env", "create_app"]
+__all__ = [
+    "API_VERSION",
+    "BodyLimitMiddleware",
+    "JSONBodyMiddleware",
+    "SlashRedirect",
+    "app_from_env",
+    "create_app",
+]
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +127,26 @@ class BodyLimitMiddleware:
         await _send_error(send, 413, f"request body larger than {self.max_bytes} bytes")
 
 
+class JSONBodyMiddleware:
+    """Refuse a request body under ``prefix`` that is not declared JSON with 415, before it is
+    read (``Content-Type: application/json``, parameters such as ``charset`` aside)."""
+
+    def __init__(self, app: ASGIApp, prefix: str = "/v1/") -> None:
+        self.app, self.prefix = app, prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] == "http" and scope["method"] in _BODY_METHODS
+                and scope["path"].startswith(self.prefix)):
+            headers = dict(scope["headers"])
+            has_body = headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
+            media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if has_body and media != b"application/json":
+                await _send_error(send, 415, "the request body must be JSON "
+                                             "(Content-Type: application/json)")
+                return
+        await self.app(scope, receive, send)
+
+
 async def _send_error(send: Send, code: int, message: str) -> None:
     response = _error_response(code, message)
     await send({"type": "http.response.start", "status": code,
@@ -123,6 +154,33 @@ async def _send_error(send: Send, code: int, message: str) -> None:
                             (b"content-length", str(len(response.body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": response.body})
+
+
+# ---------------------------------------------------------------------------- redirects
+class SlashRedirect:
+    """The router's fallback: a path that matches a route only with (or without) a trailing
+    slash is redirected there, by a *relative* ``Location`` built from the path alone.
+
+    Starlette's own slash redirect builds an absolute URL from the ``Host`` header, which the
+    client chooses (and which this redirect answers before any key is checked).
+    """
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] == "http" and path != "/":
+            other = path.rstrip("/") if path.endswith("/") else path + "/"
+            moved = {**scope, "path": other}
+            if not other.startswith("//") and any(
+                route.matches(moved)[0] is not Match.NONE for route in self.router.routes
+            ):
+                query = scope.get("query_string", b"").decode("latin-1")
+                target = quote(other) + (f"?{query}" if query else "")
+                await RedirectResponse(target, status_code=307)(scope, receive, send)
+                return
+        await self.router.not_found(scope, receive, send)
 
 
 # ---------------------------------------------------------------------------- errors
@@ -172,8 +230,8 @@ def _install_error_handlers(app: FastAPI, retry_after: int) -> None:
     async def not_found(_: Request, exc: NotFoundError) -> Response:
         return _error_response(404, str(exc))
 
-    @app.exception_handler(JobConflictError)
-    async def conflict(_: Request, exc: JobConflictError) -> Response:
+    @app.exception_handler(ConflictError)
+    async def conflict(_: Request, exc: ConflictError) -> Response:
         return _error_response(409, str(exc))
 
     @app.exception_handler(ValueError)
@@ -217,24 +275,36 @@ def _keyring(settings: Settings) -> KeyRing:
     return KeyRing.open()
 
 
+def _fail_abandoned_runs(store: GraphStore) -> None:
+    """Runs a killed process left "running" are marked failed when the app starts."""
+    try:
+        store.fail_abandoned_runs()
+    except RingScopeError as exc:
+        log.warning("could not check for abandoned detection runs: %s", exc)
+
+
 def create_app(settings: Settings | None = None, store: GraphStore | None = None,
                detect: DetectFn = detect_rings) -> FastAPI:
     """Build the API. Raises :class:`ConfigError` without API keys unless ``settings.dev``.
 
     ``store`` serves an already open store (kept open on shutdown); otherwise the store named by
-    ``settings.store`` is opened here and closed on shutdown. ``detect`` is the detection
+    ``settings.store`` is opened here and closed on shutdown. The access log's request targets
+    are masked from here on (:mod:`api.access_log`). ``detect`` is the detection
     pipeline behind ``POST /v1/runs``.
     """
     settings = settings or Settings()
     keys = _keyring(settings)
+    access_log.install()
     owned = store is None
     graph = store if store is not None else open_store(settings.store)
     scorer = RealtimeScorer(graph)
     jobs = JobManager(graph, detect, scorer)
-    state = AppState(settings=settings, keys=keys, store=graph, jobs=jobs, scorer=scorer)
+    state = AppState(settings=settings, keys=keys, store=graph, jobs=jobs, scorer=scorer,
+                     key_failures=FailureWindow(settings.key_failures))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        _fail_abandoned_runs(graph)
         warming = threading.Thread(target=prepare_scoring, args=(scorer,), name="ringscope-warm", daemon=True)
         warming.start()
         yield
@@ -246,11 +316,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app = FastAPI(
         title="RingScope API", version=API_VERSION, description=_DESCRIPTION,
         lifespan=lifespan, default_response_class=JSONBytesResponse,
-        docs_url=None, redoc_url=None,
+        docs_url=None, redoc_url=None, redirect_slashes=False,
     )
+    app.router.default = SlashRedirect(app.router)
     app.state.ringscope = state
     _install_error_handlers(app, settings.retry_after_seconds)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(JSONBodyMiddleware)  # added last: runs first, before the body is read
     app.include_router(health.router)
     for module in (score, rings, entities, runs):
         app.include_router(module.router, responses=ERROR_RESPONSES)

@@ -200,12 +200,18 @@ def detect_command(
         int, typer.Option(help="Seed of every randomised step.")
     ] = DetectionParams.seed,
     resolution: Annotated[
-        float, typer.Option(help="Louvain resolution (> 0): higher gives smaller rings.")
+        float, typer.Option(help="Community resolution (0.05 to 5): higher gives smaller rings.")
     ] = DetectionParams.resolution,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="Let a run that finds no rings replace current rings.")
+    ] = False,
 ) -> None:
-    """Find and score rings; the results replace the current ones atomically."""
+    """Find and score rings; the results replace the current ones atomically.
+
+    A run that finds no rings while rings are current fails and keeps them, unless --allow-empty."""
     with _store(store) as graph, _clear_errors():
-        result = _with_progress(detect, graph, DetectionParams(seed=seed, resolution=resolution))
+        params = DetectionParams(seed=seed, resolution=resolution)
+        result = _with_progress(detect, graph, params, allow_empty=allow_empty)
     summary = result.run.summary
     console.print(
         f"run {result.run.run_id}: {summary.get('rings', 0)} rings, "
@@ -358,7 +364,8 @@ def demo(
     )
     ingest(folder, store=store, errors_file=None)
     stats(store=store, as_json=False)
-    detect_command(store=store, seed=DetectionParams.seed, resolution=DetectionParams.resolution)
+    detect_command(store=store, seed=DetectionParams.seed, resolution=DetectionParams.resolution,
+                   allow_empty=False)
     with (
         _store(store) as graph,
         _clear_errors(),
@@ -372,7 +379,7 @@ def demo(
         settings = settings.model_copy(update={"api_keys": f"{key}:admin"})
         console.print(
             f"demo admin API key (this run only): {key}\n"
-            f"open the explorer: http://{host}:{port}/explorer/?key={key}",
+            f"open the explorer at http://{host}:{port}/explorer/ and sign in with that key",
             highlight=False,
         )
     _serve(settings, host, port)

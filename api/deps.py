@@ -7,18 +7,21 @@ Handlers declare what they need as ``Annotated`` aliases::
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ValidationError
 
 from api.jobs import JobManager
 from api.security import KeyRing, Permission, Principal
 from api.settings import Settings
+from api.throttle import FailureWindow, client_of
 from detectors.realtime import RealtimeScorer
 from graph.store import GraphStore
 
@@ -32,12 +35,16 @@ __all__ = [
     "SettingsDep",
     "StateDep",
     "StoreDep",
+    "TooManyKeyFailures",
     "api_key_header",
     "authenticate",
     "authorize",
+    "check_key",
     "get_state",
     "parse_body",
     "permit",
+    "reject_unknown_query",
+    "strict_query",
 ]
 
 api_key_header = APIKeyHeader(
@@ -54,6 +61,7 @@ class AppState:
     store: GraphStore
     jobs: JobManager
     scorer: RealtimeScorer
+    key_failures: FailureWindow
 
 
 async def get_state(request: Request) -> AppState:
@@ -81,9 +89,35 @@ StoreDep = Annotated[GraphStore, Depends(get_store)]
 JobsDep = Annotated[JobManager, Depends(get_jobs)]
 
 
-def authenticate(keys: KeyRing, api_key: str | None) -> Principal:
-    """The caller behind a presented ``X-API-Key``; 401 when the key is missing or unknown."""
-    principal = keys.authenticate(api_key)
+class TooManyKeyFailures(HTTPException):
+    """429: the client presented too many unknown keys lately (see :mod:`api.throttle`)."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(status.HTTP_429_TOO_MANY_REQUESTS,
+                         f"too many unknown API keys from this client; retry in {retry_after} s",
+                         headers={"Retry-After": str(retry_after)})
+
+
+def check_key(state: AppState, client: str, api_key: str | None) -> Principal | None:
+    """The principal of a presented key, or ``None``; an unknown key counts against ``client``,
+    and a client over the limit gets :class:`TooManyKeyFailures` before its key is looked at
+    (no key at all is no guess: plain ``None``)."""
+    if not api_key:
+        return state.keys.authenticate(api_key)
+    wait = state.key_failures.blocked_for(client)
+    if wait:
+        raise TooManyKeyFailures(wait)
+    principal = state.keys.authenticate(api_key)
+    if principal is None:
+        state.key_failures.record(client)
+    return principal
+
+
+def authenticate(state: AppState, client: str, api_key: str | None) -> Principal:
+    """The caller behind a presented ``X-API-Key``; 401 when the key is missing or unknown,
+    429 when the client presented too many unknown keys lately."""
+    principal = check_key(state, client, api_key)
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -106,14 +140,16 @@ def authorize(request: Request, permission: Permission) -> Principal:
     """:func:`authenticate` and :func:`permit` in one direct call, for hot paths that skip
     dependency solving (same answers as the ``Scorer`` … dependencies)."""
     state: AppState = request.app.state.ringscope
-    return permit(authenticate(state.keys, request.headers.get("x-api-key")), permission)
+    return permit(authenticate(state, client_of(request), request.headers.get("x-api-key")),
+                  permission)
 
 
 async def get_principal(
-    state: StateDep, api_key: Annotated[str | None, Depends(api_key_header)]
+    request: Request, state: StateDep, api_key: Annotated[str | None, Depends(api_key_header)]
 ) -> Principal:
-    """The caller behind ``X-API-Key``; 401 when the key is missing or unknown."""
-    return authenticate(state.keys, api_key)
+    """The caller behind ``X-API-Key``; 401 when the key is missing or unknown, 429 after too
+    many unknown keys."""
+    return authenticate(state, client_of(request), api_key)
 
 
 def requires(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
@@ -143,3 +179,33 @@ def parse_body(model: type[Model], raw: bytes) -> Model:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         ) from None
+
+
+def reject_unknown_query(request: Request, allowed: Collection[str]) -> None:
+    """422 naming each query parameter that is not in ``allowed`` or is given more than once
+    (a misspelt filter would otherwise be dropped without a word and the answer look right)."""
+    seen: set[str] = set()
+    problems: list[dict[str, Any]] = []
+    for name, _ in request.query_params.multi_items():
+        if name not in allowed:
+            problems.append({"loc": ("query", name), "msg": "unknown query parameter",
+                             "type": "extra_forbidden"})
+        elif name in seen:
+            problems.append({"loc": ("query", name), "msg": "given more than once",
+                             "type": "value_error"})
+        seen.add(name)
+    if problems:
+        raise RequestValidationError(problems)
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+async def strict_query(request: Request) -> None:
+    """Router dependency: only the query parameters the route declares, each at most once."""
+    route = request.scope.get("route")
+    reject_unknown_query(request, _query_names(route.dependant) if isinstance(route, APIRoute) else ())

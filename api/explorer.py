@@ -144,6 +144,8 @@ class Viewer:
     show_pii: bool = False
     base: str = "/explorer"
     name: str = ""
+    csrf: str = ""
+    """The session's anti-forgery token, put in every form (empty: signed in by header)."""
 
     def text(self, value: object) -> str:
         """Untrusted free text, with identifier-like digit runs masked unless PII is allowed."""
@@ -644,10 +646,10 @@ def render_error_page(status_code: int, title: str, message: str, viewer: Viewer
     return _render("error.html", viewer, title=title, status_code=status_code, message=message)
 
 
-def render_login_page(viewer: Viewer, *, next_path: str, message: str = "") -> str:
-    """The form where an investigator enters an API key (stored in an HttpOnly cookie)."""
+def render_login_page(viewer: Viewer, *, next_path: str, csrf: str, message: str = "") -> str:
+    """The form where an investigator enters an API key, with its anti-forgery token."""
     return _render("login.html", viewer, title="登录 Sign in", next_path=next_path,
-                   message=message)
+                   message=message, csrf=csrf)
 
 
 # ---------------------------------------------------------------------------- static assets

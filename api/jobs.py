@@ -12,14 +12,13 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from detectors.params import DetectionParams
 from detectors.realtime import RealtimeScorer
-from graph.errors import RingScopeError
+from graph.errors import ConflictError, RingScopeError
 from graph.results import DetectionResult, RunRecord
 from graph.store import GraphStore, ProgressCallback
 
@@ -27,12 +26,19 @@ __all__ = ["DetectFn", "Job", "JobConflictError", "JobManager", "prepare_scoring
 
 log = logging.getLogger(__name__)
 
-DetectFn = Callable[[GraphStore, DetectionParams, ProgressCallback], DetectionResult]
+
+class DetectFn(Protocol):
+    """The detection pipeline's signature (:func:`detectors.pipeline.detect`)."""
+
+    def __call__(self, store: GraphStore, params: DetectionParams, progress: ProgressCallback,
+                 *, allow_empty: bool = False) -> DetectionResult: ...
+
+
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 _KEEP_JOBS = 100
 
 
-class JobConflictError(RingScopeError):
+class JobConflictError(ConflictError):
     """A detection run is already in progress."""
 
 
@@ -81,8 +87,10 @@ class JobManager:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
-    def start(self, params: DetectionParams) -> Job:
-        """Start a run; raises :class:`JobConflictError` while another run works."""
+    def start(self, params: DetectionParams, *, allow_empty: bool = False) -> Job:
+        """Start a run; raises :class:`JobConflictError` while another run works.
+
+        ``allow_empty``: the run may replace current rings with none (else such a run fails)."""
         store = self._store
         with self._lock:
             if any(j.status in ("queued", "running") for j in self._jobs.values()):
@@ -90,7 +98,7 @@ class JobManager:
             job = Job(id=f"job-{uuid.uuid4().hex[:12]}", params=params.as_dict())
             self._jobs[job.id] = job
             self._trim()
-        thread = threading.Thread(target=self._work, args=(job, store, params),
+        thread = threading.Thread(target=self._work, args=(job, store, params, allow_empty),
                                   name=f"ringscope-{job.id}", daemon=True)
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
@@ -116,7 +124,7 @@ class JobManager:
         for key in finished[: max(len(self._jobs) - _KEEP_JOBS, 0)]:
             del self._jobs[key]
 
-    def _work(self, job: Job, store: GraphStore, params: DetectionParams) -> None:
+    def _work(self, job: Job, store: GraphStore, params: DetectionParams, allow_empty: bool) -> None:
         job.status, job.started_at = "running", _now()
 
         def progress(step: str, done: int, total: int) -> None:
@@ -124,7 +132,7 @@ class JobManager:
             job.progress = min(max(done / total, 0.0), 1.0) if total > 0 else 0.0
 
         try:
-            result = self._detect(store, params, progress)
+            result = self._detect(store, params, progress, allow_empty=allow_empty)
         except RingScopeError as exc:
             log.warning("detection job %s failed: %s", job.id, exc)
             job.status, job.error = "failed", str(exc)

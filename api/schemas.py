@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from datetime import date
+from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     WithJsonSchema,
+    create_model,
     field_validator,
 )
 
@@ -24,6 +26,7 @@ __all__ = [
     "AuditEntry",
     "CaseUpdate",
     "ContractDate",
+    "DetectionParamsIn",
     "EntityOut",
     "ErrorOut",
     "EvidenceOut",
@@ -50,37 +53,74 @@ __all__ = [
 
 Level = Literal["high", "medium", "low"]
 
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2100, 12, 31)
+"""Dates a request may carry: a surrender, a policy or a filter outside these is a typing error."""
+
+_DATE_SHAPES = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{4})/(\d{2})/(\d{2})|(\d{4})(\d{2})(\d{2})")
 
 
 def parse_date(value: object) -> date:
-    """A date typed as ``YYYY-MM-DD``, ``YYYY/MM/DD`` or ``YYYYMMDD`` (the input contract's forms).
+    """A date typed as ``YYYY-MM-DD``, ``YYYY/MM/DD`` or ``YYYYMMDD`` (the input contract's
+    forms; two-digit month and day, so ``2023111`` is refused, never guessed), between
+    :data:`EARLIEST_DATE` and :data:`LATEST_DATE`.
 
     >>> parse_date("2025/03/01"), parse_date("20250301")
     (datetime.date(2025, 3, 1), datetime.date(2025, 3, 1))
+    >>> parse_date("2023111")
+    Traceback (most recent call last):
+    ...
+    ValueError: expected a date as YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD
+    >>> parse_date("9999-12-31")
+    Traceback (most recent call last):
+    ...
+    ValueError: expected a date between 1900-01-01 and 2100-12-31
     """
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        parsed = value
-    elif isinstance(value, str):
-        text = value.strip()
-        for fmt in _DATE_FORMATS:
-            try:
-                parsed = datetime.strptime(text, fmt).date()
-                break
-            except ValueError:
-                continue
-        else:
-            raise ValueError("expected a date as YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD")
-    else:
+    if not isinstance(value, str):
         raise ValueError("expected a date string")
+    shape = _DATE_SHAPES.fullmatch(value.strip())
+    if shape is None:
+        raise ValueError("expected a date as YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD")
+    year, month, day = (int(x) for x in shape.groups() if x is not None)
+    try:
+        parsed = date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{value.strip()} is not a calendar date") from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise ValueError(f"expected a date between {EARLIEST_DATE} and {LATEST_DATE}")
     return parsed
 
 
-ContractDate = Annotated[date, BeforeValidator(parse_date)]
-ShortText = Annotated[str | None, Field(None, max_length=64)]
-Name = Annotated[str | None, Field(None, max_length=200)]
+ContractDate = Annotated[date, BeforeValidator(parse_date), WithJsonSchema({
+    "type": "string", "format": "date", "pattern": r"^(19\d\d|20\d\d|2100)-",
+    "description": f"YYYY-MM-DD (YYYY/MM/DD and YYYYMMDD are read too), from {EARLIEST_DATE} "
+                   f"to {LATEST_DATE}",
+})]
+
+
+def _one_line(value: str) -> str:
+    """Ids, codes, names: no control characters at all (a NUL cuts ids short in other systems)."""
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (NUL, line breaks …)")
+    return value
+
+
+def _text(value: str) -> str:
+    """Free text: tabs and line breaks, but no other control characters."""
+    if _CONTROL.search(value.replace("\t", "").replace("\n", "").replace("\r", "")):
+        raise ValueError("must not contain control characters other than tabs and line breaks")
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+Line = Annotated[str, AfterValidator(_one_line), Field(json_schema_extra={"pattern": LINE_PATTERN})]
+"""A one-line string; the schema's pattern says what the validator checks."""
+Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
+"""Free text; the schema's pattern says what the validator checks."""
+ShortText = Annotated[Line | None, Field(None, max_length=64)]
+Name = Annotated[Line | None, Field(None, max_length=200)]
 _DECIMAL = re.compile(r"\d{1,13}(\.\d{1,4})?")
 
 
@@ -139,20 +179,21 @@ class ScoreRequest(BaseModel):
 
     Only ``claim_id`` and ``request_date`` are required; the policy and the customer may be
     unknown to the store. Identifiers may be typed as clerks type them (``+86``, spaces, dashes,
-    groups of four); empty strings count as missing. Unknown fields are ignored.
+    groups of four); empty strings count as missing. Unknown fields are refused (a misspelt
+    field would otherwise be dropped without a word), as are control characters.
     """
 
     model_config = ConfigDict(
-        extra="ignore", str_strip_whitespace=True, json_schema_extra={"examples": [_SCORE_EXAMPLE]}
+        extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [_SCORE_EXAMPLE]}
     )
 
-    claim_id: str = Field(min_length=1, max_length=64, description="the insurer's request id")
+    claim_id: Line = Field(min_length=1, max_length=64, description="the insurer's request id")
     request_date: ContractDate = Field(description="date of the request")
     policy_id: ShortText
     customer_id: ShortText
     channel: ShortText
     reason_code: ShortText
-    reason_text: Annotated[str | None, Field(None, max_length=4_000)]
+    reason_text: Annotated[Text | None, Field(None, max_length=4_000)]
     contact_phone: ShortText
     payout_account: ShortText
     payout_account_name: Name
@@ -293,11 +334,16 @@ class CaseUpdate(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"status": "investigating", "note": "调取柜面录像"}]},
+        json_schema_extra={"examples": [
+            {"status": "investigating", "note": "调取柜面录像", "expected_status": "new"},
+        ]},
     )
 
     status: CaseStatus
-    note: str = Field("", max_length=2_000)
+    note: Text = Field("", max_length=2_000)
+    expected_status: CaseStatus | None = Field(
+        None, description="the status the client saw; 409 if the case is no longer in it",
+    )
 
 
 class AuditEntry(BaseModel):
@@ -320,27 +366,45 @@ class EntityOut(BaseModel):
     risk: dict[str, Any] | None = None
 
 
+def _whole_number(value: object) -> object:
+    """JSON Schema counts ``5.0`` as an integer; so does the API (never ``true`` or ``"5"``)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _detection_params_model() -> type[BaseModel]:
+    """The JSON form of :class:`DetectionParams`, generated from its fields: the same names,
+    types, defaults and ranges (``bounded`` metadata), strict JSON types, no unknown names."""
+    hints = get_type_hints(DetectionParams)
+
+    def kind(name: str) -> Any:
+        hint = hints[name]
+        return Annotated[int, BeforeValidator(_whole_number)] if hint is int else hint
+
+    return create_model(  # type: ignore[call-overload]
+        "DetectionParamsIn",
+        __config__=ConfigDict(extra="forbid", strict=True),
+        __doc__="Detection parameters; omitted ones take their defaults (see DetectionParams).",
+        **{f.name: (kind(f.name), Field(f.default, **f.metadata)) for f in fields(DetectionParams)},
+    )
+
+
+DetectionParamsIn = _detection_params_model()
+
+
 class RunRequest(BaseModel):
-    """Parameters of a detection run; omitted ones take their defaults."""
+    """A detection run: its parameters (omitted ones take their defaults), and whether it may
+    replace current rings with none."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"params": {"seed": 42}}]})
 
-    params: DetectionParams = Field(default_factory=DetectionParams)
+    params: DetectionParamsIn = Field(default_factory=DetectionParamsIn)  # type: ignore[valid-type]
+    allow_empty: bool = Field(
+        False, strict=True,
+        description="a run that finds no rings may replace a non-empty result (refused otherwise)",
+    )
 
-    @field_validator("params", mode="before")
-    @classmethod
-    def _json_types(cls, value: object) -> object:
-        """No coercion between JSON types (``0`` is not ``false``, ``true`` is not ``1``)."""
-        if isinstance(value, dict):
-            for f in fields(DetectionParams):
-                given = value.get(f.name)
-                if given is None:
-                    continue
-                is_bool = isinstance(given, bool)
-                if (f.type == "bool") != is_bool or (
-                        f.type in ("int", "float") and not isinstance(given, int | float)):
-                    raise ValueError(f"{f.name} has the wrong JSON type")
-        return value
+    def detection_params(self) -> DetectionParams:
+        return DetectionParams(**self.params.model_dump())  # type: ignore[attr-defined]
 
 
 class RunOut(BaseModel):
@@ -393,6 +457,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "missing or unknown API key"},
     403: {"model": ErrorOut, "description": "the key's role may not do this"},
     413: {"model": ErrorOut, "description": "request body too large"},
+    429: {"model": ErrorOut, "description": "too many unknown API keys from this client lately "
+                                              "(see Retry-After)"},
+    415: {"model": ErrorOut, "description": "the request body is not JSON (Content-Type)"},
     422: {"model": ErrorOut, "description": "invalid input: the fields at fault and why"},
     503: {"model": ErrorOut, "description": "the graph store cannot be reached (see Retry-After)"},
 }

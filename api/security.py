@@ -9,6 +9,8 @@ says nothing about how much of a key was right or where it sits in the list.
 <Role.ADMIN: 'admin'>
 >>> ring.authenticate("nope") is None
 True
+>>> ring.by_name(ring.authenticate("s3cret-risk").name).role
+<Role.RISK_SYSTEM: 'risk_system'>
 >>> KeyRing.parse("lonely")
 Traceback (most recent call last):
 ...
@@ -120,6 +122,13 @@ class KeyRing:
             seen.add(key)
             entries.append((key, role))
         return cls(entries, investigator_pii)
+
+    def by_name(self, name: str) -> Principal | None:
+        """The principal of a configured key by its name (a session names its principal, so a
+        key removed from the configuration ends the sessions opened with it)."""
+        if self.open_access:
+            return DEV_PRINCIPAL if name == DEV_PRINCIPAL.name else None
+        return next((p for _, p in self._entries if p.name == name), None)
 
     def authenticate(self, presented: str | None) -> Principal | None:
         """The principal of a presented key, or ``None``; compares against every key."""

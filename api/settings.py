@@ -29,6 +29,12 @@ class Settings(BaseSettings):
         max_body_bytes: larger request bodies are refused with 413.
         retry_after_seconds: ``Retry-After`` sent with 503 when the store cannot be reached.
         max_graph_nodes: cap on nodes returned by graph and neighbourhood endpoints.
+        key_failures: unknown API keys one client may present per minute; more are answered 429
+            (with ``Retry-After``) without looking at the key, per server process.
+        cookie_secure: mark the explorer's cookies ``Secure``: ``True`` behind a proxy that ends
+            TLS and talks plain HTTP to the app; ``None`` (default): when the request the app
+            sees is https (uvicorn takes ``X-Forwarded-Proto`` from the proxies it trusts,
+            ``FORWARDED_ALLOW_IPS``).
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
@@ -40,3 +46,5 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=256, validation_alias="RINGSCOPE_MAX_BODY_BYTES")
     retry_after_seconds: int = Field(5, ge=1, validation_alias="RINGSCOPE_RETRY_AFTER")
     max_graph_nodes: int = Field(1_000, ge=10, validation_alias="RINGSCOPE_MAX_GRAPH_NODES")
+    key_failures: int = Field(10, ge=1, validation_alias="RINGSCOPE_KEY_FAILURES")
+    cookie_secure: bool | None = Field(None, validation_alias="RINGSCOPE_COOKIE_SECURE")

@@ -1,7 +1,8 @@
 """Detection parameters: one frozen dataclass, checked when it is built.
 
 Every knob a run depends on lives here, so a run record can store them and the same parameters
-with the same input give the same rings.
+with the same input give the same rings. Each field carries its range (:func:`bounded`): the
+checks below and the HTTP API's schema both read it, so a new parameter is one line.
 
 >>> DetectionParams().resolution
 0.6
@@ -10,18 +11,42 @@ with the same input give the same rings.
 >>> DetectionParams(resolution=0)
 Traceback (most recent call last):
 ...
-ValueError: resolution must be positive, got 0
+ValueError: resolution must be at least 0.05, got 0
+>>> DetectionParams(resolution=1e308)
+Traceback (most recent call last):
+...
+ValueError: resolution must be at most 5.0, got 1e+308
+>>> PARAM_BOUNDS["template_threshold"]
+{'gt': 0.0, 'lt': 1.0}
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal, TypeVar, get_args, get_type_hints
 
-__all__ = ["COMMUNITY_METHODS", "CommunityMethod", "DetectionParams"]
+__all__ = ["COMMUNITY_METHODS", "PARAM_BOUNDS", "CommunityMethod", "DetectionParams", "bounded"]
 
 CommunityMethod = Literal["louvain", "igraph-multilevel", "igraph-leiden"]
-COMMUNITY_METHODS: tuple[str, ...] = ("louvain", "igraph-multilevel", "igraph-leiden")
+COMMUNITY_METHODS: tuple[str, ...] = get_args(CommunityMethod)
+
+T = TypeVar("T")
+
+_LIMITS = {
+    "ge": (lambda v, b: v >= b, "at least"),
+    "gt": (lambda v, b: v > b, "more than"),
+    "le": (lambda v, b: v <= b, "at most"),
+    "lt": (lambda v, b: v < b, "less than"),
+}
+
+
+def bounded(default: T, *, ge: float | None = None, gt: float | None = None,
+            le: float | None = None, lt: float | None = None) -> T:
+    """A parameter field with its default and range (``ge``/``gt`` below, ``le``/``lt`` above),
+    kept in the field's metadata for :meth:`DetectionParams.__post_init__` and the API schema."""
+    limits = {"ge": ge, "gt": gt, "le": le, "lt": lt}
+    return field(default=default, metadata={k: v for k, v in limits.items() if v is not None})
 
 
 @dataclass(frozen=True)
@@ -66,46 +91,52 @@ class DetectionParams:
             to join it.
     """
 
-    seed: int = 42
-    resolution: float = 0.6
+    seed: int = bounded(42, ge=0, le=2**32 - 1)
+    resolution: float = bounded(0.6, ge=0.05, le=5.0)
     method: CommunityMethod = "igraph-leiden"
     split_components: bool = True
-    hub_customers: int = 100
-    household_max: int = 6
-    change_window_days: int = 90
-    template_threshold: float = 0.45
-    template_window_days: int = 120
-    burst_alpha: float = 0.01
-    join_weight: float = 0.9
-    min_edge_weight: float = 0.15
-    min_ring_claims: int = 2
-    alert_threshold: float = 0.5
-    expansion_margin_days: int = 30
-    expansion_tie_score: float = 2.5
-    expansion_alone_score: float = 5.0
+    hub_customers: int = bounded(100, ge=2, le=100_000)
+    household_max: int = bounded(6, ge=2, le=100)
+    change_window_days: int = bounded(90, ge=1, le=3_650)
+    template_threshold: float = bounded(0.45, gt=0.0, lt=1.0)
+    template_window_days: int = bounded(120, ge=1, le=3_650)
+    burst_alpha: float = bounded(0.01, gt=0.0, lt=1.0)
+    join_weight: float = bounded(0.9, gt=0.0, le=4.0)
+    min_edge_weight: float = bounded(0.15, ge=0.0, lt=1.0)
+    min_ring_claims: int = bounded(2, ge=2, le=10_000)
+    alert_threshold: float = bounded(0.5, gt=0.0, lt=1.0)
+    expansion_margin_days: int = bounded(30, ge=0, le=365)
+    expansion_tie_score: float = bounded(2.5, ge=0.0, le=50.0)
+    expansion_alone_score: float = bounded(5.0, ge=0.0, le=50.0)
 
     def __post_init__(self) -> None:
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
-        if not self.resolution > 0:
-            raise ValueError(f"resolution must be positive, got {self.resolution!r}")
-        if self.method not in COMMUNITY_METHODS:
-            raise ValueError(f"method must be one of {', '.join(COMMUNITY_METHODS)}, got {self.method!r}")
-        for name in ("hub_customers", "household_max", "min_ring_claims"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-                raise ValueError(f"{name} must be an integer of at least 2, got {value!r}")
-        for name in ("change_window_days", "template_window_days", "expansion_margin_days"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive number of days, got {value!r}")
-        for name in ("template_threshold", "alert_threshold", "burst_alpha"):
-            value = getattr(self, name)
-            if not 0.0 < value < 1.0:
-                raise ValueError(f"{name} must be within (0, 1), got {value!r}")
-        if not 0.0 <= self.min_edge_weight < 1.0:
-            raise ValueError(f"min_edge_weight must be within [0, 1), got {self.min_edge_weight!r}")
+        """Check every field against its type and range; raises :class:`ValueError` naming it."""
+        for f in fields(self):
+            value, kind = getattr(self, f.name), _FIELD_TYPES[f.name]
+            if kind is bool:
+                ok = isinstance(value, bool)
+            elif kind is int:
+                ok = isinstance(value, int) and not isinstance(value, bool)
+            elif kind is float:
+                ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            else:
+                ok = value in get_args(kind)
+            if not ok:
+                expected = kind.__name__ if isinstance(kind, type) else f"one of {', '.join(get_args(kind))}"
+                raise ValueError(f"{f.name} must be {expected}, got {value!r}")
+            for limit, bound in f.metadata.items():
+                holds, words = _LIMITS[limit]
+                if not holds(value, bound):
+                    raise ValueError(f"{f.name} must be {words} {bound}, got {value!r}")
 
     def as_dict(self) -> dict[str, Any]:
         """The parameters as plain values (for the run record)."""
         return asdict(self)
+
+
+_FIELD_TYPES: dict[str, Any] = get_type_hints(DetectionParams)
+
+PARAM_BOUNDS: dict[str, dict[str, float]] = {
+    f.name: dict(f.metadata) for f in fields(DetectionParams) if f.metadata
+}
+"""Each bounded parameter's range: ``{"resolution": {"ge": 0.05, "le": 5.0}, …}``."""

@@ -123,13 +123,15 @@ def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
 
 
 def detect(store: GraphStore, params: DetectionParams | None = None,
-           progress: ProgressCallback | None = None) -> DetectionResult:
+           progress: ProgressCallback | None = None, *, allow_empty: bool = False) -> DetectionResult:
     """Run detection on the store's current data and make the result the current one.
 
     The run is recorded first as running, then as succeeded with its results (atomically
     replacing the previous results), or as failed with the reason, leaving the previous results
     in place. Ring ids of rings that match a previous ring (Jaccard ≥ 0.5 on claims) are carried
-    over, so case status survives re-runs.
+    over, so case status survives re-runs. A run that finds no rings while rings are current
+    fails with :class:`DetectionError` (an investigator's cases would vanish) unless
+    ``allow_empty``.
     """
     params = params or DetectionParams()
     if not isinstance(params, DetectionParams):
@@ -147,6 +149,11 @@ def detect(store: GraphStore, params: DetectionParams | None = None,
     try:
         previous = store.rings()
         detection = run_detection(store, params, run, progress, previous)
+        if previous and not detection.rings and not allow_empty:
+            raise DetectionError(
+                f"the run found no rings and would replace the {len(previous)} current ones; "
+                "they are kept (to replace them with nothing, allow an empty result)"
+            )
         run.status, run.finished_at = "succeeded", _now()
         store.save_results(detection.result)
         if progress:

@@ -15,7 +15,8 @@ Layout in the database:
   ``case_status``, its evidence sentences and the full export (``export``, JSON); claims carry
   ``risk_score``/``risk_ring_id``/``risk_run_id`` and identifiers ``suspicion*`` properties;
 * ``(:CaseChange)`` nodes are the audit log of investigators' decisions, ``(:Load)`` nodes record
-  the fingerprint of each distinct load.
+  the fingerprint of each distinct load, ``(:Session)`` nodes the explorer's sign-in sessions
+  (keyed by the SHA-256 of the browser's token, never the token).
 
 >>> upsert_nodes(Label.PHONE)
 'UNWIND $rows AS row MERGE (n:Phone {key: row.key}) SET n += row.props'
@@ -33,14 +34,19 @@ from functools import cache
 from graph.model import SCHEMA, Label, Rel
 
 __all__ = [
+    "APPEND_CASE_CHANGE",
     "CASE_CHANGES",
+    "CASE_CHANGE_EXISTS",
     "CLAIM_RISKS",
     "CLAIM_RISK_PROPERTIES",
     "CLEAR_CLAIM_RISKS",
     "COUNTS",
     "DELETE_ALL",
+    "DELETE_ENDED_SESSIONS",
     "DELETE_RINGS",
+    "DELETE_SESSION",
     "FALKORDB_INDEXES",
+    "GET_SESSION",
     "INDEXES",
     "KEYED_LABELS",
     "LOAD_FINGERPRINTS",
@@ -57,10 +63,10 @@ __all__ = [
     "RUNS",
     "SERVER_PROBE",
     "SET_CLAIM_RISKS",
-    "SET_RING_CASE_STATUS",
-    "UPSERT_CASE_CHANGE",
+    "TOUCH_RUN",
     "UPSERT_RINGS",
     "UPSERT_RUN",
+    "UPSERT_SESSION",
     "Dialect",
     "IndexSpec",
     "ResultLabel",
@@ -93,6 +99,7 @@ class ResultLabel(StrEnum):
     RING = "Ring"
     CASE_CHANGE = "CaseChange"
     LOAD = "Load"
+    SESSION = "Session"
 
 
 class ResultRel(StrEnum):
@@ -295,7 +302,14 @@ UPSERT_RUN = (
 )
 """Create or update a run; ``$props`` holds ``status``, ``started_at`` … and ``record`` (JSON)."""
 
-RUNS = "MATCH (r:Run) RETURN r.record AS record ORDER BY r.started_at DESC, r.seq DESC"
+RUNS = (
+    "MATCH (r:Run) RETURN r.record AS record, r.heartbeat_at AS heartbeat_at "
+    "ORDER BY r.started_at DESC, r.seq DESC"
+)
+
+TOUCH_RUN = "MATCH (r:Run {key: $key}) WHERE r.status = $running SET r.heartbeat_at = $at"
+"""A running run's heartbeat: ``$at`` (ISO time) into ``heartbeat_at`` while its status is
+``$running``."""
 
 DELETE_RINGS = "MATCH (g:Ring) DETACH DELETE g"
 
@@ -369,14 +383,25 @@ def get_profiles(label: Label) -> str:
     )
 
 
-UPSERT_CASE_CHANGE = (
-    "OPTIONAL MATCH (c:CaseChange {ring_id: $ring_id}) "
-    "WITH coalesce(max(c.seq), 0) + 1 AS seq "
-    "MERGE (x:CaseChange {key: $key}) ON CREATE SET x += $props, x.seq = seq"
+APPEND_CASE_CHANGE = (
+    "MATCH (g:Ring {key: $ring_id}) SET g.case_lock = true "
+    "WITH g OPTIONAL MATCH (c:CaseChange {ring_id: $ring_id}) "
+    "WITH g, c ORDER BY c.seq DESC "
+    "WITH g, collect(c.to_status) AS statuses, collect(c.seq) AS seqs "
+    "WITH g, coalesce(head(statuses), $initial) AS current, coalesce(head(seqs), 0) + 1 AS seq "
+    "FOREACH (_ IN CASE WHEN current = $expected THEN [1] ELSE [] END | "
+    "CREATE (x:CaseChange {key: $key}) SET x += $props, x.seq = seq "
+    "SET g.case_status = $status) "
+    "REMOVE g.case_lock"
 )
-"""Append to a ring's audit log; ``$key`` is unique per change, so a retried write adds it once."""
+"""Compare-and-set on a ring's case: append the change ``$key`` (``$props``) to the audit log and
+set the ring's ``case_status`` to ``$status``, only if the latest change ends in ``$expected``
+(none yet: ``$initial``). Setting ``case_lock`` first takes the ring's write lock before the log
+is read (Neo4j's documented way to prevent lost updates), so concurrent changes of one case run
+one after another; FalkorDB runs every write query alone anyway."""
 
-SET_RING_CASE_STATUS = "MATCH (g:Ring {key: $ring_id}) SET g.case_status = $status"
+CASE_CHANGE_EXISTS = "MATCH (c:CaseChange {key: $key}) RETURN c.key AS key"
+"""Whether the change ``$key`` was written."""
 
 CASE_CHANGES = (
     "MATCH (c:CaseChange {ring_id: $ring_id}) "
@@ -396,6 +421,18 @@ RING_SUMMARIES = (
 )
 """The current rings as an investigator's list shows them."""
 
+UPSERT_SESSION = "MERGE (s:Session {key: $key}) SET s += $props"
+"""An explorer session: ``$key`` (SHA-256 of its token), ``$props``: principal, csrf, expires_at."""
+
+GET_SESSION = (
+    "MATCH (s:Session {key: $key}) "
+    "RETURN s.principal AS principal, s.csrf AS csrf, s.expires_at AS expires_at"
+)
+
+DELETE_SESSION = "MATCH (s:Session {key: $key}) DELETE s"
+
+DELETE_ENDED_SESSIONS = "MATCH (s:Session) WHERE s.expires_at < $now DELETE s"
+
 DELETE_ALL = "MATCH (n) DETACH DELETE n"
 """Empty the whole database (used by tests on a shared Neo4j, never by the store)."""
 
@@ -411,10 +448,11 @@ def _every_statement() -> Iterator[str]:
     for dialect in Dialect:
         yield from (create_index(dialect, spec) for spec in INDEXES)
     yield from (FALKORDB_INDEXES, SERVER_PROBE, RECORD_LOAD, LOAD_FINGERPRINTS, COUNTS)
-    yield from (UPSERT_RUN, RUNS, DELETE_RINGS, CLEAR_CLAIM_RISKS, UPSERT_RINGS, RING_MEMBERS)
+    yield from (UPSERT_RUN, RUNS, TOUCH_RUN, DELETE_RINGS, CLEAR_CLAIM_RISKS, UPSERT_RINGS, RING_MEMBERS)
     yield from (SET_CLAIM_RISKS, REFRESH_RING_CASE_STATUS, RINGS, RINGS_BY_KEY, CLAIM_RISKS)
-    yield from (UPSERT_CASE_CHANGE, SET_RING_CASE_STATUS, CASE_CHANGES, RING_MEMBERSHIP, RING_SUMMARIES,
+    yield from (APPEND_CASE_CHANGE, CASE_CHANGE_EXISTS, CASE_CHANGES, RING_MEMBERSHIP, RING_SUMMARIES,
                 DELETE_ALL)
+    yield from (UPSERT_SESSION, GET_SESSION, DELETE_SESSION, DELETE_ENDED_SESSIONS)
     for label in Label:
         yield upsert_nodes(label)
         yield get_nodes(label)

@@ -66,6 +66,7 @@ from graph.results import (
     Ring,
     RunRecord,
 )
+from graph.sessions import Session
 from graph.store import GraphStore, ProgressCallback
 
 __all__ = ["CypherStore", "Statement", "Transport", "batched"]
@@ -242,6 +243,9 @@ class CypherStore(GraphStore):
     def _save_run(self, run: RunRecord) -> None:
         self.transport.write([_run_statement(run)])
 
+    def _touch_run(self, run_id: str, at: str) -> None:
+        self.transport.write([Statement(cypher.TOUCH_RUN, {"key": run_id, "at": at, "running": "running"})])
+
     def _replace_results(self, result: DetectionResult) -> None:
         run_id = result.run.run_id
         statements = [
@@ -270,7 +274,10 @@ class CypherStore(GraphStore):
         self.transport.write(statements)
 
     def _runs(self) -> list[RunRecord]:
-        return [RunRecord(**orjson.loads(r["record"])) for r in self.transport.read(cypher.RUNS)]
+        return [
+            RunRecord(**{**orjson.loads(r["record"]), "heartbeat_at": r["heartbeat_at"]})
+            for r in self.transport.read(cypher.RUNS)
+        ]
 
     def _rings(self, ring_ids: list[str] | None) -> list[Ring]:
         if ring_ids is None:
@@ -301,20 +308,20 @@ class CypherStore(GraphStore):
                 )
         return out
 
-    def _append_case_change(self, change: CaseChange) -> None:
+    def _append_case_change(self, change: CaseChange) -> bool:
         props = {
             "ring_id": change.ring_id, "at": change.at, "actor": change.actor,
             "from_status": change.from_status.value, "to_status": change.to_status.value,
             "note": change.note,
         }
-        self.transport.write([
-            Statement(cypher.UPSERT_CASE_CHANGE, {
-                "ring_id": change.ring_id, "key": uuid.uuid4().hex, "props": props,
-            }),
-            Statement(cypher.SET_RING_CASE_STATUS, {
-                "ring_id": change.ring_id, "status": change.to_status.value,
-            }),
-        ])
+        key = uuid.uuid4().hex
+        self.transport.write([Statement(cypher.APPEND_CASE_CHANGE, {
+            "ring_id": change.ring_id, "key": key, "props": props, "initial": CaseStatus.NEW.value,
+            "expected": change.from_status.value, "status": change.to_status.value,
+        })])
+        # The statement writes nothing when the case moved on; whether it wrote is read back by
+        # the change's own key (also right when the driver retried a write that had committed).
+        return bool(self.transport.read(cypher.CASE_CHANGE_EXISTS, {"key": key}))
 
     def _case_changes(self, ring_id: str) -> list[CaseChange]:
         return [
@@ -322,6 +329,21 @@ class CypherStore(GraphStore):
                        CaseStatus(r["to_status"]), r["note"] or "")
             for r in self.transport.read(cypher.CASE_CHANGES, {"ring_id": ring_id})
         ]
+
+    def _put_session(self, session: Session) -> None:
+        self.transport.write([Statement(cypher.UPSERT_SESSION, {"key": session.key, "props": {
+            "principal": session.principal, "csrf": session.csrf, "expires_at": session.expires_at,
+        }})])
+
+    def _get_session(self, key: str) -> Session | None:
+        rows = self.transport.read(cypher.GET_SESSION, {"key": key})
+        return Session(key, rows[0]["principal"], rows[0]["csrf"], rows[0]["expires_at"]) if rows else None
+
+    def _delete_session(self, key: str) -> None:
+        self.transport.write([Statement(cypher.DELETE_SESSION, {"key": key})])
+
+    def _delete_sessions_ended_by(self, now: str) -> None:
+        self.transport.write([Statement(cypher.DELETE_ENDED_SESSIONS, {"now": now})])
 
     def _close(self) -> None:
         self.transport.close()
@@ -440,7 +462,8 @@ def _frame(key_columns: list[str], records: list[Record]) -> pd.DataFrame:
 def _run_statement(run: RunRecord) -> Statement:
     props = {
         "status": run.status, "started_at": run.started_at, "finished_at": run.finished_at,
-        "input_fingerprint": run.input_fingerprint, "record": orjson.dumps(run.to_dict()).decode(),
+        "heartbeat_at": run.heartbeat_at, "input_fingerprint": run.input_fingerprint,
+        "record": orjson.dumps(run.to_dict()).decode(),
     }
     return Statement(cypher.UPSERT_RUN, {"key": run.run_id, "seq": time.time_ns(), "props": props})
 

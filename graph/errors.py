@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "ConflictError",
     "DetectionError",
     "InputError",
     "NotFoundError",
@@ -35,6 +36,11 @@ class StoreError(RingScopeError):
 
 class StoreUnavailableError(StoreError):
     """The graph store cannot be reached (server down, file locked, credentials refused)."""
+
+
+class ConflictError(RingScopeError):
+    """A change conflicts with the current state (a workflow move it forbids, or a change someone
+    else made meanwhile); nothing was written."""
 
 
 class NotFoundError(RingScopeError):

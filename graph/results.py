@@ -152,7 +152,11 @@ class IdentifierProfile:
 
 @dataclass
 class RunRecord:
-    """A detection run: parameters, the data it saw, timing and a summary of its outcome."""
+    """A detection run: parameters, the data it saw, timing and a summary of its outcome.
+
+    While it runs, ``owner`` names the process working on it (``{"host", "pid", "started"}``)
+    and ``heartbeat_at`` the last time it said it was alive (see :mod:`graph.liveness`).
+    """
 
     run_id: str
     params: dict[str, Any]
@@ -161,6 +165,8 @@ class RunRecord:
     finished_at: str | None = None
     status: Literal["running", "succeeded", "failed"] = "running"
     summary: dict[str, Any] = field(default_factory=dict)
+    owner: dict[str, Any] | None = None
+    heartbeat_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -36,6 +36,7 @@ from graph.results import (
     Ring,
     RunRecord,
 )
+from graph.sessions import Session
 from graph.store import GraphStore, ProgressCallback
 
 __all__ = ["SQLiteStore"]
@@ -100,6 +101,9 @@ CREATE TABLE IF NOT EXISTS case_changes (
     seq INTEGER PRIMARY KEY, ring_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL,
     from_status TEXT NOT NULL, to_status TEXT NOT NULL, note TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS case_changes_by_ring ON case_changes (ring_id, seq);
+CREATE TABLE IF NOT EXISTS sessions (
+    key TEXT PRIMARY KEY, principal TEXT NOT NULL, csrf TEXT NOT NULL, expires_at TEXT NOT NULL
+    ) WITHOUT ROWID;
 """
 
 _NODE_UPSERT_TAIL = (
@@ -255,6 +259,14 @@ class SQLiteStore(GraphStore):
         with self._transaction() as conn:
             _put_run(conn, run)
 
+    def _touch_run(self, run_id: str, at: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET record = json_set(CAST(record AS TEXT), '$.heartbeat_at', ?) "
+                "WHERE run_id = ? AND status = 'running'",
+                (at, run_id),
+            )
+
     def _replace_results(self, result: DetectionResult) -> None:
         with self._transaction() as conn:
             conn.execute("DELETE FROM rings")
@@ -324,8 +336,14 @@ class SQLiteStore(GraphStore):
             rows += conn.execute(f"{select} ({placeholders})", (*head, *chunk)).fetchall()
         return rows
 
-    def _append_case_change(self, change: CaseChange) -> None:
-        with self._transaction() as conn:
+    def _append_case_change(self, change: CaseChange) -> bool:
+        with self._transaction() as conn:  # BEGIN IMMEDIATE: no other writer until COMMIT
+            latest = conn.execute(
+                "SELECT to_status FROM case_changes WHERE ring_id = ? ORDER BY seq DESC LIMIT 1",
+                (change.ring_id,),
+            ).fetchone()
+            if (latest[0] if latest else CaseStatus.NEW.value) != change.from_status.value:
+                return False
             conn.execute(
                 "INSERT INTO case_changes (ring_id, at, actor, from_status, to_status, note) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -338,6 +356,7 @@ class SQLiteStore(GraphStore):
                     change.note,
                 ),
             )
+        return True
 
     def _case_changes(self, ring_id: str) -> list[CaseChange]:
         rows = (
@@ -350,6 +369,27 @@ class SQLiteStore(GraphStore):
             .fetchall()
         )
         return [CaseChange(r, at, a, CaseStatus(f), CaseStatus(t), n) for r, at, a, f, t, n in rows]
+
+    def _put_session(self, session: Session) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO sessions (key, principal, csrf, expires_at) VALUES (?, ?, ?, ?)",
+                (session.key, session.principal, session.csrf, session.expires_at),
+            )
+
+    def _get_session(self, key: str) -> Session | None:
+        row = self._conn().execute(
+            "SELECT key, principal, csrf, expires_at FROM sessions WHERE key = ?", (key,)
+        ).fetchone()
+        return Session(*row) if row else None
+
+    def _delete_session(self, key: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE key = ?", (key,))
+
+    def _delete_sessions_ended_by(self, now: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
 
     def _close(self) -> None:
         with self._lock:

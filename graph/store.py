@@ -14,13 +14,20 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import networkx as nx
 import pandas as pd
 
-from graph.errors import NotFoundError, RingScopeError, StoreError
+from graph.errors import ConflictError, NotFoundError, RingScopeError, StoreError
+from graph.liveness import (
+    HEARTBEAT_SECONDS,
+    STALE_AFTER,
+    Heartbeat,
+    abandoned_because,
+    this_process,
+)
 from graph.model import SCHEMA, Edge, GraphBundle, GraphCounts, Label, Node, NodeRef, Rel, Subgraph
 from graph.results import (
     CASE_TRANSITIONS,
@@ -32,6 +39,7 @@ from graph.results import (
     Ring,
     RunRecord,
 )
+from graph.sessions import Session
 
 __all__ = ["MAX_DEPTH", "GraphStore", "LoadReport", "ProgressCallback"]
 
@@ -174,16 +182,44 @@ class GraphStore(ABC):
 
     # ---------------------------------------------------------------- public: results
     def start_run(self, run: RunRecord) -> None:
-        """Record that a detection run started (it shows in :meth:`runs` while it works)."""
+        """Record that a detection run started (it shows in :meth:`runs` while it works).
+
+        Runs that processes left "running" when they died are marked failed first
+        (:meth:`fail_abandoned_runs`). The run is recorded with this process as its owner, and
+        a heartbeat keeps saying it is alive until :meth:`fail_run` or :meth:`save_results`.
+        """
+        self.fail_abandoned_runs()
+        run.owner, run.heartbeat_at = this_process(), _now()
         with self._wrapped("start_run"):
             self._save_run(run)
+        self._heartbeats()[run.run_id] = Heartbeat(
+            lambda: self._touch_run(run.run_id, _now()), HEARTBEAT_SECONDS,
+            name=f"ringscope-heartbeat-{run.run_id}",
+        )
 
     def fail_run(self, run: RunRecord, reason: str) -> None:
         """Record that a run failed; the current results stay as they were."""
+        self._stop_heartbeat(run.run_id)
         run.status, run.finished_at = "failed", _now()
         run.summary = {**run.summary, "error": reason}
         with self._wrapped("fail_run"):
             self._save_run(run)
+
+    def fail_abandoned_runs(self, stale_after: timedelta = STALE_AFTER) -> list[RunRecord]:
+        """Mark failed, with the reason, every run recorded as running whose process is gone:
+        on this host, no process with the owner's id and start time; from elsewhere, no
+        heartbeat for ``stale_after``. Returns the runs so marked (see :mod:`graph.liveness`)."""
+        now = datetime.now(UTC)
+        marked = []
+        for run in self.runs():
+            if run.status != "running":
+                continue
+            reason = abandoned_because(run.owner, run.heartbeat_at or run.started_at, now, stale_after)
+            if reason is not None:
+                log.warning("%s: run %s: %s", self.name, run.run_id, reason)
+                self.fail_run(run, reason)
+                marked.append(run)
+        return marked
 
     def save_results(self, result: DetectionResult) -> None:
         """Replace the current rings, claim risks and identifier profiles in one transaction.
@@ -194,6 +230,7 @@ class GraphStore(ABC):
         if len(ids) != len(set(ids)):
             raise StoreError("ring ids of one run must be unique")
         log.info("%s: saving run %s with %d rings", self.name, result.run.run_id, len(result.rings))
+        self._stop_heartbeat(result.run.run_id)
         with self._wrapped("save_results"):
             self._replace_results(result)
 
@@ -238,21 +275,36 @@ class GraphStore(ABC):
         return history[-1].to_status if history else CaseStatus.NEW
 
     def change_case(
-        self, ring_id: str, to: CaseStatus | str, actor: str, note: str = ""
+        self, ring_id: str, to: CaseStatus | str, actor: str, note: str = "",
+        expected: CaseStatus | str | None = None,
     ) -> CaseChange:
         """Move a ring's case to another status, recording who, when, from, to and the note.
 
-        Raises :class:`NotFoundError` for an unknown ring and :class:`StoreError` for a move the
-        workflow does not allow (``new → investigating → confirmed | dismissed``).
+        A compare-and-set: the change is written, in one transaction, only if the case is still
+        in the status it was read in (or ``expected``, the status the caller saw), so of several
+        simultaneous changes to one case exactly one succeeds.
+
+        Raises :class:`NotFoundError` for an unknown ring and :class:`ConflictError` for a move
+        the workflow does not allow (``new → investigating → confirmed | dismissed``, dismissed
+        may reopen), for a case not in ``expected``, or for a case changed meanwhile.
         """
         target = CaseStatus(to)
         self.get_ring(ring_id)
         current = self.case_status(ring_id)
-        if target not in CASE_TRANSITIONS[current]:
-            raise StoreError(f"a case cannot go from {current} to {target}")
-        change = CaseChange(ring_id, _now(), actor, current, target, note)
+        source = current if expected is None else CaseStatus(expected)
+        if source is not current:
+            raise ConflictError(f"the case of ring {ring_id} is {current}, not {source}")
+        if target not in CASE_TRANSITIONS[source]:
+            allowed = ", ".join(sorted(s.value for s in CASE_TRANSITIONS[source])) or "none"
+            raise ConflictError(f"a case cannot go from {source} to {target} (allowed: {allowed})")
+        change = CaseChange(ring_id, _now(), actor, source, target, note)
         with self._wrapped("change_case"):
-            self._append_case_change(change)
+            applied = self._append_case_change(change)
+        if not applied:
+            raise ConflictError(
+                f"the case of ring {ring_id} changed meanwhile and is no longer {source}; "
+                "reload it and decide again"
+            )
         return change
 
     def case_audit(self, ring_id: str) -> list[CaseChange]:
@@ -260,10 +312,43 @@ class GraphStore(ABC):
         with self._wrapped("case_audit"):
             return self._case_changes(ring_id)
 
+    # ---------------------------------------------------------------- public: sessions
+    def save_session(self, session: Session) -> None:
+        """Keep an explorer sign-in session (by its key; the token itself is never stored).
+        Sessions that have ended are dropped at the same time."""
+        with self._wrapped("save_session"):
+            self._delete_sessions_ended_by(_now())
+            self._put_session(session)
+
+    def get_session(self, key: str) -> Session | None:
+        """The session with this key, or ``None`` when there is none or it has ended."""
+        with self._wrapped("get_session"):
+            session = self._get_session(key)
+        if session is None or session.expired(datetime.now(UTC)):
+            return None
+        return session
+
+    def delete_session(self, key: str) -> None:
+        """End a session (signing out, or a new sign-in replacing it)."""
+        with self._wrapped("delete_session"):
+            self._delete_session(key)
+
     # ---------------------------------------------------------------- lifecycle
     def close(self) -> None:
+        for run_id in list(self._heartbeats()):
+            self._stop_heartbeat(run_id)
         with self._wrapped("close"):
             self._close()
+
+    def _heartbeats(self) -> dict[str, Heartbeat]:
+        """Heartbeats of the runs this store object started and has not finished."""
+        beats: dict[str, Heartbeat] = self.__dict__.setdefault("_run_heartbeats", {})
+        return beats
+
+    def _stop_heartbeat(self, run_id: str) -> None:
+        beat = self._heartbeats().pop(run_id, None)
+        if beat is not None:
+            beat.stop()
 
     def __enter__(self) -> GraphStore:
         return self
@@ -308,6 +393,10 @@ class GraphStore(ABC):
     def _save_run(self, run: RunRecord) -> None: ...
 
     @abstractmethod
+    def _touch_run(self, run_id: str, at: str) -> None:
+        """Set a run's ``heartbeat_at`` to ``at`` if it is still recorded as running."""
+
+    @abstractmethod
     def _replace_results(self, result: DetectionResult) -> None: ...
 
     @abstractmethod
@@ -324,10 +413,26 @@ class GraphStore(ABC):
     def _identifier_profiles(self, refs: list[NodeRef]) -> list[IdentifierProfile]: ...
 
     @abstractmethod
-    def _append_case_change(self, change: CaseChange) -> None: ...
+    def _append_case_change(self, change: CaseChange) -> bool:
+        """In one transaction: append ``change`` if the ring's latest change ends in
+        ``change.from_status`` (no change yet counts as ``new``); ``False``, writing nothing,
+        otherwise."""
 
     @abstractmethod
     def _case_changes(self, ring_id: str) -> list[CaseChange]: ...
+
+    @abstractmethod
+    def _put_session(self, session: Session) -> None: ...
+
+    @abstractmethod
+    def _get_session(self, key: str) -> Session | None: ...
+
+    @abstractmethod
+    def _delete_session(self, key: str) -> None: ...
+
+    @abstractmethod
+    def _delete_sessions_ended_by(self, now: str) -> None:
+        """Drop sessions whose ``expires_at`` is before ``now`` (ISO times compare as text)."""
 
     @abstractmethod
     def _close(self) -> None: ...

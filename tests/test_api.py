@@ -194,6 +194,14 @@ def test_score_known_claim_uses_detection(client: TestClient) -> None:
     ({"claim_id": "X", "request_date": "2024-01-01", "refund_type": "all"}, "refund_type"),
     ({"claim_id": "X" * 65, "request_date": "2024-01-01"}, "claim_id"),
     ({"claim_id": ["X"], "request_date": "2024-01-01"}, "claim_id"),
+    ({"claim_id": "X", "request_date": "2024-01-01", "contact_phon": "13907971234"}, "contact_phon"),
+    ({"claim_id": "X", "request_date": "0001-01-01"}, "request_date"),
+    ({"claim_id": "X", "request_date": "9999-12-31"}, "request_date"),
+    ({"claim_id": "X", "request_date": "2023111"}, "request_date"),
+    ({"claim_id": "X", "request_date": "2024-2-1"}, "request_date"),
+    ({"claim_id": "X\u0000Y", "request_date": "2024-01-01"}, "claim_id"),
+    ({"claim_id": "X", "request_date": "2024-01-01", "payout_account": "6222\u0000"}, "payout_account"),
+    ({"claim_id": "X", "request_date": "2024-01-01", "reason_text": "a\u0000b"}, "reason_text"),
 ])
 def test_score_bad_input_is_422_with_field(client: TestClient, body: dict[str, Any],
                                            field: str) -> None:
@@ -357,7 +365,8 @@ def test_entities_and_neighbourhoods(client: TestClient) -> None:
 
 # ---------------------------------------------------------------------------- runs
 def _fake_detect(gate: threading.Event | None = None) -> Any:
-    def detect(store: GraphStore, params: DetectionParams, progress: ProgressCallback) -> DetectionResult:
+    def detect(store: GraphStore, params: DetectionParams, progress: ProgressCallback,
+               *, allow_empty: bool = False) -> DetectionResult:
         progress("links", 1, 2)
         if gate is not None:
             gate.wait(10)
@@ -409,7 +418,8 @@ def test_runs_start_progress_and_outcome(store: SQLiteStore) -> None:
 
 
 def test_failed_run_is_reported(store: SQLiteStore) -> None:
-    def broken(store: GraphStore, params: DetectionParams, progress: ProgressCallback) -> DetectionResult:
+    def broken(store: GraphStore, params: DetectionParams, progress: ProgressCallback,
+               *, allow_empty: bool = False) -> DetectionResult:
         raise RuntimeError("boom")
 
     app = create_app(Settings(RINGSCOPE_API_KEYS=KEYS), store=store, detect=broken)
@@ -463,3 +473,60 @@ def test_docs_page_works_offline(client: TestClient) -> None:
     for url in urls:
         assert client.get(url).status_code == 200, url
     assert client.get("/redoc").status_code == 404
+
+
+def test_slash_redirects_are_relative_and_ignore_the_host_header(client: TestClient) -> None:
+    """The Host header is the client's: no redirect may send a browser there."""
+    evil = {"Host": "evil.example"}
+    for path, location in (("/explorer", "/explorer/"), ("/v1/rings/?limit=1", "/v1/rings?limit=1"),
+                           ("/docs/", "/docs")):
+        answer = client.get(path, headers=evil, follow_redirects=False)
+        assert answer.status_code == 307, path
+        assert answer.headers["location"] == location
+    for path in ("//evil.example/", "/nowhere/"):
+        assert client.get(path, headers=evil, follow_redirects=False).status_code == 404, path
+    assert client.get("/v1/rings/", headers=INVESTIGATOR).json()["total"] == 2
+
+
+
+# ---------------------------------------------------------------------------- strict input
+def _fields(answer: Any) -> list[str]:
+    assert answer.status_code == 422, answer.text
+    return [d["field"] for d in answer.json()["detail"]]
+
+
+def test_bodies_that_are_not_json_are_415(client: TestClient) -> None:
+    text = '{"claim_id": "X", "request_date": "2024-01-01"}'
+    for method, path, headers in (("POST", "/v1/score", RISK), ("PATCH", "/v1/rings/R-1", INVESTIGATOR),
+                                  ("POST", "/v1/runs", ADMIN)):
+        for kind in ("text/plain", "application/x-www-form-urlencoded", None):
+            sent = {**headers, **({"Content-Type": kind} if kind else {})}
+            answer = client.request(method, path, content=text, headers=sent)
+            assert answer.status_code == 415, (path, kind)
+            assert answer.json()["error"] == "unsupported_media_type"
+    assert client.post("/v1/score", content=text, headers={
+        **RISK, "Content-Type": "application/json; charset=utf-8"}).status_code == 200
+    assert client.get("/v1/rings/R-1/audit", headers=INVESTIGATOR).json() == []  # nothing changed
+
+
+def test_query_strings_are_strict(client: TestClient) -> None:
+    assert _fields(client.get("/v1/rings?minscore=0.5", headers=INVESTIGATOR)) == ["minscore"]
+    assert _fields(client.get("/v1/rings?limit=1&limit=2", headers=INVESTIGATOR)) == ["limit"]
+    assert _fields(client.get("/v1/rings?date_from=2024-04-01&date_to=2024-03-01",
+                              headers=INVESTIGATOR)) == ["date_to"]
+    assert _fields(client.get("/v1/rings?date_from=0001-01-01", headers=INVESTIGATOR)) == ["date_from"]
+    assert _fields(client.get("/v1/rings?agent=A1%00", headers=INVESTIGATOR)) == ["agent"]
+    assert _fields(client.get("/v1/rings/R-1?verbose=1", headers=INVESTIGATOR)) == ["verbose"]
+    assert _fields(client.get("/v1/entities/customer/U1/neighborhood?depht=2",
+                              headers=INVESTIGATOR)) == ["depht"]
+    assert _fields(client.get("/v1/runs?all=1", headers=ADMIN)) == ["all"]
+    assert _fields(client.post("/v1/score?dry_run=1", json=PLAIN_REQUEST, headers=RISK)) == ["dry_run"]
+    assert _fields(client.get("/v1/rings/R-1%00", headers=INVESTIGATOR)) == ["ring_id"]
+    assert _fields(client.get("/v1/entities/customer/U1%00", headers=INVESTIGATOR)) == ["entity_id"]
+    assert _fields(client.patch("/v1/rings/R-1", json={"status": "investigating", "note": "a\u0000"},
+                                headers=INVESTIGATOR)) == ["note"]
+    # what is declared still works, and an equal date range is a one-day range
+    assert client.get("/v1/rings?date_from=2024-03-01&date_to=2024-03-01&limit=5",
+                      headers=INVESTIGATOR).status_code == 200
+    assert client.patch("/v1/rings/R-1", json={"status": "investigating", "note": "行1\n行2\t!"},
+                        headers=INVESTIGATOR).status_code == 200

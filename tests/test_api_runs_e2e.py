@@ -11,17 +11,19 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from detectors.params import PARAM_BOUNDS
 from graph.sqlite_store import SQLiteStore
 from ingest import ingest_folder
 from ingest.synthetic import BookConfig, generate_book
+from tests.detect_books import trap_book
 from tests.test_api_book import ADMIN_KEY, INVESTIGATOR_KEY, KEYS
 
 ADMIN = {"X-API-Key": ADMIN_KEY}
 INVESTIGATOR = {"X-API-Key": INVESTIGATOR_KEY}
 
 
-def _run(client: TestClient) -> dict[str, Any]:
-    started = client.post("/v1/runs", json={"params": {"seed": 5}}, headers=ADMIN)
+def _run(client: TestClient, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    started = client.post("/v1/runs", json=body or {"params": {"seed": 5}}, headers=ADMIN)
     assert started.status_code == 202, started.text
     job_id = started.json()["id"]
     deadline = time.monotonic() + 120
@@ -60,3 +62,37 @@ def test_runs_detect_rings_and_case_status_survives_a_rerun(tmp_path: Path) -> N
             assert [(e["from_status"], e["to_status"], e["note"]) for e in audit] == [
                 ("new", "investigating", "called the customers")
             ]
+
+
+_SCHEMA_LIMITS = {"ge": "minimum", "gt": "exclusiveMinimum", "le": "maximum", "lt": "exclusiveMaximum"}
+
+
+def test_run_parameters_are_bounded_and_an_empty_result_replaces_rings_only_when_asked(
+        tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "graph.db") as store:
+        store.load(trap_book().bundle())
+        with TestClient(create_app(Settings(RINGSCOPE_API_KEYS=KEYS), store=store)) as client:
+            spec = client.get("/openapi.json").json()["components"]["schemas"]["DetectionParamsIn"]
+            for name, limits in PARAM_BOUNDS.items():
+                shown = {k: v for k, v in spec["properties"][name].items() if k in _SCHEMA_LIMITS.values()}
+                assert shown == {_SCHEMA_LIMITS[k]: v for k, v in limits.items()}, name
+            assert spec["additionalProperties"] is False
+
+            assert _run(client, {"params": {"seed": 7}})["status"] == "succeeded"
+            rings = client.get("/v1/rings", headers=INVESTIGATOR).json()["items"]
+            assert rings
+            erase = client.post("/v1/runs", json={"params": {"resolution": 1e308}}, headers=ADMIN)
+            assert erase.status_code == 422
+            assert [d["field"] for d in erase.json()["detail"]] == ["params.resolution"]
+
+            nothing = {"params": {"seed": 7, "min_ring_claims": 10_000}}
+            refused = _run(client, nothing)
+            assert refused["status"] == "failed"
+            assert f"found no rings and would replace the {len(rings)} current ones" in refused["error"]
+            assert client.get("/v1/rings", headers=INVESTIGATOR).json()["items"] == rings
+            ring_page = client.get(f"/v1/rings/{rings[0]['ring_id']}", headers=INVESTIGATOR)
+            assert ring_page.status_code == 200
+
+            allowed = _run(client, {**nothing, "allow_empty": True})
+            assert allowed["status"] == "succeeded" and allowed["summary"]["rings"] == 0
+            assert client.get("/v1/rings", headers=INVESTIGATOR).json()["total"] == 0

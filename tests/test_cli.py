@@ -95,7 +95,8 @@ def test_invalid_input_exits_2_and_leaves_store_unchanged(book: Path, tmp_path: 
     [
         (["stats", "--store", "mysql://x"], "unsupported store URL"),
         (["ingest", "/no/such/folder", "--store", "sqlite:///{tmp}/g.db"], "does not exist"),
-        (["detect", "--store", "sqlite:///{tmp}/g.db", "--resolution", "0"], "resolution must be positive"),
+        (["detect", "--store", "sqlite:///{tmp}/g.db", "--resolution", "0"], "resolution must be at least 0.05"),
+        (["detect", "--store", "sqlite:///{tmp}/g.db", "--resolution", "1e308"], "resolution must be at most 5.0"),
     ],
 )
 def test_errors_are_one_clear_line(args: list[str], message: str, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from detectors.export import export_rings
-from detectors.params import DetectionParams
+from detectors.params import PARAM_BOUNDS, DetectionParams
 from detectors.pipeline import detect
 from detectors.ring_ids import carry_forward, ring_id_for
 from graph.errors import DetectionError
@@ -178,10 +179,48 @@ def test_empty_store_fails_the_run_and_keeps_results(tmp_path: Path) -> None:
 @pytest.mark.parametrize("bad", [
     {"seed": -1}, {"resolution": 0.0}, {"method": "spectral"}, {"hub_customers": 1},
     {"template_threshold": 1.5}, {"min_edge_weight": 1.0}, {"change_window_days": 0},
+    {"resolution": 1e308}, {"resolution": float("nan")}, {"seed": 2**40}, {"seed": 1.0},
+    {"split_components": 1}, {"template_window_days": 10**9}, {"hub_customers": True},
 ])
 def test_invalid_params_are_rejected(bad: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=f"^{name} must be"):
         DetectionParams(**bad)  # type: ignore[arg-type]
+
+
+def test_every_numeric_param_has_both_bounds_and_they_hold_exactly() -> None:
+    defaults = DetectionParams()
+    numeric = [f.name for f in dataclasses.fields(DetectionParams)
+               if type(getattr(defaults, f.name)) in (int, float)]
+    assert sorted(PARAM_BOUNDS) == sorted(numeric)
+    for name, limits in PARAM_BOUNDS.items():
+        assert len({"ge", "gt"} & set(limits)) == 1 and len({"le", "lt"} & set(limits)) == 1, name
+        step = 1 if isinstance(getattr(defaults, name), int) else 1e-6
+        for limit, bound in limits.items():
+            below = limit in ("ge", "gt")
+            beyond = bound - step if limit == "ge" else bound + step if limit == "le" else bound
+            with pytest.raises(ValueError, match=f"^{name} must be"):
+                DetectionParams(**{name: beyond})  # type: ignore[arg-type]
+            if limit in ("ge", "le"):
+                assert getattr(DetectionParams(**{name: bound}), name) == bound  # type: ignore[arg-type]
+            inside = bound + step if below else bound - step
+            assert getattr(DetectionParams(**{name: inside}), name) == inside  # type: ignore[arg-type]
+
+
+def test_a_run_finding_no_rings_keeps_the_current_ones_unless_allowed(trap_store: SQLiteStore) -> None:
+    first = detect(trap_store, DetectionParams(seed=7))
+    current = trap_store.rings()
+    assert current
+    nothing = DetectionParams(seed=7, min_ring_claims=10_000)  # no ring is that large
+    with pytest.raises(DetectionError, match=f"found no rings and would replace the {len(current)} current"):
+        detect(trap_store, nothing)
+    assert trap_store.rings() == current
+    refused = trap_store.runs()[0]
+    assert refused.status == "failed" and "found no rings" in refused.summary["error"]
+    assert trap_store.current_run().run_id == first.run.run_id  # type: ignore[union-attr]
+    emptied = detect(trap_store, nothing, allow_empty=True)
+    assert emptied.rings == [] and trap_store.rings() == []
+    assert detect(trap_store, nothing).rings == []  # nothing to lose: no refusal
 
 
 def test_params_must_be_detection_params(trap_store: SQLiteStore) -> None:

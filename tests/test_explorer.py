@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.explorer import EntityLinks, Viewer, collect_ring_graph, parse_label
-from api.routers.explorer import COOKIE_NAME
 from api.settings import Settings
 from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, NodeRef, Rel
 from graph.results import (
@@ -246,12 +245,13 @@ def ring_results() -> DetectionResult:
     return DetectionResult(run, [ring, weak], risks, profiles)
 
 
-def explorer_app(store: GraphStore, *, investigator_pii: bool = False) -> FastAPI:
-    """The real API app serving a store, with one key per role."""
+def explorer_app(store: GraphStore, *, investigator_pii: bool = False, **more: object) -> FastAPI:
+    """The real API app serving a store, with one key per role (``more``: other settings)."""
     settings = Settings(
         RINGSCOPE_API_KEYS=f"{INVESTIGATOR_KEY}:investigator,{ADMIN_KEY}:admin,{RISK_KEY}:risk_system",
         RINGSCOPE_INVESTIGATOR_PII=investigator_pii,
         RINGSCOPE_DEV=False,
+        **more,  # type: ignore[arg-type]
     )
     return create_app(settings, store=store)
 
@@ -395,43 +395,21 @@ def test_unknown_things_are_404_pages_and_bad_depth_is_422(client: TestClient) -
         assert client.get("/explorer/entities/Claim/C1", params={"depth": depth}).status_code == 422
 
 
-def test_auth_header_cookie_query_and_roles(book_store: GraphStore) -> None:
+def test_auth_by_header_and_roles_and_never_by_address(book_store: GraphStore) -> None:
     with TestClient(explorer_app(book_store)) as c:
         anonymous = c.get("/explorer/rings/R-1")
         assert anonymous.status_code == 401 and 'name="key"' in anonymous.text
         assert 'value="/explorer/rings/R-1"' in anonymous.text
         assert c.get("/explorer/", headers={"X-API-Key": RISK_KEY}).status_code == 403
         assert c.get("/explorer/", headers={"X-API-Key": "wrong-key-123"}).status_code == 401
-        # sign in through the form: cookie set, redirected where the user was going
-        bad = c.post("/explorer/login", data={"key": "wrong-key-123", "next": "/explorer/"})
-        assert bad.status_code == 401 and COOKIE_NAME not in c.cookies
-        signed = c.post(
-            "/explorer/login",
-            data={"key": INVESTIGATOR_KEY, "next": "/explorer/rings/R-1"},
-            follow_redirects=False,
-        )
-        assert signed.status_code == 303 and signed.headers["location"] == "/explorer/rings/R-1"
-        cookie = signed.headers["set-cookie"].lower()
-        assert "httponly" in cookie and "samesite=lax" in cookie and "path=/explorer" in cookie
-        assert c.get("/explorer/rings/R-1").status_code == 200
-        assert (
-            c.post(
-                "/explorer/login",
-                data={"key": INVESTIGATOR_KEY, "next": "https://evil.example/"},
-                follow_redirects=False,
-            ).headers["location"]
-            == "/explorer/"
-        )
-        c.post("/explorer/logout")
-        assert c.get("/explorer/").status_code == 401
-        # sign in from a link: the key leaves the address at once
-        linked = c.get(
-            "/explorer/rings/R-1",
-            params={"key": INVESTIGATOR_KEY, "x": "1"},
-            follow_redirects=False,
-        )
-        assert linked.status_code == 303 and linked.headers["location"] == "/explorer/rings/R-1?x=1"
-        assert c.get("/explorer/rings/R-1").status_code == 200
+        assert c.get("/explorer/", headers={"X-API-Key": INVESTIGATOR_KEY}).status_code == 200
+        # a key in the address signs nobody in: addresses reach logs, history and referrers
+        linked = c.get("/explorer/rings/R-1", params={"key": INVESTIGATOR_KEY, "x": "1"},
+                       follow_redirects=False)
+        assert linked.status_code == 401 and "Keys are not accepted in addresses" in linked.text
+        assert 'value="/explorer/rings/R-1?x=1"' in linked.text and INVESTIGATOR_KEY not in linked.text
+        assert "ringscope_session" not in c.cookies
+        assert c.get("/explorer/rings/R-1").status_code == 401
 
 
 def test_static_assets_are_served_locally(client: TestClient) -> None:

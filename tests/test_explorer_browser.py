@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
+from tests.servers import serving
 from tests.test_explorer import (
     ACCOUNT,
+    ADMIN_KEY,
     EVIL_EVIDENCE,
     EVIL_NAME_IMG,
     EVIL_NAME_SCRIPT,
@@ -66,32 +64,14 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     """The explorer served by uvicorn on a loopback port, over a store holding the ring book."""
     store: GraphStore = SQLiteStore(tmp_path / "browser.db")
     store.load(ring_book())
     store.save_results(ring_results())
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(explorer_app(store), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(explorer_app(store)) as url:
+        yield url
     store.close()
 
 
@@ -196,6 +176,10 @@ def test_investigator_browses_a_ring(
     driver.find_element(By.CSS_SELECTOR, "form.login button").click()
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.rings"))
     assert driver.current_url == f"{served}/explorer/"
+    assert driver.execute_script("return document.cookie") == ""  # HttpOnly: no script reads it
+    session = driver.get_cookie("ringscope_session")
+    assert session is not None and INVESTIGATOR_KEY not in session["value"]
+    assert session["httpOnly"] and session["sameSite"] == "Lax" and session["path"] == "/explorer"
     rows = driver.find_elements(By.CSS_SELECTOR, "table.rings tbody tr")
     assert [r.find_element(By.TAG_NAME, "a").text for r in rows] == ["R-1", "R-2"]
 
@@ -253,6 +237,13 @@ def test_investigator_browses_a_ring(
     driver.save_screenshot(str(tmp_path / "entity-account.png"))
     _assert_no_alert(driver)
 
+    # signing out ends the session: the next page asks to sign in again
+    driver.find_element(By.CSS_SELECTOR, "form.who button").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url == f"{served}/explorer/login")
+    driver.get(f"{served}/explorer/rings/R-1")
+    assert driver.find_elements(By.CSS_SELECTOR, "form.login input[name=key]")
+    assert driver.get_cookie("ringscope_session") is None
+
     # nothing was fetched from anywhere but the app, and the console stayed clean
     fetched = [u for u in _requested_urls(driver) if u.startswith(("http", "ws"))]
     assert f"{served}/explorer/static/vis-network.min.js" in fetched
@@ -264,3 +255,41 @@ def test_investigator_browses_a_ring(
         if e["level"] == "SEVERE" and "status of 401" not in e["message"]  # the sign-in page
     ]
     assert problems == []
+
+
+def _attacker_site(form_action: str, fields: dict[str, str]) -> Any:
+    """A page on another site holding a form that posts to the explorer."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    inputs = "".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in fields.items())
+    page = f'<html><body><form id="f" method="post" action="{form_action}">{inputs}' \
+           '<button id="go" type="submit">win a prize</button></form></body></html>'
+    return Starlette(routes=[Route("/", lambda request: HTMLResponse(page))])
+
+
+def test_another_site_cannot_sign_a_browser_in_or_out(served: str, browser: webdriver.Chrome) -> None:
+    driver = browser
+    # login forgery: another site posts its own key, to have the victim work in its account
+    with serving(_attacker_site(f"{served}/explorer/login",
+                                {"key": ADMIN_KEY, "next": "/explorer/"})) as evil:
+        evil = evil.replace("127.0.0.1", "localhost")  # another site, not just another port
+        driver.get(evil)
+        driver.find_element(By.ID, "go").click()
+        WebDriverWait(driver, 10).until(lambda d: d.current_url.startswith(served))
+        driver.get(f"{served}/explorer/")
+        assert driver.find_elements(By.CSS_SELECTOR, "form.login input[name=key]")  # not signed in
+        assert driver.get_cookie("ringscope_session") is None
+
+    # sign-out forgery: the victim stays signed in
+    driver.get(f"{served}/explorer/login")
+    driver.find_element(By.NAME, "key").send_keys(INVESTIGATOR_KEY)
+    driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.rings"))
+    with serving(_attacker_site(f"{served}/explorer/logout", {})) as evil:
+        driver.get(evil.replace("127.0.0.1", "localhost"))
+        driver.find_element(By.ID, "go").click()
+        WebDriverWait(driver, 10).until(lambda d: d.current_url.startswith(served))
+    driver.get(f"{served}/explorer/")
+    assert driver.find_elements(By.CSS_SELECTOR, "table.rings")  # still signed in

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
+import time
+from datetime import timedelta
+
 import pandas as pd
 import pytest
 
-from graph.errors import NotFoundError, StoreError
+from graph.errors import ConflictError, NotFoundError, StoreError
 from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, NodeRef, Rel
 from graph.results import (
     CaseStatus,
@@ -17,6 +22,7 @@ from graph.results import (
     RingIdentifier,
     RunRecord,
 )
+from graph.sessions import Session
 from graph.store import GraphStore
 from tests.bundles import tiny_bundle
 from tests.conftest import StoreFactory
@@ -195,9 +201,11 @@ def test_case_workflow_and_audit(store: GraphStore) -> None:
     store.save_results(_result("r1", ["R-1"]))
     assert store.case_status("R-1") is CaseStatus.NEW
     store.change_case("R-1", "investigating", "alice", "opened")
-    with pytest.raises(StoreError, match="cannot go from investigating to new"):
+    with pytest.raises(ConflictError, match="cannot go from investigating to new"):
         store.change_case("R-1", "new", "alice")
-    store.change_case("R-1", CaseStatus.CONFIRMED, "bob", "refund blocked")
+    with pytest.raises(ConflictError, match="is investigating, not new"):
+        store.change_case("R-1", "dismissed", "carol", expected="new")
+    store.change_case("R-1", CaseStatus.CONFIRMED, "bob", "refund blocked", expected="investigating")
     audit = store.case_audit("R-1")
     assert [(c.actor, c.from_status, c.to_status) for c in audit] == [
         ("alice", CaseStatus.NEW, CaseStatus.INVESTIGATING),
@@ -212,3 +220,91 @@ def test_reopened_store_sees_committed_data(store_factory: StoreFactory) -> None
     first.load(tiny_bundle())
     second = store_factory()
     assert second.counts().nodes["Customer"] == 2
+
+
+def _contend(stores: list[GraphStore], targets: list[CaseStatus]) -> list[str]:
+    """Each store changes R-1's case to its target at the same moment; who won, who lost."""
+    barrier = threading.Barrier(len(stores))
+    outcome: list[str] = [""] * len(stores)
+
+    def attempt(i: int) -> None:
+        barrier.wait()
+        try:
+            stores[i].change_case("R-1", targets[i], f"actor-{i}")
+            outcome[i] = "won"
+        except ConflictError:
+            outcome[i] = "lost"
+        except Exception as exc:  # any other answer is the failure to report
+            outcome[i] = f"{type(exc).__name__}: {exc}"
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return outcome
+
+
+def test_simultaneous_case_changes_exactly_one_wins(store_factory: StoreFactory) -> None:
+    """Several writers (one store object each, as separate processes would have) change one case
+    at the same moment, round after round: exactly one wins each round, and the audit log is a
+    chain where every change starts from the status the one before it ended in."""
+    stores = [store_factory() for _ in range(6)]
+    stores[0].save_results(_result("r1", ["R-1"]))
+    status = CaseStatus.NEW
+    for _ in range(15):
+        target = CaseStatus.DISMISSED if status is CaseStatus.INVESTIGATING else CaseStatus.INVESTIGATING
+        outcome = _contend(stores, [target] * len(stores))
+        assert sorted(outcome) == ["lost"] * 5 + ["won"], outcome
+        status = target
+    assert status is CaseStatus.INVESTIGATING
+    final = _contend(stores, [CaseStatus.CONFIRMED] * 3 + [CaseStatus.DISMISSED] * 3)
+    assert sorted(final) == ["lost"] * 5 + ["won"], final  # two decisions: only one is taken
+    audit = stores[0].case_audit("R-1")
+    assert len(audit) == 16 and audit[0].from_status is CaseStatus.NEW
+    assert all(a.to_status is b.from_status for a, b in itertools.pairwise(audit))
+    winner = final.index("won")
+    assert audit[-1].actor == f"actor-{winner}"
+    assert stores[0].case_status("R-1") is (CaseStatus.CONFIRMED if winner < 3 else CaseStatus.DISMISSED)
+
+
+def test_runs_elsewhere_are_abandoned_only_when_their_heartbeat_stops(
+        store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run owned by a process on another host: alive while its heartbeat is recent."""
+    monkeypatch.setattr("graph.store.HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr("graph.liveness.socket.gethostname", lambda: "worker-host")
+    run = RunRecord("r-elsewhere", {}, "", "2024-07-01T00:00:00+00:00")
+    store.start_run(run)
+    monkeypatch.undo()  # from here on this process is on another host than the run
+    first = store.runs()[0]
+    assert first.owner is not None and first.owner["host"] == "worker-host"
+    deadline = time.monotonic() + 10
+    while store.runs()[0].heartbeat_at == first.heartbeat_at:
+        assert time.monotonic() < deadline, "no heartbeat"
+        time.sleep(0.1)
+    assert store.fail_abandoned_runs() == [] and store.runs()[0].status == "running"
+    marked = store.fail_abandoned_runs(stale_after=timedelta(0))
+    assert [r.run_id for r in marked] == ["r-elsewhere"]
+    failed = store.runs()[0]
+    assert failed.status == "failed" and failed.summary["error"].startswith(
+        f"abandoned: no sign of life from pid {first.owner['pid']} on worker-host since ")
+    time.sleep(0.5)  # the heartbeat, still beating, no longer touches a finished run
+    assert store.runs()[0].status == "failed"
+    store.close()  # stops the heartbeat
+
+
+def test_sessions_are_shared_by_every_store_object_and_end(store_factory: StoreFactory) -> None:
+    """Two store objects (two server processes) see one session; ended ones are gone."""
+    first, second = store_factory(), store_factory()
+    session = Session.start("investigator:1a2b3c4d", lifetime=timedelta(hours=8))
+    first.save_session(session)
+    found = second.get_session(session.key)
+    assert found == session and found is not None and found.token == ""  # the token is not kept
+    assert second.get_session("0" * 64) is None
+    old = Session("f" * 64, "admin:00000000", "x", "2024-01-01T00:00:00+00:00")
+    first.save_session(old)
+    assert second.get_session(old.key) is None  # ended
+    second.save_session(Session.start("admin:00000000", lifetime=timedelta(minutes=5)))
+    assert first._get_session(old.key) is None  # dropped, not only hidden
+    second.delete_session(session.key)
+    assert first.get_session(session.key) is None

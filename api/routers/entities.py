@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from starlette.responses import Response
 
-from api.deps import Reader, SettingsDep, StoreDep
+from api.deps import Reader, SettingsDep, StoreDep, strict_query
 from api.render import render
-from api.schemas import EntityOut, ErrorOut, GraphOut
+from api.schemas import EntityOut, ErrorOut, GraphOut, Line
 from api.views import EntityType, entity_view, neighbourhood_view
 
 __all__ = ["router"]
@@ -17,9 +17,10 @@ __all__ = ["router"]
 router = APIRouter(
     prefix="/v1/entities", tags=["entities"],
     responses={404: {"model": ErrorOut, "description": "no such entity"}},
+    dependencies=[Depends(strict_query)],
 )
 
-EntityId = Annotated[str, Path(
+EntityId = Annotated[Line, Path(
     min_length=1, max_length=200,
     description="the record id, or the identifier as typed (phones and accounts are normalized)",
 )]

@@ -6,16 +6,15 @@ Routes:
 * ``GET /explorer/rings/{ring_id}`` — a ring's network, evidence, claims and case history;
 * ``GET /explorer/entities/{type}/{key}?depth=1|2`` — an entity's neighbourhood (capped);
 * ``GET /explorer/static/{name}`` — vis-network (pyvis's copy), the explorer's CSS and script;
-* ``GET|POST /explorer/login``, ``POST /explorer/logout`` — the key form and sign-out.
+* ``GET|POST /explorer/login``, ``POST /explorer/logout`` — the sign-in form and sign-out.
 
-Authentication in a browser: pages need an ``investigator`` or ``admin`` key. It is read from,
-in this order, the ``X-API-Key`` header (scripts), the ``ringscope_key`` cookie, and a ``key``
-query parameter. The cookie is set by the sign-in form (``POST /explorer/login``) as HttpOnly,
-SameSite=Lax, path ``/explorer``, Secure over HTTPS, for eight hours. A ``?key=`` link also
-signs in: the page answers with a redirect to the same address without the key, setting the
-cookie, so the key does not stay in the address bar or history (it may still reach access logs;
-prefer the form). Keys are compared with every configured key in constant time. Without a key
-a page answers 401 with the sign-in form; with a key of another role, 403.
+Authentication in a browser: pages need an ``investigator`` or ``admin`` key. Scripts send it
+in the ``X-API-Key`` header; people sign in through the form (``POST /explorer/login``), which
+opens a session kept in the store and sets a cookie holding the session's random token, never
+the key (:mod:`api.sessions`: token rotated at every sign-in, anti-forgery tokens on every
+form, cross-site posts refused, HttpOnly, SameSite, Secure over https or when configured).
+A key is never read from the address: a ``?key=`` link gets the sign-in form. Without a key or
+session a page answers 401 with the sign-in form; with a key of another role, 403.
 
 Pages are served with a Content-Security-Policy that allows only the explorer's own scripts
 and styles (no inline script), no framing, no referrer, and ``Cache-Control: no-store``.
@@ -29,8 +28,9 @@ from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import StoreDep, get_state
+from api.deps import AppState, StoreDep, TooManyKeyFailures, check_key
 from api.explorer import (
     EntityLinks,
     RingRow,
@@ -45,15 +45,25 @@ from api.explorer import (
     static_files,
 )
 from api.security import Permission, Principal
+from api.sessions import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    CookieJar,
+    cross_site,
+    new_token,
+    same_token,
+    sign_in,
+    sign_out,
+    signed_in,
+)
+from api.throttle import client_of
 from api.views import node_key
 from graph.errors import NotFoundError
 from graph.model import IDENTIFIER_LABELS, Label, NodeRef
 
-__all__ = ["COOKIE_NAME", "PREFIX", "router"]
+__all__ = ["PREFIX", "router"]
 
 PREFIX = "/explorer"
-COOKIE_NAME = "ringscope_key"
-_COOKIE_SECONDS = 8 * 3600
 _PAGE_SIZE = 50
 _ENTITY_NODE_CAP = 150
 _MAX_FORM_BYTES = 4096
@@ -77,10 +87,21 @@ _static = static_files()
 
 
 # ---------------------------------------------------------------------------- keys
-async def _authenticate(request: Request, key: str | None) -> Principal | None:
-    """The principal of a presented key (constant-time comparison with every configured key)."""
-    state = await get_state(request)
-    return state.keys.authenticate(key)
+def _check_key(request: Request, state: AppState, key: str | None,
+               next_path: str | None = None) -> Principal | Response:
+    """The principal of a presented key, or the page to answer: the sign-in form again (401),
+    or 429 for a client that presented too many unknown keys lately (:mod:`api.throttle`)."""
+    try:
+        principal = check_key(state, client_of(request), key)
+    except TooManyKeyFailures as exc:
+        page = _error(429, "请稍后再试 Too many attempts",
+                      "此处输入的错误密钥过多，请稍后再试 · Too many unknown keys from here; "
+                      f"try again in {exc.retry_after} s.")
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    if principal is None:
+        return _login_page(request, state, "密钥无效 · Unknown API key.", next_path)
+    return principal
 
 
 # ---------------------------------------------------------------------------- access
@@ -102,6 +123,11 @@ def _forbidden() -> Response:
     )
 
 
+def _refused_cross_site() -> Response:
+    return _error(403, "已拒绝 Refused",
+                  "来自其他网站的表单提交被拒绝 · A form posted from another site was refused.")
+
+
 def _local_path(value: str | None) -> str:
     """A redirect target inside the explorer; anything else becomes the ring list."""
     if (
@@ -114,45 +140,60 @@ def _local_path(value: str | None) -> str:
     return PREFIX + "/"
 
 
-def _here(request: Request, *, drop_key: bool = False) -> str:
-    query = [(k, v) for k, v in request.query_params.multi_items() if not (drop_key and k == "key")]
+def _here(request: Request) -> str:
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "key"]
     return request.url.path + (f"?{urlencode(query)}" if query else "")
 
 
-def _login_page(request: Request, message: str, status_code: int = 401) -> Response:
-    page = render_login_page(
-        Viewer(base=PREFIX), next_path=_local_path(_here(request, drop_key=True)), message=message
-    )
-    return _html(page, status_code)
+def _cookies(state: AppState) -> CookieJar:
+    return CookieJar(PREFIX, state.settings.cookie_secure)
 
 
-def _set_cookie(response: Response, request: Request, key: str) -> None:
-    response.set_cookie(
-        COOKIE_NAME,
-        key,
-        max_age=_COOKIE_SECONDS,
-        path=PREFIX,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+def _login_page(request: Request, state: AppState, message: str, next_path: str | None = None,
+                status_code: int = 401) -> Response:
+    """The sign-in form, with its anti-forgery token in the form and in a cookie (a token the
+    browser already holds is reused, so two open sign-in tabs both work)."""
+    token = request.cookies.get(LOGIN_COOKIE) or ""
+    if len(token) < 32:
+        token = new_token()
+    target = _local_path(next_path if next_path is not None else _here(request))
+    page = _html(render_login_page(Viewer(base=PREFIX), next_path=target, message=message,
+                                   csrf=token), status_code)
+    _cookies(state).set_login(page, request, token)
+    return page
 
 
-async def _access(request: Request) -> Viewer | Response:
-    """The viewer of a page, or the response to send instead (sign-in form, 403, redirect)."""
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.ringscope
+    return state
+
+
+def _access(request: Request) -> Viewer | Response:
+    """The viewer of a page, or the response to send instead (sign-in form, 403). A plain
+    function: FastAPI runs it in its thread pool, so the store look-up of the session never
+    holds up the event loop (where real-time scoring runs)."""
+    state = _state(request)
+    if "key" in request.query_params:
+        return _login_page(request, state, "地址中的密钥不被接受，请通过表单登录 · Keys are not "
+                                           "accepted in addresses; sign in with the form.")
     header = request.headers.get("x-api-key")
-    query_key = request.query_params.get("key")
-    presented = header or query_key or request.cookies.get(COOKIE_NAME)
-    principal = await _authenticate(request, presented)
-    if principal is None:
-        return _login_page(request, "密钥无效 · Unknown API key." if presented else "")
+    csrf = ""
+    if header:
+        checked = _check_key(request, state, header)
+        if isinstance(checked, Response):
+            return checked
+        principal = checked
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        found = signed_in(state.store, state.keys, cookie)
+        if found is None:
+            ended = "会话已结束，请重新登录 · Your session has ended; sign in again." if cookie else ""
+            return _login_page(request, state, ended)
+        session, principal = found
+        csrf = session.csrf
     if not principal.may(Permission.READ):
         return _forbidden()
-    if query_key and not header:  # sign in from a link, then drop the key from the address
-        redirect = RedirectResponse(_here(request, drop_key=True), status_code=303)
-        _set_cookie(redirect, request, query_key)
-        return redirect
-    return Viewer(show_pii=principal.pii, base=PREFIX, name=principal.name)
+    return Viewer(show_pii=principal.pii, base=PREFIX, name=principal.name, csrf=csrf)
 
 
 Access = Annotated[Viewer | Response, Depends(_access)]
@@ -258,36 +299,57 @@ def entity_page(
 
 # ---------------------------------------------------------------------------- sign-in
 @router.get("/login", response_class=HTMLResponse)
-def login_form(next_path: Annotated[str, Query(alias="next")] = PREFIX + "/") -> Response:
+def login_form(
+    request: Request, next_path: Annotated[str, Query(alias="next")] = PREFIX + "/"
+) -> Response:
     """The sign-in form."""
-    return _html(render_login_page(Viewer(base=PREFIX), next_path=_local_path(next_path)))
+    return _login_page(request, _state(request), "", next_path, status_code=200)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = await request.body()
+    fields = parse_qs(body[:_MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=4)
+    return {name: values[0] for name, values in fields.items()}
 
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
-    """Check a key from the form; on success set the cookie and go where the user was going."""
-    body = await request.body()
-    form = parse_qs(body[:_MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=4)
-    key = (form.get("key") or [""])[0]
-    target = _local_path((form.get("next") or [""])[0])
-    principal = await _authenticate(request, key)
-    viewer = Viewer(base=PREFIX)
-    if principal is None:
-        return _html(
-            render_login_page(viewer, next_path=target, message="密钥无效 · Unknown API key."), 401
-        )
+    """Check a key from the form; on success open a new session and go where the user was going."""
+    state = _state(request)
+    if cross_site(request):
+        return _refused_cross_site()
+    form = await _form(request)
+    target = _local_path(form.get("next"))
+    if not same_token(form.get("csrf"), request.cookies.get(LOGIN_COOKIE)):
+        return _login_page(request, state, "登录表单已过期，请重试 · The sign-in form expired; "
+                                           "try again.", target, status_code=403)
+    principal = _check_key(request, state, form.get("key"), target)
+    if isinstance(principal, Response):
+        return principal
     if not principal.may(Permission.READ):
         return _forbidden()
+    session = await run_in_threadpool(sign_in, state.store, principal,
+                                      request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(target, status_code=303)
-    _set_cookie(response, request, key)
+    cookies = _cookies(state)
+    cookies.set_session(response, request, session)
+    cookies.clear(response, request, LOGIN_COOKIE)
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
-    """Forget the key cookie."""
+async def logout(request: Request) -> Response:
+    """End the session (the form must carry the session's anti-forgery token)."""
+    state = _state(request)
+    if cross_site(request):
+        return _refused_cross_site()
+    token = request.cookies.get(SESSION_COOKIE)
+    found = await run_in_threadpool(signed_in, state.store, state.keys, token)
+    if found is not None and not same_token((await _form(request)).get("csrf"), found[0].csrf):
+        return _refused_cross_site()
+    await run_in_threadpool(sign_out, state.store, token)
     response = RedirectResponse(PREFIX + "/login", status_code=303)
-    response.delete_cookie(COOKIE_NAME, path=PREFIX)
+    _cookies(state).clear(response, request, SESSION_COOKIE)
     return response
 
 

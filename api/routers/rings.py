@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
-from api.deps import CaseWorker, Reader, SettingsDep, StoreDep
+from api.deps import CaseWorker, Reader, SettingsDep, StoreDep, strict_query
 from api.render import render
 from api.schemas import (
     AuditEntry,
@@ -16,19 +17,20 @@ from api.schemas import (
     ErrorOut,
     GraphOut,
     Level,
+    Line,
     RingDetail,
     RingPage,
 )
 from api.views import RingFilter, audit_view, ring_detail, ring_graph, ring_page
-from graph.results import CASE_TRANSITIONS, CaseStatus
+from graph.results import CaseStatus
 
 __all__ = ["router"]
 
 router = APIRouter(
-    prefix="/v1/rings", tags=["rings"],
+    prefix="/v1/rings", tags=["rings"], dependencies=[Depends(strict_query)],
 )
 
-RingId = Annotated[str, Path(min_length=1, max_length=128, description="ring id")]
+RingId = Annotated[Line, Path(min_length=1, max_length=128, description="ring id")]
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "no such ring in the current results"}}
 
 
@@ -38,13 +40,19 @@ def list_rings(
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     level: Level | None = None,
     case_status: Annotated[CaseStatus | None, Query(alias="status")] = None,
-    agent: Annotated[str | None, Query(max_length=64)] = None,
-    branch: Annotated[str | None, Query(max_length=100)] = None,
+    agent: Annotated[Line | None, Query(max_length=64)] = None,
+    branch: Annotated[Line | None, Query(max_length=100)] = None,
     date_from: Annotated[ContractDate | None, Query(description="rings active on or after")] = None,
-    date_to: Annotated[ContractDate | None, Query(description="rings active on or before")] = None,
+    date_to: Annotated[ContractDate | None, Query(
+        description="rings active on or before; not before date_from")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
+    if date_from is not None and date_to is not None and date_to < date_from:
+        raise RequestValidationError([{
+            "loc": ("query", "date_to"), "type": "value_error",
+            "msg": f"date_to {date_to} is before date_from {date_from}",
+        }])
     flt = RingFilter(min_score, level, case_status, agent, branch, date_from, date_to)
     return render(ring_page(store, flt, limit, offset), who)
 
@@ -64,18 +72,14 @@ def get_ring_graph(ring_id: RingId, store: StoreDep, settings: SettingsDep,
 
 @router.patch(
     "/{ring_id}", response_model=AuditEntry,
-    responses={**_NOT_FOUND, 409: {"model": ErrorOut, "description": "move not allowed"}},
+    responses={**_NOT_FOUND, 409: {"model": ErrorOut, "description": (
+        "move not allowed, case not in expected_status, or changed meanwhile by someone else")}},
     summary="Change the ring's case status (recorded in the audit log)",
 )
 def change_case(ring_id: RingId, body: CaseUpdate, store: StoreDep, who: CaseWorker) -> Response:
-    store.get_ring(ring_id)
-    current = store.case_status(ring_id)
-    if body.status not in CASE_TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in CASE_TRANSITIONS[current])) or "none"
-        raise HTTPException(status.HTTP_409_CONFLICT,
-                            f"a case cannot go from {current} to {body.status} "
-                            f"(allowed: {allowed})")
-    change = store.change_case(ring_id, body.status, who.name, body.note)
+    """A compare-and-set: of simultaneous changes to one case exactly one succeeds, the others
+    get 409 (as does a move the workflow forbids, or a case no longer in ``expected_status``)."""
+    change = store.change_case(ring_id, body.status, who.name, body.note, body.expected_status)
     return render(audit_view([change])[0], who)
 
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, Depends, HTTPException, Path, status
 from starlette.responses import Response
 
-from api.deps import Admin, JobsDep, StoreDep
+from api.deps import Admin, JobsDep, StoreDep, strict_query
 from api.jobs import run_view
 from api.render import render
-from api.schemas import ErrorOut, RunOut, RunPage, RunRequest
+from api.schemas import ErrorOut, Line, RunOut, RunPage, RunRequest
 
 __all__ = ["router"]
 
 router = APIRouter(
-    prefix="/v1/runs", tags=["runs"],
+    prefix="/v1/runs", tags=["runs"], dependencies=[Depends(strict_query)],
 )
 
 
@@ -23,7 +23,10 @@ router = APIRouter(
              responses={409: {"model": ErrorOut, "description": "a run is already in progress"}},
              summary="Start a detection run in the background")
 def start_run(jobs: JobsDep, who: Admin, body: RunRequest | None = None) -> Response:
-    job = jobs.start((body or RunRequest()).params)
+    """A run that finds no rings while rings are current fails and keeps them, unless
+    ``allow_empty`` is set."""
+    request = body or RunRequest()
+    job = jobs.start(request.detection_params(), allow_empty=request.allow_empty)
     return render(job.view(), who, status_code=status.HTTP_202_ACCEPTED,
                   headers={"Location": f"/v1/runs/{job.id}"})
 
@@ -39,7 +42,7 @@ def list_runs(jobs: JobsDep, store: StoreDep, who: Admin) -> Response:
 @router.get("/{run_id}", response_model=RunOut,
             responses={404: {"model": ErrorOut, "description": "no such run"}},
             summary="Progress and outcome of a run")
-def get_run(run_id: Annotated[str, Path(min_length=1, max_length=128)], jobs: JobsDep,
+def get_run(run_id: Annotated[Line, Path(min_length=1, max_length=128)], jobs: JobsDep,
             store: StoreDep, who: Admin) -> Response:
     job = jobs.get(run_id)
     if job is not None:

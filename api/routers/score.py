@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from api.deps import AppState, api_key_header, authorize, parse_body
+from api.deps import AppState, api_key_header, authorize, parse_body, reject_unknown_query
 from api.render import render
 from api.schemas import ScoreRequest, ScoreResponse
 from api.security import Permission
@@ -40,6 +40,8 @@ async def score(request: Request) -> Response:
     # Scoring is a few sub-millisecond SQLite look-ups, so it runs on the event loop (no
     # threadpool hop).
     who = authorize(request, Permission.SCORE)
+    if request.scope["query_string"]:
+        reject_unknown_query(request, ())
     body = parse_body(ScoreRequest, await request.body())
     state: AppState = request.app.state.ringscope
     return render(state.scorer.score(body).to_dict(), who)
