@@ -25,7 +25,7 @@ Every joined claim carries an evidence line saying why.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +41,8 @@ from detectors.rules import TraitModel
 from detectors.templates import pair_jaccard
 
 __all__ = ["Attachment", "expand"]
+
+_NEIGHBOURS = 3
 
 @dataclass(frozen=True)
 class Attachment:
@@ -148,30 +150,37 @@ def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
 
 def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible: np.ndarray,
                    params: DetectionParams) -> list[tuple[int, int, dict[str, Any]]]:
-    """(claim, ring, data) for eligible claims whose letter is in a template burst holding the
-    ring's letters and is itself similar to one of them."""
+    """(claim, ring, data) for eligible claims whose letter's closest letters in its template
+    burst are mostly the ring's: of its ``_NEIGHBOURS`` most similar letters there (all at least
+    ``template_threshold`` similar), a majority belong to the ring. An honest copy of a public
+    letter is closest to other copies; a coached member's letter to its ring's version."""
     burst = graph.template_burst
     complaints = book.complaints
     if not (burst >= 0).any() or complaints.empty:
         return []
     text_of = complaints.dropna(subset=["claim_id"]).drop_duplicates("claim_id").set_index("claim_id")["text"]
     claim_ids = book.claims.index
-    by_burst: dict[int, list[int]] = defaultdict(list)
-    for pos in np.flatnonzero((burst >= 0) & (ring_of >= 0)).tolist():
-        by_burst[int(burst[pos])].append(pos)
+    in_burst: dict[int, list[int]] = defaultdict(list)
+    for pos in np.flatnonzero(burst >= 0).tolist():
+        in_burst[int(burst[pos])].append(pos)
     out = []
     for pos in np.flatnonzero((burst >= 0) & (ring_of < 0) & eligible).tolist():
-        ring_letters = by_burst.get(int(burst[pos]), [])
-        if not ring_letters:
+        others = [m for m in in_burst[int(burst[pos])] if m != pos]
+        if not any(ring_of[m] >= 0 for m in others):
             continue
-        texts = [str(text_of.get(claim_ids[pos], ""))] + [str(text_of.get(claim_ids[m], "")) for m in ring_letters]
-        pairs = np.column_stack([np.zeros(len(ring_letters), dtype=np.int64), np.arange(1, len(texts))])
+        texts = [str(text_of.get(claim_ids[pos], ""))] + [str(text_of.get(claim_ids[m], "")) for m in others]
+        pairs = np.column_stack([np.zeros(len(others), dtype=np.int64), np.arange(1, len(texts))])
         similarity = pair_jaccard(texts, pairs)
-        best = int(np.argmax(similarity))
-        if similarity[best] >= params.template_threshold:
-            match = ring_letters[best]
-            out.append((pos, int(ring_of[match]), {"similar_to": str(claim_ids[match]),
-                                                   "similarity": round(float(similarity[best]), 3)}))
+        order = np.argsort(-similarity, kind="stable")[:_NEIGHBOURS]
+        nearest = [(others[i], float(similarity[i])) for i in order if similarity[i] >= params.template_threshold]
+        votes = Counter(int(ring_of[m]) for m, _ in nearest if ring_of[m] >= 0)
+        if not votes:
+            continue
+        ring, count = max(votes.items(), key=lambda kv: (kv[1], -kv[0]))
+        if count * 2 > _NEIGHBOURS:
+            match, similar = next((m, s) for m, s in nearest if ring_of[m] == ring)
+            out.append((pos, ring, {"similar_to": str(claim_ids[match]), "similarity": round(similar, 3),
+                                    "nearest_of_ring": count}))
     return out
 
 

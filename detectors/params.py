@@ -106,7 +106,7 @@ class DetectionParams:
     min_ring_claims: int = bounded(2, ge=2, le=10_000)
     alert_threshold: float = bounded(0.5, gt=0.0, lt=1.0)
     expansion_margin_days: int = bounded(30, ge=0, le=365)
-    expansion_tie_score: float = bounded(2.5, ge=0.0, le=50.0)
+    expansion_tie_score: float = bounded(2.0, ge=0.0, le=50.0)
     expansion_alone_score: float = bounded(5.0, ge=0.0, le=50.0)
 
     def __post_init__(self) -> None:

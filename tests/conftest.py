@@ -29,10 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from graph.config import StoreSettings
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
+
+# Property tests draw the same examples on every run, so a run of the suite is reproducible;
+# HYPOTHESIS_PROFILE=explore draws new ones (run it when changing a property or a key rule).
+settings.register_profile("default", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=1_000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 StoreFactory = Callable[[], GraphStore]
 
