@@ -233,8 +233,9 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
         if len(item["households"]) < 2 or suspicion <= 0:
             continue
         kind, claims_of_kind = _main_kind(item["kinds"])
-        found.append((_shared_item(label, key, kind, sorted(str(claim_ids[m]) for m in claims_of_kind),
-                                   len(item["households"]), item), suspicion))
+        evidence = _shared_item(label, key, kind, sorted(str(claim_ids[m]) for m in claims_of_kind),
+                                len(item["households"]), item)
+        found.append((_with_other_uses(evidence, kind, item["kinds"], claim_ids), suspicion))
     found.sort(key=lambda x: (-x[1], -int(x[0].data["count"]), str(x[0].data["value"])))
     out = found[:_MAX_IDENTIFIER_ITEMS]
     rest = found[_MAX_IDENTIFIER_ITEMS:]
@@ -299,6 +300,22 @@ def _shared_item(label: str, key: str, kind: str, claims: list[str], households:
         f"{households} 个不同家庭的 {k} 笔退保使用同一{zh_kind} {key}",
         f"{k} claims of {households} unrelated households share one {en_kind} {key}",
         data)
+
+
+def _with_other_uses(evidence: Evidence, kind: str, kinds: dict[str, set[int]],
+                     claim_ids: pd.Index) -> Evidence:
+    """The evidence line with the ring's other claims that used the identifier another way
+    (e.g. a member who changed their contact phone to the agency's number)."""
+    others = {k: sorted(str(claim_ids[m]) for m in ms) for k, ms in sorted(kinds.items()) if k != kind}
+    others = {k: [c for c in cs if c not in evidence.data["claims"]] for k, cs in others.items()}
+    others = {k: cs for k, cs in others.items() if cs}
+    if not others:
+        return evidence
+    zh = "；".join(f"另有 {'、'.join(cs)} 作为{_KIND_TEXT.get(k, (k, k))[0]}使用" for k, cs in others.items())
+    en = "; ".join(f"also {', '.join(cs)} as {_KIND_TEXT.get(k, (k, k.replace('_', ' ')))[1]}"
+                   for k, cs in others.items())
+    return Evidence(evidence.code, f"{evidence.zh}（{zh}）", f"{evidence.en} ({en})",
+                    {**evidence.data, "other_uses": others})
 
 
 def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
