@@ -108,13 +108,15 @@ class _Context:
     households: np.ndarray
     propensity: np.ndarray
     bases: Mapping[str, float]
+    suspicion: dict[tuple[str, str], float] = field(default_factory=dict)
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
 
 
 def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: DetectionParams,
              bases: Mapping[str, float]) -> _Context:
     households = book.customers["household"].reindex(book.claims["customer_id"]).to_numpy()
-    ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book), bases)
+    ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book), bases,
+                   dict(zip(identifiers.index.tolist(), identifiers["suspicion"].astype(float).tolist(), strict=True)))
     position = pd.Series(np.arange(len(book.claims)), index=book.claims.index)
     uses = book.uses
     if not uses.empty:
@@ -194,10 +196,9 @@ def _identifier_households(ctx: _Context, members: list[int]) -> dict[tuple[str,
 
 
 def _shared_identifiers(ctx: _Context, members: list[int]) -> list[tuple[str, str]]:
-    table = ctx.identifiers
     shared = []
     for ref, item in _identifier_households(ctx, members).items():
-        suspicion = _suspicion_of(table, ref)
+        suspicion = ctx.suspicion.get(ref, 0.0)
         listed = ref in ctx.book.watchlist
         if (len(item["households"]) >= 2 and suspicion > 0) or listed:
             shared.append((ref, len(item["claims"])))
@@ -205,12 +206,7 @@ def _shared_identifiers(ctx: _Context, members: list[int]) -> list[tuple[str, st
     return [ref for ref, _ in shared]
 
 
-def _suspicion_of(table: pd.DataFrame, ref: tuple[str, str]) -> float:
-    return float(table["suspicion"].get(ref, 0.0))
-
-
 def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
-    table = ctx.identifiers
     claim_ids = ctx.book.claims.index
     found: list[tuple[Evidence, float]] = []
     listed: list[dict[str, Any]] = []
@@ -218,7 +214,7 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
     changed_items: list[dict[str, Any]] = []
     for ref, item in sorted(_identifier_households(ctx, members).items()):
         label, key = ref
-        suspicion = _suspicion_of(table, ref)
+        suspicion = ctx.suspicion.get(ref, 0.0)
         if ref in ctx.book.watchlist:
             listed.append({"type": IDENTIFIER_TYPES.get(label, label), "value": key,
                            "entry": ctx.book.watchlist[ref]})
