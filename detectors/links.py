@@ -230,10 +230,16 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         keep = (similarity >= params.template_threshold) & mutual_nearest(letter_pairs, similarity,
                                                                           _TEMPLATE_NEIGHBOURS)
         a, b = members[letter_pairs[keep, 0]], members[letter_pairs[keep, 1]]
-        letters = pd.DataFrame({"u": np.minimum(a, b), "v": np.maximum(a, b)})
-        letters = letters[letters["u"] != letters["v"]].drop_duplicates()
+        # wording most of the book never uses is the ring's own; a burst that is a fraction of a
+        # template's letters all year is a crowd of a public letter
+        letters_in_group = np.bincount(template_group[template_group >= 0])
+        burst_size = np.bincount(bursts[in_burst])
+        first = letter_pairs[keep, 0]
+        share = burst_size[bursts[first]] / letters_in_group[grouped["group"].to_numpy()[first]]
+        letters = pd.DataFrame({"u": np.minimum(a, b), "v": np.maximum(a, b), "w": TEMPLATE_WEIGHT * np.minimum(share, 1.0)})
+        letters = letters[letters["u"] != letters["v"]].drop_duplicates(["u", "v"])
         parts_pairs.append(letters[["u", "v"]].to_numpy())
-        parts_weights.append(np.full(len(letters), TEMPLATE_WEIGHT))
+        parts_weights.append(letters["w"].to_numpy())
 
     # former customers of resigned agents surrendering in a burst after the agent left
     agent_burst = ex_agent_bursts(book, params.burst_alpha)
