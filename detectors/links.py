@@ -3,14 +3,18 @@
 Three kinds of link, summed per claim pair:
 
 * **shared identifiers** — weight = the identifier's suspicion (see
-  :mod:`detectors.identifiers`); never between claims of one household;
-* **complaint templates** — letters of one template group (see :mod:`detectors.templates`),
-  filed within ``template_window_days`` of each other and themselves at least
-  ``template_threshold`` similar (a group is a chain of similar letters, and one chance
-  resemblance must not join two rings that use versions of one base letter);
-* **ex-agents** — former customers of a resigned agent surrendering after the agent left,
-  within the same window, weighted by how complaint-driven both claims are (ordinary
-  cash-value surrenders of an orphaned book barely link).
+  :mod:`detectors.identifiers`: shared by unrelated households *and* used the way rings use
+  theirs); never between claims of one household;
+* **complaint templates** — letters of one template group (see :mod:`detectors.templates`)
+  that crowd into a burst far beyond the template's usual rate in this book (see
+  :mod:`detectors.bursts`: a publicly circulating letter arrives all year), filed within
+  ``template_window_days`` of each other, themselves at least ``template_threshold`` similar
+  and each among the other's three closest (a ring edits the public letter its own way, so its
+  letters are closest to each other; an honest copy is closest to other copies), weighted by the
+  share of the template's letters the burst holds (wording most of the book never uses is the
+  ring's own);
+* **ex-agents** — former customers of a resigned agent surrendering in a burst after the agent
+  left (beyond that orphaned book's own rate), weighted by how complaint-driven both claims are.
 
 >>> pairs, groups = group_pairs(np.array([0, 0, 0, 1]), np.array([0, 1, 2, 3]), np.array([0, 1, 1, 2]))
 >>> sorted(map(tuple, pairs.tolist())), groups.tolist()
@@ -41,7 +45,8 @@ __all__ = [
 ]
 
 TEMPLATE_WEIGHT = 0.6
-"""Two letters of one template are strong evidence, a little weaker than a shared account."""
+"""Two mutually closest letters of a burst holding all its template's letters; less when the
+burst is a crowd of a public letter (see :func:`build_claim_graph`)."""
 EX_AGENT_WEIGHT = 0.5
 """Weight between two fully complaint-driven full-refund claims of one resigned agent's book."""
 MAX_PAIR_WEIGHT = 3.0
