@@ -72,12 +72,6 @@ class ClaimGraph:
     template_letters: np.ndarray
     """Letters of the whole book per template group (indexed by group id)."""
 
-    def weighted_degree(self) -> np.ndarray:
-        out = np.zeros(self.n)
-        np.add.at(out, self.u, self.w)
-        np.add.at(out, self.v, self.w)
-        return out
-
 
 def mutual_nearest(pairs: np.ndarray, similarity: np.ndarray, k: int) -> np.ndarray:
     """Which pairs ``(i, j)`` are each among the other's ``k`` most similar partners (ties
