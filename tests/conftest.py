@@ -33,6 +33,7 @@ import pytest
 from graph.config import StoreSettings
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
+from tests.association_books import Association, build_association
 
 StoreFactory = Callable[[], GraphStore]
 
@@ -266,3 +267,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "no_bolt(reason): skip this store test over FalkorDB's Bolt endpoint"
     )
+
+
+@pytest.fixture(scope="session")
+def association(tmp_path_factory: pytest.TempPathFactory) -> Association:
+    """A book split among three member insurers, pseudonymized and detected (see
+    :mod:`tests.association_books`), built once per session."""
+    return build_association(tmp_path_factory.mktemp("association"))
