@@ -13,6 +13,7 @@ import pytest
 
 from api.association import DETECTION_READERS, pseudonymizer
 from detectors.evaluate import evaluate
+from detectors.insurers import ACROSS_INSURERS
 from detectors.templates import jaccard, letter_shingles, shingles
 from graph.errors import InputError
 from graph.keys import normalize_bank_account, normalize_id_number, normalize_phone, normalize_text
@@ -45,6 +46,17 @@ def test_split_pseudonymized_book_finds_the_rings_of_the_whole_book(association:
     assert split["ring_recall"] == whole["ring_recall"]
     spanning = [r for r in rings if len({c.split(":")[0] for c in r.claim_ids}) >= 2]
     assert spanning, "no ring spans two member insurers"
+    for ring in spanning:
+        first = ring.evidence[0]
+        counts = {code: sum(c.startswith(f"{code}:") for c in ring.claim_ids) for code in CODES}
+        assert first.code == ACROSS_INSURERS
+        assert first.data["insurers"] == {c: n for c, n in counts.items() if n}
+        assert first.en.startswith(f"{len(ring.claim_ids)} claims at {len(first.data['insurers'])} "
+                                   "member insurers (")
+        for link in first.data["links"]:
+            assert link["en"].startswith(f"{link['count']} claims at {len(link['insurers'])} member insurers ")
+    tied = [link for r in spanning for link in r.evidence[0].data["links"] if link["code"].startswith("shared_")]
+    assert tied, "no identifier ties claims of two member insurers"
 
 
 def test_letter_sketches_keep_the_similarity_of_letters(association: Association) -> None:
