@@ -147,6 +147,8 @@ class Viewer:
     name: str = ""
     csrf: str = ""
     """The session's anti-forgery token, put in every form (empty: signed in by header)."""
+    insurer: str | None = None
+    """The member insurer a scoped key belongs to (:mod:`api.scope`); ``None``: sees all."""
 
     def text(self, value: object) -> str:
         """Untrusted free text, with identifier-like digit runs masked unless PII is allowed."""
