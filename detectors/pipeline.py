@@ -28,6 +28,7 @@ from detectors.claim_view import book_views
 from detectors.communities import find_communities
 from detectors.expansion import Attachment, expand
 from detectors.identifiers import identifier_table
+from detectors.insurers import member_insurers, with_insurer_spans
 from detectors.links import ClaimGraph, build_claim_graph
 from detectors.params import DetectionParams
 from detectors.ring_ids import carry_forward
@@ -99,6 +100,7 @@ def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
                    key=lambda r: (-r.score, r.ring_id))
     if previous:
         rings = carry_forward(rings, previous)
+    rings = with_insurer_spans(rings, member_insurers(store))
     profiles = identifier_profiles(identifiers, book, rings)
     alerted_claims = {c for r in rings if r.score >= params.alert_threshold for c in r.claim_ids}
     model = TraitModel.estimate(traits, book.claims.index.isin(alerted_claims))
