@@ -278,53 +278,67 @@ def _load_customers(store: GraphStore, claims: pd.DataFrame, registered: pd.Data
     return frame
 
 
-def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_max: int) -> pd.DataFrame:
-    """``customer_id``, ``other_id`` (both directions) of customers sharing a small registered
-    address (at most ``household_max`` customers), or a registered phone within one surname."""
-    mine = registered.rename(columns={"customer_id": "src", "key": "dst"})
-    lives = mine[mine["label"] == Label.ADDRESS.value]
-    phones = mine[mine["label"] == Label.PHONE.value]
-    if not phones.empty:
-        phones = phones.assign(dst=phones["dst"] + "|" + phones["src"].map(customers["surname"]).fillna(""))
+def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_max: int) -> np.ndarray:
+    """Pairs of customer positions (``n × 2``, both directions) of customers sharing a small
+    registered address (at most ``household_max`` customers), or a registered phone within one
+    surname."""
+    position = customers.index.get_indexer(pd.Index(registered["customer_id"]))
+    surnames = customers["surname"].to_numpy(dtype=object)
+    labels = registered["label"].to_numpy(dtype=object)
+    keys = registered["key"].to_numpy(dtype=object)
     parts = []
-    for frame in (lives, phones):
-        if frame.empty:
-            continue
-        frame = frame[frame["src"].isin(customers.index)][["src", "dst"]].drop_duplicates()
-        size = frame.groupby("dst")["src"].transform("size")
-        frame = frame[(size > 1) & (size <= household_max)]
-        pairs = frame.merge(frame, on="dst", suffixes=("", "_other"))
-        parts.append(pairs.loc[pairs["src"] != pairs["src_other"], ["src", "src_other"]])
+    for label in (Label.ADDRESS.value, Label.PHONE.value):
+        mine = (labels == label) & (position >= 0)
+        who = position[mine]
+        if label == Label.PHONE.value:
+            key = pd.factorize(pd.Series(keys[mine]) + "|" + pd.Series(surnames[who]).fillna(""))[0]
+        else:
+            key = pd.factorize(keys[mine])[0]
+        pairs = np.unique(np.column_stack([key, who]), axis=0) if len(who) else np.empty((0, 2), dtype=np.int64)
+        size = np.bincount(pairs[:, 0]) if len(pairs) else np.zeros(0, dtype=np.int64)
+        pairs = pairs[(size[pairs[:, 0]] > 1) & (size[pairs[:, 0]] <= household_max)] if len(pairs) else pairs
+        # within each small group, every ordered pair of members (groups are sorted by key)
+        starts = np.flatnonzero(np.r_[True, pairs[1:, 0] != pairs[:-1, 0]]) if len(pairs) else np.empty(0, dtype=np.int64)
+        for k in range(2, household_max + 1):
+            first = starts[np.diff(np.r_[starts, len(pairs)]) == k]
+            if not len(first):
+                continue
+            i, j = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+            off = (i != j)
+            a = pairs[first[:, None] + i[off][None, :], 1].ravel()
+            b = pairs[first[:, None] + j[off][None, :], 1].ravel()
+            parts.append(np.column_stack([a, b]))
     if not parts:
-        return pd.DataFrame({"customer_id": pd.Series(dtype=object), "other_id": pd.Series(dtype=object)})
-    ties = pd.concat(parts, ignore_index=True).drop_duplicates()
-    return ties.rename(columns={"src": "customer_id", "src_other": "other_id"})
+        return np.empty((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(parts), axis=0)
 
 
-def _households(ties: pd.DataFrame, customers: pd.DataFrame) -> np.ndarray:
+def _households(ties: np.ndarray, customers: pd.DataFrame) -> np.ndarray:
     """Connected components of the family ties: one integer per customer."""
     n = len(customers)
-    if ties.empty:
+    if not len(ties):
         return np.arange(n)
-    position = pd.Series(np.arange(n), index=customers.index)
-    r, c = position[ties["customer_id"]].to_numpy(), position[ties["other_id"]].to_numpy()
-    matrix = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(n, n))
+    matrix = coo_matrix((np.ones(len(ties), dtype=np.int8), (ties[:, 0], ties[:, 1])), shape=(n, n))
     return connected_components(matrix, directed=False)[1]
 
 
-def _family_names(ties: pd.DataFrame, customers: pd.DataFrame, wanted: set[str]) -> list[frozenset[str]]:
+def _family_names(ties: np.ndarray, customers: pd.DataFrame, wanted: set[str]) -> list[frozenset[str]]:
     """Per customer, the names of the customers tied to it directly (for the ``wanted``
     customers, the claimants; empty for the others)."""
     empty: frozenset[str] = frozenset()
-    if ties.empty:
-        return [empty] * len(customers)
-    ties = ties[ties["customer_id"].isin(wanted)]
-    names = customers["name"].reindex(ties["other_id"]).to_numpy(dtype=object)
-    family: dict[str, set[str]] = {}
-    for customer, name in zip(ties["customer_id"].tolist(), names.tolist(), strict=True):
+    out = [empty] * len(customers)
+    if not len(ties):
+        return out
+    keep = customers.index.isin(wanted)[ties[:, 0]]
+    names = customers["name"].to_numpy(dtype=object)
+    family: dict[int, set[str]] = {}
+    for me, other in ties[keep].tolist():
+        name = names[other]
         if isinstance(name, str):
-            family.setdefault(customer, set()).add(name)
-    return [frozenset(family[c]) if c in family else empty for c in customers.index]
+            family.setdefault(me, set()).add(name)
+    for me, found in family.items():
+        out[me] = frozenset(found)
+    return out
 
 
 def _load_registered(store: GraphStore) -> pd.DataFrame:
