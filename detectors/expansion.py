@@ -66,8 +66,9 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
 
     ``cores`` are claim positions per ring, ``alerted`` says which cores scored at or above the
     alert threshold. A claim joins at most one ring: the one with the strongest tie (identifier
-    before template before ex-agent before timing), then the one with most requests within
-    ``_NEARBY_DAYS`` of the claim's, then the nearest in time.
+    before template before ex-agent before timing), then the one with the largest share of its
+    requests within ``_NEARBY_DAYS`` of the claim's (the ring surrendering then, not merely the
+    biggest one), then the nearest in time.
     """
     n = len(book.claims)
     out: list[list[Attachment]] = [[] for _ in cores]
@@ -94,8 +95,8 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
         if in_ring[claim] or np.isnan(days[claim]) or not lo <= days[claim] <= hi:
             return
         names = tuple(t for t, on in zip(CLAIM_TRAITS, present[claim], strict=True) if on)
-        # among rings tied alike, the one surrendering most around the claim's date, then the nearest
-        nearby = int(np.sum(np.abs(ring_days[ring] - days[claim]) <= _NEARBY_DAYS))
+        # among rings tied alike, the one whose requests crowd most around the claim's date
+        nearby = float(np.mean(np.abs(ring_days[ring] - days[claim]) <= _NEARBY_DAYS))
         candidates[claim].append((rank, -nearby, abs(days[claim] - middle), ring,
                                   Attachment(claim, tie, round(float(score[claim]), 4), names, data)))
 
