@@ -88,7 +88,7 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
     windows = _windows(cores, alerted, days, params.expansion_margin_days)
     ring_days = [days[list(members)] for members in cores]
 
-    candidates: dict[int, list[tuple[int, int, float, int, Attachment]]] = defaultdict(list)
+    candidates: dict[int, list[tuple[int, float, float, int, Attachment]]] = defaultdict(list)
 
     def offer(claim: int, ring: int, rank: int, tie: str, data: dict[str, Any]) -> None:
         lo, hi, middle = windows[ring]

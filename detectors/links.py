@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from detectors.book import Book
 from detectors.bursts import burst_labels
@@ -71,6 +73,26 @@ class ClaimGraph:
     """Burst of a resigned agent's former customers each claim belongs to (``-1`` when none)."""
     template_letters: np.ndarray
     """Letters of the whole book per template group (indexed by group id)."""
+
+
+def _letters_not_bridging(n: int, tie_pairs: list[np.ndarray], tie_weights: list[np.ndarray],
+                          letters: np.ndarray, min_weight: float) -> np.ndarray:
+    """Which letter links to keep: those inside one group of claims tied by identifiers or a
+    resigned agent's burst, or reaching a claim no such tie holds (a stealth member). A letter
+    link between two different tied groups is dropped: many rings adapt one public letter alike,
+    and wording alone must not join two rings (``../shared/domain.md``: a template is evidence
+    of a ring only together with shared contacts, money, representatives, addresses or a burst
+    from one agent's book)."""
+    if not len(letters):
+        return np.zeros(0, dtype=bool)
+    pairs = np.concatenate(tie_pairs) if tie_pairs else np.empty((0, 2), dtype=np.int64)
+    weights = np.concatenate(tie_weights) if tie_weights else np.empty(0)
+    strong = pairs[weights >= min_weight]
+    matrix = coo_matrix((np.ones(len(strong), dtype=np.int8), (strong[:, 0], strong[:, 1])), shape=(n, n))
+    _, label = connected_components(matrix, directed=False)
+    size = np.bincount(label, minlength=n)
+    a, b = letters[:, 0], letters[:, 1]
+    return (label[a] == label[b]) | (size[label[a]] == 1) | (size[label[b]] == 1)
 
 
 def mutual_nearest(pairs: np.ndarray, similarity: np.ndarray, k: int) -> np.ndarray:
@@ -209,6 +231,7 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
     # template's usual rate in this book link (a publicly circulating letter arrives all year)
     tg = np.full(n, -1, dtype=np.int64)
     tb = np.full(n, -1, dtype=np.int64)
+    letter_links = (np.empty((0, 2), dtype=np.int64), np.empty(0))
     complaints = book.complaints
     if len(complaints) and len(template_group):
         grouped = complaints.assign(group=template_group)
@@ -237,8 +260,7 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         share = burst_size[bursts[first]] / letters_in_group[grouped["group"].to_numpy()[first]]
         letters = pd.DataFrame({"u": np.minimum(a, b), "v": np.maximum(a, b), "w": TEMPLATE_WEIGHT * np.minimum(share, 1.0)})
         letters = letters[letters["u"] != letters["v"]].drop_duplicates(["u", "v"])
-        parts_pairs.append(letters[["u", "v"]].to_numpy())
-        parts_weights.append(letters["w"].to_numpy())
+        letter_links = (letters[["u", "v"]].to_numpy(), letters["w"].to_numpy())
 
     # former customers of resigned agents surrendering in a burst after the agent left
     agent_burst = ex_agent_bursts(book, params.burst_alpha)
@@ -249,6 +271,9 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         parts_pairs.append(pairs)
         parts_weights.append(EX_AGENT_WEIGHT * propensity[pairs[:, 0]] * propensity[pairs[:, 1]])
 
+    keep = _letters_not_bridging(n, parts_pairs, parts_weights, letter_links[0], params.min_edge_weight)
+    parts_pairs.append(letter_links[0][keep])
+    parts_weights.append(letter_links[1][keep])
     if parts_pairs:
         pairs = np.concatenate(parts_pairs)
         weights = np.concatenate(parts_weights)
