@@ -52,7 +52,7 @@ from api.schemas import ScoreRequest  # noqa: E402  (after the sys.path fix abov
 
 def prepare(data: Path, customers: int, seed: int) -> Path:
     """The store path; generates, holds out, ingests and detects on first use."""
-    store_path = data / f"book-{customers}-{seed}.db"
+    store_path = data / f"store-{customers}-{seed}.db"
     requests_path = data / f"requests-{customers}-{seed}.json"
     if store_path.exists() and requests_path.exists():
         return store_path
