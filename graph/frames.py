@@ -18,8 +18,12 @@ its type instead of looking at every value.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import (
     infer_dtype,
     is_bool_dtype,
@@ -30,7 +34,7 @@ from pandas.api.types import (
 
 from graph.errors import StoreError
 
-__all__ = ["empty_frame", "is_boolean_column", "property_frame"]
+__all__ = ["by_key", "empty_frame", "is_boolean_column", "key_steps", "property_frame"]
 
 _INFERRED_KIND = {
     "string": "str", "boolean": "bool", "integer": "int", "floating": "float",
@@ -105,3 +109,50 @@ def property_frame(frame: pd.DataFrame, key_columns: list[str]) -> pd.DataFrame:
                       _canonical(column, kind, present)))
     columns |= {name: values for _, _, name, values in sorted(found, key=lambda f: f[:2])}
     return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+
+
+def _text(column: pd.Series) -> pa.ChunkedArray:
+    # Without a type, Arrow-backed text converts without a copy (with one, chunk by chunk).
+    found = pa.array(column, from_pandas=True)
+    chunked = pa.chunked_array([found]) if isinstance(found, pa.Array) else found
+    return chunked if chunked.type == pa.large_string() else chunked.cast(pa.large_string())
+
+
+def key_steps(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """How each row's key compares with the row before it: 1 greater, 0 equal, -1 smaller
+    (keys compared column by column as text, byte by byte, as SQLite's ``ORDER BY`` does).
+
+    >>> key_steps(pd.DataFrame({"k": ["a", "b", "b", "a"]}), ["k"]).tolist()
+    [1, 0, -1]
+    """
+    steps = np.zeros(max(len(frame) - 1, 0), dtype=np.int8)
+    if not len(steps):
+        return steps
+    for name in reversed(keys):
+        column = _text(frame[name])
+        later, earlier = column.slice(1), column.slice(0, len(steps))
+        greater = np.asarray(pc.greater(later, earlier).to_numpy(zero_copy_only=False), dtype=bool)
+        equal = np.asarray(pc.equal(later, earlier).to_numpy(zero_copy_only=False), dtype=bool)
+        steps = np.where(greater, 1, np.where(equal, steps, -1)).astype(np.int8)
+    return steps
+
+
+def by_key(frame: pd.DataFrame, keys: list[str], keep: Literal["first", "last"]) -> pd.DataFrame:
+    """``frame``'s rows in key order, one per key (its first or last row), index reset: what
+    ``drop_duplicates(keys, keep=keep).sort_values(keys)`` gives, without factorizing the keys.
+
+    >>> by_key(pd.DataFrame({"k": ["b", "a", "b"], "v": [1, 2, 3]}), ["k"], "last")["v"].tolist()
+    [2, 3]
+    """
+    steps = key_steps(frame, keys)
+    if (steps == 1).all():
+        return frame.reset_index(drop=True)
+    order = np.arange(len(frame))
+    if (steps < 0).any():
+        table = pa.table({f"k{i}": _text(frame[name]) for i, name in enumerate(keys)})
+        order = pc.sort_indices(table, [(f"k{i}", "ascending") for i in range(len(keys))])
+        order = np.asarray(order.to_numpy(), dtype=np.int64)  # a stable sort: ties keep their order
+        steps = key_steps(frame[keys].take(order), keys)
+    new = np.concatenate([[True], steps != 0])
+    kept = new if keep == "first" else np.concatenate([new[1:], [True]])
+    return frame.take(order[kept]).reset_index(drop=True)

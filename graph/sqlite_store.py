@@ -27,9 +27,10 @@ from typing import Any
 
 import orjson
 import pandas as pd
+import pyarrow as pa
 
 from graph.errors import StoreUnavailableError
-from graph.frames import is_boolean_column, property_frame
+from graph.frames import is_boolean_column, key_steps, property_frame
 from graph.model import Edge, EdgeBatch, GraphBundle, Label, Node, NodeBatch, NodeRef, Rel
 from graph.results import (
     CaseChange,
@@ -508,14 +509,12 @@ def _upsert_sql(table: Table, names: list[str]) -> str:
 
 def _rows(frame: pd.DataFrame) -> Iterator[list[tuple[Any, ...]]]:
     """Rows of Python scalars in chunks, every kind of missing value (NaN, NA) as ``None``."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)  # NaN and NA become nulls
     for start in range(0, len(frame), _CHUNK):
-        part = frame.iloc[start:start + _CHUNK]
-        columns = [part[c].astype(object).where(part[c].notna(), None).tolist()
-                   for c in part.columns]
+        columns = [c.to_pylist() for c in table.slice(start, _CHUNK).columns]
         yield list(zip(*columns, strict=True))
 
 
 def _sorted_unique(keys: pd.DataFrame) -> bool:
     """Whether rows are in key order (the order the table reads them in) with no key twice."""
-    index = pd.MultiIndex.from_frame(keys) if keys.shape[1] > 1 else pd.Index(keys.iloc[:, 0])
-    return bool(index.is_monotonic_increasing and index.is_unique)
+    return bool((key_steps(keys, list(keys.columns)) == 1).all())
