@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -81,6 +82,7 @@ CREATE TABLE IF NOT EXISTS sessions (
 """
 
 _CHUNK = 50_000
+_CATALOG_SECONDS = 1.0
 _IN_CHUNK = 500  # keys bound in one IN (…) list, well under SQLite's variable limit
 
 
@@ -102,6 +104,7 @@ class SQLiteStore(GraphStore):
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._catalog: tuple[int, Catalog] | None = None
+        self._catalog_checked = 0.0
         self._adjacency: dict[tuple[int, Label, bool], _Adjacency] = {}
         _refuse_older_layout(self.path)
         self._conn().executescript(_SCHEMA)
@@ -131,12 +134,16 @@ class SQLiteStore(GraphStore):
         return _Transaction(self._conn(), self._write_lock)
 
     def _current_catalog(self) -> tuple[int, Catalog]:
-        """The property columns and the schema version they are of, re-read whenever a load
-        changed the schema."""
+        """The property columns and the schema version they are of. Loads through this store
+        refresh them at once; a column another process adds is seen within
+        :data:`_CATALOG_SECONDS` (asking SQLite on every look-up costs a tenth of one)."""
+        cached, now = self._catalog, time.monotonic()
+        if cached is not None and now - self._catalog_checked < _CATALOG_SECONDS:
+            return cached
         version = self._conn().execute("PRAGMA schema_version").fetchone()[0]
-        cached = self._catalog
         if cached is None or cached[0] != version:
             cached = self._catalog = (version, Catalog.read(self._conn()))
+        self._catalog_checked = now
         return cached
 
     # ---------------------------------------------------------------- graph primitives
@@ -181,6 +188,7 @@ class SQLiteStore(GraphStore):
                     "INSERT INTO loads (fingerprint, nodes, relationships) VALUES (?, ?, ?)",
                     (bundle.fingerprint, bundle.node_count, bundle.edge_count),
                 )
+        self._catalog = None
 
     def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
         # One statement: every count from the same snapshot, even while a load commits.
