@@ -83,6 +83,7 @@ CREATE TABLE IF NOT EXISTS sessions (
 
 _CHUNK = 50_000
 _CATALOG_SECONDS = 1.0
+_MMAP_BYTES = 1 << 34  # SQLite caps it at its compiled limit (2 GB by default)
 _IN_CHUNK = 500  # keys bound in one IN (…) list, well under SQLite's variable limit
 
 
@@ -122,6 +123,9 @@ class SQLiteStore(GraphStore):
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("PRAGMA cache_size=-200000")
+                # Reads map the file instead of copying pages into each process's cache: the
+                # server's workers share one copy of the store in the OS page cache.
+                conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
                 conn.execute("PRAGMA temp_store=MEMORY")
             except sqlite3.Error as exc:
                 raise StoreUnavailableError(f"cannot open SQLite store {self.path}: {exc}") from exc
