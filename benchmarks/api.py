@@ -16,7 +16,8 @@ from separate processes, only on 127.0.0.1, with bounded durations and the held-
     time, so a stalled server is not hidden by a client that waits (coordinated omission).
 
 Each measurement is repeated ``--repeats`` times, interleaving baseline and app; the medians
-are reported, with the server's peak memory (sum of VmHWM over uvicorn's processes).
+are reported, with the server's peak memory (sum of VmHWM over uvicorn's processes) and its memory at
+the end with pages the processes share counted once (sum of their PSS).
 
     python benchmarks/api.py [--customers 100000] [--workers 2] [--repeats 3] [--data DIR]
 """
@@ -52,7 +53,7 @@ from api.schemas import ScoreRequest  # noqa: E402  (after the sys.path fix abov
 
 def prepare(data: Path, customers: int, seed: int) -> Path:
     """The store path; generates, holds out, ingests and detects on first use."""
-    store_path = data / f"book-{customers}-{seed}.db"
+    store_path = data / f"store-{customers}-{seed}.db"
     requests_path = data / f"requests-{customers}-{seed}.json"
     if store_path.exists() and requests_path.exists():
         return store_path
@@ -310,6 +311,22 @@ class _Server:
             total += int(found.group(1)) if found else 0
         return total / 1024
 
+    def shared_memory_mb(self) -> float:
+        """Memory of uvicorn's processes together now, pages shared between them counted once
+        (the sum of their proportional set sizes, ``Pss``)."""
+        import psutil
+
+        total = 0
+        root = psutil.Process(self.process.pid)
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                rollup = Path(f"/proc/{proc.pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            found = re.search(r"^Pss:\s*(\d+) kB", rollup, re.M)
+            total += int(found.group(1)) if found else 0
+        return total / 1024
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -382,11 +399,12 @@ def main() -> None:
                 results[name]["rate"].append(
                     _drive_process(server.port, args, "rate", args.rate_seconds))
         memory = {name: server.peak_memory_mb() for name, server in servers.items()}
+        shared = {name: server.shared_memory_mb() for name, server in servers.items()}
     finally:
         for server in servers.values():
             server.stop()
     figures = {name: {"throughput": _median(r["throughput"]), "rate": _median(r["rate"]),
-                      "peak_memory_mb": memory[name],
+                      "peak_memory_mb": memory[name], "pss_mb": shared[name],
                       "all_rps": [t["rps"] for t in r["throughput"]],
                       "all_p99_ms": [t["p99_ms"] for t in r["rate"]]}
                for name, r in results.items()}
@@ -395,11 +413,11 @@ def main() -> None:
           f"medians of {args.repeats} runs; throughput by {client} for {args.seconds:.0f} s; "
           f"latency open loop at 200 req/s for {args.rate_seconds:.0f} s")
     print(f"{'':9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>7} "
-          f"{'peak MB':>8}  runs req/s | p99 ms")
+          f"{'peak MB':>8} {'PSS MB':>7}  runs req/s | p99 ms")
     for name, f in figures.items():
         t, b = f["throughput"], f["rate"]
         print(f"{name:9} {t['rps']:7.0f} {b['p50_ms']:7.1f} {b['p99_ms']:7.1f} {b['max_ms']:7.1f} "
-              f"{t['errors'] + b['errors']:7.0f} {f['peak_memory_mb']:8.0f}  "
+              f"{t['errors'] + b['errors']:7.0f} {f['peak_memory_mb']:8.0f} {f['pss_mb']:7.0f}  "
               + " ".join(f"{x:.0f}" for x in f["all_rps"]) + " | "
               + " ".join(f"{x:.1f}" for x in f["all_p99_ms"]))
     ratio = figures["score"]["throughput"]["rps"] / figures["baseline"]["throughput"]["rps"]

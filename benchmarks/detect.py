@@ -33,7 +33,7 @@ from ingest.synthetic import BookConfig, generate_book
 
 def prepare(work: Path, customers: int, seed: int) -> Path:
     folder = work / f"book-{customers}-hard-{seed}"
-    db = folder / "graph.db"
+    db = folder / "store.db"
     if not db.exists() or not (folder / "truth.csv").exists():
         generate_book(folder, BookConfig(customers=customers, seed=seed, difficulty="hard"))
         db.unlink(missing_ok=True)

@@ -3,9 +3,18 @@
     .venv/bin/python benchmarks/ingest.py --sizes 100000,1000000
 
 Books are generated once and cached under ``build/bench-ingest/``. Each size is ingested in a
-child process so that its peak memory (``ru_maxrss``) is its own. The naive baseline is
-row-at-a-time normalization with the ``phonenumbers`` parser for every phone cell (no fast
-path, no de-duplication), timed on a sample and extrapolated to the book's phone cells.
+child process so that its peak memory (``ru_maxrss``) is its own. Two baselines in the same
+run:
+
+* the floor: the book's CSV files parsed with pyarrow (every column as text) and their rows
+  written once into a fresh SQLite file (one table per file, one transaction, the store's
+  settings), in a child process of its own; ingest ÷ floor is the price of validation,
+  normalization, the graph and its indexes;
+* naive normalization: the ``phonenumbers`` parser for every phone cell, one at a time (no
+  fast path, no de-duplication), timed on a sample and extrapolated to the book's phone cells.
+
+With two sizes or more it prints how time and peak memory grew from the smallest to the
+largest against the growth in rows (linear growth: the same ratio).
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -78,31 +88,81 @@ def child(folder: Path, db: Path) -> None:
     }))
 
 
+def floor(folder: Path, db: Path) -> None:
+    """Parse every CSV of ``folder`` with pyarrow and write its rows once into ``db``."""
+    import sqlite3
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    start = time.perf_counter()
+    conn = sqlite3.connect(db, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-200000"):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute("BEGIN")
+    rows = 0
+    for path in sorted(folder.glob("*.csv")):
+        if path.stem == "truth":
+            continue
+        header = path.open(encoding="utf-8").readline().strip().split(",")
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string())))
+        names = ", ".join(f'"{c}"' for c in table.column_names)
+        conn.execute(f"CREATE TABLE {path.stem} ({names})")
+        insert = f"INSERT INTO {path.stem} VALUES ({', '.join('?' * table.num_columns)})"  # noqa: S608
+        for batch in table.to_batches(50_000):
+            conn.executemany(insert, zip(*(c.to_pylist() for c in batch.columns), strict=True))
+        rows += table.num_rows
+    conn.execute("COMMIT")
+    conn.close()
+    print(json.dumps({"rows": rows, "seconds": time.perf_counter() - start,
+                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def _run_child(*args: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, *args],
+                         check=True, capture_output=True, text=True).stdout
+    figures: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000",
                         help="comma-separated customer counts (default 100000,1000000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--child", nargs=2, metavar=("FOLDER", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--floor", nargs=2, metavar=("FOLDER", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(Path(args.child[0]), Path(args.child[1]))
         return
+    if args.floor:
+        floor(Path(args.floor[0]), Path(args.floor[1]))
+        return
     CACHE.mkdir(parents=True, exist_ok=True)
     print(f"{'customers':>10} {'rows':>10} {'nodes':>10} {'rels':>10} {'read+val s':>10} "
-          f"{'build s':>8} {'load s':>8} {'total s':>8} {'rows/s':>9} {'peak MB':>8} "
-          f"{'phones naive s':>14} {'phones ours s':>13}")
+          f"{'build s':>8} {'load s':>8} {'total s':>8} {'peak MB':>8} {'floor s':>8} "
+          f"{'floor MB':>8} {'÷ floor':>7} {'phones naive s':>14} {'phones ours s':>13}")
+    seen = []
     for size in (int(s) for s in args.sizes.split(",")):
         folder = ensure_book(size, args.seed)
-        db = CACHE / f"graph-{size}.db"
-        out = subprocess.run([sys.executable, __file__, "--child", str(folder), str(db)],
-                             check=True, capture_output=True, text=True).stdout
-        r = json.loads(out.strip().splitlines()[-1])
+        base = _run_child("--floor", str(folder), str(CACHE / f"floor-{size}.db"))
+        r = _run_child("--child", str(folder), str(CACHE / f"store-{size}.db"))
         p = r["phases"]
         print(f"{size:>10,} {r['rows']:>10,} {r['nodes']:>10,} {r['relationships']:>10,} "
               f"{p['read+validate']:>10.1f} {p['build']:>8.1f} {p['load']:>8.1f} "
-              f"{r['seconds']:>8.1f} {r['rows'] / r['seconds']:>9,.0f} {r['peak_mb']:>8,.0f} "
+              f"{r['seconds']:>8.1f} {r['peak_mb']:>8,.0f} {base['seconds']:>8.1f} "
+              f"{base['peak_mb']:>8,.0f} {r['seconds'] / base['seconds']:>7.1f} "
               f"{r['phones_naive_s']:>14.1f} {r['phones_vectorised_s']:>13.1f}", flush=True)
+        seen.append(r)
+    if len(seen) > 1:
+        small, large = seen[0], seen[-1]
+        print(f"growth from the first size to the last: rows x{large['rows'] / small['rows']:.1f}, "
+              f"time x{large['seconds'] / small['seconds']:.1f}, "
+              f"peak memory x{large['peak_mb'] / small['peak_mb']:.1f}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """The embedded graph store: one SQLite file in WAL mode.
 
-Nodes and relationships live in two ``WITHOUT ROWID`` tables keyed by (label, key) and by
-(source, type, target), with a second index on the target side, so an identifier and its
-neighbours are found by index look-ups in microseconds. A load is one transaction: readers
-(the API) keep seeing the previous state until it commits, and a failed load leaves nothing.
+The graph is laid out as :mod:`graph.sqlite_layout` describes: a ``WITHOUT ROWID`` table per
+node label and per relationship triple with a column per property, so a node, and the
+neighbours of an identifier, are found by index look-ups in microseconds, and each table once
+more as Arrow columns, so detection reads a whole label or relationship without a Python object
+per row. A load is one transaction: readers (the API) keep seeing the previous state until it
+commits, and a failed load leaves nothing.
 
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "g.db"
@@ -15,17 +17,21 @@ neighbours are found by index look-ups in microseconds. A load is one transactio
 from __future__ import annotations
 
 import hashlib
-import math
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pandas as pd
+import pyarrow as pa
 
 from graph.errors import StoreUnavailableError
+from graph.frames import is_boolean_column, key_steps, property_frame
 from graph.model import Edge, EdgeBatch, GraphBundle, Label, Node, NodeBatch, NodeRef, Rel
 from graph.results import (
     CaseChange,
@@ -37,55 +43,23 @@ from graph.results import (
     RunRecord,
 )
 from graph.sessions import Session
+from graph.sqlite_layout import (
+    TABLES,
+    Catalog,
+    Table,
+    check_property_name,
+    create_schema,
+    edge_table,
+    node_table,
+    read_frame,
+    target_index,
+    write_frame,
+)
 from graph.store import GraphStore, ProgressCallback
 
 __all__ = ["SQLiteStore"]
 
-# Labels and relationship types are stored as small integer codes (rows are a quarter smaller
-# and loads a quarter faster than with the names); the codes are part of the file format.
-_LABEL_CODES: dict[Label, int] = {
-    Label.CLAIM: 1,
-    Label.POLICY: 2,
-    Label.CUSTOMER: 3,
-    Label.AGENT: 4,
-    Label.PHONE: 5,
-    Label.BANK_ACCOUNT: 6,
-    Label.ADDRESS: 7,
-    Label.PERSON: 8,
-    Label.COMPLAINT: 9,
-    Label.INTERMEDIARY: 10,
-    Label.INSURER: 11,
-}
-_REL_CODES: dict[Rel, int] = {
-    Rel.HOLDS: 1,
-    Rel.SOLD: 2,
-    Rel.FILED: 3,
-    Rel.SURRENDERS: 4,
-    Rel.CONTACT_PHONE: 5,
-    Rel.PAID_TO: 6,
-    Rel.REPRESENTED_BY: 7,
-    Rel.HAS_PHONE: 8,
-    Rel.LIVES_AT: 9,
-    Rel.HAS_ACCOUNT: 10,
-    Rel.CHANGED_TO: 11,
-    Rel.COMPLAINED: 12,
-    Rel.ABOUT: 13,
-    Rel.MAILED_FROM: 14,
-    Rel.LISTS: 15,
-}
-_LABELS = {code: label for label, code in _LABEL_CODES.items()}
-_RELS = {code: rel for rel, code in _REL_CODES.items()}
-
-_TARGET_INDEX = "CREATE INDEX IF NOT EXISTS edges_by_target ON edges (dst_key, dst_label, rel)"
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS nodes (
-    label INTEGER NOT NULL, key TEXT NOT NULL, props TEXT NOT NULL,
-    PRIMARY KEY (label, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS edges (
-    src_label INTEGER NOT NULL, src_key TEXT NOT NULL, rel INTEGER NOT NULL,
-    dst_label INTEGER NOT NULL, dst_key TEXT NOT NULL, props TEXT NOT NULL,
-    PRIMARY KEY (src_key, src_label, rel, dst_key, dst_label)) WITHOUT ROWID;
-{_TARGET_INDEX};
+_SCHEMA = """
 CREATE TABLE IF NOT EXISTS loads (
     seq INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, loaded_at TEXT NOT NULL DEFAULT
     (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), nodes INTEGER NOT NULL, relationships INTEGER NOT NULL);
@@ -107,16 +81,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     ) WITHOUT ROWID;
 """
 
-_NODE_UPSERT_TAIL = (
-    "ON CONFLICT (label, key) DO UPDATE SET props = json_patch(nodes.props, excluded.props) "
-    "WHERE json_patch(nodes.props, excluded.props) IS NOT nodes.props"
-)
-_EDGE_UPSERT_TAIL = (
-    "ON CONFLICT (src_key, src_label, rel, dst_key, dst_label) "
-    "DO UPDATE SET props = json_patch(edges.props, excluded.props) "
-    "WHERE json_patch(edges.props, excluded.props) IS NOT edges.props"
-)
 _CHUNK = 50_000
+_CATALOG_SECONDS = 1.0
+_MMAP_BYTES = 1 << 34  # SQLite caps it at its compiled limit (2 GB by default)
 _IN_CHUNK = 500  # keys bound in one IN (…) list, well under SQLite's variable limit
 
 
@@ -137,7 +104,13 @@ class SQLiteStore(GraphStore):
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._catalog: tuple[int, Catalog] | None = None
+        self._catalog_checked = 0.0
+        self._adjacency: dict[tuple[int, Label, bool], _Adjacency] = {}
+        _refuse_older_layout(self.path)
         self._conn().executescript(_SCHEMA)
+        with self._transaction() as conn:
+            create_schema(conn)
 
     # ---------------------------------------------------------------- connections
     def _conn(self) -> sqlite3.Connection:
@@ -150,6 +123,9 @@ class SQLiteStore(GraphStore):
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("PRAGMA cache_size=-200000")
+                # Reads map the file instead of copying pages into each process's cache: the
+                # server's workers share one copy of the store in the OS page cache.
+                conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
                 conn.execute("PRAGMA temp_store=MEMORY")
             except sqlite3.Error as exc:
                 raise StoreUnavailableError(f"cannot open SQLite store {self.path}: {exc}") from exc
@@ -161,22 +137,53 @@ class SQLiteStore(GraphStore):
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn(), self._write_lock)
 
+    def _current_catalog(self) -> tuple[int, Catalog]:
+        """The property columns and the schema version they are of. Loads through this store
+        refresh them at once; a column another process adds is seen within
+        :data:`_CATALOG_SECONDS` (asking SQLite on every look-up costs a tenth of one)."""
+        cached, now = self._catalog, time.monotonic()
+        if cached is not None and now - self._catalog_checked < _CATALOG_SECONDS:
+            return cached
+        version = self._conn().execute("PRAGMA schema_version").fetchone()[0]
+        if cached is None or cached[0] != version:
+            cached = self._catalog = (version, Catalog.read(self._conn()))
+        self._catalog_checked = now
+        return cached
+
     # ---------------------------------------------------------------- graph primitives
     def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> None:
         total, done = bundle.node_count + bundle.edge_count, 0
         with self._transaction() as conn:
-            # Into an empty graph, building the target index once at the end beats updating it
-            # row by row; the transaction still makes the whole load atomic.
-            bulk = conn.execute("SELECT 1 FROM edges LIMIT 1").fetchone() is None
-            if bulk:
-                conn.execute("DROP INDEX IF EXISTS edges_by_target")
-            for sql, rows in (chunk for batch in bundle for chunk in _batch_rows(batch)):
-                conn.executemany(sql, rows)
-                done += len(rows)
-                if progress:
-                    progress("load", done, total)
-            if bulk:
-                conn.execute(_TARGET_INDEX)
+            catalog = Catalog.read(conn)
+            loaded: dict[str, list[pd.DataFrame]] = {}
+            was_empty: dict[str, bool] = {}
+            for batch in bundle:
+                table = TABLES[_table_name(batch)]
+                if table.name not in was_empty:
+                    empty = conn.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is None  # noqa: S608
+                    was_empty[table.name] = empty
+                    if empty and table.triple is not None:
+                        # Into an empty table, building the target index once at the end beats
+                        # updating it row by row; the transaction still keeps the load atomic.
+                        conn.execute(f"DROP INDEX IF EXISTS {table.name}_by_dst")
+                frame = _stored_columns(batch.frame, table)
+                for name in frame.columns[len(table.keys):]:
+                    catalog.add(conn, table, name, is_boolean_column(frame[name]))
+                sql = _upsert_sql(table, list(frame.columns[len(table.keys):]))
+                for rows in _rows(frame):
+                    conn.executemany(sql, rows)
+                    done += len(rows)
+                    if progress:
+                        progress("load", done, total)
+                loaded.setdefault(table.name, []).append(frame)
+            for name, frames in loaded.items():
+                table = TABLES[name]
+                keys = frames[0][list(table.keys)]
+                bulk = was_empty[name] and len(frames) == 1 and _sorted_unique(keys)
+                write_frame(conn, table, property_frame(frames[0], list(table.keys)) if bulk
+                            else catalog.rows_frame(conn, table))
+                if was_empty[name] and table.triple is not None:
+                    conn.execute(target_index(name))
             last = conn.execute(
                 "SELECT fingerprint FROM loads ORDER BY seq DESC LIMIT 1"
             ).fetchone()
@@ -185,69 +192,53 @@ class SQLiteStore(GraphStore):
                     "INSERT INTO loads (fingerprint, nodes, relationships) VALUES (?, ?, ?)",
                     (bundle.fingerprint, bundle.node_count, bundle.edge_count),
                 )
+        self._catalog = None
 
     def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
-        conn = self._conn()
-        conn.execute("BEGIN")  # both counts from one snapshot, even while a load commits
-        try:
-            nodes = conn.execute("SELECT label, count(*) FROM nodes GROUP BY label").fetchall()
-            rels = conn.execute("SELECT rel, count(*) FROM edges GROUP BY rel").fetchall()
-        finally:
-            conn.execute("COMMIT")
-        return ({_LABELS[c].value: n for c, n in nodes}, {_RELS[c].value: n for c, n in rels})
+        # One statement: every count from the same snapshot, even while a load commits.
+        rows = self._conn().execute(" UNION ALL ".join(
+            f"SELECT '{name}', count(*) FROM {name}" for name in TABLES)).fetchall()  # noqa: S608
+        nodes: dict[str, int] = {}
+        rels: dict[str, int] = {}
+        for name, count in rows:
+            table = TABLES[name]
+            if table.label is not None:
+                nodes[table.label.value] = count
+            elif table.triple is not None:
+                rel = table.triple[1].value
+                rels[rel] = rels.get(rel, 0) + count
+        return nodes, rels
 
     def _get_nodes(self, refs: list[NodeRef]) -> list[Node]:
+        _, catalog = self._current_catalog()
         found: dict[NodeRef, Node] = {}
         for label, keys in _keys_by_label(refs):
-            for key, props in self._rows_in(
-                "SELECT key, props FROM nodes WHERE label = ? AND key IN", (_LABEL_CODES[label],), keys
+            name = node_table(label)
+            columns = "".join(f', "{c}"' for c in catalog.columns[name])
+            for key, *values in self._rows_in(
+                f"SELECT key{columns} FROM {name} WHERE key IN", (), keys  # noqa: S608
             ):
-                found[NodeRef(label, key)] = Node(label, key, orjson.loads(props))
+                found[NodeRef(label, key)] = Node(label, key, catalog.props(name, tuple(values)))
         return [found[ref] for ref in refs if ref in found]
 
     def _adjacent(self, refs: list[NodeRef], limit: int) -> list[Edge]:
+        version, catalog = self._current_catalog()
         conn, out = self._conn(), list[Edge]()
         for ref in refs:
-            args = (ref.key, _LABEL_CODES[ref.label], limit)
-            rows = (
-                conn.execute(
-                    "SELECT src_label, src_key, rel, dst_label, dst_key, props FROM edges "
-                    "WHERE src_key = ? AND src_label = ? LIMIT ?",
-                    args,
-                ).fetchall()
-                + conn.execute(
-                    "SELECT src_label, src_key, rel, dst_label, dst_key, props FROM edges "
-                    "WHERE dst_key = ? AND dst_label = ? LIMIT ?",
-                    args,
-                ).fetchall()
-            )
-            out.extend(
-                Edge(NodeRef(_LABELS[sl], sk), _RELS[r], NodeRef(_LABELS[dl], dk), orjson.loads(p))
-                for sl, sk, r, dl, dk, p in rows
-            )
+            for outgoing in (True, False):
+                found = self._adjacency.get((version, ref.label, outgoing))
+                if found is None:
+                    found = _Adjacency.build(catalog, ref.label, outgoing)
+                    self._adjacency[(version, ref.label, outgoing)] = found
+                if found.sql:
+                    out.extend(found.edges(conn.execute(found.sql, (ref.key, limit)).fetchall()))
         return out
 
     def _nodes_frame(self, label: Label) -> pd.DataFrame:
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT key, props FROM nodes WHERE label = ? ORDER BY key", (_LABEL_CODES[label],)
-            )
-            .fetchall()
-        )
-        return _frame(["key"], rows)
+        return read_frame(self._conn(), TABLES[node_table(label)])
 
     def _edges_frame(self, src: Label, rel: Rel, dst: Label) -> pd.DataFrame:
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT src_key, dst_key, props FROM edges WHERE src_label = ? AND rel = ? "
-                "AND dst_label = ? ORDER BY src_key, dst_key",
-                (_LABEL_CODES[src], _REL_CODES[rel], _LABEL_CODES[dst]),
-            )
-            .fetchall()
-        )
-        return _frame(["src", "dst"], rows)
+        return read_frame(self._conn(), TABLES[edge_table((src, rel, dst))])
 
     def _data_fingerprint(self) -> str:
         rows = self._conn().execute("SELECT fingerprint FROM loads ORDER BY seq").fetchall()
@@ -449,72 +440,93 @@ def _keys_by_label(refs: list[NodeRef]) -> list[tuple[Label, list[str]]]:
     return list(grouped.items())
 
 
-def _props_sql(flags: list[bool]) -> str:
-    """SQL building a JSON object from name/value parameter pairs, nulls dropped.
+@dataclass(frozen=True)
+class _Adjacency:
+    """One statement finding a node's relationships in one direction over every table that
+    can hold them (``UNION ALL``, property columns padded to one width), and how to read its
+    rows back into edges."""
 
-    Building the JSON inside SQLite (C) is several times faster than in Python; property
-    names are parameters too, so no text from input files reaches the statement. A flag marks
-    a boolean property, bound as the text ``true``/``false`` and turned into JSON by ``json()``
-    (SQLite has no boolean type and would store 1/0).
-    """
-    if not flags:
-        return "'{}'"
-    pairs = ", ".join("?, json(?)" if flag else "?, ?" for flag in flags)
-    return f"json_patch('{{}}', json_object({pairs}))"
+    sql: str
+    tables: tuple[tuple[Table, list[str], set[str]], ...]
 
-
-def _batch_rows(batch: NodeBatch | EdgeBatch) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
-    names = batch.property_names
-    flags = [_is_boolean(batch.frame[n]) for n in names]
-    props = _props_sql(flags)
-    if isinstance(batch, NodeBatch):
-        # Only placeholders are interpolated: ``props`` is "?, ?" pairs built by _props_sql.
-        sql = f"INSERT INTO nodes (label, key, props) VALUES (?, ?, {props}) {_NODE_UPSERT_TAIL}"  # noqa: S608
-        head: tuple[Any, ...] = (_LABEL_CODES[batch.label],)
-        key_columns = ["key"]
-    else:
-        columns = "src_label, src_key, rel, dst_label, dst_key, props"
-        sql = f"INSERT INTO edges ({columns}) VALUES (?, ?, ?, ?, ?, {props}) {_EDGE_UPSERT_TAIL}"  # noqa: S608
-        head = (_LABEL_CODES[batch.src_label], _REL_CODES[batch.rel], _LABEL_CODES[batch.dst_label])
-        key_columns = ["src", "dst"]
-    frame = batch.frame
-    for start in range(0, len(frame), _CHUNK):
-        part = frame.iloc[start : start + _CHUNK]
-        keys = [part[c].astype(str).tolist() for c in key_columns]
-        values = [_column_values(part[n], flag) for n, flag in zip(names, flags, strict=True)]
-        pairs = [
-            x
-            for name, column in zip(names, values, strict=True)
-            for x in ([name] * len(part), column)
+    @classmethod
+    def build(cls, catalog: Catalog, label: Label, outgoing: bool) -> _Adjacency:
+        tables = tuple(
+            (t, catalog.columns[t.name], catalog.booleans[t.name]) for t in TABLES.values()
+            if t.triple is not None and t.triple[0 if outgoing else 2] is label)
+        if not tables:
+            return cls("", ())
+        width = max(len(columns) for _, columns, _ in tables)
+        side = "src" if outgoing else "dst"
+        branches = [
+            f"SELECT {i}, src, dst"  # noqa: S608  (names from the model and checked properties)
+            + "".join(f', "{c}"' for c in columns) + ", NULL" * (width - len(columns))
+            + f" FROM {t.name} WHERE {side} = ?1"
+            for i, (t, columns, _) in enumerate(tables)
         ]
-        if len(keys) == 1:
-            rows = [(head[0], k, *rest) for k, *rest in zip(keys[0], *pairs, strict=True)]
-        else:
-            rows = [
-                (head[0], s, head[1], head[2], d, *rest)
-                for s, d, *rest in zip(keys[0], keys[1], *pairs, strict=True)
-            ]
-        yield sql, rows
+        return cls(" UNION ALL ".join(branches) + " LIMIT ?2", tables)
+
+    def edges(self, rows: list[tuple[Any, ...]]) -> Iterator[Edge]:
+        for i, src, dst, *values in rows:
+            table, columns, booleans = self.tables[i]
+            assert table.triple is not None
+            s, rel, d = table.triple
+            props = {c: bool(v) if c in booleans else v
+                     for c, v in zip(columns, values, strict=False) if v is not None}
+            yield Edge(NodeRef(s, src), rel, NodeRef(d, dst), props)
 
 
-def _is_boolean(column: pd.Series) -> bool:
-    return pd.api.types.is_bool_dtype(column.dtype) or (
-        column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "boolean"
-    )
+def _refuse_older_layout(path: Path) -> None:
+    """Raise :class:`StoreUnavailableError` for a file holding the graph as JSON documents (the
+    layout before :mod:`graph.sqlite_layout`), before anything is written to it."""
+    if not path.exists():
+        return
+    try:
+        with closing(sqlite3.connect(path)) as conn:
+            older = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'nodes'").fetchone()
+    except sqlite3.Error as exc:
+        raise StoreUnavailableError(f"cannot open SQLite store {path}: {exc}") from exc
+    if older:
+        raise StoreUnavailableError(
+            f"{path} holds a graph in an older layout (properties as JSON documents); ingest "
+            "the book again into a new store file")
 
 
-def _column_values(column: pd.Series, boolean: bool = False) -> list[Any]:
-    """Python scalars with every kind of missing value (NaN, NA, NaT) as ``None``."""
-    values = column.astype(object).tolist()
-    if boolean:
-        return [None if v is None or v is pd.NA else ("true" if v else "false") for v in values]
-    return [None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
-            for v in values]
+def _table_name(batch: NodeBatch | EdgeBatch) -> str:
+    if isinstance(batch, NodeBatch):
+        return node_table(batch.label)
+    return edge_table((batch.src_label, batch.rel, batch.dst_label))
 
 
-def _frame(key_columns: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-    records = [
-        {**dict(zip(key_columns, row[:-1], strict=True)), **orjson.loads(row[-1])} for row in rows
-    ]
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=key_columns)
-    return frame
+def _stored_columns(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """The key columns (as text) and the property columns that hold some value."""
+    names = [check_property_name(c, table) for c in frame.columns if c not in table.keys]
+    kept = [n for n in names if frame[n].notna().any()]
+    out = pd.DataFrame({k: frame[k].astype("str") for k in table.keys})
+    for name in kept:
+        out[name] = frame[name].array
+    return out
+
+
+def _upsert_sql(table: Table, names: list[str]) -> str:
+    """Insert rows; a row already there keeps its values where the new one has none."""
+    columns = [*table.keys, *(f'"{n}"' for n in names)]
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608  (checked names)
+           f"VALUES ({', '.join('?' * len(columns))}) ON CONFLICT ({', '.join(table.keys)}) ")
+    if not names:
+        return sql + "DO NOTHING"
+    return sql + "DO UPDATE SET " + ", ".join(f'"{n}" = coalesce(excluded."{n}", "{n}")'
+                                              for n in names)
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows of Python scalars in chunks, every kind of missing value (NaN, NA) as ``None``."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)  # NaN and NA become nulls
+    for start in range(0, len(frame), _CHUNK):
+        columns = [c.to_pylist() for c in table.slice(start, _CHUNK).columns]
+        yield list(zip(*columns, strict=True))
+
+
+def _sorted_unique(keys: pd.DataFrame) -> bool:
+    """Whether rows are in key order (the order the table reads them in) with no key twice."""
+    return bool((key_steps(keys, list(keys.columns)) == 1).all())

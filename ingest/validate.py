@@ -55,6 +55,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.keys import (
     blank_cells,
@@ -355,6 +357,18 @@ def validate_table(table: Table, raw: RawTable, log: ProblemLog, insurer: str | 
     return _TableCheck(table, copy, column_log, insurer, pseudonymized).run()
 
 
+def _text(series: pd.Series) -> pa.Array:
+    found = pa.array(series.astype("str"), from_pandas=True)
+    whole = found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found
+    return whole.cast(pa.large_string())
+
+
+def _is_in(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """Which ``values`` are among ``known`` (Arrow's hash set; missing values are not)."""
+    found = pc.is_in(_text(values), value_set=_text(known))
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
                       usable: set[str], log: ProblemLog) -> None:
     for name, table in CONTRACT.items():
@@ -364,8 +378,7 @@ def _check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, st
                 continue  # the target's own problem is already reported
             target = tables[ref.target][CONTRACT[ref.target].primary_key]
             values = frame[ref.column]
-            known = pd.Index(target.dropna().unique()).get_indexer(values) >= 0
-            unknown = values.notna() & ~known
+            unknown = values.notna() & ~_is_in(values, target.dropna())
             if unknown.any():
                 log.add_rows(files[name], ref.column, values[unknown],
                              f"refers to a record not in {ref.target}")

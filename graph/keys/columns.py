@@ -43,6 +43,37 @@ def nfkc_arrow(values: pa.Array) -> pa.Array:
     return pc.utf8_normalize(values, form="NFKC")
 
 
+def _distinct(series: pd.Series) -> tuple[np.ndarray, pa.Array | None, np.ndarray | None]:
+    """Each row's distinct-value number (-1 when missing) and the distinct values: as Arrow
+    text when the column is text (Arrow's hash table, no Python object per row), else as a
+    numpy object array (pandas' ``factorize``)."""
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != np.dtype(object):
+        found = pa.array(series, from_pandas=True)
+        whole = found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found
+        encoded = whole.dictionary_encode()
+        codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False),
+                           dtype=np.int64)
+        return codes, encoded.dictionary.cast(pa.string()), None  # the fast paths take string
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), None, np.asarray(uniques, dtype=object)
+
+
+def _column(values: np.ndarray, codes: np.ndarray, index: pd.Index, dtype: str) -> pd.Series:
+    """Per-distinct-value results (last entry: missing rows) mapped back to every row."""
+    if dtype == "str":
+        try:
+            text = pa.array(values, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowException, TypeError):
+            text = None
+        if text is not None:
+            return pd.Series(text.take(pa.array(codes)), index=index, dtype="str")
+    if dtype == "boolean":
+        missing = pd.isna(values)
+        flags = np.where(missing, False, values).astype(bool)
+        return pd.Series(pd.arrays.BooleanArray(flags[codes], missing[codes]), index=index)
+    return pd.Series(values[codes], index=index, dtype=dtype)
+
+
 def expand(series: pd.Series, fn: Callable[[object], tuple[Hashable, ...] | None],
            columns: list[str], dtypes: list[str], fast: Fast | None = None) -> pd.DataFrame:
     """Apply ``fn`` (one cell → a tuple of ``columns``, or ``None``) to each distinct value.
@@ -50,27 +81,32 @@ def expand(series: pd.Series, fn: Callable[[object], tuple[Hashable, ...] | None
     Returns a frame on ``series.index`` with one column per name in ``columns`` (pandas dtypes
     ``dtypes``); missing cells and cells ``fn`` maps to ``None`` are NA in every column.
     """
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    count = len(uniques)
+    codes, strings, values = _distinct(series)
+    count = len(strings) if strings is not None else len(values)  # type: ignore[arg-type]
     arrays = [np.full(count + 1, None, dtype=object) for _ in columns]  # last: missing rows
+    codes = np.where(codes < 0, count, codes)
     decided = np.zeros(count, dtype=bool)
-    values = np.asarray(uniques, dtype=object)
-    if fast is not None and count and all(isinstance(v, str) for v in values[:1000]):
+    if strings is None and values is not None and fast is not None and count and all(
+            isinstance(v, str) for v in values[:1000]):
         try:
             strings = pa.array(values, type=pa.string())
         except (pa.ArrowException, TypeError):
             strings = None
-        if strings is not None:
-            found, decided = fast(strings)
-            for target, source in zip(arrays, found, strict=True):
-                target[:count][decided] = source[decided]
-    for i in np.flatnonzero(~decided):
+    if strings is not None and fast is not None and count:
+        found, decided = fast(strings)
+        for target, source in zip(arrays, found, strict=True):
+            target[:count][decided] = source[decided]
+    undecided = np.flatnonzero(~decided)
+    if values is None and strings is not None:
+        values = np.full(count, None, dtype=object)
+        values[undecided] = strings.take(pa.array(undecided)).to_pylist()
+    assert values is not None
+    for i in undecided:
         result = fn(values[i])
         if result is not None:
             for target, value in zip(arrays, result, strict=True):
                 target[i] = value
     return pd.DataFrame(
-        {c: pd.Series(a[codes], index=series.index, dtype=d)
-         for c, a, d in zip(columns, arrays, dtypes, strict=True)},
+        {c: _column(a, codes, series.index, d) for c, a, d in zip(columns, arrays, dtypes, strict=True)},
         index=series.index,
     )
