@@ -4,6 +4,7 @@ backend, drawings, timelines, evaluation and sweeps on a generated book, Cypher 
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import matplotlib
@@ -243,3 +244,46 @@ def test_cypher_refuses_writes(ring_book: GraphStore) -> None:
     with pytest.raises(StoreError):
         rs.cypher_frame(ring_book, "MATCH (c:Claim {key: 'C1'}) SET c.risk_score = 0.0 RETURN c.key")
     assert ring_book.claim_risks(["C1"])["C1"].risk == 0.95
+
+
+def test_case_report_masks_unless_asked(ring_book: GraphStore, tmp_path: Path) -> None:
+    ring_book.change_case("R-1", "investigating", "analyst", note="called 13907971234 =HYPERLINK")
+    assert rs.case_history(ring_book, "R-1")[["actor", "from_status", "to_status"]] \
+        .values.tolist() == [["analyst", "new", "investigating"]]
+    masked = rs.case_report(ring_book, "R-1", tmp_path / "masked")
+    shown = rs.case_report(ring_book, "R-1", tmp_path / "shown", show_pii=True)
+    assert sorted(p.name for p in (tmp_path / "masked").iterdir()) == sorted(rs.CASE_FILES)
+    case = json.loads(masked["case.json"].read_text(encoding="utf-8"))
+    assert (case["ring_id"], case["status"], len(case["members"]), len(case["timeline"])) == (
+        "R-1", "investigating", 3, 6)
+    assert case["history"][0]["note"] == "called 139****1234 =HYPERLINK"
+    for name in ("case.json", "evidence.csv", "timeline.csv", "network.html"):
+        text = masked[name].read_text(encoding="utf-8")
+        assert "13907971234" not in text and "6222020200112233446" not in text, name
+    assert "6222020200112233446" in shown["evidence.csv"].read_text(encoding="utf-8")
+    timeline = pd.read_csv(shown["timeline.csv"], dtype=str, keep_default_na=False)
+    assert timeline.loc[1, "value"] == "'+8613907971234"  # neutralised: a spreadsheet formula start
+    assert timeline["date"].tolist()[:2] == ["2024-01-15", "2024-02-10"]
+    assert masked["timeline.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_values_around_stay_in_range() -> None:
+    assert rs.values_around("min_edge_weight", (0.5, 1, 2, 10)) == [0.075, 0.15, 0.3]
+    assert rs.values_around("hub_customers", (0.5, 1.0)) == [50, 100]
+    assert rs.values_around("resolution", (1.0,), DetectionParams(resolution=2.0)) == [2.0]
+    with pytest.raises(ValueError, match="not numeric"):
+        rs.values_around("method")
+    with pytest.raises(ValueError, match="unknown detection parameter"):
+        rs.values_around("no_such_knob")
+
+
+def test_parameters_read_from_frames_are_stored_as_plain_values(tmp_path: Path) -> None:
+    """A value taken from a DataFrame is a numpy scalar; the run record is JSON."""
+    rs.synthetic_book(tmp_path / "book", customers=500, seed=2)
+    with rs.open_store(f"sqlite:///{tmp_path / 'graph.db'}") as store:
+        rs.load_book(store, tmp_path / "book")
+        frame = pd.DataFrame({"value": [0.9], "claims": [3]})
+        rs.detect(store, resolution=frame["value"].iloc[0], min_ring_claims=frame["claims"].iloc[0])
+        params = rs.runs(store).loc[0, "params"]
+    assert (params["resolution"], params["min_ring_claims"]) == (0.9, 3)
+    assert type(params["resolution"]) is float and type(params["min_ring_claims"]) is int

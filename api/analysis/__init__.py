@@ -12,6 +12,7 @@ against a truth file and sweep its parameters, query a Cypher server::
     rings = rs.rings(store)                                 # one row per ring, highest score first
     rs.draw_ring(store, rings.ring_id[0])                   # inline network (masked identifiers)
     rs.plot_timeline(rs.ring_timeline(store, rings.ring_id[0]))
+    rs.case_report(store, rings.ring_id[0], "cases/ring-1") # JSON, CSV, PNG, HTML for the case
     rs.evaluate(store, "data/book/truth.csv")               # detection and both baselines
 
 Each function wraps the project's own code (ingest, detection, evaluation, the explorer's
@@ -39,18 +40,23 @@ from api.analysis.evaluation import (
     legitimate_alerts,
     plot_sweep,
     sweep,
+    values_around,
 )
 from api.analysis.frames import claim_risks, evidence, identifier_uses, members, rings, runs
+from api.analysis.report import CASE_FILES, case_history, case_report
 from api.analysis.timeline import EVENT_KINDS, TIMELINE_COLUMNS, plot_timeline, ring_timeline
 from graph import open_store
 from graph.results import ALERT_THRESHOLD
 
 __all__ = [
     "ALERT_THRESHOLD",
+    "CASE_FILES",
     "EVENT_KINDS",
     "METRICS",
     "TIMELINE_COLUMNS",
     "NetworkView",
+    "case_history",
+    "case_report",
     "claim_risks",
     "cypher_frame",
     "detect",
@@ -72,4 +78,5 @@ __all__ = [
     "runs",
     "sweep",
     "synthetic_book",
+    "values_around",
 ]

@@ -22,6 +22,7 @@ import dataclasses
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from detectors.params import PARAM_BOUNDS, DetectionParams
@@ -65,15 +66,21 @@ def _bounds(limits: dict[str, float]) -> str:
 def detection_params(base: DetectionParams | None = None, **overrides: Any) -> DetectionParams:
     """``base`` (default: the product defaults) with some parameters changed.
 
-    Raises :class:`ValueError` naming unknown parameters (with the known ones) and values out
-    of a parameter's range.
+    Values may be numpy scalars (as read from a DataFrame): they are taken as the Python
+    numbers they hold, so the run record stores plain values. Raises :class:`ValueError`
+    naming unknown parameters (with the known ones) and values out of a parameter's range.
+
+    >>> detection_params(min_ring_claims=np.int64(3)).min_ring_claims.__class__.__name__
+    'int'
     """
     known = [f.name for f in dataclasses.fields(DetectionParams)]
     unknown = [name for name in overrides if name not in known]
     if unknown:
         raise ValueError(f"unknown detection parameter(s) {', '.join(unknown)}; "
                          f"known: {', '.join(known)}")
-    return dataclasses.replace(base or DetectionParams(), **overrides)
+    plain = {name: value.item() if isinstance(value, np.generic) else value
+             for name, value in overrides.items()}
+    return dataclasses.replace(base or DetectionParams(), **plain)
 
 
 def detect(store: GraphStore, params: DetectionParams | None = None, *,

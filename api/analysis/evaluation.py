@@ -50,7 +50,7 @@ from detectors.params import DetectionParams
 from graph.results import ALERT_THRESHOLD
 from graph.store import GraphStore
 
-__all__ = ["METRICS", "evaluate", "legitimate_alerts", "plot_sweep", "sweep"]
+__all__ = ["METRICS", "evaluate", "legitimate_alerts", "plot_sweep", "sweep", "values_around"]
 
 METRICS = ["claim_precision", "claim_recall", "claim_f1", "average_precision", "ring_recall",
            "ring_purity", "alerted_rings", "legit_only_alerts", "seconds"]
@@ -112,13 +112,43 @@ def sweep(store: GraphStore, truth: pd.DataFrame | Path | str,
     settings = [(name, value, detection_params(base, **{name: value}))
                 for name, values in grid.items() for value in values]
     frame = _truth(truth)
+    measured: dict[DetectionParams, dict[str, Any]] = {}  # the base setting recurs per parameter
     rows = []
     for name, value, setting in settings:
-        figures = score_detection(store, frame, setting, use_current=False, baselines=())
+        if setting not in measured:
+            measured[setting] = score_detection(store, frame, setting, use_current=False,
+                                                baselines=()).rows()[0]
         rows.append({"parameter": name, "value": value,
-                     "is_default": getattr(base, name) == value, **figures.rows()[0]})
+                     "is_default": getattr(base, name) == value, **measured[setting]})
     out = pd.DataFrame(rows, columns=["parameter", "value", "is_default", "method", *METRICS])
     return out.drop(columns="method")
+
+
+def values_around(name: str, factors: Sequence[float] = (0.5, 1.0, 1.5, 2.0),
+                  params: DetectionParams | None = None) -> list[Any]:
+    """Values of a numeric parameter around its value in ``params`` (default: the product
+    defaults): that value times each factor (integers rounded), in increasing order, keeping
+    only values the parameter accepts. Raises :class:`ValueError` for an unknown or
+    non-numeric parameter.
+
+    >>> values_around("resolution"), values_around("alert_threshold")
+    ([0.3, 0.6, 0.9, 1.2], [0.25, 0.5, 0.75])
+    """
+    base = params or DetectionParams()
+    if name not in base.as_dict():
+        raise ValueError(f"unknown detection parameter {name!r}")
+    value = getattr(base, name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} is not numeric ({value!r})")
+    found = set()
+    for factor in factors:
+        candidate = round(value * factor) if isinstance(value, int) else round(value * factor, 6)
+        try:
+            detection_params(base, **{name: candidate})
+        except ValueError:
+            continue
+        found.add(candidate)
+    return sorted(found)
 
 
 def plot_sweep(curve: pd.DataFrame, baselines: pd.DataFrame | None = None,
