@@ -4,10 +4,10 @@ Generates synthetic books (cached in the work folder), ingests each into its own
 runs detection and the baselines, and prints one table row per book and method plus the mean
 over books per difficulty.
 
-    python benchmarks/quality.py                       # 30 000 customers, seeds 1-3, normal+hard
-    python benchmarks/quality.py --customers 50000 --seeds 11 12 13 --difficulty hard
-    python benchmarks/quality.py --difficulty hard realistic --no-baseline-b
-    python benchmarks/quality.py --set resolution=2.0 --set method=igraph-leiden --no-baseline-b
+    python -m benchmarks quality                    # 30 000 customers, seeds 1-3, normal+hard
+    python -m benchmarks quality --customers 50000 --seeds 11 12 13 --difficulty hard
+    python -m benchmarks quality --difficulty hard realistic --no-baseline-b
+    python -m benchmarks quality --set resolution=2.0 --set method=igraph-leiden --no-baseline-b
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from graph.sqlite_store import SQLiteStore
 from ingest.pipeline import ingest_folder
 from ingest.synthetic import BookConfig, generate_book
 
+WORK = Path(tempfile.gettempdir()) / "ringscope-quality"
 COLUMNS = ["difficulty", "seed", "method", "claim_precision", "claim_recall", "claim_f1",
            "average_precision", "ring_recall", "ring_purity", "alerted_rings", "legit_only_alerts",
            "seconds"]
@@ -55,28 +56,22 @@ def _value(text: str) -> object:
     return {"true": True, "false": False}.get(text.lower(), text)
 
 
-def main(argv: list[str] | None = None) -> pd.DataFrame:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=30_000)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("--difficulty", nargs="+", default=["normal", "hard"],
-                        choices=["easy", "normal", "hard", "extreme", "realistic"])
-    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ringscope-quality")
-    parser.add_argument("--no-baseline-b", action="store_true", help="skip whole-graph Louvain (slow)")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a DetectionParams field")
-    parser.add_argument("--markdown", action="store_true", help="print the table as markdown")
-    args = parser.parse_args(argv)
-    overrides = dict(item.split("=", 1) for item in args.set)
-    params = dataclasses.replace(DetectionParams(), **{k: _value(v) for k, v in overrides.items()})
+def measure(customers: int, seeds: list[int], difficulties: list[str], work: Path = WORK,
+            baselines: tuple[str, ...] = ("a", "b"),
+            params: DetectionParams | None = None) -> pd.DataFrame:
+    """Detection and ``baselines`` scored on each (difficulty, seed) book of ``customers``.
+
+    One row per book and method (:data:`COLUMNS`), then per difficulty and method the mean
+    over seeds (``seed`` = ``"mean"``). Progress goes to stderr.
+    """
+    params = params or DetectionParams()
     rows = []
-    for difficulty in args.difficulty:
-        for seed in args.seeds:
+    for difficulty in difficulties:
+        for seed in seeds:
             start = time.perf_counter()
-            store, truth = book_store(args.work, args.customers, seed, difficulty)
+            store, truth = book_store(work, customers, seed, difficulty)
             prepared = time.perf_counter() - start
-            result = evaluate(store, read_truth(truth), params, use_current=False,
-                              baselines=("a",) if args.no_baseline_b else ("a", "b"))
+            result = evaluate(store, read_truth(truth), params, use_current=False, baselines=baselines)
             for m in result.rows():
                 rows.append({"difficulty": difficulty, "seed": seed, **m})
             ours = result.method("ringscope")
@@ -88,7 +83,25 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=COLUMNS)
     means = table.groupby(["difficulty", "method"], sort=False).mean(numeric_only=True).reset_index()
     means["seed"] = "mean"
-    full = pd.concat([table, means[COLUMNS]], ignore_index=True)
+    return pd.concat([table, means[COLUMNS]], ignore_index=True)
+
+
+def main(argv: list[str] | None = None) -> pd.DataFrame:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=30_000)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--difficulty", nargs="+", default=["normal", "hard"],
+                        choices=["easy", "normal", "hard", "extreme", "realistic"])
+    parser.add_argument("--work", type=Path, default=WORK)
+    parser.add_argument("--no-baseline-b", action="store_true", help="skip whole-graph Louvain (slow)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a DetectionParams field")
+    parser.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    args = parser.parse_args(argv)
+    overrides = dict(item.split("=", 1) for item in args.set)
+    params = dataclasses.replace(DetectionParams(), **{k: _value(v) for k, v in overrides.items()})
+    full = measure(args.customers, args.seeds, args.difficulty, args.work,
+                   ("a",) if args.no_baseline_b else ("a", "b"), params)
     print(f"params: {params.as_dict()}")
     print(markdown(full) if args.markdown else full.to_string(index=False))
     return full
