@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import access_log
+from api.association import pseudonymizer
 from api.deps import AppState
 from api.jobs import DetectFn, JobManager, prepare_scoring
 from api.privacy import mask_text
@@ -44,6 +45,7 @@ from graph.errors import (
     StoreError,
     StoreUnavailableError,
 )
+from graph.model import Label
 from graph.store import GraphStore
 
 __all__ = [
@@ -283,6 +285,30 @@ def _fail_abandoned_runs(store: GraphStore) -> None:
         log.warning("could not check for abandoned detection runs: %s", exc)
 
 
+def _scorer(settings: Settings, store: GraphStore) -> tuple[RealtimeScorer, str | None]:
+    """The real-time scorer, and why scoring is refused if it is: a store of pseudonymized books
+    needs the association's key (``RINGSCOPE_KEY_FILE``) to hash raw requests; a key other than
+    the books' is a configuration error."""
+    try:
+        members = store.nodes_frame(Label.INSURER)
+    except StoreError as exc:
+        log.warning("could not read the store's member insurers: %s", exc)
+        return RealtimeScorer(store), None
+    keys = set(members["key_id"].dropna().astype(str)) if "key_id" in members else set()
+    if not keys:
+        return RealtimeScorer(store), None
+    if not settings.key_file:
+        log.warning("the store holds pseudonymized books: without RINGSCOPE_KEY_FILE real-time "
+                    "scoring is refused")
+        return RealtimeScorer(store), ("this store holds pseudonymized books: scoring a raw "
+                                       "request needs the association's key (RINGSCOPE_KEY_FILE)")
+    hasher = pseudonymizer(settings.key_file)
+    if hasher.key_id not in keys:
+        raise ConfigError(f"RINGSCOPE_KEY_FILE holds key {hasher.key_id}; the store's books were "
+                          f"hashed with key {', '.join(sorted(keys))}")
+    return RealtimeScorer(store, hasher), None
+
+
 def create_app(settings: Settings | None = None, store: GraphStore | None = None,
                detect: DetectFn = detect_rings) -> FastAPI:
     """Build the API. Raises :class:`ConfigError` without API keys unless ``settings.dev``.
@@ -297,10 +323,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     access_log.install()
     owned = store is None
     graph = store if store is not None else open_store(settings.store)
-    scorer = RealtimeScorer(graph)
+    scorer, scoring_refused = _scorer(settings, graph)
     jobs = JobManager(graph, detect, scorer)
     state = AppState(settings=settings, keys=keys, store=graph, jobs=jobs, scorer=scorer,
-                     key_failures=FailureWindow(settings.key_failures))
+                     key_failures=FailureWindow(settings.key_failures),
+                     scoring_refused=scoring_refused)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

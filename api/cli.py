@@ -1,4 +1,5 @@
-"""The ``ringscope`` command line: generate, ingest, stats, detect, export, evaluate, serve, demo.
+"""The ``ringscope`` command line: generate, ingest, stats, detect, export, evaluate, serve, demo,
+and for an association of insurers pseudonymize and reveal.
 
 Every command that touches the store takes ``--store URL`` (default ``RINGSCOPE_STORE``).
 Errors print one clear message and exit non-zero: 2 for invalid input, 1 for everything else.
@@ -22,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.app import create_app
+from api.association import pseudonymizer
 from api.progress import progress_bars
 from api.settings import Settings
 from detectors.evaluate import Evaluation, evaluate
@@ -31,9 +33,14 @@ from detectors.pipeline import detect
 from graph.config import StoreSettings
 from graph.connect import open_store
 from graph.errors import InputError, RingScopeError
+from graph.keys import normalize_insurer_code
+from graph.keys.insurers import INSURER_CODE_RULE
 from graph.store import GraphStore
-from ingest import load_book, read_book
+from ingest import Problem, load_book, read_book
+from ingest.pseudonymize import pseudonymize_book
+from ingest.reveal import reveal as reveal_in_book
 from ingest.synthetic import BookConfig, generate_book
+from ingest.synthetic.split import split_book
 
 __all__ = ["app"]
 
@@ -98,6 +105,25 @@ def _store(url: str | None) -> Iterator[GraphStore]:
         store.close()
 
 
+def _insurer(value: str | None, option: str = "--insurer") -> str | None:
+    if value is None:
+        return None
+    code = normalize_insurer_code(value)
+    if code is None:
+        _fail(f"{option} {value!r} is not an insurer code ({INSURER_CODE_RULE})", 2)
+    return code
+
+
+InsurerOption = Annotated[
+    str | None,
+    typer.Option("--insurer", help="The member insurer whose book this is (a code such as PA): "
+                 "its records are keyed CODE:id in an association's store."),
+]
+KeyFileOption = Annotated[
+    Path, typer.Option("--key-file", help="File holding the association's shared secret.")
+]
+
+
 def _with_progress(work: Callable[..., T], *args: object, **kwargs: object) -> T:
     with progress_bars(errors) as progress:
         return work(*args, progress=progress, **kwargs)
@@ -123,9 +149,18 @@ def generate(
     file_format: Annotated[
         FileFormat, typer.Option("--format", help="Table file format.")
     ] = FileFormat.csv,
+    insurers: Annotated[
+        str | None,
+        typer.Option("--insurers", help="Split the book among member insurers, e.g. PA,PB,PC: "
+                     "OUT/book holds the whole book, OUT/CODE each insurer's, OUT/truth.csv "
+                     "names claims CODE:claim_id (CSV only)."),
+    ] = None,
 ) -> None:
     """Write a synthetic insurer book with planted rings, plus truth.csv."""
+    codes = [_insurer(c.strip(), "--insurers") or "" for c in insurers.split(",")] if insurers else []
     with _clear_errors():
+        if codes and file_format is not FileFormat.csv:
+            raise InputError("--insurers splits CSV books only")
         config = BookConfig(
             customers=customers,
             seed=seed,
@@ -133,11 +168,15 @@ def generate(
             ring_rate=ring_rate,
             output_format=file_format.value,
         )
-        summary = _with_progress(generate_book, out, config)
+        book = out / "book" if codes else out
+        summary = _with_progress(generate_book, book, config)
+        if codes:
+            split_book(book, out, codes, seed)
     tables = ", ".join(f"{n:,} {name}" for name, n in summary.tables.items())
+    split = f", split among {', '.join(codes)}" if codes else ""
     console.print(
         f"wrote {out}: {tables}; {summary.rings} planted rings with {summary.ring_claims} claims "
-        "(truth.csv)",
+        f"(truth.csv){split}",
         highlight=False,
     )
 
@@ -151,18 +190,16 @@ def ingest(
     errors_file: Annotated[
         Path | None, typer.Option("--errors", help="Write every problem found to this CSV file.")
     ] = None,
+    insurer: InsurerOption = None,
 ) -> None:
-    """Validate a folder of tables and load it into the graph (all or nothing)."""
+    """Validate a folder of tables (raw, or pseudonymized by a member) and load it into the graph
+    (all or nothing)."""
+    code = _insurer(insurer)
     with _clear_errors():  # refused before the store is opened: a new store is not created
-        book = _with_progress(read_book, folder, errors_out=errors_file)
+        book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code)
     with _store(store) as graph, _clear_errors():
         report = _with_progress(load_book, book, graph)
-    for warning in report.warnings[:_SHOWN_WARNINGS]:
-        errors.print(str(warning))
-    if len(report.warnings) > _SHOWN_WARNINGS:
-        errors.print(
-            f"… and {len(report.warnings) - _SHOWN_WARNINGS} more warnings (use --errors FILE for all)"
-        )
+    _print_warnings(report.warnings)
     rows = sum(report.rows.values())
     console.print(
         f"ingested {rows:,} rows from {folder} into {report.nodes:,} nodes and "
@@ -170,6 +207,70 @@ def ingest(
         f"({report.rows_per_second:,.0f} rows/s)",
         highlight=False,
     )
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    for warning in warnings[:_SHOWN_WARNINGS]:
+        errors.print(str(warning))
+    if len(warnings) > _SHOWN_WARNINGS:
+        errors.print(
+            f"… and {len(warnings) - _SHOWN_WARNINGS} more warnings (use --errors FILE for all)"
+        )
+
+
+@app.command()
+def pseudonymize(
+    folder: Annotated[Path, typer.Argument(help="The insurer's raw book (the input contract).")],
+    out: Annotated[Path, typer.Argument(help="New folder for the pseudonymized book.")],
+    key_file: KeyFileOption,
+    insurer: Annotated[str, typer.Option("--insurer", help="This insurer's member code.")],
+    errors_file: Annotated[
+        Path | None, typer.Option("--errors", help="Write every problem found to this CSV file.")
+    ] = None,
+) -> None:
+    """Validate a book as ingest does and write it with identifiers, names and letters replaced
+    by keyed hashes, for the association's store."""
+    code = _insurer(insurer)
+    with _clear_errors():
+        hasher = pseudonymizer(key_file)
+        book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code)
+        report = _with_progress(pseudonymize_book, book, hasher, code, out)
+    _print_warnings(book.warnings)
+    rows = sum(report.rows.values())
+    console.print(
+        f"pseudonymized {rows:,} rows of insurer {code} into {out} with key {hasher.key_id} in "
+        f"{book.seconds + report.seconds:.1f} s ({rows / (book.seconds + report.seconds):,.0f} "
+        "rows/s)",
+        highlight=False,
+    )
+
+
+@app.command()
+def reveal(
+    folder: Annotated[Path, typer.Argument(help="This insurer's own raw book.")],
+    pseudonyms: Annotated[list[str], typer.Argument(help="Pseudonyms shown by the association.")],
+    key_file: KeyFileOption,
+    insurer: Annotated[str, typer.Option("--insurer", help="This insurer's member code.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the matches as JSON.")] = False,
+) -> None:
+    """Find which of this insurer's own records a pseudonym stands for (its raw book hashed with
+    the association's key; nobody else's records can come out)."""
+    code = _insurer(insurer)
+    with _clear_errors():
+        hasher = pseudonymizer(key_file)
+        book = read_book(folder, insurer=code)
+        found = reveal_in_book(book, hasher, str(code), pseudonyms)
+    if as_json:
+        sys.stdout.write(json.dumps([vars(r) for r in found], ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("pseudonym", "table", "row", "record", "column", "value",
+                  title=f"{len(found)} matches in {folder}")
+    for r in found:
+        table.add_row(r.pseudonym, r.table, str(r.row), r.record, r.column, r.value)
+    console.print(table)
+    missing = sorted(set(pseudonyms) - {r.pseudonym for r in found})
+    if missing:
+        errors.print(f"not in {code}'s book: {', '.join(missing)}", highlight=False)
 
 
 @app.command()
@@ -361,8 +462,9 @@ def demo(
         difficulty=Difficulty.normal,
         ring_rate=3.0,
         file_format=FileFormat.csv,
+        insurers=None,
     )
-    ingest(folder, store=store, errors_file=None)
+    ingest(folder, store=store, errors_file=None, insurer=None)
     stats(store=store, as_json=False)
     detect_command(store=store, seed=DetectionParams.seed, resolution=DetectionParams.resolution,
                    allow_empty=False)

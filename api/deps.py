@@ -62,6 +62,8 @@ class AppState:
     jobs: JobManager
     scorer: RealtimeScorer
     key_failures: FailureWindow
+    scoring_refused: str | None = None
+    """Why real-time scoring is refused (a store of pseudonymized books without the key)."""
 
 
 async def get_state(request: Request) -> AppState:

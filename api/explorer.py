@@ -98,6 +98,7 @@ LABEL_STYLES: Mapping[Label, LabelStyle] = {
     Label.ADDRESS: LabelStyle("地址", "Address", "#17becf", "square", 12),
     Label.PERSON: LabelStyle("代办人", "Representative", "#e377c2", "hexagon", 12),
     Label.INTERMEDIARY: LabelStyle("黑名单主体", "Watchlist entry", "#222222", "star", 14),
+    Label.INSURER: LabelStyle("成员公司", "Member insurer", "#bcbd22", "box", 14),
 }
 
 _REL_ZH: Mapping[Rel, str] = {
@@ -147,6 +148,8 @@ class Viewer:
     name: str = ""
     csrf: str = ""
     """The session's anti-forgery token, put in every form (empty: signed in by header)."""
+    insurer: str | None = None
+    """The member insurer a scoped key belongs to (:mod:`api.scope`); ``None``: sees all."""
 
     def text(self, value: object) -> str:
         """Untrusted free text, with identifier-like digit runs masked unless PII is allowed."""

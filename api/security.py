@@ -1,8 +1,10 @@
 """API keys, roles and what each role may do.
 
-Keys come from ``RINGSCOPE_API_KEYS`` as ``key:role`` pairs. A presented key is compared with
-*every* configured key in constant time (``hmac.compare_digest``), so the time an answer takes
-says nothing about how much of a key was right or where it sits in the list.
+Keys come from ``RINGSCOPE_API_KEYS`` as ``key:role[:name][@CODE]`` entries: an optional name
+(letters, digits, ``.``, ``_``, ``-``) stands for the key in audit logs, and ``@CODE`` scopes the
+key to one member insurer of an association (:mod:`api.scope`). A presented key is compared
+with *every* configured key in constant time (``hmac.compare_digest``), so the time an answer
+takes says nothing about how much of a key was right or where it sits in the list.
 
 >>> ring = KeyRing.parse("s3cret-risk:risk_system, s3cret-admin:admin")
 >>> ring.authenticate("s3cret-admin").role
@@ -11,6 +13,9 @@ says nothing about how much of a key was right or where it sits in the list.
 True
 >>> ring.by_name(ring.authenticate("s3cret-risk").name).role
 <Role.RISK_SYSTEM: 'risk_system'>
+>>> scoped = KeyRing.parse("s3cret-wang:investigator:wang.li@PA").authenticate("s3cret-wang")
+>>> scoped.name, scoped.insurer
+('wang.li@PA', 'PA')
 >>> KeyRing.parse("lonely")
 Traceback (most recent call last):
 ...
@@ -21,12 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from graph.errors import ConfigError
+from graph.keys import normalize_insurer_code
 
-__all__ = ["DEV_PRINCIPAL", "MIN_KEY_LENGTH", "KeyRing", "Permission", "Principal", "Role"]
+__all__ = ["DEV_PRINCIPAL", "MIN_KEY_LENGTH", "KeyEntry", "KeyRing", "Permission", "Principal",
+           "Role"]
 
 MIN_KEY_LENGTH = 8
 
@@ -57,11 +65,13 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller. ``name`` identifies the key in audit logs without revealing it."""
+    """An authenticated caller. ``name`` identifies the key in audit logs without revealing it;
+    ``insurer`` is the member insurer a scoped key belongs to (``None``: not scoped)."""
 
     name: str
     role: Role
     pii: bool = False
+    insurer: str | None = None
 
     def may(self, permission: Permission) -> bool:
         return permission in _GRANTS[self.role]
@@ -70,20 +80,64 @@ class Principal:
 DEV_PRINCIPAL = Principal("dev", Role.ADMIN, pii=True)
 
 
-def _key_name(key: str, role: Role) -> str:
-    return f"{role}:{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+def _key_name(key: str, role: Role, name: str | None, insurer: str | None) -> str:
+    base = name or f"{role}:{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+    return f"{base}@{insurer}" if insurer else base
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """One configured key: the secret, its role, its optional name and insurer."""
+
+    key: str
+    role: Role
+    name: str | None = None
+    insurer: str | None = None
+
+
+_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_ROLES = frozenset(r.value for r in Role)
+
+
+def _parse_entry(number: int, item: str) -> KeyEntry:
+    """``key:role[:name][@CODE]``; the key itself may hold ``:`` and ``@``."""
+    head, at, scope = item.rpartition("@")
+    insurer = normalize_insurer_code(scope) if at else None
+    if insurer is not None:
+        item = head
+    parts = [p.strip() for p in item.split(":")]
+    if len(parts) < 2 or not parts[0]:
+        raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} is not 'key:role'")
+    name = None
+    if parts[-1] not in _ROLES and len(parts) >= 3 and parts[-2] in _ROLES:
+        name = parts.pop()
+        if not _NAME.fullmatch(name):
+            raise ConfigError(f"RINGSCOPE_API_KEYS entry {number}: a name is 1 to 64 letters, "
+                              "digits, '.', '_' or '-'")
+    key, role_name = ":".join(parts[:-1]).strip(), parts[-1]
+    try:
+        role = Role(role_name)
+    except ValueError:
+        raise ConfigError(
+            f"RINGSCOPE_API_KEYS entry {number}: unknown role {role_name!r}; "
+            f"use one of {', '.join(r.value for r in Role)}"
+        ) from None
+    if not key:
+        raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} is not 'key:role'")
+    return KeyEntry(key, role, name, insurer)
 
 
 class KeyRing:
     """The configured keys; :meth:`authenticate` maps a presented key to its principal."""
 
-    def __init__(self, entries: list[tuple[str, Role]], investigator_pii: bool = False,
+    def __init__(self, entries: list[KeyEntry], investigator_pii: bool = False,
                  open_access: bool = False) -> None:
         self.open_access = open_access
-        self._entries = [(key.encode(), Principal(
-            _key_name(key, role), role,
-            pii=role is Role.ADMIN or (role is Role.INVESTIGATOR and investigator_pii),
-        )) for key, role in entries]
+        self._entries = [(e.key.encode(), Principal(
+            _key_name(e.key, e.role, e.name, e.insurer), e.role,
+            pii=e.role is Role.ADMIN or (e.role is Role.INVESTIGATOR and investigator_pii),
+            insurer=e.insurer,
+        )) for e in entries]
 
     @classmethod
     def open(cls) -> KeyRing:
@@ -95,23 +149,16 @@ class KeyRing:
 
     @classmethod
     def parse(cls, spec: str, investigator_pii: bool = False) -> KeyRing:
-        """Read ``key:role, key:role …``; raises :class:`ConfigError` on any malformed entry."""
-        entries: list[tuple[str, Role]] = []
+        """Read ``key:role[:name][@CODE], …``; raises :class:`ConfigError` on any malformed
+        entry, a repeated key or a repeated name."""
+        entries: list[KeyEntry] = []
         seen: set[str] = set()
+        names: set[tuple[str, str | None]] = set()
         for number, item in enumerate((p.strip() for p in spec.split(",")), start=1):
             if not item:
                 continue
-            key, sep, role_name = item.rpartition(":")
-            key, role_name = key.strip(), role_name.strip()
-            if not sep or not key:
-                raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} is not 'key:role'")
-            try:
-                role = Role(role_name)
-            except ValueError:
-                raise ConfigError(
-                    f"RINGSCOPE_API_KEYS entry {number}: unknown role {role_name!r}; "
-                    f"use one of {', '.join(r.value for r in Role)}"
-                ) from None
+            entry = _parse_entry(number, item)
+            key = entry.key
             if len(key) < MIN_KEY_LENGTH:
                 raise ConfigError(
                     f"RINGSCOPE_API_KEYS entry {number}: keys must be at least "
@@ -119,8 +166,12 @@ class KeyRing:
                 )
             if key in seen:
                 raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} repeats an earlier key")
+            if entry.name is not None and (entry.name, entry.insurer) in names:
+                raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} repeats an earlier name")
             seen.add(key)
-            entries.append((key, role))
+            if entry.name is not None:
+                names.add((entry.name, entry.insurer))
+            entries.append(entry)
         return cls(entries, investigator_pii)
 
     def by_name(self, name: str) -> Principal | None:

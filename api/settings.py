@@ -22,8 +22,9 @@ class Settings(BaseSettings):
 
     Attributes:
         store: store URL (``sqlite:///PATH`` …), as for every other command.
-        api_keys: comma-separated ``key:role`` pairs; roles ``risk_system``, ``investigator``
-            and ``admin``. Without keys the app only starts in dev mode.
+        api_keys: comma-separated ``key:role[:name][@CODE]`` entries; roles ``risk_system``,
+            ``investigator`` and ``admin``; ``@CODE`` scopes a key to one member insurer of an
+            association. Without keys the app only starts in dev mode.
         investigator_pii: investigators see phones, accounts and ID numbers unmasked.
         dev: development mode: without keys every caller is an admin (logged loudly).
         max_body_bytes: larger request bodies are refused with 413.
@@ -35,6 +36,8 @@ class Settings(BaseSettings):
             TLS and talks plain HTTP to the app; ``None`` (default): when the request the app
             sees is https (uvicorn takes ``X-Forwarded-Proto`` from the proxies it trusts,
             ``FORWARDED_ALLOW_IPS``).
+        key_file: the association's key file, in a store of pseudonymized books: real-time
+            scoring hashes a raw request with it before looking anything up.
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
@@ -48,3 +51,4 @@ class Settings(BaseSettings):
     max_graph_nodes: int = Field(1_000, ge=10, validation_alias="RINGSCOPE_MAX_GRAPH_NODES")
     key_failures: int = Field(10, ge=1, validation_alias="RINGSCOPE_KEY_FAILURES")
     cookie_secure: bool | None = Field(None, validation_alias="RINGSCOPE_COOKIE_SECURE")
+    key_file: str | None = Field(None, validation_alias="RINGSCOPE_KEY_FILE")

@@ -1,16 +1,20 @@
 """What the read endpoints show, built from the store: ring lists and details, graphs, entities.
 
-Handlers stay thin: they call one function here and render its plain-dict result.
+Handlers stay thin: they call one function here and render its plain-dict result. Each takes
+the caller's :class:`~api.scope.Scope`: a key scoped to one member insurer of an association
+sees its own records in full and other members' as counts only.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from api.scope import EVERYTHING, Scope
 from graph.errors import NotFoundError
 from graph.keys import (
     normalize_bank_account,
@@ -18,6 +22,7 @@ from graph.keys import (
     normalize_phone,
     normalize_text,
 )
+from graph.keys.pseudonyms import is_pseudonym
 from graph.model import IDENTIFIER_LABELS, Edge, Label, Node, NodeRef, Rel, Subgraph
 from graph.results import CaseChange, ClaimRisk, Ring
 from graph.store import GraphStore
@@ -68,7 +73,10 @@ _MEMBER_NEIGHBOURS = 200
 
 def entity_key(kind: EntityType, raw: str) -> str:
     """The stored key of an entity typed as a person would type it (phones with ``+86``,
-    spaces or dashes, cards in groups of four …), normalized exactly as ingest does."""
+    spaces or dashes, cards in groups of four …), normalized exactly as ingest does; a
+    pseudonym (an association's store) as it is."""
+    if is_pseudonym(raw):
+        return raw
     if kind is EntityType.PHONE:
         phone = normalize_phone(raw)
         return phone.value if phone else raw
@@ -136,11 +144,17 @@ class _Agents:
         return sorted({b for a in ring.agent_ids if (b := self.branch(a)) is not None})
 
 
-def ring_page(store: GraphStore, flt: RingFilter, limit: int, offset: int) -> dict[str, Any]:
+def ring_page(store: GraphStore, flt: RingFilter, limit: int, offset: int,
+              scope: Scope = EVERYTHING) -> dict[str, Any]:
     """One page of the current rings matching the filters, highest score first."""
     agents = _Agents(store)
     items = []
-    for ring in store.rings():
+    if flt.agent is not None:
+        flt = dataclasses.replace(flt, agent=scope.record_key(Label.AGENT, flt.agent))
+    for found in store.rings():
+        if not scope.visible(found):
+            continue
+        ring = scope.ring(found)
         if not flt.keeps(ring):
             continue
         status = store.case_status(ring.ring_id)
@@ -162,9 +176,9 @@ def _summary(ring: Ring, status: str, branches: list[str]) -> dict[str, Any]:
             "last_request_date": ring.last_request_date}
 
 
-def ring_detail(store: GraphStore, ring_id: str) -> dict[str, Any]:
+def ring_detail(store: GraphStore, ring_id: str, scope: Scope = EVERYTHING) -> dict[str, Any]:
     """A ring with its members (one per claim), evidence and a dated timeline."""
-    ring = store.get_ring(ring_id)
+    ring = scope.ring(store.get_ring(ring_id))
     export = ring.to_export()
     members, timeline = [], []
     customers: dict[str, Subgraph] = {}
@@ -246,9 +260,10 @@ def _event(when: str, kind: str, subject: str, detail: dict[str, Any]) -> dict[s
     return {"date": when, "kind": kind, "subject": subject, "detail": detail}
 
 
-def ring_graph(store: GraphStore, ring_id: str, max_nodes: int) -> dict[str, Any]:
+def ring_graph(store: GraphStore, ring_id: str, max_nodes: int,
+               scope: Scope = EVERYTHING) -> dict[str, Any]:
     """The ring's claims and customers with everything one hop from them."""
-    ring = store.get_ring(ring_id)
+    ring = scope.ring(store.get_ring(ring_id))
     starts = [NodeRef(Label.CLAIM, c) for c in ring.claim_ids]
     starts += [NodeRef(Label.CUSTOMER, c) for c in ring.customer_ids]
     nodes: dict[NodeRef, Node] = {}
@@ -268,7 +283,8 @@ def ring_graph(store: GraphStore, ring_id: str, max_nodes: int) -> dict[str, Any
         for edge in sub.edges:
             if edge.src in nodes and edge.dst in nodes:
                 edges[(edge.src, edge.rel, edge.dst)] = edge
-    return graph_payload(nodes.values(), edges.values(), truncated)
+    shown = scope.subgraph(Subgraph(list(nodes.values()), list(edges.values()), truncated))
+    return graph_payload(shown.nodes, shown.edges, shown.truncated)
 
 
 def graph_payload(nodes: Iterable[Node], edges: Iterable[Edge], truncated: bool) -> dict[str, Any]:
@@ -294,10 +310,11 @@ def audit_view(changes: list[CaseChange]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------- entities
-def entity_view(store: GraphStore, kind: EntityType, raw_key: str) -> dict[str, Any]:
+def entity_view(store: GraphStore, kind: EntityType, raw_key: str,
+                scope: Scope = EVERYTHING) -> dict[str, Any]:
     """One node with its properties; identifiers add their profile, claims their risk."""
-    key = entity_key(kind, raw_key)
-    node = store.get_node(kind.label, key)
+    key = scope.record_key(kind.label, entity_key(kind, raw_key))
+    node = store.get_node(kind.label, key) if scope.uses(store, kind.label, key) else None
     if node is None:
         raise NotFoundError(f"no {kind.value} with this id")
     profile = risk = None
@@ -306,7 +323,7 @@ def entity_view(store: GraphStore, kind: EntityType, raw_key: str) -> dict[str, 
         if found is not None:
             profile = {"customers": found.customers,
                        "unrelated_customers": found.unrelated_customers,
-                       "suspicion": found.suspicion, "ring_id": found.ring_id,
+                       "suspicion": found.suspicion, "ring_id": _visible_ring(store, found.ring_id, scope),
                        "notes": list(found.notes)}
     if kind is EntityType.CLAIM:
         claim = store.claim_risks([key]).get(key)
@@ -316,8 +333,22 @@ def entity_view(store: GraphStore, kind: EntityType, raw_key: str) -> dict[str, 
             "props": dict(node.props), "profile": profile, "risk": risk}
 
 
+def _visible_ring(store: GraphStore, ring_id: str | None, scope: Scope) -> str | None:
+    """``ring_id`` if the caller may see that ring, else ``None``."""
+    if ring_id is None or scope.insurer is None:
+        return ring_id
+    try:
+        return ring_id if scope.visible(store.get_ring(ring_id)) else None
+    except NotFoundError:
+        return None
+
+
 def neighbourhood_view(store: GraphStore, kind: EntityType, raw_key: str, depth: int,
-                       limit: int) -> dict[str, Any]:
-    """The entity and everything within ``depth`` hops of it."""
-    sub = store.neighbourhood(kind.label, entity_key(kind, raw_key), depth=depth, limit=limit)
+                       limit: int, scope: Scope = EVERYTHING) -> dict[str, Any]:
+    """The entity and everything within ``depth`` hops of it (another member's records left
+    out for a scoped caller)."""
+    key = scope.record_key(kind.label, entity_key(kind, raw_key))
+    if not scope.uses(store, kind.label, key):
+        raise NotFoundError(f"no {kind.value} with this id")
+    sub = scope.subgraph(store.neighbourhood(kind.label, key, depth=depth, limit=limit))
     return graph_payload(sub.nodes, sub.edges, sub.truncated)

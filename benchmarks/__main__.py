@@ -7,9 +7,8 @@ ratios, peak memory, the machine (cores, memory) and the date.
     python -m benchmarks --only ingest,detect     # some parts
     python -m benchmarks quality --seeds 1 2 3    # one script with its own options (NAME --help)
 
-Each part calls one script's ``measure`` function (``ingest``, ``lookup``, ``detect``,
-``quality``, ``api``); the others (``ingest_graphdb``, ``communities``, ``score_quality``,
-``adversarial_book``) run by name. Books are generated once per scale and kept under
+Each part calls one script's functions (``ingest``, ``lookup``, ``detect``, ``quality``,
+``api``); every script of the folder also runs by name. Books are generated once per scale and kept under
 ``build/bench/`` (and the scripts' own caches); ``--json FILE`` also writes every figure.
 """
 
@@ -19,6 +18,7 @@ import argparse
 import importlib
 import json
 import os
+import pkgutil
 import platform
 import subprocess
 import sys
@@ -28,11 +28,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ("ingest", "lookup", "detect", "quality", "api")
-SCRIPTS = (*PARTS, "ingest_graphdb", "communities", "score_quality", "adversarial_book")
+SCRIPTS = tuple(sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+                       if not m.name.startswith("_")))
+"""Every script of this folder, by module name."""
 COLUMNS = ("benchmark", "what", "RingScope", "baseline, same run", "ratio", "peak memory")
 
 Row = tuple[str, str, str, str, str, str]
@@ -123,33 +126,37 @@ def detect_rows(customers: int, seed: int, work: Path,
 
 
 def quality_rows(customers: int, seeds: list[int], difficulties: list[str],
-                 work: Path) -> tuple[list[Row], dict[str, Any]]:
+                 work: Path) -> tuple[list[Row], Any]:
     from benchmarks import quality
+    from detectors.params import DetectionParams
 
-    table = quality.measure(customers, seeds, difficulties, work)
-    means = table[table["seed"] == "mean"].set_index(["difficulty", "method"])
-    rows: list[Row] = []
+    rows: list[dict[str, Any]] = []
+    for book in quality.books([f"generated:{d}" for d in difficulties], work / "quality",
+                              customers, seeds):
+        rows += quality.measure(book, work / "quality", DetectionParams(), ("a", "b"))[0]
+    table = pd.DataFrame(rows, columns=quality.COLUMNS)
+    means = table.groupby(["kind", "method"], sort=False).mean(numeric_only=True)
 
-    def value(difficulty: str, method: str, column: str) -> float:
-        return float(means.at[(difficulty, method), column])  # type: ignore[arg-type]
+    def value(kind: str, method: str, column: str) -> float:
+        return float(means.at[(kind, method), column])  # type: ignore[arg-type]
 
-    def fig(difficulty: str, method: str) -> str:
-        return (f"{value(difficulty, method, 'claim_f1'):.3f} / "
-                f"{value(difficulty, method, 'ring_recall'):.3f} / "
-                f"{value(difficulty, method, 'legit_only_alerts'):.3g}")
+    def fig(kind: str, method: str) -> str:
+        return (f"{value(kind, method, 'claim_f1'):.3f} / {value(kind, method, 'ring_recall'):.3f}"
+                f" / {value(kind, method, 'legit_only_alerts'):.3g}")
 
+    out: list[Row] = []
     for difficulty in difficulties:
-        f1 = value(difficulty, "ringscope", "claim_f1")
-        rows.append((f"quality, {difficulty}",
-                     "claim F1 / ring recall / legitimate-only alerts"
-                     + (f" (mean of seeds {', '.join(map(str, seeds))})" if len(seeds) > 1 else ""),
-                     f"**{fig(difficulty, 'ringscope')}**",
-                     f"(a) {fig(difficulty, 'baseline_a_shared_ids')}; "
-                     f"(b) {fig(difficulty, 'baseline_b_louvain')}",
-                     f"F1 {f1 / max(value(difficulty, 'baseline_a_shared_ids', 'claim_f1'), 1e-9):.1f}× (a), "
-                     f"{f1 / max(value(difficulty, 'baseline_b_louvain', 'claim_f1'), 1e-9):.1f}× (b)",
-                     "—"))
-    return rows, json.loads(table.to_json(orient="records"))
+        kind = f"generated:{difficulty}"
+        f1 = value(kind, "ringscope", "claim_f1")
+        out.append((
+            f"quality, {difficulty}",
+            "claim F1 / ring recall / legitimate-only alerts; ROC AUC of held-out requests"
+            + (f" (means of seeds {', '.join(map(str, seeds))})" if len(seeds) > 1 else ""),
+            f"**{fig(kind, 'ringscope')}**; AUC {value(kind, 'ringscope', 'auc'):.3f}",
+            f"(a) {fig(kind, 'baseline_a_shared_ids')}; (b) {fig(kind, 'baseline_b_louvain')}",
+            f"F1 {f1 / max(value(kind, 'baseline_a_shared_ids', 'claim_f1'), 1e-9):.1f}× (a), "
+            f"{f1 / max(value(kind, 'baseline_b_louvain', 'claim_f1'), 1e-9):.1f}× (b)", "—"))
+    return out, json.loads(table.to_json(orient="records"))
 
 
 def api_rows(customers: int, seed: int, work: Path, repeats: int, seconds: float,
@@ -178,8 +185,10 @@ def markdown(rows: list[Row]) -> str:
 
 # ---------------------------------------------------------------------------- command
 def _run_script(name: str, argv: list[str]) -> None:
+    """A script's own ``main``, reading its options from the command line as when run alone."""
     module = importlib.import_module(f"benchmarks.{name}")
-    module.main(argv)
+    sys.argv = [f"python -m benchmarks {name}", *argv]
+    module.main()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -160,6 +160,11 @@ def _day(y: int, m: int, d: int) -> int:
     return (date(y, m, d) - EPOCH).days
 
 
+def _columns(table: str) -> list[str]:
+    """The contract's columns of ``table`` but the optional ``insurer``: the book is one insurer's."""
+    return [c for c in CONTRACT[table].column_names if c != "insurer"]
+
+
 def _date(day: int) -> date:
     return EPOCH + timedelta(days=int(day))
 
@@ -1609,7 +1614,7 @@ class _Book:
                                                 + 10**7).tolist()]
 
         def frame(table: str, rows: dict[str, Any]) -> pd.DataFrame:
-            columns = CONTRACT[table].column_names
+            columns = _columns(table)
             return pd.DataFrame({c: rows[c] for c in columns}, columns=columns)
 
         def save(table: str, data: pd.DataFrame, sort: str) -> None:
@@ -1650,7 +1655,7 @@ class _Book:
         rows = [dict(requests[i], request_date=t.day(self.claims[i].day),
                      cash_value=f"{requests[i]['cash_value']:.2f}",
                      requested_amount=f"{requests[i]['requested_amount']:.2f}") for i in book]
-        pd.DataFrame(rows, columns=CONTRACT["surrenders"].column_names).to_csv(
+        pd.DataFrame(rows, columns=_columns("surrenders")).to_csv(
             folder / "surrenders.csv", index=False)
         ring_name = [f"R{c.ring + 1:03d}" if c.ring >= 0 else "" for c in self.claims]
         pd.DataFrame({"claim_id": [claim_ids[i] for i in book],

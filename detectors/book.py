@@ -155,10 +155,12 @@ def _days(values: pd.Series) -> np.ndarray:
 
 
 def _edges(store: GraphStore, src: Label, rel: Rel, dst: Label) -> pd.DataFrame:
+    """The relationships with ``src``/``dst`` keys as plain Python strings (object columns:
+    detection maps, joins and iterates them, which Arrow-backed strings make slow)."""
     frame = store.edges_frame(src, rel, dst)
     if frame.empty:
         return pd.DataFrame({"src": pd.Series(dtype=object), "dst": pd.Series(dtype=object)})
-    return frame
+    return frame.assign(src=frame["src"].astype(str).astype(object), dst=frame["dst"].astype(str).astype(object))
 
 
 def _first_by(frame: pd.DataFrame, key: str, value: str) -> dict[str, str]:
@@ -166,7 +168,9 @@ def _first_by(frame: pd.DataFrame, key: str, value: str) -> dict[str, str]:
     if frame.empty:
         return {}
     dedup = frame.drop_duplicates(key)
-    return dict(zip(dedup[key].astype(str), dedup[value].astype(str), strict=True))
+    keys = dedup[key].astype(str).to_numpy(dtype=object)
+    values = dedup[value].astype(str).to_numpy(dtype=object)
+    return dict(zip(keys.tolist(), values.tolist(), strict=True))
 
 
 def is_complaint_reason(reason_code: object) -> bool:
@@ -235,7 +239,7 @@ def load_claims(store: GraphStore) -> pd.DataFrame:
                                          dtype=bool),
             "payout_name": _column(claim_nodes, "payout_account_name").to_numpy(),
         },
-        index=pd.Index(claim_ids.to_numpy(), name="claim_id"),
+        index=pd.Index(claim_ids.to_numpy(dtype=object), name="claim_id"),
     )
 
 
@@ -245,8 +249,8 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
     Raises :class:`DetectionError` when the store holds no claims.
     """
     claims = load_claims(store)
-    customers = _load_customers(store, claims, household_max)
     registered = _load_registered(store)
+    customers = _load_customers(store, claims, registered, household_max)
     complaints = load_letters(store, claims)
     letter_identifiers = _letter_identifiers(store)
     agents, agent_phones = load_agents(store)
@@ -256,29 +260,32 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
                 agent_phones, watchlist)
 
 
-def _load_customers(store: GraphStore, claims: pd.DataFrame, household_max: int) -> pd.DataFrame:
+def _load_customers(store: GraphStore, claims: pd.DataFrame, registered: pd.DataFrame,
+                    household_max: int) -> pd.DataFrame:
     nodes = store.nodes_frame(Label.CUSTOMER)
     names = _column(nodes, "name")
     frame = pd.DataFrame(
         {"name": names.to_numpy(), "surname": [surname(n) for n in names]},
-        index=pd.Index(nodes["key"].astype(str).to_numpy() if not nodes.empty else [], name="customer_id"),
+        index=pd.Index(nodes["key"].astype(str).to_numpy(dtype=object) if not nodes.empty else [], name="customer_id"),
     )
     missing = sorted(set(claims["customer_id"]) - set(frame.index))
     if missing:
         frame = pd.concat([frame, pd.DataFrame({"name": None, "surname": ""}, index=pd.Index(missing))])
-    ties = _family_ties(store, frame, household_max)
+    ties = _family_ties(registered, frame, household_max)
     frame["household"] = _households(ties, frame)
-    frame["family"] = pd.Series(_family_names(ties, frame), index=frame.index, dtype=object)
+    frame["family"] = pd.Series(_family_names(ties, frame, set(claims["customer_id"])), index=frame.index,
+                                dtype=object)
     return frame
 
 
-def _family_ties(store: GraphStore, customers: pd.DataFrame, household_max: int) -> pd.DataFrame:
+def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_max: int) -> pd.DataFrame:
     """``customer_id``, ``other_id`` (both directions) of customers sharing a small registered
     address (at most ``household_max`` customers), or a registered phone within one surname."""
-    lives = _edges(store, Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS)
-    phones = _edges(store, Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE)
+    mine = registered.rename(columns={"customer_id": "src", "key": "dst"})
+    lives = mine[mine["label"] == Label.ADDRESS.value]
+    phones = mine[mine["label"] == Label.PHONE.value]
     if not phones.empty:
-        phones = phones.assign(dst=phones["dst"].astype(str) + "|" + phones["src"].map(customers["surname"]).fillna(""))
+        phones = phones.assign(dst=phones["dst"] + "|" + phones["src"].map(customers["surname"]).fillna(""))
     parts = []
     for frame in (lives, phones):
         if frame.empty:
@@ -305,14 +312,16 @@ def _households(ties: pd.DataFrame, customers: pd.DataFrame) -> np.ndarray:
     return connected_components(matrix, directed=False)[1]
 
 
-def _family_names(ties: pd.DataFrame, customers: pd.DataFrame) -> list[frozenset[str]]:
-    """Per customer, the names of the customers tied to it directly."""
+def _family_names(ties: pd.DataFrame, customers: pd.DataFrame, wanted: set[str]) -> list[frozenset[str]]:
+    """Per customer, the names of the customers tied to it directly (for the ``wanted``
+    customers, the claimants; empty for the others)."""
     empty: frozenset[str] = frozenset()
     if ties.empty:
         return [empty] * len(customers)
-    names = customers["name"].reindex(ties["other_id"]).to_numpy()
+    ties = ties[ties["customer_id"].isin(wanted)]
+    names = customers["name"].reindex(ties["other_id"]).to_numpy(dtype=object)
     family: dict[str, set[str]] = {}
-    for customer, name in zip(ties["customer_id"], names, strict=True):
+    for customer, name in zip(ties["customer_id"].tolist(), names.tolist(), strict=True):
         if isinstance(name, str):
             family.setdefault(customer, set()).add(name)
     return [frozenset(family[c]) if c in family else empty for c in customers.index]
@@ -323,8 +332,7 @@ def _load_registered(store: GraphStore) -> pd.DataFrame:
     for rel, label in ((Rel.HAS_PHONE, Label.PHONE), (Rel.HAS_ACCOUNT, Label.BANK_ACCOUNT),
                        (Rel.LIVES_AT, Label.ADDRESS)):
         frame = _edges(store, Label.CUSTOMER, rel, label)
-        parts.append(pd.DataFrame({"customer_id": frame["src"].astype(str), "label": label.value,
-                                   "key": frame["dst"].astype(str)}))
+        parts.append(pd.DataFrame({"customer_id": frame["src"], "label": label.value, "key": frame["dst"]}))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -381,7 +389,7 @@ def load_agents(store: GraphStore) -> tuple[pd.DataFrame, dict[str, str]]:
             "leave_day": _days(_column(nodes, "leave_date")),
             "branch": _column(nodes, "branch").to_numpy(),
         },
-        index=pd.Index(nodes["key"].astype(str).to_numpy() if not nodes.empty else [], name="agent_id"),
+        index=pd.Index(nodes["key"].astype(str).to_numpy(dtype=object) if not nodes.empty else [], name="agent_id"),
     )
     phones = _edges(store, Label.AGENT, Rel.HAS_PHONE, Label.PHONE)
     return agents, _first_by(phones, "dst", "src")

@@ -127,9 +127,9 @@ def book_views(book: Book) -> list[ClaimView]:
     claims_of: dict[str, list[str]] = defaultdict(list)
     for claim, customer in zip(claims.index, claims["customer_id"], strict=True):
         claims_of[customer].append(str(claim))
-    customers = book.customers
-    names = customers["name"].to_dict()
-    family = customers["family"].to_dict()
+    customers = book.customers.reindex(claims["customer_id"].unique())
+    names = dict(zip(customers.index.tolist(), customers["name"].tolist(), strict=True))
+    family = dict(zip(customers.index.tolist(), customers["family"].tolist(), strict=True))
     out = []
     for claim, customer, policy, agent, day, full, reason, holder in zip(
             claims.index, claims["customer_id"], claims["policy_id"], claims["agent_id"], claims["day"],

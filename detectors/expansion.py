@@ -25,7 +25,7 @@ Every joined claim carries an evidence line saying why.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +41,10 @@ from detectors.rules import TraitModel
 from detectors.templates import pair_jaccard
 
 __all__ = ["Attachment", "expand"]
+
+_NEIGHBOURS = 3
+_VOTE_ROUNDS = 3
+_NEARBY_DAYS = 15
 
 @dataclass(frozen=True)
 class Attachment:
@@ -62,7 +66,8 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
 
     ``cores`` are claim positions per ring, ``alerted`` says which cores scored at or above the
     alert threshold. A claim joins at most one ring: the one with the strongest tie (identifier
-    before template before ex-agent before timing), then the nearest in time.
+    before template before ex-agent before timing), then the one with most requests within
+    ``_NEARBY_DAYS`` of the claim's, then the nearest in time.
     """
     n = len(book.claims)
     out: list[list[Attachment]] = [[] for _ in cores]
@@ -80,15 +85,18 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
     days = book.claims["day"].to_numpy(float)
     households = book.customers["household"].reindex(book.claims["customer_id"]).to_numpy()
     windows = _windows(cores, alerted, days, params.expansion_margin_days)
+    ring_days = [days[list(members)] for members in cores]
 
-    candidates: dict[int, list[tuple[int, int, float, Attachment]]] = defaultdict(list)
+    candidates: dict[int, list[tuple[int, int, float, int, Attachment]]] = defaultdict(list)
 
     def offer(claim: int, ring: int, rank: int, tie: str, data: dict[str, Any]) -> None:
         lo, hi, middle = windows[ring]
         if in_ring[claim] or np.isnan(days[claim]) or not lo <= days[claim] <= hi:
             return
         names = tuple(t for t, on in zip(CLAIM_TRAITS, present[claim], strict=True) if on)
-        candidates[claim].append((rank, ring, abs(days[claim] - middle),
+        # among rings tied alike, the one surrendering most around the claim's date, then the nearest
+        nearby = int(np.sum(np.abs(ring_days[ring] - days[claim]) <= _NEARBY_DAYS))
+        candidates[claim].append((rank, -nearby, abs(days[claim] - middle), ring,
                                   Attachment(claim, tie, round(float(score[claim]), 4), names, data)))
 
     for claim, ring, data in _identifier_ties(book, identifiers, ring_of, households):
@@ -105,7 +113,7 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
         for claim in alone[(days[alone] >= lo) & (days[alone] <= hi)].tolist():
             offer(claim, ring, 3, "timing", {})
     for offers in candidates.values():
-        _, ring, _, attachment = min(offers, key=lambda o: (o[0], o[2], o[1]))
+        *_, ring, attachment = min(offers, key=lambda o: (o[0], o[1], o[2], o[3]))
         out[ring].append(attachment)
     for attachments in out:
         attachments.sort(key=lambda a: a.claim)
@@ -148,31 +156,59 @@ def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
 
 def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible: np.ndarray,
                    params: DetectionParams) -> list[tuple[int, int, dict[str, Any]]]:
-    """(claim, ring, data) for eligible claims whose letter is in a template burst holding the
-    ring's letters and is itself similar to one of them."""
-    burst = graph.template_burst
+    """(claim, ring, data) for eligible claims whose letter's closest letters are mostly the
+    ring's: of its ``_NEIGHBOURS`` most similar letters of the same template filed within
+    ``template_window_days`` (all at least ``template_threshold`` similar), a majority belong to
+    the ring. An honest copy of a public letter is closest to other copies; a coached member's
+    letter to its ring's version.
+
+    Votes are counted in rounds: a claim that joined a ring votes for it in the next round, so a
+    cluster of stealth members whose letters are closest to each other follows its ring (at
+    most ``_VOTE_ROUNDS`` rounds).
+    """
+    group = graph.template_group
     complaints = book.complaints
-    if not (burst >= 0).any() or complaints.empty:
+    if not (group >= 0).any() or complaints.empty:
         return []
     text_of = complaints.dropna(subset=["claim_id"]).drop_duplicates("claim_id").set_index("claim_id")["text"]
     claim_ids = book.claims.index
-    by_burst: dict[int, list[int]] = defaultdict(list)
-    for pos in np.flatnonzero((burst >= 0) & (ring_of >= 0)).tolist():
-        by_burst[int(burst[pos])].append(pos)
-    out = []
-    for pos in np.flatnonzero((burst >= 0) & (ring_of < 0) & eligible).tolist():
-        ring_letters = by_burst.get(int(burst[pos]), [])
-        if not ring_letters:
+    days = book.claims["day"].to_numpy(float)
+    by_group: dict[int, list[int]] = defaultdict(list)
+    for pos in np.flatnonzero(group >= 0).tolist():
+        by_group[int(group[pos])].append(pos)
+    window = params.template_window_days
+    neighbours: dict[int, list[tuple[int, float]]] = {}
+    for pos in np.flatnonzero((group >= 0) & (ring_of < 0) & eligible).tolist():
+        others = [m for m in by_group[int(group[pos])] if m != pos and abs(days[m] - days[pos]) <= window]
+        if not others:
             continue
-        texts = [str(text_of.get(claim_ids[pos], ""))] + [str(text_of.get(claim_ids[m], "")) for m in ring_letters]
-        pairs = np.column_stack([np.zeros(len(ring_letters), dtype=np.int64), np.arange(1, len(texts))])
+        texts = [str(text_of.get(claim_ids[pos], ""))] + [str(text_of.get(claim_ids[m], "")) for m in others]
+        pairs = np.column_stack([np.zeros(len(others), dtype=np.int64), np.arange(1, len(texts))])
         similarity = pair_jaccard(texts, pairs)
-        best = int(np.argmax(similarity))
-        if similarity[best] >= params.template_threshold:
-            match = ring_letters[best]
-            out.append((pos, int(ring_of[match]), {"similar_to": str(claim_ids[match]),
-                                                   "similarity": round(float(similarity[best]), 3)}))
-    return out
+        order = np.argsort(-similarity, kind="stable")[:_NEIGHBOURS]
+        neighbours[pos] = [(others[i], float(similarity[i])) for i in order
+                           if similarity[i] >= params.template_threshold]
+    joined = ring_of.copy()
+    out: dict[int, tuple[int, dict[str, Any]]] = {}
+    for _ in range(_VOTE_ROUNDS):
+        added = 0
+        for pos, nearest in neighbours.items():
+            if pos in out:
+                continue
+            votes = Counter(int(joined[m]) for m, _ in nearest if joined[m] >= 0)
+            if not votes:
+                continue
+            ring, count = max(votes.items(), key=lambda kv: (kv[1], -kv[0]))
+            if count * 2 > _NEIGHBOURS:
+                match, similar = next((m, s) for m, s in nearest if joined[m] == ring)
+                out[pos] = (ring, {"similar_to": str(claim_ids[match]), "similarity": round(similar, 3),
+                                   "nearest_of_ring": count})
+                added += 1
+        for pos, (ring, _) in out.items():
+            joined[pos] = ring
+        if not added:
+            break
+    return [(pos, ring, data) for pos, (ring, data) in sorted(out.items())]
 
 
 def _agent_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray,

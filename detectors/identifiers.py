@@ -65,7 +65,9 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     cust = book.customers
     claim_side = uses[["label", "key", "customer_id"]]
     reg = book.registered
-    reg = reg[reg.set_index(["label", "key"]).index.isin(claim_side.set_index(["label", "key"]).index)]
+    used = set(zip(claim_side["label"].tolist(), claim_side["key"].tolist(), strict=True))
+    reg = reg[reg["key"].isin({key for _, key in used})]
+    reg = reg[[(lbl, key) in used for lbl, key in zip(reg["label"].tolist(), reg["key"].tolist(), strict=True)]]
     touching = pd.concat([claim_side, reg[["label", "key", "customer_id"]]], ignore_index=True)
     touching = touching.drop_duplicates()
     touching["household"] = cust["household"].reindex(touching["customer_id"]).to_numpy()

@@ -3,14 +3,18 @@
 Three kinds of link, summed per claim pair:
 
 * **shared identifiers** — weight = the identifier's suspicion (see
-  :mod:`detectors.identifiers`); never between claims of one household;
-* **complaint templates** — letters of one template group (see :mod:`detectors.templates`),
-  filed within ``template_window_days`` of each other and themselves at least
-  ``template_threshold`` similar (a group is a chain of similar letters, and one chance
-  resemblance must not join two rings that use versions of one base letter);
-* **ex-agents** — former customers of a resigned agent surrendering after the agent left,
-  within the same window, weighted by how complaint-driven both claims are (ordinary
-  cash-value surrenders of an orphaned book barely link).
+  :mod:`detectors.identifiers`: shared by unrelated households *and* used the way rings use
+  theirs); never between claims of one household;
+* **complaint templates** — letters of one template group (see :mod:`detectors.templates`)
+  that crowd into a burst far beyond the template's usual rate in this book (see
+  :mod:`detectors.bursts`: a publicly circulating letter arrives all year), filed within
+  ``template_window_days`` of each other, themselves at least ``template_threshold`` similar
+  and each among the other's three closest (a ring edits the public letter its own way, so its
+  letters are closest to each other; an honest copy is closest to other copies), weighted by the
+  share of the template's letters the burst holds (wording most of the book never uses is the
+  ring's own);
+* **ex-agents** — former customers of a resigned agent surrendering in a burst after the agent
+  left (beyond that orphaned book's own rate), weighted by how complaint-driven both claims are.
 
 >>> pairs, groups = group_pairs(np.array([0, 0, 0, 1]), np.array([0, 1, 2, 3]), np.array([0, 1, 1, 2]))
 >>> sorted(map(tuple, pairs.tolist())), groups.tolist()
@@ -41,7 +45,8 @@ __all__ = [
 ]
 
 TEMPLATE_WEIGHT = 0.6
-"""Two letters of one template are strong evidence, a little weaker than a shared account."""
+"""Two mutually closest letters of a burst holding all its template's letters; less when the
+burst is a crowd of a public letter (see :func:`build_claim_graph`)."""
 EX_AGENT_WEIGHT = 0.5
 """Weight between two fully complaint-driven full-refund claims of one resigned agent's book."""
 MAX_PAIR_WEIGHT = 3.0
@@ -66,12 +71,6 @@ class ClaimGraph:
     """Burst of a resigned agent's former customers each claim belongs to (``-1`` when none)."""
     template_letters: np.ndarray
     """Letters of the whole book per template group (indexed by group id)."""
-
-    def weighted_degree(self) -> np.ndarray:
-        out = np.zeros(self.n)
-        np.add.at(out, self.u, self.w)
-        np.add.at(out, self.v, self.w)
-        return out
 
 
 def mutual_nearest(pairs: np.ndarray, similarity: np.ndarray, k: int) -> np.ndarray:
@@ -230,10 +229,16 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         keep = (similarity >= params.template_threshold) & mutual_nearest(letter_pairs, similarity,
                                                                           _TEMPLATE_NEIGHBOURS)
         a, b = members[letter_pairs[keep, 0]], members[letter_pairs[keep, 1]]
-        letters = pd.DataFrame({"u": np.minimum(a, b), "v": np.maximum(a, b)})
-        letters = letters[letters["u"] != letters["v"]].drop_duplicates()
+        # wording most of the book never uses is the ring's own; a burst that is a fraction of a
+        # template's letters all year is a crowd of a public letter
+        letters_in_group = np.bincount(template_group[template_group >= 0])
+        burst_size = np.bincount(bursts[in_burst])
+        first = letter_pairs[keep, 0]
+        share = burst_size[bursts[first]] / letters_in_group[grouped["group"].to_numpy()[first]]
+        letters = pd.DataFrame({"u": np.minimum(a, b), "v": np.maximum(a, b), "w": TEMPLATE_WEIGHT * np.minimum(share, 1.0)})
+        letters = letters[letters["u"] != letters["v"]].drop_duplicates(["u", "v"])
         parts_pairs.append(letters[["u", "v"]].to_numpy())
-        parts_weights.append(np.full(len(letters), TEMPLATE_WEIGHT))
+        parts_weights.append(letters["w"].to_numpy())
 
     # former customers of resigned agents surrendering in a burst after the agent left
     agent_burst = ex_agent_bursts(book, params.burst_alpha)

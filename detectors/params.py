@@ -74,10 +74,11 @@ class DetectionParams:
             ring letters (8 % character edits) mostly score 0.40-0.60 with each other, while
             letters of different rings built from one base template reach about 0.48 and only
             rarely share a time window; at 0.4 and below rings of normal books merge.
-        template_window_days: template, timing and ex-agent links only join claims filed at
-            most this many days apart.
+        template_window_days: template links only join letters filed at most this many days
+            apart, and a letter's closest letters are looked for within it.
         join_weight: communities linked by a link at least this heavy are joined after the
             community step (see :func:`detectors.communities.find_communities`); above 3 never.
+            0.9 by measurement (0.5 merged distinct rings, joining nothing split chained ones).
         burst_alpha: significance a crowd of letters of one template (or of one resigned
             agent's book) must reach to count as a burst (see :mod:`detectors.bursts`).
         min_edge_weight: links lighter than this are dropped before community detection.
@@ -86,9 +87,12 @@ class DetectionParams:
         expansion_margin_days: a claim may join an alerted ring when filed at most this many
             days before its first or after its last request (see :mod:`detectors.expansion`).
         expansion_tie_score: trait score (log likelihood ratio) a claim tied to a ring only by
-            its letter template or its resigned agent needs to join it.
+            its letter template or its resigned agent needs to join it; 2 lets a complaint-driven
+            claim join (its letter's closest letters must be the ring's).
         expansion_alone_score: trait score a claim tied to a ring by nothing but the time needs
-            to join it.
+            to join it; 5 needs at least two rare traits (a change just before, a third-party
+            payout) besides the complaint. Both chosen by measurement on the project's realistic
+            and adversarial books (``benchmarks/quality.py --set``).
     """
 
     seed: int = bounded(42, ge=0, le=2**32 - 1)
@@ -106,7 +110,7 @@ class DetectionParams:
     min_ring_claims: int = bounded(2, ge=2, le=10_000)
     alert_threshold: float = bounded(0.5, gt=0.0, lt=1.0)
     expansion_margin_days: int = bounded(30, ge=0, le=365)
-    expansion_tie_score: float = bounded(2.5, ge=0.0, le=50.0)
+    expansion_tie_score: float = bounded(2.0, ge=0.0, le=50.0)
     expansion_alone_score: float = bounded(5.0, ge=0.0, le=50.0)
 
     def __post_init__(self) -> None:

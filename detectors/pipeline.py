@@ -26,8 +26,9 @@ from detectors.behaviour import base_rates, claim_traits
 from detectors.book import Book, load_book
 from detectors.claim_view import book_views
 from detectors.communities import find_communities
-from detectors.expansion import expand
+from detectors.expansion import Attachment, expand
 from detectors.identifiers import identifier_table
+from detectors.insurers import member_insurers, with_insurer_spans
 from detectors.links import ClaimGraph, build_claim_graph
 from detectors.params import DetectionParams
 from detectors.ring_ids import carry_forward
@@ -94,10 +95,12 @@ def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
     core_rings = score_rings(book, identifiers, graph, cores, params, bases)
     joined = expand(book, traits, identifiers, graph, cores,
                     [r.score >= params.alert_threshold for r in core_rings], params)
+    cores, joined = _without_moved(cores, joined, params.min_ring_claims)
     rings = sorted(score_rings(book, identifiers, graph, cores, params, bases, joined),
                    key=lambda r: (-r.score, r.ring_id))
     if previous:
         rings = carry_forward(rings, previous)
+    rings = with_insurer_spans(rings, member_insurers(store))
     profiles = identifier_profiles(identifiers, book, rings)
     alerted_claims = {c for r in rings if r.score >= params.alert_threshold for c in r.claim_ids}
     model = TraitModel.estimate(traits, book.claims.index.isin(alerted_claims))
@@ -120,6 +123,16 @@ def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
     }
     result = DetectionResult(run=run, rings=rings, claim_risks=risks, identifier_profiles=profiles)
     return Detection(book, identifiers, graph, rings, result, seconds, verdicts)
+
+
+def _without_moved(cores: list[list[int]], joined: list[list[Attachment]],
+                   min_claims: int) -> tuple[list[list[int]], list[list[Attachment]]]:
+    """Cores without the claims that joined another ring (a claim belongs to one ring), those
+    left with fewer than ``min_claims`` claims dropped."""
+    moved = {a.claim for attachments in joined for a in attachments}
+    kept = [([m for m in core if m not in moved], more) for core, more in zip(cores, joined, strict=True)]
+    kept = [(core, more) for core, more in kept if len(core) + len(more) >= min_claims]
+    return [core for core, _ in kept], [more for _, more in kept]
 
 
 def detect(store: GraphStore, params: DetectionParams | None = None,

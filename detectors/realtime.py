@@ -8,6 +8,10 @@ letters, the policy's agent) and scores it against the current run's
 :class:`~detectors.rules.RunIndex`. Its identifiers become node keys by :mod:`graph.keys`, as
 ingest makes them. Scoring only reads the store.
 
+In an association's store of pseudonymized books the scorer is given the association's
+:class:`~graph.keys.pseudonyms.Pseudonymizer`: a raw request's identifiers and payout name are
+normalized as ingest normalizes them, then hashed with the key, before anything is looked up.
+
 The scorer owns the run index: it is rebuilt by :meth:`RealtimeScorer.refresh` (after a
 detection run) or when the store's current run or data changed (checked at most every two
 seconds).
@@ -30,6 +34,7 @@ from detectors.claim_view import ClaimView, Letter, letter_belongs
 from detectors.rules import RunIndex, Verdict, claim_signals, verdict
 from graph.errors import NotFoundError
 from graph.keys import normalize_bank_account, normalize_phone, normalize_text, person_key
+from graph.keys.pseudonyms import Pseudonymizer
 from graph.model import Label, Node, NodeRef, Rel, Subgraph
 from graph.store import GraphStore
 
@@ -105,11 +110,13 @@ class RealtimeScorer:
     """Scores requests against one store's current run.
 
     The app owns one per store; the run index it holds is rebuilt after a detection run
-    (:meth:`refresh`) or when it notices the store's run or data changed.
+    (:meth:`refresh`) or when it notices the store's run or data changed. ``pseudonymizer``
+    hashes a request's identifiers and names for a store of pseudonymized books.
     """
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, pseudonymizer: Pseudonymizer | None = None) -> None:
         self.store = store
+        self.pseudonymizer = pseudonymizer
         self._lock = threading.Lock()
         self._index: RunIndex | None = None
         self._token: tuple[str, str] | None = None
@@ -164,7 +171,7 @@ class RealtimeScorer:
             agent_id=agent,
             full_refund=demands_full_refund(req.refund_type, req.cash_value, req.requested_amount),
             complaint_reason=is_complaint_reason(req.reason_code),
-            payout_holder=normalize_text(req.payout_account_name),
+            payout_holder=self._name(normalize_text(req.payout_account_name)),
             identifiers=self._identifiers(req),
             changes=_changes(customer, day, index.params.change_window_days) if customer else (),
             letters=self._letters(customer, policy, day),
@@ -177,24 +184,32 @@ class RealtimeScorer:
         run = self.store.current_run()
         return (run.run_id if run else "", self.store.data_fingerprint())
 
+    def _node(self, label: Label, key: str) -> NodeRef:
+        """The node a request's normalized identifier is, hashed in a pseudonymized store."""
+        return NodeRef(label, key if self.pseudonymizer is None else self.pseudonymizer.node_key(label, key))
+
+    def _name(self, name: str | None) -> str | None:
+        return name if self.pseudonymizer is None else self.pseudonymizer.name(name)
+
     def _identifiers(self, req: SurrenderRequest) -> tuple[tuple[str, NodeRef], ...]:
         out: list[tuple[str, NodeRef]] = []
         phone = normalize_phone(req.contact_phone)
         if phone is not None:
-            out.append(("contact_phone", NodeRef(Label.PHONE, phone.value)))
+            out.append(("contact_phone", self._node(Label.PHONE, phone.value)))
         account = normalize_bank_account(req.payout_account)
         if account is not None:
-            out.append(("payout_account", NodeRef(Label.BANK_ACCOUNT, account.value)))
+            out.append(("payout_account", self._node(Label.BANK_ACCOUNT, account.value)))
         rep = person_key(req.representative_name, req.representative_id_number, req.representative_phone)
         rep_phones: set[str] = set()
         if rep is not None:
-            out.append(("representative", NodeRef(Label.PERSON, rep)))
-            person = _around(self.store, Label.PERSON, rep)
+            person_ref = self._node(Label.PERSON, rep)
+            out.append(("representative", person_ref))
+            person = _around(self.store, Label.PERSON, person_ref.key)
             if person is not None:
                 rep_phones |= {e.dst.key for e in person.edges if e.rel is Rel.HAS_PHONE}
             rep_phone = normalize_phone(req.representative_phone)
             if rep_phone is not None:
-                rep_phones.add(rep_phone.value)
+                rep_phones.add(self._node(Label.PHONE, rep_phone.value).key)
         out += [("representative_phone", NodeRef(Label.PHONE, key)) for key in rep_phones]
         return tuple(sorted(set(out), key=lambda u: (u[0], u[1].label.value, u[1].key)))
 

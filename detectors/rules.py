@@ -37,7 +37,7 @@ from detectors.book import (
 )
 from detectors.claim_view import CLAIM_TRAITS, ClaimView
 from detectors.params import DetectionParams
-from detectors.templates import shingles
+from detectors.templates import letter_shingles
 from graph.errors import DetectionError
 from graph.model import Label, NodeRef
 from graph.results import Evidence, IdentifierProfile, Level, Ring, level_for
@@ -531,8 +531,8 @@ def verdict(claim_id: str, signals: Iterable[Signal]) -> Verdict:
 
 # ---------------------------------------------------------------------------- helpers
 def shingle_set(text: str) -> frozenset[int]:
-    """A letter's character shingles as detection cuts them, as a set."""
-    return frozenset(shingles(text).tolist())
+    """A letter's character shingles as detection cuts them (or its sketch holds), as a set."""
+    return frozenset(letter_shingles(text).tolist())
 
 
 def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:

@@ -108,13 +108,15 @@ class _Context:
     households: np.ndarray
     propensity: np.ndarray
     bases: Mapping[str, float]
+    suspicion: dict[tuple[str, str], float] = field(default_factory=dict)
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
 
 
 def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: DetectionParams,
              bases: Mapping[str, float]) -> _Context:
     households = book.customers["household"].reindex(book.claims["customer_id"]).to_numpy()
-    ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book), bases)
+    ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book), bases,
+                   dict(zip(identifiers.index.tolist(), identifiers["suspicion"].astype(float).tolist(), strict=True)))
     position = pd.Series(np.arange(len(book.claims)), index=book.claims.index)
     uses = book.uses
     if not uses.empty:
@@ -194,10 +196,9 @@ def _identifier_households(ctx: _Context, members: list[int]) -> dict[tuple[str,
 
 
 def _shared_identifiers(ctx: _Context, members: list[int]) -> list[tuple[str, str]]:
-    table = ctx.identifiers
     shared = []
     for ref, item in _identifier_households(ctx, members).items():
-        suspicion = _suspicion_of(table, ref)
+        suspicion = ctx.suspicion.get(ref, 0.0)
         listed = ref in ctx.book.watchlist
         if (len(item["households"]) >= 2 and suspicion > 0) or listed:
             shared.append((ref, len(item["claims"])))
@@ -205,12 +206,7 @@ def _shared_identifiers(ctx: _Context, members: list[int]) -> list[tuple[str, st
     return [ref for ref, _ in shared]
 
 
-def _suspicion_of(table: pd.DataFrame, ref: tuple[str, str]) -> float:
-    return float(table["suspicion"].get(ref, 0.0))
-
-
 def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
-    table = ctx.identifiers
     claim_ids = ctx.book.claims.index
     found: list[tuple[Evidence, float]] = []
     listed: list[dict[str, Any]] = []
@@ -218,7 +214,7 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
     changed_items: list[dict[str, Any]] = []
     for ref, item in sorted(_identifier_households(ctx, members).items()):
         label, key = ref
-        suspicion = _suspicion_of(table, ref)
+        suspicion = ctx.suspicion.get(ref, 0.0)
         if ref in ctx.book.watchlist:
             listed.append({"type": IDENTIFIER_TYPES.get(label, label), "value": key,
                            "entry": ctx.book.watchlist[ref]})
@@ -233,8 +229,9 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
         if len(item["households"]) < 2 or suspicion <= 0:
             continue
         kind, claims_of_kind = _main_kind(item["kinds"])
-        found.append((_shared_item(label, key, kind, sorted(str(claim_ids[m]) for m in claims_of_kind),
-                                   len(item["households"]), item), suspicion))
+        evidence = _shared_item(label, key, kind, sorted(str(claim_ids[m]) for m in claims_of_kind),
+                                len(item["households"]), item)
+        found.append((_with_other_uses(evidence, kind, item["kinds"], claim_ids), suspicion))
     found.sort(key=lambda x: (-x[1], -int(x[0].data["count"]), str(x[0].data["value"])))
     out = found[:_MAX_IDENTIFIER_ITEMS]
     rest = found[_MAX_IDENTIFIER_ITEMS:]
@@ -299,6 +296,22 @@ def _shared_item(label: str, key: str, kind: str, claims: list[str], households:
         f"{households} 个不同家庭的 {k} 笔退保使用同一{zh_kind} {key}",
         f"{k} claims of {households} unrelated households share one {en_kind} {key}",
         data)
+
+
+def _with_other_uses(evidence: Evidence, kind: str, kinds: dict[str, set[int]],
+                     claim_ids: pd.Index) -> Evidence:
+    """The evidence line with the ring's other claims that used the identifier another way
+    (e.g. a member who changed their contact phone to the agency's number)."""
+    others = {k: sorted(str(claim_ids[m]) for m in ms) for k, ms in sorted(kinds.items()) if k != kind}
+    others = {k: [c for c in cs if c not in evidence.data["claims"]] for k, cs in others.items()}
+    others = {k: cs for k, cs in others.items() if cs}
+    if not others:
+        return evidence
+    zh = "；".join(f"另有 {'、'.join(cs)} 作为{_KIND_TEXT.get(k, (k, k))[0]}使用" for k, cs in others.items())
+    en = "; ".join(f"also {', '.join(cs)} as {_KIND_TEXT.get(k, (k, k.replace('_', ' ')))[1]}"
+                   for k, cs in others.items())
+    return Evidence(evidence.code, f"{evidence.zh}（{zh}）", f"{evidence.en} ({en})",
+                    {**evidence.data, "other_uses": others})
 
 
 def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:

@@ -26,7 +26,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["band_params", "jaccard", "minhash_signatures", "pair_jaccard", "shingles", "template_groups"]
+from graph.keys.pseudonyms import letter_sketch_shingles
+
+__all__ = ["band_params", "jaccard", "letter_shingles", "minhash_signatures", "pair_jaccard", "shingles",
+           "template_groups"]
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
@@ -51,6 +54,18 @@ def shingles(text: str, k: int = 3) -> np.ndarray:
     return np.unique(grams)
 
 
+def letter_shingles(letter: str) -> np.ndarray:
+    """A letter's shingles: :func:`shingles` of its text, or, in a pseudonymized book, the keyed
+    shingles its sketch holds (:mod:`graph.keys.pseudonyms`: the same sets, hashed, so the
+    same Jaccard similarities).
+
+    >>> len(letter_shingles("要求全额退保")), letter_shingles("sketch/v1:AQAAAAIAAAA=").tolist()
+    (4, [1, 2])
+    """
+    sketch = letter_sketch_shingles(letter) if letter else None
+    return shingles(letter) if sketch is None else sketch
+
+
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Exact Jaccard similarity of two sorted unique integer arrays."""
     if len(a) == 0 and len(b) == 0:
@@ -69,7 +84,7 @@ def pair_jaccard(texts: Sequence[str], pairs: np.ndarray) -> np.ndarray:
 
     def sets(i: int) -> np.ndarray:
         if i not in cache:
-            cache[i] = shingles(texts[i])
+            cache[i] = letter_shingles(texts[i])
         return cache[i]
 
     return np.array([jaccard(sets(int(i)), sets(int(j))) for i, j in pairs.reshape(-1, 2)], dtype=float)
@@ -132,7 +147,7 @@ def template_groups(texts: Sequence[str], threshold: float = 0.45, seed: int = 0
         raise ValueError(f"threshold must be within (0, 1), got {threshold}")
     if num_perm < 4:
         raise ValueError(f"num_perm must be at least 4, got {num_perm}")
-    sets = [shingles(t) for t in texts]
+    sets = [letter_shingles(t) for t in texts]
     n = len(sets)
     usable = np.flatnonzero(np.array([len(s) >= min_shingles for s in sets], dtype=bool))
     parent = np.arange(n)

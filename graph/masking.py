@@ -10,9 +10,18 @@
 '360*********0112'
 >>> mask_identifier("12345")
 '*****'
+
+Pseudonyms (keyed hashes in an association's store, :mod:`graph.keys.pseudonyms`) are shown as
+they are: they are not the identifier, and an insurer needs the whole of one to find its own
+customer behind it (``ringscope reveal``).
+
+>>> mask_identifier("BK7ITR2YDHQQCWBWSOQVOUR2HQ")
+'BK7ITR2YDHQQCWBWSOQVOUR2HQ'
 """
 
 from __future__ import annotations
+
+from graph.keys.pseudonyms import is_pseudonym
 
 __all__ = ["mask_identifier"]
 
@@ -21,6 +30,8 @@ _KEEP_HEAD, _KEEP_TAIL = 3, 4
 
 def mask_identifier(value: str) -> str:
     """Mask a phone number, bank account or ID number; short values are masked entirely."""
+    if is_pseudonym(value):
+        return value
     prefix = ""
     if value.startswith("+86") and len(value) > 3:
         prefix, value = "+86", value[3:]

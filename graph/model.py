@@ -18,6 +18,7 @@ the relationship that introduced them (property ``raw``).
     (Complaint)-[:CONTACT_PHONE]->(Phone)      (Complaint)-[:MAILED_FROM]->(Address)
     (Agent)-[:HAS_PHONE]->(Phone)
     (Intermediary)-[:LISTS]->(Phone|BankAccount|Address|Person)
+    (Insurer)                                   a member of an association (see ingest)
 
 Property values are scalars only (str, int, float, bool or None); dates are ISO ``YYYY-MM-DD``
 strings, so every backend stores and compares them the same way.
@@ -70,6 +71,7 @@ class Label(StrEnum):
     PERSON = "Person"
     COMPLAINT = "Complaint"
     INTERMEDIARY = "Intermediary"
+    INSURER = "Insurer"
 
 
 class Rel(StrEnum):

@@ -54,6 +54,7 @@ _LABEL_CODES: dict[Label, int] = {
     Label.PERSON: 8,
     Label.COMPLAINT: 9,
     Label.INTERMEDIARY: 10,
+    Label.INSURER: 11,
 }
 _REL_CODES: dict[Rel, int] = {
     Rel.HOLDS: 1,

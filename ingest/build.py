@@ -2,7 +2,9 @@
 
 One node batch per label, deduplicated by key (the first occurrence wins, registered data
 before transactional data); one edge batch per (source, type, target) triple, deduplicated by
-(source, target). Edges that introduced an identifier carry ``raw``, the value as typed.
+(source, target). Edges that introduced an identifier carry ``raw``, the value as typed (not
+in a pseudonymized book, which has no such value). Records of a book with insurer codes carry
+``insurer``, and each member gets an ``Insurer`` node.
 
 >>> from pathlib import Path
 >>> from ingest.validate import validate_book
@@ -11,11 +13,14 @@ before transactional data); one edge batch per (source, type, target) triple, de
 >>> tables = validate_book(RawBook(Path(".")), ProblemLog())
 >>> build_bundle(tables, "fp").node_count
 0
+>>> build_bundle(tables, "fp", {"PA": {"pseudonymized": False}}).node_count
+1
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -38,8 +43,11 @@ def _frame(source: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
 
 
 class _Builder:
-    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+    def __init__(self, tables: Mapping[str, pd.DataFrame], pseudonymized: bool) -> None:
         self.t = tables
+        self.pseudonymized = pseudonymized
+        coded = any(frame["insurer"].notna().any() for frame in tables.values())
+        self.insurer: dict[str, str] = {"insurer": "insurer"} if coded else {}
         self.nodes: dict[Label, list[pd.DataFrame]] = {}
         self.edges: dict[tuple[Label, Rel, Label], list[pd.DataFrame]] = {}
 
@@ -95,15 +103,16 @@ def _records(b: _Builder) -> None:
         "id_number": customers["id_number"].array,
         "id_valid": customers["id_number_valid"].array,
         "surname": customers["name"].str.slice(0, 1).array,
+        **{k: customers[v].array for k, v in b.insurer.items()},
     }))
     b.node(Label.AGENT, _frame(t["agents"], {
         "key": "agent_id", "name": "name", "branch": "branch", "status": "status",
-        "hire_date": "hire_date", "leave_date": "leave_date"}))
+        "hire_date": "hire_date", "leave_date": "leave_date", **b.insurer}))
     policies = t["policies"]
     b.node(Label.POLICY, _frame(policies, {
         "key": "policy_id", "product": "product", "issue_date": "issue_date",
         "annual_premium": "annual_premium", "premiums_paid": "premiums_paid",
-        "agent_id": "agent_id", "customer_id": "customer_id"}))
+        "agent_id": "agent_id", "customer_id": "customer_id", **b.insurer}))
     b.edge(Label.CUSTOMER, Rel.HOLDS, Label.POLICY,
            _frame(policies, {"src": "customer_id", "dst": "policy_id"}))
     b.edge(Label.AGENT, Rel.SOLD, Label.POLICY,
@@ -114,7 +123,7 @@ def _records(b: _Builder) -> None:
         "key": "claim_id", **{c: c for c in (
             "request_date", "channel", "reason_code", "reason_text", "cash_value",
             "requested_amount", "refund_type", "payout_account_name", "representative_name",
-            "policy_id", "customer_id")}}))
+            "policy_id", "customer_id")}, **b.insurer}))
     b.edge(Label.CUSTOMER, Rel.FILED, Label.CLAIM,
            _frame(claims, {"src": "customer_id", "dst": "claim_id"}))
     b.edge(Label.CLAIM, Rel.SURRENDERS, Label.POLICY,
@@ -127,7 +136,7 @@ def _records(b: _Builder) -> None:
         complaints["policy_id"].map(holder))
     b.node(Label.COMPLAINT, _frame(complaints, {
         "key": "complaint_id", "received_date": "received_date", "channel": "channel",
-        "text": "text", "policy_id": "policy_id", "customer_id": "customer_id"}))
+        "text": "text", "policy_id": "policy_id", "customer_id": "customer_id", **b.insurer}))
     b.edge(Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT,
            _frame(complaints, {"src": "customer_id", "dst": "complaint_id"}))
     b.edge(Label.COMPLAINT, Rel.ABOUT, Label.POLICY,
@@ -135,15 +144,19 @@ def _records(b: _Builder) -> None:
 
     b.node(Label.INTERMEDIARY, _frame(t["watchlist"], {
         "key": "entry_id", "name": "name", "kind": "kind", "source": "source",
-        "added_date": "added_date"}))
+        "added_date": "added_date", **b.insurer}))
 
 
 def _representatives(b: _Builder) -> None:
     claims = b.t["surrenders"]
-    keys = person_keys(claims["representative_name"], claims["representative_id_number_raw"],
-                       claims["representative_phone_raw"])
-    raw = claims["representative_id_number_raw"].fillna(
-        claims["representative_name"].str.cat(claims["representative_phone_raw"], sep="|"))
+    if b.pseudonymized:  # the key was made at the insurer, from the values as typed
+        keys = claims["representative_key"]
+        raw = pd.Series(None, index=claims.index, dtype=object)
+    else:
+        keys = person_keys(claims["representative_name"], claims["representative_id_number_raw"],
+                           claims["representative_phone_raw"])
+        raw = claims["representative_id_number_raw"].fillna(
+            claims["representative_name"].str.cat(claims["representative_phone_raw"], sep="|"))
     people = pd.DataFrame({
         "key": keys.array,
         "name": claims["representative_name"].array,
@@ -190,9 +203,18 @@ def _identifiers(b: _Builder) -> None:
                      .astype(bool))
 
 
-def build_bundle(tables: Mapping[str, pd.DataFrame], fingerprint: str) -> GraphBundle:
-    """The graph bundle of a validated book (see :mod:`graph.model` for the schema)."""
-    builder = _Builder(tables)
+def build_bundle(tables: Mapping[str, pd.DataFrame], fingerprint: str,
+                 members: Mapping[str, Mapping[str, Any]] | None = None,
+                 pseudonymized: bool = False) -> GraphBundle:
+    """The graph bundle of a validated book (see :mod:`graph.model` for the schema).
+
+    ``members`` are the insurers whose book it is, with their ``Insurer`` node properties;
+    ``pseudonymized`` reads representatives' keys from ``representative_key``.
+    """
+    builder = _Builder(tables, pseudonymized)
     _records(builder)
     _identifiers(builder)
+    if members:
+        builder.node(Label.INSURER, pd.DataFrame([{"key": code, **props}
+                                                   for code, props in members.items()]))
     return builder.bundle(fingerprint)

@@ -27,6 +27,7 @@ __all__ = [
     "contract_markdown",
     "enum_value",
     "header_key",
+    "pseudonym_columns",
     "resolve_header",
 ]
 
@@ -44,6 +45,7 @@ class ColumnKind(StrEnum):
     BANK_ACCOUNT = "bank_account"
     ADDRESS = "address"
     IDENTIFIER = "identifier"  # phone, account, ID number or address, depending on another column
+    INSURER = "insurer"  # an insurer's code (graph.keys.insurers)
 
 
 IDENTIFIER_KINDS = frozenset(
@@ -110,6 +112,8 @@ def _col(name: str, kind: ColumnKind = ColumnKind.TEXT, *aliases: str, required:
 K, T, D, A, E = ColumnKind.KEY, ColumnKind.TEXT, ColumnKind.DATE, ColumnKind.AMOUNT, ColumnKind.ENUM
 PH, ID, BA, AD = ColumnKind.PHONE, ColumnKind.ID_NUMBER, ColumnKind.BANK_ACCOUNT, ColumnKind.ADDRESS
 PHONE_ALIASES = ("联系电话", "电话", "手机号", "手机号码")
+INSURER_COLUMN = Column("insurer", ColumnKind.INSURER, aliases=("保险公司代码", "公司代码"))
+"""Every table may name the insurer of each row (``ringscope ingest --insurer`` names it for all)."""
 
 CONTRACT: Mapping[str, Table] = {t.name: t for t in (
     Table("agents", True, "agent_id", (
@@ -121,6 +125,7 @@ CONTRACT: Mapping[str, Table] = {t.name: t for t in (
              value_aliases={"在职": "active", "离职": "resigned", "解约": "terminated"}),
         _col("hire_date", D, "入职日期"),
         _col("leave_date", D, "离职日期"),
+        INSURER_COLUMN,
     ), description="Sales agents, including resigned and terminated ones."),
     Table("customers", True, "customer_id", (
         _col("customer_id", K, "客户号", "客户编号", required=True),
@@ -129,6 +134,7 @@ CONTRACT: Mapping[str, Table] = {t.name: t for t in (
         _col("phone", PH, *PHONE_ALIASES),
         _col("address", AD, "地址", "联系地址", "住址"),
         _col("bank_account", BA, "银行账号", "银行卡号"),
+        INSURER_COLUMN,
     ), description="Policyholders with their registered identifiers."),
     Table("policies", True, "policy_id", (
         _col("policy_id", K, "保单号", required=True),
@@ -138,6 +144,7 @@ CONTRACT: Mapping[str, Table] = {t.name: t for t in (
         _col("issue_date", D, "生效日期", "承保日期", required=True),
         _col("annual_premium", A, "年缴保费", "年交保费"),
         _col("premiums_paid", A, "已缴保费", "累计已交保费"),
+        INSURER_COLUMN,
     ), (Reference("customer_id", "customers"), Reference("agent_id", "agents")),
         "Life policies: who holds each one and which agent sold it."),
     Table("surrenders", True, "claim_id", (
@@ -159,6 +166,7 @@ CONTRACT: Mapping[str, Table] = {t.name: t for t in (
         _col("refund_type", E, "退费类型", "退保类型", allowed=("cash_value", "full_premium"),
              value_aliases={"现金价值": "cash_value", "全额退保": "full_premium",
                             "全额退费": "full_premium"}),
+        INSURER_COLUMN,
     ), (Reference("policy_id", "policies"), Reference("customer_id", "customers")),
         "Surrender requests (claims), with who asked, how to call back and where to pay."),
     Table("complaints", False, "complaint_id", (
@@ -170,6 +178,7 @@ CONTRACT: Mapping[str, Table] = {t.name: t for t in (
         _col("text", T, "投诉内容", "内容"),
         _col("contact_phone", PH, *PHONE_ALIASES),
         _col("mailing_address", AD, "邮寄地址", "来信地址"),
+        INSURER_COLUMN,
     ), (Reference("policy_id", "policies"), Reference("customer_id", "customers")),
         "Complaints and letters, with their contact phone and mailing address."),
     Table("contact_changes", False, "change_id", (
@@ -183,6 +192,7 @@ CONTRACT: Mapping[str, Table] = {t.name: t for t in (
         _col("old_value", ColumnKind.IDENTIFIER, "原值", "变更前"),
         _col("new_value", ColumnKind.IDENTIFIER, "新值", "变更后"),
         _col("channel", T, "渠道", "变更渠道"),
+        INSURER_COLUMN,
     ), (Reference("customer_id", "customers"),),
         "Changes of a customer's phone, address or bank account."),
     Table("watchlist", False, "entry_id", (
@@ -196,6 +206,7 @@ CONTRACT: Mapping[str, Table] = {t.name: t for t in (
         _col("identifier_value", ColumnKind.IDENTIFIER, "标识值", required=True),
         _col("source", T, "来源"),
         _col("added_date", D, "列入日期", "加入日期"),
+        INSURER_COLUMN,
     ), description="Industry-shared blacklist of intermediaries' identifiers."),
 )}
 
@@ -222,9 +233,38 @@ def _header_map(table: Table) -> dict[str, str]:
 _HEADERS = {name: _header_map(table) for name, table in CONTRACT.items()}
 
 
-def resolve_header(table: str, header: str) -> str | None:
-    """The contract column a header names in ``table`` (exact name or alias), else ``None``."""
-    return _HEADERS[table].get(header_key(header))
+def pseudonym_columns(table: Table) -> tuple[str, ...]:
+    """Columns a pseudonymized book adds to ``table`` (``ringscope pseudonymize`` writes them):
+    ``<column>_valid``, the validity ingest found at the insurer, for every identifier column;
+    ``<column>_kind`` (mobile, landline, other) for phones and typed identifiers; and in
+    ``surrenders`` the representative's key, ``representative_key``.
+
+    >>> pseudonym_columns(CONTRACT["surrenders"])[:3]
+    ('contact_phone_valid', 'contact_phone_kind', 'payout_account_valid')
+    """
+    names: list[str] = []
+    for column in table.columns:
+        if column.kind in IDENTIFIER_KINDS:
+            names.append(f"{column.name}_valid")
+        if column.kind in (ColumnKind.PHONE, ColumnKind.IDENTIFIER):
+            names.append(f"{column.name}_kind")
+    if table.name == "surrenders":
+        names.append("representative_key")
+    return tuple(names)
+
+
+_PSEUDONYM_HEADERS = {name: {header_key(c): c for c in pseudonym_columns(table)}
+                      for name, table in CONTRACT.items()}
+
+
+def resolve_header(table: str, header: str, pseudonymized: bool = False) -> str | None:
+    """The contract column a header names in ``table`` (exact name or alias), else ``None``;
+    in a pseudonymized book also the columns of :func:`pseudonym_columns`."""
+    key = header_key(header)
+    found = _HEADERS[table].get(key)
+    if found is None and pseudonymized:
+        return _PSEUDONYM_HEADERS[table].get(key)
+    return found
 
 
 def enum_value(column: Column, raw: str) -> str | None:

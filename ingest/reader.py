@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 
 from graph.errors import InputError
 from ingest.contract import CONTRACT, IDENTIFIER_KINDS, ColumnKind, resolve_header
+from ingest.manifest import Manifest, read_manifest
 from ingest.problems import ProblemLog
 
 __all__ = ["RawBook", "RawTable", "UndecodableError", "decode_csv", "read_folder"]
@@ -74,11 +75,13 @@ class RawTable:
 
 @dataclass
 class RawBook:
-    """The tables found in a folder and the fingerprint of their files."""
+    """The tables found in a folder, the fingerprint of their files and, for a pseudonymized
+    book, its manifest."""
 
     folder: Path
     tables: dict[str, RawTable] = field(default_factory=dict)
     fingerprint: str = ""
+    manifest: Manifest | None = None
 
 
 def decode_csv(data: bytes) -> bytes:
@@ -239,11 +242,12 @@ def _read_parquet(data: bytes, table: str, name: str, log: ProblemLog) -> pd.Dat
     return pa.table(columns, names=parquet.column_names).to_pandas()
 
 
-def _map_columns(frame: pd.DataFrame, table: str, file: str, log: ProblemLog) -> pd.DataFrame:
+def _map_columns(frame: pd.DataFrame, table: str, file: str, log: ProblemLog,
+                 pseudonymized: bool) -> pd.DataFrame:
     keep: dict[str, str] = {}
     ignored: list[str] = []
     for header in frame.columns:
-        column = resolve_header(table, str(header))
+        column = resolve_header(table, str(header), pseudonymized)
         if column is None:
             ignored.append(str(header))
         elif column in keep.values():
@@ -272,12 +276,14 @@ def read_folder(folder: Path, log: ProblemLog) -> RawBook:
     """Read every contract table present in ``folder``; problems go to ``log``.
 
     Missing files are not reported here (validation decides which tables are required);
-    a file that cannot be read at all is reported and left out of the book.
+    a file that cannot be read at all is reported and left out of the book. A folder with a
+    manifest (:mod:`ingest.manifest`) is a pseudonymized book: its tables keep the columns of
+    :func:`~ingest.contract.pseudonym_columns` too.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"input folder {folder} does not exist or is not a folder")
-    book = RawBook(folder)
+    book = RawBook(folder, manifest=read_manifest(folder))
     digest = hashlib.sha256()
     paths = {t: p for t in CONTRACT if (p := _table_file(folder, t, log)) is not None}
     for path in sorted(folder.iterdir()):
@@ -294,7 +300,7 @@ def read_folder(folder: Path, log: ProblemLog) -> RawBook:
             status: TableStatus = "unreadable" if data.strip() else "empty"
             book.tables[table] = RawTable(table, path.name, pd.DataFrame(), encoding, status)
         else:
-            frame = _map_columns(frame, table, path.name, log)
+            frame = _map_columns(frame, table, path.name, log, book.manifest is not None)
             book.tables[table] = RawTable(table, path.name, frame, encoding)
     book.fingerprint = digest.hexdigest()
     return book

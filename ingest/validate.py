@@ -21,6 +21,20 @@ contract.
 
 A header-only optional table is fine (no rows, no problem).
 
+**Insurers.** Every table may have an ``insurer`` column, and ``ringscope ingest --insurer
+CODE`` names the insurer of every row. A row with an insurer has its record ids (every key
+column: its own id and the ids it refers to) namespaced ``CODE:id``
+(:mod:`graph.keys.insurers`), so references and duplicates are checked within each insurer.
+Errors: a cell that is not a code; a row naming another insurer than ``--insurer`` (or the
+manifest); a book in which some rows name an insurer and others none.
+
+**Pseudonymized books** (a folder with a manifest, written by ``ringscope pseudonymize``):
+identifier cells must be pseudonyms (:mod:`graph.keys.pseudonyms`), their flags come from the
+``<column>_valid`` and ``<column>_kind`` columns, a complaint's text must be a letter sketch
+and the representative's key comes from ``representative_key``. Errors: an identifier or a
+letter in the clear (an association's store takes none), a flag that is not ``true`` or
+``false``, a damaged sketch.
+
 Normalized frames keep each identifier column's normalized value under the column's name (its
 node key: see :mod:`graph.keys`), the value as typed in ``<column>_raw``, its flag in
 ``<column>_valid`` and, for phones, ``<column>_kind``.
@@ -46,10 +60,13 @@ from graph.keys import (
     blank_cells,
     normalize_bank_accounts,
     normalize_id_numbers,
+    normalize_insurer_code,
     normalize_phones,
     normalize_record_keys,
     normalize_texts,
 )
+from graph.keys.insurers import INSURER_CODE_RULE
+from graph.keys.pseudonyms import is_letter_sketch, is_pseudonym, letter_sketch_shingles
 from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
 from ingest.dates import parse_dates
 from ingest.problems import ProblemLog, Severity
@@ -80,12 +97,16 @@ def parse_amounts(series: pd.Series) -> pd.Series:
 
 
 class _TableCheck:
-    """Validation of one table; ``out`` collects the normalized columns."""
+    """Validation of one table; ``out`` collects the normalized columns. ``insurer`` is the
+    code every row gets unless it names one (``None``: none); ``pseudonymized`` reads the
+    table as a pseudonymized book's."""
 
-    def __init__(self, table: Table, raw: RawTable, log: ProblemLog) -> None:
+    def __init__(self, table: Table, raw: RawTable, log: ProblemLog, insurer: str | None = None,
+                 pseudonymized: bool = False) -> None:
         self.table, self.file, self.log = table, raw.file, log
         self.frame = raw.frame
         self.out: dict[str, pd.Series] = {}
+        self.default_insurer, self.pseudonymized = insurer, pseudonymized
 
     def problem_rows(self, column: Column, mask: pd.Series, reason: str,
                      severity: Severity = "error") -> None:
@@ -113,8 +134,21 @@ class _TableCheck:
                                   "required value is empty")
         for column in self.table.columns:
             _NORMALIZERS[column.kind](self, column)
+        if self.pseudonymized and self.table.name == "surrenders":
+            self.out["representative_key"] = self.pseudonyms(Column("representative_key"))
+        self.namespace()
         self.check_duplicates()
         return pd.DataFrame(self.out, index=self.frame.index)
+
+    def namespace(self) -> None:
+        """Record ids of rows with an insurer become ``CODE:id`` (see the module)."""
+        codes = self.out["insurer"]
+        if not codes.notna().any():
+            return
+        for column in self.table.of_kind(ColumnKind.KEY):
+            ids = self.out[column.name]
+            named = ids.notna() & codes.notna()
+            self.out[column.name] = ids.where(~named, codes.str.cat(ids, sep=":"))
 
     def check_size(self, column: Column) -> None:
         too_big = self.frame[column.name].str.len() > MAX_CELL_CHARS
@@ -142,7 +176,34 @@ class _TableCheck:
         self.out[column.name] = keys["value"]
 
     def text(self, column: Column) -> None:
-        self.out[column.name] = normalize_texts(self.frame[column.name])
+        texts = normalize_texts(self.frame[column.name])
+        if self.pseudonymized and (self.table.name, column.name) == ("complaints", "text"):
+            self.check_sketches(column, texts)
+        self.out[column.name] = texts
+
+    def check_sketches(self, column: Column, texts: pd.Series) -> None:
+        clear = texts.notna() & ~texts.map(is_letter_sketch, na_action="ignore").astype(bool)
+        self.problem_rows(column, clear.fillna(False).astype(bool),
+                          "letter in the clear: a pseudonymized book carries letters as sketches")
+        sketches = texts[texts.notna() & ~clear]
+        for row, sketch in zip(sketches.index.tolist(), sketches.tolist(), strict=True):
+            try:
+                letter_sketch_shingles(str(sketch))
+            except ValueError as exc:
+                self.log.add(self.file, int(row), column.name, str(exc))
+
+    def insurer(self, column: Column) -> None:
+        raw = self.frame[column.name]
+        codes = _per_unique(raw, lambda u: pd.Series([normalize_insurer_code(v) for v in u],
+                                                     dtype=object))
+        self.problem_rows(column, codes.isna() & ~blank_cells(raw),
+                          f"not an insurer code ({INSURER_CODE_RULE})")
+        if self.default_insurer is not None:
+            self.problem_rows(column, codes.notna() & codes.ne(self.default_insurer),
+                              f"names another insurer than {self.default_insurer} (--insurer or "
+                              "the pseudonymized book's manifest)")
+            codes = codes.fillna(self.default_insurer)
+        self.out[column.name] = codes
 
     def date(self, column: Column) -> None:
         parsed = parse_dates(self.frame[column.name])
@@ -167,6 +228,9 @@ class _TableCheck:
         """Normalize an identifier column (or the ``rows`` of it whose type is ``kind``)."""
         raw = self.frame[column.name]
         part = raw if rows is None else raw[rows]
+        if self.pseudonymized:
+            self.pseudonymized_identifier(column, kind, part, rows)
+            return
         if kind == "address":
             self._put(column, {"": normalize_texts(part)}, part, rows)
             return
@@ -182,9 +246,12 @@ class _TableCheck:
                            "; left out of the graph (record kept)")
         self._put(column, columns, part, rows)
 
-    def _put(self, column: Column, columns: Mapping[str, pd.Series], raw: pd.Series,
+    def _put(self, column: Column, columns: Mapping[str, pd.Series], raw: pd.Series | None,
              rows: pd.Series | None) -> None:
-        columns = {**columns, "_raw": raw.str.strip().replace("", None)}
+        """Store a column's outputs; ``raw`` (as typed) is ``None`` in a pseudonymized book."""
+        typed = (pd.Series(None, index=next(iter(columns.values())).index, dtype=object)
+                 if raw is None else raw.str.strip().replace("", None))
+        columns = {**columns, "_raw": typed}
         for suffix, values in columns.items():
             name = column.name + suffix
             if rows is None:
@@ -193,6 +260,41 @@ class _TableCheck:
                 target = self.out.setdefault(name, pd.Series(None, index=self.frame.index,
                                                               dtype=object))
                 target[rows] = values.astype(object)
+
+    def pseudonyms(self, column: Column, rows: pd.Series | None = None) -> pd.Series:
+        """A column of pseudonyms as they are (empty cells missing); others are errors."""
+        raw = self.frame[column.name] if column.name in self.frame.columns else pd.Series(
+            "", index=self.frame.index, dtype="str")
+        part = raw if rows is None else raw[rows]
+        values = part.str.strip().replace("", None)
+        clear = values.notna() & ~values.map(is_pseudonym, na_action="ignore").astype(bool)
+        self.problem_rows(column, clear.fillna(False).astype(bool).reindex(raw.index,
+                                                                           fill_value=False),
+                          "not a pseudonym: a pseudonymized book carries no identifier in the "
+                          "clear")
+        return values.where(~clear.fillna(False).astype(bool))
+
+    def flags(self, name: str, part: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
+        """A pseudonymized book's flag column ``name`` on the rows of ``part``."""
+        column = Column(name)
+        raw = self.frame[name] if name in self.frame.columns else pd.Series(
+            "", index=self.frame.index, dtype="str")
+        values = raw[part.index].str.strip().str.lower().replace("", None)
+        wrong = values.notna() & ~values.isin(allowed)
+        self.problem_rows(column, wrong.reindex(raw.index, fill_value=False),
+                          f"expected one of: {', '.join(allowed)}")
+        return values.where(~wrong)
+
+    def pseudonymized_identifier(self, column: Column, kind: str, part: pd.Series,
+                                 rows: pd.Series | None) -> None:
+        columns = {"": self.pseudonyms(column, rows)}
+        if kind != "address":
+            valid = self.flags(f"{column.name}_valid", part, ("true", "false"))
+            columns["_valid"] = valid.map({"true": True, "false": False}, na_action="ignore")
+        if kind == "phone":
+            columns["_kind"] = self.flags(f"{column.name}_kind", part,
+                                          ("mobile", "landline", "other"))
+        self._put(column, columns, None, rows)
 
     def typed_identifier(self, column: Column) -> None:
         """A value whose kind another column gives (contact_changes.field, watchlist type)."""
@@ -231,11 +333,15 @@ _NORMALIZERS: dict[ColumnKind, Callable[[_TableCheck, Column], None]] = {
     ColumnKind.ID_NUMBER: lambda check, column: check.identifier(column, "id_number"),
     ColumnKind.BANK_ACCOUNT: lambda check, column: check.identifier(column, "bank_account"),
     ColumnKind.IDENTIFIER: _TableCheck.typed_identifier,
+    ColumnKind.INSURER: _TableCheck.insurer,
 }
 
 
-def validate_table(table: Table, raw: RawTable, log: ProblemLog) -> pd.DataFrame:
-    """Check and normalize one table read from a file (references are checked by the book)."""
+def validate_table(table: Table, raw: RawTable, log: ProblemLog, insurer: str | None = None,
+                   pseudonymized: bool = False) -> pd.DataFrame:
+    """Check and normalize one table read from a file (references are checked by the book);
+    ``insurer`` is the code of rows that name none, ``pseudonymized`` reads a pseudonymized
+    book's table (see the module)."""
     if raw.status == "empty":
         if table.required:
             log.add(raw.file, None, None, "empty file: a required table needs a header and rows")
@@ -246,7 +352,7 @@ def validate_table(table: Table, raw: RawTable, log: ProblemLog) -> pd.DataFrame
     # A file without a usable header has no column problems worth reporting on top.
     column_log = log if raw.status == "ok" else ProblemLog()
     copy = RawTable(raw.name, raw.file, raw.frame.copy(), raw.encoding)
-    return _TableCheck(table, copy, column_log).run()
+    return _TableCheck(table, copy, column_log, insurer, pseudonymized).run()
 
 
 def _check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
@@ -265,8 +371,31 @@ def _check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, st
                              f"refers to a record not in {ref.target}")
 
 
-def validate_book(raw: RawBook, log: ProblemLog) -> dict[str, pd.DataFrame]:
-    """Validate every table (absent optional tables become empty frames) and the references."""
+def _check_insurers(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
+                    log: ProblemLog) -> None:
+    """Every row names an insurer, or none does."""
+    coded = any(frame["insurer"].notna().any() for frame in tables.values())
+    if not coded:
+        return
+    for name, frame in tables.items():
+        missing = frame["insurer"].isna()
+        if missing.any():
+            log.add_rows(files[name], "insurer", frame["insurer"][missing],
+                         "no insurer while other rows name one: fill the column or give "
+                         "--insurer")
+
+
+def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None) -> dict[str, pd.DataFrame]:
+    """Validate every table (absent optional tables become empty frames), the insurers and the
+    references. ``insurer`` is the code of rows that name none (``--insurer``); a pseudonymized
+    book's manifest names it too, and the two must agree."""
+    manifest = raw.manifest
+    if manifest is not None:
+        if insurer is not None and insurer != manifest.insurer:
+            log.add("manifest.json", None, "insurer",
+                    f"the book was pseudonymized for insurer {manifest.insurer}, not {insurer}")
+        insurer = manifest.insurer
+    pseudonymized = manifest is not None
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
     usable: set[str] = set()
@@ -277,13 +406,14 @@ def validate_book(raw: RawBook, log: ProblemLog) -> dict[str, pd.DataFrame]:
                 log.add(f"{name}.csv", None, None,
                         f"required file missing ({name}.csv or {name}.parquet)")
             tables[name] = validate_table(table, RawTable(name, "", pd.DataFrame(), ""),
-                                          ProblemLog())
+                                          ProblemLog(), insurer, pseudonymized)
             files[name] = f"{name}.csv"
             continue
         if found.status != "unreadable":
             usable.add(name)
         files[name] = found.file
-        tables[name] = validate_table(table, found, log)
+        tables[name] = validate_table(table, found, log, insurer, pseudonymized)
+    _check_insurers(tables, files, log)
     _check_references(tables, files, usable, log)
     return tables
 

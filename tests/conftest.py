@@ -29,10 +29,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from graph.config import StoreSettings
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
+from tests.association_books import Association, build_association
+
+# Property tests draw the same examples on every run, so a run of the suite is reproducible;
+# HYPOTHESIS_PROFILE=explore draws new ones (run it when changing a property or a key rule).
+settings.register_profile("default", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=1_000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 StoreFactory = Callable[[], GraphStore]
 
@@ -266,3 +274,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "no_bolt(reason): skip this store test over FalkorDB's Bolt endpoint"
     )
+
+
+@pytest.fixture(scope="session")
+def association(tmp_path_factory: pytest.TempPathFactory) -> Association:
+    """A book split among three member insurers, pseudonymized and detected (see
+    :mod:`tests.association_books`), built once per session."""
+    return build_association(tmp_path_factory.mktemp("association"))

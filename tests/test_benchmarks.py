@@ -34,13 +34,15 @@ def test_one_table_with_baselines_machine_and_date(tmp_path: Path) -> None:
     claims = len(pd.read_csv(tmp_path / "book-800-hard-1" / "surrenders.csv"))
     assert figures["detect"]["claims"] == claims and figures["detect"]["peak_mb"] > 0
     assert f"hard book: {claims} claims" in table[2]
-    methods = {(r["difficulty"], r["method"]) for r in figures["quality"] if r["seed"] == "mean"}
-    assert methods == {(d, m) for d in ("hard", "realistic")
+    methods = {(r["kind"], r["method"]) for r in figures["quality"]}
+    assert methods == {(f"generated:{d}", m) for d in ("hard", "realistic")
                        for m in ("ringscope", "baseline_a_shared_ids", "baseline_b_louvain")}
+    assert "; AUC " in table[3] and "; AUC " in table[4]
 
 
 def test_a_script_runs_by_name_and_unknown_parts_are_refused() -> None:
     named = _run("lookup", "--help")
     assert named.returncode == 0 and "--baseline-lookups" in named.stdout
+    assert named.stdout.startswith("usage: python -m benchmarks lookup")
     wrong = _run("--only", "ingest,speed")
     assert wrong.returncode == 2 and "unknown part(s) speed" in wrong.stderr

@@ -113,6 +113,7 @@ def test_phone_examples() -> None:
     assert normalize_phone("+86 797 8123456") == Phone("+867978123456", "landline", True)
     assert normalize_phone("010-12345678") == Phone("+861012345678", "landline", True)
     assert normalize_phone("12012345678") == Phone("+8612012345678", "other", False)
+    assert normalize_phone("86 120 1234 5678") == Phone("+8612012345678", "other", False)
     assert normalize_phone("无") == Phone("无", "other", False)
     assert normalize_phone(None) is None and normalize_phone(float("nan")) is None
     assert normalize_phone("+1 650 253 0000") == Phone("+16502530000", "other", True)
@@ -124,7 +125,9 @@ def test_vectorised_phones_match_scalar(values: list[str | None]) -> None:
     frame = normalize_phones(pd.Series(values, dtype=object))
     for value, row in zip(values, frame.itertuples(index=False), strict=True):
         expected = normalize_phone(value)
-        assert pd.isna(row.damaged)  # type: ignore[arg-type]
+        if not pd.isna(row.damaged):  # type: ignore[arg-type]
+            assert expected is None  # e.g. "1E5": digits a spreadsheet lost
+            continue
         if expected is None:
             assert all(pd.isna(v) for v in (row.value, row.kind, row.valid))  # type: ignore[arg-type]
         else:
@@ -186,7 +189,7 @@ def test_id_number_typed_any_way(number: str, sep: str, lower: bool) -> None:
 def _reference_valid(number: str) -> bool:
     """The rule, written with stdnum's parts: shape, check character, a real birth date from
     1900 to today, and a region code stdnum's table has at all (whatever its years)."""
-    compact = ric.compact(number.replace(" ", "").replace("-", ""))  # stdnum keeps separators
+    compact = number.replace(" ", "").replace("-", "").upper()
     if len(compact) != 18 or not compact[:17].isdigit() or compact[17] != ric.calc_check_digit(
             compact):
         return False
@@ -206,7 +209,7 @@ def test_id_validity_follows_the_rule(typed: str) -> None:
     got = normalize_id_number(typed)
     assert got is not None or typed.strip() == ""
     if got is not None and len(got.value) == 18 and len(typed.replace(" ", "").replace("-", "")) != 15:
-        assert got.valid == _reference_valid(typed)
+        assert got.valid == _reference_valid(typed.replace(" ", "").replace("-", ""))
 
 
 def test_every_region_code_that_ever_existed_is_valid_whatever_the_birth_year() -> None:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from api.deps import Reader, SettingsDep, StoreDep, strict_query
 from api.render import render
 from api.schemas import EntityOut, ErrorOut, GraphOut, Line
+from api.scope import scope_of
 from api.views import EntityType, entity_view, neighbourhood_view
 
 __all__ = ["router"]
@@ -29,7 +30,7 @@ EntityId = Annotated[Line, Path(
 @router.get("/{entity_type}/{entity_id}", response_model=EntityOut, summary="One entity")
 def get_entity(entity_type: EntityType, entity_id: EntityId, store: StoreDep,
                who: Reader) -> Response:
-    return render(entity_view(store, entity_type, entity_id), who)
+    return render(entity_view(store, entity_type, entity_id, scope_of(store, who.insurer)), who)
 
 
 @router.get("/{entity_type}/{entity_id}/neighborhood", response_model=GraphOut,
@@ -40,4 +41,4 @@ def get_neighbourhood(
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> Response:
     cap = min(limit or settings.max_graph_nodes, settings.max_graph_nodes)
-    return render(neighbourhood_view(store, entity_type, entity_id, depth, cap), who)
+    return render(neighbourhood_view(store, entity_type, entity_id, depth, cap, scope_of(store, who.insurer)), who)

@@ -44,6 +44,7 @@ from api.explorer import (
     render_ring_page,
     static_files,
 )
+from api.scope import scope_of
 from api.security import Permission, Principal
 from api.sessions import (
     LOGIN_COOKIE,
@@ -193,7 +194,8 @@ def _access(request: Request) -> Viewer | Response:
         csrf = session.csrf
     if not principal.may(Permission.READ):
         return _forbidden()
-    return Viewer(show_pii=principal.pii, base=PREFIX, name=principal.name, csrf=csrf)
+    return Viewer(show_pii=principal.pii, base=PREFIX, name=principal.name, csrf=csrf,
+                  insurer=principal.insurer)
 
 
 Access = Annotated[Viewer | Response, Depends(_access)]
@@ -211,10 +213,11 @@ def ring_list(
     """The current rings, highest score first."""
     if isinstance(access, Response):
         return access
+    scope = scope_of(store, access.insurer)
     rows = [
-        RingRow(r, store.case_status(r.ring_id))
+        RingRow(scope.ring(r), store.case_status(r.ring_id))
         for r in store.rings()
-        if not level or r.level == level
+        if (not level or r.level == level) and scope.visible(r)
     ]
     if status:
         rows = [r for r in rows if r.status.value == status]
@@ -239,8 +242,9 @@ def ring_page(ring_id: str, access: Access, store: StoreDep) -> Response:
     """One ring: network, evidence, claims, case history."""
     if isinstance(access, Response):
         return access
+    scope = scope_of(store, access.insurer)
     try:
-        ring = store.get_ring(ring_id)
+        ring = scope.ring(store.get_ring(ring_id))
     except NotFoundError:
         return _error(
             404,
@@ -248,7 +252,7 @@ def ring_page(ring_id: str, access: Access, store: StoreDep) -> Response:
             f"当前检测结果中没有团伙 {ring_id} · No ring {ring_id} in the current results.",
             access,
         )
-    sub = collect_ring_graph(store, ring)
+    sub = scope.subgraph(collect_ring_graph(store, ring))
     profiles = store.identifier_profiles(n.ref for n in sub.nodes if n.label in IDENTIFIER_LABELS)
     page = render_ring_page(
         ring,
@@ -276,9 +280,10 @@ def entity_page(
         return access
     label = parse_label(entity_type)
     resolved = _links.resolve(label, key) if label else None
+    scope = scope_of(store, access.insurer)
     if label is not None and resolved == key:  # typed, not a link token: normalize like ingest
-        resolved = node_key(label, key)
-    if label is None or resolved is None:
+        resolved = scope.record_key(label, node_key(label, key))
+    if label is None or resolved is None or not scope.uses(store, label, resolved):
         return _error(
             404,
             "未找到 Not found",
@@ -287,7 +292,8 @@ def entity_page(
             access,
         )
     try:
-        sub = store.neighbourhood(label, resolved, depth=depth, limit=_ENTITY_NODE_CAP)
+        sub = scope.subgraph(
+            store.neighbourhood(label, resolved, depth=depth, limit=_ENTITY_NODE_CAP))
     except NotFoundError:
         return _error(404, "未找到 Not found", "没有这个实体 · No such entity.", access)
     ref = NodeRef(label, resolved)

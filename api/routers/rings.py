@@ -21,6 +21,7 @@ from api.schemas import (
     RingDetail,
     RingPage,
 )
+from api.scope import scope_of
 from api.views import RingFilter, audit_view, ring_detail, ring_graph, ring_page
 from graph.results import CaseStatus
 
@@ -54,20 +55,20 @@ def list_rings(
             "msg": f"date_to {date_to} is before date_from {date_from}",
         }])
     flt = RingFilter(min_score, level, case_status, agent, branch, date_from, date_to)
-    return render(ring_page(store, flt, limit, offset), who)
+    return render(ring_page(store, flt, limit, offset, scope_of(store, who.insurer)), who)
 
 
 @router.get("/{ring_id}", response_model=RingDetail, responses=_NOT_FOUND,
             summary="A ring with members, evidence and timeline")
 def get_ring(ring_id: RingId, store: StoreDep, who: Reader) -> Response:
-    return render(ring_detail(store, ring_id), who)
+    return render(ring_detail(store, ring_id, scope_of(store, who.insurer)), who)
 
 
 @router.get("/{ring_id}/graph", response_model=GraphOut, responses=_NOT_FOUND,
             summary="The ring as nodes and edges")
 def get_ring_graph(ring_id: RingId, store: StoreDep, settings: SettingsDep,
                    who: Reader) -> Response:
-    return render(ring_graph(store, ring_id, settings.max_graph_nodes), who)
+    return render(ring_graph(store, ring_id, settings.max_graph_nodes, scope_of(store, who.insurer)), who)
 
 
 @router.patch(
@@ -79,6 +80,7 @@ def get_ring_graph(ring_id: RingId, store: StoreDep, settings: SettingsDep,
 def change_case(ring_id: RingId, body: CaseUpdate, store: StoreDep, who: CaseWorker) -> Response:
     """A compare-and-set: of simultaneous changes to one case exactly one succeeds, the others
     get 409 (as does a move the workflow forbids, or a case no longer in ``expected_status``)."""
+    scope_of(store, who.insurer).ring(store.get_ring(ring_id))
     change = store.change_case(ring_id, body.status, who.name, body.note, body.expected_status)
     return render(audit_view([change])[0], who)
 
@@ -86,5 +88,5 @@ def change_case(ring_id: RingId, body: CaseUpdate, store: StoreDep, who: CaseWor
 @router.get("/{ring_id}/audit", response_model=list[AuditEntry], responses=_NOT_FOUND,
             summary="Every case status change of the ring, oldest first")
 def get_audit(ring_id: RingId, store: StoreDep, who: Reader) -> Response:
-    store.get_ring(ring_id)
+    scope_of(store, who.insurer).ring(store.get_ring(ring_id))
     return render(audit_view(store.case_audit(ring_id)), who)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request, status
 from starlette.responses import Response
 
 from api.deps import AppState, api_key_header, authorize, parse_body, reject_unknown_query
 from api.render import render
 from api.schemas import ScoreRequest, ScoreResponse
+from api.scope import Scope
 from api.security import Permission
+from graph.model import Label
 
 __all__ = ["router"]
 
@@ -44,4 +46,13 @@ async def score(request: Request) -> Response:
         reject_unknown_query(request, ())
     body = parse_body(ScoreRequest, await request.body())
     state: AppState = request.app.state.ringscope
-    return render(state.scorer.score(body).to_dict(), who)
+    if state.scoring_refused:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, state.scoring_refused)
+    if who.insurer is None:
+        return render(state.scorer.score(body).to_dict(), who)
+    # a member's risk system names its own records: the store keys them CODE:id
+    scope = Scope(who.insurer)
+    own = body.model_copy(update={
+        name: scope.record_key(Label.CLAIM, value) for name in ("claim_id", "policy_id", "customer_id")
+        if isinstance(value := getattr(body, name), str)})
+    return render({**state.scorer.score(own).to_dict(), "claim_id": body.claim_id}, who)

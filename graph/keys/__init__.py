@@ -7,7 +7,9 @@ none. Every cell is first cleaned of what spreadsheets and clerks add
 :mod:`~graph.keys.text` (names and addresses), :mod:`~graph.keys.persons` (representatives)
 and :mod:`~graph.keys.records` (record ids); each gives a scalar function, safe per request,
 and a vectorised one for whole columns (:mod:`~graph.keys.columns`) that also says why a
-damaged cell has no key.
+damaged cell has no key. In an association's store record keys carry their insurer's code
+(:mod:`~graph.keys.insurers`) and identifiers, names and letters may be keyed hashes
+(:mod:`~graph.keys.pseudonyms`).
 
 >>> normalize_phone("+86 138-1234-5678").value
 '+8613812345678'
@@ -18,6 +20,7 @@ damaged cell has no key.
 from graph.keys.bank_accounts import BankAccount, normalize_bank_account, normalize_bank_accounts
 from graph.keys.cells import blank_cells
 from graph.keys.id_numbers import IdNumber, normalize_id_number, normalize_id_numbers
+from graph.keys.insurers import namespaced_key, normalize_insurer_code, split_key
 from graph.keys.persons import person_key, person_keys
 from graph.keys.phones import Phone, PhoneKind, normalize_phone, normalize_phones
 from graph.keys.records import normalize_record_key, normalize_record_keys
@@ -29,10 +32,12 @@ __all__ = [
     "Phone",
     "PhoneKind",
     "blank_cells",
+    "namespaced_key",
     "normalize_bank_account",
     "normalize_bank_accounts",
     "normalize_id_number",
     "normalize_id_numbers",
+    "normalize_insurer_code",
     "normalize_phone",
     "normalize_phones",
     "normalize_record_key",
@@ -41,4 +46,5 @@ __all__ = [
     "normalize_texts",
     "person_key",
     "person_keys",
+    "split_key",
 ]

@@ -1,0 +1,123 @@
+"""Detection on small hand-built books of what real books hold (``../shared/domain.md``):
+institutional representatives, honest users of a public letter template, two rings sharing
+one template, and a coached member who shares only a changed-to phone. Exact expectations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from detectors.params import DetectionParams
+from detectors.pipeline import detect
+from graph.model import Label, NodeRef
+from graph.results import ALERT_THRESHOLD, DetectionResult
+from graph.sqlite_store import SQLiteStore
+from tests.detect_books import BookBuilder
+
+SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
+PUBLIC_LETTER = ("本人{name}于{year}年购买贵公司{product}，业务员当时承诺保本保息、随时可以全额退还，"
+                 "从未告知退保会有损失，属于严重的销售误导。根据有关规定，现要求贵公司全额退还已交保费"
+                 "{amount}元，否则本人将向金融监管部门12378热线投诉并依法维权。")
+"""A letter circulating on short-video platforms; honest complainers fill in their own details."""
+EDIT_A = "另外业务员还代签了本人的名字，双录也没有做，请贵公司七个工作日内给出书面答复。"
+EDIT_B = "本人年事已高，文化程度不高，看不懂合同条款，被业务员欺骗，请尽快处理，谢谢。"
+
+
+def _letter(i: int, edit: str = "") -> str:
+    products = ["鑫福年年年金保险", "安享一生两全保险", "金彩人生终身寿险"]
+    return PUBLIC_LETTER.format(name=f"客户{i}", year=2015 + i % 6, product=products[i % 3],
+                                amount=10_000 + 1_000 * i) + edit
+
+
+def _background(b: BookBuilder, n: int = 80) -> None:
+    """Ordinary surrenders over two years: own phone and account, money needs."""
+    for i in range(n):
+        cust = b.customer(f"B{i}", f"{SURNAMES[i % len(SURNAMES)]}常{i}", f"赣州市南康区{i}号",
+                          f"+86137{i:08d}", f"62229000000{i:08d}")
+        b.claim(f"BC{i}", cust, "A-OK", f"{2023 + i % 2}-{1 + i % 12:02d}-{1 + i % 27:02d}",
+                contact=f"+86137{i:08d}", account=f"62229000000{i:08d}",
+                account_name=f"{SURNAMES[i % len(SURNAMES)]}常{i}")
+
+
+def _ring(b: BookBuilder, tag: str, n: int, month: str, phone: str, account: str, edit: str,
+          first: int) -> list[str]:
+    """A ring of ``n`` unrelated customers: the agency's phone on most requests, its account for
+    some, full refunds on complaint grounds, the public letter edited the ring's way."""
+    claims = []
+    for k in range(n):
+        i = first + k
+        cust = b.customer(f"{tag}{k}", f"{SURNAMES[i % len(SURNAMES)]}{tag}{k}", f"赣州市{tag}区{k}号",
+                          f"+86139{i:08d}")
+        claim = b.claim(f"{tag}C{k}", cust, "A-OK", f"2024-{month}-{2 + 3 * k:02d}", full_refund=True,
+                        complaint_reason=True, contact=phone if k % 4 != 3 else None,
+                        account=account if k % 2 == 0 else f"62220100000{i:08d}",
+                        account_name="赣州维权咨询服务有限公司" if k % 2 == 0 else None)
+        b.complaint(f"{tag}K{k}", cust, claim, f"2024-{month}-{1 + 3 * k:02d}", _letter(i, edit), phone=phone)
+        claims.append(claim)
+    return claims
+
+
+def _detect(tmp_path: Path, b: BookBuilder) -> DetectionResult:
+    store = SQLiteStore(tmp_path / "g.db")
+    store.load(b.bundle())
+    return detect(store, DetectionParams(seed=1))
+
+
+def _alerted(result: DetectionResult) -> list[tuple[str, ...]]:
+    return sorted(r.claim_ids for r in result.rings if r.score >= ALERT_THRESHOLD)
+
+
+@pytest.fixture
+def book() -> BookBuilder:
+    b = BookBuilder()
+    b.agent("A-OK", name="黄正常")
+    _background(b)
+    return b
+
+
+def test_a_care_home_representative_is_not_a_ring(tmp_path: Path, book: BookBuilder) -> None:
+    worker = ("林护工", "360702198001010077", "+8613800000077")
+    for i in range(7):
+        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
+        book.claim(f"CHC{i}", cust, "A-OK", f"{2023 + i // 4}-{1 + 3 * i % 12:02d}-10",
+                   account="6222000099990001", account_name="章贡区福寿养老院", rep=worker)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == []
+    store = SQLiteStore(tmp_path / "g.db")
+    profile = store.identifier_profiles([NodeRef(Label.PERSON, worker[1])])[NodeRef(Label.PERSON, worker[1])]
+    assert profile.unrelated_customers == 6 and profile.suspicion == 0.0
+
+
+def test_honest_users_of_one_public_template_are_not_a_ring(tmp_path: Path, book: BookBuilder) -> None:
+    for i in range(12):
+        phone, account = f"+86136{i:08d}", f"62220000888{i:08d}"
+        cust = book.customer(f"HN{i}", f"{SURNAMES[i]}诚{i}", f"江西省{SURNAMES[i]}县{i}号", phone, account)
+        claim = book.claim(f"HNC{i}", cust, "A-OK", f"{2023 + i // 6}-{1 + 2 * (i % 6):02d}-15", full_refund=True,
+                           complaint_reason=True, contact=phone, account=account, account_name=f"{SURNAMES[i]}诚{i}")
+        book.complaint(f"HNK{i}", cust, claim, f"{2023 + i // 6}-{1 + 2 * (i % 6):02d}-01", _letter(i), phone=phone)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == []
+    risks = {c.claim_id: c.risk for c in result.claim_risks}
+    assert max(risks[f"HNC{i}"] for i in range(12)) < ALERT_THRESHOLD
+
+
+def test_two_rings_sharing_only_the_public_template_stay_two(tmp_path: Path, book: BookBuilder) -> None:
+    a = _ring(book, "RA", 6, "03", "+8617700000001", "6222000000000000001", EDIT_A, first=0)
+    b = _ring(book, "RB", 6, "03", "+8617700000002", "6222000000000000002", EDIT_B, first=10)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
+
+
+def test_an_ordinary_reason_member_tied_by_a_changed_to_phone_joins_its_ring(tmp_path: Path,
+                                                                              book: BookBuilder) -> None:
+    agency = "+8617700000003"
+    ring = _ring(book, "RC", 5, "06", agency, "6222000000000000003", EDIT_A, first=20)
+    cust = book.customer("CM", "欧阳沉默", "赣州市赣县区1号", "+8613911112222")
+    book.change(cust, "2024-06-08", agency)
+    book.claim("CMC", cust, "A-OK", "2024-06-20", account="6222011112222", account_name="欧阳沉默")
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted([*ring, "CMC"]))]
+    found = next(r for r in result.rings if "CMC" in r.claim_ids)
+    lines = [e for e in found.evidence if "CMC" in str(e.data)]
+    assert any(e.code.startswith("shared_") and "CMC" in e.en and "CMC" in e.zh for e in lines)
