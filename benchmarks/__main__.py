@@ -98,11 +98,11 @@ def lookup_rows(customers: int, seed: int, work: Path) -> tuple[list[Row], dict[
     rows: list[Row] = [
         ("look-up", f"`neighbourhood(depth=1)` of a phone or account ({_n(r['lookups'])} random, "
                     f"{_n(r['relationships'])} relationships)",
-         f"p50 {near['p50_us']:.0f} µs, p99 {near['p99_us']:.0f} µs",
+         f"p50 {_n(near['p50_us'])} µs, p99 {_n(near['p99_us'])} µs",
          f"the same query as a table scan: {r['naive_mean_ms']:.1f} ms mean",
          f"{r['ratio']:,.0f}× faster (means)".replace(",", " "), "—"),
         ("look-up", "`get_node` (an identifier by key)",
-         f"p50 {node['p50_us']:.0f} µs, p99 {node['p99_us']:.0f} µs", "—", "—", "—"),
+         f"p50 {_n(node['p50_us'])} µs, p99 {_n(node['p99_us'])} µs", "—", "—", "—"),
     ]
     return rows, r
 
