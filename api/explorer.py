@@ -65,6 +65,7 @@ __all__ = [
     "render_ring_list",
     "render_ring_page",
     "ring_network",
+    "standalone_page",
     "static_files",
 ]
 
@@ -663,6 +664,31 @@ def _vis_dir() -> Path:
     if not versions:
         raise RuntimeError("pyvis ships no vis-network copy under pyvis/lib")
     return versions[-1].parent
+
+
+def standalone_page(net: Network, *, height_px: int = 600) -> str:
+    """A network as one self-contained HTML page, drawn as the explorer draws it, offline.
+
+    vis-network (pyvis's copy), its CSS and ``explorer.js`` are inlined, so the page needs no
+    server and no network (notebooks show it in an ``<iframe srcdoc>``). The graph travels as
+    the same HTML-safe JSON block the explorer's pages carry.
+
+    >>> from graph.model import Subgraph
+    >>> page = standalone_page(entity_network(Subgraph([], []), NodeRef(Label.PHONE, "x"),
+    ...                                       Viewer(), EntityLinks("#")))
+    >>> page.startswith("<!DOCTYPE html>"), "<script src" in page or "<link" in page
+    (True, False)
+    """
+    files = static_files()
+    css, vis, script = (files[name].read_text(encoding="utf-8")
+                        for name in ("vis-network.css", "vis-network.min.js", "explorer.js"))
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<style>{css}\nbody {{ margin: 0; }}\n.network {{ width: 100%; height: {height_px}px; }}"
+        f'</style></head><body>\n<div id="network" class="network"></div>\n'
+        f'<script type="application/json" id="graph-data">{_graph_json(net)}</script>\n'
+        f"<script>{vis}</script>\n<script>{script}</script>\n</body></html>\n"
+    )
 
 
 def static_files() -> dict[str, Path]:

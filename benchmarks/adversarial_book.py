@@ -1,6 +1,6 @@
 """An independent, adversarial test book: proxy-surrender rings hidden among honest look-alikes.
 
-    python benchmarks/adversarial_book.py OUT_FOLDER --customers 30000 --seed 1
+    python -m benchmarks adversarial_book OUT_FOLDER --customers 30000 --seed 1
 
 Writes an input folder in the documented contract (agents, customers, policies, surrenders,
 complaints, contact_changes, watchlist; UTF-8 CSV, English headers) plus ``truth.csv``

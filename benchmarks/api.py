@@ -19,7 +19,7 @@ Each measurement is repeated ``--repeats`` times, interleaving baseline and app;
 are reported, with the server's peak memory (sum of VmHWM over uvicorn's processes) and its memory at
 the end with pages the processes share counted once (sum of their PSS).
 
-    python benchmarks/api.py [--customers 100000] [--workers 2] [--repeats 3] [--data DIR]
+    python -m benchmarks api [--customers 100000] [--workers 2] [--repeats 3] [--data DIR]
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 KEY = "bench-risk-key-0001"
 _HELD_OUT = 3_000
+"""Requests held out as the load's bodies (a fifth of the book's at most)."""
+DATA = _HERE.parent / "data" / "bench-api"
 
 from api.schemas import ScoreRequest  # noqa: E402  (after the sys.path fix above)
 
@@ -70,7 +72,8 @@ def prepare(data: Path, customers: int, seed: int) -> Path:
     generate_book(folder, BookConfig(customers=customers, seed=seed, difficulty="normal"))
     surrenders = pd.read_csv(folder / "surrenders.csv", dtype=str, keep_default_na=False)
     truth = pd.read_csv(folder / "truth.csv", dtype=str, keep_default_na=False)
-    held = set(random.Random(seed).sample(sorted(surrenders["claim_id"]), k=_HELD_OUT))
+    held = set(random.Random(seed).sample(sorted(surrenders["claim_id"]),
+                                          k=min(_HELD_OUT, len(surrenders) // 5)))
     surrenders[~surrenders["claim_id"].isin(held)].to_csv(folder / "surrenders.csv", index=False)
     truth[~truth["claim_id"].isin(held)].to_csv(folder / "truth.csv", index=False)
     rows = [{k: v for k, v in row.items() if v != ""}
@@ -293,7 +296,7 @@ class _Server:
             [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(workers), "--no-access-log",
              "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"],
-            env={**os.environ, **env},
+            env={**os.environ, **env}, cwd=_HERE.parent,  # the factories are imported from there
         )
 
     def peak_memory_mb(self) -> float:
@@ -357,23 +360,18 @@ def _median(runs: list[dict[str, float]]) -> dict[str, float]:
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each throughput run")
-    parser.add_argument("--rate-seconds", type=float, default=30.0)
-    parser.add_argument("--data", type=Path, default=Path("data/bench-api"))
-    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
-    parser.add_argument("--drive", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--mode", default="rate", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+def measure(customers: int = 100_000, seed: int = 5, workers: int = 2, repeats: int = 3,
+            seconds: float = 10.0, rate_seconds: float = 30.0, data: Path = DATA) -> dict[str, Any]:
+    """``POST /v1/score`` and the bare baseline endpoint, each served by uvicorn with ``workers``.
+
+    Returns, for ``score`` and ``baseline``: ``throughput`` (median over ``repeats`` of
+    ``rps``, ``requests``, ``errors``), ``rate`` (median latencies at 200 requests/s:
+    ``p50_ms``, ``p99_ms``, ``max_ms``, ``mean_ms``, ``errors``), ``peak_memory_mb`` (MiB, all
+    the server's processes), ``all_rps`` and ``all_p99_ms`` (every repeat); and ``client``.
+    """
+    args = argparse.Namespace(customers=customers, seed=seed, workers=workers, repeats=repeats,
+                              seconds=seconds, rate_seconds=rate_seconds, data=data)
     requests_path = args.data / f"requests-{args.customers}-{args.seed}.json"
-    if args.drive:
-        drive(args.drive, requests_path, args.mode, args.seconds)
-        return
     args.data.mkdir(parents=True, exist_ok=True)
     store_path = prepare(args.data, args.customers, args.seed)
     work = args.data / "load"
@@ -403,18 +401,42 @@ def main() -> None:
     finally:
         for server in servers.values():
             server.stop()
-    figures = {name: {"throughput": _median(r["throughput"]), "rate": _median(r["rate"]),
-                      "peak_memory_mb": memory[name], "pss_mb": shared[name],
-                      "all_rps": [t["rps"] for t in r["throughput"]],
-                      "all_p99_ms": [t["p99_ms"] for t in r["rate"]]}
-               for name, r in results.items()}
-    client = "wrk -t1 -c50" if shutil.which("wrk") else "python asyncio, 50 clients"
+    figures: dict[str, Any] = {
+        name: {"throughput": _median(r["throughput"]), "rate": _median(r["rate"]),
+               "peak_memory_mb": memory[name], "pss_mb": shared[name],
+               "all_rps": [t["rps"] for t in r["throughput"]],
+               "all_p99_ms": [t["p99_ms"] for t in r["rate"]]}
+        for name, r in results.items()}
+    figures["client"] = "wrk -t1 -c50" if shutil.which("wrk") else "python asyncio, 50 clients"
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each throughput run")
+    parser.add_argument("--rate-seconds", type=float, default=30.0)
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument("--drive", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default="rate", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.drive:
+        drive(args.drive, args.data / f"requests-{args.customers}-{args.seed}.json", args.mode,
+              args.seconds)
+        return
+    figures = measure(args.customers, args.seed, args.workers, args.repeats, args.seconds,
+                      args.rate_seconds, args.data)
     print(f"customers {args.customers}, uvicorn workers {args.workers}, cores {os.cpu_count()}, "
-          f"medians of {args.repeats} runs; throughput by {client} for {args.seconds:.0f} s; "
-          f"latency open loop at 200 req/s for {args.rate_seconds:.0f} s")
+          f"medians of {args.repeats} runs; throughput by {figures['client']} for "
+          f"{args.seconds:.0f} s; latency open loop at 200 req/s for {args.rate_seconds:.0f} s")
     print(f"{'':9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>7} "
           f"{'peak MB':>8} {'PSS MB':>7}  runs req/s | p99 ms")
-    for name, f in figures.items():
+    for name in ("baseline", "score"):
+        f = figures[name]
         t, b = f["throughput"], f["rate"]
         print(f"{name:9} {t['rps']:7.0f} {b['p50_ms']:7.1f} {b['p99_ms']:7.1f} {b['max_ms']:7.1f} "
               f"{t['errors'] + b['errors']:7.0f} {f['peak_memory_mb']:8.0f} {f['pss_mb']:7.0f}  "

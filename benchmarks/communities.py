@@ -1,6 +1,6 @@
 """Community methods compared in one run: time of the community step and detection quality.
 
-    .venv/bin/python benchmarks/communities.py --customers 100000 --difficulty hard --seed 1
+    .venv/bin/python -m benchmarks communities --customers 100000 --difficulty hard --seed 1
 
 Generates and ingests one book, then runs the whole detection once per (method, resolution) and
 prints the seconds of the community step and the figures against truth.csv. python-louvain is
@@ -35,12 +35,12 @@ CANDIDATES = [
 ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--difficulty", default="hard")
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         book = Path(tmp) / "book"
         generate_book(book, BookConfig(customers=args.customers, seed=args.seed, difficulty=args.difficulty))

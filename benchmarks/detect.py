@@ -4,20 +4,27 @@ Generates (cached) and ingests a hard book of each size, then times ``run_detect
 store, link, detect communities, score) with its step breakdown, and baseline (b) — whole-graph
 python-louvain — where it finishes within the time limit (it runs in a child process).
 
-    python benchmarks/detect.py
-    python benchmarks/detect.py --customers 100000 --baseline-timeout 600
+    python -m benchmarks detect
+    python -m benchmarks detect --customers 100000 --baseline-timeout 600
+
+Detection and the baseline each run in a fresh process (``spawn``), so each peak memory is
+that run's own.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import multiprocessing as mp
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from queue import Empty
+from typing import Any
 
 # the script folder holds benchmarks named like packages (ingest.py): look in the repository first
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,6 +37,8 @@ from graph.sqlite_store import SQLiteStore
 from ingest.pipeline import ingest_folder
 from ingest.synthetic import BookConfig, generate_book
 
+WORK = Path(tempfile.gettempdir()) / "ringscope-bench"
+
 
 def prepare(work: Path, customers: int, seed: int) -> Path:
     folder = work / f"book-{customers}-hard-{seed}"
@@ -41,56 +50,90 @@ def prepare(work: Path, customers: int, seed: int) -> Path:
     return db
 
 
-def _baseline(db: Path, seed: int, queue: mp.Queue) -> None:  # type: ignore[type-arg]
+def _detect(db: Path, seed: int, queue: Any) -> None:
+    store = SQLiteStore(db)
+    params = DetectionParams(seed=seed)
+    run = RunRecord("bench", params.as_dict(), store.data_fingerprint(),
+                    datetime.now(UTC).isoformat(timespec="seconds"))
+    start = time.perf_counter()
+    detection = run_detection(store, params, run)
+    seconds = time.perf_counter() - start
+    summary = detection.result.run.summary
+    queue.put({"seconds": seconds, "steps": detection.seconds, "claims": summary["claims"],
+               "rings": summary["rings"], "alerted_rings": summary["alerted_rings"],
+               "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def _baseline(db: Path, seed: int, queue: Any) -> None:
     start = time.perf_counter()
     whole_graph_louvain(SQLiteStore(db), seed)
-    queue.put((time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put({"seconds": time.perf_counter() - start,
+               "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
 
-def time_baseline(db: Path, seed: int, timeout: float) -> tuple[float, float] | None:
-    queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
-    child = mp.Process(target=_baseline, args=(db, seed, queue))
+def _in_child(target: Callable[[Path, int, Any], None], db: Path, seed: int, timeout: float) -> dict[str, Any] | None:
+    """Run ``target(db, seed, queue)`` in a fresh process; its answer, or ``None`` after ``timeout``."""
+    context = mp.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=target, args=(db, seed, queue))
     child.start()
-    child.join(timeout)
-    if child.is_alive():
-        child.terminate()
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            answer: dict[str, Any] = queue.get(timeout=1.0)
+        except Empty:
+            if not child.is_alive():
+                raise RuntimeError(f"{target.__name__} exited with "
+                                   f"{child.exitcode} without an answer") from None
+            if time.monotonic() < deadline:
+                continue
+            child.terminate()
+            child.join()
+            return None
         child.join()
-        return None
-    return queue.get() if not queue.empty() else None
+        return answer
 
 
-def main() -> None:
+def measure(customers: int, seed: int = 1, work: Path = WORK,
+            baseline_timeout: float = 900.0) -> dict[str, Any]:
+    """Detection on the (cached) hard book of ``customers``, and baseline (b) on the same store.
+
+    Returns ``claims``, ``rings``, ``alerted_rings``, ``seconds``, ``steps`` (seconds per
+    step; ``read`` is reading the store), ``peak_mb`` (MiB) and ``baseline``: ``seconds`` and
+    ``peak_mb`` of whole-graph python-louvain, or ``None`` when it did not finish within
+    ``baseline_timeout`` seconds (0 skips it).
+    """
+    db = prepare(work, customers, seed)
+    figures = _in_child(_detect, db, seed, math.inf)
+    assert figures is not None  # no time limit
+    figures["baseline"] = _in_child(_baseline, db, seed, baseline_timeout) if baseline_timeout > 0 else None
+    figures["baseline_timeout"] = baseline_timeout
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ringscope-bench")
+    parser.add_argument("--work", type=Path, default=WORK)
     parser.add_argument("--baseline-timeout", type=float, default=900.0,
                         help="seconds baseline (b) may take; 0 skips it")
-    args = parser.parse_args()
-    params = DetectionParams(seed=args.seed)
+    args = parser.parse_args(argv)
     for customers in args.customers:
-        db = prepare(args.work, customers, args.seed)
-        store = SQLiteStore(db)
-        run = RunRecord("bench", params.as_dict(), store.data_fingerprint(),
-                        datetime.now(UTC).isoformat(timespec="seconds"))
-        start = time.perf_counter()
-        detection = run_detection(store, params, run)
-        seconds = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        summary = detection.result.run.summary
-        print(f"{customers:>9,} customers: {summary['claims']:,} claims, {summary['rings']} rings "
-              f"({summary['alerted_rings']} alerted): detection {seconds:.1f} s, "
-              f"peak RSS so far {peak:.0f} MiB; steps {detection.seconds}")
+        r = measure(customers, args.seed, args.work, args.baseline_timeout)
+        print(f"{customers:>9,} customers: {r['claims']:,} claims, {r['rings']} rings "
+              f"({r['alerted_rings']} alerted): detection {r['seconds']:.1f} s, "
+              f"peak RSS {r['peak_mb']:.0f} MiB; steps {r['steps']}", flush=True)
+        baseline = r["baseline"]
         if args.baseline_timeout <= 0:
             continue
-        baseline = time_baseline(db, args.seed, args.baseline_timeout)
         if baseline is None:
             print(f"{'':>9}  baseline (b) whole-graph python-louvain: did not finish in "
                   f"{args.baseline_timeout:.0f} s")
         else:
-            print(f"{'':>9}  baseline (b) whole-graph python-louvain: {baseline[0]:.1f} s "
-                  f"(peak RSS {baseline[1]:.0f} MiB); detection is {baseline[0] / seconds:.1f}× faster")
-        store.close()
+            print(f"{'':>9}  baseline (b) whole-graph python-louvain: {baseline['seconds']:.1f} s "
+                  f"(peak RSS {baseline['peak_mb']:.0f} MiB); detection is "
+                  f"{baseline['seconds'] / r['seconds']:.1f}× faster")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Load benchmark: the same synthetic book into the embedded store and into FalkorDB, in one run.
 
-    .venv/bin/python benchmarks/ingest_graphdb.py --sizes 20000,100000
-    .venv/bin/python benchmarks/ingest_graphdb.py --falkordb falkordb://127.0.0.1:6379/bench
+    .venv/bin/python -m benchmarks ingest_graphdb --sizes 20000,100000
+    .venv/bin/python -m benchmarks ingest_graphdb --falkordb falkordb://127.0.0.1:6379/bench
 
 Each book is generated (cached with ``benchmarks/ingest.py``'s books under ``build/bench-ingest/``),
 read, validated and turned into one graph bundle; then only the store load is timed, into a fresh
@@ -15,7 +15,6 @@ FalkorDB's Bolt endpoint is not measured: its rate says nothing about Neo4j's.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import tempfile
@@ -37,12 +36,9 @@ from graph.store import GraphStore  # noqa: E402
 
 def _ensure_book(customers: int, seed: int) -> Path:
     """The cached book of ``benchmarks/ingest.py`` (generated there if missing)."""
-    spec = importlib.util.spec_from_file_location("bench_ingest", ROOT / "benchmarks" / "ingest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    folder: Path = module.ensure_book(customers, seed)
-    return folder
+    from benchmarks.ingest import ensure_book
+
+    return ensure_book(customers, seed)
 
 
 def _bundle(folder: Path) -> tuple[GraphBundle, float]:
@@ -115,13 +111,13 @@ def _print(r: dict[str, Any], settings: StoreSettings) -> None:
           f"{settings.batch_rows:,} rows / {settings.batch_bytes:,} bytes)", flush=True)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="20000,100000", help="customer counts (default 20000,100000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--falkordb", metavar="URL", help="use this FalkorDB; graphs are named after URL's graph, size and a random suffix")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     print(f"{'customers':>9} {'store':<9} {'rows':>10} {'load s':>8} {'rows/s':>10} "
           f"{'reload s':>9} {'read s':>7}")
     results = run([int(s) for s in args.sizes.split(",")], args.seed, args.falkordb)

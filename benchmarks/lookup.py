@@ -1,6 +1,6 @@
 """Point look-ups on the embedded store: an identifier and its neighbours, as real-time scoring does.
 
-    .venv/bin/python benchmarks/lookup.py --customers 100000
+    .venv/bin/python -m benchmarks lookup --customers 100000
 
 Builds (once, cached under ``build/bench-lookup/``) a book of N customers ingested into SQLite,
 then times, for random phone numbers and bank accounts that claims or customers use:
@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -47,11 +48,6 @@ def _store(customers: int) -> Path:
     return db
 
 
-def _percentiles(samples: list[float]) -> str:
-    cuts = statistics.quantiles(samples, n=100)
-    return f"p50 {cuts[49] * 1e6:7.1f} µs   p99 {cuts[98] * 1e6:7.1f} µs   max {max(samples) * 1e6:8.1f} µs"
-
-
 def _time_each(keys: list[str], call: Callable[[str], object]) -> list[float]:
     out = []
     for key in keys:
@@ -61,21 +57,26 @@ def _time_each(keys: list[str], call: Callable[[str], object]) -> list[float]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--lookups", type=int, default=5_000)
-    parser.add_argument("--baseline-lookups", type=int, default=5)
-    args = parser.parse_args()
+def _quantiles(samples: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(samples, n=100)
+    return {"p50_us": cuts[49] * 1e6, "p99_us": cuts[98] * 1e6, "max_us": max(samples) * 1e6}
 
-    db = _store(args.customers)
+
+def measure(customers: int, lookups: int = 5_000, baseline_lookups: int = 5) -> dict[str, Any]:
+    """Time look-ups of random phones and bank accounts on the (cached) store of ``customers``.
+
+    Returns ``relationships``, ``lookups``, ``get_node`` and ``neighbourhood`` (each with
+    ``p50_us``, ``p99_us``, ``max_us``: microseconds), ``naive_mean_ms`` (the same neighbour
+    query as a table scan, milliseconds) and ``ratio`` (naive mean ÷ indexed mean).
+    """
+    db = _store(customers)
     rng = random.Random(0)
     with SQLiteStore(db) as store:
         conn = sqlite3.connect(db)
         phones = store.nodes_frame(Label.PHONE)["key"].tolist()
         accounts = store.nodes_frame(Label.BANK_ACCOUNT)["key"].tolist()
-        keys = [(Label.PHONE, k) for k in rng.sample(phones, min(len(phones), args.lookups // 2))]
-        keys += [(Label.BANK_ACCOUNT, k) for k in rng.sample(accounts, min(len(accounts), args.lookups // 2))]
+        keys = [(Label.PHONE, k) for k in rng.sample(phones, min(len(phones), lookups // 2))]
+        keys += [(Label.BANK_ACCOUNT, k) for k in rng.sample(accounts, min(len(accounts), lookups // 2))]
         rng.shuffle(keys)
         by_key = dict((k, label) for label, k in keys)
         plain = [k for _, k in keys]
@@ -88,16 +89,33 @@ def main() -> None:
             f"SELECT src FROM {edge_table(t)} WHERE +dst = ?1"  # noqa: S608  (model names)
             for t in SCHEMA if t[2] is label)
             for label in (Label.PHONE, Label.BANK_ACCOUNT)}
-        naive = _time_each(plain[: args.baseline_lookups],
+        naive = _time_each(plain[: baseline_lookups],
                            lambda k: conn.execute(scans[by_key[k]], (k,)).fetchall())
         edges = sum(store.counts().relationships.values())
+        conn.close()
+    return {"relationships": edges, "lookups": len(plain), "get_node": _quantiles(nodes),
+            "neighbourhood": _quantiles(around), "naive_mean_ms": statistics.mean(naive) * 1e3,
+            "ratio": statistics.mean(naive) / statistics.mean(around)}
 
-    print(f"{args.customers:,} customers, {edges:,} relationships, {len(plain):,} look-ups of phones and accounts")
-    print(f"  get_node                     {_percentiles(nodes)}")
-    print(f"  neighbourhood(depth=1)       {_percentiles(around)}")
-    print(f"  naive: neighbours by scan    mean {statistics.mean(naive) * 1e3:8.1f} ms  "
-          f"({len(naive)} look-ups)")
-    print(f"  ratio naive / indexed (mean) {statistics.mean(naive) / statistics.mean(around):,.0f}x")
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--lookups", type=int, default=5_000)
+    parser.add_argument("--baseline-lookups", type=int, default=5)
+    args = parser.parse_args(argv)
+    r = measure(args.customers, args.lookups, args.baseline_lookups)
+
+    def line(q: dict[str, float]) -> str:
+        return f"p50 {q['p50_us']:7.1f} µs   p99 {q['p99_us']:7.1f} µs   max {q['max_us']:8.1f} µs"
+
+    print(f"{args.customers:,} customers, {r['relationships']:,} relationships, "
+          f"{r['lookups']:,} look-ups of phones and accounts")
+    print(f"  get_node                     {line(r['get_node'])}")
+    print(f"  neighbourhood(depth=1)       {line(r['neighbourhood'])}")
+    print(f"  naive: neighbours by scan    mean {r['naive_mean_ms']:8.1f} ms  "
+          f"({args.baseline_lookups} look-ups)")
+    print(f"  ratio naive / indexed (mean) {r['ratio']:,.0f}x")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Held-out quality of real-time scoring over books, seeds and difficulties.
 
-    .venv/bin/python benchmarks/score_quality.py --customers 30000 --seeds 1,2,3
+    .venv/bin/python -m benchmarks score_quality --customers 30000 --seeds 1,2,3
 
 For each book: hold out a fifth of the surrender requests, ingest and detect the rest, score the
 held-out requests with the scorer behind ``POST /v1/score`` (in process), and print ROC AUC
@@ -27,12 +27,12 @@ from ingest import ingest_folder  # noqa: E402
 from ingest.synthetic import BookConfig, generate_book  # noqa: E402
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=30_000)
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--difficulties", default="normal,hard")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     print("| customers | difficulty | seed | ring / legitimate requests | ROC AUC | ms per request |")
     print("|---|---|---|---|---|---|")
     for difficulty in args.difficulties.split(","):
