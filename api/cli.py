@@ -376,7 +376,7 @@ def demo(
     settings = _settings(store)
     if not settings.api_keys:
         key = secrets.token_urlsafe(18)
-        settings = settings.model_copy(update={"api_keys": f"{key}:admin"})
+        settings = settings.model_copy(update={"api_keys": f"{key}:admin:demo"})
         console.print(
             f"demo admin API key (this run only): {key}\n"
             f"open the explorer at http://{host}:{port}/explorer/ and sign in with that key",

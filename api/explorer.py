@@ -144,6 +144,8 @@ class Viewer:
     show_pii: bool = False
     base: str = "/explorer"
     name: str = ""
+    """Who is signed in: the key holder's name, or the key's id when it is unnamed."""
+    role: str = ""
     csrf: str = ""
     """The session's anti-forgery token, put in every form (empty: signed in by header)."""
 

@@ -1,26 +1,32 @@
-"""API keys, roles and what each role may do.
+"""API keys, roles, the people holding them, and what each role may do.
 
-Keys come from ``RINGSCOPE_API_KEYS`` as ``key:role`` pairs. A presented key is compared with
-*every* configured key in constant time (``hmac.compare_digest``), so the time an answer takes
-says nothing about how much of a key was right or where it sits in the list.
+Keys come from ``RINGSCOPE_API_KEYS`` as ``key:role`` or ``key:role:name`` entries: the name
+is the person holding the key (``…:investigator:张伟``), recorded in audit logs and shown in the
+explorer; an unnamed key is known by its role and a short hash of the key. A presented key is
+compared with *every* configured key in constant time (``hmac.compare_digest``), so the time an
+answer takes says nothing about how much of a key was right or where it sits in the list.
 
->>> ring = KeyRing.parse("s3cret-risk:risk_system, s3cret-admin:admin")
+>>> ring = KeyRing.parse("s3cret-risk:risk_system, s3cret-admin:admin, s3cret-zw:investigator:张伟")
 >>> ring.authenticate("s3cret-admin").role
 <Role.ADMIN: 'admin'>
 >>> ring.authenticate("nope") is None
 True
->>> ring.by_name(ring.authenticate("s3cret-risk").name).role
+>>> ring.by_key_id(ring.authenticate("s3cret-risk").key_id).role
 <Role.RISK_SYSTEM: 'risk_system'>
+>>> zhang = ring.authenticate("s3cret-zw")
+>>> zhang.name, zhang.actor, ring.authenticate("s3cret-admin").actor
+('张伟', '张伟', 'admin:77a4e206')
 >>> KeyRing.parse("lonely")
 Traceback (most recent call last):
 ...
-graph.errors.ConfigError: RINGSCOPE_API_KEYS entry 1 is not 'key:role'
+graph.errors.ConfigError: RINGSCOPE_API_KEYS entry 1 is not 'key:role' or 'key:role:name'
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -57,11 +63,18 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller. ``name`` identifies the key in audit logs without revealing it."""
+    """An authenticated caller. ``key_id`` identifies the key without revealing it (its role and
+    a short hash); ``name`` is the person holding it, ``""`` for an unnamed key."""
 
-    name: str
+    key_id: str
     role: Role
     pii: bool = False
+    name: str = ""
+
+    @property
+    def actor(self) -> str:
+        """Who audit logs name: the person, or the key's id when the key is unnamed."""
+        return self.name or self.key_id
 
     def may(self, permission: Permission) -> bool:
         return permission in _GRANTS[self.role]
@@ -69,21 +82,68 @@ class Principal:
 
 DEV_PRINCIPAL = Principal("dev", Role.ADMIN, pii=True)
 
+_NAME_LENGTH = 64
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-def _key_name(key: str, role: Role) -> str:
+
+def _key_id(key: str, role: Role) -> str:
     return f"{role}:{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
+def _role(text: str) -> Role | None:
+    try:
+        return Role(text.strip())
+    except ValueError:
+        return None
+
+
+def _parse_entry(item: str, number: int) -> tuple[str, Role, str]:
+    """One ``key:role`` or ``key:role:name`` entry as ``(key, role, name)``.
+
+    The last field decides: a role there makes a ``key:role`` entry (today's form; the key may
+    hold colons), anything else is a name, with the role just before it. A key that itself ends
+    in ``:<role>`` before a role cannot be told from a person named after a role: refused.
+    """
+    head, sep, last = item.rpartition(":")
+    if not sep or not head.strip():
+        raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} is not 'key:role' or 'key:role:name'")
+    role = _role(last)
+    if role is not None:
+        key, name = head.strip(), ""
+        if ":" in key and _role(key.rpartition(":")[2]) is not None:
+            raise ConfigError(
+                f"RINGSCOPE_API_KEYS entry {number} is ambiguous: a person cannot be named after "
+                "a role, and a key cannot end in ':<role>'"
+            )
+        return key, role, name
+    key, sep, role_name = head.rpartition(":")
+    role = _role(role_name) if sep else None
+    if role is None:
+        unknown = role_name if sep else last
+        raise ConfigError(
+            f"RINGSCOPE_API_KEYS entry {number}: unknown role {unknown.strip()!r}; "
+            f"use one of {', '.join(r.value for r in Role)}"
+        )
+    name = " ".join(last.split())
+    if not name or len(name) > _NAME_LENGTH or _CONTROL.search(name):
+        raise ConfigError(
+            f"RINGSCOPE_API_KEYS entry {number}: the name after the role must be 1 to "
+            f"{_NAME_LENGTH} characters without control characters"
+        )
+    return key.strip(), role, name
 
 
 class KeyRing:
     """The configured keys; :meth:`authenticate` maps a presented key to its principal."""
 
-    def __init__(self, entries: list[tuple[str, Role]], investigator_pii: bool = False,
+    def __init__(self, entries: list[tuple[str, Role, str]], investigator_pii: bool = False,
                  open_access: bool = False) -> None:
         self.open_access = open_access
         self._entries = [(key.encode(), Principal(
-            _key_name(key, role), role,
+            _key_id(key, role), role,
             pii=role is Role.ADMIN or (role is Role.INVESTIGATOR and investigator_pii),
-        )) for key, role in entries]
+            name=name,
+        )) for key, role, name in entries]
 
     @classmethod
     def open(cls) -> KeyRing:
@@ -95,23 +155,13 @@ class KeyRing:
 
     @classmethod
     def parse(cls, spec: str, investigator_pii: bool = False) -> KeyRing:
-        """Read ``key:role, key:role …``; raises :class:`ConfigError` on any malformed entry."""
-        entries: list[tuple[str, Role]] = []
+        """Read ``key:role[:name], …``; raises :class:`ConfigError` on any malformed entry."""
+        entries: list[tuple[str, Role, str]] = []
         seen: set[str] = set()
         for number, item in enumerate((p.strip() for p in spec.split(",")), start=1):
             if not item:
                 continue
-            key, sep, role_name = item.rpartition(":")
-            key, role_name = key.strip(), role_name.strip()
-            if not sep or not key:
-                raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} is not 'key:role'")
-            try:
-                role = Role(role_name)
-            except ValueError:
-                raise ConfigError(
-                    f"RINGSCOPE_API_KEYS entry {number}: unknown role {role_name!r}; "
-                    f"use one of {', '.join(r.value for r in Role)}"
-                ) from None
+            key, role, name = _parse_entry(item, number)
             if len(key) < MIN_KEY_LENGTH:
                 raise ConfigError(
                     f"RINGSCOPE_API_KEYS entry {number}: keys must be at least "
@@ -120,15 +170,20 @@ class KeyRing:
             if key in seen:
                 raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} repeats an earlier key")
             seen.add(key)
-            entries.append((key, role))
+            entries.append((key, role, name))
         return cls(entries, investigator_pii)
 
-    def by_name(self, name: str) -> Principal | None:
-        """The principal of a configured key by its name (a session names its principal, so a
-        key removed from the configuration ends the sessions opened with it)."""
+    def people(self, permission: Permission) -> list[str]:
+        """The names of the people whose keys grant ``permission``, sorted (a case can be
+        assigned to them)."""
+        return sorted({p.name for _, p in self._entries if p.name and p.may(permission)})
+
+    def by_key_id(self, key_id: str) -> Principal | None:
+        """The principal of a configured key by its id (a session names its key, so a key
+        removed from the configuration ends the sessions opened with it)."""
         if self.open_access:
-            return DEV_PRINCIPAL if name == DEV_PRINCIPAL.name else None
-        return next((p for _, p in self._entries if p.name == name), None)
+            return DEV_PRINCIPAL if key_id == DEV_PRINCIPAL.key_id else None
+        return next((p for _, p in self._entries if p.key_id == key_id), None)
 
     def authenticate(self, presented: str | None) -> Principal | None:
         """The principal of a presented key, or ``None``; compares against every key."""

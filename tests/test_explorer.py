@@ -34,6 +34,8 @@ __all__ = [
     "EVIL_NAME_IMG",
     "EVIL_NAME_SCRIPT",
     "INVESTIGATOR_KEY",
+    "NAMED_KEY",
+    "NAMED_PERSON",
     "PHONE",
     "RING_GRAPH_SIZE",
     "explorer_app",
@@ -44,6 +46,8 @@ __all__ = [
 INVESTIGATOR_KEY = "investigator-key-0001"
 ADMIN_KEY = "admin-key-00000001"
 RISK_KEY = "risk-system-key-0001"
+NAMED_KEY = "zhang-wei-key-0001"
+NAMED_PERSON = "张伟"
 EVIL_NAME_SCRIPT = "<script>alert('xss-name')</script>"
 EVIL_NAME_IMG = '"><img src=x onerror=alert(2)>'
 EVIL_EVIDENCE = "<img src=x onerror=alert(3)>"
@@ -248,7 +252,8 @@ def ring_results() -> DetectionResult:
 def explorer_app(store: GraphStore, *, investigator_pii: bool = False, **more: object) -> FastAPI:
     """The real API app serving a store, with one key per role (``more``: other settings)."""
     settings = Settings(
-        RINGSCOPE_API_KEYS=f"{INVESTIGATOR_KEY}:investigator,{ADMIN_KEY}:admin,{RISK_KEY}:risk_system",
+        RINGSCOPE_API_KEYS=f"{INVESTIGATOR_KEY}:investigator,{ADMIN_KEY}:admin,{RISK_KEY}:risk_system,"
+                           f"{NAMED_KEY}:investigator:{NAMED_PERSON}",
         RINGSCOPE_INVESTIGATOR_PII=investigator_pii,
         RINGSCOPE_DEV=False,
         **more,  # type: ignore[arg-type]

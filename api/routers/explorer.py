@@ -193,7 +193,8 @@ def _access(request: Request) -> Viewer | Response:
         csrf = session.csrf
     if not principal.may(Permission.READ):
         return _forbidden()
-    return Viewer(show_pii=principal.pii, base=PREFIX, name=principal.name, csrf=csrf)
+    return Viewer(show_pii=principal.pii, base=PREFIX, name=principal.actor, role=principal.role.value,
+                  csrf=csrf)
 
 
 Access = Annotated[Viewer | Response, Depends(_access)]

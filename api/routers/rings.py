@@ -79,7 +79,7 @@ def get_ring_graph(ring_id: RingId, store: StoreDep, settings: SettingsDep,
 def change_case(ring_id: RingId, body: CaseUpdate, store: StoreDep, who: CaseWorker) -> Response:
     """A compare-and-set: of simultaneous changes to one case exactly one succeeds, the others
     get 409 (as does a move the workflow forbids, or a case no longer in ``expected_status``)."""
-    change = store.change_case(ring_id, body.status, who.name, body.note, body.expected_status)
+    change = store.change_case(ring_id, body.status, who.actor, body.note, body.expected_status)
     return render(audit_view([change])[0], who)
 
 
