@@ -240,9 +240,10 @@ def export_rings_command(
         Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
     ] = None,
 ) -> None:
-    """Export the current rings (two or more claims), highest score first."""
+    """Export the current rings (two or more claims), highest score first, each with its case."""
     with _store(store) as graph, _clear_errors():
-        text = export_rings(graph.rings(), export_format.value)
+        rings = graph.rings()
+        text = export_rings(rings, export_format.value, graph.cases(r.ring_id for r in rings))
         if out is None:
             sys.stdout.write(text)
         else:

@@ -24,6 +24,7 @@ from graph.results import CaseStatus
 __all__ = [
     "ERROR_RESPONSES",
     "AuditEntry",
+    "CaseOut",
     "CaseUpdate",
     "ContractDate",
     "DetectionParamsIn",
@@ -249,6 +250,27 @@ class IdentifierOut(BaseModel):
     value: str
 
 
+class RealertOut(BaseModel):
+    """Claims later runs added to a confirmed or dismissed ring since a person last acted on it."""
+
+    at: str
+    runs: list[str]
+    new_claim_ids: list[str]
+
+
+class CaseOut(BaseModel):
+    """A ring's case: status, assignee, the last note a person left, and a pending re-alert."""
+
+    status: CaseStatus
+    assignee: str | None
+    last_note: str
+    last_note_by: str | None
+    last_note_at: str | None
+    updated_at: str | None
+    realerted: bool
+    realert: RealertOut | None
+
+
 class RingSummary(BaseModel):
     """A ring as listed."""
 
@@ -256,6 +278,7 @@ class RingSummary(BaseModel):
     score: float
     level: Level
     status: CaseStatus
+    case: CaseOut
     claims: int
     customers: int
     agent_ids: list[str]
@@ -296,6 +319,7 @@ class RingDetail(BaseModel):
     score: float
     level: Level
     status: CaseStatus
+    case: CaseOut
     claim_ids: list[str]
     customer_ids: list[str]
     agent_ids: list[str]
@@ -330,29 +354,44 @@ class GraphOut(BaseModel):
 
 
 class CaseUpdate(BaseModel):
-    """Move a ring's case: ``new → investigating → confirmed | dismissed`` (dismissed may reopen)."""
+    """A decision on a ring's case: move its status (``new → investigating → confirmed |
+    dismissed``, dismissed may reopen), assign it, leave a note; at least one of them.
+
+    ``assignee`` names a person holding a key that may work cases (``null``: nobody); leave it
+    out to keep the assignee as it is.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [
-            {"status": "investigating", "note": "调取柜面录像", "expected_status": "new"},
-        ]},
+        json_schema_extra={
+            "examples": [{"status": "investigating", "note": "调取柜面录像", "assignee": "张伟",
+                          "expected_status": "new"}],
+            "anyOf": [{"required": ["status"]}, {"required": ["assignee"]},
+                      {"required": ["note"], "properties": {"note": {"minLength": 1}}}],
+        },
     )
 
-    status: CaseStatus
+    status: CaseStatus | None = Field(None, description="the new status; leave out to keep it")
     note: Text = Field("", max_length=2_000)
+    assignee: Annotated[Line | None, Field(None, min_length=1, max_length=64, description=(
+        "a person's name as RINGSCOPE_API_KEYS gives it, null for nobody; leave out to keep"))]
     expected_status: CaseStatus | None = Field(
         None, description="the status the client saw; 409 if the case is no longer in it",
     )
 
 
 class AuditEntry(BaseModel):
+    """One entry of a ring's audit log: a person's decision, or a run's re-alert."""
+
     ring_id: str
     at: str
     actor: str
     from_status: CaseStatus
     to_status: CaseStatus
     note: str
+    assignee: str | None
+    event: Literal["decision", "realert"]
+    new_claim_ids: list[str]
 
 
 class EntityOut(BaseModel):

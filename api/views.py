@@ -11,6 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from graph.cases import Case
 from graph.errors import NotFoundError
 from graph.keys import (
     normalize_bank_account,
@@ -143,20 +144,21 @@ def ring_page(store: GraphStore, flt: RingFilter, limit: int, offset: int) -> di
     for ring in store.rings():
         if not flt.keeps(ring):
             continue
-        status = store.case_status(ring.ring_id)
-        if flt.status is not None and status != flt.status:
+        case = store.case(ring.ring_id)
+        if flt.status is not None and case.status != flt.status:
             continue
         branches = agents.branches(ring)
         if flt.branch is not None and flt.branch not in branches:
             continue
-        items.append(_summary(ring, status.value, branches))
+        items.append(_summary(ring, case, branches))
     return {"items": items[offset:offset + limit], "total": len(items), "limit": limit,
             "offset": offset}
 
 
-def _summary(ring: Ring, status: str, branches: list[str]) -> dict[str, Any]:
+def _summary(ring: Ring, case: Case, branches: list[str]) -> dict[str, Any]:
     return {"ring_id": ring.ring_id, "score": round(ring.score, 4), "level": ring.level,
-            "status": status, "claims": len(ring.claim_ids), "customers": len(ring.customer_ids),
+            "status": case.status.value, "case": case.to_dict(),
+            "claims": len(ring.claim_ids), "customers": len(ring.customer_ids),
             "agent_ids": list(ring.agent_ids), "branches": branches,
             "first_request_date": ring.first_request_date,
             "last_request_date": ring.last_request_date}
@@ -187,8 +189,8 @@ def ring_detail(store: GraphStore, ring_id: str) -> dict[str, Any]:
             timeline.append(_event(str(left), "agent_left", agent_id,
                                    {"status": agent.props.get("status") if agent else None}))
     timeline.sort(key=lambda e: (e["date"], e["kind"], e["subject"]))
-    return {**export,
-            "status": store.case_status(ring_id).value, "members": members,
+    case = store.case(ring_id)
+    return {**export, "status": case.status.value, "case": case.to_dict(), "members": members,
             "timeline": timeline}
 
 
@@ -289,7 +291,8 @@ def graph_payload(nodes: Iterable[Node], edges: Iterable[Edge], truncated: bool)
 
 def audit_view(changes: list[CaseChange]) -> list[dict[str, Any]]:
     return [{"ring_id": c.ring_id, "at": c.at, "actor": c.actor,
-             "from_status": c.from_status.value, "to_status": c.to_status.value, "note": c.note}
+             "from_status": c.from_status.value, "to_status": c.to_status.value, "note": c.note,
+             "assignee": c.assignee, "event": c.event.value, "new_claim_ids": list(c.new_claims)}
             for c in changes]
 
 

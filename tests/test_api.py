@@ -24,6 +24,8 @@ from tests.test_api_book import (
     ADMIN_KEY,
     INVESTIGATOR_KEY,
     KEYS,
+    NAMED_ADMIN_KEY,
+    NAMED_KEY,
     RING_ACCOUNT,
     RING_PHONE,
     RISK_KEY,
@@ -342,6 +344,34 @@ def test_case_workflow_and_audit(client: TestClient) -> None:
                         headers=INVESTIGATOR).status_code == 422
     assert client.patch("/v1/rings/R-404", json={"status": "investigating"},
                         headers=INVESTIGATOR).status_code == 404
+
+
+def test_cases_are_assigned_to_named_people_and_audited_by_name(client: TestClient) -> None:
+    zhang, li = {"X-API-Key": NAMED_KEY}, {"X-API-Key": NAMED_ADMIN_KEY}
+    opened = client.patch("/v1/rings/R-1", headers=zhang, json={
+        "status": "investigating", "note": "调取柜面录像 13907971234", "assignee": "张伟"})
+    assert opened.status_code == 200
+    assert opened.json()["actor"] == "张伟" and opened.json()["assignee"] == "张伟"
+    # the assignee must be a person whose key may work cases
+    for nobody in ("王五", "风控"):
+        refused = client.patch("/v1/rings/R-1", headers=zhang, json={"assignee": nobody})
+        assert refused.status_code == 422 and "张伟, 李雪" in refused.json()["message"]
+    assert client.patch("/v1/rings/R-1", headers=zhang, json={}).status_code == 422  # nothing
+    handed = client.patch("/v1/rings/R-1", headers=li, json={"assignee": "李雪", "note": "接手"})
+    assert handed.status_code == 200 and handed.json()["to_status"] == "investigating"
+    assert client.patch("/v1/rings/R-1", headers=li, json={
+        "status": "confirmed", "note": "已报案", "assignee": None}).status_code == 200
+    audit = client.get("/v1/rings/R-1/audit", headers=INVESTIGATOR).json()
+    assert [(a["actor"], a["to_status"], a["assignee"], a["event"]) for a in audit] == [
+        ("张伟", "investigating", "张伟", "decision"), ("李雪", "investigating", "李雪", "decision"),
+        ("李雪", "confirmed", None, "decision")]
+    assert audit[0]["note"] == "调取柜面录像 139****1234"  # masked for an investigator
+    case = client.get("/v1/rings/R-1", headers=INVESTIGATOR).json()["case"]
+    assert case == {"status": "confirmed", "assignee": None, "last_note": "已报案",
+                    "last_note_by": "李雪", "last_note_at": audit[2]["at"],
+                    "updated_at": audit[2]["at"], "realerted": False, "realert": None}
+    listed = client.get("/v1/rings", headers=INVESTIGATOR).json()["items"][0]
+    assert listed["ring_id"] == "R-1" and listed["case"] == case
 
 
 # ---------------------------------------------------------------------------- entities

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
-from api.deps import CaseWorker, Reader, SettingsDep, StoreDep, strict_query
+from api.cases import decide
+from api.deps import CaseWorker, Reader, SettingsDep, StateDep, StoreDep, strict_query
 from api.render import render
 from api.schemas import (
     AuditEntry,
@@ -23,6 +24,7 @@ from api.schemas import (
 )
 from api.views import RingFilter, audit_view, ring_detail, ring_graph, ring_page
 from graph.results import CaseStatus
+from graph.store import KEEP
 
 __all__ = ["router"]
 
@@ -74,12 +76,16 @@ def get_ring_graph(ring_id: RingId, store: StoreDep, settings: SettingsDep,
     "/{ring_id}", response_model=AuditEntry,
     responses={**_NOT_FOUND, 409: {"model": ErrorOut, "description": (
         "move not allowed, case not in expected_status, or changed meanwhile by someone else")}},
-    summary="Change the ring's case status (recorded in the audit log)",
+    summary="Decide on the ring's case: status, assignee, note (recorded in the audit log)",
 )
-def change_case(ring_id: RingId, body: CaseUpdate, store: StoreDep, who: CaseWorker) -> Response:
-    """A compare-and-set: of simultaneous changes to one case exactly one succeeds, the others
-    get 409 (as does a move the workflow forbids, or a case no longer in ``expected_status``)."""
-    change = store.change_case(ring_id, body.status, who.actor, body.note, body.expected_status)
+def change_case(ring_id: RingId, body: CaseUpdate, state: StateDep, who: CaseWorker) -> Response:
+    """Move the status, assign the case (``assignee``: a person named in the API keys, ``null``
+    for nobody) and/or leave a note. A compare-and-set: of simultaneous changes to one case
+    exactly one succeeds, the others get 409 (as does a move the workflow forbids, or a case no
+    longer in ``expected_status``); 422 for an unknown assignee or a change of nothing."""
+    assignee = body.assignee if "assignee" in body.model_fields_set else KEEP
+    change = decide(state.store, state.keys, who, ring_id, body.status, body.note,
+                    body.expected_status, assignee)
     return render(audit_view([change])[0], who)
 
 

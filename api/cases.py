@@ -1,0 +1,36 @@
+"""Decisions on ring cases, as the API and the explorer take them.
+
+A decision moves a case's status, assigns it or leaves a note (:meth:`GraphStore.change_case`,
+a compare-and-set). The assignee must be a person named in ``RINGSCOPE_API_KEYS`` whose key may
+work cases, so a case is never assigned to a misspelt name nobody answers to.
+"""
+
+from __future__ import annotations
+
+from api.security import KeyRing, Permission, Principal
+from graph.errors import InputError
+from graph.results import CaseChange, CaseStatus
+from graph.store import KEEP, GraphStore, Keep
+
+__all__ = ["assignable", "decide"]
+
+
+def assignable(keys: KeyRing) -> list[str]:
+    """The people a case may be assigned to, sorted."""
+    return keys.people(Permission.CASE)
+
+
+def decide(store: GraphStore, keys: KeyRing, who: Principal, ring_id: str,
+           status: CaseStatus | None, note: str, expected: CaseStatus | None = None,
+           assignee: str | Keep | None = KEEP) -> CaseChange:
+    """Record ``who``'s decision on a ring's case (see :meth:`GraphStore.change_case`).
+
+    Raises :class:`InputError` for an assignee who is not among :func:`assignable`, and what
+    ``change_case`` raises (not found, nothing to change, a move the workflow forbids, a case
+    changed meanwhile).
+    """
+    store.get_ring(ring_id)
+    if isinstance(assignee, str) and assignee not in assignable(keys):
+        people = ", ".join(assignable(keys)) or "nobody: name the keys in RINGSCOPE_API_KEYS"
+        raise InputError(f"cannot assign the case to {assignee!r}; assign it to one of: {people}")
+    return store.change_case(ring_id, status, who.actor, note, expected, assignee)
