@@ -229,6 +229,7 @@ class ScoreResponse(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "claim_id": "S0012345", "score": 0.93, "level": "high", "ring_id": "R-0007",
+        "ring_status": "investigating",
         "reasons": [{
             "code": "identifier_in_ring",
             "zh": "联系电话属于已识别的代理退保团伙 R-0007",
@@ -242,6 +243,9 @@ class ScoreResponse(BaseModel):
     score: float = Field(ge=0, le=1)
     level: Level
     ring_id: str | None
+    ring_status: CaseStatus | None = Field(description=(
+        "the case status of ring_id: a dismissed ring's identifiers no longer count as a "
+        "ring's, a confirmed ring's count at least as much as a watchlist hit"))
     reasons: list[EvidenceOut]
 
 

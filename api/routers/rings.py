@@ -84,8 +84,7 @@ def change_case(ring_id: RingId, body: CaseUpdate, state: StateDep, who: CaseWor
     exactly one succeeds, the others get 409 (as does a move the workflow forbids, or a case no
     longer in ``expected_status``); 422 for an unknown assignee or a change of nothing."""
     assignee = body.assignee if "assignee" in body.model_fields_set else KEEP
-    change = decide(state.store, state.keys, who, ring_id, body.status, body.note,
-                    body.expected_status, assignee)
+    change = decide(state, who, ring_id, body.status, body.note, body.expected_status, assignee)
     return render(audit_view([change])[0], who)
 
 

@@ -33,7 +33,8 @@ _OPENAPI: dict[str, Any] = {
 )
 async def score(request: Request) -> Response:
     """Judge a request the moment it arrives: score in [0, 1] (≥ 0.5: hold for review),
-    level, the ring it links to and the reasons, each in Chinese and English. Reads only."""
+    level, the ring it links to with its case status, and the reasons, each in Chinese and
+    English. Reads only."""
     # Hot path (the one route called per transaction): the key is checked, the body validated
     # from raw bytes and the store read directly instead of through FastAPI's dependency and
     # body machinery, which cost more than scoring itself; same answers, same 401/403/422.
@@ -44,4 +45,8 @@ async def score(request: Request) -> Response:
         reject_unknown_query(request, ())
     body = parse_body(ScoreRequest, await request.body())
     state: AppState = request.app.state.ringscope
-    return render(state.scorer.score(body).to_dict(), who)
+    verdict = state.scorer.score(body)
+    answer = verdict.to_dict()
+    answer["ring_status"] = (state.scorer.index().status(verdict.ring_id).value
+                             if verdict.ring_id else None)
+    return render(answer, who)
