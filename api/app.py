@@ -32,6 +32,7 @@ from api.privacy import mask_text
 from api.render import JSONBytesResponse
 from api.routers import docs, entities, explorer, health, rings, runs, score
 from api.schemas import ERROR_RESPONSES
+from api.search import CustomerIndex
 from api.security import KeyRing
 from api.settings import Settings
 from api.throttle import FailureWindow
@@ -302,7 +303,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     scorer = RealtimeScorer(graph)
     jobs = JobManager(graph, detect, scorer)
     state = AppState(settings=settings, keys=keys, store=graph, jobs=jobs, scorer=scorer,
-                     key_failures=FailureWindow(settings.key_failures))
+                     key_failures=FailureWindow(settings.key_failures),
+                     customers=CustomerIndex(graph))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

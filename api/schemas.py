@@ -118,6 +118,10 @@ TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 Line = Annotated[str, AfterValidator(_one_line), Field(json_schema_extra={"pattern": LINE_PATTERN})]
 """A one-line string; the schema's pattern says what the validator checks."""
+WORD_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+Word = Annotated[str, AfterValidator(_one_line), Field(json_schema_extra={"pattern": WORD_PATTERN})]
+"""A one-line string holding more than white space (a record id: blanks around it are
+stripped, so white space alone is empty)."""
 Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
 """Free text; the schema's pattern says what the validator checks."""
 ShortText = Annotated[Line | None, Field(None, max_length=64)]
@@ -188,7 +192,7 @@ class ScoreRequest(BaseModel):
         extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [_SCORE_EXAMPLE]}
     )
 
-    claim_id: Line = Field(min_length=1, max_length=64, description="the insurer's request id")
+    claim_id: Word = Field(min_length=1, max_length=64, description="the insurer's request id")
     request_date: ContractDate = Field(description="date of the request")
     policy_id: ShortText
     customer_id: ShortText

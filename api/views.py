@@ -165,7 +165,9 @@ def _summary(ring: Ring, case: Case, branches: list[str]) -> dict[str, Any]:
 
 
 def ring_detail(store: GraphStore, ring_id: str) -> dict[str, Any]:
-    """A ring with its members (one per claim), evidence and a dated timeline."""
+    """A ring with its members (one per claim), evidence, its case and a dated timeline: each
+    request (and the account its refund goes to, on the request's date: payouts carry no date
+    of their own), the members' complaints and contact changes, the agents' leaving."""
     ring = store.get_ring(ring_id)
     export = ring.to_export()
     members, timeline = [], []
@@ -178,6 +180,10 @@ def ring_detail(store: GraphStore, ring_id: str) -> dict[str, Any]:
             timeline.append(_event(member["request_date"], "surrender_request", claim_id, {
                 "customer_id": customer_id, "refund_type": member["props"].get("refund_type"),
                 "reason_code": member["props"].get("reason_code")}))
+            timeline += [_event(member["request_date"], "payout", claim_id, {
+                "type": "bank_account", "value": i["value"],
+                "holder": member["props"].get("payout_account_name")})
+                for i in member["identifiers"] if i["via"] == Rel.PAID_TO.value]
         if customer_id and customer_id not in customers:
             customers[customer_id] = _around(store, Label.CUSTOMER, customer_id)
     for customer_id, sub in customers.items():

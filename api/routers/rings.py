@@ -10,7 +10,9 @@ from starlette.responses import Response
 
 from api.cases import decide
 from api.deps import CaseWorker, Reader, SettingsDep, StateDep, StoreDep, strict_query
-from api.render import render
+from api.explorer import Viewer
+from api.render import pdf_response, render
+from api.report import ring_report
 from api.schemas import (
     AuditEntry,
     CaseUpdate,
@@ -86,6 +88,17 @@ def change_case(ring_id: RingId, body: CaseUpdate, state: StateDep, who: CaseWor
     assignee = body.assignee if "assignee" in body.model_fields_set else KEEP
     change = decide(state, who, ring_id, body.status, body.note, body.expected_status, assignee)
     return render(audit_view([change])[0], who)
+
+
+@router.get(
+    "/{ring_id}/report.pdf", response_class=Response, summary="The ring's printable case report (PDF)",
+    responses={200: {"content": {"application/pdf": {}}, "description": (
+        "A PDF in Chinese with English labels: ring, case and audit history, evidence, members, "
+        "timeline, network, and who generated it when from which run; identifiers masked as "
+        "the key's role sees them")}, **_NOT_FOUND},
+)
+def get_report(ring_id: RingId, store: StoreDep, who: Reader) -> Response:
+    return pdf_response(ring_report(store, ring_id, Viewer(show_pii=who.pii), who.actor), ring_id)
 
 
 @router.get("/{ring_id}/audit", response_model=list[AuditEntry], responses=_NOT_FOUND,
