@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import csv
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -37,16 +36,13 @@ from graph.results import Ring
 from graph.sqlite_store import SQLiteStore
 from ingest import ingest_folder
 from ingest.synthetic import BookConfig, generate_book
+from tests.browser import chromium, require
 from tests.servers import serving
 
 pytestmark = pytest.mark.browser
+require("pdftoppm")
 
-CHROMIUM = "/usr/bin/chromium"
-if not (shutil.which(CHROMIUM) and shutil.which("pdftoppm")):
-    pytest.skip(f"needs Debian's chromium ({CHROMIUM}) and poppler's pdftoppm; install them with "
-                "tests/setup/system.sh", allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402 - browser known present
+from playwright.sync_api import Browser, Page  # noqa: E402 - after the browser is known present
 
 SHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
 ZHANG_KEY = "zhang-wei-key-0001"
@@ -82,14 +78,8 @@ def served(book: tuple[Path, SQLiteStore]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                  "--disable-background-networking", "--disable-component-update"],
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _phone_of(ring: Ring) -> str | None:

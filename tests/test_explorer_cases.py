@@ -133,6 +133,9 @@ def test_the_queue_puts_re_alerts_first_then_my_cases_then_unassigned(client: Te
     assert "R-1" not in unnamed and "This key names nobody" in unnamed
     ring = client.get("/explorer/rings/R-1", headers=_as(NAMED_KEY)).text
     assert 'id="realert"' in ring and "1 new claims since" in ring and "C9" in ring
+    listed = client.get("/explorer/", headers=_as(INVESTIGATOR_KEY)).text
+    assert re.search(r'R-1</a> <span class="realert-badge"[^>]*>重新预警 re-alerted \+1</span>', listed)
+    assert f"<td>{NAMED_PERSON}</td>" in listed
 
 
 # ---------------------------------------------------------------------------- the case form

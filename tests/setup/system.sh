@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond Python packages: Debian's Chromium and ChromeDriver (explorer
-# tests), poppler (PDF pages as pictures), Debian's docker-compose (compose file validation), wrk
-# (benchmarks/api.py) and Neo4j's Cypher front end from npm.
+# Installs what the tests need beyond Python packages: Debian's Chromium (explorer tests, driven
+# by Playwright), poppler (PDF pages as pictures), Debian's docker-compose (compose file
+# validation), wrk (benchmarks/api.py) and Neo4j's Cypher front end from npm.
 # Safe to run again; skips what is already there.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 # Chinese glyphs, so explorer screenshots show names instead of boxes.
 [[ -d /usr/share/fonts/truetype/wqy ]] || missing+=(fonts-wqy-microhei)
