@@ -11,6 +11,8 @@ phone number, bank account or ID number looked up as an entity (``/v1/entities/p
 '/explorer/rings/R-1?key=[redacted]&x=1'
 >>> mask_request_target("/v1/entities/customer/U1?agent=13907971234")
 '/v1/entities/customer/U1?agent=139****1234'
+>>> mask_request_target("/explorer/search?q=139-0797-1234")
+'/explorer/search?q=[redacted]'
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ ACCESS_LOGGER = "uvicorn.access"
 
 _SECRET_PARAMS = frozenset({"key", "api_key", "apikey", "x-api-key", "token", "csrf", "session",
                             "password"})
+# What an investigator typed into the search box: an identifier in any typing (a dashed phone
+# has no digit run to mask) or a person's name.
+_SEARCH_PARAMS = frozenset({"q"})
 _MASKED_KINDS = frozenset({"phone", "bankaccount", "person"})
 _ENTITY = re.compile(r"(?P<head>/(?:v1|explorer)/entities/(?P<kind>[^/]+)/)(?P<id>.+?)"
                      r"(?P<tail>/neighborhood)?")
@@ -37,7 +42,7 @@ _SAFE = "/:@~+*|!$'(),;=-._"
 def mask_request_target(target: str) -> str:
     """A request target (path and query) fit for a log: entity identifiers masked (phones,
     accounts and representatives whole, digit runs anywhere), secret-looking query parameters
-    redacted, everything re-quoted (no control characters reach the log)."""
+    and search text redacted, everything re-quoted (no control characters reach the log)."""
     raw_path, sep, query = target.partition("?")
     path = unquote(raw_path)
     entity = _ENTITY.fullmatch(path)
@@ -49,7 +54,8 @@ def mask_request_target(target: str) -> str:
     masked = quote(mask_text(path), safe=_SAFE)
     if not sep:
         return masked
-    pairs = [(name, "[redacted]" if name.lower() in _SECRET_PARAMS else mask_text(value))
+    hidden = _SECRET_PARAMS | _SEARCH_PARAMS
+    pairs = [(name, "[redacted]" if name.lower() in hidden else mask_text(value))
              for name, value in parse_qsl(query, keep_blank_values=True)]
     return f"{masked}?{urlencode(pairs, safe='*[]')}"
 

@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -25,12 +26,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import access_log
 from api.association import pseudonymizer
+from api.cases import assignable
 from api.deps import AppState
 from api.jobs import DetectFn, JobManager, prepare_scoring
 from api.privacy import mask_text
 from api.render import JSONBytesResponse
 from api.routers import docs, entities, explorer, health, rings, runs, score
 from api.schemas import ERROR_RESPONSES
+from api.search import CustomerIndex
 from api.security import KeyRing
 from api.settings import Settings
 from api.throttle import FailureWindow
@@ -327,7 +330,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     jobs = JobManager(graph, detect, scorer)
     state = AppState(settings=settings, keys=keys, store=graph, jobs=jobs, scorer=scorer,
                      key_failures=FailureWindow(settings.key_failures),
-                     scoring_refused=scoring_refused)
+                     scoring_refused=scoring_refused,
+                     customers=CustomerIndex(graph))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -356,7 +360,24 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(explorer.router)
     app.include_router(docs.router)
     app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
+    _name_assignees_in_schema(app, assignable(keys))
     return app
+
+
+def _name_assignees_in_schema(app: FastAPI, people: list[str]) -> None:
+    """The OpenAPI schema lists the people a case may be assigned to: they come from
+    ``RINGSCOPE_API_KEYS``, so the schema says what this deployment accepts."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            field = schema["components"]["schemas"]["CaseUpdate"]["properties"]["assignee"]
+            field["anyOf"] = [{"type": "string", "enum": people}] * bool(people) + [{"type": "null"}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:

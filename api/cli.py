@@ -341,9 +341,10 @@ def export_rings_command(
         Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
     ] = None,
 ) -> None:
-    """Export the current rings (two or more claims), highest score first."""
+    """Export the current rings (two or more claims), highest score first, each with its case."""
     with _store(store) as graph, _clear_errors():
-        text = export_rings(graph.rings(), export_format.value)
+        rings = graph.rings()
+        text = export_rings(rings, export_format.value, graph.cases(r.ring_id for r in rings))
         if out is None:
             sys.stdout.write(text)
         else:
@@ -478,7 +479,7 @@ def demo(
     settings = _settings(store)
     if not settings.api_keys:
         key = secrets.token_urlsafe(18)
-        settings = settings.model_copy(update={"api_keys": f"{key}:admin"})
+        settings = settings.model_copy(update={"api_keys": f"{key}:admin:demo"})
         console.print(
             f"demo admin API key (this run only): {key}\n"
             f"open the explorer at http://{host}:{port}/explorer/ and sign in with that key",

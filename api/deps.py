@@ -19,6 +19,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ValidationError
 
 from api.jobs import JobManager
+from api.search import CustomerIndex
 from api.security import KeyRing, Permission, Principal
 from api.settings import Settings
 from api.throttle import FailureWindow, client_of
@@ -62,6 +63,7 @@ class AppState:
     jobs: JobManager
     scorer: RealtimeScorer
     key_failures: FailureWindow
+    customers: CustomerIndex
     scoring_refused: str | None = None
     """Why real-time scoring is refused (a store of pseudonymized books without the key)."""
 

@@ -1,13 +1,16 @@
 """The investigators' explorer: pyvis networks of rings and entities, rendered as HTML pages.
 
 Pure rendering: functions here turn store subgraphs and detection results into HTML strings;
-the router (:mod:`api.routers.explorer`) does HTTP and authentication. Three views:
+the router (:mod:`api.routers.explorer`) does HTTP and authentication. The views:
 
 * the **ring list**: score, level, case status, claim count, date range, links;
+* the **work queue**: re-alerted rings, the signed-in person's open cases, unassigned rings;
 * a **ring**: its claims, customers, policies, agents, complaints and the identifiers several
   of its claims share, coloured and shaped by label, identifier nodes sized by how many of the
-  ring's claims touch them, the evidence listed beside the graph;
-* an **entity's neighbourhood** at depth 1 or 2, capped.
+  ring's claims touch them, the evidence listed beside the graph, the case panel (status,
+  assignee, the decision form, the audit history) and the timeline;
+* an **entity's neighbourhood** at depth 1 or 2, capped;
+* **search** results: what a typed phone, card, ID number, record id or name matched.
 
 Safety: every untrusted text (names, complaint letters, addresses, evidence, notes) reaches the
 page through Jinja2 autoescaping or as data in a JSON block (``<``, ``>`` and ``&`` escaped)
@@ -28,6 +31,7 @@ vis-network is served from the copy pyvis ships (:func:`static_files`), never fr
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import threading
@@ -41,12 +45,22 @@ from urllib.parse import quote
 import jinja2
 import pyvis
 from pyvis.network import Network
+from reportlab.graphics import renderSVG
 
 from api.privacy import mask_text
+from api.timeline import timeline_drawing
+from graph.cases import Case, Realert
 from graph.errors import NotFoundError
 from graph.masking import mask_identifier
 from graph.model import IDENTIFIER_LABELS, SCHEMA, Edge, Label, Node, NodeRef, Rel, Subgraph
-from graph.results import CaseChange, CaseStatus, ClaimRisk, IdentifierProfile, Ring
+from graph.results import (
+    CASE_TRANSITIONS,
+    CaseChange,
+    CaseStatus,
+    ClaimRisk,
+    IdentifierProfile,
+    Ring,
+)
 from graph.store import GraphStore
 
 __all__ = [
@@ -54,16 +68,21 @@ __all__ = [
     "MASKED_LABELS",
     "EntityLinks",
     "LabelStyle",
+    "QueueSection",
     "RingRow",
+    "SearchRow",
     "Viewer",
     "collect_ring_graph",
     "entity_network",
+    "node_caption",
     "parse_label",
     "render_entity_page",
     "render_error_page",
     "render_login_page",
+    "render_queue_page",
     "render_ring_list",
     "render_ring_page",
+    "render_search_page",
     "ring_network",
     "standalone_page",
     "static_files",
@@ -146,6 +165,12 @@ class Viewer:
     show_pii: bool = False
     base: str = "/explorer"
     name: str = ""
+    """Who is signed in: the key holder's name, or the key's id when it is unnamed."""
+    person: str = ""
+    """The key holder's name (``""`` for an unnamed key): whose cases the queue lists."""
+    role: str = ""
+    may_decide: bool = False
+    """Whether the viewer may work cases (and so gets the decision form)."""
     csrf: str = ""
     """The session's anti-forgery token, put in every form (empty: signed in by header)."""
     insurer: str | None = None
@@ -355,7 +380,9 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _canvas_label(node: Node, viewer: Viewer) -> str:
+def node_caption(node: Node, viewer: Viewer) -> str:
+    """A node's short caption as drawn on a network: a person's name, a claim's id and date,
+    else its key (masked as the viewer sees it)."""
     props = node.props
     if node.label in (Label.CUSTOMER, Label.AGENT, Label.INTERMEDIARY) and props.get("name"):
         label = viewer.text(props["name"])
@@ -408,7 +435,7 @@ def _build_network(
         ids[node.ref] = node_id = f"n{index}"
         net.add_node(
             node_id,
-            label=_canvas_label(node, viewer),
+            label=node_caption(node, viewer),
             shape=style.shape,
             color=style.color,
             size=sizes.get(node.ref, style.size),
@@ -502,17 +529,26 @@ def _render(template: str, viewer: Viewer, **context: Any) -> str:
 
 @dataclass(frozen=True)
 class RingRow:
-    """A line of the ring list."""
+    """A line of the ring list or the queue: a ring and its case."""
 
     ring: Ring
-    status: CaseStatus
+    case: Case
 
 
-def _ring_summary(ring: Ring, status: CaseStatus, links: EntityLinks) -> dict[str, Any]:
+def _realert_text(realert: Realert) -> str:
+    claims = ", ".join(realert.new_claims)
+    return (f"{realert.at} 起新增 {len(realert.new_claims)} 笔申请：{claims} · "
+            f"{len(realert.new_claims)} new claims since {realert.at}: {claims}")
+
+
+def _ring_summary(ring: Ring, case: Case, links: EntityLinks, viewer: Viewer) -> dict[str, Any]:
     return {
         "id": ring.ring_id, "href": links.ring(ring.ring_id), "score": f"{ring.score:.2f}",
         "level": ring.level, "level_zh": _LEVEL_ZH.get(ring.level, ring.level),
-        "status": status.value, "status_zh": _STATUS_ZH[status],
+        "status": case.status.value, "status_zh": _STATUS_ZH[case.status],
+        "assignee": case.assignee or "", "last_note": _short(viewer.text(case.last_note), 80),
+        "realert": _realert_text(case.realert) if case.realert else "",
+        "realert_count": len(case.realert.new_claims) if case.realert else 0,
         "claims": len(ring.claim_ids), "customers": len(ring.customer_ids),
         "agents": len(ring.agent_ids), "first": ring.first_request_date or "—",
         "last": ring.last_request_date or "—",
@@ -534,7 +570,7 @@ def render_ring_list(
     return _render(
         "ring_list.html", viewer,
         title="团伙列表 Rings",
-        rings=[_ring_summary(r.ring, r.status, links) for r in rows],
+        rings=[_ring_summary(r.ring, r.case, links, viewer) for r in rows],
         total=total, page=page, pages=pages, level=level or "", status=status or "",
         levels=[(k, v) for k, v in _LEVEL_ZH.items()],
         statuses=[(s.value, _STATUS_ZH[s]) for s in CaseStatus],
@@ -556,9 +592,55 @@ def _evidence_data(data: Mapping[str, Any], viewer: Viewer) -> list[tuple[str, s
     return [(str(name), _evidence_value(str(name), value, viewer)) for name, value in data.items()]
 
 
+def _case_panel(case: Case, audit: Sequence[CaseChange], people: Sequence[str],
+                viewer: Viewer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The case as the panel shows it, with the moves the workflow allows and the people it
+    may be assigned to (the current assignee among them even if their key is gone)."""
+    moves = [s for s in CaseStatus if s in CASE_TRANSITIONS[case.status]]
+    everyone = sorted({*people, *([case.assignee] if case.assignee else [])})
+    panel = {
+        "status": case.status.value, "status_zh": _STATUS_ZH[case.status],
+        "assignee": case.assignee or "", "last_note": viewer.text(case.last_note),
+        "last_note_by": viewer.text(case.last_note_by),
+        "realert": _realert_text(case.realert) if case.realert else "",
+        "moves": [(s.value, _STATUS_ZH[s]) for s in moves], "people": everyone,
+    }
+    entries, before = [], None
+    for c in audit:
+        entries.append({"at": c.at, "actor": viewer.text(c.actor), "event": c.event.value,
+                        "from": c.from_status.value, "to": c.to_status.value,
+                        "assignee": c.assignee or "", "assignee_changed": c.assignee != before,
+                        "note": viewer.text(c.note)})
+        before = c.assignee
+    return panel, entries
+
+
+_EVENT_NAMES: Mapping[str, str] = {
+    "agent_left": "代理人离职 Agent left", "contact_change": "联系方式变更 Contact change",
+    "complaint": "投诉 Complaint", "surrender_request": "退保申请 Surrender request",
+    "payout": "收款 Payout",
+}
+
+
+def _timeline(events: Sequence[Mapping[str, Any]], viewer: Viewer) -> dict[str, Any]:
+    """The timeline figure (an SVG image in a data URL) and its events as table rows."""
+    figure = timeline_drawing(events)
+    svg = renderSVG.drawToString(figure)
+    rows = []
+    for e in events:
+        detail = e.get("detail") or {}
+        shown = [f"{name}: {viewer.prop('payout_account' if name == 'value' else name, value)}"
+                 for name, value in detail.items() if value not in (None, "")]
+        rows.append({"date": e["date"], "kind": e["kind"],
+                     "name": _EVENT_NAMES.get(e["kind"], e["kind"]),
+                     "subject": viewer.text(e["subject"]), "detail": "; ".join(shown)})
+    return {"figure": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+            "width": round(figure.width), "height": round(figure.height), "events": rows}
+
+
 def render_ring_page(
     ring: Ring,
-    status: CaseStatus,
+    case: Case,
     sub: Subgraph,
     viewer: Viewer,
     links: EntityLinks,
@@ -566,8 +648,12 @@ def render_ring_page(
     audit: Sequence[CaseChange] = (),
     profiles: Mapping[NodeRef, IdentifierProfile] | None = None,
     risks: Mapping[str, ClaimRisk] | None = None,
+    timeline: Sequence[Mapping[str, Any]] = (),
+    people: Sequence[str] = (),
+    message: str = "",
 ) -> str:
-    """A ring: its network, the evidence, the claims and the case history."""
+    """A ring: its network, the evidence, the case panel (with the decision form when the
+    viewer may decide, and ``message`` after a refused decision), the timeline and the claims."""
     net = ring_network(ring, sub, viewer, links, profiles, risks)
     nodes = {n.ref: n for n in sub.nodes}
     customer_of = {e.dst.key: e.src for e in sub.edges if e.rel is Rel.FILED}
@@ -586,17 +672,18 @@ def render_ring_page(
             if customer_node and customer else "",
             "customer_href": links.href(customer, show_pii=viewer.show_pii) if customer else "",
             "risk": f"{risks[claim_id].risk:.2f}" if risks and claim_id in risks else "—",
+            "new": bool(case.realert and claim_id in case.realert.new_claims),
         })
+    panel, entries = _case_panel(case, audit, people, viewer)
     return _render(
         "ring.html", viewer,
         title=f"团伙 Ring {ring.ring_id}",
-        ring=_ring_summary(ring, status, links),
+        ring=_ring_summary(ring, case, links, viewer),
+        case=panel, audit=entries, message=message, timeline=_timeline(timeline, viewer),
         evidence=[{"code": e.code, "zh": viewer.text(e.zh), "en": viewer.text(e.en),
                    "data": _evidence_data(e.data, viewer)} for e in ring.evidence],
         identifiers=[{"type": i.type, "value": viewer.text(i.value)} for i in ring.identifiers],
         claims=claims,
-        audit=[{"at": c.at, "actor": viewer.text(c.actor), "from": c.from_status.value,
-                "to": c.to_status.value, "note": viewer.text(c.note)} for c in audit],
         graph_json=_graph_json(net),
         node_count=len(net.nodes),
         legend=_legend(n.label for n in sub.nodes),
@@ -621,7 +708,7 @@ def render_entity_page(
     for node in sorted(sub.nodes, key=lambda n: (n.label, n.key)):
         if node.ref != root.ref:
             neighbours.setdefault(node.label, []).append({
-                "name": _canvas_label(node, viewer).replace("\n", " · "),
+                "name": node_caption(node, viewer).replace("\n", " · "),
                 "href": links.href(node.ref, show_pii=viewer.show_pii),
             })
     here = links.href(root.ref, show_pii=viewer.show_pii)
@@ -643,6 +730,60 @@ def render_entity_page(
         legend=_legend(n.label for n in sub.nodes),
         truncated=sub.truncated,
     )
+
+
+@dataclass(frozen=True)
+class QueueSection:
+    """A part of the work queue: its id, names, rows (shown) and total, and what it says empty."""
+
+    id: str
+    zh: str
+    en: str
+    rows: Sequence[RingRow]
+    total: int
+    empty: str
+
+
+def render_queue_page(sections: Sequence[QueueSection], viewer: Viewer, links: EntityLinks,
+                      *, person: str) -> str:
+    """The work queue: re-alerted rings first, then ``person``'s open cases, then unassigned
+    rings (``person`` empty: the key names nobody)."""
+    shown = [{"id": s.id, "zh": s.zh, "en": s.en, "total": s.total, "empty": s.empty,
+              "rows": [_ring_summary(r.ring, r.case, links, viewer) for r in s.rows]}
+             for s in sections]
+    return _render("queue.html", viewer, title="待办 Work queue", sections=shown, person=person)
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    """A search hit as listed: the node, how it matched, and the rings it takes part in."""
+
+    node: Node
+    how: str
+    rings: Sequence[RingRow]
+
+
+_HOW: Mapping[str, str] = {"id": "编号或标识 id or identifier", "name": "客户姓名 customer name",
+                           "id_number": "证件号码 ID number"}
+
+
+def _hit_name(node: Node, viewer: Viewer) -> str:
+    caption = node_caption(node, viewer).replace("\n", " · ")
+    named = node.label in (Label.CUSTOMER, Label.AGENT, Label.INTERMEDIARY) and node.props.get("name")
+    return f"{caption} ({node.key})" if named else caption
+
+
+def render_search_page(query: str, hits: Sequence[SearchRow], viewer: Viewer,
+                       links: EntityLinks) -> str:
+    """What a search matched (several hits, or none: one hit goes straight to its page)."""
+    rows = [{"zh": LABEL_STYLES[h.node.label].zh, "en": LABEL_STYLES[h.node.label].en,
+             "name": _hit_name(h.node, viewer),
+             "href": links.href(h.node.ref, show_pii=viewer.show_pii), "how": _HOW.get(h.how, h.how),
+             "rings": [{"id": r.ring.ring_id, "href": links.ring(r.ring.ring_id),
+                        "status": r.case.status.value, "status_zh": _STATUS_ZH[r.case.status]}
+                       for r in h.rings]}
+            for h in hits]
+    return _render("search.html", viewer, title=f"搜索 Search: {query}", query=query, hits=rows)
 
 
 def render_error_page(status_code: int, title: str, message: str, viewer: Viewer) -> str:

@@ -1,16 +1,17 @@
-"""JSON responses rendered with orjson, masked for callers without PII access."""
+"""Responses: JSON rendered with orjson (masked for callers without PII access), and PDF files."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import orjson
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from api.privacy import mask_payload
 from api.security import Principal
 
-__all__ = ["JSONBytesResponse", "render"]
+__all__ = ["JSONBytesResponse", "pdf_response", "render"]
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
@@ -29,3 +30,14 @@ def render(payload: Any, principal: Principal, status_code: int = 200,
     """The payload as JSON, with phones, accounts and ID numbers masked unless the caller may see them."""
     body = payload if principal.pii else mask_payload(payload)
     return JSONBytesResponse(body, status_code=status_code, headers=headers)
+
+
+def pdf_response(pdf: bytes, ring_id: str) -> Response:
+    """A case report as a download named after its ring (``ringscope-case-R-1.pdf``; the ring id
+    is percent-encoded in the header's UTF-8 form and reduced to safe characters in the plain one)."""
+    name = f"ringscope-case-{ring_id}.pdf"
+    plain = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}",
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+    })

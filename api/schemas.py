@@ -24,6 +24,7 @@ from graph.results import CaseStatus
 __all__ = [
     "ERROR_RESPONSES",
     "AuditEntry",
+    "CaseOut",
     "CaseUpdate",
     "ContractDate",
     "DetectionParamsIn",
@@ -117,6 +118,10 @@ TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 Line = Annotated[str, AfterValidator(_one_line), Field(json_schema_extra={"pattern": LINE_PATTERN})]
 """A one-line string; the schema's pattern says what the validator checks."""
+WORD_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+Word = Annotated[str, AfterValidator(_one_line), Field(json_schema_extra={"pattern": WORD_PATTERN})]
+"""A one-line string holding more than white space (a record id: blanks around it are
+stripped, so white space alone is empty)."""
 Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
 """Free text; the schema's pattern says what the validator checks."""
 ShortText = Annotated[Line | None, Field(None, max_length=64)]
@@ -187,7 +192,7 @@ class ScoreRequest(BaseModel):
         extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [_SCORE_EXAMPLE]}
     )
 
-    claim_id: Line = Field(min_length=1, max_length=64, description="the insurer's request id")
+    claim_id: Word = Field(min_length=1, max_length=64, description="the insurer's request id")
     request_date: ContractDate = Field(description="date of the request")
     policy_id: ShortText
     customer_id: ShortText
@@ -228,6 +233,7 @@ class ScoreResponse(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "claim_id": "S0012345", "score": 0.93, "level": "high", "ring_id": "R-0007",
+        "ring_status": "investigating",
         "reasons": [{
             "code": "identifier_in_ring",
             "zh": "联系电话属于已识别的代理退保团伙 R-0007",
@@ -241,12 +247,36 @@ class ScoreResponse(BaseModel):
     score: float = Field(ge=0, le=1)
     level: Level
     ring_id: str | None
+    ring_status: CaseStatus | None = Field(description=(
+        "the case status of ring_id: a dismissed ring's identifiers no longer count as a "
+        "ring's, a confirmed ring's count at least as much as a watchlist hit"))
     reasons: list[EvidenceOut]
 
 
 class IdentifierOut(BaseModel):
     type: str
     value: str
+
+
+class RealertOut(BaseModel):
+    """Claims later runs added to a confirmed or dismissed ring since a person last acted on it."""
+
+    at: str
+    runs: list[str]
+    new_claim_ids: list[str]
+
+
+class CaseOut(BaseModel):
+    """A ring's case: status, assignee, the last note a person left, and a pending re-alert."""
+
+    status: CaseStatus
+    assignee: str | None
+    last_note: str
+    last_note_by: str | None
+    last_note_at: str | None
+    updated_at: str | None
+    realerted: bool
+    realert: RealertOut | None
 
 
 class RingSummary(BaseModel):
@@ -256,6 +286,7 @@ class RingSummary(BaseModel):
     score: float
     level: Level
     status: CaseStatus
+    case: CaseOut
     claims: int
     customers: int
     agent_ids: list[str]
@@ -296,6 +327,7 @@ class RingDetail(BaseModel):
     score: float
     level: Level
     status: CaseStatus
+    case: CaseOut
     claim_ids: list[str]
     customer_ids: list[str]
     agent_ids: list[str]
@@ -330,29 +362,44 @@ class GraphOut(BaseModel):
 
 
 class CaseUpdate(BaseModel):
-    """Move a ring's case: ``new → investigating → confirmed | dismissed`` (dismissed may reopen)."""
+    """A decision on a ring's case: move its status (``new → investigating → confirmed |
+    dismissed``, dismissed may reopen), assign it, leave a note; at least one of them.
+
+    ``assignee`` names a person holding a key that may work cases (``null``: nobody); leave it
+    out to keep the assignee as it is.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [
-            {"status": "investigating", "note": "调取柜面录像", "expected_status": "new"},
-        ]},
+        json_schema_extra={
+            "examples": [{"status": "investigating", "note": "调取柜面录像", "assignee": "张伟",
+                          "expected_status": "new"}],
+            "anyOf": [{"required": ["status"]}, {"required": ["assignee"]},
+                      {"required": ["note"], "properties": {"note": {"minLength": 1}}}],
+        },
     )
 
-    status: CaseStatus
+    status: CaseStatus | None = Field(None, description="the new status; leave out to keep it")
     note: Text = Field("", max_length=2_000)
+    assignee: Annotated[Line | None, Field(None, min_length=1, max_length=64, description=(
+        "a person's name as RINGSCOPE_API_KEYS gives it, null for nobody; leave out to keep"))]
     expected_status: CaseStatus | None = Field(
         None, description="the status the client saw; 409 if the case is no longer in it",
     )
 
 
 class AuditEntry(BaseModel):
+    """One entry of a ring's audit log: a person's decision, or a run's re-alert."""
+
     ring_id: str
     at: str
     actor: str
     from_status: CaseStatus
     to_status: CaseStatus
     note: str
+    assignee: str | None
+    event: Literal["decision", "realert"]
+    new_claim_ids: list[str]
 
 
 class EntityOut(BaseModel):

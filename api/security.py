@@ -1,25 +1,29 @@
-"""API keys, roles and what each role may do.
+"""API keys, roles, the people holding them, and what each role may do.
 
-Keys come from ``RINGSCOPE_API_KEYS`` as ``key:role[:name][@CODE]`` entries: an optional name
-(letters, digits, ``.``, ``_``, ``-``) stands for the key in audit logs, and ``@CODE`` scopes the
+Keys come from ``RINGSCOPE_API_KEYS`` as ``key:role[:name][@CODE]`` entries. The name is the
+person holding the key (``…:investigator:张伟``), recorded in audit logs and shown in the
+explorer; an unnamed key is known by its role and a short hash of the key. ``@CODE`` scopes the
 key to one member insurer of an association (:mod:`api.scope`). A presented key is compared
 with *every* configured key in constant time (``hmac.compare_digest``), so the time an answer
 takes says nothing about how much of a key was right or where it sits in the list.
 
->>> ring = KeyRing.parse("s3cret-risk:risk_system, s3cret-admin:admin")
+>>> ring = KeyRing.parse("s3cret-risk:risk_system, s3cret-admin:admin, s3cret-zw:investigator:张伟")
 >>> ring.authenticate("s3cret-admin").role
 <Role.ADMIN: 'admin'>
 >>> ring.authenticate("nope") is None
 True
->>> ring.by_name(ring.authenticate("s3cret-risk").name).role
+>>> ring.by_key_id(ring.authenticate("s3cret-risk").key_id).role
 <Role.RISK_SYSTEM: 'risk_system'>
->>> scoped = KeyRing.parse("s3cret-wang:investigator:wang.li@PA").authenticate("s3cret-wang")
->>> scoped.name, scoped.insurer
-('wang.li@PA', 'PA')
+>>> zhang = ring.authenticate("s3cret-zw")
+>>> zhang.name, zhang.actor, ring.authenticate("s3cret-admin").actor
+('张伟', '张伟', 'admin:77a4e206')
+>>> scoped = KeyRing.parse("s3cret-wang:investigator:王丽@PA").authenticate("s3cret-wang")
+>>> scoped.name, scoped.actor, scoped.insurer
+('王丽', '王丽@PA', 'PA')
 >>> KeyRing.parse("lonely")
 Traceback (most recent call last):
 ...
-graph.errors.ConfigError: RINGSCOPE_API_KEYS entry 1 is not 'key:role'
+graph.errors.ConfigError: RINGSCOPE_API_KEYS entry 1 is not 'key:role' or 'key:role:name'
 """
 
 from __future__ import annotations
@@ -65,13 +69,22 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller. ``name`` identifies the key in audit logs without revealing it;
-    ``insurer`` is the member insurer a scoped key belongs to (``None``: not scoped)."""
+    """An authenticated caller. ``key_id`` identifies the key without revealing it (its role and
+    a short hash); ``name`` is the person holding it, ``""`` for an unnamed key; ``insurer`` is
+    the member insurer a scoped key belongs to (``None``: not scoped)."""
 
-    name: str
+    key_id: str
     role: Role
     pii: bool = False
+    name: str = ""
     insurer: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """Who audit logs name: the person, or the key's id when the key is unnamed, with the
+        insurer of a scoped key (``王丽@PA``)."""
+        who = self.name or self.key_id
+        return f"{who}@{self.insurer}" if self.insurer else who
 
     def may(self, permission: Permission) -> bool:
         return permission in _GRANTS[self.role]
@@ -79,52 +92,71 @@ class Principal:
 
 DEV_PRINCIPAL = Principal("dev", Role.ADMIN, pii=True)
 
+_NAME_LENGTH = 64
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-def _key_name(key: str, role: Role, name: str | None, insurer: str | None) -> str:
-    base = name or f"{role}:{hashlib.sha256(key.encode()).hexdigest()[:8]}"
-    return f"{base}@{insurer}" if insurer else base
+
+def _key_id(key: str, role: Role) -> str:
+    return f"{role}:{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 @dataclass(frozen=True)
 class KeyEntry:
-    """One configured key: the secret, its role, its optional name and insurer."""
+    """One configured key: the secret, its role, the name of its holder (``""``: unnamed) and
+    the insurer it is scoped to."""
 
     key: str
     role: Role
-    name: str | None = None
+    name: str = ""
     insurer: str | None = None
 
 
-_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_ROLES = frozenset(r.value for r in Role)
+def _role(text: str) -> Role | None:
+    try:
+        return Role(text.strip())
+    except ValueError:
+        return None
 
 
-def _parse_entry(number: int, item: str) -> KeyEntry:
-    """``key:role[:name][@CODE]``; the key itself may hold ``:`` and ``@``."""
+def _parse_entry(item: str, number: int) -> KeyEntry:
+    """One ``key:role[:name][@CODE]`` entry.
+
+    A trailing ``@CODE`` that is an insurer code scopes the key (the key itself may hold ``@``).
+    Then the last field decides: a role there makes a ``key:role`` entry (the key may hold
+    colons), anything else is a name, with the role just before it. A key that itself ends in
+    ``:<role>`` before a role cannot be told from a person named after a role: refused.
+    """
     head, at, scope = item.rpartition("@")
     insurer = normalize_insurer_code(scope) if at else None
     if insurer is not None:
         item = head
-    parts = [p.strip() for p in item.split(":")]
-    if len(parts) < 2 or not parts[0]:
-        raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} is not 'key:role'")
-    name = None
-    if parts[-1] not in _ROLES and len(parts) >= 3 and parts[-2] in _ROLES:
-        name = parts.pop()
-        if not _NAME.fullmatch(name):
-            raise ConfigError(f"RINGSCOPE_API_KEYS entry {number}: a name is 1 to 64 letters, "
-                              "digits, '.', '_' or '-'")
-    key, role_name = ":".join(parts[:-1]).strip(), parts[-1]
-    try:
-        role = Role(role_name)
-    except ValueError:
+    head, sep, last = item.rpartition(":")
+    if not sep or not head.strip():
+        raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} is not 'key:role' or 'key:role:name'")
+    role = _role(last)
+    if role is not None:
+        key = head.strip()
+        if ":" in key and _role(key.rpartition(":")[2]) is not None:
+            raise ConfigError(
+                f"RINGSCOPE_API_KEYS entry {number} is ambiguous: a person cannot be named after "
+                "a role, and a key cannot end in ':<role>'"
+            )
+        return KeyEntry(key, role, "", insurer)
+    key, sep, role_name = head.rpartition(":")
+    role = _role(role_name) if sep else None
+    if role is None:
+        unknown = role_name if sep else last
         raise ConfigError(
-            f"RINGSCOPE_API_KEYS entry {number}: unknown role {role_name!r}; "
+            f"RINGSCOPE_API_KEYS entry {number}: unknown role {unknown.strip()!r}; "
             f"use one of {', '.join(r.value for r in Role)}"
-        ) from None
-    if not key:
-        raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} is not 'key:role'")
-    return KeyEntry(key, role, name, insurer)
+        )
+    name = " ".join(last.split())
+    if not name or len(name) > _NAME_LENGTH or _CONTROL.search(name):
+        raise ConfigError(
+            f"RINGSCOPE_API_KEYS entry {number}: the name after the role must be 1 to "
+            f"{_NAME_LENGTH} characters without control characters"
+        )
+    return KeyEntry(key.strip(), role, name, insurer)
 
 
 class KeyRing:
@@ -134,9 +166,9 @@ class KeyRing:
                  open_access: bool = False) -> None:
         self.open_access = open_access
         self._entries = [(e.key.encode(), Principal(
-            _key_name(e.key, e.role, e.name, e.insurer), e.role,
+            _key_id(e.key, e.role), e.role,
             pii=e.role is Role.ADMIN or (e.role is Role.INVESTIGATOR and investigator_pii),
-            insurer=e.insurer,
+            name=e.name, insurer=e.insurer,
         )) for e in entries]
 
     @classmethod
@@ -150,14 +182,13 @@ class KeyRing:
     @classmethod
     def parse(cls, spec: str, investigator_pii: bool = False) -> KeyRing:
         """Read ``key:role[:name][@CODE], …``; raises :class:`ConfigError` on any malformed
-        entry, a repeated key or a repeated name."""
+        entry or a repeated key."""
         entries: list[KeyEntry] = []
         seen: set[str] = set()
-        names: set[tuple[str, str | None]] = set()
         for number, item in enumerate((p.strip() for p in spec.split(",")), start=1):
             if not item:
                 continue
-            entry = _parse_entry(number, item)
+            entry = _parse_entry(item, number)
             key = entry.key
             if len(key) < MIN_KEY_LENGTH:
                 raise ConfigError(
@@ -166,20 +197,21 @@ class KeyRing:
                 )
             if key in seen:
                 raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} repeats an earlier key")
-            if entry.name is not None and (entry.name, entry.insurer) in names:
-                raise ConfigError(f"RINGSCOPE_API_KEYS entry {number} repeats an earlier name")
             seen.add(key)
-            if entry.name is not None:
-                names.add((entry.name, entry.insurer))
             entries.append(entry)
         return cls(entries, investigator_pii)
 
-    def by_name(self, name: str) -> Principal | None:
-        """The principal of a configured key by its name (a session names its principal, so a
-        key removed from the configuration ends the sessions opened with it)."""
+    def people(self, permission: Permission) -> list[str]:
+        """The names of the people whose keys grant ``permission``, sorted (a case can be
+        assigned to them)."""
+        return sorted({p.name for _, p in self._entries if p.name and p.may(permission)})
+
+    def by_key_id(self, key_id: str) -> Principal | None:
+        """The principal of a configured key by its id (a session names its key, so a key
+        removed from the configuration ends the sessions opened with it)."""
         if self.open_access:
-            return DEV_PRINCIPAL if name == DEV_PRINCIPAL.name else None
-        return next((p for _, p in self._entries if p.name == name), None)
+            return DEV_PRINCIPAL if key_id == DEV_PRINCIPAL.key_id else None
+        return next((p for _, p in self._entries if p.key_id == key_id), None)
 
     def authenticate(self, presented: str | None) -> Principal | None:
         """The principal of a presented key, or ``None``; compares against every key."""

@@ -71,7 +71,7 @@ def sign_in(store: GraphStore, principal: Principal, previous_token: str | None)
     """A new session for ``principal``; the session the browser had before (if any) ends."""
     if previous_token:
         store.delete_session(session_key(previous_token))
-    session = Session.start(principal.name, SESSION_LIFETIME)
+    session = Session.start(principal.key_id, SESSION_LIFETIME)
     store.save_session(session)
     return session
 
@@ -82,7 +82,7 @@ def signed_in(store: GraphStore, keys: KeyRing, token: str | None) -> tuple[Sess
     if not token:
         return None
     session = store.get_session(session_key(token))
-    principal = keys.by_name(session.principal) if session else None
+    principal = keys.by_key_id(session.principal) if session else None
     return (session, principal) if session and principal else None
 
 

@@ -23,8 +23,9 @@ class Settings(BaseSettings):
     Attributes:
         store: store URL (``sqlite:///PATH`` …), as for every other command.
         api_keys: comma-separated ``key:role[:name][@CODE]`` entries; roles ``risk_system``,
-            ``investigator`` and ``admin``; ``@CODE`` scopes a key to one member insurer of an
-            association. Without keys the app only starts in dev mode.
+            ``investigator`` and ``admin``; ``name`` is the person holding the key; ``@CODE``
+            scopes a key to one member insurer of an association (see :mod:`api.security`).
+            Without keys the app only starts in dev mode.
         investigator_pii: investigators see phones, accounts and ID numbers unmasked.
         dev: development mode: without keys every caller is an admin (logged loudly).
         max_body_bytes: larger request bodies are refused with 413.

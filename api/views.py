@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from api.scope import EVERYTHING, Scope
+from graph.cases import Case
 from graph.errors import NotFoundError
 from graph.keys import (
     normalize_bank_account,
@@ -157,27 +158,36 @@ def ring_page(store: GraphStore, flt: RingFilter, limit: int, offset: int,
         ring = scope.ring(found)
         if not flt.keeps(ring):
             continue
-        status = store.case_status(ring.ring_id)
-        if flt.status is not None and status != flt.status:
+        case = store.case(ring.ring_id)
+        if flt.status is not None and case.status != flt.status:
             continue
         branches = agents.branches(ring)
         if flt.branch is not None and flt.branch not in branches:
             continue
-        items.append(_summary(ring, status.value, branches))
+        items.append(_summary(ring, case, branches))
     return {"items": items[offset:offset + limit], "total": len(items), "limit": limit,
             "offset": offset}
 
 
-def _summary(ring: Ring, status: str, branches: list[str]) -> dict[str, Any]:
+def _summary(ring: Ring, case: Case, branches: list[str]) -> dict[str, Any]:
     return {"ring_id": ring.ring_id, "score": round(ring.score, 4), "level": ring.level,
-            "status": status, "claims": len(ring.claim_ids), "customers": len(ring.customer_ids),
+            "status": case.status.value, "case": case.to_dict(),
+            "claims": len(ring.claim_ids), "customers": len(ring.customer_ids),
             "agent_ids": list(ring.agent_ids), "branches": branches,
             "first_request_date": ring.first_request_date,
             "last_request_date": ring.last_request_date}
 
 
+_EVENT_ORDER = {kind: rank for rank, kind in enumerate(
+    ("agent_left", "contact_change", "complaint", "surrender_request", "payout"))}
+"""Within one day, events in the order they happen: a request before the refund it asks for."""
+
+
 def ring_detail(store: GraphStore, ring_id: str, scope: Scope = EVERYTHING) -> dict[str, Any]:
-    """A ring with its members (one per claim), evidence and a dated timeline."""
+    """A ring with its members (one per claim), evidence, its case and a dated timeline: each
+    request (and the account its refund goes to, on the request's date: payouts carry no date
+    of their own), the members' complaints and contact changes, the agents' leaving. A caller
+    scoped to one member insurer sees the ring as :meth:`api.scope.Scope.ring` gives it."""
     ring = scope.ring(store.get_ring(ring_id))
     export = ring.to_export()
     members, timeline = [], []
@@ -190,6 +200,10 @@ def ring_detail(store: GraphStore, ring_id: str, scope: Scope = EVERYTHING) -> d
             timeline.append(_event(member["request_date"], "surrender_request", claim_id, {
                 "customer_id": customer_id, "refund_type": member["props"].get("refund_type"),
                 "reason_code": member["props"].get("reason_code")}))
+            timeline += [_event(member["request_date"], "payout", claim_id, {
+                "type": "bank_account", "value": i["value"],
+                "holder": member["props"].get("payout_account_name")})
+                for i in member["identifiers"] if i["via"] == Rel.PAID_TO.value]
         if customer_id and customer_id not in customers:
             customers[customer_id] = _around(store, Label.CUSTOMER, customer_id)
     for customer_id, sub in customers.items():
@@ -200,9 +214,9 @@ def ring_detail(store: GraphStore, ring_id: str, scope: Scope = EVERYTHING) -> d
         if left:
             timeline.append(_event(str(left), "agent_left", agent_id,
                                    {"status": agent.props.get("status") if agent else None}))
-    timeline.sort(key=lambda e: (e["date"], e["kind"], e["subject"]))
-    return {**export,
-            "status": store.case_status(ring_id).value, "members": members,
+    timeline.sort(key=lambda e: (e["date"], _EVENT_ORDER.get(e["kind"], len(_EVENT_ORDER)), e["subject"]))
+    case = store.case(ring_id)
+    return {**export, "status": case.status.value, "case": case.to_dict(), "members": members,
             "timeline": timeline}
 
 
@@ -305,7 +319,8 @@ def graph_payload(nodes: Iterable[Node], edges: Iterable[Edge], truncated: bool)
 
 def audit_view(changes: list[CaseChange]) -> list[dict[str, Any]]:
     return [{"ring_id": c.ring_id, "at": c.at, "actor": c.actor,
-             "from_status": c.from_status.value, "to_status": c.to_status.value, "note": c.note}
+             "from_status": c.from_status.value, "to_status": c.to_status.value, "note": c.note,
+             "assignee": c.assignee, "event": c.event.value, "new_claim_ids": list(c.new_claims)}
             for c in changes]
 
 

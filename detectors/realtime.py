@@ -13,8 +13,10 @@ In an association's store of pseudonymized books the scorer is given the associa
 normalized as ingest normalizes them, then hashed with the key, before anything is looked up.
 
 The scorer owns the run index: it is rebuilt by :meth:`RealtimeScorer.refresh` (after a
-detection run) or when the store's current run or data changed (checked at most every two
-seconds).
+detection run) or when the store's current run or data changed; the rings' case statuses in it
+are read again by :meth:`RealtimeScorer.refresh_cases` (after an investigator's decision) or when
+the store's audit log grew (both checked at most every two seconds, so every server process
+follows a decision taken in another).
 
 >>> SurrenderRequest.from_any({"claim_id": "C9", "request_date": "2024/06/18"}).request_date
 '2024-06-18'
@@ -120,15 +122,31 @@ class RealtimeScorer:
         self._lock = threading.Lock()
         self._index: RunIndex | None = None
         self._token: tuple[str, str] | None = None
+        self._case_entries = -1
         self._checked = 0.0
 
     def refresh(self) -> RunIndex:
         """Rebuild the run index from the store now and return it."""
         token = self._current_token()
+        entries = self.store.case_log_length()
         index = RunIndex.from_store(self.store)
         with self._lock:
             self._index, self._token, self._checked = index, token, time.monotonic()
+            self._case_entries = entries
         return index
+
+    def refresh_cases(self) -> None:
+        """Read the rings' case statuses again into the index the scorer holds (the rest of the
+        index stays): a ring dismissed a moment ago stops counting at the next request. Does
+        nothing before the index is first built (it will read them then)."""
+        index = self._index
+        if index is None:
+            return
+        entries = self.store.case_log_length()
+        updated = index.with_cases_from(self.store)
+        with self._lock:
+            if self._index is index:
+                self._index, self._case_entries = updated, entries
 
     def index(self) -> RunIndex:
         """The current run's index (rebuilt when the store's run or data changed)."""
@@ -136,10 +154,12 @@ class RealtimeScorer:
         if index is not None and time.monotonic() - self._checked < _REFRESH_SECONDS:
             return index
         token = self._current_token()
-        if index is not None and token == self._token:
-            self._checked = time.monotonic()
-            return index
-        return self.refresh()
+        if index is None or token != self._token:
+            return self.refresh()
+        if self.store.case_log_length() != self._case_entries:
+            self.refresh_cases()
+        self._checked = time.monotonic()
+        return self._index or index
 
     def score(self, request: object) -> Verdict:
         """Score one request (a :class:`SurrenderRequest`, a mapping or an object with the

@@ -2,8 +2,10 @@
 
 A ring's id is a short hash of its sorted claim ids, so the same ring gets the same id in every
 run. When a ring changes a little between runs (a claim joins), :func:`carry_forward` gives it
-the previous id anyway if the two share at least half their claims (Jaccard ≥ 0.5), so an
-investigator's case status survives re-runs.
+the previous id anyway if the two share at least half their claims (Jaccard ≥ 0.5), or if the
+new ring holds every claim of the previous one (a ring that grew, however much), so an
+investigator's case survives re-runs and a decided case learns what was added (re-alerts,
+:mod:`graph.cases`).
 
 >>> ring_id_for(["C2", "C1"]) == ring_id_for(["C1", "C2"])
 True
@@ -12,6 +14,9 @@ True
 >>> old = Ring("R-OLD", 0.9, "high", ("C1", "C2", "C3"))
 >>> new = Ring(ring_id_for(["C1", "C2", "C3", "C4"]), 0.9, "high", ("C1", "C2", "C3", "C4"))
 >>> [r.ring_id for r in carry_forward([new], [old])]
+['R-OLD']
+>>> grown = Ring("R-NEW", 0.9, "high", ("C1", "C2", "C3", "C7", "C8", "C9", "C10"))
+>>> [r.ring_id for r in carry_forward([grown], [old])]  # Jaccard 3/7, but every old claim is in it
 ['R-OLD']
 """
 
@@ -23,7 +28,7 @@ from dataclasses import replace
 
 from graph.results import Ring
 
-__all__ = ["carry_forward", "claim_jaccard", "ring_id_for"]
+__all__ = ["carry_forward", "claim_jaccard", "grew_from", "ring_id_for"]
 
 
 def ring_id_for(claim_ids: Iterable[str]) -> str:
@@ -39,12 +44,18 @@ def claim_jaccard(a: Iterable[str], b: Iterable[str]) -> float:
     return len(sa & sb) / union if union else 0.0
 
 
+def grew_from(ring: Ring, previous: Ring) -> bool:
+    """Whether ``ring`` holds every claim of ``previous`` (and so is that ring, grown)."""
+    return set(previous.claim_ids) <= set(ring.claim_ids)
+
+
 def carry_forward(rings: Sequence[Ring], previous: Sequence[Ring], min_jaccard: float = 0.5) -> list[Ring]:
     """``rings`` with the ids of matching previous rings.
 
     Pairs are matched one-to-one, best Jaccard first (ties: higher new score, then ids), and
-    only at ``min_jaccard`` or above. Unmatched rings keep their own ids; an id taken over from
-    a previous ring is never given twice.
+    only at ``min_jaccard`` or above, or when the new ring holds all of the previous ring's
+    claims (:func:`grew_from`). Unmatched rings keep their own ids; an id taken over from a
+    previous ring is never given twice.
     """
     if not 0.0 < min_jaccard <= 1.0:
         raise ValueError(f"min_jaccard must be within (0, 1], got {min_jaccard}")
@@ -57,7 +68,7 @@ def carry_forward(rings: Sequence[Ring], previous: Sequence[Ring], min_jaccard: 
         seen = {j for claim in ring.claim_ids for j in claim_owner.get(claim, ())}
         for j in seen:
             score = claim_jaccard(ring.claim_ids, previous[j].claim_ids)
-            if score >= min_jaccard:
+            if score >= min_jaccard or grew_from(ring, previous[j]):
                 candidates.append((-score, -ring.score, ring.ring_id, previous[j].ring_id, i, j))
     candidates.sort()
     taken_new: set[int] = set()

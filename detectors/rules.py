@@ -8,7 +8,9 @@ the claims of a book both ways and requires the same reasons.
 What a run knows that every claim is judged against (its rings, what it learned about each
 identifier, the rings' letters, each resigned agent's book, the watchlist and the trait model
 estimated from the book) is one :class:`RunIndex`, built either from a detection in memory or
-from the stored run.
+from the stored run. The stored run also brings investigators' decisions on its rings: a link to
+a dismissed ring no longer counts, a link to a confirmed one counts at least as much as a
+watchlist hit (a detection in memory has no decisions yet: every case is new).
 
 >>> model = TraitModel(prior=0.1, log_ratios={"complaint_driven": 2.0, "changed_before": 3.0})
 >>> round(model.probability(("complaint_driven",)), 4), round(model.probability(()), 4)
@@ -21,7 +23,7 @@ import bisect
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,7 +42,7 @@ from detectors.params import DetectionParams
 from detectors.templates import letter_shingles
 from graph.errors import DetectionError
 from graph.model import Label, NodeRef
-from graph.results import Evidence, IdentifierProfile, Level, Ring, level_for
+from graph.results import CaseStatus, Evidence, IdentifierProfile, Level, Ring, level_for
 from graph.store import GraphStore
 
 __all__ = [
@@ -251,6 +253,8 @@ class RunIndex:
     agents: Mapping[str, AgentBook]
     profiles: ProfileSource
     ring_of_claim: Mapping[str, str] = field(default_factory=dict)
+    case_status: Mapping[str, CaseStatus] = field(default_factory=dict)
+    """Case statuses of the rings investigators decided on or opened (absent: new)."""
 
     def __post_init__(self) -> None:
         if not self.ring_of_claim:
@@ -259,6 +263,14 @@ class RunIndex:
     def alerted(self, ring: Ring) -> bool:
         """Whether the run alerted the ring (its score reaches the alert threshold)."""
         return ring.score >= self.params.alert_threshold
+
+    def status(self, ring_id: str) -> CaseStatus:
+        """A ring's case status as the index knows it (``new`` until an investigator acts)."""
+        return self.case_status.get(ring_id, CaseStatus.NEW)
+
+    def with_cases_from(self, store: GraphStore) -> RunIndex:
+        """This index with its rings' case statuses read again from ``store``."""
+        return replace(self, case_status=_case_statuses(store, self.rings))
 
     @classmethod
     def from_book(cls, book: Book, rings: Sequence[Ring], profiles: Sequence[IdentifierProfile],
@@ -300,7 +312,14 @@ class RunIndex:
             agents=agent_books(agents, claims, ring_of_claim) if claims is not None else {},
             profiles=store.identifier_profiles,
             ring_of_claim=ring_of_claim,
+            case_status=_case_statuses(store, {r.ring_id: r for r in rings}),
         )
+
+
+def _case_statuses(store: GraphStore, rings: Mapping[str, Ring]) -> dict[str, CaseStatus]:
+    cases = store.cases(sorted(rings))
+    return {ring_id: case.status for ring_id, case in cases.items()
+            if case.status is not CaseStatus.NEW}
 
 
 # ---------------------------------------------------------------------------- the rules
@@ -317,13 +336,15 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     """Every reason the rules find for one claim (unordered; see :func:`verdict`)."""
     signals: list[Signal] = []
     ring_id = index.ring_of_claim.get(view.claim_id)
-    if ring_id is not None and ring_id in index.rings:
+    if ring_id is not None and ring_id in index.rings and _still_a_ring(index, ring_id):
         ring = index.rings[ring_id]
-        signals.append(Signal(ring.score, Evidence(
+        zh, en, data = _decision_words(index, ring_id)
+        signals.append(Signal(_decided_weight(index, ring_id, ring.score), Evidence(
             "claim_in_ring",
-            f"该退保申请已被识别为团伙 {ring_id} 的一部分",
-            f"The request is already part of detected ring {ring_id}",
-            {"ring_id": ring_id, "ring_score": round(ring.score, 4)}), ring_id if index.alerted(ring) else None))
+            f"该退保申请已被识别为团伙 {ring_id} 的一部分{zh}",
+            f"The request is already part of detected ring {ring_id}{en}",
+            {"ring_id": ring_id, "ring_score": round(ring.score, 4), **data}),
+            ring_id if _links_count(index, ring) else None))
     signals.extend(_customer_signals(view, index))
     uses = list(view.identifiers)
     uses += [("changed_to", ref) for ref, _ in view.changes]
@@ -345,13 +366,14 @@ def _customer_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     for claim in view.other_claims:
         ring_id = index.ring_of_claim.get(claim)
         ring = index.rings.get(ring_id) if ring_id else None
-        if ring is None or claim == view.claim_id or not index.alerted(ring):
+        if ring is None or claim == view.claim_id or not _links_count(index, ring):
             continue
-        out.append(Signal(0.6 * ring.score, Evidence(
+        zh, en, data = _decision_words(index, ring.ring_id)
+        out.append(Signal(_decided_weight(index, ring.ring_id, 0.6 * ring.score), Evidence(
             "customer_in_ring",
-            f"该客户的另一笔退保申请 {claim} 属于团伙 {ring.ring_id}",
-            f"Another request of this customer ({claim}) belongs to ring {ring.ring_id}",
-            {"claim_id": claim, "ring_id": ring.ring_id}), ring.ring_id))
+            f"该客户的另一笔退保申请 {claim} 属于团伙 {ring.ring_id}{zh}",
+            f"Another request of this customer ({claim}) belongs to ring {ring.ring_id}{en}",
+            {"claim_id": claim, "ring_id": ring.ring_id, **data}), ring.ring_id))
     return out
 
 
@@ -364,7 +386,7 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
     out: list[Signal] = []
     listed = index.watchlist.get((ref.label.value, ref.key))
     if listed is not None:
-        out.append(Signal(0.6, Evidence(
+        out.append(Signal(_WATCHLIST_WEIGHT, Evidence(
             "watchlist_hit",
             f"{zh_kind} {value} 在行业黑名单上（{listed}）",
             f"The {en_kind} {value} is on the industry watchlist ({listed})",
@@ -375,12 +397,16 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
                 suspicion=round(profile.suspicion, 4), notes=list(profile.notes))
     scale = 0.8 if kind in _COMPLAINT_KINDS else 1.0
     ring = index.rings.get(profile.ring_id) if profile.ring_id else None
-    if ring is not None and index.alerted(ring):
-        data["ring_id"] = ring.ring_id
-        out.append(Signal(scale * min(0.5 + 0.45 * profile.suspicion, 0.95), Evidence(
+    if ring is not None and not _still_a_ring(index, ring.ring_id):
+        ring = None
+    if ring is not None and _links_count(index, ring):
+        zh, en, decided = _decision_words(index, ring.ring_id)
+        data.update(ring_id=ring.ring_id, **decided)
+        weight = _decided_weight(index, ring.ring_id, scale * min(0.5 + 0.45 * profile.suspicion, 0.95))
+        out.append(Signal(weight, Evidence(
             "identifier_in_ring",
-            f"{zh_kind} {value} 属于已识别的代理退保团伙 {ring.ring_id}，共 {profile.customers} 位客户使用",
-            f"The {en_kind} {value} belongs to detected ring {ring.ring_id} "
+            f"{zh_kind} {value} 属于已识别的代理退保团伙 {ring.ring_id}{zh}，共 {profile.customers} 位客户使用",
+            f"The {en_kind} {value} belongs to detected ring {ring.ring_id}{en} "
             f"and is used by {profile.customers} customers",
             data), ring.ring_id))
     elif profile.suspicion >= 0.3 and profile.unrelated_customers > 0:
@@ -492,6 +518,40 @@ def _agent_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
         f"customers filed {burst} surrenders within {_AGENT_WINDOW_DAYS} days"
         + (f", including members of ring {ring_id}" if ring_id else ""),
         data), ring_id)]
+
+
+# ---------------------------------------------------------------------------- decisions
+# Investigators' decisions change what a link to a ring is worth, and nothing else: a ring they
+# dismissed is no ring (the claim's other evidence still counts), a ring they confirmed is as
+# sure a sign as the industry watchlist, whatever score the run gave it.
+_WATCHLIST_WEIGHT = 0.6
+_CONFIRMED_WORDS = ("（调查员已确认）", " (confirmed by investigators)")
+
+
+def _still_a_ring(index: RunIndex, ring_id: str) -> bool:
+    """Whether a link to the ring counts at all: not once an investigator dismissed it."""
+    return index.status(ring_id) is not CaseStatus.DISMISSED
+
+
+def _links_count(index: RunIndex, ring: Ring) -> bool:
+    """Whether a link to the ring points at it: the run alerted it or an investigator confirmed
+    it, and nobody dismissed it."""
+    status = index.status(ring.ring_id)
+    return status is not CaseStatus.DISMISSED and (index.alerted(ring) or status is CaseStatus.CONFIRMED)
+
+
+def _decided_weight(index: RunIndex, ring_id: str, weight: float) -> float:
+    """A ring link's weight: at least a watchlist hit's for a confirmed ring."""
+    return max(weight, _WATCHLIST_WEIGHT) if index.status(ring_id) is CaseStatus.CONFIRMED else weight
+
+
+def _decision_words(index: RunIndex, ring_id: str) -> tuple[str, str, dict[str, str]]:
+    """What a reason adds about the ring's case: words and data for a confirmed ring, else none
+    (so a book nobody decided on reads as the batch run wrote it)."""
+    status = index.status(ring_id)
+    if status is CaseStatus.CONFIRMED:
+        return _CONFIRMED_WORDS[0], _CONFIRMED_WORDS[1], {"case_status": status.value}
+    return "", "", {}
 
 
 # ---------------------------------------------------------------------------- the verdict

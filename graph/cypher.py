@@ -37,6 +37,7 @@ __all__ = [
     "APPEND_CASE_CHANGE",
     "CASE_CHANGES",
     "CASE_CHANGE_EXISTS",
+    "CASE_LOG_LENGTH",
     "CLAIM_RISKS",
     "CLAIM_RISK_PROPERTIES",
     "CLEAR_CLAIM_RISKS",
@@ -406,8 +407,14 @@ CASE_CHANGE_EXISTS = "MATCH (c:CaseChange {key: $key}) RETURN c.key AS key"
 CASE_CHANGES = (
     "MATCH (c:CaseChange {ring_id: $ring_id}) "
     "RETURN c.ring_id AS ring_id, c.at AS at, c.actor AS actor, c.from_status AS from_status, "
-    "c.to_status AS to_status, c.note AS note ORDER BY c.seq"
+    "c.to_status AS to_status, c.note AS note, c.assignee AS assignee, c.event AS event, "
+    "c.new_claims AS new_claims ORDER BY c.seq"
 )
+"""A ring's audit log, oldest first (``assignee``, ``event`` and ``new_claims`` are null on
+entries written before they existed)."""
+
+CASE_LOG_LENGTH = "MATCH (c:CaseChange) RETURN count(c) AS entries"
+"""How many audit entries all rings have together."""
 
 RING_MEMBERSHIP = (
     "MATCH (r:Run)-[:FOUND]->(g:Ring)<-[:IN_RING]-(c:Claim) "
@@ -450,8 +457,8 @@ def _every_statement() -> Iterator[str]:
     yield from (FALKORDB_INDEXES, SERVER_PROBE, RECORD_LOAD, LOAD_FINGERPRINTS, COUNTS)
     yield from (UPSERT_RUN, RUNS, TOUCH_RUN, DELETE_RINGS, CLEAR_CLAIM_RISKS, UPSERT_RINGS, RING_MEMBERS)
     yield from (SET_CLAIM_RISKS, REFRESH_RING_CASE_STATUS, RINGS, RINGS_BY_KEY, CLAIM_RISKS)
-    yield from (APPEND_CASE_CHANGE, CASE_CHANGE_EXISTS, CASE_CHANGES, RING_MEMBERSHIP, RING_SUMMARIES,
-                DELETE_ALL)
+    yield from (APPEND_CASE_CHANGE, CASE_CHANGE_EXISTS, CASE_CHANGES, CASE_LOG_LENGTH,
+                RING_MEMBERSHIP, RING_SUMMARIES, DELETE_ALL)
     yield from (UPSERT_SESSION, GET_SESSION, DELETE_SESSION, DELETE_ENDED_SESSIONS)
     for label in Label:
         yield upsert_nodes(label)

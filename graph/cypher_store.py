@@ -59,6 +59,7 @@ from graph.errors import StoreError, StoreUnavailableError
 from graph.model import Edge, EdgeBatch, GraphBundle, Label, Node, NodeBatch, NodeRef, Rel
 from graph.results import (
     CaseChange,
+    CaseEvent,
     CaseStatus,
     ClaimRisk,
     DetectionResult,
@@ -246,7 +247,7 @@ class CypherStore(GraphStore):
     def _touch_run(self, run_id: str, at: str) -> None:
         self.transport.write([Statement(cypher.TOUCH_RUN, {"key": run_id, "at": at, "running": "running"})])
 
-    def _replace_results(self, result: DetectionResult) -> None:
+    def _replace_results(self, result: DetectionResult, realerts: list[CaseChange]) -> None:
         run_id = result.run.run_id
         statements = [
             _run_statement(result.run),
@@ -270,6 +271,7 @@ class CypherStore(GraphStore):
             })
         for label, rows in by_label.items():
             statements += self._batches(cypher.set_profiles(label), rows, run_id=run_id)
+        statements += [_case_change_statement(change, uuid.uuid4().hex) for change in realerts]
         statements.append(Statement(cypher.REFRESH_RING_CASE_STATUS, {"initial": CaseStatus.NEW.value}))
         self.transport.write(statements)
 
@@ -309,16 +311,8 @@ class CypherStore(GraphStore):
         return out
 
     def _append_case_change(self, change: CaseChange) -> bool:
-        props = {
-            "ring_id": change.ring_id, "at": change.at, "actor": change.actor,
-            "from_status": change.from_status.value, "to_status": change.to_status.value,
-            "note": change.note,
-        }
         key = uuid.uuid4().hex
-        self.transport.write([Statement(cypher.APPEND_CASE_CHANGE, {
-            "ring_id": change.ring_id, "key": key, "props": props, "initial": CaseStatus.NEW.value,
-            "expected": change.from_status.value, "status": change.to_status.value,
-        })])
+        self.transport.write([_case_change_statement(change, key)])
         # The statement writes nothing when the case moved on; whether it wrote is read back by
         # the change's own key (also right when the driver retried a write that had committed).
         return bool(self.transport.read(cypher.CASE_CHANGE_EXISTS, {"key": key}))
@@ -326,9 +320,15 @@ class CypherStore(GraphStore):
     def _case_changes(self, ring_id: str) -> list[CaseChange]:
         return [
             CaseChange(r["ring_id"], r["at"], r["actor"], CaseStatus(r["from_status"]),
-                       CaseStatus(r["to_status"]), r["note"] or "")
+                       CaseStatus(r["to_status"]), r["note"] or "", r["assignee"],
+                       CaseEvent(r["event"] or CaseEvent.DECISION.value),
+                       tuple(r["new_claims"] or ()))
             for r in self.transport.read(cypher.CASE_CHANGES, {"ring_id": ring_id})
         ]
+
+    def _case_log_length(self) -> int:
+        rows = self.transport.read(cypher.CASE_LOG_LENGTH)
+        return int(rows[0]["entries"]) if rows else 0
 
     def _put_session(self, session: Session) -> None:
         self.transport.write([Statement(cypher.UPSERT_SESSION, {"key": session.key, "props": {
@@ -466,6 +466,23 @@ def _run_statement(run: RunRecord) -> Statement:
         "record": orjson.dumps(run.to_dict()).decode(),
     }
     return Statement(cypher.UPSERT_RUN, {"key": run.run_id, "seq": time.time_ns(), "props": props})
+
+
+def _case_change_statement(change: CaseChange, key: str) -> Statement:
+    """The compare-and-set append of one audit entry under its own ``key``."""
+    props: dict[str, Any] = {
+        "ring_id": change.ring_id, "at": change.at, "actor": change.actor,
+        "from_status": change.from_status.value, "to_status": change.to_status.value,
+        "note": change.note, "event": change.event.value,
+    }
+    if change.assignee is not None:
+        props["assignee"] = change.assignee
+    if change.new_claims:
+        props["new_claims"] = list(change.new_claims)
+    return Statement(cypher.APPEND_CASE_CHANGE, {
+        "ring_id": change.ring_id, "key": key, "props": props, "initial": CaseStatus.NEW.value,
+        "expected": change.from_status.value, "status": change.to_status.value,
+    })
 
 
 def _ring_row(ring: Ring) -> Record:

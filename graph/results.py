@@ -21,6 +21,7 @@ __all__ = [
     "ALERT_THRESHOLD",
     "CASE_TRANSITIONS",
     "CaseChange",
+    "CaseEvent",
     "CaseStatus",
     "ClaimRisk",
     "DetectionResult",
@@ -199,9 +200,20 @@ CASE_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
 }
 
 
+class CaseEvent(StrEnum):
+    """What an audit entry records: a person's decision, or a detection run's re-alert."""
+
+    DECISION = "decision"
+    """A person moved the status, assigned the case, or left a note (or several at once)."""
+    REALERT = "realert"
+    """A later run added claims to a confirmed or dismissed ring (see :mod:`graph.cases`)."""
+
+
 @dataclass(frozen=True)
 class CaseChange:
-    """One entry of a ring's audit log."""
+    """One entry of a ring's audit log: when, who (a person's name, a key's id, or the run
+    that re-alerted), the status before and after, the note, the assignee after the entry
+    (``None``: nobody), and for a re-alert the claims the run added."""
 
     ring_id: str
     at: str
@@ -209,3 +221,6 @@ class CaseChange:
     from_status: CaseStatus
     to_status: CaseStatus
     note: str = ""
+    assignee: str | None = None
+    event: CaseEvent = CaseEvent.DECISION
+    new_claims: tuple[str, ...] = ()

@@ -29,8 +29,8 @@ def session_key(token: str) -> str:
 
 @dataclass(frozen=True)
 class Session:
-    """A signed-in explorer user: who (the key's principal name, never the key), the anti-forgery
-    token every form of the session carries, and when it ends (ISO 8601, UTC).
+    """A signed-in explorer user: who (the id of the key signed in with, never the key), the
+    anti-forgery token every form of the session carries, and when it ends (ISO 8601, UTC).
 
     ``token`` is known only when the session is started; a session read back from a store has
     only its ``key``.

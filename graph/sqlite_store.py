@@ -35,6 +35,7 @@ from graph.frames import is_boolean_column, key_steps, property_frame
 from graph.model import Edge, EdgeBatch, GraphBundle, Label, Node, NodeBatch, NodeRef, Rel
 from graph.results import (
     CaseChange,
+    CaseEvent,
     CaseStatus,
     ClaimRisk,
     DetectionResult,
@@ -74,13 +75,28 @@ CREATE TABLE IF NOT EXISTS identifier_profiles (
     PRIMARY KEY (label, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS case_changes (
     seq INTEGER PRIMARY KEY, ring_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL,
-    from_status TEXT NOT NULL, to_status TEXT NOT NULL, note TEXT NOT NULL);
+    from_status TEXT NOT NULL, to_status TEXT NOT NULL, note TEXT NOT NULL, assignee TEXT,
+    event TEXT NOT NULL DEFAULT 'decision', new_claims TEXT NOT NULL DEFAULT '[]');
 CREATE INDEX IF NOT EXISTS case_changes_by_ring ON case_changes (ring_id, seq);
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY, principal TEXT NOT NULL, csrf TEXT NOT NULL, expires_at TEXT NOT NULL
     ) WITHOUT ROWID;
 """
 
+# Columns case_changes gained after stores were first written; added to older files on open.
+_LATER_CASE_COLUMNS = {
+    "assignee": "TEXT",
+    "event": "TEXT NOT NULL DEFAULT 'decision'",
+    "new_claims": "TEXT NOT NULL DEFAULT '[]'",
+}
+_SELECT_CASE_CHANGES = (
+    "SELECT ring_id, at, actor, from_status, to_status, note, assignee, event, new_claims "
+    "FROM case_changes WHERE ring_id = ? ORDER BY seq"
+)
+_INSERT_CASE_CHANGE = (
+    "INSERT INTO case_changes (ring_id, at, actor, from_status, to_status, note, assignee, "
+    "event, new_claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _CHUNK = 50_000
 _CATALOG_SECONDS = 1.0
 _MMAP_BYTES = 1 << 34  # SQLite caps it at its compiled limit (2 GB by default)
@@ -111,6 +127,7 @@ class SQLiteStore(GraphStore):
         self._conn().executescript(_SCHEMA)
         with self._transaction() as conn:
             create_schema(conn)
+        self._add_later_case_columns()
 
     # ---------------------------------------------------------------- connections
     def _conn(self) -> sqlite3.Connection:
@@ -149,6 +166,15 @@ class SQLiteStore(GraphStore):
             cached = self._catalog = (version, Catalog.read(self._conn()))
         self._catalog_checked = now
         return cached
+
+    def _add_later_case_columns(self) -> None:
+        """Bring the audit log of a store written before its later columns up to date."""
+        have = {row[1] for row in self._conn().execute("PRAGMA table_info(case_changes)")}
+        missing = [(n, t) for n, t in _LATER_CASE_COLUMNS.items() if n not in have]
+        if missing:
+            with self._transaction() as conn:
+                for name, kind in missing:  # names and types from the constant above only
+                    conn.execute(f"ALTER TABLE case_changes ADD COLUMN {name} {kind}")
 
     # ---------------------------------------------------------------- graph primitives
     def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> None:
@@ -259,7 +285,7 @@ class SQLiteStore(GraphStore):
                 (at, run_id),
             )
 
-    def _replace_results(self, result: DetectionResult) -> None:
+    def _replace_results(self, result: DetectionResult, realerts: list[CaseChange]) -> None:
         with self._transaction() as conn:
             conn.execute("DELETE FROM rings")
             conn.execute("DELETE FROM claim_risks")
@@ -283,6 +309,8 @@ class SQLiteStore(GraphStore):
                 ),
             )
             _put_run(conn, result.run)
+            for change in realerts:
+                _append_if_current(conn, change)
 
     def _runs(self) -> list[RunRecord]:
         rows = (
@@ -330,37 +358,19 @@ class SQLiteStore(GraphStore):
 
     def _append_case_change(self, change: CaseChange) -> bool:
         with self._transaction() as conn:  # BEGIN IMMEDIATE: no other writer until COMMIT
-            latest = conn.execute(
-                "SELECT to_status FROM case_changes WHERE ring_id = ? ORDER BY seq DESC LIMIT 1",
-                (change.ring_id,),
-            ).fetchone()
-            if (latest[0] if latest else CaseStatus.NEW.value) != change.from_status.value:
-                return False
-            conn.execute(
-                "INSERT INTO case_changes (ring_id, at, actor, from_status, to_status, note) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    change.ring_id,
-                    change.at,
-                    change.actor,
-                    change.from_status.value,
-                    change.to_status.value,
-                    change.note,
-                ),
-            )
-        return True
+            return _append_if_current(conn, change)
 
     def _case_changes(self, ring_id: str) -> list[CaseChange]:
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT ring_id, at, actor, from_status, to_status, note FROM case_changes "
-                "WHERE ring_id = ? ORDER BY seq",
-                (ring_id,),
-            )
-            .fetchall()
-        )
-        return [CaseChange(r, at, a, CaseStatus(f), CaseStatus(t), n) for r, at, a, f, t, n in rows]
+        rows = self._conn().execute(_SELECT_CASE_CHANGES, (ring_id,)).fetchall()
+        return [
+            CaseChange(r, at, a, CaseStatus(f), CaseStatus(t), n, who, CaseEvent(e),
+                       tuple(orjson.loads(claims)))
+            for r, at, a, f, t, n, who, e, claims in rows
+        ]
+
+    def _case_log_length(self) -> int:
+        row = self._conn().execute("SELECT count(*) FROM case_changes").fetchone()
+        return int(row[0])
 
     def _put_session(self, session: Session) -> None:
         with self._transaction() as conn:
@@ -411,6 +421,24 @@ class _Transaction:
             self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
         finally:
             self.lock.release()
+
+
+def _append_if_current(conn: sqlite3.Connection, change: CaseChange) -> bool:
+    """Append ``change`` to its ring's audit log if the case is in ``change.from_status`` (no
+    entry yet: ``new``), inside the caller's transaction; whether it was appended."""
+    latest = conn.execute(
+        "SELECT to_status FROM case_changes WHERE ring_id = ? ORDER BY seq DESC LIMIT 1",
+        (change.ring_id,),
+    ).fetchone()
+    if (latest[0] if latest else CaseStatus.NEW.value) != change.from_status.value:
+        return False
+    conn.execute(
+        _INSERT_CASE_CHANGE,
+        (change.ring_id, change.at, change.actor, change.from_status.value,
+         change.to_status.value, change.note, change.assignee, change.event.value,
+         orjson.dumps(list(change.new_claims)).decode()),
+    )
+    return True
 
 
 def _put_run(conn: sqlite3.Connection, run: RunRecord) -> None:

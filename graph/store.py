@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Any, ClassVar
 
 import networkx as nx
 import pandas as pd
 
+from graph.cases import Case, realerts
 from graph.errors import ConflictError, NotFoundError, RingScopeError, StoreError
 from graph.liveness import (
     HEARTBEAT_SECONDS,
@@ -41,7 +43,7 @@ from graph.results import (
 )
 from graph.sessions import Session
 
-__all__ = ["MAX_DEPTH", "GraphStore", "LoadReport", "ProgressCallback"]
+__all__ = ["KEEP", "MAX_DEPTH", "GraphStore", "Keep", "LoadReport", "ProgressCallback"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,15 @@ ProgressCallback = Callable[[str, int, int], None]
 """``progress(step, done, total)``: called as long work advances."""
 
 MAX_DEPTH = 3
+
+
+class Keep(Enum):
+    """Leave a value as it is (:data:`KEEP`), where ``None`` already means "none"."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 @dataclass(frozen=True)
@@ -224,15 +235,24 @@ class GraphStore(ABC):
     def save_results(self, result: DetectionResult) -> None:
         """Replace the current rings, claim risks and identifier profiles in one transaction.
 
-        Earlier runs keep their records (summaries); case status and audit logs are untouched.
+        Earlier runs keep their records (summaries); case statuses stay as they were. A ring
+        that keeps the id of a current ring whose case is confirmed or dismissed, and holds
+        claims that ring did not, is re-alerted in the same transaction: an audit entry by the
+        run says what is new (:func:`graph.cases.realerts`; written only if the case is still in
+        the status it was read in).
         """
         ids = [r.ring_id for r in result.rings]
         if len(ids) != len(set(ids)):
             raise StoreError("ring ids of one run must be unique")
         log.info("%s: saving run %s with %d rings", self.name, result.run.run_id, len(result.rings))
         self._stop_heartbeat(result.run.run_id)
+        previous = self.rings()
+        kept = {r.ring_id for r in previous} & set(ids)
+        alerts = realerts(previous, result.rings, self.cases(sorted(kept)), result.run.run_id, _now())
+        if alerts:
+            log.info("%s: run %s re-alerts %d decided rings", self.name, result.run.run_id, len(alerts))
         with self._wrapped("save_results"):
-            self._replace_results(result)
+            self._replace_results(result, alerts)
 
     def runs(self) -> list[RunRecord]:
         """Every run recorded, newest first."""
@@ -271,33 +291,47 @@ class GraphStore(ABC):
     # ---------------------------------------------------------------- public: cases
     def case_status(self, ring_id: str) -> CaseStatus:
         """A ring's case status (``new`` until someone changes it)."""
-        history = self.case_audit(ring_id)
-        return history[-1].to_status if history else CaseStatus.NEW
+        return self.case(ring_id).status
+
+    def case(self, ring_id: str) -> Case:
+        """A ring's case (status, assignee, last note, re-alert) as its audit log gives it."""
+        return Case.from_audit(ring_id, self.case_audit(ring_id))
+
+    def cases(self, ring_ids: Iterable[str]) -> dict[str, Case]:
+        """The cases of several rings, by ring id."""
+        return {ring_id: self.case(ring_id) for ring_id in ring_ids}
 
     def change_case(
-        self, ring_id: str, to: CaseStatus | str, actor: str, note: str = "",
-        expected: CaseStatus | str | None = None,
+        self, ring_id: str, to: CaseStatus | str | None, actor: str, note: str = "",
+        expected: CaseStatus | str | None = None, assignee: str | Keep | None = KEEP,
     ) -> CaseChange:
-        """Move a ring's case to another status, recording who, when, from, to and the note.
+        """A person's decision on a ring's case: move it to another status (``to``; ``None``
+        keeps it), assign it (``assignee``: a person's name, ``None`` for nobody, :data:`KEEP`
+        to leave it), leave a note; recorded with who and when. Any decision clears a re-alert.
 
         A compare-and-set: the change is written, in one transaction, only if the case is still
         in the status it was read in (or ``expected``, the status the caller saw), so of several
         simultaneous changes to one case exactly one succeeds.
 
-        Raises :class:`NotFoundError` for an unknown ring and :class:`ConflictError` for a move
-        the workflow does not allow (``new → investigating → confirmed | dismissed``, dismissed
-        may reopen), for a case not in ``expected``, or for a case changed meanwhile.
+        Raises :class:`NotFoundError` for an unknown ring, ``ValueError`` for a decision that
+        changes nothing (no move, the same assignee, no note), and :class:`ConflictError` for a
+        move the workflow does not allow (``new → investigating → confirmed | dismissed``,
+        dismissed may reopen), for a case not in ``expected``, or for a case changed meanwhile.
         """
-        target = CaseStatus(to)
+        target = None if to is None else CaseStatus(to)
         self.get_ring(ring_id)
-        current = self.case_status(ring_id)
+        case = self.case(ring_id)
+        current = case.status
         source = current if expected is None else CaseStatus(expected)
         if source is not current:
             raise ConflictError(f"the case of ring {ring_id} is {current}, not {source}")
-        if target not in CASE_TRANSITIONS[source]:
+        if target is not None and target not in CASE_TRANSITIONS[source]:
             allowed = ", ".join(sorted(s.value for s in CASE_TRANSITIONS[source])) or "none"
             raise ConflictError(f"a case cannot go from {source} to {target} (allowed: {allowed})")
-        change = CaseChange(ring_id, _now(), actor, source, target, note)
+        after = case.assignee if assignee is KEEP else assignee
+        if target is None and after == case.assignee and not note:
+            raise ValueError("nothing to change: give a status, an assignee or a note")
+        change = CaseChange(ring_id, _now(), actor, source, target or source, note, after)
         with self._wrapped("change_case"):
             applied = self._append_case_change(change)
         if not applied:
@@ -306,6 +340,12 @@ class GraphStore(ABC):
                 "reload it and decide again"
             )
         return change
+
+    def case_log_length(self) -> int:
+        """How many entries every ring's audit log holds together: it grows with each change,
+        so a reader that keeps cases in memory can tell when to read them again."""
+        with self._wrapped("case_log_length"):
+            return self._case_log_length()
 
     def case_audit(self, ring_id: str) -> list[CaseChange]:
         """Every status change of a ring's case, oldest first."""
@@ -397,7 +437,9 @@ class GraphStore(ABC):
         """Set a run's ``heartbeat_at`` to ``at`` if it is still recorded as running."""
 
     @abstractmethod
-    def _replace_results(self, result: DetectionResult) -> None: ...
+    def _replace_results(self, result: DetectionResult, realerts: list[CaseChange]) -> None:
+        """Replace the current results with ``result`` and, in the same transaction, append each
+        of ``realerts`` as :meth:`_append_case_change` would (skipped when its case moved)."""
 
     @abstractmethod
     def _runs(self) -> list[RunRecord]: ...
@@ -420,6 +462,9 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _case_changes(self, ring_id: str) -> list[CaseChange]: ...
+
+    @abstractmethod
+    def _case_log_length(self) -> int: ...
 
     @abstractmethod
     def _put_session(self, session: Session) -> None: ...

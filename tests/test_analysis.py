@@ -101,16 +101,18 @@ def test_timeline_lists_the_rings_events_in_order(ring_book: GraphStore) -> None
     frame = rs.ring_timeline(ring_book, "R-1")
     assert frame[["kind", "subject", "customer_id"]].values.tolist() == [
         ["agent_left", "A1", None], ["contact_change", "U1", "U1"], ["complaint", "K1", "U1"],
-        ["surrender_request", "C1", "U1"], ["surrender_request", "C2", "U2"],
-        ["surrender_request", "C3", "U3"]]
+        ["surrender_request", "C1", "U1"], ["payout", "C1", "U1"],
+        ["surrender_request", "C2", "U2"], ["payout", "C2", "U2"],
+        ["surrender_request", "C3", "U3"], ["payout", "C3", "U3"]]
     assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2024-01-15", "2024-02-10", "2024-02-20", "2024-03-01", "2024-03-08", "2024-03-20"]
+        "2024-01-15", "2024-02-10", "2024-02-20", "2024-03-01", "2024-03-01", "2024-03-08",
+        "2024-03-08", "2024-03-20", "2024-03-20"]
     assert frame.loc[1, "value"] == RING_PHONE and frame.loc[0, "status"] == "resigned"
     figure = rs.plot_timeline(frame, title="R-1")
     events, filed = figure.axes
     assert [t.get_text() for t in events.get_yticklabels()] == [
-        "surrender request (3)", "complaint (1)", "contact change (1)", "agent left (1)"]
-    assert sum(len(c.get_offsets()) for c in events.collections) == 6
+        "surrender request (3)", "payout (3)", "complaint (1)", "contact change (1)", "agent left (1)"]
+    assert sum(len(c.get_offsets()) for c in events.collections) == 9
     assert filed.get_ylabel() == "surrender requests filed so far (count)"
     assert list(filed.lines[0].get_ydata()) == [1, 2, 3]
 
@@ -255,7 +257,7 @@ def test_case_report_masks_unless_asked(ring_book: GraphStore, tmp_path: Path) -
     assert sorted(p.name for p in (tmp_path / "masked").iterdir()) == sorted(rs.CASE_FILES)
     case = json.loads(masked["case.json"].read_text(encoding="utf-8"))
     assert (case["ring_id"], case["status"], len(case["members"]), len(case["timeline"])) == (
-        "R-1", "investigating", 3, 6)
+        "R-1", "investigating", 3, 9)
     assert case["history"][0]["note"] == "called 139****1234 =HYPERLINK"
     for name in ("case.json", "evidence.csv", "timeline.csv", "network.html"):
         text = masked[name].read_text(encoding="utf-8")

@@ -24,6 +24,8 @@ from tests.test_api_book import (
     ADMIN_KEY,
     INVESTIGATOR_KEY,
     KEYS,
+    NAMED_ADMIN_KEY,
+    NAMED_KEY,
     RING_ACCOUNT,
     RING_PHONE,
     RISK_KEY,
@@ -164,7 +166,8 @@ def test_score_minimal_and_unknown_records(client: TestClient) -> None:
     body = client.post("/v1/score", json={"claim_id": "X", "request_date": "20240101",
                                           "customer_id": "nobody", "policy_id": "none"},
                        headers=RISK).json()
-    assert body == {"claim_id": "X", "score": 0.0, "level": "low", "ring_id": None, "reasons": []}
+    assert body == {"claim_id": "X", "score": 0.0, "level": "low", "ring_id": None,
+                    "ring_status": None, "reasons": []}
 
 
 def test_score_watchlist_and_never_writes(client: TestClient, store: SQLiteStore) -> None:
@@ -182,6 +185,58 @@ def test_score_known_claim_uses_detection(client: TestClient) -> None:
     body = client.post("/v1/score", json={"claim_id": "C1", "request_date": "2024-03-01"},
                        headers=RISK).json()
     assert body["ring_id"] == "R-1" and body["reasons"][0]["code"] == "claim_in_ring"
+
+
+def _codes(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["code"] + r["data"].get("value", ""): r for r in body["reasons"]}
+
+
+def test_dismissing_a_ring_stops_its_identifiers_counting_as_a_rings(client: TestClient) -> None:
+    phone_only = {"claim_id": "NEW-9", "request_date": "2024-04-02", "contact_phone": "139-0797-1234"}
+    before = client.post("/v1/score", json=phone_only, headers=ADMIN).json()
+    assert (before["score"], before["ring_id"], before["ring_status"]) == (0.905, "R-1", "new")
+    assert [r["code"] for r in before["reasons"]] == ["identifier_in_ring"]
+    assert client.patch("/v1/rings/R-1", json={"status": "dismissed", "note": "养老院代办"},
+                        headers=INVESTIGATOR).status_code == 200
+    after = client.post("/v1/score", json=phone_only, headers=ADMIN).json()
+    # what detection saw of the phone still counts (used by unrelated customers), not the ring
+    assert (after["score"], after["ring_id"], after["ring_status"]) == (0.54, None, None)
+    assert [(r["code"], r["data"]["value"]) for r in after["reasons"]] == [
+        ("shared_identifier", RING_PHONE)]
+    # a request with more against it keeps that evidence; its letter and agent still point at R-1
+    full = _codes(client.post("/v1/score", json=RING_REQUEST, headers=ADMIN).json())
+    assert not any(code.startswith("identifier_in_ring") for code in full)
+    assert {f"shared_identifier{RING_PHONE}", f"shared_identifier{RING_ACCOUNT}", "agency_payout",
+            "coached_traits", "template_complaint", "resigned_agent_burst"} <= set(full)
+
+
+def test_a_confirmed_ring_counts_like_a_watchlist_hit(client: TestClient) -> None:
+    """R-2 scored 0.3: the run did not alert it, so its claim pointed nowhere; confirmed by an
+    investigator, it counts at least as much as a watchlist hit (0.6)."""
+    request = {"claim_id": "C4", "request_date": "2024-05-02"}
+    before = client.post("/v1/score", json=request, headers=RISK).json()
+    assert (before["score"], before["ring_id"], before["ring_status"]) == (0.3, None, None)
+    for status in ("investigating", "confirmed"):
+        assert client.patch("/v1/rings/R-2", json={"status": status, "note": "核实"},
+                            headers=ADMIN).status_code == 200
+    after = client.post("/v1/score", json=request, headers=RISK).json()
+    assert (after["score"], after["ring_id"], after["ring_status"]) == (0.6, "R-2", "confirmed")
+    reason = after["reasons"][0]
+    assert reason["code"] == "claim_in_ring" and reason["data"]["case_status"] == "confirmed"
+    assert "confirmed by investigators" in reason["en"] and "调查员已确认" in reason["zh"]
+
+
+def test_other_server_processes_follow_a_decision(store: SQLiteStore,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two apps on one store (two workers): a decision taken through one reaches the other's
+    scoring when it next checks the store (every 2 s; here at once)."""
+    with _client(store) as first, _client(store) as second:
+        assert second.post("/v1/score", json=RING_REQUEST, headers=RISK).json()["ring_status"] == "new"
+        first.patch("/v1/rings/R-1", json={"status": "dismissed", "note": "误报"}, headers=ADMIN)
+        monkeypatch.setattr("detectors.realtime._REFRESH_SECONDS", 0.0)
+        answer = second.post("/v1/score", json=RING_REQUEST, headers=RISK).json()
+        assert answer["ring_status"] == "dismissed"
+        assert not any(r["code"] == "identifier_in_ring" for r in answer["reasons"])
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -342,6 +397,34 @@ def test_case_workflow_and_audit(client: TestClient) -> None:
                         headers=INVESTIGATOR).status_code == 422
     assert client.patch("/v1/rings/R-404", json={"status": "investigating"},
                         headers=INVESTIGATOR).status_code == 404
+
+
+def test_cases_are_assigned_to_named_people_and_audited_by_name(client: TestClient) -> None:
+    zhang, li = {"X-API-Key": NAMED_KEY}, {"X-API-Key": NAMED_ADMIN_KEY}
+    opened = client.patch("/v1/rings/R-1", headers=zhang, json={
+        "status": "investigating", "note": "调取柜面录像 13907971234", "assignee": "张伟"})
+    assert opened.status_code == 200
+    assert opened.json()["actor"] == "张伟" and opened.json()["assignee"] == "张伟"
+    # the assignee must be a person whose key may work cases
+    for nobody in ("王五", "风控"):
+        refused = client.patch("/v1/rings/R-1", headers=zhang, json={"assignee": nobody})
+        assert refused.status_code == 422 and "张伟, 李雪" in refused.json()["message"]
+    assert client.patch("/v1/rings/R-1", headers=zhang, json={}).status_code == 422  # nothing
+    handed = client.patch("/v1/rings/R-1", headers=li, json={"assignee": "李雪", "note": "接手"})
+    assert handed.status_code == 200 and handed.json()["to_status"] == "investigating"
+    assert client.patch("/v1/rings/R-1", headers=li, json={
+        "status": "confirmed", "note": "已报案", "assignee": None}).status_code == 200
+    audit = client.get("/v1/rings/R-1/audit", headers=INVESTIGATOR).json()
+    assert [(a["actor"], a["to_status"], a["assignee"], a["event"]) for a in audit] == [
+        ("张伟", "investigating", "张伟", "decision"), ("李雪", "investigating", "李雪", "decision"),
+        ("李雪", "confirmed", None, "decision")]
+    assert audit[0]["note"] == "调取柜面录像 139****1234"  # masked for an investigator
+    case = client.get("/v1/rings/R-1", headers=INVESTIGATOR).json()["case"]
+    assert case == {"status": "confirmed", "assignee": None, "last_note": "已报案",
+                    "last_note_by": "李雪", "last_note_at": audit[2]["at"],
+                    "updated_at": audit[2]["at"], "realerted": False, "realert": None}
+    listed = client.get("/v1/rings", headers=INVESTIGATOR).json()["items"][0]
+    assert listed["ring_id"] == "R-1" and listed["case"] == case
 
 
 # ---------------------------------------------------------------------------- entities

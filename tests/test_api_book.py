@@ -20,6 +20,8 @@ __all__ = [
     "ADMIN_KEY",
     "INVESTIGATOR_KEY",
     "KEYS",
+    "NAMED_ADMIN_KEY",
+    "NAMED_KEY",
     "RING_ACCOUNT",
     "RING_PHONE",
     "RISK_KEY",
@@ -30,7 +32,10 @@ __all__ = [
 ADMIN_KEY = "admin-key-0001"
 INVESTIGATOR_KEY = "investigator-key-0001"
 RISK_KEY = "risk-system-key-0001"
-KEYS = f"{ADMIN_KEY}:admin,{INVESTIGATOR_KEY}:investigator,{RISK_KEY}:risk_system"
+NAMED_KEY = "zhang-wei-key-0001"
+NAMED_ADMIN_KEY = "li-xue-key-0001"
+KEYS = (f"{ADMIN_KEY}:admin,{INVESTIGATOR_KEY}:investigator,{RISK_KEY}:risk_system,"
+        f"{NAMED_KEY}:investigator:张伟,{NAMED_ADMIN_KEY}:admin:李雪")
 
 RING_PHONE = "+8613907971234"
 RING_ACCOUNT = "6222020200112233446"

@@ -17,6 +17,8 @@ from api.scope import Scope
 from api.security import KeyRing, Role
 from api.settings import Settings
 from graph.errors import ConfigError
+from graph.keys import normalize_phone
+from graph.model import Label
 from graph.results import Evidence, Ring
 from graph.sqlite_store import SQLiteStore
 from tests.association_books import CODES, Association
@@ -143,6 +145,50 @@ def test_member_explorer_shows_its_own_records_only(client: TestClient, store: S
     assert elsewhere.ring_id not in listing.text and shared.ring_id in listing.text
 
 
+def test_member_casework_stays_within_its_own_records(client: TestClient, store: SQLiteStore,
+                                                       shared: Ring, association: Association) -> None:
+    """Search, the work queue, the case report and case decisions see what the ring page sees."""
+    import io
+
+    from pypdf import PdfReader
+
+    other = next(c for c in shared.claim_ids if c.startswith(OTHERS))
+    hasher = client.app.state.ringscope.scorer.pseudonymizer  # type: ignore[attr-defined]
+    rows = pd.read_csv(association.raw["PB"] / "surrenders.csv", dtype=str, keep_default_na=False)
+
+    def only_at_others(raw: str) -> bool:
+        phone = normalize_phone(raw)
+        key = hasher.node_key(Label.PHONE, phone.value) if phone else ""
+        near = store.neighbourhood("Phone", key, depth=2, limit=5000).nodes if store.get_node(
+            Label.PHONE, key) else []
+        return bool(near) and not any(n.key.startswith("PA:") for n in near)
+
+    theirs = next(raw for raw in rows["contact_phone"] if raw and only_at_others(raw))
+    for typed in (theirs, hasher.node_key(Label.PHONE, normalize_phone(theirs).value)):
+        assert "Nothing matches" not in client.get("/explorer/search", params={"q": typed},
+                                                   headers=ASSOCIATION).text
+    for typed in (other, other.split(":")[1], theirs):
+        found = client.get("/explorer/search", params={"q": typed}, headers=MEMBER)
+        assert found.status_code == 200 and "Nothing matches" in found.text
+    mine = next(c for c in shared.claim_ids if c.startswith("PA:"))
+    opened = client.get("/explorer/search", params={"q": mine.split(":")[1]}, headers=MEMBER,
+                        follow_redirects=False)
+    assert opened.status_code == 303 and "/entities/Claim/" in opened.headers["location"]
+    elsewhere = next(r for r in store.rings() if not any(c.startswith("PA:") for c in r.claim_ids))
+    queue = client.get("/explorer/queue", headers=MEMBER).text
+    assert elsewhere.ring_id not in queue and not any(code in queue for code in OTHERS)
+    for path in (f"/v1/rings/{elsewhere.ring_id}/report.pdf",
+                 f"/explorer/rings/{elsewhere.ring_id}/report.pdf"):
+        assert client.get(path, headers=MEMBER).status_code == 404
+    report = client.get(f"/v1/rings/{shared.ring_id}/report.pdf", headers=MEMBER)
+    assert report.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.content)).pages)
+    assert mine in text and not any(code in text for code in OTHERS)
+    moved = client.patch(f"/v1/rings/{shared.ring_id}", headers=MEMBER,
+                         json={"status": "investigating", "note": "checking our two claims"})
+    assert moved.status_code == 200 and moved.json()["actor"] == "li.wei@PA"
+
+
 def _raw_request(association: Association, shared: Ring) -> dict[str, Any]:
     """A new request from PA's risk system, typed as PA's clerks type, using the contact phone
     and payout account of one of PA's claims in the shared ring."""
@@ -171,25 +217,27 @@ def test_scoring_hashes_a_raw_request_with_the_key(client: TestClient, associati
                    store=store)
 
 
-@pytest.mark.parametrize(("spec", "role", "name", "insurer"), [
-    ("k-12345678:investigator", Role.INVESTIGATOR, None, None),
-    ("k-12345678:investigator:li.wei", Role.INVESTIGATOR, "li.wei", None),
-    ("k-12345678:investigator@PA", Role.INVESTIGATOR, None, "PA"),
-    ("k-12345678:risk_system:core-1@pb", Role.RISK_SYSTEM, "core-1@PB", "PB"),
-    ("k:12@345678:admin", Role.ADMIN, None, None),
+@pytest.mark.parametrize(("spec", "role", "name", "insurer", "actor"), [
+    ("k-12345678:investigator", Role.INVESTIGATOR, "", None, "investigator:"),
+    ("k-12345678:investigator:li.wei", Role.INVESTIGATOR, "li.wei", None, "li.wei"),
+    ("k-12345678:investigator@PA", Role.INVESTIGATOR, "", "PA", "investigator:"),
+    ("k-12345678:risk_system:core-1@pb", Role.RISK_SYSTEM, "core-1", "PB", "core-1@PB"),
+    ("k-12345678:investigator:王丽@PA", Role.INVESTIGATOR, "王丽", "PA", "王丽@PA"),
+    ("k:12@345678:admin", Role.ADMIN, "", None, "admin:"),
 ])
-def test_key_entries_with_name_and_insurer(spec: str, role: Role, name: str | None,
-                                           insurer: str | None) -> None:
+def test_key_entries_with_name_and_insurer(spec: str, role: Role, name: str, insurer: str | None,
+                                           actor: str) -> None:
     principal = KeyRing.parse(spec).authenticate(spec.split(f":{role.value}")[0])
-    assert principal is not None and (principal.role, principal.insurer) == (role, insurer)
-    if name is not None:
-        assert principal.name == name
+    assert principal is not None
+    assert (principal.role, principal.name, principal.insurer) == (role, name, insurer)
+    assert principal.actor.startswith(actor)
+    assert principal.actor.endswith(f"@{insurer}" if insurer else principal.actor[-1])
 
 
 @pytest.mark.parametrize(("spec", "message"), [
-    ("k-12345678:investigator:li wei", "a name is 1 to 64"),
+    ("k-12345678:investigator:" + "x" * 65, "1 to 64"),
     ("k-12345678:chief@PA", "unknown role 'chief'"),
-    ("k-12345678:admin:a,k-87654321:admin:a", "repeats an earlier name"),
+    ("k-12345678:investigator:li\x01@PA", "without control characters"),
 ])
 def test_malformed_key_entries_are_refused(spec: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):

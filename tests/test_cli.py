@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import socket
@@ -15,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from graph.connect import open_store
 
 runner = CliRunner()
 
@@ -63,9 +65,18 @@ def test_generate_ingest_stats_detect_export(book: Path, tmp_path: Path) -> None
     figures = {row["method"]: row for row in json.loads(evaluated.stdout)}
     assert set(figures) == {"ringscope", "baseline_a_shared_ids", "baseline_b_louvain"}
     assert figures["ringscope"]["claim_f1"] > figures["baseline_a_shared_ids"]["claim_f1"]
+    assert all(r["case"]["status"] == "new" for r in rings)
+    with open_store(store) as graph:
+        graph.change_case(rings[0]["ring_id"], "investigating", "张伟", "调取录像", assignee="张伟")
     out = tmp_path / "rings.csv"
     as_csv = runner.invoke(app, ["export", "rings", "--store", store, "--format", "csv", "--out", str(out)])
     assert as_csv.exit_code == 0 and out.read_text(encoding="utf-8").startswith("ring_id,")
+    first = next(csv.DictReader(out.open(encoding="utf-8")))
+    assert (first["ring_id"], first["case_status"], first["assignee"], first["last_note"],
+            first["realerted"]) == (rings[0]["ring_id"], "investigating", "张伟", "调取录像", "false")
+    case = json.loads(runner.invoke(app, ["export", "rings", "--store", store]).stdout)[0]["case"]
+    assert (case["status"], case["assignee"], case["last_note"], case["realerted"]) == (
+        "investigating", "张伟", "调取录像", False)
 
 
 def test_invalid_input_exits_2_and_leaves_store_unchanged(book: Path, tmp_path: Path) -> None:

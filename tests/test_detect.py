@@ -14,9 +14,10 @@ from detectors.export import export_rings
 from detectors.params import PARAM_BOUNDS, DetectionParams
 from detectors.pipeline import detect
 from detectors.ring_ids import carry_forward, ring_id_for
+from graph.cases import Case, Realert
 from graph.errors import DetectionError
 from graph.model import Label, NodeRef
-from graph.results import ALERT_THRESHOLD, DetectionResult, Ring
+from graph.results import ALERT_THRESHOLD, CaseStatus, DetectionResult, Ring
 from graph.sqlite_store import SQLiteStore
 from tests.detect_books import RING_CLAIMS, trap_book
 
@@ -149,7 +150,9 @@ def test_export_contract(trap_result: DetectionResult) -> None:
     data = json.loads(export_rings(rings, "json"))
     assert [r["ring_id"] for r in data] == [r.ring_id for r in trap_result.rings]
     assert set(data[0]) == {"ring_id", "score", "level", "claim_ids", "customer_ids", "agent_ids",
-                            "identifiers", "evidence", "first_request_date", "last_request_date"}
+                            "identifiers", "evidence", "first_request_date", "last_request_date",
+                            "case"}
+    assert data[0]["case"]["status"] == "new" and data[0]["case"]["realert"] is None
     assert all(set(e) == {"code", "zh", "en", "data"} for e in data[0]["evidence"])
     scores = [r["score"] for r in data]
     assert scores == sorted(scores, reverse=True)
@@ -162,10 +165,14 @@ def test_export_contract(trap_result: DetectionResult) -> None:
 
 def test_csv_cells_never_start_a_formula() -> None:
     ring = Ring("=HYPERLINK(1)", 0.6, "medium", ("+C1", "C2"), customer_ids=("@U1",), agent_ids=("-A1",))
-    row = next(csv.DictReader(io.StringIO(export_rings([ring], "csv"))))
+    case = Case(ring.ring_id, CaseStatus.CONFIRMED, "张伟", "=cmd|' /C calc'!A0", "张伟", "",
+                "", Realert("2025-02-01", ("run-2",), ("-C7",)))
+    row = next(csv.DictReader(io.StringIO(export_rings([ring], "csv", {ring.ring_id: case}))))
     for cell in row.values():
         assert not cell.startswith(("=", "+", "-", "@"))
-    assert row["ring_id"] == "'=HYPERLINK(1)"
+    assert row["ring_id"] == "'=HYPERLINK(1)" and row["last_note"] == "'=cmd|' /C calc'!A0"
+    assert (row["case_status"], row["assignee"], row["realerted"], row["realert_new_claim_ids"]) == (
+        "confirmed", "张伟", "true", "'-C7")
 
 
 def test_empty_store_fails_the_run_and_keeps_results(tmp_path: Path) -> None:

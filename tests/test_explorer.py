@@ -34,8 +34,11 @@ __all__ = [
     "EVIL_NAME_IMG",
     "EVIL_NAME_SCRIPT",
     "INVESTIGATOR_KEY",
+    "NAMED_KEY",
+    "NAMED_PERSON",
     "PHONE",
     "RING_GRAPH_SIZE",
+    "RISK_KEY",
     "explorer_app",
     "ring_book",
     "ring_results",
@@ -44,6 +47,8 @@ __all__ = [
 INVESTIGATOR_KEY = "investigator-key-0001"
 ADMIN_KEY = "admin-key-00000001"
 RISK_KEY = "risk-system-key-0001"
+NAMED_KEY = "zhang-wei-key-0001"
+NAMED_PERSON = "张伟"
 EVIL_NAME_SCRIPT = "<script>alert('xss-name')</script>"
 EVIL_NAME_IMG = '"><img src=x onerror=alert(2)>'
 EVIL_EVIDENCE = "<img src=x onerror=alert(3)>"
@@ -248,7 +253,8 @@ def ring_results() -> DetectionResult:
 def explorer_app(store: GraphStore, *, investigator_pii: bool = False, **more: object) -> FastAPI:
     """The real API app serving a store, with one key per role (``more``: other settings)."""
     settings = Settings(
-        RINGSCOPE_API_KEYS=f"{INVESTIGATOR_KEY}:investigator,{ADMIN_KEY}:admin,{RISK_KEY}:risk_system",
+        RINGSCOPE_API_KEYS=f"{INVESTIGATOR_KEY}:investigator,{ADMIN_KEY}:admin,{RISK_KEY}:risk_system,"
+                           f"{NAMED_KEY}:investigator:{NAMED_PERSON}",
         RINGSCOPE_INVESTIGATOR_PII=investigator_pii,
         RINGSCOPE_DEV=False,
         **more,  # type: ignore[arg-type]
@@ -335,7 +341,9 @@ def test_ring_page_escapes_masks_and_lists_evidence(client: TestClient) -> None:
     assert "&lt;b&gt;赣州XX咨询服务有限公司&lt;/b&gt;" in html
     # customers' names, in the claims table and in the graph data
     assert "&lt;script&gt;alert(&#39;xss-name&#39;)&lt;/script&gt;" in html
-    assert EVIL_NAME_SCRIPT not in html and "<img" not in html
+    assert EVIL_NAME_SCRIPT not in html
+    assert html.count("<img") == 1  # the timeline figure, drawn from dates alone
+    assert '<img id="timeline-figure" src="data:image/svg+xml;base64,' in html
     data = _graph_json(html)
     assert "<" not in data and ">" not in data and "\\u003cscript\\u003e" in data
     # masked for an investigator without PII access: text, data, tooltips and links

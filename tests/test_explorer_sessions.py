@@ -15,7 +15,15 @@ from api.sessions import LOGIN_COOKIE, SESSION_COOKIE
 from graph.sessions import session_key
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
-from tests.test_explorer import ADMIN_KEY, INVESTIGATOR_KEY, explorer_app, ring_book, ring_results
+from tests.test_explorer import (
+    ADMIN_KEY,
+    INVESTIGATOR_KEY,
+    NAMED_KEY,
+    NAMED_PERSON,
+    explorer_app,
+    ring_book,
+    ring_results,
+)
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -128,3 +136,14 @@ def test_cookies_are_secure_over_https_or_when_configured(book_store: GraphStore
                         headers={"Cookie": f"{LOGIN_COOKIE}={token}"}, follow_redirects=False)
         assert signed.status_code == 303
         assert "secure" in _set_cookie(signed, SESSION_COOKIE).lower()
+
+
+def test_the_page_says_who_is_signed_in(book_store: GraphStore) -> None:
+    with TestClient(explorer_app(book_store)) as c:
+        assert _sign_in(c, NAMED_KEY).status_code == 303
+        header = c.get("/explorer/").text
+        assert f'<strong class="who-name">{NAMED_PERSON}</strong> · investigator' in header
+        c.cookies.clear()
+        assert _sign_in(c, INVESTIGATOR_KEY).status_code == 303  # an unnamed key: role and hash
+        assert re.search(r'<strong class="who-name">investigator:[0-9a-f]{8}</strong>',
+                         c.get("/explorer/").text)

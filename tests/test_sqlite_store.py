@@ -1,7 +1,9 @@
-"""What only the embedded store promises: readers never see a half-written load."""
+"""What only the embedded store promises: readers never see a half-written load; files written
+by earlier versions are read."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, Rel
+from graph.results import CaseEvent, CaseStatus
 from graph.sqlite_store import SQLiteStore
 from tests.bundles import tiny_bundle
 
@@ -55,3 +58,22 @@ def test_readers_see_the_load_whole_or_not_at_all(tmp_path: Path) -> None:
     assert len(seen) > 2
     assert all(counts in (before, after) for counts in seen)
     assert before in seen  # the readers did run while the load was under way
+
+
+def test_an_audit_log_written_before_assignees_and_re_alerts_is_read_and_extended(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:  # the audit log as stores first wrote it
+        old.execute("CREATE TABLE case_changes (seq INTEGER PRIMARY KEY, ring_id TEXT NOT NULL, "
+                    "at TEXT NOT NULL, actor TEXT NOT NULL, from_status TEXT NOT NULL, "
+                    "to_status TEXT NOT NULL, note TEXT NOT NULL)")
+        old.execute("INSERT INTO case_changes (ring_id, at, actor, from_status, to_status, note) "
+                    "VALUES ('R-1', '2025-01-01T00:00:00+00:00', 'investigator:1a2b3c4d', 'new', "
+                    "'investigating', 'opened')")
+    with SQLiteStore(path) as store:
+        (entry,) = store.case_audit("R-1")
+        assert (entry.actor, entry.to_status, entry.note, entry.assignee, entry.event,
+                entry.new_claims) == ("investigator:1a2b3c4d", CaseStatus.INVESTIGATING, "opened",
+                                      None, CaseEvent.DECISION, ())
+        assert store.case("R-1").status is CaseStatus.INVESTIGATING
+    with SQLiteStore(path) as again:  # opening twice adds nothing twice
+        assert again.case_log_length() == 1

@@ -5,14 +5,17 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 import pandas as pd
 import pytest
 
+from graph.cases import Case
 from graph.errors import ConflictError, NotFoundError, StoreError
 from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, NodeRef, Rel
 from graph.results import (
+    CaseEvent,
     CaseStatus,
     ClaimRisk,
     DetectionResult,
@@ -213,6 +216,55 @@ def test_case_workflow_and_audit(store: GraphStore) -> None:
     ]
     with pytest.raises(NotFoundError):
         store.change_case("R-404", "investigating", "alice")
+
+
+def test_assignment_and_notes_are_decisions_and_the_case_folds_the_log(store: GraphStore) -> None:
+    store.save_results(_result("r1", ["R-1"]))
+    assert store.case("R-1") == Case("R-1")  # new, nobody, no note
+    store.change_case("R-1", "investigating", "张伟", "调取柜面录像", assignee="张伟")
+    store.change_case("R-1", None, "李雪", "", assignee="李雪")  # reassigned, status kept
+    with pytest.raises(ValueError, match="nothing to change"):
+        store.change_case("R-1", None, "李雪", "", assignee="李雪")
+    store.change_case("R-1", None, "李雪", "户名与投保人无关")  # a note alone
+    case = store.case("R-1")
+    assert (case.status, case.assignee, case.last_note, case.last_note_by) == (
+        CaseStatus.INVESTIGATING, "李雪", "户名与投保人无关", "李雪")
+    store.change_case("R-1", "dismissed", "李雪", "养老院代办", assignee=None)
+    audit = store.case_audit("R-1")
+    assert [(c.actor, c.to_status.value, c.assignee, c.event) for c in audit] == [
+        ("张伟", "investigating", "张伟", CaseEvent.DECISION),
+        ("李雪", "investigating", "李雪", CaseEvent.DECISION),
+        ("李雪", "investigating", "李雪", CaseEvent.DECISION),
+        ("李雪", "dismissed", None, CaseEvent.DECISION),
+    ]
+    assert store.cases(["R-1"])["R-1"].assignee is None and store.case_log_length() == 4
+
+
+def _grown(run_id: str, ring_id: str, claims: tuple[str, ...]) -> DetectionResult:
+    result = _result(run_id, [ring_id])
+    result.rings[0] = replace(result.rings[0], claim_ids=claims)
+    return result
+
+
+def test_a_run_adding_claims_to_a_decided_ring_re_alerts_it(store: GraphStore) -> None:
+    store.save_results(_result("r1", ["R-1"]))
+    store.save_results(_grown("r2", "R-1", ("C1", "C2", "C3")))  # still new: nothing to say
+    assert store.case_audit("R-1") == []
+    store.change_case("R-1", "investigating", "张伟", "核查", assignee="张伟")
+    store.change_case("R-1", "confirmed", "张伟", "已报案")
+    store.save_results(_grown("r3", "R-1", ("C1", "C2", "C3")))  # same claims: nothing new
+    assert store.case("R-1").realert is None
+    store.save_results(_grown("r4", "R-1", ("C1", "C2", "C3", "C7", "C8")))
+    store.save_results(_grown("r5", "R-1", ("C1", "C2", "C3", "C7", "C8", "C9")))
+    case = store.case("R-1")
+    assert case.status is CaseStatus.CONFIRMED and case.assignee == "张伟"
+    assert case.realert is not None and case.realert.runs == ("r4", "r5")
+    assert case.realert.new_claims == ("C7", "C8", "C9") and case.last_note == "已报案"
+    entry = store.case_audit("R-1")[-1]
+    assert (entry.actor, entry.event, entry.new_claims) == ("r5", CaseEvent.REALERT, ("C9",))
+    assert entry.from_status is entry.to_status is CaseStatus.CONFIRMED and "C9" in entry.note
+    store.change_case("R-1", None, "张伟", "新增成员已核实")  # a person acts: the re-alert is done
+    assert store.case("R-1").realert is None and store.case_status("R-1") is CaseStatus.CONFIRMED
 
 
 def test_reopened_store_sees_committed_data(store_factory: StoreFactory) -> None:

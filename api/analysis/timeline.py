@@ -27,25 +27,28 @@ from graph.store import GraphStore
 
 __all__ = ["EVENT_KINDS", "TIMELINE_COLUMNS", "plot_timeline", "ring_timeline"]
 
-EVENT_KINDS = ("surrender_request", "complaint", "contact_change", "agent_left")
+EVENT_KINDS = ("surrender_request", "payout", "complaint", "contact_change", "agent_left")
 """Event kinds, in the order the plot stacks them (top first)."""
 
 TIMELINE_COLUMNS = ["date", "kind", "subject", "customer_id", "refund_type", "reason_code",
-                    "channel", "field", "type", "value", "status"]
+                    "channel", "field", "type", "value", "holder", "status"]
 
-_MARKERS = {"surrender_request": ("o", "#d62728"), "complaint": ("v", "#7f7f7f"),
+_MARKERS = {"surrender_request": ("o", "#d62728"), "payout": ("s", "#1f77b4"), "complaint": ("v", "#7f7f7f"),
             "contact_change": ("D", "#2ca02c"), "agent_left": ("*", "#ff7f0e")}
 
 
 def ring_timeline(store: GraphStore, ring_id: str) -> pd.DataFrame:
     """A current ring's dated events, oldest first; one row each.
 
-    Columns: ``date`` (datetime64, calendar day), ``kind`` (``surrender_request``,
+    Columns: ``date`` (datetime64, calendar day), ``kind`` (``surrender_request``, ``payout``,
     ``complaint``, ``contact_change``, ``agent_left``), ``subject`` (the claim, complaint,
     customer or agent id), and what the event says, ``None`` where it does not apply:
-    ``customer_id`` (also for a contact change, whose subject it is); ``refund_type`` and ``reason_code`` (requests); ``channel``
+    ``customer_id`` (also for a contact change, whose subject it is, and a payout, the
+    claim's customer); ``refund_type`` and ``reason_code`` (requests); ``channel``
     (complaints); ``field``, ``type`` and ``value`` (a contact change: which field, the
-    identifier type and the new value); ``status`` (the agent's status when leaving).
+    identifier type and the new value; a payout: ``bank_account`` and the account, dated as
+    its request: payouts carry no date of their own); ``holder`` (the payout account's
+    holder); ``status`` (the agent's status when leaving).
     Raises :class:`graph.errors.NotFoundError` for a ring that is not current.
     """
     events = ring_detail(store, ring_id)["timeline"]
@@ -55,6 +58,9 @@ def ring_timeline(store: GraphStore, ring_id: str) -> pd.DataFrame:
     frame = frame.where(frame.notna(), None)
     changes = frame["kind"] == "contact_change"  # its subject is the customer
     frame.loc[changes, "customer_id"] = frame.loc[changes, "subject"]
+    requests = frame[frame["kind"] == "surrender_request"].set_index("subject")["customer_id"]
+    payouts = frame["kind"] == "payout"
+    frame.loc[payouts, "customer_id"] = frame.loc[payouts, "subject"].map(requests).to_numpy()
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
 

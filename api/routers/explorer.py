@@ -3,7 +3,13 @@
 Routes:
 
 * ``GET /explorer/`` — ring list (``?level=``, ``?status=``, ``?page=``);
-* ``GET /explorer/rings/{ring_id}`` — a ring's network, evidence, claims and case history;
+* ``GET /explorer/queue`` — the work queue: re-alerted rings, the signed-in person's open
+  cases, unassigned rings by score;
+* ``GET /explorer/search?q=`` — find a phone, bank card or ID number as typed, a record id or a
+  customer's name; one hit goes straight to its page;
+* ``GET /explorer/rings/{ring_id}`` — a ring's network, evidence, case panel, timeline, claims;
+* ``POST /explorer/rings/{ring_id}/case`` — a decision on the case (form ``#case``);
+* ``GET /explorer/rings/{ring_id}/report.pdf`` — the printable case report;
 * ``GET /explorer/entities/{type}/{key}?depth=1|2`` — an entity's neighbourhood (capped);
 * ``GET /explorer/static/{name}`` — vis-network (pyvis's copy), the explorer's CSS and script;
 * ``GET|POST /explorer/login``, ``POST /explorer/logout`` — the sign-in form and sign-out.
@@ -23,6 +29,7 @@ and styles (no inline script), no framing, no referrer, and ``Cache-Control: no-
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Literal
 from urllib.parse import parse_qs, urlencode
 
@@ -30,21 +37,30 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.cases import assignable, decide
 from api.deps import AppState, StoreDep, TooManyKeyFailures, check_key
 from api.explorer import (
     EntityLinks,
+    QueueSection,
     RingRow,
+    SearchRow,
     Viewer,
     collect_ring_graph,
     parse_label,
     render_entity_page,
     render_error_page,
     render_login_page,
+    render_queue_page,
     render_ring_list,
     render_ring_page,
+    render_search_page,
     static_files,
 )
+from api.render import pdf_response
+from api.report import ring_report
+from api.schemas import TEXT_PATTERN
 from api.scope import scope_of
+from api.search import MAX_QUERY, rings_of, search
 from api.security import Permission, Principal
 from api.sessions import (
     LOGIN_COOKIE,
@@ -58,16 +74,22 @@ from api.sessions import (
     signed_in,
 )
 from api.throttle import client_of
-from api.views import node_key
-from graph.errors import NotFoundError
+from api.views import node_key, ring_detail
+from graph.errors import ConflictError, InputError, NotFoundError
 from graph.model import IDENTIFIER_LABELS, Label, NodeRef
+from graph.results import CaseStatus
+from graph.store import KEEP, Keep
 
 __all__ = ["PREFIX", "router"]
 
 PREFIX = "/explorer"
 _PAGE_SIZE = 50
+_QUEUE_ROWS = 100
 _ENTITY_NODE_CAP = 150
 _MAX_FORM_BYTES = 4096
+_MAX_CASE_FORM_BYTES = 32_768  # a 2 000-character note, percent-encoded UTF-8
+_NOTE_LENGTH = 2_000
+_OPEN = frozenset({CaseStatus.NEW, CaseStatus.INVESTIGATING})
 
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -169,8 +191,9 @@ def _state(request: Request) -> AppState:
     return state
 
 
-def _access(request: Request) -> Viewer | Response:
-    """The viewer of a page, or the response to send instead (sign-in form, 403). A plain
+def _caller(request: Request) -> tuple[Principal, str] | Response:
+    """Who calls, with the session's anti-forgery token (``""`` when signed in by the
+    ``X-API-Key`` header), or the response to send instead (the sign-in form). A plain
     function: FastAPI runs it in its thread pool, so the store look-up of the session never
     holds up the event loop (where real-time scoring runs)."""
     state = _state(request)
@@ -178,24 +201,33 @@ def _access(request: Request) -> Viewer | Response:
         return _login_page(request, state, "地址中的密钥不被接受，请通过表单登录 · Keys are not "
                                            "accepted in addresses; sign in with the form.")
     header = request.headers.get("x-api-key")
-    csrf = ""
     if header:
         checked = _check_key(request, state, header)
-        if isinstance(checked, Response):
-            return checked
-        principal = checked
-    else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        found = signed_in(state.store, state.keys, cookie)
-        if found is None:
-            ended = "会话已结束，请重新登录 · Your session has ended; sign in again." if cookie else ""
-            return _login_page(request, state, ended)
-        session, principal = found
-        csrf = session.csrf
+        return checked if isinstance(checked, Response) else (checked, "")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    found = signed_in(state.store, state.keys, cookie)
+    if found is None:
+        ended = "会话已结束，请重新登录 · Your session has ended; sign in again." if cookie else ""
+        return _login_page(request, state, ended)
+    session, principal = found
+    return principal, session.csrf
+
+
+def _viewer(principal: Principal, csrf: str) -> Viewer:
+    return Viewer(show_pii=principal.pii, base=PREFIX, name=principal.actor, person=principal.name,
+                  role=principal.role.value, may_decide=principal.may(Permission.CASE), csrf=csrf,
+                  insurer=principal.insurer)
+
+
+def _access(request: Request) -> Viewer | Response:
+    """The viewer of a page, or the response to send instead (sign-in form, 403)."""
+    found = _caller(request)
+    if isinstance(found, Response):
+        return found
+    principal, csrf = found
     if not principal.may(Permission.READ):
         return _forbidden()
-    return Viewer(show_pii=principal.pii, base=PREFIX, name=principal.name, csrf=csrf,
-                  insurer=principal.insurer)
+    return _viewer(principal, csrf)
 
 
 Access = Annotated[Viewer | Response, Depends(_access)]
@@ -215,12 +247,12 @@ def ring_list(
         return access
     scope = scope_of(store, access.insurer)
     rows = [
-        RingRow(scope.ring(r), store.case_status(r.ring_id))
+        RingRow(scope.ring(r), store.case(r.ring_id))
         for r in store.rings()
         if (not level or r.level == level) and scope.visible(r)
     ]
     if status:
-        rows = [r for r in rows if r.status.value == status]
+        rows = [r for r in rows if r.case.status.value == status]
     pages = max(1, math.ceil(len(rows) / _PAGE_SIZE))
     shown = rows[(page - 1) * _PAGE_SIZE : page * _PAGE_SIZE]
     return _html(
@@ -237,34 +269,157 @@ def ring_list(
     )
 
 
-@router.get("/rings/{ring_id}", response_class=HTMLResponse)
-def ring_page(ring_id: str, access: Access, store: StoreDep) -> Response:
-    """One ring: network, evidence, claims, case history."""
-    if isinstance(access, Response):
-        return access
-    scope = scope_of(store, access.insurer)
+def _ring_not_found(ring_id: str, viewer: Viewer) -> Response:
+    return _error(404, "未找到团伙 Ring not found",
+                  f"当前检测结果中没有团伙 {ring_id} · No ring {ring_id} in the current results.",
+                  viewer)
+
+
+def _ring_response(ring_id: str, viewer: Viewer, state: AppState, message: str = "",
+                   status_code: int = 200) -> Response:
+    """The ring page (``message``: why a decision was refused, shown in the case panel)."""
+    store = state.store
+    scope = scope_of(store, viewer.insurer)
     try:
         ring = scope.ring(store.get_ring(ring_id))
     except NotFoundError:
-        return _error(
-            404,
-            "未找到团伙 Ring not found",
-            f"当前检测结果中没有团伙 {ring_id} · No ring {ring_id} in the current results.",
-            access,
-        )
+        return _ring_not_found(ring_id, viewer)
     sub = scope.subgraph(collect_ring_graph(store, ring))
     profiles = store.identifier_profiles(n.ref for n in sub.nodes if n.label in IDENTIFIER_LABELS)
     page = render_ring_page(
-        ring,
-        store.case_status(ring_id),
-        sub,
-        access,
-        _links,
-        audit=store.case_audit(ring_id),
-        profiles=profiles,
-        risks=store.claim_risks(ring.claim_ids),
+        ring, store.case(ring_id), sub, viewer, _links,
+        audit=store.case_audit(ring_id), profiles=profiles,
+        risks=store.claim_risks(ring.claim_ids), timeline=ring_detail(store, ring_id, scope)["timeline"],
+        people=assignable(state.keys), message=message,
     )
-    return _html(page)
+    return _html(page, status_code)
+
+
+@router.get("/rings/{ring_id}", response_class=HTMLResponse)
+def ring_page(ring_id: str, access: Access, request: Request) -> Response:
+    """One ring: network, evidence, case panel, timeline, claims."""
+    if isinstance(access, Response):
+        return access
+    return _ring_response(ring_id, access, _state(request))
+
+
+def _read_decision(form: dict[str, str], seen_assignee: str | None
+                   ) -> tuple[CaseStatus | None, CaseStatus | None, str, str | Keep | None] | str:
+    """The decision a case form holds, or why it cannot be taken (a message)."""
+    try:
+        status = CaseStatus(form["status"]) if form.get("status") else None
+        expected = CaseStatus(form["expected_status"]) if form.get("expected_status") else None
+    except ValueError:
+        return "状态无效 · Unknown case status."
+    note = form.get("note", "").strip()
+    if not note:
+        return "请填写备注：每个决定都要说明依据 · A note is required: say why."
+    if len(note) > _NOTE_LENGTH or not re.fullmatch(TEXT_PATTERN, note):
+        return (f"备注最多 {_NOTE_LENGTH} 个字符，且不含控制字符 · The note holds at most "
+                f"{_NOTE_LENGTH} characters and no control characters.")
+    chosen = form.get("assignee", "").strip() or None
+    assignee: str | Keep | None = KEEP if chosen == seen_assignee else chosen
+    return status, expected, note, assignee
+
+
+@router.post("/rings/{ring_id}/case", response_class=HTMLResponse)
+async def case_decision(ring_id: str, request: Request) -> Response:
+    """Record a decision from the case form: status move, assignee, note (required). The form
+    must carry the session's anti-forgery token; cross-site posts are refused."""
+    state = _state(request)
+    if cross_site(request):
+        return _refused_cross_site()
+    form = await _form(request, _MAX_CASE_FORM_BYTES, max_fields=8)
+    if form is None:
+        return _error(413, "内容过长 Too large", "表单内容过长 · The form was too large.")
+    found = await run_in_threadpool(_caller, request)
+    if isinstance(found, Response):
+        return found
+    principal, csrf = found
+    if csrf and not same_token(form.get("csrf"), csrf):
+        return _refused_cross_site()
+    viewer = _viewer(principal, csrf)
+    if not principal.may(Permission.CASE):
+        return _error(403, "无权操作 Forbidden", "此密钥不能处理案件 · This key's role may not "
+                      "work cases (investigator or admin needed).", viewer)
+    decision = _read_decision(form, form.get("seen_assignee", "").strip() or None)
+    if isinstance(decision, str):
+        return await run_in_threadpool(_ring_response, ring_id, viewer, state, decision, 422)
+    status, expected, note, assignee = decision
+    try:
+        await run_in_threadpool(decide, state, principal, ring_id, status, note, expected, assignee)
+    except NotFoundError:
+        return _ring_not_found(ring_id, viewer)
+    except ConflictError as exc:
+        return await run_in_threadpool(_ring_response, ring_id, viewer, state,
+                                       f"未记录：{exc} · Not recorded: {exc}", 409)
+    except (InputError, ValueError) as exc:
+        return await run_in_threadpool(_ring_response, ring_id, viewer, state,
+                                       f"未记录：{exc} · Not recorded: {exc}", 422)
+    return RedirectResponse(_links.ring(ring_id) + "#case-panel", status_code=303)
+
+
+@router.get("/rings/{ring_id}/report.pdf")
+def case_report_pdf(ring_id: str, access: Access, request: Request) -> Response:
+    """The ring's printable case report, masked as the viewer sees identifiers."""
+    if isinstance(access, Response):
+        return access
+    try:
+        pdf = ring_report(_state(request).store, ring_id, access, access.name)
+    except NotFoundError:
+        return _ring_not_found(ring_id, access)
+    return pdf_response(pdf, ring_id)
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(access: Access, store: StoreDep) -> Response:
+    """The signed-in person's work: re-alerted rings (theirs or nobody's), their open cases,
+    then open rings nobody is assigned to, by score."""
+    if isinstance(access, Response):
+        return access
+    scope = scope_of(store, access.insurer)
+    rows = [RingRow(scope.ring(r), store.case(r.ring_id)) for r in store.rings() if scope.visible(r)]
+    person = access.person
+    mine_or_free = {person, None} if person else {None}
+    realerted = [r for r in rows if r.case.realert and r.case.assignee in mine_or_free]
+    rest = [r for r in rows if not r.case.realert and r.case.status in _OPEN]
+    mine = [r for r in rest if person and r.case.assignee == person]
+    free = [r for r in rest if r.case.assignee is None]
+    sections = [
+        QueueSection("realerted", "重新预警", "Re-alerted", realerted[:_QUEUE_ROWS], len(realerted),
+                     "没有重新预警的团伙 · No re-alerted rings."),
+        QueueSection("mine", "我的案件", "My open cases", mine[:_QUEUE_ROWS], len(mine),
+                     "没有分派给你的未结案件 · No open cases assigned to you."),
+        QueueSection("unassigned", "无人负责", "Unassigned", free[:_QUEUE_ROWS], len(free),
+                     "没有无人负责的未结团伙 · No open rings without an assignee."),
+    ]
+    if not person:
+        sections.pop(1)
+    return _html(render_queue_page(sections, access, _links, person=person))
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    access: Access, request: Request, store: StoreDep,
+    q: Annotated[str, Query(max_length=MAX_QUERY, description="what to look for")] = "",
+) -> Response:
+    """Find what was typed: one exact hit opens its page, several are listed with their rings,
+    none says so."""
+    if isinstance(access, Response):
+        return access
+    scope = scope_of(store, access.insurer)
+    state = _state(request)
+    hits = search(store, state.customers, q, scope, state.scorer.pseudonymizer)
+    if len(hits) == 1:
+        return RedirectResponse(_links.href(hits[0].ref, show_pii=access.show_pii), status_code=303)
+    rings = [scope.ring(r) for r in store.rings() if scope.visible(r)]
+    rows = []
+    for hit in hits:
+        node = store.get_node(hit.ref.label, hit.ref.key)
+        if node is not None:
+            involved = rings_of(store, hit.ref, rings)
+            rows.append(SearchRow(node, hit.how, [RingRow(r, store.case(r.ring_id)) for r in involved]))
+    return _html(render_search_page(q.strip(), rows, access, _links))
 
 
 @router.get("/entities/{entity_type}/{key:path}", response_class=HTMLResponse)
@@ -312,9 +467,17 @@ def login_form(
     return _login_page(request, _state(request), "", next_path, status_code=200)
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def _form(request: Request, max_bytes: int = _MAX_FORM_BYTES,
+                max_fields: int = 4) -> dict[str, str] | None:
+    """The posted form's fields (the first value of each), or ``None`` when the body holds more
+    than ``max_bytes`` or ``max_fields`` (nothing is cut short silently)."""
     body = await request.body()
-    fields = parse_qs(body[:_MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=4)
+    if len(body) > max_bytes:
+        return None
+    try:
+        fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=max_fields)
+    except ValueError:
+        return None
     return {name: values[0] for name, values in fields.items()}
 
 
@@ -324,7 +487,7 @@ async def login(request: Request) -> Response:
     state = _state(request)
     if cross_site(request):
         return _refused_cross_site()
-    form = await _form(request)
+    form = await _form(request) or {}
     target = _local_path(form.get("next"))
     if not same_token(form.get("csrf"), request.cookies.get(LOGIN_COOKIE)):
         return _login_page(request, state, "登录表单已过期，请重试 · The sign-in form expired; "
@@ -351,7 +514,7 @@ async def logout(request: Request) -> Response:
         return _refused_cross_site()
     token = request.cookies.get(SESSION_COOKIE)
     found = await run_in_threadpool(signed_in, state.store, state.keys, token)
-    if found is not None and not same_token((await _form(request)).get("csrf"), found[0].csrf):
+    if found is not None and not same_token((await _form(request) or {}).get("csrf"), found[0].csrf):
         return _refused_cross_site()
     await run_in_threadpool(sign_out, state.store, token)
     response = RedirectResponse(PREFIX + "/login", status_code=303)

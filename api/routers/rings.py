@@ -8,8 +8,11 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
-from api.deps import CaseWorker, Reader, SettingsDep, StoreDep, strict_query
-from api.render import render
+from api.cases import decide
+from api.deps import CaseWorker, Reader, SettingsDep, StateDep, StoreDep, strict_query
+from api.explorer import Viewer
+from api.render import pdf_response, render
+from api.report import ring_report
 from api.schemas import (
     AuditEntry,
     CaseUpdate,
@@ -24,6 +27,7 @@ from api.schemas import (
 from api.scope import scope_of
 from api.views import RingFilter, audit_view, ring_detail, ring_graph, ring_page
 from graph.results import CaseStatus
+from graph.store import KEEP
 
 __all__ = ["router"]
 
@@ -75,14 +79,27 @@ def get_ring_graph(ring_id: RingId, store: StoreDep, settings: SettingsDep,
     "/{ring_id}", response_model=AuditEntry,
     responses={**_NOT_FOUND, 409: {"model": ErrorOut, "description": (
         "move not allowed, case not in expected_status, or changed meanwhile by someone else")}},
-    summary="Change the ring's case status (recorded in the audit log)",
+    summary="Decide on the ring's case: status, assignee, note (recorded in the audit log)",
 )
-def change_case(ring_id: RingId, body: CaseUpdate, store: StoreDep, who: CaseWorker) -> Response:
-    """A compare-and-set: of simultaneous changes to one case exactly one succeeds, the others
-    get 409 (as does a move the workflow forbids, or a case no longer in ``expected_status``)."""
-    scope_of(store, who.insurer).ring(store.get_ring(ring_id))
-    change = store.change_case(ring_id, body.status, who.name, body.note, body.expected_status)
+def change_case(ring_id: RingId, body: CaseUpdate, state: StateDep, who: CaseWorker) -> Response:
+    """Move the status, assign the case (``assignee``: a person named in the API keys, ``null``
+    for nobody) and/or leave a note. A compare-and-set: of simultaneous changes to one case
+    exactly one succeeds, the others get 409 (as does a move the workflow forbids, or a case no
+    longer in ``expected_status``); 422 for an unknown assignee or a change of nothing."""
+    assignee = body.assignee if "assignee" in body.model_fields_set else KEEP
+    change = decide(state, who, ring_id, body.status, body.note, body.expected_status, assignee)
     return render(audit_view([change])[0], who)
+
+
+@router.get(
+    "/{ring_id}/report.pdf", response_class=Response, summary="The ring's printable case report (PDF)",
+    responses={200: {"content": {"application/pdf": {}}, "description": (
+        "A PDF in Chinese with English labels: ring, case and audit history, evidence, members, "
+        "timeline, network, and who generated it when from which run; identifiers masked as "
+        "the key's role sees them")}, **_NOT_FOUND},
+)
+def get_report(ring_id: RingId, store: StoreDep, who: Reader) -> Response:
+    return pdf_response(ring_report(store, ring_id, Viewer(show_pii=who.pii, insurer=who.insurer), who.actor), ring_id)
 
 
 @router.get("/{ring_id}/audit", response_model=list[AuditEntry], responses=_NOT_FOUND,

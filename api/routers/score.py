@@ -35,7 +35,8 @@ _OPENAPI: dict[str, Any] = {
 )
 async def score(request: Request) -> Response:
     """Judge a request the moment it arrives: score in [0, 1] (≥ 0.5: hold for review),
-    level, the ring it links to and the reasons, each in Chinese and English. Reads only."""
+    level, the ring it links to with its case status, and the reasons, each in Chinese and
+    English. Reads only."""
     # Hot path (the one route called per transaction): the key is checked, the body validated
     # from raw bytes and the store read directly instead of through FastAPI's dependency and
     # body machinery, which cost more than scoring itself; same answers, same 401/403/422.
@@ -48,11 +49,14 @@ async def score(request: Request) -> Response:
     state: AppState = request.app.state.ringscope
     if state.scoring_refused:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, state.scoring_refused)
-    if who.insurer is None:
-        return render(state.scorer.score(body).to_dict(), who)
-    # a member's risk system names its own records: the store keys them CODE:id
-    scope = Scope(who.insurer)
-    own = body.model_copy(update={
-        name: scope.record_key(Label.CLAIM, value) for name in ("claim_id", "policy_id", "customer_id")
-        if isinstance(value := getattr(body, name), str)})
-    return render({**state.scorer.score(own).to_dict(), "claim_id": body.claim_id}, who)
+    own = body
+    if who.insurer is not None:  # a member's risk system names its own records: the store keys them CODE:id
+        scope = Scope(who.insurer)
+        own = body.model_copy(update={
+            name: scope.record_key(Label.CLAIM, value) for name in ("claim_id", "policy_id", "customer_id")
+            if isinstance(value := getattr(body, name), str)})
+    verdict = state.scorer.score(own)
+    answer = {**verdict.to_dict(), "claim_id": body.claim_id}
+    answer["ring_status"] = (state.scorer.index().status(verdict.ring_id).value
+                             if verdict.ring_id else None)
+    return render(answer, who)

@@ -1,0 +1,44 @@
+"""Decisions on ring cases, as the API and the explorer take them.
+
+A decision moves a case's status, assigns it or leaves a note (:meth:`GraphStore.change_case`,
+a compare-and-set). The assignee must be a person named in ``RINGSCOPE_API_KEYS`` whose key may
+work cases, so a case is never assigned to a misspelt name nobody answers to. Real-time scoring
+reads the rings' case statuses again at once (a dismissed ring stops counting at the next
+request; other server processes follow within seconds).
+"""
+
+from __future__ import annotations
+
+from api.deps import AppState
+from api.scope import scope_of
+from api.security import KeyRing, Permission, Principal
+from graph.errors import InputError
+from graph.results import CaseChange, CaseStatus
+from graph.store import KEEP, Keep
+
+__all__ = ["assignable", "decide"]
+
+
+def assignable(keys: KeyRing) -> list[str]:
+    """The people a case may be assigned to, sorted."""
+    return keys.people(Permission.CASE)
+
+
+def decide(state: AppState, who: Principal, ring_id: str, status: CaseStatus | None, note: str,
+           expected: CaseStatus | None = None, assignee: str | Keep | None = KEEP) -> CaseChange:
+    """Record ``who``'s decision on a ring's case (see :meth:`GraphStore.change_case`) and have
+    real-time scoring read the case statuses again.
+
+    Raises :class:`NotFoundError` for an unknown ring (or one without the claims of the
+    member insurer a scoped key belongs to), :class:`InputError` for an assignee who
+    is not among :func:`assignable`, and what ``change_case`` raises (nothing to change, a move
+    the workflow forbids, a case changed meanwhile).
+    """
+    store, keys = state.store, state.keys
+    scope_of(store, who.insurer).ring(store.get_ring(ring_id))  # another member's ring: not found
+    if isinstance(assignee, str) and assignee not in assignable(keys):
+        people = ", ".join(assignable(keys)) or "nobody: name the keys in RINGSCOPE_API_KEYS"
+        raise InputError(f"cannot assign the case to {assignee!r}; assign it to one of: {people}")
+    change = store.change_case(ring_id, status, who.actor, note, expected, assignee)
+    state.scorer.refresh_cases()
+    return change
