@@ -38,7 +38,7 @@ from detectors.claim_view import CLAIM_TRAITS
 from detectors.links import ClaimGraph
 from detectors.params import DetectionParams
 from detectors.rules import TraitModel
-from detectors.templates import pair_jaccard
+from detectors.templates import ShingleMatrix
 
 __all__ = ["Attachment", "expand"]
 
@@ -174,20 +174,24 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
     text_of = complaints.dropna(subset=["claim_id"]).drop_duplicates("claim_id").set_index("claim_id")["text"]
     claim_ids = book.claims.index
     days = book.claims["day"].to_numpy(float)
+    grouped = np.flatnonzero(group >= 0)
+    row_of = np.full(len(group), -1, dtype=np.int64)
+    row_of[grouped] = np.arange(len(grouped))
+    letters = ShingleMatrix(text_of.reindex(claim_ids[grouped]).fillna("").astype(str).tolist())
     by_group: dict[int, list[int]] = defaultdict(list)
-    for pos in np.flatnonzero(group >= 0).tolist():
+    for pos in grouped.tolist():
         by_group[int(group[pos])].append(pos)
+    members = {g: np.array(m, dtype=np.int64) for g, m in by_group.items()}
     window = params.template_window_days
     neighbours: dict[int, list[tuple[int, float]]] = {}
     for pos in np.flatnonzero((group >= 0) & (ring_of < 0) & eligible).tolist():
-        others = [m for m in by_group[int(group[pos])] if m != pos and abs(days[m] - days[pos]) <= window]
-        if not others:
+        candidates = members[int(group[pos])]
+        others = candidates[(candidates != pos) & (np.abs(days[candidates] - days[pos]) <= window)]
+        if not len(others):
             continue
-        texts = [str(text_of.get(claim_ids[pos], ""))] + [str(text_of.get(claim_ids[m], "")) for m in others]
-        pairs = np.column_stack([np.zeros(len(others), dtype=np.int64), np.arange(1, len(texts))])
-        similarity = pair_jaccard(texts, pairs)
+        similarity = letters.similarity(int(row_of[pos]), row_of[others])
         order = np.argsort(-similarity, kind="stable")[:_NEIGHBOURS]
-        neighbours[pos] = [(others[i], float(similarity[i])) for i in order
+        neighbours[pos] = [(int(others[i]), float(similarity[i])) for i in order
                            if similarity[i] >= params.template_threshold]
     joined = ring_of.copy()
     out: dict[int, tuple[int, dict[str, Any]]] = {}

@@ -208,13 +208,16 @@ class RingLetters:
             for customer in ring.customer_ids:
                 ring_of.setdefault(customer, ring.ring_id)
         kept: list[tuple[str, frozenset[int]]] = []
+        of_ring: dict[str, list[frozenset[int]]] = {}
         for customer, text in zip(letters["customer_id"], letters["text"], strict=True):
             ring_id = ring_of.get(str(customer))
             if ring_id is None or not isinstance(text, str) or not text.strip():
                 continue
             grams = shingle_set(text)
-            if grams and not any(r == ring_id and _jaccard(grams, g) > _NEAR_DUPLICATE for r, g in kept):
+            same_ring = of_ring.setdefault(ring_id, [])
+            if grams and not any(_jaccard(grams, g) > _NEAR_DUPLICATE for g in same_ring):
                 kept.append((ring_id, grams))
+                same_ring.append(grams)
         self.ring_ids = [rid for rid, _ in kept]
         self.sizes = np.array([len(grams) for _, grams in kept], dtype=np.float64)
         postings: dict[int, list[int]] = {}

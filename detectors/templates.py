@@ -25,11 +25,12 @@ import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from graph.keys.pseudonyms import letter_sketch_shingles
 
-__all__ = ["band_params", "jaccard", "letter_shingles", "minhash_signatures", "pair_jaccard", "shingles",
-           "template_groups"]
+__all__ = ["ShingleMatrix", "band_params", "jaccard", "letter_shingles", "minhash_signatures",
+           "pair_jaccard", "shingles", "template_groups"]
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
@@ -74,20 +75,57 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
+class ShingleMatrix:
+    """The shingle sets of many letters (:func:`letter_shingles`) as one sparse 0/1 matrix, a
+    row per letter, so exact Jaccard similarities of one letter against many, or of many pairs,
+    are a sparse product instead of one set intersection each.
+
+    >>> m = ShingleMatrix(["要求全额退还保费", "要求全额退还保费！", "请求退保", ""])
+    >>> m.similarity(0, np.array([1, 2, 3])).tolist(), m.sizes.tolist()
+    ([1.0, 0.0, 0.0], [6, 6, 2, 0])
+    """
+
+    def __init__(self, letters: Sequence[str]) -> None:
+        sets = [letter_shingles(t) for t in letters]
+        self.sizes = np.array([len(s) for s in sets], dtype=np.int64)
+        grams = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
+        vocabulary, columns = np.unique(grams, return_inverse=True)
+        pointers = np.concatenate([[0], np.cumsum(self.sizes)])
+        self._matrix = csr_matrix((np.ones(len(columns), dtype=np.int32), columns.ravel(), pointers),
+                                  shape=(len(sets), max(len(vocabulary), 1)))
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def similarity(self, row: int, others: np.ndarray) -> np.ndarray:
+        """Exact Jaccard similarity of letter ``row`` with each letter of ``others`` (row
+        positions); 0.0 where both letters are empty."""
+        others = np.asarray(others, dtype=np.int64)
+        shared = (self._matrix[others] @ self._matrix[row].T).toarray().ravel()
+        return self._ratio(shared, self.sizes[others] + self.sizes[row] - shared)
+
+    def pair_similarity(self, pairs: np.ndarray) -> np.ndarray:
+        """Exact Jaccard similarity of the letters of each row ``(i, j)`` of ``pairs``."""
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        left, right = pairs[:, 0], pairs[:, 1]
+        shared = np.asarray(self._matrix[left].multiply(self._matrix[right]).sum(axis=1)).ravel()
+        return self._ratio(shared, self.sizes[left] + self.sizes[right] - shared)
+
+    @staticmethod
+    def _ratio(shared: np.ndarray, union: np.ndarray) -> np.ndarray:
+        return np.where(union > 0, shared / np.maximum(union, 1), 0.0).astype(float)
+
+
 def pair_jaccard(texts: Sequence[str], pairs: np.ndarray) -> np.ndarray:
-    """Exact shingle Jaccard similarity of the letters in each row ``(i, j)`` of ``pairs``.
+    """Exact shingle Jaccard similarity of the letters in each row ``(i, j)`` of ``pairs``
+    (only the letters the pairs name are cut into shingles).
 
     >>> pair_jaccard(["要求全额退还保费", "要求全额退还保费！", "请求退保"], np.array([[0, 1], [0, 2]])).tolist()
     [1.0, 0.0]
     """
-    cache: dict[int, np.ndarray] = {}
-
-    def sets(i: int) -> np.ndarray:
-        if i not in cache:
-            cache[i] = letter_shingles(texts[i])
-        return cache[i]
-
-    return np.array([jaccard(sets(int(i)), sets(int(j))) for i, j in pairs.reshape(-1, 2)], dtype=float)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    used, local = np.unique(pairs, return_inverse=True)
+    return ShingleMatrix([texts[int(i)] for i in used]).pair_similarity(local.reshape(-1, 2))
 
 
 def band_params(threshold: float, num_perm: int, recall: float = 0.95) -> tuple[int, int]:
