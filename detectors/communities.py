@@ -7,6 +7,11 @@ algorithm is igraph's Leiden by default; igraph's multilevel and python-louvain 
 same objective (python-louvain is exact only at γ = 1, see :class:`DetectionParams`). ``resolution`` is γ of the usual
 modularity ``Σ (A_ij - γ k_i k_j / 2m)`` for every method (higher γ, smaller communities).
 
+Communities of sixteen claims or more are then split again on their own links while a split
+reaches the modularity ``split_quality`` (see :func:`_split_glued`: one null model for a whole
+large component merges small rings), and communities tied by a link of ``join_weight`` or more
+are joined.
+
 Every step is bounded. Leiden is never asked to "iterate until nothing changes": a node with
 two equally good communities can move back and forth for ever (the path 2-1-0-3-4 with equal
 weights at γ = 0.6 never returns with ``n_iterations=-1``). It runs in rounds of a few
@@ -115,8 +120,70 @@ def find_communities(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray,
             edges = order[cuts[comp]:cuts[comp + 1]]
             out.extend(partition(members, u[edges], v[edges], w[edges], params.method,
                                  params.resolution, params.seed))
+    out = _split_glued(out, u, v, w, params)
     out = _join_strongly_linked(out, u, v, w, params.join_weight)
     return sorted((sorted(c) for c in out if len(c) >= 2), key=lambda c: c[0])
+
+
+_MIN_SPLIT = 16
+_SPLIT_RESOLUTION = 1.0
+
+
+def _split_glued(communities: list[list[int]], u: np.ndarray, v: np.ndarray, w: np.ndarray,
+                 params: DetectionParams) -> list[list[int]]:
+    """Communities split again on their own links while the split is clearly better.
+
+    Modularity's null model spans the whole component, and in a large one (a million-customer
+    book, where collisions of addresses and phones chain many rings into one component) the
+    expected weight between two small rings is so low that one chance link merges them: the
+    resolution limit of modularity (Fortunato and Barthélemy, PNAS 104, 2007). On a community's
+    own links the null model is its own, so rings glued by a few links fall apart, while a
+    single ring, dense inside, has no split of high modularity and stays whole. A split is
+    taken when its modularity (γ = 1) reaches ``params.split_quality``; its parts are tried in
+    turn. Communities under sixteen claims are left alone: splitting smaller ones cut single rings
+that rotate their numbers by sub-group (measured on books of 30 000 customers). Each pass only
+cuts, so it ends.
+    """
+    if params.split_quality >= 1.0 or not len(u):
+        return communities
+    out: list[list[int]] = []
+    level = communities
+    size = int(max(u.max(), v.max())) + 1
+    while level:
+        of = np.full(size, -1)
+        for i, members in enumerate(level):
+            of[members] = i
+        inside = (of[u] >= 0) & (of[u] == of[v])
+        eu, ev, ew, ec = u[inside], v[inside], w[inside], of[u[inside]]
+        order = np.argsort(ec, kind="stable")
+        cuts = np.searchsorted(ec[order], np.arange(len(level) + 1))
+        following: list[list[int]] = []
+        for i, members in enumerate(level):
+            edges = order[cuts[i]:cuts[i + 1]]
+            parts = _clear_split(np.array(sorted(members)), eu[edges], ev[edges], ew[edges],
+                                 params) if len(members) >= _MIN_SPLIT else None
+            if parts is None:
+                out.append(members)
+            else:
+                following.extend(parts)
+        level = following
+    return out
+
+
+def _clear_split(nodes: np.ndarray, u: np.ndarray, v: np.ndarray, w: np.ndarray,
+                 params: DetectionParams) -> list[list[int]] | None:
+    """The parts of one community's best split, or ``None`` when it is not clearly better."""
+    parts = partition(nodes, u, v, w, params.method, _SPLIT_RESOLUTION, params.seed)
+    if len(parts) < 2:
+        return None
+    index = {int(x): k for k, x in enumerate(nodes.tolist())}
+    graph = ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in zip(u.tolist(), v.tolist(), strict=True)])
+    membership = [0] * len(nodes)
+    for k, part in enumerate(parts):
+        for x in part:
+            membership[index[x]] = k
+    quality = graph.modularity(membership, weights=w.tolist(), resolution=_SPLIT_RESOLUTION)
+    return parts if quality >= params.split_quality else None
 
 
 def _join_strongly_linked(communities: list[list[int]], u: np.ndarray, v: np.ndarray, w: np.ndarray,

@@ -31,6 +31,38 @@ def test_leiden_splits_the_path_at_its_middle() -> None:
     assert sorted(map(sorted, found)) == [[0, 3, 4], [1, 2]]
 
 
+def _ring_of_cliques(cliques: int, size: int, weight: float) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """``cliques`` cliques of ``size`` claims in a cycle, each tied to the next by one link, every
+    link of ``weight``: the textbook case of modularity's resolution limit."""
+    u, v = [], []
+    for c in range(cliques):
+        first = c * size
+        pairs = [(first + i, first + j) for i in range(size) for j in range(i + 1, size)]
+        pairs.append((first + size - 1, ((c + 1) % cliques) * size))
+        u += [a for a, _ in pairs]
+        v += [b for _, b in pairs]
+    return cliques * size, np.array(u), np.array(v), np.full(len(u), weight)
+
+
+def test_rings_glued_into_one_component_come_apart() -> None:
+    """One null model for the whole cycle merges neighbouring cliques (22 communities of 40
+    cliques, 18 of them pairs); split again on their own links, every clique is a community
+    of its own."""
+    n, u, v, w = _ring_of_cliques(40, 8, 0.5)
+    merged = find_communities(n, u, v, w, DetectionParams(split_quality=1.0))
+    assert len(merged) == 22 and max(map(len, merged)) == 16
+    found = find_communities(n, u, v, w, DetectionParams())
+    assert found == [list(range(c * 8, c * 8 + 8)) for c in range(40)]
+
+
+@pytest.mark.parametrize("size", [16, 20, 40])
+def test_one_dense_ring_is_never_split(size: int) -> None:
+    members = np.arange(size)
+    u, v = (a.ravel() for a in np.triu_indices(size, 1))
+    assert find_communities(size, members[u], members[v], np.full(len(u), 0.5), DetectionParams()) == [
+        list(range(size))]
+
+
 @st.composite
 def small_graphs(draw: st.DrawFn) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
     """Paths, stars, cycles and random graphs of 2-12 nodes, weights drawn from a few values
