@@ -41,6 +41,7 @@ from detectors.pipeline import detect as detect_rings
 from detectors.realtime import RealtimeScorer
 from graph.connect import open_store
 from graph.errors import (
+    AccessError,
     ConfigError,
     ConflictError,
     NotFoundError,
@@ -234,6 +235,10 @@ def _install_error_handlers(app: FastAPI, retry_after: int) -> None:
     @app.exception_handler(NotFoundError)
     async def not_found(_: Request, exc: NotFoundError) -> Response:
         return _error_response(404, str(exc))
+
+    @app.exception_handler(AccessError)
+    async def no_access(_: Request, exc: AccessError) -> Response:
+        return _error_response(403, str(exc))
 
     @app.exception_handler(ConflictError)
     async def conflict(_: Request, exc: ConflictError) -> Response:

@@ -12,16 +12,18 @@ from __future__ import annotations
 from api.deps import AppState
 from api.scope import scope_of
 from api.security import KeyRing, Permission, Principal
-from graph.errors import InputError
+from graph.errors import AccessError, InputError
 from graph.results import CaseChange, CaseStatus
 from graph.store import KEEP, Keep
 
 __all__ = ["assignable", "decide"]
 
 
-def assignable(keys: KeyRing) -> list[str]:
-    """The people a case may be assigned to, sorted."""
-    return keys.people(Permission.CASE)
+def assignable(keys: KeyRing, insurer: str | None = None) -> list[str]:
+    """The people a case may be assigned to, sorted: the holders of keys that may work cases,
+    of the same member insurer as the one assigning (``None``: the association's own keys, or
+    every key in a store of one insurer's book)."""
+    return keys.people(Permission.CASE, insurer)
 
 
 def decide(state: AppState, who: Principal, ring_id: str, status: CaseStatus | None, note: str,
@@ -30,15 +32,22 @@ def decide(state: AppState, who: Principal, ring_id: str, status: CaseStatus | N
     real-time scoring read the case statuses again.
 
     Raises :class:`NotFoundError` for an unknown ring (or one without the claims of the
-    member insurer a scoped key belongs to), :class:`InputError` for an assignee who
+    member insurer a scoped key belongs to), :class:`AccessError` when a scoped key decides
+    a ring spanning other members, :class:`InputError` for an assignee who
     is not among :func:`assignable`, and what ``change_case`` raises (nothing to change, a move
     the workflow forbids, a case changed meanwhile).
     """
     store, keys = state.store, state.keys
-    scope_of(store, who.insurer).ring(store.get_ring(ring_id))  # another member's ring: not found
-    if isinstance(assignee, str) and assignee not in assignable(keys):
-        people = ", ".join(assignable(keys)) or "nobody: name the keys in RINGSCOPE_API_KEYS"
-        raise InputError(f"cannot assign the case to {assignee!r}; assign it to one of: {people}")
+    scope = scope_of(store, who.insurer)
+    whole = store.get_ring(ring_id)
+    scope.ring(whole)  # another member's ring: not found
+    if not scope.may_decide(whole):
+        raise AccessError(f"ring {ring_id} spans other member insurers: its case is decided by the "
+                          "association's investigators")
+    people = assignable(keys, who.insurer)
+    if isinstance(assignee, str) and assignee not in people:
+        named = ", ".join(people) or "nobody: name the keys in RINGSCOPE_API_KEYS"
+        raise InputError(f"cannot assign the case to {assignee!r}; assign it to one of: {named}")
     change = store.change_case(ring_id, status, who.actor, note, expected, assignee)
     state.scorer.refresh_cases()
     return change

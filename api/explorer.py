@@ -580,7 +580,7 @@ def render_ring_list(
 def _evidence_value(name: str, value: Any, viewer: Viewer, items: int = 20) -> str:
     """An evidence datum as one line: lists joined, mappings as ``key: value`` pairs."""
     if isinstance(value, Mapping):
-        return "; ".join(f"{k}: {_evidence_value(str(k), v, viewer)}" for k, v in value.items())
+        return "; ".join(f"{viewer.text(k)}: {_evidence_value(str(k), v, viewer)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         shown = [_evidence_value(name, v, viewer) for v in value[:items]]
         more = f" … (+{len(value) - items})" if len(value) > items else ""

@@ -96,7 +96,8 @@ def mask_payload(payload: Any) -> Any:
         elif key in _ID_KEYS:
             out[key] = value
         else:
-            out[key] = mask_payload(value)
+            # a mapping keyed by values (payout holders: {"王五 6222…": claims}) masks its keys too
+            out[mask_text(key) if isinstance(key, str) else key] = mask_payload(value)
     return out
 
 

@@ -330,5 +330,5 @@ def ring_report(store: GraphStore, ring_id: str, viewer: Viewer, requester: str)
     names = {n.key: str(n.props.get("name", "")) for n in sub.nodes if n.label is Label.CUSTOMER}
     stamp = ReportStamp(datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"), requester,
                         store.current_run())
-    return case_report(ring, store.case(ring_id), store.case_audit(ring_id),
+    return case_report(ring, scope.case(store, ring_id), scope.case_audit(store, ring_id),
                        ring_detail(store, ring_id, scope), sub, names, viewer, stamp)

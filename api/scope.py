@@ -38,22 +38,27 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.insurers import ACROSS_INSURERS, claims_named, member_insurers, span_sentences
+from graph.cases import Case
 from graph.errors import NotFoundError
 from graph.keys import namespaced_key
-from graph.model import Label, Subgraph
-from graph.results import Evidence, Ring
+from graph.model import Label, NodeRef, Subgraph
+from graph.results import CaseChange, CaseEvent, Evidence, Ring
 from graph.store import GraphStore
 
-__all__ = ["EVERYTHING", "RECORD_LABELS", "Scope", "scope_of"]
+__all__ = ["EVERYTHING", "OTHER_ACTOR", "RECORD_LABELS", "Scope", "scope_of"]
 
 RECORD_LABELS: frozenset[Label] = frozenset({
     Label.CLAIM, Label.POLICY, Label.CUSTOMER, Label.AGENT, Label.COMPLAINT, Label.INTERMEDIARY,
 })
 """Nodes that are one insurer's records (keyed ``CODE:id`` in an association's store)."""
+
+OTHER_ACTOR = "协会或其他成员 the association or another member"
+"""Who a scoped caller reads as the actor of a decision that is not its own people's."""
 
 _USES_LIMIT = 2_000
 
@@ -107,14 +112,60 @@ class Scope:
     def visible(self, ring: Ring) -> bool:
         return self.insurer is None or any(self.owns(c) for c in ring.claim_ids)
 
-    def subgraph(self, sub: Subgraph) -> Subgraph:
-        """``sub`` without other members' records and the relationships touching them."""
+    def subgraph(self, sub: Subgraph, root: NodeRef | None = None) -> Subgraph:
+        """``sub`` without other members' records and the relationships touching them, and
+        without identifiers the caller could not look up (:meth:`uses`): those its own records
+        do not reach within two steps of what is left (an identifier only another member's
+        customer uses would otherwise show in a neighbourhood two steps deep). ``root``, the
+        node the neighbourhood was drawn around, is kept."""
         if self.insurer is None:
             return sub
-        nodes = [n for n in sub.nodes if self.owns_node(n.label, n.key)]
-        kept = {n.ref for n in nodes}
-        edges = [e for e in sub.edges if e.src in kept and e.dst in kept]
+        records = {n.ref for n in sub.nodes if n.label in RECORD_LABELS and self.owns(n.key)}
+        identifiers = {n.ref for n in sub.nodes if n.label not in RECORD_LABELS}
+        edges = [e for e in sub.edges if {e.src, e.dst} <= records | identifiers]
+        reached = set(records)
+        for _ in range(2):
+            reached |= {end for e in edges for end, other in ((e.src, e.dst), (e.dst, e.src))
+                        if other in reached and end in identifiers}
+        if root is not None:
+            reached.add(root)
+        nodes = [n for n in sub.nodes if n.ref in reached]
+        edges = [e for e in edges if e.src in reached and e.dst in reached]
         return Subgraph(nodes, edges, sub.truncated)
+
+    def audit(self, changes: Sequence[CaseChange]) -> list[CaseChange]:
+        """The audit entries of a shared case a scoped caller may read: its own people's
+        decisions in full; anyone else's (another member's, or the association's) as the status
+        move only, with no actor, note or assignee (a note is free text about any member's
+        customers); a re-alert with only the caller's own new claims."""
+        if self.insurer is None:
+            return list(changes)
+        out = []
+        for change in changes:
+            if change.event is CaseEvent.REALERT:
+                out.append(dataclasses.replace(
+                    change, new_claims=tuple(c for c in change.new_claims if self.owns(c))))
+            elif change.actor.endswith(f"@{self.insurer}"):
+                out.append(change)
+            else:
+                out.append(dataclasses.replace(change, actor=OTHER_ACTOR, note="", assignee=None))
+        return out
+
+    def case(self, store: GraphStore, ring_id: str) -> Case:
+        """A ring's case as the caller may read it (folded from :meth:`audit`)."""
+        if self.insurer is None:
+            return store.case(ring_id)
+        return Case.from_audit(ring_id, self.audit(store.case_audit(ring_id)))
+
+    def case_audit(self, store: GraphStore, ring_id: str) -> list[CaseChange]:
+        """A ring's audit log as the caller may read it (:meth:`audit`)."""
+        return self.audit(store.case_audit(ring_id))
+
+    def may_decide(self, ring: Ring) -> bool:
+        """Whether the caller may decide a ring's case: an unscoped key any ring, a member's key
+        only a ring made of its own claims (a ring spanning members is the association's to
+        decide: one member's decision would change what the others' risk systems see)."""
+        return self.insurer is None or all(self.owns(c) for c in ring.claim_ids)
 
     def ring(self, ring: Ring) -> Ring:
         """The ring as the caller may see it; :class:`NotFoundError` when it holds none of the

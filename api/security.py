@@ -201,10 +201,11 @@ class KeyRing:
             entries.append(entry)
         return cls(entries, investigator_pii)
 
-    def people(self, permission: Permission) -> list[str]:
-        """The names of the people whose keys grant ``permission``, sorted (a case can be
-        assigned to them)."""
-        return sorted({p.name for _, p in self._entries if p.name and p.may(permission)})
+    def people(self, permission: Permission, insurer: str | None = None) -> list[str]:
+        """The names of the people whose keys grant ``permission`` and are scoped to
+        ``insurer`` (``None``: unscoped keys), sorted (a case can be assigned to them)."""
+        return sorted({p.name for _, p in self._entries
+                       if p.name and p.may(permission) and p.insurer == insurer})
 
     def by_key_id(self, key_id: str) -> Principal | None:
         """The principal of a configured key by its id (a session names its key, so a key

@@ -158,7 +158,7 @@ def ring_page(store: GraphStore, flt: RingFilter, limit: int, offset: int,
         ring = scope.ring(found)
         if not flt.keeps(ring):
             continue
-        case = store.case(ring.ring_id)
+        case = scope.case(store, ring.ring_id)
         if flt.status is not None and case.status != flt.status:
             continue
         branches = agents.branches(ring)
@@ -215,7 +215,7 @@ def ring_detail(store: GraphStore, ring_id: str, scope: Scope = EVERYTHING) -> d
             timeline.append(_event(str(left), "agent_left", agent_id,
                                    {"status": agent.props.get("status") if agent else None}))
     timeline.sort(key=lambda e: (e["date"], _EVENT_ORDER.get(e["kind"], len(_EVENT_ORDER)), e["subject"]))
-    case = store.case(ring_id)
+    case = scope.case(store, ring_id)
     return {**export, "status": case.status.value, "case": case.to_dict(), "members": members,
             "timeline": timeline}
 
@@ -365,5 +365,6 @@ def neighbourhood_view(store: GraphStore, kind: EntityType, raw_key: str, depth:
     key = scope.record_key(kind.label, entity_key(kind, raw_key))
     if not scope.uses(store, kind.label, key):
         raise NotFoundError(f"no {kind.value} with this id")
-    sub = scope.subgraph(store.neighbourhood(kind.label, key, depth=depth, limit=limit))
+    sub = scope.subgraph(store.neighbourhood(kind.label, key, depth=depth, limit=limit),
+                         NodeRef(kind.label, key))
     return graph_payload(sub.nodes, sub.edges, sub.truncated)

@@ -7,6 +7,7 @@ Every error RingScope raises on purpose derives from :class:`RingScopeError`, so
 from __future__ import annotations
 
 __all__ = [
+    "AccessError",
     "ConfigError",
     "ConflictError",
     "DetectionError",
@@ -41,6 +42,11 @@ class StoreUnavailableError(StoreError):
 class ConflictError(RingScopeError):
     """A change conflicts with the current state (a workflow move it forbids, or a change someone
     else made meanwhile); nothing was written."""
+
+
+class AccessError(RingScopeError):
+    """The caller may see the thing but not do this to it (a member deciding a case that spans
+    other members); nothing was written."""
 
 
 class NotFoundError(RingScopeError):

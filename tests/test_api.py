@@ -613,3 +613,16 @@ def test_query_strings_are_strict(client: TestClient) -> None:
                       headers=INVESTIGATOR).status_code == 200
     assert client.patch("/v1/rings/R-1", json={"status": "investigating", "note": "行1\n行2\t!"},
                         headers=INVESTIGATOR).status_code == 200
+
+
+def test_identifiers_used_as_mapping_keys_are_masked() -> None:
+    """Evidence data keyed by a value (payout holders as typed: a name and a card number) is
+    masked in the API's payloads and on the explorer's pages alike."""
+    from api.explorer import Viewer, _evidence_data
+    from api.privacy import mask_payload
+
+    data = {"holders": {"王五 6222020200112233446": ["S001"]}}
+    assert mask_payload({"data": data}) == {"data": {"holders": {"王五 622************3446": ["S001"]}}}
+    shown = dict(_evidence_data(data, Viewer(show_pii=False)))
+    assert "6222020200112233446" not in shown["holders"] and "S001" in shown["holders"]
+    assert "6222020200112233446" in dict(_evidence_data(data, Viewer(show_pii=True)))["holders"]

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.scope import Scope
+from api.scope import OTHER_ACTOR, Scope
 from api.security import KeyRing, Role
 from api.settings import Settings
 from graph.errors import ConfigError
@@ -145,6 +145,27 @@ def test_member_explorer_shows_its_own_records_only(client: TestClient, store: S
     assert elsewhere.ring_id not in listing.text and shared.ring_id in listing.text
 
 
+def test_member_neighbourhoods_hold_only_what_it_may_look_up(client: TestClient, store: SQLiteStore,
+                                                             shared: Ring) -> None:
+    """Two steps around its own customers and identifiers, a member sees no identifier that
+    only other members' records use: every identifier shown opens for it directly."""
+    kinds = {"Phone": "phone", "BankAccount": "bank_account", "Address": "address", "Person": "person"}
+    mine = [c for c in shared.customer_ids if c.startswith("PA:")][:3]
+    starts = [("customer", c) for c in mine] + [
+        (i.type, i.value) for i in shared.identifiers if i.type in kinds.values()][:6]
+    shown = set()
+    for kind, key in starts:
+        around = client.get(f"/v1/entities/{kind}/{key}/neighborhood", params={"depth": 2}, headers=MEMBER)
+        if around.status_code == 404:
+            continue
+        assert around.status_code == 200
+        shown |= {(kinds[n["label"]], n["key"]) for n in around.json()["nodes"] if n["label"] in kinds}
+    assert len(shown) > 5
+    refused = [(k, key) for k, key in sorted(shown)
+               if client.get(f"/v1/entities/{k}/{key}", headers=MEMBER).status_code != 200]
+    assert refused == []
+
+
 def test_member_casework_stays_within_its_own_records(client: TestClient, store: SQLiteStore,
                                                        shared: Ring, association: Association) -> None:
     """Search, the work queue, the case report and case decisions see what the ring page sees."""
@@ -184,9 +205,34 @@ def test_member_casework_stays_within_its_own_records(client: TestClient, store:
     assert report.status_code == 200
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.content)).pages)
     assert mine in text and not any(code in text for code in OTHERS)
-    moved = client.patch(f"/v1/rings/{shared.ring_id}", headers=MEMBER,
-                         json={"status": "investigating", "note": "checking our two claims"})
+
+
+
+def test_a_shared_case_is_the_associations_and_members_read_only_their_own_notes(
+        client: TestClient, store: SQLiteStore, shared: Ring) -> None:
+    """A member may not decide a ring spanning other members (its decision would change what
+    their risk systems see), nor read the association's notes about it; a ring of its own
+    claims only is its own to decide."""
+    refused = client.patch(f"/v1/rings/{shared.ring_id}", headers=MEMBER,
+                           json={"status": "investigating", "note": "checking our claims"})
+    assert refused.status_code == 403 and "association" in refused.json()["message"]
+    note = "PB 客户 13907971234 已回访"
+    decided = client.patch(f"/v1/rings/{shared.ring_id}", headers=ASSOCIATION,
+                           json={"status": "investigating", "note": note, "assignee": "desk"})
+    assert decided.status_code == 200 and decided.json()["actor"] == "desk"
+    for path in (f"/v1/rings/{shared.ring_id}/audit", f"/v1/rings/{shared.ring_id}",
+                 f"/explorer/rings/{shared.ring_id}"):
+        seen = client.get(path, headers=MEMBER)
+        assert seen.status_code == 200 and "回访" not in seen.text and "desk" not in seen.text, path
+    audit = client.get(f"/v1/rings/{shared.ring_id}/audit", headers=MEMBER).json()
+    assert [(e["actor"], e["to_status"]) for e in audit][-1] == (OTHER_ACTOR, "investigating")
+    assert "回访" in client.get(f"/v1/rings/{shared.ring_id}/audit", headers=ASSOCIATION).text
+    own = next(r for r in store.rings() if all(c.startswith("PA:") for c in r.claim_ids))
+    moved = client.patch(f"/v1/rings/{own.ring_id}", headers=MEMBER,
+                         json={"status": "investigating", "note": "checking our claims", "assignee": "li.wei"})
     assert moved.status_code == 200 and moved.json()["actor"] == "li.wei@PA"
+    wrong = client.patch(f"/v1/rings/{own.ring_id}", headers=MEMBER, json={"assignee": "desk", "note": "x"})
+    assert wrong.status_code == 422 and "li.wei" in wrong.json()["message"]
 
 
 def _raw_request(association: Association, shared: Ring) -> dict[str, Any]:

@@ -28,6 +28,7 @@ and styles (no inline script), no framing, no referrer, and ``Cache-Control: no-
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from typing import Annotated, Literal
@@ -75,7 +76,7 @@ from api.sessions import (
 )
 from api.throttle import client_of
 from api.views import node_key, ring_detail
-from graph.errors import ConflictError, InputError, NotFoundError
+from graph.errors import AccessError, ConflictError, InputError, NotFoundError
 from graph.model import IDENTIFIER_LABELS, Label, NodeRef
 from graph.results import CaseStatus
 from graph.store import KEEP, Keep
@@ -247,7 +248,7 @@ def ring_list(
         return access
     scope = scope_of(store, access.insurer)
     rows = [
-        RingRow(scope.ring(r), store.case(r.ring_id))
+        RingRow(scope.ring(r), scope.case(store, r.ring_id))
         for r in store.rings()
         if (not level or r.level == level) and scope.visible(r)
     ]
@@ -281,16 +282,19 @@ def _ring_response(ring_id: str, viewer: Viewer, state: AppState, message: str =
     store = state.store
     scope = scope_of(store, viewer.insurer)
     try:
-        ring = scope.ring(store.get_ring(ring_id))
+        whole = store.get_ring(ring_id)
+        ring = scope.ring(whole)
     except NotFoundError:
         return _ring_not_found(ring_id, viewer)
+    if not scope.may_decide(whole):
+        viewer = dataclasses.replace(viewer, may_decide=False)
     sub = scope.subgraph(collect_ring_graph(store, ring))
     profiles = store.identifier_profiles(n.ref for n in sub.nodes if n.label in IDENTIFIER_LABELS)
     page = render_ring_page(
-        ring, store.case(ring_id), sub, viewer, _links,
-        audit=store.case_audit(ring_id), profiles=profiles,
+        ring, scope.case(store, ring_id), sub, viewer, _links,
+        audit=scope.case_audit(store, ring_id), profiles=profiles,
         risks=store.claim_risks(ring.claim_ids), timeline=ring_detail(store, ring_id, scope)["timeline"],
-        people=assignable(state.keys), message=message,
+        people=assignable(state.keys, viewer.insurer), message=message,
     )
     return _html(page, status_code)
 
@@ -350,6 +354,9 @@ async def case_decision(ring_id: str, request: Request) -> Response:
         await run_in_threadpool(decide, state, principal, ring_id, status, note, expected, assignee)
     except NotFoundError:
         return _ring_not_found(ring_id, viewer)
+    except AccessError as exc:
+        return await run_in_threadpool(_ring_response, ring_id, viewer, state,
+                                       f"未记录：{exc} · Not recorded: {exc}", 403)
     except ConflictError as exc:
         return await run_in_threadpool(_ring_response, ring_id, viewer, state,
                                        f"未记录：{exc} · Not recorded: {exc}", 409)
@@ -378,7 +385,7 @@ def queue(access: Access, store: StoreDep) -> Response:
     if isinstance(access, Response):
         return access
     scope = scope_of(store, access.insurer)
-    rows = [RingRow(scope.ring(r), store.case(r.ring_id)) for r in store.rings() if scope.visible(r)]
+    rows = [RingRow(scope.ring(r), scope.case(store, r.ring_id)) for r in store.rings() if scope.visible(r)]
     person = access.person
     mine_or_free = {person, None} if person else {None}
     realerted = [r for r in rows if r.case.realert and r.case.assignee in mine_or_free]
@@ -418,7 +425,7 @@ def search_page(
         node = store.get_node(hit.ref.label, hit.ref.key)
         if node is not None:
             involved = rings_of(store, hit.ref, rings)
-            rows.append(SearchRow(node, hit.how, [RingRow(r, store.case(r.ring_id)) for r in involved]))
+            rows.append(SearchRow(node, hit.how, [RingRow(r, scope.case(store, r.ring_id)) for r in involved]))
     return _html(render_search_page(q.strip(), rows, access, _links))
 
 
@@ -448,7 +455,8 @@ def entity_page(
         )
     try:
         sub = scope.subgraph(
-            store.neighbourhood(label, resolved, depth=depth, limit=_ENTITY_NODE_CAP))
+            store.neighbourhood(label, resolved, depth=depth, limit=_ENTITY_NODE_CAP),
+            NodeRef(label, resolved))
     except NotFoundError:
         return _error(404, "未找到 Not found", "没有这个实体 · No such entity.", access)
     ref = NodeRef(label, resolved)

@@ -105,5 +105,6 @@ def get_report(ring_id: RingId, store: StoreDep, who: Reader) -> Response:
 @router.get("/{ring_id}/audit", response_model=list[AuditEntry], responses=_NOT_FOUND,
             summary="Every case status change of the ring, oldest first")
 def get_audit(ring_id: RingId, store: StoreDep, who: Reader) -> Response:
-    scope_of(store, who.insurer).ring(store.get_ring(ring_id))
-    return render(audit_view(store.case_audit(ring_id)), who)
+    scope = scope_of(store, who.insurer)
+    scope.ring(store.get_ring(ring_id))
+    return render(audit_view(scope.case_audit(store, ring_id)), who)
