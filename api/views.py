@@ -23,7 +23,7 @@ from graph.keys import (
     normalize_phone,
     normalize_text,
 )
-from graph.keys.pseudonyms import is_pseudonym
+from graph.keys.pseudonyms import Pseudonymizer, is_pseudonym
 from graph.model import IDENTIFIER_LABELS, Edge, Label, Node, NodeRef, Rel, Subgraph
 from graph.results import CaseChange, ClaimRisk, Ring
 from graph.store import GraphStore
@@ -72,12 +72,20 @@ _TYPE_OF: dict[Label, EntityType] = {label: kind for kind, label in _LABEL_OF.it
 _MEMBER_NEIGHBOURS = 200
 
 
-def entity_key(kind: EntityType, raw: str) -> str:
+def entity_key(kind: EntityType, raw: str, pseudonymizer: Pseudonymizer | None = None) -> str:
     """The stored key of an entity typed as a person would type it (phones with ``+86``,
     spaces or dashes, cards in groups of four …), normalized exactly as ingest does; a
-    pseudonym (an association's store) as it is."""
+    pseudonym (an association's store) as it is. In a store of pseudonymized books an
+    identifier typed raw is hashed with ``pseudonymizer`` after normalizing, as the books were."""
     if is_pseudonym(raw):
         return raw
+    key = _normalized_key(kind, raw)
+    if pseudonymizer is not None and kind.label in IDENTIFIER_LABELS:
+        return pseudonymizer.node_key(kind.label, key)
+    return key
+
+
+def _normalized_key(kind: EntityType, raw: str) -> str:
     if kind is EntityType.PHONE:
         phone = normalize_phone(raw)
         return phone.value if phone else raw
@@ -325,10 +333,11 @@ def audit_view(changes: list[CaseChange]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------- entities
-def entity_view(store: GraphStore, kind: EntityType, raw_key: str,
-                scope: Scope = EVERYTHING) -> dict[str, Any]:
-    """One node with its properties; identifiers add their profile, claims their risk."""
-    key = scope.record_key(kind.label, entity_key(kind, raw_key))
+def entity_view(store: GraphStore, kind: EntityType, raw_key: str, scope: Scope = EVERYTHING,
+                pseudonymizer: Pseudonymizer | None = None) -> dict[str, Any]:
+    """One node with its properties; identifiers add their profile, claims their risk
+    (``pseudonymizer``: see :func:`entity_key`)."""
+    key = scope.record_key(kind.label, entity_key(kind, raw_key, pseudonymizer))
     node = store.get_node(kind.label, key) if scope.uses(store, kind.label, key) else None
     if node is None:
         raise NotFoundError(f"no {kind.value} with this id")
@@ -359,10 +368,11 @@ def _visible_ring(store: GraphStore, ring_id: str | None, scope: Scope) -> str |
 
 
 def neighbourhood_view(store: GraphStore, kind: EntityType, raw_key: str, depth: int,
-                       limit: int, scope: Scope = EVERYTHING) -> dict[str, Any]:
+                       limit: int, scope: Scope = EVERYTHING,
+                       pseudonymizer: Pseudonymizer | None = None) -> dict[str, Any]:
     """The entity and everything within ``depth`` hops of it (another member's records left
-    out for a scoped caller)."""
-    key = scope.record_key(kind.label, entity_key(kind, raw_key))
+    out for a scoped caller; ``pseudonymizer``: see :func:`entity_key`)."""
+    key = scope.record_key(kind.label, entity_key(kind, raw_key, pseudonymizer))
     if not scope.uses(store, kind.label, key):
         raise NotFoundError(f"no {kind.value} with this id")
     sub = scope.subgraph(store.neighbourhood(kind.label, key, depth=depth, limit=limit),

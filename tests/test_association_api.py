@@ -188,6 +188,9 @@ def test_member_casework_stays_within_its_own_records(client: TestClient, store:
     for typed in (theirs, hasher.node_key(Label.PHONE, normalize_phone(theirs).value)):
         assert "Nothing matches" not in client.get("/explorer/search", params={"q": typed},
                                                    headers=ASSOCIATION).text
+        for path in (f"/v1/entities/phone/{typed}", f"/explorer/entities/Phone/{typed}"):
+            assert client.get(path, headers=ASSOCIATION).status_code == 200, path
+            assert client.get(path, headers=MEMBER).status_code == 404, path
     for typed in (other, other.split(":")[1], theirs):
         found = client.get("/explorer/search", params={"q": typed}, headers=MEMBER)
         assert found.status_code == 200 and "Nothing matches" in found.text

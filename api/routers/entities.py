@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from starlette.responses import Response
 
-from api.deps import Reader, SettingsDep, StoreDep, strict_query
+from api.deps import Reader, SettingsDep, StateDep, strict_query
 from api.render import render
 from api.schemas import EntityOut, ErrorOut, GraphOut, Line
 from api.scope import scope_of
@@ -28,17 +28,21 @@ EntityId = Annotated[Line, Path(
 
 
 @router.get("/{entity_type}/{entity_id}", response_model=EntityOut, summary="One entity")
-def get_entity(entity_type: EntityType, entity_id: EntityId, store: StoreDep,
+def get_entity(entity_type: EntityType, entity_id: EntityId, state: StateDep,
                who: Reader) -> Response:
-    return render(entity_view(store, entity_type, entity_id, scope_of(store, who.insurer)), who)
+    store = state.store
+    return render(entity_view(store, entity_type, entity_id, scope_of(store, who.insurer),
+                              state.scorer.pseudonymizer), who)
 
 
 @router.get("/{entity_type}/{entity_id}/neighborhood", response_model=GraphOut,
             summary="The entity and everything within 1 or 2 hops")
 def get_neighbourhood(
-    entity_type: EntityType, entity_id: EntityId, store: StoreDep, settings: SettingsDep,
+    entity_type: EntityType, entity_id: EntityId, state: StateDep, settings: SettingsDep,
     who: Reader, depth: Annotated[int, Query(ge=1, le=2, description="1 or 2 hops")] = 1,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> Response:
     cap = min(limit or settings.max_graph_nodes, settings.max_graph_nodes)
-    return render(neighbourhood_view(store, entity_type, entity_id, depth, cap, scope_of(store, who.insurer)), who)
+    store = state.store
+    return render(neighbourhood_view(store, entity_type, entity_id, depth, cap,
+                                     scope_of(store, who.insurer), state.scorer.pseudonymizer), who)

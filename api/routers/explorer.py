@@ -77,6 +77,7 @@ from api.sessions import (
 from api.throttle import client_of
 from api.views import node_key, ring_detail
 from graph.errors import AccessError, ConflictError, InputError, NotFoundError
+from graph.keys.pseudonyms import is_pseudonym
 from graph.model import IDENTIFIER_LABELS, Label, NodeRef
 from graph.results import CaseStatus
 from graph.store import KEEP, Keep
@@ -434,17 +435,23 @@ def entity_page(
     entity_type: str,
     key: str,
     access: Access,
-    store: StoreDep,
+    request: Request,
     depth: Annotated[int, Query(ge=1, le=2, description="hops around the entity")] = 1,
 ) -> Response:
     """An entity and its neighbourhood at depth 1 or 2, at most 150 nodes."""
     if isinstance(access, Response):
         return access
+    state = _state(request)
+    store = state.store
     label = parse_label(entity_type)
     resolved = _links.resolve(label, key) if label else None
     scope = scope_of(store, access.insurer)
     if label is not None and resolved == key:  # typed, not a link token: normalize like ingest
-        resolved = scope.record_key(label, node_key(label, key))
+        typed = node_key(label, key)
+        hasher = state.scorer.pseudonymizer
+        if hasher is not None and label in IDENTIFIER_LABELS and not is_pseudonym(key):
+            typed = hasher.node_key(label, typed)
+        resolved = scope.record_key(label, typed)
     if label is None or resolved is None or not scope.uses(store, label, resolved):
         return _error(
             404,
