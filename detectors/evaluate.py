@@ -29,7 +29,8 @@ from detectors.baselines import shared_identifier_components, whole_graph_louvai
 from detectors.params import DetectionParams
 from detectors.pipeline import run_detection
 from detectors.ring_ids import claim_jaccard
-from graph.errors import DetectionError
+from graph.errors import DetectionError, InputError
+from graph.model import Label
 from graph.results import ALERT_THRESHOLD, RunRecord
 from graph.store import GraphStore
 
@@ -144,12 +145,17 @@ def evaluate(store: GraphStore, truth: pd.DataFrame | Path | str, params: Detect
     Detection's figures come from the store's current results when ``use_current`` and a
     successful run exists; otherwise detection runs now (without touching stored results).
     ``baselines`` picks which of (a) shared-identifier components and (b) whole-graph Louvain
-    to compute.
+    to compute. Raises :class:`InputError` when the truth names claims the store does not hold.
     """
     frame = truth if isinstance(truth, pd.DataFrame) else read_truth(truth)
     unknown = set(baselines) - {"a", "b"}
     if unknown:
         raise ValueError(f"unknown baseline(s) {sorted(unknown)}; expected 'a' and/or 'b'")
+    stored = set(store.nodes_frame(Label.CLAIM)["key"].astype(str))
+    missing = [str(c) for c in frame["claim_id"] if str(c) not in stored]
+    if missing:
+        raise InputError(f"the truth names {len(missing)} of its {len(frame)} claims that are not in the "
+                         f"store (first: {', '.join(missing[:3])}): is it the truth of another book?")
     params = params or DetectionParams()
     out = Evaluation(
         truth_claims=len(frame),

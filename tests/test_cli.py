@@ -65,6 +65,10 @@ def test_generate_ingest_stats_detect_export(book: Path, tmp_path: Path) -> None
     figures = {row["method"]: row for row in json.loads(evaluated.stdout)}
     assert set(figures) == {"ringscope", "baseline_a_shared_ids", "baseline_b_louvain"}
     assert figures["ringscope"]["claim_f1"] > figures["baseline_a_shared_ids"]["claim_f1"]
+    other = tmp_path / "other-truth.csv"
+    other.write_text("claim_id,ring_id\nNOPE1,R1\nNOPE2,R1\n", encoding="utf-8")
+    refused = runner.invoke(app, ["evaluate", "--store", store, "--truth", str(other)])
+    assert refused.exit_code == 2 and "2 of its 2 claims that are not in the store" in refused.output
     assert all(r["case"]["status"] == "new" for r in rings)
     with open_store(store) as graph:
         graph.change_case(rings[0]["ring_id"], "investigating", "张伟", "调取录像", assignee="张伟")
