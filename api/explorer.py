@@ -618,7 +618,7 @@ def _case_panel(case: Case, audit: Sequence[CaseChange], people: Sequence[str],
 _EVENT_NAMES: Mapping[str, str] = {
     "agent_left": "代理人离职 Agent left", "contact_change": "联系方式变更 Contact change",
     "complaint": "投诉 Complaint", "surrender_request": "退保申请 Surrender request",
-    "payout": "收款 Payout",
+    "payout": "申请的收款账户 Payout account named on the request (no payout date in the book)",
 }
 
 

@@ -67,7 +67,7 @@ LANES: tuple[Lane, ...] = (
     Lane("contact_change", "联系方式变更", "Contact changes", "#2ca02c", "FilledDiamond"),
     Lane("complaint", "投诉", "Complaints", "#555555", "FilledSquare"),
     Lane("surrender_request", "退保申请", "Requests", "#d62728", "FilledCircle"),
-    Lane("payout", "收款", "Payouts", "#8c564b", "FilledCircle"),
+    Lane("payout", "申请的收款账户", "Payout accounts named", "#8c564b", "FilledCircle"),
 )
 """The lanes, top to bottom."""
 

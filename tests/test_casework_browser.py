@@ -220,7 +220,7 @@ def test_an_investigators_day(served: str, browser: Browser, book: tuple[Path, S
                           " return [i.complete, i.naturalWidth, i.naturalHeight, i.src]; }")
     assert drawn[0] and drawn[1] > 600 and drawn[2] > 60
     svg = base64.b64decode(drawn[3].split(",", 1)[1]).decode()
-    assert all(lane in svg for lane in ("退保申请 Requests", "收款 Payouts")) and "<circle" in svg
+    assert all(lane in svg for lane in ("退保申请 Requests", "申请的收款账户 Payout accounts named")) and "<circle" in svg
     page.screenshot(path=str(SHOTS / "ring-case-panel-timeline.png"), full_page=True)
 
     # the case report: a PDF download holding the ring, the person and the evidence in Chinese
