@@ -177,6 +177,8 @@ def _read_csv(data: bytes, name: str, log: ProblemLog) -> tuple[pd.DataFrame | N
         return None, "unknown"
     if not utf8.strip():
         return None, encoding  # empty file
+    if b"\r" in utf8 and b"\n" not in utf8:  # old Mac line endings: every line ends in CR alone
+        utf8 = utf8.replace(b"\r", b"\n")
     header = _header(utf8)
     table = _parse_csv_arrow(utf8, header) if len(set(header)) == len(header) else None
     if table is None:
@@ -244,21 +246,24 @@ def _read_parquet(data: bytes, table: str, name: str, log: ProblemLog) -> pd.Dat
 
 def _map_columns(frame: pd.DataFrame, table: str, file: str, log: ProblemLog,
                  pseudonymized: bool) -> pd.DataFrame:
-    keep: dict[str, str] = {}
+    keep: dict[int, str] = {}  # by position: a header may be written twice
+    named_by: dict[str, str] = {}
     ignored: list[str] = []
-    for header in frame.columns:
+    for position, header in enumerate(frame.columns):
         column = resolve_header(table, str(header), pseudonymized)
         if column is None:
             ignored.append(str(header))
-        elif column in keep.values():
-            first = next(h for h, c in keep.items() if c == column)
-            log.add(file, 1, column, f"headers {first!r} and {header!r} both name column {column}")
+        elif column in named_by:
+            first = next(p for p, c in keep.items() if c == column)
+            log.add(file, 1, column, f"headers {named_by[column]!r} and {header!r} both name column "
+                                     f"{column} (columns {first + 1} and {position + 1})")
         else:
-            keep[str(header)] = column
+            keep[position] = column
+            named_by[column] = str(header)
     if ignored:
         log.add(file, 1, None, f"column(s) not in the input contract, ignored: {', '.join(ignored)}",
                 "warning")
-    mapped = frame[list(keep)].rename(columns=keep)
+    mapped = frame.iloc[:, list(keep)].set_axis(list(keep.values()), axis=1)
     mapped.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(mapped))
     return mapped
 

@@ -359,6 +359,13 @@ def _both_formats(folder: Path) -> None:
     pd.DataFrame(base_book()["agents"]).to_parquet(folder / "agents.parquet")
 
 
+def _header_twice(folder: Path) -> None:
+    path = folder / "agents.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0] + ",agent_id", *(line + ",X" for line in lines[1:])]) + "\n",
+                    encoding="utf-8")
+
+
 def _ragged(folder: Path) -> None:
     path = folder / "agents.csv"
     path.write_text(path.read_text() + "A2,钱七\n", encoding="utf-8")
@@ -409,6 +416,9 @@ BAD_BOOKS: dict[str, tuple[Mutation, tuple[str, int | None, str | None, str]]] =
     "undecodable text": (_undecodable, ("customers.csv", 3, None, "undecodable text at byte")),
     "one megabyte cell": (_set("complaints", 0, "text", "很" * (1 << 20)),
                           ("complaints.csv", 2, "text", "cell too large")),
+    "a header written twice": (_header_twice, ("agents.csv", 1, "agent_id",
+                                               "headers 'agent_id' and 'agent_id' both name column "
+                                               "agent_id (columns 1 and 8)")),
     "ragged row": (_ragged, ("agents.csv", 3, None, "row has 2 cells, the header has 7")),
     "csv and parquet": (_both_formats, ("agents.csv", None, None, "both agents.csv and")),
 }
@@ -432,6 +442,17 @@ def test_bad_book_is_rejected_and_store_unchanged(case: str, tmp_path: Path,
     with errors_csv.open(encoding="utf-8-sig", newline="") as f:
         written = list(csv.DictReader(f))
     assert len(written) == len(caught.value.problems)
+
+
+def test_old_mac_line_endings_are_read(tmp_path: Path, store: SQLiteStore) -> None:
+    """A file whose lines end in CR alone reads as the same rows as with LF."""
+    folder = write_book(tmp_path / "cr")
+    path = folder / "customers.csv"
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    ingest_folder(folder, store)
+    with SQLiteStore(tmp_path / "lf.db") as plain:
+        ingest_folder(write_book(tmp_path / "lf"), plain)
+        assert snapshot(store)[0] == snapshot(plain)[0]
 
 
 def test_header_only_optional_table_is_fine(tmp_path: Path) -> None:
