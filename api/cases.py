@@ -27,7 +27,8 @@ def assignable(keys: KeyRing, insurer: str | None = None) -> list[str]:
 
 
 def decide(state: AppState, who: Principal, ring_id: str, status: CaseStatus | None, note: str,
-           expected: CaseStatus | None = None, assignee: str | Keep | None = KEEP) -> CaseChange:
+           expected: CaseStatus | None = None, assignee: str | Keep | None = KEEP,
+           expected_assignee: str | Keep | None = KEEP) -> CaseChange:
     """Record ``who``'s decision on a ring's case (see :meth:`GraphStore.change_case`) and have
     real-time scoring read the case statuses again.
 
@@ -48,6 +49,6 @@ def decide(state: AppState, who: Principal, ring_id: str, status: CaseStatus | N
     if isinstance(assignee, str) and assignee not in people:
         named = ", ".join(people) or "nobody: name the keys in RINGSCOPE_API_KEYS"
         raise InputError(f"cannot assign the case to {assignee!r}; assign it to one of: {named}")
-    change = store.change_case(ring_id, status, who.actor, note, expected, assignee)
+    change = store.change_case(ring_id, status, who.actor, note, expected, assignee, expected_assignee)
     state.scorer.refresh_cases()
     return change

@@ -304,6 +304,7 @@ class GraphStore(ABC):
     def change_case(
         self, ring_id: str, to: CaseStatus | str | None, actor: str, note: str = "",
         expected: CaseStatus | str | None = None, assignee: str | Keep | None = KEEP,
+        expected_assignee: str | Keep | None = KEEP,
     ) -> CaseChange:
         """A person's decision on a ring's case: move it to another status (``to``; ``None``
         keeps it), assign it (``assignee``: a person's name, ``None`` for nobody, :data:`KEEP`
@@ -311,12 +312,15 @@ class GraphStore(ABC):
 
         A compare-and-set: the change is written, in one transaction, only if the case is still
         in the status it was read in (or ``expected``, the status the caller saw), so of several
-        simultaneous changes to one case exactly one succeeds.
+        simultaneous changes to one case exactly one succeeds. ``expected_assignee`` (unless
+        :data:`KEEP`) is the assignee the caller saw: a case assigned to someone else meanwhile
+        is not taken over unawares.
 
         Raises :class:`NotFoundError` for an unknown ring, ``ValueError`` for a decision that
         changes nothing (no move, the same assignee, no note), and :class:`ConflictError` for a
         move the workflow does not allow (``new → investigating → confirmed | dismissed``,
-        dismissed may reopen), for a case not in ``expected``, or for a case changed meanwhile.
+        dismissed may reopen), for a case not in ``expected`` or not assigned to
+        ``expected_assignee``, or for a case changed meanwhile.
         """
         target = None if to is None else CaseStatus(to)
         self.get_ring(ring_id)
@@ -325,6 +329,10 @@ class GraphStore(ABC):
         source = current if expected is None else CaseStatus(expected)
         if source is not current:
             raise ConflictError(f"the case of ring {ring_id} is {current}, not {source}")
+        if expected_assignee is not KEEP and expected_assignee != case.assignee:
+            raise ConflictError(
+                f"the case of ring {ring_id} is assigned to {case.assignee or 'nobody'} now, not "
+                f"{expected_assignee or 'nobody'}; reload it and decide again")
         if target is not None and target not in CASE_TRANSITIONS[source]:
             allowed = ", ".join(sorted(s.value for s in CASE_TRANSITIONS[source])) or "none"
             raise ConflictError(f"a case cannot go from {source} to {target} (allowed: {allowed})")

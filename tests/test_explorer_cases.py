@@ -171,6 +171,18 @@ def test_a_decision_through_the_form_is_recorded_with_the_persons_name(client: T
     assert len(store.case_audit("R-1")) == 2
 
 
+def test_an_assignment_made_meanwhile_is_not_overwritten(client: TestClient, store: GraphStore) -> None:
+    assert _sign_in(client, NAMED_KEY).status_code == 303
+    form = _case_form(client)
+    assert form["seen_assignee"] == ""
+    store.change_case("R-1", None, "李四", "我来跟进", assignee="李四")
+    taken = client.post("/explorer/rings/R-1/case", follow_redirects=False, data={
+        "csrf": form["csrf"], "expected_status": "new", "seen_assignee": "", "status": "",
+        "assignee": NAMED_PERSON, "note": "我接手"})
+    assert taken.status_code == 409 and "assigned to 李四 now, not nobody" in taken.text
+    assert store.case("R-1").assignee == "李四" and len(store.case_audit("R-1")) == 1
+
+
 @pytest.mark.parametrize(("change", "code", "says"), [
     ({"note": "  "}, 422, "A note is required"),
     ({"status": "confirmed"}, 409, "cannot go from new to confirmed"),

@@ -347,12 +347,14 @@ async def case_decision(ring_id: str, request: Request) -> Response:
     if not principal.may(Permission.CASE):
         return _error(403, "无权操作 Forbidden", "此密钥不能处理案件 · This key's role may not "
                       "work cases (investigator or admin needed).", viewer)
-    decision = _read_decision(form, form.get("seen_assignee", "").strip() or None)
+    seen_assignee = form.get("seen_assignee", "").strip() or None
+    decision = _read_decision(form, seen_assignee)
     if isinstance(decision, str):
         return await run_in_threadpool(_ring_response, ring_id, viewer, state, decision, 422)
     status, expected, note, assignee = decision
     try:
-        await run_in_threadpool(decide, state, principal, ring_id, status, note, expected, assignee)
+        await run_in_threadpool(decide, state, principal, ring_id, status, note, expected, assignee,
+                                seen_assignee)
     except NotFoundError:
         return _ring_not_found(ring_id, viewer)
     except AccessError as exc:
