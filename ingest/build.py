@@ -1,7 +1,7 @@
 """Validated, normalized tables → a :class:`graph.model.GraphBundle`.
 
-One node batch per label, deduplicated by key (the first occurrence wins, registered data
-before transactional data); one edge batch per (source, type, target) triple, deduplicated by
+One node batch per label, deduplicated by key (the first occurrence wins, a valid rendering
+before an invalid one, registered data before transactional data); one edge batch per (source, type, target) triple, deduplicated by
 (source, target). Edges that introduced an identifier carry ``raw``, the value as typed (not
 in a pseudonymized book, which has no such value). Records of a book with insurer codes carry
 ``insurer``, and each member gets an ``Insurer`` node.
@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from graph.frames import by_key
@@ -85,11 +86,27 @@ class _Builder:
     def bundle(self, fingerprint: str) -> GraphBundle:
         # Batches sorted by key turn the store's B-tree inserts into appends, and a store can
         # keep such a batch as the table's frame without reading it back.
-        nodes = [NodeBatch(label, by_key(_concat(parts), ["key"], "first"))
+        nodes = [NodeBatch(label, by_key(_valid_first(_concat(parts)), ["key"], "first"))
                  for label, parts in self.nodes.items()]
         edges = [EdgeBatch(*triple, by_key(_concat(parts), ["src", "dst"], "last"))
                  for triple, parts in self.edges.items()]
         return GraphBundle(nodes=nodes, edges=edges, fingerprint=fingerprint)
+
+
+_VALIDITY = ("valid", "luhn_valid", "id_valid")
+
+
+def _valid_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of valid renderings before invalid ones (otherwise in their order), so an
+    identifier's flags come from a valid rendering when it has one: a clerk's remark typed
+    after one phone number must not flag the number invalid for everyone."""
+    column = next((c for c in _VALIDITY if c in frame.columns), None)
+    if column is None:
+        return frame
+    invalid = ~frame[column].fillna(False).astype(bool).to_numpy()
+    if not invalid.any() or invalid.all():
+        return frame
+    return frame.take(np.argsort(invalid, kind="stable"))
 
 
 def _records(b: _Builder) -> None:

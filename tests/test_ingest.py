@@ -444,6 +444,16 @@ def test_bad_book_is_rejected_and_store_unchanged(case: str, tmp_path: Path,
     assert len(written) == len(caught.value.problems)
 
 
+def test_a_remark_after_a_number_does_not_flag_it_for_everyone(tmp_path: Path, store: SQLiteStore) -> None:
+    """The first rendering of a phone carries a clerk's remark (flagged invalid); a later one is
+    plain: the node takes its flags from the valid rendering, whatever the row order."""
+    book = base_book()
+    book["surrenders"][0]["contact_phone"] = "177 0007 5497（本人）"
+    ingest_folder(write_book(tmp_path / "remark", book), store)
+    phone = store.get_node("Phone", "+8617700075497")
+    assert phone is not None and (phone.props["kind"], phone.props["valid"]) == ("mobile", True)
+
+
 def test_old_mac_line_endings_are_read(tmp_path: Path, store: SQLiteStore) -> None:
     """A file whose lines end in CR alone reads as the same rows as with LF."""
     folder = write_book(tmp_path / "cr")
