@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from detectors.params import DetectionParams
+from graph.model import MAX_AMOUNT
 from graph.results import CaseStatus
 
 __all__ = [
@@ -143,8 +144,8 @@ def parse_amount(value: object) -> float | None:
         if not _DECIMAL.fullmatch(value):
             raise ValueError("expected a decimal amount such as 8200.00")
         value = float(value)
-    if not 0 <= value <= 1e12:
-        raise ValueError("amount must be between 0 and 1e12 yuan")
+    if not 0 <= value <= MAX_AMOUNT:
+        raise ValueError(f"amount must be between 0 and {MAX_AMOUNT:.0e} yuan")
     return float(value)
 
 
@@ -152,7 +153,7 @@ Amount = Annotated[
     float | None,
     BeforeValidator(parse_amount),
     WithJsonSchema({"anyOf": [
-        {"type": "number", "minimum": 0, "maximum": 1e12},
+        {"type": "number", "minimum": 0, "maximum": MAX_AMOUNT},
         {"type": "string", "pattern": r"^(\d{1,13}(\.\d{1,4})?)?$"},
         {"type": "null"},
     ]}),

@@ -43,6 +43,7 @@ from graph.errors import StoreError
 
 __all__ = [
     "IDENTIFIER_LABELS",
+    "MAX_AMOUNT",
     "SCHEMA",
     "Edge",
     "EdgeBatch",
@@ -56,6 +57,10 @@ __all__ = [
     "Subgraph",
     "check_triple",
 ]
+
+MAX_AMOUNT = 1e12
+"""Largest amount in yuan (cash value, premium, requested refund) a book or a request may
+state; amounts are 0 or more."""
 
 
 class Label(StrEnum):

@@ -69,6 +69,7 @@ from graph.keys import (
 )
 from graph.keys.insurers import INSURER_CODE_RULE
 from graph.keys.pseudonyms import is_letter_sketch, is_pseudonym, letter_sketch_shingles
+from graph.model import MAX_AMOUNT
 from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
 from ingest.dates import parse_dates
 from ingest.problems import ProblemLog, Severity
@@ -77,6 +78,7 @@ from ingest.reader import RawBook, RawTable
 __all__ = ["MAX_CELL_CHARS", "parse_amounts", "validate_book", "validate_table"]
 
 MAX_CELL_CHARS = 100_000
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
 def _per_unique(series: pd.Series, fn: Callable[[pd.Index], pd.Series]) -> pd.Series:
@@ -179,6 +181,9 @@ class _TableCheck:
 
     def text(self, column: Column) -> None:
         texts = normalize_texts(self.frame[column.name])
+        controls = texts.str.contains(_CONTROL, regex=True, na=False)
+        self.problem_rows(column, controls.astype(bool),
+                          "control character in text (NUL and the like; tab and line breaks are fine)")
         if self.pseudonymized and (self.table.name, column.name) == ("complaints", "text"):
             self.check_sketches(column, texts)
         self.out[column.name] = texts
@@ -216,6 +221,8 @@ class _TableCheck:
         raw = self.frame[column.name]
         parsed = parse_amounts(raw)
         self.problem_rows(column, parsed.isna() & ~blank_cells(raw), "not an amount (decimal yuan)")
+        self.problem_rows(column, ((parsed < 0) | (parsed > MAX_AMOUNT)).fillna(False).astype(bool),
+                          f"amount out of range (0 to {MAX_AMOUNT:,.0f} yuan)")
         self.out[column.name] = parsed
 
     def enum(self, column: Column) -> None:
