@@ -171,7 +171,7 @@ def _representatives(b: _Builder) -> None:
         keys = person_keys(claims["representative_name"], claims["representative_id_number_raw"],
                            claims["representative_phone_raw"])
         raw = claims["representative_id_number_raw"].fillna(
-            claims["representative_name"].str.cat(claims["representative_phone_raw"], sep="|"))
+            claims["representative_name"].fillna("").str.cat(claims["representative_phone_raw"], sep="|"))
     people = pd.DataFrame({
         "key": keys.array,
         "name": claims["representative_name"].array,

@@ -458,6 +458,19 @@ def test_a_remark_after_a_number_does_not_flag_it_for_everyone(tmp_path: Path, s
     assert phone is not None and (phone.props["kind"], phone.props["valid"]) == ("mobile", True)
 
 
+def test_a_representative_known_only_by_phone_is_kept(tmp_path: Path, store: SQLiteStore) -> None:
+    """Two requests brought by someone who left no name or ID number, only a phone: one
+    representative node ties them, with the phone."""
+    book = base_book()
+    for claim in book["surrenders"]:
+        claim["representative_name"] = ""
+        claim["representative_id_number"] = ""
+    ingest_folder(write_book(tmp_path / "phone-only", book), store)
+    person = store.neighbourhood("Person", "|+8617700075497", depth=1)
+    assert sorted(n.key for n in person.nodes if n.label == "Claim") == ["S1", "S2"]
+    assert any(n.label == "Phone" and n.key == "+8617700075497" for n in person.nodes)
+
+
 def test_old_mac_line_endings_are_read(tmp_path: Path, store: SQLiteStore) -> None:
     """A file whose lines end in CR alone reads as the same rows as with LF."""
     folder = write_book(tmp_path / "cr")

@@ -1,7 +1,9 @@
-"""Person keys: a representative is keyed by the normalized ID number, else by ``name|phone``.
+"""Person keys: a representative is keyed by the normalized ID number, else by ``name|phone``,
+else by ``|phone`` (an unnamed representative known by the phone they gave: dropping them would
+lose the one trace a ring's runner left on every request).
 
->>> person_key("李 四", None, "138 1234 5678")
-'李四|+8613812345678'
+>>> person_key("李 四", None, "138 1234 5678"), person_key(None, None, "138-1234-5678")
+('李四|+8613812345678', '|+8613812345678')
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ __all__ = ["person_key", "person_keys"]
 
 
 def person_key(name: object, id_number: object, phone: object) -> str | None:
-    """Key of a representative: the normalized ID number, else ``name|phone``, else ``None``.
+    """Key of a representative: the normalized ID number, else ``name|phone``, else ``|phone``,
+    else ``None``.
 
     >>> person_key("王五", "11010519491231002x", None)
     '11010519491231002X'
@@ -27,9 +30,9 @@ def person_key(name: object, id_number: object, phone: object) -> str | None:
     if ident is not None:
         return ident.value
     clean_name, clean_phone = normalize_text(name), normalize_phone(phone)
-    if clean_name is None or clean_phone is None:
+    if clean_phone is None:
         return None
-    return f"{clean_name}|{clean_phone.value}"
+    return f"{clean_name or ''}|{clean_phone.value}"
 
 
 def person_keys(name: pd.Series, id_number: pd.Series, phone: pd.Series) -> pd.Series:
@@ -37,5 +40,5 @@ def person_keys(name: pd.Series, id_number: pd.Series, phone: pd.Series) -> pd.S
     ids = normalize_id_numbers(id_number)["value"]
     names = normalize_texts(name)
     phones = normalize_phones(phone)["value"]
-    fallback = names.str.cat(phones, sep="|")  # NA when either part is missing
+    fallback = names.fillna("").str.cat(phones, sep="|")  # NA without a phone
     return ids.fillna(fallback).astype("str")
