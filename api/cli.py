@@ -96,9 +96,16 @@ def _clear_errors() -> Iterator[None]:
 
 
 @contextmanager
-def _store(url: str | None) -> Iterator[GraphStore]:
+def _store(url: str | None, must_exist: bool = False) -> Iterator[GraphStore]:
+    """The store ``url`` names; with ``must_exist``, an embedded store's file must be there
+    already (a mistyped path would otherwise be created, empty, and read as "no data")."""
+    settings = StoreSettings()
+    named = url or settings.store
+    if must_exist and named.startswith("sqlite:///") and not Path(named[len("sqlite:///"):]).is_file():
+        _fail(f"no store at {named[len('sqlite:///'):]}: ingest a book into it first "
+              "(ringscope ingest FOLDER --store …)", 2)
     with _clear_errors():
-        store = open_store(url, StoreSettings())
+        store = open_store(url, settings)
     try:
         yield store
     finally:
@@ -281,7 +288,7 @@ def stats(
     ] = False,
 ) -> None:
     """Count nodes per label and relationships per type."""
-    with _store(store) as graph, _clear_errors():
+    with _store(store, must_exist=True) as graph, _clear_errors():
         counts = graph.counts()
     if as_json:
         sys.stdout.write(json.dumps(counts.as_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -310,8 +317,9 @@ def detect_command(
     """Find and score rings; the results replace the current ones atomically.
 
     A run that finds no rings while rings are current fails and keeps them, unless --allow-empty."""
-    with _store(store) as graph, _clear_errors():
+    with _clear_errors():  # flags first: a bad flag is said before the store is looked at
         params = DetectionParams(seed=seed, resolution=resolution)
+    with _store(store, must_exist=True) as graph, _clear_errors():
         result = _with_progress(detect, graph, params, allow_empty=allow_empty)
     summary = result.run.summary
     console.print(
@@ -342,7 +350,7 @@ def export_rings_command(
     ] = None,
 ) -> None:
     """Export the current rings (two or more claims), highest score first, each with its case."""
-    with _store(store) as graph, _clear_errors():
+    with _store(store, must_exist=True) as graph, _clear_errors():
         rings = graph.rings()
         text = export_rings(rings, export_format.value, graph.cases(r.ring_id for r in rings))
         if out is None:
@@ -395,7 +403,7 @@ def evaluate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Measure the current results and both baselines against a truth file."""
-    with _store(store) as graph, _clear_errors():
+    with _store(store, must_exist=True) as graph, _clear_errors():
         _print_evaluation(evaluate(graph, truth), as_json)
 
 

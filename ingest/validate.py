@@ -422,7 +422,8 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None) -> 
     for name, table in CONTRACT.items():
         found = raw.tables.get(name)
         if found is None:
-            if table.required:
+            both = all((raw.folder / f"{name}.{suffix}").is_file() for suffix in ("csv", "parquet"))
+            if table.required and not both:  # two files for one table: already an error of its own
                 log.add(f"{name}.csv", None, None,
                         f"required file missing ({name}.csv or {name}.parquet)")
             tables[name] = validate_table(table, RawTable(name, "", pd.DataFrame(), ""),

@@ -109,6 +109,8 @@ def test_invalid_input_exits_2_and_leaves_store_unchanged(book: Path, tmp_path: 
     ("args", "message"),
     [
         (["stats", "--store", "mysql://x"], "unsupported store URL"),
+        (["stats", "--store", "sqlite:///{tmp}/typo.db"], "no store at"),
+        (["export", "rings", "--store", "sqlite:///{tmp}/typo.db"], "ingest a book into it first"),
         (["ingest", "/no/such/folder", "--store", "sqlite:///{tmp}/g.db"], "does not exist"),
         (["detect", "--store", "sqlite:///{tmp}/g.db", "--resolution", "0"], "resolution must be at least 0.05"),
         (["detect", "--store", "sqlite:///{tmp}/g.db", "--resolution", "1e308"], "resolution must be at most 5.0"),
