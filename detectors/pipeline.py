@@ -99,7 +99,8 @@ def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
     rings = sorted(score_rings(book, identifiers, graph, cores, params, bases, joined),
                    key=lambda r: (-r.score, r.ring_id))
     if previous:
-        rings = carry_forward(rings, previous)
+        worked = frozenset(r.ring_id for r in previous if store.case_audit(r.ring_id))
+        rings = carry_forward(rings, previous, worked=worked)
     rings = with_insurer_spans(rings, member_insurers(store))
     profiles = identifier_profiles(identifiers, book, rings)
     alerted_claims = {c for r in rings if r.score >= params.alert_threshold for c in r.claim_ids}

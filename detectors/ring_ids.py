@@ -49,13 +49,25 @@ def grew_from(ring: Ring, previous: Ring) -> bool:
     return set(previous.claim_ids) <= set(ring.claim_ids)
 
 
-def carry_forward(rings: Sequence[Ring], previous: Sequence[Ring], min_jaccard: float = 0.5) -> list[Ring]:
+def carry_forward(rings: Sequence[Ring], previous: Sequence[Ring], min_jaccard: float = 0.5,
+                  worked: frozenset[str] = frozenset()) -> list[Ring]:
     """``rings`` with the ids of matching previous rings.
 
     Pairs are matched one-to-one, best Jaccard first (ties: higher new score, then ids), and
     only at ``min_jaccard`` or above, or when the new ring holds all of the previous ring's
-    claims (:func:`grew_from`). Unmatched rings keep their own ids; an id taken over from a
-    previous ring is never given twice.
+    claims (:func:`grew_from`). Then a previous ring whose case someone worked (its id in
+    ``worked``) and that is still unmatched goes to the unmatched new ring holding most of its
+    claims, if that is at least half of them: a confirmed ring merged into a larger group, or
+    split by other parameters, keeps its case (and re-alerts with what is new) instead of
+    vanishing with it. Unmatched rings keep their own ids; an id taken over from a previous ring
+    is never given twice.
+
+    >>> decided = Ring("R-CASE", 0.9, "high", ("C1", "C2", "C3", "C4"))
+    >>> merged = Ring("R-BIG", 0.9, "high", ("C1", "C2", "C3", "C7", "C8", "C9", "C10"))
+    >>> [r.ring_id for r in carry_forward([merged], [decided])]
+    ['R-BIG']
+    >>> [r.ring_id for r in carry_forward([merged], [decided], worked=frozenset({"R-CASE"}))]
+    ['R-CASE']
     """
     if not 0.0 < min_jaccard <= 1.0:
         raise ValueError(f"min_jaccard must be within (0, 1], got {min_jaccard}")
@@ -80,6 +92,16 @@ def carry_forward(rings: Sequence[Ring], previous: Sequence[Ring], min_jaccard: 
         taken_new.add(i)
         taken_old.add(j)
         renamed[i] = old_id
+    for j in sorted((j for j, old in enumerate(previous) if old.ring_id in worked and j not in taken_old),
+                    key=lambda j: (-len(previous[j].claim_ids), previous[j].ring_id)):
+        old_claims = set(previous[j].claim_ids)
+        shares = [(len(old_claims & set(ring.claim_ids)), ring.score, ring.ring_id, i)
+                  for i, ring in enumerate(rings) if i not in taken_new]
+        best = max(shares, default=None)
+        if best is not None and 2 * best[0] >= len(old_claims):
+            taken_new.add(best[3])
+            taken_old.add(j)
+            renamed[best[3]] = previous[j].ring_id
     used = set(renamed.values())
     out = []
     for i, ring in enumerate(rings):

@@ -29,8 +29,10 @@ ADMIN_KEY = "association-admin-key"
 ASSOCIATION_KEY = "association-investigator-key"
 MEMBER_KEY = "pa-investigator-key"
 MEMBER_RISK_KEY = "pa-risk-system-key"
+MEMBER_ADMIN_KEY = "pa-admin-key-000001"
 KEYS = (f"{ADMIN_KEY}:admin,{ASSOCIATION_KEY}:investigator:desk,"
-        f"{MEMBER_KEY}:investigator:li.wei@PA,{MEMBER_RISK_KEY}:risk_system@pa")
+        f"{MEMBER_KEY}:investigator:li.wei@PA,{MEMBER_RISK_KEY}:risk_system@pa,"
+        f"{MEMBER_ADMIN_KEY}:admin:pa.boss@PA")
 MEMBER = {"X-API-Key": MEMBER_KEY}
 ASSOCIATION = {"X-API-Key": ASSOCIATION_KEY}
 OTHERS = ("PB:", "PC:")
@@ -143,6 +145,11 @@ def test_member_explorer_shows_its_own_records_only(client: TestClient, store: S
     assert client.get(f"/explorer/rings/{elsewhere.ring_id}", headers=MEMBER).status_code == 404
     listing = client.get("/explorer/", headers=MEMBER)
     assert elsewhere.ring_id not in listing.text and shared.ring_id in listing.text
+
+
+def test_a_member_key_may_not_start_a_run_for_the_association(client: TestClient) -> None:
+    refused = client.post("/v1/runs", json={"allow_empty": True}, headers={"X-API-Key": MEMBER_ADMIN_KEY})
+    assert refused.status_code == 403 and "association's own keys" in refused.json()["message"]
 
 
 def test_member_neighbourhoods_hold_only_what_it_may_look_up(client: TestClient, store: SQLiteStore,

@@ -11,6 +11,7 @@ from api.deps import Admin, JobsDep, StoreDep, strict_query
 from api.jobs import run_view
 from api.render import render
 from api.schemas import ErrorOut, Line, RunOut, RunPage, RunRequest
+from graph.errors import AccessError
 
 __all__ = ["router"]
 
@@ -20,11 +21,16 @@ router = APIRouter(
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=RunOut,
-             responses={409: {"model": ErrorOut, "description": "a run is already in progress"}},
+             responses={409: {"model": ErrorOut, "description": "a run is already in progress"},
+                        403: {"model": ErrorOut, "description": "a key scoped to one member insurer"}},
              summary="Start a detection run in the background")
 def start_run(jobs: JobsDep, who: Admin, body: RunRequest | None = None) -> Response:
     """A run that finds no rings while rings are current fails and keeps them, unless
-    ``allow_empty`` is set."""
+    ``allow_empty`` is set. A key scoped to one member insurer may not start one (403): a run
+    screens every member's books and replaces every member's rings."""
+    if who.insurer is not None:
+        raise AccessError("a detection run screens every member's books: only the association's "
+                          "own keys may start one")
     request = body or RunRequest()
     job = jobs.start(request.detection_params(), allow_empty=request.allow_empty)
     return render(job.view(), who, status_code=status.HTTP_202_ACCEPTED,
