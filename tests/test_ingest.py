@@ -471,6 +471,21 @@ def test_a_representative_known_only_by_phone_is_kept(tmp_path: Path, store: SQL
     assert any(n.label == "Phone" and n.key == "+8617700075497" for n in person.nodes)
 
 
+def test_placeholders_are_empty_cells_never_shared_identifiers(tmp_path: Path, store: SQLiteStore) -> None:
+    """``无`` and ``同上`` typed by two clerks for two strangers link nobody, and a representative
+    phone of ``无`` is no representative."""
+    book = base_book()
+    for claim, placeholder in zip(book["surrenders"], ("无", "同上"), strict=True):
+        claim.update(contact_phone=placeholder, payout_account=" 无 ", representative_name="",
+                     representative_phone=placeholder)
+    ingest_folder(write_book(tmp_path / "placeholders", book), store)
+    phones = set(store.nodes_frame("Phone")["key"])
+    assert not phones & {"无", "同上"} and "+8617700075497" in phones  # the complaint's phone
+    assert store.counts().nodes.get("Person", 0) == 0
+    accounts = set(store.nodes_frame("BankAccount")["key"])
+    assert "无" not in accounts
+
+
 def test_old_mac_line_endings_are_read(tmp_path: Path, store: SQLiteStore) -> None:
     """A file whose lines end in CR alone reads as the same rows as with LF."""
     folder = write_book(tmp_path / "cr")

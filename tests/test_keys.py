@@ -114,7 +114,7 @@ def test_phone_examples() -> None:
     assert normalize_phone("010-12345678") == Phone("+861012345678", "landline", True)
     assert normalize_phone("12012345678") == Phone("+8612012345678", "other", False)
     assert normalize_phone("86 120 1234 5678") == Phone("+8612012345678", "other", False)
-    assert normalize_phone("无") == Phone("无", "other", False)
+    assert normalize_phone("无") is None  # a placeholder, not a value (graph.keys.cells.PLACEHOLDERS)
     assert normalize_phone(None) is None and normalize_phone(float("nan")) is None
     assert normalize_phone("+1 650 253 0000") == Phone("+16502530000", "other", True)
 
@@ -266,7 +266,7 @@ def test_person_key() -> None:
     assert person_key("张三", "11010519491231002x", "13812345678") == "11010519491231002X"
     assert person_key("张 三", "", "+86 138 1234 5678") == "张三|+8613812345678"
     assert person_key("张三", None, None) is None
-    assert person_key(None, None, "13812345678") is None
+    assert person_key(None, None, "13812345678") == "|+8613812345678"
 
 
 def test_vectorised_variants_match_scalar() -> None:

@@ -46,6 +46,7 @@ __all__ = [
     "FLOAT_EXACT_LIMIT",
     "IGNORABLE",
     "IGNORABLE_RE2",
+    "PLACEHOLDERS",
     "Damaged",
     "blank_cells",
     "clean_cell",
@@ -83,7 +84,12 @@ _ODD_SPACE_RE2 = (r"[\x{0b}\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{
                   r"\x{202f}\x{205f}\x{3000}]")
 
 
-_SPECIAL_RE2 = "|".join((IGNORABLE_RE2, _UNWRAP_RE2, _ODD_SPACE_RE2, r"^\s*[0-9]+\.0+\s*$",
+PLACEHOLDERS = frozenset({"无", "没有", "暂无", "同上", "同前", "不详", "未知", "空", "待定"})
+"""What clerks type into a cell that has nothing to say: read as an empty cell, never as a
+value (``无`` as the phone of a hundred customers is no shared phone)."""
+_PLACEHOLDER_RE2 = "^\\s*(" + "|".join(re.escape(p) for p in sorted(PLACEHOLDERS)) + ")\\s*$"
+
+_SPECIAL_RE2 = "|".join((IGNORABLE_RE2, _UNWRAP_RE2, _ODD_SPACE_RE2, _PLACEHOLDER_RE2, r"^\s*[0-9]+\.0+\s*$",
                          r"[0-9][eE][+\-]?[0-9]", r"^\s*[0-9]{1,3}(,[0-9]{3})+"))
 
 
@@ -106,17 +112,19 @@ def _clean_once(text: str) -> str:
 def clean_cell(raw: object) -> str | None:
     """A cell as clean text: NFKC, invisible characters removed, trimmed, text-forcing wrappers
     (``="…"``, ``"…"``, a leading ``'``) taken off, until nothing changes; ``None`` for missing
-    (``None``, NA, NaN) or blank cells.
+    (``None``, NA, NaN), blank cells and :data:`PLACEHOLDERS`.
 
     >>> clean_cell("\ufeff＝＂１３８＂"), clean_cell("`6222 0202"), clean_cell("\u200b") is None
     ('138', '6222 0202', True)
+    >>> clean_cell(" 无 ") is None, clean_cell("同上") is None, clean_cell("无锡")
+    (True, True, '无锡')
     """
     if raw is None or raw is pd.NA or (isinstance(raw, float) and raw != raw):
         return None
     text, cleaned = str(raw), _clean_once(str(raw))
     while cleaned != text:
         text, cleaned = cleaned, _clean_once(cleaned)
-    return text or None
+    return text if text and text not in PLACEHOLDERS else None
 
 
 def blank_cells(series: pd.Series) -> pd.Series:
