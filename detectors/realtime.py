@@ -24,6 +24,7 @@ follows a decision taken in another).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -46,6 +47,7 @@ _NEIGHBOURS = 300
 _LETTER_RELS = {Rel.CONTACT_PHONE: "complaint_phone", Rel.MAILED_FROM: "mailing_address"}
 """The relationships of a complaint letter to the identifiers it gave, and their use kinds."""
 _EPOCH = date(1970, 1, 1).toordinal()
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 # ---------------------------------------------------------------------------- the request
@@ -252,12 +254,11 @@ class RealtimeScorer:
         limit = index.params.household_max
         mine = surname(name)
         names: set[str] = set()
-        for rel in (Rel.LIVES_AT, Rel.HAS_PHONE):
+        for rel, label in ((Rel.LIVES_AT, Label.ADDRESS), (Rel.HAS_PHONE, Label.PHONE)):
             for key in customer.leaving(rel):
-                label = Label.ADDRESS if rel is Rel.LIVES_AT else Label.PHONE
                 if rel is Rel.LIVES_AT:  # more than a household's worth says enough
                     people = self.store.customers_on(label, key, rel, limit=limit + 1)
-                else:
+                else:  # a hub phone's customers of other surnames are no family
                     people = [(c, n) for c, n in self.store.customers_on(label, key, rel)
                               if surname(normalize_text(n)) == mine]
                 if 1 < len(people) <= limit:
@@ -328,6 +329,11 @@ def _day(value: object) -> int | None:
     text = _text(value)
     if text is None:
         return None
+    if _ISO_DAY.fullmatch(text[:10]):  # the form the store keeps dates in: no strptime needed
+        try:
+            return date.fromisoformat(text[:10]).toordinal() - _EPOCH
+        except ValueError:
+            return None
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"):
         try:
             return datetime.strptime(text[:10], fmt).date().toordinal() - _EPOCH
