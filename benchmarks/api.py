@@ -19,7 +19,10 @@ Each measurement is repeated ``--repeats`` times, interleaving baseline and app;
 are reported, with the server's peak memory (sum of VmHWM over uvicorn's processes) and its memory at
 the end with pages the processes share counted once (sum of their PSS).
 
-    python -m benchmarks api [--customers 100000] [--workers 2] [--repeats 3] [--data DIR]
+Before the servers start, the scorer alone (``RealtimeScorer.score`` over the same requests in
+the benchmark's own process, no HTTP) is timed too: its cost without the server's.
+
+    python -m benchmarks api [--customers 100000] [--workers 2] [--repeats 3] [--data DIR] [--scorer-only]
 """
 
 from __future__ import annotations
@@ -411,6 +414,28 @@ def measure(customers: int = 100_000, seed: int = 5, workers: int = 2, repeats: 
     return figures
 
 
+def scorer_alone(customers: int = 100_000, seed: int = 5, passes: int = 7,
+                 data: Path = DATA) -> dict[str, Any]:
+    """``RealtimeScorer.score`` over the held-out requests in this process, without HTTP: the
+    scorer's own cost, far less noisy than a server's. ``passes`` passes over the requests
+    (after one to warm up); returns ``requests``, ``rps`` (median pass), ``all_rps``."""
+    from detectors.realtime import RealtimeScorer
+    from graph.sqlite_store import SQLiteStore
+
+    store_path = prepare(data, customers, seed)
+    rows = json.loads((data / f"requests-{customers}-{seed}.json").read_text(encoding="utf-8"))
+    with SQLiteStore(store_path) as store:
+        scorer = RealtimeScorer(store)
+        scorer.refresh()
+        rates = []
+        for _ in range(passes + 1):
+            started = time.perf_counter()
+            for row in rows:
+                scorer.score(row)
+            rates.append(len(rows) / (time.perf_counter() - started))
+    return {"requests": len(rows), "rps": statistics.median(rates[1:]), "all_rps": rates[1:]}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=100_000)
@@ -421,12 +446,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate-seconds", type=float, default=30.0)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument("--scorer-only", action="store_true",
+                        help="only time the scorer in this process, without HTTP")
     parser.add_argument("--drive", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="rate", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.drive:
         drive(args.drive, args.data / f"requests-{args.customers}-{args.seed}.json", args.mode,
               args.seconds)
+        return
+    alone = scorer_alone(args.customers, args.seed, data=args.data)
+    print(f"scorer alone, in this process: {alone['rps']:.0f} requests/s "
+          f"({1000 / alone['rps']:.2f} ms per request; median of {len(alone['all_rps'])} passes over "
+          f"{alone['requests']} held-out requests: " + " ".join(f"{x:.0f}" for x in alone["all_rps"]) + ")")
+    if args.scorer_only:
         return
     figures = measure(args.customers, args.seed, args.workers, args.repeats, args.seconds,
                       args.rate_seconds, args.data)
@@ -445,7 +478,7 @@ def main(argv: list[str] | None = None) -> None:
     ratio = figures["score"]["throughput"]["rps"] / figures["baseline"]["throughput"]["rps"]
     print(f"score / baseline throughput: {ratio:.2f}")
     if args.json:
-        print(json.dumps(figures))
+        print(json.dumps({**figures, "scorer_alone": alone}))
 
 
 if __name__ == "__main__":

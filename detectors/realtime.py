@@ -24,6 +24,7 @@ follows a decision taken in another).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -34,17 +35,19 @@ from typing import Any
 from detectors.book import demands_full_refund, is_complaint_reason, surname
 from detectors.claim_view import ClaimView, Letter, letter_belongs
 from detectors.rules import RunIndex, Verdict, claim_signals, verdict
-from graph.errors import NotFoundError
 from graph.keys import normalize_bank_account, normalize_phone, normalize_text, person_key
 from graph.keys.pseudonyms import Pseudonymizer
-from graph.model import Label, Node, NodeRef, Rel, Subgraph
+from graph.model import Edge, Label, Node, NodeRef, Rel
 from graph.store import GraphStore
 
 __all__ = ["RealtimeScorer", "SurrenderRequest", "score_request"]
 
 _REFRESH_SECONDS = 2.0
 _NEIGHBOURS = 300
+_LETTER_RELS = {Rel.CONTACT_PHONE: "complaint_phone", Rel.MAILED_FROM: "mailing_address"}
+"""The relationships of a complaint letter to the identifiers it gave, and their use kinds."""
 _EPOCH = date(1970, 1, 1).toordinal()
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 # ---------------------------------------------------------------------------- the request
@@ -174,14 +177,14 @@ class RealtimeScorer:
     def view(self, req: SurrenderRequest, index: RunIndex) -> ClaimView:
         """The request as the rules read it, from store look-ups around it."""
         day = req.day
-        policy = _around(self.store, Label.POLICY, req.policy_id)
-        customer = _around(self.store, Label.CUSTOMER, req.customer_id)
-        if customer is None and policy is not None:
-            holder = next((n.key for n in policy.nodes if n.label is Label.CUSTOMER), None)
-            customer = _around(self.store, Label.CUSTOMER, holder)
-        root = customer.nodes[0] if customer is not None else None
+        policy = self._relationships(Label.POLICY, req.policy_id)
+        customer = self._customer(req.customer_id)
+        if customer is None:
+            holders = [e.src.key for e in policy if e.rel is Rel.HOLDS]
+            customer = next(filter(None, map(self._customer, holders)), None)
+        root = customer.node if customer is not None else None
         name = normalize_text(root.props.get("name")) if root is not None else None
-        agent = next((e.src.key for e in policy.edges if e.rel is Rel.SOLD), None) if policy else None
+        agent = next((e.src.key for e in policy if e.rel is Rel.SOLD), None)
         return ClaimView(
             claim_id=req.claim_id,
             day=day,
@@ -195,8 +198,8 @@ class RealtimeScorer:
             identifiers=self._identifiers(req),
             changes=_changes(customer, day, index.params.change_window_days) if customer else (),
             letters=self._letters(customer, policy, day),
-            other_claims=tuple(sorted(n.key for n in customer.nodes
-                                      if n.label is Label.CLAIM and n.key != req.claim_id)) if customer else (),
+            other_claims=tuple(sorted(k for k in customer.leaving(Rel.FILED) if k != req.claim_id))
+            if customer else (),
         )
 
     # ------------------------------------------------------------------ look-ups
@@ -222,60 +225,62 @@ class RealtimeScorer:
         rep = person_key(req.representative_name, req.representative_id_number, req.representative_phone)
         rep_phones: set[str] = set()
         if rep is not None:
-            person_ref = self._node(Label.PERSON, rep)
-            out.append(("representative", person_ref))
-            person = _around(self.store, Label.PERSON, person_ref.key)
-            if person is not None:
-                rep_phones |= {e.dst.key for e in person.edges if e.rel is Rel.HAS_PHONE}
+            person = self._node(Label.PERSON, rep)
+            out.append(("representative", person))
+            rep_phones |= {e.dst.key for e in self._relationships(Label.PERSON, person.key)
+                           if e.rel is Rel.HAS_PHONE and e.src == person}
             rep_phone = normalize_phone(req.representative_phone)
             if rep_phone is not None:
                 rep_phones.add(self._node(Label.PHONE, rep_phone.value).key)
         out += [("representative_phone", NodeRef(Label.PHONE, key)) for key in rep_phones]
         return tuple(sorted(set(out), key=lambda u: (u[0], u[1].label.value, u[1].key)))
 
-    def _family(self, customer: Subgraph, name: str | None, index: RunIndex) -> frozenset[str]:
+    def _customer(self, key: str | None) -> _Around | None:
+        """A customer and its relationships, or ``None`` for an unknown customer."""
+        node = self.store.get_node(Label.CUSTOMER, key) if key else None
+        if node is None:
+            return None
+        return _Around(node, self.store.relationships([node.ref], limit=_NEIGHBOURS))
+
+    def _relationships(self, label: Label, key: str | None) -> list[Edge]:
+        """A node's relationships (none for an unknown node)."""
+        return self.store.relationships([NodeRef(label, key)], limit=_NEIGHBOURS) if key else []
+
+    def _family(self, customer: _Around, name: str | None, index: RunIndex) -> frozenset[str]:
         """Names of customers sharing a small registered address, or a registered phone within
-        the customer's surname (as :func:`detectors.book.load_book` ties households)."""
-        me = customer.nodes[0]
+        the customer's surname (as :func:`detectors.book.load_book` ties households): one
+        query per address or phone for its customers and their names."""
+        me = customer.node.key
         limit = index.params.household_max
+        mine = surname(name)
         names: set[str] = set()
-        for edge in customer.edges:
-            if edge.src != me.ref or edge.rel not in (Rel.LIVES_AT, Rel.HAS_PHONE):
-                continue
-            around = _around(self.store, edge.dst.label, edge.dst.key)
-            if around is None or around.truncated:
-                continue
-            others = {e.src for e in around.edges if e.rel is edge.rel and e.src.label is Label.CUSTOMER}
-            people = {n.ref: n for n in around.nodes if n.label is Label.CUSTOMER}
-            if edge.rel is Rel.HAS_PHONE:
-                mine = surname(name)
-                others = {o for o in others if surname(normalize_text(people[o].props.get("name"))
-                                                       if o in people else None) == mine}
-            if 1 < len(others) <= limit:
-                names |= {n for o in others if o != me.ref and o in people
-                          and (n := normalize_text(people[o].props.get("name"))) is not None}
+        for rel, label in ((Rel.LIVES_AT, Label.ADDRESS), (Rel.HAS_PHONE, Label.PHONE)):
+            for key in customer.leaving(rel):
+                if rel is Rel.LIVES_AT:  # more than a household's worth says enough
+                    people = self.store.customers_on(label, key, rel, limit=limit + 1)
+                else:  # a hub phone's customers of other surnames are no family
+                    people = [(c, n) for c, n in self.store.customers_on(label, key, rel)
+                              if surname(normalize_text(n)) == mine]
+                if 1 < len(people) <= limit:
+                    names |= {text for c, n in people if c != me and (text := normalize_text(n)) is not None}
         return frozenset(names)
 
-    def _letters(self, customer: Subgraph | None, policy: Subgraph | None, day: int) -> tuple[Letter, ...]:
-        found: dict[str, Node] = {}
-        if customer is not None:
-            found |= {n.key: n for n in customer.nodes if n.label is Label.COMPLAINT}
-        if policy is not None:
-            found |= {e.src.key: n for e in policy.edges if e.rel is Rel.ABOUT
-                      for n in policy.nodes if n.ref == e.src}
-        out = []
-        for key, node in sorted(found.items()):
+    def _letters(self, customer: _Around | None, policy: list[Edge], day: int) -> tuple[Letter, ...]:
+        refs = [NodeRef(Label.COMPLAINT, key) for key in customer.leaving(Rel.COMPLAINED)] if customer else []
+        refs += [e.src for e in policy if e.rel is Rel.ABOUT]
+        belonging: dict[str, tuple[Node, int | None]] = {}
+        for node in sorted(self.store.get_nodes(refs), key=lambda n: n.key):
             received = _day(node.props.get("received_date"))
-            if not letter_belongs(day, received):
-                continue
-            around = _around(self.store, Label.COMPLAINT, key)
-            given = sorted(
-                ("complaint_phone" if e.rel is Rel.CONTACT_PHONE else "mailing_address", e.dst)
-                for e in (around.edges if around else [])
-                if e.src == node.ref and e.rel in (Rel.CONTACT_PHONE, Rel.MAILED_FROM))
-            out.append(Letter(key, received, str(node.props.get("text") or ""),
-                              tuple(sorted(given, key=lambda u: (u[0], u[1].label.value, u[1].key)))))
-        return tuple(out)
+            if letter_belongs(day, received):
+                belonging[node.key] = (node, received)
+        given: dict[str, list[tuple[str, NodeRef]]] = {key: [] for key in belonging}
+        for e in self.store.relationships([node.ref for node, _ in belonging.values()], limit=_NEIGHBOURS):
+            if e.src.label is Label.COMPLAINT and e.src.key in given and e.rel in _LETTER_RELS:
+                given[e.src.key].append((_LETTER_RELS[e.rel], e.dst))
+        return tuple(
+            Letter(key, received, str(node.props.get("text") or ""),
+                   tuple(sorted(given[key], key=lambda u: (u[0], u[1].label.value, u[1].key))))
+            for key, (node, received) in belonging.items())
 
 
 def score_request(store: GraphStore, request: object) -> Verdict:
@@ -285,24 +290,21 @@ def score_request(store: GraphStore, request: object) -> Verdict:
 
 
 # ---------------------------------------------------------------------------- helpers
-def _around(store: GraphStore, label: Label, key: str | None) -> Subgraph | None:
-    """The node (first) and its direct neighbours, or ``None`` for an unknown node."""
-    if not key:
-        return None
-    root = NodeRef(label, key)
-    try:
-        sub = store.neighbourhood(label, key, depth=1, limit=_NEIGHBOURS)
-    except NotFoundError:
-        return None
-    node = next((n for n in sub.nodes if n.ref == root), None)
-    if node is None:
-        return None
-    return Subgraph([node, *(n for n in sub.nodes if n.ref != root)], sub.edges, sub.truncated)
+@dataclass(frozen=True, slots=True)
+class _Around:
+    """A node and the relationships touching it."""
+
+    node: Node
+    edges: list[Edge]
+
+    def leaving(self, rel: Rel) -> list[str]:
+        """Keys of the nodes this one has a ``rel`` relationship to."""
+        return [e.dst.key for e in self.edges if e.rel is rel and e.src == self.node.ref]
 
 
-def _changes(customer: Subgraph, day: int, window: int) -> tuple[tuple[NodeRef, int], ...]:
+def _changes(customer: _Around, day: int, window: int) -> tuple[tuple[NodeRef, int], ...]:
     """Contact details the customer changed to within ``window`` days before the request."""
-    me = customer.nodes[0].ref
+    me = customer.node.ref
     out = set()
     for edge in customer.edges:
         if edge.rel is not Rel.CHANGED_TO or edge.src != me:
@@ -327,6 +329,11 @@ def _day(value: object) -> int | None:
     text = _text(value)
     if text is None:
         return None
+    if _ISO_DAY.fullmatch(text[:10]):  # the form the store keeps dates in: no strptime needed
+        try:
+            return date.fromisoformat(text[:10]).toordinal() - _EPOCH
+        except ValueError:
+            return None
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"):
         try:
             return datetime.strptime(text[:10], fmt).date().toordinal() - _EPOCH

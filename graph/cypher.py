@@ -76,6 +76,7 @@ __all__ = [
     "all_statements",
     "clear_profiles",
     "create_index",
+    "customers_on",
     "edges_page",
     "get_nodes",
     "get_profiles",
@@ -268,6 +269,16 @@ def adjacent(label: Label, outgoing: bool) -> str | None:
         f"UNWIND $keys AS k MATCH (n:{_label(label)} {{key: k}}){pattern} "
         "WITH n, collect({rel: type(r), labels: labels(m), other: m.key, props: properties(r)}) "
         "AS found RETURN n.key AS key, found[..$limit] AS found"
+    )
+
+
+@cache
+def customers_on(label: Label, rel: Rel, limited: bool) -> str:
+    """The customers with a ``rel`` relationship to the node ``$key`` of one label, with their
+    names (``key``, ``name``), in key order; the first ``$limit`` when ``limited``."""
+    return (
+        f"MATCH (:{_label(label)} {{key: $key}})<-[:{_rel(rel)}]-(c:{Label.CUSTOMER.value}) "
+        "RETURN c.key AS key, c.name AS name ORDER BY key" + (" LIMIT $limit" if limited else "")
     )
 
 
@@ -468,4 +479,6 @@ def _every_statement() -> Iterator[str]:
         yield from (clear_profiles(label), set_profiles(label), get_profiles(label))
     for src, rel, dst in SCHEMA:
         yield upsert_edges(src, rel, dst)
+        if src is Label.CUSTOMER:
+            yield from (customers_on(dst, rel, limited) for limited in (True, False))
         yield from (edges_page(src, rel, dst, first) for first in (True, False))

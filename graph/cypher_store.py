@@ -200,6 +200,11 @@ class CypherStore(GraphStore):
                             out.append(Edge(src, Rel(hit["rel"]), dst, dict(hit["props"] or {})))
         return out
 
+    def _customers_on(self, ref: NodeRef, rel: Rel, limit: int | None) -> list[tuple[str, str | None]]:
+        text = cypher.customers_on(ref.label, rel, limit is not None)
+        params: dict[str, Any] = {"key": ref.key} if limit is None else {"key": ref.key, "limit": limit}
+        return [(row["key"], row["name"]) for row in self.transport.read(text, params)]
+
     def _pages(self, statement: Callable[[bool], str], cursor: str) -> Iterator[list[Record]]:
         """Read a table page by page in key order; ``cursor`` names the column that orders it.
 

@@ -260,6 +260,15 @@ class SQLiteStore(GraphStore):
                     out.extend(found.edges(conn.execute(found.sql, (ref.key, limit)).fetchall()))
         return out
 
+    def _customers_on(self, ref: NodeRef, rel: Rel, limit: int | None) -> list[tuple[str, str | None]]:
+        _, catalog = self._current_catalog()
+        customers = node_table(Label.CUSTOMER)
+        name = 'c."name"' if "name" in catalog.columns[customers] else "NULL"
+        # The relationship table's target index holds (dst, src): the customers come in key order.
+        sql = (f"SELECT e.src, {name} FROM {edge_table((Label.CUSTOMER, rel, ref.label))} AS e "  # noqa: S608
+               f"LEFT JOIN {customers} AS c ON c.key = e.src WHERE e.dst = ? ORDER BY e.src LIMIT ?")
+        return self._conn().execute(sql, (ref.key, -1 if limit is None else limit)).fetchall()
+
     def _nodes_frame(self, label: Label) -> pd.DataFrame:
         return read_frame(self._conn(), TABLES[node_table(label)])
 

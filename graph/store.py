@@ -151,6 +151,49 @@ class GraphStore(ABC):
             nodes = self._get_nodes(list(seen))
         return Subgraph(nodes=nodes, edges=list(edges.values()), truncated=truncated)
 
+    def get_nodes(self, refs: Iterable[NodeRef]) -> list[Node]:
+        """The nodes of ``refs`` that exist, in the order asked (each once): one look-up per
+        label, not one per node."""
+        wanted = list(dict.fromkeys(refs))
+        if not wanted:
+            return []
+        with self._wrapped("get_nodes"):
+            return self._get_nodes(wanted)
+
+    def relationships(self, refs: Iterable[NodeRef], limit: int = 500) -> list[Edge]:
+        """The relationships touching each node of ``refs``, with their properties: at most
+        ``limit`` leaving and ``limit`` entering each node (an unknown node has none).
+
+        :meth:`neighbourhood` at depth 1 without reading the nodes at the other ends: what a
+        caller needs who only follows a few relationship types.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be positive, got {limit}")
+        wanted = list(dict.fromkeys(refs))
+        if not wanted:
+            return []
+        with self._wrapped("relationships"):
+            return self._adjacent(wanted, limit)
+
+    def customers_on(
+        self, label: Label | str, key: str, rel: Rel | str, limit: int | None = None
+    ) -> list[tuple[str, str | None]]:
+        """The customers with a ``rel`` relationship to one node, and their names: everyone
+        registered at an address (``Rel.LIVES_AT``) or on a phone (``Rel.HAS_PHONE``).
+
+        Returns ``(customer_id, name)`` pairs in customer id order (``name`` is ``None`` for a
+        customer without one; an unknown node has no customers); at most ``limit`` of them
+        when given. One indexed query, however many other relationships the node has.
+        Raises ``ValueError`` when ``(Customer)-[rel]->(label)`` is not in the graph model.
+        """
+        target, relationship = _label(label), Rel(rel)
+        if (Label.CUSTOMER, relationship, target) not in SCHEMA:
+            raise ValueError(f"(Customer)-[:{relationship}]->({target}) is not in the graph model")
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be positive, got {limit}")
+        with self._wrapped("customers_on"):
+            return self._customers_on(NodeRef(target, key), relationship, limit)
+
     def nodes_frame(self, label: Label | str) -> pd.DataFrame:
         """All nodes of one label: column ``key`` plus one column per property."""
         with self._wrapped("nodes_frame"):
@@ -427,6 +470,11 @@ class GraphStore(ABC):
     @abstractmethod
     def _adjacent(self, refs: list[NodeRef], limit: int) -> list[Edge]:
         """Relationships touching any of ``refs``, either direction; at most ``limit`` per node."""
+
+    @abstractmethod
+    def _customers_on(self, ref: NodeRef, rel: Rel, limit: int | None) -> list[tuple[str, str | None]]:
+        """``(key, name)`` of the customers with a ``rel`` relationship to ``ref``, by key; at
+        most ``limit`` (all when ``None``)."""
 
     @abstractmethod
     def _nodes_frame(self, label: Label) -> pd.DataFrame: ...

@@ -360,3 +360,48 @@ def test_sessions_are_shared_by_every_store_object_and_end(store_factory: StoreF
     assert first._get_session(old.key) is None  # dropped, not only hidden
     second.delete_session(session.key)
     assert first.get_session(session.key) is None
+
+
+def test_get_nodes_and_relationships_without_the_nodes_around(store: GraphStore) -> None:
+    store.load(tiny_bundle())
+    u1, p1, nope = NodeRef(Label.CUSTOMER, "U1"), NodeRef(Label.POLICY, "P1"), NodeRef(Label.POLICY, "nope")
+    assert [n.ref for n in store.get_nodes([p1, nope, u1, p1])] == [p1, u1]
+    assert store.get_nodes([]) == []
+    phone = NodeRef(Label.PHONE, "+8613800138000")
+    edges = store.relationships([phone])
+    assert sorted((e.src.key, e.rel, e.dst.key, dict(e.props)) for e in edges) == [
+        ("C1", Rel.CONTACT_PHONE, "+8613800138000", {"raw": "138 0013 8000"}),
+        ("C2", Rel.CONTACT_PHONE, "+8613800138000", {"raw": "+86-138-0013-8000"}),
+    ]
+    both_ways = store.relationships([p1, nope])
+    assert sorted((e.src.key, e.rel, e.dst.key) for e in both_ways) == [
+        ("A1", Rel.SOLD, "P1"), ("C1", Rel.SURRENDERS, "P1"), ("U1", Rel.HOLDS, "P1")]
+    assert len(store.relationships([phone], limit=1)) == 1
+    with pytest.raises(ValueError, match="limit"):
+        store.relationships([phone], limit=0)
+
+
+def test_customers_on_an_identifier_with_their_names(store: GraphStore) -> None:
+    address, phone = "江西省赣州市章贡区文明大道1号", "+8613900139000"
+    store.load(GraphBundle(
+        nodes=[NodeBatch(Label.CUSTOMER, pd.DataFrame({"key": ["U3", "U1", "U2"], "name": ["王五", "张三", None]})),
+               NodeBatch(Label.ADDRESS, pd.DataFrame({"key": [address, "elsewhere"]})),
+               NodeBatch(Label.PHONE, pd.DataFrame({"key": [phone]})),
+               NodeBatch(Label.CLAIM, pd.DataFrame({"key": ["C1"]}))],
+        edges=[EdgeBatch(Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS,
+                         pd.DataFrame({"src": ["U3", "U1", "U2"], "dst": [address] * 3})),
+               EdgeBatch(Label.CUSTOMER, Rel.CHANGED_TO, Label.ADDRESS,
+                         pd.DataFrame({"src": ["U1"], "dst": ["elsewhere"], "date": ["2025-01-02"]})),
+               EdgeBatch(Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE, pd.DataFrame({"src": ["U1"], "dst": [phone]})),
+               EdgeBatch(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, pd.DataFrame({"src": ["C1"], "dst": [phone]}))],
+    ))
+    assert store.customers_on(Label.ADDRESS, address, Rel.LIVES_AT) == [("U1", "张三"), ("U2", None), ("U3", "王五")]
+    assert store.customers_on("Address", address, "LIVES_AT", limit=2) == [("U1", "张三"), ("U2", None)]
+    assert store.customers_on(Label.PHONE, phone, Rel.HAS_PHONE) == [("U1", "张三")]  # the claim is no customer
+    assert store.customers_on(Label.ADDRESS, "elsewhere", Rel.LIVES_AT) == []
+    assert store.customers_on(Label.ADDRESS, "elsewhere", Rel.CHANGED_TO) == [("U1", "张三")]
+    assert store.customers_on(Label.ADDRESS, "nowhere", Rel.LIVES_AT) == []
+    with pytest.raises(ValueError, match="not in the graph model"):
+        store.customers_on(Label.PHONE, phone, Rel.LIVES_AT)
+    with pytest.raises(ValueError, match="limit"):
+        store.customers_on(Label.ADDRESS, address, Rel.LIVES_AT, limit=0)
