@@ -115,6 +115,10 @@ def test_phone_examples() -> None:
     assert normalize_phone("12012345678") == Phone("+8612012345678", "other", False)
     assert normalize_phone("86 120 1234 5678") == Phone("+8612012345678", "other", False)
     assert normalize_phone("无") is None  # a placeholder, not a value (graph.keys.cells.PLACEHOLDERS)
+    # an extension after a dash is the line's extension, not more digits of the number
+    assert normalize_phone("0797-8123457-801") == normalize_phone("0797-8123457") == Phone(
+        "+867978123457", "landline", True)
+    assert normalize_phone("0797-812-3457") == Phone("+867978123457", "landline", True)
     assert normalize_phone(None) is None and normalize_phone(float("nan")) is None
     assert normalize_phone("+1 650 253 0000") == Phone("+16502530000", "other", True)
 
@@ -288,3 +292,11 @@ def test_vectorised_variants_match_scalar() -> None:
 def test_doctests(module: str) -> None:
     result = doctest.testmod(importlib.import_module(f"graph.keys{module}"))
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_stray_spaces_in_an_address_do_not_split_it() -> None:
+    from graph.keys import normalize_text
+
+    typed = ("江西省 赣州市 章贡区 红旗大道 1 号", "江西省赣州市章贡区红旗大道１号", "江西省赣州市章贡区 红旗大道1号")
+    assert {normalize_text(t) for t in typed} == {"江西省赣州市章贡区红旗大道1号"}
+    assert normalize_text("建国路88号  A座") == "建国路88号 A座"

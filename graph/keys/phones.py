@@ -53,6 +53,8 @@ _NON_DIGITS = re.compile(r"\D")
 _EXTENSION = re.compile(
     r"(.*?\d)[\s\-]*[(\[]?\s*(?:转分机|分机号?|转|ext\.?|extn\.?|extension|x|#)\s*:?\s*"
     r"(\d{1,6})\s*[)\]]?", re.IGNORECASE)
+# A landline written area code, number, extension, all with dashes: 0797-8123457-801.
+_DASH_EXTENSION = re.compile(r"(\(?0\d{2,3}\)?[\s\-]?\d{7,8})\s*-\s*(\d{1,5})")
 
 
 class _Desc(NamedTuple):
@@ -158,7 +160,7 @@ def _parsed_phone(text: str) -> Phone:
 
 def _line(text: str) -> str:
     """The line of a cleaned phone cell: an extension and its marker cut off."""
-    extension = _EXTENSION.fullmatch(text)
+    extension = _EXTENSION.fullmatch(text) or _DASH_EXTENSION.fullmatch(text)
     return extension.group(1) if extension else text
 
 

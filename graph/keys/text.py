@@ -24,19 +24,23 @@ __all__ = ["normalize_text", "normalize_texts"]
 _SPACES = re.compile(r"\s+")
 _CJK = (r"\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
         r"\U00020000-\U0003134f")
-_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+# a space between two CJK characters, or between one and a digit ("红旗大道 1 号"), says nothing
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}0-9])|(?<=[0-9]) (?=[{_CJK}])")
 
 
 def normalize_text(raw: object) -> str | None:
     """The cell cleaned (:func:`~graph.keys.cells.clean_cell`: NFKC, invisible characters and
     text-forcing wrappers gone), inner whitespace collapsed to one space and no spaces between
-    CJK characters.
+    CJK characters, or between a CJK character and a digit.
 
-    Clerks type names as ``张 三`` or with full-width digits in addresses; both collapse here.
+    Clerks type names as ``张 三`` or with full-width digits and stray spaces in addresses
+    (``红旗大道 1 号``); all collapse here.
     Empty or blank text is ``None``.
 
     >>> normalize_text("北京市 朝阳区　建国路８８号  A座")
     '北京市朝阳区建国路88号 A座'
+    >>> normalize_text("江西省 赣州市 章贡区 红旗大道 1 号 3 栋") == normalize_text("江西省赣州市章贡区红旗大道１号3栋")
+    True
     >>> normalize_text("   ") is None
     True
     """
