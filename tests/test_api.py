@@ -626,3 +626,29 @@ def test_identifiers_used_as_mapping_keys_are_masked() -> None:
     shown = dict(_evidence_data(data, Viewer(show_pii=False)))
     assert "6222020200112233446" not in shown["holders"] and "S001" in shown["holders"]
     assert "6222020200112233446" in dict(_evidence_data(data, Viewer(show_pii=True)))["holders"]
+
+
+def test_ids_holding_a_slash_are_found(tmp_path: Path) -> None:
+    """Addresses often hold '/' (7栋/2单元): the entity and its neighbourhood are reachable by
+    the percent-encoded id, and "…/neighborhood" is still the neighbourhood."""
+    from urllib.parse import quote
+
+    import pandas as pd
+
+    from graph.model import EdgeBatch, GraphBundle, NodeBatch, Rel
+
+    address = "江西省赣州市章贡区红旗大道7号3栋/2单元501室"
+    bundle = GraphBundle(nodes=[NodeBatch(Label.CUSTOMER, pd.DataFrame({"key": ["U9"], "name": ["周敏"]})),
+                                NodeBatch(Label.ADDRESS, pd.DataFrame({"key": [address]}))],
+                         edges=[EdgeBatch(Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS,
+                                          pd.DataFrame({"src": ["U9"], "dst": [address]}))],
+                         fingerprint="slash")
+    with SQLiteStore(tmp_path / "slash.db") as store:
+        store.load(bundle)
+        with _client(store) as c:
+            path = f"/v1/entities/address/{quote(address, safe='')}"
+            found = c.get(path, headers={"X-API-Key": ADMIN_KEY})
+            assert found.status_code == 200 and found.json()["key"] == address
+            around = c.get(f"{path}/neighborhood", headers={"X-API-Key": ADMIN_KEY})
+            assert around.status_code == 200
+            assert {n["key"] for n in around.json()["nodes"]} == {address, "U9"}

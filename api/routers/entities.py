@@ -27,15 +27,9 @@ EntityId = Annotated[Line, Path(
 )]
 
 
-@router.get("/{entity_type}/{entity_id}", response_model=EntityOut, summary="One entity")
-def get_entity(entity_type: EntityType, entity_id: EntityId, state: StateDep,
-               who: Reader) -> Response:
-    store = state.store
-    return render(entity_view(store, entity_type, entity_id, scope_of(store, who.insurer),
-                              state.scorer.pseudonymizer), who)
-
-
-@router.get("/{entity_type}/{entity_id}/neighborhood", response_model=GraphOut,
+# Ids may hold '/' (addresses do: 7栋/2单元), so they are path parameters; the neighbourhood
+# route is declared first, or the entity route would take "…/neighborhood" as part of an id.
+@router.get("/{entity_type}/{entity_id:path}/neighborhood", response_model=GraphOut,
             summary="The entity and everything within 1 or 2 hops")
 def get_neighbourhood(
     entity_type: EntityType, entity_id: EntityId, state: StateDep, settings: SettingsDep,
@@ -46,3 +40,11 @@ def get_neighbourhood(
     store = state.store
     return render(neighbourhood_view(store, entity_type, entity_id, depth, cap,
                                      scope_of(store, who.insurer), state.scorer.pseudonymizer), who)
+
+
+@router.get("/{entity_type}/{entity_id:path}", response_model=EntityOut, summary="One entity")
+def get_entity(entity_type: EntityType, entity_id: EntityId, state: StateDep,
+               who: Reader) -> Response:
+    store = state.store
+    return render(entity_view(store, entity_type, entity_id, scope_of(store, who.insurer),
+                              state.scorer.pseudonymizer), who)
