@@ -397,6 +397,10 @@ def test_case_workflow_and_audit(client: TestClient) -> None:
                         headers=INVESTIGATOR).status_code == 422
     assert client.patch("/v1/rings/R-404", json={"status": "investigating"},
                         headers=INVESTIGATOR).status_code == 404
+    for blank in ("   ", "\u200b", "\ufeff "):  # a note of blanks says nothing: nothing to change
+        empty = client.patch("/v1/rings/R-1", json={"note": blank}, headers=INVESTIGATOR)
+        assert empty.status_code == 422 and "nothing to change" in empty.json()["message"]
+    assert len(client.get("/v1/rings/R-1/audit", headers=INVESTIGATOR).json()) == 2
 
 
 def test_cases_are_assigned_to_named_people_and_audited_by_name(client: TestClient) -> None:
