@@ -95,6 +95,15 @@ def _clear_errors() -> Iterator[None]:
         _fail(str(exc))
 
 
+def _from_flags(build: Callable[[], T]) -> T:
+    """What the flags describe, built before anything is read or written; a value it cannot
+    take is invalid input (exit code 2)."""
+    try:
+        return build()
+    except ValueError as exc:
+        _fail(str(exc), 2)
+
+
 @contextmanager
 def _store(url: str | None, must_exist: bool = False) -> Iterator[GraphStore]:
     """The store ``url`` names; with ``must_exist``, an embedded store's file must be there
@@ -165,16 +174,19 @@ def generate(
 ) -> None:
     """Write a synthetic insurer book with planted rings, plus truth.csv."""
     codes = [_insurer(c.strip(), "--insurers") or "" for c in insurers.split(",")] if insurers else []
+    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    if repeated:
+        _fail(f"--insurers names {', '.join(repeated)} more than once", 2)
+    config = _from_flags(lambda: BookConfig(
+        customers=customers,
+        seed=seed,
+        difficulty=difficulty.value,
+        ring_rate=ring_rate,
+        output_format=file_format.value,
+    ))
     with _clear_errors():
         if codes and file_format is not FileFormat.csv:
             raise InputError("--insurers splits CSV books only")
-        config = BookConfig(
-            customers=customers,
-            seed=seed,
-            difficulty=difficulty.value,
-            ring_rate=ring_rate,
-            output_format=file_format.value,
-        )
         book = out / "book" if codes else out
         summary = _with_progress(generate_book, book, config)
         if codes:
@@ -317,8 +329,7 @@ def detect_command(
     """Find and score rings; the results replace the current ones atomically.
 
     A run that finds no rings while rings are current fails and keeps them, unless --allow-empty."""
-    with _clear_errors():  # flags first: a bad flag is said before the store is looked at
-        params = DetectionParams(seed=seed, resolution=resolution)
+    params = _from_flags(lambda: DetectionParams(seed=seed, resolution=resolution))
     with _store(store, must_exist=True) as graph, _clear_errors():
         result = _with_progress(detect, graph, params, allow_empty=allow_empty)
     summary = result.run.summary
