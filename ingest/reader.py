@@ -122,6 +122,9 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+_OTHER_SEPARATORS = ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars"))
+
+
 def _header(data: bytes) -> list[str]:
     first = data.split(b"\n", 1)[0].decode("utf-8")
     return next(csv.reader([first]), [])
@@ -180,6 +183,11 @@ def _read_csv(data: bytes, name: str, log: ProblemLog) -> tuple[pd.DataFrame | N
     if b"\r" in utf8 and b"\n" not in utf8:  # old Mac line endings: every line ends in CR alone
         utf8 = utf8.replace(b"\r", b"\n")
     header = _header(utf8)
+    other = next((name for sep, name in _OTHER_SEPARATORS if len(header) == 1 and sep in header[0]), None)
+    if other is not None:
+        log.add(name, 1, None, f"the header is one column holding {other}: the file is separated by "
+                               f"{other}, not commas; save it as comma-separated CSV")
+        return None, encoding
     table = _parse_csv_arrow(utf8, header) if len(set(header)) == len(header) else None
     if table is None:
         return _parse_csv_python(utf8, name, log), encoding

@@ -359,6 +359,11 @@ def _both_formats(folder: Path) -> None:
     pd.DataFrame(base_book()["agents"]).to_parquet(folder / "agents.parquet")
 
 
+def _semicolons(folder: Path) -> None:
+    path = folder / "agents.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+
+
 def _header_twice(folder: Path) -> None:
     path = folder / "agents.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -420,6 +425,8 @@ BAD_BOOKS: dict[str, tuple[Mutation, tuple[str, int | None, str | None, str]]] =
     "undecodable text": (_undecodable, ("customers.csv", 3, None, "undecodable text at byte")),
     "one megabyte cell": (_set("complaints", 0, "text", "很" * (1 << 20)),
                           ("complaints.csv", 2, "text", "cell too large")),
+    "semicolon-separated": (_semicolons, ("agents.csv", 1, None,
+                                          "the header is one column holding semicolons")),
     "a header written twice": (_header_twice, ("agents.csv", 1, "agent_id",
                                                "headers 'agent_id' and 'agent_id' both name column "
                                                "agent_id (columns 1 and 8)")),
