@@ -128,12 +128,13 @@ class _TableCheck:
 
     def run(self) -> pd.DataFrame:
         for column in self.table.columns:
-            if column.name not in self.frame.columns:
-                if column.required:
+            missing = column.name not in self.frame.columns
+            if missing:
+                if column.required:  # one error for the column, not one per row as well
                     self.log.add(self.file, 1, column.name, "required column missing")
                 self.frame[column.name] = pd.Series("", index=self.frame.index, dtype="str")
             self.check_size(column)
-            if column.required:
+            if column.required and not missing:
                 self.problem_rows(column, blank_cells(self.frame[column.name]),
                                   "required value is empty")
         for column in self.table.columns:

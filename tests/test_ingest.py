@@ -524,6 +524,15 @@ def test_every_problem_is_collected(tmp_path: Path) -> None:
             ("agents.csv", None)} <= found
 
 
+def test_a_missing_column_is_one_error_not_one_per_row(tmp_path: Path) -> None:
+    folder = write_book(tmp_path / "book")
+    _drop_column("surrenders", "request_date")(folder)
+    with pytest.raises(ValidationError) as caught:
+        read_book(folder)
+    assert [(p.file, p.row, p.column, p.reason) for p in caught.value.errors] == [
+        ("surrenders.csv", 1, "request_date", "required column missing")]
+
+
 def test_errors_csv_neutralises_formula_cells(tmp_path: Path, store: SQLiteStore) -> None:
     book = base_book()
     book["customers"][1]["customer_id"] = "=HYPERLINK(\"http://x\",\"C1\")"
