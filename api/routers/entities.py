@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response
 
 from api.deps import Reader, SettingsDep, StateDep, strict_query
@@ -27,9 +28,24 @@ EntityId = Annotated[Line, Path(
 )]
 
 
-# Ids may hold '/' (addresses do: 7栋/2单元), so they are path parameters; the neighbourhood
-# route is declared first, or the entity route would take "…/neighborhood" as part of an id.
-@router.get("/{entity_type}/{entity_id:path}/neighborhood", response_model=GraphOut,
+class _IdConvertor(Convertor[str]):
+    """An id as a path segment that may hold '/' (addresses do: 7栋/2单元) and any other
+    character, so that a malformed id reaches validation (422 naming it) instead of 404."""
+
+    regex = r"[\s\S]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("entity_id", _IdConvertor())
+
+# The neighbourhood route is declared first, or the entity route would take "…/neighborhood"
+# as part of an id.
+@router.get("/{entity_type}/{entity_id:entity_id}/neighborhood", response_model=GraphOut,
             summary="The entity and everything within 1 or 2 hops")
 def get_neighbourhood(
     entity_type: EntityType, entity_id: EntityId, state: StateDep, settings: SettingsDep,
@@ -42,7 +58,7 @@ def get_neighbourhood(
                                      scope_of(store, who.insurer), state.scorer.pseudonymizer), who)
 
 
-@router.get("/{entity_type}/{entity_id:path}", response_model=EntityOut, summary="One entity")
+@router.get("/{entity_type}/{entity_id:entity_id}", response_model=EntityOut, summary="One entity")
 def get_entity(entity_type: EntityType, entity_id: EntityId, state: StateDep,
                who: Reader) -> Response:
     store = state.store

@@ -54,7 +54,9 @@ _EXTENSION = re.compile(
     r"(.*?\d)[\s\-]*[(\[]?\s*(?:转分机|分机号?|转|ext\.?|extn\.?|extension|x|#)\s*:?\s*"
     r"(\d{1,6})\s*[)\]]?", re.IGNORECASE)
 # A landline written area code, number, extension, all with dashes: 0797-8123457-801.
-_DASH_EXTENSION = re.compile(r"(\(?0\d{2,3}\)?[\s\-]?\d{7,8})\s*-\s*(\d{1,5})")
+# (Area codes never start 00: that is the international prefix, 0086….)
+_DASH_EXTENSION = re.compile(r"(\(?0[1-9]\d{1,2}\)?[\s\-]?\d{7,8})\s*-\s*(\d{1,5})")
+_DASH_EXTENSION_RE2 = r"^\s*\(?0[1-9][0-9]{1,2}\)?[\s\-]?[0-9]{7,8}\s*-\s*[0-9]{1,5}\s*$"
 
 
 class _Desc(NamedTuple):
@@ -208,7 +210,7 @@ def _desc_mask(desc: _Desc, national: pa.Array, lengths: np.ndarray) -> np.ndarr
 def _fast_phones(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
     """:func:`_fast_phone` with Arrow kernels; undecided rows are left for the scalar path."""
     text = nfkc_arrow(raw)
-    plain = matches(text, _PHONE_PLAIN) & plain_mask(text)
+    plain = matches(text, _PHONE_PLAIN) & plain_mask(text) & ~matches(text, _DASH_EXTENSION_RE2)
     compact = pc.replace_substring_regex(text, pattern=_PHONE_SEPARATORS, replacement="")
     plain &= matches(compact, r"^\+?[0-9]+$")
     size = as_numpy(pc.utf8_length(compact)).astype(np.int64)
