@@ -77,3 +77,20 @@ def test_a_household_at_a_busy_address_is_tied_as_the_batch_run_ties_it(tmp_path
     assert batch_family == view.family == frozenset({"李娜"})
     assert view.other_claims == ("C1",) and view.policyholder == "张伟"
     assert "third_party_payout" not in {r.code for r in answer.reasons}
+
+
+def test_a_representative_known_only_by_phone_is_checked(tmp_path: Path) -> None:
+    """A request brought by someone who gave only a phone (no name, no ID number): the phone is
+    still the representative's, and a watchlisted one is a hit (it scored nothing before)."""
+    phone = "+8618807970002"
+    bundle = GraphBundle(
+        nodes=[NodeBatch(Label.PHONE, _frame(key=[phone])),
+               NodeBatch(Label.INTERMEDIARY, _frame(key=["W1"], name=["赣州某法律咨询公司"]))],
+        edges=[EdgeBatch(Label.INTERMEDIARY, Rel.LISTS, Label.PHONE, _frame(src=["W1"], dst=[phone]))],
+    )
+    with SQLiteStore(tmp_path / "graph.db") as store:
+        store.load(bundle)
+        answer = score_request(store, {"claim_id": "N1", "request_date": "2024-05-01",
+                                       "representative_phone": "188 0797 0002"})
+    assert [(r.code, r.data["value"]) for r in answer.reasons] == [("watchlist_hit", phone)]
+    assert answer.score == 0.6
