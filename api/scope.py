@@ -176,7 +176,8 @@ class Scope:
             raise NotFoundError(f"no ring {ring.ring_id!r} in the current results")
         allowed = _own_identifiers(ring, self)
         others = [c for c in ring.claim_ids if not self.owns(c)]
-        evidence = [e for item in ring.evidence if (e := self._evidence(item, allowed)) is not None]
+        whole = tuple(ring.claim_ids) if others else ()
+        evidence = [e for item in ring.evidence if (e := self._evidence(item, allowed, whole)) is not None]
         if others:
             across = next((e for e in ring.evidence if e.code == ACROSS_INSURERS), None)
             evidence.insert(0, self._span(ring, dict(across.data) if across else {}))
@@ -211,10 +212,13 @@ class Scope:
         return Evidence(ACROSS_INSURERS, "；".join(zh), "; ".join(en),
                         {"claims": mine, "other_claims": k, "other_insurers": m, "links": links})
 
-    def _evidence(self, item: Evidence, allowed: set[str]) -> Evidence | None:
+    def _evidence(self, item: Evidence, allowed: set[str], whole: tuple[str, ...] = ()) -> Evidence | None:
+        """``whole``: the claims of a ring spanning other members; an item naming no claims
+        speaks of all of them (a burst's window, how many demand a full refund) and is cut to
+        counts like one naming them."""
         if item.code == ACROSS_INSURERS:
             return None  # rebuilt by ring() from the ring itself, without other members' codes
-        named = claims_named(item.data)
+        named = claims_named(item.data) or list(whole)
         foreign = [c for c in named if not self.owns(c)]
         if not foreign and not self._names_others(item):
             return _without_foreign_identifiers(item, allowed)

@@ -314,3 +314,18 @@ def test_evidence_naming_another_members_record_anywhere_is_cut_to_counts() -> N
     scoped = Scope("PA", frozenset(CODES)).ring(ring)
     assert "PC:" not in json.dumps([e.to_dict() for e in scoped.evidence], ensure_ascii=False)
     assert scoped.evidence[1].data == {"claims": ["PA:S1"], "other_claims": 0, "other_insurers": 0}
+
+
+def test_evidence_about_a_whole_shared_ring_is_cut_to_counts() -> None:
+    """An item naming no claims speaks of every claim of the ring (a burst's window, how many
+    demand a full refund): for a member, when the ring spans others, it is counts only."""
+    burst = Evidence("burst", "14 笔退保集中在 2023-06-02 至 2023-07-09 期间提出",
+                     "14 claims filed between 2023-06-02 and 2023-07-09",
+                     {"first": "2023-06-02", "last": "2023-07-09"})
+    shared = Ring("R-1", 0.9, "high", ("PA:S1", "PB:S2", "PB:S3"), evidence=(burst,))
+    seen = Scope("PA", frozenset(CODES)).ring(shared).evidence
+    assert "2023-06-02" not in json.dumps([e.to_dict() for e in seen], ensure_ascii=False)
+    assert [e.data for e in seen if e.code == "burst"] == [
+        {"claims": ["PA:S1"], "other_claims": 2, "other_insurers": 1}]
+    alone = Ring("R-2", 0.9, "high", ("PA:S1", "PA:S4"), evidence=(burst,))
+    assert Scope("PA", frozenset(CODES)).ring(alone).evidence == (burst,)
