@@ -30,7 +30,7 @@ from graph.keys import (
     normalize_record_key,
     normalize_text,
 )
-from graph.keys.pseudonyms import Pseudonymizer
+from graph.keys.pseudonyms import Pseudonymizer, stored_key
 from graph.model import IDENTIFIER_LABELS, Label, NodeRef
 from graph.results import Ring
 from graph.store import GraphStore
@@ -95,7 +95,7 @@ class CustomerIndex:
         number = ident.value if ident else None
         if pseudonymizer is not None:
             name = pseudonymizer.name(name)
-            number = pseudonymizer.node_key(Label.PERSON, number) if number else None
+            number = stored_key(Label.PERSON, number, pseudonymizer) if number else None
         hits = [Hit(NodeRef(Label.CUSTOMER, c), "name") for c in self._by_name.get(name or "", [])]
         hits += [Hit(NodeRef(Label.CUSTOMER, c), "id_number")
                  for c in self._by_id_number.get(number or "", [])]
@@ -134,7 +134,7 @@ def search(store: GraphStore, customers: CustomerIndex, query: str, scope: Scope
     text = query.strip()[:MAX_QUERY]
     if not text:
         return []
-    refs = [NodeRef(r.label, scope.record_key(r.label, _hashed(r, pseudonymizer)))
+    refs = [NodeRef(r.label, scope.record_key(r.label, stored_key(r.label, r.key, pseudonymizer)))
             for r in readings(text)]
     if pseudonymizer is not None:  # a pseudonym copied from a page
         refs += [NodeRef(label, text) for label in sorted(IDENTIFIER_LABELS)]
@@ -145,12 +145,6 @@ def search(store: GraphStore, customers: CustomerIndex, query: str, scope: Scope
             seen.add(hit.ref)
             hits.append(hit)
     return [h for h in hits if scope.uses(store, h.ref.label, h.ref.key)]
-
-
-def _hashed(ref: NodeRef, pseudonymizer: Pseudonymizer | None) -> str:
-    if pseudonymizer is None or ref.label not in IDENTIFIER_LABELS:
-        return ref.key
-    return pseudonymizer.node_key(ref.label, ref.key)
 
 
 def rings_of(store: GraphStore, ref: NodeRef, rings: list[Ring]) -> list[Ring]:

@@ -23,7 +23,7 @@ from graph.keys import (
     normalize_phone,
     normalize_text,
 )
-from graph.keys.pseudonyms import Pseudonymizer, is_pseudonym
+from graph.keys.pseudonyms import Pseudonymizer, is_pseudonym, stored_key
 from graph.model import IDENTIFIER_LABELS, Edge, Label, Node, NodeRef, Rel, Subgraph
 from graph.results import CaseChange, ClaimRisk, Ring
 from graph.store import GraphStore
@@ -79,10 +79,7 @@ def entity_key(kind: EntityType, raw: str, pseudonymizer: Pseudonymizer | None =
     identifier typed raw is hashed with ``pseudonymizer`` after normalizing, as the books were."""
     if is_pseudonym(raw):
         return raw
-    key = _normalized_key(kind, raw)
-    if pseudonymizer is not None and kind.label in IDENTIFIER_LABELS:
-        return pseudonymizer.node_key(kind.label, key)
-    return key
+    return stored_key(kind.label, _normalized_key(kind, raw), pseudonymizer)
 
 
 def _normalized_key(kind: EntityType, raw: str) -> str:
@@ -104,9 +101,9 @@ def _normalized_key(kind: EntityType, raw: str) -> str:
     return raw
 
 
-def node_key(label: Label, raw: str) -> str:
+def node_key(label: Label, raw: str, pseudonymizer: Pseudonymizer | None = None) -> str:
     """:func:`entity_key` for a node label."""
-    return entity_key(_TYPE_OF[label], raw)
+    return entity_key(_TYPE_OF[label], raw, pseudonymizer)
 
 
 # ---------------------------------------------------------------------------- rings

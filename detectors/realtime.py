@@ -36,7 +36,7 @@ from detectors.book import demands_full_refund, is_complaint_reason, surname
 from detectors.claim_view import ClaimView, Letter, letter_belongs
 from detectors.rules import RunIndex, Verdict, claim_signals, verdict
 from graph.keys import normalize_bank_account, normalize_phone, normalize_text, person_key
-from graph.keys.pseudonyms import Pseudonymizer
+from graph.keys.pseudonyms import Pseudonymizer, stored_key
 from graph.model import Edge, Label, Node, NodeRef, Rel
 from graph.store import GraphStore
 
@@ -209,7 +209,7 @@ class RealtimeScorer:
 
     def _node(self, label: Label, key: str) -> NodeRef:
         """The node a request's normalized identifier is, hashed in a pseudonymized store."""
-        return NodeRef(label, key if self.pseudonymizer is None else self.pseudonymizer.node_key(label, key))
+        return NodeRef(label, stored_key(label, key, self.pseudonymizer))
 
     def _name(self, name: str | None) -> str | None:
         return name if self.pseudonymizer is None else self.pseudonymizer.name(name)

@@ -77,7 +77,6 @@ from api.sessions import (
 from api.throttle import client_of
 from api.views import node_key, ring_detail
 from graph.errors import AccessError, ConflictError, InputError, NotFoundError
-from graph.keys.pseudonyms import is_pseudonym
 from graph.model import IDENTIFIER_LABELS, Label, NodeRef
 from graph.results import CaseStatus
 from graph.store import KEEP, Keep
@@ -449,11 +448,7 @@ def entity_page(
     resolved = _links.resolve(label, key) if label else None
     scope = scope_of(store, access.insurer)
     if label is not None and resolved == key:  # typed, not a link token: normalize like ingest
-        typed = node_key(label, key)
-        hasher = state.scorer.pseudonymizer
-        if hasher is not None and label in IDENTIFIER_LABELS and not is_pseudonym(key):
-            typed = hasher.node_key(label, typed)
-        resolved = scope.record_key(label, typed)
+        resolved = scope.record_key(label, node_key(label, key, state.scorer.pseudonymizer))
     if label is None or resolved is None or not scope.uses(store, label, resolved):
         return _error(
             404,

@@ -70,6 +70,7 @@ __all__ = [
     "key_id",
     "letter_sketch_shingles",
     "read_secret",
+    "stored_key",
 ]
 
 SCHEME = "ringscope-hmac-sha256/v1"
@@ -110,6 +111,15 @@ def key_id(secret: bytes) -> str:
 def is_pseudonym(value: object) -> bool:
     """Whether ``value`` has the shape of an identifier pseudonym (26 base-32 characters)."""
     return isinstance(value, str) and _PSEUDONYM.fullmatch(value) is not None
+
+
+def stored_key(label: Label, key: str, pseudonymizer: Pseudonymizer | None) -> str:
+    """The key a node of ``label`` has in the store for a normalized ``key``: the key itself,
+    or, in a store of pseudonymized books (``pseudonymizer`` given), an identifier's pseudonym
+    (record ids are never hashed)."""
+    if pseudonymizer is None or label not in IDENTIFIER_LABELS:
+        return key
+    return pseudonymizer.node_key(label, key)
 
 
 def is_name_pseudonym(value: object) -> bool:
