@@ -31,7 +31,7 @@ from detectors.export import export_rings
 from detectors.params import DetectionParams
 from detectors.pipeline import detect
 from graph.config import StoreSettings
-from graph.connect import open_store
+from graph.connect import open_store, sqlite_path
 from graph.errors import InputError, RingScopeError
 from graph.keys import normalize_insurer_code
 from graph.keys.insurers import INSURER_CODE_RULE
@@ -109,11 +109,11 @@ def _store(url: str | None, must_exist: bool = False) -> Iterator[GraphStore]:
     """The store ``url`` names; with ``must_exist``, an embedded store's file must be there
     already (a mistyped path would otherwise be created, empty, and read as "no data")."""
     settings = StoreSettings()
-    named = url or settings.store
-    if must_exist and named.startswith("sqlite:///") and not Path(named[len("sqlite:///"):]).is_file():
-        _fail(f"no store at {named[len('sqlite:///'):]}: ingest a book into it first "
-              "(ringscope ingest FOLDER --store …)", 2)
     with _clear_errors():
+        path = sqlite_path(url or settings.store)
+        if must_exist and path is not None and not path.is_file():
+            raise InputError(f"no store at {path}: ingest a book into it first "
+                             "(ringscope ingest FOLDER --store …)")
         store = open_store(url, settings)
     try:
         yield store

@@ -18,15 +18,32 @@ graph.errors.ConfigError: unsupported store URL 'mysql://x': use sqlite:///PATH,
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from graph.config import StoreSettings
 from graph.errors import ConfigError
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
 
-__all__ = ["BOLT_SCHEMES", "open_store"]
+__all__ = ["BOLT_SCHEMES", "open_store", "sqlite_path"]
 
 _SQLITE_PREFIX = "sqlite:///"
 BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file an embedded-store URL names (``sqlite:///PATH``), ``None`` for other URLs.
+    Raises :class:`~graph.errors.ConfigError` for ``sqlite:///`` with no path.
+
+    >>> sqlite_path("sqlite:///data/ringscope.db"), sqlite_path("bolt://localhost:7687")
+    (PosixPath('data/ringscope.db'), None)
+    """
+    if not url.startswith(_SQLITE_PREFIX):
+        return None
+    path = url[len(_SQLITE_PREFIX):]
+    if not path:
+        raise ConfigError(f"store URL {url!r} names no file")
+    return Path(path)
 
 
 def open_store(url: str | None = None, settings: StoreSettings | None = None) -> GraphStore:
@@ -38,10 +55,8 @@ def open_store(url: str | None = None, settings: StoreSettings | None = None) ->
     settings = settings or StoreSettings()
     url = url or settings.store
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if url.startswith(_SQLITE_PREFIX):
-        path = url[len(_SQLITE_PREFIX):]
-        if not path:
-            raise ConfigError(f"store URL {url!r} names no file")
+    path = sqlite_path(url)
+    if path is not None:
         return SQLiteStore(path)
     if scheme in BOLT_SCHEMES or scheme == "falkordb":
         from graph.cypher_store import CypherStore  # server backends load their clients lazily
