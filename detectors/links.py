@@ -75,6 +75,11 @@ class ClaimGraph:
     """Burst of a resigned agent's former customers each claim belongs to (``-1`` when none)."""
     template_letters: np.ndarray
     """Letters of the whole book per template group (indexed by group id)."""
+    letters: ShingleMatrix
+    """Shingles of the claims' grouped letters (:class:`detectors.templates.ShingleMatrix`),
+    so later steps compare letters without cutting them again."""
+    letter_row: np.ndarray
+    """Row in ``letters`` of each claim's grouped letter (``-1`` when none)."""
 
 
 def _letters_not_bridging(n: int, tie_pairs: list[np.ndarray], tie_weights: list[np.ndarray],
@@ -207,12 +212,14 @@ def group_pairs(groups: np.ndarray, members: np.ndarray, households: np.ndarray,
 
 def _letter_links(grouped: pd.DataFrame, members: np.ndarray, book_letters: np.ndarray,
                   households: np.ndarray, days: np.ndarray, branches: np.ndarray, period: float,
-                  params: DetectionParams) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+                  params: DetectionParams, letters: ShingleMatrix,
+                  ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
     """Letter links ``(pairs of claims, weights)`` and the burst of each letter (``-1`` none).
 
     ``grouped`` holds the letters of a template group that belong to a claim (columns
     ``group``, ``day``, ``text``), ``members`` each letter's claim position, ``book_letters``
-    the letters of the whole book per template group, ``branches`` each claim's branch code.
+    the letters of the whole book per template group, ``branches`` each claim's branch code,
+    ``letters`` the shingles of ``grouped``'s letters, a row each.
 
     A burst is a crowd of one template's letters, or of one version of it in one branch
     (:func:`detectors.templates.letter_variants`, :func:`_one_branch`): a ring edits the public
@@ -226,7 +233,6 @@ def _letter_links(grouped: pd.DataFrame, members: np.ndarray, book_letters: np.n
     """
     group = grouped["group"].to_numpy()
     letter_days = grouped["day"].to_numpy(float)
-    letters = ShingleMatrix(grouped["text"].fillna("").astype(str).tolist())
     variant = letter_variants(letters, group, letter_days, params.template_threshold,
                               params.template_window_days, _TEMPLATE_NEIGHBOURS)
     letter_branch = branches[members]
@@ -325,18 +331,22 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
     # arrives all year)
     tg = np.full(n, -1, dtype=np.int64)
     tb = np.full(n, -1, dtype=np.int64)
+    letter_row = np.full(n, -1, dtype=np.int64)
     letter_links = (np.empty((0, 2), dtype=np.int64), np.empty(0))
+    letters = ShingleMatrix([])
     complaints = book.complaints
     if len(complaints) and len(template_group):
         grouped = complaints.assign(group=template_group)
         grouped = grouped[(grouped["group"] >= 0) & grouped["claim_id"].notna()]
         members = position[grouped["claim_id"]].to_numpy()
         tg[members] = grouped["group"].to_numpy()
+        letter_row[members] = np.arange(len(members))
+        letters = ShingleMatrix(grouped["text"].fillna("").astype(str).tolist())
         branches = book.agents["branch"].reindex(claims["agent_id"]).to_numpy() \
             if "branch" in book.agents else np.full(n, None, dtype=object)
         letter_links, tb[members] = _letter_links(
             grouped, members, np.bincount(template_group[template_group >= 0]), households, days,
-            branches, book_period(book), params)
+            branches, book_period(book), params, letters)
 
     # former customers of resigned agents surrendering in a burst after the agent left
     agent_burst = ex_agent_bursts(book, params.burst_alpha)
@@ -366,5 +376,5 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         w = np.empty(0)
     sizes = np.bincount(template_group[template_group >= 0]) if len(template_group) else np.zeros(0, dtype=np.int64)
     return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, template_burst=tb, agent_burst=agent_burst,
-                      template_letters=sizes)
+                      template_letters=sizes, letters=letters, letter_row=letter_row)
 
