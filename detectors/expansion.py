@@ -38,7 +38,6 @@ from detectors.claim_view import CLAIM_TRAITS
 from detectors.links import ClaimGraph
 from detectors.params import DetectionParams
 from detectors.rules import TraitModel
-from detectors.templates import ShingleMatrix
 
 __all__ = ["Attachment", "expand"]
 
@@ -171,13 +170,10 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
     complaints = book.complaints
     if not (group >= 0).any() or complaints.empty:
         return []
-    text_of = complaints.dropna(subset=["claim_id"]).drop_duplicates("claim_id").set_index("claim_id")["text"]
     claim_ids = book.claims.index
     days = book.claims["day"].to_numpy(float)
     grouped = np.flatnonzero(group >= 0)
-    row_of = np.full(len(group), -1, dtype=np.int64)
-    row_of[grouped] = np.arange(len(grouped))
-    letters = ShingleMatrix(text_of.reindex(claim_ids[grouped]).fillna("").astype(str).tolist())
+    letters, row_of = graph.letters, graph.letter_row
     by_group: dict[int, list[int]] = defaultdict(list)
     for pos in grouped.tolist():
         by_group[int(group[pos])].append(pos)

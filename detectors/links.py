@@ -7,11 +7,12 @@ Three kinds of link, summed per claim pair:
   theirs); never between claims of one household;
 * **complaint templates** — letters of one template group (see :mod:`detectors.templates`)
   that crowd into a burst far beyond the template's usual rate in this book (see
-  :mod:`detectors.bursts`: a publicly circulating letter arrives all year), filed within
-  ``template_window_days`` of each other, themselves at least ``template_threshold`` similar
-  and each among the other's three closest (a ring edits the public letter its own way, so its
-  letters are closest to each other; an honest copy is closest to other copies), weighted by the
-  share of the template's letters the burst holds (wording most of the book never uses is the
+  :mod:`detectors.bursts`: a publicly circulating letter arrives all year), or letters of one
+  version of a template crowding in one branch, filed within ``template_window_days`` of each
+  other, of one version, themselves at least ``template_threshold`` similar and each among the
+  other's three closest (a ring edits the public letter its own way, so its letters are closest
+  to each other; an honest copy is closest to other copies), weighted by the share of the
+  template's (or version's) letters the burst holds (wording most of the book never uses is the
   ring's own);
 * **ex-agents** — former customers of a resigned agent surrendering in a burst after the agent
   left (beyond that orphaned book's own rate), weighted by how complaint-driven both claims are.
@@ -29,11 +30,12 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.stats import binom
 
 from detectors.book import Book
 from detectors.bursts import burst_labels
 from detectors.params import DetectionParams
-from detectors.templates import pair_jaccard
+from detectors.templates import ShingleMatrix, letter_variants
 
 __all__ = [
     "TEMPLATE_WEIGHT",
@@ -73,6 +75,11 @@ class ClaimGraph:
     """Burst of a resigned agent's former customers each claim belongs to (``-1`` when none)."""
     template_letters: np.ndarray
     """Letters of the whole book per template group (indexed by group id)."""
+    letters: ShingleMatrix
+    """Shingles of the claims' grouped letters (:class:`detectors.templates.ShingleMatrix`),
+    so later steps compare letters without cutting them again."""
+    letter_row: np.ndarray
+    """Row in ``letters`` of each claim's grouped letter (``-1`` when none)."""
 
 
 def _letters_not_bridging(n: int, tie_pairs: list[np.ndarray], tie_weights: list[np.ndarray],
@@ -203,6 +210,98 @@ def group_pairs(groups: np.ndarray, members: np.ndarray, households: np.ndarray,
     return pairs[keep], pair_groups[keep]
 
 
+def _letter_links(grouped: pd.DataFrame, members: np.ndarray, book_letters: np.ndarray,
+                  households: np.ndarray, days: np.ndarray, branches: np.ndarray, period: float,
+                  params: DetectionParams, letters: ShingleMatrix,
+                  ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """Letter links ``(pairs of claims, weights)`` and the burst of each letter (``-1`` none).
+
+    ``grouped`` holds the letters of a template group that belong to a claim (columns
+    ``group``, ``day``, ``text``), ``members`` each letter's claim position, ``book_letters``
+    the letters of the whole book per template group, ``branches`` each claim's branch code,
+    ``letters`` the shingles of ``grouped``'s letters, a row each.
+
+    A burst is a crowd of one template's letters, or of one version of it in one branch
+    (:func:`detectors.templates.letter_variants`, :func:`_one_branch`): a ring edits the public
+    letter its own way and surrenders its members in a few weeks in one region, while honest
+    copies of a version arrive from all over the region (``../shared/domain.md``). Within a burst
+    only letters that are themselves similar and each among the other's closest link: a ring's
+    letters are closest to each other, an honest copy is closest to other copies. A link weighs
+    :data:`TEMPLATE_WEIGHT` times the share of its template's (or version's) letters the burst
+    holds: wording most of the book never uses is the ring's own, and a burst that is a
+    fraction of a template's letters all year is a crowd of a public letter.
+    """
+    group = grouped["group"].to_numpy()
+    letter_days = grouped["day"].to_numpy(float)
+    variant = letter_variants(letters, group, letter_days, params.template_threshold,
+                              params.template_window_days, _TEMPLATE_NEIGHBOURS)
+    letter_branch = branches[members]
+    pairs_out: list[np.ndarray] = []
+    weights_out: list[np.ndarray] = []
+    burst_of = np.full(len(group), -1, dtype=np.int64)
+    for kind, letters_of in ((group, book_letters), (variant, np.bincount(variant[variant >= 0]))):
+        bursts = np.full(len(kind), -1, dtype=np.int64)
+        known = kind >= 0
+        bursts[known] = burst_labels(letter_days[known], kind[known], period, params.burst_alpha)
+        if kind is variant:
+            bursts = _one_branch(bursts, group, letter_branch, params.burst_alpha)
+        in_burst = np.flatnonzero(bursts >= 0)
+        if not len(in_burst):
+            continue
+        unlabelled = in_burst[burst_of[in_burst] < 0]
+        burst_of[unlabelled] = bursts[unlabelled] + burst_of.max() + 1
+        pairs, _ = group_pairs(bursts[in_burst], in_burst, households[members[in_burst]],
+                               days[members[in_burst]], params.template_window_days)
+        similarity = letters.pair_similarity(pairs)
+        pairs = pairs[(similarity >= params.template_threshold)
+                      & mutual_nearest(pairs, similarity, _TEMPLATE_NEIGHBOURS)
+                      & (variant[pairs[:, 0]] == variant[pairs[:, 1]])]
+        share = np.bincount(bursts[in_burst])[bursts[pairs[:, 0]]] / letters_of[kind[pairs[:, 0]]]
+        pairs_out.append(members[pairs])
+        weights_out.append(TEMPLATE_WEIGHT * np.minimum(share, 1.0))
+    if not pairs_out:
+        return (np.empty((0, 2), dtype=np.int64), np.empty(0)), burst_of
+    both = np.concatenate(pairs_out)
+    links = pd.DataFrame({"u": both.min(axis=1), "v": both.max(axis=1), "w": np.concatenate(weights_out)})
+    links = links[links["u"] != links["v"]].groupby(["u", "v"], sort=True)["w"].max().reset_index()
+    return (links[["u", "v"]].to_numpy(), links["w"].to_numpy()), burst_of
+
+
+def _one_branch(bursts: np.ndarray, group: np.ndarray, branch: np.ndarray, alpha: float) -> np.ndarray:
+    """``bursts`` with only the bursts whose letters crowd into one branch beyond chance kept
+    (the others ``-1``).
+
+    For a burst of ``n`` letters of a template group, ``k`` of them from its most common branch
+    ``b``: the chance of at least ``k`` of ``n`` letters drawn from the group's letters coming
+    from ``b`` (binomial, ``b``'s share of the group), times the number of branches the group's
+    letters come from, must stay below ``alpha``. Letters without a branch never crowd.
+
+    Four letters from one branch of seventeen (each of the others gives one letter) are a
+    crowd; four letters from four branches are not:
+
+    >>> bursts = np.array([0] * 4 + [1] * 4 + [-1] * 12)
+    >>> kept = _one_branch(bursts, np.zeros(20, dtype=int), np.array(list("aaaabcdefghijklmnopq"), dtype=object), 0.05)
+    >>> kept[:8].tolist()
+    [0, 0, 0, 0, -1, -1, -1, -1]
+    """
+    out = bursts.copy()
+    frame = pd.DataFrame({"burst": bursts, "group": group, "branch": branch})
+    frame = frame[frame["branch"].notna() & (frame["branch"] != "")]
+    share = frame.groupby("group")["branch"].value_counts(normalize=True)
+    branches_in_group = frame.groupby("group")["branch"].nunique()
+    crowd = frame[frame["burst"] >= 0]
+    for burst_id, letters in crowd.groupby("burst"):
+        n = int((bursts == burst_id).sum())
+        top_branch, top = letters["branch"].value_counts().index[0], int(letters["branch"].value_counts().iloc[0])
+        g = letters["group"].iloc[0]
+        chance = binom.sf(top - 1, n, share[(g, top_branch)]) * branches_in_group[g]
+        if chance >= alpha:
+            out[bursts == burst_id] = -1
+    for burst_id in np.setdiff1d(np.unique(bursts[bursts >= 0]), crowd["burst"].unique()):
+        out[bursts == burst_id] = -1
+    return out
+
+
 def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.ndarray,
                       params: DetectionParams) -> ClaimGraph:
     """Sum every link between claims into one weighted edge per pair."""
@@ -227,40 +326,27 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         parts_pairs.append(pairs)
         parts_weights.append(group_weight.reindex(pair_codes).to_numpy())
 
-    # complaint templates: only letters of one template that crowd into a burst far beyond the
-    # template's usual rate in this book link (a publicly circulating letter arrives all year)
+    # complaint templates: only letters of one template, or of one version of it, that crowd
+    # into a burst far beyond their usual rate in this book link (a publicly circulating letter
+    # arrives all year)
     tg = np.full(n, -1, dtype=np.int64)
     tb = np.full(n, -1, dtype=np.int64)
+    letter_row = np.full(n, -1, dtype=np.int64)
     letter_links = (np.empty((0, 2), dtype=np.int64), np.empty(0))
+    letters = ShingleMatrix([])
     complaints = book.complaints
     if len(complaints) and len(template_group):
         grouped = complaints.assign(group=template_group)
         grouped = grouped[(grouped["group"] >= 0) & grouped["claim_id"].notna()]
         members = position[grouped["claim_id"]].to_numpy()
         tg[members] = grouped["group"].to_numpy()
-        bursts = burst_labels(grouped["day"].to_numpy(float), grouped["group"].to_numpy(),
-                              book_period(book), params.burst_alpha)
-        in_burst = bursts >= 0
-        tb[members[in_burst]] = bursts[in_burst]
-        letter_pairs, _ = group_pairs(bursts[in_burst], np.flatnonzero(in_burst),
-                                      households[members[in_burst]], days[members[in_burst]],
-                                      params.template_window_days)
-        # a group is a chain of similar letters; only letters that are themselves similar, and
-        # each among the other's closest, link: a ring edits the public letter its own way, so
-        # its letters are closest to each other, while an honest copy is closest to other copies
-        similarity = pair_jaccard(grouped["text"].tolist(), letter_pairs)
-        keep = (similarity >= params.template_threshold) & mutual_nearest(letter_pairs, similarity,
-                                                                          _TEMPLATE_NEIGHBOURS)
-        a, b = members[letter_pairs[keep, 0]], members[letter_pairs[keep, 1]]
-        # wording most of the book never uses is the ring's own; a burst that is a fraction of a
-        # template's letters all year is a crowd of a public letter
-        letters_in_group = np.bincount(template_group[template_group >= 0])
-        burst_size = np.bincount(bursts[in_burst])
-        first = letter_pairs[keep, 0]
-        share = burst_size[bursts[first]] / letters_in_group[grouped["group"].to_numpy()[first]]
-        letters = pd.DataFrame({"u": np.minimum(a, b), "v": np.maximum(a, b), "w": TEMPLATE_WEIGHT * np.minimum(share, 1.0)})
-        letters = letters[letters["u"] != letters["v"]].drop_duplicates(["u", "v"])
-        letter_links = (letters[["u", "v"]].to_numpy(), letters["w"].to_numpy())
+        letter_row[members] = np.arange(len(members))
+        letters = ShingleMatrix(grouped["text"].fillna("").astype(str).tolist())
+        branches = book.agents["branch"].reindex(claims["agent_id"]).to_numpy() \
+            if "branch" in book.agents else np.full(n, None, dtype=object)
+        letter_links, tb[members] = _letter_links(
+            grouped, members, np.bincount(template_group[template_group >= 0]), households, days,
+            branches, book_period(book), params, letters)
 
     # former customers of resigned agents surrendering in a burst after the agent left
     agent_burst = ex_agent_bursts(book, params.burst_alpha)
@@ -290,5 +376,5 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         w = np.empty(0)
     sizes = np.bincount(template_group[template_group >= 0]) if len(template_group) else np.zeros(0, dtype=np.int64)
     return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, template_burst=tb, agent_burst=agent_burst,
-                      template_letters=sizes)
+                      template_letters=sizes, letters=letters, letter_row=letter_row)
 

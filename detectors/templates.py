@@ -25,12 +25,13 @@ import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from graph.keys.pseudonyms import letter_sketch_shingles
 
-__all__ = ["ShingleMatrix", "band_params", "jaccard", "letter_shingles", "minhash_signatures",
-           "pair_jaccard", "shingles", "template_groups"]
+__all__ = ["ShingleMatrix", "band_params", "jaccard", "letter_shingles", "letter_variants",
+           "minhash_signatures", "pair_jaccard", "shingles", "template_groups"]
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
@@ -103,6 +104,13 @@ class ShingleMatrix:
         others = np.asarray(others, dtype=np.int64)
         shared = (self._matrix[others] @ self._matrix[row].T).toarray().ravel()
         return self._ratio(shared, self.sizes[others] + self.sizes[row] - shared)
+
+    def block_similarity(self, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """Exact Jaccard similarities of every letter of ``rows`` with every letter of
+        ``others``, as a dense ``len(rows) × len(others)`` array."""
+        rows, others = np.asarray(rows, dtype=np.int64), np.asarray(others, dtype=np.int64)
+        shared = (self._matrix[rows] @ self._matrix[others].T).toarray()
+        return self._ratio(shared, self.sizes[rows][:, None] + self.sizes[others][None, :] - shared)
 
     def pair_similarity(self, pairs: np.ndarray) -> np.ndarray:
         """Exact Jaccard similarity of the letters of each row ``(i, j)`` of ``pairs``."""
@@ -224,6 +232,74 @@ def template_groups(texts: Sequence[str], threshold: float = 0.45, seed: int = 0
     for i, root in enumerate(roots):
         if sizes[root] >= 2:
             out[i] = numbering.setdefault(int(root), len(numbering))
+    return out
+
+
+def letter_variants(letters: ShingleMatrix, groups: np.ndarray, days: np.ndarray, threshold: float,
+                    window: float, neighbours: int = 3, block: int = 256) -> np.ndarray:
+    """Variant id per letter (``-1`` outside any template group): the versions a template
+    group's letters come in.
+
+    Two letters of one group are one version when each is among the other's ``neighbours``
+    most similar letters of the group filed within ``window`` days (ties kept), at least
+    ``threshold`` similar; versions are the connected parts of those mutual links. A ring edits
+    the public letter its own way and hands its version to every member, so its letters are
+    closest to each other; honest copies are closest to other copies (``../shared/domain.md``).
+    A version can then crowd into a burst while its template, copied all year, does not.
+
+    ``letters`` holds one row per letter (positions as in ``groups`` and ``days``); letters
+    without a day never link. Work is ``block`` letters at a time against the group's letters
+    within the window, so memory stays bounded for templates copied thousands of times.
+
+    >>> texts = ["本人于2019年购买保险，业务员承诺保本高收益，隐瞒退保损失，要求全额退还保费。",
+    ...          "本人于2020年购买保险，业务员承诺保本高收益，隐瞒退保损失，要求全额退还保费！",
+    ...          "我于2018年投保，业务员当时承诺保本，未告知退保损失，现要求全额退还所交保费。",
+    ...          "我于2017年投保，业务员当时承诺保本，未告知退保损失，现要求全额退还所交保费。"]
+    >>> letter_variants(ShingleMatrix(texts), np.array([0, 0, 0, 0]), np.array([1.0, 2, 3, 4]),
+    ...                 threshold=0.3, window=30, neighbours=1).tolist()
+    [0, 0, 1, 1]
+    """
+    if neighbours < 1:
+        raise ValueError(f"neighbours must be at least 1, got {neighbours}")
+    groups = np.asarray(groups, dtype=np.int64)
+    days = np.asarray(days, dtype=float)
+    usable = np.flatnonzero((groups >= 0) & ~np.isnan(days))
+    order = usable[np.lexsort((days[usable], groups[usable]))]
+    heads: list[np.ndarray] = []
+    tails: list[np.ndarray] = []
+    cuts = np.flatnonzero(np.diff(groups[order])) + 1
+    for members in np.split(order, cuts):
+        if len(members) < 2:
+            continue
+        member_days = days[members]
+        for start in range(0, len(members), block):
+            rows = members[start:start + block]
+            lo = np.searchsorted(member_days, days[rows[0]] - window, side="left")
+            hi = np.searchsorted(member_days, days[rows[-1]] + window, side="right")
+            others = members[lo:hi]
+            similarity = letters.block_similarity(rows, others)
+            far = (np.abs(days[rows][:, None] - days[others][None, :]) > window) | (rows[:, None] == others[None, :])
+            similarity[far] = -1.0
+            k = min(neighbours, similarity.shape[1])
+            kth = -np.partition(-similarity, k - 1, axis=1)[:, k - 1]
+            near = (similarity >= kth[:, None]) & (similarity >= threshold)
+            r, c = np.nonzero(near)
+            heads.append(rows[r])
+            tails.append(others[c])
+    out = np.full(len(groups), -1, dtype=np.int64)
+    if not len(order):
+        return out
+    head = np.concatenate(heads) if heads else np.empty(0, dtype=np.int64)
+    tail = np.concatenate(tails) if tails else np.empty(0, dtype=np.int64)
+    n = len(groups)
+    chosen = coo_matrix((np.ones(len(head), dtype=np.int8), (head, tail)), shape=(n, n)).tocsr()
+    mutual = chosen.multiply(chosen.T)
+    _, labels = connected_components(mutual, directed=False)
+    _, numbered = np.unique(labels[order], return_inverse=True)
+    first = np.full(numbered.max() + 1, n, dtype=np.int64)
+    np.minimum.at(first, numbered, order)
+    rank = np.argsort(np.argsort(first, kind="stable"), kind="stable")
+    out[order] = rank[numbered]
     return out
 
 

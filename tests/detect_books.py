@@ -41,8 +41,8 @@ class BookBuilder:
         self.edges[(src, rel, dst)].append({"src": s, "dst": d, **props})
 
     def agent(self, agent_id: str, phone: str | None = None, status: str = "active",
-              leave_date: str | None = None, name: str = "代理人") -> str:
-        self.node(Label.AGENT, agent_id, name=name, status=status, leave_date=leave_date, branch="赣州中心支公司")
+              leave_date: str | None = None, name: str = "代理人", branch: str = "赣州中心支公司") -> str:
+        self.node(Label.AGENT, agent_id, name=name, status=status, leave_date=leave_date, branch=branch)
         if phone:
             self.node(Label.PHONE, phone)
             self.edge(Label.AGENT, Rel.HAS_PHONE, Label.PHONE, agent_id, phone)

@@ -121,3 +121,65 @@ def test_an_ordinary_reason_member_tied_by_a_changed_to_phone_joins_its_ring(tmp
     found = next(r for r in result.rings if "CMC" in r.claim_ids)
     lines = [e for e in found.evidence if "CMC" in str(e.data)]
     assert any(e.code.startswith("shared_") and "CMC" in e.en and "CMC" in e.zh for e in lines)
+
+
+BRANCHES = ["章贡区", "南康区", "赣县区", "信丰县", "大余县", "上犹县", "崇义县", "安远县", "龙南市", "定南县"]
+
+
+OWN_WORDS = ["我家里老人生病住院急需用钱。", "当时是在银行网点被推销的。", "我多次打电话给客服都没有结果。",
+             "业务员早就离职了联系不上。", "每年交费压力很大已经交不起。", "合同里的条款和宣传的完全不一样。",
+             "我是农民看不懂这些条款。", "孩子上学需要用钱。"]
+"""Sentences honest complainers add to the public letter in their own words."""
+
+
+def _honest_copies(b: BookBuilder, n: int, months: list[str]) -> list[str]:
+    """``n`` honest complainers copying the public letter with a sentence or two of their own,
+    each with their own phone and account, sold by agents of ten branches, over the given
+    months."""
+    claims = []
+    for i in range(n):
+        agent = b.agent(f"A-{i % 10}", branch=f"{BRANCHES[i % 10]}支公司")
+        phone, account = f"+86134{i:08d}", f"62220000777{i:08d}"
+        cust = b.customer(f"HC{i}", f"{SURNAMES[i % len(SURNAMES)]}实{i}", f"江西省{BRANCHES[i % 10]}{i}号",
+                          phone, account)
+        month = months[i % len(months)]
+        claim = b.claim(f"HCC{i}", cust, agent, f"{month}-{1 + (7 * i) % 27:02d}", full_refund=True,
+                        complaint_reason=True, contact=phone, account=account, account_name=f"{SURNAMES[i % len(SURNAMES)]}实{i}")
+        b.complaint(f"HCK{i}", cust, claim, f"{month}-{1 + (7 * i) % 27:02d}",
+                    _letter(100 + i, OWN_WORDS[i % 8] + OWN_WORDS[(3 * i + 1) % 8]), phone=phone)
+        claims.append(claim)
+    return claims
+
+
+def test_a_ring_tied_only_by_its_own_version_of_a_public_letter_is_one_group(tmp_path: Path,
+                                                                              book: BookBuilder) -> None:
+    """Five members of one branch share no identifier, only their ring's edit of a letter that
+    honest customers of every branch copy all year (so the letter itself never crowds): the
+    version crowding in one branch in one month groups them, and no honest copy joins."""
+    honest = _honest_copies(book, 40, [f"{y}-{m:02d}" for y in (2023, 2024) for m in range(1, 13)])
+    book.agent("A-RING", branch="南康区支公司")
+    members = []
+    for k in range(5):
+        cust = book.customer(f"SV{k}", f"{SURNAMES[k]}隐{k}", f"赣州市南康区隐{k}号", f"+86133{k:08d}")
+        claim = book.claim(f"SVC{k}", cust, "A-RING", f"2024-05-{2 + 4 * k:02d}", full_refund=True,
+                           complaint_reason=True, contact=f"+86133{k:08d}", account=f"62220300000{k:08d}",
+                           account_name=f"{SURNAMES[k]}隐{k}")
+        book.complaint(f"SVK{k}", cust, claim, f"2024-05-{1 + 4 * k:02d}", _letter(200 + k, EDIT_B), phone=f"+86133{k:08d}")
+        members.append(claim)
+    result = _detect(tmp_path, book)
+    grouped = [r.claim_ids for r in result.rings if set(r.claim_ids) & set(members)]
+    assert grouped == [tuple(sorted(members))]
+    assert not any(set(r.claim_ids) & set(honest) for r in result.rings)
+
+
+def test_honest_copies_crowding_beside_a_ring_do_not_join_it(tmp_path: Path, book: BookBuilder) -> None:
+    """Two rings adapt the public letter in the same months in which 150 honest customers of ten
+    branches copy it word for word (the letter crowds as a whole, in a burst too large to
+    compare every pair of): each ring is found exactly, no honest copy joins either (copies
+    crowding together may be grouped, below the alert threshold)."""
+    honest = _honest_copies(book, 150, ["2024-03", "2024-04"])
+    a = _ring(book, "RA", 6, "03", "+8617700000001", "6222000000000000001", EDIT_A, first=0)
+    b = _ring(book, "RB", 6, "04", "+8617700000002", "6222000000000000002", EDIT_B, first=10)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
+    assert not any(set(r.claim_ids) & set(honest) and set(r.claim_ids) - set(honest) for r in result.rings)
