@@ -24,7 +24,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graph.errors import DetectionError
-from graph.model import Label, Rel
+from graph.model import Label, NodeRef, Rel
 from graph.store import GraphStore
 
 __all__ = [
@@ -106,14 +106,17 @@ class Book:
     Attributes:
         claims: one row per claim, indexed by claim id: ``customer_id``, ``policy_id``,
             ``agent_id``, ``day``, ``date`` (ISO text), ``full_refund``, ``complaint_reason``.
-        customers: one row per customer, indexed by customer id: ``name``, ``surname``,
-            ``household`` (an integer; customers of one household share it), ``family`` (the
-            names of the customers tied to it directly, a frozenset).
+        customers: one row per customer detection looks at (claimants, customers registered at
+            an identifier a claim reaches, customers who may share a household), indexed by
+            customer id: ``name``, ``surname``, ``household`` (an integer; customers of one
+            household share it), ``family`` (the names of the customers tied to it directly, a
+            frozenset).
         uses: one row per (claim, identifier, kind): ``claim_id``, ``customer_id``, ``label``,
             ``key``, ``kind``, ``third_party`` (payout to someone outside the household),
             ``company`` (payout holder looks like an agency), ``holder`` (account holder name),
             ``change_day`` (day the customer changed to it, for ``changed_to``).
-        registered: customers' registered identifiers: ``customer_id``, ``label``, ``key``.
+        registered: customers' registered identifiers that some claim reaches (see
+            :data:`graph.model.CLAIM_REACH`): ``customer_id``, ``label``, ``key``.
         complaints: ``complaint_id``, ``customer_id``, ``policy_id``, ``claim_id`` (the claim it
             backs, if any), ``day``, ``text``.
         letter_identifiers: ``complaint_id``, ``kind``, ``label``, ``key`` of the phone and
@@ -246,11 +249,19 @@ def load_claims(store: GraphStore) -> pd.DataFrame:
 def load_book(store: GraphStore, household_max: int = 6, change_window_days: int = 90) -> Book:
     """Read everything detection needs from a store.
 
+    Customers come from the store's shared-identifier queries
+    (:meth:`~graph.store.GraphStore.claim_identifier_holders`,
+    :meth:`~graph.store.GraphStore.family_registrations`): only claimants, the customers
+    registered at an identifier some claim reaches, and those whose registrations can tie
+    them into a household are read, never every customer.
+
     Raises :class:`DetectionError` when the store holds no claims.
     """
     claims = load_claims(store)
-    registered = _load_registered(store)
-    customers = _load_customers(store, claims, registered, household_max)
+    holders = store.claim_identifier_holders()
+    family = store.family_registrations(household_max)
+    customers = _load_customers(store, claims, holders, family, household_max)
+    registered = holders[["customer_id", "label", "key"]]
     complaints = load_letters(store, claims)
     letter_identifiers = _letter_identifiers(store)
     agents, agent_phones = load_agents(store)
@@ -260,22 +271,29 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
                 agent_phones, watchlist)
 
 
-def _load_customers(store: GraphStore, claims: pd.DataFrame, registered: pd.DataFrame,
-                    household_max: int) -> pd.DataFrame:
-    nodes = store.nodes_frame(Label.CUSTOMER)
-    names = _column(nodes, "name")
-    frame = pd.DataFrame(
-        {"name": names.to_numpy(), "surname": [surname(n) for n in names]},
-        index=pd.Index(nodes["key"].astype(str).to_numpy(dtype=object) if not nodes.empty else [], name="customer_id"),
-    )
-    missing = sorted(set(claims["customer_id"]) - set(frame.index))
-    if missing:
-        frame = pd.concat([frame, pd.DataFrame({"name": None, "surname": ""}, index=pd.Index(missing))])
-    ties = _family_ties(registered, frame, household_max)
+def _load_customers(store: GraphStore, claims: pd.DataFrame, holders: pd.DataFrame,
+                    family: pd.DataFrame, household_max: int) -> pd.DataFrame:
+    names = _customer_names(store, claims, pd.concat([holders, family], ignore_index=True))
+    frame = pd.DataFrame({"name": names.to_numpy(), "surname": [surname(n) for n in names]}, index=names.index)
+    ties = _family_ties(family, frame, household_max)
     frame["household"] = _households(ties, frame)
     frame["family"] = pd.Series(_family_names(ties, frame, set(claims["customer_id"])), index=frame.index,
                                 dtype=object)
     return frame
+
+
+def _customer_names(store: GraphStore, claims: pd.DataFrame, registrations: pd.DataFrame) -> pd.Series:
+    """Name (or ``None``) by customer id, sorted by id: of the customers in ``registrations``
+    (which carry their names) and of the claimants, looked up (a claimant who is not a stored
+    customer has none)."""
+    known = registrations.drop_duplicates("customer_id").set_index("customer_id")["name"]
+    missing = sorted(set(claims["customer_id"]) - set(known.index))
+    found = {n.key: n.props.get("name") for n in store.get_nodes(NodeRef(Label.CUSTOMER, c) for c in missing)}
+    looked_up = pd.Series([found.get(c) for c in missing], index=pd.Index(missing, dtype=object), dtype=object)
+    names = pd.concat([known.astype(object), looked_up]) if len(known) else looked_up
+    names = names.where(names.notna(), None).sort_index()
+    names.index.name = "customer_id"
+    return names
 
 
 def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_max: int) -> np.ndarray:
@@ -339,15 +357,6 @@ def _family_names(ties: np.ndarray, customers: pd.DataFrame, wanted: set[str]) -
     for me, found in family.items():
         out[me] = frozenset(found)
     return out
-
-
-def _load_registered(store: GraphStore) -> pd.DataFrame:
-    parts = []
-    for rel, label in ((Rel.HAS_PHONE, Label.PHONE), (Rel.HAS_ACCOUNT, Label.BANK_ACCOUNT),
-                       (Rel.LIVES_AT, Label.ADDRESS)):
-        frame = _edges(store, Label.CUSTOMER, rel, label)
-        parts.append(pd.DataFrame({"customer_id": frame["src"], "label": label.value, "key": frame["dst"]}))
-    return pd.concat(parts, ignore_index=True)
 
 
 def load_letters(store: GraphStore, claims: pd.DataFrame) -> pd.DataFrame:

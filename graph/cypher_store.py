@@ -68,7 +68,7 @@ from graph.results import (
     RunRecord,
 )
 from graph.sessions import Session
-from graph.store import GraphStore, ProgressCallback
+from graph.store import REGISTRATION_COLUMNS, GraphStore, ProgressCallback
 
 __all__ = ["CypherStore", "Statement", "Transport", "batched"]
 
@@ -240,6 +240,13 @@ class CypherStore(GraphStore):
         ]
         frame = _frame(["src", "dst"], records)
         return frame.sort_values(["src", "dst"], ignore_index=True) if records else frame
+
+    def _claim_identifier_holders(self) -> pd.DataFrame:
+        return _frame(REGISTRATION_COLUMNS, self.transport.read(cypher.CLAIM_IDENTIFIER_HOLDERS))
+
+    def _family_registrations(self, household_max: int) -> pd.DataFrame:
+        return _frame(REGISTRATION_COLUMNS, self.transport.read(cypher.FAMILY_REGISTRATIONS,
+                                                                {"household_max": household_max}))
 
     def _data_fingerprint(self) -> str:
         prints = [r["fingerprint"] for r in self.transport.read(cypher.LOAD_FINGERPRINTS)]
