@@ -24,7 +24,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graph.errors import DetectionError
-from graph.model import Label, Rel
+from graph.model import Label, NodeRef, Rel
 from graph.store import GraphStore
 
 __all__ = [
@@ -106,14 +106,17 @@ class Book:
     Attributes:
         claims: one row per claim, indexed by claim id: ``customer_id``, ``policy_id``,
             ``agent_id``, ``day``, ``date`` (ISO text), ``full_refund``, ``complaint_reason``.
-        customers: one row per customer, indexed by customer id: ``name``, ``surname``,
-            ``household`` (an integer; customers of one household share it), ``family`` (the
-            names of the customers tied to it directly, a frozenset).
+        customers: one row per customer detection looks at (claimants, customers registered at
+            an identifier a claim reaches, customers who may share a household), indexed by
+            customer id: ``name``, ``surname``, ``household`` (an integer; customers of one
+            household share it), ``family`` (the names of the customers tied to it directly, a
+            frozenset).
         uses: one row per (claim, identifier, kind): ``claim_id``, ``customer_id``, ``label``,
             ``key``, ``kind``, ``third_party`` (payout to someone outside the household),
             ``company`` (payout holder looks like an agency), ``holder`` (account holder name),
             ``change_day`` (day the customer changed to it, for ``changed_to``).
-        registered: customers' registered identifiers: ``customer_id``, ``label``, ``key``.
+        registered: customers' registered identifiers that some claim reaches (see
+            :data:`graph.model.CLAIM_REACH`): ``customer_id``, ``label``, ``key``.
         complaints: ``complaint_id``, ``customer_id``, ``policy_id``, ``claim_id`` (the claim it
             backs, if any), ``day``, ``text``.
         letter_identifiers: ``complaint_id``, ``kind``, ``label``, ``key`` of the phone and
@@ -157,7 +160,20 @@ def _days(values: pd.Series) -> np.ndarray:
 def _edges(store: GraphStore, src: Label, rel: Rel, dst: Label) -> pd.DataFrame:
     """The relationships with ``src``/``dst`` keys as plain Python strings (object columns:
     detection maps, joins and iterates them, which Arrow-backed strings make slow)."""
-    frame = store.edges_frame(src, rel, dst)
+    return _plain_keys(store.edges_frame(src, rel, dst))
+
+
+def _edges_to(store: GraphStore, src: Label, rel: Rel, dst: Label, keys: Iterable[str]) -> pd.DataFrame:
+    """As :func:`_edges`, only the relationships ending at ``keys`` (looked up, not all read)."""
+    return _plain_keys(store.edges_to(src, rel, dst, keys))
+
+
+def _edges_from(store: GraphStore, src: Label, rel: Rel, dst: Label, keys: Iterable[str]) -> pd.DataFrame:
+    """As :func:`_edges`, only the relationships leaving ``keys`` (looked up, not all read)."""
+    return _plain_keys(store.edges_from(src, rel, dst, keys))
+
+
+def _plain_keys(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame({"src": pd.Series(dtype=object), "dst": pd.Series(dtype=object)})
     return frame.assign(src=frame["src"].astype(str).astype(object), dst=frame["dst"].astype(str).astype(object))
@@ -208,13 +224,14 @@ def load_claims(store: GraphStore) -> pd.DataFrame:
     claim_nodes = store.nodes_frame(Label.CLAIM)
     if claim_nodes.empty:
         raise DetectionError("the store holds no surrender claims; ingest a book first")
-    filed = _edges(store, Label.CUSTOMER, Rel.FILED, Label.CLAIM)
-    surrenders = _edges(store, Label.CLAIM, Rel.SURRENDERS, Label.POLICY)
-    sold = _edges(store, Label.AGENT, Rel.SOLD, Label.POLICY)
-    holds = _edges(store, Label.CUSTOMER, Rel.HOLDS, Label.POLICY)
-
     claim_ids = claim_nodes["key"].astype(str)
+    filed = _edges_to(store, Label.CUSTOMER, Rel.FILED, Label.CLAIM, claim_ids)
+    surrenders = _edges(store, Label.CLAIM, Rel.SURRENDERS, Label.POLICY)
     claim_policy = _first_by(surrenders, "src", "dst")
+    surrendered = set(claim_policy.values())
+    sold = _edges_to(store, Label.AGENT, Rel.SOLD, Label.POLICY, surrendered)
+    holds = _edges_to(store, Label.CUSTOMER, Rel.HOLDS, Label.POLICY, surrendered)
+
     policy_agent = _first_by(sold, "dst", "src")
     policy_holder = _first_by(holds, "dst", "src")
     claim_customer = _first_by(filed, "dst", "src")
@@ -246,11 +263,21 @@ def load_claims(store: GraphStore) -> pd.DataFrame:
 def load_book(store: GraphStore, household_max: int = 6, change_window_days: int = 90) -> Book:
     """Read everything detection needs from a store.
 
+    Customers come from the store's shared-identifier queries
+    (:meth:`~graph.store.GraphStore.claim_identifier_holders`,
+    :meth:`~graph.store.GraphStore.family_registrations`): only claimants, the customers
+    registered at an identifier some claim reaches, and those whose registrations can tie
+    them into a household are read, never every customer. Relationships of customers and
+    policies are looked up by key (the claims' filers and contact changes, the surrendered
+    policies' holders and agents); only claim-level tables are read whole.
+
     Raises :class:`DetectionError` when the store holds no claims.
     """
     claims = load_claims(store)
-    registered = _load_registered(store)
-    customers = _load_customers(store, claims, registered, household_max)
+    holders = store.claim_identifier_holders()
+    family = store.family_registrations(household_max)
+    customers = _load_customers(store, claims, holders, family, household_max)
+    registered = holders[["customer_id", "label", "key"]]
     complaints = load_letters(store, claims)
     letter_identifiers = _letter_identifiers(store)
     agents, agent_phones = load_agents(store)
@@ -260,22 +287,29 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
                 agent_phones, watchlist)
 
 
-def _load_customers(store: GraphStore, claims: pd.DataFrame, registered: pd.DataFrame,
-                    household_max: int) -> pd.DataFrame:
-    nodes = store.nodes_frame(Label.CUSTOMER)
-    names = _column(nodes, "name")
-    frame = pd.DataFrame(
-        {"name": names.to_numpy(), "surname": [surname(n) for n in names]},
-        index=pd.Index(nodes["key"].astype(str).to_numpy(dtype=object) if not nodes.empty else [], name="customer_id"),
-    )
-    missing = sorted(set(claims["customer_id"]) - set(frame.index))
-    if missing:
-        frame = pd.concat([frame, pd.DataFrame({"name": None, "surname": ""}, index=pd.Index(missing))])
-    ties = _family_ties(registered, frame, household_max)
+def _load_customers(store: GraphStore, claims: pd.DataFrame, holders: pd.DataFrame,
+                    family: pd.DataFrame, household_max: int) -> pd.DataFrame:
+    names = _customer_names(store, claims, pd.concat([holders, family], ignore_index=True))
+    frame = pd.DataFrame({"name": names.to_numpy(), "surname": [surname(n) for n in names]}, index=names.index)
+    ties = _family_ties(family, frame, household_max)
     frame["household"] = _households(ties, frame)
     frame["family"] = pd.Series(_family_names(ties, frame, set(claims["customer_id"])), index=frame.index,
                                 dtype=object)
     return frame
+
+
+def _customer_names(store: GraphStore, claims: pd.DataFrame, registrations: pd.DataFrame) -> pd.Series:
+    """Name (or ``None``) by customer id, sorted by id: of the customers in ``registrations``
+    (which carry their names) and of the claimants, looked up (a claimant who is not a stored
+    customer has none)."""
+    known = registrations.drop_duplicates("customer_id").set_index("customer_id")["name"]
+    missing = sorted(set(claims["customer_id"]) - set(known.index))
+    found = {n.key: n.props.get("name") for n in store.get_nodes(NodeRef(Label.CUSTOMER, c) for c in missing)}
+    looked_up = pd.Series([found.get(c) for c in missing], index=pd.Index(missing, dtype=object), dtype=object)
+    names = pd.concat([known.astype(object), looked_up]) if len(known) else looked_up
+    names = names.where(names.notna(), None).sort_index()
+    names.index.name = "customer_id"
+    return names
 
 
 def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_max: int) -> np.ndarray:
@@ -341,15 +375,6 @@ def _family_names(ties: np.ndarray, customers: pd.DataFrame, wanted: set[str]) -
     return out
 
 
-def _load_registered(store: GraphStore) -> pd.DataFrame:
-    parts = []
-    for rel, label in ((Rel.HAS_PHONE, Label.PHONE), (Rel.HAS_ACCOUNT, Label.BANK_ACCOUNT),
-                       (Rel.LIVES_AT, Label.ADDRESS)):
-        frame = _edges(store, Label.CUSTOMER, rel, label)
-        parts.append(pd.DataFrame({"customer_id": frame["src"], "label": label.value, "key": frame["dst"]}))
-    return pd.concat(parts, ignore_index=True)
-
-
 def load_letters(store: GraphStore, claims: pd.DataFrame) -> pd.DataFrame:
     """Complaint letters: ``complaint_id``, ``customer_id`` (the complainant, else the holder of
     the policy it is about), ``policy_id`` (the policy it is about, if any), ``claim_id`` (the claim it backs: the claim on that policy, else the
@@ -358,9 +383,9 @@ def load_letters(store: GraphStore, claims: pd.DataFrame) -> pd.DataFrame:
     if nodes.empty:
         return pd.DataFrame({"complaint_id": [], "customer_id": [], "policy_id": [], "claim_id": [], "day": [],
                              "text": []})
-    complained = _first_by(_edges(store, Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT), "dst", "src")
-    about = _first_by(_edges(store, Label.COMPLAINT, Rel.ABOUT, Label.POLICY), "src", "dst")
     ids = nodes["key"].astype(str)
+    complained = _first_by(_edges_to(store, Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT, ids), "dst", "src")
+    about = _first_by(_edges(store, Label.COMPLAINT, Rel.ABOUT, Label.POLICY), "src", "dst")
     claim_of_policy = _first_by(claims.reset_index(), "policy_id", "claim_id")
     claim_of_customer = _first_by(claims.reset_index().sort_values("day"), "customer_id", "claim_id")
     customer_of_policy = _first_by(claims.reset_index(), "policy_id", "customer_id")
@@ -475,7 +500,7 @@ def _changed_uses(store: GraphStore, claims: pd.DataFrame, window: int) -> pd.Da
     """Identifiers a customer changed to at most ``window`` days before one of their claims."""
     parts = []
     for label in (Label.PHONE, Label.BANK_ACCOUNT, Label.ADDRESS):
-        frame = _edges(store, Label.CUSTOMER, Rel.CHANGED_TO, label)
+        frame = _edges_from(store, Label.CUSTOMER, Rel.CHANGED_TO, label, claims["customer_id"])
         if frame.empty:
             continue
         frame = pd.DataFrame({"customer_id": frame["src"].astype(str), "key": frame["dst"].astype(str),

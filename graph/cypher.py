@@ -31,13 +31,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from graph.model import SCHEMA, Label, Rel
+from graph.model import CLAIM_REACH, REGISTRATIONS, SCHEMA, Label, Rel
 
 __all__ = [
     "APPEND_CASE_CHANGE",
     "CASE_CHANGES",
     "CASE_CHANGE_EXISTS",
     "CASE_LOG_LENGTH",
+    "CLAIM_IDENTIFIER_HOLDERS",
     "CLAIM_RISKS",
     "CLAIM_RISK_PROPERTIES",
     "CLEAR_CLAIM_RISKS",
@@ -47,6 +48,7 @@ __all__ = [
     "DELETE_RINGS",
     "DELETE_SESSION",
     "FALKORDB_INDEXES",
+    "FAMILY_REGISTRATIONS",
     "GET_SESSION",
     "INDEXES",
     "KEYED_LABELS",
@@ -77,6 +79,7 @@ __all__ = [
     "clear_profiles",
     "create_index",
     "customers_on",
+    "edges_by_key",
     "edges_page",
     "get_nodes",
     "get_profiles",
@@ -283,6 +286,50 @@ def customers_on(label: Label, rel: Rel, limited: bool) -> str:
 
 
 @cache
+def edges_by_key(src: Label, rel: Rel, dst: Label, at_source: bool) -> str:
+    """The relationships of one triple leaving (``at_source``) or ending at the nodes whose
+    keys are in ``$keys``: ``src``, ``dst``, ``props``."""
+    a, b = (" {key: k}", "") if at_source else ("", " {key: k}")
+    return (
+        f"UNWIND $keys AS k MATCH (a:{_label(src)}{a})-[r:{_rel(rel)}]->(b:{_label(dst)}{b}) "
+        "RETURN a.key AS src, b.key AS dst, properties(r) AS props"
+    )
+
+
+def _path_to(path: tuple[tuple[Label, Rel, Label], ...], end: str) -> str:
+    """A path pattern from an anonymous start node to the node named ``end``."""
+    steps = "".join(f"-[:{_rel(rel)}]->({end if i == len(path) - 1 else ''}:{_label(dst)})"
+                    for i, (_, rel, dst) in enumerate(path))
+    return f"(:{_label(path[0][0])}){steps}"
+
+
+def _registrations_of(rel: Rel, label: Label) -> str:
+    """The rows of one registration ``(c:Customer)-[rel]->(i:label)``: customer, name, label, key."""
+    return (f"MATCH (i)<-[:{_rel(rel)}]-(c:{Label.CUSTOMER.value}) "
+            f"RETURN c.key AS customer_id, c.name AS name, '{_label(label)}' AS label, i.key AS key")
+
+
+CLAIM_IDENTIFIER_HOLDERS = " UNION ".join(
+    f"MATCH {_path_to(path, 'i')} WITH DISTINCT i {_registrations_of(rel, label)}"
+    for _, rel, label in REGISTRATIONS
+    for path in CLAIM_REACH if path[-1][2] is label
+)
+"""The customers registered at an identifier at the end of a path of
+:data:`graph.model.CLAIM_REACH` (``customer_id``, ``name``, ``label``, ``key``): one query, so
+the join of claims, identifiers and registrations runs in the server."""
+
+FAMILY_REGISTRATIONS = " UNION ALL ".join(
+    f"MATCH (i:{_label(label)})<-[:{_rel(rel)}]-(c:{Label.CUSTOMER.value}) "
+    f"WITH i, count(DISTINCT c) AS holders WHERE holders >= 2{bound} "
+    f"{_registrations_of(rel, label)}"
+    for rel, label, bound in ((Rel.LIVES_AT, Label.ADDRESS, " AND holders <= $household_max"),
+                              (Rel.HAS_PHONE, Label.PHONE, ""))
+)
+"""Registrations at an address held by 2 to ``$household_max`` customers, or at a phone held by
+2 customers or more (``customer_id``, ``name``, ``label``, ``key``), counted in the server."""
+
+
+@cache
 def nodes_page(label: Label, first: bool) -> str:
     """One page of a label's nodes in key order: ``$page`` rows after key ``$after``."""
     where = "" if first else " WHERE n.key > $after"
@@ -471,6 +518,7 @@ def _every_statement() -> Iterator[str]:
     yield from (APPEND_CASE_CHANGE, CASE_CHANGE_EXISTS, CASE_CHANGES, CASE_LOG_LENGTH,
                 RING_MEMBERSHIP, RING_SUMMARIES, DELETE_ALL)
     yield from (UPSERT_SESSION, GET_SESSION, DELETE_SESSION, DELETE_ENDED_SESSIONS)
+    yield from (CLAIM_IDENTIFIER_HOLDERS, FAMILY_REGISTRATIONS)
     for label in Label:
         yield upsert_nodes(label)
         yield get_nodes(label)
@@ -482,3 +530,4 @@ def _every_statement() -> Iterator[str]:
         if src is Label.CUSTOMER:
             yield from (customers_on(dst, rel, limited) for limited in (True, False))
         yield from (edges_page(src, rel, dst, first) for first in (True, False))
+        yield from (edges_by_key(src, rel, dst, at_source) for at_source in (True, False))

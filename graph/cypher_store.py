@@ -68,7 +68,7 @@ from graph.results import (
     RunRecord,
 )
 from graph.sessions import Session
-from graph.store import GraphStore, ProgressCallback
+from graph.store import REGISTRATION_COLUMNS, GraphStore, ProgressCallback
 
 __all__ = ["CypherStore", "Statement", "Transport", "batched"]
 
@@ -240,6 +240,19 @@ class CypherStore(GraphStore):
         ]
         frame = _frame(["src", "dst"], records)
         return frame.sort_values(["src", "dst"], ignore_index=True) if records else frame
+
+    def _edges_by_key(self, triple: tuple[Label, Rel, Label], keys: list[str],
+                      at_source: bool) -> list[Record]:
+        text = cypher.edges_by_key(*triple, at_source)
+        return [{"src": r["src"], "dst": r["dst"], **(r["props"] or {})}
+                for chunk in self._key_chunks(keys) for r in self.transport.read(text, {"keys": chunk})]
+
+    def _claim_identifier_holders(self) -> pd.DataFrame:
+        return _frame(REGISTRATION_COLUMNS, self.transport.read(cypher.CLAIM_IDENTIFIER_HOLDERS))
+
+    def _family_registrations(self, household_max: int) -> pd.DataFrame:
+        return _frame(REGISTRATION_COLUMNS, self.transport.read(cypher.FAMILY_REGISTRATIONS,
+                                                                {"household_max": household_max}))
 
     def _data_fingerprint(self) -> str:
         prints = [r["fingerprint"] for r in self.transport.read(cypher.LOAD_FINGERPRINTS)]

@@ -42,8 +42,10 @@ import pandas as pd
 from graph.errors import StoreError
 
 __all__ = [
+    "CLAIM_REACH",
     "IDENTIFIER_LABELS",
     "MAX_AMOUNT",
+    "REGISTRATIONS",
     "SCHEMA",
     "Edge",
     "EdgeBatch",
@@ -129,6 +131,33 @@ SCHEMA: Mapping[tuple[Label, Rel, Label], str] = {
     (Label.INTERMEDIARY, Rel.LISTS, Label.ADDRESS): "watchlist entry names this address",
     (Label.INTERMEDIARY, Rel.LISTS, Label.PERSON): "watchlist entry names this ID number",
 }
+
+
+Triple = tuple[Label, Rel, Label]
+
+REGISTRATIONS: tuple[Triple, ...] = (
+    (Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE),
+    (Label.CUSTOMER, Rel.HAS_ACCOUNT, Label.BANK_ACCOUNT),
+    (Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS),
+)
+"""A customer's own (registered) phone, account and address."""
+
+CLAIM_REACH: tuple[tuple[Triple, ...], ...] = (
+    ((Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE),),
+    ((Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON), (Label.PERSON, Rel.HAS_PHONE, Label.PHONE)),
+    ((Label.COMPLAINT, Rel.CONTACT_PHONE, Label.PHONE),),
+    ((Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE),),
+    ((Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT),),
+    ((Label.CUSTOMER, Rel.CHANGED_TO, Label.BANK_ACCOUNT),),
+    ((Label.COMPLAINT, Rel.MAILED_FROM, Label.ADDRESS),),
+    ((Label.CUSTOMER, Rel.CHANGED_TO, Label.ADDRESS),),
+)
+"""The paths by which a surrender claim can reach a phone, account or address someone may also
+have registered: its contact phone, payout account and representative's phone, the phone and
+mailing address of a complaint letter (a letter backs a claim), an identifier a customer changed
+to (before a surrender). Every path ends at one of :data:`REGISTRATIONS`' targets; together they
+cover every way ``detectors.book`` lets a claim use such an identifier (a superset: letters
+and changes that back no claim are included)."""
 
 
 def check_triple(src: Label, rel: Rel, dst: Label) -> None:

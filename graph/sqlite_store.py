@@ -32,7 +32,18 @@ import pyarrow as pa
 
 from graph.errors import StoreUnavailableError
 from graph.frames import is_boolean_column, key_steps, property_frame
-from graph.model import Edge, EdgeBatch, GraphBundle, Label, Node, NodeBatch, NodeRef, Rel
+from graph.model import (
+    CLAIM_REACH,
+    REGISTRATIONS,
+    Edge,
+    EdgeBatch,
+    GraphBundle,
+    Label,
+    Node,
+    NodeBatch,
+    NodeRef,
+    Rel,
+)
 from graph.results import (
     CaseChange,
     CaseEvent,
@@ -275,6 +286,41 @@ class SQLiteStore(GraphStore):
     def _edges_frame(self, src: Label, rel: Rel, dst: Label) -> pd.DataFrame:
         return read_frame(self._conn(), TABLES[edge_table((src, rel, dst))])
 
+    def _edges_by_key(self, triple: tuple[Label, Rel, Label], keys: list[str],
+                      at_source: bool) -> list[dict[str, Any]]:
+        _, catalog = self._current_catalog()
+        name = edge_table(triple)
+        columns = "".join(f', "{c}"' for c in catalog.columns[name])
+        end = "src" if at_source else "dst"
+        rows = self._rows_in(f"SELECT src, dst{columns} FROM {name} WHERE {end} IN", (), keys)  # noqa: S608
+        return [{"src": src, "dst": dst, **catalog.props(name, tuple(values))} for src, dst, *values in rows]
+
+    def _claim_identifier_holders(self) -> pd.DataFrame:
+        _, catalog = self._current_catalog()
+        parts, params = [], []
+        for triple in REGISTRATIONS:
+            reached = " UNION ".join(_path_ends(path) for path in CLAIM_REACH if path[-1][2] is triple[2])
+            parts.append(f"{_registrations_select(catalog, triple)} WHERE e.dst IN ({reached})")
+            params.append(triple[2].value)
+        return self._registrations(" UNION ALL ".join(parts), params)
+
+    def _family_registrations(self, household_max: int) -> pd.DataFrame:
+        _, catalog = self._current_catalog()
+        parts, params = [], []
+        for triple, most in (((Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS), household_max),
+                             ((Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE), None)):
+            table = edge_table(triple)
+            size = "BETWEEN 2 AND ?" if most is not None else ">= 2"
+            # (src, dst) is the table's primary key: count(*) counts distinct customers
+            parts.append(f"{_registrations_select(catalog, triple)} WHERE e.dst IN "  # noqa: S608
+                         f"(SELECT dst FROM {table} GROUP BY dst HAVING count(*) {size})")
+            params.extend([triple[2].value] + ([most] if most is not None else []))
+        return self._registrations(" UNION ALL ".join(parts), params)
+
+    def _registrations(self, sql: str, params: list[Any]) -> pd.DataFrame:
+        rows = self._conn().execute(sql, params).fetchall()
+        return pd.DataFrame(rows, columns=["customer_id", "name", "label", "key"])
+
     def _data_fingerprint(self) -> str:
         rows = self._conn().execute("SELECT fingerprint FROM loads ORDER BY seq").fetchall()
         return (
@@ -468,6 +514,23 @@ def _profile_dict(p: IdentifierProfile) -> dict[str, Any]:
         "ring_id": p.ring_id,
         "notes": list(p.notes),
     }
+
+
+def _registrations_select(catalog: Catalog, triple: tuple[Label, Rel, Label]) -> str:
+    """``SELECT`` customer, name, label (the one ``?`` parameter) and identifier of one
+    registration table ``e``; the caller adds the ``WHERE``."""
+    customers = node_table(Label.CUSTOMER)
+    name = 'c."name"' if "name" in catalog.columns[customers] else "NULL"
+    return (f"SELECT e.src, {name}, ?, e.dst FROM {edge_table(triple)} AS e "  # noqa: S608
+            f"LEFT JOIN {customers} AS c ON c.key = e.src")
+
+
+def _path_ends(path: tuple[tuple[Label, Rel, Label], ...]) -> str:
+    """``SELECT`` the keys at the end of a path of relationships (each step starts where the
+    last one ended)."""
+    joins = "".join(f" JOIN {edge_table(step)} AS s{i} ON s{i}.src = s{i - 1}.dst"
+                    for i, step in enumerate(path[1:], start=1))
+    return f"SELECT s{len(path) - 1}.dst FROM {edge_table(path[0])} AS s0{joins}"  # noqa: S608
 
 
 def _keys_by_label(refs: list[NodeRef]) -> list[tuple[Label, list[str]]]:

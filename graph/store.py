@@ -43,7 +43,7 @@ from graph.results import (
 )
 from graph.sessions import Session
 
-__all__ = ["KEEP", "MAX_DEPTH", "GraphStore", "Keep", "LoadReport", "ProgressCallback"]
+__all__ = ["KEEP", "MAX_DEPTH", "REGISTRATION_COLUMNS", "GraphStore", "Keep", "LoadReport", "ProgressCallback"]
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +210,68 @@ class GraphStore(ABC):
             )
         with self._wrapped("edges_frame"):
             return self._edges_frame(*triple)
+
+    def edges_from(self, src_label: Label | str, rel: Rel | str, dst_label: Label | str,
+                   keys: Iterable[str]) -> pd.DataFrame:
+        """The relationships of one triple leaving the nodes with these ``keys``: columns as
+        :meth:`edges_frame` (``src``, ``dst`` plus properties), sorted by ``src`` and ``dst``.
+
+        Look-ups by key, so a caller that needs the relationships of a few thousand claims'
+        customers does not read every customer's. Raises ``ValueError`` for a triple outside
+        the graph model.
+        """
+        return self._edges_at(src_label, rel, dst_label, keys, at_source=True)
+
+    def edges_to(self, src_label: Label | str, rel: Rel | str, dst_label: Label | str,
+                 keys: Iterable[str]) -> pd.DataFrame:
+        """The relationships of one triple ending at the nodes with these ``keys``; as
+        :meth:`edges_from` otherwise."""
+        return self._edges_at(src_label, rel, dst_label, keys, at_source=False)
+
+    def _edges_at(self, src_label: Label | str, rel: Rel | str, dst_label: Label | str,
+                  keys: Iterable[str], at_source: bool) -> pd.DataFrame:
+        triple = (_label(src_label), Rel(rel), _label(dst_label))
+        if triple not in SCHEMA:
+            raise ValueError(f"({triple[0]})-[:{triple[1]}]->({triple[2]}) is not in the graph model")
+        wanted = sorted({str(k) for k in keys})
+        if not wanted:
+            return pd.DataFrame({"src": pd.Series(dtype=object), "dst": pd.Series(dtype=object)})
+        with self._wrapped("edges_from" if at_source else "edges_to"):
+            records = self._edges_by_key(triple, wanted, at_source)
+        if not records:
+            return pd.DataFrame({"src": pd.Series(dtype=object), "dst": pd.Series(dtype=object)})
+        return pd.DataFrame.from_records(records).sort_values(["src", "dst"], ignore_index=True)
+
+    def claim_identifier_holders(self) -> pd.DataFrame:
+        """The customers registered at a phone, account or address some claim reaches.
+
+        One row per (customer, identifier) with the columns ``customer_id``, ``name`` (the
+        customer's, ``None`` when it has none), ``label`` and ``key`` (the identifier), for every
+        registration (:data:`graph.model.REGISTRATIONS`) whose identifier is at the end of one
+        of :data:`graph.model.CLAIM_REACH`'s paths; sorted by label, key and customer.
+
+        The join runs in the store (one SQL statement, one Cypher query), so only the customers
+        detection counts on its identifiers come back, not every customer's registrations.
+        """
+        with self._wrapped("claim_identifier_holders"):
+            frame = self._claim_identifier_holders()
+        log.info("%s: %d registrations at identifiers claims reach", self.name, len(frame))
+        return _registration_frame(frame)
+
+    def family_registrations(self, household_max: int) -> pd.DataFrame:
+        """The registrations that can tie customers into a household: at an address registered
+        by 2 to ``household_max`` customers, or at a phone registered by 2 customers or more
+        (``detectors.book`` ties a phone's customers within one surname, which the store does
+        not know). Columns as :meth:`claim_identifier_holders`, in no particular order.
+
+        Raises ``ValueError`` when ``household_max`` is below 1.
+        """
+        if isinstance(household_max, bool) or not isinstance(household_max, int) or household_max < 1:
+            raise ValueError(f"household_max must be a positive integer, got {household_max!r}")
+        with self._wrapped("family_registrations"):
+            frame = self._family_registrations(household_max)
+        log.info("%s: %d registrations at shared addresses and phones", self.name, len(frame))
+        return _registration_frame(frame)
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The whole graph as a networkx ``MultiDiGraph`` with nodes named ``"Label:key"``.
@@ -483,6 +545,20 @@ class GraphStore(ABC):
     def _edges_frame(self, src: Label, rel: Rel, dst: Label) -> pd.DataFrame: ...
 
     @abstractmethod
+    def _edges_by_key(self, triple: tuple[Label, Rel, Label], keys: list[str],
+                      at_source: bool) -> list[dict[str, Any]]:
+        """``{"src", "dst", **properties}`` of the relationships of ``triple`` whose source
+        (``at_source``) or target key is in ``keys``, in any order."""
+
+    @abstractmethod
+    def _claim_identifier_holders(self) -> pd.DataFrame:
+        """``customer_id``, ``name``, ``label``, ``key`` (any order): see the public method."""
+
+    @abstractmethod
+    def _family_registrations(self, household_max: int) -> pd.DataFrame:
+        """``customer_id``, ``name``, ``label``, ``key`` (any order): see the public method."""
+
+    @abstractmethod
     def _data_fingerprint(self) -> str: ...
 
     @abstractmethod
@@ -546,6 +622,19 @@ def _label(value: Label | str) -> Label:
         raise ValueError(
             f"unknown node label {value!r}; expected one of {[x.value for x in Label]}"
         ) from None
+
+
+REGISTRATION_COLUMNS = ["customer_id", "name", "label", "key"]
+"""The columns of :meth:`GraphStore.claim_identifier_holders` and :meth:`GraphStore.family_registrations`."""
+
+
+def _registration_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of :data:`REGISTRATION_COLUMNS` as Python objects, missing names as ``None``."""
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in REGISTRATION_COLUMNS})
+    out = pd.DataFrame({c: frame[c].astype(object) for c in REGISTRATION_COLUMNS})
+    out["name"] = out["name"].where(out["name"].notna(), None)
+    return out
 
 
 def _present(row: dict[Any, Any]) -> dict[str, Any]:

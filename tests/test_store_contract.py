@@ -405,3 +405,96 @@ def test_customers_on_an_identifier_with_their_names(store: GraphStore) -> None:
         store.customers_on(Label.PHONE, phone, Rel.LIVES_AT)
     with pytest.raises(ValueError, match="limit"):
         store.customers_on(Label.ADDRESS, address, Rel.LIVES_AT, limit=0)
+
+
+def _reach_bundle() -> GraphBundle:
+    """Eight customers; a claim, a representative, a letter and contact changes reaching some
+    of their registered phones, accounts and addresses."""
+    def edges(src: Label, rel: Rel, dst: Label, pairs: str) -> EdgeBatch:
+        rows = [pair.split(">") for pair in pairs.split()]
+        return EdgeBatch(src, rel, dst, pd.DataFrame({"src": [a for a, _ in rows], "dst": [b for _, b in rows]}))
+
+    customers = [f"U{i}" for i in range(1, 9)]
+    return GraphBundle(
+        nodes=[NodeBatch(Label.CUSTOMER, pd.DataFrame({"key": customers,
+                                                       "name": ["张一", "李二", "王三", None, "赵五", "钱六", "孙七", "周八"]})),
+               NodeBatch(Label.CLAIM, pd.DataFrame({"key": ["C1", "C2"]})),
+               NodeBatch(Label.PERSON, pd.DataFrame({"key": ["R1"]})),
+               NodeBatch(Label.COMPLAINT, pd.DataFrame({"key": ["K1"]}))],
+        edges=[edges(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, "C1>p-contact"),
+               edges(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, "C1>R1"),
+               edges(Label.PERSON, Rel.HAS_PHONE, Label.PHONE, "R1>p-rep"),
+               edges(Label.COMPLAINT, Rel.CONTACT_PHONE, Label.PHONE, "K1>p-letter"),
+               edges(Label.COMPLAINT, Rel.MAILED_FROM, Label.ADDRESS, "K1>d-mail"),
+               edges(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, "C2>a-paid"),
+               edges(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE, "U5>p-changed"),
+               edges(Label.CUSTOMER, Rel.CHANGED_TO, Label.BANK_ACCOUNT, "U1>a-changed"),
+               edges(Label.CUSTOMER, Rel.CHANGED_TO, Label.ADDRESS, "U7>d-changed"),
+               edges(Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE,
+                     "U1>p-contact U2>p-contact U3>p-rep U4>p-letter U6>p-changed U7>p-alone "
+                     "U1>p-hub U3>p-hub U5>p-hub U7>p-hub"),
+               edges(Label.CUSTOMER, Rel.HAS_ACCOUNT, Label.BANK_ACCOUNT, "U2>a-paid U8>a-changed U3>a-other"),
+               edges(Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS,
+                     "U5>d-mail U6>d-mail U8>d-changed U1>d-home U2>d-home U3>d-home "
+                     "U1>d-big U2>d-big U4>d-big U5>d-big")],
+    )
+
+
+def _rows(frame: pd.DataFrame) -> list[tuple[object, ...]]:
+    assert list(frame.columns) == ["customer_id", "name", "label", "key"]
+    return sorted(frame.itertuples(index=False, name=None), key=lambda row: (row[2], row[3], row[0]))
+
+
+def test_customers_registered_at_identifiers_claims_reach(store: GraphStore) -> None:
+    assert _rows(store.claim_identifier_holders()) == []
+    store.load(_reach_bundle())
+    assert _rows(store.claim_identifier_holders()) == [
+        ("U8", "周八", "Address", "d-changed"),  # an address someone changed to
+        ("U5", "赵五", "Address", "d-mail"), ("U6", "钱六", "Address", "d-mail"),  # a letter's mailing address
+        ("U8", "周八", "BankAccount", "a-changed"), ("U2", "李二", "BankAccount", "a-paid"),
+        ("U6", "钱六", "Phone", "p-changed"),
+        ("U1", "张一", "Phone", "p-contact"), ("U2", "李二", "Phone", "p-contact"),
+        ("U4", None, "Phone", "p-letter"), ("U3", "王三", "Phone", "p-rep"),  # the representative's phone
+    ]
+
+
+def test_registrations_that_can_tie_a_household(store: GraphStore) -> None:
+    store.load(_reach_bundle())
+    # addresses of 2 to household_max customers (d-big has 4), phones of 2 customers or more
+    assert _rows(store.family_registrations(3)) == [
+        ("U1", "张一", "Address", "d-home"), ("U2", "李二", "Address", "d-home"), ("U3", "王三", "Address", "d-home"),
+        ("U5", "赵五", "Address", "d-mail"), ("U6", "钱六", "Address", "d-mail"),
+        ("U1", "张一", "Phone", "p-contact"), ("U2", "李二", "Phone", "p-contact"),
+        ("U1", "张一", "Phone", "p-hub"), ("U3", "王三", "Phone", "p-hub"), ("U5", "赵五", "Phone", "p-hub"),
+        ("U7", "孙七", "Phone", "p-hub"),
+    ]
+    assert {row[3] for row in _rows(store.family_registrations(4))} == {"d-big", "d-home", "d-mail", "p-contact", "p-hub"}
+    assert {row[3] for row in _rows(store.family_registrations(1))} == {"p-contact", "p-hub"}
+    for wrong in (0, -1, True, 2.5):
+        with pytest.raises(ValueError, match="household_max"):
+            store.family_registrations(wrong)  # type: ignore[arg-type]
+
+
+def test_relationships_looked_up_by_key_at_either_end(store: GraphStore) -> None:
+    store.load(_reach_bundle())
+    changed = store.edges_from(Label.CUSTOMER, Rel.CHANGED_TO, Label.ADDRESS, ["U7", "U1", "U7", "nobody"])
+    assert changed[["src", "dst"]].values.tolist() == [["U7", "d-changed"]]
+    lives = store.edges_to("Customer", "LIVES_AT", "Address", iter(["d-home", "d-mail"]))
+    assert lives[["src", "dst"]].values.tolist() == [["U1", "d-home"], ["U2", "d-home"], ["U3", "d-home"],
+                                                     ["U5", "d-mail"], ["U6", "d-mail"]]
+    assert store.edges_from(Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE, ["U1"])["dst"].tolist() == \
+        ["p-contact", "p-hub"]
+    assert store.edges_to(Label.CUSTOMER, Rel.HOLDS, Label.POLICY, []).columns.tolist() == ["src", "dst"]
+    assert store.edges_to(Label.CUSTOMER, Rel.HOLDS, Label.POLICY, ["P9"]).empty
+    with pytest.raises(ValueError, match="not in the graph model"):
+        store.edges_to(Label.CUSTOMER, Rel.PAID_TO, Label.PHONE, ["x"])
+
+
+def test_relationships_looked_up_by_key_carry_their_properties(store: GraphStore) -> None:
+    store.load(tiny_bundle())
+    frame = store.edges_frame(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE)
+    by_key = store.edges_from(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, ["C2", "C1"])
+    assert by_key.to_dict("records") == frame[by_key.columns].to_dict("records")
+    assert by_key.to_dict("records") == [
+        {"src": "C1", "dst": "+8613800138000", "raw": "138 0013 8000"},
+        {"src": "C2", "dst": "+8613800138000", "raw": "+86-138-0013-8000"}]
