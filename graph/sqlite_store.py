@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import sqlite3
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -434,7 +434,7 @@ def new_store_file(path: Path | str) -> Iterator[SQLiteStore]:
     :class:`~graph.errors.StoreUnavailableError` when ``path`` exists, or someone created it
     while the store was written (never replaced).
 
-    >>> import pathlib
+    >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "new" / "g.db"
     >>> with new_store_file(path) as store:
     ...     path.exists()
@@ -446,14 +446,13 @@ def new_store_file(path: Path | str) -> Iterator[SQLiteStore]:
     if path.exists():
         raise StoreUnavailableError(f"{path} exists already; a new store needs a new file")
     created = [folder for folder in path.parents if not folder.exists()]
+    unpublished = path.with_name(f".{path.name}.{secrets.token_hex(4)}.loading")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".loading",
-                                        dir=path.parent)
-        os.close(handle)
+        # Not mkstemp: its files are private (0600) whatever the umask, as a store must not be.
+        os.close(os.open(unpublished, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     except OSError as exc:
         raise StoreUnavailableError(f"cannot create a store file beside {path}: {exc}") from exc
-    unpublished = Path(name)
     try:
         store = _UnpublishedStore(unpublished)
         try:

@@ -3,6 +3,7 @@ file appears only whole; files written by earlier versions are read."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -76,6 +77,9 @@ def test_a_new_store_file_appears_only_after_its_load_and_equals_an_ordinary_loa
         assert not path.exists()
         assert [p.suffix for p in path.parent.iterdir()] == [".loading"]
     assert [p.name for p in path.parent.iterdir()] == ["g.db"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as SQLite creates files, not private
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     ordinary = tmp_path / "ordinary.db"
