@@ -3,6 +3,8 @@ and for an association of insurers pseudonymize and reveal.
 
 Every command that touches the store takes ``--store URL`` (default ``RINGSCOPE_STORE``).
 Errors print one clear message and exit non-zero: 2 for invalid input, 1 for everything else.
+Each command checks its flags (the store URL, the files it will read or write) before it
+reads or writes anything, so a mistyped flag costs no time.
 """
 
 from __future__ import annotations
@@ -10,37 +12,38 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from api.app import create_app
 from api.association import pseudonymizer
 from api.progress import progress_bars
 from api.settings import Settings
-from detectors.evaluate import Evaluation, evaluate
 from detectors.export import export_rings
 from detectors.params import DetectionParams
-from detectors.pipeline import detect
 from graph.config import StoreSettings
-from graph.connect import open_store, sqlite_path
-from graph.errors import InputError, RingScopeError
+from graph.connect import check_store_url, open_store, sqlite_path
+from graph.errors import ConfigError, InputError, RingScopeError
 from graph.keys import normalize_insurer_code
 from graph.keys.insurers import INSURER_CODE_RULE
+from graph.sqlite_store import new_store_file
 from graph.store import GraphStore
 from ingest import Problem, load_book, read_book
-from ingest.pseudonymize import pseudonymize_book
+from ingest.pseudonymize import check_out_folder, pseudonymize_book
 from ingest.reveal import reveal as reveal_in_book
 from ingest.synthetic import BookConfig, generate_book
 from ingest.synthetic.split import split_book
+
+if TYPE_CHECKING:
+    from detectors.evaluate import Evaluation
 
 __all__ = ["app"]
 
@@ -104,21 +107,63 @@ def _from_flags(build: Callable[[], T]) -> T:
         _fail(str(exc), 2)
 
 
-@contextmanager
-def _store(url: str | None, must_exist: bool = False) -> Iterator[GraphStore]:
-    """The store ``url`` names; with ``must_exist``, an embedded store's file must be there
-    already (a mistyped path would otherwise be created, empty, and read as "no data")."""
-    settings = StoreSettings()
+def _store_url(url: str | None, must_exist: bool = False) -> str:
+    """The store URL a command will use (``--store``, else ``RINGSCOPE_STORE``), checked before
+    any work: one :func:`open_store` cannot use is invalid input (exit code 2). With
+    ``must_exist``, an embedded store's file must be there already (a mistyped path would
+    otherwise be created, empty, and read as "no data")."""
     with _clear_errors():
-        path = sqlite_path(url or settings.store)
-        if must_exist and path is not None and not path.is_file():
-            raise InputError(f"no store at {path}: ingest a book into it first "
-                             "(ringscope ingest FOLDER --store …)")
-        store = open_store(url, settings)
+        chosen = url or StoreSettings().store
+    try:
+        check_store_url(chosen)
+        path = sqlite_path(chosen)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    if path is not None and path.is_dir():
+        _fail(f"store path {path} is a folder, not a SQLite file", 2)
+    if must_exist and path is not None and not path.is_file():
+        _fail(f"no store at {path}: ingest a book into it first "
+              "(ringscope ingest FOLDER --store …)", 2)
+    return chosen
+
+
+@contextmanager
+def _store(url: str) -> Iterator[GraphStore]:
+    """The store a URL checked by :func:`_store_url` names."""
+    with _clear_errors():
+        store = open_store(url, StoreSettings())
     try:
         yield store
     finally:
         store.close()
+
+
+@contextmanager
+def _loading_store(url: str) -> Iterator[GraphStore]:
+    """The store ``ingest`` loads into; an embedded store's file that does not exist yet is
+    written aside and appears only once the load succeeded (:func:`new_store_file`)."""
+    path = sqlite_path(url)
+    if path is None or path.exists():
+        with _store(url) as store:
+            yield store
+        return
+    with _clear_errors(), new_store_file(path) as store:
+        yield store
+
+
+def _file_to_write(path: Path | None, option: str) -> None:
+    """A file a command will write at the end: its folder must exist (exit code 2)."""
+    if path is None:
+        return
+    if path.is_dir():
+        _fail(f"{option} {path} is a folder; give a file name", 2)
+    if not path.parent.is_dir():
+        _fail(f"{option} {path}: folder {path.parent} does not exist", 2)
+
+
+def _file_to_read(path: Path, option: str) -> None:
+    if not path.is_file():
+        _fail(f"{option} {path}: no such file", 2)
 
 
 def _insurer(value: str | None, option: str = "--insurer") -> str | None:
@@ -213,17 +258,20 @@ def ingest(
 ) -> None:
     """Validate a folder of tables (raw, or pseudonymized by a member) and load it into the graph
     (all or nothing)."""
+    url = _store_url(store)
     code = _insurer(insurer)
+    _file_to_write(errors_file, "--errors")
+    start = time.perf_counter()
     with _clear_errors():  # refused before the store is opened: a new store is not created
         book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code)
-    with _store(store) as graph, _clear_errors():
+    with _loading_store(url) as graph, _clear_errors():
         report = _with_progress(load_book, book, graph)
+    seconds = time.perf_counter() - start  # a new store file included, synced and in place
     _print_warnings(report.warnings)
     rows = sum(report.rows.values())
     console.print(
         f"ingested {rows:,} rows from {folder} into {report.nodes:,} nodes and "
-        f"{report.relationships:,} relationships in {report.seconds:.1f} s "
-        f"({report.rows_per_second:,.0f} rows/s)",
+        f"{report.relationships:,} relationships in {seconds:.1f} s ({rows / seconds:,.0f} rows/s)",
         highlight=False,
     )
 
@@ -250,7 +298,9 @@ def pseudonymize(
     """Validate a book as ingest does and write it with identifiers, names and letters replaced
     by keyed hashes, for the association's store."""
     code = _insurer(insurer)
+    _file_to_write(errors_file, "--errors")
     with _clear_errors():
+        check_out_folder(out, folder)
         hasher = pseudonymizer(key_file)
         book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code)
         report = _with_progress(pseudonymize_book, book, hasher, code, out)
@@ -300,7 +350,7 @@ def stats(
     ] = False,
 ) -> None:
     """Count nodes per label and relationships per type."""
-    with _store(store, must_exist=True) as graph, _clear_errors():
+    with _store(_store_url(store, must_exist=True)) as graph, _clear_errors():
         counts = graph.counts()
     if as_json:
         sys.stdout.write(json.dumps(counts.as_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -329,8 +379,11 @@ def detect_command(
     """Find and score rings; the results replace the current ones atomically.
 
     A run that finds no rings while rings are current fails and keeps them, unless --allow-empty."""
+    from detectors.pipeline import detect  # detection, the API and serving load only when used
+
     params = _from_flags(lambda: DetectionParams(seed=seed, resolution=resolution))
-    with _store(store, must_exist=True) as graph, _clear_errors():
+    url = _store_url(store, must_exist=True)
+    with _store(url) as graph, _clear_errors():
         result = _with_progress(detect, graph, params, allow_empty=allow_empty)
     summary = result.run.summary
     console.print(
@@ -361,7 +414,9 @@ def export_rings_command(
     ] = None,
 ) -> None:
     """Export the current rings (two or more claims), highest score first, each with its case."""
-    with _store(store, must_exist=True) as graph, _clear_errors():
+    url = _store_url(store, must_exist=True)
+    _file_to_write(out, "--out")
+    with _store(url) as graph, _clear_errors():
         rings = graph.rings()
         text = export_rings(rings, export_format.value, graph.cases(r.ring_id for r in rings))
         if out is None:
@@ -414,7 +469,11 @@ def evaluate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Measure the current results and both baselines against a truth file."""
-    with _store(store, must_exist=True) as graph, _clear_errors():
+    from detectors.evaluate import evaluate
+
+    url = _store_url(store, must_exist=True)
+    _file_to_read(truth, "--truth")
+    with _store(url) as graph, _clear_errors():
         _print_evaluation(evaluate(graph, truth), as_json)
 
 
@@ -425,10 +484,15 @@ PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen 
 def _settings(store: str | None, **updates: object) -> Settings:
     with _clear_errors():
         settings = Settings()
-    return settings.model_copy(update={**updates, **({"store": store} if store else {})})
+    url = _store_url(store or settings.store)
+    return settings.model_copy(update={**updates, "store": url})
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
     with _clear_errors():
         application = create_app(settings)
     console.print(
@@ -475,6 +539,7 @@ def demo(
     ] = True,
 ) -> None:
     """The whole job on one machine: generate a book, ingest it, detect rings, serve the results."""
+    store = _store_url(store)
     generate(
         folder,
         customers=customers,
@@ -488,6 +553,8 @@ def demo(
     stats(store=store, as_json=False)
     detect_command(store=store, seed=DetectionParams.seed, resolution=DetectionParams.resolution,
                    allow_empty=False)
+    from detectors.evaluate import evaluate
+
     with (
         _store(store) as graph,
         _clear_errors(),

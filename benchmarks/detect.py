@@ -2,7 +2,9 @@
 
 Generates (cached) and ingests a hard book of each size, then times ``run_detection`` (read the
 store, link, detect communities, score) with its step breakdown, and baseline (b) — whole-graph
-python-louvain — where it finishes within the time limit (it runs in a child process).
+python-louvain — where it finishes within the time limit (it runs in a child process). With two
+sizes or more it prints how time and peak memory grew from the smallest to the largest against
+the growth of the book (linear growth: the same ratio).
 
     python -m benchmarks detect
     python -m benchmarks detect --customers 100000 --baseline-timeout 600
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing as mp
+import os
 import resource
 import sys
 import tempfile
@@ -33,7 +36,7 @@ from detectors.baselines import whole_graph_louvain
 from detectors.params import DetectionParams
 from detectors.pipeline import run_detection
 from graph.results import RunRecord
-from graph.sqlite_store import SQLiteStore
+from graph.sqlite_store import SQLiteStore, new_store_file
 from ingest.pipeline import ingest_folder
 from ingest.synthetic import BookConfig, generate_book
 
@@ -45,8 +48,10 @@ def prepare(work: Path, customers: int, seed: int) -> Path:
     db = folder / "store.db"
     if not db.exists() or not (folder / "truth.csv").exists():
         generate_book(folder, BookConfig(customers=customers, seed=seed, difficulty="hard"))
-        db.unlink(missing_ok=True)
-        ingest_folder(folder, SQLiteStore(db))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        with new_store_file(db) as store:
+            ingest_folder(folder, store)
     return db
 
 
@@ -119,8 +124,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline-timeout", type=float, default=900.0,
                         help="seconds baseline (b) may take; 0 skips it")
     args = parser.parse_args(argv)
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.1f} at "
+          "the start", flush=True)
+    seen = []
     for customers in args.customers:
         r = measure(customers, args.seed, args.work, args.baseline_timeout)
+        seen.append((customers, r))
         print(f"{customers:>9,} customers: {r['claims']:,} claims, {r['rings']} rings "
               f"({r['alerted_rings']} alerted): detection {r['seconds']:.1f} s, "
               f"peak RSS {r['peak_mb']:.0f} MiB; steps {r['steps']}", flush=True)
@@ -134,6 +143,12 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{'':>9}  baseline (b) whole-graph python-louvain: {baseline['seconds']:.1f} s "
                   f"(peak RSS {baseline['peak_mb']:.0f} MiB); detection is "
                   f"{baseline['seconds'] / r['seconds']:.1f}× faster")
+    if len(seen) > 1:
+        (small, a), (large, b) = seen[0], seen[-1]
+        print(f"growth from {small:,} to {large:,} customers: customers x{large / small:.1f}, "
+              f"claims x{b['claims'] / a['claims']:.1f}, time x{b['seconds'] / a['seconds']:.1f}, "
+              f"peak memory x{b['peak_mb'] / a['peak_mb']:.1f}; load average "
+              f"{os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

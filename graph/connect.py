@@ -25,7 +25,7 @@ from graph.errors import ConfigError
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
 
-__all__ = ["BOLT_SCHEMES", "open_store", "sqlite_path"]
+__all__ = ["BOLT_SCHEMES", "check_store_url", "open_store", "sqlite_path"]
 
 _SQLITE_PREFIX = "sqlite:///"
 BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
@@ -46,6 +46,27 @@ def sqlite_path(url: str) -> Path | None:
     return Path(path)
 
 
+def check_store_url(url: str) -> None:
+    """Raise :class:`~graph.errors.ConfigError` for a URL :func:`open_store` cannot use, without
+    opening anything (commands check their flags before they start work).
+
+    >>> check_store_url("sqlite:///data/ringscope.db")
+    >>> check_store_url("data/ringscope.db")
+    Traceback (most recent call last):
+    ...
+    graph.errors.ConfigError: unsupported store URL 'data/ringscope.db': use sqlite:///PATH, bolt://, neo4j://, neo4j+s:// or falkordb:// (a file is sqlite:///data/ringscope.db)
+    """
+    if sqlite_path(url) is not None or _scheme(url) in (*BOLT_SCHEMES, "falkordb"):
+        return
+    hint = f" (a file is sqlite:///{url})" if "://" not in url and url.strip() else ""
+    raise ConfigError(f"unsupported store URL {url!r}: use sqlite:///PATH, bolt://, neo4j://, "
+                      f"neo4j+s:// or falkordb://{hint}")
+
+
+def _scheme(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
 def open_store(url: str | None = None, settings: StoreSettings | None = None) -> GraphStore:
     """Open the store a URL names (default: ``settings.store``, i.e. ``RINGSCOPE_STORE``).
 
@@ -54,20 +75,16 @@ def open_store(url: str | None = None, settings: StoreSettings | None = None) ->
     """
     settings = settings or StoreSettings()
     url = url or settings.store
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    check_store_url(url)
     path = sqlite_path(url)
     if path is not None:
         return SQLiteStore(path)
-    if scheme in BOLT_SCHEMES or scheme == "falkordb":
-        from graph.cypher_store import CypherStore  # server backends load their clients lazily
+    from graph.cypher_store import CypherStore  # server backends load their clients lazily
 
-        if scheme == "falkordb":
-            from graph.falkordb_transport import FalkorDBTransport
+    if _scheme(url) == "falkordb":
+        from graph.falkordb_transport import FalkorDBTransport
 
-            return CypherStore(FalkorDBTransport.from_url(url), settings)
-        from graph.neo4j_transport import Neo4jTransport
+        return CypherStore(FalkorDBTransport.from_url(url), settings)
+    from graph.neo4j_transport import Neo4jTransport
 
-        return CypherStore(Neo4jTransport.from_settings(settings, url), settings)
-    raise ConfigError(
-        f"unsupported store URL {url!r}: use sqlite:///PATH, bolt://, neo4j://, neo4j+s:// or falkordb://"
-    )
+    return CypherStore(Neo4jTransport.from_settings(settings, url), settings)

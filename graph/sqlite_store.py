@@ -17,11 +17,13 @@ commits, and a failed load leaves nothing.
 from __future__ import annotations
 
 import hashlib
+import os
+import secrets
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +71,7 @@ from graph.sqlite_layout import (
 )
 from graph.store import GraphStore, ProgressCallback
 
-__all__ = ["SQLiteStore"]
+__all__ = ["SQLiteStore", "new_store_file"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS loads (
@@ -118,6 +120,11 @@ class SQLiteStore(GraphStore):
     """Graph store in a SQLite file; safe to share between threads (one connection each)."""
 
     name = "sqlite"
+    _pragmas: tuple[str, ...] = (
+        "journal_mode=WAL", "synchronous=NORMAL", "cache_size=-200000",
+        # Reads map the file instead of copying pages into each process's cache: the server's
+        # workers share one copy of the store in the OS page cache.
+        f"mmap_size={_MMAP_BYTES}", "temp_store=MEMORY")
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -148,13 +155,8 @@ class SQLiteStore(GraphStore):
                 conn = sqlite3.connect(
                     self.path, timeout=30, isolation_level=None, check_same_thread=False
                 )
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA cache_size=-200000")
-                # Reads map the file instead of copying pages into each process's cache: the
-                # server's workers share one copy of the store in the OS page cache.
-                conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
-                conn.execute("PRAGMA temp_store=MEMORY")
+                for pragma in self._pragmas:
+                    conn.execute(f"PRAGMA {pragma}")
             except sqlite3.Error as exc:
                 raise StoreUnavailableError(f"cannot open SQLite store {self.path}: {exc}") from exc
             self._local.conn = conn
@@ -454,6 +456,84 @@ class SQLiteStore(GraphStore):
                 conn.close()
             self._connections.clear()
         self._local = threading.local()
+
+
+class _UnpublishedStore(SQLiteStore):
+    """A store in a file only :func:`new_store_file` knows of: the load that fills it keeps
+    no rollback journal and waits for no disk sync (a failed load deletes the file instead of
+    rolling it back), so each page is written once, not to the write-ahead log and then again
+    into the file."""
+
+    _pragmas = ("journal_mode=OFF", "synchronous=OFF", "cache_size=-200000",
+                "temp_store=MEMORY")
+
+
+@contextmanager
+def new_store_file(path: Path | str) -> Iterator[SQLiteStore]:
+    """A new embedded store that appears at ``path`` only when the block ends without an error.
+
+    The store is written into a temporary file beside ``path`` (``.NAME.*.loading``) in the
+    fastest way SQLite offers (see :class:`_UnpublishedStore`; relationship tables get their
+    target index after their rows, as any load into empty tables does). At the end the file is
+    synced to disk, switched to WAL mode and linked at ``path``; on an error it is deleted with
+    the folders created for it, so a refused load leaves nothing behind. Raises
+    :class:`~graph.errors.StoreUnavailableError` when ``path`` exists, or someone created it
+    while the store was written (never replaced).
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "new" / "g.db"
+    >>> with new_store_file(path) as store:
+    ...     path.exists()
+    False
+    >>> path.exists(), SQLiteStore(path).counts().nodes["Claim"]
+    (True, 0)
+    """
+    path = Path(path)
+    if path.exists():
+        raise StoreUnavailableError(f"{path} exists already; a new store needs a new file")
+    created = [folder for folder in path.parents if not folder.exists()]
+    unpublished = path.with_name(f".{path.name}.{secrets.token_hex(4)}.loading")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Not mkstemp: its files are private (0600) whatever the umask, as a store must not be.
+        os.close(os.open(unpublished, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    except OSError as exc:
+        raise StoreUnavailableError(f"cannot create a store file beside {path}: {exc}") from exc
+    try:
+        store = _UnpublishedStore(unpublished)
+        try:
+            yield store
+        finally:
+            store.close()
+        _publish(unpublished, path)
+    except BaseException:
+        unpublished.unlink(missing_ok=True)
+        for folder in created:  # deepest first
+            if folder.exists() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
+
+
+def _publish(unpublished: Path, path: Path) -> None:
+    """Sync ``unpublished``, put it in WAL mode and link it at ``path`` (never over a file)."""
+    with closing(sqlite3.connect(unpublished, isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+    _fsync(unpublished)
+    try:
+        os.link(unpublished, path)
+    except FileExistsError:
+        raise StoreUnavailableError(f"{path} was created by someone else while this store was "
+                                    "written; it was left as it is") from None
+    unpublished.unlink()
+    _fsync(path.parent)
+
+
+def _fsync(path: Path) -> None:
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 class _Transaction:

@@ -88,10 +88,6 @@ class IngestReport:
     seconds: float
     phases: dict[str, float]
 
-    @property
-    def rows_per_second(self) -> float:
-        return sum(self.rows.values()) / self.seconds if self.seconds else 0.0
-
 
 def _step(progress: ProgressCallback | None, name: str, done: int, total: int) -> None:
     if progress is not None:

@@ -36,7 +36,8 @@ from ingest.contract import CONTRACT, ColumnKind, Table, pseudonym_columns
 from ingest.manifest import MANIFEST_FILE, Manifest
 from ingest.pipeline import Book
 
-__all__ = ["NAME_COLUMNS", "PseudonymizeReport", "pseudonymize_book", "pseudonymized_tables"]
+__all__ = ["NAME_COLUMNS", "PseudonymizeReport", "check_out_folder", "pseudonymize_book",
+           "pseudonymized_tables"]
 
 log = logging.getLogger(__name__)
 
@@ -123,12 +124,13 @@ class _Writer:
         return out
 
 
-def _prepare(out: Path, source: Path) -> None:
-    if out.resolve() == source.resolve():
+def check_out_folder(out: Path, source: Path) -> None:
+    """Raise :class:`InputError` unless ``out`` can take the pseudonymized book of ``source``:
+    another folder than ``source``, new or empty."""
+    if Path(out).resolve() == Path(source).resolve():
         raise InputError("the pseudonymized book must go to another folder than the raw one")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if Path(out).exists() and (not Path(out).is_dir() or any(Path(out).iterdir())):
         raise InputError(f"{out} exists and is not an empty folder; choose a new one")
-    out.mkdir(parents=True, exist_ok=True)
 
 
 def pseudonymized_tables(book: Book, pseudonymizer: Pseudonymizer,
@@ -151,7 +153,8 @@ def pseudonymize_book(book: Book, pseudonymizer: Pseudonymizer, insurer: str, ou
     pseudonymized, names other insurers, or an ``out`` that holds files."""
     start = time.perf_counter()
     tables = pseudonymized_tables(book, pseudonymizer, insurer)
-    _prepare(Path(out), book.folder)
+    check_out_folder(out, book.folder)
+    Path(out).mkdir(parents=True, exist_ok=True)
     rows: dict[str, int] = {}
     for number, (name, frame) in enumerate(tables.items(), start=1):
         frame.to_csv(Path(out) / f"{name}.csv", index=False, encoding="utf-8")

@@ -120,8 +120,66 @@ def test_invalid_input_exits_2_and_leaves_store_unchanged(book: Path, tmp_path: 
 )
 def test_errors_are_one_clear_line(args: list[str], message: str, tmp_path: Path) -> None:
     result = runner.invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])
-    assert result.exit_code == (1 if message == "unsupported store URL" else 2), result.output
+    assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [
+    ["ingest", "{book}", "--errors", "{tmp}/errors.csv"],
+    ["stats"], ["detect"], ["export", "rings", "--out", "{tmp}/rings.json"],
+    ["evaluate", "--truth", "{book}/truth.csv"], ["serve", "--dev"],
+    ["demo", "--dir", "{tmp}/demo", "--no-serve"],
+])
+def test_every_command_refuses_a_store_path_that_is_not_a_url_before_any_work(
+        command: list[str], book: Path, tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    args = [a.replace("{book}", str(book)).replace("{tmp}", str(tmp_path)) for a in command]
+    result = runner.invoke(app, [*args, "--store", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: unsupported store URL '{path}': use sqlite:///PATH")
+    assert result.output.rstrip().endswith(f"(a file is sqlite:///{path})")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no errors file, book or store
+
+
+@pytest.mark.parametrize("variable", [True, False])
+def test_a_store_url_from_the_environment_is_checked_as_the_flag_is(
+        variable: bool, book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RINGSCOPE_STORE", "sqlite:///" if variable else str(tmp_path / "x.db"))
+    errors_file = tmp_path / "errors.csv"
+    result = runner.invoke(app, ["ingest", str(book), "--errors", str(errors_file)])
+    assert result.exit_code == 2, result.output
+    assert ("names no file" if variable else "unsupported store URL") in result.output
+    assert not errors_file.exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["ingest", "{book}", "--store", "sqlite:///{tmp}/g.db", "--errors", "{tmp}/no/e.csv"],
+     "--errors {tmp}/no/e.csv: folder {tmp}/no does not exist"),
+    (["ingest", "{book}", "--store", "sqlite:///{tmp}/g.db", "--errors", "{tmp}"],
+     "--errors {tmp} is a folder; give a file name"),
+    (["ingest", "{book}", "--store", "sqlite:///{tmp}"], "store path {tmp} is a folder"),
+    (["evaluate", "--store", "sqlite:///{store}", "--truth", "{tmp}/truth.csv"],
+     "--truth {tmp}/truth.csv: no such file"),
+    (["export", "rings", "--store", "sqlite:///{store}", "--out", "{tmp}/no/r.json"],
+     "--out {tmp}/no/r.json: folder {tmp}/no does not exist"),
+    (["pseudonymize", "{book}", "{book}", "--key-file", "{tmp}/k", "--insurer", "PA"],
+     "must go to another folder than the raw one"),
+])
+def test_flags_naming_files_are_checked_before_any_work(
+        args: list[str], message: str, book: Path, tmp_path: Path) -> None:
+    store = tmp_path.parent / f"{tmp_path.name}-store.db"
+    assert runner.invoke(app, ["ingest", str(book), "--store", f"sqlite:///{store}"]).exit_code == 0
+    before = _stats(f"sqlite:///{store}")
+
+    def filled(text: str) -> str:
+        return text.replace("{book}", str(book)).replace("{tmp}", str(tmp_path)).replace(
+            "{store}", str(store))
+
+    result = runner.invoke(app, [filled(a) for a in args])
+    assert result.exit_code == 2, result.output
+    assert filled(message) in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert _stats(f"sqlite:///{store}") == before
 
 
 def test_error_messages_show_input_text_literally(tmp_path: Path) -> None:

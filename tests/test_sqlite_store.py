@@ -1,18 +1,21 @@
-"""What only the embedded store promises: readers never see a half-written load; files written
-by earlier versions are read."""
+"""What only the embedded store promises: readers never see a half-written load; a new store
+file appears only whole; files written by earlier versions are read."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
-from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, Rel
+from graph.errors import StoreError, StoreUnavailableError
+from graph.model import SCHEMA, EdgeBatch, GraphBundle, Label, NodeBatch, Rel
 from graph.results import CaseEvent, CaseStatus
-from graph.sqlite_store import SQLiteStore
+from graph.sqlite_store import SQLiteStore, new_store_file
 from tests.bundles import tiny_bundle
 
 
@@ -58,6 +61,62 @@ def test_readers_see_the_load_whole_or_not_at_all(tmp_path: Path) -> None:
     assert len(seen) > 2
     assert all(counts in (before, after) for counts in seen)
     assert before in seen  # the readers did run while the load was under way
+
+
+def _layout(path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT type, name FROM sqlite_master ORDER BY name").fetchall()
+
+
+def test_a_new_store_file_appears_only_after_its_load_and_equals_an_ordinary_load(
+        tmp_path: Path) -> None:
+    path = tmp_path / "new" / "g.db"
+    with new_store_file(path) as store:
+        store.load(_big_bundle(3_000))
+        store.load(tiny_bundle())  # a second load into the same new file, as into any store
+        assert not path.exists()
+        assert [p.suffix for p in path.parent.iterdir()] == [".loading"]
+    assert [p.name for p in path.parent.iterdir()] == ["g.db"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as SQLite creates files, not private
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    ordinary = tmp_path / "ordinary.db"
+    with SQLiteStore(ordinary) as store:
+        store.load(_big_bundle(3_000))
+        store.load(tiny_bundle())
+    assert _layout(path) == _layout(ordinary)  # the same tables and target indexes
+    with SQLiteStore(path) as new, SQLiteStore(ordinary) as old:
+        assert new.counts() == old.counts()
+        assert new.data_fingerprint() == old.data_fingerprint()
+        for label in Label:
+            pd.testing.assert_frame_equal(new.nodes_frame(label), old.nodes_frame(label))
+        for triple in SCHEMA:
+            pd.testing.assert_frame_equal(new.edges_frame(*triple), old.edges_frame(*triple))
+
+
+def test_a_failed_load_into_a_new_store_file_leaves_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "g.db"
+    bad = GraphBundle(nodes=[NodeBatch(Label.CLAIM, pd.DataFrame({"key": ["C9"], "x": [object()]}))])
+    with pytest.raises(StoreError), new_store_file(path) as store:
+        store.load(tiny_bundle())
+        store.load(bad)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_new_store_file_never_replaces_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    with pytest.raises(StoreUnavailableError, match="created by someone else"), \
+            new_store_file(path) as store:
+        store.load(tiny_bundle())
+        with SQLiteStore(path) as other:  # another process creates the store meanwhile
+            other.load(_big_bundle(10))
+    with SQLiteStore(path) as store:
+        assert store.counts().nodes["Customer"] == 10
+    assert not list(tmp_path.glob("*.loading"))
+    with pytest.raises(StoreUnavailableError, match="exists already"), new_store_file(path):
+        pass
 
 
 def test_an_audit_log_written_before_assignees_and_re_alerts_is_read_and_extended(tmp_path: Path) -> None:
