@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.errors import StoreError
 from graph.frames import empty_frame, property_frame
@@ -168,10 +169,51 @@ class Catalog:
         columns = [*table.keys, *(f'"{n}"' for n in names)]
         rows = conn.execute(f"SELECT {', '.join(columns)} FROM {table.name} "  # noqa: S608
                             f"ORDER BY {', '.join(table.keys)}").fetchall()
-        frame = pd.DataFrame.from_records(rows, columns=[*table.keys, *names])
+        return self._frame_of_rows(table, rows)
+
+    def merged_frame(self, conn: sqlite3.Connection, table: Table, keys: pd.DataFrame) -> pd.DataFrame:
+        """What :meth:`rows_frame` gives after a load wrote the rows of ``keys`` (key columns),
+        read as the stored frame from before the load with those rows read again from the table.
+
+        A load of a few rows into a large table (a daily export) reads back only those rows
+        instead of every row one by one.
+        """
+        key_names = list(table.keys)
+        names = self.columns[table.name]
+        conn.execute(f"CREATE TEMP TABLE loaded_keys ({', '.join(key_names)})")
+        try:
+            conn.executemany(f"INSERT INTO loaded_keys VALUES ({', '.join('?' * len(key_names))})",  # noqa: S608
+                             keys[key_names].itertuples(index=False, name=None))
+            on = " AND ".join(f"t.{k} = l.{k}" for k in key_names)
+            columns = [*(f"t.{k}" for k in key_names), *(f't."{n}"' for n in names)]
+            rows = conn.execute(f"SELECT DISTINCT {', '.join(columns)} FROM {table.name} t "  # noqa: S608
+                                f"JOIN loaded_keys l ON {on}").fetchall()
+        finally:
+            conn.execute("DROP TABLE temp.loaded_keys")
+        changed = self._frame_of_rows(table, rows)
+        before = read_frame(conn, table)
+        before = before[~_joined_keys(before, key_names).isin(_joined_keys(changed, key_names))]
+        merged = pd.concat([before, changed], ignore_index=True)
+        order = pc.sort_indices(pa.array(_joined_keys(merged, key_names), type=pa.large_string()))
+        merged = merged.take(order.to_numpy()).reset_index(drop=True)
+        for name in self.booleans[table.name]:
+            if name in merged:
+                merged[name] = merged[name].astype("boolean")
+        return property_frame(merged[[*key_names, *(n for n in names if n in merged)]], key_names)
+
+    def _frame_of_rows(self, table: Table, rows: list[tuple[object, ...]]) -> pd.DataFrame:
+        frame = pd.DataFrame.from_records(rows, columns=[*table.keys, *self.columns[table.name]])
         for name in self.booleans[table.name]:
             frame[name] = frame[name].astype("float64").astype("boolean")
         return property_frame(frame, list(table.keys))
+
+
+def _joined_keys(frame: pd.DataFrame, key_names: list[str]) -> pd.Series:
+    """One text per row that sorts as the row's key columns do (keys never hold NUL)."""
+    joined = frame[key_names[0]].astype(str)
+    for name in key_names[1:]:
+        joined = joined + "\x00" + frame[name].astype(str)
+    return joined
 
 
 def write_frame(conn: sqlite3.Connection, table: Table, frame: pd.DataFrame) -> None:

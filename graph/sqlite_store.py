@@ -206,8 +206,13 @@ class SQLiteStore(GraphStore):
                 table = TABLES[name]
                 keys = frames[0][list(table.keys)]
                 bulk = was_empty[name] and len(frames) == 1 and _sorted_unique(keys)
-                write_frame(conn, table, property_frame(frames[0], list(table.keys)) if bulk
-                            else catalog.rows_frame(conn, table))
+                if bulk:
+                    write_frame(conn, table, property_frame(frames[0], list(table.keys)))
+                elif was_empty[name]:
+                    write_frame(conn, table, catalog.rows_frame(conn, table))
+                else:
+                    keys = pd.concat([f[list(table.keys)] for f in frames], ignore_index=True)
+                    write_frame(conn, table, catalog.merged_frame(conn, table, keys))
                 if was_empty[name] and table.triple is not None:
                     conn.execute(target_index(name))
             last = conn.execute(
