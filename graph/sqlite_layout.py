@@ -36,12 +36,15 @@ from graph.model import SCHEMA, Label, Rel
 
 __all__ = [
     "FRAME_PART_ROWS",
+    "MAX_PARTS",
     "TABLES",
     "Catalog",
     "Table",
+    "append_frame",
     "check_property_name",
     "create_schema",
     "edge_table",
+    "last_key",
     "node_table",
     "read_frame",
     "target_index",
@@ -201,6 +204,16 @@ class Catalog:
                 merged[name] = merged[name].astype("boolean")
         return property_frame(merged[[*key_names, *(n for n in names if n in merged)]], key_names)
 
+    def rows_after(self, conn: sqlite3.Connection, table: Table, last: tuple[str, ...]) -> pd.DataFrame:
+        """The rows of ``table`` whose key sorts after ``last``, in key order, in the frame form."""
+        names = self.columns[table.name]
+        columns = [*table.keys, *(f'"{n}"' for n in names)]
+        keys = ", ".join(table.keys)
+        rows = conn.execute(f"SELECT {', '.join(columns)} FROM {table.name} "  # noqa: S608
+                            f"WHERE ({keys}) > ({', '.join('?' * len(last))}) ORDER BY {keys}",
+                            last).fetchall()
+        return self._frame_of_rows(table, rows)
+
     def _frame_of_rows(self, table: Table, rows: list[tuple[object, ...]]) -> pd.DataFrame:
         frame = pd.DataFrame.from_records(rows, columns=[*table.keys, *self.columns[table.name]])
         for name in self.booleans[table.name]:
@@ -229,6 +242,48 @@ def write_frame(conn: sqlite3.Connection, table: Table, frame: pd.DataFrame) -> 
             writer.write_table(chunk)
         conn.execute("INSERT INTO frames (tab, part, data) VALUES (?, ?, ?)",
                      (table.name, part, memoryview(sink.getvalue())))
+
+
+MAX_PARTS = 32
+"""Parts a table's frame may have before a load writes it again as one (see :func:`append_frame`)."""
+
+
+def last_key(conn: sqlite3.Connection, table: Table) -> tuple[str, ...] | None:
+    """The largest key of ``table`` (``None`` when it is empty): an index look-up."""
+    keys = ", ".join(f"{k} DESC" for k in table.keys)
+    row = conn.execute(f"SELECT {', '.join(table.keys)} FROM {table.name} "  # noqa: S608
+                       f"ORDER BY {keys} LIMIT 1").fetchone()
+    return tuple(row) if row else None
+
+
+def append_frame(conn: sqlite3.Connection, table: Table, frame: pd.DataFrame) -> bool:
+    """Add ``frame`` (rows in the frame form whose keys all sort after every stored row) to
+    ``table``'s stored frame as one more part, in the stored parts' columns and types.
+
+    Returns ``False``, writing nothing, when that cannot give what :func:`write_frame` of the
+    whole table would: ``frame`` brings a property the stored frame lacks, a value that does not
+    convert to the stored column's type, or the frame has :data:`MAX_PARTS` parts already.
+    """
+    parts = conn.execute("SELECT count(*), max(part) FROM frames WHERE tab = ?", (table.name,)).fetchone()
+    if not parts[0] or parts[0] >= MAX_PARTS:
+        return False
+    (first,) = conn.execute("SELECT data FROM frames WHERE tab = ? ORDER BY part LIMIT 1",
+                            (table.name,)).fetchone()
+    schema = pa.ipc.open_stream(pa.py_buffer(first)).schema
+    if not set(frame.columns) <= set(schema.names):
+        return False
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    try:
+        columns = [arrow[name].cast(field.type) if name in arrow.column_names
+                   else pa.nulls(len(arrow), field.type) for name, field in zip(schema.names, schema, strict=True)]
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, schema, options=_COMPRESSED) as writer:
+        writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+    conn.execute("INSERT INTO frames (tab, part, data) VALUES (?, ?, ?)",
+                 (table.name, parts[1] + 1, memoryview(sink.getvalue())))
+    return True
 
 
 def read_frame(conn: sqlite3.Connection, table: Table) -> pd.DataFrame:

@@ -4,12 +4,12 @@ result as one load and run of the whole book, and the previous rings and cases w
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from detectors.incremental import comparable
 from detectors.pipeline import detect
 from graph.results import DetectionResult
 from graph.sqlite_layout import TABLES, Catalog, read_frame
@@ -77,23 +77,12 @@ def test_frames_after_an_increment_equal_the_tables_read_row_by_row(screened: di
             pd.testing.assert_frame_equal(read_frame(conn, table), catalog.rows_frame(conn, table), obj=name)
 
 
-def _without_ids(result: DetectionResult) -> tuple[object, ...]:
-    """Rings, risks and profiles with ring ids replaced by the ring's claims."""
-    claims_of = {r.ring_id: tuple(sorted(r.claim_ids)) for r in result.rings}
-    rings = sorted((claims_of[r.ring_id], {k: v for k, v in r.to_export().items() if k != "ring_id"})
-                   for r in result.rings)
-    risks = sorted((c.claim_id, c.risk, claims_of.get(c.ring_id or "")) for c in result.claim_risks)
-    profiles = sorted(((replace(p, ring_id=None), claims_of.get(p.ring_id or ""))
-                       for p in result.identifier_profiles), key=lambda item: (item[0].label, item[0].key))
-    return rings, risks, profiles
-
-
 def test_the_run_after_the_increment_equals_a_full_run(screened: dict[str, object]) -> None:
     second, full = screened["second"], screened["full"]
     assert isinstance(second, DetectionResult) and isinstance(full, DetectionResult)
     assert second.rings, "the book must have rings for the comparison to mean something"
-    rings, risks, profiles = _without_ids(second)
-    full_rings, full_risks, full_profiles = _without_ids(full)
+    rings, risks, profiles = comparable(second)
+    full_rings, full_risks, full_profiles = comparable(full)
     assert rings == full_rings
     assert risks == full_risks
     assert profiles == full_profiles
@@ -134,3 +123,14 @@ def test_the_run_records_what_the_increment_changed(screened: dict[str, object])
     assert first_changes["previous_run"] is None
     assert first_changes["new_claims"] == first.run.summary["claims"]
     assert first_changes["rings_new"] == len(first.rings)
+
+
+def test_a_daily_export_adds_a_part_to_the_claims_frame_and_rewrites_no_customer(screened: dict[str, object]) -> None:
+    work = screened["work"]
+    assert isinstance(work, Path)
+    with sqlite3.connect(work / "daily.db") as conn:
+        parts = dict(conn.execute("SELECT tab, count(*) FROM frames GROUP BY tab").fetchall())
+    with sqlite3.connect(work / "whole.db") as conn:
+        whole = dict(conn.execute("SELECT tab, count(*) FROM frames GROUP BY tab").fetchall())
+    assert parts["node_claim"] == 2 and whole["node_claim"] == 1
+    assert parts["node_customer"] == 1 and parts["node_policy"] == 1
