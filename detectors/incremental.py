@@ -31,7 +31,7 @@ with the same claims has the same id (:mod:`detectors.ring_ids`) and its case.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -40,10 +40,10 @@ from scipy.sparse.csgraph import connected_components
 
 from detectors.links import ClaimGraph
 from detectors.params import DetectionParams
-from graph.results import ClaimRisk, Ring, RunRecord
+from graph.results import ClaimRisk, DetectionResult, Ring, RunRecord
 from graph.store import GraphStore
 
-__all__ = ["Changes", "changed_parameters", "changes_since", "link_parts", "screen_changes"]
+__all__ = ["Changes", "changed_parameters", "changes_since", "comparable", "link_parts", "screen_changes"]
 
 
 @dataclass(frozen=True)
@@ -146,3 +146,17 @@ def screen_changes(store: GraphStore, params: DetectionParams, claim_ids: Sequen
     parts = link_parts(graph.n, graph.u, graph.v, graph.w, params.min_edge_weight)
     return changes_since(last, claim_ids, previous_risks, parts, rings, previous_rings, risks,
                          changed_parameters(last, params.as_dict()))
+
+
+def comparable(result: DetectionResult) -> tuple[list[Any], list[Any], list[Any]]:
+    """A result's rings (as exported), claim risks and identifier profiles with every ring id
+    replaced by the ring's sorted claim ids, each list sorted: equal for two results that
+    differ only in the ids carried forward from earlier runs (a run after an increment and a
+    full run in a new store)."""
+    claims_of = {r.ring_id: tuple(sorted(r.claim_ids)) for r in result.rings}
+    rings = sorted((claims_of[r.ring_id], sorted((k, repr(v)) for k, v in r.to_export().items() if k != "ring_id"))
+                   for r in result.rings)
+    risks = sorted((c.claim_id, c.risk, claims_of.get(c.ring_id or "")) for c in result.claim_risks)
+    profiles = sorted(((p.label, p.key, replace(p, ring_id=None), claims_of.get(p.ring_id or ""))
+                       for p in result.identifier_profiles), key=lambda item: item[:2])
+    return rings, risks, profiles

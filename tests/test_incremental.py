@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from api.cli import app
 from detectors.incremental import comparable
 from detectors.pipeline import detect
+from graph.connect import open_store
 from graph.results import DetectionResult
 from graph.sqlite_layout import TABLES, Catalog, read_frame
 from graph.sqlite_store import SQLiteStore
@@ -134,3 +137,23 @@ def test_a_daily_export_adds_a_part_to_the_claims_frame_and_rewrites_no_customer
         whole = dict(conn.execute("SELECT tab, count(*) FROM frames GROUP BY tab").fetchall())
     assert parts["node_claim"] == 2 and whole["node_claim"] == 1
     assert parts["node_customer"] == 1 and parts["node_policy"] == 1
+
+
+def test_the_command_line_reports_what_a_daily_export_changed(tmp_path: Path) -> None:
+    runner = CliRunner()
+    generate_book(tmp_path / "book", BookConfig(customers=2_000, seed=2, ring_rate=15.0))
+    split_increment(tmp_path / "book", tmp_path / "base", tmp_path / "day", 0.1)
+    store = f"sqlite:///{tmp_path / 'g.db'}"
+    assert runner.invoke(app, ["ingest", str(tmp_path / "base"), "--store", store]).exit_code == 0
+    first = runner.invoke(app, ["detect", "--store", store])
+    claims = len(pd.read_csv(tmp_path / "base" / "surrenders.csv", dtype=str))
+    assert first.exit_code == 0 and f"first run: {claims:,} claims screened" in first.stdout
+    assert runner.invoke(app, ["ingest", str(tmp_path / "day"), "--store", store]).exit_code == 0
+    second = runner.invoke(app, ["detect", "--store", store])
+    new = len(pd.read_csv(tmp_path / "day" / "surrenders.csv", dtype=str))
+    with open_store(store) as graph:
+        changes = graph.current_run().summary["changes"]  # type: ignore[union-attr]
+    assert second.exit_code == 0
+    assert (f"since run {changes['previous_run']}: {new:,} new claims touching "
+            f"{changes['parts_touched']:,} of {changes['parts']:,} linked groups; rings: "
+            f"{changes['rings_kept']:,} unchanged") in second.stdout
