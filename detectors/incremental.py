@@ -7,10 +7,10 @@ itself (:mod:`detectors.behaviour`, :mod:`detectors.identifiers`, :mod:`detector
 new requests move the base rates, identifier specificity and the trait model, and through them
 the score, evidence and claim risks of rings the new requests never touch. (Measured on a hard
 book of 100 000 customers cut before its last 1 % of requests: the run after the increment
-gave 21 of the 48 rings, none of which gained or lost a claim, other evidence figures, and 840
-of the 5 395 claims screened before another risk.) Reusing the results of untouched parts would
-keep those figures stale, so a run after an increment is a run on the whole book, and its
-result is that of a full run by construction; what stays put is what a full run keeps: a ring
+gave 23 of the 48 rings, none of which gained or lost a claim, another score or other evidence
+figures, and 840 of the 5 395 claims screened before another risk.) Reusing the results of
+untouched parts would keep those figures stale, so a run after an increment is a run on the
+whole book, and its result is that of a full run by construction; what stays put is what a full run keeps: a ring
 with the same claims has the same id (:mod:`detectors.ring_ids`) and its case.
 
 :func:`changes_since` lists what the increment changed, which the run records in its summary

@@ -146,9 +146,10 @@ def detect(store: GraphStore, params: DetectionParams | None = None,
     The run is recorded first as running, then as succeeded with its results (atomically
     replacing the previous results), or as failed with the reason, leaving the previous results
     in place. Ring ids of rings that match a previous ring (Jaccard ≥ 0.5 on claims) are carried
-    over, so case status survives re-runs. A run that finds no rings while rings are current
-    fails with :class:`DetectionError` (an investigator's cases would vanish) unless
-    ``allow_empty``.
+    over, so case status survives re-runs. The run's summary records what changed since the
+    previous run (``changes``: see :mod:`detectors.incremental`). A run that finds no rings
+    while rings are current fails with :class:`DetectionError` (an investigator's cases would
+    vanish) unless ``allow_empty``.
     """
     params = params or DetectionParams()
     if not isinstance(params, DetectionParams):

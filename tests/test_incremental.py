@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from detectors.incremental import comparable
 from detectors.pipeline import detect
+from graph import sqlite_layout
 from graph.connect import open_store
 from graph.results import DetectionResult
 from graph.sqlite_layout import TABLES, Catalog, read_frame
@@ -157,3 +158,18 @@ def test_the_command_line_reports_what_a_daily_export_changed(tmp_path: Path) ->
     assert (f"since run {changes['previous_run']}: {new:,} new claims touching "
             f"{changes['parts_touched']:,} of {changes['parts']:,} linked groups; rings: "
             f"{changes['rings_kept']:,} unchanged") in second.stdout
+
+
+def test_a_frame_of_many_parts_is_written_again_as_one(screened: dict[str, object], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    work = screened["work"]
+    assert isinstance(work, Path)
+    monkeypatch.setattr(sqlite_layout, "MAX_PARTS", 1)
+    ingest_folder(work / "base", SQLiteStore(tmp_path / "g.db"))
+    ingest_folder(work / "day", SQLiteStore(tmp_path / "g.db"))
+    with sqlite3.connect(tmp_path / "g.db") as conn:
+        parts = dict(conn.execute("SELECT tab, count(*) FROM frames GROUP BY tab").fetchall())
+    assert parts["node_claim"] == 1
+    rewritten, whole = _frames(tmp_path / "g.db"), _frames(work / "whole.db")
+    for name in TABLES:
+        pd.testing.assert_frame_equal(rewritten[name], whole[name], obj=name)
