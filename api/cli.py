@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -392,6 +392,22 @@ def detect_command(
         f"{summary.get('claims_in_alerted_rings', 0)} claims in them",
         highlight=False,
     )
+    if "changes" in summary:
+        console.print(_changes_line(summary["changes"]))
+
+
+def _changes_line(changes: dict[str, Any]) -> str:
+    """What the run changed since the previous one (:class:`detectors.incremental.Changes`)."""
+    if changes["previous_run"] is None:
+        return f"first run: {changes['new_claims']:,} claims screened"
+    line = (f"since run {changes['previous_run']}: {changes['new_claims']:,} new claims touching "
+            f"{changes['parts_touched']:,} of {changes['parts']:,} linked groups; rings: "
+            f"{changes['rings_kept']:,} unchanged ({changes['rings_rescored']:,} rescored), "
+            f"{changes['rings_changed']:,} changed, {changes['rings_new']:,} new, "
+            f"{changes['rings_ended']:,} ended; {changes['risks_changed']:,} earlier claims' risk changed")
+    if changes["parameters_changed"]:
+        line += f" (parameters changed: {', '.join(changes['parameters_changed'])})"
+    return line
 
 
 export_app = typer.Typer(help="Export detection results.", no_args_is_help=True)

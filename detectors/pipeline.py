@@ -28,6 +28,7 @@ from detectors.claim_view import book_views
 from detectors.communities import find_communities
 from detectors.expansion import Attachment, expand
 from detectors.identifiers import identifier_table
+from detectors.incremental import screen_changes
 from detectors.insurers import member_insurers, with_insurer_spans
 from detectors.links import ClaimGraph, build_claim_graph
 from detectors.params import DetectionParams
@@ -107,6 +108,7 @@ def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
     model = TraitModel.estimate(traits, book.claims.index.isin(alerted_claims))
     index = RunIndex.from_book(book, rings, profiles, model, params)
     risks, verdicts = claim_risks(book_views(book), index)
+    changes = screen_changes(store, params, book.claims.index.tolist(), graph, rings, previous or [], risks)
     step("scoring")
     alerted = [r for r in rings if r.score >= params.alert_threshold]
     run.summary = {
@@ -120,6 +122,7 @@ def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
         "claims_in_alerted_rings": sum(len(r.claim_ids) for r in alerted),
         "high_rings": sum(r.level == "high" for r in rings),
         "trait_model": model.to_dict(),
+        "changes": changes.as_dict(),
         "seconds": seconds,
     }
     result = DetectionResult(run=run, rings=rings, claim_risks=risks, identifier_profiles=profiles)
@@ -143,9 +146,10 @@ def detect(store: GraphStore, params: DetectionParams | None = None,
     The run is recorded first as running, then as succeeded with its results (atomically
     replacing the previous results), or as failed with the reason, leaving the previous results
     in place. Ring ids of rings that match a previous ring (Jaccard ≥ 0.5 on claims) are carried
-    over, so case status survives re-runs. A run that finds no rings while rings are current
-    fails with :class:`DetectionError` (an investigator's cases would vanish) unless
-    ``allow_empty``.
+    over, so case status survives re-runs. The run's summary records what changed since the
+    previous run (``changes``: see :mod:`detectors.incremental`). A run that finds no rings
+    while rings are current fails with :class:`DetectionError` (an investigator's cases would
+    vanish) unless ``allow_empty``.
     """
     params = params or DetectionParams()
     if not isinstance(params, DetectionParams):

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.errors import StoreError
 from graph.frames import empty_frame, property_frame
@@ -35,12 +36,15 @@ from graph.model import SCHEMA, Label, Rel
 
 __all__ = [
     "FRAME_PART_ROWS",
+    "MAX_PARTS",
     "TABLES",
     "Catalog",
     "Table",
+    "append_frame",
     "check_property_name",
     "create_schema",
     "edge_table",
+    "last_key",
     "node_table",
     "read_frame",
     "target_index",
@@ -168,10 +172,61 @@ class Catalog:
         columns = [*table.keys, *(f'"{n}"' for n in names)]
         rows = conn.execute(f"SELECT {', '.join(columns)} FROM {table.name} "  # noqa: S608
                             f"ORDER BY {', '.join(table.keys)}").fetchall()
-        frame = pd.DataFrame.from_records(rows, columns=[*table.keys, *names])
+        return self._frame_of_rows(table, rows)
+
+    def merged_frame(self, conn: sqlite3.Connection, table: Table, keys: pd.DataFrame) -> pd.DataFrame:
+        """What :meth:`rows_frame` gives after a load wrote the rows of ``keys`` (key columns),
+        read as the stored frame from before the load with those rows read again from the table.
+
+        A load of a few rows into a large table (a daily export) reads back only those rows
+        instead of every row one by one.
+        """
+        key_names = list(table.keys)
+        names = self.columns[table.name]
+        conn.execute(f"CREATE TEMP TABLE loaded_keys ({', '.join(key_names)})")
+        try:
+            conn.executemany(f"INSERT INTO loaded_keys VALUES ({', '.join('?' * len(key_names))})",  # noqa: S608
+                             keys[key_names].itertuples(index=False, name=None))
+            on = " AND ".join(f"t.{k} = l.{k}" for k in key_names)
+            columns = [*(f"t.{k}" for k in key_names), *(f't."{n}"' for n in names)]
+            rows = conn.execute(f"SELECT DISTINCT {', '.join(columns)} FROM {table.name} t "  # noqa: S608
+                                f"JOIN loaded_keys l ON {on}").fetchall()
+        finally:
+            conn.execute("DROP TABLE temp.loaded_keys")
+        changed = self._frame_of_rows(table, rows)
+        before = read_frame(conn, table)
+        before = before[~_joined_keys(before, key_names).isin(_joined_keys(changed, key_names))]
+        merged = pd.concat([before, changed], ignore_index=True)
+        order = pc.sort_indices(pa.array(_joined_keys(merged, key_names), type=pa.large_string()))
+        merged = merged.take(order.to_numpy()).reset_index(drop=True)
+        for name in self.booleans[table.name]:
+            if name in merged:
+                merged[name] = merged[name].astype("boolean")
+        return property_frame(merged[[*key_names, *(n for n in names if n in merged)]], key_names)
+
+    def rows_after(self, conn: sqlite3.Connection, table: Table, last: tuple[str, ...]) -> pd.DataFrame:
+        """The rows of ``table`` whose key sorts after ``last``, in key order, in the frame form."""
+        names = self.columns[table.name]
+        columns = [*table.keys, *(f'"{n}"' for n in names)]
+        keys = ", ".join(table.keys)
+        rows = conn.execute(f"SELECT {', '.join(columns)} FROM {table.name} "  # noqa: S608
+                            f"WHERE ({keys}) > ({', '.join('?' * len(last))}) ORDER BY {keys}",
+                            last).fetchall()
+        return self._frame_of_rows(table, rows)
+
+    def _frame_of_rows(self, table: Table, rows: list[tuple[object, ...]]) -> pd.DataFrame:
+        frame = pd.DataFrame.from_records(rows, columns=[*table.keys, *self.columns[table.name]])
         for name in self.booleans[table.name]:
             frame[name] = frame[name].astype("float64").astype("boolean")
         return property_frame(frame, list(table.keys))
+
+
+def _joined_keys(frame: pd.DataFrame, key_names: list[str]) -> pd.Series:
+    """One text per row that sorts as the row's key columns do (keys never hold NUL)."""
+    joined = frame[key_names[0]].astype(str)
+    for name in key_names[1:]:
+        joined = joined + "\x00" + frame[name].astype(str)
+    return joined
 
 
 def write_frame(conn: sqlite3.Connection, table: Table, frame: pd.DataFrame) -> None:
@@ -187,6 +242,48 @@ def write_frame(conn: sqlite3.Connection, table: Table, frame: pd.DataFrame) -> 
             writer.write_table(chunk)
         conn.execute("INSERT INTO frames (tab, part, data) VALUES (?, ?, ?)",
                      (table.name, part, memoryview(sink.getvalue())))
+
+
+MAX_PARTS = 32
+"""Parts a table's frame may have before a load writes it again as one (see :func:`append_frame`)."""
+
+
+def last_key(conn: sqlite3.Connection, table: Table) -> tuple[str, ...] | None:
+    """The largest key of ``table`` (``None`` when it is empty): an index look-up."""
+    keys = ", ".join(f"{k} DESC" for k in table.keys)
+    row = conn.execute(f"SELECT {', '.join(table.keys)} FROM {table.name} "  # noqa: S608
+                       f"ORDER BY {keys} LIMIT 1").fetchone()
+    return tuple(row) if row else None
+
+
+def append_frame(conn: sqlite3.Connection, table: Table, frame: pd.DataFrame) -> bool:
+    """Add ``frame`` (rows in the frame form whose keys all sort after every stored row) to
+    ``table``'s stored frame as one more part, in the stored parts' columns and types.
+
+    Returns ``False``, writing nothing, when that cannot give what :func:`write_frame` of the
+    whole table would: ``frame`` brings a property the stored frame lacks, a value that does not
+    convert to the stored column's type, or the frame has :data:`MAX_PARTS` parts already.
+    """
+    parts = conn.execute("SELECT count(*), max(part) FROM frames WHERE tab = ?", (table.name,)).fetchone()
+    if not parts[0] or parts[0] >= MAX_PARTS:
+        return False
+    (first,) = conn.execute("SELECT data FROM frames WHERE tab = ? ORDER BY part LIMIT 1",
+                            (table.name,)).fetchone()
+    schema = pa.ipc.open_stream(pa.py_buffer(first)).schema
+    if not set(frame.columns) <= set(schema.names):
+        return False
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    try:
+        columns = [arrow[name].cast(field.type) if name in arrow.column_names
+                   else pa.nulls(len(arrow), field.type) for name, field in zip(schema.names, schema, strict=True)]
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, schema, options=_COMPRESSED) as writer:
+        writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+    conn.execute("INSERT INTO frames (tab, part, data) VALUES (?, ?, ?)",
+                 (table.name, parts[1] + 1, memoryview(sink.getvalue())))
+    return True
 
 
 def read_frame(conn: sqlite3.Connection, table: Table) -> pd.DataFrame:

@@ -61,9 +61,11 @@ from graph.sqlite_layout import (
     TABLES,
     Catalog,
     Table,
+    append_frame,
     check_property_name,
     create_schema,
     edge_table,
+    last_key,
     node_table,
     read_frame,
     target_index,
@@ -196,11 +198,15 @@ class SQLiteStore(GraphStore):
             catalog = Catalog.read(conn)
             loaded: dict[str, list[pd.DataFrame]] = {}
             was_empty: dict[str, bool] = {}
+            before: dict[str, _Before] = {}
             for batch in bundle:
                 table = TABLES[_table_name(batch)]
                 if table.name not in was_empty:
-                    empty = conn.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is None  # noqa: S608
+                    last = last_key(conn, table)
+                    empty = last is None
                     was_empty[table.name] = empty
+                    if last is not None:
+                        before[table.name] = _Before(_count(conn, table), last)
                     if empty and table.triple is not None:
                         # Into an empty table, building the target index once at the end beats
                         # updating it row by row; the transaction still keeps the load atomic.
@@ -209,18 +215,26 @@ class SQLiteStore(GraphStore):
                 for name in frame.columns[len(table.keys):]:
                     catalog.add(conn, table, name, is_boolean_column(frame[name]))
                 sql = _upsert_sql(table, list(frame.columns[len(table.keys):]))
+                changes = conn.total_changes
                 for rows in _rows(frame):
                     conn.executemany(sql, rows)
                     done += len(rows)
                     if progress:
                         progress("load", done, total)
+                if table.name in before:
+                    before[table.name].changes += conn.total_changes - changes
                 loaded.setdefault(table.name, []).append(frame)
             for name, frames in loaded.items():
                 table = TABLES[name]
                 keys = frames[0][list(table.keys)]
                 bulk = was_empty[name] and len(frames) == 1 and _sorted_unique(keys)
-                write_frame(conn, table, property_frame(frames[0], list(table.keys)) if bulk
-                            else catalog.rows_frame(conn, table))
+                if bulk:
+                    write_frame(conn, table, property_frame(frames[0], list(table.keys)))
+                elif was_empty[name]:
+                    write_frame(conn, table, catalog.rows_frame(conn, table))
+                elif not _frame_extended(conn, catalog, table, before[name]):
+                    keys = pd.concat([f[list(table.keys)] for f in frames], ignore_index=True)
+                    write_frame(conn, table, catalog.merged_frame(conn, table, keys))
                 if was_empty[name] and table.triple is not None:
                     conn.execute(target_index(name))
             last = conn.execute(
@@ -689,14 +703,41 @@ def _stored_columns(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 
 def _upsert_sql(table: Table, names: list[str]) -> str:
-    """Insert rows; a row already there keeps its values where the new one has none."""
+    """Insert rows; a row already there keeps its values where the new one has none. A row the
+    new one does not change is not written (and not counted in ``total_changes``)."""
     columns = [*table.keys, *(f'"{n}"' for n in names)]
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608  (checked names)
            f"VALUES ({', '.join('?' * len(columns))}) ON CONFLICT ({', '.join(table.keys)}) ")
     if not names:
         return sql + "DO NOTHING"
-    return sql + "DO UPDATE SET " + ", ".join(f'"{n}" = coalesce(excluded."{n}", "{n}")'
-                                              for n in names)
+    return (sql + "DO UPDATE SET " + ", ".join(f'"{n}" = coalesce(excluded."{n}", "{n}")' for n in names)
+            + " WHERE " + " OR ".join(f'coalesce(excluded."{n}", "{n}") IS NOT "{n}"' for n in names))
+
+
+@dataclass
+class _Before:
+    """A non-empty table before a load: its rows, its largest key, and the rows the load wrote."""
+
+    rows: int
+    last: tuple[str, ...]
+    changes: int = 0
+
+
+def _count(conn: sqlite3.Connection, table: Table) -> int:
+    return int(conn.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0])  # noqa: S608
+
+
+def _frame_extended(conn: sqlite3.Connection, catalog: Catalog, table: Table, before: _Before) -> bool:
+    """Bring ``table``'s stored frame up to date after a load that changed no row it had and
+    added rows only after its largest key (a daily export: new requests, repeated customers):
+    nothing to write, or one more part. ``False`` when the load did something else."""
+    added = _count(conn, table) - before.rows
+    if before.changes != added:  # some row already there was changed
+        return False
+    if added == 0:
+        return True
+    after = catalog.rows_after(conn, table, before.last)
+    return len(after) == added and append_frame(conn, table, after)
 
 
 def _rows(frame: pd.DataFrame) -> Iterator[list[tuple[Any, ...]]]:
