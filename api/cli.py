@@ -138,19 +138,6 @@ def _store(url: str) -> Iterator[GraphStore]:
         store.close()
 
 
-@contextmanager
-def _loading_store(url: str) -> Iterator[GraphStore]:
-    """The store ``ingest`` loads into; an embedded store's file that does not exist yet is
-    written aside and appears only once the load succeeded (:func:`new_store_file`)."""
-    path = sqlite_path(url)
-    if path is None or path.exists():
-        with _store(url) as store:
-            yield store
-        return
-    with _clear_errors(), new_store_file(path) as store:
-        yield store
-
-
 def _file_to_write(path: Path | None, option: str) -> None:
     """A file a command will write at the end: its folder must exist (exit code 2)."""
     if path is None:
@@ -262,10 +249,17 @@ def ingest(
     code = _insurer(insurer)
     _file_to_write(errors_file, "--errors")
     start = time.perf_counter()
-    with _clear_errors():  # refused before the store is opened: a new store is not created
-        book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code)
-    with _loading_store(url) as graph, _clear_errors():
-        report = _with_progress(load_book, book, graph)
+    path = sqlite_path(url)
+    if path is None or path.exists():  # a daily export may name records the store holds
+        with _store(url) as graph, _clear_errors():
+            book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code, store=graph)
+            report = _with_progress(load_book, book, graph)
+    else:
+        with _clear_errors():  # refused before the store is opened: a new store is not created
+            book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code)
+        # the new file is written aside and appears only once the load succeeded
+        with _clear_errors(), new_store_file(path) as graph:
+            report = _with_progress(load_book, book, graph)
     seconds = time.perf_counter() - start  # a new store file included, synced and in place
     _print_warnings(report.warnings)
     rows = sum(report.rows.values())

@@ -33,6 +33,7 @@ from ingest.build import build_bundle
 from ingest.manifest import Manifest
 from ingest.problems import Problem, ProblemLog, ValidationError, write_problems_csv
 from ingest.reader import read_folder
+from ingest.stored import StoredRecords
 from ingest.validate import validate_book
 
 __all__ = ["Book", "IngestReport", "check_membership", "ingest_folder", "load_book", "read_book"]
@@ -95,15 +96,17 @@ def _step(progress: ProgressCallback | None, name: str, done: int, total: int) -
 
 
 def read_book(folder: Path, progress: ProgressCallback | None = None,
-              errors_out: Path | None = None, insurer: str | None = None) -> Book:
+              errors_out: Path | None = None, insurer: str | None = None,
+              store: GraphStore | None = None) -> Book:
     """Read and validate ``folder`` (``insurer``: the code of rows that name none); raises
-    :class:`ValidationError` on any error."""
+    :class:`ValidationError` on any error. With the ``store`` the book goes into, references may
+    name records it already holds (a daily export: see :mod:`ingest.stored`)."""
     start = time.perf_counter()
     problems = ProblemLog()
     _step(progress, "read", 0, 2)
     raw = read_folder(Path(folder), problems)
     _step(progress, "validate", 1, 2)
-    tables = validate_book(raw, problems, insurer)
+    tables = validate_book(raw, problems, insurer, None if store is None else StoredRecords(store))
     _step(progress, "validate", 2, 2)
     ordered = problems.sorted()
     if errors_out is not None:  # also when there are warnings only: still worth a look
@@ -167,5 +170,6 @@ def load_book(book: Book, store: GraphStore,
 
 def ingest_folder(folder: Path, store: GraphStore, progress: ProgressCallback | None = None,
                   errors_out: Path | None = None, insurer: str | None = None) -> IngestReport:
-    """Validate ``folder`` and load it into ``store`` in one transaction (see :func:`load_book`)."""
-    return load_book(read_book(folder, progress, errors_out, insurer), store, progress)
+    """Validate ``folder`` (references may name records ``store`` holds) and load it into
+    ``store`` in one transaction (see :func:`load_book`)."""
+    return load_book(read_book(folder, progress, errors_out, insurer, store), store, progress)

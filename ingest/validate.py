@@ -5,7 +5,8 @@ logged with its file, row, column and (masked) value, then the caller decides. E
 
 * a required file missing or empty; a required table with a header but no rows;
 * a required column missing, a required value empty;
-* a duplicate primary key; a reference to an unknown policy, customer or agent; a record id a
+* a duplicate primary key; a reference to a policy, customer or agent neither the folder nor
+  (for a daily export, :mod:`ingest.stored`) the store holds; a record id a
   spreadsheet damaged (``2.02311E+15``: which record it named cannot be known);
 * a date that is not exactly one day (:mod:`ingest.dates`: ``YYYY-MM-DD``, ``YYYY/MM/DD``,
   ``YYYYMMDD``; ``2023111`` is refused) or an unparseable amount (decimal yuan, thousands
@@ -74,6 +75,7 @@ from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
 from ingest.dates import parse_dates
 from ingest.problems import ProblemLog, Severity
 from ingest.reader import RawBook, RawTable
+from ingest.stored import StoredRecords
 
 __all__ = ["MAX_CELL_CHARS", "parse_amounts", "validate_book", "validate_table"]
 
@@ -378,18 +380,34 @@ def _is_in(values: pd.Series, known: pd.Series) -> np.ndarray:
 
 
 def _check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
-                      usable: set[str], log: ProblemLog) -> None:
+                      usable: set[str], log: ProblemLog, stored: StoredRecords | None) -> None:
     for name, table in CONTRACT.items():
         frame = tables[name]
         for ref in table.references:
-            if ref.target not in usable or frame.empty:
+            if frame.empty or (ref.target not in usable and stored is None):
                 continue  # the target's own problem is already reported
             target = tables[ref.target][CONTRACT[ref.target].primary_key]
             values = frame[ref.column]
             unknown = values.notna() & ~_is_in(values, target.dropna())
+            if unknown.any() and stored is not None:
+                unknown[unknown] = ~stored.holds(ref.target, values[unknown])
             if unknown.any():
-                log.add_rows(files[name], ref.column, values[unknown],
-                             f"refers to a record not in {ref.target}")
+                where = ref.target if stored is None else f"{ref.target} nor in the store"
+                log.add_rows(files[name], ref.column, values[unknown], f"refers to a record not in {where}")
+
+
+def _stored_holders(tables: dict[str, pd.DataFrame], stored: StoredRecords) -> None:
+    """A letter naming only its policy, a policy the folder does not hold: its customer is the
+    stored policy's holder."""
+    complaints = tables["complaints"]
+    if complaints.empty:
+        return
+    missing = complaints["customer_id"].isna() & ~_is_in(complaints["policy_id"],
+                                                         tables["policies"]["policy_id"].dropna())
+    if missing.any():
+        complaints = complaints.copy()
+        complaints.loc[missing, "customer_id"] = stored.holders(complaints["policy_id"][missing])
+        tables["complaints"] = complaints
 
 
 def _check_insurers(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
@@ -406,10 +424,16 @@ def _check_insurers(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str]
                          "--insurer")
 
 
-def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None) -> dict[str, pd.DataFrame]:
+def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None,
+                  stored: StoredRecords | None = None) -> dict[str, pd.DataFrame]:
     """Validate every table (absent optional tables become empty frames), the insurers and the
     references. ``insurer`` is the code of rows that name none (``--insurer``); a pseudonymized
-    book's manifest names it too, and the two must agree."""
+    book's manifest names it too, and the two must agree.
+
+    ``stored``: the records of the store the book goes into (:mod:`ingest.stored`). A reference
+    may then name a stored record, and into a store holding a book no table is required (a
+    daily export repeats none of the customers, policies and agents it names); a folder with no
+    table at all is still an error."""
     manifest = raw.manifest
     if manifest is not None:
         if insurer is not None and insurer != manifest.insurer:
@@ -420,11 +444,15 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None) -> 
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
     usable: set[str] = set()
+    export = stored is not None and stored.holds_a_book()
+    if export and not raw.tables:
+        log.add(str(raw.folder), None, None,
+                f"no table to load: none of {', '.join(f'{n}.csv' for n in CONTRACT)} is here")
     for name, table in CONTRACT.items():
         found = raw.tables.get(name)
         if found is None:
             both = all((raw.folder / f"{name}.{suffix}").is_file() for suffix in ("csv", "parquet"))
-            if table.required and not both:  # two files for one table: already an error of its own
+            if table.required and not both and not export:  # two files for one table: already an error
                 log.add(f"{name}.csv", None, None,
                         f"required file missing ({name}.csv or {name}.parquet)")
             tables[name] = validate_table(table, RawTable(name, "", pd.DataFrame(), ""),
@@ -436,6 +464,8 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None) -> 
         files[name] = found.file
         tables[name] = validate_table(table, found, log, insurer, pseudonymized)
     _check_insurers(tables, files, log)
-    _check_references(tables, files, usable, log)
+    _check_references(tables, files, usable, log, stored)
+    if stored is not None:
+        _stored_holders(tables, stored)
     return tables
 

@@ -98,8 +98,8 @@ def test_invalid_input_exits_2_and_leaves_store_unchanged(book: Path, tmp_path: 
     result = runner.invoke(app, ["ingest", str(broken), "--store", store, "--errors", str(errors_file)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert "policies.csv row 4, column agent_id: refers to a record not in agents" in result.output
-    assert "policies.csv,4,agent_id,NO-SUCH-AGENT,refers to a record not in agents,error" in (
+    assert "policies.csv row 4, column agent_id: refers to a record not in agents nor in the store" in result.output
+    assert "policies.csv,4,agent_id,NO-SUCH-AGENT,refers to a record not in agents nor in the store,error" in (
         errors_file.read_text(encoding="utf-8-sig")
     )
     assert _stats(store) == before

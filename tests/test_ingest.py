@@ -324,6 +324,46 @@ def test_reingest_is_idempotent_and_newer_export_updates(tmp_path: Path,
     assert customer is not None and customer.props["name"] == "张三丰"
 
 
+def _daily_export() -> dict[str, Rows]:
+    """A day's new request and letter of customer C2's policy P2, repeating neither."""
+    book = base_book()
+    return {
+        "surrenders": [{**book["surrenders"][1], "claim_id": "S9", "request_date": "2024-05-02"}],
+        "complaints": [{**book["complaints"][0], "complaint_id": "Q9", "policy_id": "P2",
+                        "received_date": "2024-05-01"}],
+    }
+
+
+def test_a_daily_export_names_records_the_store_holds(tmp_path: Path, store: SQLiteStore) -> None:
+    ingest_folder(write_book(tmp_path / "book"), store)
+    ingest_folder(write_book(tmp_path / "day", _daily_export()), store)
+    assert store.counts().nodes["Claim"] == 3
+    filed = store.edges_frame(Label.CUSTOMER, Rel.FILED, Label.CLAIM)
+    assert filed[filed["dst"] == "S9"]["src"].tolist() == ["C2"]
+    # the letter named only its policy: its customer is the stored policy's holder
+    complained = store.edges_frame(Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT)
+    assert complained[complained["dst"] == "Q9"]["src"].tolist() == ["C2"]
+
+
+def test_a_daily_export_naming_what_nobody_holds_is_refused(tmp_path: Path, store: SQLiteStore) -> None:
+    ingest_folder(write_book(tmp_path / "book"), store)
+    before = snapshot(store)
+    export = _daily_export()
+    export["surrenders"][0]["policy_id"] = "P404"
+    with pytest.raises(ValidationError) as refused:
+        ingest_folder(write_book(tmp_path / "day", export), store)
+    assert [(p.file, p.row, p.column, p.reason) for p in refused.value.problems] == [
+        ("surrenders.csv", 2, "policy_id", "refers to a record not in policies nor in the store")]
+    assert snapshot(store) == before
+    with pytest.raises(ValidationError, match="required file missing"):
+        read_book(write_book(tmp_path / "alone", _daily_export()))  # no store: a book needs its tables
+    with pytest.raises(ValidationError, match="customers.csv: required file missing"):
+        ingest_folder(tmp_path / "alone", SQLiteStore(tmp_path / "empty.db"))  # nor an empty store
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValidationError, match="no table to load"):
+        ingest_folder(tmp_path / "empty", store)
+
+
 # ------------------------------------------------------------------------------- bad books
 Mutation = Callable[[Path], object]
 
@@ -378,8 +418,6 @@ def _ragged(folder: Path) -> None:
 
 HEADER_ONLY_SURRENDERS = (",".join(CONTRACT["surrenders"].column_names) + "\n").encode()
 BAD_BOOKS: dict[str, tuple[Mutation, tuple[str, int | None, str | None, str]]] = {
-    "missing required file": (lambda f: (f / "surrenders.csv").unlink(),
-                              ("surrenders.csv", None, None, "required file missing")),
     "missing required column": (_drop_column("policies", "issue_date"),
                                 ("policies.csv", 1, "issue_date", "required column missing")),
     "empty required value": (_set("surrenders", 1, "policy_id", " "),

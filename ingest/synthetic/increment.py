@@ -1,11 +1,11 @@
 """One book cut at a date into what was loaded before and the daily export that follows.
 
 A daily export of a book already loaded holds the records dated after the last export: new
-surrender requests, complaints and contact changes, and, so that it validates on its own (the
-contract refuses a reference to an unknown record), the rows of every customer, policy and
-agent those records name, exactly as the earlier export had them. Loading the increment into a
-store holding the base therefore adds the new records and repeats the rest unchanged: the
-store then holds the same data as one load of the whole book.
+surrender requests, complaints and contact changes. It repeats none of the customers, policies
+and agents they name (the base holds every one of them, and ingest checks an export's
+references against the store it goes into: :mod:`ingest.stored`). Loading the increment into a
+store holding the base adds the new records: the store then holds the same data as one load of
+the whole book.
 
 Dates are read as ingest reads them (:func:`ingest.dates.parse_dates`: a generated book types
 some ``2024/12/28`` or ``20241228``). The cut is the request date that leaves ``share`` of the surrender requests after it (requests
@@ -70,21 +70,8 @@ def split_increment(book: Path, base: Path, increment: Path, share: float = 0.01
     if cut >= dates.iloc[-1]:
         raise ValueError(f"no surrender request of {book} is dated after {cut}")
     later = {t: column > cut for t, column in dated.items()}
-    new = {t: tables[t][mask] for t, mask in later.items()}
-    customers = set().union(*(set(frame["customer_id"]) for frame in new.values()))
-    policies = set(new["surrenders"]["policy_id"])
-    if "complaints" in new:
-        policies |= set(new["complaints"]["policy_id"]) - {""}
-    policy_rows = tables["policies"][tables["policies"]["policy_id"].isin(policies)]
-    claims = set(new["surrenders"]["claim_id"])
-    truth = tables["truth"]["claim_id"].isin(claims)
-    parts = {
-        "agents": tables["agents"]["agent_id"].isin(set(policy_rows["agent_id"])),
-        "customers": tables["customers"]["customer_id"].isin(customers | set(policy_rows["customer_id"])),
-        "policies": tables["policies"]["policy_id"].isin(policies),
-        "truth": truth,
-        **later,
-    }
+    claims = set(tables["surrenders"][later["surrenders"]]["claim_id"])
+    parts = {"truth": tables["truth"]["claim_id"].isin(claims), **later}
     for folder in (base, increment):
         folder.mkdir(parents=True, exist_ok=True)
     for table, frame in tables.items():
