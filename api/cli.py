@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -25,6 +24,7 @@ from rich.text import Text
 from api.app import create_app
 from api.association import pseudonymizer
 from api.progress import progress_bars
+from api.server import serve as serve_app
 from api.settings import Settings
 from detectors.evaluate import Evaluation, evaluate
 from detectors.export import export_rings
@@ -428,14 +428,16 @@ def _settings(store: str | None, **updates: object) -> Settings:
     return settings.model_copy(update={**updates, **({"store": store} if store else {})})
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1,
+           access_log: bool = True) -> None:
     with _clear_errors():
         application = create_app(settings)
     console.print(
-        f"serving the API on http://{host}:{port}/docs and the explorer on http://{host}:{port}/explorer/",
+        f"serving the API on http://{host}:{port}/docs and the explorer on http://{host}:{port}/explorer/"
+        + (f" with {workers} worker processes" if workers > 1 else ""),
         highlight=False,
     )
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    serve_app(application, settings, host, port, workers=workers, access_log=access_log)
 
 
 @app.command()
@@ -449,6 +451,17 @@ def serve(
             "--dev", help="Without API keys, let every caller in as admin (never expose this)."
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64,
+            help="Worker processes, forked from one that loaded everything: they share its "
+            "memory, imported modules and the run's scoring data alike.",
+        ),
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request (masked).")
+    ] = True,
 ) -> None:
     """Serve the HTTP API and the explorer. Needs RINGSCOPE_API_KEYS unless --dev."""
     settings = _settings(store, dev=dev)
@@ -457,7 +470,7 @@ def serve(
             "DEV MODE: without API keys every caller is an admin. Never expose this server.",
             style="bold yellow",
         )
-    _serve(settings, host, port)
+    _serve(settings, host, port, workers, access_log)
 
 
 @app.command()
