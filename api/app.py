@@ -369,6 +369,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(explorer.router)
     app.include_router(docs.router)
     app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
+    app.router.routes.insert(0, score.direct_route)
     _name_assignees_in_schema(app, assignable(keys))
     return app
 
