@@ -132,6 +132,10 @@ def test_two_workers_give_one_process_verdicts_and_follow_a_new_run(store_path: 
         assert len(by_worker) == 2
         for connection in by_worker.values():
             assert [_score(connection, body) for body in REQUESTS] == before
+            connection.request("POST", "/v1/score", body=json.dumps(REQUESTS[0]),
+                               headers={"Content-Type": "application/json"})
+            refused = connection.getresponse()
+            assert (refused.status, json.loads(refused.read())["error"]) == (401, "unauthorized")
 
         # a new run lands (written by another process, as `ringscope detect` writes one): the
         # run knows no ring of the phone R-1 shared
@@ -168,3 +172,15 @@ def test_a_scorer_serves_the_index_another_built_until_the_store_moves_on(store_
         late.take_index(built)
         assert set(index.rings) == {"R-1", "R-2"}
         assert late.index() is not index and not late.index().rings  # the new run's: no rings
+
+
+def test_several_workers_refuse_to_start_without_keys_before_forking(store_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "RINGSCOPE_API_KEYS"}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ringscope"), "serve", "--store", f"sqlite:///{store_path}",
+         "--port", str(free_port()), "--workers", "2"],
+        env=env, cwd=store_path.parent, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1
+    assert "no API keys configured" in done.stderr and "Traceback" not in done.stderr
+    assert "gunicorn" not in done.stdout + done.stderr  # nothing was forked
