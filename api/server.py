@@ -39,6 +39,9 @@ _WORKER_CLASS = "uvicorn_worker.UvicornWorker"
 _WORKER_TIMEOUT = 120
 """Seconds a worker may go silent before the parent replaces it (building a large run's index
 happens in a worker's request path)."""
+_KEEP_ALIVE = 5
+"""Seconds an idle keep-alive connection stays open: uvicorn's default, as one process serves
+(gunicorn's own default is 2)."""
 
 
 def serve(app: FastAPI, settings: Settings, host: str, port: int, *, workers: int = 1,
@@ -82,6 +85,7 @@ def run_server(build: Callable[[], ASGIApp], host: str, port: int, *, workers: i
         "workers": workers,
         "worker_class": _WORKER_CLASS,
         "timeout": _WORKER_TIMEOUT,
+        "keepalive": _KEEP_ALIVE,
         "accesslog": "-" if access_log else None,
         "errorlog": "-",
         "loglevel": "info",

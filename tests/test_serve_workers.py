@@ -146,11 +146,13 @@ def test_two_workers_give_one_process_verdicts_and_follow_a_new_run(store_path: 
                             "2024-06-02T00:01:00", status="succeeded",
                             summary={"rings": 0, "trait_model": {"prior": 0.05, "log_ratios": {}}})
             store.save_results(DetectionResult(run, [], [ClaimRisk("C1", 0.05)], []))
+        waiting = {"one process": reference, **{f"worker {p}": c for p, c in by_worker.items()}}
         deadline = time.monotonic() + 20
-        for name, connection in [("one process", reference), *by_worker.items()]:
-            while _score(connection, KNOWN_CLAIM)["ring_id"] is not None:
-                assert time.monotonic() < deadline, f"{name} did not pick up the new run"
-                time.sleep(0.2)
+        while waiting:  # every connection asked each round: none idles past its keep-alive
+            waiting = {name: connection for name, connection in waiting.items()
+                       if _score(connection, KNOWN_CLAIM)["ring_id"] is not None}
+            assert time.monotonic() < deadline, f"{', '.join(waiting)} did not pick up the new run"
+            time.sleep(0.2)
         after = [_score(reference, body) for body in REQUESTS]
         assert [v["ring_id"] for v in after] == [None, None, None, None]
         for connection in by_worker.values():
