@@ -318,13 +318,14 @@ def _scorer(settings: Settings, store: GraphStore) -> tuple[RealtimeScorer, str 
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None,
-               detect: DetectFn = detect_rings) -> FastAPI:
+               detect: DetectFn = detect_rings, prepared: RealtimeScorer | None = None) -> FastAPI:
     """Build the API. Raises :class:`ConfigError` without API keys unless ``settings.dev``.
 
     ``store`` serves an already open store (kept open on shutdown); otherwise the store named by
     ``settings.store`` is opened here and closed on shutdown. The access log's request targets
     are masked from here on (:mod:`api.access_log`). ``detect`` is the detection
-    pipeline behind ``POST /v1/runs``.
+    pipeline behind ``POST /v1/runs``. ``prepared``: a scorer of the same store whose run index
+    this app's scorer serves instead of building its own (see :mod:`api.server`).
     """
     settings = settings or Settings()
     keys = _keyring(settings)
@@ -332,6 +333,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     owned = store is None
     graph = store if store is not None else open_store(settings.store)
     scorer, scoring_refused = _scorer(settings, graph)
+    if prepared is not None:
+        scorer.take_index(prepared)
     jobs = JobManager(graph, detect, scorer)
     state = AppState(settings=settings, keys=keys, store=graph, jobs=jobs, scorer=scorer,
                      key_failures=FailureWindow(settings.key_failures),
@@ -341,7 +344,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         _fail_abandoned_runs(graph)
-        warming = threading.Thread(target=prepare_scoring, args=(scorer,), name="ringscope-warm", daemon=True)
+        warming = threading.Thread(target=prepare_scoring, args=(scorer,), kwargs={"rebuild": False},
+                                   name="ringscope-warm", daemon=True)
         warming.start()
         yield
         warming.join()
@@ -365,6 +369,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(explorer.router)
     app.include_router(docs.router)
     app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
+    app.router.routes.insert(0, score.direct_route)
     _name_assignees_in_schema(app, assignable(keys))
     return app
 

@@ -498,18 +498,19 @@ def _settings(store: str | None, **updates: object) -> Settings:
     return settings.model_copy(update={**updates, "store": url})
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
-    import uvicorn
-
+def _serve(settings: Settings, host: str, port: int, workers: int = 1,
+           access_log: bool = True) -> None:
     from api.app import create_app
+    from api.server import serve as serve_app
 
     with _clear_errors():
         application = create_app(settings)
     console.print(
-        f"serving the API on http://{host}:{port}/docs and the explorer on http://{host}:{port}/explorer/",
+        f"serving the API on http://{host}:{port}/docs and the explorer on http://{host}:{port}/explorer/"
+        + (f" with {workers} worker processes" if workers > 1 else ""),
         highlight=False,
     )
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    serve_app(application, settings, host, port, workers=workers, access_log=access_log)
 
 
 @app.command()
@@ -523,6 +524,17 @@ def serve(
             "--dev", help="Without API keys, let every caller in as admin (never expose this)."
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64,
+            help="Worker processes, forked from one that loaded everything: they share its "
+            "memory, imported modules and the run's scoring data alike.",
+        ),
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request (masked).")
+    ] = True,
 ) -> None:
     """Serve the HTTP API and the explorer. Needs RINGSCOPE_API_KEYS unless --dev."""
     settings = _settings(store, dev=dev)
@@ -531,7 +543,7 @@ def serve(
             "DEV MODE: without API keys every caller is an admin. Never expose this server.",
             style="bold yellow",
         )
-    _serve(settings, host, port)
+    _serve(settings, host, port, workers, access_log)
 
 
 @app.command()

@@ -147,10 +147,12 @@ class JobManager:
             job.finished_at = _now()
 
 
-def prepare_scoring(scorer: RealtimeScorer) -> None:
-    """Rebuild real-time scoring's run index now, not on the first request that needs it."""
+def prepare_scoring(scorer: RealtimeScorer, *, rebuild: bool = True) -> None:
+    """Build real-time scoring's run index now, not on the first request that needs it:
+    ``rebuild`` it from the store (after a detection run), or else only when the scorer holds
+    none or the store moved on (a worker that took its parent's index keeps sharing it)."""
     try:
-        scorer.refresh()
+        scorer.refresh() if rebuild else scorer.index()
     except RingScopeError as exc:
         log.warning("could not prepare real-time scoring yet: %s", exc)
     # What is alive now (modules, the app, the per-run scoring data: millions of objects on a

@@ -168,7 +168,7 @@ def api_rows(customers: int, seed: int, work: Path, repeats: int, seconds: float
                     rate_seconds=rate_seconds, data=work / "api")
     ours, bare = r["score"], r["baseline"]
     rows: list[Row] = [(
-        "scoring API", f"`POST /v1/score`, 2 uvicorn workers: throughput ({r['client']}, "
+        "scoring API", f"`POST /v1/score`, `serve --workers 2`: throughput ({r['client']}, "
                        f"{seconds:.0f} s); p99 at 200 requests/s ({rate_seconds:.0f} s)"
                        + (f"; medians of {repeats}" if repeats > 1 else ""),
         f"**{_n(ours['throughput']['rps'])} req/s**; p99 {ours['rate']['p99_ms']:.1f} ms",

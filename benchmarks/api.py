@@ -1,12 +1,13 @@
-"""Benchmark of ``POST /v1/score`` served by uvicorn on the embedded store.
+"""Benchmark of ``POST /v1/score`` served by ``ringscope serve --workers N`` on the embedded store.
 
 Builds (once, then reuses) a generated book of ``--customers`` customers with a share of its
-surrender requests held out, ingests and detects the rest. Then starts two uvicorn servers in
-subprocesses (same workers, uvloop, httptools, no access log): the real app, and a naive
-baseline -- a bare FastAPI endpoint taking the same ``ScoreRequest`` body model and answering a
-constant -- so that figures on a noisy shared machine can be read as ratios. Both are driven
-from separate processes, only on 127.0.0.1, with bounded durations and the held-out requests
-(varying bodies) as payloads:
+surrender requests held out, ingests and detects the rest. Then, for each worker count of
+``--workers`` (default 1, then 2), starts two servers in subprocesses, no access log: the real
+app (``ringscope serve --workers N``: one uvicorn process, or N workers forked from a parent),
+and a naive baseline served by the same code (:func:`api.server.run_server`) -- a bare FastAPI
+endpoint taking the same ``ScoreRequest`` body model and answering a constant -- so that figures
+on a noisy shared machine can be read as ratios. Both are driven from separate processes, only
+on 127.0.0.1, with bounded durations and the held-out requests (varying bodies) as payloads:
 
 (a) throughput: ``wrk`` (one thread, 50 keep-alive connections, ``--seconds``) with a Lua script
     cycling through the bodies; without ``wrk`` on the PATH a Python asyncio client stands in
@@ -16,13 +17,15 @@ from separate processes, only on 127.0.0.1, with bounded durations and the held-
     time, so a stalled server is not hidden by a client that waits (coordinated omission).
 
 Each measurement is repeated ``--repeats`` times, interleaving baseline and app; the medians
-are reported, with the server's peak memory (sum of VmHWM over uvicorn's processes) and its memory at
-the end with pages the processes share counted once (sum of their PSS).
+are reported, with the server's peak memory (sum of VmHWM over its processes: pages the
+workers share are counted in each) and its memory at the end, after the load, with pages the
+processes share counted once (sum of their PSS); then the memory of N workers over that of the
+first count.
 
 Before the servers start, the scorer alone (``RealtimeScorer.score`` over the same requests in
 the benchmark's own process, no HTTP) is timed too: its cost without the server's.
 
-    python -m benchmarks api [--customers 100000] [--workers 2] [--repeats 3] [--data DIR] [--scorer-only]
+    python -m benchmarks api [--customers 100000] [--workers 1,2] [--repeats 3] [--data DIR] [--scorer-only]
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def prepare(data: Path, customers: int, seed: int) -> Path:
 
 # ---------------------------------------------------------------------------- baseline app
 def baseline_app() -> Any:
-    """A bare FastAPI endpoint with the same body model, answering a constant (uvicorn factory)."""
+    """A bare FastAPI endpoint with the same body model, answering a constant."""
     from fastapi import FastAPI
 
     app = FastAPI()
@@ -291,19 +294,23 @@ def _wait_ready(port: int, timeout: float = 180.0) -> None:
 
 
 class _Server:
-    """uvicorn in a subprocess: ``--workers`` processes, uvloop, httptools, no access log."""
+    """A server in a subprocess: ``ringscope serve --workers N`` for the app, or the same
+    serving code (:func:`api.server.run_server`) for the baseline; no access log."""
 
-    def __init__(self, factory: str, workers: int, env: dict[str, str]) -> None:
+    def __init__(self, name: str, workers: int, env: dict[str, str], log: Path) -> None:
         self.port = _free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(workers), "--no-access-log",
-             "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"],
-            env={**os.environ, **env}, cwd=_HERE.parent,  # the factories are imported from there
-        )
+        if name == "score":
+            command = [str(Path(sys.executable).parent / "ringscope"), "serve",
+                       "--workers", str(workers), "--port", str(self.port), "--no-access-log"]
+        else:
+            command = [sys.executable, __file__, "--serve-baseline", str(self.port),
+                       "--workers", str(workers)]
+        with log.open("w") as out:
+            self.process = subprocess.Popen(command, env={**os.environ, **env}, cwd=_HERE.parent,
+                                            stdout=out, stderr=subprocess.STDOUT)
 
     def peak_memory_mb(self) -> float:
-        """Peak resident memory of uvicorn's processes together (the sum of their VmHWM)."""
+        """Peak resident memory of the server's processes together (the sum of their VmHWM)."""
         import psutil
 
         total = 0
@@ -318,7 +325,7 @@ class _Server:
         return total / 1024
 
     def shared_memory_mb(self) -> float:
-        """Memory of uvicorn's processes together now, pages shared between them counted once
+        """Memory of the server's processes together now, pages shared between them counted once
         (the sum of their proportional set sizes, ``Pss``)."""
         import psutil
 
@@ -365,7 +372,7 @@ def _median(runs: list[dict[str, float]]) -> dict[str, float]:
 
 def measure(customers: int = 100_000, seed: int = 5, workers: int = 2, repeats: int = 3,
             seconds: float = 10.0, rate_seconds: float = 30.0, data: Path = DATA) -> dict[str, Any]:
-    """``POST /v1/score`` and the bare baseline endpoint, each served by uvicorn with ``workers``.
+    """``POST /v1/score`` and the bare baseline endpoint, each served with ``workers``.
 
     Returns, for ``score`` and ``baseline``: ``throughput`` (median over ``repeats`` of
     ``rps``, ``requests``, ``errors``), ``rate`` (median latencies at 200 requests/s:
@@ -385,8 +392,8 @@ def measure(customers: int = 100_000, seed: int = 5, workers: int = 2, repeats: 
                                                    "key": KEY})
     env = {"RINGSCOPE_STORE": f"sqlite:///{store_path.resolve()}",
            "RINGSCOPE_API_KEYS": f"{KEY}:risk_system"}
-    servers = {"baseline": _Server("benchmarks.api:baseline_app", args.workers, env),
-               "score": _Server("api.app:app_from_env", args.workers, env)}
+    servers = {name: _Server(name, args.workers, env, work / f"server-{name}-{args.workers}.log")
+               for name in ("baseline", "score")}
     results: dict[str, dict[str, list[dict[str, float]]]] = {
         name: {"throughput": [], "rate": []} for name in servers}
     try:
@@ -440,7 +447,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", default="1,2",
+                        help="worker counts to serve with, one after the other (memory is "
+                        "compared with the first)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each throughput run")
     parser.add_argument("--rate-seconds", type=float, default=30.0)
@@ -449,8 +458,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scorer-only", action="store_true",
                         help="only time the scorer in this process, without HTTP")
     parser.add_argument("--drive", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-baseline", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="rate", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve_baseline:
+        from api.server import run_server
+
+        run_server(baseline_app, "127.0.0.1", args.serve_baseline, workers=int(args.workers),
+                   access_log=False)
+        return
     if args.drive:
         drive(args.drive, args.data / f"requests-{args.customers}-{args.seed}.json", args.mode,
               args.seconds)
@@ -461,25 +477,46 @@ def main(argv: list[str] | None = None) -> None:
           f"{alone['requests']} held-out requests: " + " ".join(f"{x:.0f}" for x in alone["all_rps"]) + ")")
     if args.scorer_only:
         return
-    figures = measure(args.customers, args.seed, args.workers, args.repeats, args.seconds,
-                      args.rate_seconds, args.data)
-    print(f"customers {args.customers}, uvicorn workers {args.workers}, cores {os.cpu_count()}, "
-          f"medians of {args.repeats} runs; throughput by {figures['client']} for "
-          f"{args.seconds:.0f} s; latency open loop at 200 req/s for {args.rate_seconds:.0f} s")
-    print(f"{'':9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>7} "
-          f"{'peak MB':>8} {'PSS MB':>7}  runs req/s | p99 ms")
-    for name in ("baseline", "score"):
-        f = figures[name]
-        t, b = f["throughput"], f["rate"]
-        print(f"{name:9} {t['rps']:7.0f} {b['p50_ms']:7.1f} {b['p99_ms']:7.1f} {b['max_ms']:7.1f} "
-              f"{t['errors'] + b['errors']:7.0f} {f['peak_memory_mb']:8.0f} {f['pss_mb']:7.0f}  "
-              + " ".join(f"{x:.0f}" for x in f["all_rps"]) + " | "
-              + " ".join(f"{x:.1f}" for x in f["all_p99_ms"]))
-    ratio = figures["score"]["throughput"]["rps"] / figures["baseline"]["throughput"]["rps"]
-    print(f"score / baseline throughput: {ratio:.2f}")
+    counts = _worker_counts(args.workers)
+    print(f"customers {args.customers}, cores {os.cpu_count()}, load average "
+          + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f", medians of {args.repeats} runs; "
+          f"throughput for {args.seconds:.0f} s; latency open loop at 200 req/s for "
+          f"{args.rate_seconds:.0f} s; `ringscope serve --workers N` and the bare endpoint "
+          "served the same way")
+    print(f"{'':9} {'workers':>7} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
+          f"{'errors':>7} {'peak MB':>8} {'PSS MB':>7}  runs req/s | p99 ms")
+    by_count = {}
+    for count in counts:
+        figures = by_count[count] = measure(args.customers, args.seed, count, args.repeats,
+                                            args.seconds, args.rate_seconds, args.data)
+        for name in ("baseline", "score"):
+            f = figures[name]
+            t, b = f["throughput"], f["rate"]
+            print(f"{name:9} {count:7d} {t['rps']:7.0f} {b['p50_ms']:7.1f} {b['p99_ms']:7.1f} "
+                  f"{b['max_ms']:7.1f} {t['errors'] + b['errors']:7.0f} "
+                  f"{f['peak_memory_mb']:8.0f} {f['pss_mb']:7.0f}  "
+                  + " ".join(f"{x:.0f}" for x in f["all_rps"]) + " | "
+                  + " ".join(f"{x:.1f}" for x in f["all_p99_ms"]))
+        ratio = figures["score"]["throughput"]["rps"] / figures["baseline"]["throughput"]["rps"]
+        print(f"{'':9} {count:7d} score / baseline throughput: {ratio:.2f}  "
+              f"(client {figures['client']}; load average {os.getloadavg()[0]:.2f})")
+    for count in counts[1:]:
+        for name in ("score", "baseline"):
+            more, one = by_count[count][name], by_count[counts[0]][name]
+            print(f"memory of {name}, {count} workers / {counts[0]}: "
+                  f"{more['pss_mb'] / one['pss_mb']:.2f}x counting shared pages once "
+                  f"({more['pss_mb']:.0f} / {one['pss_mb']:.0f} MB), "
+                  f"{more['peak_memory_mb'] / one['peak_memory_mb']:.2f}x peak "
+                  f"({more['peak_memory_mb']:.0f} / {one['peak_memory_mb']:.0f} MB)")
     if args.json:
-        print(json.dumps({**figures, "scorer_alone": alone}))
+        print(json.dumps({"workers": by_count, "scorer_alone": alone}))
 
+
+def _worker_counts(text: str) -> list[int]:
+    counts = [int(part) for part in text.split(",")]
+    if not counts or min(counts) < 1:
+        raise SystemExit(f"--workers takes worker counts of at least 1, like 1,2; not {text!r}")
+    return counts
 
 if __name__ == "__main__":
     main()

@@ -138,6 +138,17 @@ class RealtimeScorer:
             self._case_entries = entries
         return index
 
+    def take_index(self, other: RealtimeScorer) -> None:
+        """Serve the run index ``other`` built from another connection to the same store, until
+        the store's run, data or case log moves on (then this scorer rebuilds its own, as
+        :meth:`index` says). A server's workers forked from the parent that built it share one
+        copy of it in memory."""
+        with other._lock:
+            index, token, entries = other._index, other._token, other._case_entries
+        with self._lock:
+            self._index, self._token, self._case_entries = index, token, entries
+            self._checked = 0.0  # the next request checks the store
+
     def refresh_cases(self) -> None:
         """Read the rings' case statuses again into the index the scorer holds (the rest of the
         index stays): a ring dismissed a moment ago stops counting at the next request. Does
