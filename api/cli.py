@@ -204,11 +204,19 @@ def generate(
                      "names claims CODE:claim_id (CSV only)."),
     ] = None,
 ) -> None:
-    """Write a synthetic insurer book with planted rings, plus truth.csv."""
+    """Write a synthetic insurer book with planted rings, plus truth.csv, into a new or empty
+    folder."""
     codes = [_insurer(c.strip(), "--insurers") or "" for c in insurers.split(",")] if insurers else []
     repeated = sorted({c for c in codes if codes.count(c) > 1})
     if repeated:
         _fail(f"--insurers names {', '.join(repeated)} more than once", 2)
+    if len(codes) == 1:
+        _fail("--insurers needs two or more insurer codes to split the book among", 2)
+    if codes and file_format is not FileFormat.csv:
+        _fail("--insurers splits CSV books only", 2)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        _fail(f"{out} exists and is not an empty folder; choose a new one (a book is never "
+              "written over another)", 2)
     config = _from_flags(lambda: BookConfig(
         customers=customers,
         seed=seed,
@@ -216,9 +224,11 @@ def generate(
         ring_rate=ring_rate,
         output_format=file_format.value,
     ))
+    _write_book(out, config, codes, seed)
+
+
+def _write_book(out: Path, config: BookConfig, codes: list[str], seed: int) -> None:
     with _clear_errors():
-        if codes and file_format is not FileFormat.csv:
-            raise InputError("--insurers splits CSV books only")
         book = out / "book" if codes else out
         summary = _with_progress(generate_book, book, config)
         if codes:
@@ -295,6 +305,8 @@ def pseudonymize(
     _file_to_write(errors_file, "--errors")
     with _clear_errors():
         check_out_folder(out, folder)
+    _file_to_read(key_file, "--key-file")
+    with _clear_errors():
         hasher = pseudonymizer(key_file)
         book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code)
         report = _with_progress(pseudonymize_book, book, hasher, code, out)
@@ -319,6 +331,7 @@ def reveal(
     """Find which of this insurer's own records a pseudonym stands for (its raw book hashed with
     the association's key; nobody else's records can come out)."""
     code = _insurer(insurer)
+    _file_to_read(key_file, "--key-file")
     with _clear_errors():
         hasher = pseudonymizer(key_file)
         book = read_book(folder, insurer=code)
@@ -562,15 +575,9 @@ def demo(
 ) -> None:
     """The whole job on one machine: generate a book, ingest it, detect rings, serve the results."""
     store = _store_url(store)
-    generate(
-        folder,
-        customers=customers,
-        seed=seed,
-        difficulty=Difficulty.normal,
-        ring_rate=3.0,
-        file_format=FileFormat.csv,
-        insurers=None,
-    )
+    # the demo's own folder: each demo writes its book again
+    _write_book(folder, _from_flags(lambda: BookConfig(customers=customers, seed=seed, ring_rate=3.0)),
+                [], seed)
     ingest(folder, store=store, errors_file=None, insurer=None)
     stats(store=store, as_json=False)
     detect_command(store=store, seed=DetectionParams.seed, resolution=DetectionParams.resolution,

@@ -29,7 +29,7 @@ from detectors.baselines import shared_identifier_components, whole_graph_louvai
 from detectors.params import DetectionParams
 from detectors.pipeline import run_detection
 from detectors.ring_ids import claim_jaccard
-from graph.errors import DetectionError, InputError
+from graph.errors import InputError
 from graph.model import Label
 from graph.results import ALERT_THRESHOLD, RunRecord
 from graph.store import GraphStore
@@ -73,13 +73,14 @@ class Evaluation:
 
 
 def read_truth(path: Path | str) -> pd.DataFrame:
-    """``claim_id``, ``ring_id`` (``None`` for legitimate claims) from a truth CSV."""
+    """``claim_id``, ``ring_id`` (``None`` for legitimate claims) from a truth CSV; raises
+    :class:`~graph.errors.InputError` for a file that cannot be read or lacks those columns."""
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DetectionError(f"cannot read truth file {path}: {exc}") from exc
+        raise InputError(f"cannot read truth file {path}: {exc}") from exc
     if not {"claim_id", "ring_id"} <= set(frame.columns):
-        raise DetectionError(f"truth file {path} needs columns claim_id and ring_id")
+        raise InputError(f"truth file {path} needs columns claim_id and ring_id")
     rings = pd.Series([r.strip() or None for r in frame["ring_id"].tolist()], index=frame.index, dtype=object)
     return pd.DataFrame({"claim_id": frame["claim_id"].astype(object), "ring_id": rings})
 

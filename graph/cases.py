@@ -3,7 +3,7 @@
 The audit log (:class:`~graph.results.CaseChange` entries, oldest first) is the only record of a
 case. An entry is either a person's decision (a status move, an assignment, a note, or several
 at once) or a detection run's **re-alert**: a later run added claims to a ring an investigator
-had already confirmed or dismissed. The ring keeps its status, but the case says what is new
+had already confirmed or dismissed, or took some out of it. The ring keeps its status, but the case says what is new
 until a person next acts on it (any decision clears the re-alert).
 
 >>> log = [
@@ -21,6 +21,9 @@ until a person next acts on it (any decision clears the re-alert).
 [('realert', ('C7', 'C8'))]
 >>> Case.from_audit("R-1", log + realerts([old], [grown], {"R-1": case}, "run-2", "2025-02-01")).realert.new_claims
 ('C7', 'C8')
+>>> shrunk = Ring("R-1", 0.9, "high", ("C1", "C3"))
+>>> [(c.new_claims, c.note.split(" · ")[1]) for c in realerts([old], [shrunk], {"R-1": case}, "run-2", "2025-02-01")]
+[((), 'A later run took 1 claim out of this ring: C2')]
 """
 
 from __future__ import annotations
@@ -95,23 +98,34 @@ class Case:
         }
 
 
-def realert_note(new_claims: Sequence[str]) -> str:
-    """The audit note of a re-alert, in Chinese and English.
+def realert_note(new_claims: Sequence[str], left: Sequence[str] = ()) -> str:
+    """The audit note of a re-alert, in Chinese and English: the claims a later run added, and
+    those that left the ring (in another ring now, or in none).
 
     >>> realert_note(["C7", "C8"])
     '新一轮检测为该团伙新增 2 笔申请：C7, C8 · A later run added 2 claims to this ring: C7, C8'
+    >>> realert_note([], ["C2"])
+    '新一轮检测中 1 笔申请离开该团伙：C2 · A later run took 1 claim out of this ring: C2'
     """
-    listed = ", ".join(new_claims)
-    return (f"新一轮检测为该团伙新增 {len(new_claims)} 笔申请：{listed} · "
-            f"A later run added {len(new_claims)} claims to this ring: {listed}")
+    zh, en = [], []
+    if new_claims:
+        listed = ", ".join(new_claims)
+        zh.append(f"新一轮检测为该团伙新增 {len(new_claims)} 笔申请：{listed}")
+        en.append(f"A later run added {len(new_claims)} claims to this ring: {listed}")
+    if left:
+        listed = ", ".join(left)
+        zh.append(f"新一轮检测中 {len(left)} 笔申请离开该团伙：{listed}")
+        en.append(f"A later run took {len(left)} claim{'s' if len(left) > 1 else ''} out of this ring: {listed}")
+    return f"{'；'.join(zh)} · {'; '.join(en)}"
 
 
 def realerts(previous: Sequence[Ring], current: Sequence[Ring], cases: Mapping[str, Case],
              run_id: str, at: str) -> list[CaseChange]:
     """The re-alert entries a run's rings call for: one per ring that kept the id of a previous
-    ring (see :func:`detectors.ring_ids.carry_forward`), holds claims that ring did not, and
-    whose case is confirmed or dismissed. ``cases``: the cases of the previous rings (absent:
-    new); the entry's actor is ``run_id``."""
+    ring (see :func:`detectors.ring_ids.carry_forward`), holds claims that ring did not or lost
+    some it held, and whose case is confirmed or dismissed (an investigator who confirmed a set
+    of claims must see it change). ``cases``: the cases of the previous rings (absent: new); the
+    entry's actor is ``run_id``; its ``new_claims`` are the claims added, its note names both."""
     before = {r.ring_id: frozenset(r.claim_ids) for r in previous}
     out = []
     for ring in current:
@@ -120,8 +134,9 @@ def realerts(previous: Sequence[Ring], current: Sequence[Ring], cases: Mapping[s
         if known is None or case is None or case.status not in REALERT_STATUSES:
             continue
         added = tuple(c for c in ring.claim_ids if c not in known)
-        if added:
+        left = tuple(sorted(known - frozenset(ring.claim_ids)))
+        if added or left:
             out.append(CaseChange(ring.ring_id, at, run_id, case.status, case.status,
-                                  realert_note(added), assignee=case.assignee,
+                                  realert_note(added, left), assignee=case.assignee,
                                   event=CaseEvent.REALERT, new_claims=added))
     return out

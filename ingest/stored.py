@@ -17,6 +17,8 @@ in the folder.
 [True, False]
 >>> stored.holders(pd.Series(["P1", "P2"])).tolist()
 ['C1', None]
+>>> stored.stored_values("policies", pd.Series(["P2", "P1"]), "customer_id").tolist()
+[None, 'C1']
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import pandas as pd
 from graph.model import Label, NodeRef
 from graph.store import GraphStore
 
-__all__ = ["TABLE_LABELS", "StoredRecords"]
+__all__ = ["FIXED_REFERENCES", "TABLE_LABELS", "StoredRecords"]
 
 TABLE_LABELS: dict[str, Label] = {
     "agents": Label.AGENT,
@@ -37,6 +39,13 @@ TABLE_LABELS: dict[str, Label] = {
     "complaints": Label.COMPLAINT,
 }
 """The node label a table's records become, for the tables other tables refer to."""
+
+FIXED_REFERENCES: dict[str, tuple[str, ...]] = {
+    "surrenders": ("policy_id", "customer_id"),
+    "complaints": ("policy_id",),
+}
+"""References a record keeps for life: a surrender request is of one policy of one customer, a
+letter about one policy. (A policy's agent or holder may change; a request never moves.)"""
 
 
 class StoredRecords:
@@ -59,11 +68,17 @@ class StoredRecords:
         found = {node.key for node in self._store.get_nodes(NodeRef(label, k) for k in wanted)}
         return keys.isin(found).to_numpy(dtype=bool)
 
+    def stored_values(self, table: str, keys: pd.Series, column: str) -> pd.Series:
+        """The stored value of property ``column`` of each record of ``keys`` (``None`` for a
+        record the store does not hold), indexed like ``keys``."""
+        label = TABLE_LABELS[table]
+        wanted = keys.dropna().astype(str).unique().tolist()
+        value = {node.key: node.props.get(column) for node in self._store.get_nodes(
+            NodeRef(label, k) for k in wanted)}
+        return pd.Series([value.get(k) if isinstance(k, str) else None for k in keys],
+                         index=keys.index, dtype=object)
+
     def holders(self, policy_ids: pd.Series) -> pd.Series:
         """The customer holding each stored policy of ``policy_ids`` (``None`` for a policy the
         store does not hold, or holds without its customer), indexed like ``policy_ids``."""
-        wanted = policy_ids.dropna().astype(str).unique().tolist()
-        nodes = self._store.get_nodes(NodeRef(Label.POLICY, k) for k in wanted)
-        holder = {node.key: node.props.get("customer_id") for node in nodes}
-        return pd.Series([holder.get(p) if isinstance(p, str) else None for p in policy_ids],
-                         index=policy_ids.index, dtype=object)
+        return self.stored_values("policies", policy_ids, "customer_id")

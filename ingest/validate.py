@@ -75,7 +75,7 @@ from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
 from ingest.dates import parse_dates
 from ingest.problems import ProblemLog, Severity
 from ingest.reader import RawBook, RawTable
-from ingest.stored import StoredRecords
+from ingest.stored import FIXED_REFERENCES, StoredRecords
 
 __all__ = ["MAX_CELL_CHARS", "parse_amounts", "validate_book", "validate_table"]
 
@@ -396,6 +396,26 @@ def _check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, st
                 log.add_rows(files[name], ref.column, values[unknown], f"refers to a record not in {where}")
 
 
+def _check_moved(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
+                 stored: StoredRecords, log: ProblemLog) -> None:
+    """A stored request or letter sent again naming another policy or customer is refused: a
+    merge would tie one record to two customers, a shared identifier between strangers."""
+    for name, columns in FIXED_REFERENCES.items():
+        frame = tables[name]
+        if frame.empty:
+            continue
+        key = CONTRACT[name].primary_key
+        for column in columns:
+            before = stored.stored_values(name, frame[key], column)
+            moved = before.notna() & frame[column].notna() & (before != frame[column])
+            if moved.any():
+                for row, was in zip(before.index[moved].tolist(), before[moved].astype(str), strict=True):
+                    log.add(files[name], int(row), column,
+                            f"{frame.at[row, key]!s} is stored with {column} {was}: a record sent "
+                            "again cannot move to another one (correct it at the source)",
+                            value=frame.at[row, column])
+
+
 def _stored_holders(tables: dict[str, pd.DataFrame], stored: StoredRecords) -> None:
     """A letter naming only its policy, a policy the folder does not hold: its customer is the
     stored policy's holder."""
@@ -466,6 +486,7 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None,
     _check_insurers(tables, files, log)
     _check_references(tables, files, usable, log, stored)
     if stored is not None:
+        _check_moved(tables, files, stored, log)
         _stored_holders(tables, stored)
     return tables
 

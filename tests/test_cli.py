@@ -69,6 +69,8 @@ def test_generate_ingest_stats_detect_export(book: Path, tmp_path: Path) -> None
     other.write_text("claim_id,ring_id\nNOPE1,R1\nNOPE2,R1\n", encoding="utf-8")
     refused = runner.invoke(app, ["evaluate", "--store", store, "--truth", str(other)])
     assert refused.exit_code == 2 and "2 of its 2 claims that are not in the store" in refused.output
+    wrong = runner.invoke(app, ["evaluate", "--store", store, "--truth", str(book / "customers.csv")])
+    assert wrong.exit_code == 2 and "needs columns claim_id and ring_id" in wrong.output
     assert all(r["case"]["status"] == "new" for r in rings)
     with open_store(store) as graph:
         graph.change_case(rings[0]["ring_id"], "investigating", "张伟", "调取录像", assignee="张伟")
@@ -112,6 +114,9 @@ def test_invalid_input_exits_2_and_leaves_store_unchanged(book: Path, tmp_path: 
         (["stats", "--store", "sqlite:///{tmp}/typo.db"], "no store at"),
         (["generate", "{tmp}/b", "--seed", "-1"], "seed must be a non-negative integer"),
         (["generate", "{tmp}/b", "--insurers", "PA,PA"], "--insurers names PA more than once"),
+        (["generate", "{tmp}/b", "--insurers", "PA"], "--insurers needs two or more insurer codes"),
+        (["reveal", "{tmp}", "x", "--key-file", "{tmp}/no.key", "--insurer", "PA"], "--key-file"),
+        (["generate", "{tmp}/b", "--insurers", "PA,PB", "--format", "parquet"], "splits CSV books only"),
         (["export", "rings", "--store", "sqlite:///{tmp}/typo.db"], "ingest a book into it first"),
         (["ingest", "/no/such/folder", "--store", "sqlite:///{tmp}/g.db"], "does not exist"),
         (["detect", "--store", "sqlite:///{tmp}/g.db", "--resolution", "0"], "resolution must be at least 0.05"),
@@ -122,6 +127,14 @@ def test_errors_are_one_clear_line(args: list[str], message: str, tmp_path: Path
     result = runner.invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "b").exists()
+
+
+def test_generate_never_writes_over_a_folder_in_use(book: Path) -> None:
+    before = {p.name: p.stat().st_mtime_ns for p in book.iterdir()}
+    result = runner.invoke(app, ["generate", str(book), "--customers", "100"])
+    assert result.exit_code == 2 and "is not an empty folder" in result.output
+    assert {p.name: p.stat().st_mtime_ns for p in book.iterdir()} == before
 
 
 @pytest.mark.parametrize("command", [

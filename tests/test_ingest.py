@@ -364,6 +364,21 @@ def test_a_daily_export_naming_what_nobody_holds_is_refused(tmp_path: Path, stor
         ingest_folder(tmp_path / "empty", store)
 
 
+def test_a_stored_request_sent_again_for_another_policy_is_refused(tmp_path: Path,
+                                                                    store: SQLiteStore) -> None:
+    """Merged, it would belong to two customers and two policies: strangers sharing a claim."""
+    ingest_folder(write_book(tmp_path / "book"), store)
+    before = snapshot(store)
+    export = _daily_export()
+    export["surrenders"].append({**export["surrenders"][0], "claim_id": "S1"})  # S1 is C1's, of P1
+    with pytest.raises(ValidationError) as refused:
+        ingest_folder(write_book(tmp_path / "day", export), store)
+    assert [(p.file, p.row, p.column, p.value) for p in refused.value.errors] == [
+        ("surrenders.csv", 3, "customer_id", "C2"), ("surrenders.csv", 3, "policy_id", "P2")]
+    assert refused.value.errors[1].reason.startswith("S1 is stored with policy_id P1")
+    assert snapshot(store) == before
+
+
 # ------------------------------------------------------------------------------- bad books
 Mutation = Callable[[Path], object]
 

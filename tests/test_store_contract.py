@@ -265,6 +265,11 @@ def test_a_run_adding_claims_to_a_decided_ring_re_alerts_it(store: GraphStore) -
     assert entry.from_status is entry.to_status is CaseStatus.CONFIRMED and "C9" in entry.note
     store.change_case("R-1", None, "张伟", "新增成员已核实")  # a person acts: the re-alert is done
     assert store.case("R-1").realert is None and store.case_status("R-1") is CaseStatus.CONFIRMED
+    store.save_results(_grown("r6", "R-1", ("C1", "C3", "C7", "C8", "C9")))  # C2 moved elsewhere
+    entry = store.case_audit("R-1")[-1]
+    assert (entry.actor, entry.event, entry.new_claims) == ("r6", CaseEvent.REALERT, ())
+    assert entry.note.endswith("A later run took 1 claim out of this ring: C2")
+    assert store.case("R-1").realert is not None
 
 
 def test_reopened_store_sees_committed_data(store_factory: StoreFactory) -> None:
