@@ -57,9 +57,9 @@ def carry_forward(rings: Sequence[Ring], previous: Sequence[Ring], min_jaccard: 
     only at ``min_jaccard`` or above, or when the new ring holds all of the previous ring's
     claims (:func:`grew_from`). Then a previous ring whose case someone worked (its id in
     ``worked``) and that is still unmatched goes to the unmatched new ring holding most of its
-    claims, if that is at least half of them: a confirmed ring merged into a larger group, or
-    split by other parameters, keeps its case (and re-alerts with what is new) instead of
-    vanishing with it. Unmatched rings keep their own ids; an id taken over from a previous ring
+    claims, however few: a confirmed ring merged into a larger group, or split into pieces by
+    other parameters, keeps its case (and re-alerts with the claims added and those that left)
+    instead of vanishing with it. Unmatched rings keep their own ids; an id taken over from a previous ring
     is never given twice.
 
     >>> decided = Ring("R-CASE", 0.9, "high", ("C1", "C2", "C3", "C4"))
@@ -68,6 +68,9 @@ def carry_forward(rings: Sequence[Ring], previous: Sequence[Ring], min_jaccard: 
     ['R-BIG']
     >>> [r.ring_id for r in carry_forward([merged], [decided], worked=frozenset({"R-CASE"}))]
     ['R-CASE']
+    >>> pieces = [Ring("R-A", 0.6, "medium", ("C1",)), Ring("R-B", 0.7, "medium", ("C3", "C4", "C9"))]
+    >>> [r.ring_id for r in carry_forward(pieces, [decided], worked=frozenset({"R-CASE"}))]
+    ['R-A', 'R-CASE']
     """
     if not 0.0 < min_jaccard <= 1.0:
         raise ValueError(f"min_jaccard must be within (0, 1], got {min_jaccard}")
@@ -98,7 +101,7 @@ def carry_forward(rings: Sequence[Ring], previous: Sequence[Ring], min_jaccard: 
         shares = [(len(old_claims & set(ring.claim_ids)), ring.score, ring.ring_id, i)
                   for i, ring in enumerate(rings) if i not in taken_new]
         best = max(shares, default=None)
-        if best is not None and 2 * best[0] >= len(old_claims):
+        if best is not None and best[0] >= 1:
             taken_new.add(best[3])
             taken_old.add(j)
             renamed[best[3]] = previous[j].ring_id
