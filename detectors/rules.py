@@ -198,47 +198,67 @@ def agent_books(agents: pd.DataFrame, claims: pd.DataFrame, ring_of_claim: Mappi
 
 
 class RingLetters:
-    """The complaint letters of ring members, with an inverted index (shingle → letters holding
-    it), so one letter is compared with all of them in a single pass over its own shingles."""
+    """The complaint letters of the book, those of members of alerted rings labelled with their
+    ring, with an inverted index (shingle → letters holding it), so one letter is compared with
+    all of them in a single pass over its own shingles.
 
-    def __init__(self, rings: Iterable[Ring], letters: pd.DataFrame) -> None:
-        """``letters``: ``customer_id`` and ``text`` of every complaint letter of the book."""
+    A letter matches a ring when its closest letter of the book (other customers' letters, or a
+    ring member's own) is one of the ring's: a ring edits a public letter its own way, so a
+    coached member's letter is closest to the ring's version, while an honest copy of the public
+    letter is closest to other honest copies (``../shared/domain.md``). A group the run did not
+    alert (honest copies crowding in a wave, say) is no ring a letter can match.
+    """
+
+    def __init__(self, rings: Iterable[Ring], letters: pd.DataFrame, alert_threshold: float) -> None:
+        """``letters``: ``customer_id`` and ``text`` of every complaint letter of the book;
+        rings scored below ``alert_threshold`` label none."""
         ring_of: dict[str, str] = {}
-        for ring in sorted(rings, key=lambda r: r.ring_id):
+        alerted = (r for r in rings if r.score >= alert_threshold)
+        for ring in sorted(alerted, key=lambda r: r.ring_id):
             for customer in ring.customer_ids:
                 ring_of.setdefault(customer, ring.ring_id)
-        kept: list[tuple[str, frozenset[int]]] = []
+        kept: list[tuple[str | None, str, frozenset[int]]] = []
         of_ring: dict[str, list[frozenset[int]]] = {}
         for customer, text in zip(letters["customer_id"], letters["text"], strict=True):
-            ring_id = ring_of.get(str(customer))
-            if ring_id is None or not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str) or not text.strip():
                 continue
             grams = shingle_set(text)
+            if not grams:
+                continue
+            ring_id = ring_of.get(str(customer))
+            if ring_id is None:
+                kept.append((None, str(customer), grams))
+                continue
             same_ring = of_ring.setdefault(ring_id, [])
-            if grams and not any(_jaccard(grams, g) > _NEAR_DUPLICATE for g in same_ring):
-                kept.append((ring_id, grams))
+            if not any(_jaccard(grams, g) > _NEAR_DUPLICATE for g in same_ring):
+                kept.append((ring_id, str(customer), grams))
                 same_ring.append(grams)
-        self.ring_ids = [rid for rid, _ in kept]
-        self.sizes = np.array([len(grams) for _, grams in kept], dtype=np.float64)
+        self.ring_ids = [rid for rid, _, _ in kept]
+        self._customers = np.array([c for _, c, _ in kept], dtype=object)
+        self._in_ring = np.array([rid is not None for rid in self.ring_ids], dtype=bool)
+        self.sizes = np.array([len(grams) for _, _, grams in kept], dtype=np.float64)
         postings: dict[int, list[int]] = {}
-        for i, (_, grams) in enumerate(kept):
+        for i, (_, _, grams) in enumerate(kept):
             for gram in grams:
                 postings.setdefault(gram, []).append(i)
         self._postings = {g: np.array(ids, dtype=np.intp) for g, ids in postings.items()}
 
     def __len__(self) -> int:
-        return len(self.ring_ids)
+        return int(self._in_ring.sum())
 
-    def best_match(self, grams: frozenset[int]) -> tuple[float, str | None]:
-        """The highest Jaccard similarity of ``grams`` with a ring letter, and that letter's ring
-        (``(0.0, None)`` when no letter shares a shingle)."""
+    def best_match(self, grams: frozenset[int], customer: str | None = None) -> tuple[float, str | None]:
+        """The highest Jaccard similarity of ``grams`` with a letter of the book other than the
+        ``customer``'s own honest ones, and that letter's ring (``None`` when it is no ring's;
+        ``(0.0, None)`` when no letter shares a shingle)."""
         hits = [ids for ids in map(self._postings.get, grams) if ids is not None]
         if not hits:
             return 0.0, None
         shared = np.bincount(np.concatenate(hits), minlength=len(self.ring_ids)).astype(np.float64)
         similarity = shared / (self.sizes + len(grams) - shared)
+        if customer is not None:
+            similarity[~self._in_ring & (self._customers == customer)] = -1.0
         best = int(np.argmax(similarity))
-        return float(similarity[best]), self.ring_ids[best]
+        return float(max(similarity[best], 0.0)), self.ring_ids[best]
 
 
 ProfileSource = Callable[[Sequence[NodeRef]], Mapping[NodeRef, IdentifierProfile]]
@@ -286,7 +306,7 @@ class RunIndex:
             rings={r.ring_id: r for r in rings},
             model=model,
             watchlist=book.watchlist,
-            letters=RingLetters(rings, book.complaints),
+            letters=RingLetters(rings, book.complaints, params.alert_threshold),
             agents=agent_books(book.agents, book.claims, ring_of_claim),
             profiles=lambda refs: {r: by_ref[r] for r in refs if r in by_ref},
             ring_of_claim=ring_of_claim,
@@ -311,7 +331,7 @@ class RunIndex:
             rings={r.ring_id: r for r in rings},
             model=TraitModel.from_dict(run.summary.get("trait_model") if run is not None else None),
             watchlist=load_watchlist(store),
-            letters=RingLetters(rings, letters),
+            letters=RingLetters(rings, letters, params.alert_threshold),
             agents=agent_books(agents, claims, ring_of_claim) if claims is not None else {},
             profiles=store.identifier_profiles,
             ring_of_claim=ring_of_claim,
@@ -479,7 +499,7 @@ def _letter_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
         grams = shingle_set(letter.text)
         if not grams:
             continue
-        best, ring_id = index.letters.best_match(grams)
+        best, ring_id = index.letters.best_match(grams, view.customer_id)
         if ring_id is None or best < threshold:
             continue
         out.append(Signal(0.2 + 0.3 * (best - threshold) / (1 - threshold), Evidence(

@@ -174,12 +174,16 @@ def test_a_ring_tied_only_by_its_own_version_of_a_public_letter_is_one_group(tmp
 
 def test_honest_copies_crowding_beside_a_ring_do_not_join_it(tmp_path: Path, book: BookBuilder) -> None:
     """Two rings adapt the public letter in the same months in which 150 honest customers of ten
-    branches copy it word for word (the letter crowds as a whole, in a burst too large to
-    compare every pair of): each ring is found exactly, no honest copy joins either (copies
-    crowding together may be grouped, below the alert threshold)."""
+    branches copy it with words of their own (the letter crowds as a whole, in a burst too large
+    to compare every pair of): each ring is found exactly, no honest copy joins either (copies
+    crowding together may be grouped, below the alert threshold), and no honest copy's risk
+    reaches the alert threshold."""
     honest = _honest_copies(book, 150, ["2024-03", "2024-04"])
     a = _ring(book, "RA", 6, "03", "+8617700000001", "6222000000000000001", EDIT_A, first=0)
     b = _ring(book, "RB", 6, "04", "+8617700000002", "6222000000000000002", EDIT_B, first=10)
     result = _detect(tmp_path, book)
     assert _alerted(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
     assert not any(set(r.claim_ids) & set(honest) and set(r.claim_ids) - set(honest) for r in result.rings)
+    # an honest copy is closest to other copies, not to a ring's version: no claim risk alerts
+    risks = {c.claim_id: c.risk for c in result.claim_risks}
+    assert max(risks[h] for h in honest) < ALERT_THRESHOLD
