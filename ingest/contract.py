@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from graph.keys.cells import clean_cell
+
 __all__ = [
     "CONTRACT",
     "Column",
@@ -212,12 +214,14 @@ CONTRACT: Mapping[str, Table] = {t.name: t for t in (
 
 
 def header_key(header: str) -> str:
-    """How headers are compared: NFKC, no BOM or spaces, lower case.
+    """How headers are compared: cleaned as a cell is (:func:`graph.keys.cells.clean_cell`:
+    NFKC, invisible characters and text-forcing marks such as a leading ``'`` removed), no
+    spaces, lower case.
 
-    >>> header_key("\\ufeff Policy_ID ")
-    'policy_id'
+    >>> header_key("\\ufeff Policy_ID "), header_key("phone\\u200b"), header_key("'phone")
+    ('policy_id', 'phone', 'phone')
     """
-    text = unicodedata.normalize("NFKC", header).replace("\ufeff", "")
+    text = clean_cell(header) or unicodedata.normalize("NFKC", header)
     return "".join(text.split()).lower()
 
 

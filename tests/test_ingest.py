@@ -195,6 +195,16 @@ def test_extra_columns_are_ignored_with_a_warning(tmp_path: Path) -> None:
     assert "备注" not in found.tables["agents"].columns
 
 
+def test_a_header_with_an_invisible_character_or_a_text_mark_still_names_its_column(tmp_path: Path) -> None:
+    book = base_book()
+    book["customers"] = [{("phone\u200b" if k == "phone" else "'address" if k == "address" else k): v
+                          for k, v in row.items()} for row in book["customers"]]
+    found = read_book(write_book(tmp_path / "book", book))
+    assert found.tables["customers"]["phone"].tolist() == ["+8613812345678", "+8613900001111"]
+    assert found.tables["customers"]["address"].notna().all()
+    assert not [p for p in found.warnings if p.file == "customers.csv" and p.row == 1]
+
+
 def test_record_ids_and_dates_typed_the_ways_exports_type_them(tmp_path: Path,
                                                                 store: SQLiteStore) -> None:
     book = base_book()
