@@ -10,7 +10,7 @@ import pytest
 from detectors.evaluate import evaluate, read_truth, score_method
 from detectors.params import DetectionParams
 from detectors.pipeline import detect
-from graph.errors import DetectionError
+from graph.errors import InputError
 from graph.sqlite_store import SQLiteStore
 from ingest.pipeline import ingest_folder
 from ingest.synthetic import BookConfig, generate_book
@@ -51,9 +51,9 @@ def test_evaluation_without_a_current_run_detects_without_storing(book: tuple[SQ
 def test_truth_file_problems_are_reported(tmp_path: Path) -> None:
     bad = tmp_path / "truth.csv"
     bad.write_text("claim,ring\n1,A\n", encoding="utf-8")
-    with pytest.raises(DetectionError, match="claim_id and ring_id"):
+    with pytest.raises(InputError, match="claim_id and ring_id"):
         read_truth(bad)
-    with pytest.raises(DetectionError, match="cannot read"):
+    with pytest.raises(InputError, match="cannot read"):
         read_truth(tmp_path / "missing.csv")
 
 
