@@ -86,7 +86,7 @@ def evaluate(store: GraphStore, truth: pd.DataFrame | Path | str,
     results (when it has any); with them, detection runs now on those parameters and nothing
     is stored. Columns: ``method`` (``ringscope``, ``baseline_a_shared_ids``,
     ``baseline_b_louvain``) then :data:`METRICS`. Raises :class:`ValueError` for an unknown
-    baseline or parameter and :class:`graph.errors.DetectionError` for a truth file it cannot
+    baseline or parameter and :class:`graph.errors.InputError` for a truth file it cannot
     read.
     """
     fresh = params is not None or bool(overrides)
