@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from detectors.book import (
+    PAYOUT_ACCOUNT,
+    REPRESENTATIVE,
     Book,
     load_agents,
     load_claims,
@@ -100,6 +102,11 @@ _RING_WINDOW_DAYS = 60
 _AGENT_WINDOW_DAYS = 45
 _AGENT_MIN_CLAIMS = 3
 _NEAR_DUPLICATE = 0.8
+_INSTITUTIONAL_SUSPICION = 0.1
+"""A representative or payout account that unrelated customers used while the book measured it
+below this suspicion acts the way an institution does (a care home's worker or account,
+``../shared/domain.md``): the traits it carries (filed by a representative, paid to a third
+party) are the institution's habits, not coaching, and do not count for the claim."""
 
 
 # ---------------------------------------------------------------------------- the trait model
@@ -377,11 +384,27 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     profiles = index.profiles(refs) if refs else {}
     for kind, ref in dict.fromkeys(uses):
         signals.extend(_identifier_signals(kind, ref, profiles.get(ref), index))
-    signals.extend(_payout_signals(view))
-    signals.extend(_trait_signals(view, index))
+    institutional = _institutional_traits(view, profiles)
+    if "third_party" not in institutional:
+        signals.extend(_payout_signals(view))
+    signals.extend(_trait_signals(view, index, institutional))
     signals.extend(_letter_signals(view, index))
     signals.extend(_agent_signals(view, index))
     return signals
+
+
+def _institutional_traits(view: ClaimView, profiles: Mapping[NodeRef, IdentifierProfile]) -> frozenset[str]:
+    """The traits the claim owes to an institution (see :data:`_INSTITUTIONAL_SUSPICION`)."""
+    out = set()
+    for kind, ref in view.identifiers:
+        profile = profiles.get(ref)
+        if profile is None or profile.unrelated_customers < 1 or profile.suspicion >= _INSTITUTIONAL_SUSPICION:
+            continue
+        if kind == REPRESENTATIVE:
+            out.add("represented")
+        elif kind == PAYOUT_ACCOUNT:
+            out.add("third_party")
+    return frozenset(out)
 
 
 def _customer_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
@@ -465,8 +488,8 @@ def _payout_signals(view: ClaimView) -> list[Signal]:
     return []
 
 
-def _trait_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
-    traits = view.traits()
+def _trait_signals(view: ClaimView, index: RunIndex, institutional: frozenset[str]) -> list[Signal]:
+    traits = tuple(t for t in view.traits() if t not in institutional)
     out = []
     for ref, changed in view.changes:
         lag = view.day - changed
