@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from detectors.params import DetectionParams
+from graph.keys.cells import clean_cell
 from graph.model import MAX_AMOUNT
 from graph.results import CaseStatus
 
@@ -120,9 +121,17 @@ TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 Line = Annotated[str, AfterValidator(_one_line), Field(json_schema_extra={"pattern": LINE_PATTERN})]
 """A one-line string; the schema's pattern says what the validator checks."""
 WORD_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
-Word = Annotated[str, AfterValidator(_one_line), Field(json_schema_extra={"pattern": WORD_PATTERN})]
-"""A one-line string holding more than white space (a record id: blanks around it are
-stripped, so white space alone is empty)."""
+def _word(value: str) -> str:
+    """A record id: one line, and something left once cleaned as ingest cleans a cell
+    (:func:`graph.keys.cells.clean_cell`: invisible characters alone are empty there too)."""
+    if clean_cell(_one_line(value)) is None:
+        raise ValueError("holds nothing but white space, invisible characters or a placeholder")
+    return value
+
+
+Word = Annotated[str, AfterValidator(_word), Field(json_schema_extra={"pattern": WORD_PATTERN})]
+"""A one-line string holding more than white space or invisible characters (a record id:
+blanks around it are stripped, so white space alone is empty)."""
 Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
 """Free text; the schema's pattern says what the validator checks."""
 ShortText = Annotated[Line | None, Field(None, max_length=64)]
