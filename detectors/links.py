@@ -69,8 +69,6 @@ class ClaimGraph:
     w: np.ndarray
     template_group: np.ndarray
     """Template group of each claim's complaint letter (``-1`` when none)."""
-    template_burst: np.ndarray
-    """Template burst (see :mod:`detectors.bursts`) of each claim's letter (``-1`` when none)."""
     agent_burst: np.ndarray
     """Burst of a resigned agent's former customers each claim belongs to (``-1`` when none)."""
     template_letters: np.ndarray
@@ -212,9 +210,8 @@ def group_pairs(groups: np.ndarray, members: np.ndarray, households: np.ndarray,
 
 def _letter_links(grouped: pd.DataFrame, members: np.ndarray, book_letters: np.ndarray,
                   households: np.ndarray, days: np.ndarray, branches: np.ndarray, period: float,
-                  params: DetectionParams, letters: ShingleMatrix,
-                  ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """Letter links ``(pairs of claims, weights)`` and the burst of each letter (``-1`` none).
+                  params: DetectionParams, letters: ShingleMatrix) -> tuple[np.ndarray, np.ndarray]:
+    """Letter links: pairs of claims and their weights.
 
     ``grouped`` holds the letters of a template group that belong to a claim (columns
     ``group``, ``day``, ``text``), ``members`` each letter's claim position, ``book_letters``
@@ -238,7 +235,6 @@ def _letter_links(grouped: pd.DataFrame, members: np.ndarray, book_letters: np.n
     letter_branch = branches[members]
     pairs_out: list[np.ndarray] = []
     weights_out: list[np.ndarray] = []
-    burst_of = np.full(len(group), -1, dtype=np.int64)
     for kind, letters_of in ((group, book_letters), (variant, np.bincount(variant[variant >= 0]))):
         bursts = np.full(len(kind), -1, dtype=np.int64)
         known = kind >= 0
@@ -248,8 +244,6 @@ def _letter_links(grouped: pd.DataFrame, members: np.ndarray, book_letters: np.n
         in_burst = np.flatnonzero(bursts >= 0)
         if not len(in_burst):
             continue
-        unlabelled = in_burst[burst_of[in_burst] < 0]
-        burst_of[unlabelled] = bursts[unlabelled] + burst_of.max() + 1
         pairs, _ = group_pairs(bursts[in_burst], in_burst, households[members[in_burst]],
                                days[members[in_burst]], params.template_window_days)
         similarity = letters.pair_similarity(pairs)
@@ -260,11 +254,11 @@ def _letter_links(grouped: pd.DataFrame, members: np.ndarray, book_letters: np.n
         pairs_out.append(members[pairs])
         weights_out.append(TEMPLATE_WEIGHT * np.minimum(share, 1.0))
     if not pairs_out:
-        return (np.empty((0, 2), dtype=np.int64), np.empty(0)), burst_of
+        return np.empty((0, 2), dtype=np.int64), np.empty(0)
     both = np.concatenate(pairs_out)
     links = pd.DataFrame({"u": both.min(axis=1), "v": both.max(axis=1), "w": np.concatenate(weights_out)})
     links = links[links["u"] != links["v"]].groupby(["u", "v"], sort=True)["w"].max().reset_index()
-    return (links[["u", "v"]].to_numpy(), links["w"].to_numpy()), burst_of
+    return links[["u", "v"]].to_numpy(), links["w"].to_numpy()
 
 
 def _one_branch(bursts: np.ndarray, group: np.ndarray, branch: np.ndarray, alpha: float) -> np.ndarray:
@@ -284,22 +278,19 @@ def _one_branch(bursts: np.ndarray, group: np.ndarray, branch: np.ndarray, alpha
     >>> kept[:8].tolist()
     [0, 0, 0, 0, -1, -1, -1, -1]
     """
-    out = bursts.copy()
     frame = pd.DataFrame({"burst": bursts, "group": group, "branch": branch})
     frame = frame[frame["branch"].notna() & (frame["branch"] != "")]
     share = frame.groupby("group")["branch"].value_counts(normalize=True)
     branches_in_group = frame.groupby("group")["branch"].nunique()
-    crowd = frame[frame["burst"] >= 0]
-    for burst_id, letters in crowd.groupby("burst"):
-        n = int((bursts == burst_id).sum())
-        top_branch, top = letters["branch"].value_counts().index[0], int(letters["branch"].value_counts().iloc[0])
-        g = letters["group"].iloc[0]
-        chance = binom.sf(top - 1, n, share[(g, top_branch)]) * branches_in_group[g]
-        if chance >= alpha:
-            out[bursts == burst_id] = -1
-    for burst_id in np.setdiff1d(np.unique(bursts[bursts >= 0]), crowd["burst"].unique()):
-        out[bursts == burst_id] = -1
-    return out
+    top = (frame[frame["burst"] >= 0].groupby(["burst", "group", "branch"]).size().rename("k")
+           .reset_index().sort_values(["burst", "k", "branch"], ascending=[True, False, True])
+           .drop_duplicates("burst"))
+    if top.empty:
+        return np.full(len(bursts), -1, dtype=np.int64)
+    n = np.bincount(bursts[bursts >= 0])[top["burst"].to_numpy()]
+    p = share.reindex(pd.MultiIndex.from_frame(top[["group", "branch"]])).to_numpy()
+    chance = binom.sf(top["k"].to_numpy() - 1, n, p) * branches_in_group.reindex(top["group"]).to_numpy()
+    return np.where(np.isin(bursts, top["burst"].to_numpy()[chance < alpha]), bursts, -1)
 
 
 def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.ndarray,
@@ -330,7 +321,6 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
     # into a burst far beyond their usual rate in this book link (a publicly circulating letter
     # arrives all year)
     tg = np.full(n, -1, dtype=np.int64)
-    tb = np.full(n, -1, dtype=np.int64)
     letter_row = np.full(n, -1, dtype=np.int64)
     letter_links = (np.empty((0, 2), dtype=np.int64), np.empty(0))
     letters = ShingleMatrix([])
@@ -344,7 +334,7 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         letters = ShingleMatrix(grouped["text"].fillna("").astype(str).tolist())
         branches = book.agents["branch"].reindex(claims["agent_id"]).to_numpy() \
             if "branch" in book.agents else np.full(n, None, dtype=object)
-        letter_links, tb[members] = _letter_links(
+        letter_links = _letter_links(
             grouped, members, np.bincount(template_group[template_group >= 0]), households, days,
             branches, book_period(book), params, letters)
 
@@ -375,6 +365,6 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         u = v = np.empty(0, dtype=np.int64)
         w = np.empty(0)
     sizes = np.bincount(template_group[template_group >= 0]) if len(template_group) else np.zeros(0, dtype=np.int64)
-    return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, template_burst=tb, agent_burst=agent_burst,
+    return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, agent_burst=agent_burst,
                       template_letters=sizes, letters=letters, letter_row=letter_row)
 

@@ -31,7 +31,7 @@ from scipy.sparse.csgraph import connected_components
 from graph.keys.pseudonyms import letter_sketch_shingles
 
 __all__ = ["ShingleMatrix", "band_params", "jaccard", "letter_shingles", "letter_variants",
-           "minhash_signatures", "pair_jaccard", "shingles", "template_groups"]
+           "minhash_signatures", "shingles", "template_groups"]
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
@@ -122,18 +122,6 @@ class ShingleMatrix:
     @staticmethod
     def _ratio(shared: np.ndarray, union: np.ndarray) -> np.ndarray:
         return np.where(union > 0, shared / np.maximum(union, 1), 0.0).astype(float)
-
-
-def pair_jaccard(texts: Sequence[str], pairs: np.ndarray) -> np.ndarray:
-    """Exact shingle Jaccard similarity of the letters in each row ``(i, j)`` of ``pairs``
-    (only the letters the pairs name are cut into shingles).
-
-    >>> pair_jaccard(["要求全额退还保费", "要求全额退还保费！", "请求退保"], np.array([[0, 1], [0, 2]])).tolist()
-    [1.0, 0.0]
-    """
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    used, local = np.unique(pairs, return_inverse=True)
-    return ShingleMatrix([texts[int(i)] for i in used]).pair_similarity(local.reshape(-1, 2))
 
 
 def band_params(threshold: float, num_perm: int, recall: float = 0.95) -> tuple[int, int]:
