@@ -241,8 +241,12 @@ class RingLetters:
                 kept.append((ring_id, str(customer), grams))
                 same_ring.append(grams)
         self.ring_ids = [rid for rid, _, _ in kept]
-        self._customers = np.array([c for _, c, _ in kept], dtype=object)
-        self._in_ring = np.array([rid is not None for rid in self.ring_ids], dtype=bool)
+        self._rings = sum(rid is not None for rid in self.ring_ids)
+        own: dict[str, list[int]] = {}
+        for i, (rid, customer, _) in enumerate(kept):
+            if rid is None:
+                own.setdefault(customer, []).append(i)
+        self._own_honest = {c: np.array(ids, dtype=np.intp) for c, ids in own.items()}
         self.sizes = np.array([len(grams) for _, _, grams in kept], dtype=np.float64)
         postings: dict[int, list[int]] = {}
         for i, (_, _, grams) in enumerate(kept):
@@ -251,7 +255,7 @@ class RingLetters:
         self._postings = {g: np.array(ids, dtype=np.intp) for g, ids in postings.items()}
 
     def __len__(self) -> int:
-        return int(self._in_ring.sum())
+        return self._rings
 
     def best_match(self, grams: frozenset[int], customer: str | None = None) -> tuple[float, str | None]:
         """The highest Jaccard similarity of ``grams`` with a letter of the book other than the
@@ -262,8 +266,8 @@ class RingLetters:
             return 0.0, None
         shared = np.bincount(np.concatenate(hits), minlength=len(self.ring_ids)).astype(np.float64)
         similarity = shared / (self.sizes + len(grams) - shared)
-        if customer is not None:
-            similarity[~self._in_ring & (self._customers == customer)] = -1.0
+        if customer is not None and customer in self._own_honest:
+            similarity[self._own_honest[customer]] = -1.0
         best = int(np.argmax(similarity))
         return float(max(similarity[best], 0.0)), self.ring_ids[best]
 
