@@ -183,7 +183,7 @@ def _read_csv(data: bytes, name: str, log: ProblemLog) -> tuple[pd.DataFrame | N
     if b"\r" in utf8 and b"\n" not in utf8:  # old Mac line endings: every line ends in CR alone
         utf8 = utf8.replace(b"\r", b"\n")
     header = _header(utf8)
-    other = next((name for sep, name in _OTHER_SEPARATORS if len(header) == 1 and sep in header[0]), None)
+    other = next((what for sep, what in _OTHER_SEPARATORS if len(header) == 1 and sep in header[0]), None)
     if other is not None:
         log.add(name, 1, None, f"the header is one column holding {other}: the file is separated by "
                                f"{other}, not commas; save it as comma-separated CSV")

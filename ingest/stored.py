@@ -17,11 +17,14 @@ in the folder.
 [True, False]
 >>> stored.holders(pd.Series(["P1", "P2"])).tolist()
 ['C1', None]
->>> stored.stored_values("policies", pd.Series(["P2", "P1"]), "customer_id").tolist()
+>>> stored.stored_values("policies", pd.Series(["P2", "P1"]), ["customer_id"])["customer_id"].tolist()
 [None, 'C1']
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,24 +64,24 @@ class StoredRecords:
 
     def holds(self, table: str, keys: pd.Series) -> np.ndarray:
         """Which of ``keys`` are records of ``table`` in the store (missing keys: ``False``)."""
-        label = TABLE_LABELS.get(table)
-        if label is None or keys.empty:
+        if table not in TABLE_LABELS:
             return np.zeros(len(keys), dtype=bool)
-        wanted = keys.dropna().astype(str).unique().tolist()
-        found = {node.key for node in self._store.get_nodes(NodeRef(label, k) for k in wanted)}
-        return keys.isin(found).to_numpy(dtype=bool)
+        return keys.isin(self._props(table, keys).keys()).to_numpy(dtype=bool)
 
-    def stored_values(self, table: str, keys: pd.Series, column: str) -> pd.Series:
-        """The stored value of property ``column`` of each record of ``keys`` (``None`` for a
-        record the store does not hold), indexed like ``keys``."""
-        label = TABLE_LABELS[table]
-        wanted = keys.dropna().astype(str).unique().tolist()
-        value = {node.key: node.props.get(column) for node in self._store.get_nodes(
-            NodeRef(label, k) for k in wanted)}
-        return pd.Series([value.get(k) if isinstance(k, str) else None for k in keys],
-                         index=keys.index, dtype=object)
+    def stored_values(self, table: str, keys: pd.Series, columns: Sequence[str]) -> pd.DataFrame:
+        """The stored values of properties ``columns`` of each record of ``keys`` (``None`` for
+        a record the store does not hold), indexed like ``keys``; one read of the store."""
+        props = self._props(table, keys)
+        found = [props.get(k, {}) if isinstance(k, str) else {} for k in keys]
+        return pd.DataFrame({c: pd.Series([p.get(c) for p in found], index=keys.index, dtype=object)
+                             for c in columns})
 
     def holders(self, policy_ids: pd.Series) -> pd.Series:
         """The customer holding each stored policy of ``policy_ids`` (``None`` for a policy the
         store does not hold, or holds without its customer), indexed like ``policy_ids``."""
-        return self.stored_values("policies", policy_ids, "customer_id")
+        return self.stored_values("policies", policy_ids, ["customer_id"])["customer_id"]
+
+    def _props(self, table: str, keys: pd.Series) -> dict[str, Mapping[str, Any]]:
+        wanted = keys.dropna().astype(str).unique().tolist()
+        label = TABLE_LABELS[table]
+        return {node.key: node.props for node in self._store.get_nodes(NodeRef(label, k) for k in wanted)}

@@ -380,12 +380,13 @@ def _is_in(values: pd.Series, known: pd.Series) -> np.ndarray:
 
 
 def _check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
-                      usable: set[str], log: ProblemLog, stored: StoredRecords | None) -> None:
+                      usable: set[str], unreadable: set[str], log: ProblemLog,
+                      stored: StoredRecords | None) -> None:
     for name, table in CONTRACT.items():
         frame = tables[name]
         for ref in table.references:
-            if frame.empty or (ref.target not in usable and stored is None):
-                continue  # the target's own problem is already reported
+            if frame.empty or ref.target in unreadable or (ref.target not in usable and stored is None):
+                continue  # the target's own problem is already reported, or nothing to check against
             target = tables[ref.target][CONTRACT[ref.target].primary_key]
             values = frame[ref.column]
             unknown = values.notna() & ~_is_in(values, target.dropna())
@@ -405,8 +406,9 @@ def _check_moved(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
         if frame.empty:
             continue
         key = CONTRACT[name].primary_key
+        stored_now = stored.stored_values(name, frame[key], columns)
         for column in columns:
-            before = stored.stored_values(name, frame[key], column)
+            before = stored_now[column]
             moved = before.notna() & frame[column].notna() & (before != frame[column])
             if moved.any():
                 for row, was in zip(before.index[moved].tolist(), before[moved].astype(str), strict=True):
@@ -484,7 +486,7 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None,
         files[name] = found.file
         tables[name] = validate_table(table, found, log, insurer, pseudonymized)
     _check_insurers(tables, files, log)
-    _check_references(tables, files, usable, log, stored)
+    _check_references(tables, files, usable, set(raw.tables) - usable, log, stored)
     if stored is not None:
         _check_moved(tables, files, stored, log)
         _stored_holders(tables, stored)

@@ -372,6 +372,16 @@ def test_a_daily_export_naming_what_nobody_holds_is_refused(tmp_path: Path, stor
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValidationError, match="no table to load"):
         ingest_folder(tmp_path / "empty", store)
+    export = _daily_export()  # a new customer, in a customers.csv that cannot be read
+    export["surrenders"][0]["customer_id"] = "C9"
+    export["customers"] = [{**base_book()["customers"][0], "customer_id": "C0"},
+                           {**base_book()["customers"][1], "customer_id": "C9"}]
+    broken = write_book(tmp_path / "broken", export)
+    _undecodable(broken)  # an unreadable table is reported once, not again by every reference to it
+    with pytest.raises(ValidationError) as unreadable:
+        ingest_folder(broken, store)
+    assert [(p.file, p.column) for p in unreadable.value.errors] == [("customers.csv", None)]
+    assert snapshot(store) == before
 
 
 def test_a_stored_request_sent_again_for_another_policy_is_refused(tmp_path: Path,
