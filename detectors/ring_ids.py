@@ -59,8 +59,8 @@ def carry_forward(rings: Sequence[Ring], previous: Sequence[Ring], min_jaccard: 
     ``worked``) and that is still unmatched goes to the unmatched new ring holding most of its
     claims, however few: a confirmed ring merged into a larger group, or split into pieces by
     other parameters, keeps its case (and re-alerts with the claims added and those that left)
-    instead of vanishing with it. Unmatched rings keep their own ids; an id taken over from a previous ring
-    is never given twice.
+    instead of vanishing with it. Unmatched rings keep their own ids; an id taken over from a
+    previous ring is never given twice.
 
     >>> decided = Ring("R-CASE", 0.9, "high", ("C1", "C2", "C3", "C4"))
     >>> merged = Ring("R-BIG", 0.9, "high", ("C1", "C2", "C3", "C7", "C8", "C9", "C10"))

@@ -3,8 +3,8 @@
 The audit log (:class:`~graph.results.CaseChange` entries, oldest first) is the only record of a
 case. An entry is either a person's decision (a status move, an assignment, a note, or several
 at once) or a detection run's **re-alert**: a later run added claims to a ring an investigator
-had already confirmed or dismissed, or took some out of it. The ring keeps its status, but the case says what is new
-until a person next acts on it (any decision clears the re-alert).
+had already confirmed or dismissed, or took some out of it. The ring keeps its status, but the
+case says what is new until a person next acts on it (any decision clears the re-alert).
 
 >>> log = [
 ...     CaseChange("R-1", "2025-01-02T09:00:00+00:00", "张伟", CaseStatus.NEW,

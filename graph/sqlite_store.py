@@ -289,11 +289,10 @@ class SQLiteStore(GraphStore):
 
     def _customers_on(self, ref: NodeRef, rel: Rel, limit: int | None) -> list[tuple[str, str | None]]:
         _, catalog = self._current_catalog()
-        customers = node_table(Label.CUSTOMER)
-        name = 'c."name"' if "name" in catalog.columns[customers] else "NULL"
         # The relationship table's target index holds (dst, src): the customers come in key order.
-        sql = (f"SELECT e.src, {name} FROM {edge_table((Label.CUSTOMER, rel, ref.label))} AS e "  # noqa: S608
-               f"LEFT JOIN {customers} AS c ON c.key = e.src WHERE e.dst = ? ORDER BY e.src LIMIT ?")
+        sql = (f"SELECT e.src, {_customer_name(catalog)} FROM {edge_table((Label.CUSTOMER, rel, ref.label))} "  # noqa: S608
+               f"AS e LEFT JOIN {node_table(Label.CUSTOMER)} AS c ON c.key = e.src "
+               "WHERE e.dst = ? ORDER BY e.src LIMIT ?")
         return self._conn().execute(sql, (ref.key, -1 if limit is None else limit)).fetchall()
 
     def _nodes_frame(self, label: Label) -> pd.DataFrame:
@@ -613,10 +612,13 @@ def _profile_dict(p: IdentifierProfile) -> dict[str, Any]:
 def _registrations_select(catalog: Catalog, triple: tuple[Label, Rel, Label]) -> str:
     """``SELECT`` customer, name, label (the one ``?`` parameter) and identifier of one
     registration table ``e``; the caller adds the ``WHERE``."""
-    customers = node_table(Label.CUSTOMER)
-    name = 'c."name"' if "name" in catalog.columns[customers] else "NULL"
-    return (f"SELECT e.src, {name}, ?, e.dst FROM {edge_table(triple)} AS e "  # noqa: S608
-            f"LEFT JOIN {customers} AS c ON c.key = e.src")
+    return (f"SELECT e.src, {_customer_name(catalog)}, ?, e.dst FROM {edge_table(triple)} AS e "  # noqa: S608
+            f"LEFT JOIN {node_table(Label.CUSTOMER)} AS c ON c.key = e.src")
+
+
+def _customer_name(catalog: Catalog) -> str:
+    """The customer's name joined as ``c`` (``NULL`` in a store whose customers have none)."""
+    return 'c."name"' if "name" in catalog.columns[node_table(Label.CUSTOMER)] else "NULL"
 
 
 def _path_ends(path: tuple[tuple[Label, Rel, Label], ...]) -> str:
