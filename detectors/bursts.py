@@ -23,11 +23,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import poisson
 
-__all__ = ["SCAN_WINDOWS_DAYS", "burst_labels", "window_surprise"]
+__all__ = ["MIN_BURST_EVENTS", "SCAN_WINDOWS_DAYS", "burst_labels", "window_surprise"]
 
 SCAN_WINDOWS_DAYS: tuple[int, ...] = (7, 14, 30, 60, 90, 120)
 """Window widths scanned: a week up to the four months a campaign lasts at most (domain.md:
 rings surrender their members over a few weeks to several months)."""
+MIN_BURST_EVENTS = 3
+"""Events a burst holds at least: two requests close together happen by chance in any book."""
 
 
 def window_surprise(count: np.ndarray, width: float, rate: np.ndarray,
@@ -45,7 +47,7 @@ def window_surprise(count: np.ndarray, width: float, rate: np.ndarray,
 
 
 def burst_labels(days: np.ndarray, groups: np.ndarray, period: float | np.ndarray, alpha: float = 0.01,
-                 windows: tuple[int, ...] = SCAN_WINDOWS_DAYS, min_events: int = 3) -> np.ndarray:
+                 windows: tuple[int, ...] = SCAN_WINDOWS_DAYS, min_events: int = MIN_BURST_EVENTS) -> np.ndarray:
     """Burst id of every event (``-1`` outside any burst); ids are numbered in input order of
     each burst's first event.
 

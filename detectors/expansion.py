@@ -216,7 +216,7 @@ def _agent_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray,
                 eligible: np.ndarray) -> list[tuple[int, int, dict[str, Any]]]:
     """(claim, ring, data) for eligible claims in the burst of a resigned agent's former
     customers that holds at least two of the ring's claims."""
-    burst = graph.agent_burst
+    burst = graph.agent_bursts.label
     agent = book.claims["agent_id"].to_numpy()
     counts: dict[tuple[int, int], int] = defaultdict(int)
     for pos in np.flatnonzero((burst >= 0) & (ring_of >= 0)).tolist():

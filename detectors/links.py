@@ -33,12 +33,13 @@ from scipy.sparse.csgraph import connected_components
 from scipy.stats import binom
 
 from detectors.book import Book
-from detectors.bursts import burst_labels
+from detectors.bursts import MIN_BURST_EVENTS, burst_labels
 from detectors.params import DetectionParams
 from detectors.templates import ShingleMatrix, letter_variants
 
 __all__ = [
     "TEMPLATE_WEIGHT",
+    "AgentBursts",
     "ClaimGraph",
     "book_period",
     "build_claim_graph",
@@ -69,8 +70,8 @@ class ClaimGraph:
     w: np.ndarray
     template_group: np.ndarray
     """Template group of each claim's complaint letter (``-1`` when none)."""
-    agent_burst: np.ndarray
-    """Burst of a resigned agent's former customers each claim belongs to (``-1`` when none)."""
+    agent_bursts: AgentBursts
+    """Bursts of resigned agents' former customers (:func:`ex_agent_bursts`)."""
     template_letters: np.ndarray
     """Letters of the whole book per template group (indexed by group id)."""
     letters: ShingleMatrix
@@ -130,30 +131,49 @@ def book_period(book: Book) -> float:
     return float(max(days.max() - days.min(), 1.0)) if len(days) else 1.0
 
 
-def ex_agent_bursts(book: Book, alpha: float) -> np.ndarray:
+@dataclass(frozen=True)
+class AgentBursts:
+    """Bursts of resigned agents' former customers (see :func:`ex_agent_bursts`)."""
+
+    label: np.ndarray
+    """Per claim, its burst id, or ``-1``."""
+    beyond_chance: np.ndarray
+    """Per claim, whether its burst stays significant when the test is corrected for the
+    number of books tested (Bonferroni: ``alpha / books``)."""
+    books: int
+    """Resigned agents' books tested: those with at least three requests since the agent left."""
+
+
+def ex_agent_bursts(book: Book, alpha: float) -> AgentBursts:
     """Per claim, the burst (see :mod:`detectors.bursts`) of its resigned agent's former
-    customers' requests after the agent left, or ``-1``.
+    customers' requests after the agent left.
 
     An orphaned book surrenders a little faster than others all the time; only requests crowding
-    far beyond that book's own rate since the agent left count as a burst.
+    far beyond that book's own rate since the agent left count as a burst. Each book is tested
+    at ``alpha``, which links a burst's claims; with hundreds of resigned agents, some book
+    crowds that much by chance, so a burst counts as a tie between its members only when it is
+    still significant at ``alpha`` divided by the number of books tested (``beyond_chance``).
     """
     claims = book.claims
     agents = book.agents
     out = np.full(len(claims), -1, dtype=np.int64)
+    beyond = np.zeros(len(claims), dtype=bool)
     if agents.empty:
-        return out
+        return AgentBursts(out, beyond, 0)
     days = claims["day"].to_numpy(float)
     leave = agents["leave_day"].reindex(claims["agent_id"]).to_numpy(float)
     status = agents["status"].reindex(claims["agent_id"]).fillna("").to_numpy()
     gone = (status != "active") & (status != "") & ~np.isnan(leave) & (days > np.nan_to_num(leave))
     members = np.flatnonzero(gone)
     if not len(members):
-        return out
+        return AgentBursts(out, beyond, 0)
     last = np.nanmax(days)
     period = np.maximum(last - leave[members], 1.0)
     codes, _ = pd.factorize(claims["agent_id"].to_numpy()[members])
     out[members] = burst_labels(days[members], codes, period, alpha)
-    return out
+    books = int((np.bincount(codes) >= MIN_BURST_EVENTS).sum())
+    beyond[members] = burst_labels(days[members], codes, period, alpha / max(books, 1)) >= 0
+    return AgentBursts(out, beyond, books)
 
 
 def claim_propensity(book: Book) -> np.ndarray:
@@ -339,7 +359,8 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
             branches, book_period(book), params, letters)
 
     # former customers of resigned agents surrendering in a burst after the agent left
-    agent_burst = ex_agent_bursts(book, params.burst_alpha)
+    agent_bursts = ex_agent_bursts(book, params.burst_alpha)
+    agent_burst = agent_bursts.label
     propensity = claim_propensity(book)
     members = np.flatnonzero((agent_burst >= 0) & (propensity > 0))
     if len(members):
@@ -365,6 +386,6 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         u = v = np.empty(0, dtype=np.int64)
         w = np.empty(0)
     sizes = np.bincount(template_group[template_group >= 0]) if len(template_group) else np.zeros(0, dtype=np.int64)
-    return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, agent_burst=agent_burst,
+    return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, agent_bursts=agent_bursts,
                       template_letters=sizes, letters=letters, letter_row=letter_row)
 

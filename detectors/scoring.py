@@ -68,8 +68,9 @@ _TIES = frozenset({"more_shared_identifiers", "watchlist", "ex_agent_book"})
 """Evidence that ties members to each other (with every ``shared_*`` code)."""
 _WORDING = frozenset({"complaint_template", "full_refund_complaints", "burst"})
 """Near-identical letters, full-refund demands on complaint grounds, timing: what honest
-complainers copying a public letter show too. Together they count at most
-:data:`_UNTIED_CAP`, below the alert threshold; a ring needs ties or traces besides."""
+complainers copying a public letter show too. Together (with a resigned agent's burst that
+chance explains, see :func:`_untied`) they count at most :data:`_UNTIED_CAP`, below the alert
+threshold; a ring needs ties or traces besides."""
 _UNTIED_CAP = 0.45
 
 _KIND_TEXT = {
@@ -153,9 +154,9 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
     evidence += _timing_evidence(ctx, members)
     evidence += _agent_evidence(ctx, members)
     evidence += _joined_evidence(ctx, joined)
-    wording = [p for e, p in evidence if e.code in _WORDING]
-    score = noisy_or([p for e, p in evidence if e.code not in _WORDING] + [min(_wording_cap(evidence), noisy_or(wording))])
-    if not any(e.code in _TIES or e.code.startswith("shared_") for e, p in evidence if p > 0):
+    wording = [p for e, p in evidence if _untied(e)]
+    score = noisy_or([p for e, p in evidence if not _untied(e)] + [min(_wording_cap(evidence), noisy_or(wording))])
+    if not any(_ties(e) for e, p in evidence if p > 0):
         evidence.append((Evidence(
             "no_shared_ties",
             "成员之间没有共用的联系方式、账户、代办人、地址，也不属于同一离职代理人的集中退保",
@@ -333,6 +334,19 @@ def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, 
     ), _P_THIRD_PARTY_MAX * _trace_excess(ctx, k, len(members), "third_party"))]
 
 
+def _ties(e: Evidence) -> bool:
+    """Whether ``e`` ties the members to each other: a shared identifier, the watchlist, or a
+    burst of one resigned agent's book beyond chance across all such books."""
+    if e.code == "ex_agent_book":
+        return bool(e.data["beyond_chance"])
+    return e.code in _TIES or e.code.startswith("shared_")
+
+
+def _untied(e: Evidence) -> bool:
+    """Whether ``e`` is wording or timing, which count together at most :data:`_UNTIED_CAP`."""
+    return e.code in _WORDING or (e.code == "ex_agent_book" and not _ties(e))
+
+
 def _wording_cap(evidence: Sequence[tuple[Evidence, float]]) -> float:
     """At most :data:`_UNTIED_CAP` from wording and timing, unless the group holds most uses of
     its letter's wording in the whole book (the wording is rare, so its own): then up to 1."""
@@ -414,8 +428,8 @@ def _agent_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, f
     claims = ctx.book.claims
     bursts: dict[int, list[int]] = defaultdict(list)
     for m in members:
-        if ctx.graph.agent_burst[m] >= 0:
-            bursts[int(ctx.graph.agent_burst[m])].append(m)
+        if ctx.graph.agent_bursts.label[m] >= 0:
+            bursts[int(ctx.graph.agent_bursts.label[m])].append(m)
     out: list[tuple[Evidence, float]] = []
     for positions in bursts.values():
         k = len(positions)
@@ -426,12 +440,17 @@ def _agent_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, f
         left = iso_day(leave_day)
         lag = int(claims["day"].iloc[positions].min() - leave_day)
         name = name if isinstance(name, str) else agent
+        beyond = bool(ctx.graph.agent_bursts.beyond_chance[positions].any())
+        books = ctx.graph.agent_bursts.books
         out.append((Evidence(
             "ex_agent_book",
-            f"{k} 位客户均为已离职代理人 {name}（{agent}，{left} 离职）的原客户，离职 {lag} 天后起集中退保",
+            f"{k} 位客户均为已离职代理人 {name}（{agent}，{left} 离职）的原客户，离职 {lag} 天后起集中退保"
+            + ("" if beyond else f"（在 {books} 位离职代理人的原客户中，这样的集中偶然也会出现，只按时间计）"),
             f"{k} customers of agent {name} ({agent}), who left on {left}, surrendered in a burst "
-            f"from {lag} days after the agent left",
-            {"agent_id": agent, "left_on": left, "count": k,
+            f"from {lag} days after the agent left"
+            + ("" if beyond else f" (among {books} resigned agents' books such a crowd happens by "
+                                 "chance, so it counts as timing only)"),
+            {"agent_id": agent, "left_on": left, "count": k, "beyond_chance": beyond, "books_tested": books,
              "claims": sorted(str(claims.index[m]) for m in positions)},
         ), min(_P_EX_AGENT_MAX, _P_EX_AGENT_PER_CLAIM * k) * float(ctx.propensity[positions].mean())))
     return out

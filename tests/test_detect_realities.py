@@ -196,3 +196,46 @@ def test_honest_copies_crowding_beside_a_ring_do_not_join_it(tmp_path: Path, boo
     # an honest copy is closest to other copies, not to a ring's version: no claim risk alerts
     risks = {c.claim_id: c.risk for c in result.claim_risks}
     assert max(risks[h] for h in honest) < ALERT_THRESHOLD
+
+
+def _orphaned_book(b: BookBuilder, agent: str, tag: str, dates: list[str], first: int) -> list[str]:
+    """Former customers of ``agent`` surrendering on ``dates``, each with own phone and account,
+    demanding a full refund on complaint grounds (nobody serves them any more)."""
+    claims = []
+    for k, date in enumerate(dates):
+        i = first + k
+        phone, account = f"+86132{i:08d}", f"62220000555{i:08d}"
+        cust = b.customer(f"{tag}{k}", f"{SURNAMES[i % len(SURNAMES)]}孤{i}", f"赣州市孤{i}号", phone, account)
+        claims.append(b.claim(f"{tag}C{k}", cust, agent, date, full_refund=True, complaint_reason=True,
+                              contact=phone, account=account, account_name=f"{SURNAMES[i % len(SURNAMES)]}孤{i}"))
+    return claims
+
+
+def test_a_crowd_one_of_many_resigned_agents_books_shows_by_chance_is_no_ring(tmp_path: Path,
+                                                                              book: BookBuilder) -> None:
+    """Forty resigned agents' former customers complain and surrender all year, three each; in
+    one book four surrender within a month. Alone that crowd is unlikely (a burst at α = 0.01),
+    among forty books one such crowd is expected: it links the four, but counts as timing only,
+    under the cap, and no ring alerts. Twelve of one book in three weeks are far beyond chance."""
+    crowd = []
+    for a in range(40):
+        agent = book.agent(f"A-LEFT{a}", status="resigned", leave_date="2022-06-30")
+        if a == 0:
+            crowd = _orphaned_book(book, agent, "OC", ["2024-03-02", "2024-03-09", "2024-03-17", "2024-03-28"], 0)
+        else:
+            months = [1 + (a + 4 * k) % 12 for k in range(3)]
+            _orphaned_book(book, agent, f"OB{a}-", [f"{2023 + k % 2}-{m:02d}-15" for k, m in enumerate(months)],
+                           100 + 3 * a)
+    result = _detect(tmp_path, book)
+    grouped = next(r for r in result.rings if set(crowd) <= set(r.claim_ids))
+    line = next(e for e in grouped.evidence if e.code == "ex_agent_book")
+    assert line.data["beyond_chance"] is False and line.data["books_tested"] == 40
+    assert "by chance" in line.en and grouped.score < ALERT_THRESHOLD
+    assert _alerted(result) == []
+
+    swept = _orphaned_book(book, book.agent("A-SWEPT", status="resigned", leave_date="2022-06-30"), "SW",
+                           [f"2024-09-{2 + 2 * k:02d}" for k in range(12)], 400)
+    result = _detect(tmp_path / "swept", book)
+    ring = next(r for r in result.rings if set(swept) <= set(r.claim_ids))
+    assert next(e for e in ring.evidence if e.code == "ex_agent_book").data["beyond_chance"] is True
+    assert ring.score >= ALERT_THRESHOLD
