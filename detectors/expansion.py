@@ -172,23 +172,8 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
         return []
     claim_ids = book.claims.index
     days = book.claims["day"].to_numpy(float)
-    grouped = np.flatnonzero(group >= 0)
-    letters, row_of = graph.letters, graph.letter_row
-    by_group: dict[int, list[int]] = defaultdict(list)
-    for pos in grouped.tolist():
-        by_group[int(group[pos])].append(pos)
-    members = {g: np.array(m, dtype=np.int64) for g, m in by_group.items()}
-    window = params.template_window_days
-    neighbours: dict[int, list[tuple[int, float]]] = {}
-    for pos in np.flatnonzero((group >= 0) & (ring_of < 0) & eligible).tolist():
-        candidates = members[int(group[pos])]
-        others = candidates[(candidates != pos) & (np.abs(days[candidates] - days[pos]) <= window)]
-        if not len(others):
-            continue
-        similarity = letters.similarity(int(row_of[pos]), row_of[others])
-        order = np.argsort(-similarity, kind="stable")[:_NEIGHBOURS]
-        neighbours[pos] = [(int(others[i]), float(similarity[i])) for i in order
-                           if similarity[i] >= params.template_threshold]
+    neighbours = _nearest_letters(graph, days, np.flatnonzero((group >= 0) & (ring_of < 0) & eligible),
+                                  params.template_window_days, params.template_threshold)
     joined = ring_of.copy()
     out: dict[int, tuple[int, dict[str, Any]]] = {}
     for _ in range(_VOTE_ROUNDS):
@@ -210,6 +195,55 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
         if not added:
             break
     return [(pos, ring, data) for pos, (ring, data) in sorted(out.items())]
+
+
+def _nearest_letters(graph: ClaimGraph, days: np.ndarray, claims: np.ndarray, window: float,
+                     threshold: float, block: int = 256) -> dict[int, list[tuple[int, float]]]:
+    """For each claim of ``claims`` (positions, with a grouped letter), its ``_NEIGHBOURS`` most
+    similar letters of its template group filed within ``window`` days (ties in claim order),
+    those at least ``threshold`` similar: ``{claim: [(other claim, similarity), ...]}``.
+
+    Claims are compared ``block`` at a time against the group's letters of their window in one
+    sparse product, so a template copied thousands of times costs blocks, not one product per
+    claim."""
+    group, row_of = graph.template_group, graph.letter_row
+    grouped = np.flatnonzero(group >= 0)
+    grouped = grouped[np.lexsort((days[grouped], group[grouped]))]
+    starts = np.searchsorted(group[grouped], group[grouped], side="left")
+    ends = np.searchsorted(group[grouped], group[grouped], side="right")
+    start_of = dict(zip(grouped.tolist(), starts.tolist(), strict=True))
+    end_of = dict(zip(grouped.tolist(), ends.tolist(), strict=True))
+    asked = claims[np.lexsort((days[claims], group[claims]))]
+    out: dict[int, list[tuple[int, float]]] = {}
+    for cut in _blocks(group[asked], block):
+        rows = asked[cut]
+        lo_g, hi_g = start_of[int(rows[0])], end_of[int(rows[0])]
+        members = grouped[lo_g:hi_g]
+        member_days = days[members]
+        lo = np.searchsorted(member_days, days[rows].min() - window, side="left")
+        hi = np.searchsorted(member_days, days[rows].max() + window, side="right")
+        others = np.sort(members[lo:hi])
+        if not len(others):
+            continue
+        similarity = graph.letters.block_similarity(row_of[rows], row_of[others])
+        usable = (np.abs(days[rows][:, None] - days[others][None, :]) <= window) & (rows[:, None] != others[None, :])
+        similarity = np.where(usable, similarity, -np.inf)
+        order = np.argsort(-similarity, axis=1, kind="stable")[:, :_NEIGHBOURS]
+        for r, pos in enumerate(rows.tolist()):
+            if not usable[r].any():
+                continue
+            out[pos] = [(int(others[i]), float(similarity[r, i])) for i in order[r]
+                        if similarity[r, i] >= threshold]
+    return out
+
+
+def _blocks(groups: np.ndarray, size: int) -> list[slice]:
+    """Slices of at most ``size`` consecutive items of one group each (``groups`` sorted)."""
+    out: list[slice] = []
+    cuts = np.flatnonzero(np.diff(groups)) + 1
+    for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(groups)].tolist(), strict=True):
+        out.extend(slice(s, min(s + size, hi)) for s in range(lo, hi, size))
+    return out
 
 
 def _agent_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray,
