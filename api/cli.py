@@ -34,6 +34,7 @@ from graph.connect import check_store_url, open_store, sqlite_path
 from graph.errors import ConfigError, InputError, RingScopeError
 from graph.keys import normalize_insurer_code
 from graph.keys.insurers import INSURER_CODE_RULE
+from graph.model import GraphCounts
 from graph.sqlite_store import new_store_file
 from graph.store import GraphStore
 from ingest import Problem, load_book, read_book
@@ -263,21 +264,34 @@ def ingest(
     if path is None or path.exists():  # a daily export may name records the store holds
         with _store(url) as graph, _clear_errors():
             book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code, store=graph)
+            held = graph.counts()
             report = _with_progress(load_book, book, graph)
+            gained = _gained(held, graph.counts())
     else:
         with _clear_errors():  # refused before the store is opened: a new store is not created
             book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code)
         # the new file is written aside and appears only once the load succeeded
         with _clear_errors(), new_store_file(path) as graph:
             report = _with_progress(load_book, book, graph)
+            gained = _gained(None, graph.counts())
     seconds = time.perf_counter() - start  # a new store file included, synced and in place
     _print_warnings(report.warnings)
     rows = sum(report.rows.values())
+    replaced = (f", {report.replaced:,} replaced by a record's newer value (the old one is "
+                "removed)" if report.replaced else "")
     console.print(
-        f"ingested {rows:,} rows from {folder} into {report.nodes:,} nodes and "
-        f"{report.relationships:,} relationships in {seconds:.1f} s ({rows / seconds:,.0f} rows/s)",
+        f"ingested {rows:,} rows from {folder} in {seconds:.1f} s ({rows / seconds:,.0f} rows/s): "
+        f"{gained[0]:,} new nodes and {gained[1]:,} new relationships{replaced}",
         highlight=False,
     )
+
+
+def _gained(before: GraphCounts | None, after: GraphCounts) -> tuple[int, int]:
+    """Nodes and relationships a load added: the counts' growth."""
+    node_total, rel_total = sum(after.nodes.values()), sum(after.relationships.values())
+    if before is None:
+        return node_total, rel_total
+    return node_total - sum(before.nodes.values()), rel_total - sum(before.relationships.values())
 
 
 def _print_warnings(warnings: list[Problem]) -> None:

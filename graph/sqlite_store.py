@@ -17,6 +17,7 @@ commits, and a failed load leaves nothing.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import secrets
 import sqlite3
@@ -37,6 +38,7 @@ from graph.frames import is_boolean_column, key_steps, property_frame
 from graph.model import (
     CLAIM_REACH,
     REGISTRATIONS,
+    SINGLE_VALUED,
     Edge,
     EdgeBatch,
     GraphBundle,
@@ -45,6 +47,7 @@ from graph.model import (
     NodeBatch,
     NodeRef,
     Rel,
+    rival_triples,
 )
 from graph.results import (
     CaseChange,
@@ -192,15 +195,19 @@ class SQLiteStore(GraphStore):
                     conn.execute(f"ALTER TABLE case_changes ADD COLUMN {name} {kind}")
 
     # ---------------------------------------------------------------- graph primitives
-    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> None:
+    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> int:
         total, done = bundle.node_count + bundle.edge_count, 0
         with self._transaction() as conn:
             catalog = Catalog.read(conn)
             loaded: dict[str, list[pd.DataFrame]] = {}
+            dropped: dict[str, list[pd.DataFrame]] = {}
             was_empty: dict[str, bool] = {}
             before: dict[str, _Before] = {}
             for batch in bundle:
                 table = TABLES[_table_name(batch)]
+                if isinstance(batch, EdgeBatch):
+                    for name, keys in _drop_rivals(conn, batch).items():
+                        dropped.setdefault(name, []).append(keys)
                 if table.name not in was_empty:
                     last = last_key(conn, table)
                     empty = last is None
@@ -224,18 +231,20 @@ class SQLiteStore(GraphStore):
                 if table.name in before:
                     before[table.name].changes += conn.total_changes - changes
                 loaded.setdefault(table.name, []).append(frame)
-            for name, frames in loaded.items():
+            for name in {**loaded, **dropped}:
                 table = TABLES[name]
-                keys = frames[0][list(table.keys)]
-                bulk = was_empty[name] and len(frames) == 1 and _sorted_unique(keys)
-                if bulk:
+                frames = loaded.get(name, [])
+                empty = was_empty.get(name, False)
+                if (empty and name not in dropped and len(frames) == 1
+                        and _sorted_unique(frames[0][list(table.keys)])):
                     write_frame(conn, table, property_frame(frames[0], list(table.keys)))
-                elif was_empty[name]:
+                elif empty:
                     write_frame(conn, table, catalog.rows_frame(conn, table))
-                elif not _frame_extended(conn, catalog, table, before[name]):
-                    keys = pd.concat([f[list(table.keys)] for f in frames], ignore_index=True)
+                elif name in dropped or not _frame_extended(conn, catalog, table, before[name]):
+                    keys = pd.concat([f[list(table.keys)] for f in [*frames, *dropped.get(name, [])]],
+                                     ignore_index=True)
                     write_frame(conn, table, catalog.merged_frame(conn, table, keys))
-                if was_empty[name] and table.triple is not None:
+                if empty and table.triple is not None:
                     conn.execute(target_index(name))
             last = conn.execute(
                 "SELECT fingerprint FROM loads ORDER BY seq DESC LIMIT 1"
@@ -246,6 +255,7 @@ class SQLiteStore(GraphStore):
                     (bundle.fingerprint, bundle.node_count, bundle.edge_count),
                 )
         self._catalog = None
+        return sum(len(keys) for parts in dropped.values() for keys in parts)
 
     def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
         # One statement: every count from the same snapshot, even while a load commits.
@@ -686,6 +696,38 @@ def _refuse_older_layout(path: Path) -> None:
         raise StoreUnavailableError(
             f"{path} holds a graph in an older layout (properties as JSON documents); ingest "
             "the book again into a new store file")
+
+
+def _drop_rivals(conn: sqlite3.Connection, batch: EdgeBatch) -> dict[str, pd.DataFrame]:
+    """Delete the relationships a batch of a single-valued triple replaces: those of
+    :func:`graph.model.rival_triples` at the batch's records that are not the batch's own.
+    Returns the deleted rows' keys (``src``, ``dst``) by table (tables with none left out)."""
+    triple = (batch.src_label, batch.rel, batch.dst_label)
+    # Into empty tables (a new store, a whole book's first load) there is nothing to replace.
+    rivals = [t for t in rival_triples(triple) if last_key(conn, TABLES[edge_table(t)]) is not None]
+    if not rivals or batch.frame.empty:
+        return {}
+    end = SINGLE_VALUED[triple]
+    other = "dst" if end == "src" else "src"
+    conn.execute("CREATE TEMP TABLE replacing (rec TEXT NOT NULL, tab TEXT NOT NULL, "
+                 "other TEXT NOT NULL, PRIMARY KEY (rec, tab, other)) WITHOUT ROWID")
+    try:
+        conn.executemany("INSERT OR IGNORE INTO replacing VALUES (?, ?, ?)", zip(
+            batch.frame[end].astype(str), itertools.repeat(edge_table(triple)),
+            batch.frame[other].astype(str), strict=False))
+        found: dict[str, pd.DataFrame] = {}
+        for rival in rivals:
+            name = edge_table(rival)  # names from the graph model only
+            where = (f"WHERE {end} IN (SELECT rec FROM temp.replacing) AND NOT EXISTS (SELECT 1 "  # noqa: S608
+                     f"FROM temp.replacing r WHERE r.rec = {name}.{end} AND r.tab = ? "
+                     f"AND r.other = {name}.{other})")
+            rows = conn.execute(f"SELECT src, dst FROM {name} {where}", (name,)).fetchall()  # noqa: S608
+            if rows:
+                conn.execute(f"DELETE FROM {name} {where}", (name,))  # noqa: S608
+                found[name] = pd.DataFrame(rows, columns=["src", "dst"])
+        return found
+    finally:
+        conn.execute("DROP TABLE temp.replacing")
 
 
 def _table_name(batch: NodeBatch | EdgeBatch) -> str:
