@@ -491,7 +491,10 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None,
         files[name] = found.file
         tables[name] = validate_table(table, found, log, insurer, pseudonymized)
     _check_insurers(tables, files, log)
-    _check_references(tables, files, usable, set(raw.tables) - usable, log, stored)
+    # A table with ragged rows (a stray quote can swallow the rest of its file) does not say
+    # which records it holds: references to it are not checked, its own problem is reported.
+    ragged = {name for name, found in raw.tables.items() if found.ragged_rows}
+    _check_references(tables, files, usable, set(raw.tables) - usable | ragged, log, stored)
     if stored is not None:
         _check_moved(tables, files, stored, log)
         _stored_holders(tables, stored)
