@@ -16,16 +16,20 @@ commits, and a failed load leaves nothing.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import itertools
 import os
+import re
 import secrets
+import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,7 @@ import pyarrow as pa
 
 from graph.errors import StoreUnavailableError
 from graph.frames import is_boolean_column, key_steps, property_frame
+from graph.liveness import abandoned_because, this_process
 from graph.model import (
     CLAIM_REACH,
     REGISTRATIONS,
@@ -76,7 +81,7 @@ from graph.sqlite_layout import (
 )
 from graph.store import GraphStore, ProgressCallback
 
-__all__ = ["SQLiteStore", "new_store_file"]
+__all__ = ["SQLiteStore", "new_store_file", "remove_abandoned_loads"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS loads (
@@ -495,8 +500,9 @@ class _UnpublishedStore(SQLiteStore):
 def new_store_file(path: Path | str) -> Iterator[SQLiteStore]:
     """A new embedded store that appears at ``path`` only when the block ends without an error.
 
-    The store is written into a temporary file beside ``path`` (``.NAME.*.loading``) in the
-    fastest way SQLite offers (see :class:`_UnpublishedStore`; relationship tables get their
+    The store is written into a temporary file beside ``path`` (``.NAME.PID.START.HOST.*.loading``:
+    the writing process, its start time in milliseconds and a tag of its host, so that
+    :func:`remove_abandoned_loads` can tell a killed load's file) in the fastest way SQLite offers (see :class:`_UnpublishedStore`; relationship tables get their
     target index after their rows, as any load into empty tables does). At the end the file is
     synced to disk, switched to WAL mode and linked at ``path``; on an error it is deleted with
     the folders created for it, so a refused load leaves nothing behind. Raises
@@ -515,7 +521,9 @@ def new_store_file(path: Path | str) -> Iterator[SQLiteStore]:
     if path.exists():
         raise StoreUnavailableError(f"{path} exists already; a new store needs a new file")
     created = [folder for folder in path.parents if not folder.exists()]
-    unpublished = path.with_name(f".{path.name}.{secrets.token_hex(4)}.loading")
+    me = this_process()
+    unpublished = path.with_name(f".{path.name}.{me['pid']}.{round(me['started'] * 1000)}."
+                                 f"{_host_tag()}.{secrets.token_hex(4)}.loading")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Not mkstemp: its files are private (0600) whatever the umask, as a store must not be.
@@ -535,6 +543,47 @@ def new_store_file(path: Path | str) -> Iterator[SQLiteStore]:
             if folder.exists() and not any(folder.iterdir()):
                 folder.rmdir()
         raise
+
+
+_LOADING = re.compile(r"(?P<pid>\d+)\.(?P<started>\d+)\.(?P<host>[0-9a-f]{8})\.[0-9a-f]{8}\.loading")
+
+
+def _host_tag() -> str:
+    """Eight hex digits naming this host in a file name (its name may hold any character)."""
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def remove_abandoned_loads(path: Path | str) -> list[str]:
+    """Delete the unfinished files :func:`new_store_file` left beside ``path`` when its process
+    was killed (``kill -9``, a power cut): those whose process, named in the file name, has
+    ended on this host (:func:`graph.liveness.abandoned_because`). A file of a process still
+    running is left alone, silently; one it cannot tell about (written on another host, or by
+    a version that did not name its process) is left, and said so.
+
+    Returns one line per file removed or left with a reason, for the user.
+    """
+    path = Path(path)
+    lines: list[str] = []
+    prefix = f".{path.name}."
+    for leftover in sorted(path.parent.glob(glob.escape(prefix) + "*.loading")):
+        found = _LOADING.fullmatch(leftover.name[len(prefix):])
+        if found is None or found["host"] != _host_tag():
+            lines.append(f"left {leftover}: an unfinished store file whose writer cannot be told "
+                         "(another host, or an older version); delete it if no ingest is writing it")
+            continue
+        owner = {"host": socket.gethostname(), "pid": int(found["pid"]),
+                 "started": int(found["started"]) / 1000}
+        if abandoned_because(owner, None, datetime.now(UTC)) is None:
+            continue  # its ingest is still running
+        try:
+            for stale in (leftover, *(leftover.with_name(leftover.name + end) for end in ("-wal", "-shm"))):
+                stale.unlink(missing_ok=True)
+        except OSError as exc:
+            lines.append(f"left {leftover}, left by an ingest that ended: cannot delete it: {exc}")
+            continue
+        lines.append(f"removed {leftover}: an unfinished store file left by an ingest (pid "
+                     f"{found['pid']}) that ended before it finished")
+    return lines
 
 
 def _publish(unpublished: Path, path: Path) -> None:
