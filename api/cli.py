@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -29,12 +30,13 @@ from api.progress import progress_bars
 from api.settings import Settings
 from detectors.export import export_rings
 from detectors.params import DetectionParams
-from graph.config import StoreSettings
+from graph.config import DEFAULT_STORE, StoreSettings
 from graph.connect import check_store_url, open_store, sqlite_path
 from graph.errors import ConfigError, InputError, RingScopeError
 from graph.keys import normalize_insurer_code
 from graph.keys.insurers import INSURER_CODE_RULE
-from graph.sqlite_store import new_store_file
+from graph.model import GraphCounts
+from graph.sqlite_store import new_store_file, remove_abandoned_loads
 from graph.store import GraphStore
 from ingest import Problem, load_book, read_book
 from ingest.pseudonymize import check_out_folder, pseudonymize_book
@@ -94,8 +96,18 @@ def _clear_errors() -> Iterator[None]:
         yield
     except InputError as exc:
         _fail(str(exc), 2)
+    except ValidationError as exc:
+        if exc.title not in _SETTINGS:
+            _fail(str(exc))
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))} (environment or .env): {e['msg']}"
+                        for e in exc.errors()), 2)
     except (RingScopeError, OSError, ValueError) as exc:
         _fail(str(exc))
+
+
+_SETTINGS = (Settings.__name__, StoreSettings.__name__)
+"""The settings read from the environment: a value they refuse is a configuration error
+(exit code 2) naming the variable, not a validation report."""
 
 
 def _from_flags(build: Callable[[], T]) -> T:
@@ -111,9 +123,11 @@ def _store_url(url: str | None, must_exist: bool = False) -> str:
     """The store URL a command will use (``--store``, else ``RINGSCOPE_STORE``), checked before
     any work: one :func:`open_store` cannot use is invalid input (exit code 2). With
     ``must_exist``, an embedded store's file must be there already (a mistyped path would
-    otherwise be created, empty, and read as "no data")."""
-    with _clear_errors():
-        chosen = url or StoreSettings().store
+    otherwise be created, empty, and read as "no data"). The folder of an embedded store must
+    exist, except the default store's (``./data``), which is created."""
+    with _clear_errors():  # read even with --store: a bad setting is refused before any work
+        settings = StoreSettings()
+    chosen = url or settings.store
     try:
         check_store_url(chosen)
         path = sqlite_path(chosen)
@@ -121,6 +135,9 @@ def _store_url(url: str | None, must_exist: bool = False) -> str:
         _fail(str(exc), 2)
     if path is not None and path.is_dir():
         _fail(f"store path {path} is a folder, not a SQLite file", 2)
+    if path is not None and not path.parent.is_dir() and chosen != DEFAULT_STORE:
+        _fail(f"no folder {path.parent} for the store {path}: create it first (a mistyped "
+              "path would otherwise start a new store there)", 2)
     if must_exist and path is not None and not path.is_file():
         _fail(f"no store at {path}: ingest a book into it first "
               "(ringscope ingest FOLDER --store …)", 2)
@@ -260,24 +277,40 @@ def ingest(
     _file_to_write(errors_file, "--errors")
     start = time.perf_counter()
     path = sqlite_path(url)
+    if path is not None:
+        for line in remove_abandoned_loads(path):
+            errors.print(line)
     if path is None or path.exists():  # a daily export may name records the store holds
         with _store(url) as graph, _clear_errors():
             book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code, store=graph)
+            held = graph.counts()
             report = _with_progress(load_book, book, graph)
+            gained = _gained(held, graph.counts())
     else:
         with _clear_errors():  # refused before the store is opened: a new store is not created
             book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code)
         # the new file is written aside and appears only once the load succeeded
         with _clear_errors(), new_store_file(path) as graph:
             report = _with_progress(load_book, book, graph)
+            gained = _gained(None, graph.counts())
     seconds = time.perf_counter() - start  # a new store file included, synced and in place
     _print_warnings(report.warnings)
     rows = sum(report.rows.values())
+    replaced = (f", {report.replaced:,} replaced by a record's newer value (the old one is "
+                "removed)" if report.replaced else "")
     console.print(
-        f"ingested {rows:,} rows from {folder} into {report.nodes:,} nodes and "
-        f"{report.relationships:,} relationships in {seconds:.1f} s ({rows / seconds:,.0f} rows/s)",
+        f"ingested {rows:,} rows from {folder} in {seconds:.1f} s ({rows / seconds:,.0f} rows/s): "
+        f"{gained[0]:,} new nodes and {gained[1]:,} new relationships{replaced}",
         highlight=False,
     )
+
+
+def _gained(before: GraphCounts | None, after: GraphCounts) -> tuple[int, int]:
+    """Nodes and relationships a load added: the counts' growth."""
+    node_total, rel_total = sum(after.nodes.values()), sum(after.relationships.values())
+    if before is None:
+        return node_total, rel_total
+    return node_total - sum(before.nodes.values()), rel_total - sum(before.relationships.values())
 
 
 def _print_warnings(warnings: list[Problem]) -> None:

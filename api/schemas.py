@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import fields
 from datetime import date
-from typing import Annotated, Any, Literal, get_type_hints
+from typing import Annotated, Any, Literal, Self, get_type_hints
 
+import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationError,
     WithJsonSchema,
     create_model,
     field_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from detectors.params import DetectionParams
-from graph.keys.cells import clean_cell
+from graph.keys.cells import Damaged, clean_cell, number_cell
 from graph.model import MAX_AMOUNT
 from graph.results import CaseStatus
 
@@ -38,6 +42,7 @@ __all__ = [
     "GraphOut",
     "HealthOut",
     "IdentifierOut",
+    "InputWarning",
     "Level",
     "ReadyOut",
     "RingDetail",
@@ -50,6 +55,7 @@ __all__ = [
     "ScoreRequest",
     "ScoreResponse",
     "TimelineEvent",
+    "duplicate_keys",
     "parse_amount",
     "parse_date",
 ]
@@ -189,6 +195,46 @@ _SCORE_EXAMPLE: dict[str, Any] = {
 }
 
 
+_MEMBER = re.compile(rb'"\s*:')  # the end of an object member's name (or text that looks so)
+
+
+def duplicate_keys(raw: str | bytes | bytearray) -> list[str]:
+    """The member names a JSON text gives twice in one object (a parser keeps the last value
+    without a word), in order of their second appearance; none for text that is not JSON.
+
+    >>> duplicate_keys(b'{"a": 1, "b": {"c": 2}, "a": 3}'), duplicate_keys(b'{"a": "x\\": 1"}')
+    (['a'], [])
+    """
+    data = raw.encode() if isinstance(raw, str) else bytes(raw)
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return []
+    # Each member's name ends in `"` then `:`; a flat object with as many of those as it has
+    # members has none twice (the exact check below costs ten times the parse).
+    if not isinstance(parsed, dict) or len(_MEMBER.findall(data)) <= len(parsed):
+        return []
+    found: list[str] = []
+
+    def members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        names = [name for name, _ in pairs]
+        found.extend(n for i, n in enumerate(names) if n in names[:i] and n not in found)
+        return dict(pairs)
+
+    json.loads(data, object_pairs_hook=members)
+    return found
+
+
+class InputWarning(BaseModel):
+    """A value of the request that was not used, and why."""
+
+    field: str
+    reason: str
+
+
+_NUMBER_FIELDS = ("contact_phone", "payout_account", "representative_id_number", "representative_phone")
+
+
 class ScoreRequest(BaseModel):
     """One surrender request, with the columns of the ``surrenders`` input table.
 
@@ -228,6 +274,30 @@ class ScoreRequest(BaseModel):
     def _blank_is_missing(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *, strict: bool | None = None,
+                            **options: Any) -> Self:
+        """The request in a JSON body; a member named twice is refused (422 naming it), as
+        a query parameter given twice is: which value was meant cannot be known."""
+        twice = duplicate_keys(json_data)
+        if twice:
+            raise ValidationError.from_exception_data(cls.__name__, [InitErrorDetails(
+                type=PydanticCustomError("duplicate_key", "given more than once"), loc=(name,),
+                input=None) for name in twice])
+        return super().model_validate_json(json_data, strict=strict, **options)
+
+    def unused_values(self) -> list[InputWarning]:
+        """The identifiers left out of scoring, with why: a number a spreadsheet damaged
+        (``6.22203E+18``) by the rule ingest applies to a file's cells
+        (:func:`graph.keys.cells.number_cell`), so it can never link two people."""
+        found = []
+        for name in _NUMBER_FIELDS:
+            value = getattr(self, name)
+            read = None if value is None else number_cell(value)
+            if isinstance(read, Damaged):
+                found.append(InputWarning(field=name, reason=f"not used: {read.reason}"))
+        return found
+
 
 class EvidenceOut(BaseModel):
     """One checkable fact: a stable code, a sentence in Chinese and English, and its data."""
@@ -261,6 +331,8 @@ class ScoreResponse(BaseModel):
         "the case status of ring_id: a dismissed ring's identifiers no longer count as a "
         "ring's, a confirmed ring's count at least as much as a watchlist hit"))
     reasons: list[EvidenceOut]
+    warnings: list[InputWarning] = Field(default_factory=list, description=(
+        "values of the request that were not used, and why (an identifier a spreadsheet damaged)"))
 
 
 class IdentifierOut(BaseModel):

@@ -294,8 +294,8 @@ def _shared_item(label: str, key: str, kind: str, claims: list[str], households:
             data)
     return Evidence(
         f"shared_{kind}",
-        f"{households} 个不同家庭的 {k} 笔退保使用同一{zh_kind} {key}",
-        f"{k} claims of {households} unrelated households share one {en_kind} {key}",
+        f"{key} 关联本团伙 {households} 个不相关家庭（{k} 笔退保的{zh_kind}）",
+        f"{key} links {households} unrelated households of the ring ({en_kind} of {k} claims)",
         data)
 
 

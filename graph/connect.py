@@ -33,7 +33,8 @@ BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 def sqlite_path(url: str) -> Path | None:
     """The file an embedded-store URL names (``sqlite:///PATH``), ``None`` for other URLs.
-    Raises :class:`~graph.errors.ConfigError` for ``sqlite:///`` with no path.
+    Raises :class:`~graph.errors.ConfigError` for ``sqlite:///`` with no path, or with options
+    (``?mode=ro``): the store opens its file itself, and would take them as part of its name.
 
     >>> sqlite_path("sqlite:///data/ringscope.db"), sqlite_path("bolt://localhost:7687")
     (PosixPath('data/ringscope.db'), None)
@@ -43,6 +44,9 @@ def sqlite_path(url: str) -> Path | None:
     path = url[len(_SQLITE_PREFIX):]
     if not path:
         raise ConfigError(f"store URL {url!r} names no file")
+    if "?" in path:  # sqlite:///a.db?mode=ro would otherwise be a file named "a.db?mode=ro"
+        raise ConfigError(f"store URL {url!r}: an embedded store's URL takes no options after "
+                          "'?' (RingScope opens the file itself); name the file only")
     return Path(path)
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from graph.model import CLAIM_REACH, REGISTRATIONS, SCHEMA, Label, Rel
+from graph.model import CLAIM_REACH, REGISTRATIONS, SCHEMA, SINGLE_VALUED, Label, Rel, rival_triples
 
 __all__ = [
     "APPEND_CASE_CHANGE",
@@ -84,6 +84,7 @@ __all__ = [
     "get_nodes",
     "get_profiles",
     "nodes_page",
+    "rival_edges",
     "set_profiles",
     "upsert_edges",
     "upsert_nodes",
@@ -220,6 +221,27 @@ def upsert_edges(src: Label, rel: Rel, dst: Label) -> str:
         f"MERGE (b:{_label(dst)} {{key: row.dst}}) "
         f"MERGE (a)-[r:{_rel(rel)}]->(b) SET r += row.props"
     )
+
+
+@cache
+def rival_edges(src: Label, rel: Rel, dst: Label, delete: bool) -> str:
+    """The relationships a load of single-valued triple ``(src, rel, dst)`` replaces
+    (:data:`graph.model.SINGLE_VALUED`): those of :func:`graph.model.rival_triples` at each
+    row's record that do not reach the row's other end; ``$rows``: ``[{src, dst}]``. Counted
+    (``replaced``), or deleted when ``delete``.
+    """
+    end = SINGLE_VALUED[(src, rel, dst)]
+    record, other, arrow = ((src, dst, f"-[r:{_rel(rel)}]->") if end == "src"
+                            else (dst, src, f"<-[r:{_rel(rel)}]-"))
+    row_record, row_other = ("row.src", "row.dst") if end == "src" else ("row.dst", "row.src")
+    labels = {t[2] if end == "src" else t[0] for t in rival_triples((src, rel, dst))}
+    if labels == {other}:  # the other end has one label (a request's payout account)
+        far, where = f"(b:{_label(other)})", f"b.key <> {row_other}"
+    else:  # a watchlist entry's LISTS may reach a node of any identifier label
+        far, where = "(b)", f"NOT (b:{_label(other)} AND b.key = {row_other})"
+    match = (f"UNWIND $rows AS row MATCH (a:{_label(record)} {{key: {row_record}}}){arrow}{far} "
+             f"WHERE {where} ")
+    return match + ("DELETE r" if delete else "RETURN count(r) AS replaced")
 
 
 RECORD_LOAD = (
@@ -527,6 +549,8 @@ def _every_statement() -> Iterator[str]:
         yield from (clear_profiles(label), set_profiles(label), get_profiles(label))
     for src, rel, dst in SCHEMA:
         yield upsert_edges(src, rel, dst)
+        if (src, rel, dst) in SINGLE_VALUED:
+            yield from (rival_edges(src, rel, dst, delete) for delete in (True, False))
         if src is Label.CUSTOMER:
             yield from (customers_on(dst, rel, limited) for limited in (True, False))
         yield from (edges_page(src, rel, dst, first) for first in (True, False))

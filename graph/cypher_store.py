@@ -56,7 +56,17 @@ from graph import cypher
 from graph.config import StoreSettings
 from graph.cypher import Dialect
 from graph.errors import StoreError, StoreUnavailableError
-from graph.model import Edge, EdgeBatch, GraphBundle, Label, Node, NodeBatch, NodeRef, Rel
+from graph.model import (
+    SINGLE_VALUED,
+    Edge,
+    EdgeBatch,
+    GraphBundle,
+    Label,
+    Node,
+    NodeBatch,
+    NodeRef,
+    Rel,
+)
 from graph.results import (
     CaseChange,
     CaseEvent,
@@ -143,16 +153,21 @@ class CypherStore(GraphStore):
         self.transport.ensure_unique_keys([s.label for s in cypher.INDEXES if s.unique])
 
     # ---------------------------------------------------------------- graph primitives
-    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> None:
+    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> int:
         for batch in bundle:
             _check_values(batch)
-        total, done, number = bundle.node_count + bundle.edge_count, 0, 0
+        total, done, number, replaced = bundle.node_count + bundle.edge_count, 0, 0, 0
+        # Relationship types the graph holds none of have nothing to replace (a first load).
+        held = {row["name"] for row in self.transport.read(cypher.COUNTS) if int(row["count"])}
         for batch in bundle:
             text, what = _upsert_statement(batch)
             for rows in batched(_rows(batch), self.batch_rows, self.batch_bytes):
                 number += 1
                 try:
-                    self.transport.write([Statement(text, {"rows": rows})])
+                    # A record's other value and its new one change in one transaction.
+                    rivals, count = self._rival_edges(batch, rows, held)
+                    replaced += count
+                    self.transport.write([*rivals, Statement(text, {"rows": rows})])
                 except Exception as exc:
                     kind = StoreUnavailableError if isinstance(exc, StoreUnavailableError) else StoreError
                     raise kind(
@@ -168,6 +183,21 @@ class CypherStore(GraphStore):
                 "fingerprint": bundle.fingerprint, "loaded_at": _now(),
                 "nodes": bundle.node_count, "relationships": bundle.edge_count,
             })])
+        return replaced
+
+    def _rival_edges(self, batch: NodeBatch | EdgeBatch, rows: list[Record],
+                     held: set[str]) -> tuple[list[Statement], int]:
+        """The deletion of the relationships ``rows`` of a single-valued triple replace (no
+        statement when they replace none), and how many it deletes; ``held``: the
+        relationship types the graph held before the load (others have nothing to replace)."""
+        if not isinstance(batch, EdgeBatch) or batch.rel.value not in held:
+            return [], 0
+        triple = (batch.src_label, batch.rel, batch.dst_label)
+        if triple not in SINGLE_VALUED:
+            return [], 0
+        ends = {"rows": [{"src": row["src"], "dst": row["dst"]} for row in rows]}
+        count = sum(int(r["replaced"]) for r in self.transport.read(cypher.rival_edges(*triple, delete=False), ends))
+        return ([Statement(cypher.rival_edges(*triple, delete=True), ends)] if count else []), count
 
     def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
         found = {row["name"]: int(row["count"]) for row in self.transport.read(cypher.COUNTS)}

@@ -47,6 +47,7 @@ __all__ = [
     "MAX_AMOUNT",
     "REGISTRATIONS",
     "SCHEMA",
+    "SINGLE_VALUED",
     "Edge",
     "EdgeBatch",
     "GraphBundle",
@@ -58,6 +59,7 @@ __all__ = [
     "Rel",
     "Subgraph",
     "check_triple",
+    "rival_triples",
 ]
 
 MAX_AMOUNT = 1e12
@@ -134,6 +136,55 @@ SCHEMA: Mapping[tuple[Label, Rel, Label], str] = {
 
 
 Triple = tuple[Label, Rel, Label]
+
+SINGLE_VALUED: Mapping[Triple, str] = {
+    (Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE): "src",
+    (Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT): "src",
+    (Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON): "src",
+    (Label.CUSTOMER, Rel.HOLDS, Label.POLICY): "dst",
+    (Label.AGENT, Rel.SOLD, Label.POLICY): "dst",
+    (Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE): "src",
+    (Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS): "src",
+    (Label.CUSTOMER, Rel.HAS_ACCOUNT, Label.BANK_ACCOUNT): "src",
+    (Label.AGENT, Rel.HAS_PHONE, Label.PHONE): "src",
+    (Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT): "dst",
+    (Label.COMPLAINT, Rel.CONTACT_PHONE, Label.PHONE): "src",
+    (Label.COMPLAINT, Rel.MAILED_FROM, Label.ADDRESS): "src",
+    **{(Label.INTERMEDIARY, Rel.LISTS, target): "src"
+       for target in (Label.PHONE, Label.BANK_ACCOUNT, Label.ADDRESS, Label.PERSON)},
+}
+"""Relationships that state one field of one record, with the end (``"src"`` or ``"dst"``)
+where that record is: a request's contact phone, payout account and representative, a policy's
+holder and agent, a customer's registered phone, address and account, an agent's phone, a
+letter's customer, phone and mailing address, the identifier a watchlist entry names.
+
+A record has at most one relationship of each such field (for a watchlist entry: one ``LISTS``,
+whatever the identifier's label), so a load that gives a record a value replaces the one stored
+(the newest export wins: a corrected payout account unlinks the mistyped one); a load without a
+value for it (a blank cell) leaves it as it was. Every other relationship accumulates, as
+history: a customer's contact changes (``CHANGED_TO``, one per change record), the requests
+and letters a customer filed, a representative's phones over all the requests they came with.
+A request's customer and policy, and a letter's policy, never change (ingest refuses a record
+sent again with others)."""
+
+
+def rival_triples(triple: Triple) -> list[Triple]:
+    """The triples whose relationships a relationship of ``triple`` replaces at its record
+    (see :data:`SINGLE_VALUED`): those of the same type at the same record label and end;
+    empty for a relationship that accumulates.
+
+    >>> rival_triples((Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT))
+    [(<Label.CLAIM: 'Claim'>, <Rel.PAID_TO: 'PAID_TO'>, <Label.BANK_ACCOUNT: 'BankAccount'>)]
+    >>> len(rival_triples((Label.INTERMEDIARY, Rel.LISTS, Label.PHONE)))
+    4
+    >>> rival_triples((Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE))
+    []
+    """
+    end = SINGLE_VALUED.get(triple)
+    if end is None:
+        return []
+    at = 0 if end == "src" else 2
+    return [t for t, e in SINGLE_VALUED.items() if e == end and t[1] is triple[1] and t[at] is triple[at]]
 
 REGISTRATIONS: tuple[Triple, ...] = (
     (Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE),

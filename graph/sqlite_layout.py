@@ -175,8 +175,9 @@ class Catalog:
         return self._frame_of_rows(table, rows)
 
     def merged_frame(self, conn: sqlite3.Connection, table: Table, keys: pd.DataFrame) -> pd.DataFrame:
-        """What :meth:`rows_frame` gives after a load wrote the rows of ``keys`` (key columns),
-        read as the stored frame from before the load with those rows read again from the table.
+        """What :meth:`rows_frame` gives after a load wrote (or deleted) the rows of ``keys`` (key
+        columns), read as the stored frame from before the load with those rows read again from
+        the table (a deleted row is no longer there).
 
         A load of a few rows into a large table (a daily export) reads back only those rows
         instead of every row one by one.
@@ -195,7 +196,7 @@ class Catalog:
             conn.execute("DROP TABLE temp.loaded_keys")
         changed = self._frame_of_rows(table, rows)
         before = read_frame(conn, table)
-        before = before[~_joined_keys(before, key_names).isin(_joined_keys(changed, key_names))]
+        before = before[~_joined_keys(before, key_names).isin(_joined_keys(keys, key_names))]
         merged = pd.concat([before, changed], ignore_index=True)
         order = pc.sort_indices(pa.array(_joined_keys(merged, key_names), type=pa.large_string()))
         merged = merged.take(order.to_numpy()).reset_index(drop=True)

@@ -16,15 +16,20 @@ commits, and a failed load leaves nothing.
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import itertools
 import os
+import re
 import secrets
+import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +39,11 @@ import pyarrow as pa
 
 from graph.errors import StoreUnavailableError
 from graph.frames import is_boolean_column, key_steps, property_frame
+from graph.liveness import abandoned_because, this_process
 from graph.model import (
     CLAIM_REACH,
     REGISTRATIONS,
+    SINGLE_VALUED,
     Edge,
     EdgeBatch,
     GraphBundle,
@@ -45,6 +52,7 @@ from graph.model import (
     NodeBatch,
     NodeRef,
     Rel,
+    rival_triples,
 )
 from graph.results import (
     CaseChange,
@@ -73,7 +81,7 @@ from graph.sqlite_layout import (
 )
 from graph.store import GraphStore, ProgressCallback
 
-__all__ = ["SQLiteStore", "new_store_file"]
+__all__ = ["SQLiteStore", "new_store_file", "remove_abandoned_loads"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS loads (
@@ -192,15 +200,19 @@ class SQLiteStore(GraphStore):
                     conn.execute(f"ALTER TABLE case_changes ADD COLUMN {name} {kind}")
 
     # ---------------------------------------------------------------- graph primitives
-    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> None:
+    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> int:
         total, done = bundle.node_count + bundle.edge_count, 0
         with self._transaction() as conn:
             catalog = Catalog.read(conn)
             loaded: dict[str, list[pd.DataFrame]] = {}
+            dropped: dict[str, list[pd.DataFrame]] = {}
             was_empty: dict[str, bool] = {}
             before: dict[str, _Before] = {}
             for batch in bundle:
                 table = TABLES[_table_name(batch)]
+                if isinstance(batch, EdgeBatch):
+                    for name, keys in _drop_rivals(conn, batch).items():
+                        dropped.setdefault(name, []).append(keys)
                 if table.name not in was_empty:
                     last = last_key(conn, table)
                     empty = last is None
@@ -224,18 +236,20 @@ class SQLiteStore(GraphStore):
                 if table.name in before:
                     before[table.name].changes += conn.total_changes - changes
                 loaded.setdefault(table.name, []).append(frame)
-            for name, frames in loaded.items():
+            for name in {**loaded, **dropped}:
                 table = TABLES[name]
-                keys = frames[0][list(table.keys)]
-                bulk = was_empty[name] and len(frames) == 1 and _sorted_unique(keys)
-                if bulk:
+                frames = loaded.get(name, [])
+                empty = was_empty.get(name, False)
+                if (empty and name not in dropped and len(frames) == 1
+                        and _sorted_unique(frames[0][list(table.keys)])):
                     write_frame(conn, table, property_frame(frames[0], list(table.keys)))
-                elif was_empty[name]:
+                elif empty:
                     write_frame(conn, table, catalog.rows_frame(conn, table))
-                elif not _frame_extended(conn, catalog, table, before[name]):
-                    keys = pd.concat([f[list(table.keys)] for f in frames], ignore_index=True)
+                elif name in dropped or not _frame_extended(conn, catalog, table, before[name]):
+                    keys = pd.concat([f[list(table.keys)] for f in [*frames, *dropped.get(name, [])]],
+                                     ignore_index=True)
                     write_frame(conn, table, catalog.merged_frame(conn, table, keys))
-                if was_empty[name] and table.triple is not None:
+                if empty and table.triple is not None:
                     conn.execute(target_index(name))
             last = conn.execute(
                 "SELECT fingerprint FROM loads ORDER BY seq DESC LIMIT 1"
@@ -246,6 +260,7 @@ class SQLiteStore(GraphStore):
                     (bundle.fingerprint, bundle.node_count, bundle.edge_count),
                 )
         self._catalog = None
+        return sum(len(keys) for parts in dropped.values() for keys in parts)
 
     def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
         # One statement: every count from the same snapshot, even while a load commits.
@@ -485,8 +500,9 @@ class _UnpublishedStore(SQLiteStore):
 def new_store_file(path: Path | str) -> Iterator[SQLiteStore]:
     """A new embedded store that appears at ``path`` only when the block ends without an error.
 
-    The store is written into a temporary file beside ``path`` (``.NAME.*.loading``) in the
-    fastest way SQLite offers (see :class:`_UnpublishedStore`; relationship tables get their
+    The store is written into a temporary file beside ``path`` (``.NAME.PID.START.HOST.*.loading``:
+    the writing process, its start time in milliseconds and a tag of its host, so that
+    :func:`remove_abandoned_loads` can tell a killed load's file) in the fastest way SQLite offers (see :class:`_UnpublishedStore`; relationship tables get their
     target index after their rows, as any load into empty tables does). At the end the file is
     synced to disk, switched to WAL mode and linked at ``path``; on an error it is deleted with
     the folders created for it, so a refused load leaves nothing behind. Raises
@@ -505,7 +521,9 @@ def new_store_file(path: Path | str) -> Iterator[SQLiteStore]:
     if path.exists():
         raise StoreUnavailableError(f"{path} exists already; a new store needs a new file")
     created = [folder for folder in path.parents if not folder.exists()]
-    unpublished = path.with_name(f".{path.name}.{secrets.token_hex(4)}.loading")
+    me = this_process()
+    unpublished = path.with_name(f".{path.name}.{me['pid']}.{round(me['started'] * 1000)}."
+                                 f"{_host_tag()}.{secrets.token_hex(4)}.loading")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Not mkstemp: its files are private (0600) whatever the umask, as a store must not be.
@@ -525,6 +543,47 @@ def new_store_file(path: Path | str) -> Iterator[SQLiteStore]:
             if folder.exists() and not any(folder.iterdir()):
                 folder.rmdir()
         raise
+
+
+_LOADING = re.compile(r"(?P<pid>\d+)\.(?P<started>\d+)\.(?P<host>[0-9a-f]{8})\.[0-9a-f]{8}\.loading")
+
+
+def _host_tag() -> str:
+    """Eight hex digits naming this host in a file name (its name may hold any character)."""
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def remove_abandoned_loads(path: Path | str) -> list[str]:
+    """Delete the unfinished files :func:`new_store_file` left beside ``path`` when its process
+    was killed (``kill -9``, a power cut): those whose process, named in the file name, has
+    ended on this host (:func:`graph.liveness.abandoned_because`). A file of a process still
+    running is left alone, silently; one it cannot tell about (written on another host, or by
+    a version that did not name its process) is left, and said so.
+
+    Returns one line per file removed or left with a reason, for the user.
+    """
+    path = Path(path)
+    lines: list[str] = []
+    prefix = f".{path.name}."
+    for leftover in sorted(path.parent.glob(glob.escape(prefix) + "*.loading")):
+        found = _LOADING.fullmatch(leftover.name[len(prefix):])
+        if found is None or found["host"] != _host_tag():
+            lines.append(f"left {leftover}: an unfinished store file whose writer cannot be told "
+                         "(another host, or an older version); delete it if no ingest is writing it")
+            continue
+        owner = {"host": socket.gethostname(), "pid": int(found["pid"]),
+                 "started": int(found["started"]) / 1000}
+        if abandoned_because(owner, None, datetime.now(UTC)) is None:
+            continue  # its ingest is still running
+        try:
+            for stale in (leftover, *(leftover.with_name(leftover.name + end) for end in ("-wal", "-shm"))):
+                stale.unlink(missing_ok=True)
+        except OSError as exc:
+            lines.append(f"left {leftover}, left by an ingest that ended: cannot delete it: {exc}")
+            continue
+        lines.append(f"removed {leftover}: an unfinished store file left by an ingest (pid "
+                     f"{found['pid']}) that ended before it finished")
+    return lines
 
 
 def _publish(unpublished: Path, path: Path) -> None:
@@ -686,6 +745,38 @@ def _refuse_older_layout(path: Path) -> None:
         raise StoreUnavailableError(
             f"{path} holds a graph in an older layout (properties as JSON documents); ingest "
             "the book again into a new store file")
+
+
+def _drop_rivals(conn: sqlite3.Connection, batch: EdgeBatch) -> dict[str, pd.DataFrame]:
+    """Delete the relationships a batch of a single-valued triple replaces: those of
+    :func:`graph.model.rival_triples` at the batch's records that are not the batch's own.
+    Returns the deleted rows' keys (``src``, ``dst``) by table (tables with none left out)."""
+    triple = (batch.src_label, batch.rel, batch.dst_label)
+    # Into empty tables (a new store, a whole book's first load) there is nothing to replace.
+    rivals = [t for t in rival_triples(triple) if last_key(conn, TABLES[edge_table(t)]) is not None]
+    if not rivals or batch.frame.empty:
+        return {}
+    end = SINGLE_VALUED[triple]
+    other = "dst" if end == "src" else "src"
+    conn.execute("CREATE TEMP TABLE replacing (rec TEXT NOT NULL, tab TEXT NOT NULL, "
+                 "other TEXT NOT NULL, PRIMARY KEY (rec, tab, other)) WITHOUT ROWID")
+    try:
+        conn.executemany("INSERT OR IGNORE INTO replacing VALUES (?, ?, ?)", zip(
+            batch.frame[end].astype(str), itertools.repeat(edge_table(triple)),
+            batch.frame[other].astype(str), strict=False))
+        found: dict[str, pd.DataFrame] = {}
+        for rival in rivals:
+            name = edge_table(rival)  # names from the graph model only
+            where = (f"WHERE {end} IN (SELECT rec FROM temp.replacing) AND NOT EXISTS (SELECT 1 "  # noqa: S608
+                     f"FROM temp.replacing r WHERE r.rec = {name}.{end} AND r.tab = ? "
+                     f"AND r.other = {name}.{other})")
+            rows = conn.execute(f"SELECT src, dst FROM {name} {where}", (name,)).fetchall()  # noqa: S608
+            if rows:
+                conn.execute(f"DELETE FROM {name} {where}", (name,))  # noqa: S608
+                found[name] = pd.DataFrame(rows, columns=["src", "dst"])
+        return found
+    finally:
+        conn.execute("DROP TABLE temp.replacing")
 
 
 def _table_name(batch: NodeBatch | EdgeBatch) -> str:

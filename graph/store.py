@@ -64,11 +64,14 @@ KEEP = Keep.KEEP
 
 @dataclass(frozen=True)
 class LoadReport:
-    """What a load did: rows offered, and the seconds it took."""
+    """What a load did: rows offered, the seconds it took, and how many stored relationships
+    it replaced (a record's single-valued field given another value:
+    :data:`graph.model.SINGLE_VALUED`)."""
 
     nodes: int
     relationships: int
     seconds: float
+    replaced: int = 0
 
 
 def _now() -> str:
@@ -82,7 +85,11 @@ class GraphStore(ABC):
 
     # ---------------------------------------------------------------- public: graph
     def load(self, bundle: GraphBundle, progress: ProgressCallback | None = None) -> LoadReport:
-        """Upsert a bundle in one all-or-nothing load; loading the same bundle twice changes nothing."""
+        """Upsert a bundle in one all-or-nothing load; loading the same bundle twice changes nothing.
+
+        A relationship of a record's single-valued field (:data:`graph.model.SINGLE_VALUED`)
+        replaces the one the record had, if it pointed elsewhere; the report counts them.
+        """
         start = time.perf_counter()
         log.info(
             "%s: loading %d nodes, %d relationships",
@@ -91,9 +98,11 @@ class GraphStore(ABC):
             bundle.edge_count,
         )
         with self._wrapped("load"):
-            self._write_bundle(bundle, progress)
-        report = LoadReport(bundle.node_count, bundle.edge_count, time.perf_counter() - start)
-        log.info("%s: loaded in %.1f s", self.name, report.seconds)
+            replaced = self._write_bundle(bundle, progress)
+        report = LoadReport(bundle.node_count, bundle.edge_count, time.perf_counter() - start,
+                            replaced)
+        log.info("%s: loaded in %.1f s, %d relationships replaced", self.name, report.seconds,
+                 replaced)
         return report
 
     def counts(self) -> GraphCounts:
@@ -521,7 +530,10 @@ class GraphStore(ABC):
 
     # ---------------------------------------------------------------- primitives
     @abstractmethod
-    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> None: ...
+    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> int:
+        """Write ``bundle``; first drop, for each record a batch of a single-valued triple gives
+        a value, that record's relationships of :func:`graph.model.rival_triples` pointing
+        elsewhere. Returns how many were dropped."""
 
     @abstractmethod
     def _counts(self) -> tuple[dict[str, int], dict[str, int]]: ...

@@ -23,7 +23,6 @@ from typing import Any
 
 from graph.errors import InputError
 from graph.keys import normalize_insurer_code
-from graph.keys.insurers import INSURER_CODE_RULE
 from graph.keys.pseudonyms import SCHEME
 
 __all__ = ["MANIFEST_FILE", "Manifest", "read_manifest"]
@@ -63,7 +62,8 @@ class Manifest:
             raise InputError(f"{name}: key_id must be 16 hexadecimal digits")
         insurer = normalize_insurer_code(data.get("insurer"))
         if insurer is None or insurer != data.get("insurer"):
-            raise InputError(f"{name}: insurer must be a code of {INSURER_CODE_RULE}")
+            raise InputError(f"{name}: insurer must be a code of 2 to 8 capital letters or "
+                             "digits, starting with a letter")
         rows = data.get("rows", {})
         if not isinstance(rows, dict) or not all(isinstance(v, int) for v in rows.values()):
             raise InputError(f"{name}: rows must map table names to counts")

@@ -88,6 +88,8 @@ class IngestReport:
     fingerprint: str
     seconds: float
     phases: dict[str, float]
+    replaced: int = 0
+    """Stored relationships a record's newer value replaced (:data:`graph.model.SINGLE_VALUED`)."""
 
 
 def _step(progress: ProgressCallback | None, name: str, done: int, total: int) -> None:
@@ -149,7 +151,8 @@ def load_book(book: Book, store: GraphStore,
     """Build the graph of a validated ``book`` and load it into ``store`` in one transaction.
 
     Loading the same book twice changes nothing; a newer export adds and updates records (a
-    member's records only: they are keyed by its code). Raises
+    member's records only: they are keyed by its code), and a record's newer value of a
+    single-valued field replaces its old relationship (the report counts them). Raises
     :class:`~graph.errors.InputError` for a book the store's other books do not go with.
     """
     built = time.perf_counter()
@@ -165,7 +168,7 @@ def load_book(book: Book, store: GraphStore,
     log.info("ingested %s: %d rows, %d warnings, %.1f s", book.folder, sum(book.rows.values()),
              len(book.warnings), seconds)
     return IngestReport(book.folder, book.rows, book.warnings, report.nodes,
-                        report.relationships, book.fingerprint, seconds, phases)
+                        report.relationships, book.fingerprint, seconds, phases, report.replaced)
 
 
 def ingest_folder(folder: Path, store: GraphStore, progress: ProgressCallback | None = None,

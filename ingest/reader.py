@@ -63,7 +63,8 @@ class RawTable:
     """One table as read: contract columns only, all strings, index = spreadsheet row number.
 
     ``status`` is ``empty`` for a file without even a header and ``unreadable`` when the
-    file could not be parsed (the reason is already in the problem log).
+    file could not be parsed (the reason is already in the problem log). ``ragged_rows``
+    counts rows with the wrong number of cells (reported; read padded or cut to the header).
     """
 
     name: str
@@ -71,6 +72,7 @@ class RawTable:
     frame: pd.DataFrame
     encoding: str
     status: TableStatus = "ok"
+    ragged_rows: int = 0
 
 
 @dataclass
@@ -157,29 +159,39 @@ def _parse_csv_arrow(data: bytes, header: list[str]) -> pa.Table | None:
     return None if ragged else table
 
 
-def _parse_csv_python(data: bytes, name: str, log: ProblemLog) -> pd.DataFrame:
-    """Slow, exact parser for broken files: reports each ragged row with its row number."""
+def _parse_csv_python(data: bytes, name: str, log: ProblemLog) -> tuple[pd.DataFrame, int]:
+    """Slow, exact parser for broken files: reports each ragged row with its row number (and,
+    for a row a quote ran over several lines, those lines); returns the rows, padded or cut to
+    the header, and how many were ragged."""
     reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
     header = next(reader)
     rows = []
+    ragged, line = 0, reader.line_num
     for number, record in enumerate(reader, start=FIRST_DATA_ROW):
+        first, line = line + 1, reader.line_num
         if len(record) != len(header):
+            ragged += 1
+            spans = (f"; a quote (\") opened in it runs from line {first} to line {line}, so "
+                     f"those {line - first + 1} lines were read as this one row: check its quotes"
+                     if line > first and any("\n" in cell for cell in record) else "")
             log.add(name, number, None,
-                    f"row has {len(record)} cells, the header has {len(header)}")
+                    f"row has {len(record)} cells, the header has {len(header)}{spans}")
             record = (record + [""] * len(header))[:len(header)]
         rows.append(record)
-    return pd.DataFrame(rows, columns=header, dtype="str")
+    return pd.DataFrame(rows, columns=header, dtype="str"), ragged
 
 
-def _read_csv(data: bytes, name: str, log: ProblemLog) -> tuple[pd.DataFrame | None, str]:
+def _read_csv(data: bytes, name: str, log: ProblemLog) -> tuple[pd.DataFrame | None, str, int]:
+    """The rows of a CSV file (``None`` when it cannot be read or is empty), its encoding, and
+    how many of its rows had the wrong number of cells."""
     try:
         utf8, encoding = _decode(data)
     except UndecodableError as exc:
         log.add(name, _line_of(data, exc.offset), None,
                 f"undecodable text at byte {exc.offset} (neither UTF-8 nor GB18030)")
-        return None, "unknown"
+        return None, "unknown", 0
     if not utf8.strip():
-        return None, encoding  # empty file
+        return None, encoding, 0  # empty file
     if b"\r" in utf8 and b"\n" not in utf8:  # old Mac line endings: every line ends in CR alone
         utf8 = utf8.replace(b"\r", b"\n")
     header = _header(utf8)
@@ -187,11 +199,12 @@ def _read_csv(data: bytes, name: str, log: ProblemLog) -> tuple[pd.DataFrame | N
     if other is not None:
         log.add(name, 1, None, f"the header is one column holding {other}: the file is separated by "
                                f"{other}, not commas; save it as comma-separated CSV")
-        return None, encoding
+        return None, encoding, 0
     table = _parse_csv_arrow(utf8, header) if len(set(header)) == len(header) else None
     if table is None:
-        return _parse_csv_python(utf8, name, log), encoding
-    return table.to_pandas(), encoding
+        frame, ragged = _parse_csv_python(utf8, name, log)
+        return frame, encoding, ragged
+    return table.to_pandas(), encoding, 0
 
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -305,8 +318,9 @@ def read_folder(folder: Path, log: ProblemLog) -> RawBook:
     for table, path in sorted(paths.items(), key=lambda item: item[1].name):
         data = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+        ragged = 0
         if path.suffix == ".csv":
-            frame, encoding = _read_csv(data, path.name, log)
+            frame, encoding, ragged = _read_csv(data, path.name, log)
         else:
             frame, encoding = _read_parquet(data, table, path.name, log), "parquet"
         if frame is None:
@@ -314,7 +328,7 @@ def read_folder(folder: Path, log: ProblemLog) -> RawBook:
             book.tables[table] = RawTable(table, path.name, pd.DataFrame(), encoding, status)
         else:
             frame = _map_columns(frame, table, path.name, log, book.manifest is not None)
-            book.tables[table] = RawTable(table, path.name, frame, encoding)
+            book.tables[table] = RawTable(table, path.name, frame, encoding, ragged_rows=ragged)
     book.fingerprint = digest.hexdigest()
     return book
 

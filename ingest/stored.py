@@ -32,7 +32,7 @@ import pandas as pd
 from graph.model import Label, NodeRef
 from graph.store import GraphStore
 
-__all__ = ["FIXED_REFERENCES", "TABLE_LABELS", "StoredRecords"]
+__all__ = ["FIXED_REFERENCES", "REPLACED_REFERENCES", "TABLE_LABELS", "StoredRecords"]
 
 TABLE_LABELS: dict[str, Label] = {
     "agents": Label.AGENT,
@@ -49,6 +49,13 @@ FIXED_REFERENCES: dict[str, tuple[str, ...]] = {
 }
 """References a record keeps for life: a surrender request is of one policy of one customer, a
 letter about one policy. (A policy's agent or holder may change; a request never moves.)"""
+
+REPLACED_REFERENCES: dict[str, tuple[str, ...]] = {
+    "policies": ("customer_id", "agent_id"),
+}
+"""References a record sent again may change: a policy's holder (a change of policyholder,
+变更投保人) and its agent. The newest export's value replaces the stored relationship
+(:data:`graph.model.SINGLE_VALUED`); ingest warns, naming the value it replaces."""
 
 
 class StoredRecords:

@@ -75,7 +75,7 @@ from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
 from ingest.dates import parse_dates
 from ingest.problems import ProblemLog, Severity
 from ingest.reader import RawBook, RawTable
-from ingest.stored import FIXED_REFERENCES, StoredRecords
+from ingest.stored import FIXED_REFERENCES, REPLACED_REFERENCES, StoredRecords
 
 __all__ = ["MAX_CELL_CHARS", "parse_amounts", "validate_book", "validate_table"]
 
@@ -400,22 +400,27 @@ def _check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, st
 def _check_moved(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
                  stored: StoredRecords, log: ProblemLog) -> None:
     """A stored request or letter sent again naming another policy or customer is refused: a
-    merge would tie one record to two customers, a shared identifier between strangers."""
-    for name, columns in FIXED_REFERENCES.items():
-        frame = tables[name]
-        if frame.empty:
-            continue
-        key = CONTRACT[name].primary_key
-        stored_now = stored.stored_values(name, frame[key], columns)
-        for column in columns:
-            before = stored_now[column]
-            moved = before.notna() & frame[column].notna() & (before != frame[column])
-            if moved.any():
+    merge would tie one record to two customers, a shared identifier between strangers. A
+    stored policy sent again with another holder or agent is a change of them (a warning)."""
+    checks: tuple[tuple[Mapping[str, tuple[str, ...]], Severity], ...] = (
+        (FIXED_REFERENCES, "error"), (REPLACED_REFERENCES, "warning"))
+    for references, severity in checks:
+        for name, columns in references.items():
+            frame = tables[name]
+            if frame.empty:
+                continue
+            key = CONTRACT[name].primary_key
+            stored_now = stored.stored_values(name, frame[key], columns)
+            for column in columns:
+                before = stored_now[column]
+                moved = before.notna() & frame[column].notna() & (before != frame[column])
                 for row, was in zip(before.index[moved].tolist(), before[moved].astype(str), strict=True):
+                    outcome = ("a record sent again cannot move to another one (correct it at the "
+                               "source)" if severity == "error" else
+                               f"read as a change: {was} is replaced, as from this export")
                     log.add(files[name], int(row), column,
-                            f"{frame.at[row, key]!s} is stored with {column} {was}: a record sent "
-                            "again cannot move to another one (correct it at the source)",
-                            value=frame.at[row, column])
+                            f"{frame.at[row, key]!s} is stored with {column} {was}: {outcome}",
+                            severity, value=frame.at[row, column])
 
 
 def _stored_holders(tables: dict[str, pd.DataFrame], stored: StoredRecords) -> None:
@@ -486,7 +491,10 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None,
         files[name] = found.file
         tables[name] = validate_table(table, found, log, insurer, pseudonymized)
     _check_insurers(tables, files, log)
-    _check_references(tables, files, usable, set(raw.tables) - usable, log, stored)
+    # A table with ragged rows (a stray quote can swallow the rest of its file) does not say
+    # which records it holds: references to it are not checked, its own problem is reported.
+    ragged = {name for name, found in raw.tables.items() if found.ragged_rows}
+    _check_references(tables, files, usable, set(raw.tables) - usable | ragged, log, stored)
     if stored is not None:
         _check_moved(tables, files, stored, log)
         _stored_holders(tables, stored)

@@ -167,7 +167,28 @@ def test_score_minimal_and_unknown_records(client: TestClient) -> None:
                                           "customer_id": "nobody", "policy_id": "none"},
                        headers=RISK).json()
     assert body == {"claim_id": "X", "score": 0.0, "level": "low", "ring_id": None,
-                    "ring_status": None, "reasons": []}
+                    "ring_status": None, "reasons": [], "warnings": []}
+
+
+def test_score_says_why_a_damaged_identifier_was_not_used(client: TestClient) -> None:
+    body = client.post("/v1/score", json={"claim_id": "X", "request_date": "2024-01-01",
+                                          "payout_account": "6.22203E+18",
+                                          "contact_phone": "1.57123E+10"}, headers=RISK).json()
+    assert body["warnings"] == [
+        {"field": "contact_phone", "reason": "not used: scientific notation: a spreadsheet kept "
+         "6 of its digits, the others are lost"},
+        {"field": "payout_account", "reason": "not used: scientific notation: a spreadsheet kept "
+         "6 of its digits, the others are lost"}]
+    assert body["reasons"] == [] and body["score"] == 0.0
+
+
+def test_score_refuses_a_field_given_twice(client: TestClient) -> None:
+    raw = b'{"claim_id": "X", "request_date": "2024-01-01", "payout_account": "6222020200112233446",' \
+          b' "claim_id" : "Y", "payout_account": ""}'
+    answer = client.post("/v1/score", content=raw, headers={**RISK, "Content-Type": "application/json"})
+    assert answer.status_code == 422
+    assert [(d["field"], d["reason"]) for d in answer.json()["detail"]] == [
+        ("claim_id", "given more than once"), ("payout_account", "given more than once")]
 
 
 def test_score_watchlist_and_never_writes(client: TestClient, store: SQLiteStore) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from graph.connect import open_store
+from graph.sqlite_store import new_store_file
 
 runner = CliRunner()
 
@@ -177,6 +179,13 @@ def test_a_store_url_from_the_environment_is_checked_as_the_flag_is(
      "--out {tmp}/no/r.json: folder {tmp}/no does not exist"),
     (["pseudonymize", "{book}", "{book}", "--key-file", "{tmp}/k", "--insurer", "PA"],
      "must go to another folder than the raw one"),
+    (["ingest", "{book}", "--store", "sqlite:///{tmp}/nodir/x.db"],
+     "no folder {tmp}/nodir for the store {tmp}/nodir/x.db: create it first"),
+    (["ingest", "{book}", "--store", "sqlite:///{tmp}/a.db?mode=ro"],
+     "an embedded store's URL takes no options after '?'"),
+    (["ingest", "{book}", "--store", "sqlite:///{tmp}/g.db", "--insurer", "1a"],
+     "--insurer '1a' is not an insurer code (2 to 8 letters or digits, starting with a letter; "
+     "small letters are read as capitals, pa as PA)"),
 ])
 def test_flags_naming_files_are_checked_before_any_work(
         args: list[str], message: str, book: Path, tmp_path: Path) -> None:
@@ -193,6 +202,23 @@ def test_flags_naming_files_are_checked_before_any_work(
     assert filled(message) in result.output and "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     assert _stats(f"sqlite:///{store}") == before
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("RINGSCOPE_MAX_BODY_BYTES=abc", "RINGSCOPE_MAX_BODY_BYTES (environment or .env): Input should "
+     "be a valid integer, unable to parse string as an integer"),
+    ("RINGSCOPE_MAX_BODY_BYTES=-5", "RINGSCOPE_MAX_BODY_BYTES (environment or .env): Input should "
+     "be greater than or equal to 256"),
+    ("RINGSCOPE_BATCH_ROWS=many", "RINGSCOPE_BATCH_ROWS (environment or .env): Input should be a "
+     "valid integer, unable to parse string as an integer"),
+])
+def test_a_bad_setting_in_dot_env_is_one_line_naming_it(line: str, message: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(line + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["serve", "--dev", "--store", f"sqlite:///{tmp_path / 'g.db'}"])
+    assert result.exit_code == 2
+    assert result.output == f"error: {message}\n"
 
 
 def test_error_messages_show_input_text_literally(tmp_path: Path) -> None:
@@ -241,3 +267,29 @@ def test_serve_refuses_without_keys_and_serves_in_dev_mode(tmp_path: Path) -> No
         server.terminate()
         _, stderr = server.communicate(timeout=30)
     assert "DEV MODE" in stderr
+
+
+def test_a_retry_removes_what_a_killed_first_ingest_left_and_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, signal, sys\n"
+        "from graph.sqlite_store import new_store_file\n"
+        "from tests.bundles import tiny_bundle\n"
+        "with new_store_file(sys.argv[1]) as store:\n"
+        "    store.load(tiny_bundle())\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"), str(db)], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    left = list(tmp_path.glob(".k.db.*.loading"))
+    assert len(left) == 1 and not db.exists()
+    older = tmp_path / ".k.db.0123abcd.loading"  # named as older versions did: cannot be told
+    older.touch()
+    book = tmp_path / "book"
+    assert runner.invoke(app, ["generate", str(book), "--customers", "300", "--seed", "3"]).exit_code == 0
+    with pytest.raises(RuntimeError, match="given up"), new_store_file(db):  # still writing: not touched
+        result = runner.invoke(app, ["ingest", str(book), "--store", f"sqlite:///{db}"])
+        assert result.exit_code == 0, result.output
+        assert len(list(tmp_path.glob(".k.db.*.loading"))) == 2  # this process's and the older one
+        raise RuntimeError("given up")
+    assert f"removed {left[0]}: an unfinished store file left by an ingest (pid " in result.output
+    assert f"left {older}: an unfinished store file whose writer cannot be told" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".k.db.0123abcd.loading", "book", "k.db"]

@@ -62,6 +62,10 @@ def test_evidence_names_the_concrete_identifiers(trap_result: DetectionResult) -
     assert payout.data["value"] == "6222000000000000001"
     assert "赣州信诚法律咨询服务有限公司" in payout.en and "赣州信诚法律咨询服务有限公司" in payout.zh
     assert payout.data["count"] == 3
+    mailed = next(e for e in ring.evidence if e.code == "shared_mailing_address")
+    assert mailed.en == ("赣州市章贡区文清路88号信诚大厦1205室 links 5 unrelated households of the "
+                         "ring (complaint mailing address of 5 claims)")
+    assert mailed.zh == "赣州市章贡区文清路88号信诚大厦1205室 关联本团伙 5 个不相关家庭（5 笔退保的投诉邮寄地址）"
     template = next(e for e in ring.evidence if e.code == "complaint_template")
     assert "R6" in template.data["claims"]
     assert ("bank_account", "6222000000000000001") in {(i.type, i.value) for i in ring.identifiers}

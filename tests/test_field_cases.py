@@ -141,12 +141,12 @@ def test_short_compact_dates_are_refused_with_their_place(tmp_path: Path) -> Non
 
 
 def test_refused_ingest_into_a_new_store_leaves_no_file(tmp_path: Path) -> None:
-    db = tmp_path / "new" / "g.db"
+    db = tmp_path / "g.db"
     result = CliRunner().invoke(app, ["ingest", str(CASES / "10-unpadded-compact-date"),
                                       "--store", f"sqlite:///{db}"])
     assert result.exit_code == 2, result.output
     assert "surrenders.csv row 2, column request_date: not a date" in result.output
-    assert not db.parent.exists()
+    assert list(tmp_path.iterdir()) == []
     accepted = CliRunner().invoke(app, ["ingest", str(CASES / "06-float-artifact-phone"),
                                         "--store", f"sqlite:///{db}"])
     assert accepted.exit_code == 0, accepted.output

@@ -528,6 +528,23 @@ def test_bad_book_is_rejected_and_store_unchanged(case: str, tmp_path: Path,
     assert len(written) == len(caught.value.problems)
 
 
+def test_a_stray_quote_is_the_one_error_shown_not_the_references_it_broke(tmp_path: Path) -> None:
+    """A quote opened in customers.csv row 2 and never closed swallows every later customer:
+    the error is that row, with the lines the quote ran over, and no policy, request or letter
+    is reported for naming a customer the broken file no longer shows."""
+    folder = write_book(tmp_path / "quote")
+    path = folder / "customers.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",", ',"', 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        read_book(folder)
+    assert [str(p) for p in caught.value.errors] == [
+        f"customers.csv row 2: row has 2 cells, the header has 6; a quote (\") opened in it runs "
+        f"from line 2 to line {len(lines)}, so those {len(lines) - 1} lines were read as this one "
+        "row: check its quotes [error]"]
+
+
 def test_a_remark_after_a_number_does_not_flag_it_for_everyone(tmp_path: Path, store: SQLiteStore) -> None:
     """The first rendering of a phone carries a clerk's remark (flagged invalid); a later one is
     plain: the node takes its flags from the valid rendering, whatever the row order."""

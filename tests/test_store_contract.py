@@ -503,3 +503,44 @@ def test_relationships_looked_up_by_key_carry_their_properties(store: GraphStore
     assert by_key.to_dict("records") == [
         {"src": "C1", "dst": "+8613800138000", "raw": "138 0013 8000"},
         {"src": "C2", "dst": "+8613800138000", "raw": "+86-138-0013-8000"}]
+
+
+def _edges(src: Label, rel: Rel, dst: Label, src_keys: list[str], dst_keys: list[str],
+           **props: list[object]) -> EdgeBatch:
+    return EdgeBatch(src, rel, dst, pd.DataFrame({"src": src_keys, "dst": dst_keys, **props}))
+
+
+def _pairs(store: GraphStore, src: Label, rel: Rel, dst: Label) -> list[list[str]]:
+    return sorted(store.edges_frame(src, rel, dst)[["src", "dst"]].values.tolist())
+
+
+def test_a_records_newer_value_replaces_its_single_valued_relationship(store: GraphStore) -> None:
+    typo = GraphBundle(edges=[
+        _edges(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, ["C1", "C2"], ["a-typo", "a-2"],
+               raw=["6226 typo", "6225 two"]),
+        _edges(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, ["C1"], ["p-1"]),
+        _edges(Label.CUSTOMER, Rel.HOLDS, Label.POLICY, ["U1", "U1"], ["P1", "P2"]),
+        _edges(Label.INTERMEDIARY, Rel.LISTS, Label.PHONE, ["E1"], ["p-9"]),
+        _edges(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE, ["U1"], ["p-old"], change_id=["X1"]),
+    ], fingerprint="typo")
+    assert store.load(typo).replaced == 0
+    fixed = GraphBundle(edges=[
+        _edges(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, ["C1"], ["a-1"], raw=["6225 one"]),
+        _edges(Label.CUSTOMER, Rel.HOLDS, Label.POLICY, ["U2"], ["P2"]),  # a holder change
+        _edges(Label.INTERMEDIARY, Rel.LISTS, Label.BANK_ACCOUNT, ["E1"], ["a-9"]),
+        _edges(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE, ["U1"], ["p-new"], change_id=["X2"]),
+    ], fingerprint="fixed")
+    assert store.load(fixed).replaced == 3
+    assert _pairs(store, Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT) == [["C1", "a-1"], ["C2", "a-2"]]
+    assert store.edges_from(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, ["C1"])["raw"].tolist() == ["6225 one"]
+    assert _pairs(store, Label.CUSTOMER, Rel.HOLDS, Label.POLICY) == [["U1", "P1"], ["U2", "P2"]]
+    assert _pairs(store, Label.INTERMEDIARY, Rel.LISTS, Label.PHONE) == []
+    assert _pairs(store, Label.INTERMEDIARY, Rel.LISTS, Label.BANK_ACCOUNT) == [["E1", "a-9"]]
+    # A field the load gives no value (the claim's contact phone) and events stay.
+    assert _pairs(store, Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE) == [["C1", "p-1"]]
+    assert _pairs(store, Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE) == [["U1", "p-new"], ["U1", "p-old"]]
+    assert store.edges_to(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, ["a-typo"]).empty
+    counts = store.counts().as_dict()
+    assert counts["relationships"]["PAID_TO"] == 2 and counts["relationships"]["LISTS"] == 1
+    assert store.load(fixed).replaced == 0  # the same export again changes nothing
+    assert store.counts().as_dict() == counts

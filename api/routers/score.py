@@ -57,7 +57,8 @@ async def score(request: Request) -> Response:
             name: scope.record_key(Label.CLAIM, value) for name in ("claim_id", "policy_id", "customer_id")
             if isinstance(value := getattr(body, name), str)})
     verdict = state.scorer.score(own)
-    answer = {**verdict.to_dict(), "claim_id": body.claim_id}
+    answer = {**verdict.to_dict(), "claim_id": body.claim_id,
+              "warnings": [w.model_dump() for w in body.unused_values()]}
     answer["ring_status"] = (state.scorer.index().status(verdict.ring_id).value
                              if verdict.ring_id else None)
     return render(answer, who)

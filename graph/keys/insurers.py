@@ -4,8 +4,8 @@ In an association's store several insurers' books share one graph. Their record 
 collide (``P0001`` at two insurers are two policies), so a record loaded with an insurer code
 is keyed ``CODE:id``; identifier nodes (phones, accounts, addresses, representatives) are not
 namespaced, which is what links the books. A code is 2 to 8 capital letters or digits, starting
-with a letter (``PA``, ``CPIC``, ``TK01``); it never holds a colon, so the first colon of a key
-ends the code.
+with a letter (``PA``, ``CPIC``, ``TK01``); small letters typed in an option or a cell are read
+as capitals. It never holds a colon, so the first colon of a key ends the code.
 
 >>> normalize_insurer_code(" ｐａ "), normalize_insurer_code("P-A")
 ('PA', None)
@@ -24,7 +24,8 @@ from graph.keys.cells import clean_cell
 
 __all__ = ["INSURER_CODE_RULE", "namespaced_key", "normalize_insurer_code", "split_key"]
 
-INSURER_CODE_RULE = "2 to 8 capital letters or digits, starting with a letter"
+INSURER_CODE_RULE = ("2 to 8 letters or digits, starting with a letter; small letters are read "
+                     "as capitals, pa as PA")
 _CODE = re.compile(r"[A-Z][A-Z0-9]{1,7}")
 
 
