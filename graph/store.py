@@ -386,9 +386,10 @@ class GraphStore(ABC):
         with self._wrapped("claim_risks"):
             return {c.claim_id: c for c in self._claim_risks(list(claim_ids))}
 
-    def identifier_profiles(self, refs: Iterable[NodeRef]) -> dict[NodeRef, IdentifierProfile]:
-        """Current profiles of the given identifier nodes (unknown ones are absent)."""
-        wanted = list(refs)
+    def identifier_profiles(self, refs: Iterable[NodeRef] | None) -> dict[NodeRef, IdentifierProfile]:
+        """Current profiles of the given identifier nodes (unknown ones are absent); of every
+        profiled node when ``refs`` is ``None`` (one read: what real-time scoring keeps per run)."""
+        wanted = None if refs is None else list(refs)
         with self._wrapped("identifier_profiles"):
             found = self._identifier_profiles(wanted)
         return {NodeRef(Label(p.label), p.key): p for p in found}
@@ -584,7 +585,8 @@ class GraphStore(ABC):
     def _claim_risks(self, claim_ids: list[str]) -> list[ClaimRisk]: ...
 
     @abstractmethod
-    def _identifier_profiles(self, refs: list[NodeRef]) -> list[IdentifierProfile]: ...
+    def _identifier_profiles(self, refs: list[NodeRef] | None) -> list[IdentifierProfile]:
+        """Profiles of ``refs`` (any order), of every profiled node when ``None``."""
 
     @abstractmethod
     def _append_case_change(self, change: CaseChange) -> bool:
