@@ -171,8 +171,8 @@ def test_a_scorer_serves_the_index_another_built_until_the_store_moves_on(store_
         store.save_results(DetectionResult(run, [], [ClaimRisk("C1", 0.05)], []))
         late = RealtimeScorer(other)
         late.take_index(built)
-        assert set(index.rings) == {"R-1", "R-2"}
-        assert late.index() is not index and not late.index().rings  # the new run's: no rings
+        assert set(index.run.rings) == {"R-1", "R-2"}
+        assert late.index() is not index and not late.index().run.rings  # the new run's: no rings
 
 
 def test_several_workers_refuse_to_start_without_keys_before_forking(store_path: Path) -> None:
