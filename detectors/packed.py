@@ -39,19 +39,21 @@ class PackedRecords:
     """
 
     def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
-        keys: list[str] = []
-        blobs: list[bytes] = []
-        for key, record in items:
-            keys.append(key)
-            blobs.append(orjson.dumps([key, record]))
-        if len(set(keys)) != len(keys):
+        pairs = list(items)
+        if len({key for key, _ in pairs}) != len(pairs):
             raise ValueError("PackedRecords: keys must be distinct")
-        hashes = np.fromiter((_hash(k) for k in keys), dtype=np.uint64, count=len(keys))
+        hashes = np.fromiter((_hash(key) for key, _ in pairs), dtype=np.uint64, count=len(pairs))
         order = np.argsort(hashes, kind="stable")
         self._hashes = hashes[order]
-        lengths = np.fromiter((len(blobs[i]) for i in order.tolist()), dtype=np.int64, count=len(keys))
-        self._ends = np.cumsum(lengths)
-        self._blob = b"".join(blobs[i] for i in order.tolist())
+        # Each record is appended as soon as it is written: orjson's output keeps a buffer of a
+        # few kilobytes, so a list of them would take a hundred times the records' size.
+        blob = bytearray()
+        ends = np.empty(len(pairs), dtype=np.int64)
+        for n, i in enumerate(order.tolist()):
+            blob += orjson.dumps(pairs[i])
+            ends[n] = len(blob)
+        self._ends = ends
+        self._blob = bytes(blob)
         self._view = memoryview(self._blob)
 
     def __len__(self) -> int:
