@@ -313,6 +313,20 @@ class GraphStore(ABC):
             name=f"ringscope-heartbeat-{run.run_id}",
         )
 
+    def record_progress(self, run: RunRecord, step: str, progress: float) -> None:
+        """Record how far a run got (``step``, ``progress`` clipped to 0 to 1) on ``run`` and in
+        the store, so every process serving the store can report it."""
+        run.step, run.progress = step, min(max(float(progress), 0.0), 1.0)
+        run.heartbeat_at = _now()  # the record replaces the stored one: it says it is alive too
+        with self._wrapped("record_progress"):
+            self._save_run(run)
+
+    def running_run(self) -> RunRecord | None:
+        """A run recorded as running by a process that is still alive (the newest), or ``None``:
+        runs whose process is gone are marked failed first (:meth:`fail_abandoned_runs`)."""
+        self.fail_abandoned_runs()
+        return next((r for r in self.runs() if r.status == "running"), None)
+
     def fail_run(self, run: RunRecord, reason: str) -> None:
         """Record that a run failed; the current results stay as they were."""
         self._stop_heartbeat(run.run_id)
