@@ -15,10 +15,11 @@ In an association's store of pseudonymized books the scorer is given the associa
 normalized as ingest normalizes them, then hashed with the key, before anything is looked up.
 
 The scorer owns the scoring index: it is rebuilt by :meth:`RealtimeScorer.refresh` (after a
-detection run) or when the store's current run or data changed; the rings' case statuses in it
-are read again by :meth:`RealtimeScorer.refresh_cases` (after an investigator's decision) or when
-the store's audit log grew (both checked at most every two seconds, so every server process
-follows a decision taken in another).
+detection run) or, in a background thread while the current one keeps serving, when the store's
+current run or data changed; the rings' case statuses in it are read again by
+:meth:`RealtimeScorer.refresh_cases` (after an investigator's decision) or when the store's
+audit log grew (both checked at most every two seconds, so every server process follows a
+decision taken in another).
 
 >>> SurrenderRequest.from_any({"claim_id": "C9", "request_date": "2024/06/18"}).request_date
 '2024-06-18'
@@ -38,6 +39,7 @@ from detectors.book import demands_full_refund, is_complaint_reason
 from detectors.claim_view import ClaimView, Letter, letter_belongs
 from detectors.request_facts import CustomerFacts, PolicyFacts, RequestFacts, day_number
 from detectors.rules import RunIndex, Verdict, claim_signals, verdict
+from graph.errors import RingScopeError
 from graph.keys import normalize_bank_account, normalize_phone, normalize_text, person_key
 from graph.keys.pseudonyms import Pseudonymizer, stored_key
 from graph.model import Label, NodeRef
@@ -139,6 +141,8 @@ class RealtimeScorer:
         self._token: tuple[str, str] | None = None
         self._case_entries = -1
         self._checked = 0.0
+        self._reader: threading.Thread | None = None
+        self._wanted = threading.Event()
 
     def refresh(self) -> ScoringIndex:
         """Rebuild the scoring index from the store now and return it.
@@ -184,17 +188,42 @@ class RealtimeScorer:
                 self._index, self._case_entries = updated, entries
 
     def index(self) -> ScoringIndex:
-        """The current scoring index (rebuilt when the store's run or data changed)."""
+        """The current scoring index.
+
+        Built at once when there is none. When the store's run or data changed, the new one is
+        read in a background thread while this one keeps serving (reading it takes seconds on a
+        large book: requests are not held meanwhile, and each verdict still comes from one
+        index); case statuses are read again at once."""
         index = self._index
-        if index is not None and time.monotonic() - self._checked < _REFRESH_SECONDS:
-            return index
-        token = self._current_token()
-        if index is None or token != self._token:
+        if index is None:
             return self.refresh()
-        if self.store.case_log_length() != self._case_entries:
+        if time.monotonic() - self._checked < _REFRESH_SECONDS:
+            return index
+        if self._current_token() != self._token:
+            self._read_in_background()
+        elif self.store.case_log_length() != self._case_entries:
             self.refresh_cases()
         self._checked = time.monotonic()
         return self._index or index
+
+    def _read_in_background(self) -> None:
+        """Ask the scorer's reader thread (started on first need) to read the index again."""
+        with self._lock:
+            if self._reader is None or not self._reader.is_alive():  # none yet, or forked without it
+                self._reader = threading.Thread(target=self._keep_reading, name="ringscope-scoring-index",
+                                                daemon=True)
+                self._reader.start()
+            self._wanted.set()
+
+    def _keep_reading(self) -> None:
+        # One thread for the scorer's life: an SQLite store keeps a connection per thread.
+        while True:
+            self._wanted.wait()
+            try:
+                self.refresh()
+            except RingScopeError:  # the store is down: the next check asks again
+                log.exception("could not read the new scoring index; the current one keeps serving")
+            self._wanted.clear()  # asked again while reading: that read saw the same store
 
     def score(self, request: object, index: ScoringIndex | None = None) -> Verdict:
         """Score one request (a :class:`SurrenderRequest`, a mapping or an object with the

@@ -222,7 +222,12 @@ def test_a_scorer_serves_the_index_another_built_until_the_store_moves_on(store_
         late = RealtimeScorer(other)
         late.take_index(built)
         assert set(index.run.rings) == {"R-1", "R-2"}
-        assert late.index() is not index and not late.index().run.rings  # the new run's: no rings
+        assert late.index() is index  # served while the new run's index is read in the background
+        deadline = time.monotonic() + 20
+        while late.index() is index:
+            assert time.monotonic() < deadline, "the new run's index was never read"
+            time.sleep(0.05)
+        assert not late.index().run.rings  # the new run's: no rings
 
 
 def test_several_workers_refuse_to_start_without_keys_before_forking(store_path: Path) -> None:
