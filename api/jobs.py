@@ -152,9 +152,13 @@ class JobManager:
                 log.warning("detection job %s failed: %s", job.id, exc)
             else:
                 log.exception("detection job %s failed", job.id)
-            job.status, job.error = "failed", str(exc) or type(exc).__name__
-            if run.status == "running":  # the pipeline did not record its end
-                store.fail_run(run, job.error)
+            error = str(exc) or type(exc).__name__
+            if run.status == "running":  # the pipeline did not record its end: recorded first,
+                try:  # so a client told "failed" finds the store saying so too
+                    store.fail_run(run, error)
+                except RingScopeError:
+                    log.exception("could not record the end of run %s", run.run_id)
+            job.status, job.error = "failed", error
         else:
             prepare_scoring(self._scorer)
             job.run_id, job.summary = result.run.run_id, dict(result.run.summary)
