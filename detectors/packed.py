@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,15 @@ __all__ = ["PackedRecords"]
 def _hash(key: str) -> int:
     """A 64-bit hash of the key that is the same in every process (``hash()`` is not)."""
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """An array :func:`numpy.save` wrote, mapped read-only (an empty one cannot be mapped)."""
+    try:
+        array: np.ndarray = np.load(path, mmap_mode="r")
+    except ValueError:
+        array = np.load(path)
+    return array
 
 
 class PackedRecords:
@@ -52,9 +62,26 @@ class PackedRecords:
         for n, i in enumerate(order.tolist()):
             blob += orjson.dumps(pairs[i])
             ends[n] = len(blob)
-        self._ends = ends
-        self._blob = bytes(blob)
+        self._ends: np.ndarray = ends
+        self._blob: bytes | np.ndarray = bytes(blob)
         self._view = memoryview(self._blob)
+
+    def save(self, prefix: Path) -> None:
+        """Write the three buffers to ``<prefix>.hashes.npy``, ``.ends.npy`` and ``.blob.npy``."""
+        np.save(prefix.with_name(prefix.name + ".hashes.npy"), self._hashes)
+        np.save(prefix.with_name(prefix.name + ".ends.npy"), self._ends)
+        np.save(prefix.with_name(prefix.name + ".blob.npy"), np.frombuffer(self._blob, dtype=np.uint8))
+
+    @classmethod
+    def load(cls, prefix: Path) -> PackedRecords:
+        """The records :meth:`save` wrote, memory-mapped read-only: every process that loads
+        them shares one copy, the operating system's."""
+        table = cls([])
+        table._hashes = _mapped(prefix.with_name(prefix.name + ".hashes.npy"))
+        table._ends = _mapped(prefix.with_name(prefix.name + ".ends.npy"))
+        blob = _mapped(prefix.with_name(prefix.name + ".blob.npy"))
+        table._blob, table._view = blob, blob.data
+        return table
 
     def __len__(self) -> int:
         return len(self._hashes)
@@ -62,7 +89,7 @@ class PackedRecords:
     @property
     def nbytes(self) -> int:
         """Bytes held by the records, the hashes and the offsets."""
-        return len(self._blob) + self._hashes.nbytes + self._ends.nbytes
+        return int(len(self._blob) + self._hashes.nbytes + self._ends.nbytes)
 
     def get(self, key: str) -> Any | None:
         """The record stored under ``key`` (decoded afresh: the caller may keep or change it),

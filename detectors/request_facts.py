@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -41,6 +42,7 @@ __all__ = ["CustomerFacts", "LetterFacts", "PolicyFacts", "RequestFacts", "day_n
 _EPOCH = date(1970, 1, 1).toordinal()
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CHANGED = (Label.PHONE, Label.ADDRESS, Label.BANK_ACCOUNT)
+_TABLES = ("customers", "policies", "complaints", "persons", "profiles")
 _LETTER_IDENTIFIERS = ((Rel.CONTACT_PHONE, Label.PHONE, COMPLAINT_PHONE),
                        (Rel.MAILED_FROM, Label.ADDRESS, MAILING_ADDRESS))
 
@@ -101,11 +103,21 @@ class RequestFacts:
 
     def sizes(self) -> dict[str, int]:
         """Records per table: ``customers``, ``policies``, ``complaints``, ``persons``, ``profiles``."""
-        names = ("customers", "policies", "complaints", "persons", "profiles")
-        return {name: len(table) for name, table in zip(names, self._tables(), strict=True)}
+        return {name: len(table) for name, table in zip(_TABLES, self._tables(), strict=True)}
 
     def _tables(self) -> tuple[PackedRecords, ...]:
         return (self._customers, self._policies, self._complaints, self._persons, self._profiles)
+
+    # ---------------------------------------------------------------- one copy per machine
+    def save(self, folder: Path) -> None:
+        """Write the packed facts into ``folder`` (which must exist)."""
+        for name, table in zip(_TABLES, self._tables(), strict=True):
+            table.save(folder / name)
+
+    @classmethod
+    def load(cls, folder: Path) -> RequestFacts:
+        """The facts :meth:`save` wrote, memory-mapped: processes that load them share one copy."""
+        return cls(*(PackedRecords.load(folder / name) for name in _TABLES))
 
     # ---------------------------------------------------------------- look-ups
     def customer(self, key: str | None) -> CustomerFacts | None:

@@ -92,3 +92,35 @@ def test_the_index_knows_the_size_of_what_it_holds(book: tuple[Path, list[dict[s
     assert facts.nbytes > 0
     some = next(iter(profiled))
     assert facts.profiles([some, NodeRef(Label.PHONE, "+860")]) == {some: profiled[some]}
+
+
+def test_scorers_sharing_a_folder_read_a_new_run_once_and_map_it(book: tuple[Path, list[dict[str, str]]],
+                                                                   tmp_path: Path) -> None:
+    """Two scorers (a server's workers) given one folder: after a new run the first reads the
+    facts and writes them, the second maps those files; both give the verdicts a scorer of its
+    own gives, and only the current run's facts stay in the folder."""
+    path, requests = book
+    copy, shared = tmp_path / "graph.db", tmp_path / "shared"
+    shared.mkdir()
+    shutil.copyfile(path, copy)
+    with SQLiteStore(copy) as store, SQLiteStore(copy) as other:
+        first, second = RealtimeScorer(store), RealtimeScorer(other)
+        first.refresh()  # as a server's parent: the first index built, then shared by forking
+        first.share(shared)
+        second.take_index(first)  # as a forked worker: it shares the folder too
+        assert second.index() is first.index() and list(shared.iterdir()) == []
+        for rings in ([], store.rings()[:1]):
+            run = RunRecord(f"run-{len(rings)}", {"seed": 11}, store.data_fingerprint(), f"2099-01-0{len(rings) + 1}",
+                            f"2099-01-0{len(rings) + 1}T00:01:00", status="succeeded",
+                            summary={"rings": len(rings), "trait_model": {"prior": 0.05, "log_ratios": {}}})
+            store.save_results(DetectionResult(run, rings, [], store.identifier_profiles(None).values()
+                                               if rings else []))
+            made = first.refresh()
+            files = sorted(p.name for p in shared.iterdir() if not p.name.startswith("."))
+            assert len(files) == 1, files  # the earlier run's facts are gone
+            before = {p.name: p.stat().st_mtime_ns for p in (shared / files[0]).iterdir()}
+            mapped = second.refresh()
+            assert {p.name: p.stat().st_mtime_ns for p in (shared / files[0]).iterdir()} == before  # not written again
+            assert mapped.facts.sizes() == made.facts.sizes()
+            alone = RealtimeScorer(store)
+            assert [second.score(r) for r in requests] == [alone.score(r) for r in requests]
