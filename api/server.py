@@ -39,8 +39,8 @@ __all__ = ["run_server", "serve"]
 
 _WORKER_CLASS = "uvicorn_worker.UvicornWorker"
 _WORKER_TIMEOUT = 120
-"""Seconds a worker may go silent before the parent replaces it (building a large run's index
-happens in a worker's request path)."""
+"""Seconds a worker may go silent before the parent replaces it (a worker reads a new run's
+scoring index in a background thread, holding the interpreter for much of it on a large book)."""
 _KEEP_ALIVE = 5
 """Seconds an idle keep-alive connection stays open: uvicorn's default, as one process serves
 (gunicorn's own default is 2)."""
