@@ -1,8 +1,11 @@
 """Detection runs started over HTTP: one background thread per run, one run at a time.
 
-A job reports its progress (step and fraction) while it works and the run's outcome when it
-ends. Jobs live in memory; finished runs stay readable afterwards through the store's run
-records.
+A job is the run recorded in the store: its id is the run's id, recorded as running before the
+request is answered, and its progress (step and fraction) is written to the run's record as it
+works, so every server process (each of ``serve --workers N``) answers for it and "one run at a
+time" is checked against the store's running runs, not per process. The process that took the
+request also keeps the job in memory and reports it succeeded once its own scoring index holds
+the new run.
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ import gc
 import logging
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from detectors.params import DetectionParams
+from detectors.pipeline import new_run
 from detectors.realtime import RealtimeScorer
 from graph.errors import ConflictError, RingScopeError
 from graph.results import DetectionResult, RunRecord
@@ -28,10 +31,11 @@ log = logging.getLogger(__name__)
 
 
 class DetectFn(Protocol):
-    """The detection pipeline's signature (:func:`detectors.pipeline.detect`)."""
+    """The detection pipeline's signature (:func:`detectors.pipeline.detect`): it works as
+    ``run``, which the caller recorded as started, and records its end (results or failure)."""
 
     def __call__(self, store: GraphStore, params: DetectionParams, progress: ProgressCallback,
-                 *, allow_empty: bool = False) -> DetectionResult: ...
+                 *, allow_empty: bool = False, run: RunRecord | None = None) -> DetectionResult: ...
 
 
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
@@ -72,8 +76,10 @@ def run_view(run: RunRecord) -> dict[str, Any]:
     """A stored run record in the same shape as a job."""
     summary = dict(run.summary)
     error = summary.pop("error", None) if run.status == "failed" else None
-    return {"id": run.run_id, "run_id": run.run_id, "status": run.status, "step": None,
-            "progress": 1.0 if run.status != "running" else 0.0, "started_at": run.started_at,
+    running = run.status == "running"
+    return {"id": run.run_id, "run_id": run.run_id, "status": run.status,
+            "step": run.step if running else None,
+            "progress": run.progress if running else 1.0, "started_at": run.started_at,
             "finished_at": run.finished_at, "params": run.params, "summary": summary,
             "error": None if error is None else str(error)}
 
@@ -88,17 +94,24 @@ class JobManager:
         self._threads: list[threading.Thread] = []
 
     def start(self, params: DetectionParams, *, allow_empty: bool = False) -> Job:
-        """Start a run; raises :class:`JobConflictError` while another run works.
+        """Record a run as started in the store and start it; raises :class:`JobConflictError`
+        while another run works (started by any process on the store, this one included).
 
         ``allow_empty``: the run may replace current rings with none (else such a run fails)."""
         store = self._store
         with self._lock:
             if any(j.status in ("queued", "running") for j in self._jobs.values()):
                 raise JobConflictError("a detection run is already in progress")
-            job = Job(id=f"job-{uuid.uuid4().hex[:12]}", params=params.as_dict())
+            running = store.running_run()
+            if running is not None:
+                raise JobConflictError(f"a detection run is already in progress ({running.run_id})")
+            run = new_run(store, params)
+            store.start_run(run)
+            job = Job(id=run.run_id, params=run.params, status="running", started_at=run.started_at,
+                      run_id=run.run_id)
             self._jobs[job.id] = job
             self._trim()
-        thread = threading.Thread(target=self._work, args=(job, store, params, allow_empty),
+        thread = threading.Thread(target=self._work, args=(job, run, store, params, allow_empty),
                                   name=f"ringscope-{job.id}", daemon=True)
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
@@ -124,21 +137,28 @@ class JobManager:
         for key in finished[: max(len(self._jobs) - _KEEP_JOBS, 0)]:
             del self._jobs[key]
 
-    def _work(self, job: Job, store: GraphStore, params: DetectionParams, allow_empty: bool) -> None:
-        job.status, job.started_at = "running", _now()
-
+    def _work(self, job: Job, run: RunRecord, store: GraphStore, params: DetectionParams,
+              allow_empty: bool) -> None:
         def progress(step: str, done: int, total: int) -> None:
             job.step = step
             job.progress = min(max(done / total, 0.0), 1.0) if total > 0 else 0.0
+            if run.status == "running":
+                store.record_progress(run, step, job.progress)
 
         try:
-            result = self._detect(store, params, progress, allow_empty=allow_empty)
-        except RingScopeError as exc:
-            log.warning("detection job %s failed: %s", job.id, exc)
-            job.status, job.error = "failed", str(exc)
+            result = self._detect(store, params, progress, allow_empty=allow_empty, run=run)
         except Exception as exc:  # a failed run is reported, never raised into the server
-            log.exception("detection job %s failed", job.id)
-            job.status, job.error = "failed", str(exc) or type(exc).__name__
+            if isinstance(exc, RingScopeError):
+                log.warning("detection job %s failed: %s", job.id, exc)
+            else:
+                log.exception("detection job %s failed", job.id)
+            error = str(exc) or type(exc).__name__
+            if run.status == "running":  # the pipeline did not record its end: recorded first,
+                try:  # so a client told "failed" finds the store saying so too
+                    store.fail_run(run, error)
+                except RingScopeError:
+                    log.exception("could not record the end of run %s", run.run_id)
+            job.status, job.error = "failed", error
         else:
             prepare_scoring(self._scorer)
             job.run_id, job.summary = result.run.run_id, dict(result.run.summary)

@@ -19,7 +19,9 @@ The parent also restarts a worker that dies, and on ``SIGTERM`` stops them all g
 from __future__ import annotations
 
 import gc
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -37,8 +39,8 @@ __all__ = ["run_server", "serve"]
 
 _WORKER_CLASS = "uvicorn_worker.UvicornWorker"
 _WORKER_TIMEOUT = 120
-"""Seconds a worker may go silent before the parent replaces it (building a large run's index
-happens in a worker's request path)."""
+"""Seconds a worker may go silent before the parent replaces it (a worker reads a new run's
+scoring index in a background thread, holding the interpreter for much of it on a large book)."""
 _KEEP_ALIVE = 5
 """Seconds an idle keep-alive connection stays open: uvicorn's default, as one process serves
 (gunicorn's own default is 2)."""
@@ -49,7 +51,9 @@ def serve(app: FastAPI, settings: Settings, host: str, port: int, *, workers: in
     """Serve ``app`` (built by :func:`~api.app.create_app` from ``settings``) on ``host:port``
     until stopped: in this process, or with ``workers > 1`` in that many forked workers, each
     serving an app built from ``settings`` around ``app``'s run index (``app`` itself is let go
-    and its store closed). Raises ``ValueError`` for ``workers < 1``.
+    and its store closed); the facts of later runs' scoring indexes are kept in a temporary
+    folder the workers map (:meth:`~detectors.realtime.RealtimeScorer.share`), removed when the
+    server stops. Raises ``ValueError`` for ``workers < 1``.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
@@ -57,8 +61,10 @@ def serve(app: FastAPI, settings: Settings, host: str, port: int, *, workers: in
         run_server(lambda: app, host, port, workers=1, access_log=access_log)
         return
     prepared = _index_built(app)
-    run_server(lambda: create_app(settings, prepared=prepared), host, port, workers=workers,
-               access_log=access_log)
+    with tempfile.TemporaryDirectory(prefix="ringscope-scoring-") as shared:
+        prepared.share(Path(shared))  # later runs' scoring facts: one mapped copy for all workers
+        run_server(lambda: create_app(settings, prepared=prepared), host, port, workers=workers,
+                   access_log=access_log)
 
 
 def _index_built(app: FastAPI) -> RealtimeScorer:

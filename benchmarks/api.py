@@ -42,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -425,22 +426,33 @@ def scorer_alone(customers: int = 100_000, seed: int = 5, passes: int = 7,
                  data: Path = DATA) -> dict[str, Any]:
     """``RealtimeScorer.score`` over the held-out requests in this process, without HTTP: the
     scorer's own cost, far less noisy than a server's. ``passes`` passes over the requests
-    (after one to warm up); returns ``requests``, ``rps`` (median pass), ``all_rps``."""
+    (after one to warm up); returns ``requests``, ``rps`` (median pass), ``all_rps``, and the
+    scoring index's ``build_s`` (seconds to read it from the store), ``index_mb`` (memory it
+    holds, traced while a second scorer builds it) and ``facts_mb`` (its packed facts)."""
     from detectors.realtime import RealtimeScorer
     from graph.sqlite_store import SQLiteStore
 
     store_path = prepare(data, customers, seed)
     rows = json.loads((data / f"requests-{customers}-{seed}.json").read_text(encoding="utf-8"))
     with SQLiteStore(store_path) as store:
+        traced = RealtimeScorer(store)
+        tracemalloc.start()
+        facts_bytes = traced.refresh().facts.nbytes
+        index_bytes = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        del traced  # freed before the timed build and the passes
         scorer = RealtimeScorer(store)
+        started = time.perf_counter()
         scorer.refresh()
+        build = time.perf_counter() - started
         rates = []
         for _ in range(passes + 1):
             started = time.perf_counter()
             for row in rows:
                 scorer.score(row)
             rates.append(len(rows) / (time.perf_counter() - started))
-    return {"requests": len(rows), "rps": statistics.median(rates[1:]), "all_rps": rates[1:]}
+    return {"requests": len(rows), "rps": statistics.median(rates[1:]), "all_rps": rates[1:],
+            "build_s": build, "index_mb": index_bytes / 1e6, "facts_mb": facts_bytes / 1e6}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -475,6 +487,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"scorer alone, in this process: {alone['rps']:.0f} requests/s "
           f"({1000 / alone['rps']:.2f} ms per request; median of {len(alone['all_rps'])} passes over "
           f"{alone['requests']} held-out requests: " + " ".join(f"{x:.0f}" for x in alone["all_rps"]) + ")")
+    grow = 1_000_000 / args.customers
+    print(f"scoring index: read in {alone['build_s']:.1f} s, holds {alone['index_mb']:.0f} MB "
+          f"(packed facts {alone['facts_mb']:.0f} MB) at {args.customers} customers; it grows with the "
+          f"book, so about {alone['build_s'] * grow:.0f} s and {alone['index_mb'] * grow:.0f} MB "
+          f"(facts {alone['facts_mb'] * grow:.0f} MB) at 1 000 000 customers, extrapolated linearly")
     if args.scorer_only:
         return
     counts = _worker_counts(args.workers)

@@ -40,7 +40,7 @@ from graph.errors import DetectionError, RingScopeError
 from graph.results import ALERT_THRESHOLD, DetectionResult, Ring, RunRecord
 from graph.store import GraphStore, ProgressCallback
 
-__all__ = ["Detection", "detect", "run_detection"]
+__all__ = ["Detection", "detect", "new_run", "run_detection"]
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +139,20 @@ def _without_moved(cores: list[list[int]], joined: list[list[Attachment]],
     return [core for core, _ in kept], [more for _, more in kept]
 
 
+def new_run(store: GraphStore, params: DetectionParams) -> RunRecord:
+    """A record for a run of ``params`` on the store's current data, with a new id; not stored
+    yet (:meth:`~graph.store.GraphStore.start_run` records it)."""
+    return RunRecord(
+        run_id=f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}",
+        params=params.as_dict(),
+        input_fingerprint=store.data_fingerprint(),
+        started_at=_now(),
+    )
+
+
 def detect(store: GraphStore, params: DetectionParams | None = None,
-           progress: ProgressCallback | None = None, *, allow_empty: bool = False) -> DetectionResult:
+           progress: ProgressCallback | None = None, *, allow_empty: bool = False,
+           run: RunRecord | None = None) -> DetectionResult:
     """Run detection on the store's current data and make the result the current one.
 
     The run is recorded first as running, then as succeeded with its results (atomically
@@ -149,7 +161,8 @@ def detect(store: GraphStore, params: DetectionParams | None = None,
     over, so case status survives re-runs. The run's summary records what changed since the
     previous run (``changes``: see :mod:`detectors.incremental`). A run that finds no rings
     while rings are current fails with :class:`DetectionError` (an investigator's cases would
-    vanish) unless ``allow_empty``.
+    vanish) unless ``allow_empty``. ``run``: the record of this run, already recorded as started
+    by the caller (which gave its id out first); by default a new one is recorded.
     """
     params = params or DetectionParams()
     if not isinstance(params, DetectionParams):
@@ -157,13 +170,9 @@ def detect(store: GraphStore, params: DetectionParams | None = None,
     if params.alert_threshold != ALERT_THRESHOLD:
         log.info("alert threshold %.2f differs from the product default %.2f",
                  params.alert_threshold, ALERT_THRESHOLD)
-    run = RunRecord(
-        run_id=f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}",
-        params=params.as_dict(),
-        input_fingerprint=store.data_fingerprint(),
-        started_at=_now(),
-    )
-    store.start_run(run)
+    if run is None:
+        run = new_run(store, params)
+        store.start_run(run)
     try:
         previous = store.rings()
         detection = run_detection(store, params, run, progress, previous)

@@ -75,6 +75,7 @@ __all__ = [
     "ResultLabel",
     "ResultRel",
     "adjacent",
+    "all_profiles",
     "all_statements",
     "clear_profiles",
     "create_index",
@@ -453,15 +454,23 @@ def set_profiles(label: Label) -> str:
     )
 
 
+_PROFILE_RETURN = (
+    "RETURN n.key AS key, n.suspicion AS suspicion, n.suspicion_customers AS customers, "
+    "n.suspicion_unrelated_customers AS unrelated, n.suspicion_ring_id AS ring, "
+    "n.suspicion_notes AS notes"
+)
+
+
 @cache
 def get_profiles(label: Label) -> str:
     """Profiles of nodes of one label by key; ``$keys``."""
-    return (
-        f"UNWIND $keys AS k MATCH (n:{_label(label)} {{key: k}}) WHERE n.suspicion IS NOT NULL "
-        "RETURN n.key AS key, n.suspicion AS suspicion, n.suspicion_customers AS customers, "
-        "n.suspicion_unrelated_customers AS unrelated, n.suspicion_ring_id AS ring, "
-        "n.suspicion_notes AS notes"
-    )
+    return f"UNWIND $keys AS k MATCH (n:{_label(label)} {{key: k}}) WHERE n.suspicion IS NOT NULL {_PROFILE_RETURN}"
+
+
+@cache
+def all_profiles(label: Label) -> str:
+    """Profiles of every profiled node of one label."""
+    return f"MATCH (n:{_label(label)}) WHERE n.suspicion IS NOT NULL {_PROFILE_RETURN}"
 
 
 APPEND_CASE_CHANGE = (
@@ -546,7 +555,7 @@ def _every_statement() -> Iterator[str]:
         yield get_nodes(label)
         yield from filter(None, (adjacent(label, out) for out in (True, False)))
         yield from (nodes_page(label, first) for first in (True, False))
-        yield from (clear_profiles(label), set_profiles(label), get_profiles(label))
+        yield from (clear_profiles(label), set_profiles(label), get_profiles(label), all_profiles(label))
     for src, rel, dst in SCHEMA:
         yield upsert_edges(src, rel, dst)
         if (src, rel, dst) in SINGLE_VALUED:

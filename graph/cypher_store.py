@@ -57,6 +57,7 @@ from graph.config import StoreSettings
 from graph.cypher import Dialect
 from graph.errors import StoreError, StoreUnavailableError
 from graph.model import (
+    IDENTIFIER_LABELS,
     SINGLE_VALUED,
     Edge,
     EdgeBatch,
@@ -344,19 +345,21 @@ class CypherStore(GraphStore):
             for r in self.transport.read(cypher.CLAIM_RISKS, {"keys": chunk})
         ]
 
-    def _identifier_profiles(self, refs: list[NodeRef]) -> list[IdentifierProfile]:
-        out: list[IdentifierProfile] = []
-        for label, keys in _by_label(refs).items():
-            for chunk in self._key_chunks(keys):
-                out.extend(
-                    IdentifierProfile(
-                        label=label.value, key=r["key"], customers=int(r["customers"]),
-                        unrelated_customers=int(r["unrelated"]), suspicion=float(r["suspicion"]),
-                        ring_id=r["ring"], notes=tuple(r["notes"] or ()),
-                    )
-                    for r in self.transport.read(cypher.get_profiles(label), {"keys": chunk})
-                )
-        return out
+    def _identifier_profiles(self, refs: list[NodeRef] | None) -> list[IdentifierProfile]:
+        if refs is None:
+            found = [(label, r) for label in sorted(IDENTIFIER_LABELS)
+                     for r in self.transport.read(cypher.all_profiles(label))]
+        else:
+            found = [(label, r) for label, keys in _by_label(refs).items() for chunk in self._key_chunks(keys)
+                     for r in self.transport.read(cypher.get_profiles(label), {"keys": chunk})]
+        return [
+            IdentifierProfile(
+                label=label.value, key=r["key"], customers=int(r["customers"]),
+                unrelated_customers=int(r["unrelated"]), suspicion=float(r["suspicion"]),
+                ring_id=r["ring"], notes=tuple(r["notes"] or ()),
+            )
+            for label, r in found
+        ]
 
     def _append_case_change(self, change: CaseChange) -> bool:
         key = uuid.uuid4().hex

@@ -155,8 +155,10 @@ class IdentifierProfile:
 class RunRecord:
     """A detection run: parameters, the data it saw, timing and a summary of its outcome.
 
-    While it runs, ``owner`` names the process working on it (``{"host", "pid", "started"}``)
-    and ``heartbeat_at`` the last time it said it was alive (see :mod:`graph.liveness`).
+    While it runs, ``owner`` names the process working on it (``{"host", "pid", "started"}``),
+    ``heartbeat_at`` the last time it said it was alive (see :mod:`graph.liveness`), and
+    ``step`` and ``progress`` (0 to 1) how far it got, as far as it reported
+    (:meth:`graph.store.GraphStore.record_progress`): any process reading the store can follow it.
     """
 
     run_id: str
@@ -168,6 +170,8 @@ class RunRecord:
     summary: dict[str, Any] = field(default_factory=dict)
     owner: dict[str, Any] | None = None
     heartbeat_at: str | None = None
+    step: str | None = None
+    progress: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

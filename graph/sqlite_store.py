@@ -421,15 +421,17 @@ class SQLiteStore(GraphStore):
         rows = self._rows_in("SELECT claim_id, risk, ring_id FROM claim_risks WHERE claim_id IN", (), claim_ids)
         return [ClaimRisk(*row) for row in rows]
 
-    def _identifier_profiles(self, refs: list[NodeRef]) -> list[IdentifierProfile]:
+    def _identifier_profiles(self, refs: list[NodeRef] | None) -> list[IdentifierProfile]:
+        if refs is None:
+            rows = self._conn().execute("SELECT data FROM identifier_profiles").fetchall()
+        else:
+            rows = [row for label, keys in _keys_by_label(refs) for row in self._rows_in(
+                "SELECT data FROM identifier_profiles WHERE label = ? AND key IN", (label.value,), keys)]
         out = []
-        for label, keys in _keys_by_label(refs):
-            for (data,) in self._rows_in(
-                "SELECT data FROM identifier_profiles WHERE label = ? AND key IN", (label.value,), keys
-            ):
-                fields = orjson.loads(data)
-                fields["notes"] = tuple(fields.get("notes", ()))
-                out.append(IdentifierProfile(**fields))
+        for (data,) in rows:
+            fields = orjson.loads(data)
+            fields["notes"] = tuple(fields.get("notes", ()))
+            out.append(IdentifierProfile(**fields))
         return out
 
     def _rows_in(self, select: str, head: tuple[Any, ...], keys: list[str]) -> list[tuple[Any, ...]]:

@@ -322,6 +322,20 @@ class GraphStore(ABC):
             name=f"ringscope-heartbeat-{run.run_id}",
         )
 
+    def record_progress(self, run: RunRecord, step: str, progress: float) -> None:
+        """Record how far a run got (``step``, ``progress`` clipped to 0 to 1) on ``run`` and in
+        the store, so every process serving the store can report it."""
+        run.step, run.progress = step, min(max(float(progress), 0.0), 1.0)
+        run.heartbeat_at = _now()  # the record replaces the stored one: it says it is alive too
+        with self._wrapped("record_progress"):
+            self._save_run(run)
+
+    def running_run(self) -> RunRecord | None:
+        """A run recorded as running by a process that is still alive (the newest), or ``None``:
+        runs whose process is gone are marked failed first (:meth:`fail_abandoned_runs`)."""
+        self.fail_abandoned_runs()
+        return next((r for r in self.runs() if r.status == "running"), None)
+
     def fail_run(self, run: RunRecord, reason: str) -> None:
         """Record that a run failed; the current results stay as they were."""
         self._stop_heartbeat(run.run_id)
@@ -395,9 +409,10 @@ class GraphStore(ABC):
         with self._wrapped("claim_risks"):
             return {c.claim_id: c for c in self._claim_risks(list(claim_ids))}
 
-    def identifier_profiles(self, refs: Iterable[NodeRef]) -> dict[NodeRef, IdentifierProfile]:
-        """Current profiles of the given identifier nodes (unknown ones are absent)."""
-        wanted = list(refs)
+    def identifier_profiles(self, refs: Iterable[NodeRef] | None) -> dict[NodeRef, IdentifierProfile]:
+        """Current profiles of the given identifier nodes (unknown ones are absent); of every
+        profiled node when ``refs`` is ``None`` (one read: what real-time scoring keeps per run)."""
+        wanted = None if refs is None else list(refs)
         with self._wrapped("identifier_profiles"):
             found = self._identifier_profiles(wanted)
         return {NodeRef(Label(p.label), p.key): p for p in found}
@@ -596,7 +611,8 @@ class GraphStore(ABC):
     def _claim_risks(self, claim_ids: list[str]) -> list[ClaimRisk]: ...
 
     @abstractmethod
-    def _identifier_profiles(self, refs: list[NodeRef]) -> list[IdentifierProfile]: ...
+    def _identifier_profiles(self, refs: list[NodeRef] | None) -> list[IdentifierProfile]:
+        """Profiles of ``refs`` (any order), of every profiled node when ``None``."""
 
     @abstractmethod
     def _append_case_change(self, change: CaseChange) -> bool:

@@ -475,12 +475,12 @@ def test_entities_and_neighbourhoods(client: TestClient) -> None:
 # ---------------------------------------------------------------------------- runs
 def _fake_detect(gate: threading.Event | None = None) -> Any:
     def detect(store: GraphStore, params: DetectionParams, progress: ProgressCallback,
-               *, allow_empty: bool = False) -> DetectionResult:
+               *, allow_empty: bool = False, run: RunRecord | None = None) -> DetectionResult:
         progress("links", 1, 2)
         if gate is not None:
             gate.wait(10)
-        run = RunRecord(f"run-{params.seed}", params.as_dict(), store.data_fingerprint(),
-                        "2024-07-01T00:00:00", "2024-07-01T00:00:01", "succeeded", {"rings": 1})
+        assert run is not None and run.status == "running" and run.params == params.as_dict()
+        run.finished_at, run.status, run.summary = "2024-07-01T00:00:01", "succeeded", {"rings": 1}
         result = DetectionResult(run, [store.get_ring("R-1")], [ClaimRisk("C1", 0.9, "R-1")])
         store.save_results(result)
         progress("done", 2, 2)
@@ -512,9 +512,8 @@ def test_runs_start_progress_and_outcome(store: SQLiteStore) -> None:
         assert c.post("/v1/runs", json={}, headers=ADMIN).status_code == 409
         gate.set()
         done = _wait_for(c, job_id)
-        assert done["status"] == "succeeded" and done["run_id"] == "run-9" and done["progress"] == 1.0
-        assert done["summary"] == {"rings": 1}
-        assert c.get("/v1/runs/run-9", headers=ADMIN).json()["status"] == "succeeded"
+        assert done["status"] == "succeeded" and done["run_id"] == job_id and done["progress"] == 1.0
+        assert done["summary"] == {"rings": 1} and done["params"]["seed"] == 9
         listed = [r["id"] for r in c.get("/v1/runs", headers=ADMIN).json()["items"]]
         assert listed[0] == job_id and "run-1" in listed
         assert c.get("/v1/runs/nope", headers=ADMIN).status_code == 404
@@ -523,18 +522,20 @@ def test_runs_start_progress_and_outcome(store: SQLiteStore) -> None:
             answer = c.post("/v1/runs", json=bad, headers=ADMIN)
             assert answer.status_code == 422, bad
             assert answer.json()["detail"][0]["field"].startswith(("params", "bogus"))
-        assert c.get("/readyz").json()["run_id"] == "run-9"
+        assert c.get("/readyz").json()["run_id"] == job_id
 
 
 def test_failed_run_is_reported(store: SQLiteStore) -> None:
     def broken(store: GraphStore, params: DetectionParams, progress: ProgressCallback,
-               *, allow_empty: bool = False) -> DetectionResult:
+               *, allow_empty: bool = False, run: RunRecord | None = None) -> DetectionResult:
         raise RuntimeError("boom")
 
     app = create_app(Settings(RINGSCOPE_API_KEYS=KEYS), store=store, detect=broken)
     with TestClient(app) as c:
         job = _wait_for(c, c.post("/v1/runs", headers=ADMIN).json()["id"])
         assert job["status"] == "failed" and job["error"] == "boom"
+        stored = next(r for r in store.runs() if r.run_id == job["id"])  # not left running
+        assert stored.status == "failed" and stored.summary["error"] == "boom"
         assert c.get("/v1/rings", headers=ADMIN).json()["total"] == 2  # results untouched
 
 

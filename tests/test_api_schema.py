@@ -12,14 +12,14 @@ from hypothesis import HealthCheck, settings
 from api.app import create_app
 from api.settings import Settings
 from detectors.params import DetectionParams
-from graph.results import DetectionResult
+from graph.results import DetectionResult, RunRecord
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore, ProgressCallback
 from tests.test_api_book import ADMIN_KEY, KEYS, load_ring_book
 
 
 def _detect(store: GraphStore, params: DetectionParams, progress: ProgressCallback,
-            *, allow_empty: bool = False) -> DetectionResult:
+            *, allow_empty: bool = False, run: RunRecord | None = None) -> DetectionResult:
     raise ValueError("detection is switched off in this test")
 
 

@@ -1,5 +1,6 @@
 """``ringscope serve --workers 2`` over real HTTP: each forked worker gives the verdicts one
-process gives, and a detection run that lands in the store reaches every worker."""
+process gives, a detection run that lands in the store reaches every worker, and a run started
+on one worker is followed and guarded by every worker."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from detectors.realtime import RealtimeScorer
 from graph.results import ClaimRisk, DetectionResult, RunRecord
 from graph.sqlite_store import SQLiteStore
 from tests.servers import free_port
-from tests.test_api_book import KEYS, RISK_KEY, load_ring_book
+from tests.test_api_book import ADMIN_KEY, KEYS, RISK_KEY, load_ring_book
 
 REQUESTS: list[dict[str, Any]] = [
     {"claim_id": "NEW-1", "request_date": "2024-04-02", "policy_id": "P1", "customer_id": "U1",
@@ -158,6 +159,55 @@ def test_two_workers_give_one_process_verdicts_and_follow_a_new_run(store_path: 
         for connection in by_worker.values():
             assert [_score(connection, body) for body in REQUESTS] == after
 
+def _call(connection: http.client.HTTPConnection, method: str, path: str,
+          body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    connection.request(method, path, body=None if body is None else json.dumps(body),
+                       headers={"X-API-Key": ADMIN_KEY, "Content-Type": "application/json"})
+    answer = connection.getresponse()
+    payload: dict[str, Any] = json.loads(answer.read())
+    return answer.status, payload
+
+
+def test_a_run_started_on_one_worker_is_followed_and_guarded_by_every_worker(store_path: Path) -> None:
+    with _serve(store_path, workers=2) as two:
+        first, second = _connection_to_each_worker(two).values()
+
+        # one run at a time, whoever started it: a run another live process (this test)
+        # recorded as running is refused on every worker
+        with SQLiteStore(store_path) as store:
+            elsewhere = RunRecord("run-elsewhere", {"seed": 3}, store.data_fingerprint(), "2024-06-03T00:00:00")
+            store.start_run(elsewhere)
+            for connection in (first, second):
+                status, answer = _call(connection, "POST", "/v1/runs", {"allow_empty": True})
+                assert status == 409 and "run-elsewhere" in answer["message"], answer
+            store.record_progress(elsewhere, "links", 0.5)
+            status, seen = _call(second, "GET", "/v1/runs/run-elsewhere")
+            assert (status, seen["status"], seen["step"], seen["progress"]) == (200, "running", "links", 0.5)
+            store.fail_run(elsewhere, "stopped by the test")
+
+        # a run started on the first worker: its id is the run's, and the second worker
+        # answers for it from the first moment to the end, as the first does
+        status, started = _call(first, "POST", "/v1/runs", {"params": {"seed": 4}, "allow_empty": True})
+        assert status == 202, started
+        job_id = started["id"]
+        assert started["run_id"] == job_id and started["status"] == "running"
+        status, seen = _call(second, "GET", f"/v1/runs/{job_id}")
+        assert status == 200 and seen["id"] == job_id and seen["params"]["seed"] == 4
+        deadline = time.monotonic() + 60
+        while True:
+            ends = {name: _call(connection, "GET", f"/v1/runs/{job_id}")[1]
+                    for name, connection in (("first", first), ("second", second))}
+            if all(view["status"] != "running" for view in ends.values()):
+                break
+            assert time.monotonic() < deadline, f"the run did not end: {ends}"
+            time.sleep(0.2)
+        assert ends["first"]["status"] == ends["second"]["status"] == "succeeded", ends
+        assert ends["first"]["summary"] == ends["second"]["summary"]
+        assert ends["second"]["progress"] == 1.0 and ends["second"]["run_id"] == job_id
+        listed = [item["id"] for item in _call(second, "GET", "/v1/runs")[1]["items"]]
+        assert listed[0] == job_id and "run-elsewhere" in listed
+
+
 def test_a_scorer_serves_the_index_another_built_until_the_store_moves_on(store_path: Path) -> None:
     with SQLiteStore(store_path) as store, SQLiteStore(store_path) as other:
         built = RealtimeScorer(store)
@@ -171,8 +221,13 @@ def test_a_scorer_serves_the_index_another_built_until_the_store_moves_on(store_
         store.save_results(DetectionResult(run, [], [ClaimRisk("C1", 0.05)], []))
         late = RealtimeScorer(other)
         late.take_index(built)
-        assert set(index.rings) == {"R-1", "R-2"}
-        assert late.index() is not index and not late.index().rings  # the new run's: no rings
+        assert set(index.run.rings) == {"R-1", "R-2"}
+        assert late.index() is index  # served while the new run's index is read in the background
+        deadline = time.monotonic() + 20
+        while late.index() is index:
+            assert time.monotonic() < deadline, "the new run's index was never read"
+            time.sleep(0.05)
+        assert not late.index().run.rings  # the new run's: no rings
 
 
 def test_several_workers_refuse_to_start_without_keys_before_forking(store_path: Path) -> None:

@@ -193,6 +193,7 @@ def test_results_replace_atomically_and_keep_run_summaries(store: GraphStore) ->
     assert store.claim_risks(["C1", "C2", "C9"])["C1"].ring_id == "R-1"
     profiles = store.identifier_profiles([NodeRef(Label.PHONE, "+8613800138000")])
     assert profiles[NodeRef(Label.PHONE, "+8613800138000")].suspicion == 0.8
+    assert store.identifier_profiles(None) == profiles  # every profile, as real-time scoring reads them
     store.save_results(_result("r22", ["R-2"]))
     assert [r.ring_id for r in store.rings()] == ["R-2"]
     assert [r.run_id for r in store.runs()] == ["r22", "r1"]

@@ -41,8 +41,8 @@ async def score(request: Request) -> Response:
     # Hot path (the one route called per transaction): the key is checked, the body validated
     # from raw bytes and the store read directly instead of through FastAPI's dependency and
     # body machinery, which cost more than scoring itself; same answers, same 401/403/422.
-    # Scoring is a few sub-millisecond SQLite look-ups, so it runs on the event loop (no
-    # threadpool hop).
+    # Scoring is look-ups in the scoring index held in memory, so it runs on the event loop
+    # (no threadpool hop).
     who = authorize(request, Permission.SCORE)
     if request.scope["query_string"]:
         reject_unknown_query(request, ())
@@ -56,11 +56,11 @@ async def score(request: Request) -> Response:
         own = body.model_copy(update={
             name: scope.record_key(Label.CLAIM, value) for name in ("claim_id", "policy_id", "customer_id")
             if isinstance(value := getattr(body, name), str)})
-    verdict = state.scorer.score(own)
+    index = state.scorer.index()  # the verdict and its ring's case status from one index
+    verdict = state.scorer.score(own, index)
     answer = {**verdict.to_dict(), "claim_id": body.claim_id,
               "warnings": [w.model_dump() for w in body.unused_values()]}
-    answer["ring_status"] = (state.scorer.index().status(verdict.ring_id).value
-                             if verdict.ring_id else None)
+    answer["ring_status"] = index.run.status(verdict.ring_id).value if verdict.ring_id else None
     return render(answer, who)
 
 
