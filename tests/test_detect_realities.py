@@ -232,6 +232,9 @@ def test_a_crowd_one_of_many_resigned_agents_books_shows_by_chance_is_no_ring(tm
     assert line.data["beyond_chance"] is False and line.data["books_tested"] == 40
     assert "by chance" in line.en and grouped.score < ALERT_THRESHOLD
     assert _alerted(result) == []
+    # a group the run did not alert lends its members nothing: their risk is their own
+    risks = {c.claim_id: c for c in result.claim_risks}
+    assert max(risks[c].risk for c in crowd) < ALERT_THRESHOLD
 
     swept = _orphaned_book(book, book.agent("A-SWEPT", status="resigned", leave_date="2022-06-30"), "SW",
                            [f"2024-09-{2 + 2 * k:02d}" for k in range(12)], 400)
@@ -256,3 +259,4 @@ def test_an_account_shared_without_a_holder_name_says_what_it_links(tmp_path: Pa
     assert line.en.startswith(f"3 claims paid to one account 6222000000000000009, which links "
                               f"{line.data['households']} unrelated households of the ring")
     assert line.zh.startswith(f"3 笔退保款付至同一账户 6222000000000000009，该账户关联本团伙 {line.data['households']} 个")
+
