@@ -370,15 +370,16 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     """Every reason the rules find for one claim (unordered; see :func:`verdict`)."""
     signals: list[Signal] = []
     ring_id = index.ring_of_claim.get(view.claim_id)
-    if ring_id is not None and ring_id in index.rings and _still_a_ring(index, ring_id):
+    # a group the run did not alert (honest copies of a public letter, a family) is no ring: its
+    # score is capped below the threshold on purpose, and it lends its members nothing
+    if ring_id is not None and ring_id in index.rings and _links_count(index, index.rings[ring_id]):
         ring = index.rings[ring_id]
         zh, en, data = _decision_words(index, ring_id)
         signals.append(Signal(_decided_weight(index, ring_id, ring.score), Evidence(
             "claim_in_ring",
             f"该退保申请已被识别为团伙 {ring_id} 的一部分{zh}",
             f"The request is already part of detected ring {ring_id}{en}",
-            {"ring_id": ring_id, "ring_score": round(ring.score, 4), **data}),
-            ring_id if _links_count(index, ring) else None))
+            {"ring_id": ring_id, "ring_score": round(ring.score, 4), **data}), ring_id))
     signals.extend(_customer_signals(view, index))
     uses = list(view.identifiers)
     uses += [("changed_to", ref) for ref, _ in view.changes]

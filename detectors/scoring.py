@@ -289,8 +289,8 @@ def _shared_item(label: str, key: str, kind: str, claims: list[str], households:
                 data)
         return Evidence(
             "shared_payout_account",
-            f"{k} 笔退保款付至同一账户 {key}，涉及 {households} 个不同家庭",
-            f"{k} claims of {households} households paid to one account {key}",
+            f"{k} 笔退保款付至同一账户 {key}，该账户关联本团伙 {households} 个不相关家庭",
+            f"{k} claims paid to one account {key}, which links {households} unrelated households of the ring",
             data)
     return Evidence(
         f"shared_{kind}",

@@ -232,11 +232,11 @@ def test_dismissing_a_ring_stops_its_identifiers_counting_as_a_rings(client: Tes
 
 
 def test_a_confirmed_ring_counts_like_a_watchlist_hit(client: TestClient) -> None:
-    """R-2 scored 0.3: the run did not alert it, so its claim pointed nowhere; confirmed by an
+    """R-2 scored 0.3: the run did not alert it, so it lends its claim nothing; confirmed by an
     investigator, it counts at least as much as a watchlist hit (0.6)."""
     request = {"claim_id": "C4", "request_date": "2024-05-02"}
     before = client.post("/v1/score", json=request, headers=RISK).json()
-    assert (before["score"], before["ring_id"], before["ring_status"]) == (0.3, None, None)
+    assert (before["score"], before["ring_id"], before["ring_status"], before["reasons"]) == (0.0, None, None, [])
     for status in ("investigating", "confirmed"):
         assert client.patch("/v1/rings/R-2", json={"status": status, "note": "核实"},
                             headers=ADMIN).status_code == 200

@@ -232,6 +232,9 @@ def test_a_crowd_one_of_many_resigned_agents_books_shows_by_chance_is_no_ring(tm
     assert line.data["beyond_chance"] is False and line.data["books_tested"] == 40
     assert "by chance" in line.en and grouped.score < ALERT_THRESHOLD
     assert _alerted(result) == []
+    # a group the run did not alert lends its members nothing: their risk is their own
+    risks = {c.claim_id: c for c in result.claim_risks}
+    assert max(risks[c].risk for c in crowd) < ALERT_THRESHOLD
 
     swept = _orphaned_book(book, book.agent("A-SWEPT", status="resigned", leave_date="2022-06-30"), "SW",
                            [f"2024-09-{2 + 2 * k:02d}" for k in range(12)], 400)
@@ -239,3 +242,21 @@ def test_a_crowd_one_of_many_resigned_agents_books_shows_by_chance_is_no_ring(tm
     ring = next(r for r in result.rings if set(swept) <= set(r.claim_ids))
     assert next(e for e in ring.evidence if e.code == "ex_agent_book").data["beyond_chance"] is True
     assert ring.score >= ALERT_THRESHOLD
+
+
+def test_an_account_shared_without_a_holder_name_says_what_it_links(tmp_path: Path, book: BookBuilder) -> None:
+    """The evidence line counts the claims paid to the account and the households it links,
+    each for what it is (it read "3 claims of 3 households paid to one account", which an
+    investigator read as three claims out of some other number)."""
+    for k in range(3):
+        cust = book.customer(f"NA{k}", f"{SURNAMES[k]}无名{k}", f"赣州市无名{k}号", f"+86131{k:08d}")
+        book.claim(f"NAC{k}", cust, "A-OK", f"2024-07-{3 + 5 * k:02d}", full_refund=True, complaint_reason=True,
+                   contact="+8617700000009", account="6222000000000000009")
+    result = _detect(tmp_path, book)
+    ring = next(r for r in result.rings if "NAC0" in r.claim_ids)
+    line = next(e for e in ring.evidence if e.code == "shared_payout_account")
+    assert line.data["count"] == 3 and line.data["households"] == 3
+    assert line.en.startswith(f"3 claims paid to one account 6222000000000000009, which links "
+                              f"{line.data['households']} unrelated households of the ring")
+    assert line.zh.startswith(f"3 笔退保款付至同一账户 6222000000000000009，该账户关联本团伙 {line.data['households']} 个")
+
