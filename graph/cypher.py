@@ -31,7 +31,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from graph.model import CLAIM_REACH, REGISTRATIONS, SCHEMA, SINGLE_VALUED, Label, Rel, rival_triples
+from graph.model import (
+    CLAIM_REACH,
+    RECORD_IDS,
+    REGISTRATIONS,
+    SCHEMA,
+    SINGLE_VALUED,
+    Label,
+    Rel,
+    rival_triples,
+)
 
 __all__ = [
     "APPEND_CASE_CHANGE",
@@ -86,6 +95,7 @@ __all__ = [
     "get_profiles",
     "nodes_page",
     "rival_edges",
+    "same_record_edges",
     "set_profiles",
     "upsert_edges",
     "upsert_nodes",
@@ -242,6 +252,21 @@ def rival_edges(src: Label, rel: Rel, dst: Label, delete: bool) -> str:
         far, where = "(b)", f"NOT (b:{_label(other)} AND b.key = {row_other})"
     match = (f"UNWIND $rows AS row MATCH (a:{_label(record)} {{key: {row_record}}}){arrow}{far} "
              f"WHERE {where} ")
+    return match + ("DELETE r" if delete else "RETURN count(r) AS replaced")
+
+
+@cache
+def same_record_edges(src: Label, rel: Rel, dst: Label, delete: bool) -> str:
+    """The relationships a load of triple ``(src, rel, dst)`` of a record-holding type replaces
+    (:data:`graph.model.RECORD_IDS`): those of that type holding one of the load's record ids
+    (``$ids``) that are not the load's own relationship of that id (``$own``: one
+    ``id + $sep + src + $sep + dst`` per row). One scan of the type per batch. Counted
+    (``replaced``), or deleted when ``delete``.
+    """
+    id_name = RECORD_IDS[rel]
+    own = f"(r.{id_name} + $sep + a.key + $sep + b.key)"
+    match = (f"MATCH (a:{_label(src)})-[r:{_rel(rel)}]->(b) WHERE r.{id_name} IN $ids "
+             f"AND NOT (b:{_label(dst)} AND {own} IN $own) ")
     return match + ("DELETE r" if delete else "RETURN count(r) AS replaced")
 
 
@@ -560,6 +585,8 @@ def _every_statement() -> Iterator[str]:
         yield upsert_edges(src, rel, dst)
         if (src, rel, dst) in SINGLE_VALUED:
             yield from (rival_edges(src, rel, dst, delete) for delete in (True, False))
+        if rel in RECORD_IDS:
+            yield from (same_record_edges(src, rel, dst, delete) for delete in (True, False))
         if src is Label.CUSTOMER:
             yield from (customers_on(dst, rel, limited) for limited in (True, False))
         yield from (edges_page(src, rel, dst, first) for first in (True, False))

@@ -58,6 +58,7 @@ from graph.cypher import Dialect
 from graph.errors import StoreError, StoreUnavailableError
 from graph.model import (
     IDENTIFIER_LABELS,
+    RECORD_IDS,
     SINGLE_VALUED,
     Edge,
     EdgeBatch,
@@ -194,11 +195,20 @@ class CypherStore(GraphStore):
         if not isinstance(batch, EdgeBatch) or batch.rel.value not in held:
             return [], 0
         triple = (batch.src_label, batch.rel, batch.dst_label)
-        if triple not in SINGLE_VALUED:
+        if triple in SINGLE_VALUED:
+            statement: Callable[..., str] = cypher.rival_edges
+            params: dict[str, Any] = {"rows": [{"src": row["src"], "dst": row["dst"]} for row in rows]}
+        elif batch.rel in RECORD_IDS:
+            statement, id_name = cypher.same_record_edges, RECORD_IDS[batch.rel]
+            ids = [(str(row["props"][id_name]), row) for row in rows if id_name in row["props"]]
+            if not ids:
+                return [], 0
+            params = {"ids": [i for i, _ in ids], "sep": _SEP,
+                      "own": [_SEP.join((i, row["src"], row["dst"])) for i, row in ids]}
+        else:
             return [], 0
-        ends = {"rows": [{"src": row["src"], "dst": row["dst"]} for row in rows]}
-        count = sum(int(r["replaced"]) for r in self.transport.read(cypher.rival_edges(*triple, delete=False), ends))
-        return ([Statement(cypher.rival_edges(*triple, delete=True), ends)] if count else []), count
+        count = sum(int(r["replaced"]) for r in self.transport.read(statement(*triple, delete=False), params))
+        return ([Statement(statement(*triple, delete=True), params)] if count else []), count
 
     def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
         found = {row["name"]: int(row["count"]) for row in self.transport.read(cypher.COUNTS)}
@@ -491,6 +501,7 @@ def _by_label(refs: Iterable[NodeRef]) -> dict[Label, list[str]]:
 
 
 _MODEL_LABELS = frozenset(x.value for x in Label)
+_SEP = "\x1f"  # joins a record id and its ends; ingest refuses control characters in cells
 
 
 def _model_label(labels: Sequence[str]) -> Label:

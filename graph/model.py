@@ -45,6 +45,7 @@ __all__ = [
     "CLAIM_REACH",
     "IDENTIFIER_LABELS",
     "MAX_AMOUNT",
+    "RECORD_IDS",
     "REGISTRATIONS",
     "SCHEMA",
     "SINGLE_VALUED",
@@ -59,6 +60,7 @@ __all__ = [
     "Rel",
     "Subgraph",
     "check_triple",
+    "record_triples",
     "rival_triples",
 ]
 
@@ -162,7 +164,8 @@ A record has at most one relationship of each such field (for a watchlist entry:
 whatever the identifier's label), so a load that gives a record a value replaces the one stored
 (the newest export wins: a corrected payout account unlinks the mistyped one); a load without a
 value for it (a blank cell) leaves it as it was. Every other relationship accumulates, as
-history: a customer's contact changes (``CHANGED_TO``, one per change record), the requests
+history: a customer's contact changes (``CHANGED_TO``, one per change record, see
+:data:`RECORD_IDS`), the requests
 and letters a customer filed, a representative's phones over all the requests they came with.
 A request's customer and policy, and a letter's policy, never change (ingest refuses a record
 sent again with others)."""
@@ -185,6 +188,29 @@ def rival_triples(triple: Triple) -> list[Triple]:
         return []
     at = 0 if end == "src" else 2
     return [t for t, e in SINGLE_VALUED.items() if e == end and t[1] is triple[1] and t[at] is triple[at]]
+
+RECORD_IDS: Mapping[Rel, str] = {Rel.CHANGED_TO: "change_id"}
+"""Relationships that are a record themselves, with the property holding the record's id: a
+contact change (``CHANGED_TO``, one per ``contact_changes.csv`` row, ``change_id``).
+
+A record has one such relationship: a load that gives a record id a relationship replaces the
+stored ones of that type holding the same id at any other source or target (a change record
+sent again with a corrected ``new_value``, field or customer unlinks its mistyped value); the
+relationships of the customer's other change records stay, as history."""
+
+
+def record_triples(rel: Rel) -> list[Triple]:
+    """The triples whose relationships may hold the record a relationship of type ``rel``
+    holds (see :data:`RECORD_IDS`): every triple of that type; empty for a type that is no
+    record.
+
+    >>> [dst.value for _, _, dst in record_triples(Rel.CHANGED_TO)]
+    ['Phone', 'Address', 'BankAccount']
+    >>> record_triples(Rel.PAID_TO)
+    []
+    """
+    return [t for t in SCHEMA if t[1] is rel] if rel in RECORD_IDS else []
+
 
 REGISTRATIONS: tuple[Triple, ...] = (
     (Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE),

@@ -42,6 +42,7 @@ from graph.frames import is_boolean_column, key_steps, property_frame
 from graph.liveness import abandoned_because, this_process
 from graph.model import (
     CLAIM_REACH,
+    RECORD_IDS,
     REGISTRATIONS,
     SINGLE_VALUED,
     Edge,
@@ -52,6 +53,7 @@ from graph.model import (
     NodeBatch,
     NodeRef,
     Rel,
+    record_triples,
     rival_triples,
 )
 from graph.results import (
@@ -211,8 +213,9 @@ class SQLiteStore(GraphStore):
             for batch in bundle:
                 table = TABLES[_table_name(batch)]
                 if isinstance(batch, EdgeBatch):
-                    for name, keys in _drop_rivals(conn, batch).items():
-                        dropped.setdefault(name, []).append(keys)
+                    for drop in (_drop_rivals(conn, batch), _drop_same_record(conn, catalog, batch)):
+                        for name, keys in drop.items():
+                            dropped.setdefault(name, []).append(keys)
                 if table.name not in was_empty:
                     last = last_key(conn, table)
                     empty = last is None
@@ -779,6 +782,41 @@ def _drop_rivals(conn: sqlite3.Connection, batch: EdgeBatch) -> dict[str, pd.Dat
         return found
     finally:
         conn.execute("DROP TABLE temp.replacing")
+
+
+def _drop_same_record(conn: sqlite3.Connection, catalog: Catalog,
+                      batch: EdgeBatch) -> dict[str, pd.DataFrame]:
+    """Delete the relationships a batch of a record-holding type replaces
+    (:data:`graph.model.RECORD_IDS`): those of :func:`graph.model.record_triples` holding a
+    record id of the batch at another source or target. Returns the deleted rows' keys
+    (``src``, ``dst``) by table (tables with none left out)."""
+    id_name = RECORD_IDS.get(batch.rel)
+    if id_name is None or id_name not in batch.frame.columns:
+        return {}
+    own = batch.frame[["src", "dst", id_name]].dropna(subset=[id_name])
+    # Only tables that hold some record id can hold one of this batch's.
+    tables = [edge_table(t) for t in record_triples(batch.rel)
+              if id_name in catalog.columns[edge_table(t)]]
+    if own.empty or not tables:
+        return {}
+    conn.execute("CREATE TEMP TABLE same_record (rec TEXT NOT NULL, tab TEXT NOT NULL, "
+                 "src TEXT NOT NULL, dst TEXT NOT NULL, PRIMARY KEY (rec, tab, src, dst)) WITHOUT ROWID")
+    try:
+        conn.executemany("INSERT OR IGNORE INTO same_record VALUES (?, ?, ?, ?)", zip(
+            own[id_name].astype(str), itertools.repeat(edge_table((batch.src_label, batch.rel, batch.dst_label))),
+            own["src"].astype(str), own["dst"].astype(str), strict=False))
+        found: dict[str, pd.DataFrame] = {}
+        for name in tables:  # table and property names from the graph model only
+            where = (f'WHERE "{id_name}" IN (SELECT rec FROM temp.same_record) AND NOT EXISTS '  # noqa: S608
+                     f'(SELECT 1 FROM temp.same_record s WHERE s.rec = {name}."{id_name}" AND s.tab = ? '
+                     f"AND s.src = {name}.src AND s.dst = {name}.dst)")
+            rows = conn.execute(f"SELECT src, dst FROM {name} {where}", (name,)).fetchall()  # noqa: S608
+            if rows:
+                conn.execute(f"DELETE FROM {name} {where}", (name,))  # noqa: S608
+                found[name] = pd.DataFrame(rows, columns=["src", "dst"])
+        return found
+    finally:
+        conn.execute("DROP TABLE temp.same_record")
 
 
 def _table_name(batch: NodeBatch | EdgeBatch) -> str:

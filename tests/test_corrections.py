@@ -100,3 +100,46 @@ def test_a_policy_sent_again_with_another_holder_changes_its_holder(export: dict
         assert holders["src"].tolist() == [new_holder]
         node = store.get_node(Label.POLICY, str(policy["policy_id"]))
         assert node is not None and node.props["customer_id"] == new_holder
+
+
+def test_a_change_record_sent_again_takes_back_its_mistyped_new_value(export: dict[str, object]) -> None:
+    """A contact-change record (``change_id``) whose new phone was typed as a planted ring's
+    contact phone, then sent again with the right number: the record's link to the ring's
+    phone goes, the customer's other change records stay, the honest request leaves the ring."""
+    work = export["work"]
+    assert isinstance(work, Path)
+    truth = pd.read_csv(work / "book" / "truth.csv", dtype=str)
+    planted = set(truth.dropna()["claim_id"])
+    base = pd.read_csv(work / "base" / "surrenders.csv", dtype=str)
+    day = pd.read_csv(work / "day" / "surrenders.csv", dtype=str)
+    ring_phone = str(base[base["claim_id"].isin(planted)]["contact_phone"].value_counts().index[0])
+    claim = day[~day["claim_id"].isin(planted)].iloc[0]
+    honest, customer = str(claim["claim_id"]), str(claim["customer_id"])
+    changed_on = (pd.Timestamp(claim["request_date"]) - pd.Timedelta(days=10)).date().isoformat()
+    changes = pd.read_csv(work / "day" / "contact_changes.csv", dtype=str)
+    for folder, new_value in (("change-typo", ring_phone), ("change-fixed", "13682283340")):
+        shutil.copytree(work / "day", work / folder)
+        row = {"change_id": "H99999999", "customer_id": customer, "change_date": changed_on,
+               "field": "phone", "old_value": "", "new_value": new_value, "channel": "counter"}
+        pd.concat([changes, pd.DataFrame([row])]).to_csv(work / folder / "contact_changes.csv", index=False)
+    db = work / "changes.db"
+    _ingest(work / "base", db)
+    assert "replaced" not in _ingest(work / "change-typo", db)
+    with SQLiteStore(db) as store:
+        detect(store)
+        risk = store.claim_risks([honest])[honest]
+        assert risk.ring_id is not None and risk.risk >= 0.5
+        history = len(store.edges_from(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE, [customer]))
+    output = _ingest(work / "change-fixed", db)
+    assert "0 new relationships, 1 replaced by a record's newer value" in output
+    with SQLiteStore(db) as store:
+        changed = store.edges_from(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE, [customer])
+        assert len(changed) == history
+        assert changed[changed["change_id"] == "H99999999"]["dst"].tolist() == ["+8613682283340"]
+        assert ring_phone not in changed["raw"].tolist()
+        fixed_run = detect(store)
+        after = store.claim_risks([honest])[honest]
+        # What is left is the request's own trait (a phone changed 10 days before), no ring.
+        assert after.ring_id is None and after.risk < risk.risk
+        assert all(honest not in r.claim_ids for r in fixed_run.rings)
+    assert "replaced" not in _ingest(work / "change-fixed", db)

@@ -545,3 +545,35 @@ def test_a_records_newer_value_replaces_its_single_valued_relationship(store: Gr
     assert counts["relationships"]["PAID_TO"] == 2 and counts["relationships"]["LISTS"] == 1
     assert store.load(fixed).replaced == 0  # the same export again changes nothing
     assert store.counts().as_dict() == counts
+
+
+def test_a_change_record_sent_again_replaces_its_own_changed_to_only(store: GraphStore) -> None:
+    def changes(*rows: tuple[str, str, str, str]) -> list[EdgeBatch]:
+        labels = {"phone": Label.PHONE, "address": Label.ADDRESS, "account": Label.BANK_ACCOUNT}
+        return [_edges(Label.CUSTOMER, Rel.CHANGED_TO, label, [r[1] for r in rows if r[2] == field],
+                       [r[3] for r in rows if r[2] == field],
+                       change_id=[r[0] for r in rows if r[2] == field], field=[field for r in rows if r[2] == field])
+                for field, label in labels.items() if any(r[2] == field for r in rows)]
+
+    typo = GraphBundle(edges=changes(("X1", "U1", "phone", "p-ring"), ("X2", "U1", "phone", "p-old"),
+                                     ("X3", "U2", "address", "d-1"), ("X4", "U9", "phone", "p-ring")),
+                       fingerprint="typo")
+    assert store.load(typo).replaced == 0
+    fixed = GraphBundle(edges=changes(("X1", "U1", "phone", "p-right")), fingerprint="fixed")
+    assert store.load(fixed).replaced == 1
+    # The record's mistyped value is gone; the customer's other change (history) and another
+    # customer's change to the same phone stay.
+    assert _pairs(store, Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE) == [
+        ["U1", "p-old"], ["U1", "p-right"], ["U9", "p-ring"]]
+    assert store.edges_from(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE, ["U1"]).sort_values("dst")[
+        "change_id"].tolist() == ["X2", "X1"]
+    # A record sent again with another customer and field moves as a whole.
+    moved = GraphBundle(edges=changes(("X3", "U3", "account", "a-1")), fingerprint="moved")
+    assert store.load(moved).replaced == 1
+    assert _pairs(store, Label.CUSTOMER, Rel.CHANGED_TO, Label.ADDRESS) == []
+    assert _pairs(store, Label.CUSTOMER, Rel.CHANGED_TO, Label.BANK_ACCOUNT) == [["U3", "a-1"]]
+    counts = store.counts().as_dict()
+    assert counts["relationships"]["CHANGED_TO"] == 4
+    assert store.load(fixed).replaced == 0  # the same export again changes nothing
+    assert store.load(moved).replaced == 0
+    assert store.counts().as_dict() == counts
