@@ -49,6 +49,7 @@ from graph.errors import (
     StoreError,
     StoreUnavailableError,
 )
+from graph.escaping import escape_text
 from graph.model import Label
 from graph.store import GraphStore
 
@@ -192,8 +193,9 @@ class SlashRedirect:
 # ---------------------------------------------------------------------------- errors
 def _error_response(code: int, message: str, detail: list[dict[str, str]] | None = None,
                     headers: Mapping[str, str] | None = None) -> JSONBytesResponse:
-    body = {"error": _ERROR_CODES.get(code, "error"), "message": mask_text(message),
-            "detail": detail or []}
+    # A message or field may quote the request (an unknown parameter's name): shown escaped.
+    body = {"error": _ERROR_CODES.get(code, "error"), "message": escape_text(mask_text(message)),
+            "detail": [{k: escape_text(v) for k, v in d.items()} for d in detail or []]}
     return JSONBytesResponse(body, status_code=code, headers=dict(headers or {}))
 
 

@@ -33,6 +33,7 @@ from detectors.params import DetectionParams
 from graph.config import DEFAULT_STORE, StoreSettings
 from graph.connect import check_store_url, open_store, sqlite_path
 from graph.errors import ConfigError, InputError, RingScopeError
+from graph.escaping import escape_text
 from graph.keys import normalize_insurer_code
 from graph.keys.insurers import INSURER_CODE_RULE
 from graph.model import GraphCounts
@@ -85,7 +86,8 @@ class FileFormat(StrEnum):
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    errors.print(Text.assemble(("error:", "bold red"), " ", message))
+    # A message may quote the input (a value, a header, a file name): shown escaped.
+    errors.print(Text.assemble(("error:", "bold red"), " ", escape_text(message)))
     raise typer.Exit(code)
 
 
@@ -279,7 +281,7 @@ def ingest(
     path = sqlite_path(url)
     if path is not None:
         for line in remove_abandoned_loads(path):
-            errors.print(line)
+            errors.print(escape_text(line))
     if path is None or path.exists():  # a daily export may name records the store holds
         with _store(url) as graph, _clear_errors():
             book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code, store=graph)
@@ -375,11 +377,11 @@ def reveal(
     table = Table("pseudonym", "table", "row", "record", "column", "value",
                   title=f"{len(found)} matches in {folder}")
     for r in found:
-        table.add_row(r.pseudonym, r.table, str(r.row), r.record, r.column, r.value)
+        table.add_row(*(escape_text(str(v)) for v in (r.pseudonym, r.table, r.row, r.record, r.column, r.value)))
     console.print(table)
     missing = sorted(set(pseudonyms) - {r.pseudonym for r in found})
     if missing:
-        errors.print(f"not in {code}'s book: {', '.join(missing)}", highlight=False)
+        errors.print(escape_text(f"not in {code}'s book: {', '.join(missing)}"), highlight=False)
 
 
 @app.command()

@@ -1,11 +1,15 @@
 """Problems found in an input folder, the error that carries them, and their CSV report.
 
 Row numbers are those a person sees when opening the file in a spreadsheet: the header is
-row 1 and the first record row 2. Identifier values are masked; long text is truncated.
+row 1 and the first record row 2. Identifier values are masked; long text is truncated; control
+characters in anything a problem shows are escaped (:func:`graph.escaping.escape_text`), on the
+terminal and in the CSV report alike.
 
 >>> p = Problem("customers.csv", 7, "phone", "12", "not a valid phone number", "warning")
 >>> str(p)
 'customers.csv row 7, column phone: not a valid phone number (value 12) [warning]'
+>>> print(Problem("surrenders.csv", 2, "reason_text", "ok\\x1b[2J", "control character in text"))
+surrenders.csv row 2, column reason_text: control character in text (value ok\\x1b[2J) [error]
 >>> neutralise_cell("=HYPERLINK(1)")
 "'=HYPERLINK(1)"
 """
@@ -22,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from graph.errors import InputError
+from graph.escaping import escape_text
 from graph.masking import mask_identifier
 
 __all__ = [
@@ -49,6 +54,13 @@ class Problem:
     value: str | None
     reason: str
     severity: Severity = "error"
+
+    def __post_init__(self) -> None:
+        # Every text here may hold what the input holds (a value, a header, a file name).
+        for name in ("file", "column", "value", "reason"):
+            text = getattr(self, name)
+            if text is not None:
+                object.__setattr__(self, name, escape_text(text))
 
     def __str__(self) -> str:
         where = self.file
@@ -141,7 +153,8 @@ def neutralise_cell(text: str) -> str:
 
 
 def write_problems_csv(problems: Iterable[Problem], path: Path) -> Path:
-    """Write problems as UTF-8 CSV (with BOM, so spreadsheets detect it) with neutralised cells."""
+    """Write problems as UTF-8 CSV (with BOM, so spreadsheets detect it) with neutralised cells;
+    control characters are escaped (as in every :class:`Problem`), so each problem is one line."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)

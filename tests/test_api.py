@@ -191,6 +191,15 @@ def test_score_refuses_a_field_given_twice(client: TestClient) -> None:
         ("claim_id", "given more than once"), ("payout_account", "given more than once")]
 
 
+def test_error_replies_show_control_characters_of_the_request_escaped(client: TestClient) -> None:
+    answer = client.get("/v1/rings?x%1B%5B2J%00=1", headers=INVESTIGATOR)
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["detail"] == [{"field": "x\\x1b[2J\\x00", "location": "query",
+                               "reason": "unknown query parameter"}]
+    assert body["message"] == "invalid request: x\\x1b[2J\\x00"
+
+
 def test_score_watchlist_and_never_writes(client: TestClient, store: SQLiteStore) -> None:
     before = (store.counts().as_dict(), store.data_fingerprint(), store.runs()[0].run_id)
     body = client.post("/v1/score", json={"claim_id": "W", "request_date": "2024-05-01",

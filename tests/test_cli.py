@@ -228,6 +228,46 @@ def test_error_messages_show_input_text_literally(tmp_path: Path) -> None:
     assert "[red]book[/]" in result.output
 
 
+def test_refused_cell_values_are_shown_escaped_on_the_terminal_and_in_the_errors_file(
+        book: Path, tmp_path: Path) -> None:
+    """Escape sequences and NUL in cells (and a header) never reach the terminal or the
+    ``--errors`` CSV as they are: they are written as ``\\x1b``, ``\\x00``; the CSV stays one
+    line per problem."""
+    folder = tmp_path / "esc"
+    folder.mkdir()
+    for f in book.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    with (book / "surrenders.csv").open(encoding="utf-8", newline="") as source:
+        rows = list(csv.reader(source))
+    header = rows[0]
+    rows[0] = [*header, "note\x1b]0;pwned\x07"]
+    rows[1:] = [[*r, ""] for r in rows[1:]]
+    rows[1][header.index("reason_text")] = "ok\x1b[2J\x1b[31mALL CLEAR\x1b[0m"
+    rows[2][header.index("representative_name")] = "李\x00明"
+    with (folder / "surrenders.csv").open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows(rows)
+    errors_file = tmp_path / "errors.csv"
+    result = subprocess.run(
+        [sys.executable, "-m", "api.cli", "ingest", str(folder), "--store", f"sqlite:///{tmp_path / 'g.db'}",
+         "--errors", str(errors_file)], capture_output=True, timeout=300, check=False)
+    assert result.returncode == 2
+    shown = (result.stdout + result.stderr).decode("utf-8")
+    assert not any(c in shown for c in "\x00\x07\x1b")
+    assert ("surrenders.csv row 2, column reason_text: control character in text (NUL and the like; "
+            "tab and line breaks are fine) (value ok\\x1b[2J\\x1b[31mALL CLEAR\\x1b[0m) [error]") in shown
+    assert "surrenders.csv row 3, column representative_name: control character in text" in shown
+    assert "(value 李\\x00明)" in shown
+    text = errors_file.read_text(encoding="utf-8-sig")
+    assert not any(c in text for c in "\x00\x07\x1b")
+    with errors_file.open(encoding="utf-8-sig", newline="") as source:
+        problems = list(csv.DictReader(source))
+    assert len(text.splitlines()) == len(problems) + 1
+    values = {(p["row"], p["column"]): p["value"] for p in problems}
+    assert values[("2", "reason_text")] == "ok\\x1b[2J\\x1b[31mALL CLEAR\\x1b[0m"
+    assert values[("3", "representative_name")] == "李\\x00明"
+    assert any("note\\x1b]0;pwned\\x07" in p["column"] + p["reason"] for p in problems)
+
+
 def test_demo_without_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["demo", "--customers", "600", "--no-serve"])
