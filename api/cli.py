@@ -10,6 +10,7 @@ reads or writes anything, so a mistyped flag costs no time.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import sys
 import time
@@ -96,7 +97,7 @@ def _clear_errors() -> Iterator[None]:
     """Turn the project's errors into one message and an exit code, never a traceback."""
     try:
         yield
-    except InputError as exc:
+    except (InputError, ConfigError) as exc:  # bad input or settings (keys, store URL, key file)
         _fail(str(exc), 2)
     except ValidationError as exc:
         if exc.title not in _SETTINGS:
@@ -110,6 +111,16 @@ def _clear_errors() -> Iterator[None]:
 _SETTINGS = (Settings.__name__, StoreSettings.__name__)
 """The settings read from the environment: a value they refuse is a configuration error
 (exit code 2) naming the variable, not a validation report."""
+
+
+@app.callback()
+def _check_settings() -> None:
+    """Every command: a setting of the environment or ``.env`` that the settings refuse
+    (``RINGSCOPE_MAX_BODY_BYTES=abc``) stops it before any work, one line naming the variable
+    (exit code 2), whether or not the command uses that setting."""
+    with _clear_errors():
+        Settings()
+        StoreSettings()
 
 
 def _from_flags(build: Callable[[], T]) -> T:
@@ -423,6 +434,8 @@ def detect_command(
     A run that finds no rings while rings are current fails and keeps them, unless --allow-empty."""
     from detectors.pipeline import detect  # detection, the API and serving load only when used
 
+    if not math.isfinite(resolution):  # nan is a float: say what is wanted
+        _fail(f"resolution must be a finite number, got {resolution}", 2)
     params = _from_flags(lambda: DetectionParams(seed=seed, resolution=resolution))
     url = _store_url(store, must_exist=True)
     with _store(url) as graph, _clear_errors():

@@ -123,6 +123,8 @@ def test_invalid_input_exits_2_and_leaves_store_unchanged(book: Path, tmp_path: 
         (["ingest", "/no/such/folder", "--store", "sqlite:///{tmp}/g.db"], "does not exist"),
         (["detect", "--store", "sqlite:///{tmp}/g.db", "--resolution", "0"], "resolution must be at least 0.05"),
         (["detect", "--store", "sqlite:///{tmp}/g.db", "--resolution", "1e308"], "resolution must be at most 5.0"),
+        (["detect", "--store", "sqlite:///{tmp}/g.db", "--resolution", "nan"],
+         "resolution must be a finite number, got nan"),
     ],
 )
 def test_errors_are_one_clear_line(args: list[str], message: str, tmp_path: Path) -> None:
@@ -221,6 +223,44 @@ def test_a_bad_setting_in_dot_env_is_one_line_naming_it(line: str, message: str,
     assert result.output == f"error: {message}\n"
 
 
+_NOT_AN_INTEGER = "Input should be a valid integer, unable to parse string as an integer"
+
+
+@pytest.mark.parametrize(("variable", "value", "command", "message"), [
+    ("RINGSCOPE_MAX_BODY_BYTES", "abc", ["ingest", "{book}", "--store", "sqlite:///{tmp}/g.db"], _NOT_AN_INTEGER),
+    ("RINGSCOPE_MAX_BODY_BYTES", "abc", ["stats", "--store", "sqlite:///{tmp}/g.db"], _NOT_AN_INTEGER),
+    ("RINGSCOPE_KEY_FAILURES", "abc", ["export", "rings", "--store", "sqlite:///{tmp}/g.db", "--out",
+                                       "{tmp}/r.json"], _NOT_AN_INTEGER),
+    ("RINGSCOPE_KEY_FAILURES", "abc", ["generate", "{tmp}/book", "--customers", "300"], _NOT_AN_INTEGER),
+    ("RINGSCOPE_INVESTIGATOR_PII", "maybe", ["detect", "--store", "sqlite:///{tmp}/g.db"],
+     "Input should be a valid boolean, unable to interpret input"),
+    ("RINGSCOPE_INVESTIGATOR_PII", "maybe", ["generate", "{tmp}/book", "--customers", "300"],
+     "Input should be a valid boolean, unable to interpret input"),
+])
+def test_a_bad_setting_stops_every_command_before_any_work(
+        variable: str, value: str, command: list[str], message: str, book: Path, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    args = [a.replace("{book}", str(book)).replace("{tmp}", str(work)) for a in command]
+    result = subprocess.run([sys.executable, "-m", "api.cli", *args], env={**os.environ, variable: value},
+                            cwd=work, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"error: {variable} (environment or .env): {message}\n"
+    assert result.stdout == "" and sorted(work.iterdir()) == []
+
+
+@pytest.mark.parametrize(("keys", "message"), [
+    ("short:admin", "keys must be at least 8 characters"),
+    ("longenoughkey1:superuser", "unknown role"),
+])
+def test_serve_refuses_bad_api_keys_as_a_bad_setting(keys: str, message: str, tmp_path: Path) -> None:
+    env = {**os.environ, "RINGSCOPE_API_KEYS": keys, "RINGSCOPE_STORE": f"sqlite:///{tmp_path / 'g.db'}"}
+    result = subprocess.run([sys.executable, "-m", "api.cli", "serve", "--port", str(_free_port())], env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2 and message in result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+
+
 def test_error_messages_show_input_text_literally(tmp_path: Path) -> None:
     folder = tmp_path / "[red]book[/]"
     result = runner.invoke(app, ["ingest", str(folder), "--store", f"sqlite:///{tmp_path / 'g.db'}"])
@@ -287,7 +327,7 @@ def test_serve_refuses_without_keys_and_serves_in_dev_mode(tmp_path: Path) -> No
     env["RINGSCOPE_STORE"] = f"sqlite:///{tmp_path / 'g.db'}"
     command = [sys.executable, "-m", "api.cli", "serve", "--port", str(_free_port())]
     refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert refused.returncode != 0 and "no API keys configured" in refused.stderr
+    assert refused.returncode == 2 and "no API keys configured" in refused.stderr
 
     port = _free_port()
     server = subprocess.Popen([*command[:-1], str(port), "--dev"], env=env,
