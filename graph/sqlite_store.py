@@ -26,7 +26,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -769,17 +769,10 @@ def _drop_rivals(conn: sqlite3.Connection, batch: EdgeBatch) -> dict[str, pd.Dat
         conn.executemany("INSERT OR IGNORE INTO replacing VALUES (?, ?, ?)", zip(
             batch.frame[end].astype(str), itertools.repeat(edge_table(triple)),
             batch.frame[other].astype(str), strict=False))
-        found: dict[str, pd.DataFrame] = {}
-        for rival in rivals:
-            name = edge_table(rival)  # names from the graph model only
-            where = (f"WHERE {end} IN (SELECT rec FROM temp.replacing) AND NOT EXISTS (SELECT 1 "  # noqa: S608
-                     f"FROM temp.replacing r WHERE r.rec = {name}.{end} AND r.tab = ? "
-                     f"AND r.other = {name}.{other})")
-            rows = conn.execute(f"SELECT src, dst FROM {name} {where}", (name,)).fetchall()  # noqa: S608
-            if rows:
-                conn.execute(f"DELETE FROM {name} {where}", (name,))  # noqa: S608
-                found[name] = pd.DataFrame(rows, columns=["src", "dst"])
-        return found
+        return _delete_rows(conn, [edge_table(rival) for rival in rivals], lambda name: (
+            f"WHERE {end} IN (SELECT rec FROM temp.replacing) AND NOT EXISTS (SELECT 1 "  # noqa: S608
+            f"FROM temp.replacing r WHERE r.rec = {name}.{end} AND r.tab = ? "
+            f"AND r.other = {name}.{other})"))
     finally:
         conn.execute("DROP TABLE temp.replacing")
 
@@ -805,18 +798,27 @@ def _drop_same_record(conn: sqlite3.Connection, catalog: Catalog,
         conn.executemany("INSERT OR IGNORE INTO same_record VALUES (?, ?, ?, ?)", zip(
             own[id_name].astype(str), itertools.repeat(edge_table((batch.src_label, batch.rel, batch.dst_label))),
             own["src"].astype(str), own["dst"].astype(str), strict=False))
-        found: dict[str, pd.DataFrame] = {}
-        for name in tables:  # table and property names from the graph model only
-            where = (f'WHERE "{id_name}" IN (SELECT rec FROM temp.same_record) AND NOT EXISTS '  # noqa: S608
-                     f'(SELECT 1 FROM temp.same_record s WHERE s.rec = {name}."{id_name}" AND s.tab = ? '
-                     f"AND s.src = {name}.src AND s.dst = {name}.dst)")
-            rows = conn.execute(f"SELECT src, dst FROM {name} {where}", (name,)).fetchall()  # noqa: S608
-            if rows:
-                conn.execute(f"DELETE FROM {name} {where}", (name,))  # noqa: S608
-                found[name] = pd.DataFrame(rows, columns=["src", "dst"])
-        return found
+        return _delete_rows(conn, tables, lambda name: (
+            f'WHERE "{id_name}" IN (SELECT rec FROM temp.same_record) AND NOT EXISTS '  # noqa: S608
+            f'(SELECT 1 FROM temp.same_record s WHERE s.rec = {name}."{id_name}" AND s.tab = ? '
+            f"AND s.src = {name}.src AND s.dst = {name}.dst)"))
     finally:
         conn.execute("DROP TABLE temp.same_record")
+
+
+def _delete_rows(conn: sqlite3.Connection, tables: list[str],
+                 where: Callable[[str], str]) -> dict[str, pd.DataFrame]:
+    """Delete from each edge table of ``tables`` the rows ``where(table)`` selects (a ``WHERE``
+    clause whose one parameter is the table's name); returns the deleted rows' keys (``src``,
+    ``dst``) by table (tables with none left out). Table names come from the graph model only."""
+    found: dict[str, pd.DataFrame] = {}
+    for name in tables:
+        clause = where(name)
+        rows = conn.execute(f"SELECT src, dst FROM {name} {clause}", (name,)).fetchall()  # noqa: S608
+        if rows:
+            conn.execute(f"DELETE FROM {name} {clause}", (name,))  # noqa: S608
+            found[name] = pd.DataFrame(rows, columns=["src", "dst"])
+    return found
 
 
 def _table_name(batch: NodeBatch | EdgeBatch) -> str:
