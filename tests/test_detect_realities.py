@@ -260,3 +260,27 @@ def test_an_account_shared_without_a_holder_name_says_what_it_links(tmp_path: Pa
                               f"{line.data['households']} unrelated households of the ring")
     assert line.zh.startswith(f"3 笔退保款付至同一账户 6222000000000000009，该账户关联本团伙 {line.data['households']} 个")
 
+
+
+def test_a_ring_using_each_trick_for_some_members_and_its_own_letter_is_one_ring(tmp_path: Path,
+                                                                                 book: BookBuilder) -> None:
+    """Nine members in four weeks: three paid to the agency's account, two with its phone, two
+    with its representative, two with nothing; six send the ring's own letter (no one else in
+    the book writes it). Each trick ties a sub-group; the letter only they use ties the
+    sub-groups into one ring (a public letter would not: see the test of two rings above)."""
+    rep = ("孙代办", "360702198803030099", "+8617700000099")
+    members = []
+    for k in range(9):
+        i = 40 + k
+        cust = book.customer(f"TR{k}", f"{SURNAMES[i % len(SURNAMES)]}技{k}", f"赣州市技{k}号", f"+86138{i:08d}")
+        claim = book.claim(f"TRC{k}", cust, "A-OK", f"2024-09-{2 + 3 * k:02d}", full_refund=True, complaint_reason=True,
+                           contact="+8617700000098" if k in (3, 4) else f"+86138{i:08d}",
+                           account="6222000000000000098" if k < 3 else f"62220400000{i:08d}",
+                           account_name="赣州维权咨询服务有限公司" if k < 3 else f"{SURNAMES[i % len(SURNAMES)]}技{k}",
+                           rep=rep if k in (5, 6) else None)
+        if k < 6:
+            book.complaint(f"TRK{k}", cust, claim, f"2024-09-{1 + 3 * k:02d}", _letter(i, EDIT_A + EDIT_B))
+        members.append(claim)
+    result = _detect(tmp_path, book)
+    found = [set(r.claim_ids) for r in result.rings if r.score >= ALERT_THRESHOLD and set(r.claim_ids) & set(members)]
+    assert len(found) == 1 and {f"TRC{k}" for k in range(7)} <= found[0] <= set(members)
