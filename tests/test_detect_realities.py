@@ -284,3 +284,26 @@ def test_a_ring_using_each_trick_for_some_members_and_its_own_letter_is_one_ring
     result = _detect(tmp_path, book)
     found = [set(r.claim_ids) for r in result.rings if r.score >= ALERT_THRESHOLD and set(r.claim_ids) & set(members)]
     assert len(found) == 1 and {f"TRC{k}" for k in range(7)} <= found[0] <= set(members)
+
+
+def test_a_ring_member_typed_with_a_care_homes_phone_does_not_pull_its_residents(tmp_path: Path,
+                                                                              book: BookBuilder) -> None:
+    """One ring request carries the care-home worker's phone (a clerk's slip): the phone now
+    'belongs' to the ring, but it is barely suspicious (an institution's phone), so the home's
+    residents are not pulled towards the ring."""
+    worker = ("林护工", "360702198001010077", "+8613800000077")
+    agency = "+8617700000088"
+    ring = []
+    for k in range(6):
+        cust = book.customer(f"RR{k}", f"{SURNAMES[k + 9]}委{k}", f"赣州市于都县{k}号", f"+86138{k:08d}")
+        ring.append(book.claim(f"RRC{k}", cust, "A-OK", f"2024-08-{2 + 4 * k:02d}", full_refund=True,
+                               complaint_reason=True, account="6222000088880001", account_name="黄中介",
+                               contact=worker[2] if k == 0 else agency))
+    for i in range(7):
+        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
+        book.claim(f"CHC{i}", cust, "A-OK", f"2023-{1 + i:02d}-10", contact=worker[2],
+                   account="6222000099990001", account_name="章贡区福寿养老院", rep=worker)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted(ring))]
+    risks = {c.claim_id: c.risk for c in result.claim_risks}
+    assert max(risks[f"CHC{i}"] for i in range(7)) < ALERT_THRESHOLD
