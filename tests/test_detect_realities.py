@@ -231,6 +231,7 @@ def test_a_crowd_one_of_many_resigned_agents_books_shows_by_chance_is_no_ring(tm
     line = next(e for e in grouped.evidence if e.code == "ex_agent_book")
     assert line.data["beyond_chance"] is False and line.data["books_tested"] == 40
     assert "by chance" in line.en and grouped.score < ALERT_THRESHOLD
+    assert "surrendered in a burst starting 611 days after the agent left" in line.en
     assert _alerted(result) == []
     # a group the run did not alert lends its members nothing: their risk is their own
     risks = {c.claim_id: c for c in result.claim_risks}
