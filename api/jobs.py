@@ -38,7 +38,7 @@ class DetectFn(Protocol):
                  *, allow_empty: bool = False, run: RunRecord | None = None) -> DetectionResult: ...
 
 
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
+JobStatus = Literal["running", "succeeded", "failed"]
 _KEEP_JOBS = 100
 
 
@@ -56,7 +56,7 @@ class Job:
 
     id: str
     params: dict[str, Any]
-    status: JobStatus = "queued"
+    status: JobStatus = "running"
     step: str | None = None
     progress: float = 0.0
     started_at: str | None = None
@@ -100,7 +100,7 @@ class JobManager:
         ``allow_empty``: the run may replace current rings with none (else such a run fails)."""
         store = self._store
         with self._lock:
-            if any(j.status in ("queued", "running") for j in self._jobs.values()):
+            if any(j.status == "running" for j in self._jobs.values()):
                 raise JobConflictError("a detection run is already in progress")
             running = store.running_run()
             if running is not None:

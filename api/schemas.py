@@ -537,11 +537,11 @@ class RunRequest(BaseModel):
 
 
 class RunOut(BaseModel):
-    """A detection run: queued or running jobs report progress, finished ones their outcome."""
+    """A detection run: running ones report their step and progress, finished ones their outcome."""
 
     id: str
     run_id: str | None
-    status: Literal["queued", "running", "succeeded", "failed"]
+    status: Literal["running", "succeeded", "failed"]
     step: str | None = None
     progress: float = Field(ge=0, le=1)
     started_at: str | None = None

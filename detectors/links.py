@@ -82,13 +82,19 @@ class ClaimGraph:
 
 
 def _letters_not_bridging(n: int, tie_pairs: list[np.ndarray], tie_weights: list[np.ndarray],
-                          letters: np.ndarray, min_weight: float) -> np.ndarray:
+                          letters: np.ndarray, min_weight: float, template_group: np.ndarray,
+                          book_letters: np.ndarray) -> np.ndarray:
     """Which letter links to keep: those inside one group of claims tied by identifiers or a
     resigned agent's burst, or reaching a claim no such tie holds (a stealth member). A letter
     link between two different tied groups is dropped: many rings adapt one public letter alike,
     and wording alone must not join two rings (``../shared/domain.md``: a template is evidence
     of a ring only together with shared contacts, money, representatives, addresses or a burst
-    from one agent's book)."""
+    from one agent's book) — unless the two groups hold at least half of all the book's letters
+    of that template: then the wording is theirs, not a public letter, and a ring that uses its
+    tricks by sub-group (an account for some members, a phone for others) is one ring.
+
+    ``template_group`` is each claim's template group (``-1`` without a letter),
+    ``book_letters`` the book's letters per template group."""
     if not len(letters):
         return np.zeros(0, dtype=bool)
     pairs = np.concatenate(tie_pairs) if tie_pairs else np.empty((0, 2), dtype=np.int64)
@@ -98,7 +104,15 @@ def _letters_not_bridging(n: int, tie_pairs: list[np.ndarray], tie_weights: list
     _, label = connected_components(matrix, directed=False)
     size = np.bincount(label, minlength=n)
     a, b = letters[:, 0], letters[:, 1]
-    return (label[a] == label[b]) | (size[label[a]] == 1) | (size[label[b]] == 1)
+    keep = (label[a] == label[b]) | (size[label[a]] == 1) | (size[label[b]] == 1)
+    lettered = template_group >= 0
+    held = pd.Series(1, index=pd.MultiIndex.from_arrays([label[lettered], template_group[lettered]])) \
+        .groupby(level=[0, 1]).size()
+    group = template_group[a]
+    together = (held.reindex(pd.MultiIndex.from_arrays([label[a], group])).fillna(0).to_numpy()
+                + held.reindex(pd.MultiIndex.from_arrays([label[b], group])).fillna(0).to_numpy())
+    theirs = (group >= 0) & (together >= 0.5 * book_letters[np.maximum(group, 0)])
+    return keep | theirs
 
 
 def mutual_nearest(pairs: np.ndarray, similarity: np.ndarray, k: int) -> np.ndarray:
@@ -368,7 +382,8 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         parts_pairs.append(pairs)
         parts_weights.append(EX_AGENT_WEIGHT * propensity[pairs[:, 0]] * propensity[pairs[:, 1]])
 
-    keep = _letters_not_bridging(n, parts_pairs, parts_weights, letter_links[0], params.min_edge_weight)
+    keep = _letters_not_bridging(n, parts_pairs, parts_weights, letter_links[0], params.min_edge_weight, tg,
+                                 np.bincount(template_group[template_group >= 0], minlength=1))
     parts_pairs.append(letter_links[0][keep])
     parts_weights.append(letter_links[1][keep])
     if parts_pairs:

@@ -428,6 +428,10 @@ def _customer_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     return out
 
 
+_SUSPICIOUS = 0.3
+"""Suspicion from which an identifier on a request counts as shared the way rings share theirs."""
+
+
 def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | None,
                         index: RunIndex) -> list[Signal]:
     zh_kind, en_kind = _KIND_NAMES.get(kind, (kind, kind))
@@ -453,14 +457,18 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
     if ring is not None and _links_count(index, ring):
         zh, en, decided = _decision_words(index, ring.ring_id)
         data.update(ring_id=ring.ring_id, **decided)
-        weight = _decided_weight(index, ring.ring_id, scale * min(0.5 + 0.45 * profile.suspicion, 0.95))
+        # an identifier barely suspicious on its own (an institution's phone one ring member
+        # also used) points at the ring in proportion to its suspicion, up to the bar at which
+        # an identifier counts as shared the way rings share theirs
+        weight = _decided_weight(index, ring.ring_id, scale * min(0.5 + 0.45 * profile.suspicion, 0.95)
+                                 * min(1.0, profile.suspicion / _SUSPICIOUS))
         out.append(Signal(weight, Evidence(
             "identifier_in_ring",
             f"{zh_kind} {value} 属于已识别的代理退保团伙 {ring.ring_id}{zh}，共 {profile.customers} 位客户使用",
             f"The {en_kind} {value} belongs to detected ring {ring.ring_id}{en} "
             f"and is used by {profile.customers} customers",
             data), ring.ring_id))
-    elif profile.suspicion >= 0.3 and profile.unrelated_customers > 0:
+    elif profile.suspicion >= _SUSPICIOUS and profile.unrelated_customers > 0:
         out.append(Signal(scale * 0.6 * profile.suspicion, Evidence(
             "shared_identifier",
             f"{zh_kind} {value} 被 {profile.unrelated_customers + 1} 个互不相关的家庭使用",

@@ -84,6 +84,11 @@ _KIND_TEXT = {
 }
 
 
+def _count(k: int, noun: str) -> str:
+    """``k`` and ``noun``, plural unless ``k`` is 1: ``1 claim``, ``3 claims``."""
+    return f"{k} {noun}" if k == 1 else f"{k} {noun}s"
+
+
 def iso_day(day: float) -> str:
     """Days since 1970-01-01 as ``YYYY-MM-DD``."""
     return str(np.datetime64(int(day), "D"))
@@ -249,7 +254,7 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
         out.append((Evidence(
             "changed_before_surrender",
             f"{k} 位客户在退保前 {ctx.params.change_window_days} 天内变更了联系方式",
-            f"{k} customers changed their contact details within "
+            f"{_count(k, 'customer')} changed their contact details within "
             f"{ctx.params.change_window_days} days before surrendering",
             {"count": k, "changes": changed_items},
         ), _P_CHANGED_MAX * _trace_excess(ctx, k, len(members), "changed_before")))
@@ -329,7 +334,7 @@ def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, 
     return [(Evidence(
         "third_party_payout",
         f"{k} 笔退保款付给投保人及其家庭以外的账户持有人（{holders}）",
-        f"{k} claims paid to accounts held by someone outside the policyholder's family ({holders})",
+        f"{_count(k, 'claim')} paid to accounts held by someone outside the policyholder's family ({holders})",
         {"count": k, "holders": {h: sorted(c) for h, c in sorted(paid.items())}},
     ), _P_THIRD_PARTY_MAX * _trace_excess(ctx, k, len(members), "third_party"))]
 
@@ -447,7 +452,7 @@ def _agent_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, f
             f"{k} 位客户均为已离职代理人 {name}（{agent}，{left} 离职）的原客户，离职 {lag} 天后起集中退保"
             + ("" if beyond else f"（在 {books} 位离职代理人的原客户中，这样的集中偶然也会出现，只按时间计）"),
             f"{k} customers of agent {name} ({agent}), who left on {left}, surrendered in a burst "
-            f"from {lag} days after the agent left"
+            f"starting {lag} days after the agent left"
             + ("" if beyond else f" (among {books} resigned agents' books such a crowd happens by "
                                  "chance, so it counts as timing only)"),
             {"agent_id": agent, "left_on": left, "count": k, "beyond_chance": beyond, "books_tested": books,
@@ -457,10 +462,10 @@ def _agent_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, f
 
 
 _TIE_TEXT = {
-    "identifier": ("与团伙成员共用标识", "uses an identifier of the ring's members"),
-    "template": ("投诉信属于团伙同期的模板", "its letter belongs to the ring's template burst"),
-    "ex_agent": ("同一离职代理人的原客户", "a former customer of the ring's resigned agent"),
-    "timing": ("在团伙活动期间提出且自身特征显著", "filed during the ring's burst with strong traits of its own"),
+    "identifier": ("与团伙成员共用标识", "by an identifier the ring's members use"),
+    "template": ("投诉信属于团伙同期的模板", "by a letter of the ring's template burst"),
+    "ex_agent": ("同一离职代理人的原客户", "as former customers of the ring's resigned agent"),
+    "timing": ("在团伙活动期间提出且自身特征显著", "by timing, with strong traits of their own"),
 }
 
 
@@ -477,7 +482,7 @@ def _joined_evidence(ctx: _Context, joined: Sequence[Attachment]) -> list[tuple[
     return [(Evidence(
         "joined_members",
         f"另有 {len(joined)} 笔退保因较弱但具体的关联并入：{zh}",
-        f"{len(joined)} more claims joined by weaker but specific ties: {en}",
+        f"{_count(len(joined), 'more claim')} joined by weaker but specific ties: {en}",
         {"count": len(joined), "members": members},
     ), 0.0)]
 

@@ -23,7 +23,10 @@ case says what is new until a person next acts on it (any decision clears the re
 ('C7', 'C8')
 >>> shrunk = Ring("R-1", 0.9, "high", ("C1", "C3"))
 >>> [(c.new_claims, c.note.split(" · ")[1]) for c in realerts([old], [shrunk], {"R-1": case}, "run-2", "2025-02-01")]
-[((), 'A later run took 1 claim out of this ring: C2')]
+[((), 'A later run took 1 claim out of this ring: C2 (in no ring)')]
+>>> elsewhere = Ring("R-2", 0.8, "high", ("C2", "C9"))
+>>> realerts([old], [shrunk, elsewhere], {"R-1": case}, "run-2", "2025-02-01")[0].note.split(" · ")[1]
+'A later run took 1 claim out of this ring: C2 (now in R-2)'
 """
 
 from __future__ import annotations
@@ -98,14 +101,15 @@ class Case:
         }
 
 
-def realert_note(new_claims: Sequence[str], left: Sequence[str] = ()) -> str:
+def realert_note(new_claims: Sequence[str], left: Mapping[str, str | None] | None = None) -> str:
     """The audit note of a re-alert, in Chinese and English: the claims a later run added, and
-    those that left the ring (in another ring now, or in none).
+    those that left the ring, each with the ring it is in now (``None``: in none), so the
+    investigator can follow them.
 
     >>> realert_note(["C7", "C8"])
     '新一轮检测为该团伙新增 2 笔申请：C7, C8 · A later run added 2 claims to this ring: C7, C8'
-    >>> realert_note([], ["C2"])
-    '新一轮检测中 1 笔申请离开该团伙：C2 · A later run took 1 claim out of this ring: C2'
+    >>> realert_note([], {"C2": "R-9", "C5": None})
+    '新一轮检测中 2 笔申请离开该团伙：C2（现属 R-9）, C5（不属任何团伙） · A later run took 2 claims out of this ring: C2 (now in R-9), C5 (in no ring)'
     """
     zh, en = [], []
     if new_claims:
@@ -113,9 +117,10 @@ def realert_note(new_claims: Sequence[str], left: Sequence[str] = ()) -> str:
         zh.append(f"新一轮检测为该团伙新增 {len(new_claims)} 笔申请：{listed}")
         en.append(f"A later run added {len(new_claims)} claims to this ring: {listed}")
     if left:
-        listed = ", ".join(left)
-        zh.append(f"新一轮检测中 {len(left)} 笔申请离开该团伙：{listed}")
-        en.append(f"A later run took {len(left)} claim{'s' if len(left) > 1 else ''} out of this ring: {listed}")
+        zh_listed = ", ".join(f"{c}（现属 {r}）" if r else f"{c}（不属任何团伙）" for c, r in left.items())
+        en_listed = ", ".join(f"{c} (now in {r})" if r else f"{c} (in no ring)" for c, r in left.items())
+        zh.append(f"新一轮检测中 {len(left)} 笔申请离开该团伙：{zh_listed}")
+        en.append(f"A later run took {len(left)} claim{'s' if len(left) > 1 else ''} out of this ring: {en_listed}")
     return f"{'；'.join(zh)} · {'; '.join(en)}"
 
 
@@ -127,6 +132,7 @@ def realerts(previous: Sequence[Ring], current: Sequence[Ring], cases: Mapping[s
     of claims must see it change). ``cases``: the cases of the previous rings (absent: new); the
     entry's actor is ``run_id``; its ``new_claims`` are the claims added, its note names both."""
     before = {r.ring_id: frozenset(r.claim_ids) for r in previous}
+    ring_now = {c: r.ring_id for r in current for c in r.claim_ids}
     out = []
     for ring in current:
         known = before.get(ring.ring_id)
@@ -137,6 +143,6 @@ def realerts(previous: Sequence[Ring], current: Sequence[Ring], cases: Mapping[s
         left = tuple(sorted(known - frozenset(ring.claim_ids)))
         if added or left:
             out.append(CaseChange(ring.ring_id, at, run_id, case.status, case.status,
-                                  realert_note(added, left), assignee=case.assignee,
+                                  realert_note(added, {c: ring_now.get(c) for c in left}), assignee=case.assignee,
                                   event=CaseEvent.REALERT, new_claims=added))
     return out

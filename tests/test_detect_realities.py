@@ -231,6 +231,7 @@ def test_a_crowd_one_of_many_resigned_agents_books_shows_by_chance_is_no_ring(tm
     line = next(e for e in grouped.evidence if e.code == "ex_agent_book")
     assert line.data["beyond_chance"] is False and line.data["books_tested"] == 40
     assert "by chance" in line.en and grouped.score < ALERT_THRESHOLD
+    assert "surrendered in a burst starting 611 days after the agent left" in line.en
     assert _alerted(result) == []
     # a group the run did not alert lends its members nothing: their risk is their own
     risks = {c.claim_id: c for c in result.claim_risks}
@@ -260,3 +261,50 @@ def test_an_account_shared_without_a_holder_name_says_what_it_links(tmp_path: Pa
                               f"{line.data['households']} unrelated households of the ring")
     assert line.zh.startswith(f"3 笔退保款付至同一账户 6222000000000000009，该账户关联本团伙 {line.data['households']} 个")
 
+
+
+def test_a_ring_using_each_trick_for_some_members_and_its_own_letter_is_one_ring(tmp_path: Path,
+                                                                                 book: BookBuilder) -> None:
+    """Nine members in four weeks: three paid to the agency's account, two with its phone, two
+    with its representative, two with nothing; six send the ring's own letter (no one else in
+    the book writes it). Each trick ties a sub-group; the letter only they use ties the
+    sub-groups into one ring (a public letter would not: see the test of two rings above)."""
+    rep = ("孙代办", "360702198803030099", "+8617700000099")
+    members = []
+    for k in range(9):
+        i = 40 + k
+        cust = book.customer(f"TR{k}", f"{SURNAMES[i % len(SURNAMES)]}技{k}", f"赣州市技{k}号", f"+86138{i:08d}")
+        claim = book.claim(f"TRC{k}", cust, "A-OK", f"2024-09-{2 + 3 * k:02d}", full_refund=True, complaint_reason=True,
+                           contact="+8617700000098" if k in (3, 4) else f"+86138{i:08d}",
+                           account="6222000000000000098" if k < 3 else f"62220400000{i:08d}",
+                           account_name="赣州维权咨询服务有限公司" if k < 3 else f"{SURNAMES[i % len(SURNAMES)]}技{k}",
+                           rep=rep if k in (5, 6) else None)
+        if k < 6:
+            book.complaint(f"TRK{k}", cust, claim, f"2024-09-{1 + 3 * k:02d}", _letter(i, EDIT_A + EDIT_B))
+        members.append(claim)
+    result = _detect(tmp_path, book)
+    found = [set(r.claim_ids) for r in result.rings if r.score >= ALERT_THRESHOLD and set(r.claim_ids) & set(members)]
+    assert len(found) == 1 and {f"TRC{k}" for k in range(7)} <= found[0] <= set(members)
+
+
+def test_a_ring_member_typed_with_a_care_homes_phone_does_not_pull_its_residents(tmp_path: Path,
+                                                                              book: BookBuilder) -> None:
+    """One ring request carries the care-home worker's phone (a clerk's slip): the phone now
+    'belongs' to the ring, but it is barely suspicious (an institution's phone), so the home's
+    residents are not pulled towards the ring."""
+    worker = ("林护工", "360702198001010077", "+8613800000077")
+    agency = "+8617700000088"
+    ring = []
+    for k in range(6):
+        cust = book.customer(f"RR{k}", f"{SURNAMES[k + 9]}委{k}", f"赣州市于都县{k}号", f"+86138{k:08d}")
+        ring.append(book.claim(f"RRC{k}", cust, "A-OK", f"2024-08-{2 + 4 * k:02d}", full_refund=True,
+                               complaint_reason=True, account="6222000088880001", account_name="黄中介",
+                               contact=worker[2] if k == 0 else agency))
+    for i in range(7):
+        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
+        book.claim(f"CHC{i}", cust, "A-OK", f"2023-{1 + i:02d}-10", contact=worker[2],
+                   account="6222000099990001", account_name="章贡区福寿养老院", rep=worker)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted(ring))]
+    risks = {c.claim_id: c.risk for c in result.claim_risks}
+    assert max(risks[f"CHC{i}"] for i in range(7)) < ALERT_THRESHOLD

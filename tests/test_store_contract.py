@@ -269,7 +269,7 @@ def test_a_run_adding_claims_to_a_decided_ring_re_alerts_it(store: GraphStore) -
     store.save_results(_grown("r6", "R-1", ("C1", "C3", "C7", "C8", "C9")))  # C2 moved elsewhere
     entry = store.case_audit("R-1")[-1]
     assert (entry.actor, entry.event, entry.new_claims) == ("r6", CaseEvent.REALERT, ())
-    assert entry.note.endswith("A later run took 1 claim out of this ring: C2")
+    assert entry.note.endswith("A later run took 1 claim out of this ring: C2 (in no ring)")
     assert store.case("R-1").realert is not None
 
 
