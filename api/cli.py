@@ -10,7 +10,6 @@ reads or writes anything, so a mistyped flag costs no time.
 from __future__ import annotations
 
 import json
-import math
 import secrets
 import sys
 import time
@@ -434,8 +433,6 @@ def detect_command(
     A run that finds no rings while rings are current fails and keeps them, unless --allow-empty."""
     from detectors.pipeline import detect  # detection, the API and serving load only when used
 
-    if not math.isfinite(resolution):  # nan is a float: say what is wanted
-        _fail(f"resolution must be a finite number, got {resolution}", 2)
     params = _from_flags(lambda: DetectionParams(seed=seed, resolution=resolution))
     url = _store_url(store, must_exist=True)
     with _store(url) as graph, _clear_errors():

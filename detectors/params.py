@@ -134,7 +134,8 @@ class DetectionParams:
             else:
                 ok = value in get_args(kind)
             if not ok:
-                expected = kind.__name__ if isinstance(kind, type) else f"one of {', '.join(get_args(kind))}"
+                expected = ("a finite number" if kind is float else kind.__name__) if isinstance(kind, type) \
+                    else f"one of {', '.join(get_args(kind))}"
                 raise ValueError(f"{f.name} must be {expected}, got {value!r}")
             for limit, bound in f.metadata.items():
                 holds, words = _LIMITS[limit]

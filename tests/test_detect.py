@@ -252,3 +252,9 @@ def test_lsh_bands_keep_template_pairs_at_the_threshold(threshold: float) -> Non
     bands, rows = band_params(threshold, 48)
     assert bands * rows <= 48
     assert 1.0 - (1.0 - threshold**rows) ** bands >= 0.95
+
+
+def test_a_float_param_asks_for_a_finite_number() -> None:
+    """nan is a float to Python, not to a person: the message says what is wanted."""
+    with pytest.raises(ValueError, match=r"^resolution must be a finite number, got nan$"):
+        DetectionParams(resolution=float("nan"))
