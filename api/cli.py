@@ -559,9 +559,11 @@ def _settings(store: str | None, **updates: object) -> Settings:
 def _serve(settings: Settings, host: str, port: int, workers: int = 1,
            access_log: bool = True) -> None:
     from api.app import create_app
+    from api.server import check_address
     from api.server import serve as serve_app
 
     with _clear_errors():
+        check_address(host, port)
         application = create_app(settings)
     console.print(
         f"serving the API on http://{host}:{port}/docs and the explorer on http://{host}:{port}/explorer/"

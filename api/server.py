@@ -19,6 +19,7 @@ The parent also restarts a worker that dies, and on ``SIGTERM`` stops them all g
 from __future__ import annotations
 
 import gc
+import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -34,8 +35,9 @@ from api.deps import AppState
 from api.jobs import prepare_scoring
 from api.settings import Settings
 from detectors.realtime import RealtimeScorer
+from graph.errors import ConfigError
 
-__all__ = ["run_server", "serve"]
+__all__ = ["check_address", "run_server", "serve"]
 
 _WORKER_CLASS = "uvicorn_worker.UvicornWorker"
 _WORKER_TIMEOUT = 120
@@ -44,6 +46,24 @@ scoring index in a background thread, holding the interpreter for much of it on 
 _KEEP_ALIVE = 5
 """Seconds an idle keep-alive connection stays open: uvicorn's default, as one process serves
 (gunicorn's own default is 2)."""
+
+
+def check_address(host: str, port: int) -> None:
+    """Raise :class:`~graph.errors.ConfigError` when a server could not listen on
+    ``host:port`` (an unknown or foreign address, a port in use), before anything says it serves.
+
+    >>> check_address("999.1.1.1", 8000)
+    Traceback (most recent call last):
+    graph.errors.ConfigError: cannot listen on 999.1.1.1:8000: ...
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+            probe.bind(address)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
 def serve(app: FastAPI, settings: Settings, host: str, port: int, *, workers: int = 1,

@@ -373,3 +373,18 @@ def test_a_retry_removes_what_a_killed_first_ingest_left_and_says_so(tmp_path: P
     assert f"removed {left[0]}: an unfinished store file left by an ingest (pid " in result.output
     assert f"left {older}: an unfinished store file whose writer cannot be told" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [".k.db.0123abcd.loading", "book", "k.db"]
+
+
+def test_serve_on_an_address_it_cannot_listen_on_is_one_line_before_anything_says_serving(tmp_path: Path) -> None:
+    env = {**os.environ, "RINGSCOPE_STORE": f"sqlite:///{tmp_path / 'g.db'}"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for host in ("127.0.0.1", "999.1.1.1"):
+            result = subprocess.run([sys.executable, "-m", "api.cli", "serve", "--dev", "--host", host,
+                                     "--port", str(port)], env=env, capture_output=True, text=True,
+                                    timeout=120, check=False)
+            assert result.returncode == 2, result.stderr
+            assert f"cannot listen on {host}:{port}" in result.stderr and "serving" not in result.stdout
+            assert "Traceback" not in result.stderr
