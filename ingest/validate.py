@@ -492,9 +492,12 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None,
         tables[name] = validate_table(table, found, log, insurer, pseudonymized)
     _check_insurers(tables, files, log)
     # A table with ragged rows (a stray quote can swallow the rest of its file) does not say
-    # which records it holds: references to it are not checked, its own problem is reported.
+    # which records it holds, and a required table without rows is an error of its own:
+    # references to either are not checked, so their own problem is the one reported.
     ragged = {name for name, found in raw.tables.items() if found.ragged_rows}
-    _check_references(tables, files, usable, set(raw.tables) - usable | ragged, log, stored)
+    rowless = {name for name, found in raw.tables.items()
+               if CONTRACT[name].required and found.status != "unreadable" and found.frame.empty}
+    _check_references(tables, files, usable, set(raw.tables) - usable | ragged | rowless, log, stored)
     if stored is not None:
         _check_moved(tables, files, stored, log)
         _stored_holders(tables, stored)

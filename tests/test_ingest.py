@@ -545,6 +545,18 @@ def test_a_stray_quote_is_the_one_error_shown_not_the_references_it_broke(tmp_pa
         "row: check its quotes [error]"]
 
 
+def test_a_required_table_without_rows_is_the_one_error_shown_not_the_references_it_broke(tmp_path: Path) -> None:
+    """policies.csv holds its header and nothing else: that is the error, and no request or
+    letter is reported for naming a policy the empty file cannot show."""
+    folder = write_book(tmp_path / "rowless")
+    path = folder / "policies.csv"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        read_book(folder)
+    assert [str(p) for p in caught.value.errors] == [
+        "policies.csv: no data rows: a required table needs at least one record [error]"]
+
+
 def test_a_remark_after_a_number_does_not_flag_it_for_everyone(tmp_path: Path, store: SQLiteStore) -> None:
     """The first rendering of a phone carries a clerk's remark (flagged invalid); a later one is
     plain: the node takes its flags from the valid rendering, whatever the row order."""
