@@ -174,6 +174,18 @@ class _TableCheck:
                 self.log.add(self.file, row, self.table.primary_key,
                              f"duplicate {self.table.primary_key} (first at row {first_row[value]})",
                              value=value)
+        # ids are kept as typed, so `s00000002` is another record than `S00000002`: say so, as a
+        # clerk's lower-case copy of a key is almost surely the same record
+        distinct = key[key.notna() & ~dup]
+        folded = distinct.str.upper()
+        again = folded.duplicated(keep="first")
+        if again.any():
+            first = pd.Series(distinct.index, index=folded.to_numpy())[~again.to_numpy()]
+            for row, value, fold in zip(distinct[again].index.tolist(), distinct[again].tolist(),
+                                        folded[again].tolist(), strict=True):
+                self.log.add(self.file, row, self.table.primary_key,
+                             f"{self.table.primary_key} differs only in letter case from the one at row "
+                             f"{first[fold]}: read as another record", "warning", value=value)
 
     # -------------------------------------------------------------- one method per column kind
     def key(self, column: Column) -> None:

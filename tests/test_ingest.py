@@ -653,6 +653,18 @@ def test_errors_csv_neutralises_formula_cells(tmp_path: Path, store: SQLiteStore
     assert store.counts().nodes["Customer"] == 0
 
 
+def test_a_key_that_differs_only_in_letter_case_is_read_as_another_record_with_a_warning(tmp_path: Path) -> None:
+    """Keys are kept as typed, so `s2` is another request than `S2`; a clerk's lower-case copy is
+    almost surely the same one, so the ingest says so (a warning: the load goes on)."""
+    book = base_book()
+    book["surrenders"].append({**book["surrenders"][1], "claim_id": "s2"})
+    read = read_book(write_book(tmp_path / "book", book))
+    assert [p for p in read.warnings if p.column == "claim_id"] == [Problem(
+        "surrenders.csv", 4, "claim_id", "s2",
+        "claim_id differs only in letter case from the one at row 3: read as another record", "warning")]
+    assert len(read.tables["surrenders"]) == 3
+
+
 def test_problem_values_are_masked(tmp_path: Path) -> None:
     book = base_book()
     book["customers"].append({**book["customers"][0]})
