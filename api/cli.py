@@ -137,9 +137,7 @@ def _store_url(url: str | None, must_exist: bool = False) -> str:
     ``must_exist``, an embedded store's file must be there already (a mistyped path would
     otherwise be created, empty, and read as "no data"). The folder of an embedded store must
     exist, except the default store's (``./data``), which is created."""
-    with _clear_errors():  # read even with --store: a bad setting is refused before any work
-        settings = StoreSettings()
-    chosen = url or settings.store
+    chosen = url or StoreSettings().store  # its values were checked before the command (_check_settings)
     try:
         check_store_url(chosen)
         path = sqlite_path(chosen)

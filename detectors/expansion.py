@@ -209,16 +209,13 @@ def _nearest_letters(graph: ClaimGraph, days: np.ndarray, claims: np.ndarray, wi
     group, row_of = graph.template_group, graph.letter_row
     grouped = np.flatnonzero(group >= 0)
     grouped = grouped[np.lexsort((days[grouped], group[grouped]))]
-    starts = np.searchsorted(group[grouped], group[grouped], side="left")
-    ends = np.searchsorted(group[grouped], group[grouped], side="right")
-    start_of = dict(zip(grouped.tolist(), starts.tolist(), strict=True))
-    end_of = dict(zip(grouped.tolist(), ends.tolist(), strict=True))
+    group_of_grouped = group[grouped]
     asked = claims[np.lexsort((days[claims], group[claims]))]
     out: dict[int, list[tuple[int, float]]] = {}
     for cut in _blocks(group[asked], block):
         rows = asked[cut]
-        lo_g, hi_g = start_of[int(rows[0])], end_of[int(rows[0])]
-        members = grouped[lo_g:hi_g]
+        members = grouped[np.searchsorted(group_of_grouped, group[rows[0]], side="left"):
+                          np.searchsorted(group_of_grouped, group[rows[0]], side="right")]
         member_days = days[members]
         lo = np.searchsorted(member_days, days[rows].min() - window, side="left")
         hi = np.searchsorted(member_days, days[rows].max() + window, side="right")

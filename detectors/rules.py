@@ -452,8 +452,6 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
                 suspicion=round(profile.suspicion, 4), notes=list(profile.notes))
     scale = 0.8 if kind in _COMPLAINT_KINDS else 1.0
     ring = index.rings.get(profile.ring_id) if profile.ring_id else None
-    if ring is not None and not _still_a_ring(index, ring.ring_id):
-        ring = None
     if ring is not None and _links_count(index, ring):
         zh, en, decided = _decision_words(index, ring.ring_id)
         data.update(ring_id=ring.ring_id, **decided)
@@ -585,11 +583,6 @@ def _agent_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
 # sure a sign as the industry watchlist, whatever score the run gave it.
 _WATCHLIST_WEIGHT = 0.6
 _CONFIRMED_WORDS = ("（调查员已确认）", " (confirmed by investigators)")
-
-
-def _still_a_ring(index: RunIndex, ring_id: str) -> bool:
-    """Whether a link to the ring counts at all: not once an investigator dismissed it."""
-    return index.status(ring_id) is not CaseStatus.DISMISSED
 
 
 def _links_count(index: RunIndex, ring: Ring) -> bool:

@@ -64,8 +64,9 @@ _P_PROPENSITY = 0.3
 _P_BURST = 0.15
 _P_EX_AGENT_PER_CLAIM = 0.1
 _P_EX_AGENT_MAX = 0.3
-_TIES = frozenset({"more_shared_identifiers", "watchlist", "ex_agent_book"})
-"""Evidence that ties members to each other (with every ``shared_*`` code)."""
+_TIES = frozenset({"more_shared_identifiers", "watchlist"})
+"""Evidence that ties members to each other (with every ``shared_*`` code, and a resigned agent's
+burst beyond chance: see :func:`_ties`)."""
 _WORDING = frozenset({"complaint_template", "full_refund_complaints", "burst"})
 """Near-identical letters, full-refund demands on complaint grounds, timing: what honest
 complainers copying a public letter show too. Together (with a resigned agent's burst that
