@@ -332,7 +332,8 @@ class ScoreResponse(BaseModel):
         "ring's, a confirmed ring's count at least as much as a watchlist hit"))
     reasons: list[EvidenceOut]
     warnings: list[InputWarning] = Field(default_factory=list, description=(
-        "values of the request that were not used, and why (an identifier a spreadsheet damaged)"))
+        "values of the request that were not used, and why (an identifier a spreadsheet damaged; "
+        "a claim_id a stored request of another customer or policy holds)"))
 
 
 class IdentifierOut(BaseModel):

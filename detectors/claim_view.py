@@ -60,7 +60,9 @@ class ClaimView:
     the request (node, day). ``letters`` are the customer's complaint letters that belong to
     the request (see :func:`letter_belongs`). ``family`` holds the names of customers tied to
     the policyholder directly (a small shared registered address, or a shared phone within one
-    surname).
+    surname). ``foreign_claim_id`` marks a request whose ``claim_id`` a stored claim of another
+    customer or policy holds (claim numbers of risk systems collide): the id then names nothing
+    of this request, and the stored claim's ring is not its ring.
     """
 
     claim_id: str
@@ -76,6 +78,7 @@ class ClaimView:
     changes: tuple[tuple[NodeRef, int], ...] = ()
     letters: tuple[Letter, ...] = ()
     other_claims: tuple[str, ...] = ()
+    foreign_claim_id: bool = False
 
     def traits(self) -> tuple[str, ...]:
         """The :data:`CLAIM_TRAITS` this claim shows."""

@@ -277,7 +277,9 @@ class RealtimeScorer:
         return verdict(req.claim_id, claim_signals(self.view(req, index), index.run))
 
     def view(self, req: SurrenderRequest, index: ScoringIndex) -> ClaimView:
-        """The request as the rules read it, from the facts of the index around it."""
+        """The request as the rules read it, from the facts of the index around it (a
+        ``claim_id`` another customer's or policy's stored claim holds names nothing of it:
+        :meth:`claim_id_conflict`)."""
         day = req.day
         facts = index.facts
         policy = facts.policy(req.policy_id)
@@ -298,7 +300,30 @@ class RealtimeScorer:
             changes=_changes(customer, day, index.run.params.change_window_days) if customer else (),
             letters=_letters(facts, customer, policy, day),
             other_claims=tuple(k for k in customer.claims if k != req.claim_id) if customer else (),
+            foreign_claim_id=self.claim_id_conflict(req, index) is not None,
         )
+
+    @staticmethod
+    def claim_id_conflict(req: SurrenderRequest, index: ScoringIndex) -> str | None:
+        """Why the request is not the stored claim its ``claim_id`` names, ``None`` when it is
+        (or no stored claim holds the id).
+
+        A stored claim's customer and policy never change (ingest refuses a record sent again
+        naming others), so a request naming another customer or another policy than the
+        stored claim of its id is another request whose number collided with it (numbers
+        per branch, per year or per channel): it is scored as a new request, and does not
+        inherit the stored claim's ring. A request that names neither is the stored claim.
+        """
+        stored = index.facts.claim(req.claim_id)
+        if stored is None:
+            return None
+        other = [what for what, given, kept in (("customer", req.customer_id, stored.customer),
+                                                ("policy", req.policy_id, stored.policy))
+                 if given is not None and given != kept]
+        if not other:
+            return None
+        return (f"the id of a stored request of another {' and '.join(other)}: scored as a new "
+                "request, not as that one")
 
     # ------------------------------------------------------------------ look-ups
     def _current_token(self) -> tuple[str, str]:

@@ -3,7 +3,9 @@
 A surrender request names a policy, a customer and perhaps a representative; the rules need, for
 each, a few facts around it (:class:`~detectors.claim_view.ClaimView`): the customer's name,
 family, contact changes, complaint letters and other claims, the policy's holder, agent and
-letters, the representative's phones, and the run's profile of every identifier involved.
+letters, the representative's phones, the customer and policy of every stored claim (a request
+whose id a stored claim holds is that claim only when it names no other customer or policy), and
+the run's profile of every identifier involved.
 :class:`RequestFacts` reads all of them in bulk when a run's scoring index is built (one read per
 relationship type, not a handful of look-ups per request) and keeps them packed
 (:class:`~detectors.packed.PackedRecords`), so a request is a few look-ups in memory and every
@@ -37,12 +39,12 @@ from graph.model import Label, NodeRef, Rel
 from graph.results import IdentifierProfile
 from graph.store import GraphStore
 
-__all__ = ["CustomerFacts", "LetterFacts", "PolicyFacts", "RequestFacts", "day_number"]
+__all__ = ["ClaimFacts", "CustomerFacts", "LetterFacts", "PolicyFacts", "RequestFacts", "day_number"]
 
 _EPOCH = date(1970, 1, 1).toordinal()
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CHANGED = (Label.PHONE, Label.ADDRESS, Label.BANK_ACCOUNT)
-_TABLES = ("customers", "policies", "complaints", "persons", "profiles")
+_TABLES = ("customers", "policies", "complaints", "persons", "profiles", "claims")
 _LETTER_IDENTIFIERS = ((Rel.CONTACT_PHONE, Label.PHONE, COMPLAINT_PHONE),
                        (Rel.MAILED_FROM, Label.ADDRESS, MAILING_ADDRESS))
 
@@ -73,6 +75,14 @@ class PolicyFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimFacts:
+    """A stored claim's ``customer`` and ``policy`` (keys; ``None`` when it names none)."""
+
+    customer: str | None
+    policy: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class LetterFacts:
     """A stored complaint letter: received ``day`` (``None`` when unknown), ``text``, and the
     phone and mailing address it gave, as ``(kind, node)`` sorted by kind, label and key."""
@@ -84,17 +94,17 @@ class LetterFacts:
 
 
 class RequestFacts:
-    """The facts around every stored customer, policy, complaint and representative, and the
-    run's identifier profiles, as of one read of the store (see the module docstring).
+    """The facts around every stored customer, policy, complaint and representative, the
+    customer and policy of every stored claim, and the run's identifier profiles, as of one read of the store (see the module docstring).
 
     Look-ups never touch the store; an unknown key gives ``None`` (or nothing). :attr:`nbytes`
     is the memory the packed facts take.
     """
 
     def __init__(self, customers: PackedRecords, policies: PackedRecords, complaints: PackedRecords,
-                 persons: PackedRecords, profiles: PackedRecords) -> None:
+                 persons: PackedRecords, profiles: PackedRecords, claims: PackedRecords) -> None:
         self._customers, self._policies, self._complaints = customers, policies, complaints
-        self._persons, self._profiles = persons, profiles
+        self._persons, self._profiles, self._claims = persons, profiles, claims
 
     @property
     def nbytes(self) -> int:
@@ -102,11 +112,13 @@ class RequestFacts:
         return sum(t.nbytes for t in self._tables())
 
     def sizes(self) -> dict[str, int]:
-        """Records per table: ``customers``, ``policies``, ``complaints``, ``persons``, ``profiles``."""
+        """Records per table: ``customers``, ``policies``, ``complaints``, ``persons``,
+        ``profiles``, ``claims``."""
         return {name: len(table) for name, table in zip(_TABLES, self._tables(), strict=True)}
 
     def _tables(self) -> tuple[PackedRecords, ...]:
-        return (self._customers, self._policies, self._complaints, self._persons, self._profiles)
+        return (self._customers, self._policies, self._complaints, self._persons, self._profiles,
+                self._claims)
 
     # ---------------------------------------------------------------- one copy per machine
     def save(self, folder: Path) -> None:
@@ -129,6 +141,11 @@ class RequestFacts:
         return CustomerFacts(key, name, frozenset(family),
                              tuple((NodeRef(Label(lbl), k), day) for lbl, k, day in changes),
                              tuple(complaints), tuple(claims))
+
+    def claim(self, key: str) -> ClaimFacts | None:
+        """A stored claim's customer and policy, ``None`` for an id no stored claim holds."""
+        found = self._claims.get(key)
+        return None if found is None else ClaimFacts(*found)
 
     def policy(self, key: str | None) -> PolicyFacts:
         """A policy's holders, agents and letters (none for an unknown policy)."""
@@ -169,14 +186,16 @@ class RequestFacts:
     def from_store(cls, store: GraphStore, household_max: int) -> RequestFacts:
         """Read every fact from ``store`` (the current run's profiles with the data);
         ``household_max`` is the run's largest household (:class:`~detectors.params.DetectionParams`)."""
+        filed = store.edges_frame(Label.CUSTOMER, Rel.FILED, Label.CLAIM)
         return cls(
-            customers=PackedRecords(_customers(store, household_max)),
+            customers=PackedRecords(_customers(store, household_max, filed)),
             policies=PackedRecords(_policies(store)),
             complaints=PackedRecords(_complaints(store)),
             persons=PackedRecords(_grouped(store.edges_frame(Label.PERSON, Rel.HAS_PHONE, Label.PHONE)).items()),
             profiles=PackedRecords(
                 (_ref_key(p.label, p.key), [p.customers, p.unrelated_customers, p.suspicion, p.ring_id, list(p.notes)])
                 for p in store.identifier_profiles(None).values()),
+            claims=PackedRecords(_claims(store, filed)),
         )
 
 
@@ -199,7 +218,7 @@ def _grouped(frame: pd.DataFrame, by: str = "src", value: str = "dst") -> dict[s
     return out
 
 
-def _customers(store: GraphStore, household_max: int) -> Iterable[tuple[str, list[Any]]]:
+def _customers(store: GraphStore, household_max: int, filed: pd.DataFrame) -> Iterable[tuple[str, list[Any]]]:
     nodes = store.nodes_frame(Label.CUSTOMER)
     keys = nodes["key"].astype(str).tolist()
     raw = [_value(n) for n in nodes["name"].tolist()] if "name" in nodes.columns else [None] * len(keys)
@@ -208,7 +227,7 @@ def _customers(store: GraphStore, household_max: int) -> Iterable[tuple[str, lis
     family = _families(store.family_registrations(household_max), household_max)
     changes = _changes(store)
     complaints = _grouped(store.edges_frame(Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT))
-    claims = _grouped(store.edges_frame(Label.CUSTOMER, Rel.FILED, Label.CLAIM))
+    claims = _grouped(filed)
     for key, name in zip(keys, names, strict=True):
         yield key, [name, sorted(family.get(key, ())), changes.get(key, []), complaints.get(key, []),
                     claims.get(key, [])]
@@ -260,6 +279,14 @@ def _policies(store: GraphStore) -> Iterable[tuple[str, list[list[str]]]]:
     letters = _grouped(store.edges_frame(Label.COMPLAINT, Rel.ABOUT, Label.POLICY), by="dst", value="src")
     for key in sorted(holders.keys() | agents.keys() | letters.keys()):
         yield key, [holders.get(key, []), agents.get(key, []), letters.get(key, [])]
+
+
+def _claims(store: GraphStore, filed: pd.DataFrame) -> Iterable[tuple[str, list[str | None]]]:
+    """Per stored claim, ``[customer, policy]`` (``None`` for one it does not name)."""
+    customer = {claim: who for who, claim in _pairs(filed)}
+    policy = dict(_pairs(store.edges_frame(Label.CLAIM, Rel.SURRENDERS, Label.POLICY)))
+    for key in sorted(customer.keys() | policy.keys()):
+        yield key, [customer.get(key), policy.get(key)]
 
 
 def _complaints(store: GraphStore) -> Iterable[tuple[str, list[Any]]]:

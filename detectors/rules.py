@@ -369,7 +369,7 @@ class Signal:
 def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     """Every reason the rules find for one claim (unordered; see :func:`verdict`)."""
     signals: list[Signal] = []
-    ring_id = index.ring_of_claim.get(view.claim_id)
+    ring_id = None if view.foreign_claim_id else index.ring_of_claim.get(view.claim_id)
     # a group the run did not alert (honest copies of a public letter, a family) is no ring: its
     # score is capped below the threshold on purpose, and it lends its members nothing
     if ring_id is not None and ring_id in index.rings and _links_count(index, index.rings[ring_id]):

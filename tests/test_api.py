@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -20,6 +21,7 @@ from graph.model import Label
 from graph.results import ClaimRisk, DetectionResult, RunRecord
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore, ProgressCallback
+from tests.servers import serving_ring_book
 from tests.test_api_book import (
     ADMIN_KEY,
     INVESTIGATOR_KEY,
@@ -215,6 +217,37 @@ def test_score_known_claim_uses_detection(client: TestClient) -> None:
     body = client.post("/v1/score", json={"claim_id": "C1", "request_date": "2024-03-01"},
                        headers=RISK).json()
     assert body["ring_id"] == "R-1" and body["reasons"][0]["code"] == "claim_in_ring"
+
+
+def test_a_claim_id_of_another_customers_stored_claim_proves_nothing(tmp_path: Path) -> None:
+    """Claim numbers of risk systems collide: U4's honest request numbered C1 (the id of U1's
+    stored claim in ring R-1) is scored as the new request it is, and the reply says why; the
+    stored claim itself, sent with its own customer and policy or with neither, is still R-1's."""
+    with serving_ring_book(tmp_path) as url, httpx.Client(base_url=url, headers=RISK) as http:
+        def score(body: dict[str, Any]) -> dict[str, Any]:
+            answer = http.post("/v1/score", json=body)
+            assert answer.status_code == 200, answer.text
+            reply: dict[str, Any] = answer.json()
+            return reply
+
+        fresh = score(PLAIN_REQUEST)
+        collided = score({**PLAIN_REQUEST, "claim_id": "C1"})
+        assert {k: v for k, v in collided.items() if k not in ("claim_id", "warnings")} == {
+            k: v for k, v in fresh.items() if k not in ("claim_id", "warnings")}
+        assert (collided["level"], collided["ring_id"], fresh["warnings"]) == ("low", None, [])
+        assert collided["warnings"] == [{"field": "claim_id", "reason": (
+            "the id of a stored request of another customer and policy: scored as a new request, "
+            "not as that one")}]
+        # the right customer on another of the policies: still not the stored request
+        other_policy = score({"claim_id": "C1", "request_date": "2024-03-01", "customer_id": "U1",
+                              "policy_id": "P2"})
+        assert "claim_in_ring" not in {r["code"] for r in other_policy["reasons"]}
+        assert [w["reason"][:45] for w in other_policy["warnings"]] == [
+            "the id of a stored request of another policy:"]
+        for itself in ({"customer_id": "U1", "policy_id": "P1"}, {"customer_id": "U1"}, {}):
+            stored = score({"claim_id": "C1", "request_date": "2024-03-01", **itself})
+            assert (stored["ring_id"], stored["reasons"][0]["code"], stored["warnings"]) == (
+                "R-1", "claim_in_ring", []), itself
 
 
 def _codes(body: dict[str, Any]) -> dict[str, dict[str, Any]]:

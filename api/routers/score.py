@@ -10,9 +10,10 @@ from starlette.routing import Route
 
 from api.deps import AppState, api_key_header, authorize, parse_body, reject_unknown_query
 from api.render import render
-from api.schemas import ScoreRequest, ScoreResponse
+from api.schemas import InputWarning, ScoreRequest, ScoreResponse
 from api.scope import Scope
 from api.security import Permission
+from detectors.realtime import SurrenderRequest
 from graph.model import Label
 
 __all__ = ["direct_route", "router"]
@@ -57,9 +58,14 @@ async def score(request: Request) -> Response:
             name: scope.record_key(Label.CLAIM, value) for name in ("claim_id", "policy_id", "customer_id")
             if isinstance(value := getattr(body, name), str)})
     index = state.scorer.index()  # the verdict and its ring's case status from one index
-    verdict = state.scorer.score(own, index)
+    req = SurrenderRequest.from_any(own)
+    verdict = state.scorer.score(req, index)
+    warnings = body.unused_values()
+    conflict = state.scorer.claim_id_conflict(req, index)
+    if conflict is not None:
+        warnings.append(InputWarning(field="claim_id", reason=conflict))
     answer = {**verdict.to_dict(), "claim_id": body.claim_id,
-              "warnings": [w.model_dump() for w in body.unused_values()]}
+              "warnings": [w.model_dump() for w in warnings]}
     answer["ring_status"] = index.run.status(verdict.ring_id).value if verdict.ring_id else None
     return render(answer, who)
 
