@@ -1,7 +1,7 @@
 """Decisions on ring cases, as the API and the explorer take them.
 
 A decision moves a case's status, assigns it or leaves a note (:meth:`GraphStore.change_case`,
-a compare-and-set). The assignee must be a person named in ``RINGSCOPE_API_KEYS`` whose key may
+a compare-and-set); an admin may also reopen a confirmed case, with a note. The assignee must be a person named in ``RINGSCOPE_API_KEYS`` whose key may
 work cases, so a case is never assigned to a misspelt name nobody answers to. Real-time scoring
 reads the rings' case statuses again at once (a dismissed ring stops counting at the next
 request; other server processes follow within seconds).
@@ -35,7 +35,8 @@ def decide(state: AppState, who: Principal, ring_id: str, status: CaseStatus | N
 
     Raises :class:`NotFoundError` for an unknown ring (or one without the claims of the
     member insurer a scoped key belongs to), :class:`AccessError` when a scoped key decides
-    a ring spanning other members, :class:`InputError` for an assignee who
+    a ring spanning other members or reopens a confirmed case without being an admin,
+    :class:`InputError` for an assignee who
     is not among :func:`assignable`, and what ``change_case`` raises (nothing to change, a move
     the workflow forbids, a case changed meanwhile).
     """
@@ -52,6 +53,7 @@ def decide(state: AppState, who: Principal, ring_id: str, status: CaseStatus | N
     if isinstance(assignee, str) and assignee not in people:
         named = ", ".join(people) or "nobody: name the keys in RINGSCOPE_API_KEYS"
         raise InputError(f"cannot assign the case to {assignee!r}; assign it to one of: {named}")
-    change = store.change_case(ring_id, status, who.actor, note, expected, assignee, expected_assignee)
+    change = store.change_case(ring_id, status, who.actor, note, expected, assignee, expected_assignee,
+                               reopen=who.may(Permission.REOPEN))
     state.scorer.refresh_cases()
     return change

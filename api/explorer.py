@@ -60,6 +60,7 @@ from graph.results import (
     ClaimRisk,
     IdentifierProfile,
     Ring,
+    case_moves,
 )
 from graph.store import GraphStore
 
@@ -171,6 +172,8 @@ class Viewer:
     role: str = ""
     may_decide: bool = False
     """Whether the viewer may work cases (and so gets the decision form)."""
+    may_reopen: bool = False
+    """Whether the viewer may reopen a confirmed case (an admin)."""
     csrf: str = ""
     """The session's anti-forgery token, put in every form (empty: signed in by header)."""
     insurer: str | None = None
@@ -594,16 +597,19 @@ def _evidence_data(data: Mapping[str, Any], viewer: Viewer) -> list[tuple[str, s
 
 def _case_panel(case: Case, audit: Sequence[CaseChange], people: Sequence[str],
                 viewer: Viewer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The case as the panel shows it, with the moves the workflow allows and the people it
-    may be assigned to (the current assignee among them even if their key is gone)."""
-    moves = [s for s in CaseStatus if s in CASE_TRANSITIONS[case.status]]
+    """The case as the panel shows it, with the moves the workflow allows the viewer (an admin
+    may reopen a confirmed case) and the people it may be assigned to (the current assignee among them even if their key is gone)."""
+    allowed = case_moves(case.status, viewer.may_reopen)
+    moves = [s for s in CaseStatus if s in allowed]
     everyone = sorted({*people, *([case.assignee] if case.assignee else [])})
     panel = {
         "status": case.status.value, "status_zh": _STATUS_ZH[case.status],
         "assignee": case.assignee or "", "last_note": viewer.text(case.last_note),
         "last_note_by": viewer.text(case.last_note_by),
         "realert": _realert_text(case.realert) if case.realert else "",
-        "moves": [(s.value, _STATUS_ZH[s]) for s in moves], "people": everyone,
+        "moves": [(s.value, _STATUS_ZH[s] if s in CASE_TRANSITIONS[case.status]
+                   else f"撤销确认，重新调查 admin reopens: {_STATUS_ZH[s]}") for s in moves],
+        "people": everyone,
     }
     entries, before = [], None
     for c in audit:

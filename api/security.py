@@ -57,6 +57,8 @@ class Permission(StrEnum):
     SCORE = "score"
     READ = "read"
     CASE = "case"
+    REOPEN = "reopen"
+    """Reopen a confirmed case (:data:`graph.results.CASE_REOPENINGS`): admins only."""
     RUNS = "runs"
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 __all__ = [
     "ALERT_THRESHOLD",
+    "CASE_REOPENINGS",
     "CASE_TRANSITIONS",
     "CaseChange",
     "CaseEvent",
@@ -30,6 +31,7 @@ __all__ = [
     "Ring",
     "RingIdentifier",
     "RunRecord",
+    "case_moves",
     "level_for",
 ]
 
@@ -202,6 +204,27 @@ CASE_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.CONFIRMED: frozenset(),
     CaseStatus.DISMISSED: frozenset({CaseStatus.INVESTIGATING}),
 }
+"""The moves of a case's workflow: ``new → investigating → confirmed | dismissed``, dismissed
+may reopen."""
+
+CASE_REOPENINGS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.CONFIRMED: frozenset({CaseStatus.INVESTIGATING}),
+}
+"""Moves only an admin may make, each with a note saying why: a confirmation found mistaken (a
+mis-click, a court's acquittal, a household confirmed by error) goes back to investigating. A
+confirmed ring counts in real-time scoring at least as a watchlist hit, so without this move a
+mistaken confirmation would mark its members' phones and accounts for ever; the audit log keeps
+the confirmation and its reopening alike."""
+
+
+def case_moves(status: CaseStatus, reopen: bool = False) -> frozenset[CaseStatus]:
+    """The statuses a case in ``status`` may move to, with the reopenings when ``reopen`` (the
+    decider is an admin).
+
+    >>> sorted(case_moves(CaseStatus.CONFIRMED)), sorted(case_moves(CaseStatus.CONFIRMED, reopen=True))
+    ([], ['investigating'])
+    """
+    return CASE_TRANSITIONS[status] | (CASE_REOPENINGS.get(status, frozenset()) if reopen else frozenset())
 
 
 class CaseEvent(StrEnum):

@@ -22,7 +22,7 @@ import networkx as nx
 import pandas as pd
 
 from graph.cases import Case, realerts
-from graph.errors import ConflictError, NotFoundError, RingScopeError, StoreError
+from graph.errors import AccessError, ConflictError, NotFoundError, RingScopeError, StoreError
 from graph.liveness import (
     HEARTBEAT_SECONDS,
     STALE_AFTER,
@@ -32,6 +32,7 @@ from graph.liveness import (
 )
 from graph.model import SCHEMA, Edge, GraphBundle, GraphCounts, Label, Node, NodeRef, Rel, Subgraph
 from graph.results import (
+    CASE_REOPENINGS,
     CASE_TRANSITIONS,
     CaseChange,
     CaseStatus,
@@ -40,6 +41,7 @@ from graph.results import (
     IdentifierProfile,
     Ring,
     RunRecord,
+    case_moves,
 )
 from graph.sessions import Session
 
@@ -433,7 +435,7 @@ class GraphStore(ABC):
     def change_case(
         self, ring_id: str, to: CaseStatus | str | None, actor: str, note: str = "",
         expected: CaseStatus | str | None = None, assignee: str | Keep | None = KEEP,
-        expected_assignee: str | Keep | None = KEEP,
+        expected_assignee: str | Keep | None = KEEP, reopen: bool = False,
     ) -> CaseChange:
         """A person's decision on a ring's case: move it to another status (``to``; ``None``
         keeps it), assign it (``assignee``: a person's name, ``None`` for nobody, :data:`KEEP`
@@ -443,13 +445,16 @@ class GraphStore(ABC):
         in the status it was read in (or ``expected``, the status the caller saw), so of several
         simultaneous changes to one case exactly one succeeds. ``expected_assignee`` (unless
         :data:`KEEP`) is the assignee the caller saw: a case assigned to someone else meanwhile
-        is not taken over unawares.
+        is not taken over unawares. ``reopen`` says the decider is an admin, who may also make
+        the moves of :data:`~graph.results.CASE_REOPENINGS` (confirmed → investigating), each
+        with a note.
 
         Raises :class:`NotFoundError` for an unknown ring, ``ValueError`` for a decision that
         changes nothing (no move, the same assignee, no note), and :class:`ConflictError` for a
         move the workflow does not allow (``new → investigating → confirmed | dismissed``,
         dismissed may reopen), for a case not in ``expected`` or not assigned to
-        ``expected_assignee``, or for a case changed meanwhile.
+        ``expected_assignee``, or for a case changed meanwhile; :class:`AccessError` for a
+        reopening without ``reopen``, ``ValueError`` for one without a note.
         """
         target = None if to is None else CaseStatus(to)
         self.get_ring(ring_id)
@@ -462,8 +467,13 @@ class GraphStore(ABC):
             raise ConflictError(
                 f"the case of ring {ring_id} is assigned to {case.assignee or 'nobody'} now, not "
                 f"{expected_assignee or 'nobody'}; reload it and decide again")
-        if target is not None and target not in CASE_TRANSITIONS[source]:
-            allowed = ", ".join(sorted(s.value for s in CASE_TRANSITIONS[source])) or "none"
+        if target is not None and target in CASE_REOPENINGS.get(source, ()):
+            if not reopen:
+                raise AccessError(f"only an admin may reopen a {source} case (to {target})")
+            if not note:
+                raise ValueError(f"reopening a {source} case needs a note saying why")
+        elif target is not None and target not in CASE_TRANSITIONS[source]:
+            allowed = ", ".join(sorted(s.value for s in case_moves(source, reopen))) or "none"
             raise ConflictError(f"a case cannot go from {source} to {target} (allowed: {allowed})")
         after = case.assignee if assignee is KEEP else assignee
         if target is None and after == case.assignee and not note:

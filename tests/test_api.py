@@ -289,6 +289,30 @@ def test_a_confirmed_ring_counts_like_a_watchlist_hit(client: TestClient) -> Non
     assert "confirmed by investigators" in reason["en"] and "调查员已确认" in reason["zh"]
 
 
+def test_an_admin_reopens_a_mistaken_confirmation_and_scoring_follows(client: TestClient) -> None:
+    request = {"claim_id": "C4", "request_date": "2024-05-02"}
+    for status in ("investigating", "confirmed"):
+        assert client.patch("/v1/rings/R-2", json={"status": status, "note": "核实"},
+                            headers=INVESTIGATOR).status_code == 200
+    assert client.post("/v1/score", json=request, headers=RISK).json()["score"] == 0.6
+    reopen = {"status": "investigating", "note": "误确认，撤回"}
+    refused = client.patch("/v1/rings/R-2", json=reopen, headers=INVESTIGATOR)
+    assert refused.status_code == 403 and "only an admin may reopen" in refused.json()["message"]
+    no_note = client.patch("/v1/rings/R-2", json={"status": "investigating"}, headers=ADMIN)
+    assert no_note.status_code == 422 and "needs a note" in no_note.json()["message"]
+    assert client.patch("/v1/rings/R-2", json={"status": "dismissed", "note": "x"},
+                        headers=ADMIN).status_code == 409
+    reopened = client.patch("/v1/rings/R-2", json={**reopen, "expected_status": "confirmed"}, headers=ADMIN)
+    assert reopened.status_code == 200, reopened.text
+    assert (reopened.json()["from_status"], reopened.json()["to_status"]) == ("confirmed", "investigating")
+    audit = client.get("/v1/rings/R-2/audit", headers=INVESTIGATOR).json()
+    assert [(e["from_status"], e["to_status"], e["note"]) for e in audit] == [
+        ("new", "investigating", "核实"), ("investigating", "confirmed", "核实"),
+        ("confirmed", "investigating", "误确认，撤回")]
+    after = client.post("/v1/score", json=request, headers=RISK).json()
+    assert (after["score"], after["ring_id"], after["reasons"]) == (0.0, None, [])
+
+
 def test_other_server_processes_follow_a_decision(store: SQLiteStore,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Two apps on one store (two workers): a decision taken through one reaches the other's

@@ -223,6 +223,29 @@ def test_the_form_refuses_forged_and_unauthorised_posts(client: TestClient, stor
     assert store.case_audit("R-1")[0].actor.startswith("admin:")
 
 
+def test_the_form_offers_reopening_a_confirmed_case_to_admins_only(client: TestClient,
+                                                                   store: GraphStore) -> None:
+    store.change_case("R-1", "investigating", NAMED_PERSON, "调取录像")
+    store.change_case("R-1", "confirmed", NAMED_PERSON, "已报案")
+
+    def moves(key: str) -> list[tuple[str, str]]:
+        page = client.get("/explorer/rings/R-1", headers=_as(key)).text
+        form = re.search(r'<form id="case".*?</form>', page, re.S)
+        assert form, "no case form"
+        return re.findall(r'<option value="(\w+)">→ ([^<]*)</option>', form.group(0))
+
+    assert moves(INVESTIGATOR_KEY) == []
+    assert moves(ADMIN_KEY) == [("investigating", "撤销确认，重新调查 admin reopens: 调查中 investigating")]
+    data = {"expected_status": "confirmed", "status": "investigating", "note": "误确认，撤回"}
+    refused = client.post("/explorer/rings/R-1/case", data=data, headers=_as(INVESTIGATOR_KEY))
+    assert refused.status_code == 403 and "only an admin may reopen" in refused.text
+    assert store.case_status("R-1") is CaseStatus.CONFIRMED
+    reopened = client.post("/explorer/rings/R-1/case", data=data, headers=_as(ADMIN_KEY),
+                           follow_redirects=False)
+    assert reopened.status_code == 303 and store.case_status("R-1") is CaseStatus.INVESTIGATING
+    assert [c.to_status.value for c in store.case_audit("R-1")] == ["investigating", "confirmed", "investigating"]
+
+
 def test_a_page_read_with_a_header_key_has_the_form_without_a_session_token(store: GraphStore) -> None:
     with TestClient(explorer_app(store)) as c:
         page = c.get("/explorer/rings/R-1", headers=_as(INVESTIGATOR_KEY)).text

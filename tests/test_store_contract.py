@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from graph.cases import Case
-from graph.errors import ConflictError, NotFoundError, StoreError
+from graph.errors import AccessError, ConflictError, NotFoundError, StoreError
 from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, NodeRef, Rel
 from graph.results import (
     CaseEvent,
@@ -217,6 +217,32 @@ def test_case_workflow_and_audit(store: GraphStore) -> None:
     ]
     with pytest.raises(NotFoundError):
         store.change_case("R-404", "investigating", "alice")
+
+
+def test_only_an_admin_reopens_a_confirmed_case_with_a_note_and_the_log_keeps_both(
+        store: GraphStore) -> None:
+    store.save_results(_result("r1", ["R-1"]))
+    store.change_case("R-1", "investigating", "张伟", "调取录像")
+    store.change_case("R-1", "confirmed", "李娜", "已报案")
+    with pytest.raises(AccessError, match="only an admin may reopen a confirmed case"):
+        store.change_case("R-1", "investigating", "李娜", "误确认")
+    with pytest.raises(ValueError, match="reopening a confirmed case needs a note"):
+        store.change_case("R-1", "investigating", "老王", "", reopen=True)
+    with pytest.raises(ConflictError, match=r"cannot go from confirmed to dismissed \(allowed: investigating\)"):
+        store.change_case("R-1", "dismissed", "老王", "误确认", reopen=True)
+    with pytest.raises(ConflictError, match=r"cannot go from confirmed to new \(allowed: none\)"):
+        store.change_case("R-1", "new", "李娜", "误确认")
+    assert len(store.case_audit("R-1")) == 2  # the refusals wrote nothing
+    store.change_case("R-1", "investigating", "老王", "法院判决无罪，撤回确认", reopen=True)
+    assert store.case_status("R-1") is CaseStatus.INVESTIGATING
+    assert [(c.actor, c.from_status.value, c.to_status.value, c.note) for c in store.case_audit("R-1")] == [
+        ("张伟", "new", "investigating", "调取录像"),
+        ("李娜", "investigating", "confirmed", "已报案"),
+        ("老王", "confirmed", "investigating", "法院判决无罪，撤回确认"),
+    ]
+    # reopened, it follows the workflow again (dismissed, say)
+    store.change_case("R-1", "dismissed", "李娜", "家庭共用电话")
+    assert store.case("R-1").status is CaseStatus.DISMISSED
 
 
 def test_assignment_and_notes_are_decisions_and_the_case_folds_the_log(store: GraphStore) -> None:

@@ -216,7 +216,8 @@ def _caller(request: Request) -> tuple[Principal, str] | Response:
 
 def _viewer(principal: Principal, csrf: str) -> Viewer:
     return Viewer(show_pii=principal.pii, base=PREFIX, name=principal.actor, person=principal.name,
-                  role=principal.role.value, may_decide=principal.may(Permission.CASE), csrf=csrf,
+                  role=principal.role.value, may_decide=principal.may(Permission.CASE),
+                  may_reopen=principal.may(Permission.REOPEN), csrf=csrf,
                   insurer=principal.insurer)
 
 
