@@ -177,7 +177,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A generated hard book of 2 000 customers, ingested into SQLite (no detection yet)."""
     work = tmp_path_factory.mktemp("analysis-book")
     rs.synthetic_book(work / "book", customers=2_000, seed=4, ring_rate=8.0)
-    with rs.open_store(f"sqlite:///{work / 'graph.db'}") as store:
+    with rs.open_store(f"sqlite:///{work / 'graph.db'}", create=True) as store:
         rs.load_book(store, work / "book")
     return work / "graph.db", work / "book" / "truth.csv"
 
@@ -282,10 +282,25 @@ def test_values_around_stay_in_range() -> None:
 def test_parameters_read_from_frames_are_stored_as_plain_values(tmp_path: Path) -> None:
     """A value taken from a DataFrame is a numpy scalar; the run record is JSON."""
     rs.synthetic_book(tmp_path / "book", customers=500, seed=2)
-    with rs.open_store(f"sqlite:///{tmp_path / 'graph.db'}") as store:
+    with rs.open_store(f"sqlite:///{tmp_path / 'graph.db'}", create=True) as store:
         rs.load_book(store, tmp_path / "book")
         frame = pd.DataFrame({"value": [0.9], "claims": [3]})
         rs.detect(store, resolution=frame["value"].iloc[0], min_ring_claims=frame["claims"].iloc[0])
         params = rs.runs(store).loc[0, "params"]
     assert (params["resolution"], params["min_ring_claims"]) == (0.9, 3)
     assert type(params["resolution"]) is float and type(params["min_ring_claims"]) is int
+
+
+def test_open_store_refuses_a_store_that_is_not_there_unless_one_is_to_be_created(tmp_path: Path) -> None:
+    """A mistyped path is refused as the command line refuses it (``ringscope stats``), and no
+    file is left behind; ``create=True`` starts a store, which then opens for reading."""
+    typo = tmp_path / "typo.db"
+    with pytest.raises(ConfigError, match=rf"^no store at {typo}: load a book into it first"):
+        rs.open_store(f"sqlite:///{typo}")
+    assert not typo.exists()
+    with pytest.raises(ConfigError, match="is a folder, not a SQLite file"):
+        rs.open_store(f"sqlite:///{tmp_path}")
+    with rs.open_store(f"sqlite:///{tmp_path / 'graph.db'}", create=True) as store:
+        load_ring_book(store)
+    with rs.open_store(f"sqlite:///{tmp_path / 'graph.db'}") as store:
+        assert len(rs.rings(store)) == 2

@@ -6,7 +6,7 @@ against a truth file and sweep its parameters, query a Cypher server::
 
     import api.analysis as rs
 
-    store = rs.open_store("sqlite:///data/ringscope.db")    # or bolt://…, neo4j://…, falkordb://…
+    store = rs.open_store("sqlite:///data/ringscope.db", create=True)  # or bolt://…, neo4j://…, falkordb://…
     rs.load_book(store, "data/book")                        # validated, all or nothing
     rs.detect(store, resolution=0.6)                        # parameters: rs.parameters()
     rings = rs.rings(store)                                 # one row per ring, highest score first
@@ -21,7 +21,7 @@ rendering, the HTTP API's ring views): what it shows is what the product compute
 >>> import pathlib, tempfile
 >>> work = pathlib.Path(tempfile.mkdtemp())
 >>> _ = synthetic_book(work / "book", customers=1_000, seed=1)
->>> store = open_store(f"sqlite:///{work / 'graph.db'}")
+>>> store = open_store(f"sqlite:///{work / 'graph.db'}", create=True)
 >>> load_book(store, work / "book").rows["surrenders"] == len(claim_risks(store))
 True
 >>> result = detect(store, resolution=0.8)
@@ -44,8 +44,8 @@ from api.analysis.evaluation import (
 )
 from api.analysis.frames import claim_risks, evidence, identifier_uses, members, rings, runs
 from api.analysis.report import CASE_FILES, case_history, case_report
+from api.analysis.stores import open_store
 from api.analysis.timeline import EVENT_KINDS, TIMELINE_COLUMNS, plot_timeline, ring_timeline
-from graph import open_store
 from graph.results import ALERT_THRESHOLD
 
 __all__ = [

@@ -14,7 +14,7 @@ the synthetic books and the outside books carry.
 >>> from api import analysis as rs
 >>> work = pathlib.Path(tempfile.mkdtemp())
 >>> _ = rs.synthetic_book(work / "book", customers=1_000, seed=1)
->>> store = rs.open_store(f"sqlite:///{work / 'graph.db'}")
+>>> store = rs.open_store(f"sqlite:///{work / 'graph.db'}", create=True)
 >>> _ = rs.load_book(store, work / "book")
 >>> scores = evaluate(store, work / "book" / "truth.csv", baselines=("a",))
 >>> scores["method"].tolist()

@@ -9,7 +9,7 @@ and risks are in [0, 1], amounts in yuan.
 >>> from api import analysis as rs
 >>> work = pathlib.Path(tempfile.mkdtemp())
 >>> _ = rs.synthetic_book(work / "book", customers=1_000, seed=1)
->>> store = rs.open_store(f"sqlite:///{work / 'graph.db'}")
+>>> store = rs.open_store(f"sqlite:///{work / 'graph.db'}", create=True)
 >>> _ = rs.load_book(store, work / "book")
 >>> _ = rs.detect(store)
 >>> table = rings(store)
