@@ -261,10 +261,6 @@ _FOLLOW: Mapping[Label, frozenset[Rel]] = {
 }
 """Relationships followed outwards from each kind of ring member when collecting its graph."""
 
-_MEMBER_LABELS = frozenset({Label.CLAIM, Label.CUSTOMER, Label.POLICY, Label.AGENT,
-                            Label.COMPLAINT})
-
-
 @dataclass
 class _Collected:
     nodes: dict[NodeRef, Node] = field(default_factory=dict)
@@ -282,9 +278,11 @@ def collect_ring_graph(
     policies' agents; the complaints' phones and mailing addresses. Identifiers are kept only
     when at least two of the ring's claims touch them (directly or through their customer,
     complaint or representative) or when detection named them; watchlist entries listing a kept
-    identifier, and agents' own phones among them, are added. At most ``max_nodes`` nodes;
-    ``truncated`` says if some were left out (also when a member had more relationships than
-    ``per_node`` nodes could show; hubs around a kept identifier do not count).
+    identifier, and agents' own phones among them, are added. At most ``max_nodes`` nodes,
+    kept in :func:`_drawing_order` (what ties the ring first: its shared identifiers, then its
+    claims; per-claim policies are the first left out); ``truncated`` says if some were left
+    out (also when a member had more relationships than ``per_node`` nodes could show; hubs
+    around a kept identifier do not count).
     """
     got = _Collected()
     frontier = [NodeRef(Label.CLAIM, c) for c in ring.claim_ids]
@@ -308,11 +306,31 @@ def collect_ring_graph(
     for ref in sorted(r for r in keep if r.label in IDENTIFIER_LABELS):
         _expand(store, ref, frozenset({Rel.LISTS}), got, per_node)
         keep.update(e.src for e in got.edges.values() if e.rel is Rel.LISTS and e.dst == ref)
-    ordered = sorted(keep, key=lambda r: (r.label not in _MEMBER_LABELS, r.label, r.key))
+    ordered = sorted(keep, key=lambda r: _drawing_order(r, touched, named))
     truncated = members_truncated or len(ordered) > max_nodes
     chosen = set(ordered[:max_nodes])
     edges = [e for e in got.edges.values() if e.src in chosen and e.dst in chosen]
     return Subgraph([got.nodes[r] for r in ordered[:max_nodes]], edges, truncated)
+
+
+_DRAWING_RANKS: Mapping[Label, int] = {
+    Label.CLAIM: 1, Label.INTERMEDIARY: 2, Label.CUSTOMER: 3, Label.AGENT: 4, Label.COMPLAINT: 5,
+    Label.POLICY: 6,
+}
+"""Which nodes of a ring's graph are drawn first when it has more than the cap (identifiers,
+rank 0, before all of these): a big ring's picture is what ties it, so its shared identifiers
+and its claims stay, and the per-claim records (a policy per claim, its letter) go first.
+Before, members came first, and a ring of a hundred claims was drawn as a hundred
+claim-customer-policy fragments without the account they all were paid to."""
+
+
+def _drawing_order(ref: NodeRef, touched: Mapping[NodeRef, set[str]],
+                   named: set[str]) -> tuple[int, int, int, str, str]:
+    """Sort key: identifiers first (those detection named, then by the ring's claims touching
+    them), then the ranks of :data:`_DRAWING_RANKS`; ties by label and key."""
+    if ref.label in IDENTIFIER_LABELS:
+        return (0, ref.key not in named, -len(touched.get(ref, ())), ref.label.value, ref.key)
+    return (_DRAWING_RANKS.get(ref.label, len(_DRAWING_RANKS) + 1), 0, 0, ref.label.value, ref.key)
 
 
 def _expand(

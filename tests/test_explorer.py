@@ -39,6 +39,7 @@ __all__ = [
     "PHONE",
     "RING_GRAPH_SIZE",
     "RISK_KEY",
+    "big_ring",
     "explorer_app",
     "ring_book",
     "ring_results",
@@ -250,6 +251,49 @@ def ring_results() -> DetectionResult:
     return DetectionResult(run, [ring, weak], risks, profiles)
 
 
+BIG_ACCOUNT = "6222020200998877665"
+BIG_PHONE = "+8613900001111"
+BIG_REP = "孙七|+8613900002222"
+
+
+def big_ring(claims: int = 120) -> tuple[GraphBundle, DetectionResult]:
+    """Ring R-BIG of ``claims`` claims, each with its own customer, policy and letter, the
+    policies sold by one agent per ten: 5 nodes per claim, more than the explorer draws. Every
+    claim is paid to one account, half give one contact phone, a sixth one representative."""
+    ids = [f"{n:03d}" for n in range(1, claims + 1)]
+    claim, customer, policy, letter = ([f"{p}{i}" for i in ids] for p in ("B", "V", "Q", "KB"))
+    agents = [f"AG{int(i) % max(claims // 10, 1):02d}" for i in ids]
+    nodes = [
+        NodeBatch(Label.CUSTOMER, _frame(key=customer, name=[f"客户{i}" for i in ids])),
+        NodeBatch(Label.AGENT, _frame(key=sorted(set(agents)))),
+        NodeBatch(Label.POLICY, _frame(key=policy)),
+        NodeBatch(Label.CLAIM, _frame(key=claim, request_date=["2025-03-01"] * claims)),
+        NodeBatch(Label.COMPLAINT, _frame(key=letter, text=["销售误导，要求全额退保。"] * claims)),
+        NodeBatch(Label.BANK_ACCOUNT, _frame(key=[BIG_ACCOUNT])),
+        NodeBatch(Label.PHONE, _frame(key=[BIG_PHONE])),
+        NodeBatch(Label.PERSON, _frame(key=[BIG_REP], name=["孙七"])),
+    ]
+    half, sixth = claims // 2, claims // 6
+    edges = [
+        EdgeBatch(Label.CUSTOMER, Rel.HOLDS, Label.POLICY, _frame(src=customer, dst=policy)),
+        EdgeBatch(Label.AGENT, Rel.SOLD, Label.POLICY, _frame(src=agents, dst=policy)),
+        EdgeBatch(Label.CUSTOMER, Rel.FILED, Label.CLAIM, _frame(src=customer, dst=claim)),
+        EdgeBatch(Label.CLAIM, Rel.SURRENDERS, Label.POLICY, _frame(src=claim, dst=policy)),
+        EdgeBatch(Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT, _frame(src=customer, dst=letter)),
+        EdgeBatch(Label.COMPLAINT, Rel.ABOUT, Label.POLICY, _frame(src=letter, dst=policy)),
+        EdgeBatch(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, _frame(src=claim, dst=[BIG_ACCOUNT] * claims)),
+        EdgeBatch(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, _frame(src=claim[:half], dst=[BIG_PHONE] * half)),
+        EdgeBatch(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, _frame(src=claim[:sixth], dst=[BIG_REP] * sixth)),
+    ]
+    ring = Ring("R-BIG", 0.99, "high", tuple(claim), tuple(customer), tuple(sorted(set(agents))),
+                (RingIdentifier("bank_account", BIG_ACCOUNT), RingIdentifier("phone", BIG_PHONE)),
+                (), "2025-03-01", "2025-03-01")
+    run = RunRecord("run-big", {"seed": 7}, "big-ring", "2026-01-01T00:00:00", "2026-01-01T00:00:05",
+                    status="succeeded")
+    return (GraphBundle(nodes=nodes, edges=edges, fingerprint="big-ring"),
+            DetectionResult(run, [ring], [ClaimRisk(c, 0.99, "R-BIG") for c in claim]))
+
+
 def explorer_app(store: GraphStore, *, investigator_pii: bool = False, **more: object) -> FastAPI:
     """The real API app serving a store, with one key per role (``more``: other settings)."""
     settings = Settings(
@@ -294,6 +338,24 @@ def test_ring_graph_keeps_members_and_shared_identifiers_only(book_store: GraphS
     assert NodeRef(Label.CLAIM, "C9") not in refs  # same agent, different ring
     capped = collect_ring_graph(book_store, book_store.get_ring("R-1"), max_nodes=5)
     assert len(capped.nodes) == 5 and capped.truncated
+
+
+def test_a_ring_bigger_than_the_cap_keeps_its_shared_identifiers_and_claims(tmp_path: Path) -> None:
+    """120 claims, 495 nodes, drawn at most 400: the identifiers that tie the ring and all its
+    claims, customers, agents and letters are kept; the policies, one per claim, are cut."""
+    book, results = big_ring(120)
+    with SQLiteStore(tmp_path / "big.db") as store:
+        store.load(book)
+        store.save_results(results)
+        sub = collect_ring_graph(store, store.get_ring("R-BIG"))
+    drawn: dict[str, int] = {}
+    for node in sub.nodes:
+        drawn[node.label.value] = drawn.get(node.label.value, 0) + 1
+    assert sub.truncated and drawn == {"BankAccount": 1, "Phone": 1, "Person": 1, "Claim": 120,
+                                       "Customer": 120, "Agent": 12, "Complaint": 120, "Policy": 25}
+    assert [n.key for n in sub.nodes[:3]] == [BIG_ACCOUNT, BIG_PHONE, BIG_REP]  # named, then most claims
+    paid = [e for e in sub.edges if e.rel is Rel.PAID_TO]
+    assert len(paid) == 120
 
 
 def test_label_parsing_and_links() -> None:

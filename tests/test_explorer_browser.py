@@ -27,6 +27,7 @@ from tests.test_explorer import (
     INVESTIGATOR_KEY,
     PHONE,
     RING_GRAPH_SIZE,
+    big_ring,
     explorer_app,
     ring_book,
     ring_results,
@@ -225,3 +226,31 @@ def test_another_site_cannot_sign_a_browser_in_or_out(served: str, watched: Watc
             page.click("#go")
     page.goto(f"{served}/explorer/")
     assert page.query_selector("table.rings") is not None  # still signed in
+
+
+def test_a_ring_bigger_than_the_cap_is_drawn_with_its_shared_identifiers(tmp_path: Path,
+                                                                         watched: Watched) -> None:
+    """A ring of 120 claims has 495 nodes, the view draws 400: vis-network draws the account,
+    the phone and the representative that tie the ring (sized by the claims touching them)
+    and every claim; per-claim policies are what was left out."""
+    book, results = big_ring(120)
+    store: GraphStore = SQLiteStore(tmp_path / "big.db")
+    store.load(book)
+    store.save_results(results)
+    page = watched.page
+    with serving(explorer_app(store)) as url:
+        page.goto(f"{url}/explorer/rings/R-BIG")
+        _sign_in(page, url, INVESTIGATOR_KEY)
+        if "/explorer/rings/R-BIG" not in page.url:
+            page.goto(f"{url}/explorer/rings/R-BIG")
+        _wait_for_graph(page, 400)
+        kinds = page.evaluate("() => nodes.get().map(n => n.kind)")
+        assert {k: kinds.count(k) for k in ("BankAccount", "Phone", "Person", "Claim", "Policy")} == {
+            "BankAccount": 1, "Phone": 1, "Person": 1, "Claim": 120, "Policy": 25}
+        sizes = page.evaluate("() => Object.fromEntries(nodes.get({filter: n => "
+                              "['Phone', 'BankAccount', 'Person'].includes(n.kind)}).map(n => [n.kind, n.size]))")
+        assert sizes == {"BankAccount": 50, "Phone": 50, "Person": 50}  # 120, 60, 20 claims: the largest size
+        assert "capped" in page.inner_text("body")
+        assert _painted_pixels(page) > 2_000
+    store.close()
+    assert watched.dialogs == []
