@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detectors.behaviour import excess, shrunk_rate
+from detectors.behaviour import base_rates, excess, shrunk_rate
 from detectors.book import (
     CHANGED_TO,
     COMPLAINT_PHONE,
@@ -115,14 +115,17 @@ class _Context:
     households: np.ndarray
     propensity: np.ndarray
     bases: Mapping[str, float]
+    driven: np.ndarray
+    """Per claim, whether it is complaint-driven (:func:`detectors.behaviour.claim_traits`)."""
     suspicion: dict[tuple[str, str], float] = field(default_factory=dict)
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
 
 
 def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: DetectionParams,
-             bases: Mapping[str, float]) -> _Context:
+             traits: pd.DataFrame) -> _Context:
     households = book.customers["household"].reindex(book.claims["customer_id"]).to_numpy()
-    ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book), bases,
+    ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book), base_rates(traits),
+                   traits["complaint_driven"].to_numpy(bool),
                    dict(zip(identifiers.index.tolist(), identifiers["suspicion"].astype(float).tolist(), strict=True)))
     position = pd.Series(np.arange(len(book.claims)), index=book.claims.index)
     uses = book.uses
@@ -138,13 +141,13 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
 
 
 def score_rings(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph,
-                cores: Sequence[Sequence[int]], params: DetectionParams, bases: Mapping[str, float],
+                cores: Sequence[Sequence[int]], params: DetectionParams, traits: pd.DataFrame,
                 joined: Sequence[Sequence[Attachment]] | None = None) -> list[Ring]:
     """One :class:`Ring` per core (claim positions), in the order of ``cores``; ``joined`` are
-    the claims each core gained by expansion (see :mod:`detectors.expansion`). ``bases`` are the
-    book's trait base rates (:func:`detectors.behaviour.base_rates`): members' traces count
-    by how far they exceed them."""
-    ctx = _context(book, identifiers, graph, params, bases)
+    the claims each core gained by expansion (see :mod:`detectors.expansion`). ``traits`` are
+    the book's claim traits (:func:`detectors.behaviour.claim_traits`): members' traces count
+    by how far they exceed the book's base rates."""
+    ctx = _context(book, identifiers, graph, params, traits)
     extra: Sequence[Sequence[Attachment]] = joined if joined is not None else [() for _ in cores]
     return [_ring(ctx, list(c), list(more)) for c, more in zip(cores, extra, strict=True)]
 
@@ -337,7 +340,20 @@ def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, 
         f"{k} 笔退保款付给投保人及其家庭以外的账户持有人（{holders}）",
         f"{_count(k, 'claim')} paid to accounts held by someone outside the policyholder's family ({holders})",
         {"count": k, "holders": {h: sorted(c) for h, c in sorted(paid.items())}},
-    ), _P_THIRD_PARTY_MAX * _trace_excess(ctx, k, len(members), "third_party"))]
+    ), _P_THIRD_PARTY_MAX * _trace_excess(ctx, k, len(members), "third_party") * _driven_ratio(ctx, members))]
+
+
+def _driven_ratio(ctx: _Context, members: list[int]) -> float:
+    """How complaint-driven the members are against the book, in [0, 1]: their share of
+    complaint-driven claims (pulled towards the book's rate by one pseudo-claim) over the book's
+    rate. A third-party payout is the trade's trace only beside its behaviour: a care home paid
+    its residents' cash-value refunds shows it without the trade, as
+    :func:`detectors.behaviour.behaviour_excess` says of identifiers."""
+    base = float(ctx.bases.get("complaint_driven", 0.0))
+    if base <= 0:
+        return 1.0
+    rate = float(shrunk_rate(int(ctx.driven[members].sum()), len(members), base))
+    return min(1.0, rate / base)
 
 
 def _ties(e: Evidence) -> bool:
