@@ -73,6 +73,10 @@ complainers copying a public letter show too. Together (with a resigned agent's 
 chance explains, see :func:`_untied`) they count at most :data:`_UNTIED_CAP`, below the alert
 threshold; a ring needs ties or traces besides."""
 _UNTIED_CAP = 0.45
+"""The most wording and timing count together (see :data:`_WORDING`), and the most a group
+scores when none of its requests demands a full refund or gives a complaint reason: the trade *is* the full-refund demand on complaint grounds, and a shared
+representative, account or address is strong evidence only with it (``../shared/domain.md``:
+a care home's worker files its residents' cash-value requests for years)."""
 
 _KIND_TEXT = {
     CONTACT_PHONE: ("联系电话", "contact phone"),
@@ -165,6 +169,14 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
     evidence += _joined_evidence(ctx, joined)
     wording = [p for e, p in evidence if _untied(e)]
     score = noisy_or([p for e, p in evidence if not _untied(e)] + [min(_wording_cap(evidence), noisy_or(wording))])
+    if not ctx.propensity[members].any():
+        score = min(score, _UNTIED_CAP)
+        evidence.append((Evidence(
+            "no_refund_demands",
+            f"本组没有一笔退保要求全额退还保费或以投诉为由：缺少代理退保的行为，评分至多 {_UNTIED_CAP}",
+            "No request of the group demands a full premium refund or gives a complaint reason: "
+            f"without the trade's behaviour its ties count at most {_UNTIED_CAP}",
+            {"score_cap": _UNTIED_CAP}), 0.0))
     if not any(_ties(e) for e, p in evidence if p > 0):
         evidence.append((Evidence(
             "no_shared_ties",

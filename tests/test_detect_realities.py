@@ -355,3 +355,28 @@ def test_an_account_paid_by_over_a_hundred_complaint_refunds_is_a_ring_not_a_hub
     account, hub = profiles[NodeRef(Label.BANK_ACCOUNT, "6222020200112233446")], profiles[NodeRef(Label.PHONE, landline)]
     assert "hub" not in account.notes and account.suspicion > 0.9
     assert "hub" in hub.notes and hub.suspicion == 0.0
+
+
+def test_a_care_home_that_files_mails_and_takes_its_residents_refunds_is_not_a_ring(
+        tmp_path: Path, book: BookBuilder) -> None:
+    """The home's worker files every resident's request over two years with her phone as the
+    contact, some refunds are paid into the home's account, and the residents who complain mail
+    the circulating letter from the home: everything a ring shares, but no resident demands a
+    full refund or gives a complaint reason. The group scores at most 0.45 and says why."""
+    worker = ("林护工", "360702198001010077", "+8613800000077")
+    home = "赣州市章贡区福寿养老院"
+    residents = []
+    for i in range(10):
+        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
+        claim = book.claim(f"CHC{i}", cust, "A-OK", f"{2023 + i // 5}-{1 + 2 * i % 12:02d}-10", contact=worker[2],
+                           account="6222000099990001" if i % 3 == 0 else None,
+                           account_name="章贡区福寿养老院" if i % 3 == 0 else None, rep=worker)
+        if i % 2 == 0:
+            book.complaint(f"CHK{i}", cust, claim, f"{2023 + i // 5}-{1 + 2 * i % 12:02d}-01", _letter(i),
+                           phone=worker[2], mailing_address=home)
+        residents.append(claim)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == []
+    group = next(r for r in result.rings if set(r.claim_ids) & set(residents))
+    assert group.score <= 0.45
+    assert "no_refund_demands" in [e.code for e in group.evidence]
