@@ -21,11 +21,11 @@ from typing import Any, Literal, Protocol
 from detectors.params import DetectionParams
 from detectors.pipeline import new_run
 from detectors.realtime import RealtimeScorer
-from graph.errors import ConflictError, RingScopeError
+from graph.errors import RingScopeError
 from graph.results import DetectionResult, RunRecord
 from graph.store import GraphStore, ProgressCallback
 
-__all__ = ["DetectFn", "Job", "JobConflictError", "JobManager", "prepare_scoring", "run_view"]
+__all__ = ["DetectFn", "Job", "JobManager", "prepare_scoring", "run_view"]
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,6 @@ class DetectFn(Protocol):
 
 JobStatus = Literal["running", "succeeded", "failed"]
 _KEEP_JOBS = 100
-
-
-class JobConflictError(ConflictError):
-    """A detection run is already in progress."""
 
 
 def _now() -> str:
@@ -94,17 +90,13 @@ class JobManager:
         self._threads: list[threading.Thread] = []
 
     def start(self, params: DetectionParams, *, allow_empty: bool = False) -> Job:
-        """Record a run as started in the store and start it; raises :class:`JobConflictError`
-        while another run works (started by any process on the store, this one included).
+        """Record a run as started in the store and start it; raises
+        :class:`~graph.errors.RunInProgressError` while another run works (started by any
+        process on the store, this one included: :meth:`~graph.store.GraphStore.start_run`).
 
         ``allow_empty``: the run may replace current rings with none (else such a run fails)."""
         store = self._store
         with self._lock:
-            if any(j.status == "running" for j in self._jobs.values()):
-                raise JobConflictError("a detection run is already in progress")
-            running = store.running_run()
-            if running is not None:
-                raise JobConflictError(f"a detection run is already in progress ({running.run_id})")
             run = new_run(store, params)
             store.start_run(run)
             job = Job(id=run.run_id, params=run.params, status="running", started_at=run.started_at,

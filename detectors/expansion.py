@@ -99,7 +99,7 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
         candidates[claim].append((rank, -nearby, abs(days[claim] - middle), ring,
                                   Attachment(claim, tie, round(float(score[claim]), 4), names, data)))
 
-    for claim, ring, data in _identifier_ties(book, identifiers, ring_of, households):
+    for claim, ring, data in _identifier_ties(book, identifiers, ring_of, households, params.min_edge_weight):
         offer(claim, ring, 0, "identifier", data)
     tie_ok = score >= params.expansion_tie_score
     for claim, ring, data in _template_ties(book, graph, ring_of, tie_ok, params):
@@ -134,15 +134,17 @@ def _windows(cores: Sequence[Sequence[int]], alerted: Sequence[bool], days: np.n
 
 
 def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
-                     households: np.ndarray) -> list[tuple[int, int, dict[str, Any]]]:
-    """(claim, ring, data) for claims using a suspicious identifier a ring member uses."""
+                     households: np.ndarray, min_suspicion: float) -> list[tuple[int, int, dict[str, Any]]]:
+    """(claim, ring, data) for claims using an identifier a ring member uses that is suspicious
+    enough to link two claims (``min_suspicion``, the links' ``min_edge_weight``): a care home's
+    worker who filed one ring member's request does not bring the home's other residents."""
     uses = book.uses
     if uses.empty or identifiers.empty:
         return []
     position = pd.Series(np.arange(len(book.claims)), index=book.claims.index)
     suspicion = identifiers["suspicion"].reindex(pd.MultiIndex.from_arrays([uses["label"], uses["key"]]))
     live = uses.assign(pos=position[uses["claim_id"]].to_numpy(), suspicion=suspicion.to_numpy())
-    live = live[live["suspicion"] > 0]
+    live = live[live["suspicion"] >= max(min_suspicion, 1e-9)]
     live = live.assign(ring=ring_of[live["pos"].to_numpy()], household=households[live["pos"].to_numpy()])
     members = live[live["ring"] >= 0][["label", "key", "ring", "household"]].drop_duplicates()
     others = live[live["ring"] < 0][["label", "key", "pos", "household", "kind"]]

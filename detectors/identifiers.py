@@ -4,8 +4,8 @@ An identifier (phone, account, address, representative) is suspicious when custo
 *different* households and surnames use it on their requests, when it receives refunds for
 people other than the policyholder's family, when customers switched to it shortly before
 surrendering, or when it is on the watchlist. It is benign when only one household uses it,
-when it is a hub (branch landline, hotline): touching very many customers, or mostly customers
-who never surrendered — an agency's numbers are used by the customers it surrenders, while a
+when it is a hub (branch landline, hotline): touching very many customers whose claims behave
+like the book's, or mostly customers who never surrendered — an agency's numbers are used by the customers it surrenders, while a
 number typed in for everyone without a phone mostly sits on customers who never leave — or
 when it is an agent's own phone typed in at the counter. Suspicion is scaled by the square of
 the share of its customers who surrendered.
@@ -34,6 +34,11 @@ __all__ = [
 # Each clue alone makes an identifier this suspicious; clues combine by noisy-or.
 _P_WATCHLIST = 0.6
 _HUB_MIN_IDLE = 3
+_HUB_MAX_BEHAVIOUR = 0.5
+"""An identifier touching very many customers is a hub (a branch landline, a hotline) only while
+its claims behave like the book's: an account paid a hundred full-refund complaint refunds is
+the trade at its largest (``../shared/domain.md``: the regulator's case held 115 policyholders),
+not a number typed in for everyone."""
 AGENT_PHONE_FACTOR = 0.15
 """An agent's own phone on many customers' requests is a service habit, not a ring."""
 
@@ -100,7 +105,8 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     table["idle"] = touching.groupby(["label", "key"], sort=True)["idle"].sum().astype(int)
     table["watchlist"] = [book.watchlist.get((lbl, key), "") for lbl, key in table.index]
     mostly_idle = (table["idle"] >= _HUB_MIN_IDLE) & (table["idle"] * 2 >= table["customers"])
-    table["hub"] = ((table["customers"] >= params.hub_customers) | mostly_idle) & (table["watchlist"] == "")
+    crowded = (table["customers"] >= params.hub_customers) & (table["behaviour"] < _HUB_MAX_BEHAVIOUR)
+    table["hub"] = (crowded | mostly_idle) & (table["watchlist"] == "")
     table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
     columns = ["unrelated", "behaviour", "watchlist", "hub", "agent_phone"]
     rows = list(zip(*(table[c].tolist() for c in columns), strict=True))

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from detectors.behaviour import base_rates, claim_traits
+from detectors.behaviour import claim_traits
 from detectors.book import Book, load_book
 from detectors.claim_view import book_views
 from detectors.communities import find_communities
@@ -92,12 +92,11 @@ def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
     communities = find_communities(graph.n, graph.u, graph.v, graph.w, params)
     step("communities")
     cores = [c for c in communities if len(c) >= params.min_ring_claims]
-    bases = base_rates(traits)
-    core_rings = score_rings(book, identifiers, graph, cores, params, bases)
+    core_rings = score_rings(book, identifiers, graph, cores, params, traits)
     joined = expand(book, traits, identifiers, graph, cores,
                     [r.score >= params.alert_threshold for r in core_rings], params)
     cores, joined = _without_moved(cores, joined, params.min_ring_claims)
-    rings = sorted(score_rings(book, identifiers, graph, cores, params, bases, joined),
+    rings = sorted(score_rings(book, identifiers, graph, cores, params, traits, joined),
                    key=lambda r: (-r.score, r.ring_id))
     if previous:
         worked = frozenset(r.ring_id for r in previous if store.case_audit(r.ring_id))

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detectors.behaviour import excess, shrunk_rate
+from detectors.behaviour import base_rates, excess, shrunk_rate
 from detectors.book import (
     CHANGED_TO,
     COMPLAINT_PHONE,
@@ -73,6 +73,10 @@ complainers copying a public letter show too. Together (with a resigned agent's 
 chance explains, see :func:`_untied`) they count at most :data:`_UNTIED_CAP`, below the alert
 threshold; a ring needs ties or traces besides."""
 _UNTIED_CAP = 0.45
+"""The most wording and timing count together (see :data:`_WORDING`), and the most a group
+scores when none of its requests demands a full refund or gives a complaint reason: the trade *is* the full-refund demand on complaint grounds, and a shared
+representative, account or address is strong evidence only with it (``../shared/domain.md``:
+a care home's worker files its residents' cash-value requests for years)."""
 
 _KIND_TEXT = {
     CONTACT_PHONE: ("联系电话", "contact phone"),
@@ -115,14 +119,17 @@ class _Context:
     households: np.ndarray
     propensity: np.ndarray
     bases: Mapping[str, float]
+    driven: np.ndarray
+    """Per claim, whether it is complaint-driven (:func:`detectors.behaviour.claim_traits`)."""
     suspicion: dict[tuple[str, str], float] = field(default_factory=dict)
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
 
 
 def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: DetectionParams,
-             bases: Mapping[str, float]) -> _Context:
+             traits: pd.DataFrame) -> _Context:
     households = book.customers["household"].reindex(book.claims["customer_id"]).to_numpy()
-    ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book), bases,
+    ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book), base_rates(traits),
+                   traits["complaint_driven"].to_numpy(bool),
                    dict(zip(identifiers.index.tolist(), identifiers["suspicion"].astype(float).tolist(), strict=True)))
     position = pd.Series(np.arange(len(book.claims)), index=book.claims.index)
     uses = book.uses
@@ -138,13 +145,13 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
 
 
 def score_rings(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph,
-                cores: Sequence[Sequence[int]], params: DetectionParams, bases: Mapping[str, float],
+                cores: Sequence[Sequence[int]], params: DetectionParams, traits: pd.DataFrame,
                 joined: Sequence[Sequence[Attachment]] | None = None) -> list[Ring]:
     """One :class:`Ring` per core (claim positions), in the order of ``cores``; ``joined`` are
-    the claims each core gained by expansion (see :mod:`detectors.expansion`). ``bases`` are the
-    book's trait base rates (:func:`detectors.behaviour.base_rates`): members' traces count
-    by how far they exceed them."""
-    ctx = _context(book, identifiers, graph, params, bases)
+    the claims each core gained by expansion (see :mod:`detectors.expansion`). ``traits`` are
+    the book's claim traits (:func:`detectors.behaviour.claim_traits`): members' traces count
+    by how far they exceed the book's base rates."""
+    ctx = _context(book, identifiers, graph, params, traits)
     extra: Sequence[Sequence[Attachment]] = joined if joined is not None else [() for _ in cores]
     return [_ring(ctx, list(c), list(more)) for c, more in zip(cores, extra, strict=True)]
 
@@ -162,6 +169,14 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
     evidence += _joined_evidence(ctx, joined)
     wording = [p for e, p in evidence if _untied(e)]
     score = noisy_or([p for e, p in evidence if not _untied(e)] + [min(_wording_cap(evidence), noisy_or(wording))])
+    if not ctx.propensity[members].any():
+        score = min(score, _UNTIED_CAP)
+        evidence.append((Evidence(
+            "no_refund_demands",
+            f"本组没有一笔退保要求全额退还保费或以投诉为由：缺少代理退保的行为，评分至多 {_UNTIED_CAP}",
+            "No request of the group demands a full premium refund or gives a complaint reason: "
+            f"without the trade's behaviour its ties count at most {_UNTIED_CAP}",
+            {"score_cap": _UNTIED_CAP}), 0.0))
     if not any(_ties(e) for e, p in evidence if p > 0):
         evidence.append((Evidence(
             "no_shared_ties",
@@ -337,7 +352,20 @@ def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, 
         f"{k} 笔退保款付给投保人及其家庭以外的账户持有人（{holders}）",
         f"{_count(k, 'claim')} paid to accounts held by someone outside the policyholder's family ({holders})",
         {"count": k, "holders": {h: sorted(c) for h, c in sorted(paid.items())}},
-    ), _P_THIRD_PARTY_MAX * _trace_excess(ctx, k, len(members), "third_party"))]
+    ), _P_THIRD_PARTY_MAX * _trace_excess(ctx, k, len(members), "third_party") * _driven_ratio(ctx, members))]
+
+
+def _driven_ratio(ctx: _Context, members: list[int]) -> float:
+    """How complaint-driven the members are against the book, in [0, 1]: their share of
+    complaint-driven claims (pulled towards the book's rate by one pseudo-claim) over the book's
+    rate. A third-party payout is the trade's trace only beside its behaviour: a care home paid
+    its residents' cash-value refunds shows it without the trade, as
+    :func:`detectors.behaviour.behaviour_excess` says of identifiers."""
+    base = float(ctx.bases.get("complaint_driven", 0.0))
+    if base <= 0:
+        return 1.0
+    rate = float(shrunk_rate(int(ctx.driven[members].sum()), len(members), base))
+    return min(1.0, rate / base)
 
 
 def _ties(e: Evidence) -> bool:

@@ -72,9 +72,11 @@ __all__ = [
     "RING_MEMBERS",
     "RING_MEMBERSHIP",
     "RING_SUMMARIES",
+    "RUNNING_RUNS",
     "RUNS",
     "SERVER_PROBE",
     "SET_CLAIM_RISKS",
+    "START_RUN_ALONE",
     "TOUCH_RUN",
     "UPSERT_RINGS",
     "UPSERT_RUN",
@@ -117,6 +119,7 @@ class ResultLabel(StrEnum):
     CASE_CHANGE = "CaseChange"
     LOAD = "Load"
     SESSION = "Session"
+    RUN_LOCK = "RunLock"
 
 
 class ResultRel(StrEnum):
@@ -409,6 +412,24 @@ UPSERT_RUN = (
 )
 """Create or update a run; ``$props`` holds ``status``, ``started_at`` … and ``record`` (JSON)."""
 
+START_RUN_ALONE = (
+    "MERGE (l:RunLock {key: $lock}) SET l.locked = true "
+    "WITH l OPTIONAL MATCH (r:Run {status: $running}) "
+    "WITH l, count(r) AS running "
+    "FOREACH (_ IN CASE WHEN running = 0 THEN [1] ELSE [] END | "
+    "MERGE (x:Run {key: $key}) ON CREATE SET x.seq = $seq SET x += $props) "
+    "REMOVE l.locked"
+)
+"""Create the run ``$key`` (as :data:`UPSERT_RUN`) only if no run's status is ``$running``.
+Setting ``locked`` on the one ``RunLock`` node first takes its write lock before the runs are
+read (as :data:`APPEND_CASE_CHANGE` does), so two processes starting runs at once run one after
+the other; FalkorDB runs every write query alone anyway."""
+
+RUNNING_RUNS = (
+    "MATCH (r:Run {status: $running}) RETURN r.key AS key ORDER BY r.started_at DESC, r.seq DESC"
+)
+"""Keys of the runs whose status is ``$running``, newest first."""
+
 RUNS = (
     "MATCH (r:Run) RETURN r.record AS record, r.heartbeat_at AS heartbeat_at "
     "ORDER BY r.started_at DESC, r.seq DESC"
@@ -569,7 +590,7 @@ def _every_statement() -> Iterator[str]:
     for dialect in Dialect:
         yield from (create_index(dialect, spec) for spec in INDEXES)
     yield from (FALKORDB_INDEXES, SERVER_PROBE, RECORD_LOAD, LOAD_FINGERPRINTS, COUNTS)
-    yield from (UPSERT_RUN, RUNS, TOUCH_RUN, DELETE_RINGS, CLEAR_CLAIM_RISKS, UPSERT_RINGS, RING_MEMBERS)
+    yield from (UPSERT_RUN, START_RUN_ALONE, RUNNING_RUNS, RUNS, TOUCH_RUN, DELETE_RINGS, CLEAR_CLAIM_RISKS, UPSERT_RINGS, RING_MEMBERS)
     yield from (SET_CLAIM_RISKS, REFRESH_RING_CASE_STATUS, RINGS, RINGS_BY_KEY, CLAIM_RISKS)
     yield from (APPEND_CASE_CHANGE, CASE_CHANGE_EXISTS, CASE_CHANGES, CASE_LOG_LENGTH,
                 RING_MEMBERSHIP, RING_SUMMARIES, DELETE_ALL)

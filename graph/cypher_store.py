@@ -303,6 +303,15 @@ class CypherStore(GraphStore):
     def _save_run(self, run: RunRecord) -> None:
         self.transport.write([_run_statement(run)])
 
+    def _start_run_alone(self, run: RunRecord) -> str | None:
+        statement = _run_statement(run)
+        self.transport.write([Statement(cypher.START_RUN_ALONE, {**statement.params, "running": "running", "lock": "runs"})])
+        # The statement writes nothing while a run is running; whether it wrote is read back
+        # (also right when the driver retried a write that had committed).
+        rows = self.transport.read(cypher.RUNNING_RUNS, {"running": "running"})
+        keys = [str(r["key"]) for r in rows]
+        return None if run.run_id in keys else (keys[0] if keys else None)
+
     def _touch_run(self, run_id: str, at: str) -> None:
         self.transport.write([Statement(cypher.TOUCH_RUN, {"key": run_id, "at": at, "running": "running"})])
 

@@ -44,6 +44,11 @@ class ConflictError(RingScopeError):
     else made meanwhile); nothing was written."""
 
 
+class RunInProgressError(ConflictError):
+    """Another detection run is recorded as running on the store (by a process still alive);
+    nothing was written."""
+
+
 class AccessError(RingScopeError):
     """The caller may see the thing but not do this to it (a member deciding a case that spans
     other members); nothing was written."""

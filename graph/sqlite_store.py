@@ -365,6 +365,17 @@ class SQLiteStore(GraphStore):
         with self._transaction() as conn:
             _put_run(conn, run)
 
+    def _start_run_alone(self, run: RunRecord) -> str | None:
+        # BEGIN IMMEDIATE holds the write lock from the check to the write
+        with self._transaction() as conn:
+            running = conn.execute(
+                "SELECT run_id FROM runs WHERE status = 'running' ORDER BY started_at DESC, rowid DESC LIMIT 1"
+            ).fetchone()
+            if running is not None:
+                return str(running[0])
+            _put_run(conn, run)
+        return None
+
     def _touch_run(self, run_id: str, at: str) -> None:
         with self._transaction() as conn:
             conn.execute(

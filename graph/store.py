@@ -22,7 +22,14 @@ import networkx as nx
 import pandas as pd
 
 from graph.cases import Case, realerts
-from graph.errors import AccessError, ConflictError, NotFoundError, RingScopeError, StoreError
+from graph.errors import (
+    AccessError,
+    ConflictError,
+    NotFoundError,
+    RingScopeError,
+    RunInProgressError,
+    StoreError,
+)
 from graph.liveness import (
     HEARTBEAT_SECONDS,
     STALE_AFTER,
@@ -314,11 +321,18 @@ class GraphStore(ABC):
         Runs that processes left "running" when they died are marked failed first
         (:meth:`fail_abandoned_runs`). The run is recorded with this process as its owner, and
         a heartbeat keeps saying it is alive until :meth:`fail_run` or :meth:`save_results`.
+
+        One run works on a store at a time: while another is recorded as running, nothing is
+        written and :class:`~graph.errors.RunInProgressError` names it. The check and the write
+        are one step in the store, so two processes starting at the same instant cannot both
+        start.
         """
         self.fail_abandoned_runs()
         run.owner, run.heartbeat_at = this_process(), _now()
         with self._wrapped("start_run"):
-            self._save_run(run)
+            running = self._start_run_alone(run)
+        if running is not None:
+            raise RunInProgressError(f"a detection run is already in progress ({running})")
         self._heartbeats()[run.run_id] = Heartbeat(
             lambda: self._touch_run(run.run_id, _now()), HEARTBEAT_SECONDS,
             name=f"ringscope-heartbeat-{run.run_id}",
@@ -331,12 +345,6 @@ class GraphStore(ABC):
         run.heartbeat_at = _now()  # the record replaces the stored one: it says it is alive too
         with self._wrapped("record_progress"):
             self._save_run(run)
-
-    def running_run(self) -> RunRecord | None:
-        """A run recorded as running by a process that is still alive (the newest), or ``None``:
-        runs whose process is gone are marked failed first (:meth:`fail_abandoned_runs`)."""
-        self.fail_abandoned_runs()
-        return next((r for r in self.runs() if r.status == "running"), None)
 
     def fail_run(self, run: RunRecord, reason: str) -> None:
         """Record that a run failed; the current results stay as they were."""
@@ -600,6 +608,11 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _save_run(self, run: RunRecord) -> None: ...
+
+    @abstractmethod
+    def _start_run_alone(self, run: RunRecord) -> str | None:
+        """Save ``run`` unless a run is recorded as running, in one atomic step; the id of that
+        running run, or ``None`` when ``run`` was saved."""
 
     @abstractmethod
     def _touch_run(self, run_id: str, at: str) -> None:

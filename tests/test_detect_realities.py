@@ -308,3 +308,75 @@ def test_a_ring_member_typed_with_a_care_homes_phone_does_not_pull_its_residents
     assert _alerted(result) == [tuple(sorted(ring))]
     risks = {c.claim_id: c.risk for c in result.claim_risks}
     assert max(risks[f"CHC{i}"] for i in range(7)) < ALERT_THRESHOLD
+
+
+def test_a_care_home_worker_who_filed_one_ring_request_does_not_bring_the_homes_residents(
+        tmp_path: Path, book: BookBuilder) -> None:
+    """A resident went through the agency, and the home's worker filed that request as she files
+    all of them: the ring holds that request, but the worker (barely suspicious: cash-value
+    refunds and ordinary reasons for years) ties no other resident to it."""
+    worker = ("林护工", "360702198001010077", "+8613800000077")
+    ring = []
+    for k in range(6):
+        cust = book.customer(f"RR{k}", f"{SURNAMES[k + 9]}委{k}", f"赣州市于都县{k}号", f"+86138{k:08d}")
+        ring.append(book.claim(f"RRC{k}", cust, "A-OK", f"2024-08-{2 + 4 * k:02d}", full_refund=True,
+                               complaint_reason=True, account="6222000088880001",
+                               account_name="赣州维权咨询服务有限公司", rep=worker if k == 0 else None))
+    for i in range(8):
+        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
+        book.claim(f"CHC{i}", cust, "A-OK", f"{2023 + i // 4}-{1 + 3 * i % 12:02d}-10",
+                   account="6222000099990001", account_name="章贡区福寿养老院", rep=worker)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted(ring))]
+    risks = {c.claim_id: c.risk for c in result.claim_risks}
+    assert max(risks[f"CHC{i}"] for i in range(8)) < ALERT_THRESHOLD
+
+
+def test_an_account_paid_by_over_a_hundred_complaint_refunds_is_a_ring_not_a_hub(
+        tmp_path: Path, book: BookBuilder) -> None:
+    """The regulator's typical case: 115 policyholders over two and a half years, every refund a
+    full-refund complaint demand paid to one company's account (``../shared/domain.md``). Touching
+    more customers than ``hub_customers`` does not make it a hub; a branch landline typed in for
+    as many ordinary requests still is one."""
+    mega = []
+    for k in range(115):
+        cust = book.customer(f"M{k}", f"{SURNAMES[k % len(SURNAMES)]}维{k}", f"赣州市{k}号", f"+86136{k:08d}")
+        mega.append(book.claim(f"MC{k}", cust, "A-OK", f"{2022 + k // 46}-{1 + k % 12:02d}-{1 + k % 27:02d}",
+                               full_refund=True, complaint_reason=True, account="6222020200112233446",
+                               account_name="深圳维权法律咨询有限公司"))
+    landline = "+867978888888"
+    for k in range(110):
+        cust = book.customer(f"L{k}", f"{SURNAMES[k % len(SURNAMES)]}柜{k}", f"赣州市柜台{k}号")
+        book.claim(f"LC{k}", cust, "A-OK", f"{2023 + k % 2}-{1 + k % 12:02d}-{1 + k % 27:02d}", contact=landline)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted(mega))]
+    profiles = SQLiteStore(tmp_path / "g.db").identifier_profiles(
+        [NodeRef(Label.BANK_ACCOUNT, "6222020200112233446"), NodeRef(Label.PHONE, landline)])
+    account, hub = profiles[NodeRef(Label.BANK_ACCOUNT, "6222020200112233446")], profiles[NodeRef(Label.PHONE, landline)]
+    assert "hub" not in account.notes and account.suspicion > 0.9
+    assert "hub" in hub.notes and hub.suspicion == 0.0
+
+
+def test_a_care_home_that_files_mails_and_takes_its_residents_refunds_is_not_a_ring(
+        tmp_path: Path, book: BookBuilder) -> None:
+    """The home's worker files every resident's request over two years with her phone as the
+    contact, some refunds are paid into the home's account, and the residents who complain mail
+    the circulating letter from the home: everything a ring shares, but no resident demands a
+    full refund or gives a complaint reason. The group scores at most 0.45 and says why."""
+    worker = ("林护工", "360702198001010077", "+8613800000077")
+    home = "赣州市章贡区福寿养老院"
+    residents = []
+    for i in range(10):
+        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
+        claim = book.claim(f"CHC{i}", cust, "A-OK", f"{2023 + i // 5}-{1 + 2 * i % 12:02d}-10", contact=worker[2],
+                           account="6222000099990001" if i % 3 == 0 else None,
+                           account_name="章贡区福寿养老院" if i % 3 == 0 else None, rep=worker)
+        if i % 2 == 0:
+            book.complaint(f"CHK{i}", cust, claim, f"{2023 + i // 5}-{1 + 2 * i % 12:02d}-01", _letter(i),
+                           phone=worker[2], mailing_address=home)
+        residents.append(claim)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == []
+    group = next(r for r in result.rings if set(r.claim_ids) & set(residents))
+    assert group.score <= 0.45
+    assert "no_refund_demands" in [e.code for e in group.evidence]

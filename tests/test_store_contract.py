@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from graph.cases import Case
-from graph.errors import AccessError, ConflictError, NotFoundError, StoreError
+from graph.errors import AccessError, ConflictError, NotFoundError, RunInProgressError, StoreError
 from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, NodeRef, Rel
 from graph.results import (
     CaseEvent,
@@ -350,6 +350,42 @@ def test_simultaneous_case_changes_exactly_one_wins(store_factory: StoreFactory)
     winner = final.index("won")
     assert audit[-1].actor == f"actor-{winner}"
     assert stores[0].case_status("R-1") is (CaseStatus.CONFIRMED if winner < 3 else CaseStatus.DISMISSED)
+
+
+def test_one_run_at_a_time_even_when_started_at_the_same_instant(store_factory: StoreFactory) -> None:
+    """Six writers (one store object each, as separate processes would have) start a run at the
+    same moment, round after round: exactly one starts, the others are told which run is in
+    progress and write nothing; once it ends, the next round can start one."""
+    stores = [store_factory() for _ in range(6)]
+    for round_ in range(5):
+        barrier = threading.Barrier(len(stores))
+        outcome: list[str] = [""] * len(stores)
+
+        def attempt(i: int, round_: int = round_, barrier: threading.Barrier = barrier,
+                    outcome: list[str] = outcome) -> None:
+            barrier.wait()
+            try:
+                stores[i].start_run(RunRecord(f"run-{round_}-{i}", {}, "", f"2024-07-0{round_ + 1}T00:00:0{i}+00:00"))
+                outcome[i] = "won"
+            except RunInProgressError as exc:
+                outcome[i] = str(exc)
+            except Exception as exc:  # any other answer is the failure to report
+                outcome[i] = f"{type(exc).__name__}: {exc}"
+
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(stores))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        winner = outcome.index("won")
+        assert sorted(outcome) == sorted([f"a detection run is already in progress (run-{round_}-{winner})"] * 5
+                                         + ["won"]), outcome
+        runs = stores[0].runs()
+        assert [r.run_id for r in runs if r.status == "running"] == [f"run-{round_}-{winner}"]
+        assert len(runs) == round_ + 1  # the losers wrote nothing
+        stores[winner].fail_run(runs[0], "ended by the test")
+    for store in stores:
+        store.close()
 
 
 def test_runs_elsewhere_are_abandoned_only_when_their_heartbeat_stops(
