@@ -28,7 +28,7 @@ import pandas as pd
 
 from graph.errors import InputError
 from graph.model import Label
-from graph.store import GraphStore, ProgressCallback
+from graph.store import GraphStore, ProgressCallback, Removed
 from ingest.build import build_bundle
 from ingest.manifest import Manifest
 from ingest.problems import Problem, ProblemLog, ValidationError, write_problems_csv
@@ -88,8 +88,10 @@ class IngestReport:
     fingerprint: str
     seconds: float
     phases: dict[str, float]
-    replaced: int = 0
-    """Stored relationships a record's newer value replaced (:data:`graph.model.SINGLE_VALUED`)."""
+    removed: Removed = field(default_factory=Removed)
+    """What the load removed: relationships a record's newer value replaced
+    (:data:`graph.model.SINGLE_VALUED`) or a ``#CLEAR`` cell cleared, identifiers no record
+    uses any more (:class:`graph.store.Removed`)."""
 
 
 def _step(progress: ProgressCallback | None, name: str, done: int, total: int) -> None:
@@ -168,7 +170,7 @@ def load_book(book: Book, store: GraphStore,
     log.info("ingested %s: %d rows, %d warnings, %.1f s", book.folder, sum(book.rows.values()),
              len(book.warnings), seconds)
     return IngestReport(book.folder, book.rows, book.warnings, report.nodes,
-                        report.relationships, book.fingerprint, seconds, phases, report.replaced)
+                        report.relationships, book.fingerprint, seconds, phases, report.removed)
 
 
 def ingest_folder(folder: Path, store: GraphStore, progress: ProgressCallback | None = None,

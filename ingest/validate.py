@@ -68,10 +68,11 @@ from graph.keys import (
     normalize_record_keys,
     normalize_texts,
 )
+from graph.keys.cells import clean_cell
 from graph.keys.insurers import INSURER_CODE_RULE
 from graph.keys.pseudonyms import is_letter_sketch, is_pseudonym, letter_sketch_shingles
 from graph.model import MAX_AMOUNT
-from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
+from ingest.contract import CLEAR_MARKER, CLEARABLE, CONTRACT, Column, ColumnKind, Table, enum_value
 from ingest.dates import parse_dates
 from ingest.problems import ProblemLog, Severity
 from ingest.reader import RawBook, RawTable
@@ -139,6 +140,7 @@ class _TableCheck:
             if column.required and not missing:
                 self.problem_rows(column, blank_cells(self.frame[column.name]),
                                   "required value is empty")
+        self.clear_markers()
         for column in self.table.columns:
             _NORMALIZERS[column.kind](self, column)
         if self.pseudonymized and self.table.name == "surrenders":
@@ -146,6 +148,39 @@ class _TableCheck:
         self.namespace()
         self.check_duplicates()
         return pd.DataFrame(self.out, index=self.frame.index)
+
+    def clear_markers(self) -> None:
+        """Read :data:`~ingest.contract.CLEAR_MARKER` cells: in a column of a clearable field
+        (:data:`~ingest.contract.CLEARABLE`) the row's ``cleared_<field>`` is true and the cell
+        is read as blank; the field's other columns must then be blank (or the marker too);
+        in any other column the marker is an error (it would be stored as a value)."""
+        fields = [f for f in CLEARABLE if f.table == self.table.name]
+        marked: dict[str, pd.Series] = {}
+        for column in self.table.columns:
+            cells = self.frame[column.name]
+            hint = cells.str.contains("clear|ｃｌｅａｒ", case=False, regex=True, na=False).astype(bool)
+            if not hint.any():
+                continue
+            exact = cells[hint].map(lambda v: (clean_cell(v) or "").upper() == CLEAR_MARKER)
+            found = exact.reindex(cells.index, fill_value=False).astype(bool)
+            if not found.any():
+                continue
+            if not any(column.name in f.columns for f in fields):
+                named = ", ".join(c for f in fields for c in f.columns) or "none in this file"
+                self.problem_rows(column, found, f"{CLEAR_MARKER} clears a record's phone, address, "
+                                  f"account or representative, and {column.name} holds none of them "
+                                  f"(columns it clears here: {named})")
+            marked[column.name] = found
+            self.frame.loc[found, column.name] = ""
+        for field in fields:
+            cleared = pd.Series(False, index=self.frame.index, dtype=bool)
+            for name in field.columns:
+                cleared |= marked.get(name, False)
+            for name in field.columns if len(field.columns) > 1 and cleared.any() else ():
+                self.problem_rows(self.table.column(name), cleared & ~blank_cells(self.frame[name]),
+                                  f"{CLEAR_MARKER} in this row clears the {field.name}, and this cell "
+                                  f"names one: leave it blank, or write {CLEAR_MARKER} here too")
+            self.out[f"cleared_{field.name}"] = cleared
 
     def namespace(self) -> None:
         """Record ids of rows with an insurer become ``CODE:id`` (see the module)."""

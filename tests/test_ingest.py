@@ -689,3 +689,52 @@ def test_contract_markdown_lists_every_table_and_alias() -> None:
 def test_module_doctests(module: str) -> None:
     mod = importlib.import_module(f"ingest.{module}")
     assert doctest.testmod(mod).failed == 0
+
+
+def test_clear_marker_clears_single_valued_fields_in_csv_and_parquet(tmp_path: Path,
+                                                                      store: SQLiteStore) -> None:
+    """``#CLEAR`` (any case, full-width too) says the record has no such value any more: the
+    relationship goes, an identifier nobody uses any more goes with it; a blank cell keeps."""
+    ingest_folder(write_book(tmp_path / "book"), store)
+    request = {**base_book()["surrenders"][0], "contact_phone": "＃ｃｌｅａｒ", "payout_account": "",
+               "payout_account_name": "", "representative_name": "#CLEAR",
+               "representative_phone": "", "cash_value": "1200.5"}
+    export = tmp_path / "export"
+    export.mkdir()
+    pd.DataFrame([request]).to_parquet(export / "surrenders.parquet")
+    write_table(export, "customers", [{**base_book()["customers"][1], "address": "#Clear"}])
+    report = ingest_folder(export, store)
+    assert (report.removed.replaced, report.removed.cleared, report.removed.orphans) == (0, 3, 1)
+    assert store.edges_from(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ["S1"]).empty
+    assert store.edges_from(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, ["S1"]).empty
+    assert store.edges_from(Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS, ["C2"]).empty
+    assert store.get_node(Label.ADDRESS, "江西省赣州市章贡区2号") is None
+    # S2 still names the same representative and phone; the blank payout account kept its value.
+    assert store.edges_from(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ["S2"])["dst"].tolist() == [
+        "王五|+8617700075497"]
+    assert store.edges_from(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, ["S1"])["dst"].tolist() == [CARD_B]
+
+
+def test_clear_marker_where_it_clears_nothing_or_beside_a_value_is_refused(tmp_path: Path,
+                                                                          store: SQLiteStore) -> None:
+    ingest_folder(write_book(tmp_path / "book"), store)
+    before = snapshot(store)
+    request = {**base_book()["surrenders"][0], "reason_text": "#CLEAR",
+               "representative_id_number": "#CLEAR"}
+    export = tmp_path / "export"
+    export.mkdir()
+    write_table(export, "surrenders", [request])
+    with pytest.raises(ValidationError) as refused:
+        ingest_folder(export, store)
+    assert [(p.file, p.row, p.column, p.reason) for p in refused.value.errors] == [
+        ("surrenders.csv", 2, "reason_text",
+         "#CLEAR clears a record's phone, address, account or representative, and reason_text holds "
+         "none of them (columns it clears here: contact_phone, payout_account, payout_account_name, "
+         "representative_name, representative_id_number, representative_phone)"),
+        ("surrenders.csv", 2, "representative_name",
+         "#CLEAR in this row clears the representative, and this cell names one: leave it blank, or "
+         "write #CLEAR here too"),
+        ("surrenders.csv", 2, "representative_phone",
+         "#CLEAR in this row clears the representative, and this cell names one: leave it blank, or "
+         "write #CLEAR here too")]
+    assert snapshot(store) == before
