@@ -18,6 +18,7 @@ from api.scope import EVERYTHING, Scope
 from graph.cases import Case
 from graph.errors import NotFoundError
 from graph.keys import (
+    normalize_address,
     normalize_bank_account,
     normalize_id_number,
     normalize_phone,
@@ -92,7 +93,9 @@ def _normalized_key(kind: EntityType, raw: str) -> str:
     if kind is EntityType.PERSON and "|" not in raw:
         ident = normalize_id_number(raw)
         return ident.value if ident else raw
-    if kind in (EntityType.ADDRESS, EntityType.PERSON):
+    if kind is EntityType.ADDRESS:
+        return normalize_address(raw) or raw
+    if kind is EntityType.PERSON:
         name, sep, phone_raw = raw.rpartition("|")
         if sep:
             phone = normalize_phone(phone_raw)

@@ -61,6 +61,7 @@ import pyarrow.compute as pc
 
 from graph.keys import (
     blank_cells,
+    normalize_addresses,
     normalize_bank_accounts,
     normalize_id_numbers,
     normalize_insurer_code,
@@ -291,7 +292,7 @@ class _TableCheck:
             self.pseudonymized_identifier(column, kind, part, rows)
             return
         if kind == "address":
-            self._put(column, {"": normalize_texts(part)}, part, rows)
+            self._put(column, {"": normalize_addresses(part)}, part, rows)
             return
         frame = _IDENTIFIER_NORMALIZERS[kind](part)
         valid_column = "luhn_valid" if kind == "bank_account" else "valid"

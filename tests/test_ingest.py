@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graph.model import Label, Rel
+from graph.errors import InputError
+from graph.model import GraphBundle, Label, NodeBatch, Rel
 from graph.sqlite_store import SQLiteStore
 from ingest import CONTRACT, ValidationError, contract_markdown, ingest_folder, read_book
 from ingest.problems import Problem
@@ -737,4 +738,30 @@ def test_clear_marker_where_it_clears_nothing_or_beside_a_value_is_refused(tmp_p
         ("surrenders.csv", 2, "representative_phone",
          "#CLEAR in this row clears the representative, and this cell names one: leave it blank, or "
          "write #CLEAR here too")]
+    assert snapshot(store) == before
+
+
+def test_one_building_typed_two_ways_is_one_address(tmp_path: Path, store: SQLiteStore) -> None:
+    book = base_book()
+    book["customers"][0]["address"] = "江西省赣州市章贡区红旗大道1号10栋2单元301室"
+    book["customers"][1]["address"] = "江西省 赣州市章贡区红旗大道1号十幢二单元号301室"
+    ingest_folder(write_book(tmp_path / "book", book), store)
+    lives = store.edges_frame(Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS)
+    assert lives["dst"].tolist() == ["江西省赣州市章贡区红旗大道1号10栋2单元301室"] * 2
+    assert lives.sort_values("src")["raw"].tolist()[1] == "江西省 赣州市章贡区红旗大道1号十幢二单元号301室"
+
+
+def test_a_store_with_addresses_keyed_by_the_older_rule_is_refused(tmp_path: Path,
+                                                                   store: SQLiteStore) -> None:
+    """A store written before building words were read as one holds ``10幢`` as its own key:
+    a load would put ``10栋`` beside it, so ingest refuses and says what to do."""
+    ingest_folder(write_book(tmp_path / "book"), store)
+    store.load(GraphBundle(nodes=[NodeBatch(Label.ADDRESS, pd.DataFrame({"key": ["红旗大道1号10幢"]}))]))
+    before = snapshot(store)
+    with pytest.raises(InputError) as refused:
+        ingest_folder(write_book(tmp_path / "day", _daily_export()), store)
+    assert str(refused.value) == (
+        "the store holds 1 addresses keyed before 栋, 幢 and 号楼 (and 单元, 号单元 and 单元号, and "
+        "Chinese numerals before them) were read as one; loading into it would give one building two "
+        "addresses: ingest the books again into a new store")
     assert snapshot(store) == before
