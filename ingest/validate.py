@@ -449,7 +449,8 @@ def _check_moved(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
                  stored: StoredRecords, log: ProblemLog) -> None:
     """A stored request or letter sent again naming another policy or customer is refused: a
     merge would tie one record to two customers, a shared identifier between strangers. A
-    stored policy sent again with another holder or agent is a change of them (a warning)."""
+    stored policy sent again with another holder or agent is a change of them, a contact-change
+    record with another customer or field a correction of it (a warning)."""
     checks: tuple[tuple[Mapping[str, tuple[str, ...]], Severity], ...] = (
         (FIXED_REFERENCES, "error"), (REPLACED_REFERENCES, "warning"))
     for references, severity in checks:
@@ -458,7 +459,8 @@ def _check_moved(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
             if frame.empty:
                 continue
             key = CONTRACT[name].primary_key
-            stored_now = stored.stored_values(name, frame[key], columns)
+            stored_now = (stored.stored_changes(frame[key]) if name == "contact_changes"
+                          else stored.stored_values(name, frame[key], columns))
             for column in columns:
                 before = stored_now[column]
                 moved = before.notna() & frame[column].notna() & (before != frame[column])

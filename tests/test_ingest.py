@@ -765,3 +765,21 @@ def test_a_store_with_addresses_keyed_by_the_older_rule_is_refused(tmp_path: Pat
         "Chinese numerals before them) were read as one; loading into it would give one building two "
         "addresses: ingest the books again into a new store")
     assert snapshot(store) == before
+
+
+def test_a_change_record_sent_again_for_another_customer_is_a_correction_with_a_warning(
+        tmp_path: Path, store: SQLiteStore) -> None:
+    ingest_folder(write_book(tmp_path / "book"), store)
+    moved = {**base_book()["contact_changes"][0], "customer_id": "C2", "field": "地址",
+             "new_value": "江西省赣州市章贡区2号"}
+    report = ingest_folder(write_book(tmp_path / "day", {"contact_changes": [moved]}), store)
+    assert [(p.file, p.row, p.column, p.reason, p.value) for p in report.warnings] == [
+        ("contact_changes.csv", 2, "customer_id",
+         "H1 is stored with customer_id C1: read as a change: C1 is replaced, as from this export", "C2"),
+        ("contact_changes.csv", 2, "field",
+         "H1 is stored with field phone: read as a change: phone is replaced, as from this export",
+         "address")]
+    assert store.edges_from(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE, ["C1"]).empty
+    assert store.edges_from(Label.CUSTOMER, Rel.CHANGED_TO, Label.ADDRESS, ["C2"])["change_id"].tolist() == ["H1"]
+    again = ingest_folder(write_book(tmp_path / "again", {"contact_changes": [moved]}), store)
+    assert again.warnings == []  # the same record once more: nothing moves
