@@ -346,7 +346,7 @@ def entity_view(store: GraphStore, kind: EntityType, raw_key: str, scope: Scope 
         found = store.identifier_profiles([node.ref]).get(node.ref)
         if found is not None:
             profile = {"customers": found.customers,
-                       "unrelated_customers": found.unrelated_customers,
+                       "households": found.households,
                        "suspicion": found.suspicion, "ring_id": _visible_ring(store, found.ring_id, scope),
                        "notes": list(found.notes)}
     if kind is EntityType.CLAIM:
