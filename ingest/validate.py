@@ -53,6 +53,7 @@ node key: see :mod:`graph.keys`), the value as typed in ``<column>_raw``, its fl
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -539,14 +540,18 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None,
         if found.status != "unreadable":
             usable.add(name)
         files[name] = found.file
-        tables[name] = validate_table(table, found, log, insurer, pseudonymized)
+        # in a daily export a required table may be there without rows (a pseudonymized export
+        # holds every table)
+        tables[name] = validate_table(replace(table, required=False) if export else table, found, log,
+                                      insurer, pseudonymized)
     _check_insurers(tables, files, log)
     # A table with ragged rows (a stray quote can swallow the rest of its file) does not say
     # which records it holds, and a required table without rows is an error of its own:
     # references to either are not checked, so their own problem is the one reported.
     ragged = {name for name, found in raw.tables.items() if found.ragged_rows}
     rowless = {name for name, found in raw.tables.items()
-               if CONTRACT[name].required and found.status != "unreadable" and found.frame.empty}
+               if CONTRACT[name].required and not export and found.status != "unreadable"
+               and found.frame.empty}
     _check_references(tables, files, usable, set(raw.tables) - usable | ragged | rowless, log, stored)
     if stored is not None:
         _check_moved(tables, files, stored, log)
