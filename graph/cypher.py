@@ -96,6 +96,7 @@ __all__ = [
     "get_nodes",
     "get_profiles",
     "nodes_page",
+    "remove_property",
     "rival_edges",
     "same_record_edges",
     "set_profiles",
@@ -285,6 +286,15 @@ def unused_identifiers(label: Label) -> str:
               if label is Label.PERSON else "RETURN n.key AS key, [] AS phones")
     return (f"UNWIND $keys AS key MATCH (n:{_label(label)} {{key: key}}) OPTIONAL MATCH {pattern} "
             f"WITH n, count(r) AS uses WHERE uses = 0 {phones}")
+
+
+@cache
+def remove_property(label: Label, name: str) -> str:
+    """Remove property ``name`` (a name from the model, checked) from the nodes of ``label``
+    keyed ``$keys``."""
+    if not name.isidentifier():
+        raise ValueError(f"not a property name: {name!r}")
+    return f"UNWIND $keys AS key MATCH (n:{_label(label)} {{key: key}}) REMOVE n.{name}"
 
 
 @cache
@@ -600,6 +610,7 @@ def _every_statement() -> Iterator[str]:
     yield from (CLAIM_IDENTIFIER_HOLDERS, FAMILY_REGISTRATIONS)
     for label in IDENTIFIER_LABELS:
         yield from (unused_identifiers(label), delete_nodes(label))
+    yield remove_property(Label.CLAIM, "representative_name")
     for label in Label:
         yield upsert_nodes(label)
         yield get_nodes(label)

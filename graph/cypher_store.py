@@ -164,6 +164,10 @@ class CypherStore(GraphStore):
         # Relationship types the graph holds none of have nothing to replace (a first load).
         held = {row["name"] for row in self.transport.read(cypher.COUNTS) if int(row["count"])}
         for clear in bundle.clears:
+            for name in clear.properties:
+                for keys in batched(clear.keys, self.batch_rows, self.batch_bytes):
+                    self.transport.write([Statement(cypher.remove_property(clear.record_label, name),
+                                                    {"keys": keys})])
             if clear.rel.value not in held:
                 continue
             for keys in batched(clear.keys, self.batch_rows, self.batch_bytes):

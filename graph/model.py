@@ -339,7 +339,9 @@ class ClearBatch:
     """Records whose single-valued field of one triple (:data:`SINGLE_VALUED`) is cleared: the
     load removes each record's relationship of that field (for a watchlist entry's ``LISTS``,
     whatever the identifier's label), so a request with a mistyped representative can say it
-    has none. ``keys``: the records' keys, at the triple's record end.
+    has none. ``keys``: the records' keys, at the triple's record end; ``properties``: the
+    record node's properties that stated the field beside it, emptied too (a request's
+    ``representative_name``).
 
     >>> ClearBatch(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ("S1",)).end
     'src'
@@ -353,6 +355,7 @@ class ClearBatch:
     rel: Rel
     dst_label: Label
     keys: tuple[str, ...]
+    properties: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.triple not in SINGLE_VALUED:
@@ -367,6 +370,10 @@ class ClearBatch:
     def end(self) -> str:
         """Where the records are: ``"src"`` or ``"dst"``."""
         return SINGLE_VALUED[self.triple]
+
+    @property
+    def record_label(self) -> Label:
+        return self.src_label if self.end == "src" else self.dst_label
 
 
 @dataclass

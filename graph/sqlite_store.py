@@ -47,6 +47,7 @@ from graph.model import (
     REGISTRATIONS,
     SCHEMA,
     SINGLE_VALUED,
+    ClearBatch,
     Edge,
     EdgeBatch,
     GraphBundle,
@@ -221,6 +222,8 @@ class SQLiteStore(GraphStore):
 
             for clear in bundle.clears:
                 drop(_drop_rivals(conn, clear.triple, pd.Series(clear.keys, dtype=object)), "cleared")
+                for name, keys in _empty_properties(conn, catalog, clear).items():
+                    dropped.setdefault(name, []).append(keys)  # rows to read again, not counted
             for batch in bundle:
                 table = TABLES[_table_name(batch)]
                 if isinstance(batch, EdgeBatch):
@@ -794,6 +797,21 @@ def _drop_rivals(conn: sqlite3.Connection, triple: tuple[Label, Rel, Label], rec
             f"AND r.other = {name}.{other})"))
     finally:
         conn.execute("DROP TABLE temp.replacing")
+
+
+def _empty_properties(conn: sqlite3.Connection, catalog: Catalog, clear: ClearBatch) -> dict[str, pd.DataFrame]:
+    """Set the record properties a clear empties (:attr:`graph.model.ClearBatch.properties`)
+    to none on its records; returns the keys of the rows it changed by node table."""
+    table = node_table(clear.record_label)
+    names = [n for n in clear.properties if n in catalog.columns[table]]
+    changed: list[str] = []
+    for name in names:  # property names from the model's ingest contract, checked columns
+        rows = conn.execute(f'SELECT key FROM {table} WHERE "{name}" IS NOT NULL AND key IN '  # noqa: S608
+                            f"(SELECT value FROM json_each(?))", (orjson.dumps(list(clear.keys)).decode(),)).fetchall()
+        if rows:
+            conn.executemany(f'UPDATE {table} SET "{name}" = NULL WHERE key = ?', rows)  # noqa: S608
+            changed += [r[0] for r in rows]
+    return {table: pd.DataFrame({"key": sorted(set(changed))})} if changed else {}
 
 
 def _drop_orphans(conn: sqlite3.Connection, dropped: dict[str, list[pd.DataFrame]]) -> dict[str, pd.DataFrame]:

@@ -227,7 +227,7 @@ def _clears(b: _Builder) -> list[ClearBatch]:
         cleared = frame.get(f"cleared_{field.name}")
         if cleared is not None and cleared.any():
             keys = frame[CONTRACT[field.table].primary_key][cleared.astype(bool)]
-            clears.append(ClearBatch(*field.triple, tuple(keys.astype(str))))
+            clears.append(ClearBatch(*field.triple, tuple(keys.astype(str)), field.properties))
     return clears
 
 

@@ -227,12 +227,14 @@ gets, in any letter case."""
 @dataclass(frozen=True)
 class Clearable:
     """A single-valued field of a table's records that ``#CLEAR`` can clear: the columns that
-    state it (one ``#CLEAR`` clears the field; the others must then be blank or ``#CLEAR``)
-    and the relationship that holds it (:data:`graph.model.SINGLE_VALUED`)."""
+    state it (one ``#CLEAR`` clears the field; the others must then be blank or ``#CLEAR``),
+    the relationship that holds it (:data:`graph.model.SINGLE_VALUED`) and the record node's
+    properties that hold the rest of it (a request's ``representative_name``)."""
 
     table: str
     columns: tuple[str, ...]
     triple: tuple[Label, Rel, Label]
+    properties: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         assert self.triple in SINGLE_VALUED, self.triple
@@ -250,9 +252,9 @@ CLEARABLE: tuple[Clearable, ...] = (
     Clearable("customers", ("bank_account",), (Label.CUSTOMER, Rel.HAS_ACCOUNT, Label.BANK_ACCOUNT)),
     Clearable("surrenders", ("contact_phone",), (Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE)),
     Clearable("surrenders", ("payout_account", "payout_account_name"),
-              (Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT)),
+              (Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT), ("payout_account_name",)),
     Clearable("surrenders", ("representative_name", "representative_id_number", "representative_phone"),
-              (Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON)),
+              (Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON), ("representative_name",)),
     Clearable("complaints", ("contact_phone",), (Label.COMPLAINT, Rel.CONTACT_PHONE, Label.PHONE)),
     Clearable("complaints", ("mailing_address",), (Label.COMPLAINT, Rel.MAILED_FROM, Label.ADDRESS)),
 )

@@ -169,6 +169,8 @@ def test_a_cleared_payout_account_takes_a_ring_member_out_of_the_ring(export: di
     assert "replaced" not in output and "identifiers no record uses" not in output
     with SQLiteStore(db) as store:
         assert store.edges_from(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, [honest]).empty
+        claim = store.get_node(Label.CLAIM, honest)
+        assert claim is not None and "payout_account_name" not in claim.props
         assert len(store.edges_frame(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT)) == paid_before - 1
         assert store.get_node(Label.BANK_ACCOUNT, ring_account) is not None
         run = detect(store)

@@ -713,6 +713,9 @@ def test_clear_marker_clears_single_valued_fields_in_csv_and_parquet(tmp_path: P
     report = ingest_folder(export, store)
     assert (report.removed.replaced, report.removed.cleared, report.removed.orphans) == (0, 3, 1)
     assert store.edges_from(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ["S1"]).empty
+    claim = store.get_node(Label.CLAIM, "S1")
+    assert claim is not None and "representative_name" not in claim.props
+    assert claim.props["payout_account_name"] == "某咨询公司"  # blank: kept
     assert store.edges_from(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, ["S1"]).empty
     assert store.edges_from(Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS, ["C2"]).empty
     assert store.get_node(Label.ADDRESS, "江西省赣州市章贡区2号") is None

@@ -589,7 +589,10 @@ def _keys(store: GraphStore, label: Label) -> list[str]:
 
 def test_a_clear_removes_a_records_single_valued_relationship_and_unused_identifiers(
         store: GraphStore) -> None:
+    claims = NodeBatch(Label.CLAIM, pd.DataFrame({"key": ["C1", "C2"], "representative_name": ["李明", "王五"],
+                                                  "channel": ["counter", "app"]}))
     typo = GraphBundle(nodes=[
+        claims,
         _nodes(Label.PERSON, ["rep-ring", "rep-2"]), _nodes(Label.PHONE, ["p-rep", "p-2", "p-1", "p-shared"]),
         _nodes(Label.BANK_ACCOUNT, ["a-1", "a-2"]),
     ], edges=[
@@ -601,13 +604,20 @@ def test_a_clear_removes_a_records_single_valued_relationship_and_unused_identif
     ], fingerprint="typo")
     assert store.load(typo).removed.cleared == 0
     cleared = GraphBundle(clears=[
-        ClearBatch(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ("C1", "C9")),  # C9: none stored
+        ClearBatch(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ("C1", "C9"),  # C9: none stored
+                   ("representative_name",)),
         ClearBatch(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, ("C1",)),
         ClearBatch(Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE, ("U1",)),
     ], fingerprint="cleared")
     report = store.load(cleared).removed
     assert (report.replaced, report.cleared, report.orphans) == (0, 3, 3)
     assert _pairs(store, Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON) == [["C2", "rep-2"]]
+    # the request's typed representative name goes with it; its other properties stay
+    c1, c2 = store.get_node(Label.CLAIM, "C1"), store.get_node(Label.CLAIM, "C2")
+    assert c1 is not None and c1.props == {"channel": "counter"}
+    assert c2 is not None and c2.props["representative_name"] == "王五"
+    names = store.nodes_frame(Label.CLAIM).set_index("key")["representative_name"]
+    assert pd.isna(names["C1"]) and names["C2"] == "王五"
     assert _pairs(store, Label.PERSON, Rel.HAS_PHONE, Label.PHONE) == [["rep-2", "p-2"]]
     assert _pairs(store, Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT) == [["C2", "a-2"]]
     assert _pairs(store, Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE) == [["U2", "p-shared"]]
