@@ -38,8 +38,9 @@ from graph.keys import normalize_insurer_code
 from graph.keys.insurers import INSURER_CODE_RULE
 from graph.model import GraphCounts
 from graph.sqlite_store import new_store_file, remove_abandoned_loads
-from graph.store import GraphStore
+from graph.store import GraphStore, Removed
 from ingest import Problem, load_book, read_book
+from ingest.contract import CLEAR_MARKER
 from ingest.pseudonymize import check_out_folder, pseudonymize_book
 from ingest.reveal import reveal as reveal_in_book
 from ingest.synthetic import BookConfig, generate_book
@@ -295,32 +296,41 @@ def ingest(
             book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code, store=graph)
             held = graph.counts()
             report = _with_progress(load_book, book, graph)
-            gained = _gained(held, graph.counts())
+            gained = _gained(held, graph.counts(), report.removed)
     else:
         with _clear_errors():  # refused before the store is opened: a new store is not created
             book = _with_progress(read_book, folder, errors_out=errors_file, insurer=code)
         # the new file is written aside and appears only once the load succeeded
         with _clear_errors(), new_store_file(path) as graph:
             report = _with_progress(load_book, book, graph)
-            gained = _gained(None, graph.counts())
+            gained = _gained(None, graph.counts(), report.removed)
     seconds = time.perf_counter() - start  # a new store file included, synced and in place
     _print_warnings(report.warnings)
     rows = sum(report.rows.values())
-    replaced = (f", {report.replaced:,} replaced by a record's newer value (the old one is "
-                "removed)" if report.replaced else "")
     console.print(
         f"ingested {rows:,} rows from {folder} in {seconds:.1f} s ({rows / seconds:,.0f} rows/s): "
-        f"{gained[0]:,} new nodes and {gained[1]:,} new relationships{replaced}",
+        f"{gained[0]:,} new nodes and {gained[1]:,} new relationships{_removals(report.removed)}",
         highlight=False,
     )
 
 
-def _gained(before: GraphCounts | None, after: GraphCounts) -> tuple[int, int]:
-    """Nodes and relationships a load added: the counts' growth."""
+def _removals(removed: Removed) -> str:
+    """The ingest line's account of what a load removed (nothing when it removed nothing)."""
+    parts = [f"{removed.replaced:,} replaced by a record's newer value (the old one is removed)"
+             if removed.replaced else "",
+             f"{removed.cleared:,} cleared by {CLEAR_MARKER}" if removed.cleared else "",
+             f"{removed.orphans:,} identifiers no record uses any more removed" if removed.orphans else ""]
+    return "".join(f", {p}" for p in parts if p)
+
+
+def _gained(before: GraphCounts | None, after: GraphCounts, removed: Removed) -> tuple[int, int]:
+    """Nodes and relationships a load added: the counts' growth plus what it removed."""
     node_total, rel_total = sum(after.nodes.values()), sum(after.relationships.values())
     if before is None:
         return node_total, rel_total
-    return node_total - sum(before.nodes.values()), rel_total - sum(before.relationships.values())
+    return (node_total - sum(before.nodes.values()) + removed.orphans,
+            rel_total - sum(before.relationships.values()) + removed.replaced + removed.cleared
+            + removed.orphan_relationships)
 
 
 def _print_warnings(warnings: list[Problem]) -> None:

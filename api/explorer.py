@@ -513,7 +513,7 @@ def entity_network(sub: Subgraph, root: NodeRef, viewer: Viewer, links: EntityLi
 def _profile_lines(profile: IdentifierProfile) -> list[str]:
     lines = [
         f"使用客户数 customers using it: {profile.customers}"
-        f" (无关联 unrelated: {profile.unrelated_customers})",
+        f" (互不相关的家庭 unrelated households: {profile.households})",
         f"可疑度 suspicion: {profile.suspicion:.2f}",
     ]
     return lines + [f"备注 note: {note}" for note in profile.notes]

@@ -18,6 +18,7 @@ from api.scope import EVERYTHING, Scope
 from graph.cases import Case
 from graph.errors import NotFoundError
 from graph.keys import (
+    normalize_address,
     normalize_bank_account,
     normalize_id_number,
     normalize_phone,
@@ -92,7 +93,9 @@ def _normalized_key(kind: EntityType, raw: str) -> str:
     if kind is EntityType.PERSON and "|" not in raw:
         ident = normalize_id_number(raw)
         return ident.value if ident else raw
-    if kind in (EntityType.ADDRESS, EntityType.PERSON):
+    if kind is EntityType.ADDRESS:
+        return normalize_address(raw) or raw
+    if kind is EntityType.PERSON:
         name, sep, phone_raw = raw.rpartition("|")
         if sep:
             phone = normalize_phone(phone_raw)
@@ -343,7 +346,7 @@ def entity_view(store: GraphStore, kind: EntityType, raw_key: str, scope: Scope 
         found = store.identifier_profiles([node.ref]).get(node.ref)
         if found is not None:
             profile = {"customers": found.customers,
-                       "unrelated_customers": found.unrelated_customers,
+                       "households": found.households,
                        "suspicion": found.suspicion, "ring_id": _visible_ring(store, found.ring_id, scope),
                        "notes": list(found.notes)}
     if kind is EntityType.CLAIM:

@@ -15,6 +15,7 @@ from graph.errors import (
     StoreUnavailableError,
 )
 from graph.model import (
+    ClearBatch,
     Edge,
     EdgeBatch,
     GraphBundle,
@@ -25,9 +26,10 @@ from graph.model import (
     NodeRef,
     Rel,
 )
-from graph.store import GraphStore, LoadReport
+from graph.store import GraphStore, LoadReport, Removed
 
 __all__ = [
+    "ClearBatch",
     "ConfigError",
     "DetectionError",
     "Edge",
@@ -43,6 +45,7 @@ __all__ = [
     "NodeRef",
     "NotFoundError",
     "Rel",
+    "Removed",
     "RingScopeError",
     "StoreError",
     "StoreSettings",

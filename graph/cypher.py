@@ -33,6 +33,7 @@ from functools import cache
 
 from graph.model import (
     CLAIM_REACH,
+    IDENTIFIER_LABELS,
     RECORD_IDS,
     REGISTRATIONS,
     SCHEMA,
@@ -91,14 +92,17 @@ __all__ = [
     "clear_profiles",
     "create_index",
     "customers_on",
+    "delete_nodes",
     "edges_by_key",
     "edges_page",
     "get_nodes",
     "get_profiles",
     "nodes_page",
+    "remove_property",
     "rival_edges",
     "same_record_edges",
     "set_profiles",
+    "unused_identifiers",
     "upsert_edges",
     "upsert_nodes",
 ]
@@ -238,11 +242,13 @@ def upsert_edges(src: Label, rel: Rel, dst: Label) -> str:
 
 
 @cache
-def rival_edges(src: Label, rel: Rel, dst: Label, delete: bool) -> str:
+def rival_edges(src: Label, rel: Rel, dst: Label, delete: bool, clear: bool = False) -> str:
     """The relationships a load of single-valued triple ``(src, rel, dst)`` replaces
     (:data:`graph.model.SINGLE_VALUED`): those of :func:`graph.model.rival_triples` at each
-    row's record that do not reach the row's other end; ``$rows``: ``[{src, dst}]``. Counted
-    (``replaced``), or deleted when ``delete``.
+    row's record that do not reach the row's other end; ``$rows``: ``[{src, dst}]``. With
+    ``clear``, every such relationship of each row's record (``$rows`` hold the record end
+    only: :class:`graph.model.ClearBatch`). Read (``label`` and ``key`` of the far end, one
+    row per relationship), or deleted when ``delete``.
     """
     end = SINGLE_VALUED[(src, rel, dst)]
     record, other, arrow = ((src, dst, f"-[r:{_rel(rel)}]->") if end == "src"
@@ -254,8 +260,8 @@ def rival_edges(src: Label, rel: Rel, dst: Label, delete: bool) -> str:
     else:  # a watchlist entry's LISTS may reach a node of any identifier label
         far, where = "(b)", f"NOT (b:{_label(other)} AND b.key = {row_other})"
     match = (f"UNWIND $rows AS row MATCH (a:{_label(record)} {{key: {row_record}}}){arrow}{far} "
-             f"WHERE {where} ")
-    return match + ("DELETE r" if delete else "RETURN count(r) AS replaced")
+             + ("" if clear else f"WHERE {where} "))
+    return match + ("DELETE r" if delete else "RETURN labels(b)[0] AS label, b.key AS key")
 
 
 @cache
@@ -263,14 +269,41 @@ def same_record_edges(src: Label, rel: Rel, dst: Label, delete: bool) -> str:
     """The relationships a load of triple ``(src, rel, dst)`` of a record-holding type replaces
     (:data:`graph.model.RECORD_IDS`): those of that type holding one of the load's record ids
     (``$ids``) that are not the load's own relationship of that id (``$own``: one
-    ``id + $sep + src + $sep + dst`` per row). One scan of the type per batch. Counted
-    (``replaced``), or deleted when ``delete``.
+    ``id + $sep + src + $sep + dst`` per row). One scan of the type per batch. Read (``label``
+    and ``key`` of the target, one row per relationship), or deleted when ``delete``.
     """
     id_name = RECORD_IDS[rel]
     own = f"(r.{id_name} + $sep + a.key + $sep + b.key)"
     match = (f"MATCH (a:{_label(src)})-[r:{_rel(rel)}]->(b) WHERE r.{id_name} IN $ids "
              f"AND NOT (b:{_label(dst)} AND {own} IN $own) ")
-    return match + ("DELETE r" if delete else "RETURN count(r) AS replaced")
+    return match + ("DELETE r" if delete else "RETURN labels(b)[0] AS label, b.key AS key")
+
+
+@cache
+def unused_identifiers(label: Label) -> str:
+    """Of the identifier nodes of ``label`` keyed ``$keys``, those no record uses: no
+    relationship at all, or for a Person none pointing at it (its own phones do not count);
+    ``key`` and ``phones`` (a Person's ``HAS_PHONE`` targets, else empty)."""
+    pattern = "(n)<-[r]-()" if label is Label.PERSON else "(n)-[r]-()"
+    phones = ("OPTIONAL MATCH (n)-[:HAS_PHONE]->(f:Phone) RETURN n.key AS key, collect(f.key) AS phones"
+              if label is Label.PERSON else "RETURN n.key AS key, [] AS phones")
+    return (f"UNWIND $keys AS key MATCH (n:{_label(label)} {{key: key}}) OPTIONAL MATCH {pattern} "
+            f"WITH n, count(r) AS uses WHERE uses = 0 {phones}")
+
+
+@cache
+def remove_property(label: Label, name: str) -> str:
+    """Remove property ``name`` (a name from the model, checked) from the nodes of ``label``
+    keyed ``$keys``."""
+    if not name.isidentifier():
+        raise ValueError(f"not a property name: {name!r}")
+    return f"UNWIND $keys AS key MATCH (n:{_label(label)} {{key: key}}) REMOVE n.{name}"
+
+
+@cache
+def delete_nodes(label: Label) -> str:
+    """Delete the nodes of ``label`` keyed ``$keys`` with their relationships."""
+    return f"UNWIND $keys AS key MATCH (n:{_label(label)} {{key: key}}) DETACH DELETE n"
 
 
 RECORD_LOAD = (
@@ -596,6 +629,9 @@ def _every_statement() -> Iterator[str]:
                 RING_MEMBERSHIP, RING_SUMMARIES, DELETE_ALL)
     yield from (UPSERT_SESSION, GET_SESSION, DELETE_SESSION, DELETE_ENDED_SESSIONS)
     yield from (CLAIM_IDENTIFIER_HOLDERS, FAMILY_REGISTRATIONS)
+    for label in IDENTIFIER_LABELS:
+        yield from (unused_identifiers(label), delete_nodes(label))
+    yield remove_property(Label.CLAIM, "representative_name")
     for label in Label:
         yield upsert_nodes(label)
         yield get_nodes(label)
@@ -605,7 +641,8 @@ def _every_statement() -> Iterator[str]:
     for src, rel, dst in SCHEMA:
         yield upsert_edges(src, rel, dst)
         if (src, rel, dst) in SINGLE_VALUED:
-            yield from (rival_edges(src, rel, dst, delete) for delete in (True, False))
+            yield from (rival_edges(src, rel, dst, delete, clear) for delete in (True, False)
+                        for clear in (True, False))
         if rel in RECORD_IDS:
             yield from (same_record_edges(src, rel, dst, delete) for delete in (True, False))
         if src is Label.CUSTOMER:

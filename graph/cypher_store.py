@@ -80,7 +80,7 @@ from graph.results import (
     RunRecord,
 )
 from graph.sessions import Session
-from graph.store import REGISTRATION_COLUMNS, GraphStore, ProgressCallback
+from graph.store import REGISTRATION_COLUMNS, GraphStore, ProgressCallback, Removed
 
 __all__ = ["CypherStore", "Statement", "Transport", "batched"]
 
@@ -155,20 +155,40 @@ class CypherStore(GraphStore):
         self.transport.ensure_unique_keys([s.label for s in cypher.INDEXES if s.unique])
 
     # ---------------------------------------------------------------- graph primitives
-    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> int:
+    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> Removed:
         for batch in bundle:
             _check_values(batch)
-        total, done, number, replaced = bundle.node_count + bundle.edge_count, 0, 0, 0
+        total, done, number = bundle.node_count + bundle.edge_count, 0, 0
+        counted = {"replaced": 0, "cleared": 0}
+        far: dict[str, set[str]] = defaultdict(set)  # ends of removed relationships, by label
         # Relationship types the graph holds none of have nothing to replace (a first load).
         held = {row["name"] for row in self.transport.read(cypher.COUNTS) if int(row["count"])}
+        for clear in bundle.clears:
+            for name in clear.properties:
+                for keys in batched(clear.keys, self.batch_rows, self.batch_bytes):
+                    self.transport.write([Statement(cypher.remove_property(clear.record_label, name),
+                                                    {"keys": keys})])
+            if clear.rel.value not in held:
+                continue
+            for keys in batched(clear.keys, self.batch_rows, self.batch_bytes):
+                params = {"rows": [{clear.end: k} for k in keys]}
+                found = self.transport.read(cypher.rival_edges(*clear.triple, delete=False, clear=True), params)
+                if found:
+                    self.transport.write([Statement(cypher.rival_edges(*clear.triple, delete=True, clear=True),
+                                                    params)])
+                    counted["cleared"] += len(found)
+                    for row in found:
+                        far[row["label"]].add(row["key"])
         for batch in bundle:
             text, what = _upsert_statement(batch)
             for rows in batched(_rows(batch), self.batch_rows, self.batch_bytes):
                 number += 1
                 try:
                     # A record's other value and its new one change in one transaction.
-                    rivals, count = self._rival_edges(batch, rows, held)
-                    replaced += count
+                    rivals, found = self._rival_edges(batch, rows, held)
+                    counted["replaced"] += len(found)
+                    for row in found:
+                        far[row["label"]].add(row["key"])
                     self.transport.write([*rivals, Statement(text, {"rows": rows})])
                 except Exception as exc:
                     kind = StoreUnavailableError if isinstance(exc, StoreUnavailableError) else StoreError
@@ -180,20 +200,40 @@ class CypherStore(GraphStore):
                 done += len(rows)
                 if progress:
                     progress("load", done, total)
+        orphans, orphan_relationships = self._drop_orphans(far)
         if bundle.fingerprint:
             self.transport.write([Statement(cypher.RECORD_LOAD, {
                 "fingerprint": bundle.fingerprint, "loaded_at": _now(),
                 "nodes": bundle.node_count, "relationships": bundle.edge_count,
             })])
-        return replaced
+        return Removed(counted["replaced"], counted["cleared"], orphans, orphan_relationships)
+
+    def _drop_orphans(self, far: Mapping[str, set[str]]) -> tuple[int, int]:
+        """Delete the identifier nodes among ``far`` (keys by label) no record uses any more
+        (a Person with its phones, which may then be unused too); returns how many, and how
+        many relationships went with them."""
+        candidates = {label: set(far.get(label.value, ())) for label in IDENTIFIER_LABELS}
+        deleted = unlinked = 0
+        for label in (Label.PERSON, Label.PHONE, Label.BANK_ACCOUNT, Label.ADDRESS):
+            unused: list[str] = []
+            for keys in batched(sorted(candidates[label]), self.batch_rows, self.batch_bytes):
+                for row in self.transport.read(cypher.unused_identifiers(label), {"keys": keys}):
+                    unused.append(row["key"])
+                    candidates[Label.PHONE].update(row["phones"] or ())
+                    unlinked += len(row["phones"] or ())
+            for keys in batched(unused, self.batch_rows, self.batch_bytes):
+                self.transport.write([Statement(cypher.delete_nodes(label), {"keys": keys})])
+            deleted += len(unused)
+        return deleted, unlinked
 
     def _rival_edges(self, batch: NodeBatch | EdgeBatch, rows: list[Record],
-                     held: set[str]) -> tuple[list[Statement], int]:
+                     held: set[str]) -> tuple[list[Statement], list[Record]]:
         """The deletion of the relationships ``rows`` of a single-valued triple replace (no
-        statement when they replace none), and how many it deletes; ``held``: the
-        relationship types the graph held before the load (others have nothing to replace)."""
+        statement when they replace none), and the far ends (``label``, ``key``) of those it
+        deletes; ``held``: the relationship types the graph held before the load (others
+        have nothing to replace)."""
         if not isinstance(batch, EdgeBatch) or batch.rel.value not in held:
-            return [], 0
+            return [], []
         triple = (batch.src_label, batch.rel, batch.dst_label)
         if triple in SINGLE_VALUED:
             statement: Callable[..., str] = cypher.rival_edges
@@ -202,13 +242,13 @@ class CypherStore(GraphStore):
             statement, id_name = cypher.same_record_edges, RECORD_IDS[batch.rel]
             ids = [(str(row["props"][id_name]), row) for row in rows if id_name in row["props"]]
             if not ids:
-                return [], 0
+                return [], []
             params = {"ids": [i for i, _ in ids], "sep": _SEP,
                       "own": [_SEP.join((i, row["src"], row["dst"])) for i, row in ids]}
         else:
-            return [], 0
-        count = sum(int(r["replaced"]) for r in self.transport.read(statement(*triple, delete=False), params))
-        return ([Statement(statement(*triple, delete=True), params)] if count else []), count
+            return [], []
+        found = self.transport.read(statement(*triple, delete=False), params)
+        return ([Statement(statement(*triple, delete=True), params)] if found else []), found
 
     def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
         found = {row["name"]: int(row["count"]) for row in self.transport.read(cypher.COUNTS)}

@@ -49,6 +49,7 @@ __all__ = [
     "REGISTRATIONS",
     "SCHEMA",
     "SINGLE_VALUED",
+    "ClearBatch",
     "Edge",
     "EdgeBatch",
     "GraphBundle",
@@ -163,7 +164,8 @@ letter's customer, phone and mailing address, the identifier a watchlist entry n
 A record has at most one relationship of each such field (for a watchlist entry: one ``LISTS``,
 whatever the identifier's label), so a load that gives a record a value replaces the one stored
 (the newest export wins: a corrected payout account unlinks the mistyped one); a load without a
-value for it (a blank cell) leaves it as it was. Every other relationship accumulates, as
+value for it (a blank cell) leaves it as it was, and a load that clears it (a
+:class:`ClearBatch`: ingest's ``#CLEAR`` cell) removes it. Every other relationship accumulates, as
 history: a customer's contact changes (``CHANGED_TO``, one per change record, see
 :data:`RECORD_IDS`), the requests
 and letters a customer filed, a representative's phones over all the requests they came with.
@@ -332,17 +334,61 @@ class EdgeBatch:
         return [c for c in self.frame.columns if c not in ("src", "dst")]
 
 
+@dataclass(frozen=True)
+class ClearBatch:
+    """Records whose single-valued field of one triple (:data:`SINGLE_VALUED`) is cleared: the
+    load removes each record's relationship of that field (for a watchlist entry's ``LISTS``,
+    whatever the identifier's label), so a request with a mistyped representative can say it
+    has none. ``keys``: the records' keys, at the triple's record end; ``properties``: the
+    record node's properties that stated the field beside it, emptied too (a request's
+    ``representative_name``).
+
+    >>> ClearBatch(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ("S1",)).end
+    'src'
+    >>> ClearBatch(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE, ("U1",))
+    Traceback (most recent call last):
+    ...
+    graph.errors.StoreError: (Customer)-[:CHANGED_TO]->(Phone) is no single-valued field: nothing to clear
+    """
+
+    src_label: Label
+    rel: Rel
+    dst_label: Label
+    keys: tuple[str, ...]
+    properties: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.triple not in SINGLE_VALUED:
+            raise StoreError(f"({self.src_label})-[:{self.rel}]->({self.dst_label}) is no "
+                             "single-valued field: nothing to clear")
+
+    @property
+    def triple(self) -> Triple:
+        return (self.src_label, self.rel, self.dst_label)
+
+    @property
+    def end(self) -> str:
+        """Where the records are: ``"src"`` or ``"dst"``."""
+        return SINGLE_VALUED[self.triple]
+
+    @property
+    def record_label(self) -> Label:
+        return self.src_label if self.end == "src" else self.dst_label
+
+
 @dataclass
 class GraphBundle:
     """Everything one ingest loads, in homogeneous batches.
 
     ``fingerprint`` identifies the input (a hash of the files); stores keep it so that a
-    detection run can say which data it saw.
+    detection run can say which data it saw. ``clears``: single-valued fields the load removes
+    (:class:`ClearBatch`), before it writes its relationships.
     """
 
     nodes: list[NodeBatch] = field(default_factory=list)
     edges: list[EdgeBatch] = field(default_factory=list)
     fingerprint: str = ""
+    clears: list[ClearBatch] = field(default_factory=list)
 
     @property
     def node_count(self) -> int:

@@ -142,6 +142,12 @@ class IdentifierProfile:
 
     ``suspicion`` in [0, 1] is the weight detection gave the identifier (0 for benign hubs,
     household-shared numbers and agents' own phones). ``label`` is a ``graph.model.Label`` value.
+    ``customers``: the customers using it; ``unrelated_customers``: the households using it,
+    unrelated to each other, *beyond the first* (0 for one family), as detection measures them
+    (:attr:`households` is the count an investigator reads).
+
+    >>> IdentifierProfile("Phone", "+8618679001111", 2, 1, 0.4).households
+    2
     """
 
     label: str
@@ -151,6 +157,13 @@ class IdentifierProfile:
     suspicion: float
     ring_id: str | None = None
     notes: tuple[str, ...] = ()
+
+    @property
+    def households(self) -> int:
+        """The households using the identifier, unrelated to each other (a family, or the
+        customers of one surname, is one): the figure a ring's evidence ("links 2 unrelated
+        households") and the real-time reasons ("used by 2 unrelated households") give."""
+        return self.unrelated_customers + 1 if self.customers else 0
 
 
 @dataclass

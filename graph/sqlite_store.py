@@ -42,9 +42,12 @@ from graph.frames import is_boolean_column, key_steps, property_frame
 from graph.liveness import abandoned_because, this_process
 from graph.model import (
     CLAIM_REACH,
+    IDENTIFIER_LABELS,
     RECORD_IDS,
     REGISTRATIONS,
+    SCHEMA,
     SINGLE_VALUED,
+    ClearBatch,
     Edge,
     EdgeBatch,
     GraphBundle,
@@ -81,7 +84,7 @@ from graph.sqlite_layout import (
     target_index,
     write_frame,
 )
-from graph.store import GraphStore, ProgressCallback
+from graph.store import GraphStore, ProgressCallback, Removed
 
 __all__ = ["SQLiteStore", "new_store_file", "remove_abandoned_loads"]
 
@@ -202,7 +205,7 @@ class SQLiteStore(GraphStore):
                     conn.execute(f"ALTER TABLE case_changes ADD COLUMN {name} {kind}")
 
     # ---------------------------------------------------------------- graph primitives
-    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> int:
+    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> Removed:
         total, done = bundle.node_count + bundle.edge_count, 0
         with self._transaction() as conn:
             catalog = Catalog.read(conn)
@@ -210,12 +213,26 @@ class SQLiteStore(GraphStore):
             dropped: dict[str, list[pd.DataFrame]] = {}
             was_empty: dict[str, bool] = {}
             before: dict[str, _Before] = {}
+            counted = {"replaced": 0, "cleared": 0, "orphans": 0, "orphan_relationships": 0}
+
+            def drop(found: dict[str, pd.DataFrame], kind: str) -> None:
+                for name, keys in found.items():
+                    dropped.setdefault(name, []).append(keys)
+                    counted[kind if TABLES[name].label or kind != "orphans" else "orphan_relationships"] += len(keys)
+
+            for clear in bundle.clears:
+                drop(_drop_rivals(conn, clear.triple, pd.Series(clear.keys, dtype=object)), "cleared")
+                for name, keys in _empty_properties(conn, catalog, clear).items():
+                    dropped.setdefault(name, []).append(keys)  # rows to read again, not counted
             for batch in bundle:
                 table = TABLES[_table_name(batch)]
                 if isinstance(batch, EdgeBatch):
-                    for drop in (_drop_rivals(conn, batch), _drop_same_record(conn, catalog, batch)):
-                        for name, keys in drop.items():
-                            dropped.setdefault(name, []).append(keys)
+                    triple = (batch.src_label, batch.rel, batch.dst_label)
+                    if triple in SINGLE_VALUED and not batch.frame.empty:
+                        end = SINGLE_VALUED[triple]
+                        drop(_drop_rivals(conn, triple, batch.frame[end],
+                                          batch.frame["dst" if end == "src" else "src"]), "replaced")
+                    drop(_drop_same_record(conn, catalog, batch), "replaced")
                 if table.name not in was_empty:
                     last = last_key(conn, table)
                     empty = last is None
@@ -239,6 +256,8 @@ class SQLiteStore(GraphStore):
                 if table.name in before:
                     before[table.name].changes += conn.total_changes - changes
                 loaded.setdefault(table.name, []).append(frame)
+            if dropped:
+                drop(_drop_orphans(conn, dropped), "orphans")
             for name in {**loaded, **dropped}:
                 table = TABLES[name]
                 frames = loaded.get(name, [])
@@ -263,7 +282,7 @@ class SQLiteStore(GraphStore):
                     (bundle.fingerprint, bundle.node_count, bundle.edge_count),
                 )
         self._catalog = None
-        return sum(len(keys) for parts in dropped.values() for keys in parts)
+        return Removed(**counted)
 
     def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
         # One statement: every count from the same snapshot, even while a load commits.
@@ -763,29 +782,84 @@ def _refuse_older_layout(path: Path) -> None:
             "the book again into a new store file")
 
 
-def _drop_rivals(conn: sqlite3.Connection, batch: EdgeBatch) -> dict[str, pd.DataFrame]:
-    """Delete the relationships a batch of a single-valued triple replaces: those of
-    :func:`graph.model.rival_triples` at the batch's records that are not the batch's own.
-    Returns the deleted rows' keys (``src``, ``dst``) by table (tables with none left out)."""
-    triple = (batch.src_label, batch.rel, batch.dst_label)
+def _drop_rivals(conn: sqlite3.Connection, triple: tuple[Label, Rel, Label], records: pd.Series,
+                 others: pd.Series | None = None) -> dict[str, pd.DataFrame]:
+    """Delete the relationships of :func:`graph.model.rival_triples` of a single-valued
+    ``triple`` at ``records`` (keys at the triple's record end), except, when ``others`` is
+    given (the far end of each record's new relationship), the record's own new one: a newer
+    value replaces the stored one, no value at all clears it. Returns the deleted rows' keys
+    (``src``, ``dst``) by table (tables with none left out)."""
     # Into empty tables (a new store, a whole book's first load) there is nothing to replace.
     rivals = [t for t in rival_triples(triple) if last_key(conn, TABLES[edge_table(t)]) is not None]
-    if not rivals or batch.frame.empty:
+    if not rivals or records.empty:
         return {}
     end = SINGLE_VALUED[triple]
     other = "dst" if end == "src" else "src"
     conn.execute("CREATE TEMP TABLE replacing (rec TEXT NOT NULL, tab TEXT NOT NULL, "
                  "other TEXT NOT NULL, PRIMARY KEY (rec, tab, other)) WITHOUT ROWID")
     try:
+        # A record cleared has its key and no far end (an empty text is no node's key).
         conn.executemany("INSERT OR IGNORE INTO replacing VALUES (?, ?, ?)", zip(
-            batch.frame[end].astype(str), itertools.repeat(edge_table(triple)),
-            batch.frame[other].astype(str), strict=False))
+            records.astype(str), itertools.repeat(edge_table(triple)),
+            itertools.repeat("") if others is None else others.astype(str), strict=False))
         return _delete_rows(conn, [edge_table(rival) for rival in rivals], lambda name: (
             f"WHERE {end} IN (SELECT rec FROM temp.replacing) AND NOT EXISTS (SELECT 1 "  # noqa: S608
             f"FROM temp.replacing r WHERE r.rec = {name}.{end} AND r.tab = ? "
             f"AND r.other = {name}.{other})"))
     finally:
         conn.execute("DROP TABLE temp.replacing")
+
+
+def _empty_properties(conn: sqlite3.Connection, catalog: Catalog, clear: ClearBatch) -> dict[str, pd.DataFrame]:
+    """Set the record properties a clear empties (:attr:`graph.model.ClearBatch.properties`)
+    to none on its records; returns the keys of the rows it changed by node table."""
+    table = node_table(clear.record_label)
+    names = [n for n in clear.properties if n in catalog.columns[table]]
+    changed: list[str] = []
+    for name in names:  # property names from the model's ingest contract, checked columns
+        rows = conn.execute(f'SELECT key FROM {table} WHERE "{name}" IS NOT NULL AND key IN '  # noqa: S608
+                            f"(SELECT value FROM json_each(?))", (orjson.dumps(list(clear.keys)).decode(),)).fetchall()
+        if rows:
+            conn.executemany(f'UPDATE {table} SET "{name}" = NULL WHERE key = ?', rows)  # noqa: S608
+            changed += [r[0] for r in rows]
+    return {table: pd.DataFrame({"key": sorted(set(changed))})} if changed else {}
+
+
+def _drop_orphans(conn: sqlite3.Connection, dropped: dict[str, list[pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Delete the identifier nodes at either end of the ``dropped`` relationships (keys by
+    edge table) that no record uses any more: a Person no request or watchlist entry names
+    (with its ``HAS_PHONE`` relationships), then a Phone, BankAccount or Address without any
+    relationship. Returns the deleted rows' keys by table (``key`` for nodes, ``src`` and
+    ``dst`` for relationships)."""
+    candidates: dict[Label, set[str]] = {label: set() for label in IDENTIFIER_LABELS}
+    for name, parts in dropped.items():
+        triple = TABLES[name].triple
+        for end, label in () if triple is None else (("src", triple[0]), ("dst", triple[2])):
+            if label in IDENTIFIER_LABELS:
+                candidates[label].update(*(p[end].astype(str) for p in parts))
+    found: dict[str, pd.DataFrame] = {}
+    phones_table = edge_table((Label.PERSON, Rel.HAS_PHONE, Label.PHONE))
+    for label in (Label.PERSON, Label.PHONE, Label.BANK_ACCOUNT, Label.ADDRESS):
+        # A representative is used when something points at it; its own phones do not count.
+        ends = [(edge_table(t), end) for t in SCHEMA for end, at in (("src", 0), ("dst", 2))
+                if t[at] is label and (label is not Label.PERSON or end == "dst")]
+        table = node_table(label)
+        unused = [k for k in sorted(candidates[label])
+                  if conn.execute(f"SELECT 1 FROM {table} WHERE key = ?", (k,)).fetchone()  # noqa: S608
+                  and not any(conn.execute(f"SELECT 1 FROM {name} WHERE {end} = ? LIMIT 1", (k,))  # noqa: S608
+                              .fetchone() for name, end in ends)]
+        if not unused:
+            continue
+        if label is Label.PERSON:
+            phones = [row for k in unused for row in conn.execute(
+                f"SELECT src, dst FROM {phones_table} WHERE src = ?", (k,))]  # noqa: S608
+            conn.executemany(f"DELETE FROM {phones_table} WHERE src = ?", ((k,) for k in unused))  # noqa: S608
+            if phones:
+                found[phones_table] = pd.DataFrame(phones, columns=["src", "dst"])
+                candidates[Label.PHONE].update(d for _, d in phones)
+        conn.executemany(f"DELETE FROM {table} WHERE key = ?", ((k,) for k in unused))  # noqa: S608
+        found[table] = pd.DataFrame({"key": unused})
+    return found
 
 
 def _drop_same_record(conn: sqlite3.Connection, catalog: Catalog,

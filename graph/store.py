@@ -13,10 +13,10 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import networkx as nx
 import pandas as pd
@@ -52,7 +52,8 @@ from graph.results import (
 )
 from graph.sessions import Session
 
-__all__ = ["KEEP", "MAX_DEPTH", "REGISTRATION_COLUMNS", "GraphStore", "Keep", "LoadReport", "ProgressCallback"]
+__all__ = ["KEEP", "MAX_DEPTH", "REGISTRATION_COLUMNS", "GraphStore", "Keep", "LoadReport", "ProgressCallback",
+           "Removed"]
 
 log = logging.getLogger(__name__)
 
@@ -71,16 +72,31 @@ class Keep(Enum):
 KEEP = Keep.KEEP
 
 
+class Removed(NamedTuple):
+    """What a load removed: stored relationships a record's newer value of a single-valued
+    field replaced (:data:`graph.model.SINGLE_VALUED`), those a clear removed
+    (:class:`graph.model.ClearBatch`), and identifier nodes these left without a use."""
+
+    replaced: int = 0
+    cleared: int = 0
+    orphans: int = 0
+    orphan_relationships: int = 0
+    """Relationships removed with the orphans (a representative's phones)."""
+
+
 @dataclass(frozen=True)
 class LoadReport:
-    """What a load did: rows offered, the seconds it took, and how many stored relationships
-    it replaced (a record's single-valued field given another value:
-    :data:`graph.model.SINGLE_VALUED`)."""
+    """What a load did: rows offered, the seconds it took, and what it removed
+    (:class:`Removed`)."""
 
     nodes: int
     relationships: int
     seconds: float
-    replaced: int = 0
+    removed: Removed = field(default_factory=Removed)
+
+    @property
+    def replaced(self) -> int:
+        return self.removed.replaced
 
 
 def _now() -> str:
@@ -97,7 +113,10 @@ class GraphStore(ABC):
         """Upsert a bundle in one all-or-nothing load; loading the same bundle twice changes nothing.
 
         A relationship of a record's single-valued field (:data:`graph.model.SINGLE_VALUED`)
-        replaces the one the record had, if it pointed elsewhere; the report counts them.
+        replaces the one the record had, if it pointed elsewhere; a clear
+        (:class:`graph.model.ClearBatch`) removes it. An identifier node (phone, account,
+        address, representative) no record uses any more after that is removed with its own
+        relationships (a representative's phones). The report counts all three.
         """
         start = time.perf_counter()
         log.info(
@@ -107,11 +126,11 @@ class GraphStore(ABC):
             bundle.edge_count,
         )
         with self._wrapped("load"):
-            replaced = self._write_bundle(bundle, progress)
+            removed = self._write_bundle(bundle, progress)
         report = LoadReport(bundle.node_count, bundle.edge_count, time.perf_counter() - start,
-                            replaced)
-        log.info("%s: loaded in %.1f s, %d relationships replaced", self.name, report.seconds,
-                 replaced)
+                            removed)
+        log.info("%s: loaded in %.1f s, %d relationships replaced, %d cleared, %d unused "
+                 "identifiers removed", self.name, report.seconds, *removed[:3])
         return report
 
     def counts(self) -> GraphCounts:
@@ -563,10 +582,14 @@ class GraphStore(ABC):
 
     # ---------------------------------------------------------------- primitives
     @abstractmethod
-    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> int:
-        """Write ``bundle``; first drop, for each record a batch of a single-valued triple gives
-        a value, that record's relationships of :func:`graph.model.rival_triples` pointing
-        elsewhere. Returns how many were dropped."""
+    def _write_bundle(self, bundle: GraphBundle, progress: ProgressCallback | None) -> Removed:
+        """Write ``bundle``; first drop the relationships of its clears and, for each record a
+        batch of a single-valued triple gives a value, that record's relationships of
+        :func:`graph.model.rival_triples` pointing elsewhere (and a change record's other
+        relationship, :data:`graph.model.RECORD_IDS`); last drop the identifier nodes at the
+        far end of those that no record uses any more: a Phone, BankAccount or Address
+        without any relationship, a Person no request or watchlist entry names (with its
+        ``HAS_PHONE``). Returns what it dropped."""
 
     @abstractmethod
     def _counts(self) -> tuple[dict[str, int], dict[str, int]]: ...

@@ -27,7 +27,8 @@ import pandas as pd
 
 from graph.frames import by_key
 from graph.keys import person_keys
-from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, Rel
+from graph.model import ClearBatch, EdgeBatch, GraphBundle, Label, NodeBatch, Rel
+from ingest.contract import CLEARABLE, CONTRACT
 
 __all__ = ["build_bundle"]
 
@@ -218,6 +219,18 @@ def _identifiers(b: _Builder) -> None:
                      .astype(bool))
 
 
+def _clears(b: _Builder) -> list[ClearBatch]:
+    """The records whose single-valued field a ``#CLEAR`` cell clears (:data:`CLEARABLE`)."""
+    clears = []
+    for field in CLEARABLE:
+        frame = b.t[field.table]
+        cleared = frame.get(f"cleared_{field.name}")
+        if cleared is not None and cleared.any():
+            keys = frame[CONTRACT[field.table].primary_key][cleared.astype(bool)]
+            clears.append(ClearBatch(*field.triple, tuple(keys.astype(str)), field.properties))
+    return clears
+
+
 def build_bundle(tables: Mapping[str, pd.DataFrame], fingerprint: str,
                  members: Mapping[str, Mapping[str, Any]] | None = None,
                  pseudonymized: bool = False) -> GraphBundle:
@@ -232,4 +245,6 @@ def build_bundle(tables: Mapping[str, pd.DataFrame], fingerprint: str,
     if members:
         builder.node(Label.INSURER, pd.DataFrame([{"key": code, **props}
                                                    for code, props in members.items()]))
-    return builder.bundle(fingerprint)
+    bundle = builder.bundle(fingerprint)
+    bundle.clears = _clears(builder)
+    return bundle

@@ -19,9 +19,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from graph.keys.cells import clean_cell
+from graph.model import SINGLE_VALUED, Label, Rel
 
 __all__ = [
+    "CLEARABLE",
+    "CLEAR_MARKER",
     "CONTRACT",
+    "Clearable",
     "Column",
     "ColumnKind",
     "Reference",
@@ -211,6 +215,56 @@ CONTRACT: Mapping[str, Table] = {t.name: t for t in (
         INSURER_COLUMN,
     ), description="Industry-shared blacklist of intermediaries' identifiers."),
 )}
+
+
+CLEAR_MARKER = "#CLEAR"
+"""The cell value that clears a record's single-valued field (:data:`CLEARABLE`): a blank
+cell says nothing new and keeps the stored value, ``#CLEAR`` says the record has none (a
+request typed with a representative it never had). Compared after the cleaning every cell
+gets, in any letter case."""
+
+
+@dataclass(frozen=True)
+class Clearable:
+    """A single-valued field of a table's records that ``#CLEAR`` can clear: the columns that
+    state it (one ``#CLEAR`` clears the field; the others must then be blank or ``#CLEAR``),
+    the relationship that holds it (:data:`graph.model.SINGLE_VALUED`) and the record node's
+    properties that hold the rest of it (a request's ``representative_name``)."""
+
+    table: str
+    columns: tuple[str, ...]
+    triple: tuple[Label, Rel, Label]
+    properties: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        assert self.triple in SINGLE_VALUED, self.triple
+
+    @property
+    def name(self) -> str:
+        """What the field is called in messages: its first column, less a ``_name`` suffix."""
+        return self.columns[0] if len(self.columns) == 1 else self.columns[0].removesuffix("_name")
+
+
+CLEARABLE: tuple[Clearable, ...] = (
+    Clearable("agents", ("phone",), (Label.AGENT, Rel.HAS_PHONE, Label.PHONE)),
+    Clearable("customers", ("phone",), (Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE)),
+    Clearable("customers", ("address",), (Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS)),
+    Clearable("customers", ("bank_account",), (Label.CUSTOMER, Rel.HAS_ACCOUNT, Label.BANK_ACCOUNT)),
+    Clearable("surrenders", ("contact_phone",), (Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE)),
+    Clearable("surrenders", ("payout_account", "payout_account_name"),
+              (Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT), ("payout_account_name",)),
+    Clearable("surrenders", ("representative_name", "representative_id_number", "representative_phone"),
+              (Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON), ("representative_name",)),
+    Clearable("complaints", ("contact_phone",), (Label.COMPLAINT, Rel.CONTACT_PHONE, Label.PHONE)),
+    Clearable("complaints", ("mailing_address",), (Label.COMPLAINT, Rel.MAILED_FROM, Label.ADDRESS)),
+)
+"""Every single-valued field an input cell may leave blank, by table: the ones
+:data:`CLEAR_MARKER` clears. (A policy's holder and agent are required; a watchlist entry's
+identifier too; contact changes are history.)
+
+>>> [f.name for f in CLEARABLE if f.table == "surrenders"]
+['contact_phone', 'payout_account', 'representative']
+"""
 
 
 def header_key(header: str) -> str:

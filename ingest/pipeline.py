@@ -15,6 +15,11 @@ book was pseudonymized, the key id). A store holds either one book without insur
 (everything works as for a single insurer) or members' books only; members' books are all raw
 or all pseudonymized, all with one key. :func:`load_book` refuses anything else with
 :class:`~graph.errors.InputError`, before it writes.
+
+**Stores keyed by older rules.** Address keys read ``10幢``, ``10号楼`` and ``十栋`` as ``10栋``
+(:func:`graph.keys.normalize_address`). A store written before that holds some addresses
+under their old keys; a load into it would give one building two nodes, so :func:`load_book`
+refuses it (:func:`check_address_keys`): the books are ingested again into a new store.
 """
 
 from __future__ import annotations
@@ -25,10 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from graph.errors import InputError
+from graph.keys import normalize_addresses
+from graph.keys.columns import matches
+from graph.keys.text import ADDRESS_RESPELLED_RE2
 from graph.model import Label
-from graph.store import GraphStore, ProgressCallback
+from graph.store import GraphStore, ProgressCallback, Removed
 from ingest.build import build_bundle
 from ingest.manifest import Manifest
 from ingest.problems import Problem, ProblemLog, ValidationError, write_problems_csv
@@ -36,7 +45,8 @@ from ingest.reader import read_folder
 from ingest.stored import StoredRecords
 from ingest.validate import validate_book
 
-__all__ = ["Book", "IngestReport", "check_membership", "ingest_folder", "load_book", "read_book"]
+__all__ = ["Book", "IngestReport", "check_address_keys", "check_membership", "ingest_folder", "load_book",
+           "read_book"]
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +98,10 @@ class IngestReport:
     fingerprint: str
     seconds: float
     phases: dict[str, float]
-    replaced: int = 0
-    """Stored relationships a record's newer value replaced (:data:`graph.model.SINGLE_VALUED`)."""
+    removed: Removed = field(default_factory=Removed)
+    """What the load removed: relationships a record's newer value replaced
+    (:data:`graph.model.SINGLE_VALUED`) or a ``#CLEAR`` cell cleared, identifiers no record
+    uses any more (:class:`graph.store.Removed`)."""
 
 
 def _step(progress: ProgressCallback | None, name: str, done: int, total: int) -> None:
@@ -146,6 +158,25 @@ def check_membership(book: Book, store: GraphStore) -> None:
                              "association, one key")
 
 
+def check_address_keys(store: GraphStore) -> None:
+    """Refuse a store holding addresses keyed before :func:`graph.keys.normalize_address` read
+    building words that mean the same as one (see the module): a load would add the new
+    spelling beside the old one. Only keys :data:`~graph.keys.text.ADDRESS_RESPELLED_RE2`
+    matches are normalized again (an Arrow regex over the keys: a fraction of a second at a
+    million addresses)."""
+    keys = store.nodes_frame(Label.ADDRESS)["key"]
+    if keys.empty:
+        return
+    text = pa.array(keys.astype(str), type=pa.string())
+    maybe = keys[matches(text, ADDRESS_RESPELLED_RE2)]
+    stale = int((normalize_addresses(maybe.astype(str)) != maybe).sum()) if len(maybe) else 0
+    if stale:
+        raise InputError(
+            f"the store holds {stale:,} addresses keyed before 栋, 幢 and 号楼 (and 单元, 号单元 "
+            "and 单元号, and Chinese numerals before them) were read as one; loading into it would "
+            "give one building two addresses: ingest the books again into a new store")
+
+
 def load_book(book: Book, store: GraphStore,
               progress: ProgressCallback | None = None) -> IngestReport:
     """Build the graph of a validated ``book`` and load it into ``store`` in one transaction.
@@ -157,6 +188,7 @@ def load_book(book: Book, store: GraphStore,
     """
     built = time.perf_counter()
     check_membership(book, store)
+    check_address_keys(store)
     members = dict.fromkeys(book.insurers, book.member)
     bundle = build_bundle(book.tables, book.fingerprint, members, book.manifest is not None)
     _step(progress, "build", 1, 1)
@@ -168,7 +200,7 @@ def load_book(book: Book, store: GraphStore,
     log.info("ingested %s: %d rows, %d warnings, %.1f s", book.folder, sum(book.rows.values()),
              len(book.warnings), seconds)
     return IngestReport(book.folder, book.rows, book.warnings, report.nodes,
-                        report.relationships, book.fingerprint, seconds, phases, report.replaced)
+                        report.relationships, book.fingerprint, seconds, phases, report.removed)
 
 
 def ingest_folder(folder: Path, store: GraphStore, progress: ProgressCallback | None = None,

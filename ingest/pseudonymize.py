@@ -12,7 +12,7 @@ writes a contract folder in which
 * a complaint's text is its letter sketch; the free text of a surrender reason is left out;
 * the representative's node key, made from the values as typed, is ``representative_key``;
 * record ids, dates, amounts and codes are as ingest read them, and every row names the
-  insurer;
+  insurer; a ``#CLEAR`` cell stays ``#CLEAR`` (in the field's first column);
 
 plus ``manifest.json`` (scheme, key id, insurer, rows per table). Ingest reads such a folder
 as a pseudonymized book (:mod:`ingest.manifest`).
@@ -32,7 +32,7 @@ from graph.keys import person_keys
 from graph.keys.pseudonyms import SCHEME, Pseudonymizer
 from graph.model import Label
 from graph.store import ProgressCallback
-from ingest.contract import CONTRACT, ColumnKind, Table, pseudonym_columns
+from ingest.contract import CLEAR_MARKER, CLEARABLE, CONTRACT, ColumnKind, Table, pseudonym_columns
 from ingest.manifest import MANIFEST_FILE, Manifest
 from ingest.pipeline import Book
 
@@ -111,6 +111,10 @@ class _Writer:
                 out[name] = _flag(frame[name])
             else:
                 out[name] = frame[name]
+        for field in CLEARABLE:  # a clear stays a clear (nothing to hash)
+            cleared = frame.get(f"cleared_{field.name}")
+            if field.table == table.name and cleared is not None and cleared.any():
+                out[field.columns[0]] = out[field.columns[0]].astype(object).where(~cleared, CLEAR_MARKER)
         return pd.DataFrame(out, index=frame.index)
 
     def typed(self, frame: pd.DataFrame, table: Table, name: str) -> pd.Series:

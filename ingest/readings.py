@@ -17,6 +17,7 @@ from typing import Literal, NamedTuple
 import pandas as pd
 
 from graph.keys import (
+    normalize_addresses,
     normalize_bank_accounts,
     normalize_id_numbers,
     normalize_phones,
@@ -27,7 +28,7 @@ from ingest.dates import DateProblem, parse_date
 
 __all__ = ["EXAMPLES", "Example", "reading", "readings_markdown"]
 
-CellKind = Literal["phone", "id_number", "bank_account", "record id", "date"]
+CellKind = Literal["phone", "id_number", "bank_account", "address", "record id", "date"]
 
 
 class Example(NamedTuple):
@@ -54,6 +55,8 @@ EXAMPLES: tuple[Example, ...] = (
     Example("bank_account", "6222 0202 0011 2233 446"),
     Example("bank_account", "6222020200112230.0"),
     Example("bank_account", "6,222,020,200,112,230"),
+    Example("address", "红旗大道 1 号 10幢 2单元号 301室"),
+    Example("address", "红旗大道一号十号楼二号单元三零一室"),
     Example("record id", "Ｐ００１"),
     Example("record id", "1001.0"),
     Example("date", "2023/11/1 0:00"),
@@ -89,6 +92,9 @@ def reading(example: Example) -> tuple[str, str]:
         if isinstance(parsed, DateProblem):
             return "—", "refused: " + parsed.reason.removeprefix("not a date: ")
         return str(parsed), _as_typed(example, str(parsed))
+    if example.kind == "address":
+        address = normalize_addresses(cell).iloc[0]
+        return str(address), _as_typed(example, str(address))
     if example.kind == "record id":
         key = normalize_record_keys(cell).iloc[0]
         if pd.isna(key["value"]):

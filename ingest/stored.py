@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graph.model import Label, NodeRef
+from graph.model import SCHEMA, Label, NodeRef, Rel
 from graph.store import GraphStore
 
 __all__ = ["FIXED_REFERENCES", "REPLACED_REFERENCES", "TABLE_LABELS", "StoredRecords"]
@@ -52,10 +52,12 @@ letter about one policy. (A policy's agent or holder may change; a request never
 
 REPLACED_REFERENCES: dict[str, tuple[str, ...]] = {
     "policies": ("customer_id", "agent_id"),
+    "contact_changes": ("customer_id", "field"),
 }
 """References a record sent again may change: a policy's holder (a change of policyholder,
-变更投保人) and its agent. The newest export's value replaces the stored relationship
-(:data:`graph.model.SINGLE_VALUED`); ingest warns, naming the value it replaces."""
+变更投保人) and its agent; a contact-change record's customer and field (a correction of the
+record, :data:`graph.model.RECORD_IDS`). The newest export's value replaces the stored
+relationship (:data:`graph.model.SINGLE_VALUED`); ingest warns, naming the value it replaces."""
 
 
 class StoredRecords:
@@ -82,6 +84,28 @@ class StoredRecords:
         found = [props.get(k, {}) if isinstance(k, str) else {} for k in keys]
         return pd.DataFrame({c: pd.Series([p.get(c) for p in found], index=keys.index, dtype=object)
                              for c in columns})
+
+    def stored_changes(self, change_ids: pd.Series) -> pd.DataFrame:
+        """The stored ``customer_id`` and ``field`` of each contact-change record of
+        ``change_ids`` (``None`` for one the store does not hold), indexed like ``change_ids``.
+        A change record is a ``CHANGED_TO`` relationship, found by its ``change_id``: the
+        store's contact changes are read whole (once, and only when it holds some)."""
+        found: dict[str, tuple[str, str | None]] = {}
+        if self._store.counts().relationships.get(Rel.CHANGED_TO.value, 0):
+            wanted = set(change_ids.dropna().astype(str))
+            for src, rel, dst in SCHEMA:
+                if rel is not Rel.CHANGED_TO:
+                    continue
+                edges = self._store.edges_frame(src, rel, dst)
+                if "change_id" not in edges.columns:
+                    continue
+                edges = edges[edges["change_id"].isin(wanted)]
+                fields = edges["field"] if "field" in edges.columns else pd.Series(None, index=edges.index)
+                for change, customer, field in zip(edges["change_id"], edges["src"], fields, strict=True):
+                    found[str(change)] = (str(customer), None if pd.isna(field) else str(field))
+        rows = [found.get(c) if isinstance(c, str) else None for c in change_ids]
+        return pd.DataFrame({"customer_id": [r[0] if r else None for r in rows],
+                             "field": [r[1] if r else None for r in rows]}, index=change_ids.index, dtype=object)
 
     def holders(self, policy_ids: pd.Series) -> pd.Series:
         """The customer holding each stored policy of ``policy_ids`` (``None`` for a policy the

@@ -53,6 +53,7 @@ node key: see :mod:`graph.keys`), the value as typed in ``<column>_raw``, its fl
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,7 @@ import pyarrow.compute as pc
 
 from graph.keys import (
     blank_cells,
+    normalize_addresses,
     normalize_bank_accounts,
     normalize_id_numbers,
     normalize_insurer_code,
@@ -68,10 +70,11 @@ from graph.keys import (
     normalize_record_keys,
     normalize_texts,
 )
+from graph.keys.cells import clean_cell
 from graph.keys.insurers import INSURER_CODE_RULE
 from graph.keys.pseudonyms import is_letter_sketch, is_pseudonym, letter_sketch_shingles
 from graph.model import MAX_AMOUNT
-from ingest.contract import CONTRACT, Column, ColumnKind, Table, enum_value
+from ingest.contract import CLEAR_MARKER, CLEARABLE, CONTRACT, Column, ColumnKind, Table, enum_value
 from ingest.dates import parse_dates
 from ingest.problems import ProblemLog, Severity
 from ingest.reader import RawBook, RawTable
@@ -139,6 +142,7 @@ class _TableCheck:
             if column.required and not missing:
                 self.problem_rows(column, blank_cells(self.frame[column.name]),
                                   "required value is empty")
+        self.clear_markers()
         for column in self.table.columns:
             _NORMALIZERS[column.kind](self, column)
         if self.pseudonymized and self.table.name == "surrenders":
@@ -146,6 +150,39 @@ class _TableCheck:
         self.namespace()
         self.check_duplicates()
         return pd.DataFrame(self.out, index=self.frame.index)
+
+    def clear_markers(self) -> None:
+        """Read :data:`~ingest.contract.CLEAR_MARKER` cells: in a column of a clearable field
+        (:data:`~ingest.contract.CLEARABLE`) the row's ``cleared_<field>`` is true and the cell
+        is read as blank; the field's other columns must then be blank (or the marker too);
+        in any other column the marker is an error (it would be stored as a value)."""
+        fields = [f for f in CLEARABLE if f.table == self.table.name]
+        marked: dict[str, pd.Series] = {}
+        for column in self.table.columns:
+            cells = self.frame[column.name]
+            hint = cells.str.contains("clear|ｃｌｅａｒ", case=False, regex=True, na=False).astype(bool)
+            if not hint.any():
+                continue
+            exact = cells[hint].map(lambda v: (clean_cell(v) or "").upper() == CLEAR_MARKER)
+            found = exact.reindex(cells.index, fill_value=False).astype(bool)
+            if not found.any():
+                continue
+            if not any(column.name in f.columns for f in fields):
+                named = ", ".join(c for f in fields for c in f.columns) or "none in this file"
+                self.problem_rows(column, found, f"{CLEAR_MARKER} clears a record's phone, address, "
+                                  f"account or representative, and {column.name} holds none of them "
+                                  f"(columns it clears here: {named})")
+            marked[column.name] = found
+            self.frame.loc[found, column.name] = ""
+        for field in fields:
+            cleared = pd.Series(False, index=self.frame.index, dtype=bool)
+            for name in field.columns:
+                cleared |= marked.get(name, False)
+            for name in field.columns if len(field.columns) > 1 and cleared.any() else ():
+                self.problem_rows(self.table.column(name), cleared & ~blank_cells(self.frame[name]),
+                                  f"{CLEAR_MARKER} in this row clears the {field.name}, and this cell "
+                                  f"names one: leave it blank, or write {CLEAR_MARKER} here too")
+            self.out[f"cleared_{field.name}"] = cleared
 
     def namespace(self) -> None:
         """Record ids of rows with an insurer become ``CODE:id`` (see the module)."""
@@ -256,7 +293,7 @@ class _TableCheck:
             self.pseudonymized_identifier(column, kind, part, rows)
             return
         if kind == "address":
-            self._put(column, {"": normalize_texts(part)}, part, rows)
+            self._put(column, {"": normalize_addresses(part)}, part, rows)
             return
         frame = _IDENTIFIER_NORMALIZERS[kind](part)
         valid_column = "luhn_valid" if kind == "bank_account" else "valid"
@@ -413,7 +450,8 @@ def _check_moved(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
                  stored: StoredRecords, log: ProblemLog) -> None:
     """A stored request or letter sent again naming another policy or customer is refused: a
     merge would tie one record to two customers, a shared identifier between strangers. A
-    stored policy sent again with another holder or agent is a change of them (a warning)."""
+    stored policy sent again with another holder or agent is a change of them, a contact-change
+    record with another customer or field a correction of it (a warning)."""
     checks: tuple[tuple[Mapping[str, tuple[str, ...]], Severity], ...] = (
         (FIXED_REFERENCES, "error"), (REPLACED_REFERENCES, "warning"))
     for references, severity in checks:
@@ -422,7 +460,8 @@ def _check_moved(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
             if frame.empty:
                 continue
             key = CONTRACT[name].primary_key
-            stored_now = stored.stored_values(name, frame[key], columns)
+            stored_now = (stored.stored_changes(frame[key]) if name == "contact_changes"
+                          else stored.stored_values(name, frame[key], columns))
             for column in columns:
                 before = stored_now[column]
                 moved = before.notna() & frame[column].notna() & (before != frame[column])
@@ -501,14 +540,18 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None,
         if found.status != "unreadable":
             usable.add(name)
         files[name] = found.file
-        tables[name] = validate_table(table, found, log, insurer, pseudonymized)
+        # in a daily export a required table may be there without rows (a pseudonymized export
+        # holds every table)
+        tables[name] = validate_table(replace(table, required=False) if export else table, found, log,
+                                      insurer, pseudonymized)
     _check_insurers(tables, files, log)
     # A table with ragged rows (a stray quote can swallow the rest of its file) does not say
     # which records it holds, and a required table without rows is an error of its own:
     # references to either are not checked, so their own problem is the one reported.
     ragged = {name for name, found in raw.tables.items() if found.ragged_rows}
     rowless = {name for name, found in raw.tables.items()
-               if CONTRACT[name].required and found.status != "unreadable" and found.frame.empty}
+               if CONTRACT[name].required and not export and found.status != "unreadable"
+               and found.frame.empty}
     _check_references(tables, files, usable, set(raw.tables) - usable | ragged | rowless, log, stored)
     if stored is not None:
         _check_moved(tables, files, stored, log)

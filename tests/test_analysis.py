@@ -87,8 +87,8 @@ def test_identifier_uses_with_their_profiles(ring_book: GraphStore) -> None:
         ["C2", "representative", "36070219800101123X"],
         ["C3", "contact_phone", RING_PHONE], ["C3", "payout_account", RING_ACCOUNT]]
     phone = uses[uses["kind"] == "changed_to"].iloc[0]
-    assert (phone["change_date"], phone["customers"], phone["suspicion"], phone["notes"]) == (
-        pd.Timestamp("2024-02-10"), 4, 0.9, "shared_unrelated")
+    assert (phone["change_date"], phone["customers"], phone["households"], phone["suspicion"],
+            phone["notes"]) == (pd.Timestamp("2024-02-10"), 4, 4, 0.9, "shared_unrelated")
     account = uses[uses["kind"] == "payout_account"]
     assert account["third_party"].all() and account["company"].all()
     assert set(account["holder"]) == {"赣州XX咨询服务有限公司"}

@@ -523,6 +523,9 @@ def test_cases_are_assigned_to_named_people_and_audited_by_name(client: TestClie
 def test_entities_and_neighbourhoods(client: TestClient) -> None:
     phone = client.get("/v1/entities/phone/139 0797 1234", headers=ADMIN).json()
     assert phone["key"] == RING_PHONE and phone["profile"]["ring_id"] == "R-1"
+    # the households the evidence counts ("links 4 unrelated households"), not "others beyond one"
+    assert (phone["profile"]["customers"], phone["profile"]["households"]) == (4, 4)
+    assert "unrelated_customers" not in phone["profile"]
     account = client.get("/v1/entities/bank_account/6222-0202-0011-2233-446", headers=ADMIN).json()
     assert account["key"] == RING_ACCOUNT
     claim = client.get("/v1/entities/claim/C1", headers=ADMIN).json()

@@ -36,3 +36,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
           suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     case.call_and_validate(headers={"X-API-Key": ADMIN_KEY})
+
+
+def test_a_runs_status_in_the_schema_is_one_a_run_can_have() -> None:
+    """A run over HTTP is recorded running before the answer: no status is ever 'queued'."""
+    run = app.openapi()["components"]["schemas"]["RunOut"]["properties"]["status"]
+    assert run["enum"] == ["running", "succeeded", "failed"]

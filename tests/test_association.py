@@ -18,7 +18,7 @@ from detectors.templates import jaccard, letter_shingles, shingles
 from graph.errors import InputError
 from graph.keys import normalize_bank_account, normalize_id_number, normalize_phone, normalize_text
 from graph.keys.pseudonyms import Pseudonymizer, is_pseudonym
-from graph.model import Label
+from graph.model import Label, Rel
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
 from ingest import ValidationError, ingest_folder, load_book, read_book
@@ -297,3 +297,21 @@ def test_load_book_refuses_before_writing(association: Association, tmp_path: Pa
         with pytest.raises(InputError):
             load_book(read_book(association.pseudonymized["PC"]), store)
         assert _snapshot(store) == before
+
+
+def test_a_clear_in_a_members_export_stays_a_clear_when_pseudonymized(tmp_path: Path) -> None:
+    from tests.test_ingest import base_book, write_book
+
+    hasher = Pseudonymizer(b"k" * 32, DETECTION_READERS)
+    with SQLiteStore(tmp_path / "association.db") as store:
+        pseudonymize_book(read_book(write_book(tmp_path / "book"), insurer="PA"), hasher, "PA", tmp_path / "pb")
+        ingest_folder(tmp_path / "pb", store)
+        assert len(store.edges_from(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ["PA:S1"])) == 1
+        request = {**base_book()["surrenders"][0], "representative_name": "#CLEAR",
+                   "representative_phone": ""}
+        export = write_book(tmp_path / "day", {"surrenders": [request]})
+        pseudonymize_book(read_book(export, insurer="PA", store=store), hasher, "PA", tmp_path / "day-pb")
+        assert _csv(tmp_path / "day-pb", "surrenders")["representative_name"].tolist() == ["#CLEAR"]
+        assert ingest_folder(tmp_path / "day-pb", store).removed.cleared == 1
+        assert store.edges_from(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ["PA:S1"]).empty
+        assert len(store.edges_from(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ["PA:S2"])) == 1

@@ -62,7 +62,7 @@ def test_a_corrected_payout_account_takes_an_honest_request_out_of_the_ring(
         assert risk.ring_id is not None and risk.risk >= 0.5
         assert honest in next(r for r in typo_run.rings if r.ring_id == risk.ring_id).claim_ids
     output = _ingest(work / "day", db)
-    assert "0 new nodes and 0 new relationships, 1 replaced by a record's newer value" in output
+    assert "0 new nodes and 1 new relationships, 1 replaced by a record's newer value" in output
     with SQLiteStore(db) as store:
         paid = store.edges_from(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, [honest])
         assert paid["dst"].tolist() != [ring_account] and len(paid) == 1
@@ -94,7 +94,7 @@ def test_a_policy_sent_again_with_another_holder_changes_its_holder(export: dict
     assert (f"policies.csv row 2, column customer_id: {policy['policy_id']} is stored with "
             f"customer_id {old_holder}: read as a change: {old_holder} is replaced, as from this "
             "export") in result.output
-    assert "0 new nodes and 0 new relationships, 1 replaced by a record's newer value" in result.output
+    assert "0 new nodes and 1 new relationships, 1 replaced by a record's newer value" in result.output
     with SQLiteStore(db) as store:
         holders = store.edges_to(Label.CUSTOMER, Rel.HOLDS, Label.POLICY, [policy["policy_id"]])
         assert holders["src"].tolist() == [new_holder]
@@ -131,7 +131,7 @@ def test_a_change_record_sent_again_takes_back_its_mistyped_new_value(export: di
         assert risk.ring_id is not None and risk.risk >= 0.5
         history = len(store.edges_from(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE, [customer]))
     output = _ingest(work / "change-fixed", db)
-    assert "0 new relationships, 1 replaced by a record's newer value" in output
+    assert "1 new relationships, 1 replaced by a record's newer value" in output
     with SQLiteStore(db) as store:
         changed = store.edges_from(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE, [customer])
         assert len(changed) == history
@@ -143,3 +143,39 @@ def test_a_change_record_sent_again_takes_back_its_mistyped_new_value(export: di
         assert after.ring_id is None and after.risk < risk.risk
         assert all(honest not in r.claim_ids for r in fixed_run.rings)
     assert "replaced" not in _ingest(work / "change-fixed", db)
+
+
+def test_a_cleared_payout_account_takes_a_ring_member_out_of_the_ring(export: dict[str, object]) -> None:
+    """The request typed with the ring's payout account is sent again with ``#CLEAR`` in its
+    payout account (the request has none): the link goes, the account node stays (the ring
+    uses it), and the next detection leaves the request out of the ring."""
+    work, honest, ring_account = export["work"], export["honest"], export["ring_account"]
+    assert isinstance(work, Path) and isinstance(honest, str) and isinstance(ring_account, str)
+    db, cleared = work / "cleared.db", work / "clear-export"
+    _ingest(work / "base", db)
+    _ingest(work / "typo", db)
+    with SQLiteStore(db) as store:
+        detect(store)
+        risk = store.claim_risks([honest])[honest]
+        assert risk.ring_id is not None and risk.risk >= 0.5
+        paid_before = len(store.edges_frame(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT))
+    surrenders = pd.read_csv(work / "typo" / "surrenders.csv", dtype=str)
+    row = surrenders[surrenders["claim_id"] == honest].copy()
+    row["payout_account"], row["payout_account_name"] = "#clear", None
+    cleared.mkdir()
+    row.to_csv(cleared / "surrenders.csv", index=False)
+    output = _ingest(cleared, db)
+    assert "0 new nodes and 0 new relationships, 1 cleared by #CLEAR" in output
+    assert "replaced" not in output and "identifiers no record uses" not in output
+    with SQLiteStore(db) as store:
+        assert store.edges_from(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, [honest]).empty
+        claim = store.get_node(Label.CLAIM, honest)
+        assert claim is not None and "payout_account_name" not in claim.props
+        assert len(store.edges_frame(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT)) == paid_before - 1
+        assert store.get_node(Label.BANK_ACCOUNT, ring_account) is not None
+        run = detect(store)
+        after = store.claim_risks([honest])[honest]
+        assert after.ring_id is None and after.risk < 0.5
+        assert all(honest not in r.claim_ids for r in run.rings)
+    # Sent once more: nothing left to clear.
+    assert "cleared" not in _ingest(cleared, db)

@@ -246,7 +246,7 @@ def ring_results() -> DetectionResult:
     )
     risks = [ClaimRisk(c, 0.9, "R-1") for c in ("C1", "C2", "C3", "C4")] + [ClaimRisk("C9", 0.1)]
     profiles = [
-        IdentifierProfile("BankAccount", ACCOUNT, 3, 3, 0.95, "R-1", ("third-party payee",))
+        IdentifierProfile("BankAccount", ACCOUNT, 3, 2, 0.95, "R-1", ("third-party payee",))
     ]
     return DetectionResult(run, [ring, weak], risks, profiles)
 
@@ -437,6 +437,7 @@ def test_entity_pages_by_key_and_by_masked_link(client: TestClient) -> None:
     assert via_token.status_code == 200 and '电话 <span class="en">Phone</span>' in via_token.text
     account = client.get("/explorer/entities/bank_account/" + ACCOUNT, params={"depth": 2})
     assert account.status_code == 200 and "third-party payee" in account.text
+    assert "使用客户数 customers using it: 3 (互不相关的家庭 unrelated households: 3)" in account.text
     assert ACCOUNT not in account.text and "W1" in account.text
     deep = _graph_json(account.text)
     assert deep.count('"kind":"Claim"') == 3 and deep.count('"kind":"Customer"') == 3

@@ -19,6 +19,8 @@ from graph.keys import (
     BankAccount,
     IdNumber,
     Phone,
+    normalize_address,
+    normalize_addresses,
     normalize_bank_account,
     normalize_bank_accounts,
     normalize_id_number,
@@ -150,7 +152,8 @@ typed_values = st.lists(st.one_of(
     typed_mobile().map(lambda c: c[1]), typed_landline().map(lambda c: c[1]),
     st.text("0123456789Xx -\u3000\t+()", max_size=22), any_text, st.none(), rendered,
     st.sampled_from(["张 三", " 江西省 赣州市\u3000章贡区 ", "A\u2028B", "\x1c", "٣٤٥", "ＡＢ",
-                     "320102880505001", "3201028805050x1", "6.22203E+18", "'6222", "C001.0"]),
+                     "320102880505001", "3201028805050x1", "6.22203E+18", "'6222", "C001.0",
+                     "红旗大道1号 十幢", "8号楼2号单元", "Ａ幢 三单元号", "二十三栋一百零五室", "五一路"]),
 ), max_size=40)
 
 
@@ -167,6 +170,8 @@ def test_vectorised_normalizers_equal_scalar(values: list[str | None]) -> None:
         assert rows == [with_damage(scalar(v), width) for v in values], vector.__name__
     texts = [None if pd.isna(t) else t for t in normalize_texts(series)]
     assert texts == [normalize_text(v) for v in values]
+    addresses = [None if pd.isna(t) else t for t in normalize_addresses(series)]
+    assert addresses == [normalize_address(v) for v in values]
     keys = [None if pd.isna(r[0]) and pd.isna(r[1]) else tuple(None if pd.isna(v) else v for v in r)
             for r in normalize_record_keys(series).astype(object).itertuples(index=False)]
     assert keys == [_key_row(v) for v in values]
@@ -300,3 +305,32 @@ def test_stray_spaces_in_an_address_do_not_split_it() -> None:
     typed = ("江西省 赣州市 章贡区 红旗大道 1 号", "江西省赣州市章贡区红旗大道１号", "江西省赣州市章贡区 红旗大道1号")
     assert {normalize_text(t) for t in typed} == {"江西省赣州市章贡区红旗大道1号"}
     assert normalize_text("建国路88号  A座") == "建国路88号 A座"
+
+
+BUILDING = "江西省赣州市章贡区红旗大道1号10栋2单元301室"
+
+
+@pytest.mark.parametrize("typed", [
+    "江西省赣州市章贡区红旗大道1号10栋2单元301室",
+    "江西省赣州市章贡区红旗大道1号10幢2单元301室",
+    "江西省赣州市章贡区红旗大道1号10号楼2单元301室",
+    "江西省赣州市章贡区红旗大道1号10栋2单元号301室",
+    "江西省赣州市章贡区红旗大道1号10栋2号单元301室",
+    "江西省赣州市章贡区红旗大道１号１０幢２单元３０１室",
+    "江西省 赣州市章贡区红旗大道一号十幢二单元三零一室",
+    "江西省赣州市章贡区红旗大道1号 十号楼 二号单元 301室",
+])
+def test_building_words_that_mean_the_same_are_one_address(typed: str) -> None:
+    assert normalize_address(typed) == BUILDING
+    assert normalize_addresses(pd.Series([typed], dtype="str")).tolist() == [BUILDING]
+
+
+@pytest.mark.parametrize(("typed", "key"), [
+    ("江西省赣州市章贡区红旗大道1号10楼", "江西省赣州市章贡区红旗大道1号10楼"),  # 楼 alone: often a floor
+    ("建国路88号A座", "建国路88号A座"),
+    ("五一路十里铺", "五一路十里铺"),  # numerals in names stay
+    ("红旗大道1号A幢", "红旗大道1号A栋"),
+    ("二十三栋一百零五室", "23栋105室"),
+])
+def test_address_keys_leave_other_words_as_typed(typed: str, key: str) -> None:
+    assert normalize_address(typed) == key

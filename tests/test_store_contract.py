@@ -13,7 +13,7 @@ import pytest
 
 from graph.cases import Case
 from graph.errors import AccessError, ConflictError, NotFoundError, RunInProgressError, StoreError
-from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, NodeRef, Rel
+from graph.model import ClearBatch, EdgeBatch, GraphBundle, Label, NodeBatch, NodeRef, Rel
 from graph.results import (
     CaseEvent,
     CaseStatus,
@@ -639,3 +639,72 @@ def test_a_change_record_sent_again_replaces_its_own_changed_to_only(store: Grap
     assert store.load(fixed).replaced == 0  # the same export again changes nothing
     assert store.load(moved).replaced == 0
     assert store.counts().as_dict() == counts
+
+
+def _nodes(label: Label, keys: list[str]) -> NodeBatch:
+    return NodeBatch(label, pd.DataFrame({"key": keys}))
+
+
+def _keys(store: GraphStore, label: Label) -> list[str]:
+    return sorted(store.nodes_frame(label)["key"].astype(str))
+
+
+def test_a_clear_removes_a_records_single_valued_relationship_and_unused_identifiers(
+        store: GraphStore) -> None:
+    claims = NodeBatch(Label.CLAIM, pd.DataFrame({"key": ["C1", "C2"], "representative_name": ["李明", "王五"],
+                                                  "channel": ["counter", "app"]}))
+    typo = GraphBundle(nodes=[
+        claims,
+        _nodes(Label.PERSON, ["rep-ring", "rep-2"]), _nodes(Label.PHONE, ["p-rep", "p-2", "p-1", "p-shared"]),
+        _nodes(Label.BANK_ACCOUNT, ["a-1", "a-2"]),
+    ], edges=[
+        _edges(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ["C1", "C2"], ["rep-ring", "rep-2"]),
+        _edges(Label.PERSON, Rel.HAS_PHONE, Label.PHONE, ["rep-ring", "rep-2"], ["p-rep", "p-2"]),
+        _edges(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, ["C1", "C2"], ["a-1", "a-2"]),
+        _edges(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, ["C1", "C3"], ["p-1", "p-shared"]),
+        _edges(Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE, ["U1", "U2"], ["p-shared", "p-shared"]),
+    ], fingerprint="typo")
+    assert store.load(typo).removed.cleared == 0
+    cleared = GraphBundle(clears=[
+        ClearBatch(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ("C1", "C9"),  # C9: none stored
+                   ("representative_name",)),
+        ClearBatch(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, ("C1",)),
+        ClearBatch(Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE, ("U1",)),
+    ], fingerprint="cleared")
+    report = store.load(cleared).removed
+    assert (report.replaced, report.cleared, report.orphans) == (0, 3, 3)
+    assert _pairs(store, Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON) == [["C2", "rep-2"]]
+    # the request's typed representative name goes with it; its other properties stay
+    c1, c2 = store.get_node(Label.CLAIM, "C1"), store.get_node(Label.CLAIM, "C2")
+    assert c1 is not None and c1.props == {"channel": "counter"}
+    assert c2 is not None and c2.props["representative_name"] == "王五"
+    names = store.nodes_frame(Label.CLAIM).set_index("key")["representative_name"]
+    assert pd.isna(names["C1"]) and names["C2"] == "王五"
+    assert _pairs(store, Label.PERSON, Rel.HAS_PHONE, Label.PHONE) == [["rep-2", "p-2"]]
+    assert _pairs(store, Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT) == [["C2", "a-2"]]
+    assert _pairs(store, Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE) == [["U2", "p-shared"]]
+    assert _pairs(store, Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE) == [["C1", "p-1"], ["C3", "p-shared"]]
+    # The representative no request names goes, with its phone; a phone others use stays.
+    assert _keys(store, Label.PERSON) == ["rep-2"]
+    assert _keys(store, Label.PHONE) == ["p-1", "p-2", "p-shared"]
+    assert _keys(store, Label.BANK_ACCOUNT) == ["a-2"]
+    counts = store.counts().as_dict()
+    assert counts["nodes"]["Person"] == 1 and counts["relationships"]["REPRESENTED_BY"] == 1
+    again = store.load(cleared).removed
+    assert (again.cleared, again.orphans) == (0, 0)
+    assert store.counts().as_dict() == counts
+
+
+def test_an_identifier_a_replacement_leaves_unused_is_removed(store: GraphStore) -> None:
+    store.load(GraphBundle(nodes=[_nodes(Label.BANK_ACCOUNT, ["a-typo", "a-shared"])], edges=[
+        _edges(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, ["C1", "C2", "C3"], ["a-typo", "a-shared", "a-shared"]),
+        _edges(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE, ["U1"], ["p-typo"], change_id=["X1"]),
+    ]))
+    store.load(GraphBundle(nodes=[_nodes(Label.PHONE, ["p-typo"])]))
+    report = store.load(GraphBundle(edges=[
+        _edges(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, ["C1", "C2"], ["a-1", "a-1"]),
+        _edges(Label.CUSTOMER, Rel.CHANGED_TO, Label.PHONE, ["U1"], ["p-right"], change_id=["X1"]),
+    ])).removed
+    assert (report.replaced, report.orphans) == (3, 2)
+    assert "a-typo" not in _keys(store, Label.BANK_ACCOUNT) and "a-shared" in _keys(store, Label.BANK_ACCOUNT)
+    assert "p-typo" not in _keys(store, Label.PHONE)

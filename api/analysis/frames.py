@@ -48,7 +48,7 @@ MEMBER_COLUMNS = ["claim_id", "customer_id", "policy_id", "agent_id", "request_d
                   "refund_type", "reason_code", "channel", "cash_value", "requested_amount",
                   "payout_account_name", "representative_name"]
 USE_COLUMNS = ["claim_id", "customer_id", "label", "key", "kind", "holder", "third_party",
-               "company", "change_date", "customers", "unrelated_customers", "suspicion",
+               "company", "change_date", "customers", "households", "suspicion",
                "identifier_ring_id", "notes"]
 
 
@@ -142,8 +142,9 @@ def identifier_uses(store: GraphStore, ring_id: str | None = None) -> pd.DataFra
     ``mailing_address``, ``changed_to``), ``holder`` (payout account holder name),
     ``third_party`` (paid to someone outside the policyholder's family), ``company`` (holder
     looks like an agency), ``change_date`` (for ``changed_to``: when the customer switched to
-    it), and from the identifier's current profile: ``customers`` and ``unrelated_customers``
-    (counts), ``suspicion`` (0–1), ``identifier_ring_id``, ``notes``.
+    it), and from the identifier's current profile: ``customers`` and ``households`` (counts:
+    :meth:`graph.results.IdentifierProfile.households`), ``suspicion`` (0–1),
+    ``identifier_ring_id``, ``notes``.
     """
     run = store.current_run()
     defaults = DetectionParams()
@@ -161,7 +162,7 @@ def identifier_uses(store: GraphStore, ring_id: str | None = None) -> pd.DataFra
     looked_up = [profiles.get(NodeRef(Label(lbl), key))
                  for lbl, key in zip(out["label"], out["key"], strict=True)]
     out["customers"] = [p.customers if p else np.nan for p in looked_up]
-    out["unrelated_customers"] = [p.unrelated_customers if p else np.nan for p in looked_up]
+    out["households"] = [p.households if p else np.nan for p in looked_up]
     out["suspicion"] = [p.suspicion if p else np.nan for p in looked_up]
     out["identifier_ring_id"] = _none_if_missing(
         pd.Series([p.ring_id if p else None for p in looked_up], dtype=object))

@@ -4,7 +4,7 @@ The same identifier typed differently is one key, and an identifier a spreadshee
 none. Every cell is first cleaned of what spreadsheets and clerks add
 (:mod:`~graph.keys.cells`); then each kind has a module (one topic each):
 :mod:`~graph.keys.phones`, :mod:`~graph.keys.id_numbers`, :mod:`~graph.keys.bank_accounts`,
-:mod:`~graph.keys.text` (names and addresses), :mod:`~graph.keys.persons` (representatives)
+:mod:`~graph.keys.text` (names and addresses: ``10幢`` and ``10栋`` are one), :mod:`~graph.keys.persons` (representatives)
 and :mod:`~graph.keys.records` (record ids); each gives a scalar function, safe per request,
 and a vectorised one for whole columns (:mod:`~graph.keys.columns`) that also says why a
 damaged cell has no key. In an association's store record keys carry their insurer's code
@@ -24,7 +24,7 @@ from graph.keys.insurers import namespaced_key, normalize_insurer_code, split_ke
 from graph.keys.persons import person_key, person_keys
 from graph.keys.phones import Phone, PhoneKind, normalize_phone, normalize_phones
 from graph.keys.records import normalize_record_key, normalize_record_keys
-from graph.keys.text import normalize_text, normalize_texts
+from graph.keys.text import normalize_address, normalize_addresses, normalize_text, normalize_texts
 
 __all__ = [
     "BankAccount",
@@ -33,6 +33,8 @@ __all__ = [
     "PhoneKind",
     "blank_cells",
     "namespaced_key",
+    "normalize_address",
+    "normalize_addresses",
     "normalize_bank_account",
     "normalize_bank_accounts",
     "normalize_id_number",
