@@ -17,7 +17,7 @@ or all pseudonymized, all with one key. :func:`load_book` refuses anything else 
 :class:`~graph.errors.InputError`, before it writes.
 
 **Stores keyed by older rules.** Address keys read ``10幢``, ``10号楼`` and ``十栋`` as ``10栋``
-(:func:`graph.keys.normalize_address`). A store written before that holds some addresses
+and leave a leading province out (:func:`graph.keys.normalize_address`). A store written before that holds some addresses
 under their old keys; a load into it would give one building two nodes, so :func:`load_book`
 refuses it (:func:`check_address_keys`): the books are ingested again into a new store.
 """
@@ -173,8 +173,9 @@ def check_address_keys(store: GraphStore) -> None:
     if stale:
         raise InputError(
             f"the store holds {stale:,} addresses keyed before 栋, 幢 and 号楼 (and 单元, 号单元 "
-            "and 单元号, and Chinese numerals before them) were read as one; loading into it would "
-            "give one building two addresses: ingest the books again into a new store")
+            "and 单元号, and Chinese numerals before them) were read as one and a leading province "
+            "left out; loading into it would give one building two addresses: ingest the books "
+            "again into a new store")
 
 
 def load_book(book: Book, store: GraphStore,

@@ -57,6 +57,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("bank_account", "6,222,020,200,112,230"),
     Example("address", "红旗大道 1 号 10幢 2单元号 301室"),
     Example("address", "红旗大道一号十号楼二号单元三零一室"),
+    Example("address", "湖南省衡阳市祁东县灶市街5号"),
     Example("record id", "Ｐ００１"),
     Example("record id", "1001.0"),
     Example("date", "2023/11/1 0:00"),

@@ -83,9 +83,11 @@ _UNIT_OF = {"十": 10, "百": 100, "千": 1000}
 _NUMBERED = "栋|幢|号楼|单元|号|室|层|楼"
 _CHINESE_NUMBER = re.compile(f"([{_NUMERALS}]+)(?={_NUMBERED})")
 _CHINESE_NUMBER_RE2 = f"[{_NUMERALS}](?:{_NUMBERED})"
+_PROVINCE_RE2 = ("^(?:[\u4e00-\u9fff]{2,3}省|[\u4e00-\u9fff]{2,8}自治区)([\u4e00-\u9fff]{1,10}?(?:市|州|盟|地区))", r"\1")
+# 湖南省衡阳市… → 衡阳市…: exports give the province or leave it out
 _BUILDING_RE2 = ("([0-9A-Za-z])(?:幢|号楼)", r"\1栋")  # 10幢, 10号楼 → 10栋
 _UNIT_RE2 = ("([0-9A-Za-z])号?单元号?", r"\1单元")  # 2号单元, 2单元号 → 2单元
-ADDRESS_RESPELLED_RE2 = f"幢|号楼|号单元|单元号|{_CHINESE_NUMBER_RE2}"
+ADDRESS_RESPELLED_RE2 = f"省|自治区|幢|号楼|号单元|单元号|{_CHINESE_NUMBER_RE2}"
 """Matches every address text :func:`normalize_address` may write otherwise than
 :func:`normalize_text` (a superset): how to find keys a store wrote before these rules."""
 
@@ -106,12 +108,14 @@ def _chinese_number(numerals: str) -> str:
 
 
 def normalize_address(raw: object) -> str | None:
-    """An address's node key: :func:`normalize_text`, then Chinese numerals before a building,
-    unit, number, room or floor word as digits (``十幢`` → ``10幢``), ``幢`` and ``号楼`` after a
-    building number as ``栋``, ``号单元`` and ``单元号`` as ``单元``: spellings one building has
-    in one export and another in the next. ``楼`` alone (often a floor) and ``座`` stay as typed.
+    """An address's node key: :func:`normalize_text`, then a leading province (``…省``,
+    ``…自治区``) left out when a city, prefecture or league follows, Chinese numerals before a
+    building, unit, number, room or floor word as digits (``十幢`` → ``10幢``), ``幢`` and ``号楼``
+    after a building number as ``栋``, ``号单元`` and ``单元号`` as ``单元``: spellings one
+    building has in one export and another in the next. ``楼`` alone (often a floor) and ``座``
+    stay as typed.
 
-    >>> normalize_address("赣州市章贡区红旗大道1号10幢") == normalize_address("赣州市章贡区红旗大道1号10栋")
+    >>> normalize_address("赣州市章贡区红旗大道1号10幢") == normalize_address("江西省赣州市章贡区红旗大道1号10栋")
     True
     >>> normalize_address("章贡区 八号楼 三单元 502室"), normalize_address("二十三栋一百零五室")
     ('章贡区8栋3单元502室', '23栋105室')
@@ -122,7 +126,7 @@ def normalize_address(raw: object) -> str | None:
     if text is None:
         return None
     text = _CHINESE_NUMBER.sub(lambda m: _chinese_number(m.group(1)), text)
-    for pattern, replacement in (_BUILDING_RE2, _UNIT_RE2):
+    for pattern, replacement in (_PROVINCE_RE2, _BUILDING_RE2, _UNIT_RE2):
         text = re.sub(pattern, replacement, text)
     return text
 
@@ -136,7 +140,7 @@ def _fast_addresses(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
     if respelled.any():
         decided &= ~matches(text, _CHINESE_NUMBER_RE2)
         some = text.filter(pa.array(respelled))
-        for pattern, replacement in (_BUILDING_RE2, _UNIT_RE2):
+        for pattern, replacement in (_PROVINCE_RE2, _BUILDING_RE2, _UNIT_RE2):
             some = pc.replace_substring_regex(some, pattern=pattern, replacement=replacement)
         values[respelled] = as_numpy(some)
     return [values], decided
