@@ -290,12 +290,31 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
 def _load_customers(store: GraphStore, claims: pd.DataFrame, holders: pd.DataFrame,
                     family: pd.DataFrame, household_max: int) -> pd.DataFrame:
     names = _customer_names(store, claims, pd.concat([holders, family], ignore_index=True))
-    frame = pd.DataFrame({"name": names.to_numpy(), "surname": [surname(n) for n in names]}, index=names.index)
+    frame = pd.DataFrame({"name": names.to_numpy(), "surname": _surnames(names)}, index=names.index)
     ties = _family_ties(family, frame, household_max)
     frame["household"] = _households(ties, frame)
     frame["family"] = pd.Series(_family_names(ties, frame, set(claims["customer_id"])), index=frame.index,
                                 dtype=object)
     return frame
+
+
+def _surnames(names: pd.Series) -> np.ndarray:
+    """:func:`surname` of every name, worked out once per distinct name (names repeat)."""
+    codes, distinct = pd.factorize(names.to_numpy(dtype=object))
+    table = np.array([surname(n) for n in distinct] + [""], dtype=object)
+    return table[codes]  # code -1 (no name) picks the last entry, ""
+
+
+def _unique_pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The distinct (first, second) pairs of two arrays of non-negative integers as an
+    ``n × 2`` array sorted by first, then second (``np.unique(..., axis=0)``, without its
+    row-by-row comparisons)."""
+    if not len(first):
+        return np.empty((0, 2), dtype=np.int64)
+    width = int(second.max()) + 1
+    code = np.sort(first.astype(np.int64) * width + second.astype(np.int64))
+    code = code[np.r_[True, code[1:] != code[:-1]]]
+    return np.column_stack([code // width, code % width])
 
 
 def _customer_names(store: GraphStore, claims: pd.DataFrame, registrations: pd.DataFrame) -> pd.Series:
@@ -325,10 +344,12 @@ def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_ma
         mine = (labels == label) & (position >= 0)
         who = position[mine]
         if label == Label.PHONE.value:
-            key = pd.factorize(pd.Series(keys[mine]) + "|" + pd.Series(surnames[who]).fillna(""))[0]
+            key = pd.factorize(np.array(
+                [k + "|" + (s if isinstance(s, str) else "") if isinstance(k, str) else None
+                 for k, s in zip(keys[mine].tolist(), surnames[who].tolist(), strict=True)], dtype=object))[0]
         else:
             key = pd.factorize(keys[mine])[0]
-        pairs = np.unique(np.column_stack([key, who]), axis=0) if len(who) else np.empty((0, 2), dtype=np.int64)
+        pairs = _unique_pairs(key, who)
         size = np.bincount(pairs[:, 0]) if len(pairs) else np.zeros(0, dtype=np.int64)
         pairs = pairs[(size[pairs[:, 0]] > 1) & (size[pairs[:, 0]] <= household_max)] if len(pairs) else pairs
         # within each small group, every ordered pair of members (groups are sorted by key)
@@ -344,7 +365,8 @@ def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_ma
             parts.append(np.column_stack([a, b]))
     if not parts:
         return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(parts), axis=0)
+    ties = np.concatenate(parts)
+    return _unique_pairs(ties[:, 0], ties[:, 1])
 
 
 def _households(ties: np.ndarray, customers: pd.DataFrame) -> np.ndarray:
