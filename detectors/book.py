@@ -33,6 +33,7 @@ __all__ = [
     "demands_full_refund",
     "is_company",
     "is_complaint_reason",
+    "label_of",
     "load_agents",
     "load_book",
     "load_claims",
@@ -59,6 +60,20 @@ _COMPANY = re.compile(r"公司|中心|事务所|工作室|咨询|律师|商行|�
 _COMPLAINT_REASON = re.compile(r"complain|missell|mis-sell|mislead|dispute|投诉|误导|纠纷|欺诈|regulat|监管|信访", re.I)
 _FULL_REFUND = re.compile(r"full|全额", re.I)
 _DEMAND_FACTOR = 1.2
+
+
+_LABELS: dict[str, Label] = {label.value: label for label in Label}
+
+
+def label_of(value: str) -> Label:
+    """The :class:`~graph.model.Label` whose value is ``value`` (a dictionary look-up: calling
+    the enum costs several times more, and detection does it for every identifier use).
+
+    >>> label_of("Phone") is Label.PHONE
+    True
+    """
+    found = _LABELS.get(value)
+    return found if found is not None else Label(value)
 
 
 def surname(name: str | None) -> str:

@@ -25,6 +25,7 @@ from detectors.book import (
     REPRESENTATIVE,
     REPRESENTATIVE_PHONE,
     Book,
+    label_of,
     payout_flags,
 )
 from graph.model import Label, NodeRef
@@ -106,7 +107,7 @@ def book_views(book: Book) -> list[ClaimView]:
     changes: dict[str, list[tuple[NodeRef, int]]] = defaultdict(list)
     for claim, label, key, kind, change_day in zip(*_lists(uses, "claim_id", "label", "key", "kind", "change_day"),
                                                    strict=True):
-        ref = NodeRef(_LABELS.get(label) or Label(label), str(key))
+        ref = NodeRef(label_of(label), str(key))
         if kind in _REQUEST_KINDS:
             request_uses[claim].append((kind, ref))
         elif kind == CHANGED_TO and change_day == change_day:
@@ -114,7 +115,7 @@ def book_views(book: Book) -> list[ClaimView]:
     given: dict[str, list[tuple[str, NodeRef]]] = defaultdict(list)
     ids = book.letter_identifiers
     for complaint, kind, label, key in zip(*_lists(ids, "complaint_id", "kind", "label", "key"), strict=True):
-        given[str(complaint)].append((str(kind), NodeRef(_LABELS.get(label) or Label(label), str(key))))
+        given[str(complaint)].append((str(kind), NodeRef(label_of(label), str(key))))
     letters_of: dict[str, dict[str, Letter]] = defaultdict(dict)
     about: dict[str, dict[str, Letter]] = defaultdict(dict)
     letters = book.complaints
@@ -160,15 +161,12 @@ def book_views(book: Book) -> list[ClaimView]:
     return out
 
 
-_LABELS: dict[str, Label] = {label.value: label for label in Label}
-
-
 def _lists(frame: pd.DataFrame, *columns: str) -> list[list[Any]]:
     """Columns of ``frame`` as Python lists (iterating pandas' Arrow-backed text columns value
     by value costs many times more)."""
     return [frame[c].tolist() for c in columns]
 
 
-def _use_order(use: tuple[str, NodeRef]) -> tuple[str, str, str]:
+def _use_order(use: tuple[str, NodeRef]) -> tuple[str, Label, str]:
     # a Label is a str of its value: it sorts as its value does, without the enum's lookup
     return use[0], use[1].label, use[1].key
