@@ -239,7 +239,7 @@ def load_claims(store: GraphStore) -> pd.DataFrame:
     claim_nodes = store.nodes_frame(Label.CLAIM)
     if claim_nodes.empty:
         raise DetectionError("the store holds no surrender claims; ingest a book first")
-    claim_ids = claim_nodes["key"].astype(str)
+    claim_ids = claim_nodes["key"].astype(str).tolist()
     filed = _edges_to(store, Label.CUSTOMER, Rel.FILED, Label.CLAIM, claim_ids)
     surrenders = _edges(store, Label.CLAIM, Rel.SURRENDERS, Label.POLICY)
     claim_policy = _first_by(surrenders, "src", "dst")
@@ -271,7 +271,7 @@ def load_claims(store: GraphStore) -> pd.DataFrame:
                                          dtype=bool),
             "payout_name": _column(claim_nodes, "payout_account_name").to_numpy(),
         },
-        index=pd.Index(claim_ids.to_numpy(dtype=object), name="claim_id"),
+        index=pd.Index(np.array(claim_ids, dtype=object), name="claim_id"),
     )
 
 
@@ -537,7 +537,7 @@ def _changed_uses(store: GraphStore, claims: pd.DataFrame, window: int) -> pd.Da
     """Identifiers a customer changed to at most ``window`` days before one of their claims."""
     parts = []
     for label in (Label.PHONE, Label.BANK_ACCOUNT, Label.ADDRESS):
-        frame = _edges_from(store, Label.CUSTOMER, Rel.CHANGED_TO, label, claims["customer_id"])
+        frame = _edges_from(store, Label.CUSTOMER, Rel.CHANGED_TO, label, claims["customer_id"].tolist())
         if frame.empty:
             continue
         frame = pd.DataFrame({"customer_id": frame["src"].astype(str), "key": frame["dst"].astype(str),
@@ -553,14 +553,14 @@ def _changed_uses(store: GraphStore, claims: pd.DataFrame, window: int) -> pd.Da
 def _third_party(uses: pd.DataFrame, customers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Payouts to an account held by someone outside the policyholder's family (see
     :func:`payout_flags`)."""
-    holders = uses["holder"].to_numpy()
-    cust = uses["customer_id"].to_numpy()
+    holders = uses["holder"].tolist()
+    paid = np.array([i for i, holder in enumerate(holders) if isinstance(holder, str) and holder], dtype=np.intp)
+    cust = uses["customer_id"].to_numpy()[paid]
     names = customers["name"].reindex(cust).to_numpy()
     family = customers["family"].reindex(cust).to_numpy()
     third = np.zeros(len(uses), dtype=bool)
     company = np.zeros(len(uses), dtype=bool)
-    for i, holder in enumerate(holders):
-        if isinstance(holder, str) and holder:
-            third[i], company[i] = payout_flags(holder, names[i] if isinstance(names[i], str) else None,
-                                                family[i] if isinstance(family[i], frozenset) else ())
+    for j, i in enumerate(paid.tolist()):
+        third[i], company[i] = payout_flags(holders[i], names[j] if isinstance(names[j], str) else None,
+                                            family[j] if isinstance(family[j], frozenset) else ())
     return third, company
