@@ -33,6 +33,7 @@ __all__ = [
     "demands_full_refund",
     "is_company",
     "is_complaint_reason",
+    "label_of",
     "load_agents",
     "load_book",
     "load_claims",
@@ -59,6 +60,20 @@ _COMPANY = re.compile(r"公司|中心|事务所|工作室|咨询|律师|商行|�
 _COMPLAINT_REASON = re.compile(r"complain|missell|mis-sell|mislead|dispute|投诉|误导|纠纷|欺诈|regulat|监管|信访", re.I)
 _FULL_REFUND = re.compile(r"full|全额", re.I)
 _DEMAND_FACTOR = 1.2
+
+
+_LABELS: dict[str, Label] = {label.value: label for label in Label}
+
+
+def label_of(value: str) -> Label:
+    """The :class:`~graph.model.Label` whose value is ``value`` (a dictionary look-up: calling
+    the enum costs several times more, and detection does it for every identifier use).
+
+    >>> label_of("Phone") is Label.PHONE
+    True
+    """
+    found = _LABELS.get(value)
+    return found if found is not None else Label(value)
 
 
 def surname(name: str | None) -> str:
@@ -224,7 +239,7 @@ def load_claims(store: GraphStore) -> pd.DataFrame:
     claim_nodes = store.nodes_frame(Label.CLAIM)
     if claim_nodes.empty:
         raise DetectionError("the store holds no surrender claims; ingest a book first")
-    claim_ids = claim_nodes["key"].astype(str)
+    claim_ids = claim_nodes["key"].astype(str).tolist()
     filed = _edges_to(store, Label.CUSTOMER, Rel.FILED, Label.CLAIM, claim_ids)
     surrenders = _edges(store, Label.CLAIM, Rel.SURRENDERS, Label.POLICY)
     claim_policy = _first_by(surrenders, "src", "dst")
@@ -256,7 +271,7 @@ def load_claims(store: GraphStore) -> pd.DataFrame:
                                          dtype=bool),
             "payout_name": _column(claim_nodes, "payout_account_name").to_numpy(),
         },
-        index=pd.Index(claim_ids.to_numpy(dtype=object), name="claim_id"),
+        index=pd.Index(np.array(claim_ids, dtype=object), name="claim_id"),
     )
 
 
@@ -290,12 +305,31 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
 def _load_customers(store: GraphStore, claims: pd.DataFrame, holders: pd.DataFrame,
                     family: pd.DataFrame, household_max: int) -> pd.DataFrame:
     names = _customer_names(store, claims, pd.concat([holders, family], ignore_index=True))
-    frame = pd.DataFrame({"name": names.to_numpy(), "surname": [surname(n) for n in names]}, index=names.index)
+    frame = pd.DataFrame({"name": names.to_numpy(), "surname": _surnames(names)}, index=names.index)
     ties = _family_ties(family, frame, household_max)
     frame["household"] = _households(ties, frame)
     frame["family"] = pd.Series(_family_names(ties, frame, set(claims["customer_id"])), index=frame.index,
                                 dtype=object)
     return frame
+
+
+def _surnames(names: pd.Series) -> np.ndarray:
+    """:func:`surname` of every name, worked out once per distinct name (names repeat)."""
+    codes, distinct = pd.factorize(names.to_numpy(dtype=object))
+    table = np.array([surname(n) for n in distinct] + [""], dtype=object)
+    return table[codes]  # code -1 (no name) picks the last entry, ""
+
+
+def _unique_pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The distinct (first, second) pairs of two arrays of non-negative integers as an
+    ``n × 2`` array sorted by first, then second (``np.unique(..., axis=0)``, without its
+    row-by-row comparisons)."""
+    if not len(first):
+        return np.empty((0, 2), dtype=np.int64)
+    width = int(second.max()) + 1
+    code = np.sort(first.astype(np.int64) * width + second.astype(np.int64))
+    code = code[np.r_[True, code[1:] != code[:-1]]]
+    return np.column_stack([code // width, code % width])
 
 
 def _customer_names(store: GraphStore, claims: pd.DataFrame, registrations: pd.DataFrame) -> pd.Series:
@@ -325,10 +359,12 @@ def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_ma
         mine = (labels == label) & (position >= 0)
         who = position[mine]
         if label == Label.PHONE.value:
-            key = pd.factorize(pd.Series(keys[mine]) + "|" + pd.Series(surnames[who]).fillna(""))[0]
+            key = pd.factorize(np.array(
+                [k + "|" + (s if isinstance(s, str) else "") if isinstance(k, str) else None
+                 for k, s in zip(keys[mine].tolist(), surnames[who].tolist(), strict=True)], dtype=object))[0]
         else:
             key = pd.factorize(keys[mine])[0]
-        pairs = np.unique(np.column_stack([key, who]), axis=0) if len(who) else np.empty((0, 2), dtype=np.int64)
+        pairs = _unique_pairs(key, who)
         size = np.bincount(pairs[:, 0]) if len(pairs) else np.zeros(0, dtype=np.int64)
         pairs = pairs[(size[pairs[:, 0]] > 1) & (size[pairs[:, 0]] <= household_max)] if len(pairs) else pairs
         # within each small group, every ordered pair of members (groups are sorted by key)
@@ -344,7 +380,8 @@ def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_ma
             parts.append(np.column_stack([a, b]))
     if not parts:
         return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(parts), axis=0)
+    ties = np.concatenate(parts)
+    return _unique_pairs(ties[:, 0], ties[:, 1])
 
 
 def _households(ties: np.ndarray, customers: pd.DataFrame) -> np.ndarray:
@@ -500,7 +537,7 @@ def _changed_uses(store: GraphStore, claims: pd.DataFrame, window: int) -> pd.Da
     """Identifiers a customer changed to at most ``window`` days before one of their claims."""
     parts = []
     for label in (Label.PHONE, Label.BANK_ACCOUNT, Label.ADDRESS):
-        frame = _edges_from(store, Label.CUSTOMER, Rel.CHANGED_TO, label, claims["customer_id"])
+        frame = _edges_from(store, Label.CUSTOMER, Rel.CHANGED_TO, label, claims["customer_id"].tolist())
         if frame.empty:
             continue
         frame = pd.DataFrame({"customer_id": frame["src"].astype(str), "key": frame["dst"].astype(str),
@@ -516,14 +553,14 @@ def _changed_uses(store: GraphStore, claims: pd.DataFrame, window: int) -> pd.Da
 def _third_party(uses: pd.DataFrame, customers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Payouts to an account held by someone outside the policyholder's family (see
     :func:`payout_flags`)."""
-    holders = uses["holder"].to_numpy()
-    cust = uses["customer_id"].to_numpy()
+    holders = uses["holder"].tolist()
+    paid = np.array([i for i, holder in enumerate(holders) if isinstance(holder, str) and holder], dtype=np.intp)
+    cust = uses["customer_id"].to_numpy()[paid]
     names = customers["name"].reindex(cust).to_numpy()
     family = customers["family"].reindex(cust).to_numpy()
     third = np.zeros(len(uses), dtype=bool)
     company = np.zeros(len(uses), dtype=bool)
-    for i, holder in enumerate(holders):
-        if isinstance(holder, str) and holder:
-            third[i], company[i] = payout_flags(holder, names[i] if isinstance(names[i], str) else None,
-                                                family[i] if isinstance(family[i], frozenset) else ())
+    for j, i in enumerate(paid.tolist()):
+        third[i], company[i] = payout_flags(holders[i], names[j] if isinstance(names[j], str) else None,
+                                            family[j] if isinstance(family[j], frozenset) else ())
     return third, company

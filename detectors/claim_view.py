@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
 
 from detectors.book import (
     CHANGED_TO,
@@ -22,6 +25,7 @@ from detectors.book import (
     REPRESENTATIVE,
     REPRESENTATIVE_PHONE,
     Book,
+    label_of,
     payout_flags,
 )
 from graph.model import Label, NodeRef
@@ -104,23 +108,22 @@ def book_views(book: Book) -> list[ClaimView]:
     uses = book.uses
     request_uses: dict[str, list[tuple[str, NodeRef]]] = defaultdict(list)
     changes: dict[str, list[tuple[NodeRef, int]]] = defaultdict(list)
-    for claim, label, key, kind, change_day in zip(uses["claim_id"], uses["label"], uses["key"],
-                                                   uses["kind"], uses["change_day"], strict=True):
-        ref = NodeRef(Label(label), str(key))
+    for claim, label, key, kind, change_day in zip(*_lists(uses, "claim_id", "label", "key", "kind", "change_day"),
+                                                   strict=True):
+        ref = NodeRef(label_of(label), str(key))
         if kind in _REQUEST_KINDS:
             request_uses[claim].append((kind, ref))
         elif kind == CHANGED_TO and change_day == change_day:
             changes[claim].append((ref, int(change_day)))
     given: dict[str, list[tuple[str, NodeRef]]] = defaultdict(list)
     ids = book.letter_identifiers
-    for complaint, kind, label, key in zip(ids["complaint_id"], ids["kind"], ids["label"], ids["key"], strict=True):
-        given[str(complaint)].append((str(kind), NodeRef(Label(label), str(key))))
+    for complaint, kind, label, key in zip(*_lists(ids, "complaint_id", "kind", "label", "key"), strict=True):
+        given[str(complaint)].append((str(kind), NodeRef(label_of(label), str(key))))
     letters_of: dict[str, dict[str, Letter]] = defaultdict(dict)
     about: dict[str, dict[str, Letter]] = defaultdict(dict)
     letters = book.complaints
-    for complaint, customer, policy, day, text in zip(letters["complaint_id"], letters["customer_id"],
-                                                      letters["policy_id"], letters["day"], letters["text"],
-                                                      strict=True):
+    for complaint, customer, policy, day, text in zip(
+            *_lists(letters, "complaint_id", "customer_id", "policy_id", "day", "text"), strict=True):
         letter = Letter(str(complaint), None if day != day else int(day), str(text),
                         tuple(sorted(given.get(str(complaint), ()), key=_use_order)))
         if isinstance(customer, str):
@@ -128,15 +131,16 @@ def book_views(book: Book) -> list[ClaimView]:
         if isinstance(policy, str):
             about[policy][letter.key] = letter
     claims_of: dict[str, list[str]] = defaultdict(list)
-    for claim, customer in zip(claims.index, claims["customer_id"], strict=True):
+    claim_ids = claims.index.tolist()
+    for claim, customer in zip(claim_ids, claims["customer_id"].tolist(), strict=True):
         claims_of[customer].append(str(claim))
     customers = book.customers.reindex(claims["customer_id"].unique())
     names = dict(zip(customers.index.tolist(), customers["name"].tolist(), strict=True))
     family = dict(zip(customers.index.tolist(), customers["family"].tolist(), strict=True))
     out = []
     for claim, customer, policy, agent, day, full, reason, holder in zip(
-            claims.index, claims["customer_id"], claims["policy_id"], claims["agent_id"], claims["day"],
-            claims["full_refund"], claims["complaint_reason"], claims["payout_name"], strict=True):
+            claim_ids, *_lists(claims, "customer_id", "policy_id", "agent_id", "day", "full_refund",
+                               "complaint_reason", "payout_name"), strict=True):
         request_day = 0 if day != day else int(day)
         has_day = day == day
         name = names.get(customer)
@@ -160,5 +164,12 @@ def book_views(book: Book) -> list[ClaimView]:
     return out
 
 
-def _use_order(use: tuple[str, NodeRef]) -> tuple[str, str, str]:
-    return use[0], use[1].label.value, use[1].key
+def _lists(frame: pd.DataFrame, *columns: str) -> list[list[Any]]:
+    """Columns of ``frame`` as Python lists (iterating pandas' Arrow-backed text columns value
+    by value costs many times more)."""
+    return [frame[c].tolist() for c in columns]
+
+
+def _use_order(use: tuple[str, NodeRef]) -> tuple[str, Label, str]:
+    # a Label is a str of its value: it sorts as its value does, without the enum's lookup
+    return use[0], use[1].label, use[1].key

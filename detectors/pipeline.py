@@ -13,9 +13,12 @@ graph.errors.DetectionError: the store holds no surrender claims; ingest a book 
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -68,6 +71,30 @@ def _now() -> str:
 def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
                   progress: ProgressCallback | None = None, previous: list[Ring] | None = None) -> Detection:
     """Everything :func:`detect` does except recording the run in the store."""
+    with _cycle_collection_paused():
+        return _run_detection(store, params, run, progress, previous)
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the block runs (and back as it was after).
+
+    A run holds millions of small objects until it ends (the book's ids, names and families,
+    every claim's view and reasons); each full collection walks all of them again, and at a
+    million customers those walks took 4 of 30 seconds while freeing nearly nothing: what a
+    run drops goes with its last reference.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
+                   progress: ProgressCallback | None, previous: list[Ring] | None) -> Detection:
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
 

@@ -33,6 +33,7 @@ from detectors.book import (
     PAYOUT_ACCOUNT,
     REPRESENTATIVE,
     Book,
+    label_of,
     load_agents,
     load_claims,
     load_letters,
@@ -184,12 +185,13 @@ def agent_books(agents: pd.DataFrame, claims: pd.DataFrame, ring_of_claim: Mappi
     ``day``.
     """
     books: dict[str, AgentBook] = {}
-    for agent, status, leave, branch in zip(agents.index, agents["status"], agents["leave_day"],
-                                            agents["branch"], strict=True):
+    for agent, status, leave, branch in zip(agents.index.tolist(), agents["status"].tolist(),
+                                            agents["leave_day"].tolist(), agents["branch"].tolist(), strict=True):
         books[str(agent)] = AgentBook(str(status or ""),
                                       None if leave != leave or leave is None else int(leave),
                                       branch if isinstance(branch, str) else None)
-    for claim, agent, day in zip(claims.index, claims["agent_id"], claims["day"], strict=True):
+    for claim, agent, day in zip(claims.index.tolist(), claims["agent_id"].tolist(), claims["day"].tolist(),
+                                 strict=True):
         book = books.get(str(agent)) if isinstance(agent, str) else None
         if book is None or book.status != "resigned" or day != day:
             continue
@@ -226,7 +228,7 @@ class RingLetters:
                 ring_of.setdefault(customer, ring.ring_id)
         kept: list[tuple[str | None, str, frozenset[int]]] = []
         of_ring: dict[str, list[frozenset[int]]] = {}
-        for customer, text in zip(letters["customer_id"], letters["text"], strict=True):
+        for customer, text in zip(letters["customer_id"].tolist(), letters["text"].tolist(), strict=True):
             if not isinstance(text, str) or not text.strip():
                 continue
             grams = shingle_set(text)
@@ -310,7 +312,7 @@ class RunIndex:
     def from_book(cls, book: Book, rings: Sequence[Ring], profiles: Sequence[IdentifierProfile],
                   model: TraitModel, params: DetectionParams) -> RunIndex:
         """The index of a detection that has just run on ``book``."""
-        by_ref = {NodeRef(Label(p.label), p.key): p for p in profiles}
+        by_ref = {NodeRef(label_of(p.label), p.key): p for p in profiles}
         ring_of_claim = {c: r.ring_id for r in rings for c in r.claim_ids}
         return cls(
             params=params,

@@ -123,18 +123,41 @@ class _Context:
     """Per claim, whether it is complaint-driven (:func:`detectors.behaviour.claim_traits`)."""
     suspicion: dict[tuple[str, str], float] = field(default_factory=dict)
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
+    claim_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    """The book's claims as plain arrays by position (a ring reads a few rows of each, which
+    pandas rows cost far more than)."""
+    customer_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    agent_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    days: np.ndarray = field(default_factory=lambda: np.empty(0))
+    full_refund: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+    complaint_reason: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+    letters_of_claim: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: DetectionParams,
-             traits: pd.DataFrame) -> _Context:
+             traits: pd.DataFrame, members: np.ndarray) -> _Context:
+    """What scoring the rings of ``members`` (claim positions) reads; uses only of those claims."""
     households = book.customers["household"].reindex(book.claims["customer_id"]).to_numpy()
     ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book), base_rates(traits),
                    traits["complaint_driven"].to_numpy(bool),
                    dict(zip(identifiers.index.tolist(), identifiers["suspicion"].astype(float).tolist(), strict=True)))
+    claims = book.claims
+    ctx.claim_ids = claims.index.to_numpy(dtype=object)
+    ctx.customer_ids = claims["customer_id"].to_numpy(dtype=object)
+    ctx.agent_ids = claims["agent_id"].to_numpy(dtype=object)
+    ctx.days = claims["day"].to_numpy(dtype=float)
+    ctx.full_refund = claims["full_refund"].to_numpy(dtype=bool)
+    ctx.complaint_reason = claims["complaint_reason"].to_numpy(dtype=bool)
+    letters = book.complaints.dropna(subset=["claim_id"])
+    for claim, complaint in zip(letters["claim_id"].tolist(), letters["complaint_id"].astype(str).tolist(), strict=True):
+        ctx.letters_of_claim.setdefault(claim, []).append(complaint)
     position = pd.Series(np.arange(len(book.claims)), index=book.claims.index)
     uses = book.uses
     if not uses.empty:
-        pos = position[uses["claim_id"]].tolist()
+        all_pos = position[uses["claim_id"]].to_numpy()
+        mine = np.isin(all_pos, members)
+        uses = uses[mine]
+        pos = all_pos[mine].tolist()
         columns = ["label", "key", "kind", "third_party", "company", "holder", "change_day"]
         for p, (label, key, kind, third, company, holder, change) in zip(
                 pos, zip(*(uses[c].tolist() for c in columns), strict=True), strict=True):
@@ -151,15 +174,16 @@ def score_rings(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph,
     the claims each core gained by expansion (see :mod:`detectors.expansion`). ``traits`` are
     the book's claim traits (:func:`detectors.behaviour.claim_traits`): members' traces count
     by how far they exceed the book's base rates."""
-    ctx = _context(book, identifiers, graph, params, traits)
     extra: Sequence[Sequence[Attachment]] = joined if joined is not None else [() for _ in cores]
+    members = np.array([m for core, more in zip(cores, extra, strict=True)
+                        for m in [*core, *(a.claim for a in more)]], dtype=np.int64)
+    ctx = _context(book, identifiers, graph, params, traits, members)
     return [_ring(ctx, list(c), list(more)) for c, more in zip(cores, extra, strict=True)]
 
 
 def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
     members = sorted(core + [a.claim for a in joined])
-    claims = ctx.book.claims.iloc[members]
-    claim_ids = tuple(sorted(claims.index))
+    claim_ids = tuple(sorted(ctx.claim_ids[members]))
     evidence: list[tuple[Evidence, float]] = []
     evidence += _identifier_evidence(ctx, members)
     evidence += _payout_evidence(ctx, members)
@@ -188,14 +212,15 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
     evidence.sort(key=lambda item: -item[1])
     shared = _shared_identifiers(ctx, members)
     identifiers = tuple(RingIdentifier(IDENTIFIER_TYPES.get(lbl, lbl.lower()), key) for lbl, key in shared)
-    days = claims["day"].dropna()
+    days = ctx.days[members]
+    days = days[~np.isnan(days)]
     return Ring(
         ring_id=ring_id_for(claim_ids),
         score=score,
         level=level_for(score),
         claim_ids=claim_ids,
-        customer_ids=tuple(sorted(set(claims["customer_id"]))),
-        agent_ids=tuple(sorted({a for a in claims["agent_id"] if isinstance(a, str)})),
+        customer_ids=tuple(sorted(set(ctx.customer_ids[members]))),
+        agent_ids=tuple(sorted({a for a in ctx.agent_ids[members] if isinstance(a, str)})),
         identifiers=identifiers,
         evidence=tuple(e for e, _ in evidence),
         first_request_date=iso_day(days.min()) if len(days) else None,
@@ -229,7 +254,7 @@ def _shared_identifiers(ctx: _Context, members: list[int]) -> list[tuple[str, st
 
 
 def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
-    claim_ids = ctx.book.claims.index
+    claim_ids = ctx.claim_ids
     found: list[tuple[Evidence, float]] = []
     listed: list[dict[str, Any]] = []
     changed_customers: set[str] = set()
@@ -242,12 +267,12 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
                            "entry": ctx.book.watchlist[ref]})
         for m, use in item["uses"]:
             if use.kind == CHANGED_TO and not np.isnan(use.change_day):
-                customer = str(ctx.book.claims["customer_id"].iloc[m])
+                customer = str(ctx.customer_ids[m])
                 if customer not in changed_customers:
                     changed_customers.add(customer)
                     changed_items.append({"customer_id": customer, "claim_id": str(claim_ids[m]),
                                           "changed_to": key, "changed_on": iso_day(use.change_day),
-                                          "days_before": int(ctx.book.claims["day"].iloc[m] - use.change_day)})
+                                          "days_before": int(ctx.days[m] - use.change_day)})
         if len(item["households"]) < 2 or suspicion <= 0:
             continue
         kind, claims_of_kind = _main_kind(item["kinds"])
@@ -321,7 +346,7 @@ def _shared_item(label: str, key: str, kind: str, claims: list[str], households:
 
 
 def _with_other_uses(evidence: Evidence, kind: str, kinds: dict[str, set[int]],
-                     claim_ids: pd.Index) -> Evidence:
+                     claim_ids: np.ndarray) -> Evidence:
     """The evidence line with the ring's other claims that used the identifier another way
     (e.g. a member who changed their contact phone to the agency's number)."""
     others = {k: sorted(str(claim_ids[m]) for m in ms) for k, ms in sorted(kinds.items()) if k != kind}
@@ -337,7 +362,7 @@ def _with_other_uses(evidence: Evidence, kind: str, kinds: dict[str, set[int]],
 
 
 def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
-    claim_ids = ctx.book.claims.index
+    claim_ids = ctx.claim_ids
     paid: dict[str, list[str]] = defaultdict(list)
     for m in members:
         for use in ctx.uses_by_claim.get(m, ()):
@@ -404,10 +429,8 @@ def _template_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence
     households = len({int(ctx.households[m]) for m in in_group})
     if households < 2:
         return []
-    claim_ids = ctx.book.claims.index
-    complaints = ctx.book.complaints
-    letter_ids = sorted(complaints.loc[complaints["claim_id"].isin([claim_ids[m] for m in in_group]),
-                                       "complaint_id"].astype(str))
+    claim_ids = ctx.claim_ids
+    letter_ids = sorted(c for claim in set(ctx.claim_ids[in_group]) for c in ctx.letters_of_claim.get(claim, ()))
     k = len(in_group)
     book_letters = int(ctx.graph.template_letters[group]) if group < len(ctx.graph.template_letters) else k
     share = min(1.0, len(letter_ids) / max(book_letters, 1))
@@ -424,10 +447,10 @@ def _template_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence
 
 
 def _timing_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:
-    claims = ctx.book.claims.iloc[members]
+    full_refund, complaint_reason = ctx.full_refund[members], ctx.complaint_reason[members]
     n = len(members)
     out: list[tuple[Evidence, float]] = []
-    driven = claims["full_refund"].to_numpy() & claims["complaint_reason"].to_numpy()
+    driven = full_refund & complaint_reason
     mean_propensity = float(ctx.propensity[members].mean())
     if driven.any():
         k = int(driven.sum())
@@ -435,10 +458,11 @@ def _timing_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, 
             "full_refund_complaints",
             f"{n} 笔退保中 {k} 笔以投诉为由要求全额退还保费",
             f"{k} of {n} claims demand a full premium refund on complaint grounds",
-            {"count": k, "claims": n, "full_refund": int(claims["full_refund"].sum()),
-             "complaint_reason": int(claims["complaint_reason"].sum())},
+            {"count": k, "claims": n, "full_refund": int(full_refund.sum()),
+             "complaint_reason": int(complaint_reason.sum())},
         ), _P_PROPENSITY * mean_propensity * min(1.0, n / 4)))
-    days = np.sort(claims["day"].dropna().to_numpy())
+    days = ctx.days[members]
+    days = np.sort(days[~np.isnan(days)])
     if n >= 3 and len(days) >= 3:
         ends = np.searchsorted(days, days + BURST_WINDOW_DAYS, side="right")
         counts = ends - np.arange(len(days))
@@ -459,7 +483,6 @@ def _agent_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, f
     """Ring claims inside one burst of a resigned agent's former customers (see
     :func:`detectors.links.ex_agent_bursts`)."""
     agents = ctx.book.agents
-    claims = ctx.book.claims
     bursts: dict[int, list[int]] = defaultdict(list)
     for m in members:
         if ctx.graph.agent_bursts.label[m] >= 0:
@@ -469,10 +492,10 @@ def _agent_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, f
         k = len(positions)
         if k < 2:
             continue
-        agent = str(claims["agent_id"].iloc[positions[0]])
+        agent = str(ctx.agent_ids[positions[0]])
         leave_day, name = float(agents.at[agent, "leave_day"]), agents.at[agent, "name"]  # type: ignore[arg-type]
         left = iso_day(leave_day)
-        lag = int(claims["day"].iloc[positions].min() - leave_day)
+        lag = int(np.nanmin(ctx.days[positions]) - leave_day)
         name = name if isinstance(name, str) else agent
         beyond = bool(ctx.graph.agent_bursts.beyond_chance[positions].any())
         books = ctx.graph.agent_bursts.books
@@ -485,7 +508,7 @@ def _agent_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, f
             + ("" if beyond else f" (among {books} resigned agents' books such a crowd happens by "
                                  "chance, so it counts as timing only)"),
             {"agent_id": agent, "left_on": left, "count": k, "beyond_chance": beyond, "books_tested": books,
-             "claims": sorted(str(claims.index[m]) for m in positions)},
+             "claims": sorted(str(ctx.claim_ids[m]) for m in positions)},
         ), min(_P_EX_AGENT_MAX, _P_EX_AGENT_PER_CLAIM * k) * float(ctx.propensity[positions].mean())))
     return out
 
@@ -502,7 +525,7 @@ def _joined_evidence(ctx: _Context, joined: Sequence[Attachment]) -> list[tuple[
     """One line naming the claims that joined the core and why (explains, adds no weight)."""
     if not joined:
         return []
-    claim_ids = ctx.book.claims.index
+    claim_ids = ctx.claim_ids
     counts = Counter(a.tie for a in joined)
     zh = "、".join(f"{k} 笔{_TIE_TEXT[t][0]}" for t, k in sorted(counts.items()))
     en = ", ".join(f"{k} {_TIE_TEXT[t][1]}" for t, k in sorted(counts.items()))
