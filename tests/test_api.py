@@ -733,7 +733,7 @@ def test_ids_holding_a_slash_are_found(tmp_path: Path) -> None:
 
     from graph.model import EdgeBatch, GraphBundle, NodeBatch, Rel
 
-    address = "江西省赣州市章贡区红旗大道7号3栋/2单元501室"
+    address = "赣州市章贡区红旗大道7号3栋/2单元501室"
     bundle = GraphBundle(nodes=[NodeBatch(Label.CUSTOMER, pd.DataFrame({"key": ["U9"], "name": ["周敏"]})),
                                 NodeBatch(Label.ADDRESS, pd.DataFrame({"key": [address]}))],
                          edges=[EdgeBatch(Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS,
