@@ -37,6 +37,7 @@ from graph.escaping import escape_text
 from graph.keys import normalize_insurer_code
 from graph.keys.insurers import INSURER_CODE_RULE
 from graph.model import GraphCounts
+from graph.spreadsheet_csv import spreadsheet_bytes
 from graph.sqlite_store import new_store_file, remove_abandoned_loads
 from graph.store import GraphStore
 from ingest import Problem, load_book, read_book
@@ -479,16 +480,20 @@ def export_rings_command(
         Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
     ] = None,
 ) -> None:
-    """Export the current rings (two or more claims), highest score first, each with its case."""
+    """Export the current rings (two or more claims), highest score first, each with its case
+    (CSV as UTF-8 with a byte-order mark, for spreadsheets)."""
     url = _store_url(store, must_exist=True)
     _file_to_write(out, "--out")
     with _store(url) as graph, _clear_errors():
         rings = graph.rings()
         text = export_rings(rings, export_format.value, graph.cases(r.ring_id for r in rings))
+        data = spreadsheet_bytes(text) if export_format is ExportFormat.csv else text.encode("utf-8")
         if out is None:
-            sys.stdout.write(text)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
         else:
-            out.write_text(text, encoding="utf-8", newline="")
+            out.write_bytes(data)
             errors.print(f"wrote {out}", highlight=False)
 
 
