@@ -10,6 +10,7 @@ reads or writes anything, so a mistyped flag costs no time.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import sys
 import time
@@ -113,11 +114,25 @@ _SETTINGS = (Settings.__name__, StoreSettings.__name__)
 (exit code 2) naming the variable, not a validation report."""
 
 
+class _TerminalLog(logging.Handler):
+    """Log records of the libraries (a driver retrying, a store operation that failed) as one
+    escaped line each on standard error, never a traceback. A record carrying an exception
+    (``log.exception``) is not shown: that exception reaches :func:`_clear_errors`, which prints
+    it as the command's one error line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info is None:
+            errors.print(f"{record.levelname.lower()}: {escape_text(record.getMessage())}")
+
+
 @app.callback()
-def _check_settings() -> None:
+def _check_settings(ctx: typer.Context) -> None:
     """Every command: a setting of the environment or ``.env`` that the settings refuse
     (``RINGSCOPE_MAX_BODY_BYTES=abc``) stops it before any work, one line naming the variable
-    (exit code 2), whether or not the command uses that setting."""
+    (exit code 2), whether or not the command uses that setting. Log records print as one line
+    each (:class:`_TerminalLog`), except under ``serve``, whose log keeps its tracebacks."""
+    if ctx.invoked_subcommand != "serve":
+        logging.lastResort = _TerminalLog(logging.WARNING)  # used while nothing else handles logs
     with _clear_errors():
         Settings()
         StoreSettings()
