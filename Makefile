@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP_RUNTIME := $(VENV)/.installed-runtime
 STAMP_DEV     := $(VENV)/.installed-dev
 
-.PHONY: demo test lint lock bench clean system-test-deps
+.PHONY: demo test lint lock bench notebooks clean system-test-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ test: $(STAMP_DEV) system-test-deps lint
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check graph ingest detectors api tests benchmarks
 	$(BIN)/mypy
+
+# The analysts' notebooks, run top to bottom on copies in build/notebooks (outputs saved there;
+# notebooks/ stays without outputs). 04_cypher runs when NEO4J_URI or FALKORDB_URL names a
+# scratch database, and is skipped otherwise.
+notebooks: $(STAMP_DEV)
+	rm -rf build/notebooks && mkdir -p build/notebooks && cp notebooks/*.ipynb build/notebooks/
+	cd build/notebooks && for nb in *.ipynb; do \
+	  if [ "$$nb" = 04_cypher.ipynb ] && [ -z "$$NEO4J_URI$$FALKORDB_URL" ]; then \
+	    echo "$$nb: skipped (set NEO4J_URI or FALKORDB_URL to a scratch database)"; continue; fi; \
+	  ../../$(BIN)/jupyter execute --inplace "$$nb" || exit 1; done
 
 # Re-pin after changing dependencies in pyproject.toml.
 lock: $(BIN)/python

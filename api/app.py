@@ -10,6 +10,7 @@ with ``Retry-After``.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import threading
 from collections.abc import AsyncIterator, Mapping
@@ -136,7 +137,8 @@ class BodyLimitMiddleware:
 
 class JSONBodyMiddleware:
     """Refuse a request body under ``prefix`` that is not declared JSON with 415, before it is
-    read (``Content-Type: application/json``, parameters such as ``charset`` aside)."""
+    read (``Content-Type: application/json``, parameters such as ``charset`` aside); a JSON
+    body's leading byte-order mark is left out (:func:`_without_byte_order_mark`)."""
 
     def __init__(self, app: ASGIApp, prefix: str = "/v1/") -> None:
         self.app, self.prefix = app, prefix
@@ -151,7 +153,26 @@ class JSONBodyMiddleware:
                 await _send_error(send, 415, "the request body must be JSON "
                                              "(Content-Type: application/json)")
                 return
+            receive = _without_byte_order_mark(receive)
         await self.app(scope, receive, send)
+
+
+def _without_byte_order_mark(receive: Receive) -> Receive:
+    """``receive`` with a UTF-8 byte-order mark at the start of the body left out: RFC 8259 lets
+    a JSON parser ignore one, and Windows clients (PowerShell, a file saved by Notepad) send it."""
+    first = True
+
+    async def stripped() -> Message:
+        nonlocal first
+        message = await receive()
+        if first and message["type"] == "http.request":
+            first = False
+            body = message.get("body", b"")
+            if body.startswith(codecs.BOM_UTF8):
+                message = {**message, "body": body[len(codecs.BOM_UTF8):]}
+        return message
+
+    return stripped
 
 
 async def _send_error(send: Send, code: int, message: str) -> None:
@@ -205,8 +226,17 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
         loc = [str(p) for p in err.get("loc", ())]
         where = loc[0] if loc else "body"
         field = ".".join(loc[1:]) if len(loc) > 1 else where
-        out.append({"field": field, "location": where, "reason": str(err.get("msg", "invalid"))})
+        out.append({"field": field, "location": where, "reason": _reason(err)})
     return out
+
+
+def _reason(err: Mapping[str, Any]) -> str:
+    """Pydantic's message, except for a string too long: a length checked after a validator
+    of the type is reported as if the text were a list ("at most 4000 items after validation")."""
+    text, limit = err.get("input"), err.get("ctx", {}).get("max_length")
+    if err.get("type") == "too_long" and isinstance(text, str) and limit is not None:
+        return f"Text should have at most {limit} characters, not {len(text)}"
+    return str(err.get("msg", "invalid"))
 
 
 def _allowed_methods(request: Request) -> list[str]:

@@ -10,6 +10,7 @@ reads or writes anything, so a mistyped flag costs no time.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import sys
 import time
@@ -37,6 +38,7 @@ from graph.escaping import escape_text
 from graph.keys import normalize_insurer_code
 from graph.keys.insurers import INSURER_CODE_RULE
 from graph.model import GraphCounts
+from graph.spreadsheet_csv import spreadsheet_bytes
 from graph.sqlite_store import new_store_file, remove_abandoned_loads
 from graph.store import GraphStore, Removed
 from ingest import Problem, load_book, read_book
@@ -113,11 +115,25 @@ _SETTINGS = (Settings.__name__, StoreSettings.__name__)
 (exit code 2) naming the variable, not a validation report."""
 
 
+class _TerminalLog(logging.Handler):
+    """Log records of the libraries (a driver retrying, a store operation that failed) as one
+    escaped line each on standard error, never a traceback. A record carrying an exception
+    (``log.exception``) is not shown: that exception reaches :func:`_clear_errors`, which prints
+    it as the command's one error line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info is None:
+            errors.print(f"{record.levelname.lower()}: {escape_text(record.getMessage())}")
+
+
 @app.callback()
-def _check_settings() -> None:
+def _check_settings(ctx: typer.Context) -> None:
     """Every command: a setting of the environment or ``.env`` that the settings refuse
     (``RINGSCOPE_MAX_BODY_BYTES=abc``) stops it before any work, one line naming the variable
-    (exit code 2), whether or not the command uses that setting."""
+    (exit code 2), whether or not the command uses that setting. Log records print as one line
+    each (:class:`_TerminalLog`), except under ``serve``, whose log keeps its tracebacks."""
+    if ctx.invoked_subcommand != "serve":
+        logging.lastResort = _TerminalLog(logging.WARNING)  # used while nothing else handles logs
     with _clear_errors():
         Settings()
         StoreSettings()
@@ -489,16 +505,20 @@ def export_rings_command(
         Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
     ] = None,
 ) -> None:
-    """Export the current rings (two or more claims), highest score first, each with its case."""
+    """Export the current rings (two or more claims), highest score first, each with its case
+    (CSV as UTF-8 with a byte-order mark, for spreadsheets)."""
     url = _store_url(store, must_exist=True)
     _file_to_write(out, "--out")
     with _store(url) as graph, _clear_errors():
         rings = graph.rings()
         text = export_rings(rings, export_format.value, graph.cases(r.ring_id for r in rings))
+        data = spreadsheet_bytes(text) if export_format is ExportFormat.csv else text.encode("utf-8")
         if out is None:
-            sys.stdout.write(text)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
         else:
-            out.write_text(text, encoding="utf-8", newline="")
+            out.write_bytes(data)
             errors.print(f"wrote {out}", highlight=False)
 
 

@@ -257,7 +257,7 @@ def _without_foreign_identifiers(item: Evidence, allowed: set[str]) -> Evidence:
     if item.code == "watchlist":
         n = len(listed)
         return Evidence(item.code, f"{n} 个关联标识在行业黑名单上",
-                        f"{n} linked identifiers are on the watchlist", data)
+                        f"{n} linked identifier{' is' if n == 1 else 's are'} on the watchlist", data)
     return Evidence(item.code, item.zh, item.en, data)
 
 

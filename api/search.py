@@ -4,14 +4,17 @@ id, or a customer's name.
 What is typed is turned into node keys exactly as ingest makes them (:mod:`graph.keys`): a phone
 with ``+86``, spaces or dashes, a bank card in groups of four, an ID number in 15 or 18
 characters with a lower-case ``x``, a record id with full-width characters or a spreadsheet's
-``.0``. Every reading is looked up; only nodes that exist are hits. Customers are also found by
-their name and by their ID number (both properties of the customer, not nodes of their own),
-through an in-memory index rebuilt when the store's data changes.
+``.0``, or in lower case (``c00000660`` finds ``C00000660`` too). Every reading is looked up;
+only nodes that exist are hits. Customers are also found by their name and by their ID number
+(both properties of the customer, not nodes of their own), through an in-memory index rebuilt
+when the store's data changes. Not searched: parts of an id or number, addresses, and the names
+of payees, representatives and watchlist entries (they are reached from a ring's evidence);
+the explorer's search page says so.
 
 >>> readings("138-0013-8000")[:2]
 [NodeRef(label=<Label.PHONE: 'Phone'>, key='+8613800138000'), NodeRef(label=<Label.BANK_ACCOUNT: 'BankAccount'>, key='13800138000')]
->>> NodeRef(Label.CLAIM, "S0001") in readings("Ｓ0001")
-True
+>>> NodeRef(Label.CLAIM, "S0001") in readings("Ｓ0001"), NodeRef(Label.CLAIM, "S0001") in readings("s0001")
+(True, True)
 """
 
 from __future__ import annotations
@@ -69,8 +72,8 @@ def readings(query: str) -> list[NodeRef]:
     if ident is not None:
         out.append(NodeRef(Label.PERSON, ident.value))
     record = normalize_record_key(text)
-    if record is not None:
-        out += [NodeRef(label, record) for label in _RECORD_LABELS]
+    if record is not None:  # as typed, then in capitals (ids are mostly upper-case: c00000660)
+        out += [NodeRef(label, key) for key in (record, record.upper()) for label in _RECORD_LABELS]
     return list(dict.fromkeys(out))
 
 

@@ -51,6 +51,14 @@ _PHRASES: Mapping[str, tuple[str, str]] = {
     "changed_before_surrender": ("退保前变更了联系方式",
                                  "changed their contact details just before surrendering"),
     "joined_members": ("因较弱但具体的关联并入", "joined by weaker but specific ties"),
+    "watchlist": ("关联的标识在行业黑名单上", "are linked to identifiers on the watchlist"),
+    "burst": ("在短短几天内集中提出", "were filed in a burst of a few days"),
+    "full_refund_complaints": ("中有以投诉为由要求全额退还保费的",
+                               "include demands of a full premium refund on complaint grounds"),
+    "more_shared_identifiers": ("还共用更多被不相关家庭共用的标识",
+                                "share more identifiers used by unrelated households"),
+    "no_shared_ties": ("之间没有共用的联系方式、账户、代办人或地址",
+                       "share no contact, account, representative or address"),
 }
 
 

@@ -304,7 +304,8 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
         out.append((Evidence(
             "watchlist",
             f"{len(listed)} 个关联标识在行业黑名单上（{names}）",
-            f"{len(listed)} linked identifiers are on the watchlist ({names})",
+            f"{_count(len(listed), 'linked identifier')} {'is' if len(listed) == 1 else 'are'} "
+            f"on the watchlist ({names})",
             {"count": len(listed), "identifiers": listed},
         ), _P_WATCHLIST))
     return out

@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from graph.config import StoreSettings
-from graph.errors import ConfigError
+from graph.errors import ConfigError, RingScopeError, StoreError
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
 
@@ -75,7 +75,9 @@ def open_store(url: str | None = None, settings: StoreSettings | None = None) ->
     """Open the store a URL names (default: ``settings.store``, i.e. ``RINGSCOPE_STORE``).
 
     Raises :class:`~graph.errors.ConfigError` for a URL it cannot use and
-    :class:`~graph.errors.StoreUnavailableError` when the server cannot be reached.
+    :class:`~graph.errors.StoreUnavailableError` when the server cannot be reached or refuses the
+    connection, :class:`~graph.errors.StoreError` when it refuses a statement opening the store
+    (reading or making its indexes).
     """
     settings = settings or StoreSettings()
     url = url or settings.store
@@ -83,12 +85,22 @@ def open_store(url: str | None = None, settings: StoreSettings | None = None) ->
     path = sqlite_path(url)
     if path is not None:
         return SQLiteStore(path)
-    from graph.cypher_store import CypherStore  # server backends load their clients lazily
+    # server backends load their clients lazily
+    from graph.cypher_store import CypherStore, Transport
 
+    transport: Transport
     if _scheme(url) == "falkordb":
         from graph.falkordb_transport import FalkorDBTransport
 
-        return CypherStore(FalkorDBTransport.from_url(url), settings)
-    from graph.neo4j_transport import Neo4jTransport
+        transport = FalkorDBTransport.from_url(url)
+    else:
+        from graph.neo4j_transport import Neo4jTransport
 
-    return CypherStore(Neo4jTransport.from_settings(settings, url), settings)
+        transport = Neo4jTransport.from_settings(settings, url)
+    try:
+        return CypherStore(transport, settings)
+    except Exception as exc:  # reading or making the schema: a statement the server refused
+        transport.close()
+        if isinstance(exc, RingScopeError):
+            raise
+        raise StoreError(f"{transport.description}: cannot open the store: {exc}") from exc

@@ -80,6 +80,12 @@ class Neo4jTransport:
         except (*_UNREACHABLE, StoreUnavailableError) as exc:
             driver.close()
             raise StoreUnavailableError(f"cannot reach Neo4j at {where}: {_message(exc)}") from exc
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+            # FalkorDB's Bolt endpoint answers wrong credentials with a DatabaseError, not AuthError
+            driver.close()
+            raise StoreUnavailableError(
+                f"Neo4j at {where} refused the connection (check NEO4J_USER, NEO4J_PASSWORD and "
+                f"NEO4J_DATABASE): {_message(exc)}") from exc
 
     # ---------------------------------------------------------------- Transport
     def read(self, text: str, params: Mapping[str, Any] | None = None) -> list[Record]:

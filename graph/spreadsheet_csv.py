@@ -1,6 +1,7 @@
 """CSV text for people to open in a spreadsheet: the one writer of every CSV file RingScope
 writes for people (the ingest's ``--errors`` report, ``ringscope export rings --format csv``,
-the tables of a case file).
+the tables of a case file), and the bytes such a file is written as (:func:`spreadsheet_bytes`:
+UTF-8 with a byte-order mark, so that Excel on a Chinese Windows does not read it as GBK).
 
 Its cells hold text RingScope did not write (a cell of an input file, an investigator's note),
 and two things such a cell could do in a spreadsheet are closed:
@@ -26,7 +27,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-__all__ = ["FORMULA_STARTS", "neutralise_cell", "spreadsheet_csv"]
+__all__ = ["FORMULA_STARTS", "neutralise_cell", "spreadsheet_bytes", "spreadsheet_csv"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,3 +54,16 @@ def spreadsheet_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> 
     for row in rows:
         writer.writerow(["" if cell is None else neutralise_cell(str(cell)) for cell in row])
     return buffer.getvalue()
+
+
+def spreadsheet_bytes(text: str) -> bytes:
+    """The bytes of a CSV file for people holding ``text`` (:func:`spreadsheet_csv`): UTF-8 with
+    a byte-order mark. Excel opens a CSV file without one in the system's code page (GBK on a
+    Chinese Windows), which garbles every Chinese name and sentence; with it, Excel, LibreOffice,
+    pandas and RingScope's own ingest (which reads such files) all read UTF-8.
+
+    >>> data = spreadsheet_bytes(spreadsheet_csv(["姓名"], [["李明"]]))
+    >>> data[:3], data.decode("utf-8-sig")
+    (b'\\xef\\xbb\\xbf', '姓名\\r\\n李明\\r\\n')
+    """
+    return text.encode("utf-8-sig")

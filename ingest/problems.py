@@ -25,7 +25,7 @@ import pandas as pd
 from graph.errors import InputError
 from graph.escaping import escape_text
 from graph.masking import mask_identifier
-from graph.spreadsheet_csv import spreadsheet_csv
+from graph.spreadsheet_csv import spreadsheet_bytes, spreadsheet_csv
 
 __all__ = [
     "Problem",
@@ -144,5 +144,5 @@ def write_problems_csv(problems: Iterable[Problem], path: Path) -> Path:
     characters are escaped (as in every :class:`Problem`), so each problem is one line."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = spreadsheet_csv([f.name for f in fields(Problem)], (astuple(p) for p in problems))
-    path.write_bytes(text.encode("utf-8-sig"))
+    path.write_bytes(spreadsheet_bytes(text))
     return path

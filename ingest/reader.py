@@ -42,7 +42,11 @@ from ingest.contract import CONTRACT, IDENTIFIER_KINDS, ColumnKind, resolve_head
 from ingest.manifest import Manifest, read_manifest
 from ingest.problems import ProblemLog
 
-__all__ = ["RawBook", "RawTable", "UndecodableError", "decode_csv", "read_folder"]
+__all__ = ["ANSWER_KEY", "RawBook", "RawTable", "UndecodableError", "decode_csv", "read_folder"]
+
+ANSWER_KEY = "truth.csv"
+"""The answer key ``ringscope generate`` writes beside a book's tables (``claim_id, ring_id``,
+for ``ringscope evaluate --truth``): not a table of the contract, left out without a warning."""
 
 TableStatus = Literal["ok", "empty", "unreadable"]
 _BOM = b"\xef\xbb\xbf"
@@ -313,7 +317,7 @@ def read_folder(folder: Path, log: ProblemLog) -> RawBook:
     digest = hashlib.sha256()
     paths = {t: p for t in CONTRACT if (p := _table_file(folder, t, log)) is not None}
     for path in sorted(folder.iterdir()):
-        if path.suffix in (".csv", ".parquet") and path.stem not in CONTRACT:
+        if path.suffix in (".csv", ".parquet") and path.stem not in CONTRACT and path.name != ANSWER_KEY:
             log.add(path.name, None, None, "not a table of the input contract; ignored", "warning")
     for table, path in sorted(paths.items(), key=lambda item: item[1].name):
         data = path.read_bytes()

@@ -158,15 +158,22 @@ def test_identifiers_are_valid_and_undamaged(book: tuple[Path, dict[str, Any]]) 
                 assert not tables[name][column].str.contains(damaged).any(), (name, column)
 
 
-def test_ingest_accepts_the_book_with_only_the_truth_file_warned(
+def test_ingest_accepts_the_book_without_a_warning(
         book: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    """Its answer key (``truth.csv``) is left out without a word, as a generated book's is."""
     folder, summary = book
     with SQLiteStore(tmp_path / "g.db") as store:
         report = ingest_folder(folder, store)
     assert report.rows["surrenders"] == summary["surrenders"]
     assert report.rows["customers"] == 3_000
-    assert [(w.file, w.reason) for w in report.warnings] == [
-        ("truth.csv", "not a table of the input contract; ignored")]
+    assert (folder / "truth.csv").is_file() and report.warnings == []
+    (folder / "notes.csv").write_text("a\n1\n", encoding="utf-8")
+    try:
+        with SQLiteStore(tmp_path / "g2.db") as store:
+            warned = ingest_folder(folder, store).warnings
+    finally:
+        (folder / "notes.csv").unlink()
+    assert [(w.file, w.reason) for w in warned] == [("notes.csv", "not a table of the input contract; ignored")]
 
 
 @pytest.mark.parametrize("kwargs", [{"customers": 999}, {"rings": -1}, {"holdout_share": 0.6}])

@@ -267,6 +267,9 @@ def test_case_report_masks_unless_asked(ring_book: GraphStore, tmp_path: Path) -
     assert timeline.loc[1, "value"] == "'+8613907971234"  # neutralised: a spreadsheet formula start
     assert timeline["date"].tolist()[:2] == ["2024-01-15", "2024-02-10"]
     assert masked["timeline.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [masked[name].read_bytes()[:3] for name in ("members.csv", "evidence.csv", "timeline.csv")] == [
+        b"\xef\xbb\xbf"] * 3  # a byte-order mark: Excel on a Chinese Windows reads UTF-8, not GBK
+    assert masked["members.csv"].read_text(encoding="utf-8-sig").startswith("claim_id,")
 
 
 def test_values_around_stay_in_range() -> None:

@@ -748,3 +748,30 @@ def test_ids_holding_a_slash_are_found(tmp_path: Path) -> None:
             around = c.get(f"{path}/neighborhood", headers={"X-API-Key": ADMIN_KEY})
             assert around.status_code == 200
             assert {n["key"] for n in around.json()["nodes"]} == {address, "U9"}
+
+
+def test_a_json_body_may_start_with_a_byte_order_mark(client: TestClient) -> None:
+    """RFC 8259 lets a parser ignore a leading BOM, and Windows clients send one."""
+    raw = '{"claim_id": "X", "request_date": "2024-01-01", "payout_account": "6222020200112233446"}'
+    plain = client.post("/v1/score", content=raw.encode(), headers={**RISK, "Content-Type": "application/json"})
+    marked = client.post("/v1/score", content=b"\xef\xbb\xbf" + raw.encode(),
+                         headers={**RISK, "Content-Type": "application/json"})
+    assert (marked.status_code, marked.json()) == (200, plain.json())
+    patched = client.patch("/v1/rings/R-1", content="\ufeff{\"note\": \"来电核实\"}".encode(),
+                           headers={**INVESTIGATOR, "Content-Type": "application/json"})
+    assert patched.status_code == 200 and patched.json()["note"] == "来电核实"
+
+
+def test_error_wording_says_what_the_client_sent(client: TestClient) -> None:
+    """A ring id that is all digits comes back as sent (not masked as if a phone); a text too
+    long is said to have too many characters, not items."""
+    missing = client.patch("/v1/rings/R-00000000", json={"note": "x"}, headers=INVESTIGATOR)
+    assert (missing.status_code, missing.json()["message"]) == (
+        404, "no ring 'R-00000000' in the current results")
+    long_text = client.post("/v1/score", json={"claim_id": "X", "request_date": "2024-01-01",
+                                               "reason_text": "退" * 4001}, headers=RISK)
+    assert [(d["field"], d["reason"]) for d in long_text.json()["detail"]] == [
+        ("reason_text", "Text should have at most 4000 characters, not 4001")]
+    long_id = client.get("/v1/rings/R-" + "1" * 200, headers=INVESTIGATOR)
+    assert [(d["field"], d["reason"]) for d in long_id.json()["detail"]] == [
+        ("ring_id", "Text should have at most 128 characters, not 202")]

@@ -13,7 +13,7 @@ import pytest
 
 from api.association import DETECTION_READERS, pseudonymizer
 from detectors.evaluate import evaluate
-from detectors.insurers import ACROSS_INSURERS
+from detectors.insurers import ACROSS_INSURERS, span_sentences
 from detectors.templates import jaccard, letter_shingles, shingles
 from graph.errors import InputError
 from graph.keys import normalize_bank_account, normalize_id_number, normalize_phone, normalize_text
@@ -315,3 +315,19 @@ def test_a_clear_in_a_members_export_stays_a_clear_when_pseudonymized(tmp_path: 
         assert ingest_folder(tmp_path / "day-pb", store).removed.cleared == 1
         assert store.edges_from(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ["PA:S1"]).empty
         assert len(store.edges_from(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, ["PA:S2"])) == 1
+
+
+@pytest.mark.parametrize(("code", "en"), [
+    ("watchlist", "14 claims at 3 member insurers are linked to identifiers on the watchlist"),
+    ("burst", "14 claims at 3 member insurers were filed in a burst of a few days"),
+    ("full_refund_complaints", "14 claims at 3 member insurers include demands of a full premium "
+                               "refund on complaint grounds"),
+    ("more_shared_identifiers", "14 claims at 3 member insurers share more identifiers used by "
+                                "unrelated households"),
+    ("no_shared_ties", "14 claims at 3 member insurers share no contact, account, representative "
+                       "or address"),
+])
+def test_evidence_cut_to_counts_for_a_member_reads_as_a_sentence(code: str, en: str) -> None:
+    """A member's view of a ring spanning others: each item keeps a sentence, not its code."""
+    zh, said = span_sentences(code, 14, 3)
+    assert said == en and code not in zh

@@ -78,8 +78,10 @@ def test_generate_ingest_stats_detect_export(book: Path, tmp_path: Path) -> None
         graph.change_case(rings[0]["ring_id"], "investigating", "张伟", "调取录像", assignee="张伟")
     out = tmp_path / "rings.csv"
     as_csv = runner.invoke(app, ["export", "rings", "--store", store, "--format", "csv", "--out", str(out)])
-    assert as_csv.exit_code == 0 and out.read_text(encoding="utf-8").startswith("ring_id,")
-    first = next(csv.DictReader(out.open(encoding="utf-8")))
+    assert as_csv.exit_code == 0 and out.read_bytes().startswith(b"\xef\xbb\xbfring_id,")  # BOM: Excel reads UTF-8
+    assert runner.invoke(app, ["export", "rings", "--store", store, "--format", "csv"]).stdout_bytes == out.read_bytes()
+    assert exported.stdout_bytes.startswith(b"[")  # JSON carries no byte-order mark
+    first = next(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert (first["ring_id"], first["case_status"], first["assignee"], first["last_note"],
             first["realerted"]) == (rings[0]["ring_id"], "investigating", "张伟", "调取录像", "false")
     case = json.loads(runner.invoke(app, ["export", "rings", "--store", store]).stdout)[0]["case"]
@@ -103,6 +105,7 @@ def test_invalid_input_exits_2_and_leaves_store_unchanged(book: Path, tmp_path: 
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "policies.csv row 4, column agent_id: refers to a record not in agents nor in the store" in result.output
+    assert errors_file.read_bytes().startswith(b"\xef\xbb\xbffile,row,column,")
     assert "policies.csv,4,agent_id,NO-SUCH-AGENT,refers to a record not in agents nor in the store,error" in (
         errors_file.read_text(encoding="utf-8-sig")
     )

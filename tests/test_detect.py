@@ -68,6 +68,8 @@ def test_evidence_names_the_concrete_identifiers(trap_result: DetectionResult) -
     assert mailed.zh == "赣州市章贡区文清路88号信诚大厦1205室 关联本团伙 5 个不相关家庭（5 笔退保的投诉邮寄地址）"
     template = next(e for e in ring.evidence if e.code == "complaint_template")
     assert "R6" in template.data["claims"]
+    listed = next(e for e in ring.evidence if e.code == "watchlist")
+    assert listed.en == "1 linked identifier is on the watchlist (信诚法律咨询)"
     assert ("bank_account", "6222000000000000001") in {(i.type, i.value) for i in ring.identifiers}
     assert ring.first_request_date == "2024-04-02" and ring.last_request_date == "2024-04-12"
 

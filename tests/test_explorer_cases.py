@@ -64,7 +64,8 @@ def _as(key: str) -> dict[str, str]:
     ("Ｃ１", "/explorer/entities/Claim/C1"),  # a record id as a full-width keyboard types it
     ("P2", "/explorer/entities/Policy/P2"),
     ("A1", "/explorer/entities/Agent/A1"),
-    ("李强", "/explorer/entities/Customer/U4"),
+    ("c1", "/explorer/entities/Claim/C1"),  # a record id typed in lower case
+    ("r-1", "/explorer/rings/R-1"),  # a ring id, in any case
     ("360702195001011234", "/explorer/entities/Customer/U8"),  # a customer's ID number
 ])
 def test_one_exact_hit_opens_its_page(client: TestClient, typed: str, lands_on: str) -> None:
@@ -73,6 +74,18 @@ def test_one_exact_hit_opens_its_page(client: TestClient, typed: str, lands_on: 
     assert found.status_code == 303 and found.headers["location"].startswith(lands_on)
     assert PHONE[3:] not in found.headers["location"] and ACCOUNT not in found.headers["location"]
     assert client.get(found.headers["location"], headers=_as(INVESTIGATOR_KEY)).status_code == 200
+
+
+def test_a_name_is_listed_not_opened_and_the_page_says_what_search_covers(client: TestClient) -> None:
+    """A name may also be a payee's or a representative's (not searched): one customer of that
+    name is listed as a customer, not opened as if the name were an id."""
+    found = client.get("/explorer/search", params={"q": "李强"}, headers=_as(INVESTIGATOR_KEY),
+                       follow_redirects=False)
+    assert found.status_code == 200
+    assert re.findall(r'<a class="entity-link" href="([^"]+)">([^<]+)</a>', found.text) == [
+        ("/explorer/entities/Customer/U4", "李强 (U4)")]
+    assert ("it does not look up parts of an id or number, addresses, or the names of payees, "
+            "representatives and watchlist entries") in found.text
 
 
 def test_several_hits_are_listed_with_their_rings_and_none_says_so(client: TestClient,

@@ -4,7 +4,10 @@ middle of a load, paged reads, and detection results as investigators see them i
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -188,3 +191,50 @@ def test_open_store_urls(falkordb_server: FalkorDBServer) -> None:
         open_store("falkordb://127.0.0.1:port/g")
     with pytest.raises(ConfigError):
         open_store("falkordb://127.0.0.1:6379/a/b")
+
+
+def _ringscope(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The command line in its own process, so that nothing of pytest handles its logs."""
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True, text=True,
+                          timeout=300, check=False, env={**os.environ, **env})
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert (result.returncode, result.stdout) == (1, ""), result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+    return result.stderr
+
+
+@pytest.mark.falkordb
+def test_a_server_refusing_a_statement_is_one_line_on_the_command_line(
+        falkordb_server: FalkorDBServer) -> None:
+    """README "Errors print one line": what the server refuses (the Bolt endpoint the session,
+    for credentials it does not know; FalkorDB a graph whose key holds something else, or a write
+    beyond its memory limit) is one error line and exit code 1, never a traceback."""
+    falkordb_server.ensure_alive()
+    bolt = f"bolt://127.0.0.1:{falkordb_server.bolt_port}"
+    refused = _ringscope("stats", "--store", bolt, NEO4J_USER="nobody", NEO4J_PASSWORD="wrong",
+                         NEO4J_DATABASE="neo4j")
+    assert _one_error_line(refused).startswith(
+        f"error: Neo4j at {bolt} (database neo4j) refused the connection (check NEO4J_USER, "
+        "NEO4J_PASSWORD and NEO4J_DATABASE): ")
+    client = redis.Redis(port=falkordb_server.port, socket_timeout=10)
+    graph = f"test-{uuid.uuid4().hex[:12]}"
+    client.set(graph, "not a graph")
+    try:
+        assert _one_error_line(_ringscope("stats", "--store", falkordb_server.url(graph))) == (
+            f"error: FalkorDB at 127.0.0.1:{falkordb_server.port}, graph {graph}: cannot open the "
+            "store: WRONGTYPE Operation against a key holding the wrong kind of value\n")
+    finally:
+        client.delete(graph)
+    with open_store(falkordb_server.url(graph)) as store:
+        store.load(tiny_bundle())
+    limit = client.config_get("maxmemory")["maxmemory"]
+    client.config_set("maxmemory", 1)
+    try:
+        full = _ringscope("detect", "--store", falkordb_server.url(graph))
+    finally:
+        client.config_set("maxmemory", limit)
+        falkordb_server.delete_graph(graph)
+    assert _one_error_line(full) == (
+        "error: graphdb store: start_run failed: command not allowed when used memory > 'maxmemory'.\n")

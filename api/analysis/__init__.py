@@ -14,6 +14,7 @@ against a truth file and sweep its parameters, query a Cypher server::
     rs.plot_timeline(rs.ring_timeline(store, rings.ring_id[0]))
     rs.case_report(store, rings.ring_id[0], "cases/ring-1") # JSON, CSV, PNG, HTML for the case
     rs.evaluate(store, "data/book/truth.csv")               # detection and both baselines
+    rs.score_request(store, {"claim_id": "S-NEW-1", …})      # real-time scoring, as POST /v1/score
 
 Each function wraps the project's own code (ingest, detection, evaluation, the explorer's
 rendering, the HTTP API's ring views): what it shows is what the product computes.
@@ -46,6 +47,8 @@ from api.analysis.frames import claim_risks, evidence, identifier_uses, members,
 from api.analysis.report import CASE_FILES, case_history, case_report
 from api.analysis.stores import open_store
 from api.analysis.timeline import EVENT_KINDS, TIMELINE_COLUMNS, plot_timeline, ring_timeline
+from detectors.holdout import hold_out, roc_auc
+from detectors.realtime import score_request
 from graph.results import ALERT_THRESHOLD
 
 __all__ = [
@@ -65,6 +68,7 @@ __all__ = [
     "draw_ring",
     "evaluate",
     "evidence",
+    "hold_out",
     "identifier_uses",
     "legitimate_alerts",
     "load_book",
@@ -75,7 +79,9 @@ __all__ = [
     "plot_timeline",
     "ring_timeline",
     "rings",
+    "roc_auc",
     "runs",
+    "score_request",
     "sweep",
     "synthetic_book",
     "values_around",

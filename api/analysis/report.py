@@ -3,7 +3,7 @@ timeline, written to one folder an investigator can open or attach to the case.
 
 Files: ``case.json`` (the ring as ``GET /v1/rings/{id}`` returns it: export fields, case status,
 members, timeline, plus ``history``, the case's audit log), ``members.csv``, ``evidence.csv``
-and ``timeline.csv`` (UTF-8, written as the CSV export is, by
+and ``timeline.csv`` (UTF-8 with a byte-order mark, written as the CSV export is, by
 :func:`graph.spreadsheet_csv.spreadsheet_csv`: cells a spreadsheet would run as formulas are
 neutralised, cells holding line breaks quoted), ``timeline.png`` (:func:`~api.analysis.timeline.plot_timeline`) and
 ``network.html`` (:func:`~api.analysis.drawing.draw_ring`, opens offline in any browser).
@@ -25,7 +25,7 @@ from api.analysis.frames import evidence, members
 from api.analysis.timeline import plot_timeline, ring_timeline
 from api.privacy import mask_payload
 from api.views import audit_view, ring_detail
-from graph.spreadsheet_csv import spreadsheet_csv
+from graph.spreadsheet_csv import spreadsheet_bytes, spreadsheet_csv
 from graph.store import GraphStore
 
 __all__ = ["CASE_FILES", "case_history", "case_report"]
@@ -70,7 +70,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, shown: Any) -> None:
     columns = list(frame.columns)
     text = spreadsheet_csv(columns, ([None if r[c] is None else _text(r[c]) for c in columns]
                                      for r in records))
-    path.write_text(text, encoding="utf-8", newline="")
+    path.write_bytes(spreadsheet_bytes(text))
 
 
 def _text(value: object) -> str:

@@ -413,16 +413,22 @@ def search_page(
     access: Access, request: Request, store: StoreDep,
     q: Annotated[str, Query(max_length=MAX_QUERY, description="what to look for")] = "",
 ) -> Response:
-    """Find what was typed: one exact hit opens its page, several are listed with their rings,
-    none says so."""
+    """Find what was typed: a current ring's id (any case) opens the ring; one hit by id,
+    identifier or ID number opens its page; a hit by a customer's name, or several, are listed
+    with their rings (a name may also be a payee's or a representative's, which search does not
+    cover: the page says so); none says so."""
     if isinstance(access, Response):
         return access
     scope = scope_of(store, access.insurer)
     state = _state(request)
-    hits = search(store, state.customers, q, scope, state.scorer.pseudonymizer)
-    if len(hits) == 1:
-        return RedirectResponse(_links.href(hits[0].ref, show_pii=access.show_pii), status_code=303)
     rings = [scope.ring(r) for r in store.rings() if scope.visible(r)]
+    typed = q.strip().upper()
+    if any(r.ring_id.upper() == typed for r in rings):
+        ring_id = next(r.ring_id for r in rings if r.ring_id.upper() == typed)
+        return RedirectResponse(_links.ring(ring_id), status_code=303)
+    hits = search(store, state.customers, q, scope, state.scorer.pseudonymizer)
+    if len(hits) == 1 and hits[0].how != "name":
+        return RedirectResponse(_links.href(hits[0].ref, show_pii=access.show_pii), status_code=303)
     rows = []
     for hit in hits:
         node = store.get_node(hit.ref.label, hit.ref.key)

@@ -22,6 +22,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ingest.reader import ANSWER_KEY
+
 from .clerk import (
     format_dates,
     type_addresses,
@@ -253,7 +255,7 @@ def generate_book(
     for k, name in enumerate(TABLES):
         _write(tables[name], out_dir / f"{name}.{suffix}", config.output_format)
         report(_STEPS[4 + k], 5 + k, total)
-    _write(tables["truth"], out_dir / "truth.csv", "csv")
+    _write(tables["truth"], out_dir / ANSWER_KEY, "csv")
     report(_STEPS[-1], total, total)
     return BookSummary(
         out_dir=out_dir,
