@@ -4,6 +4,7 @@ one template, and a coached member who shares only a changed-to phone. Exact exp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,42 @@ def _alerted(result: DetectionResult) -> list[tuple[str, ...]]:
     return sorted(r.claim_ids for r in result.rings if r.score >= ALERT_THRESHOLD)
 
 
+def _only_the_ring_alerts(tmp_path: Path, book: BookBuilder, ring: list[str], others: list[str]) -> None:
+    """Detect: the one alerted group is ``ring``, and every claim of ``others`` stays under the
+    alert threshold."""
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted(ring))]
+    risks = {c.claim_id: c.risk for c in result.claim_risks}
+    assert max(risks[c] for c in others) < ALERT_THRESHOLD
+
+
+def _agency_ring(book: BookBuilder, account_name: str,
+                 contact: Callable[[int], str | None] = lambda k: None,
+                 rep: Callable[[int], tuple[str, str, str] | None] = lambda k: None) -> list[str]:
+    """Six unrelated customers surrendering in August 2024, full refunds on complaint grounds,
+    every refund paid into one account held by ``account_name``."""
+    claims = []
+    for k in range(6):
+        cust = book.customer(f"RR{k}", f"{SURNAMES[k + 9]}委{k}", f"赣州市于都县{k}号", f"+86138{k:08d}")
+        claims.append(book.claim(f"RRC{k}", cust, "A-OK", f"2024-08-{2 + 4 * k:02d}", full_refund=True,
+                                 complaint_reason=True, account="6222000088880001", account_name=account_name,
+                                 contact=contact(k), rep=rep(k)))
+    return claims
+
+
+def _residents(book: BookBuilder, worker: tuple[str, str, str], count: int, contact: str | None = None,
+               spread_days: bool = False) -> list[str]:
+    """A care home's residents: each request filed by the home's worker over a year or two,
+    cash value, ordinary reasons, paid into the home's account."""
+    claims = []
+    for i in range(count):
+        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
+        date = f"2023-{1 + i:02d}-10" if spread_days else f"{2023 + i // 4}-{1 + 3 * i % 12:02d}-10"
+        claims.append(book.claim(f"CHC{i}", cust, "A-OK", date, contact=contact,
+                                 account="6222000099990001", account_name="章贡区福寿养老院", rep=worker))
+    return claims
+
+
 @pytest.fixture
 def book() -> BookBuilder:
     b = BookBuilder()
@@ -83,10 +120,7 @@ def test_a_care_home_representative_is_not_a_ring(tmp_path: Path, book: BookBuil
         cust = book.customer(f"RR{k}", f"{SURNAMES[k + 9]}委{k}", f"赣州市于都县{k}号", f"+86138{k:08d}")
         book.claim(f"RRC{k}", cust, "A-OK", f"2024-08-{2 + 4 * k:02d}", full_refund=True,
                    complaint_reason=True, account="6222000088880001", account_name="黄中介", rep=agent)
-    for i in range(7):
-        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
-        book.claim(f"CHC{i}", cust, "A-OK", f"{2023 + i // 4}-{1 + 3 * i % 12:02d}-10",
-                   account="6222000099990001", account_name="章贡区福寿养老院", rep=worker)
+    _residents(book, worker, 7)
     result = _detect(tmp_path, book)
     assert _alerted(result) == [tuple(f"RRC{k}" for k in range(6))]
     store = SQLiteStore(tmp_path / "g.db")
@@ -294,20 +328,8 @@ def test_a_ring_member_typed_with_a_care_homes_phone_does_not_pull_its_residents
     residents are not pulled towards the ring."""
     worker = ("林护工", "360702198001010077", "+8613800000077")
     agency = "+8617700000088"
-    ring = []
-    for k in range(6):
-        cust = book.customer(f"RR{k}", f"{SURNAMES[k + 9]}委{k}", f"赣州市于都县{k}号", f"+86138{k:08d}")
-        ring.append(book.claim(f"RRC{k}", cust, "A-OK", f"2024-08-{2 + 4 * k:02d}", full_refund=True,
-                               complaint_reason=True, account="6222000088880001", account_name="黄中介",
-                               contact=worker[2] if k == 0 else agency))
-    for i in range(7):
-        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
-        book.claim(f"CHC{i}", cust, "A-OK", f"2023-{1 + i:02d}-10", contact=worker[2],
-                   account="6222000099990001", account_name="章贡区福寿养老院", rep=worker)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted(ring))]
-    risks = {c.claim_id: c.risk for c in result.claim_risks}
-    assert max(risks[f"CHC{i}"] for i in range(7)) < ALERT_THRESHOLD
+    ring = _agency_ring(book, "黄中介", contact=lambda k: worker[2] if k == 0 else agency)
+    _only_the_ring_alerts(tmp_path, book, ring, _residents(book, worker, 7, contact=worker[2], spread_days=True))
 
 
 def test_a_care_home_worker_who_filed_one_ring_request_does_not_bring_the_homes_residents(
@@ -316,20 +338,8 @@ def test_a_care_home_worker_who_filed_one_ring_request_does_not_bring_the_homes_
     all of them: the ring holds that request, but the worker (barely suspicious: cash-value
     refunds and ordinary reasons for years) ties no other resident to it."""
     worker = ("林护工", "360702198001010077", "+8613800000077")
-    ring = []
-    for k in range(6):
-        cust = book.customer(f"RR{k}", f"{SURNAMES[k + 9]}委{k}", f"赣州市于都县{k}号", f"+86138{k:08d}")
-        ring.append(book.claim(f"RRC{k}", cust, "A-OK", f"2024-08-{2 + 4 * k:02d}", full_refund=True,
-                               complaint_reason=True, account="6222000088880001",
-                               account_name="赣州维权咨询服务有限公司", rep=worker if k == 0 else None))
-    for i in range(8):
-        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
-        book.claim(f"CHC{i}", cust, "A-OK", f"{2023 + i // 4}-{1 + 3 * i % 12:02d}-10",
-                   account="6222000099990001", account_name="章贡区福寿养老院", rep=worker)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted(ring))]
-    risks = {c.claim_id: c.risk for c in result.claim_risks}
-    assert max(risks[f"CHC{i}"] for i in range(8)) < ALERT_THRESHOLD
+    ring = _agency_ring(book, "赣州维权咨询服务有限公司", rep=lambda k: worker if k == 0 else None)
+    _only_the_ring_alerts(tmp_path, book, ring, _residents(book, worker, 8))
 
 
 def test_an_account_paid_by_over_a_hundred_complaint_refunds_is_a_ring_not_a_hub(

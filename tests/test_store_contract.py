@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 from graph.cases import Case
-from graph.errors import AccessError, ConflictError, NotFoundError, RunInProgressError, StoreError
+from graph.errors import AccessError, ConflictError, NotFoundError, StoreError
 from graph.model import ClearBatch, EdgeBatch, GraphBundle, Label, NodeBatch, NodeRef, Rel
 from graph.results import (
     CaseEvent,
@@ -306,27 +307,35 @@ def test_reopened_store_sees_committed_data(store_factory: StoreFactory) -> None
     assert second.counts().nodes["Customer"] == 2
 
 
-def _contend(stores: list[GraphStore], targets: list[CaseStatus]) -> list[str]:
-    """Each store changes R-1's case to its target at the same moment; who won, who lost."""
-    barrier = threading.Barrier(len(stores))
-    outcome: list[str] = [""] * len(stores)
+def _at_once(count: int, act: Callable[[int], object]) -> list[str]:
+    """``act(i)`` for every ``i < count`` at the same moment (one thread each, as separate
+    processes would): per ``i``, ``"won"``, ``"lost: …"`` with the conflict's message, or the
+    other error, which is the failure to report."""
+    barrier = threading.Barrier(count)
+    outcome: list[str] = [""] * count
 
     def attempt(i: int) -> None:
         barrier.wait()
         try:
-            stores[i].change_case("R-1", targets[i], f"actor-{i}")
+            act(i)
             outcome[i] = "won"
-        except ConflictError:
-            outcome[i] = "lost"
-        except Exception as exc:  # any other answer is the failure to report
+        except ConflictError as exc:
+            outcome[i] = f"lost: {exc}"
+        except Exception as exc:
             outcome[i] = f"{type(exc).__name__}: {exc}"
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(stores))]
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
     return outcome
+
+
+def _contend(stores: list[GraphStore], targets: list[CaseStatus]) -> list[str]:
+    """Each store changes R-1's case to its target at the same moment; who won, who lost."""
+    outcome = _at_once(len(stores), lambda i: stores[i].change_case("R-1", targets[i], f"actor-{i}"))
+    return ["lost" if o.startswith("lost: ") else o for o in outcome]
 
 
 def test_simultaneous_case_changes_exactly_one_wins(store_factory: StoreFactory) -> None:
@@ -358,28 +367,13 @@ def test_one_run_at_a_time_even_when_started_at_the_same_instant(store_factory: 
     progress and write nothing; once it ends, the next round can start one."""
     stores = [store_factory() for _ in range(6)]
     for round_ in range(5):
-        barrier = threading.Barrier(len(stores))
-        outcome: list[str] = [""] * len(stores)
+        def start(i: int, round_: int = round_) -> None:
+            stores[i].start_run(RunRecord(f"run-{round_}-{i}", {}, "", f"2024-07-0{round_ + 1}T00:00:0{i}+00:00"))
 
-        def attempt(i: int, round_: int = round_, barrier: threading.Barrier = barrier,
-                    outcome: list[str] = outcome) -> None:
-            barrier.wait()
-            try:
-                stores[i].start_run(RunRecord(f"run-{round_}-{i}", {}, "", f"2024-07-0{round_ + 1}T00:00:0{i}+00:00"))
-                outcome[i] = "won"
-            except RunInProgressError as exc:
-                outcome[i] = str(exc)
-            except Exception as exc:  # any other answer is the failure to report
-                outcome[i] = f"{type(exc).__name__}: {exc}"
-
-        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(stores))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        outcome = _at_once(len(stores), start)
         winner = outcome.index("won")
-        assert sorted(outcome) == sorted([f"a detection run is already in progress (run-{round_}-{winner})"] * 5
-                                         + ["won"]), outcome
+        lost = f"lost: a detection run is already in progress (run-{round_}-{winner})"
+        assert sorted(outcome) == sorted([lost] * 5 + ["won"]), outcome
         runs = stores[0].runs()
         assert [r.run_id for r in runs if r.status == "running"] == [f"run-{round_}-{winner}"]
         assert len(runs) == round_ + 1  # the losers wrote nothing
