@@ -310,9 +310,10 @@ class RealtimeScorer:
 
         A stored claim's customer and policy never change (ingest refuses a record sent again
         naming others), so a request naming another customer or another policy than the
-        stored claim of its id is another request whose number collided with it (numbers
-        per branch, per year or per channel): it is scored as a new request, and does not
-        inherit the stored claim's ring. A request that names neither is the stored claim.
+        stored claim of its id, or another request date, is another request whose number
+        collided with it (numbers per branch, per year or per channel): it is scored as a new
+        request, and does not inherit the stored claim's ring. A request of the stored date
+        that names neither customer nor policy is the stored claim.
         """
         stored = index.facts.claim(req.claim_id)
         if stored is None:
@@ -320,10 +321,12 @@ class RealtimeScorer:
         other = [what for what, given, kept in (("customer", req.customer_id, stored.customer),
                                                 ("policy", req.policy_id, stored.policy))
                  if given is not None and given != kept]
+        if stored.request_date is not None and req.request_date != stored.request_date:
+            other.append("request date")
         if not other:
             return None
-        return (f"the id of a stored request of another {' and '.join(other)}: scored as a new "
-                "request, not as that one")
+        named = other[0] if len(other) == 1 else f"{', '.join(other[:-1])} and {other[-1]}"
+        return f"the id of a stored request of another {named}: scored as a new request, not as that one"
 
     # ------------------------------------------------------------------ look-ups
     def _current_token(self) -> tuple[str, str]:

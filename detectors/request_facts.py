@@ -76,10 +76,12 @@ class PolicyFacts:
 
 @dataclass(frozen=True, slots=True)
 class ClaimFacts:
-    """A stored claim's ``customer`` and ``policy`` (keys; ``None`` when it names none)."""
+    """A stored claim's ``customer`` and ``policy`` (keys) and ``request_date`` (ISO); ``None``
+    for what it does not name."""
 
     customer: str | None
     policy: str | None
+    request_date: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +145,8 @@ class RequestFacts:
                              tuple(complaints), tuple(claims))
 
     def claim(self, key: str) -> ClaimFacts | None:
-        """A stored claim's customer and policy, ``None`` for an id no stored claim holds."""
+        """A stored claim's customer, policy and request date, ``None`` for an id no stored
+        claim holds."""
         found = self._claims.get(key)
         return None if found is None else ClaimFacts(*found)
 
@@ -282,11 +285,17 @@ def _policies(store: GraphStore) -> Iterable[tuple[str, list[list[str]]]]:
 
 
 def _claims(store: GraphStore, filed: pd.DataFrame) -> Iterable[tuple[str, list[str | None]]]:
-    """Per stored claim, ``[customer, policy]`` (``None`` for one it does not name)."""
+    """Per stored claim, ``[customer, policy, request_date]`` (``None`` for what it does not
+    name)."""
     customer = {claim: who for who, claim in _pairs(filed)}
     policy = dict(_pairs(store.edges_frame(Label.CLAIM, Rel.SURRENDERS, Label.POLICY)))
+    nodes = store.nodes_frame(Label.CLAIM)
+    day: dict[str, str] = {}
+    if "request_date" in nodes.columns:
+        dated = nodes.dropna(subset=["request_date"])
+        day = dict(zip(dated["key"].astype(str).tolist(), dated["request_date"].astype(str).tolist(), strict=True))
     for key in sorted(customer.keys() | policy.keys()):
-        yield key, [customer.get(key), policy.get(key)]
+        yield key, [customer.get(key), policy.get(key), day.get(key)]
 
 
 def _complaints(store: GraphStore) -> Iterable[tuple[str, list[Any]]]:

@@ -236,14 +236,19 @@ def test_a_claim_id_of_another_customers_stored_claim_proves_nothing(tmp_path: P
             k: v for k, v in fresh.items() if k not in ("claim_id", "warnings")}
         assert (collided["level"], collided["ring_id"], fresh["warnings"]) == ("low", None, [])
         assert collided["warnings"] == [{"field": "claim_id", "reason": (
-            "the id of a stored request of another customer and policy: scored as a new request, "
-            "not as that one")}]
+            "the id of a stored request of another customer, policy and request date: scored as a new "
+            "request, not as that one")}]
         # the right customer on another of the policies: still not the stored request
         other_policy = score({"claim_id": "C1", "request_date": "2024-03-01", "customer_id": "U1",
                               "policy_id": "P2"})
         assert "claim_in_ring" not in {r["code"] for r in other_policy["reasons"]}
         assert [w["reason"][:45] for w in other_policy["warnings"]] == [
             "the id of a stored request of another policy:"]
+        # the stored id alone, on another day: another request (a number another system reused)
+        another_day = score({"claim_id": "C1", "request_date": "2025-01-10", "contact_phone": "13512345678"})
+        assert "claim_in_ring" not in {r["code"] for r in another_day["reasons"]}
+        assert [w["reason"] for w in another_day["warnings"]] == [
+            "the id of a stored request of another request date: scored as a new request, not as that one"]
         for itself in ({"customer_id": "U1", "policy_id": "P1"}, {"customer_id": "U1"}, {}):
             stored = score({"claim_id": "C1", "request_date": "2024-03-01", **itself})
             assert (stored["ring_id"], stored["reasons"][0]["code"], stored["warnings"]) == (
