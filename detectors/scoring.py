@@ -74,9 +74,10 @@ chance explains, see :func:`_untied`) they count at most :data:`_UNTIED_CAP`, be
 threshold; a ring needs ties or traces besides."""
 _UNTIED_CAP = 0.45
 """The most wording and timing count together (see :data:`_WORDING`), and the most a group
-scores when none of its requests demands a full refund or gives a complaint reason: the trade *is* the full-refund demand on complaint grounds, and a shared
-representative, account or address is strong evidence only with it (``../shared/domain.md``:
-a care home's worker files its residents' cash-value requests for years)."""
+scores when none of its requests demands a full refund or gives a complaint reason: the trade
+*is* the full-refund demand on complaint grounds, and a shared representative, account or
+address is strong evidence only with it (``../shared/domain.md``: a care home's worker files
+its residents' cash-value requests for years)."""
 
 _KIND_TEXT = {
     CONTACT_PHONE: ("联系电话", "contact phone"),

@@ -344,13 +344,19 @@ class CypherStore(GraphStore):
         self.transport.write([_run_statement(run)])
 
     def _start_run_alone(self, run: RunRecord) -> str | None:
-        statement = _run_statement(run)
-        self.transport.write([Statement(cypher.START_RUN_ALONE, {**statement.params, "running": "running", "lock": "runs"})])
-        # The statement writes nothing while a run is running; whether it wrote is read back
-        # (also right when the driver retried a write that had committed).
-        rows = self.transport.read(cypher.RUNNING_RUNS, {"running": "running"})
-        keys = [str(r["key"]) for r in rows]
-        return None if run.run_id in keys else (keys[0] if keys else None)
+        statement = Statement(cypher.START_RUN_ALONE,
+                              {**_run_statement(run).params, "running": "running", "lock": "runs"})
+        for _ in range(_START_ATTEMPTS):
+            self.transport.write([statement])
+            # The statement writes nothing while a run is running; whether it wrote is read back
+            # (also right when the driver retried a write that had committed).
+            keys = [str(r["key"]) for r in self.transport.read(cypher.RUNNING_RUNS, {"running": "running"})]
+            if run.run_id in keys:
+                return None
+            if keys:
+                return keys[0]
+            # the run that kept it out ended between the write and the read: try again
+        raise StoreError(f"{self.name}: could not record run {run.run_id} as started; try again")
 
     def _touch_run(self, run_id: str, at: str) -> None:
         self.transport.write([Statement(cypher.TOUCH_RUN, {"key": run_id, "at": at, "running": "running"})])
@@ -550,6 +556,9 @@ def _by_label(refs: Iterable[NodeRef]) -> dict[Label, list[str]]:
 
 
 _MODEL_LABELS = frozenset(x.value for x in Label)
+_START_ATTEMPTS = 5
+"""Tries at recording a run as started while the run that kept it out keeps ending between
+the write and the read-back (each try is one write and one read)."""
 _SEP = "\x1f"  # joins a record id and its ends; ingest refuses control characters in cells
 
 
