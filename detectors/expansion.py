@@ -12,8 +12,10 @@ alerted ring active around its request date (the ring's first to last request, w
 * its letter belongs to the ring's own template burst, or it is part of the burst of a resigned
   agent's former customers the ring recruits from, **and** its own record shows the ring's behaviour
   strongly enough (``trait_score ≥ expansion_tie_score``); or
-* nothing ties it but the time, and its own record alone is overwhelming
-  (``trait_score ≥ expansion_alone_score``).
+* nothing ties it but the time, it is complaint-driven (a full-refund demand, a complaint
+  reason or letter: a claim filed by a representative and paid to a third party for cash value
+  and an ordinary reason is how a care home or guardian surrenders), and its own record alone is
+  overwhelming (``trait_score ≥ expansion_alone_score``).
 
 ``trait_score`` is a naive-Bayes log likelihood ratio over the claim's traits (complaint-driven,
 contact changed just before, third-party payout, represented), each trait's ratio estimated from
@@ -106,7 +108,8 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
         offer(claim, ring, 1, "template", data)
     for claim, ring, data in _agent_ties(book, graph, ring_of, tie_ok):
         offer(claim, ring, 2, "ex_agent", data)
-    alone = np.flatnonzero((score >= params.expansion_alone_score) & ~in_ring)
+    alone = np.flatnonzero((score >= params.expansion_alone_score) & ~in_ring
+                           & traits["complaint_driven"].to_numpy(bool))
     for ring, (lo, hi, _) in enumerate(windows):
         if not np.isfinite(lo):
             continue

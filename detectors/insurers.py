@@ -59,8 +59,9 @@ _PHRASES: Mapping[str, tuple[str, str]] = {
                                 "share more identifiers used by unrelated households"),
     "no_shared_ties": ("之间没有共用的联系方式、账户、代办人或地址",
                        "share no contact, account, representative or address"),
-    "no_refund_demands": ("中没有一笔要求全额退还保费或以投诉为由",
-                          "include no demand of a full premium refund and no complaint reason"),
+    "no_refund_demands": ("要求全额退还保费或以投诉为由的不比全账册多",
+                          "demand full premium refunds or give complaint reasons no more often "
+                          "than the book's requests"),
 }
 
 

@@ -74,8 +74,9 @@ chance explains, see :func:`_untied`) they count at most :data:`_UNTIED_CAP`, be
 threshold; a ring needs ties or traces besides."""
 _UNTIED_CAP = 0.45
 """The most wording and timing count together (see :data:`_WORDING`), and the most a group
-scores when none of its requests demands a full refund or gives a complaint reason: the trade
-*is* the full-refund demand on complaint grounds, and a shared representative, account or
+scores when its requests demand a full refund or give a complaint reason no more often than the
+book's requests do (claim propensity, :func:`detectors.links.claim_propensity`, no higher than the
+book's mean): the trade *is* the full-refund demand on complaint grounds, and a shared representative, account or
 address is strong evidence only with it (``../shared/domain.md``: a care home's worker files
 its residents' cash-value requests for years)."""
 
@@ -119,6 +120,9 @@ class _Context:
     params: DetectionParams
     households: np.ndarray
     propensity: np.ndarray
+    """Per claim, :func:`detectors.links.claim_propensity`."""
+    book_propensity: float
+    """Its mean over the book."""
     bases: Mapping[str, float]
     driven: np.ndarray
     """Per claim, whether it is complaint-driven (:func:`detectors.behaviour.claim_traits`)."""
@@ -139,7 +143,9 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
              traits: pd.DataFrame, members: np.ndarray) -> _Context:
     """What scoring the rings of ``members`` (claim positions) reads; uses only of those claims."""
     households = book.customers["household"].reindex(book.claims["customer_id"]).to_numpy()
-    ctx = _Context(book, identifiers, graph, params, households, claim_propensity(book), base_rates(traits),
+    propensity = claim_propensity(book)
+    ctx = _Context(book, identifiers, graph, params, households, propensity,
+                   float(propensity.mean()) if len(propensity) else 0.0, base_rates(traits),
                    traits["complaint_driven"].to_numpy(bool),
                    dict(zip(identifiers.index.tolist(), identifiers["suspicion"].astype(float).tolist(), strict=True)))
     claims = book.claims
@@ -194,14 +200,19 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
     evidence += _joined_evidence(ctx, joined)
     wording = [p for e, p in evidence if _untied(e)]
     score = noisy_or([p for e, p in evidence if not _untied(e)] + [min(_wording_cap(evidence), noisy_or(wording))])
-    if not ctx.propensity[members].any():
+    demanding = ctx.propensity[members]
+    if demanding.mean() <= ctx.book_propensity:
         score = min(score, _UNTIED_CAP)
+        count = int((demanding > 0).sum())
         evidence.append((Evidence(
             "no_refund_demands",
-            f"本组没有一笔退保要求全额退还保费或以投诉为由：缺少代理退保的行为，评分至多 {_UNTIED_CAP}",
-            "No request of the group demands a full premium refund or gives a complaint reason: "
-            f"without the trade's behaviour its ties count at most {_UNTIED_CAP}",
-            {"score_cap": _UNTIED_CAP}), 0.0))
+            f"本组 {len(members)} 笔退保中 {count} 笔要求全额退还保费或以投诉为由，不比全账册的退保更多："
+            f"缺少代理退保的行为，评分至多 {_UNTIED_CAP}",
+            f"{count} of the group's {len(members)} requests demand a full premium refund or give a "
+            "complaint reason, no more than the book's requests do: without the trade's behaviour its "
+            f"ties count at most {_UNTIED_CAP}",
+            {"score_cap": _UNTIED_CAP, "demanding": count, "claims": len(members),
+             "book_propensity": round(ctx.book_propensity, 4)}), 0.0))
     if not any(_ties(e) for e, p in evidence if p > 0):
         evidence.append((Evidence(
             "no_shared_ties",

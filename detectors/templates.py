@@ -170,11 +170,14 @@ def minhash_signatures(sets: Sequence[np.ndarray], num_perm: int, seed: int) -> 
 
 
 def template_groups(texts: Sequence[str], threshold: float = 0.45, seed: int = 0,
-                    num_perm: int = 48, min_shingles: int = 8) -> np.ndarray:
+                    num_perm: int = 48, min_shingles: int = 30) -> np.ndarray:
     """Group id per letter (``-1`` for letters like no other); ids are numbered by first letter.
 
-    Letters with fewer than ``min_shingles`` distinct 3-grams ("请求退保") are too short to
-    call a template and never group. Within each LSH bucket every letter is checked against
+    Letters with fewer than ``min_shingles`` distinct 3-grams (about ``min_shingles + 2``
+    characters) are too short to call a template and never group: a black market's letter is
+    long and formulaic (``../shared/domain.md``), while a sentence or two ("今年的红利比去年少了一大半，
+    和当初说的完全不一样") is what many honest people write in their own words, or a hotline
+    clerk notes down for them. Within each LSH bucket every letter is checked against
     the bucket's first letter only, so work stays linear even when one template is very common.
     """
     if not 0.0 < threshold < 1.0:

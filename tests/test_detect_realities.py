@@ -390,3 +390,59 @@ def test_a_care_home_that_files_mails_and_takes_its_residents_refunds_is_not_a_r
     group = next(r for r in result.rings if set(r.claim_ids) & set(residents))
     assert group.score <= 0.45
     assert "no_refund_demands" in [e.code for e in group.evidence]
+
+
+def test_a_care_home_where_one_resident_complains_is_not_a_ring(tmp_path: Path, book: BookBuilder) -> None:
+    """The home of the test above, and one of its ten residents gives a complaint reason: the
+    residents paid to the home demand what the trade demands less often than the book's requests
+    do (a ring of six and a dozen honest complainers are in the book), so they score at most
+    0.45 and say why."""
+    worker = ("林护工", "360702198001010077", "+8613800000077")
+    ring = _agency_ring(book, "赣州维权咨询服务有限公司")
+    for k in range(12):
+        cust = book.customer(f"HC{k}", f"{SURNAMES[k + 2]}诉{k}", f"赣州市瑞金市{k}号", f"+86133{k:08d}")
+        book.claim(f"HCC{k}", cust, "A-OK", f"{2023 + k % 2}-{1 + k:02d}-15", full_refund=True,
+                   complaint_reason=True, contact=f"+86133{k:08d}")
+    residents = []
+    for i in range(10):
+        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
+        residents.append(book.claim(f"CHC{i}", cust, "A-OK", f"{2023 + i // 5}-{1 + 2 * i % 12:02d}-10",
+                                    complaint_reason=i == 0, contact=worker[2], rep=worker,
+                                    account="6222000099990001" if i % 3 == 0 else None,
+                                    account_name="章贡区福寿养老院" if i % 3 == 0 else None))
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted(ring))]
+    group = next(r for r in result.rings if "CHC0" in r.claim_ids)
+    assert group.claim_ids == ("CHC0", "CHC3", "CHC6", "CHC9") and group.score <= 0.45
+    cap = next(e for e in group.evidence if e.code == "no_refund_demands")
+    assert (cap.data["demanding"], cap.data["claims"]) == (1, 4)
+
+
+def test_a_guardians_request_in_a_rings_weeks_does_not_join_it_on_timing(tmp_path: Path,
+                                                                          book: BookBuilder) -> None:
+    """The book's ring files through its representative and is paid to a third party; a legal
+    guardian files one ward's cash-value request for an ordinary reason, paid to the guardian,
+    in the ring's weeks. The traits are the ring's, but nothing ties the ward to it and the
+    request demands nothing of the trade: it stays out."""
+    agent = ("黄中介", "360702198502020088", "+8617700000088")
+    ring = _agency_ring(book, "黄中介", rep=lambda k: agent)
+    ward = book.customer("W0", "孔病", "赣州市章贡区医院路1号", "+8613500000099")
+    book.claim("WC0", ward, "A-OK", "2024-08-12", account="6222000077770001", account_name="林监护",
+               rep=("林监护", "360702197001010055", "+8613900000055"))
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted(ring))]
+
+
+def test_a_sentence_many_complainers_write_is_no_template(tmp_path: Path, book: BookBuilder) -> None:
+    """Five unrelated customers complain of the dividend cut in the same words within a month,
+    each giving a complaint reason: one short sentence is what people say or a hotline clerk
+    writes down, not a black market's letter, so it makes no template and no group."""
+    said = "今年的红利比去年少了一大半，和当初说的完全不一样。"
+    for k in range(5):
+        cust = book.customer(f"D{k}", f"{SURNAMES[k + 3]}红{k}", f"赣州市信丰县{k}号", f"+86134{k:08d}")
+        claim = book.claim(f"DC{k}", cust, "A-OK", f"2024-03-{2 + 5 * k:02d}", complaint_reason=True,
+                           contact=f"+86134{k:08d}")
+        book.complaint(f"DK{k}", cust, claim, f"2024-03-{1 + 5 * k:02d}", said)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == []
+    assert not [r for r in result.rings if {f"DC{k}" for k in range(5)} & set(r.claim_ids)]
