@@ -24,6 +24,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graph.errors import DetectionError
+from graph.keys import number_block
 from graph.model import Label, NodeRef, Rel
 from graph.store import GraphStore
 
@@ -41,6 +42,7 @@ __all__ = [
     "load_watchlist",
     "payout_flags",
     "surname",
+    "with_number_blocks",
 ]
 
 # How a claim touches an identifier. The value is the link type used in evidence and exports.
@@ -52,6 +54,12 @@ REPRESENTATIVE_PHONE: UseKind = "representative_phone"
 COMPLAINT_PHONE: UseKind = "complaint_phone"
 MAILING_ADDRESS: UseKind = "mailing_address"
 CHANGED_TO: UseKind = "changed_to"
+NUMBER_BLOCK: UseKind = "number_block"
+"""A request's contact phone, or the phone changed to before it, seen as its block of a hundred
+consecutive numbers (:func:`graph.keys.number_block`); only blocks holding two or more of the
+book's such numbers are uses."""
+BLOCK_KINDS: frozenset[UseKind] = frozenset({CONTACT_PHONE, CHANGED_TO})
+"""The uses whose phone numbers count by their block: where a fresh SIM card goes."""
 
 _COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 澹台".split()
@@ -298,6 +306,7 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
     agents, agent_phones = load_agents(store)
     watchlist = load_watchlist(store)
     uses = _load_uses(store, claims, customers, complaints, letter_identifiers, change_window_days)
+    uses = with_number_blocks(uses, set(agent_phones))
     return Book(claims, customers, uses, registered, complaints, letter_identifiers, agents,
                 agent_phones, watchlist)
 
@@ -531,6 +540,35 @@ def _load_uses(store: GraphStore, claims: pd.DataFrame, customers: pd.DataFrame,
         uses["change_day"] = np.nan
     uses["third_party"], uses["company"] = _third_party(uses, customers)
     return uses.drop_duplicates(["claim_id", "label", "key", "kind"]).reset_index(drop=True)
+
+
+def with_number_blocks(uses: pd.DataFrame, agent_phones: set[str]) -> pd.DataFrame:
+    """``uses`` and, for each :data:`BLOCK_KINDS` use of a mobile number whose block holds at
+    least two distinct such numbers of the book, a :data:`NUMBER_BLOCK` use of that block
+    (label ``Phone``, key :func:`graph.keys.number_block`). Agents' own phones never count: a
+    branch's staff numbers are often consecutive.
+
+    >>> uses = pd.DataFrame({"claim_id": ["a", "b", "c"], "customer_id": ["x", "y", "z"],
+    ...     "label": ["Phone"] * 3, "key": ["+8617067681643", "+8617067681667", "+8613800000000"],
+    ...     "kind": ["contact_phone", "changed_to", "contact_phone"], "third_party": False, "company": False,
+    ...     "holder": None, "change_day": float("nan")})
+    >>> with_number_blocks(uses, set())[["claim_id", "key", "kind"]].tail(2).values.tolist()
+    [['a', '+86170676816**', 'number_block'], ['b', '+86170676816**', 'number_block']]
+    """
+    phones = uses[(uses["label"] == Label.PHONE.value) & uses["kind"].isin(BLOCK_KINDS)
+                  & ~uses["key"].isin(agent_phones)]
+    if phones.empty:
+        return uses
+    blocks = pd.Series([number_block(k) for k in phones["key"].tolist()], index=phones.index, dtype=object)
+    phones = phones[blocks.notna()].assign(block=blocks[blocks.notna()])
+    distinct = phones.groupby("block")["key"].nunique()
+    phones = phones[phones["block"].isin(distinct.index[distinct >= 2])]
+    if phones.empty:
+        return uses
+    derived = phones.assign(key=phones["block"], kind=NUMBER_BLOCK, change_day=np.nan, third_party=False,
+                            company=False, holder=None).drop(columns=["block"])
+    return pd.concat([uses, derived], ignore_index=True).drop_duplicates(
+        ["claim_id", "label", "key", "kind"]).reset_index(drop=True)
 
 
 def _changed_uses(store: GraphStore, claims: pd.DataFrame, window: int) -> pd.DataFrame:

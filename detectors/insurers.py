@@ -44,6 +44,7 @@ _PHRASES: Mapping[str, tuple[str, str]] = {
     "shared_mailing_address": ("从同一地址寄出投诉信", "mailed complaints from one address"),
     "shared_changed_to": ("退保前变更为同一联系方式",
                           "changed their contact to one shared value just before surrendering"),
+    "shared_number_block": ("使用同一号段的连号手机号", "use consecutive phone numbers of one block"),
     "complaint_template": ("附有措辞几乎相同的投诉信", "come with near-identical complaint letters"),
     "ex_agent_book": ("为同一离职代理人的原客户", "are former customers of one resigned agent"),
     "third_party_payout": ("退保款付给投保人家庭以外的人",

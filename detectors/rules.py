@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from detectors.book import (
+    BLOCK_KINDS,
+    NUMBER_BLOCK,
     PAYOUT_ACCOUNT,
     REPRESENTATIVE,
     Book,
@@ -44,6 +46,7 @@ from detectors.claim_view import CLAIM_TRAITS, ClaimView
 from detectors.params import DetectionParams
 from detectors.templates import letter_shingles
 from graph.errors import DetectionError
+from graph.keys import number_block
 from graph.model import Label, NodeRef
 from graph.results import CaseStatus, Evidence, IdentifierProfile, Level, Ring, level_for
 from graph.store import GraphStore
@@ -85,6 +88,7 @@ _KIND_NAMES = {
     "representative": ("委托代办人", "representative"),
     "representative_phone": ("代办人电话", "representative's phone"),
     "changed_to": ("新变更的联系方式", "newly changed contact"),
+    "number_block": ("手机号所在号段", "phone number's block"),
     "complaint_phone": ("投诉联系电话", "complaint contact phone"),
     "mailing_address": ("投诉寄件地址", "complaint mailing address"),
 }
@@ -389,6 +393,10 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
         uses += list(letter.identifiers)
     refs = list(dict.fromkeys(ref for _, ref in uses))
     profiles = index.profiles(refs) if refs else {}
+    blocks = _number_blocks(uses, profiles)
+    if blocks:
+        profiles = {**profiles, **index.profiles(list(dict.fromkeys(ref for _, ref in blocks)))}
+        uses += blocks
     for kind, ref in dict.fromkeys(uses):
         signals.extend(_identifier_signals(kind, ref, profiles.get(ref), index))
     institutional = _institutional_traits(view, profiles)
@@ -398,6 +406,21 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     signals.extend(_letter_signals(view, index))
     signals.extend(_agent_signals(view, index))
     return signals
+
+
+def _number_blocks(uses: Sequence[tuple[str, NodeRef]],
+                   profiles: Mapping[NodeRef, IdentifierProfile]) -> list[tuple[str, NodeRef]]:
+    """The number blocks of the request's contact and changed-to mobile numbers
+    (:func:`detectors.book.with_number_blocks`; an agent's own phone has none)."""
+    out = []
+    for kind, ref in uses:
+        profile = profiles.get(ref)
+        if kind not in BLOCK_KINDS or ref.label is not Label.PHONE or (profile and "agent_phone" in profile.notes):
+            continue
+        block = number_block(ref.key)
+        if block is not None:
+            out.append((NUMBER_BLOCK, NodeRef(Label.PHONE, block)))
+    return out
 
 
 def _institutional_traits(view: ClaimView, profiles: Mapping[NodeRef, IdentifierProfile]) -> frozenset[str]:

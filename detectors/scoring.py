@@ -23,10 +23,12 @@ import pandas as pd
 
 from detectors.behaviour import base_rates, excess, shrunk_rate
 from detectors.book import (
+    BLOCK_KINDS,
     CHANGED_TO,
     COMPLAINT_PHONE,
     CONTACT_PHONE,
     MAILING_ADDRESS,
+    NUMBER_BLOCK,
     PAYOUT_ACCOUNT,
     REPRESENTATIVE,
     REPRESENTATIVE_PHONE,
@@ -39,6 +41,7 @@ from detectors.links import ClaimGraph, claim_propensity
 from detectors.params import DetectionParams
 from detectors.ring_ids import ring_id_for
 from detectors.rules import RunIndex, Verdict, claim_signals, verdict
+from graph.keys import number_block
 from graph.results import ClaimRisk, Evidence, IdentifierProfile, Ring, RingIdentifier, level_for
 
 __all__ = [
@@ -88,6 +91,7 @@ _KIND_TEXT = {
     COMPLAINT_PHONE: ("投诉联系电话", "complaint contact phone"),
     MAILING_ADDRESS: ("投诉邮寄地址", "complaint mailing address"),
     CHANGED_TO: ("退保前变更的联系方式", "contact changed to just before surrender"),
+    NUMBER_BLOCK: ("同一号段的手机号", "phone number of one block"),
 }
 
 
@@ -288,6 +292,9 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
         if len(item["households"]) < 2 or suspicion <= 0:
             continue
         kind, claims_of_kind = _main_kind(item["kinds"])
+        if kind == NUMBER_BLOCK:
+            item["numbers"] = sorted({u.key for m in item["claims"] for u in ctx.uses_by_claim.get(m, ())
+                                      if u.kind in BLOCK_KINDS and number_block(u.key) == key})
         evidence = _shared_item(label, key, kind, sorted(str(claim_ids[m]) for m in claims_of_kind),
                                 len(item["households"]), item)
         found.append((_with_other_uses(evidence, kind, item["kinds"], claim_ids), suspicion))
@@ -350,6 +357,15 @@ def _shared_item(label: str, key: str, kind: str, claims: list[str], households:
             "shared_payout_account",
             f"{k} 笔退保款付至同一账户 {key}，该账户关联本团伙 {households} 个不相关家庭",
             f"{k} claims paid to one account {key}, which links {households} unrelated households of the ring",
+            data)
+    if kind == NUMBER_BLOCK:
+        numbers = item["numbers"]
+        data["numbers"] = numbers
+        return Evidence(
+            "shared_number_block",
+            f"{households} 个不相关家庭的 {k} 笔退保使用同一号段 {key} 的 {len(numbers)} 个连号手机号（成批购买的手机卡）",
+            f"{k} claims of {households} unrelated households use {len(numbers)} consecutive numbers of one "
+            f"block {key} (SIM cards bought in one batch)",
             data)
     return Evidence(
         f"shared_{kind}",

@@ -11,6 +11,7 @@ import pytest
 
 from detectors.params import DetectionParams
 from detectors.pipeline import detect
+from detectors.realtime import RealtimeScorer, SurrenderRequest
 from graph.model import Label, NodeRef
 from graph.results import ALERT_THRESHOLD, DetectionResult
 from graph.sqlite_store import SQLiteStore
@@ -25,6 +26,12 @@ EDIT_A = "另外业务员还代签了本人的名字，双录也没有做，请�
 EDIT_B = "本人年事已高，文化程度不高，看不懂合同条款，被业务员欺骗，请尽快处理，谢谢。"
 
 
+def _mobile(prefix: str, i: int) -> str:
+    """Customer ``i``'s own mobile number: a book's customers' numbers lie far apart
+    (consecutive numbers are SIM cards bought in one batch, :func:`graph.keys.number_block`)."""
+    return f"+86{prefix}{(i * 7_654_321 + 1_000_003) % 100_000_000:08d}"
+
+
 def _letter(i: int, edit: str = "") -> str:
     products = ["鑫福年年年金保险", "安享一生两全保险", "金彩人生终身寿险"]
     return PUBLIC_LETTER.format(name=f"客户{i}", year=2015 + i % 6, product=products[i % 3],
@@ -35,9 +42,9 @@ def _background(b: BookBuilder, n: int = 80) -> None:
     """Ordinary surrenders over two years: own phone and account, money needs."""
     for i in range(n):
         cust = b.customer(f"B{i}", f"{SURNAMES[i % len(SURNAMES)]}常{i}", f"赣州市南康区{i}号",
-                          f"+86137{i:08d}", f"62229000000{i:08d}")
+                          _mobile("137", i), f"62229000000{i:08d}")
         b.claim(f"BC{i}", cust, "A-OK", f"{2023 + i % 2}-{1 + i % 12:02d}-{1 + i % 27:02d}",
-                contact=f"+86137{i:08d}", account=f"62229000000{i:08d}",
+                contact=_mobile("137", i), account=f"62229000000{i:08d}",
                 account_name=f"{SURNAMES[i % len(SURNAMES)]}常{i}")
 
 
@@ -49,7 +56,7 @@ def _ring(b: BookBuilder, tag: str, n: int, month: str, phone: str, account: str
     for k in range(n):
         i = first + k
         cust = b.customer(f"{tag}{k}", f"{SURNAMES[i % len(SURNAMES)]}{tag}{k}", f"赣州市{tag}区{k}号",
-                          f"+86139{i:08d}")
+                          _mobile("139", i))
         claim = b.claim(f"{tag}C{k}", cust, "A-OK", f"2024-{month}-{2 + 3 * k:02d}", full_refund=True,
                         complaint_reason=True, contact=phone if k % 4 != 3 else None,
                         account=account if k % 2 == 0 else f"62220100000{i:08d}",
@@ -85,7 +92,7 @@ def _agency_ring(book: BookBuilder, account_name: str,
     every refund paid into one account held by ``account_name``."""
     claims = []
     for k in range(6):
-        cust = book.customer(f"RR{k}", f"{SURNAMES[k + 9]}委{k}", f"赣州市于都县{k}号", f"+86138{k:08d}")
+        cust = book.customer(f"RR{k}", f"{SURNAMES[k + 9]}委{k}", f"赣州市于都县{k}号", _mobile("138", k))
         claims.append(book.claim(f"RRC{k}", cust, "A-OK", f"2024-08-{2 + 4 * k:02d}", full_refund=True,
                                  complaint_reason=True, account="6222000088880001", account_name=account_name,
                                  contact=contact(k), rep=rep(k)))
@@ -98,7 +105,7 @@ def _residents(book: BookBuilder, worker: tuple[str, str, str], count: int, cont
     cash value, ordinary reasons, paid into the home's account."""
     claims = []
     for i in range(count):
-        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
+        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", _mobile("135", i))
         date = f"2023-{1 + i:02d}-10" if spread_days else f"{2023 + i // 4}-{1 + 3 * i % 12:02d}-10"
         claims.append(book.claim(f"CHC{i}", cust, "A-OK", date, contact=contact,
                                  account="6222000099990001", account_name="章贡区福寿养老院", rep=worker))
@@ -117,7 +124,7 @@ def test_a_care_home_representative_is_not_a_ring(tmp_path: Path, book: BookBuil
     worker = ("林护工", "360702198001010077", "+8613800000077")
     agent = ("黄中介", "360702198502020088", "+8617700000088")  # a ring's representative, paid to
     for k in range(6):  # its own account: the book's rings are represented and paid to third parties
-        cust = book.customer(f"RR{k}", f"{SURNAMES[k + 9]}委{k}", f"赣州市于都县{k}号", f"+86138{k:08d}")
+        cust = book.customer(f"RR{k}", f"{SURNAMES[k + 9]}委{k}", f"赣州市于都县{k}号", _mobile("138", k))
         book.claim(f"RRC{k}", cust, "A-OK", f"2024-08-{2 + 4 * k:02d}", full_refund=True,
                    complaint_reason=True, account="6222000088880001", account_name="黄中介", rep=agent)
     _residents(book, worker, 7)
@@ -134,7 +141,7 @@ def test_a_care_home_representative_is_not_a_ring(tmp_path: Path, book: BookBuil
 
 def test_honest_users_of_one_public_template_are_not_a_ring(tmp_path: Path, book: BookBuilder) -> None:
     for i in range(12):
-        phone, account = f"+86136{i:08d}", f"62220000888{i:08d}"
+        phone, account = _mobile("136", i), f"62220000888{i:08d}"
         cust = book.customer(f"HN{i}", f"{SURNAMES[i]}诚{i}", f"江西省{SURNAMES[i]}县{i}号", phone, account)
         claim = book.claim(f"HNC{i}", cust, "A-OK", f"{2023 + i // 6}-{1 + 2 * (i % 6):02d}-15", full_refund=True,
                            complaint_reason=True, contact=phone, account=account, account_name=f"{SURNAMES[i]}诚{i}")
@@ -182,7 +189,7 @@ def _honest_copies(b: BookBuilder, n: int, months: list[str]) -> list[str]:
     claims = []
     for i in range(n):
         agent = b.agent(f"A-{i % 10}", branch=f"{BRANCHES[i % 10]}支公司")
-        phone, account = f"+86134{i:08d}", f"62220000777{i:08d}"
+        phone, account = _mobile("134", i), f"62220000777{i:08d}"
         cust = b.customer(f"HC{i}", f"{SURNAMES[i % len(SURNAMES)]}实{i}", f"江西省{BRANCHES[i % 10]}{i}号",
                           phone, account)
         month = months[i % len(months)]
@@ -203,11 +210,11 @@ def test_a_ring_tied_only_by_its_own_version_of_a_public_letter_is_one_group(tmp
     book.agent("A-RING", branch="南康区支公司")
     members = []
     for k in range(5):
-        cust = book.customer(f"SV{k}", f"{SURNAMES[k]}隐{k}", f"赣州市南康区隐{k}号", f"+86133{k:08d}")
+        cust = book.customer(f"SV{k}", f"{SURNAMES[k]}隐{k}", f"赣州市南康区隐{k}号", _mobile("133", k))
         claim = book.claim(f"SVC{k}", cust, "A-RING", f"2024-05-{2 + 4 * k:02d}", full_refund=True,
-                           complaint_reason=True, contact=f"+86133{k:08d}", account=f"62220300000{k:08d}",
+                           complaint_reason=True, contact=_mobile("133", k), account=f"62220300000{k:08d}",
                            account_name=f"{SURNAMES[k]}隐{k}")
-        book.complaint(f"SVK{k}", cust, claim, f"2024-05-{1 + 4 * k:02d}", _letter(200 + k, EDIT_B), phone=f"+86133{k:08d}")
+        book.complaint(f"SVK{k}", cust, claim, f"2024-05-{1 + 4 * k:02d}", _letter(200 + k, EDIT_B), phone=_mobile("133", k))
         members.append(claim)
     result = _detect(tmp_path, book)
     grouped = [r.claim_ids for r in result.rings if set(r.claim_ids) & set(members)]
@@ -238,7 +245,7 @@ def _orphaned_book(b: BookBuilder, agent: str, tag: str, dates: list[str], first
     claims = []
     for k, date in enumerate(dates):
         i = first + k
-        phone, account = f"+86132{i:08d}", f"62220000555{i:08d}"
+        phone, account = _mobile("132", i), f"62220000555{i:08d}"
         cust = b.customer(f"{tag}{k}", f"{SURNAMES[i % len(SURNAMES)]}孤{i}", f"赣州市孤{i}号", phone, account)
         claims.append(b.claim(f"{tag}C{k}", cust, agent, date, full_refund=True, complaint_reason=True,
                               contact=phone, account=account, account_name=f"{SURNAMES[i % len(SURNAMES)]}孤{i}"))
@@ -284,7 +291,7 @@ def test_an_account_shared_without_a_holder_name_says_what_it_links(tmp_path: Pa
     each for what it is (it read "3 claims of 3 households paid to one account", which an
     investigator read as three claims out of some other number)."""
     for k in range(3):
-        cust = book.customer(f"NA{k}", f"{SURNAMES[k]}无名{k}", f"赣州市无名{k}号", f"+86131{k:08d}")
+        cust = book.customer(f"NA{k}", f"{SURNAMES[k]}无名{k}", f"赣州市无名{k}号", _mobile("131", k))
         book.claim(f"NAC{k}", cust, "A-OK", f"2024-07-{3 + 5 * k:02d}", full_refund=True, complaint_reason=True,
                    contact="+8617700000009", account="6222000000000000009")
     result = _detect(tmp_path, book)
@@ -307,9 +314,9 @@ def test_a_ring_using_each_trick_for_some_members_and_its_own_letter_is_one_ring
     members = []
     for k in range(9):
         i = 40 + k
-        cust = book.customer(f"TR{k}", f"{SURNAMES[i % len(SURNAMES)]}技{k}", f"赣州市技{k}号", f"+86138{i:08d}")
+        cust = book.customer(f"TR{k}", f"{SURNAMES[i % len(SURNAMES)]}技{k}", f"赣州市技{k}号", _mobile("138", i))
         claim = book.claim(f"TRC{k}", cust, "A-OK", f"2024-09-{2 + 3 * k:02d}", full_refund=True, complaint_reason=True,
-                           contact="+8617700000098" if k in (3, 4) else f"+86138{i:08d}",
+                           contact="+8617700000098" if k in (3, 4) else _mobile("138", i),
                            account="6222000000000000098" if k < 3 else f"62220400000{i:08d}",
                            account_name="赣州维权咨询服务有限公司" if k < 3 else f"{SURNAMES[i % len(SURNAMES)]}技{k}",
                            rep=rep if k in (5, 6) else None)
@@ -350,7 +357,7 @@ def test_an_account_paid_by_over_a_hundred_complaint_refunds_is_a_ring_not_a_hub
     as many ordinary requests still is one."""
     mega = []
     for k in range(115):
-        cust = book.customer(f"M{k}", f"{SURNAMES[k % len(SURNAMES)]}维{k}", f"赣州市{k}号", f"+86136{k:08d}")
+        cust = book.customer(f"M{k}", f"{SURNAMES[k % len(SURNAMES)]}维{k}", f"赣州市{k}号", _mobile("136", k))
         mega.append(book.claim(f"MC{k}", cust, "A-OK", f"{2022 + k // 46}-{1 + k % 12:02d}-{1 + k % 27:02d}",
                                full_refund=True, complaint_reason=True, account="6222020200112233446",
                                account_name="深圳维权法律咨询有限公司"))
@@ -377,7 +384,7 @@ def test_a_care_home_that_files_mails_and_takes_its_residents_refunds_is_not_a_r
     home = "赣州市章贡区福寿养老院"
     residents = []
     for i in range(10):
-        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
+        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", _mobile("135", i))
         claim = book.claim(f"CHC{i}", cust, "A-OK", f"{2023 + i // 5}-{1 + 2 * i % 12:02d}-10", contact=worker[2],
                            account="6222000099990001" if i % 3 == 0 else None,
                            account_name="章贡区福寿养老院" if i % 3 == 0 else None, rep=worker)
@@ -400,12 +407,12 @@ def test_a_care_home_where_one_resident_complains_is_not_a_ring(tmp_path: Path, 
     worker = ("林护工", "360702198001010077", "+8613800000077")
     ring = _agency_ring(book, "赣州维权咨询服务有限公司")
     for k in range(12):
-        cust = book.customer(f"HC{k}", f"{SURNAMES[k + 2]}诉{k}", f"赣州市瑞金市{k}号", f"+86133{k:08d}")
+        cust = book.customer(f"HC{k}", f"{SURNAMES[k + 2]}诉{k}", f"赣州市瑞金市{k}号", _mobile("133", k))
         book.claim(f"HCC{k}", cust, "A-OK", f"{2023 + k % 2}-{1 + k:02d}-15", full_refund=True,
-                   complaint_reason=True, contact=f"+86133{k:08d}")
+                   complaint_reason=True, contact=_mobile("133", k))
     residents = []
     for i in range(10):
-        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", f"+86135{i:08d}")
+        cust = book.customer(f"CH{i}", f"{SURNAMES[i + 5]}老{i}", f"赣州市章贡区{i}号", _mobile("135", i))
         residents.append(book.claim(f"CHC{i}", cust, "A-OK", f"{2023 + i // 5}-{1 + 2 * i % 12:02d}-10",
                                     complaint_reason=i == 0, contact=worker[2], rep=worker,
                                     account="6222000099990001" if i % 3 == 0 else None,
@@ -439,10 +446,67 @@ def test_a_sentence_many_complainers_write_is_no_template(tmp_path: Path, book: 
     writes down, not a black market's letter, so it makes no template and no group."""
     said = "今年的红利比去年少了一大半，和当初说的完全不一样。"
     for k in range(5):
-        cust = book.customer(f"D{k}", f"{SURNAMES[k + 3]}红{k}", f"赣州市信丰县{k}号", f"+86134{k:08d}")
+        cust = book.customer(f"D{k}", f"{SURNAMES[k + 3]}红{k}", f"赣州市信丰县{k}号", _mobile("134", k))
         claim = book.claim(f"DC{k}", cust, "A-OK", f"2024-03-{2 + 5 * k:02d}", complaint_reason=True,
-                           contact=f"+86134{k:08d}")
+                           contact=_mobile("134", k))
         book.complaint(f"DK{k}", cust, claim, f"2024-03-{1 + 5 * k:02d}", said)
     result = _detect(tmp_path, book)
     assert _alerted(result) == []
     assert not [r for r in result.rings if {f"DC{k}" for k in range(5)} & set(r.claim_ids)]
+
+
+def _batch_ring(book: BookBuilder) -> list[str]:
+    """Six unrelated customers in March 2024, full refunds on complaint grounds, each given a
+    fresh SIM card of one batch (consecutive numbers) a week before the request, refunds paid to
+    two agency accounts, three each."""
+    claims = []
+    for k in range(6):
+        sim = f"+86170676816{40 + 3 * k}"
+        cust = book.customer(f"SB{k}", f"{SURNAMES[k + 11]}卡{k}", f"赣州市宁都县{k}号", _mobile("158", k))
+        book.change(cust, f"2024-03-{1 + 4 * k:02d}", sim)
+        claims.append(book.claim(f"SBC{k}", cust, "A-OK", f"2024-03-{8 + 4 * k:02d}", full_refund=True,
+                                 complaint_reason=True, contact=sim,
+                                 account="6222000066660001" if k < 3 else "6222000066660002",
+                                 account_name="宁都维权咨询服务有限公司" if k < 3 else "赣州安心法律咨询有限公司"))
+    return claims
+
+
+def test_a_ring_handing_out_sim_cards_of_one_batch_is_one_ring(tmp_path: Path, book: BookBuilder) -> None:
+    """Each member's number is their own, but all six are consecutive numbers of one block
+    (``../shared/domain.md``: the agency collects a fresh SIM card): the block ties the two
+    account groups into one ring, and the evidence names the numbers."""
+    ring = _batch_ring(book)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(ring)]
+    found = next(r for r in result.rings if r.claim_ids == tuple(ring))
+    block = next(e for e in found.evidence if e.code == "shared_number_block")
+    assert block.data["value"] == "+86170676816**" and block.data["households"] == 6
+    assert block.data["numbers"] == [f"+86170676816{40 + 3 * k}" for k in range(6)]
+
+
+def test_consecutive_numbers_on_ordinary_requests_tie_nobody(tmp_path: Path, book: BookBuilder) -> None:
+    """A family plan or a company's staff lines: consecutive numbers of unrelated customers who
+    surrender for cash value and ordinary reasons. The block is as unsuspicious as its requests."""
+    for k in range(6):
+        phone = f"+86170676816{40 + 3 * k}"
+        cust = book.customer(f"FP{k}", f"{SURNAMES[k + 11]}员{k}", f"赣州市宁都县{k}号", phone)
+        book.claim(f"FPC{k}", cust, "A-OK", f"2024-03-{8 + 4 * k:02d}", contact=phone)
+    result = _detect(tmp_path, book)
+    assert not [r for r in result.rings if {f"FPC{k}" for k in range(6)} & set(r.claim_ids)]
+
+
+def test_a_request_on_a_sim_card_of_a_rings_batch_is_scored_with_the_ring(tmp_path: Path,
+                                                                            book: BookBuilder) -> None:
+    """In real time, a new customer's request whose contact phone is another card of the ring's
+    batch (a number no claim has used yet) points at the ring through the number block, with
+    the same rule the batch run applies to the ring's own members."""
+    ring = _batch_ring(book)
+    result = _detect(tmp_path, book)
+    ring_id = next(r.ring_id for r in result.rings if r.claim_ids == tuple(ring))
+    with SQLiteStore(tmp_path / "g.db") as store:
+        answer = RealtimeScorer(store).score(SurrenderRequest.from_any({
+            "claim_id": "NEW1", "request_date": "2024-04-02", "customer_id": "NEWCUST",
+            "refund_type": "full_premium", "reason_code": "mis_selling_complaint", "contact_phone": "170-6768-1661"}))
+    block = [r for r in answer.reasons if r.code == "identifier_in_ring" and r.data["kind"] == "number_block"]
+    assert [(r.data["value"], r.data["ring_id"]) for r in block] == [("+86170676816**", ring_id)]
+    assert answer.score >= ALERT_THRESHOLD

@@ -22,7 +22,7 @@ from graph.keys.cells import blank_cells
 from graph.keys.id_numbers import IdNumber, normalize_id_number, normalize_id_numbers
 from graph.keys.insurers import namespaced_key, normalize_insurer_code, split_key
 from graph.keys.persons import person_key, person_keys
-from graph.keys.phones import Phone, PhoneKind, normalize_phone, normalize_phones
+from graph.keys.phones import Phone, PhoneKind, normalize_phone, normalize_phones, number_block
 from graph.keys.records import normalize_record_key, normalize_record_keys
 from graph.keys.text import normalize_address, normalize_addresses, normalize_text, normalize_texts
 
@@ -46,6 +46,7 @@ __all__ = [
     "normalize_record_keys",
     "normalize_text",
     "normalize_texts",
+    "number_block",
     "person_key",
     "person_keys",
     "split_key",

@@ -30,9 +30,13 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from graph.keys.cells import Damaged, number_cell, plain_mask, with_damage
 from graph.keys.columns import as_numpy, expand, matches, nfkc_arrow, true_mask
 
-__all__ = ["Phone", "PhoneKind", "normalize_phone", "normalize_phones"]
+__all__ = ["NUMBER_BLOCK_DIGITS", "Phone", "PhoneKind", "normalize_phone", "normalize_phones", "number_block"]
 
 PhoneKind = Literal["mobile", "landline", "other"]
+
+NUMBER_BLOCK_DIGITS = 2
+"""Trailing digits a number block leaves open: a block is a hundred consecutive numbers."""
+_MOBILE_KEY = re.compile(r"\+861\d{10}")
 
 
 class Phone(NamedTuple):
@@ -251,3 +255,22 @@ def normalize_phones(series: pd.Series) -> pd.DataFrame:
     """
     return expand(series, lambda raw: with_damage(_phone_or_damage(raw), 3), ["value", "kind", "valid", "damaged"],
                   ["str", "str", "boolean", "str"], _fast_phones)
+
+
+def number_block(key: str) -> str | None:
+    """The block of a hundred consecutive mobile numbers a Phone key belongs to: the key with
+    its last :data:`NUMBER_BLOCK_DIGITS` digits masked. ``None`` for a landline, a number not
+    in E.164 form, or a pseudonymized key.
+
+    SIM cards bought in one batch carry consecutive numbers (连号): an agency that hands each
+    customer a fresh SIM card (``../shared/domain.md``) leaves its customers' numbers in one
+    block, all different yet all of one purchase.
+
+    >>> number_block("+8617067681643"), number_block("+8617067681667")
+    ('+86170676816**', '+86170676816**')
+    >>> number_block("+867978123456") is None, number_block("sha256:ab12") is None
+    (True, True)
+    """
+    if not _MOBILE_KEY.fullmatch(key):
+        return None
+    return key[:-NUMBER_BLOCK_DIGITS] + "*" * NUMBER_BLOCK_DIGITS

@@ -242,6 +242,19 @@ def mobile_numbers(rng: np.random.Generator, n: int) -> StrArray:
     return value.astype("U11").astype(object)
 
 
+def sim_batch(first: str, n: int, rng: np.random.Generator) -> StrArray:
+    """`n` mobile numbers of one batch of SIM cards bought together: consecutive numbers from
+    near `first` (an 11-digit mobile), a step of one to three apart, so most fall in one block
+    of a hundred.
+
+    >>> sim_batch("17067681643", 3, np.random.default_rng(1)).tolist()
+    ['17067681619', '17067681622', '17067681625']
+    """
+    start = int(first) // 100 * 100 + int(rng.integers(0, 40))
+    value = start + np.cumsum(rng.integers(1, 4, n)) - 1
+    return value.astype("U11").astype(object)
+
+
 def landlines(rng: np.random.Generator, city: City, n: int) -> StrArray:
     """`n` landlines of `city` in the canonical form `0797-8123456`."""
     local = rng.integers(2, 9, n) * 10 ** (city.local_digits - 1) + rng.integers(

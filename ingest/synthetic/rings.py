@@ -42,6 +42,7 @@ from .identities import (
     bank_cards,
     mobile_numbers,
     office_address,
+    sim_batch,
 )
 from .letters import render_letters
 from .population import DAY, IntArray, Population, days_between, first_of_each, outsiders
@@ -335,6 +336,21 @@ def _plant_one(
     return True
 
 
+def _bought_together(pop: Population, sims: StrArray, fresh: npt.NDArray[np.bool_]) -> StrArray:
+    """Half the rings that hand out fresh SIM cards buy them in one batch: the members' new
+    numbers are consecutive (see :func:`.identities.sim_batch`). Drawn from a generator seeded by
+    the ring's first SIM, so the book's other draws stay as they were."""
+    rng = np.random.default_rng(int(sims[0]))
+    if rng.random() >= 0.5:
+        return sims
+    batch = sim_batch(sims[0], int(fresh.sum()), rng)
+    batch = np.where(pop.registry.fresh_mask("phone", batch), batch, sims[fresh])
+    pop.registry.add("phone", batch)
+    out = sims.copy()
+    out[fresh] = batch
+    return out
+
+
 def _in_groups(
     rng: np.random.Generator, groups: int, stealth: npt.NDArray[np.bool_],
     uses_phone: npt.NDArray[np.bool_], uses_account: npt.NDArray[np.bool_],
@@ -418,6 +434,7 @@ def _member_claims(
     new_phone = ring_phone
     if fresh_phone.any():
         sims = pop.registry.unique("phone", m, lambda k: mobile_numbers(rng, k))
+        sims = _bought_together(pop, sims, fresh_phone)
         new_phone = np.where(fresh_phone, sims, ring_phone)
     contact = np.where(phone_trace | fresh_phone, new_phone, registered)
 
