@@ -11,7 +11,9 @@ alerted ring active around its request date (the ring's first to last request, w
   ring's payout account), not a hub, not an agent's phone, not within one household; or
 * its letter belongs to the ring's own template burst, or it is part of the burst of a resigned
   agent's former customers the ring recruits from, **and** its own record shows the ring's behaviour
-  strongly enough (``trait_score ≥ expansion_tie_score``); or
+  strongly enough (``trait_score ≥ expansion_tie_score``), or, for a letter, the claim is
+  complaint-driven and the ring holds at least half of that template's letters in the book (the
+  wording is the ring's own, however common complaints are in the book); or
 * nothing ties it but the time, it is complaint-driven (a full-refund demand, a complaint
   reason or letter: a claim filed by a representative and paid to a third party for cash value
   and an ordinary reason is how a care home or guardian surrenders), and its own record alone is
@@ -104,7 +106,8 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
     for claim, ring, data in _identifier_ties(book, identifiers, ring_of, households, params.min_edge_weight):
         offer(claim, ring, 0, "identifier", data)
     tie_ok = score >= params.expansion_tie_score
-    for claim, ring, data in _template_ties(book, graph, ring_of, tie_ok, params):
+    driven = traits["complaint_driven"].to_numpy(bool)
+    for claim, ring, data in _template_ties(book, graph, ring_of, tie_ok, driven, params):
         offer(claim, ring, 1, "template", data)
     for claim, ring, data in _agent_ties(book, graph, ring_of, tie_ok):
         offer(claim, ring, 2, "ex_agent", data)
@@ -160,7 +163,7 @@ def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
 
 
 def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible: np.ndarray,
-                   params: DetectionParams) -> list[tuple[int, int, dict[str, Any]]]:
+                   driven: np.ndarray, params: DetectionParams) -> list[tuple[int, int, dict[str, Any]]]:
     """(claim, ring, data) for eligible claims whose letter's closest letters are mostly the
     ring's: of its ``_NEIGHBOURS`` most similar letters of the same template filed within
     ``template_window_days`` (all at least ``template_threshold`` similar), a majority belong to
@@ -177,8 +180,10 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
         return []
     claim_ids = book.claims.index
     days = book.claims["day"].to_numpy(float)
-    neighbours = _nearest_letters(graph, days, np.flatnonzero((group >= 0) & (ring_of < 0) & eligible),
+    neighbours = _nearest_letters(graph, days, np.flatnonzero((group >= 0) & (ring_of < 0) & (eligible | driven)),
                                   params.template_window_days, params.template_threshold)
+    # a ring's share of each template's letters: wording most of the book never uses is the ring's own
+    held = Counter((int(ring_of[m]), int(group[m])) for m in np.flatnonzero((ring_of >= 0) & (group >= 0)).tolist())
     joined = ring_of.copy()
     out: dict[int, tuple[int, dict[str, Any]]] = {}
     for _ in range(_VOTE_ROUNDS):
@@ -190,7 +195,8 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
             if not votes:
                 continue
             ring, count = max(votes.items(), key=lambda kv: (kv[1], -kv[0]))
-            if count * 2 > _NEIGHBOURS:
+            own = held[(ring, int(group[pos]))] * 2 >= graph.template_letters[group[pos]]
+            if count * 2 > _NEIGHBOURS and (eligible[pos] or own):
                 match, similar = next((m, s) for m, s in nearest if joined[m] == ring)
                 out[pos] = (ring, {"similar_to": str(claim_ids[match]), "similarity": round(similar, 3),
                                    "nearest_of_ring": count})

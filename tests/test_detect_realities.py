@@ -510,3 +510,26 @@ def test_a_request_on_a_sim_card_of_a_rings_batch_is_scored_with_the_ring(tmp_pa
     block = [r for r in answer.reasons if r.code == "identifier_in_ring" and r.data["kind"] == "number_block"]
     assert [(r.data["value"], r.data["ring_id"]) for r in block] == [("+86170676816**", ring_id)]
     assert answer.score >= ALERT_THRESHOLD
+
+
+def test_a_stealth_member_with_the_rings_own_letter_joins_where_complaints_are_common(
+        tmp_path: Path, book: BookBuilder) -> None:
+    """Forty honest customers demand full refunds on complaint grounds (a rate-cut wave), so
+    being complaint-driven says little in this book. A coached member who shares nothing with
+    the ring but its own edit of the letter (all of that wording's letters are the ring's) still
+    joins it a month after the ring's burst (its letter, with two sentences of its own, is closest
+    to the ring's letters): the wording is the ring's own."""
+    for i in range(40):
+        cust = book.customer(f"W{i}", f"{SURNAMES[i % len(SURNAMES)]}波{i}", f"赣州市会昌县{i}号", _mobile("152", i))
+        book.claim(f"WC{i}", cust, "A-OK", f"{2023 + i % 2}-{1 + i % 12:02d}-{2 + i % 25:02d}",
+                   full_refund=True, complaint_reason=True, contact=_mobile("152", i))
+    ring = _ring(book, "RA", 6, "05", "+8617700000001", "6222000000000000001", EDIT_A, first=0)
+    stealth = book.customer("ST0", "邱隐身", "赣州市石城县1号", _mobile("151", 0))
+    claim = book.claim("STC0", stealth, "A-OK", "2024-06-12", full_refund=True, complaint_reason=True,
+                       contact=_mobile("151", 0))
+    book.complaint("STK0", stealth, claim, "2024-06-10", _letter(50, EDIT_A + OWN_WORDS[0] + OWN_WORDS[3]))
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted([*ring, "STC0"]))]
+    found = next(r for r in result.rings if "STC0" in r.claim_ids)
+    joined = next(e for e in found.evidence if e.code == "joined_members")
+    assert [(m["claim_id"], m["tie"]) for m in joined.data["members"]] == [("STC0", "template")]
