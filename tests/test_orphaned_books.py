@@ -1,0 +1,116 @@
+"""A resigned agent's former customer: a sign only in a book whose rings recruit from such
+customers; where orphaned books lapse honestly, only a burst or a ring around the request counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from detectors.claim_view import ClaimView
+from detectors.params import DetectionParams
+from detectors.pipeline import detect
+from detectors.realtime import RealtimeScorer
+from detectors.rules import AgentBook, RingLetters, RunIndex, TraitModel, claim_signals, verdict
+from graph.model import Label, Rel
+from graph.results import Ring
+from graph.sqlite_store import SQLiteStore
+from tests.detect_books import RING_CLAIMS, BookBuilder, trap_book
+
+LEFT = 19_000
+"""The day the agents of these books left (days since 1970-01-01: 2022-01-08)."""
+
+
+def _index(orphans_in_ring: int, orphans: int = 10, prior: float = 0.1) -> RunIndex:
+    """A run over a book where resigned agent A1's former customers filed ``orphans`` requests
+    after A1 left, a month apart, ``orphans_in_ring`` of them in alerted ring R1 (active long
+    before the requests scored below), and A2 left a book in a burst of three requests."""
+    rings = {"R1": Ring("R1", 0.9, "high", tuple(f"C{i}" for i in range(max(orphans_in_ring, 2))),
+                        first_request_date="2022-02-01", last_request_date="2022-03-01")}
+    agents = {
+        "A1": AgentBook("resigned", LEFT, "B1", [LEFT + 30 * i for i in range(orphans)],
+                        Counter({"R1": orphans_in_ring}) if orphans_in_ring else Counter()),
+        "A2": AgentBook("resigned", LEFT, "B1", [LEFT + 700, LEFT + 705, LEFT + 710]),
+        "A3": AgentBook("active", None, "B1"),
+    }
+    params = DetectionParams()
+    return RunIndex(params=params, rings=rings, model=TraitModel(prior=prior, log_ratios={}), watchlist={},
+                    letters=RingLetters([], pd.DataFrame({"customer_id": [], "text": []}), params.alert_threshold),
+                    agents=agents, profiles=lambda refs: {})
+
+
+def _agent_reasons(index: RunIndex, agent: str, day: int) -> list[tuple[float, int]]:
+    signals = claim_signals(ClaimView("N1", day, customer_id="U9", agent_id=agent), index)
+    return [(round(s.weight, 4), s.evidence.data["claims_nearby"]) for s in signals
+            if s.evidence.code == "resigned_agent_burst"]
+
+
+def test_an_orphaned_request_counts_only_where_rings_recruit_orphans() -> None:
+    quiet_day = LEFT + 30 * 9 + 200  # after A1's last request: nothing nearby, no ring near
+    # 3 of 10 orphaned requests in a ring, against 10 % of the book: orphans are recruited
+    recruited = _index(orphans_in_ring=3)
+    assert recruited.orphans_recruited
+    assert _agent_reasons(recruited, "A1", quiet_day) == [(0.1, 0)]
+    # 1 of 10, as often as any request: the book's orphans lapse honestly, the request is no sign
+    lapsing = _index(orphans_in_ring=1)
+    assert not lapsing.orphans_recruited
+    assert _agent_reasons(lapsing, "A1", quiet_day) == []
+    assert verdict("N1", claim_signals(ClaimView("N1", quiet_day, agent_id="A1"), lapsing)).score == 0.0
+    # an agent still at work, or a request before the agent left, is never a sign
+    assert _agent_reasons(recruited, "A3", quiet_day) == []
+    assert _agent_reasons(recruited, "A1", LEFT - 1) == []
+
+
+def test_a_burst_of_orphaned_requests_counts_in_every_book() -> None:
+    burst_day = LEFT + 705
+    assert _agent_reasons(_index(orphans_in_ring=3), "A2", burst_day) == [(0.3, 3)]
+    assert _agent_reasons(_index(orphans_in_ring=1), "A2", burst_day) == [(0.2, 3)]
+
+
+def test_a_book_without_orphaned_requests_recruits_none() -> None:
+    assert not _index(orphans_in_ring=0, orphans=0).orphans_recruited
+
+
+def _book_with_a_lapsing_orphaned_book(ring_agent: str) -> BookBuilder:
+    """:func:`trap_book` (its ring's claims sold by ``ring_agent``) beside a resigned agent's
+    orphaned book lapsing honestly: ten cash-value requests for money needs, two months apart,
+    and one more customer of that book, ``LAPSE-NEW``, who has not filed yet."""
+    book = trap_book()
+    if ring_agent != "A-EX":
+        sold = book.edges[(Label.AGENT, Rel.SOLD, Label.POLICY)]
+        for edge in sold:
+            if edge["src"] == "A-EX":
+                edge["src"] = ring_agent
+    book.agent("A-LAPSE", status="resigned", leave_date="2022-06-30", name="周离职")
+    for i in range(10):
+        customer = book.customer(f"LAPSE{i}", f"孙退{i}", f"九江市浔阳区{i}街")
+        book.claim(f"LAPSEC{i}", customer, "A-LAPSE", f"2023-{1 + i:02d}-10")
+    book.customer("LAPSE-NEW", "孙新", "九江市浔阳区99街")
+    book.node(Label.POLICY, "P-LAPSE-NEW", issue_date="2019-05-01")
+    book.edge(Label.CUSTOMER, Rel.HOLDS, Label.POLICY, "LAPSE-NEW", "P-LAPSE-NEW")
+    book.edge(Label.AGENT, Rel.SOLD, Label.POLICY, "A-LAPSE", "P-LAPSE-NEW")
+    return book
+
+
+@pytest.mark.parametrize(("ring_agent", "recruited"), [("A-EX", True), ("A-OK", False)])
+def test_a_request_from_a_lapsing_orphaned_book_scores_by_the_book(tmp_path: Path, ring_agent: str,
+                                                                   recruited: bool) -> None:
+    """The same request of an orphaned book's customer, in the same month as none of that book's
+    other requests: a sign (0.1) where the ring was recruited from a resigned agent's book,
+    nothing where the only orphaned requests are honest lapses."""
+    with SQLiteStore(tmp_path / "graph.db") as store:
+        store.load(_book_with_a_lapsing_orphaned_book(ring_agent).bundle())
+        result = detect(store, DetectionParams())
+        assert [sorted(r.claim_ids) for r in result.rings if r.score >= result.run.params["alert_threshold"]] \
+            == [sorted(RING_CLAIMS)]
+        answer = RealtimeScorer(store).score({
+            "claim_id": "LAPSE-NEW-1", "customer_id": "LAPSE-NEW", "policy_id": "P-LAPSE-NEW",
+            "request_date": "2024-03-25", "reason_code": "money_need", "refund_type": "cash_value"})
+    if recruited:
+        assert answer.score == 0.1
+        assert [(r.code, r.data["agent_id"], r.data["claims_nearby"]) for r in answer.reasons] \
+            == [("resigned_agent_burst", "A-LAPSE", 0)]
+    else:
+        assert (answer.score, answer.reasons) == (0.0, ())
