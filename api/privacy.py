@@ -53,11 +53,12 @@ _IDENTIFIER_TYPES = frozenset({
 _MASKED_LABELS = frozenset({"Phone", "BankAccount", "Person"})
 _MIN_DIGITS = 7
 
-# +86 and 7 to 19 digits (phones, cards, ID numbers with an optional X), not part of a word nor
+# +86 and 7 to 19 digits (phones, cards, ID numbers with an optional X, a number block with its
+# open digits as asterisks: masked as the numbers it stands for), not part of a word nor
 # a ring id (``R-`` and 8 hex digits, all of them digits in about one ring of 40);
 # also area-code landlines typed with a dash.
 _NUMBER = re.compile(
-    r"(?<![0-9A-Za-z_])(?<!R-)(?:\+86)?\d{7,19}[Xx]?(?![0-9A-Za-z_])"
+    r"(?<![0-9A-Za-z_])(?<!R-)(?:\+86)?\d{7,19}(?:[Xx]|\*+)?(?![0-9A-Za-z_])"
     r"|(?<![0-9A-Za-z_])0\d{2,3}-\d{7,8}(?!\d)"
 )
 
@@ -67,6 +68,8 @@ def mask_text(text: str) -> str:
 
     >>> mask_text("no ring 'R-00000000'; call 13800138000 or 0797-8123456")
     "no ring 'R-00000000'; call 138****8000 or 079*****3456"
+    >>> mask_text("numbers of one block +86170676816**")
+    'numbers of one block +86170****16**'
     """
     return _NUMBER.sub(lambda m: mask_identifier(m.group(0)), text)
 
