@@ -113,4 +113,5 @@ def _keep(conn: sqlite3.Connection, name: str, source: str, frame: pd.DataFrame)
 
 def _decode(data: bytes) -> pd.DataFrame:
     arrow = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
-    return pd.DataFrame({c: arrow[c].to_numpy(zero_copy_only=False) for c in arrow.column_names})
+    return pd.DataFrame({c: pd.Series(arrow[c].to_numpy(zero_copy_only=False), dtype=object)
+                         for c in arrow.column_names})

@@ -380,7 +380,8 @@ class SQLiteStore(GraphStore):
 
     def _registrations(self, sql: str, params: list[Any]) -> pd.DataFrame:
         rows = self._conn().execute(sql, params).fetchall()
-        return pd.DataFrame(rows, columns=["customer_id", "name", "label", "key"])
+        # object columns as read: inferring Arrow text here costs a conversion there and back
+        return pd.DataFrame(rows, columns=["customer_id", "name", "label", "key"], dtype=object)
 
     def _data_fingerprint(self) -> str:
         rows = self._conn().execute("SELECT fingerprint FROM loads ORDER BY seq").fetchall()
