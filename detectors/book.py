@@ -279,7 +279,7 @@ def load_claims(store: GraphStore) -> pd.DataFrame:
                                          dtype=bool),
             "payout_name": _column(claim_nodes, "payout_account_name").to_numpy(),
         },
-        index=pd.Index(np.array(claim_ids, dtype=object), name="claim_id"),
+        index=pd.Index(np.array(claim_ids, dtype=object), dtype=object, name="claim_id"),
     )
 
 
@@ -314,7 +314,10 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
 def _load_customers(store: GraphStore, claims: pd.DataFrame, holders: pd.DataFrame,
                     family: pd.DataFrame, household_max: int) -> pd.DataFrame:
     names = _customer_names(store, claims, pd.concat([holders, family], ignore_index=True))
-    frame = pd.DataFrame({"name": names.to_numpy(), "surname": _surnames(names)}, index=names.index)
+    # an index of Python strings keeps its hash table between look-ups (one of pandas' Arrow
+    # text builds it again for each): detection looks customers up by id many times
+    index = pd.Index(names.index.to_numpy(dtype=object), dtype=object, name="customer_id")
+    frame = pd.DataFrame({"name": names.to_numpy(), "surname": _surnames(names)}, index=index)
     ties = _family_ties(family, frame, household_max)
     frame["household"] = _households(ties, frame)
     frame["family"] = pd.Series(_family_names(ties, frame, set(claims["customer_id"])), index=frame.index,

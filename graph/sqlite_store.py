@@ -70,6 +70,7 @@ from graph.results import (
     RunRecord,
 )
 from graph.sessions import Session
+from graph.sqlite_kept import KEPT_READS_SCHEMA, kept_read
 from graph.sqlite_layout import (
     TABLES,
     Catalog,
@@ -126,6 +127,9 @@ _INSERT_CASE_CHANGE = (
     "event, new_claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _CHUNK = 50_000
+# what family_registrations reads: customers' names and the registrations that tie households
+_FAMILY_TABLES = (node_table(Label.CUSTOMER), edge_table((Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS)),
+                  edge_table((Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE)))
 _CATALOG_SECONDS = 1.0
 _MMAP_BYTES = 1 << 34  # SQLite caps it at its compiled limit (2 GB by default)
 _IN_CHUNK = 500  # keys bound in one IN (…) list, well under SQLite's variable limit
@@ -157,7 +161,7 @@ class SQLiteStore(GraphStore):
         self._catalog_checked = 0.0
         self._adjacency: dict[tuple[int, Label, bool], _Adjacency] = {}
         _refuse_older_layout(self.path)
-        self._conn().executescript(_SCHEMA)
+        self._conn().executescript(_SCHEMA + KEPT_READS_SCHEMA)
         with self._transaction() as conn:
             create_schema(conn)
         self._add_later_case_columns()
@@ -357,6 +361,11 @@ class SQLiteStore(GraphStore):
         return self._registrations(" UNION ALL ".join(parts), params)
 
     def _family_registrations(self, household_max: int) -> pd.DataFrame:
+        # kept between runs: a daily export seldom changes who is registered where
+        return kept_read(self._conn(), "family_registrations", _FAMILY_TABLES, f"household_max={household_max}",
+                         lambda: self._family_registrations_query(household_max))
+
+    def _family_registrations_query(self, household_max: int) -> pd.DataFrame:
         _, catalog = self._current_catalog()
         parts, params = [], []
         for triple, most in (((Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS), household_max),
@@ -371,7 +380,8 @@ class SQLiteStore(GraphStore):
 
     def _registrations(self, sql: str, params: list[Any]) -> pd.DataFrame:
         rows = self._conn().execute(sql, params).fetchall()
-        return pd.DataFrame(rows, columns=["customer_id", "name", "label", "key"])
+        # object columns as read: inferring Arrow text here costs a conversion there and back
+        return pd.DataFrame(rows, columns=["customer_id", "name", "label", "key"], dtype=object)
 
     def _data_fingerprint(self) -> str:
         rows = self._conn().execute("SELECT fingerprint FROM loads ORDER BY seq").fetchall()

@@ -136,3 +136,48 @@ def test_an_audit_log_written_before_assignees_and_re_alerts_is_read_and_extende
         assert store.case("R-1").status is CaseStatus.INVESTIGATING
     with SQLiteStore(path) as again:  # opening twice adds nothing twice
         assert again.case_log_length() == 1
+
+
+class _CountingStore(SQLiteStore):
+    """The embedded store, counting how often it runs the household registrations' query."""
+
+    queries = 0
+
+    def _family_registrations_query(self, household_max: int) -> pd.DataFrame:
+        self.queries += 1
+        return super()._family_registrations_query(household_max)
+
+
+def _household_bundle(addresses: list[str], fingerprint: str) -> GraphBundle:
+    customers = [f"U{i}" for i in range(len(addresses))]
+    return GraphBundle(
+        nodes=[NodeBatch(Label.CUSTOMER, pd.DataFrame({"key": customers, "name": ["王芳", "王强", None][:len(customers)]}))],
+        edges=[EdgeBatch(Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS,
+                         pd.DataFrame({"src": customers, "dst": addresses}))],
+        fingerprint=fingerprint)
+
+
+def test_household_registrations_are_kept_between_runs_until_a_registration_or_name_changes(
+        tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    store = _CountingStore(path)
+    with store:
+        store.load(_household_bundle(["d-1", "d-1", "d-2"], "book"))
+        first = store.family_registrations(6)
+        assert sorted(first["customer_id"]) == ["U0", "U1"] and store.queries == 1
+        store.load(GraphBundle(  # a day's requests: no customer's registration or name
+            nodes=[NodeBatch(Label.CLAIM, pd.DataFrame({"key": ["C8", "C9"]}))],
+            edges=[EdgeBatch(Label.CUSTOMER, Rel.FILED, Label.CLAIM, pd.DataFrame({"src": ["U0", "U1"], "dst": ["C8", "C9"]})),
+                   EdgeBatch(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, pd.DataFrame({"src": ["C8"], "dst": ["p-1"]}))],
+            fingerprint="day"))
+    store = _CountingStore(path)  # another process, as the next run is
+    with store:
+        kept = store.family_registrations(6)
+        assert store.queries == 0
+        pd.testing.assert_frame_equal(kept, first)
+        assert kept["name"].tolist() == ["王芳", "王强"] and kept["name"].map(type).tolist() == [str, str]
+        store.family_registrations(1)  # other arguments, another answer
+        assert store.queries == 1
+        store.load(_household_bundle(["d-1", "d-2", "d-2"], "moved"))  # U1 moved to U2's address
+        assert sorted(store.family_registrations(6)["customer_id"]) == ["U1", "U2"] and store.queries == 2
+        assert store.family_registrations(6)["name"].tolist() == ["王强", None] and store.queries == 2

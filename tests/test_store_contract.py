@@ -537,6 +537,23 @@ def test_registrations_that_can_tie_a_household(store: GraphStore) -> None:
             store.family_registrations(wrong)  # type: ignore[arg-type]
 
 
+def test_household_registrations_follow_every_change_of_registrations_and_names(store: GraphStore) -> None:
+    store.load(_reach_bundle())
+    before = _rows(store.family_registrations(3))
+    store.load(GraphBundle(nodes=[NodeBatch(Label.CLAIM, pd.DataFrame({"key": ["C3"]}))],
+                           edges=[_edges(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, ["C3"], ["p-hub"])]))
+    assert _rows(store.family_registrations(3)) == before  # a day's requests change no household
+    store.load(GraphBundle(nodes=[NodeBatch(Label.CUSTOMER, pd.DataFrame({"key": ["U6"], "name": ["钱陆"]}))],
+                           edges=[_edges(Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS, ["U3"], ["d-new"])]))
+    moved = _rows(store.family_registrations(3))  # U3 moved out of d-home; U6 renamed
+    assert ("U3", "王三", "Address", "d-home") not in moved and ("U6", "钱陆", "Address", "d-mail") in moved
+    assert [row for row in moved if row[3] == "d-home"] == [("U1", "张一", "Address", "d-home"),
+                                                           ("U2", "李二", "Address", "d-home")]
+    store.load(GraphBundle(clears=[ClearBatch(Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE, ("U2",))]))
+    assert [row[0] for row in _rows(store.family_registrations(3)) if row[3] == "p-contact"] == []
+    assert _rows(store.family_registrations(4)) != _rows(store.family_registrations(3))  # d-big has 4
+
+
 def test_relationships_looked_up_by_key_at_either_end(store: GraphStore) -> None:
     store.load(_reach_bundle())
     changed = store.edges_from(Label.CUSTOMER, Rel.CHANGED_TO, Label.ADDRESS, ["U7", "U1", "U7", "nobody"])
