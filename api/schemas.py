@@ -142,7 +142,7 @@ Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern":
 """Free text; the schema's pattern says what the validator checks."""
 ShortText = Annotated[Line | None, Field(None, max_length=64)]
 Name = Annotated[Line | None, Field(None, max_length=200)]
-_DECIMAL = re.compile(r"\d{1,13}(\.\d{1,4})?")
+_DECIMAL = re.compile(r"\d{1,12}(\.\d{1,4})?")
 
 
 def parse_amount(value: object) -> float | None:
@@ -169,7 +169,7 @@ Amount = Annotated[
     BeforeValidator(parse_amount),
     WithJsonSchema({"anyOf": [
         {"type": "number", "minimum": 0, "maximum": MAX_AMOUNT},
-        {"type": "string", "pattern": r"^(\d{1,13}(\.\d{1,4})?)?$"},
+        {"type": "string", "pattern": r"^(\d{1,12}(\.\d{1,4})?)?$"},
         {"type": "null"},
     ]}),
     Field(None),
