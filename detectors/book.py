@@ -55,11 +55,14 @@ COMPLAINT_PHONE: UseKind = "complaint_phone"
 MAILING_ADDRESS: UseKind = "mailing_address"
 CHANGED_TO: UseKind = "changed_to"
 NUMBER_BLOCK: UseKind = "number_block"
-"""A request's contact phone, or the phone changed to before it, seen as its block of a hundred
+"""A phone a customer changed to just before the request, seen as its block of a hundred
 consecutive numbers (:func:`graph.keys.number_block`); only blocks holding two or more of the
 book's such numbers are uses."""
-BLOCK_KINDS: frozenset[UseKind] = frozenset({CONTACT_PHONE, CHANGED_TO})
-"""The uses whose phone numbers count by their block: where a fresh SIM card goes."""
+BLOCK_KINDS: frozenset[UseKind] = frozenset({CHANGED_TO})
+"""The uses whose phone numbers count by their block: a fresh SIM card is set as the policy's
+phone days or weeks before the request (``../shared/domain.md``). A number a customer has long
+held counts by itself only: in a real book a block of a hundred numbers holds several of one
+county's customers by chance."""
 
 _COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 澹台".split()
@@ -547,13 +550,13 @@ def _load_uses(store: GraphStore, claims: pd.DataFrame, customers: pd.DataFrame,
 
 def with_number_blocks(uses: pd.DataFrame, agent_phones: set[str]) -> pd.DataFrame:
     """``uses`` and, for each :data:`BLOCK_KINDS` use of a mobile number whose block holds at
-    least two distinct such numbers of the book, a :data:`NUMBER_BLOCK` use of that block
+    least two distinct such numbers of the book (a changed-to phone), a :data:`NUMBER_BLOCK` use of that block
     (label ``Phone``, key :func:`graph.keys.number_block`). Agents' own phones never count: a
     branch's staff numbers are often consecutive.
 
     >>> uses = pd.DataFrame({"claim_id": ["a", "b", "c"], "customer_id": ["x", "y", "z"],
     ...     "label": ["Phone"] * 3, "key": ["+8617067681643", "+8617067681667", "+8613800000000"],
-    ...     "kind": ["contact_phone", "changed_to", "contact_phone"], "third_party": False, "company": False,
+    ...     "kind": ["changed_to", "changed_to", "contact_phone"], "third_party": False, "company": False,
     ...     "holder": None, "change_day": float("nan")})
     >>> with_number_blocks(uses, set())[["claim_id", "key", "kind"]].tail(2).values.tolist()
     [['a', '+86170676816**', 'number_block'], ['b', '+86170676816**', 'number_block']]

@@ -446,7 +446,7 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
 
 def _number_blocks(uses: Sequence[tuple[str, NodeRef]],
                    profiles: Mapping[NodeRef, IdentifierProfile]) -> list[tuple[str, NodeRef]]:
-    """The number blocks of the request's contact and changed-to mobile numbers
+    """The number blocks of the mobile numbers the customer changed to just before the request
     (:func:`detectors.book.with_number_blocks`; an agent's own phone has none)."""
     out = []
     for kind, ref in uses:

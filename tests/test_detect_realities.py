@@ -497,19 +497,27 @@ def test_consecutive_numbers_on_ordinary_requests_tie_nobody(tmp_path: Path, boo
 
 def test_a_request_on_a_sim_card_of_a_rings_batch_is_scored_with_the_ring(tmp_path: Path,
                                                                             book: BookBuilder) -> None:
-    """In real time, a new customer's request whose contact phone is another card of the ring's
-    batch (a number no claim has used yet) points at the ring through the number block, with
-    the same rule the batch run applies to the ring's own members."""
+    """In real time, a customer who changed the policy's phone to another card of the ring's
+    batch a week before (a number no claim has used yet) points at the ring through the number
+    block, by the rule the batch run applies to the ring's own members. A customer who has long
+    held a number of that block is not pointed at it: only a fresh SIM counts by its block."""
     ring = _batch_ring(book)
+    fresh = book.customer("NEWCUST", "甘新卡", "赣州市宁都县新1号", _mobile("159", 1))
+    book.change(fresh, "2024-03-26", "+8617067681661")
+    book.customer("OLDCUST", "甘老号", "赣州市宁都县老1号", "+8617067681671")
     result = _detect(tmp_path, book)
     ring_id = next(r.ring_id for r in result.rings if r.claim_ids == tuple(ring))
+    answers = {}
     with SQLiteStore(tmp_path / "g.db") as store:
-        answer = RealtimeScorer(store).score(SurrenderRequest.from_any({
-            "claim_id": "NEW1", "request_date": "2024-04-02", "customer_id": "NEWCUST",
-            "refund_type": "full_premium", "reason_code": "mis_selling_complaint", "contact_phone": "170-6768-1661"}))
-    block = [r for r in answer.reasons if r.code == "identifier_in_ring" and r.data["kind"] == "number_block"]
+        scorer = RealtimeScorer(store)
+        for customer, phone in (("NEWCUST", "170-6768-1661"), ("OLDCUST", "17067681671")):
+            answers[customer] = scorer.score(SurrenderRequest.from_any({
+                "claim_id": f"N-{customer}", "request_date": "2024-04-02", "customer_id": customer,
+                "refund_type": "full_premium", "reason_code": "mis_selling_complaint", "contact_phone": phone}))
+    block = [r for r in answers["NEWCUST"].reasons if r.code == "identifier_in_ring" and r.data["kind"] == "number_block"]
     assert [(r.data["value"], r.data["ring_id"]) for r in block] == [("+86170676816**", ring_id)]
-    assert answer.score >= ALERT_THRESHOLD
+    assert answers["NEWCUST"].score >= ALERT_THRESHOLD
+    assert "number_block" not in {r.data.get("kind") for r in answers["OLDCUST"].reasons}
 
 
 def test_a_stealth_member_with_the_rings_own_letter_joins_where_complaints_are_common(
