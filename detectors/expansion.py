@@ -111,8 +111,7 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
         offer(claim, ring, 1, "template", data)
     for claim, ring, data in _agent_ties(book, graph, ring_of, tie_ok):
         offer(claim, ring, 2, "ex_agent", data)
-    alone = np.flatnonzero((score >= params.expansion_alone_score) & ~in_ring
-                           & traits["complaint_driven"].to_numpy(bool))
+    alone = np.flatnonzero((score >= params.expansion_alone_score) & ~in_ring & driven)
     for ring, (lo, hi, _) in enumerate(windows):
         if not np.isfinite(lo):
             continue
