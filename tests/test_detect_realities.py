@@ -485,14 +485,19 @@ def test_a_ring_handing_out_sim_cards_of_one_batch_is_one_ring(tmp_path: Path, b
 
 
 def test_consecutive_numbers_on_ordinary_requests_tie_nobody(tmp_path: Path, book: BookBuilder) -> None:
-    """A family plan or a company's staff lines: consecutive numbers of unrelated customers who
-    surrender for cash value and ordinary reasons. The block is as unsuspicious as its requests."""
+    """A company hands its staff new lines of one batch: unrelated customers change their policy
+    phone to consecutive numbers a week before surrendering for cash value and ordinary reasons.
+    The block is a use of each (they changed to it), but as unsuspicious as its requests."""
     for k in range(6):
         phone = f"+86170676816{40 + 3 * k}"
-        cust = book.customer(f"FP{k}", f"{SURNAMES[k + 11]}员{k}", f"赣州市宁都县{k}号", phone)
+        cust = book.customer(f"FP{k}", f"{SURNAMES[k + 11]}员{k}", f"赣州市宁都县{k}号", _mobile("157", k))
+        book.change(cust, f"2024-03-{1 + 4 * k:02d}", phone)
         book.claim(f"FPC{k}", cust, "A-OK", f"2024-03-{8 + 4 * k:02d}", contact=phone)
     result = _detect(tmp_path, book)
     assert not [r for r in result.rings if {f"FPC{k}" for k in range(6)} & set(r.claim_ids)]
+    block = NodeRef(Label.PHONE, "+86170676816**")
+    profile = SQLiteStore(tmp_path / "g.db").identifier_profiles([block])[block]
+    assert (profile.customers, profile.suspicion) == (6, 0.0)
 
 
 def test_a_request_on_a_sim_card_of_a_rings_batch_is_scored_with_the_ring(tmp_path: Path,
