@@ -12,8 +12,9 @@ alerted ring active around its request date (the ring's first to last request, w
 * its letter belongs to the ring's own template burst, or it is part of the burst of a resigned
   agent's former customers the ring recruits from, **and** its own record shows the ring's behaviour
   strongly enough (``trait_score ≥ expansion_tie_score``), or, for a letter, the claim is
-  complaint-driven and the ring holds at least half of that template's letters in the book (the
-  wording is the ring's own, however common complaints are in the book); or
+  complaint-driven and the alerted rings hold at least half of that template's letters in the
+  book (the wording is the rings' own, however common complaints are in the book); claims an
+  identifier ties to a ring count as its members when letters vote; or
 * nothing ties it but the time, it is complaint-driven (a full-refund demand, a complaint
   reason or letter: a claim filed by a representative and paid to a third party for cash value
   and an ordinary reason is how a care home or guardian surrenders), and its own record alone is
@@ -105,9 +106,13 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
 
     for claim, ring, data in _identifier_ties(book, identifiers, ring_of, households, params.min_edge_weight):
         offer(claim, ring, 0, "identifier", data)
+    # a claim an identifier ties to a ring is that ring's when letters vote
+    tied = ring_of.copy()
+    for claim, offers in candidates.items():
+        tied[claim] = min(offers, key=lambda o: (o[0], o[1], o[2], o[3]))[3]
     tie_ok = score >= params.expansion_tie_score
     driven = traits["complaint_driven"].to_numpy(bool)
-    for claim, ring, data in _template_ties(book, graph, ring_of, tie_ok, driven, params):
+    for claim, ring, data in _template_ties(book, graph, tied, tie_ok, driven, params):
         offer(claim, ring, 1, "template", data)
     for claim, ring, data in _agent_ties(book, graph, ring_of, tie_ok):
         offer(claim, ring, 2, "ex_agent", data)
@@ -165,9 +170,12 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
                    driven: np.ndarray, params: DetectionParams) -> list[tuple[int, int, dict[str, Any]]]:
     """(claim, ring, data) for eligible claims whose letter's closest letters are mostly the
     ring's: of its ``_NEIGHBOURS`` most similar letters of the same template filed within
-    ``template_window_days`` (all at least ``template_threshold`` similar), a majority belong to
-    the ring. An honest copy of a public letter is closest to other copies; a coached member's
-    letter to its ring's version.
+    ``template_window_days`` (those at least ``template_threshold`` similar, fewer when the
+    wording is rare), a majority belong to the ring. An honest copy of a public letter is
+    closest to other copies; a coached member's letter to its ring's version. A complaint-driven
+    claim needs no other trait when the rings hold at least half of the template's letters in
+    the book (letters, not claims: coached members often write twice): wording the honest book
+    does not use.
 
     Votes are counted in rounds: a claim that joined a ring votes for it in the next round, so a
     cluster of stealth members whose letters are closest to each other follows its ring (at
@@ -181,8 +189,11 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
     days = book.claims["day"].to_numpy(float)
     neighbours = _nearest_letters(graph, days, np.flatnonzero((group >= 0) & (ring_of < 0) & (eligible | driven)),
                                   params.template_window_days, params.template_threshold)
-    # a ring's share of each template's letters: wording most of the book never uses is the ring's own
-    held = Counter((int(ring_of[m]), int(group[m])) for m in np.flatnonzero((ring_of >= 0) & (group >= 0)).tolist())
+    # the rings' share of each template's letters: wording most of the book never uses is theirs
+    held = np.bincount(group[(ring_of >= 0) & (group >= 0)],
+                       weights=graph.claim_letters[(ring_of >= 0) & (group >= 0)],
+                       minlength=len(graph.template_letters))
+    own = held * 2 >= graph.template_letters
     joined = ring_of.copy()
     out: dict[int, tuple[int, dict[str, Any]]] = {}
     for _ in range(_VOTE_ROUNDS):
@@ -194,8 +205,7 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
             if not votes:
                 continue
             ring, count = max(votes.items(), key=lambda kv: (kv[1], -kv[0]))
-            own = held[(ring, int(group[pos]))] * 2 >= graph.template_letters[group[pos]]
-            if count * 2 > _NEIGHBOURS and (eligible[pos] or own):
+            if count * 2 > len(nearest) and (eligible[pos] or (driven[pos] and own[group[pos]])):
                 match, similar = next((m, s) for m, s in nearest if joined[m] == ring)
                 out[pos] = (ring, {"similar_to": str(claim_ids[match]), "similarity": round(similar, 3),
                                    "nearest_of_ring": count})

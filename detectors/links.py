@@ -79,6 +79,10 @@ class ClaimGraph:
     so later steps compare letters without cutting them again."""
     letter_row: np.ndarray
     """Row in ``letters`` of each claim's grouped letter (``-1`` when none)."""
+    claim_letters: np.ndarray
+    """How many of each claim's letters belong to its template group (``0`` when none): coached
+    members often write twice (to the company and to the regulator), and ``template_letters``
+    counts letters, not claims."""
 
 
 def _letters_not_bridging(n: int, tie_pairs: list[np.ndarray], tie_weights: list[np.ndarray],
@@ -356,6 +360,7 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
     # arrives all year)
     tg = np.full(n, -1, dtype=np.int64)
     letter_row = np.full(n, -1, dtype=np.int64)
+    claim_letters = np.zeros(n, dtype=np.int64)
     letter_links = (np.empty((0, 2), dtype=np.int64), np.empty(0))
     letters = ShingleMatrix([])
     complaints = book.complaints
@@ -365,6 +370,7 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         members = position[grouped["claim_id"]].to_numpy()
         tg[members] = grouped["group"].to_numpy()
         letter_row[members] = np.arange(len(members))
+        np.add.at(claim_letters, members, grouped["group"].to_numpy() == tg[members])
         letters = ShingleMatrix(grouped["text"].fillna("").astype(str).tolist())
         branches = book.agents["branch"].reindex(claims["agent_id"]).to_numpy() \
             if "branch" in book.agents else np.full(n, None, dtype=object)
@@ -402,5 +408,6 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         w = np.empty(0)
     sizes = np.bincount(template_group[template_group >= 0]) if len(template_group) else np.zeros(0, dtype=np.int64)
     return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, agent_bursts=agent_bursts,
-                      template_letters=sizes, letters=letters, letter_row=letter_row)
+                      template_letters=sizes, letters=letters, letter_row=letter_row,
+                      claim_letters=claim_letters)
 

@@ -546,3 +546,50 @@ def test_a_stealth_member_with_the_rings_own_letter_joins_where_complaints_are_c
     found = next(r for r in result.rings if "STC0" in r.claim_ids)
     joined = next(e for e in found.evidence if e.code == "joined_members")
     assert [(m["claim_id"], m["tie"]) for m in joined.data["members"]] == [("STC0", "template")]
+
+
+def _rate_cut_wave(book: BookBuilder) -> None:
+    """Forty honest customers demanding full refunds on complaint grounds over two years (a
+    rate-cut wave, no letters): being complaint-driven says little in this book."""
+    for i in range(40):
+        cust = book.customer(f"W{i}", f"{SURNAMES[i % len(SURNAMES)]}波{i}", f"赣州市会昌县{i}号", _mobile("152", i))
+        book.claim(f"WC{i}", cust, "A-OK", f"{2023 + i % 2}-{1 + i % 12:02d}-{2 + i % 25:02d}",
+                   full_refund=True, complaint_reason=True, contact=_mobile("152", i))
+
+
+def _stealth_member(book: BookBuilder, letter: str) -> str:
+    """A coached member who shares nothing with a ring but a letter, filed in June 2024."""
+    stealth = book.customer("ST0", "邱隐身", "赣州市石城县1号", _mobile("151", 0))
+    claim = book.claim("STC0", stealth, "A-OK", "2024-06-12", full_refund=True, complaint_reason=True,
+                       contact=_mobile("151", 0))
+    book.complaint("STK0", stealth, claim, "2024-06-10", letter)
+    return claim
+
+
+def test_a_stealth_member_joins_a_ring_whose_members_each_wrote_twice(tmp_path: Path,
+                                                                     book: BookBuilder) -> None:
+    """The ring's members each send their letter twice (to the company and to the regulator), so
+    the book holds twelve letters of the ring's wording and one of the stealth member's. The
+    wording is the ring's own (twelve of thirteen letters), counted in letters on both sides:
+    counting the ring's claims (six) against the book's letters (thirteen) left it out."""
+    _rate_cut_wave(book)
+    ring = _ring(book, "RA", 6, "05", "+8617700000001", "6222000000000000001", EDIT_A, first=0)
+    for k in range(6):
+        book.complaint(f"RAK{k}-2", f"RA{k}", f"RAC{k}", f"2024-05-{2 + 3 * k:02d}", _letter(k, EDIT_A))
+    _stealth_member(book, _letter(50, EDIT_A + OWN_WORDS[0] + OWN_WORDS[3]))
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted([*ring, "STC0"]))]
+
+
+def test_a_stealth_member_joins_when_two_rings_share_their_wording(tmp_path: Path,
+                                                                   book: BookBuilder) -> None:
+    """Two rings of one coach use one edit of the letter, in May and in November; nobody else in
+    the book writes it. A stealth member's letter in June is closest to the May ring's letters,
+    and it joins that ring: the rings hold ten of the wording's eleven letters, though neither
+    holds half of them alone."""
+    _rate_cut_wave(book)
+    may = _ring(book, "RA", 5, "05", "+8617700000001", "6222000000000000001", EDIT_A, first=0)
+    november = _ring(book, "RB", 5, "11", "+8617700000002", "6222000000000000002", EDIT_A, first=10)
+    _stealth_member(book, _letter(50, EDIT_A + OWN_WORDS[0] + OWN_WORDS[3]))
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == sorted([tuple(sorted([*may, "STC0"])), tuple(sorted(november))])
