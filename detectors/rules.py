@@ -619,7 +619,7 @@ def _agent_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     if book.rings:
         candidate = min(book.rings, key=lambda r: (-book.rings[r], r))
         ring = index.rings.get(candidate)
-        if ring is not None and index.alerted(ring) and _near(ring, view.day):
+        if ring is not None and index.alerted(ring) and _near(ring, view.day) and _driven(view):
             weight, ring_id = 0.45, candidate
     if burst >= _AGENT_MIN_CLAIMS:
         weight += 0.2
@@ -730,3 +730,11 @@ def _day_of(iso: str | None) -> int | None:
 
 def _iso(day: int | None) -> str | None:
     return None if day is None else str(np.datetime64(int(day), "D"))
+
+
+def _driven(view: ClaimView) -> bool:
+    """Whether the request shows the trade's behaviour: a full-refund demand, a complaint reason
+    or a letter. A resigned agent's former customer taking the cash value for an ordinary
+    reason is how a book lapses, or follows its agent to a competitor (``../shared/domain.md``:
+    a tie is strong evidence only with the ring's behaviour)."""
+    return "complaint_driven" in view.traits()

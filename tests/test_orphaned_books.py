@@ -114,3 +114,24 @@ def test_a_request_from_a_lapsing_orphaned_book_scores_by_the_book(tmp_path: Pat
             == [("resigned_agent_burst", "A-LAPSE", 0)]
     else:
         assert (answer.score, answer.reasons) == (0.0, ())
+
+
+def _agent_signal(index: RunIndex, view: ClaimView) -> list[tuple[float, str | None]]:
+    return [(round(s.weight, 4), s.ring_id) for s in claim_signals(view, index)
+            if s.evidence.code == "resigned_agent_burst"]
+
+
+def test_a_rings_weeks_in_an_orphaned_book_count_only_for_the_trades_requests() -> None:
+    """Ring R1 recruited three of resigned agent A1's former customers in February 2022. Another
+    former customer's request in those weeks takes the ring's weight (0.45 in place of the
+    orphan's 0.1) only when it shows the trade: a full-refund demand or a complaint reason. A
+    cash-value request for an ordinary reason is how the book lapses, or follows its agent to a
+    competitor: it counts as an orphaned request only. The book's burst around the request
+    (0.2) counts either way."""
+    index = _index(orphans_in_ring=3)
+    ring_day = LEFT + 40  # 2022-02-17, inside R1's weeks; A1's request of day LEFT + 30 is nearby
+    ordinary = ClaimView("N1", ring_day, customer_id="U9", agent_id="A1")
+    assert _agent_signal(index, ordinary) == [(0.3, None)]
+    for driven in (ClaimView("N1", ring_day, customer_id="U9", agent_id="A1", full_refund=True),
+                   ClaimView("N1", ring_day, customer_id="U9", agent_id="A1", complaint_reason=True)):
+        assert _agent_signal(index, driven) == [(0.65, "R1")]
