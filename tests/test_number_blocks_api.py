@@ -10,6 +10,7 @@ and the exports must show it, masked for an investigator without PII access.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from detectors.export import export_rings
 from detectors.params import DetectionParams
@@ -174,3 +176,13 @@ def test_the_explorer_draws_the_block_and_finds_it(served: tuple[str, Ring]) -> 
     assert (f"One of the 6 numbers of block {MASKED_BLOCK} of ring {ring.ring_id}" in number_page.text)
     assert [n["label"] for n in _graph_data(number_page.text)["nodes"] if n["kind"] == "NumberBlock"] == [MASKED_BLOCK]
     assert not HIDDEN.search(number_page.text)
+
+
+def test_the_case_report_draws_the_block(served: tuple[str, Ring]) -> None:
+    """The printable report's network holds the block, linked to its numbers (masked)."""
+    url, ring = served
+    report = _get(f"{url}/v1/rings/{ring.ring_id}/report.pdf", INVESTIGATOR_KEY)
+    assert report.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.content)).pages)
+    assert "号段 Number block" in text and MASKED_BLOCK in text
+    assert not HIDDEN.search(text)
