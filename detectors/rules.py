@@ -509,7 +509,8 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
             {**data, "entry": listed})))
     if profile is None or profile.suspicion <= 0:
         return out
-    data.update(customers=profile.customers, unrelated_customers=profile.unrelated_customers,
+    data.update(customers=profile.customers, households=profile.households,
+                unrelated_customers=profile.unrelated_customers,
                 suspicion=round(profile.suspicion, 4), notes=list(profile.notes))
     scale = 0.8 if kind in _COMPLAINT_KINDS else 1.0
     ring = index.rings.get(profile.ring_id) if profile.ring_id else None

@@ -14,7 +14,6 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -28,7 +27,7 @@ from graph.sqlite_store import SQLiteStore
 from tests.detect_books import BookBuilder
 from tests.servers import serving
 from tests.test_detect_realities import SURNAMES, _background, _mobile
-from tests.test_explorer import ADMIN_KEY, INVESTIGATOR_KEY, explorer_app
+from tests.test_explorer import ADMIN_KEY, INVESTIGATOR_KEY, RISK_KEY, explorer_app
 
 BLOCK = "+86199797003**"
 NUMBERS = [f"+86199797003{11 + k}" for k in range(6)]
@@ -186,3 +185,18 @@ def test_the_case_report_draws_the_block(served: tuple[str, Ring]) -> None:
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.content)).pages)
     assert "号段 Number block" in text and MASKED_BLOCK in text
     assert not HIDDEN.search(text)
+
+
+def test_a_rescored_member_names_the_block_with_its_households(served: tuple[str, Ring]) -> None:
+    """A member's stored request scored again by id and date points at the ring through the
+    block; the reason gives the block's households, the figure its entity profile gives."""
+    url, ring = served
+    reply = httpx.post(f"{url}/v1/score", json={"claim_id": "NBC2", "request_date": "2023-09-17"},
+                       headers={"X-API-Key": RISK_KEY}, timeout=30).json()
+    block = [r for r in reply["reasons"] if r["data"].get("kind") == "number_block"]
+    assert [(r["code"], r["data"]["value"], r["data"]["ring_id"]) for r in block] == [
+        ("identifier_in_ring", MASKED_BLOCK, ring.ring_id)]
+    profile = _get(f"{url}/v1/entities/number_block/199797003**", INVESTIGATOR_KEY).json()["profile"]
+    assert (block[0]["data"]["customers"], block[0]["data"]["households"]) == (
+        profile["customers"], profile["households"]) == (6, 6)
+    assert reply["ring_id"] == ring.ring_id and not HIDDEN.search(json.dumps(reply))
