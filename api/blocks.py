@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.scope import EVERYTHING, Scope
-from graph.errors import NotFoundError
 from graph.keys import is_number_block, number_block
-from graph.model import Edge, Label, NodeRef, Rel, Subgraph
+from graph.model import Label, NodeRef
 from graph.results import IdentifierProfile, Ring, RingIdentifier  # noqa: F401 - RingIdentifier: doctest
 from graph.store import GraphStore
 
@@ -44,7 +43,6 @@ __all__ = [
     "NumberBlock",
     "block_key",
     "block_of_number",
-    "block_subgraph",
     "find_block",
     "ring_blocks",
 ]
@@ -147,25 +145,3 @@ def block_of_number(store: GraphStore, phone: str, scope: Scope = EVERYTHING,
     return found if found is not None and phone in found.numbers else None
 
 
-
-def block_subgraph(store: GraphStore, block: NumberBlock, depth: int, limit: int) -> Subgraph:
-    """A block's numbers and, at ``depth`` 2, everything one step from them: at most ``limit``
-    nodes (``truncated`` says when some were left out). The block itself is no node: pages and
-    graph answers draw it linked to its numbers."""
-    refs = [NodeRef(Label.PHONE, n) for n in block.numbers]
-    nodes = {n.ref: n for n in store.get_nodes(refs[:limit])}
-    edges: dict[tuple[NodeRef, Rel, NodeRef], Edge] = {}
-    truncated = len(refs) > limit
-    for ref in refs if depth > 1 else ():
-        try:
-            sub = store.neighbourhood(ref.label, ref.key, depth=1, limit=limit)
-        except NotFoundError:
-            continue
-        truncated |= sub.truncated
-        for node in sub.nodes:
-            if node.ref not in nodes and len(nodes) >= limit:
-                truncated = True
-                continue
-            nodes.setdefault(node.ref, node)
-        edges.update({(e.src, e.rel, e.dst): e for e in sub.edges if e.src in nodes and e.dst in nodes})
-    return Subgraph(list(nodes.values()), list(edges.values()), truncated)

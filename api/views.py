@@ -21,7 +21,6 @@ from api.blocks import (
     NumberBlock,
     block_key,
     block_of_number,
-    block_subgraph,
     find_block,
     ring_blocks,
 )
@@ -44,6 +43,7 @@ __all__ = [
     "EntityType",
     "RingFilter",
     "audit_view",
+    "block_subgraph",
     "entity_key",
     "entity_view",
     "neighbourhood_view",
@@ -304,6 +304,22 @@ def ring_graph(store: GraphStore, ring_id: str, max_nodes: int,
     ring = scope.ring(store.get_ring(ring_id))
     starts = [NodeRef(Label.CLAIM, c) for c in ring.claim_ids]
     starts += [NodeRef(Label.CUSTOMER, c) for c in ring.customer_ids]
+    gathered = _gathered(store, starts, max_nodes)
+    nodes = {n.ref: n for n in gathered.nodes}
+    edges = {(e.src, e.rel, e.dst): e for e in gathered.edges}
+    truncated = gathered.truncated
+    blocks = [NumberBlock(key, numbers, (ring.ring_id,)) for key, numbers in ring_blocks(ring).items()
+              if scope.insurer is None]
+    missing = [NodeRef(Label.PHONE, n) for b in blocks for n in b.numbers if NodeRef(Label.PHONE, n) not in nodes]
+    for node in store.get_nodes(missing) if missing else ():  # what ties the ring is drawn, cap or not
+        nodes[node.ref] = node
+    shown = scope.subgraph(Subgraph(list(nodes.values()), list(edges.values()), truncated))
+    return graph_payload(shown.nodes, shown.edges, shown.truncated, blocks)
+
+
+def _gathered(store: GraphStore, starts: Iterable[NodeRef], max_nodes: int) -> Subgraph:
+    """Everything one hop from each of ``starts``, at most ``max_nodes`` nodes (``truncated``
+    says when some were left out)."""
     nodes: dict[NodeRef, Node] = {}
     edges: dict[tuple[NodeRef, Rel, NodeRef], Edge] = {}
     truncated = False
@@ -321,13 +337,16 @@ def ring_graph(store: GraphStore, ring_id: str, max_nodes: int,
         for edge in sub.edges:
             if edge.src in nodes and edge.dst in nodes:
                 edges[(edge.src, edge.rel, edge.dst)] = edge
-    blocks = [NumberBlock(key, numbers, (ring.ring_id,)) for key, numbers in ring_blocks(ring).items()
-              if scope.insurer is None]
-    missing = [NodeRef(Label.PHONE, n) for b in blocks for n in b.numbers if NodeRef(Label.PHONE, n) not in nodes]
-    for node in store.get_nodes(missing) if missing else ():  # what ties the ring is drawn, cap or not
-        nodes[node.ref] = node
-    shown = scope.subgraph(Subgraph(list(nodes.values()), list(edges.values()), truncated))
-    return graph_payload(shown.nodes, shown.edges, shown.truncated, blocks)
+    return Subgraph(list(nodes.values()), list(edges.values()), truncated)
+
+
+def block_subgraph(store: GraphStore, block: NumberBlock, depth: int, limit: int) -> Subgraph:
+    """A number block's numbers and, at ``depth`` 2, everything one step from them, at most
+    ``limit`` nodes. The block itself is no node: answers and pages draw it linked to them."""
+    refs = [NodeRef(Label.PHONE, n) for n in block.numbers]
+    if depth > 1:
+        return _gathered(store, refs, limit)
+    return Subgraph(store.get_nodes(refs[:limit]), [], len(refs) > limit)
 
 
 def graph_payload(nodes: Iterable[Node], edges: Iterable[Edge], truncated: bool,

@@ -42,7 +42,6 @@ from api.blocks import (
     NumberBlock,
     block_key,
     block_of_number,
-    block_subgraph,
     find_block,
     ring_blocks,
 )
@@ -84,7 +83,7 @@ from api.sessions import (
     signed_in,
 )
 from api.throttle import client_of
-from api.views import node_key, ring_detail
+from api.views import block_subgraph, node_key, ring_detail
 from graph.errors import AccessError, ConflictError, InputError, NotFoundError
 from graph.model import IDENTIFIER_LABELS, Label, Node, NodeRef
 from graph.results import CaseStatus
