@@ -80,6 +80,10 @@ def test_the_ring_lists_its_block_and_the_numbers_of_it(served: tuple[str, Ring]
     assert f"number_block:{BLOCK};phone:{NUMBERS[0]};" in row
     block = next(e for e in ring.evidence if e.code == "shared_number_block")
     assert "use 6 numbers of one block" in block.en and "consecutive numbers of one" not in block.en
+    url = served[0]
+    shown = _get(f"{url}/v1/rings/{ring.ring_id}", INVESTIGATOR_KEY).json()["identifiers"]
+    assert shown == [{"type": "number_block", "value": MASKED_BLOCK}] + [
+        {"type": "phone", "value": f"+86199****03{11 + k}"} for k in range(6)]
 
 
 def test_the_rings_graph_joins_its_numbers_through_the_block(served: tuple[str, Ring]) -> None:
