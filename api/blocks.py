@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,10 +114,9 @@ def ring_blocks(ring: Ring) -> dict[str, tuple[str, ...]]:
     return {key: tuple(sorted(numbers)) for key, numbers in blocks.items()}
 
 
-def find_block(store: GraphStore, key: str, scope: Scope = EVERYTHING,
-               rings: Iterable[Ring] | None = None) -> NumberBlock | None:
+def find_block(store: GraphStore, key: str, scope: Scope = EVERYTHING) -> NumberBlock | None:
     """The block of key ``key`` as the current results know it, ``None`` when detection has no
-    profile of it and no current ring lists it (``rings``: the current rings, if already read)."""
+    profile of it (then no current ring lists it either)."""
     if scope.insurer is not None or not is_number_block(key):
         return None
     ref = NodeRef(Label.PHONE, key)
@@ -127,7 +125,7 @@ def find_block(store: GraphStore, key: str, scope: Scope = EVERYTHING,
         return None
     numbers: set[str] = set()
     listing: list[Ring] = []
-    for ring in store.rings() if rings is None else rings:
+    for ring in store.rings():
         found = ring_blocks(ring).get(key)
         if found is not None:
             numbers.update(found)
@@ -136,12 +134,11 @@ def find_block(store: GraphStore, key: str, scope: Scope = EVERYTHING,
     return NumberBlock(key, tuple(sorted(numbers)), tuple(r.ring_id for r in listing), profile)
 
 
-def block_of_number(store: GraphStore, phone: str, scope: Scope = EVERYTHING,
-                    rings: Iterable[Ring] | None = None) -> NumberBlock | None:
+def block_of_number(store: GraphStore, phone: str, scope: Scope = EVERYTHING) -> NumberBlock | None:
     """The block a phone number belongs to as one of the numbers a current ring lists for it,
     ``None`` when it is no such number (a landline, a number no ring's block holds)."""
     block = number_block(phone)
-    found = find_block(store, block, scope, rings) if block is not None else None
+    found = find_block(store, block, scope) if block is not None else None
     return found if found is not None and phone in found.numbers else None
 
 
