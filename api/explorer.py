@@ -47,6 +47,7 @@ import pyvis
 from pyvis.network import Network
 from reportlab.graphics import renderSVG
 
+from api.blocks import BLOCK_LABEL, IN_BLOCK, NumberBlock, ring_blocks
 from api.privacy import mask_text
 from api.timeline import timeline_drawing
 from graph.cases import Case, Realert
@@ -65,6 +66,7 @@ from graph.results import (
 from graph.store import GraphStore
 
 __all__ = [
+    "BLOCK_STYLE",
     "LABEL_STYLES",
     "MASKED_LABELS",
     "EntityLinks",
@@ -77,6 +79,7 @@ __all__ = [
     "entity_network",
     "node_caption",
     "parse_label",
+    "render_block_page",
     "render_entity_page",
     "render_error_page",
     "render_login_page",
@@ -120,6 +123,10 @@ LABEL_STYLES: Mapping[Label, LabelStyle] = {
     Label.INTERMEDIARY: LabelStyle("黑名单主体", "Watchlist entry", "#222222", "star", 14),
     Label.INSURER: LabelStyle("成员公司", "Member insurer", "#bcbd22", "box", 14),
 }
+
+BLOCK_STYLE = LabelStyle("号段", "Number block", "#98df8a", "box", 14)
+"""How a number block looks (:mod:`api.blocks`): it has no node in the graph, so it is drawn
+from the rings that list it, linked to each of its numbers."""
 
 _REL_ZH: Mapping[Rel, str] = {
     Rel.HOLDS: "持有", Rel.SOLD: "销售", Rel.FILED: "提交", Rel.SURRENDERS: "退保",
@@ -277,7 +284,8 @@ def collect_ring_graph(
     representatives; the customers' registered and changed-to identifiers and complaints; the
     policies' agents; the complaints' phones and mailing addresses. Identifiers are kept only
     when at least two of the ring's claims touch them (directly or through their customer,
-    complaint or representative) or when detection named them; watchlist entries listing a kept
+    complaint or representative) or when detection named them (the numbers of a number block the
+    ring lists among them: each is one member's, the block ties them); watchlist entries listing a kept
     identifier, and agents' own phones among them, are added. At most ``max_nodes`` nodes,
     kept in :func:`_drawing_order` (what ties the ring first: its shared identifiers, then its
     claims; per-claim policies are the first left out); ``truncated`` says if some were left
@@ -297,7 +305,7 @@ def collect_ring_graph(
             following += _expand(store, ref, _FOLLOW[ref.label], got, per_node)
         frontier = following
     touched = _claims_touching(got)
-    named = {i.value for i in ring.identifiers}
+    named = {i.value for i in ring.identifiers} | {n for numbers in ring_blocks(ring).values() for n in numbers}
     keep = {
         ref for ref in got.nodes
         if ref.label not in IDENTIFIER_LABELS or len(touched.get(ref, ())) >= 2 or ref.key in named
@@ -447,8 +455,11 @@ def _build_network(
     sizes: Mapping[NodeRef, int],
     extras: Mapping[NodeRef, Sequence[str]],
     root: NodeRef | None = None,
+    blocks: Sequence[NumberBlock] = (),
 ) -> Network:
-    """A pyvis network of a subgraph. Node ids are opaque (``n0``, ``n1`` …), never keys."""
+    """A pyvis network of a subgraph. Node ids are opaque (``n0``, ``n1`` …), never keys. Each
+    of ``blocks`` is drawn as a node of its own (``b0`` …) with an edge from each of its numbers
+    the subgraph holds (a block ``root`` is drawn larger)."""
     net = Network(directed=True, cdn_resources="local")
     ids: dict[NodeRef, str] = {}
     for index, node in enumerate(sorted(sub.nodes, key=lambda n: (n.label, n.key))):
@@ -474,8 +485,39 @@ def _build_network(
                         "label": str(edge.props.get("date", ""))}
             net.add_edge(ids[edge.src], ids[edge.dst], title=_edge_title(edge, viewer),
                          arrows="to", rel=edge.rel.value, **look)
+    for index, block in enumerate(blocks):
+        _add_block(net, f"b{index}", block, ids, viewer, links, root)
     net.options = _options(300 if len(sub.nodes) <= 150 else 150)
     return net
+
+
+def _add_block(net: Network, node_id: str, block: NumberBlock, ids: Mapping[NodeRef, str],
+               viewer: Viewer, links: EntityLinks, root: NodeRef | None) -> None:
+    """A number block's node, linked from each of its numbers drawn."""
+    ref = block.ref
+    shown = viewer.key(ref)
+    lines = [f"{BLOCK_STYLE.zh} {BLOCK_STYLE.en}: {shown}", *_block_lines(block, viewer)]
+    net.add_node(
+        node_id, label=shown, shape=BLOCK_STYLE.shape, color=BLOCK_STYLE.color,
+        size=BLOCK_STYLE.size + (10 if ref == root else 0),
+        title="\n".join(_short(line, _TOOLTIP_TEXT_CHARS) for line in lines), kind=BLOCK_LABEL,
+        href=links.href(ref, show_pii=viewer.show_pii), borderWidth=4 if ref == root else 1,
+        font={"size": 14, "bold": True} if ref == root else {"size": 12},
+    )
+    for number in block.numbers:
+        if (phone := NodeRef(Label.PHONE, number)) in ids:
+            net.add_edge(ids[phone], node_id, arrows="to", rel=IN_BLOCK, dashes=True, color="#2ca02c",
+                         title=f"号段 {IN_BLOCK}: 同一批购买的连号手机卡 · a number of the block "
+                               "(SIM cards bought in one batch)")
+
+
+def _block_lines(block: NumberBlock, viewer: Viewer) -> list[str]:
+    """What a block's tooltip and page say: its numbers, the rings listing it, its profile."""
+    rings = ", ".join(block.ring_ids) or "—"
+    lines = [f"号码 numbers ({len(block.numbers)}): " + ", ".join(viewer.key(NodeRef(Label.PHONE, n))
+                                                                  for n in block.numbers),
+             f"所属团伙 rings: {rings}"]
+    return lines + (_profile_lines(block.profile) if block.profile is not None else [])
 
 
 def ring_network(
@@ -485,8 +527,10 @@ def ring_network(
     links: EntityLinks,
     profiles: Mapping[NodeRef, IdentifierProfile] | None = None,
     risks: Mapping[str, ClaimRisk] | None = None,
+    blocks: Sequence[NumberBlock] = (),
 ) -> Network:
-    """A ring's pyvis network; identifier nodes sized by the number of ring claims touching them."""
+    """A ring's pyvis network; identifier nodes sized by the number of ring claims touching them,
+    and the number blocks it lists (``blocks``) linked to their numbers."""
     touched = _claims_touching(_Collected({n.ref: n for n in sub.nodes},
                                           {(e.src, e.rel, e.dst): e for e in sub.edges}))
     sizes: dict[NodeRef, int] = {}
@@ -501,13 +545,16 @@ def ring_network(
                 extras[node.ref] += _profile_lines(profile)
         elif node.label is Label.CLAIM and risks and node.key in risks:
             extras[node.ref] = [f"风险分 risk: {risks[node.key].risk:.2f}"]
-    return _build_network(sub, viewer, links, sizes=sizes, extras=extras)
+    return _build_network(sub, viewer, links, sizes=sizes, extras=extras, blocks=blocks)
 
 
-def entity_network(sub: Subgraph, root: NodeRef, viewer: Viewer, links: EntityLinks) -> Network:
-    """An entity neighbourhood's pyvis network, the entity itself drawn larger."""
-    style = LABEL_STYLES[root.label]
-    return _build_network(sub, viewer, links, sizes={root: style.size + 10}, extras={}, root=root)
+def entity_network(sub: Subgraph, root: NodeRef, viewer: Viewer, links: EntityLinks,
+                   blocks: Sequence[NumberBlock] = ()) -> Network:
+    """An entity neighbourhood's pyvis network, the entity itself drawn larger (a block root:
+    the block of ``blocks`` whose key it is)."""
+    style = BLOCK_STYLE if root.label is Label.PHONE and any(b.ref == root for b in blocks) else LABEL_STYLES[root.label]
+    return _build_network(sub, viewer, links, sizes={root: style.size + 10}, extras={}, root=root,
+                          blocks=blocks)
 
 
 def _profile_lines(profile: IdentifierProfile) -> list[str]:
@@ -675,10 +722,12 @@ def render_ring_page(
     timeline: Sequence[Mapping[str, Any]] = (),
     people: Sequence[str] = (),
     message: str = "",
+    blocks: Sequence[NumberBlock] = (),
 ) -> str:
-    """A ring: its network, the evidence, the case panel (with the decision form when the
-    viewer may decide, and ``message`` after a refused decision), the timeline and the claims."""
-    net = ring_network(ring, sub, viewer, links, profiles, risks)
+    """A ring: its network (with the number ``blocks`` it lists, linked to their numbers), the
+    evidence, the case panel (with the decision form when the viewer may decide, and
+    ``message`` after a refused decision), the timeline and the claims."""
+    net = ring_network(ring, sub, viewer, links, profiles, risks, blocks)
     nodes = {n.ref: n for n in sub.nodes}
     customer_of = {e.dst.key: e.src for e in sub.edges if e.rel is Rel.FILED}
     claims = []
@@ -706,13 +755,28 @@ def render_ring_page(
         case=panel, audit=entries, message=message, timeline=_timeline(timeline, viewer),
         evidence=[{"code": e.code, "zh": viewer.text(e.zh), "en": viewer.text(e.en),
                    "data": _evidence_data(e.data, viewer)} for e in ring.evidence],
-        identifiers=[{"type": i.type, "value": viewer.text(i.value)} for i in ring.identifiers],
+        identifiers=[{"type": i.type, "value": viewer.text(i.value),
+                      "href": links.href(NodeRef(_IDENTIFIER_LABELS.get(i.type, Label.PHONE), i.value),
+                                         show_pii=viewer.show_pii) if i.type in _IDENTIFIER_LABELS else ""}
+                     for i in ring.identifiers],
         claims=claims,
         graph_json=_graph_json(net),
         node_count=len(net.nodes),
-        legend=_legend(n.label for n in sub.nodes),
+        legend=_legend(n.label for n in sub.nodes) + _block_legend(blocks),
         truncated=sub.truncated,
     )
+
+
+_IDENTIFIER_LABELS: Mapping[str, Label] = {
+    "phone": Label.PHONE, "number_block": Label.PHONE, "bank_account": Label.BANK_ACCOUNT,
+    "address": Label.ADDRESS, "representative": Label.PERSON,
+}
+"""The node a ring identifier's type names (a number block's page is reached as a phone's)."""
+
+
+def _block_legend(blocks: Sequence[NumberBlock]) -> list[dict[str, str]]:
+    s = BLOCK_STYLE
+    return [{"zh": s.zh, "en": s.en, "color": s.color, "shape": s.shape, "label": BLOCK_LABEL}] if blocks else []
 
 
 def render_entity_page(
@@ -724,9 +788,12 @@ def render_entity_page(
     *,
     profile: IdentifierProfile | None = None,
     risk: ClaimRisk | None = None,
+    block: NumberBlock | None = None,
 ) -> str:
-    """An entity: its properties, what detection knows about it, and its neighbourhood."""
-    net = entity_network(sub, root.ref, viewer, links)
+    """An entity: its properties, what detection knows about it, and its neighbourhood; a phone
+    number a ring lists as one of a number ``block``'s says so, and the block is drawn."""
+    blocks = [block] if block is not None else []
+    net = entity_network(sub, root.ref, viewer, links, blocks)
     style = LABEL_STYLES[root.label]
     neighbours: dict[Label, list[dict[str, str]]] = {}
     for node in sorted(sub.nodes, key=lambda n: (n.label, n.key)):
@@ -746,12 +813,60 @@ def render_entity_page(
         profile_ring=links.ring(profile.ring_id) if profile and profile.ring_id else "",
         risk=f"{risk.risk:.2f}" if risk else "",
         risk_ring=links.ring(risk.ring_id) if risk and risk.ring_id else "",
+        member_of=_membership(block, viewer, links) if block is not None else None,
         neighbours=[{"zh": LABEL_STYLES[lbl].zh, "en": LABEL_STYLES[lbl].en, "items": items}
                     for lbl, items in neighbours.items()],
         depth=depth, depth_links={d: f"{here}?depth={d}" for d in (1, 2)},
         graph_json=_graph_json(net),
         node_count=len(net.nodes),
-        legend=_legend(n.label for n in sub.nodes),
+        legend=_legend(n.label for n in sub.nodes) + _block_legend(blocks),
+        truncated=sub.truncated,
+    )
+
+
+def _membership(block: NumberBlock, viewer: Viewer, links: EntityLinks) -> dict[str, Any]:
+    """A number's line about its block: one of N numbers of the block, listed by which rings."""
+    rings = ", ".join(block.ring_ids)
+    return {
+        "text": f"属于号段 {viewer.key(block.ref)}：团伙 {rings} 的 {len(block.numbers)} 个号码之一 · "
+                f"One of the {len(block.numbers)} numbers of block {viewer.key(block.ref)} of ring {rings} "
+                "(SIM cards bought in one batch)",
+        "href": links.href(block.ref, show_pii=viewer.show_pii),
+        "rings": [{"id": r, "href": links.ring(r)} for r in block.ring_ids],
+    }
+
+
+def render_block_page(block: NumberBlock, sub: Subgraph, depth: int, viewer: Viewer,
+                      links: EntityLinks) -> str:
+    """A number block (:mod:`api.blocks`): its numbers, the rings listing it, detection's
+    profile, and its numbers' neighbourhood (``depth`` 2) drawn around it."""
+    net = entity_network(sub, block.ref, viewer, links, [block])
+    numbers = [{"name": viewer.key(NodeRef(Label.PHONE, n)), "href": links.href(NodeRef(Label.PHONE, n),
+                                                                                show_pii=viewer.show_pii)}
+               for n in block.numbers]
+    neighbours: dict[Label, list[dict[str, str]]] = {}
+    for node in sorted(sub.nodes, key=lambda n: (n.label, n.key)):
+        if node.label is not Label.PHONE or node.key not in block.numbers:
+            neighbours.setdefault(node.label, []).append({
+                "name": node_caption(node, viewer).replace("\n", " · "),
+                "href": links.href(node.ref, show_pii=viewer.show_pii)})
+    here = links.href(block.ref, show_pii=viewer.show_pii)
+    groups = [{"zh": "号段中的号码", "en": "Numbers of the block", "items": numbers}]
+    groups += [{"zh": LABEL_STYLES[lbl].zh, "en": LABEL_STYLES[lbl].en, "items": items}
+               for lbl, items in neighbours.items()]
+    return _render(
+        "entity.html", viewer,
+        title=f"{BLOCK_STYLE.zh} {BLOCK_STYLE.en} {viewer.key(block.ref)}",
+        entity={"zh": BLOCK_STYLE.zh, "en": BLOCK_STYLE.en, "key": viewer.key(block.ref), "label": BLOCK_LABEL},
+        props=[],
+        profile=_block_lines(block, viewer),
+        profile_ring="", risk="", risk_ring="", member_of=None,
+        block_rings=[{"id": r, "href": links.ring(r)} for r in block.ring_ids],
+        neighbours=groups,
+        depth=depth, depth_links={d: f"{here}?depth={d}" for d in (1, 2)},
+        graph_json=_graph_json(net),
+        node_count=len(net.nodes),
+        legend=_legend(n.label for n in sub.nodes) + _block_legend([block]),
         truncated=sub.truncated,
     )
 
@@ -788,7 +903,8 @@ class SearchRow:
 
 
 _HOW: Mapping[str, str] = {"id": "编号或标识 id or identifier", "name": "客户姓名 customer name",
-                           "id_number": "证件号码 ID number"}
+                           "id_number": "证件号码 ID number",
+                           "number_block": "号段（成批购买的连号手机卡）number block (SIM cards of one batch)"}
 
 
 def _hit_name(node: Node, viewer: Viewer) -> str:
@@ -800,7 +916,8 @@ def _hit_name(node: Node, viewer: Viewer) -> str:
 def render_search_page(query: str, hits: Sequence[SearchRow], viewer: Viewer,
                        links: EntityLinks) -> str:
     """What a search matched (several hits, or none: one hit goes straight to its page)."""
-    rows = [{"zh": LABEL_STYLES[h.node.label].zh, "en": LABEL_STYLES[h.node.label].en,
+    rows = [{"zh": (BLOCK_STYLE if h.how == "number_block" else LABEL_STYLES[h.node.label]).zh,
+             "en": (BLOCK_STYLE if h.how == "number_block" else LABEL_STYLES[h.node.label]).en,
              "name": _hit_name(h.node, viewer),
              "href": links.href(h.node.ref, show_pii=viewer.show_pii), "how": _HOW.get(h.how, h.how),
              "rings": [{"id": r.ring.ring_id, "href": links.ring(r.ring.ring_id),

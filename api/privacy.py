@@ -34,7 +34,7 @@ __all__ = ["PII_KEYS", "mask_payload", "mask_text"]
 PII_KEYS: frozenset[str] = frozenset({
     "phone", "phones", "contact_phone", "representative_phone", "representative_id_number",
     "id_number", "id_numbers", "payout_account", "account", "accounts", "bank_account",
-    "identifier_value", "old_value", "new_value",
+    "identifier_value", "old_value", "new_value", "numbers",
 })
 """Keys whose string values (or lists of strings) are identifiers to mask whole."""
 
@@ -48,9 +48,9 @@ _ID_KEYS: frozenset[str] = frozenset({
 
 _IDENTIFIER_TYPES = frozenset({
     "phone", "mobile", "landline", "bank_account", "account", "id_number", "person",
-    "representative", "Phone", "BankAccount", "Person",
+    "representative", "Phone", "BankAccount", "Person", "number_block", "NumberBlock",
 })
-_MASKED_LABELS = frozenset({"Phone", "BankAccount", "Person"})
+_MASKED_LABELS = frozenset({"Phone", "BankAccount", "Person", "NumberBlock"})
 _MIN_DIGITS = 7
 
 # +86 and 7 to 19 digits (phones, cards, ID numbers with an optional X, a number block with its

@@ -41,12 +41,13 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import Flowable
 
-from api.explorer import LABEL_STYLES, Viewer, collect_ring_graph, node_caption
+from api.blocks import ring_blocks
+from api.explorer import BLOCK_STYLE, LABEL_STYLES, Viewer, collect_ring_graph, node_caption
 from api.scope import scope_of
 from api.timeline import LANES, cjk_font, timeline_drawing
 from api.views import ring_detail
 from graph.cases import Case
-from graph.model import Label, Subgraph
+from graph.model import Label, NodeRef, Subgraph
 from graph.results import CaseChange, CaseEvent, Ring, RunRecord
 from graph.store import GraphStore
 
@@ -194,9 +195,11 @@ class _Figure(Flowable):
 
 
 def network_drawing(sub: Subgraph, viewer: Viewer, width: float = _WIDTH,
-                    height: float = 120 * mm, seed: int = 7) -> Drawing:
+                    height: float = 120 * mm, seed: int = 7,
+                    blocks: Mapping[str, Sequence[str]] | None = None) -> Drawing:
     """The ring's network laid out by networkx's spring layout (seeded, so the same ring is
-    drawn the same way), nodes coloured and shaped as in the explorer."""
+    drawn the same way), nodes coloured and shaped as in the explorer; each number block of
+    ``blocks`` (key: its numbers, :func:`api.blocks.ring_blocks`) a node linked to its numbers."""
     font = cjk_font()
     drawing = Drawing(width, height)
     drawing.add(Rect(0, 0, width, height, fillColor=None, strokeColor=_RULE, strokeWidth=0.5))
@@ -205,6 +208,11 @@ def network_drawing(sub: Subgraph, viewer: Viewer, width: float = _WIDTH,
     g = nx.Graph()
     g.add_nodes_from(n.ref for n in sub.nodes)
     g.add_edges_from((e.src, e.dst) for e in sub.edges if e.src in g and e.dst in g)
+    drawn_blocks = [NodeRef(Label.PHONE, key) for key in blocks or {}]
+    for block in drawn_blocks:
+        g.add_node(block)
+        g.add_edges_from((NodeRef(Label.PHONE, n), block) for n in (blocks or {})[block.key]
+                         if NodeRef(Label.PHONE, n) in g)
     pos = nx.spring_layout(g, seed=seed, k=1.6 / max(len(g), 1) ** 0.5)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
@@ -236,9 +244,15 @@ def network_drawing(sub: Subgraph, viewer: Viewer, width: float = _WIDTH,
         caption = _text(node_caption(node, viewer).split("\n")[0])
         drawing.add(String(x + r + 1.5, y - 2, caption, fontName=font, fontSize=5.5,
                            fillColor=colors.HexColor("#333333")))
+    for block in drawn_blocks:
+        x, y = place(block)
+        drawing.add(Rect(x - 5, y - 3.5, 10, 7, fillColor=colors.HexColor(BLOCK_STYLE.color), strokeColor=None))
+        drawing.add(String(x + 6.5, y - 2, _text(viewer.key(block)), fontName=font, fontSize=5.5,
+                           fillColor=colors.HexColor("#333333")))
     legend_x, legend_y = 8.0, height - 8
-    for label in sorted({n.label for n in sub.nodes}, key=lambda lbl: list(LABEL_STYLES).index(lbl)):
-        style = LABEL_STYLES[label]
+    legend = [LABEL_STYLES[label] for label in sorted({n.label for n in sub.nodes},
+                                                      key=lambda lbl: list(LABEL_STYLES).index(lbl))]
+    for style in legend + ([BLOCK_STYLE] if drawn_blocks else []):
         text = f"{style.zh} {style.en}"
         room = 14 + stringWidth(text, font, 6)
         if legend_x + room > width:
@@ -288,7 +302,7 @@ def case_report(ring: Ring, case: Case, audit: Sequence[CaseChange], detail: Map
                  _event_detail(e, viewer)] for e in detail.get("timeline", ())],
                [22 * mm, 34 * mm, 30 * mm, _WIDTH - 86 * mm], cell),
         _p("关系图 Network", styles["h2"]),
-        _Figure(network_drawing(sub, viewer)),
+        _Figure(network_drawing(sub, viewer, blocks=ring_blocks(ring))),
         _p("案件记录 Case history", styles["h2"]),
     ]
     if audit:

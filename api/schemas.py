@@ -326,7 +326,9 @@ class ScoreResponse(BaseModel):
     claim_id: str
     score: float = Field(ge=0, le=1)
     level: Level
-    ring_id: str | None
+    ring_id: str | None = Field(description=(
+        "the ring the reasons point to: only a ring the run alerted or investigators confirmed "
+        "(a group scored under the alert threshold is no ring and is never named here)"))
     ring_status: CaseStatus | None = Field(description=(
         "the case status of ring_id: a dismissed ring's identifiers no longer count as a "
         "ring's, a confirmed ring's count at least as much as a watchlist hit"))
@@ -486,7 +488,12 @@ class AuditEntry(BaseModel):
 
 
 class EntityOut(BaseModel):
-    """A node with its properties and, for identifiers, what detection learned about it."""
+    """A node with its properties and, for identifiers, what detection learned about it.
+
+    A phone number that a ring lists as one of the numbers of a number block gives the block in
+    ``number_block`` (``key``, ``numbers``, ``ring_ids``, ``profile``). A block itself (type
+    ``number_block``, label ``NumberBlock``) has no node in the graph: its ``props`` hold its
+    ``numbers`` and the ``ring_ids`` listing it, its ``profile`` is detection's."""
 
     type: str
     label: str
@@ -494,6 +501,7 @@ class EntityOut(BaseModel):
     props: dict[str, Any]
     profile: dict[str, Any] | None = None
     risk: dict[str, Any] | None = None
+    number_block: dict[str, Any] | None = None
 
 
 def _whole_number(value: object) -> object:

@@ -7,7 +7,9 @@ characters with a lower-case ``x``, a record id with full-width characters or a 
 ``.0``, or in lower case (``c00000660`` finds ``C00000660`` too). Every reading is looked up;
 only nodes that exist are hits. Customers are also found by their name and by their ID number
 (both properties of the customer, not nodes of their own), through an in-memory index rebuilt
-when the store's data changes. Not searched: parts of an id or number, addresses, and the names
+when the store's data changes. A number block (``199797003**``) is found when the current
+results know it, and so is the block of a mobile number no record holds (:mod:`api.blocks`).
+Not searched: parts of an id or number, addresses, and the names
 of payees, representatives and watchlist entries (they are reached from a ring's evidence);
 the explorer's search page says so.
 
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from api.blocks import block_key, find_block
 from api.scope import EVERYTHING, Scope
 from graph.keys import (
     normalize_bank_account,
@@ -32,6 +35,7 @@ from graph.keys import (
     normalize_phone,
     normalize_record_key,
     normalize_text,
+    number_block,
 )
 from graph.keys.pseudonyms import Pseudonymizer, stored_key
 from graph.model import IDENTIFIER_LABELS, Label, NodeRef
@@ -49,7 +53,9 @@ _RECORD_LABELS = (Label.CLAIM, Label.POLICY, Label.CUSTOMER, Label.AGENT, Label.
 @dataclass(frozen=True)
 class Hit:
     """A node that matches the query, and how: ``"id"`` (its key is what was typed, read as
-    ingest reads it), ``"name"`` or ``"id_number"`` (a customer's)."""
+    ingest reads it), ``"name"`` or ``"id_number"`` (a customer's), or ``"number_block"`` (a
+    number block typed as one, or the block of a typed mobile number no record holds: a
+    block has no node, ``ref`` is its key under label Phone)."""
 
     ref: NodeRef
     how: str
@@ -142,12 +148,28 @@ def search(store: GraphStore, customers: CustomerIndex, query: str, scope: Scope
     if pseudonymizer is not None:  # a pseudonym copied from a page
         refs += [NodeRef(label, text) for label in sorted(IDENTIFIER_LABELS)]
     hits = [Hit(ref, "id") for ref in dict.fromkeys(refs) if store.get_node(ref.label, ref.key)]
+    hits += _block_hits(store, text, [r for r in refs if r.label is Label.PHONE], {h.ref for h in hits}, scope)
     seen = {h.ref for h in hits}
     for hit in customers.find(text, pseudonymizer):
         if hit.ref not in seen:
             seen.add(hit.ref)
             hits.append(hit)
     return [h for h in hits if scope.uses(store, h.ref.label, h.ref.key)]
+
+
+def _block_hits(store: GraphStore, text: str, phones: list[NodeRef], found: set[NodeRef],
+                scope: Scope) -> list[Hit]:
+    """A number block typed as one (``199797003**``), or the block of a mobile number no record
+    holds (a new request's number in a ring's batch), when the current results know it
+    (:func:`api.blocks.find_block`)."""
+    typed = block_key(text)
+    keys = [typed] if typed is not None else []
+    keys += [block for ref in phones if ref not in found and (block := number_block(ref.key)) is not None]
+    out: list[Hit] = []
+    for key in dict.fromkeys(keys):
+        if find_block(store, key, scope) is not None:
+            out.append(Hit(NodeRef(Label.PHONE, key), "number_block"))
+    return out
 
 
 def rings_of(store: GraphStore, ref: NodeRef, rings: list[Ring]) -> list[Ring]:

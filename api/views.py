@@ -14,6 +14,16 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from api.blocks import (
+    BLOCK_LABEL,
+    BLOCK_TYPE,
+    IN_BLOCK,
+    NumberBlock,
+    block_key,
+    block_of_number,
+    find_block,
+    ring_blocks,
+)
 from api.scope import EVERYTHING, Scope
 from graph.cases import Case
 from graph.errors import NotFoundError
@@ -33,6 +43,7 @@ __all__ = [
     "EntityType",
     "RingFilter",
     "audit_view",
+    "block_subgraph",
     "entity_key",
     "entity_view",
     "neighbourhood_view",
@@ -56,6 +67,9 @@ class EntityType(StrEnum):
     PERSON = "person"
     COMPLAINT = "complaint"
     INTERMEDIARY = "intermediary"
+    NUMBER_BLOCK = "number_block"
+    """A block of a hundred consecutive mobile numbers (:mod:`api.blocks`); ``phone`` opens
+    one typed as a block too."""
 
     @property
     def label(self) -> Label:
@@ -68,8 +82,10 @@ _LABEL_OF: dict[EntityType, Label] = {
     EntityType.PHONE: Label.PHONE, EntityType.BANK_ACCOUNT: Label.BANK_ACCOUNT,
     EntityType.ADDRESS: Label.ADDRESS, EntityType.PERSON: Label.PERSON,
     EntityType.COMPLAINT: Label.COMPLAINT, EntityType.INTERMEDIARY: Label.INTERMEDIARY,
+    EntityType.NUMBER_BLOCK: Label.PHONE,
 }
-_TYPE_OF: dict[Label, EntityType] = {label: kind for kind, label in _LABEL_OF.items()}
+_TYPE_OF: dict[Label, EntityType] = {label: kind for kind, label in _LABEL_OF.items()
+                                     if kind is not EntityType.NUMBER_BLOCK}
 _MEMBER_NEIGHBOURS = 200
 
 
@@ -288,6 +304,22 @@ def ring_graph(store: GraphStore, ring_id: str, max_nodes: int,
     ring = scope.ring(store.get_ring(ring_id))
     starts = [NodeRef(Label.CLAIM, c) for c in ring.claim_ids]
     starts += [NodeRef(Label.CUSTOMER, c) for c in ring.customer_ids]
+    gathered = _gathered(store, starts, max_nodes)
+    nodes = {n.ref: n for n in gathered.nodes}
+    edges = {(e.src, e.rel, e.dst): e for e in gathered.edges}
+    truncated = gathered.truncated
+    blocks = [NumberBlock(key, numbers, (ring.ring_id,)) for key, numbers in ring_blocks(ring).items()
+              if scope.insurer is None]
+    missing = [NodeRef(Label.PHONE, n) for b in blocks for n in b.numbers if NodeRef(Label.PHONE, n) not in nodes]
+    for node in store.get_nodes(missing) if missing else ():  # what ties the ring is drawn, cap or not
+        nodes[node.ref] = node
+    shown = scope.subgraph(Subgraph(list(nodes.values()), list(edges.values()), truncated))
+    return graph_payload(shown.nodes, shown.edges, shown.truncated, blocks)
+
+
+def _gathered(store: GraphStore, starts: Iterable[NodeRef], max_nodes: int) -> Subgraph:
+    """Everything one hop from each of ``starts``, at most ``max_nodes`` nodes (``truncated``
+    says when some were left out)."""
     nodes: dict[NodeRef, Node] = {}
     edges: dict[tuple[NodeRef, Rel, NodeRef], Edge] = {}
     truncated = False
@@ -305,12 +337,23 @@ def ring_graph(store: GraphStore, ring_id: str, max_nodes: int,
         for edge in sub.edges:
             if edge.src in nodes and edge.dst in nodes:
                 edges[(edge.src, edge.rel, edge.dst)] = edge
-    shown = scope.subgraph(Subgraph(list(nodes.values()), list(edges.values()), truncated))
-    return graph_payload(shown.nodes, shown.edges, shown.truncated)
+    return Subgraph(list(nodes.values()), list(edges.values()), truncated)
 
 
-def graph_payload(nodes: Iterable[Node], edges: Iterable[Edge], truncated: bool) -> dict[str, Any]:
-    """Nodes with answer-local ids (``n0``, ``n1`` …) and edges naming them."""
+def block_subgraph(store: GraphStore, block: NumberBlock, depth: int, limit: int) -> Subgraph:
+    """A number block's numbers and, at ``depth`` 2, everything one step from them, at most
+    ``limit`` nodes. The block itself is no node: answers and pages draw it linked to them."""
+    refs = [NodeRef(Label.PHONE, n) for n in block.numbers]
+    if depth > 1:
+        return _gathered(store, refs, limit)
+    return Subgraph(store.get_nodes(refs[:limit]), [], len(refs) > limit)
+
+
+def graph_payload(nodes: Iterable[Node], edges: Iterable[Edge], truncated: bool,
+                  blocks: Iterable[NumberBlock] = ()) -> dict[str, Any]:
+    """Nodes with answer-local ids (``n0``, ``n1`` …) and edges naming them; each of ``blocks``
+    is a node of label ``NumberBlock`` (props: its numbers, the rings listing it) with an
+    ``IN_BLOCK`` edge from each of its numbers present (a block is drawn, not stored)."""
     ids: dict[NodeRef, str] = {}
     out_nodes = []
     for node in sorted(nodes, key=lambda n: (n.label.value, n.key)):
@@ -321,6 +364,12 @@ def graph_payload(nodes: Iterable[Node], edges: Iterable[Edge], truncated: bool)
         {"source": ids[e.src], "target": ids[e.dst], "type": e.rel.value, "props": dict(e.props)}
         for e in edges if e.src in ids and e.dst in ids
     ]
+    for block in blocks:
+        block_id = f"n{len(out_nodes)}"
+        out_nodes.append({"id": block_id, "label": BLOCK_LABEL, "key": block.key,
+                          "props": {"numbers": list(block.numbers), "ring_ids": list(block.ring_ids)}})
+        out_edges += [{"source": ids[ref], "target": block_id, "type": IN_BLOCK, "props": {}}
+                      for n in block.numbers if (ref := NodeRef(Label.PHONE, n)) in ids]
     out_edges.sort(key=lambda e: (e["source"], e["target"], e["type"]))
     return {"nodes": out_nodes, "edges": out_edges, "truncated": truncated}
 
@@ -335,8 +384,18 @@ def audit_view(changes: list[CaseChange]) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------- entities
 def entity_view(store: GraphStore, kind: EntityType, raw_key: str, scope: Scope = EVERYTHING,
                 pseudonymizer: Pseudonymizer | None = None) -> dict[str, Any]:
-    """One node with its properties; identifiers add their profile, claims their risk
-    (``pseudonymizer``: see :func:`entity_key`)."""
+    """One node with its properties; identifiers add their profile, claims their risk, a
+    phone number the block a ring lists it in (``number_block``, see :mod:`api.blocks`), and a
+    block typed as one (``number_block``, or ``phone`` with its open digits as ``**``) is
+    answered as a block: its numbers, rings and profile (``pseudonymizer``: see :func:`entity_key`)."""
+    typed_block = _typed_block(kind, raw_key)
+    if typed_block is not None:
+        block = find_block(store, typed_block, scope)
+        if block is None:
+            raise NotFoundError(f"no {kind.value} with this id")
+        return {"type": BLOCK_TYPE, "label": BLOCK_LABEL, "key": block.key,
+                "props": {"numbers": list(block.numbers), "ring_ids": list(block.ring_ids)},
+                "profile": block.to_dict()["profile"], "risk": None, "number_block": None}
     key = scope.record_key(kind.label, entity_key(kind, raw_key, pseudonymizer))
     node = store.get_node(kind.label, key) if scope.uses(store, kind.label, key) else None
     if node is None:
@@ -353,8 +412,20 @@ def entity_view(store: GraphStore, kind: EntityType, raw_key: str, scope: Scope 
         claim = store.claim_risks([key]).get(key)
         if claim is not None:
             risk = {"risk": claim.risk, "ring_id": claim.ring_id}
+    member = block_of_number(store, node.key, scope) if kind is EntityType.PHONE else None
     return {"type": kind.value, "label": node.label.value, "key": node.key,
-            "props": dict(node.props), "profile": profile, "risk": risk}
+            "props": dict(node.props), "profile": profile, "risk": risk,
+            "number_block": member.to_dict() if member is not None else None}
+
+
+def _typed_block(kind: EntityType, raw_key: str) -> str | None:
+    """The block key an entity id names (``number_block``, or ``phone`` typed as a block)."""
+    if kind not in (EntityType.NUMBER_BLOCK, EntityType.PHONE):
+        return None
+    key = block_key(raw_key)
+    if kind is EntityType.NUMBER_BLOCK and key is None:
+        raise NotFoundError(f"no number_block with this id: a block is a mobile number with its last two digits as ** ({raw_key!r})")
+    return key
 
 
 def _visible_ring(store: GraphStore, ring_id: str | None, scope: Scope) -> str | None:
@@ -371,10 +442,23 @@ def neighbourhood_view(store: GraphStore, kind: EntityType, raw_key: str, depth:
                        limit: int, scope: Scope = EVERYTHING,
                        pseudonymizer: Pseudonymizer | None = None) -> dict[str, Any]:
     """The entity and everything within ``depth`` hops of it (another member's records left
-    out for a scoped caller; ``pseudonymizer``: see :func:`entity_key`)."""
+    out for a scoped caller; ``pseudonymizer``: see :func:`entity_key`). A block's neighbourhood
+    is the block, its numbers and, at depth 2, everything one step from them."""
+    typed_block = _typed_block(kind, raw_key)
+    if typed_block is not None:
+        return _block_neighbourhood(store, typed_block, depth, limit, scope)
     key = scope.record_key(kind.label, entity_key(kind, raw_key, pseudonymizer))
     if not scope.uses(store, kind.label, key):
         raise NotFoundError(f"no {kind.value} with this id")
     sub = scope.subgraph(store.neighbourhood(kind.label, key, depth=depth, limit=limit),
                          NodeRef(kind.label, key))
     return graph_payload(sub.nodes, sub.edges, sub.truncated)
+
+
+
+def _block_neighbourhood(store: GraphStore, key: str, depth: int, limit: int, scope: Scope) -> dict[str, Any]:
+    block = find_block(store, key, scope)
+    if block is None:
+        raise NotFoundError("no phone with this id")
+    sub = block_subgraph(store, block, depth, limit)
+    return graph_payload(sub.nodes, sub.edges, sub.truncated, [block])

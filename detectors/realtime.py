@@ -45,13 +45,13 @@ from detectors.book import demands_full_refund, is_complaint_reason
 from detectors.claim_view import ClaimView, Letter, letter_belongs
 from detectors.request_facts import CustomerFacts, PolicyFacts, RequestFacts, day_number
 from detectors.rules import RunIndex, Verdict, claim_signals, verdict
-from graph.errors import RingScopeError
+from graph.errors import NotFoundError, RingScopeError
 from graph.keys import normalize_bank_account, normalize_phone, normalize_text, person_key
 from graph.keys.pseudonyms import Pseudonymizer, stored_key
-from graph.model import Label, NodeRef
+from graph.model import Label, NodeRef, Rel
 from graph.store import GraphStore
 
-__all__ = ["RealtimeScorer", "ScoringIndex", "SurrenderRequest", "score_request"]
+__all__ = ["RealtimeScorer", "ScoringIndex", "StoredRequest", "SurrenderRequest", "score_request"]
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,59 @@ class SurrenderRequest:
 _REQUEST_FIELDS = tuple(f.name for f in fields(SurrenderRequest))
 _TEXT_FIELDS = tuple(f for f in _REQUEST_FIELDS
                      if f not in ("claim_id", "request_date", "cash_value", "requested_amount"))
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    """What a stored claim's record holds that a request re-checking it may leave out: its
+    ``customer_id`` and ``policy_id``, its :data:`_STORED_FIELDS` as stored, the payout account's
+    holder as stored (``payout_holder``) and its own identifiers as node keys (``uses``: the
+    ``contact_phone``, ``payout_account`` and ``representative`` nodes)."""
+
+    customer_id: str | None
+    policy_id: str | None
+    fields: Mapping[str, Any]
+    payout_holder: str | None
+    uses: Mapping[str, tuple[NodeRef, ...]]
+
+    def fill(self, req: SurrenderRequest) -> SurrenderRequest:
+        """``req`` with the customer, policy and stored fields it leaves out."""
+        missing: dict[str, Any] = {f: v for f, v in self.fields.items() if getattr(req, f) is None}
+        for name in ("cash_value", "requested_amount"):
+            if name in missing:
+                missing[name] = _amount(missing[name])
+        for name in set(missing) & set(_TEXT_FIELDS):
+            missing[name] = str(missing[name])
+        if req.customer_id is None:
+            missing["customer_id"] = self.customer_id
+        if req.policy_id is None:
+            missing["policy_id"] = self.policy_id
+        return replace(req, **missing)
+
+    def identifiers(self, req: SurrenderRequest, own: tuple[tuple[str, NodeRef], ...],
+                    facts: RequestFacts) -> tuple[tuple[str, NodeRef], ...]:
+        """``own`` (the request's identifiers) and, for each of contact phone, payout account
+        and representative the request leaves out, the stored one (a representative with the
+        phones it is known by)."""
+        out = list(own)
+        if req.contact_phone is None:
+            out += [("contact_phone", ref) for ref in self.uses.get("contact_phone", ())]
+        if req.payout_account is None:
+            out += [("payout_account", ref) for ref in self.uses.get("payout_account", ())]
+        if req.representative_name is None and req.representative_id_number is None and req.representative_phone is None:
+            for person in self.uses.get("representative", ()):
+                out.append(("representative", person))
+                out += [("representative_phone", NodeRef(Label.PHONE, key))
+                        for key in facts.representative_phones(person.key)]
+        return tuple(sorted(set(out), key=lambda u: (u[0], u[1].label.value, u[1].key)))
+
+
+_STORED_FIELDS = ("channel", "reason_code", "reason_text", "cash_value", "requested_amount", "refund_type")
+"""The fields of a stored request its claim node holds that a re-check may leave out (the
+payout name is taken with the account; identifiers are its relationships)."""
+_STORED_KINDS = {Rel.CONTACT_PHONE: "contact_phone", Rel.PAID_TO: "payout_account",
+                 Rel.REPRESENTED_BY: "representative"}
+_STORED_LIMIT = 200
 
 
 # ---------------------------------------------------------------------------- the scorer
@@ -279,7 +332,11 @@ class RealtimeScorer:
     def view(self, req: SurrenderRequest, index: ScoringIndex) -> ClaimView:
         """The request as the rules read it, from the facts of the index around it (a
         ``claim_id`` another customer's or policy's stored claim holds names nothing of it:
-        :meth:`claim_id_conflict`)."""
+        :meth:`claim_id_conflict`). A request that is the stored claim its ``claim_id`` names
+        takes what it leaves out from the stored request (:meth:`stored_request`)."""
+        stored = self.stored_request(req, index)
+        if stored is not None:
+            req = stored.fill(req)
         day = req.day
         facts = index.facts
         policy = facts.policy(req.policy_id)
@@ -295,12 +352,46 @@ class RealtimeScorer:
             agent_id=policy.agents[0] if policy.agents else None,
             full_refund=demands_full_refund(req.refund_type, req.cash_value, req.requested_amount),
             complaint_reason=is_complaint_reason(req.reason_code),
-            payout_holder=self._name(normalize_text(req.payout_account_name)),
-            identifiers=self._identifiers(req, facts),
+            payout_holder=self._name(normalize_text(req.payout_account_name)) if stored is None
+            or req.payout_account_name is not None else stored.payout_holder,
+            identifiers=self._identifiers(req, facts) if stored is None else stored.identifiers(
+                req, self._identifiers(req, facts), facts),
             changes=_changes(customer, day, index.run.params.change_window_days) if customer else (),
             letters=_letters(facts, customer, policy, day),
             other_claims=tuple(k for k in customer.claims if k != req.claim_id) if customer else (),
             foreign_claim_id=self.claim_id_conflict(req, index) is not None,
+        )
+
+    def stored_request(self, req: SurrenderRequest, index: ScoringIndex) -> StoredRequest | None:
+        """The stored request ``req`` is (its ``claim_id`` names a stored claim and nothing in it
+        says otherwise: :meth:`claim_id_conflict`), read from the store, else ``None``.
+
+        A risk system re-checking a request it sent before names it by id and date; it expects
+        the verdict the batch run gave that request (the claim risk the explorer shows), not
+        the verdict of a request with no contact phone, account, representative or refund type.
+        So what the request leaves out is taken from the stored request; what it gives (a
+        corrected account, say) replaces the stored value for this answer only. Reading the
+        claim's own record is one look-up around one node, made only for such requests."""
+        facts = index.facts.claim(req.claim_id)
+        if facts is None or self.claim_id_conflict(req, index) is not None:
+            return None
+        try:
+            around = self.store.neighbourhood(Label.CLAIM, req.claim_id, depth=1, limit=_STORED_LIMIT)
+        except NotFoundError:
+            return None
+        me = NodeRef(Label.CLAIM, req.claim_id)
+        props = next((n.props for n in around.nodes if n.ref == me), {})
+        given: dict[str, list[NodeRef]] = {}
+        for edge in around.edges:
+            kind = _STORED_KINDS.get(edge.rel) if edge.src == me else None
+            if kind is not None:
+                given.setdefault(kind, []).append(edge.dst)
+        holder = props.get("payout_account_name")
+        return StoredRequest(
+            customer_id=facts.customer, policy_id=facts.policy,
+            fields={f: props.get(f) for f in _STORED_FIELDS if props.get(f) is not None},
+            payout_holder=holder.strip() or None if isinstance(holder, str) else None,
+            uses={kind: tuple(sorted(set(refs), key=lambda r: (r.label.value, r.key))) for kind, refs in given.items()},
         )
 
     @staticmethod

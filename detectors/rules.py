@@ -509,7 +509,8 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
             {**data, "entry": listed})))
     if profile is None or profile.suspicion <= 0:
         return out
-    data.update(customers=profile.customers, unrelated_customers=profile.unrelated_customers,
+    data.update(customers=profile.customers, households=profile.households,
+                unrelated_customers=profile.unrelated_customers,
                 suspicion=round(profile.suspicion, 4), notes=list(profile.notes))
     scale = 0.8 if kind in _COMPLAINT_KINDS else 1.0
     ring = index.rings.get(profile.ring_id) if profile.ring_id else None
@@ -538,7 +539,7 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
             "repeat_representative",
             f"委托代办人 {value} 还代办过 {profile.customers} 位客户的申请",
             f"The representative {value} acted for {profile.customers} customers",
-            data), ring.ring_id if ring is not None else None))
+            data), ring.ring_id if ring is not None and _links_count(index, ring) else None))
     return out
 
 
@@ -672,7 +673,10 @@ def _decision_words(index: RunIndex, ring_id: str) -> tuple[str, str, dict[str, 
 # ---------------------------------------------------------------------------- the verdict
 @dataclass(frozen=True)
 class Verdict:
-    """Score in [0, 1], level, the ring the reasons point to and the reasons, strongest first."""
+    """Score in [0, 1], level, the ring the reasons point to and the reasons, strongest first.
+
+    ``ring_id`` is only ever a ring the run alerted (or investigators confirmed): a group the
+    run scored under the alert threshold is no ring, and a reply naming it would read as one."""
 
     claim_id: str
     score: float

@@ -14,7 +14,7 @@ the identifiers, dates and counts behind it.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +41,7 @@ from detectors.links import ClaimGraph, claim_propensity
 from detectors.params import DetectionParams
 from detectors.ring_ids import ring_id_for
 from detectors.rules import RunIndex, Verdict, claim_signals, verdict
-from graph.keys import number_block
+from graph.keys import is_number_block, number_block
 from graph.results import ClaimRisk, Evidence, IdentifierProfile, Ring, RingIdentifier, level_for
 
 __all__ = [
@@ -226,8 +226,7 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
             {"wording_cap": _UNTIED_CAP}), 0.0))
     score = round(min(1.0, score), 4)
     evidence.sort(key=lambda item: -item[1])
-    shared = _shared_identifiers(ctx, members)
-    identifiers = tuple(RingIdentifier(IDENTIFIER_TYPES.get(lbl, lbl.lower()), key) for lbl, key in shared)
+    identifiers = _listed_identifiers(ctx, members, _shared_identifiers(ctx, members))
     days = ctx.days[members]
     days = days[~np.isnan(days)]
     return Ring(
@@ -293,8 +292,7 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
             continue
         kind, claims_of_kind = _main_kind(item["kinds"])
         if kind == NUMBER_BLOCK:
-            item["numbers"] = sorted({u.key for m in item["claims"] for u in ctx.uses_by_claim.get(m, ())
-                                      if u.kind in BLOCK_KINDS and number_block(u.key) == key})
+            item["numbers"] = _block_numbers(ctx, item["claims"], key)
         evidence = _shared_item(label, key, kind, sorted(str(claim_ids[m]) for m in claims_of_kind),
                                 len(item["households"]), item)
         found.append((_with_other_uses(evidence, kind, item["kinds"], claim_ids), suspicion))
@@ -330,6 +328,29 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
     return out
 
 
+def _block_numbers(ctx: _Context, claims: Iterable[int], block: str) -> list[str]:
+    """The numbers of ``block`` that counted by it for ``claims`` (claim positions): the
+    :data:`BLOCK_KINDS` phones, sorted."""
+    return sorted({u.key for m in claims for u in ctx.uses_by_claim.get(m, ())
+                   if u.kind in BLOCK_KINDS and number_block(u.key) == block})
+
+
+def _listed_identifiers(ctx: _Context, members: list[int],
+                        shared: list[tuple[str, str]]) -> tuple[RingIdentifier, ...]:
+    """The ring's identifiers as the export lists them: a number block as an entry of its own
+    (type ``number_block``, the key with its open digits as ``*``) followed by the numbers of it
+    the members changed to (type ``phone``), so every ``phone`` value is a phone number a
+    consumer can look up or block."""
+    out: list[RingIdentifier] = []
+    for label, key in shared:
+        if is_number_block(key):
+            out.append(RingIdentifier(NUMBER_BLOCK, key))
+            out += [RingIdentifier("phone", n) for n in _block_numbers(ctx, members, key)]
+        else:
+            out.append(RingIdentifier(IDENTIFIER_TYPES.get(label, label.lower()), key))
+    return tuple(dict.fromkeys(out))
+
+
 def _main_kind(kinds: dict[str, set[int]]) -> tuple[str, set[int]]:
     """The link to describe an identifier by: payout first, then the kind with most claims."""
     if PAYOUT_ACCOUNT in kinds:
@@ -363,9 +384,10 @@ def _shared_item(label: str, key: str, kind: str, claims: list[str], households:
         data["numbers"] = numbers
         return Evidence(
             "shared_number_block",
-            f"{households} 个不相关家庭的 {k} 笔退保使用同一号段 {key} 的 {len(numbers)} 个连号手机号（成批购买的手机卡）",
-            f"{k} claims of {households} unrelated households use {len(numbers)} consecutive numbers of one "
-            f"block {key} (SIM cards bought in one batch)",
+            f"{households} 个不相关家庭的 {k} 笔退保使用同一号段 {key}（百个连续号码，成批购买的手机卡）中的 "
+            f"{len(numbers)} 个手机号",
+            f"{k} claims of {households} unrelated households use {len(numbers)} numbers of one block {key} "
+            "(a hundred consecutive numbers: SIM cards bought in one batch)",
             data)
     return Evidence(
         f"shared_{kind}",

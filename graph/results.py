@@ -161,8 +161,10 @@ class IdentifierProfile:
     @property
     def households(self) -> int:
         """The households using the identifier, unrelated to each other (a family, or the
-        customers of one surname, is one): the figure a ring's evidence ("links 2 unrelated
-        households") and the real-time reasons ("used by 2 unrelated households") give."""
+        customers of one surname, is one): the figure the real-time reasons ("used by 2
+        unrelated households", their ``households``) and the entity profile give. A ring's
+        evidence counts its own claims' households, one per family, so where two members of
+        different households share a surname it says one more."""
         return self.unrelated_customers + 1 if self.customers else 0
 
 

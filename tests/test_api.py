@@ -216,7 +216,7 @@ def test_score_watchlist_and_never_writes(client: TestClient, store: SQLiteStore
 def test_score_known_claim_uses_detection(client: TestClient) -> None:
     body = client.post("/v1/score", json={"claim_id": "C1", "request_date": "2024-03-01"},
                        headers=RISK).json()
-    assert body["ring_id"] == "R-1" and body["reasons"][0]["code"] == "claim_in_ring"
+    assert body["ring_id"] == "R-1" and "claim_in_ring" in {r["code"] for r in body["reasons"]}
 
 
 def test_a_claim_id_of_another_customers_stored_claim_proves_nothing(tmp_path: Path) -> None:
@@ -251,8 +251,8 @@ def test_a_claim_id_of_another_customers_stored_claim_proves_nothing(tmp_path: P
             "the id of a stored request of another request date: scored as a new request, not as that one"]
         for itself in ({"customer_id": "U1", "policy_id": "P1"}, {"customer_id": "U1"}, {}):
             stored = score({"claim_id": "C1", "request_date": "2024-03-01", **itself})
-            assert (stored["ring_id"], stored["reasons"][0]["code"], stored["warnings"]) == (
-                "R-1", "claim_in_ring", []), itself
+            assert (stored["ring_id"], "claim_in_ring" in {r["code"] for r in stored["reasons"]},
+                    stored["warnings"]) == ("R-1", True, []), itself
 
 
 def _codes(body: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -38,6 +38,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.blocks import (
+    NumberBlock,
+    block_key,
+    block_of_number,
+    find_block,
+    ring_blocks,
+)
 from api.cases import assignable, decide
 from api.deps import AppState, StoreDep, TooManyKeyFailures, check_key
 from api.explorer import (
@@ -48,6 +55,7 @@ from api.explorer import (
     Viewer,
     collect_ring_graph,
     parse_label,
+    render_block_page,
     render_entity_page,
     render_error_page,
     render_login_page,
@@ -75,11 +83,11 @@ from api.sessions import (
     signed_in,
 )
 from api.throttle import client_of
-from api.views import node_key, ring_detail
+from api.views import block_subgraph, node_key, ring_detail
 from graph.errors import AccessError, ConflictError, InputError, NotFoundError
-from graph.model import IDENTIFIER_LABELS, Label, NodeRef
+from graph.model import IDENTIFIER_LABELS, Label, Node, NodeRef
 from graph.results import CaseStatus
-from graph.store import KEEP, Keep
+from graph.store import KEEP, GraphStore, Keep
 
 __all__ = ["PREFIX", "router"]
 
@@ -291,11 +299,15 @@ def _ring_response(ring_id: str, viewer: Viewer, state: AppState, message: str =
         viewer = dataclasses.replace(viewer, may_decide=False)
     sub = scope.subgraph(collect_ring_graph(store, ring))
     profiles = store.identifier_profiles(n.ref for n in sub.nodes if n.label in IDENTIFIER_LABELS)
+    listed = ring_blocks(ring) if scope.insurer is None else {}
+    block_profiles = store.identifier_profiles(NodeRef(Label.PHONE, key) for key in listed) if listed else {}
+    blocks = [NumberBlock(key, numbers, (ring.ring_id,), block_profiles.get(NodeRef(Label.PHONE, key)))
+              for key, numbers in listed.items()]
     page = render_ring_page(
         ring, scope.case(store, ring_id), sub, viewer, _links,
         audit=scope.case_audit(store, ring_id), profiles=profiles,
         risks=store.claim_risks(ring.claim_ids), timeline=ring_detail(store, ring_id, scope)["timeline"],
-        people=assignable(state.keys, viewer.insurer), message=message,
+        people=assignable(state.keys, viewer.insurer), message=message, blocks=blocks,
     )
     return _html(page, status_code)
 
@@ -431,7 +443,7 @@ def search_page(
         return RedirectResponse(_links.href(hits[0].ref, show_pii=access.show_pii), status_code=303)
     rows = []
     for hit in hits:
-        node = store.get_node(hit.ref.label, hit.ref.key)
+        node = Node(hit.ref.label, hit.ref.key) if hit.how == "number_block" else store.get_node(hit.ref.label, hit.ref.key)
         if node is not None:
             involved = rings_of(store, hit.ref, rings)
             rows.append(SearchRow(node, hit.how, [RingRow(r, scope.case(store, r.ring_id)) for r in involved]))
@@ -454,6 +466,8 @@ def entity_page(
     label = parse_label(entity_type)
     resolved = _links.resolve(label, key) if label else None
     scope = scope_of(store, access.insurer)
+    if label is Label.PHONE and resolved is not None and block_key(resolved) is not None:
+        return _block_page(block_key(resolved) or "", depth, access, store)
     if label is not None and resolved == key:  # typed, not a link token: normalize like ingest
         resolved = scope.record_key(label, node_key(label, key, state.scorer.pseudonymizer))
     if label is None or resolved is None or not scope.uses(store, label, resolved):
@@ -474,7 +488,17 @@ def entity_page(
     root = next(n for n in sub.nodes if n.ref == ref)
     profile = store.identifier_profiles([ref]).get(ref) if label in IDENTIFIER_LABELS else None
     risk = store.claim_risks([resolved]).get(resolved) if label is Label.CLAIM else None
-    return _html(render_entity_page(root, sub, depth, access, _links, profile=profile, risk=risk))
+    block = block_of_number(store, resolved, scope) if label is Label.PHONE else None
+    return _html(render_entity_page(root, sub, depth, access, _links, profile=profile, risk=risk, block=block))
+
+
+def _block_page(key: str, depth: int, viewer: Viewer, store: GraphStore) -> Response:
+    """A number block's page: its numbers (and at depth 2 what they reach), rings, profile."""
+    block = find_block(store, key, scope_of(store, viewer.insurer))
+    if block is None:
+        return _error(404, "未找到 Not found", "没有这个号段 · No such number block in the current results.", viewer)
+    shown = block_subgraph(store, block, depth, _ENTITY_NODE_CAP)
+    return _html(render_block_page(block, shown, depth, viewer, _links))
 
 
 # ---------------------------------------------------------------------------- sign-in

@@ -22,7 +22,14 @@ from graph.keys.cells import blank_cells
 from graph.keys.id_numbers import IdNumber, normalize_id_number, normalize_id_numbers
 from graph.keys.insurers import namespaced_key, normalize_insurer_code, split_key
 from graph.keys.persons import person_key, person_keys
-from graph.keys.phones import Phone, PhoneKind, normalize_phone, normalize_phones, number_block
+from graph.keys.phones import (
+    Phone,
+    PhoneKind,
+    is_number_block,
+    normalize_phone,
+    normalize_phones,
+    number_block,
+)
 from graph.keys.records import normalize_record_key, normalize_record_keys
 from graph.keys.text import normalize_address, normalize_addresses, normalize_text, normalize_texts
 
@@ -32,6 +39,7 @@ __all__ = [
     "Phone",
     "PhoneKind",
     "blank_cells",
+    "is_number_block",
     "namespaced_key",
     "normalize_address",
     "normalize_addresses",

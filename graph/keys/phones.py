@@ -30,7 +30,8 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from graph.keys.cells import Damaged, number_cell, plain_mask, with_damage
 from graph.keys.columns import as_numpy, expand, matches, nfkc_arrow, true_mask
 
-__all__ = ["NUMBER_BLOCK_DIGITS", "Phone", "PhoneKind", "normalize_phone", "normalize_phones", "number_block"]
+__all__ = ["NUMBER_BLOCK_DIGITS", "Phone", "PhoneKind", "is_number_block", "normalize_phone", "normalize_phones",
+           "number_block"]
 
 PhoneKind = Literal["mobile", "landline", "other"]
 
@@ -274,3 +275,13 @@ def number_block(key: str) -> str | None:
     if not _MOBILE_KEY.fullmatch(key):
         return None
     return key[:-NUMBER_BLOCK_DIGITS] + "*" * NUMBER_BLOCK_DIGITS
+
+
+def is_number_block(key: str) -> bool:
+    """Whether ``key`` is a number block's key (:func:`number_block`), not a phone's.
+
+    >>> is_number_block("+86170676816**"), is_number_block("+8617067681643"), is_number_block("**")
+    (True, False, False)
+    """
+    digits = "0" * NUMBER_BLOCK_DIGITS
+    return key.endswith("*" * NUMBER_BLOCK_DIGITS) and number_block(key[:-NUMBER_BLOCK_DIGITS] + digits) == key
