@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -360,7 +362,8 @@ def _customer_names(store: GraphStore, claims: pd.DataFrame,
     found = {n.key: n.props.get("name") for n in store.get_nodes(NodeRef(Label.CUSTOMER, c) for c in missing)}
     ids = np.concatenate([known.astype(object), np.array(missing, dtype=object)])
     values = np.concatenate([known_names, np.array([found.get(c) for c in missing], dtype=object)])
-    order = np.argsort(ids, kind="stable")
+    # Arrow sorts text by its UTF-8 bytes, which is the order of code points Python sorts by
+    order = pc.sort_indices(pa.array(ids, type=pa.string())).to_numpy().astype(np.intp)
     rank = np.empty(len(ids), dtype=np.intp)
     rank[order] = np.arange(len(ids), dtype=np.intp)
     names = pd.Series(values[order], index=pd.Index(ids[order], dtype=object, name="customer_id"), dtype=object)
