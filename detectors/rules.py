@@ -407,7 +407,7 @@ class RunIndex:
             watchlist=book.watchlist,
             letters=RingLetters(rings, book.complaints, params.alert_threshold),
             agents=agent_books(book.agents, book.claims, ring_of_claim),
-            profiles=lambda refs: {r: by_ref[r] for r in refs if r in by_ref},
+            profiles=lambda refs: {r: found for r in refs if (found := by_ref.get(r)) is not None},
             ring_of_claim=ring_of_claim,
         )
 
