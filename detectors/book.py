@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -316,12 +318,12 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
 
 def _load_customers(store: GraphStore, claims: pd.DataFrame, holders: pd.DataFrame,
                     family: pd.DataFrame, household_max: int) -> pd.DataFrame:
-    names = _customer_names(store, claims, pd.concat([holders, family], ignore_index=True))
+    names, position = _customer_names(store, claims, pd.concat([holders, family], ignore_index=True))
     # an index of Python strings keeps its hash table between look-ups (one of pandas' Arrow
     # text builds it again for each): detection looks customers up by id many times
     index = pd.Index(names.index.to_numpy(dtype=object), dtype=object, name="customer_id")
     frame = pd.DataFrame({"name": names.to_numpy(), "surname": _surnames(names)}, index=index)
-    ties = _family_ties(family, frame, household_max)
+    ties = _family_ties(family, frame, household_max, position[len(holders):])
     frame["household"] = _households(ties, frame)
     frame["family"] = pd.Series(_family_names(ties, frame, set(claims["customer_id"])), index=frame.index,
                                 dtype=object)
@@ -347,25 +349,35 @@ def _unique_pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.column_stack([code // width, code % width])
 
 
-def _customer_names(store: GraphStore, claims: pd.DataFrame, registrations: pd.DataFrame) -> pd.Series:
+def _customer_names(store: GraphStore, claims: pd.DataFrame,
+                    registrations: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
     """Name (or ``None``) by customer id, sorted by id: of the customers in ``registrations``
-    (which carry their names) and of the claimants, looked up (a claimant who is not a stored
-    customer has none)."""
-    known = registrations.drop_duplicates("customer_id").set_index("customer_id")["name"]
-    missing = sorted(set(claims["customer_id"]) - set(known.index))
+    (which carry their names; a customer's first row) and of the claimants, looked up (a
+    claimant who is not a stored customer has none); and the position in it of the customer of
+    each row of ``registrations``."""
+    codes, known = pd.factorize(registrations["customer_id"].to_numpy(dtype=object))
+    _, first = np.unique(codes, return_index=True)
+    known_names = registrations["name"].to_numpy(dtype=object)[first]
+    missing = sorted(set(claims["customer_id"]) - set(known.tolist()))
     found = {n.key: n.props.get("name") for n in store.get_nodes(NodeRef(Label.CUSTOMER, c) for c in missing)}
-    looked_up = pd.Series([found.get(c) for c in missing], index=pd.Index(missing, dtype=object), dtype=object)
-    names = pd.concat([known.astype(object), looked_up]) if len(known) else looked_up
-    names = names.where(names.notna(), None).sort_index()
-    names.index.name = "customer_id"
-    return names
+    ids = np.concatenate([known.astype(object), np.array(missing, dtype=object)])
+    values = np.concatenate([known_names, np.array([found.get(c) for c in missing], dtype=object)])
+    # Arrow sorts text by its UTF-8 bytes, which is the order of code points Python sorts by
+    order = pc.sort_indices(pa.array(ids, type=pa.string())).to_numpy().astype(np.intp)
+    rank = np.empty(len(ids), dtype=np.intp)
+    rank[order] = np.arange(len(ids), dtype=np.intp)
+    names = pd.Series(values[order], index=pd.Index(ids[order], dtype=object, name="customer_id"), dtype=object)
+    return names.where(names.notna(), None), rank[codes]
 
 
-def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_max: int) -> np.ndarray:
+def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_max: int,
+                 position: np.ndarray | None = None) -> np.ndarray:
     """Pairs of customer positions (``n × 2``, both directions) of customers sharing a small
     registered address (at most ``household_max`` customers), or a registered phone within one
-    surname."""
-    position = customers.index.get_indexer(pd.Index(registered["customer_id"]))
+    surname. ``position``: each registration's customer's position in ``customers``, when
+    known (else looked up)."""
+    if position is None:
+        position = customers.index.get_indexer(pd.Index(registered["customer_id"]))
     surnames = customers["surname"].to_numpy(dtype=object)
     labels = registered["label"].to_numpy(dtype=object)
     keys = registered["key"].to_numpy(dtype=object)

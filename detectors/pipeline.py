@@ -38,7 +38,7 @@ from detectors.params import DetectionParams
 from detectors.ring_ids import carry_forward
 from detectors.rules import RunIndex, TraitModel, Verdict
 from detectors.scoring import claim_risks, identifier_profiles, score_rings
-from detectors.templates import template_groups
+from detectors.templates import letters_cut_once, template_groups
 from graph.errors import DetectionError, RingScopeError
 from graph.results import ALERT_THRESHOLD, DetectionResult, Ring, RunRecord
 from graph.store import GraphStore, ProgressCallback
@@ -71,7 +71,7 @@ def _now() -> str:
 def run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
                   progress: ProgressCallback | None = None, previous: list[Ring] | None = None) -> Detection:
     """Everything :func:`detect` does except recording the run in the store."""
-    with _cycle_collection_paused():
+    with _cycle_collection_paused(), letters_cut_once():
         return _run_detection(store, params, run, progress, previous)
 
 

@@ -252,6 +252,22 @@ class RingLetters:
     coached member's letter is closest to the ring's version, while an honest copy of the public
     letter is closest to other honest copies (``../shared/domain.md``). A group the run did not
     alert (honest copies crowding in a wave, say) is no ring a letter can match.
+
+    Each letter is cut into shingles once, when the index is built; a letter of the book asked
+    about again (:meth:`letter_match`) reuses its shingles, and a letter with exactly the
+    shingles of a letter of the book is answered without the pass over the inverted index: no
+    letter is closer than an identical one (similarity 1), so the first such letter not left
+    out is the closest. (A ring member's letter is a letter of the index; its pass costs most,
+    since ring letters share the most shingles with the book.)
+
+    >>> ring = Ring("R1", 0.9, "high", ("C1", "C2"), customer_ids=("U1", "U2"))
+    >>> letters = pd.DataFrame({"customer_id": ["U1", "U3"],
+    ...                         "text": ["本人要求全额退还保费业务员误导销售", "本人因急需用钱申请退保"]})
+    >>> index = RingLetters([ring], letters, 0.5)
+    >>> index.letter_match("本人要求全额退还保费业务员误导销售", "U9")
+    (1.0, 'R1')
+    >>> index.letter_match("本人因急需用钱申请退保", "U4")
+    (1.0, None)
     """
 
     def __init__(self, rings: Iterable[Ring], letters: pd.DataFrame, alert_threshold: float) -> None:
@@ -262,22 +278,27 @@ class RingLetters:
         for ring in sorted(alerted, key=lambda r: r.ring_id):
             for customer in ring.customer_ids:
                 ring_of.setdefault(customer, ring.ring_id)
-        kept: list[tuple[str | None, str, frozenset[int]]] = []
+        cut: dict[str, np.ndarray] = {}
+        kept: list[tuple[str | None, str, np.ndarray]] = []
         of_ring: dict[str, list[frozenset[int]]] = {}
+        self._row_of_text: dict[str, int] = {}
         for customer, text in zip(letters["customer_id"].tolist(), letters["text"].tolist(), strict=True):
             if not isinstance(text, str) or not text.strip():
                 continue
-            grams = shingle_set(text)
-            if not grams:
+            grams = cut.get(text)
+            if grams is None:
+                grams = cut[text] = letter_shingles(text)
+            if not len(grams):
                 continue
             ring_id = ring_of.get(str(customer))
-            if ring_id is None:
-                kept.append((None, str(customer), grams))
-                continue
-            same_ring = of_ring.setdefault(ring_id, [])
-            if not any(_jaccard(grams, g) > _NEAR_DUPLICATE for g in same_ring):
-                kept.append((ring_id, str(customer), grams))
-                same_ring.append(grams)
+            if ring_id is not None:
+                as_set = frozenset(grams.tolist())
+                same_ring = of_ring.setdefault(ring_id, [])
+                if any(_jaccard(as_set, g) > _NEAR_DUPLICATE for g in same_ring):
+                    continue
+                same_ring.append(as_set)
+            self._row_of_text.setdefault(text, len(kept))
+            kept.append((ring_id, str(customer), grams))
         self.ring_ids = [rid for rid, _, _ in kept]
         self._rings = sum(rid is not None for rid in self.ring_ids)
         own: dict[str, list[int]] = {}
@@ -285,12 +306,19 @@ class RingLetters:
             if rid is None:
                 own.setdefault(customer, []).append(i)
         self._own_honest = {c: np.array(ids, dtype=np.intp) for c, ids in own.items()}
-        self.sizes = np.array([len(grams) for _, _, grams in kept], dtype=np.float64)
-        postings: dict[int, list[int]] = {}
+        lengths = np.array([len(grams) for _, _, grams in kept], dtype=np.int64)
+        self.sizes = lengths.astype(np.float64)
+        self._starts = np.concatenate([[0], np.cumsum(lengths)])
+        self._grams = np.concatenate([grams for _, _, grams in kept]) if kept else np.empty(0, dtype=np.uint64)
+        self._identical: dict[int, list[int]] = {}
         for i, (_, _, grams) in enumerate(kept):
-            for gram in grams:
-                postings.setdefault(gram, []).append(i)
-        self._postings = {g: np.array(ids, dtype=np.intp) for g, ids in postings.items()}
+            self._identical.setdefault(hash(grams.tobytes()), []).append(i)
+        # shingle → the rows holding it, ascending (a stable sort of the rows' shingles)
+        rows = np.repeat(np.arange(len(kept), dtype=np.intp), lengths)
+        order = np.argsort(self._grams, kind="stable")
+        distinct, first = np.unique(self._grams[order], return_index=True)
+        self._postings = dict(zip(distinct.tolist(), np.split(rows[order], first[1:]), strict=True)) \
+            if len(kept) else {}
 
     def __len__(self) -> int:
         return self._rings
@@ -299,13 +327,31 @@ class RingLetters:
         """The highest Jaccard similarity of ``grams`` with a letter of the book other than the
         ``customer``'s own honest ones, and that letter's ring (``None`` when it is no ring's;
         ``(0.0, None)`` when no letter shares a shingle)."""
-        hits = [ids for ids in map(self._postings.get, grams) if ids is not None]
+        return self._match(np.array(sorted(grams), dtype=np.uint64), customer)
+
+    def letter_match(self, text: str, customer: str | None = None) -> tuple[float, str | None]:
+        """:meth:`best_match` of the letter's shingles (:func:`shingle_set`; those of a letter
+        of the book as cut when the index was built); ``(0.0, None)`` for a letter without any."""
+        row = self._row_of_text.get(text)
+        grams = letter_shingles(text) if row is None else self._grams[self._starts[row]:self._starts[row + 1]]
+        return self._match(grams, customer)
+
+    def _match(self, grams: np.ndarray, customer: str | None) -> tuple[float, str | None]:
+        """:meth:`best_match` of sorted unique shingles."""
+        if not len(grams):
+            return 0.0, None
+        left_out = self._own_honest.get(customer) if customer is not None else None
+        for row in self._identical.get(hash(grams.tobytes()), ()):
+            if (left_out is None or row not in left_out) \
+                    and np.array_equal(self._grams[self._starts[row]:self._starts[row + 1]], grams):
+                return 1.0, self.ring_ids[row]
+        hits = [ids for ids in map(self._postings.get, grams.tolist()) if ids is not None]
         if not hits:
             return 0.0, None
         shared = np.bincount(np.concatenate(hits), minlength=len(self.ring_ids)).astype(np.float64)
         similarity = shared / (self.sizes + len(grams) - shared)
-        if customer is not None and customer in self._own_honest:
-            similarity[self._own_honest[customer]] = -1.0
+        if left_out is not None:
+            similarity[left_out] = -1.0
         best = int(np.argmax(similarity))
         return float(max(similarity[best], 0.0)), self.ring_ids[best]
 
@@ -361,7 +407,7 @@ class RunIndex:
             watchlist=book.watchlist,
             letters=RingLetters(rings, book.complaints, params.alert_threshold),
             agents=agent_books(book.agents, book.claims, ring_of_claim),
-            profiles=lambda refs: {r: by_ref[r] for r in refs if r in by_ref},
+            profiles=lambda refs: {r: found for r in refs if (found := by_ref.get(r)) is not None},
             ring_of_claim=ring_of_claim,
         )
 
@@ -592,10 +638,7 @@ def _letter_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     out = []
     threshold = index.params.template_threshold
     for letter in view.letters:
-        grams = shingle_set(letter.text)
-        if not grams:
-            continue
-        best, ring_id = index.letters.best_match(grams, view.customer_id)
+        best, ring_id = index.letters.letter_match(letter.text, view.customer_id)
         if ring_id is None or best < threshold:
             continue
         out.append(Signal(0.2 + 0.3 * (best - threshold) / (1 - threshold), Evidence(

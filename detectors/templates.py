@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
@@ -30,7 +32,7 @@ from scipy.sparse.csgraph import connected_components
 
 from graph.keys.pseudonyms import letter_sketch_shingles
 
-__all__ = ["ShingleMatrix", "band_params", "jaccard", "letter_shingles", "letter_variants",
+__all__ = ["ShingleMatrix", "band_params", "jaccard", "letter_shingles", "letter_variants", "letters_cut_once",
            "minhash_signatures", "shingles", "template_groups"]
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -59,13 +61,43 @@ def shingles(text: str, k: int = 3) -> np.ndarray:
 def letter_shingles(letter: str) -> np.ndarray:
     """A letter's shingles: :func:`shingles` of its text, or, in a pseudonymized book, the keyed
     shingles its sketch holds (:mod:`graph.keys.pseudonyms`: the same sets, hashed, so the
-    same Jaccard similarities).
+    same Jaccard similarities). Inside :func:`letters_cut_once` the array is read-only.
 
     >>> len(letter_shingles("要求全额退保")), letter_shingles("sketch/v1:AQAAAAIAAAA=").tolist()
     (4, [1, 2])
     """
+    cut = _CUT.get()
+    if cut is not None and (found := cut.get(letter)) is not None:
+        return found
     sketch = letter_sketch_shingles(letter) if letter else None
-    return shingles(letter) if sketch is None else sketch
+    grams = shingles(letter) if sketch is None else sketch
+    if cut is not None:
+        grams.flags.writeable = False
+        cut[letter] = grams
+    return grams
+
+
+_CUT: ContextVar[dict[str, np.ndarray] | None] = ContextVar("letters_cut", default=None)
+
+
+@contextmanager
+def letters_cut_once() -> Iterator[None]:
+    """Within the block :func:`letter_shingles` cuts each distinct text once and gives the same
+    (read-only) array each time after: a detection run compares the book's letters in three
+    steps (template groups, letter links, the rings' letters), each of which cut every letter
+    again. Only the block's own context sees the texts it cut, and they go with it.
+
+    >>> with letters_cut_once():
+    ...     letter_shingles("要求全额退保") is letter_shingles("要求全额退保")
+    True
+    >>> letter_shingles("要求全额退保") is letter_shingles("要求全额退保")
+    False
+    """
+    token = _CUT.set({})
+    try:
+        yield
+    finally:
+        _CUT.reset(token)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

@@ -259,6 +259,11 @@ class NodeRef:
     label: Label
     key: str
 
+    def __hash__(self) -> int:
+        # the label hashed as the text it is: the enum's own hash is a Python call, and
+        # detection hashes references millions of times (equal references hash alike still)
+        return hash((str.__hash__(self.label), self.key))
+
     def __str__(self) -> str:
         return f"{self.label}:{self.key}"
 
