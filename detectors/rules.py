@@ -639,7 +639,8 @@ def _letter_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     threshold = index.params.template_threshold
     for letter in view.letters:
         best, ring_id = index.letters.letter_match(letter.text, view.customer_id)
-        if ring_id is None or best < threshold:
+        if ring_id is None or best < threshold or ring_id not in index.rings \
+                or not _links_count(index, index.rings[ring_id]):
             continue
         out.append(Signal(0.2 + 0.3 * (best - threshold) / (1 - threshold), Evidence(
             "template_complaint",
@@ -663,7 +664,7 @@ def _agent_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     if book.rings:
         candidate = min(book.rings, key=lambda r: (-book.rings[r], r))
         ring = index.rings.get(candidate)
-        if ring is not None and index.alerted(ring) and _near(ring, view.day) and _driven(view):
+        if ring is not None and _links_count(index, ring) and _near(ring, view.day) and _driven(view):
             weight, ring_id = 0.45, candidate
     if burst >= _AGENT_MIN_CLAIMS:
         weight += 0.2

@@ -271,11 +271,16 @@ def test_dismissing_a_ring_stops_its_identifiers_counting_as_a_rings(client: Tes
     assert (after["score"], after["ring_id"], after["ring_status"]) == (0.54, None, None)
     assert [(r["code"], r["data"]["value"]) for r in after["reasons"]] == [
         ("shared_identifier", RING_PHONE)]
-    # a request with more against it keeps that evidence; its letter and agent still point at R-1
-    full = _codes(client.post("/v1/score", json=RING_REQUEST, headers=ADMIN).json())
+    # a request with more against it keeps that evidence, and nothing of it points at R-1 any
+    # more: not its identifiers, not its letters, not the resigned agent's book it recruited from
+    answer = client.post("/v1/score", json=RING_REQUEST, headers=ADMIN).json()
+    full = _codes(answer)
     assert not any(code.startswith("identifier_in_ring") for code in full)
     assert {f"shared_identifier{RING_PHONE}", f"shared_identifier{RING_ACCOUNT}", "agency_payout",
-            "coached_traits", "template_complaint", "resigned_agent_burst"} <= set(full)
+            "coached_traits"} <= set(full)
+    assert "template_complaint" not in full
+    assert answer["ring_id"] is None
+    assert not any(r["data"].get("ring_id") == "R-1" for r in answer["reasons"])
 
 
 def test_a_confirmed_ring_counts_like_a_watchlist_hit(client: TestClient) -> None:
@@ -327,7 +332,8 @@ def test_other_server_processes_follow_a_decision(store: SQLiteStore,
         first.patch("/v1/rings/R-1", json={"status": "dismissed", "note": "误报"}, headers=ADMIN)
         monkeypatch.setattr("detectors.realtime._REFRESH_SECONDS", 0.0)
         answer = second.post("/v1/score", json=RING_REQUEST, headers=RISK).json()
-        assert answer["ring_status"] == "dismissed"
+        # a dismissed ring is no ring: the other process's answer names none any more
+        assert (answer["ring_id"], answer["ring_status"]) == (None, None)
         assert not any(r["code"] == "identifier_in_ring" for r in answer["reasons"])
 
 
