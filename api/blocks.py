@@ -114,6 +114,17 @@ def ring_blocks(ring: Ring) -> dict[str, tuple[str, ...]]:
     return {key: tuple(sorted(numbers)) for key, numbers in blocks.items()}
 
 
+def listed_blocks(store: GraphStore, ring: Ring, scope: Scope = EVERYTHING) -> list[NumberBlock]:
+    """The blocks ``ring`` lists, each with detection's profile of it, as a ring's drawing shows
+    them (none for a caller scoped to one member insurer: an association's keys are hashes)."""
+    listed = ring_blocks(ring) if scope.insurer is None else {}
+    if not listed:
+        return []
+    profiles = store.identifier_profiles(NodeRef(Label.PHONE, key) for key in listed)
+    return [NumberBlock(key, numbers, (ring.ring_id,), profiles.get(NodeRef(Label.PHONE, key)))
+            for key, numbers in listed.items()]
+
+
 def find_block(store: GraphStore, key: str, scope: Scope = EVERYTHING) -> NumberBlock | None:
     """The block of key ``key`` as the current results know it, ``None`` when detection has no
     profile of it (then no current ring lists it either)."""

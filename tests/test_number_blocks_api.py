@@ -14,14 +14,17 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from pypdf import PdfReader
 
+from api.analysis import draw_neighbourhood, draw_ring
 from detectors.export import export_rings
 from detectors.params import DetectionParams
 from detectors.pipeline import detect
+from graph.errors import NotFoundError
 from graph.results import Ring
 from graph.sqlite_store import SQLiteStore
 from tests.detect_books import BookBuilder
@@ -204,3 +207,26 @@ def test_a_rescored_member_names_the_block_with_its_households(served: tuple[str
     assert (block[0]["data"]["customers"], block[0]["data"]["households"]) == (
         profile["customers"], profile["households"]) == (6, 6)
     assert reply["ring_id"] == ring.ring_id and not HIDDEN.search(json.dumps(reply))
+
+
+def test_the_python_api_draws_the_block_and_opens_it(tmp_path: Path) -> None:
+    """An analyst's ``draw_ring`` (and the case file's ``network.html``, drawn by it) links the
+    six numbers to the block node as the explorer does; ``draw_neighbourhood`` opens the block
+    typed as a block or as a phone, with its six numbers. Masked unless ``show_pii``."""
+    store = SQLiteStore(tmp_path / "graph.db")
+    store.load(block_book().bundle())
+    ring = next(r for r in detect(store, DetectionParams(seed=1)).rings if "NBC0" in r.claim_ids)
+    drawn = draw_ring(store, ring.ring_id)
+    graph = _graph_data(drawn.html)
+    assert [n["label"] for n in graph["nodes"] if n["kind"] == "NumberBlock"] == [MASKED_BLOCK]
+    assert sum(e["rel"] == "IN_BLOCK" for e in graph["edges"]) == 6
+    assert not HIDDEN.search(drawn.html)
+    for label, typed in (("number_block", "199797003**"), ("phone", "+86 199-7970-03**")):
+        around = _graph_data(draw_neighbourhood(store, label, typed).html)
+        assert sorted(n["kind"] for n in around["nodes"]) == ["NumberBlock"] + ["Phone"] * 6, label
+        assert sum(e["rel"] == "IN_BLOCK" for e in around["edges"]) == 6
+    shown = draw_neighbourhood(store, "number_block", "199797003**", show_pii=True).html
+    assert NUMBERS[0][3:] in shown
+    with pytest.raises(NotFoundError):
+        draw_neighbourhood(store, "number_block", "199797004**")
+    store.close()

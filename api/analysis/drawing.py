@@ -20,6 +20,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.blocks import block_key, find_block, listed_blocks
 from api.explorer import (
     EntityLinks,
     Viewer,
@@ -29,7 +30,8 @@ from api.explorer import (
     ring_network,
     standalone_page,
 )
-from api.views import node_key
+from api.views import block_subgraph, node_key
+from graph.errors import NotFoundError
 from graph.model import IDENTIFIER_LABELS, Label, NodeRef
 from graph.store import GraphStore
 
@@ -37,6 +39,8 @@ __all__ = ["NetworkView", "draw_neighbourhood", "draw_ring"]
 
 # Double-clicking a node in the explorer opens its page; links starting with "#" go nowhere.
 _NO_PAGES = "#"
+_BLOCK_LABELS = {"number_block", "phone"}
+"""Labels under which a block (``+86199797003**``) is drawn as the block with its numbers."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def draw_ring(store: GraphStore, ring_id: str, *, show_pii: bool = False,
     sub = collect_ring_graph(store, ring, max_nodes=max_nodes)
     profiles = store.identifier_profiles(n.ref for n in sub.nodes if n.label in IDENTIFIER_LABELS)
     net = ring_network(ring, sub, Viewer(show_pii=show_pii), EntityLinks(_NO_PAGES), profiles,
-                       store.claim_risks(ring.claim_ids))
+                       store.claim_risks(ring.claim_ids), listed_blocks(store, ring))
     return NetworkView(standalone_page(net, height_px=height_px), len(net.nodes), len(net.edges),
                        sub.truncated, height_px)
 
@@ -85,15 +89,27 @@ def draw_neighbourhood(store: GraphStore, label: Label | str, key: str, depth: i
                        height_px: int = 600) -> NetworkView:
     """A node and everything within ``depth`` hops (1–3), at most ``limit`` nodes.
 
-    ``label`` is a node label (``Label.PHONE``, ``"Phone"``, ``"bank_account"`` …); ``key``
-    may be typed as people type it (``"139 0797 1234"``): it is normalized as ingest does.
+    ``label`` is a node label (``Label.PHONE``, ``"Phone"``, ``"bank_account"`` …) or
+    ``"number_block"``; ``key`` may be typed as people type it (``"139 0797 1234"``): it is
+    normalized as ingest does. A number block (``"+86 199-7970-03**"``, as a phone or a
+    number_block) is drawn with the numbers of it current rings list.
     Raises :class:`ValueError` for an unknown label or depth and
     :class:`graph.errors.NotFoundError` for a node that is not in the graph.
     """
+    block = block_key(key) if str(getattr(label, "value", label)).lower() in _BLOCK_LABELS else None
+    if block is not None:
+        found_block = find_block(store, block)
+        if found_block is None:
+            raise NotFoundError(f"no number block {key!r} in the current results")
+        shown = block_subgraph(store, found_block, depth, limit)
+        net = entity_network(shown, found_block.ref, Viewer(show_pii=show_pii), EntityLinks(_NO_PAGES),
+                             [found_block])
+        return NetworkView(standalone_page(net, height_px=height_px), len(net.nodes), len(net.edges),
+                           shown.truncated, height_px)
     found = label if isinstance(label, Label) else parse_label(label)
     if found is None:
         raise ValueError(f"unknown node label {label!r}; expected one of "
-                         f"{', '.join(lbl.value for lbl in Label)}")
+                         f"{', '.join(lbl.value for lbl in Label)} or number_block")
     root = NodeRef(found, node_key(found, key))
     sub = store.neighbourhood(root.label, root.key, depth=depth, limit=limit)
     net = entity_network(sub, root, Viewer(show_pii=show_pii), EntityLinks(_NO_PAGES))

@@ -39,11 +39,10 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 
 from api.blocks import (
-    NumberBlock,
     block_key,
     block_of_number,
     find_block,
-    ring_blocks,
+    listed_blocks,
 )
 from api.cases import assignable, decide
 from api.deps import AppState, StoreDep, TooManyKeyFailures, check_key
@@ -299,10 +298,7 @@ def _ring_response(ring_id: str, viewer: Viewer, state: AppState, message: str =
         viewer = dataclasses.replace(viewer, may_decide=False)
     sub = scope.subgraph(collect_ring_graph(store, ring))
     profiles = store.identifier_profiles(n.ref for n in sub.nodes if n.label in IDENTIFIER_LABELS)
-    listed = ring_blocks(ring) if scope.insurer is None else {}
-    block_profiles = store.identifier_profiles(NodeRef(Label.PHONE, key) for key in listed) if listed else {}
-    blocks = [NumberBlock(key, numbers, (ring.ring_id,), block_profiles.get(NodeRef(Label.PHONE, key)))
-              for key, numbers in listed.items()]
+    blocks = listed_blocks(store, ring, scope)
     page = render_ring_page(
         ring, scope.case(store, ring_id), sub, viewer, _links,
         audit=scope.case_audit(store, ring_id), profiles=profiles,
