@@ -79,6 +79,9 @@ class ClaimGraph:
     so later steps compare letters without cutting them again."""
     letter_row: np.ndarray
     """Row in ``letters`` of each claim's grouped letter (``-1`` when none)."""
+    letter_only: np.ndarray
+    """Whether each link (``u[i]``, ``v[i]``) is made of letter links alone (no shared
+    identifier, no resigned agent's burst)."""
     claim_letters: np.ndarray
     """How many of each claim's letters belong to its template group (``0`` when none): coached
     members often write twice (to the company and to the regulator), and ``template_letters``
@@ -388,6 +391,7 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         parts_pairs.append(pairs)
         parts_weights.append(EX_AGENT_WEIGHT * propensity[pairs[:, 0]] * propensity[pairs[:, 1]])
 
+    tied = np.concatenate(parts_pairs) if parts_pairs else np.empty((0, 2), dtype=np.int64)
     keep = _letters_not_bridging(n, parts_pairs, parts_weights, letter_links[0], params.min_edge_weight, tg,
                                  np.bincount(template_group[template_group >= 0], minlength=1))
     parts_pairs.append(letter_links[0][keep])
@@ -403,11 +407,13 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         u = summed.index.get_level_values(0).to_numpy()
         v = summed.index.get_level_values(1).to_numpy()
         w = summed.to_numpy()
+        letter_only = ~np.isin(u.astype(np.int64) * n + v, tied[:, 0].astype(np.int64) * n + tied[:, 1])
     else:
         u = v = np.empty(0, dtype=np.int64)
         w = np.empty(0)
+        letter_only = np.zeros(0, dtype=bool)
     sizes = np.bincount(template_group[template_group >= 0]) if len(template_group) else np.zeros(0, dtype=np.int64)
     return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, agent_bursts=agent_bursts,
                       template_letters=sizes, letters=letters, letter_row=letter_row,
-                      claim_letters=claim_letters)
+                      claim_letters=claim_letters, letter_only=letter_only)
 
