@@ -53,25 +53,55 @@ _IDENTIFIER_TYPES = frozenset({
 _MASKED_LABELS = frozenset({"Phone", "BankAccount", "Person", "NumberBlock"})
 _MIN_DIGITS = 7
 
+# Between the groups of a number as people write it (``138 0013 8000``, ``139-7970-1234``,
+# a card in groups of four): one or two spaces (also no-break and full-width), or a dash.
+_SEPARATOR = r"(?:[ \u00a0\u3000]{1,2}|[ \u00a0\u3000]?[-－–—][ \u00a0\u3000]?)"
+_SEPARATOR_CHARS = frozenset(" \u00a0\u3000-－–—")
+# A grouped number has 9 digits at least: every identifier the book holds has (mobiles 11,
+# landlines with their area code 10-12, ID numbers 15 or 18, cards 16-19, a number block 9 and
+# its asterisks), while dates and year ranges (``2024-05-09``, ``2023-2024``) have 8 at most.
+_GROUPED_MIN_DIGITS = 9
+# A number written in groups: +86, then groups of 3 or more digits but the last, which may be
+# shorter (an ID number's ``… 1010 06``) and end in an ID number's X or a number block's
+# asterisks. A short last group is no number's end when more digits follow it: that is a date
+# (``13800138000 2024-05-09`` takes the year at most, never the month). Tried first.
+_END = r"(?:[Xx]|\*+)?(?![0-9A-Za-z_])"
+_GROUPED = (rf"(?<![0-9A-Za-z_])(?<!R-)(?:[+＋]86{_SEPARATOR}?)?\d{{3,19}}(?:{_SEPARATOR}\d{{3,19}})*"
+            rf"(?:{_SEPARATOR}\d{{3,19}}{_END}|{_SEPARATOR}\d{{1,2}}{_END}(?!{_SEPARATOR}\d))")
 # +86 and 7 to 19 digits (phones, cards, ID numbers with an optional X, a number block with its
 # open digits as asterisks: masked as the numbers it stands for), not part of a word nor
-# a ring id (``R-`` and 8 hex digits, all of them digits in about one ring of 40);
-# also area-code landlines typed with a dash.
+# a ring id (``R-`` and 8 hex digits, all of them digits in about one ring of 40).
 _NUMBER = re.compile(
-    r"(?<![0-9A-Za-z_])(?<!R-)(?:\+86)?\d{7,19}(?:[Xx]|\*+)?(?![0-9A-Za-z_])"
-    r"|(?<![0-9A-Za-z_])0\d{2,3}-\d{7,8}(?!\d)"
+    rf"(?P<grouped>{_GROUPED})"
+    r"|(?<![0-9A-Za-z_])(?<!R-)(?:\+86)?\d{7,19}(?:[Xx]|\*+)?(?![0-9A-Za-z_])"
 )
 
 
 def mask_text(text: str) -> str:
-    """Mask every identifier-like run of digits inside free text (not a ring id's digits).
+    """Mask every identifier-like run of digits inside free text (not a ring id's digits),
+    also a number written in groups (masked as the number, its separators kept).
 
     >>> mask_text("no ring 'R-00000000'; call 13800138000 or 0797-8123456")
-    "no ring 'R-00000000'; call 138****8000 or 079*****3456"
+    "no ring 'R-00000000'; call 138****8000 or 079*-***3456"
     >>> mask_text("numbers of one block +86170676816**")
     'numbers of one block +86170****16**'
+    >>> mask_text("电话138 0013 8000, +86 186-7910-0555; 卡号6222 0202 0011 2233 446")
+    '电话138 **** 8000, +86 186-****-0555; 卡号622* **** **** ***3 446'
+    >>> mask_text("ID 360102 19560211 107X 2024-05-09 至 2024-06-01, 2023-2024, 3 份")
+    'ID 360*** ******** 107X 2024-05-09 至 2024-06-01, 2023-2024, 3 份'
     """
-    return _NUMBER.sub(lambda m: mask_identifier(m.group(0)), text)
+    return _NUMBER.sub(_mask_match, text)
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    number = match.group(0)
+    if match.group("grouped") is None:
+        return mask_identifier(number)
+    if sum(c.isdigit() for c in number) < _GROUPED_MIN_DIGITS:
+        return number
+    # mask the number without its separators, then put them back where they were
+    masked = iter(mask_identifier("".join(c for c in number if c not in _SEPARATOR_CHARS)))
+    return "".join(c if c in _SEPARATOR_CHARS else next(masked) for c in number)
 
 
 def _mask_whole(value: Any) -> Any:

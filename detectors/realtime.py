@@ -23,6 +23,8 @@ decision taken in another).
 
 >>> SurrenderRequest.from_any({"claim_id": "C9", "request_date": "2024/06/18"}).request_date
 '2024-06-18'
+>>> SurrenderRequest.from_any({"claim_id": '＝"Ｃ９"', "request_date": "2024-06-18"}).claim_id
+'C9'
 """
 
 from __future__ import annotations
@@ -46,7 +48,13 @@ from detectors.claim_view import ClaimView, Letter, letter_belongs
 from detectors.request_facts import CustomerFacts, PolicyFacts, RequestFacts, day_number
 from detectors.rules import RunIndex, Verdict, claim_signals, verdict
 from graph.errors import NotFoundError, RingScopeError
-from graph.keys import normalize_bank_account, normalize_phone, normalize_text, person_key
+from graph.keys import (
+    normalize_bank_account,
+    normalize_phone,
+    normalize_record_key,
+    normalize_text,
+    person_key,
+)
 from graph.keys.pseudonyms import Pseudonymizer, stored_key
 from graph.model import Label, NodeRef, Rel
 from graph.store import GraphStore
@@ -86,7 +94,11 @@ class SurrenderRequest:
     def from_any(cls, request: object) -> SurrenderRequest:
         """Accept this class, a mapping, or any object with these attributes (e.g. a model).
 
-        Raises ``ValueError`` without ``claim_id`` or with an unreadable ``request_date``.
+        Record ids (``claim_id``, ``policy_id``, ``customer_id``) are read as ingest reads them
+        (:func:`graph.keys.normalize_record_key`: full-width characters, invisible characters and
+        a spreadsheet's ``'`` or ``="…"`` wrapper undone), so a stored request typed through the
+        same spreadsheets is the stored one. Raises ``ValueError`` without ``claim_id``, with a
+        record id a spreadsheet damaged (``2.02311E+15``) or with an unreadable ``request_date``.
         """
         if isinstance(request, cls):
             return request
@@ -100,7 +112,8 @@ class SurrenderRequest:
             values[f] = value
         if not values["claim_id"]:
             raise ValueError("claim_id is required")
-        values["claim_id"] = str(values["claim_id"])
+        for name in _RECORD_FIELDS:
+            values[name] = _record_key(name, values[name])
         values["request_date"] = _iso(values["request_date"])
         for name in ("cash_value", "requested_amount"):
             values[name] = _amount(values[name])
@@ -116,8 +129,19 @@ class SurrenderRequest:
 
 
 _REQUEST_FIELDS = tuple(f.name for f in fields(SurrenderRequest))
+_RECORD_FIELDS = ("claim_id", "policy_id", "customer_id")
 _TEXT_FIELDS = tuple(f for f in _REQUEST_FIELDS
                      if f not in ("claim_id", "request_date", "cash_value", "requested_amount"))
+
+
+def _record_key(name: str, raw: object) -> str | None:
+    """A request's record id as ingest keys it; ``None`` when left out."""
+    if raw is None:
+        return None
+    key = normalize_record_key(str(raw))
+    if key is None:
+        raise ValueError(f"{name} {str(raw)!r} is not a record id (empty, or damaged by a spreadsheet)")
+    return key
 
 
 @dataclass(frozen=True)

@@ -64,3 +64,22 @@ def test_access_log_masks_identifiers_and_never_holds_a_key(access_lines: tuple[
     assert '"GET /v1/entities/person/360***********123X HTTP/1.1" 200' in log
     assert '"GET /v1/rings?agent=139****1234 HTTP/1.1" 200' in log
     assert "/v1/entities/customer/U1%0A%0Dforged%20line" in log  # one line, escaped
+
+
+def test_numbers_typed_with_separators_are_masked_under_any_entity_type(
+        access_lines: tuple[str, list[str]]) -> None:
+    """A number block typed with dashes and an ID number typed in groups under a type the API
+    does not know are masked in the log like the same digits typed in one run."""
+    url, lines = access_lines
+    admin = {"X-API-Key": ADMIN_KEY}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        client.get("/v1/entities/number_block/173-7512-64**", headers=admin)
+        assert client.get("/v1/entities/id_number/3601 0219 5602 1110 78", headers=admin).status_code == 422
+        assert client.get("/v1/entities/id_number/360102 19560211 1078", headers=admin).status_code == 422
+    log = "\n".join(lines)
+    assert len(lines) == 3, log
+    for typed in ("173-7512", "7512", "0219", "5602", "19560211"):
+        assert typed not in log, typed
+    assert "/v1/entities/number_block/173-****-64**" in log
+    assert "/v1/entities/id_number/360*%20****%20****%20**10%2078" in log
+    assert "/v1/entities/id_number/360***%20********%201078" in log

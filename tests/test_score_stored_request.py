@@ -100,3 +100,33 @@ def test_a_group_the_run_did_not_alert_is_never_the_replys_ring(
                          "representative_phone": WORKER[2]})
     assert [r["code"] for r in reply["reasons"]] == ["repeat_representative"]
     assert (reply["level"], reply["ring_id"], reply["ring_status"]) == ("low", None, None)
+
+
+@pytest.mark.parametrize("typed", ["＝＂{id}＂", "'{id}", '="{id}"', "{head}\u200b{tail}", "{full}"])
+def test_a_stored_request_id_typed_as_ingest_reads_it_is_the_stored_request(
+        served: tuple[str, SQLiteStore, DetectionResult], typed: str) -> None:
+    """A ring member's id typed through a spreadsheet or an IME (full-width, a leading ``'``,
+    ``="…"``, a zero-width space inside) names the stored request, as ingest reads the id:
+    the same score and ring as the id typed plainly, no warning, over HTTP and in Python."""
+    url, store, result = served
+    member = sorted(c for r in result.rings if r.score >= ALERT_THRESHOLD for c in r.claim_ids)[0]
+    date = store.get_node(Label.CLAIM, member).props["request_date"]  # type: ignore[union-attr]
+    plain = _score(url, {"claim_id": member, "request_date": date})
+    assert plain["score"] >= ALERT_THRESHOLD and plain["ring_id"] is not None
+    full = "".join(chr(ord(ch) + 0xFEE0) for ch in member)  # the full-width forms of ASCII
+    claim_id = typed.format(id=member, head=member[:2], tail=member[2:], full=full)
+    reply = _score(url, {"claim_id": claim_id, "request_date": date})
+    assert (reply["score"], reply["ring_id"], reply["warnings"]) == (plain["score"], plain["ring_id"], [])
+    assert reply["claim_id"] == claim_id
+    assert score_request(store, {"claim_id": claim_id, "request_date": date}).score == plain["score"]
+
+
+def test_a_request_id_a_spreadsheet_damaged_is_refused_with_the_field(
+        served: tuple[str, SQLiteStore, DetectionResult]) -> None:
+    """An id a spreadsheet turned into a number rendering (``2.02311E+15``) names no record:
+    422 naming ``claim_id``, as ingest refuses it."""
+    url, _, _ = served
+    answer = httpx.post(f"{url}/v1/score", json={"claim_id": "2.02311E+15", "request_date": "2024-06-10"},
+                        headers={"X-API-Key": RISK_KEY}, timeout=30)
+    assert answer.status_code == 422, answer.text
+    assert "claim_id" in answer.text

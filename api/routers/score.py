@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -51,14 +52,13 @@ async def score(request: Request) -> Response:
     state: AppState = request.app.state.ringscope
     if state.scoring_refused:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, state.scoring_refused)
-    own = body
+    req = SurrenderRequest.from_any(body)  # record ids read as ingest reads them
     if who.insurer is not None:  # a member's risk system names its own records: the store keys them CODE:id
         scope = Scope(who.insurer)
-        own = body.model_copy(update={
-            name: scope.record_key(Label.CLAIM, value) for name in ("claim_id", "policy_id", "customer_id")
-            if isinstance(value := getattr(body, name), str)})
+        ids: dict[str, Any] = {name: scope.record_key(Label.CLAIM, value) for name in ("claim_id", "policy_id", "customer_id")
+                               if isinstance(value := getattr(req, name), str)}
+        req = replace(req, **ids)
     index = state.scorer.index()  # the verdict and its ring's case status from one index
-    req = SurrenderRequest.from_any(own)
     verdict = state.scorer.score(req, index)
     warnings = body.unused_values()
     conflict = state.scorer.claim_id_conflict(req, index)
