@@ -41,7 +41,7 @@ def without_distant_letters(communities: Sequence[Sequence[int]], graph: ClaimGr
     out: list[list[int]] = []
     for members in communities:
         core = _tied_members(list(members), graph)
-        tied_days = days[sorted(core)] if core else np.empty(0)
+        tied_days = days[sorted(core)]
         tied_days = tied_days[~np.isnan(tied_days)]
         if len(core) < _MIN_TIED or not len(tied_days):
             out.append(list(members))

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -92,7 +92,7 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
     windows = _windows(cores, alerted, days, params.expansion_margin_days)
     ring_days = [days[list(members)] for members in cores]
 
-    candidates: dict[int, list[tuple[int, float, float, int, Attachment]]] = defaultdict(list)
+    candidates: dict[int, list[_Offer]] = defaultdict(list)
 
     def offer(claim: int, ring: int, rank: int, tie: str, data: dict[str, Any]) -> None:
         lo, hi, middle = windows[ring]
@@ -101,15 +101,15 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
         names = tuple(t for t, on in zip(CLAIM_TRAITS, present[claim], strict=True) if on)
         # among rings tied alike, the one whose requests crowd most around the claim's date
         nearby = float(np.mean(np.abs(ring_days[ring] - days[claim]) <= _NEARBY_DAYS))
-        candidates[claim].append((rank, -nearby, abs(days[claim] - middle), ring,
-                                  Attachment(claim, tie, round(float(score[claim]), 4), names, data)))
+        candidates[claim].append(_Offer(rank, -nearby, abs(days[claim] - middle), ring,
+                                        Attachment(claim, tie, round(float(score[claim]), 4), names, data)))
 
     for claim, ring, data in _identifier_ties(book, identifiers, ring_of, households, params.min_edge_weight):
         offer(claim, ring, 0, "identifier", data)
     # a claim an identifier ties to a ring is that ring's when letters vote
     tied = ring_of.copy()
     for claim, offers in candidates.items():
-        tied[claim] = min(offers, key=lambda o: (o[0], o[1], o[2], o[3]))[3]
+        tied[claim] = _best(offers).ring
     tie_ok = score >= params.expansion_tie_score
     driven = traits["complaint_driven"].to_numpy(bool)
     for claim, ring, data in _template_ties(book, graph, tied, tie_ok, driven, params):
@@ -123,11 +123,27 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
         for claim in alone[(days[alone] >= lo) & (days[alone] <= hi)].tolist():
             offer(claim, ring, 3, "timing", {})
     for offers in candidates.values():
-        *_, ring, attachment = min(offers, key=lambda o: (o[0], o[1], o[2], o[3]))
-        out[ring].append(attachment)
+        best = _best(offers)
+        out[best.ring].append(best.attachment)
     for attachments in out:
         attachments.sort(key=lambda a: a.claim)
     return out
+
+
+class _Offer(NamedTuple):
+    """A ring a claim may join: ranked by the tie (identifier first), then how much of the ring
+    crowds around the claim's date, then how near its middle, then the ring's number."""
+
+    rank: int
+    crowd: float
+    distance: float
+    ring: int
+    attachment: Attachment
+
+
+def _best(offers: list[_Offer]) -> _Offer:
+    """The offer a claim takes (a claim joins one ring)."""
+    return min(offers, key=lambda o: (o.rank, o.crowd, o.distance, o.ring))
 
 
 def _windows(cores: Sequence[Sequence[int]], alerted: Sequence[bool], days: np.ndarray,
