@@ -8,7 +8,9 @@ when it is a hub (branch landline, hotline): touching very many customers whose 
 like the book's, or mostly customers who never surrendered — an agency's numbers are used by the customers it surrenders, while a
 number typed in for everyone without a phone mostly sits on customers who never leave — or
 when it is an agent's own phone typed in at the counter. Suspicion is scaled by the square of
-the share of its customers who surrendered.
+the share of its customers who surrendered. An identifier in *steady use* (many claims over
+many months, never a burst: see :data:`STEADY_MIN_CLAIMS`) keeps its suspicion but is marked
+``steady``: ring scoring does not count it as a tie by itself.
 
 >>> noisy_or([0.5, 0.5])
 0.75
@@ -27,6 +29,9 @@ from detectors.params import DetectionParams
 
 __all__ = [
     "AGENT_PHONE_FACTOR",
+    "STEADY_MAX_IN_WINDOW",
+    "STEADY_MIN_CLAIMS",
+    "STEADY_WINDOW_DAYS",
     "identifier_table",
     "noisy_or",
 ]
@@ -34,6 +39,19 @@ __all__ = [
 # Each clue alone makes an identifier this suspicious; clues combine by noisy-or.
 _P_WATCHLIST = 0.6
 _HUB_MIN_IDLE = 3
+STEADY_MIN_CLAIMS = 6
+STEADY_WINDOW_DAYS = 60
+STEADY_MAX_IN_WINDOW = 2
+"""An identifier on at least :data:`STEADY_MIN_CLAIMS` claims of which no more than
+:data:`STEADY_MAX_IN_WINDOW` fall within any :data:`STEADY_WINDOW_DAYS` days (ring scoring's burst
+window) is used the way an institution uses it: a county legal-aid centre's address on honest
+complainers' letters, a care home's worker (``../shared/domain.md``: institutional
+representatives act "often for years"; rings surrender in bursts). A camouflaged ring also spreads
+an identifier over months, so steadiness only keeps the identifier from tying a group by itself
+(:func:`detectors.scoring.score_rings`); links and suspicion stay. Six, chosen over 16 development
+books: as a suspicion of zero, four or more cut camouflaged rings of three books apart, five to
+eight changed no 30 000-customer book; the legitimate-only alerts of a million-customer book fell
+from 28 to 26 at eight, 21 at six."""
 _HUB_MAX_BEHAVIOUR = 0.5
 """An identifier touching very many customers is a hub (a branch landline, a hotline) only while
 its claims behave like the book's: an account paid a hundred full-refund complaint refunds is
@@ -106,16 +124,42 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     table["watchlist"] = [book.watchlist.get((lbl, key), "") for lbl, key in table.index]
     mostly_idle = (table["idle"] >= _HUB_MIN_IDLE) & (table["idle"] * 2 >= table["customers"])
     crowded = (table["customers"] >= params.hub_customers) & (table["behaviour"] < _HUB_MAX_BEHAVIOUR)
+    table["steady"] = _steady(per_claim, table.index) & (table["watchlist"] == "")
     table["hub"] = (crowded | mostly_idle) & (table["watchlist"] == "")
     table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
     columns = ["unrelated", "behaviour", "watchlist", "hub", "agent_phone"]
     rows = list(zip(*(table[c].tolist() for c in columns), strict=True))
     active = 1.0 - table["idle"] / table["customers"]
     table["suspicion"] = [round(_suspicion(*row) * a * a, 4) for row, a in zip(rows, active.tolist(), strict=True)]
-    note_columns = ["unrelated", "third_party", "company", "changed", "watchlist", "hub", "agent_phone"]
+    note_columns = ["unrelated", "third_party", "company", "changed", "watchlist", "hub", "agent_phone", "steady"]
     note_rows = list(zip(*(table[c].tolist() for c in note_columns), strict=True))
     table["notes"] = [_notes(*row, customers=c) for row, c in zip(note_rows, table["customers"].tolist(), strict=True)]
     return table
+
+
+def _steady(per_claim: pd.DataFrame, index: pd.Index) -> np.ndarray:
+    """Per identifier of ``index``: in steady use (see :data:`STEADY_MIN_CLAIMS`). ``per_claim``
+    has one row per identifier and claim, with ``label``, ``key`` and ``day``.
+
+    >>> per_claim = pd.DataFrame({"label": ["Address"] * 8, "key": ["a"] * 8, "day": range(0, 800, 100)})
+    >>> _steady(per_claim, pd.MultiIndex.from_tuples([("Address", "a")])).tolist()
+    [True]
+    >>> _steady(per_claim.assign(day=range(0, 240, 30)), pd.MultiIndex.from_tuples([("Address", "a")])).tolist()
+    [False]
+    """
+    dated = per_claim.dropna(subset=["day"])
+    code = index.get_indexer(pd.MultiIndex.from_arrays([dated["label"], dated["key"]]))
+    day = dated["day"].to_numpy(float)
+    order = np.lexsort((day, code))
+    code, day = code[order], day[order]
+    # a claim's window holds the claims of its identifier from its day to STEADY_WINDOW_DAYS later
+    span = float(np.nanmax(day) - np.nanmin(day) + STEADY_WINDOW_DAYS + 1) if len(day) else 1.0
+    position = code * span + (day - (np.nanmin(day) if len(day) else 0.0))
+    in_window = np.searchsorted(position, position + STEADY_WINDOW_DAYS, side="right") - np.arange(len(position))
+    claims = np.bincount(code, minlength=len(index))
+    busiest = np.zeros(len(index), dtype=int)
+    np.maximum.at(busiest, code, in_window)
+    return np.asarray((claims >= STEADY_MIN_CLAIMS) & (busiest <= STEADY_MAX_IN_WINDOW))
 
 
 def _suspicion(unrelated: int, behaviour: float, watchlist: str, hub: bool, agent_phone: bool) -> float:
@@ -133,9 +177,10 @@ def _suspicion(unrelated: int, behaviour: float, watchlist: str, hub: bool, agen
 
 
 def _notes(unrelated: int, third_party: int, company: int, changed: int, watchlist: str,
-           hub: bool, agent_phone: bool, *, customers: int) -> tuple[str, ...]:
+           hub: bool, agent_phone: bool, steady: bool, *, customers: int) -> tuple[str, ...]:
     flags = [
         ("hub", hub),
+        ("steady_use", steady),
         ("household", customers > 1 and unrelated == 0),
         ("shared_unrelated", unrelated > 0 and not hub),
         ("agent_phone", agent_phone),
@@ -150,7 +195,7 @@ def _notes(unrelated: int, third_party: int, company: int, changed: int, watchli
 def _empty_table() -> pd.DataFrame:
     columns = ["customers", "households", "surnames", "claim_customers", "claims", "idle", "unrelated",
                "third_party", "company", "changed", "behaviour", "span_days", "watchlist", "hub",
-               "agent_phone", "suspicion", "notes"]
+               "steady", "agent_phone", "suspicion", "notes"]
     index = pd.MultiIndex.from_arrays([[], []], names=["label", "key"])
     return pd.DataFrame({c: [] for c in columns}, index=index)
 

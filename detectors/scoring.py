@@ -36,7 +36,7 @@ from detectors.book import (
 )
 from detectors.claim_view import ClaimView
 from detectors.expansion import Attachment
-from detectors.identifiers import noisy_or
+from detectors.identifiers import STEADY_MAX_IN_WINDOW, STEADY_WINDOW_DAYS, noisy_or
 from detectors.links import ClaimGraph, claim_propensity
 from detectors.params import DetectionParams
 from detectors.ring_ids import ring_id_for
@@ -131,6 +131,9 @@ class _Context:
     driven: np.ndarray
     """Per claim, whether it is complaint-driven (:func:`detectors.behaviour.claim_traits`)."""
     suspicion: dict[tuple[str, str], float] = field(default_factory=dict)
+    steady: Mapping[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    """Identifiers in an institution's steady use (:data:`detectors.identifiers.STEADY_MIN_CLAIMS`):
+    their claims and span in days."""
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
     claim_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     """The book's claims as plain arrays by position (a ring reads a few rows of each, which
@@ -151,7 +154,8 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
     ctx = _Context(book, identifiers, graph, params, households, propensity,
                    float(propensity.mean()) if len(propensity) else 0.0, base_rates(traits),
                    traits["complaint_driven"].to_numpy(bool),
-                   dict(zip(identifiers.index.tolist(), identifiers["suspicion"].astype(float).tolist(), strict=True)))
+                   dict(zip(identifiers.index.tolist(), identifiers["suspicion"].astype(float).tolist(), strict=True)),
+                   _steady_identifiers(identifiers))
     claims = book.claims
     ctx.claim_ids = claims.index.to_numpy(dtype=object)
     ctx.customer_ids = claims["customer_id"].to_numpy(dtype=object)
@@ -295,6 +299,8 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
             item["numbers"] = _block_numbers(ctx, item["claims"], key)
         evidence = _shared_item(label, key, kind, sorted(str(claim_ids[m]) for m in claims_of_kind),
                                 len(item["households"]), item)
+        if ref in ctx.steady:
+            evidence = _in_steady_use(evidence, *ctx.steady[ref])
         found.append((_with_other_uses(evidence, kind, item["kinds"], claim_ids), suspicion))
     found.sort(key=lambda x: (-x[1], -int(x[0].data["count"]), str(x[0].data["value"])))
     out = found[:_MAX_IDENTIFIER_ITEMS]
@@ -305,7 +311,8 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
             "more_shared_identifiers",
             f"另有 {len(rest)} 个标识被多个不相关家庭共用",
             f"{len(rest)} more identifiers are shared by unrelated households",
-            {"count": len(rest), "identifiers": values},
+            {"count": len(rest), "identifiers": values,
+             "steady": all(e.data.get("steady", False) for e, _ in rest)},
         ), noisy_or(p for _, p in rest)))
     if changed_items:
         k = len(changed_items)
@@ -445,16 +452,38 @@ def _driven_ratio(ctx: _Context, members: list[int]) -> float:
 
 
 def _ties(e: Evidence) -> bool:
-    """Whether ``e`` ties the members to each other: a shared identifier, the watchlist, or a
-    burst of one resigned agent's book beyond chance across all such books."""
+    """Whether ``e`` ties the members to each other: a shared identifier not in an institution's
+    steady use, the watchlist, or a burst of one resigned agent's book beyond chance across all
+    such books."""
     if e.code == "ex_agent_book":
         return bool(e.data["beyond_chance"])
-    return e.code in _TIES or e.code.startswith("shared_")
+    return (e.code in _TIES or e.code.startswith("shared_")) and not e.data.get("steady", False)
 
 
 def _untied(e: Evidence) -> bool:
-    """Whether ``e`` is wording or timing, which count together at most :data:`_UNTIED_CAP`."""
-    return e.code in _WORDING or (e.code == "ex_agent_book" and not _ties(e))
+    """Whether ``e`` is wording, timing or an identifier in steady use, which count together at
+    most :data:`_UNTIED_CAP`."""
+    return e.code in _WORDING or (e.code == "ex_agent_book" and not _ties(e)) or bool(e.data.get("steady", False))
+
+
+def _steady_identifiers(identifiers: pd.DataFrame) -> dict[tuple[str, str], tuple[int, int]]:
+    """The identifiers in steady use: their claims and span in days."""
+    steady = identifiers[identifiers["steady"].to_numpy(bool)]
+    return {ref: (int(claims), int(span)) for ref, claims, span
+            in zip(steady.index.tolist(), steady["claims"].tolist(), steady["span_days"].tolist(), strict=True)}
+
+
+def _in_steady_use(evidence: Evidence, claims: int, span: int) -> Evidence:
+    """``evidence`` of a shared identifier, saying it is in an institution's steady use: it counts
+    with wording and timing (at most :data:`_UNTIED_CAP` together), not as a tie."""
+    return Evidence(
+        evidence.code,
+        f"{evidence.zh}；该标识在 {span} 天内被 {claims} 笔退保平稳使用，任意 {STEADY_WINDOW_DAYS} 天内不超过 "
+        f"{STEADY_MAX_IN_WINDOW} 笔，像机构（法律援助中心、养老院）的长期使用，不单独算作团伙关联",
+        f"{evidence.en}; it is in steady use, {claims} claims over {span} days and never more than "
+        f"{STEADY_MAX_IN_WINDOW} within {STEADY_WINDOW_DAYS} days, as an institution's (a legal-aid "
+        "centre, a care home) is, so it does not tie a ring by itself",
+        {**evidence.data, "steady": True, "steady_claims": claims, "span_days": span})
 
 
 def _wording_cap(evidence: Sequence[tuple[Evidence, float]]) -> float:

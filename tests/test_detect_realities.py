@@ -593,3 +593,55 @@ def test_a_stealth_member_joins_when_two_rings_share_their_wording(tmp_path: Pat
     _stealth_member(book, _letter(50, EDIT_A + OWN_WORDS[0] + OWN_WORDS[3]))
     result = _detect(tmp_path, book)
     assert _alerted(result) == sorted([tuple(sorted([*may, "STC0"])), tuple(sorted(november))])
+
+
+_OWN_WORDS = ["孩子上学急需用钱，当初说好的分红一直没有兑现，希望公司给个说法。",
+              "去年住院花了不少钱，保险却说不在理赔范围内，我觉得受了骗。",
+              "业务员早已离职，保单的事情没人管，电话打了好几次也无人回复。",
+              "买的时候说是存款，后来才知道是保险，每年交费压力太大了。",
+              "老伴去世后家里只剩我一人，这份保单我实在交不起了，请求帮助。",
+              "银行柜台的人推荐的产品，说三年就能取出，结果取不出来。",
+              "合同上的签字不是我本人签的，我要求公司调查核实这件事。",
+              "分红比演示的少了一大半，跟当初讲的完全不一样，心里很不踏实。",
+              "我在外地打工，回家才发现扣了好几年的钱，根本不知道买了什么。"]
+"""Nine complainers' own words: no two alike (no template)."""
+LEGAL_AID = "赣州市章贡区法律援助中心红旗大道12号"
+
+
+def _legal_aid_clients(book: BookBuilder, dates: list[str]) -> list[str]:
+    """Honest complainers, each in their own words, whose letters give a county legal-aid
+    centre's address; full refunds on complaint grounds, own phone and account."""
+    claims = []
+    for i, date in enumerate(dates):
+        phone, account = _mobile("133", i), f"62220000777{i:08d}"
+        cust = book.customer(f"LA{i}", f"{SURNAMES[i + 3]}援{i}", f"赣州市章贡区{i}巷", phone, account)
+        claim = book.claim(f"LAC{i}", cust, "A-OK", date, full_refund=True, complaint_reason=True,
+                           contact=phone, account=account, account_name=f"{SURNAMES[i + 3]}援{i}")
+        book.complaint(f"LAK{i}", cust, claim, date, _OWN_WORDS[i], phone=phone, mailing_address=LEGAL_AID)
+        claims.append(claim)
+    return claims
+
+
+def test_a_legal_aid_centres_address_in_steady_use_over_two_years_is_not_a_ring(tmp_path: Path,
+                                                                                book: BookBuilder) -> None:
+    # nine letters about three months apart: never more than two within sixty days
+    dates = [f"{2023 + m // 12}-{1 + m % 12:02d}-05" for m in range(0, 27, 3)]
+    claims = _legal_aid_clients(book, dates)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == []
+    risks = {c.claim_id: c.risk for c in result.claim_risks}
+    assert max(risks[c] for c in claims) < ALERT_THRESHOLD
+    # the centre's clients are one group, scored with the address as a clue, not as a tie
+    group = next(r for r in result.rings if set(r.claim_ids) == set(claims))
+    shared = next(e for e in group.evidence if e.code == "shared_mailing_address")
+    assert shared.data["steady"] is True and shared.data["steady_claims"] == 9 and shared.data["span_days"] == 731
+    assert group.score == pytest.approx(0.45)
+    address = NodeRef(Label.ADDRESS, LEGAL_AID)
+    profile = SQLiteStore(tmp_path / "g.db").identifier_profiles([address])[address]
+    assert "steady_use" in profile.notes
+
+
+def test_the_same_address_on_nine_letters_within_five_weeks_is_a_ring(tmp_path: Path, book: BookBuilder) -> None:
+    claims = _legal_aid_clients(book, [f"2024-05-{1 + 4 * k:02d}" for k in range(9)])
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted(claims))]
