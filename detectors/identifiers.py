@@ -8,8 +8,8 @@ when it is a hub (branch landline, hotline): touching very many customers whose 
 like the book's, or mostly customers who never surrendered — an agency's numbers are used by the customers it surrenders, while a
 number typed in for everyone without a phone mostly sits on customers who never leave — or
 when it is an agent's own phone typed in at the counter. Suspicion is scaled by the square of
-the share of its customers who surrendered. An identifier in *steady use* (many claims over
-many months, never a burst: see :data:`STEADY_MIN_CLAIMS`) keeps its suspicion but is marked
+the share of its customers who surrendered. An identifier in *steady use* (many claims, never
+a burst beyond chance: see :data:`STEADY_MIN_CLAIMS`) keeps its suspicion but is marked
 ``steady``: ring scoring does not count it as a tie by itself.
 
 >>> noisy_or([0.5, 0.5])
@@ -25,13 +25,13 @@ import pandas as pd
 
 from detectors.behaviour import TRAITS, base_rates, behaviour_excess
 from detectors.book import CHANGED_TO, Book
+from detectors.bursts import burst_labels
+from detectors.links import book_period
 from detectors.params import DetectionParams
 
 __all__ = [
     "AGENT_PHONE_FACTOR",
-    "STEADY_MAX_IN_WINDOW",
     "STEADY_MIN_CLAIMS",
-    "STEADY_WINDOW_DAYS",
     "identifier_table",
     "noisy_or",
 ]
@@ -40,18 +40,15 @@ __all__ = [
 _P_WATCHLIST = 0.6
 _HUB_MIN_IDLE = 3
 STEADY_MIN_CLAIMS = 6
-STEADY_WINDOW_DAYS = 60
-STEADY_MAX_IN_WINDOW = 2
-"""An identifier on at least :data:`STEADY_MIN_CLAIMS` claims of which no more than
-:data:`STEADY_MAX_IN_WINDOW` fall within any :data:`STEADY_WINDOW_DAYS` days (ring scoring's burst
-window) is used the way an institution uses it: a county legal-aid centre's address on honest
-complainers' letters, a care home's worker (``../shared/domain.md``: institutional
-representatives act "often for years"; rings surrender in bursts). A camouflaged ring also spreads
-an identifier over months, so steadiness only keeps the identifier from tying a group by itself
-(:func:`detectors.scoring.score_rings`); links and suspicion stay. Six, chosen over 16 development
-books: as a suspicion of zero, four or more cut camouflaged rings of three books apart, five to
-eight changed no 30 000-customer book; the legitimate-only alerts of a million-customer book fell
-from 28 to 26 at eight, 21 at six."""
+"""An identifier on at least :data:`STEADY_MIN_CLAIMS` claims none of which falls in a burst beyond
+chance for its own rate (:func:`detectors.bursts.burst_labels` over the book's length, at
+``burst_alpha``: the test letters of one template pass) is used the way an institution uses it: a
+county legal-aid centre's address on honest complainers' letters, a care home's worker
+(``../shared/domain.md``: institutional representatives act "often for years"; rings surrender in
+bursts). A camouflaged ring also spreads an identifier over months, so steadiness only keeps the
+identifier from tying a group by itself (:func:`detectors.scoring.score_rings`); links and
+suspicion stay. Six, chosen over 16 development books: as a suspicion of zero, four or more cut
+camouflaged rings of three books apart, five to eight changed no 30 000-customer book."""
 _HUB_MAX_BEHAVIOUR = 0.5
 """An identifier touching very many customers is a hub (a branch landline, a hotline) only while
 its claims behave like the book's: an account paid a hundred full-refund complaint refunds is
@@ -124,7 +121,7 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     table["watchlist"] = [book.watchlist.get((lbl, key), "") for lbl, key in table.index]
     mostly_idle = (table["idle"] >= _HUB_MIN_IDLE) & (table["idle"] * 2 >= table["customers"])
     crowded = (table["customers"] >= params.hub_customers) & (table["behaviour"] < _HUB_MAX_BEHAVIOUR)
-    table["steady"] = _steady(per_claim, table.index) & (table["watchlist"] == "")
+    table["steady"] = _steady(per_claim, table.index, book_period(book), params.burst_alpha) & (table["watchlist"] == "")
     table["hub"] = (crowded | mostly_idle) & (table["watchlist"] == "")
     table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
     columns = ["unrelated", "behaviour", "watchlist", "hub", "agent_phone"]
@@ -137,29 +134,26 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     return table
 
 
-def _steady(per_claim: pd.DataFrame, index: pd.Index) -> np.ndarray:
+def _steady(per_claim: pd.DataFrame, index: pd.Index, period: float, alpha: float) -> np.ndarray:
     """Per identifier of ``index``: in steady use (see :data:`STEADY_MIN_CLAIMS`). ``per_claim``
-    has one row per identifier and claim, with ``label``, ``key`` and ``day``.
+    has one row per identifier and claim, with ``label``, ``key`` and ``day``; ``period`` is the
+    book's length in days and ``alpha`` the bursts' significance
+    (:func:`detectors.bursts.burst_labels`).
 
     >>> per_claim = pd.DataFrame({"label": ["Address"] * 8, "key": ["a"] * 8, "day": range(0, 800, 100)})
-    >>> _steady(per_claim, pd.MultiIndex.from_tuples([("Address", "a")])).tolist()
+    >>> _steady(per_claim, pd.MultiIndex.from_tuples([("Address", "a")]), 730.0, 0.01).tolist()
     [True]
-    >>> _steady(per_claim.assign(day=range(0, 240, 30)), pd.MultiIndex.from_tuples([("Address", "a")])).tolist()
+    >>> _steady(per_claim.assign(day=range(0, 24, 3)), pd.MultiIndex.from_tuples([("Address", "a")]), 730.0, 0.01).tolist()
     [False]
     """
     dated = per_claim.dropna(subset=["day"])
     code = index.get_indexer(pd.MultiIndex.from_arrays([dated["label"], dated["key"]]))
-    day = dated["day"].to_numpy(float)
-    order = np.lexsort((day, code))
-    code, day = code[order], day[order]
-    # a claim's window holds the claims of its identifier from its day to STEADY_WINDOW_DAYS later
-    span = float(np.nanmax(day) - np.nanmin(day) + STEADY_WINDOW_DAYS + 1) if len(day) else 1.0
-    position = code * span + (day - (np.nanmin(day) if len(day) else 0.0))
-    in_window = np.searchsorted(position, position + STEADY_WINDOW_DAYS, side="right") - np.arange(len(position))
     claims = np.bincount(code, minlength=len(index))
-    busiest = np.zeros(len(index), dtype=int)
-    np.maximum.at(busiest, code, in_window)
-    return np.asarray((claims >= STEADY_MIN_CLAIMS) & (busiest <= STEADY_MAX_IN_WINDOW))
+    many = claims[code] >= STEADY_MIN_CLAIMS
+    in_burst = burst_labels(dated["day"].to_numpy(float)[many], code[many], period, alpha) >= 0
+    bursting = np.zeros(len(index), dtype=bool)
+    bursting[code[many][in_burst]] = True
+    return np.asarray((claims >= STEADY_MIN_CLAIMS) & ~bursting)
 
 
 def _suspicion(unrelated: int, behaviour: float, watchlist: str, hub: bool, agent_phone: bool) -> float:

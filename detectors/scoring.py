@@ -36,7 +36,7 @@ from detectors.book import (
 )
 from detectors.claim_view import ClaimView
 from detectors.expansion import Attachment
-from detectors.identifiers import STEADY_MAX_IN_WINDOW, STEADY_WINDOW_DAYS, noisy_or
+from detectors.identifiers import noisy_or
 from detectors.links import ClaimGraph, claim_propensity
 from detectors.params import DetectionParams
 from detectors.ring_ids import ring_id_for
@@ -478,11 +478,11 @@ def _in_steady_use(evidence: Evidence, claims: int, span: int) -> Evidence:
     with wording and timing (at most :data:`_UNTIED_CAP` together), not as a tie."""
     return Evidence(
         evidence.code,
-        f"{evidence.zh}；该标识在 {span} 天内被 {claims} 笔退保平稳使用，任意 {STEADY_WINDOW_DAYS} 天内不超过 "
-        f"{STEADY_MAX_IN_WINDOW} 笔，像机构（法律援助中心、养老院）的长期使用，不单独算作团伙关联",
-        f"{evidence.en}; it is in steady use, {claims} claims over {span} days and never more than "
-        f"{STEADY_MAX_IN_WINDOW} within {STEADY_WINDOW_DAYS} days, as an institution's (a legal-aid "
-        "centre, a care home) is, so it does not tie a ring by itself",
+        f"{evidence.zh}；该标识在 {span} 天内被 {claims} 笔退保平稳使用，从未超出偶然地集中出现，"
+        "像机构（法律援助中心、养老院）的长期使用，不单独算作团伙关联",
+        f"{evidence.en}; it is in steady use, {claims} claims over {span} days and never crowding "
+        "beyond chance, as an institution's (a legal-aid centre, a care home) is, so it does not tie "
+        "a ring by itself",
         {**evidence.data, "steady": True, "steady_claims": claims, "span_days": span})
 
 

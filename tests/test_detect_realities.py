@@ -608,15 +608,17 @@ _OWN_WORDS = ["孩子上学急需用钱，当初说好的分红一直没有兑�
 LEGAL_AID = "赣州市章贡区法律援助中心红旗大道12号"
 
 
-def _legal_aid_clients(book: BookBuilder, dates: list[str]) -> list[str]:
-    """Honest complainers, each in their own words, whose letters give a county legal-aid
-    centre's address; full refunds on complaint grounds, own phone and account."""
+def _legal_aid_clients(book: BookBuilder, dates: list[str], contact: Callable[[int], str | None] = lambda i: None
+                       ) -> list[str]:
+    """Complainers, each in their own words, whose letters give a county legal-aid centre's
+    address; full refunds on complaint grounds, own account and (unless ``contact`` gives one for
+    the ``i``-th) own phone."""
     claims = []
     for i, date in enumerate(dates):
         phone, account = _mobile("133", i), f"62220000777{i:08d}"
         cust = book.customer(f"LA{i}", f"{SURNAMES[i + 3]}援{i}", f"赣州市章贡区{i}巷", phone, account)
         claim = book.claim(f"LAC{i}", cust, "A-OK", date, full_refund=True, complaint_reason=True,
-                           contact=phone, account=account, account_name=f"{SURNAMES[i + 3]}援{i}")
+                           contact=contact(i) or phone, account=account, account_name=f"{SURNAMES[i + 3]}援{i}")
         book.complaint(f"LAK{i}", cust, claim, date, _OWN_WORDS[i], phone=phone, mailing_address=LEGAL_AID)
         claims.append(claim)
     return claims
@@ -645,3 +647,15 @@ def test_the_same_address_on_nine_letters_within_five_weeks_is_a_ring(tmp_path: 
     claims = _legal_aid_clients(book, [f"2024-05-{1 + 4 * k:02d}" for k in range(9)])
     result = _detect(tmp_path, book)
     assert _alerted(result) == [tuple(sorted(claims))]
+
+
+def test_clients_of_a_steadily_used_address_who_also_share_a_phone_are_a_ring(tmp_path: Path,
+                                                                              book: BookBuilder) -> None:
+    dates = [f"{2023 + m // 12}-{1 + m % 12:02d}-05" for m in range(0, 27, 3)]
+    # an agency's phone on three of the requests: a tie of its own
+    claims = _legal_aid_clients(book, dates, contact=lambda i: "+8617700000099" if i % 4 == 0 else None)
+    result = _detect(tmp_path, book)
+    alerted = [r for r in result.rings if r.score >= ALERT_THRESHOLD]
+    assert len(alerted) == 1 and set(claims) <= set(alerted[0].claim_ids)
+    codes = {e.code: e for e in alerted[0].evidence}
+    assert codes["shared_mailing_address"].data["steady"] is True and "steady" not in codes["shared_contact_phone"].data
