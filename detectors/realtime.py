@@ -391,8 +391,9 @@ class RealtimeScorer:
         says otherwise: :meth:`claim_id_conflict`), read from the store, else ``None``.
 
         A risk system re-checking a request it sent before names it by id and date; it expects
-        the verdict the batch run gave that request (the claim risk the explorer shows), not
-        the verdict of a request with no contact phone, account, representative or refund type.
+        the verdict investigators see on that request's page (the batch run's until a case
+        decision), not the verdict of a request with no contact phone, account, representative
+        or refund type.
         So what the request leaves out is taken from the stored request; what it gives (a
         corrected account, say) replaces the stored value for this answer only. Reading the
         claim's own record is one look-up around one node, made only for such requests."""
