@@ -459,11 +459,10 @@ class RealtimeScorer:
         Scored as a new request, it gets this warning naming the stored id, so a risk system
         that meant the stored request sends it again under that id.
         """
-        if index.facts.claim(req.claim_id) is not None:
+        same = index.facts.claims_up_to_case(req.claim_id)  # one look-up: a stored id is among them
+        if not same or req.claim_id in same:
             return None
-        twins = [key for key in index.facts.claims_up_to_case(req.claim_id) if key != req.claim_id]
-        if not twins:
-            return None
+        twins = list(same)
         stored = f"request {twins[0]} differs" if len(twins) == 1 else f"requests {', '.join(twins)} differ"
         return (f"no stored request has this id; the stored {stored} from it only in letter case: "
                 "scored as a new request, not as that one (ids are kept as typed)")
