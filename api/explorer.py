@@ -9,7 +9,8 @@ the router (:mod:`api.routers.explorer`) does HTTP and authentication. The views
   of its claims share, coloured and shaped by label, identifier nodes sized by how many of the
   ring's claims touch them, the evidence listed beside the graph, the case panel (status,
   assignee, the decision form, the audit history) and the timeline;
-* an **entity's neighbourhood** at depth 1 or 2, capped;
+* an **entity's neighbourhood** at depth 1 or 2, capped; a claim's page with the verdict
+  ``POST /v1/score`` gives the claim (:class:`~api.views.ClaimVerdict`) beside its own group;
 * **search** results: what a typed phone, card, ID number, record id or name matched.
 
 Safety: every untrusted text (names, complaint letters, addresses, evidence, notes) reaches the
@@ -50,6 +51,7 @@ from reportlab.graphics import renderSVG
 from api.blocks import BLOCK_LABEL, IN_BLOCK, NumberBlock, ring_blocks
 from api.privacy import mask_text
 from api.timeline import timeline_drawing
+from api.views import ClaimVerdict
 from graph.cases import Case, Realert
 from graph.errors import NotFoundError
 from graph.masking import mask_identifier
@@ -544,7 +546,7 @@ def ring_network(
             if profile is not None:
                 extras[node.ref] += _profile_lines(profile)
         elif node.label is Label.CLAIM and risks and node.key in risks:
-            extras[node.ref] = [f"风险分 risk: {risks[node.key].risk:.2f}"]
+            extras[node.ref] = [f"检测时风险分 risk at the run: {risks[node.key].risk:.2f}"]
     return _build_network(sub, viewer, links, sizes=sizes, extras=extras, blocks=blocks)
 
 
@@ -787,11 +789,12 @@ def render_entity_page(
     links: EntityLinks,
     *,
     profile: IdentifierProfile | None = None,
-    risk: ClaimRisk | None = None,
+    verdict: ClaimVerdict | None = None,
     block: NumberBlock | None = None,
 ) -> str:
-    """An entity: its properties, what detection knows about it, and its neighbourhood; a phone
-    number a ring lists as one of a number ``block``'s says so, and the block is drawn."""
+    """An entity: its properties, what detection knows about it, and its neighbourhood; a
+    claim's ``verdict`` (:func:`_verdict`); a phone number a ring lists as one of a number
+    ``block``'s says so, and the block is drawn."""
     blocks = [block] if block is not None else []
     net = entity_network(sub, root.ref, viewer, links, blocks)
     style = LABEL_STYLES[root.label]
@@ -811,8 +814,7 @@ def render_entity_page(
         props=_display_props(root.props, viewer),
         profile=_profile_lines(profile) if profile else [],
         profile_ring=links.ring(profile.ring_id) if profile and profile.ring_id else "",
-        risk=f"{risk.risk:.2f}" if risk else "",
-        risk_ring=links.ring(risk.ring_id) if risk and risk.ring_id else "",
+        verdict=_verdict(verdict, viewer, links) if verdict is not None else None,
         member_of=_membership(block, viewer, links) if block is not None else None,
         neighbours=[{"zh": LABEL_STYLES[lbl].zh, "en": LABEL_STYLES[lbl].en, "items": items}
                     for lbl, items in neighbours.items()],
@@ -822,6 +824,39 @@ def render_entity_page(
         legend=_legend(n.label for n in sub.nodes) + _block_legend(blocks),
         truncated=sub.truncated,
     )
+
+
+def _ring_line(ring_id: str, ring: Ring | None, status: CaseStatus | None, links: EntityLinks) -> dict[str, str]:
+    """A ring as the claim page names it: id, link (none to a ring the viewer may not open),
+    score and level, case status."""
+    return {"id": ring_id, "href": links.ring(ring_id) if ring is not None else "",
+            "score": f"{ring.score:.2f}" if ring is not None else "",
+            "level": ring.level if ring is not None else "",
+            "level_zh": _LEVEL_ZH.get(ring.level, ring.level) if ring is not None else "",
+            "status": status.value if status else "", "status_zh": _STATUS_ZH[status] if status else ""}
+
+
+def _verdict(found: ClaimVerdict, viewer: Viewer, links: EntityLinks) -> dict[str, Any]:
+    """The claim page's risk panel: the verdict ``POST /v1/score`` gives the claim (score,
+    level, the ring its reasons point to, the reasons with their data), the claim's own group
+    when it is another ring (or the claim is in a group while the reasons point to none), and
+    the run's stored figure when a decision or newer data changed it."""
+    v = found.verdict
+    group = found.group
+    at_run = found.at_run
+    return {
+        "score": f"{v.score}", "level": v.level, "level_zh": _LEVEL_ZH.get(v.level, v.level),
+        "ring": _ring_line(v.ring_id, found.ring, found.ring_status, links) if v.ring_id else None,
+        "group": _ring_line(group.ring_id, group, found.group_status, links)
+        if group is not None and group.ring_id != v.ring_id else None,
+        "ring_is_group": group is not None and group.ring_id == v.ring_id,
+        "group_alerted": found.group_alerted,
+        "group_dismissed": found.group_status is CaseStatus.DISMISSED,
+        "at_run": {"risk": f"{at_run.risk}", "ring": at_run.ring_id or ""}
+        if at_run is not None and at_run.risk != v.score else None,
+        "reasons": [{"code": r.code, "zh": viewer.text(r.zh), "en": viewer.text(r.en),
+                     "data": _evidence_data(r.data, viewer)} for r in v.reasons],
+    }
 
 
 def _membership(block: NumberBlock, viewer: Viewer, links: EntityLinks) -> dict[str, Any]:
@@ -860,7 +895,7 @@ def render_block_page(block: NumberBlock, sub: Subgraph, depth: int, viewer: Vie
         entity={"zh": BLOCK_STYLE.zh, "en": BLOCK_STYLE.en, "key": viewer.key(block.ref), "label": BLOCK_LABEL},
         props=[],
         profile=_block_lines(block, viewer),
-        profile_ring="", risk="", risk_ring="", member_of=None,
+        profile_ring="", verdict=None, member_of=None,
         block_rings=[{"id": r, "href": links.ring(r)} for r in block.ring_ids],
         neighbours=groups,
         depth=depth, depth_links={d: f"{here}?depth={d}" for d in (1, 2)},

@@ -266,13 +266,21 @@ class ScoreRequest(BaseModel):
     refund_type: Literal["cash_value", "full_premium"] | None = None
 
     @field_validator(
-        "policy_id", "customer_id", "channel", "reason_code", "reason_text", "contact_phone",
+        "channel", "reason_code", "reason_text", "contact_phone",
         "payout_account", "payout_account_name", "representative_name",
         "representative_id_number", "representative_phone", "refund_type", mode="before",
     )
     @classmethod
     def _blank_is_missing(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("policy_id", "customer_id", mode="before")
+    @classmethod
+    def _empty_id_is_missing(cls, value: object) -> object:
+        """A record id empty once cleaned as ingest cleans a cell (blanks, invisible characters
+        or a clerk's placeholder such as ``无`` alone) is missing, as that cell is: scoring reads
+        record ids as ingest does, and refused them as damaged while the schema allowed them."""
+        return None if isinstance(value, str) and clean_cell(value) is None else value
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, *, strict: bool | None = None,

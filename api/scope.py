@@ -191,6 +191,14 @@ class Scope:
         )
 
     # ------------------------------------------------------------------ evidence
+    def reason(self, item: Evidence) -> Evidence:
+        """A reason of a verdict on one of the caller's claims as the caller may read it: whole,
+        unless it names another member's records; then its code only, saying so."""
+        if self.insurer is None or not self._names_others(item):
+            return item
+        return Evidence(item.code, "（涉及其他成员公司的记录，不显示详情）",
+                        "(names other member insurers' records: details not shown)")
+
     def _span(self, ring: Ring, data: dict[str, Any]) -> Evidence:
         mine = sum(self.owns(c) for c in ring.claim_ids)
         others = [c for c in ring.claim_ids if not self.owns(c)]

@@ -25,6 +25,8 @@ from api.blocks import (
     ring_blocks,
 )
 from api.scope import EVERYTHING, Scope
+from detectors.realtime import RealtimeScorer
+from detectors.rules import Verdict
 from graph.cases import Case
 from graph.errors import NotFoundError
 from graph.keys import (
@@ -36,14 +38,16 @@ from graph.keys import (
 )
 from graph.keys.pseudonyms import Pseudonymizer, is_pseudonym, stored_key
 from graph.model import IDENTIFIER_LABELS, Edge, Label, Node, NodeRef, Rel, Subgraph
-from graph.results import CaseChange, ClaimRisk, Ring
+from graph.results import CaseChange, CaseStatus, ClaimRisk, Ring
 from graph.store import GraphStore
 
 __all__ = [
+    "ClaimVerdict",
     "EntityType",
     "RingFilter",
     "audit_view",
     "block_subgraph",
+    "claim_verdict",
     "entity_key",
     "entity_view",
     "neighbourhood_view",
@@ -416,6 +420,57 @@ def entity_view(store: GraphStore, kind: EntityType, raw_key: str, scope: Scope 
     return {"type": kind.value, "label": node.label.value, "key": node.key,
             "props": dict(node.props), "profile": profile, "risk": risk,
             "number_block": member.to_dict() if member is not None else None}
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    """A stored claim's risk as the explorer's claim page shows it.
+
+    ``verdict`` is what ``POST /v1/score`` answers for the claim's id and request date now (the
+    same scorer and scoring index: case decisions taken since the run count), with the reasons
+    the caller may read (:meth:`api.scope.Scope.reason`); ``ring`` and ``ring_status``: the ring
+    its reasons point to (``verdict.ring_id``: only a ring the run alerted or investigators
+    confirmed, never a dismissed one) and its case status. ``group`` is the claim's own group in
+    the run (``None`` outside every group), which may be another ring (a low group the run did
+    not alert, a dismissed ring) or none while the reasons point to an alerted ring through an
+    identifier or a letter; ``group_status`` its case status, ``group_alerted`` whether the run
+    alerted it. ``at_run`` is the claim risk the run stored (``rs.claim_risks``), which a later
+    decision does not change. A ring the caller may not open (another member's) is ``None``
+    beside its id in ``verdict``.
+    """
+
+    verdict: Verdict
+    ring: Ring | None
+    ring_status: CaseStatus | None
+    group: Ring | None
+    group_status: CaseStatus | None
+    group_alerted: bool
+    at_run: ClaimRisk | None
+
+
+def claim_verdict(store: GraphStore, scorer: RealtimeScorer, claim_key: str, request_date: str,
+                  scope: Scope = EVERYTHING) -> ClaimVerdict | None:
+    """The claim page's verdict of the stored claim ``claim_key`` (its store key) filed on
+    ``request_date`` (ISO), scored as ``POST /v1/score`` scores ``{claim_id, request_date}``
+    (:meth:`detectors.realtime.RealtimeScorer.score`); ``None`` before the store's first run."""
+    if store.current_run() is None:
+        return None
+    index = scorer.index()  # the verdict and the case statuses from one index, as /v1/score
+    found = scorer.score({"claim_id": claim_key, "request_date": request_date}, index)
+    run = index.run
+    shown = dataclasses.replace(found, reasons=tuple(scope.reason(r) for r in found.reasons))
+    ring = run.rings.get(found.ring_id) if found.ring_id else None
+    group_id = run.ring_of_claim.get(claim_key)
+    group = run.rings.get(group_id) if group_id else None
+    return ClaimVerdict(
+        verdict=shown,
+        ring=ring if ring is not None and scope.visible(ring) else None,
+        ring_status=run.status(found.ring_id) if found.ring_id else None,
+        group=group if group is not None and scope.visible(group) else None,
+        group_status=run.status(group.ring_id) if group is not None else None,
+        group_alerted=group is not None and run.alerted(group),
+        at_run=store.claim_risks([claim_key]).get(claim_key),
+    )
 
 
 def _typed_block(kind: EntityType, raw_key: str) -> str | None:

@@ -391,8 +391,9 @@ class RealtimeScorer:
         says otherwise: :meth:`claim_id_conflict`), read from the store, else ``None``.
 
         A risk system re-checking a request it sent before names it by id and date; it expects
-        the verdict the batch run gave that request (the claim risk the explorer shows), not
-        the verdict of a request with no contact phone, account, representative or refund type.
+        the verdict investigators see on that request's page (the batch run's until a case
+        decision), not the verdict of a request with no contact phone, account, representative
+        or refund type.
         So what the request leaves out is taken from the stored request; what it gives (a
         corrected account, say) replaces the stored value for this answer only. Reading the
         claim's own record is one look-up around one node, made only for such requests."""
@@ -442,6 +443,29 @@ class RealtimeScorer:
             return None
         named = other[0] if len(other) == 1 else f"{', '.join(other[:-1])} and {other[-1]}"
         return f"the id of a stored request of another {named}: scored as a new request, not as that one"
+
+    @staticmethod
+    def claim_id_case_twin(req: SurrenderRequest, index: ScoringIndex) -> str | None:
+        """Why the request is not the stored claim whose id differs from its ``claim_id`` only
+        in letter case (``s90000002`` when the store holds ``S90000002`` and no ``s90000002``),
+        naming the stored id; ``None`` when the id is stored as given or has no such twin.
+
+        The request is not re-keyed to the stored claim: ingest keeps ids as typed, so a
+        stored ``s90000002`` beside ``S90000002`` is another record (ingest warns about it and
+        keeps both), and a request's lower-case id may be a new request whose number collides
+        with a stored one in another case, as numbers of other branches or channels collide.
+        Re-keyed silently, such a request would take the stored claim's customer, payout
+        account, representative and ring: a false merge, the error ingest refuses to make.
+        Scored as a new request, it gets this warning naming the stored id, so a risk system
+        that meant the stored request sends it again under that id.
+        """
+        same = index.facts.claims_up_to_case(req.claim_id)  # one look-up: a stored id is among them
+        if not same or req.claim_id in same:
+            return None
+        twins = list(same)
+        stored = f"request {twins[0]} differs" if len(twins) == 1 else f"requests {', '.join(twins)} differ"
+        return (f"no stored request has this id; the stored {stored} from it only in letter case: "
+                "scored as a new request, not as that one (ids are kept as typed)")
 
     # ------------------------------------------------------------------ look-ups
     def _current_token(self) -> tuple[str, str]:

@@ -5,7 +5,8 @@ each, a few facts around it (:class:`~detectors.claim_view.ClaimView`): the cust
 family, contact changes, complaint letters and other claims, the policy's holder, agent and
 letters, the representative's phones, the customer and policy of every stored claim (a request
 whose id a stored claim holds is that claim only when it names no other customer or policy), and
-the run's profile of every identifier involved.
+the run's profile of every identifier involved, and the stored claim ids by their upper-case
+form (a request naming ``s90000002`` when the store holds only ``S90000002`` is told so).
 :class:`RequestFacts` reads all of them in bulk when a run's scoring index is built (one read per
 relationship type, not a handful of look-ups per request) and keeps them packed
 (:class:`~detectors.packed.PackedRecords`), so a request is a few look-ups in memory and every
@@ -44,7 +45,7 @@ __all__ = ["ClaimFacts", "CustomerFacts", "LetterFacts", "PolicyFacts", "Request
 _EPOCH = date(1970, 1, 1).toordinal()
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CHANGED = (Label.PHONE, Label.ADDRESS, Label.BANK_ACCOUNT)
-_TABLES = ("customers", "policies", "complaints", "persons", "profiles", "claims")
+_TABLES = ("customers", "policies", "complaints", "persons", "profiles", "claims", "claim_cases")
 _LETTER_IDENTIFIERS = ((Rel.CONTACT_PHONE, Label.PHONE, COMPLAINT_PHONE),
                        (Rel.MAILED_FROM, Label.ADDRESS, MAILING_ADDRESS))
 
@@ -97,16 +98,19 @@ class LetterFacts:
 
 class RequestFacts:
     """The facts around every stored customer, policy, complaint and representative, the
-    customer and policy of every stored claim, and the run's identifier profiles, as of one read of the store (see the module docstring).
+    customer and policy of every stored claim, the stored claim ids by letter case, and the run's
+    identifier profiles, as of one read of the store (see the module docstring).
 
     Look-ups never touch the store; an unknown key gives ``None`` (or nothing). :attr:`nbytes`
     is the memory the packed facts take.
     """
 
     def __init__(self, customers: PackedRecords, policies: PackedRecords, complaints: PackedRecords,
-                 persons: PackedRecords, profiles: PackedRecords, claims: PackedRecords) -> None:
+                 persons: PackedRecords, profiles: PackedRecords, claims: PackedRecords,
+                 claim_cases: PackedRecords) -> None:
         self._customers, self._policies, self._complaints = customers, policies, complaints
         self._persons, self._profiles, self._claims = persons, profiles, claims
+        self._claim_cases = claim_cases
 
     @property
     def nbytes(self) -> int:
@@ -115,12 +119,12 @@ class RequestFacts:
 
     def sizes(self) -> dict[str, int]:
         """Records per table: ``customers``, ``policies``, ``complaints``, ``persons``,
-        ``profiles``, ``claims``."""
+        ``profiles``, ``claims``, ``claim_cases`` (upper-case forms of stored claim ids)."""
         return {name: len(table) for name, table in zip(_TABLES, self._tables(), strict=True)}
 
     def _tables(self) -> tuple[PackedRecords, ...]:
         return (self._customers, self._policies, self._complaints, self._persons, self._profiles,
-                self._claims)
+                self._claims, self._claim_cases)
 
     # ---------------------------------------------------------------- one copy per machine
     def save(self, folder: Path) -> None:
@@ -149,6 +153,12 @@ class RequestFacts:
         claim holds."""
         found = self._claims.get(key)
         return None if found is None else ClaimFacts(*found)
+
+    def claims_up_to_case(self, key: str) -> tuple[str, ...]:
+        """The stored claim ids equal to ``key`` up to letter case (``key`` itself among them
+        when stored), sorted; compared in upper case, as ingest compares ids for its warning
+        about case-only twins."""
+        return tuple(self._claim_cases.get(key.upper()) or ())
 
     def policy(self, key: str | None) -> PolicyFacts:
         """A policy's holders, agents and letters (none for an unknown policy)."""
@@ -190,6 +200,7 @@ class RequestFacts:
         """Read every fact from ``store`` (the current run's profiles with the data);
         ``household_max`` is the run's largest household (:class:`~detectors.params.DetectionParams`)."""
         filed = store.edges_frame(Label.CUSTOMER, Rel.FILED, Label.CLAIM)
+        claims = store.nodes_frame(Label.CLAIM)
         return cls(
             customers=PackedRecords(_customers(store, household_max, filed)),
             policies=PackedRecords(_policies(store)),
@@ -198,7 +209,8 @@ class RequestFacts:
             profiles=PackedRecords(
                 (_ref_key(p.label, p.key), [p.customers, p.unrelated_customers, p.suspicion, p.ring_id, list(p.notes)])
                 for p in store.identifier_profiles(None).values()),
-            claims=PackedRecords(_claims(store, filed)),
+            claims=PackedRecords(_claims(store, filed, claims)),
+            claim_cases=PackedRecords(_claim_cases(claims)),
         )
 
 
@@ -284,18 +296,27 @@ def _policies(store: GraphStore) -> Iterable[tuple[str, list[list[str]]]]:
         yield key, [holders.get(key, []), agents.get(key, []), letters.get(key, [])]
 
 
-def _claims(store: GraphStore, filed: pd.DataFrame) -> Iterable[tuple[str, list[str | None]]]:
+def _claims(store: GraphStore, filed: pd.DataFrame, nodes: pd.DataFrame) -> Iterable[tuple[str, list[str | None]]]:
     """Per stored claim, ``[customer, policy, request_date]`` (``None`` for what it does not
-    name)."""
+    name); ``nodes`` are the claim nodes."""
     customer = {claim: who for who, claim in _pairs(filed)}
     policy = dict(_pairs(store.edges_frame(Label.CLAIM, Rel.SURRENDERS, Label.POLICY)))
-    nodes = store.nodes_frame(Label.CLAIM)
     day: dict[str, str] = {}
     if "request_date" in nodes.columns:
         dated = nodes.dropna(subset=["request_date"])
         day = dict(zip(dated["key"].astype(str).tolist(), dated["request_date"].astype(str).tolist(), strict=True))
     for key in sorted(customer.keys() | policy.keys()):
         yield key, [customer.get(key), policy.get(key), day.get(key)]
+
+
+def _claim_cases(nodes: pd.DataFrame) -> Iterable[tuple[str, list[str]]]:
+    """Stored claim ids (of the claim ``nodes``) by their upper-case form, for the ids holding
+    a letter with a case (an id of digits has no twin in another case)."""
+    by_case: dict[str, list[str]] = defaultdict(list)
+    for key in (nodes["key"].astype(str).tolist() if "key" in nodes.columns else []):
+        if key.upper() != key.lower():
+            by_case[key.upper()].append(key)
+    return ((folded, sorted(keys)) for folded, keys in sorted(by_case.items()))
 
 
 def _complaints(store: GraphStore) -> Iterable[tuple[str, list[Any]]]:

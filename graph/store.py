@@ -434,7 +434,8 @@ class GraphStore(ABC):
         return found[0]
 
     def claim_risks(self, claim_ids: Sequence[str]) -> dict[str, ClaimRisk]:
-        """Current risk of the given claims (claims detection did not score are absent)."""
+        """Risk of the given claims as the current run stored it (claims detection did not score
+        are absent); case decisions taken since do not change it."""
         with self._wrapped("claim_risks"):
             return {c.claim_id: c for c in self._claim_risks(list(claim_ids))}
 

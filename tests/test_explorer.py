@@ -429,7 +429,13 @@ def test_pii_visible_to_admin_and_to_investigators_when_allowed(
 def test_entity_pages_by_key_and_by_masked_link(client: TestClient) -> None:
     claim = client.get("/explorer/entities/Claim/C1")
     assert claim.status_code == 200
-    assert "风险分 Risk 0.90" in claim.text and 'href="/explorer/rings/R-1"' in claim.text
+    # the verdict POST /v1/score gives the claim, not the figure the results stored (0.9)
+    reply = client.post("/v1/score", json={"claim_id": "C1", "request_date": "2025-03-01"},
+                        headers={"X-API-Key": RISK_KEY}).json()
+    assert (reply["score"], reply["ring_id"]) == (0.9921, "R-1")
+    assert '<span id="verdict-score">0.9921</span>' in claim.text
+    assert '<dd id="verdict-ring"><a href="/explorer/rings/R-1">R-1</a>' in claim.text
+    assert '<dd id="verdict-at-run">0.9 · R-1' in claim.text
     ring_html = client.get("/explorer/rings/R-1").text
     phone_links = re.findall(r'"href":"(/explorer/entities/Phone/[^"]+)"', _graph_json(ring_html))
     assert phone_links and all(PHONE[3:] not in link for link in phone_links)

@@ -121,6 +121,20 @@ def test_a_stored_request_id_typed_as_ingest_reads_it_is_the_stored_request(
     assert score_request(store, {"claim_id": claim_id, "request_date": date}).score == plain["score"]
 
 
+@pytest.mark.parametrize("empty", ["\u00ad", "\u200b\u200b", "无", "  "])
+def test_a_policy_or_customer_id_empty_once_cleaned_is_missing(
+        served: tuple[str, SQLiteStore, DetectionResult], empty: str) -> None:
+    """A policy or customer id of nothing but invisible characters, blanks or a placeholder is
+    an empty cell to ingest: missing, so the request is the stored one its id names (the schema
+    allows such strings, and they were refused with 422 as damaged ids)."""
+    url, store, result = served
+    member = sorted(c for r in result.rings if r.score >= ALERT_THRESHOLD for c in r.claim_ids)[0]
+    date = store.get_node(Label.CLAIM, member).props["request_date"]  # type: ignore[union-attr]
+    plain = _score(url, {"claim_id": member, "request_date": date})
+    reply = _score(url, {"claim_id": member, "request_date": date, "policy_id": empty, "customer_id": empty})
+    assert (reply["score"], reply["ring_id"], reply["warnings"]) == (plain["score"], plain["ring_id"], [])
+
+
 def test_a_request_id_a_spreadsheet_damaged_is_refused_with_the_field(
         served: tuple[str, SQLiteStore, DetectionResult]) -> None:
     """An id a spreadsheet turned into a number rendering (``2.02311E+15``) names no record:

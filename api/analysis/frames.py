@@ -112,7 +112,10 @@ def evidence(store: GraphStore, ring_id: str | None = None) -> pd.DataFrame:
 
 
 def claim_risks(store: GraphStore, claim_ids: Sequence[str] | None = None) -> pd.DataFrame:
-    """Current risk of claims, highest first: of ``claim_ids``, or of every claim in the graph.
+    """Risk of claims as the current run stored it, highest first: of ``claim_ids``, or of every
+    claim in the graph. A case decided since the run does not change it (the verdict that follows
+    decisions, as ``POST /v1/score`` and the explorer's claim page give it: ``rs.score_request``
+    with the claim's id and request date).
 
     Columns: ``claim_id``, ``risk`` (0–1; 0 for a claim the current run did not score),
     ``ring_id`` (the ring it belongs to or was tied to, else ``None``).

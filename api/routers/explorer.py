@@ -82,7 +82,7 @@ from api.sessions import (
     signed_in,
 )
 from api.throttle import client_of
-from api.views import block_subgraph, node_key, ring_detail
+from api.views import block_subgraph, claim_verdict, node_key, ring_detail
 from graph.errors import AccessError, ConflictError, InputError, NotFoundError
 from graph.model import IDENTIFIER_LABELS, Label, Node, NodeRef
 from graph.results import CaseStatus
@@ -483,9 +483,12 @@ def entity_page(
     ref = NodeRef(label, resolved)
     root = next(n for n in sub.nodes if n.ref == ref)
     profile = store.identifier_profiles([ref]).get(ref) if label in IDENTIFIER_LABELS else None
-    risk = store.claim_risks([resolved]).get(resolved) if label is Label.CLAIM else None
+    date = root.props.get("request_date")
+    verdict = claim_verdict(store, state.scorer, resolved, str(date), scope) \
+        if label is Label.CLAIM and date else None
     block = block_of_number(store, resolved, scope) if label is Label.PHONE else None
-    return _html(render_entity_page(root, sub, depth, access, _links, profile=profile, risk=risk, block=block))
+    return _html(render_entity_page(root, sub, depth, access, _links, profile=profile, verdict=verdict,
+                                    block=block))
 
 
 def _block_page(key: str, depth: int, viewer: Viewer, store: GraphStore) -> Response:

@@ -61,7 +61,7 @@ async def score(request: Request) -> Response:
     index = state.scorer.index()  # the verdict and its ring's case status from one index
     verdict = state.scorer.score(req, index)
     warnings = body.unused_values()
-    conflict = state.scorer.claim_id_conflict(req, index)
+    conflict = state.scorer.claim_id_conflict(req, index) or state.scorer.claim_id_case_twin(req, index)
     if conflict is not None:
         warnings.append(InputWarning(field="claim_id", reason=conflict))
     answer = {**verdict.to_dict(), "claim_id": body.claim_id,
