@@ -46,6 +46,7 @@ from graph.errors import (
     ConfigError,
     ConflictError,
     NotFoundError,
+    RequestFieldError,
     RingScopeError,
     StoreError,
     StoreUnavailableError,
@@ -275,6 +276,10 @@ def _install_error_handlers(app: FastAPI, retry_after: int) -> None:
     @app.exception_handler(ConflictError)
     async def conflict(_: Request, exc: ConflictError) -> Response:
         return _error_response(409, str(exc))
+
+    @app.exception_handler(RequestFieldError)
+    async def bad_field(_: Request, exc: RequestFieldError) -> Response:
+        return _error_response(422, str(exc), [{"field": exc.field, "location": "body", "reason": str(exc)}])
 
     @app.exception_handler(ValueError)
     async def bad_value(_: Request, exc: ValueError) -> Response:

@@ -47,7 +47,7 @@ from detectors.book import demands_full_refund, is_complaint_reason
 from detectors.claim_view import ClaimView, Letter, letter_belongs
 from detectors.request_facts import CustomerFacts, PolicyFacts, RequestFacts, day_number
 from detectors.rules import RunIndex, Verdict, claim_signals, verdict
-from graph.errors import NotFoundError, RingScopeError
+from graph.errors import NotFoundError, RequestFieldError, RingScopeError
 from graph.keys import (
     normalize_bank_account,
     normalize_phone,
@@ -97,8 +97,9 @@ class SurrenderRequest:
         Record ids (``claim_id``, ``policy_id``, ``customer_id``) are read as ingest reads them
         (:func:`graph.keys.normalize_record_key`: full-width characters, invisible characters and
         a spreadsheet's ``'`` or ``="…"`` wrapper undone), so a stored request typed through the
-        same spreadsheets is the stored one. Raises ``ValueError`` without ``claim_id``, with a
-        record id a spreadsheet damaged (``2.02311E+15``) or with an unreadable ``request_date``.
+        same spreadsheets is the stored one. Raises :class:`graph.errors.RequestFieldError` (a
+        ``ValueError``) naming the field: without ``claim_id``, with a record id a spreadsheet
+        damaged (``2.02311E+15``) or with an unreadable ``request_date``.
         """
         if isinstance(request, cls):
             return request
@@ -111,7 +112,7 @@ class SurrenderRequest:
                 value = value.strip() or None
             values[f] = value
         if not values["claim_id"]:
-            raise ValueError("claim_id is required")
+            raise RequestFieldError("claim_id", "claim_id is required")
         for name in _RECORD_FIELDS:
             values[name] = _record_key(name, values[name])
         values["request_date"] = _iso(values["request_date"])
@@ -140,7 +141,7 @@ def _record_key(name: str, raw: object) -> str | None:
         return None
     key = normalize_record_key(str(raw))
     if key is None:
-        raise ValueError(f"{name} {str(raw)!r} is not a record id (empty, or damaged by a spreadsheet)")
+        raise RequestFieldError(name, f"{name} {str(raw)!r} is not a record id (empty, or damaged by a spreadsheet)")
     return key
 
 
@@ -548,5 +549,5 @@ def _iso(value: object) -> str:
         return value.isoformat()
     day = day_number(value)
     if day is None:
-        raise ValueError(f"request_date {value!r} is not a date (YYYY-MM-DD)")
+        raise RequestFieldError("request_date", f"request_date {value!r} is not a date (YYYY-MM-DD)")
     return date.fromordinal(day + _EPOCH).isoformat()

@@ -31,6 +31,15 @@ class InputError(RingScopeError):
     """Input data (files, request bodies) is invalid; nothing was stored."""
 
 
+class RequestFieldError(InputError, ValueError):
+    """One field of a request (``field``) holds a value that cannot be read; a ``ValueError``
+    too, for callers that catch those."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class StoreError(RingScopeError):
     """A graph store operation failed; the store is left as it was before the operation."""
 

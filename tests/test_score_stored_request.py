@@ -143,4 +143,4 @@ def test_a_request_id_a_spreadsheet_damaged_is_refused_with_the_field(
     answer = httpx.post(f"{url}/v1/score", json={"claim_id": "2.02311E+15", "request_date": "2024-06-10"},
                         headers={"X-API-Key": RISK_KEY}, timeout=30)
     assert answer.status_code == 422, answer.text
-    assert "claim_id" in answer.text
+    assert [(d["field"], d["location"]) for d in answer.json()["detail"]] == [("claim_id", "body")]
