@@ -534,8 +534,13 @@ def load_watchlist(store: GraphStore) -> dict[tuple[str, str], str]:
 
 def _use_frame(claim_ids: Iterable[str], label: Label, keys: Iterable[str], kind: UseKind,
                **extra: object) -> pd.DataFrame:
-    return pd.DataFrame({"claim_id": list(claim_ids), "label": label.value, "key": list(keys),
+    return pd.DataFrame({"claim_id": _listed(claim_ids), "label": label.value, "key": _listed(keys),
                          "kind": kind, **extra})
+
+
+def _listed(values: Iterable[str]) -> list[str]:
+    # a Series' own tolist: iterating Arrow-backed text value by value costs many times more
+    return values.tolist() if isinstance(values, pd.Series) else list(values)
 
 
 def _load_uses(store: GraphStore, claims: pd.DataFrame, customers: pd.DataFrame,
