@@ -318,23 +318,31 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
 
 def _load_customers(store: GraphStore, claims: pd.DataFrame, holders: pd.DataFrame,
                     family: pd.DataFrame, household_max: int) -> pd.DataFrame:
-    names, position = _customer_names(store, claims, pd.concat([holders, family], ignore_index=True))
+    names, position, claimants = _customer_names(store, claims, pd.concat([holders, family], ignore_index=True))
     # an index of Python strings keeps its hash table between look-ups (one of pandas' Arrow
-    # text builds it again for each): detection looks customers up by id many times
-    index = pd.Index(names.index.to_numpy(dtype=object), dtype=object, name="customer_id")
-    frame = pd.DataFrame({"name": names.to_numpy(), "surname": _surnames(names)}, index=index)
+    # text builds it again for each): detection looks customers up by id many times; the text
+    # columns stay Python objects too (pandas would make them Arrow text, read back as objects)
+    index = names.index
+    frame = pd.DataFrame({"name": names, "surname": pd.Series(_surnames(names), index=index, dtype=object)})
     ties = _family_ties(family, frame, household_max, position[len(holders):])
     frame["household"] = _households(ties, frame)
-    frame["family"] = pd.Series(_family_names(ties, frame, set(claims["customer_id"])), index=frame.index,
-                                dtype=object)
+    wanted = np.zeros(len(frame), dtype=bool)
+    wanted[claimants] = True
+    frame["family"] = pd.Series(_family_names(ties, frame, wanted), index=index, dtype=object)
     return frame
 
 
 def _surnames(names: pd.Series) -> np.ndarray:
     """:func:`surname` of every name, worked out once per distinct name (names repeat)."""
     codes, distinct = pd.factorize(names.to_numpy(dtype=object))
-    table = np.array([surname(n) for n in distinct] + [""], dtype=object)
+    # surname() written out for the text values (a call per name costs more than its work)
+    table = np.array([_surname_of_text(n.strip()) if isinstance(n, str) else surname(n) for n in distinct.tolist()]
+                     + [""], dtype=object)
     return table[codes]  # code -1 (no name) picks the last entry, ""
+
+
+def _surname_of_text(name: str) -> str:
+    return name[:2] if name[:2] in _COMPOUND_SURNAMES else name[:1]
 
 
 def _unique_pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -350,24 +358,30 @@ def _unique_pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def _customer_names(store: GraphStore, claims: pd.DataFrame,
-                    registrations: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
+                    registrations: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Name (or ``None``) by customer id, sorted by id: of the customers in ``registrations``
     (which carry their names; a customer's first row) and of the claimants, looked up (a
-    claimant who is not a stored customer has none); and the position in it of the customer of
-    each row of ``registrations``."""
-    codes, known = pd.factorize(registrations["customer_id"].to_numpy(dtype=object))
-    _, first = np.unique(codes, return_index=True)
-    known_names = registrations["name"].to_numpy(dtype=object)[first]
-    missing = sorted(set(claims["customer_id"]) - set(known.tolist()))
-    found = {n.key: n.props.get("name") for n in store.get_nodes(NodeRef(Label.CUSTOMER, c) for c in missing)}
-    ids = np.concatenate([known.astype(object), np.array(missing, dtype=object)])
-    values = np.concatenate([known_names, np.array([found.get(c) for c in missing], dtype=object)])
+    claimant who is not a stored customer has none); the position in it of the customer of
+    each row of ``registrations``, and of each claim's customer (rows of ``claims``)."""
+    registered = registrations["customer_id"].to_numpy(dtype=object)
+    # one factorization of both: the ids registrations hold come first, codes 0 … k - 1
+    codes, ids = pd.factorize(np.concatenate([registered, claims["customer_id"].to_numpy(dtype=object)]))
+    ids = ids.astype(object)
+    k = int(codes[:len(registered)].max()) + 1 if len(registered) else 0
+    first = np.empty(k, dtype=np.intp)  # each registered customer's first row
+    first[codes[:len(registered)][::-1]] = np.arange(len(registered) - 1, -1, -1, dtype=np.intp)
+    missing = ids[k:].tolist()
+    found = {n.key: n.props.get("name") for n in store.get_nodes(NodeRef(Label.CUSTOMER, c) for c in sorted(missing))}
+    values = np.concatenate([registrations["name"].to_numpy(dtype=object)[first],
+                             np.array([found.get(c) for c in missing], dtype=object)])
     # Arrow sorts text by its UTF-8 bytes, which is the order of code points Python sorts by
     order = pc.sort_indices(pa.array(ids, type=pa.string())).to_numpy().astype(np.intp)
     rank = np.empty(len(ids), dtype=np.intp)
     rank[order] = np.arange(len(ids), dtype=np.intp)
-    names = pd.Series(values[order], index=pd.Index(ids[order], dtype=object, name="customer_id"), dtype=object)
-    return names.where(names.notna(), None), rank[codes]
+    values = values[order]
+    values[pd.isna(values)] = None
+    names = pd.Series(values, index=pd.Index(ids[order], dtype=object, name="customer_id"), dtype=object)
+    return names, rank[codes[:len(registered)]], rank[codes[len(registered):]]
 
 
 def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_max: int,
@@ -386,9 +400,7 @@ def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_ma
         mine = (labels == label) & (position >= 0)
         who = position[mine]
         if label == Label.PHONE.value:
-            key = pd.factorize(np.array(
-                [k + "|" + (s if isinstance(s, str) else "") if isinstance(k, str) else None
-                 for k, s in zip(keys[mine].tolist(), surnames[who].tolist(), strict=True)], dtype=object))[0]
+            key = _phone_in_surname(keys[mine], surnames[who])
         else:
             key = pd.factorize(keys[mine])[0]
         pairs = _unique_pairs(key, who)
@@ -411,6 +423,15 @@ def _family_ties(registered: pd.DataFrame, customers: pd.DataFrame, household_ma
     return _unique_pairs(ties[:, 0], ties[:, 1])
 
 
+def _phone_in_surname(keys: np.ndarray, surnames: np.ndarray) -> np.ndarray:
+    """A group number per (phone key, surname) pair (a surname that is no text counts as
+    ``""``): the pair's two codes made one integer, then numbered."""
+    phone = pd.factorize(keys)[0].astype(np.int64)
+    family = pd.factorize(np.array([s if isinstance(s, str) else "" for s in surnames.tolist()], dtype=object))[0]
+    width = int(family.max()) + 1 if len(family) else 1
+    return pd.factorize(phone * width + family)[0]
+
+
 def _households(ties: np.ndarray, customers: pd.DataFrame) -> np.ndarray:
     """Connected components of the family ties: one integer per customer."""
     n = len(customers)
@@ -420,14 +441,14 @@ def _households(ties: np.ndarray, customers: pd.DataFrame) -> np.ndarray:
     return connected_components(matrix, directed=False)[1]
 
 
-def _family_names(ties: np.ndarray, customers: pd.DataFrame, wanted: set[str]) -> list[frozenset[str]]:
+def _family_names(ties: np.ndarray, customers: pd.DataFrame, wanted: np.ndarray) -> list[frozenset[str]]:
     """Per customer, the names of the customers tied to it directly (for the ``wanted``
-    customers, the claimants; empty for the others)."""
+    customers, a mask over ``customers``: the claimants; empty for the others)."""
     empty: frozenset[str] = frozenset()
     out = [empty] * len(customers)
     if not len(ties):
         return out
-    keep = customers.index.isin(wanted)[ties[:, 0]]
+    keep = wanted[ties[:, 0]]
     names = customers["name"].to_numpy(dtype=object)
     family: dict[int, set[str]] = {}
     for me, other in ties[keep].tolist():
@@ -513,8 +534,13 @@ def load_watchlist(store: GraphStore) -> dict[tuple[str, str], str]:
 
 def _use_frame(claim_ids: Iterable[str], label: Label, keys: Iterable[str], kind: UseKind,
                **extra: object) -> pd.DataFrame:
-    return pd.DataFrame({"claim_id": list(claim_ids), "label": label.value, "key": list(keys),
+    return pd.DataFrame({"claim_id": _listed(claim_ids), "label": label.value, "key": _listed(keys),
                          "kind": kind, **extra})
+
+
+def _listed(values: Iterable[str]) -> list[str]:
+    # a Series' own tolist: iterating Arrow-backed text value by value costs many times more
+    return values.tolist() if isinstance(values, pd.Series) else list(values)
 
 
 def _load_uses(store: GraphStore, claims: pd.DataFrame, customers: pd.DataFrame,
@@ -550,7 +576,8 @@ def _load_uses(store: GraphStore, claims: pd.DataFrame, customers: pd.DataFrame,
     uses = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     if uses.empty:
         uses = pd.DataFrame({"claim_id": [], "label": [], "key": [], "kind": []})
-    uses = uses[uses["claim_id"].isin(claims.index)].copy()
+    # the claims' index keeps its hash table: a look-up in it costs a fifth of an isin
+    uses = uses[claims.index.get_indexer(pd.Index(uses["claim_id"])) >= 0].copy()
     uses["customer_id"] = claims["customer_id"].reindex(uses["claim_id"]).to_numpy()
     if "holder" not in uses.columns:
         uses["holder"] = None

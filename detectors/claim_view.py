@@ -144,6 +144,8 @@ def book_views(book: Book) -> list[ClaimView]:
         request_day = 0 if day != day else int(day)
         has_day = day == day
         name = names.get(customer)
+        own, changed = request_uses.get(claim), changes.get(claim) if has_day else None
+        mine, on_policy = letters_of.get(customer), about.get(policy)
         out.append(ClaimView(
             claim_id=str(claim),
             day=request_day,
@@ -154,14 +156,21 @@ def book_views(book: Book) -> list[ClaimView]:
             full_refund=bool(full),
             complaint_reason=bool(reason),
             payout_holder=holder.strip() if isinstance(holder, str) and holder.strip() else None,
-            identifiers=tuple(sorted(set(request_uses.get(claim, ())), key=_use_order)),
-            changes=tuple(sorted(set(changes.get(claim, ())), key=lambda c: (c[1], c[0].label, c[0].key)))
-            if has_day else (),
-            letters=tuple(sorted((x for x in {**letters_of.get(customer, {}), **about.get(policy, {})}.values()
-                                  if has_day and letter_belongs(request_day, x.day)), key=lambda x: x.key)),
+            identifiers=tuple(sorted(set(own), key=_use_order)) if own else (),
+            changes=tuple(sorted(set(changed), key=lambda c: (c[1], c[0].label, c[0].key))) if changed else (),
+            letters=_letters_of_request(request_day, mine, on_policy) if has_day else (),
             other_claims=tuple(c for c in claims_of.get(customer, ()) if c != claim),
         ))
     return out
+
+
+def _letters_of_request(request_day: int, mine: dict[str, Letter] | None,
+                        on_policy: dict[str, Letter] | None) -> tuple[Letter, ...]:
+    """The customer's letters and those about the policy that belong to the request, by key."""
+    if not mine and not on_policy:
+        return ()
+    letters = {**(mine or {}), **(on_policy or {})}.values()
+    return tuple(sorted((x for x in letters if letter_belongs(request_day, x.day)), key=lambda x: x.key))
 
 
 def _lists(frame: pd.DataFrame, *columns: str) -> list[list[Any]]:

@@ -85,13 +85,12 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     cust = book.customers
     claim_side = uses[["label", "key", "customer_id"]]
     reg = book.registered
-    used = set(zip(claim_side["label"].tolist(), claim_side["key"].tolist(), strict=True))
-    reg = reg[reg["key"].isin({key for _, key in used})]
-    reg = reg[[(lbl, key) in used for lbl, key in zip(reg["label"].tolist(), reg["key"].tolist(), strict=True)]]
+    reg = reg[_used_by_claims(reg, claim_side)]
     touching = pd.concat([claim_side, reg[["label", "key", "customer_id"]]], ignore_index=True)
     touching = touching.drop_duplicates()
     touching["household"] = cust["household"].reindex(touching["customer_id"]).to_numpy()
     touching["surname"] = cust["surname"].reindex(touching["customer_id"]).fillna("").to_numpy()
+    touching["idle"] = ~touching["customer_id"].isin(set(book.claims["customer_id"]))
     grouped = touching.groupby(["label", "key"], sort=True)
     table = pd.DataFrame({
         "customers": grouped["customer_id"].nunique(),
@@ -115,10 +114,8 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     counts = {t: on_claims[t].sum().reindex(table.index).to_numpy(float) for t in TRAITS}
     table["behaviour"] = behaviour_excess(counts, table["claims"].to_numpy(float), bases).round(4)
     table["span_days"] = (on_claims["day"].max() - on_claims["day"].min()).reindex(table.index).fillna(0)
-    claimants = set(book.claims["customer_id"])
-    touching["idle"] = ~touching["customer_id"].isin(claimants)
-    table["idle"] = touching.groupby(["label", "key"], sort=True)["idle"].sum().astype(int)
-    table["watchlist"] = [book.watchlist.get((lbl, key), "") for lbl, key in table.index]
+    table["idle"] = grouped["idle"].sum().astype(int)
+    table["watchlist"] = _watchlist_names(table.index, book.watchlist)
     mostly_idle = (table["idle"] >= _HUB_MIN_IDLE) & (table["idle"] * 2 >= table["customers"])
     crowded = (table["customers"] >= params.hub_customers) & (table["behaviour"] < _HUB_MAX_BEHAVIOUR)
     table["steady"] = _steady(per_claim, table.index, book_period(book), params.burst_alpha) & (table["watchlist"] == "")
@@ -154,6 +151,31 @@ def _steady(per_claim: pd.DataFrame, index: pd.Index, period: float, alpha: floa
     bursting = np.zeros(len(index), dtype=bool)
     bursting[code[many][in_burst]] = True
     return np.asarray((claims >= STEADY_MIN_CLAIMS) & ~bursting)
+
+
+def _used_by_claims(registered: pd.DataFrame, claim_side: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``registered`` are at a (label, key) some row of ``claim_side`` holds: both
+    numbered by one factorization of their labels and one of their keys, then compared as
+    integers."""
+    n = len(claim_side)
+    labels = pd.factorize(np.concatenate([claim_side["label"].to_numpy(dtype=object),
+                                          registered["label"].to_numpy(dtype=object)]))[0].astype(np.int64)
+    keys = pd.factorize(np.concatenate([claim_side["key"].to_numpy(dtype=object),
+                                        registered["key"].to_numpy(dtype=object)]))[0].astype(np.int64)
+    pairs = keys * (int(labels.max()) + 1 if len(labels) else 1) + labels
+    return np.isin(pairs[n:], pairs[:n])
+
+
+def _watchlist_names(index: pd.Index, watchlist: dict[tuple[str, str], str]) -> np.ndarray:
+    """The watchlist entry's name for each (label, key) of ``index``, ``""`` for the others."""
+    names = np.full(len(index), "", dtype=object)
+    if watchlist:
+        listed = list(watchlist.items())
+        wanted = pd.MultiIndex.from_tuples([identifier for identifier, _ in listed])
+        for at, (_, name) in zip(index.get_indexer(wanted).tolist(), listed, strict=True):
+            if at >= 0:
+                names[at] = name
+    return names
 
 
 def _suspicion(unrelated: int, behaviour: float, watchlist: str, hub: bool, agent_phone: bool) -> float:

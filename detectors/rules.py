@@ -542,11 +542,10 @@ _SUSPICIOUS = 0.3
 def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | None,
                         index: RunIndex) -> list[Signal]:
     zh_kind, en_kind = _KIND_NAMES.get(kind, (kind, kind))
-    value = ref.key
-    data: dict[str, Any] = {"type": _TYPE_OF_LABEL.get(ref.label.value, ref.label.value),
-                            "kind": kind, "value": value}
+    value, label = ref.key, ref.label.value  # an enum's value is a Python call: read once
+    data: dict[str, Any] = {"type": _TYPE_OF_LABEL.get(label, label), "kind": kind, "value": value}
     out: list[Signal] = []
-    listed = index.watchlist.get((ref.label.value, ref.key))
+    listed = index.watchlist.get((label, value))
     if listed is not None:
         out.append(Signal(_WATCHLIST_WEIGHT, Evidence(
             "watchlist_hit",

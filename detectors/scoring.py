@@ -630,12 +630,8 @@ def claim_risks(views: Sequence[ClaimView], index: RunIndex) -> tuple[list[Claim
 def identifier_profiles(identifiers: pd.DataFrame, book: Book, rings: Sequence[Ring]) -> list[IdentifierProfile]:
     """A profile for every identifier linked to at least one claim, with the ring most of its
     claims belong to."""
-    ring_of_claim = {c: ring.ring_id for ring in rings for c in ring.claim_ids}
-    uses = book.uses
-    ring_col = uses["claim_id"].map(ring_of_claim)
-    top = (uses.assign(ring=ring_col).dropna(subset=["ring"])
-           .groupby(["label", "key"])["ring"].agg(lambda s: sorted(Counter(s).items(), key=lambda x: (-x[1], x[0]))[0][0]))
-    ring_ids = top.reindex(identifiers.index).tolist()
+    top = _top_rings(book.uses, rings)
+    ring_ids = [top.get(identifier) for identifier in identifiers.index.tolist()]
     columns = [identifiers[c].tolist() for c in ("customers", "unrelated", "suspicion", "notes")]
     return [
         IdentifierProfile(label=str(label), key=str(key), customers=int(customers),
@@ -644,3 +640,15 @@ def identifier_profiles(identifiers: pd.DataFrame, book: Book, rings: Sequence[R
         for (label, key), ring, customers, unrelated, suspicion, notes in zip(
             identifiers.index.tolist(), ring_ids, *columns, strict=True)
     ]
+
+
+def _top_rings(uses: pd.DataFrame, rings: Sequence[Ring]) -> dict[tuple[str, str], str]:
+    """(label, key) → the ring most of the identifier's uses (rows of ``uses``) belong to, ties
+    to the lowest ring id; identifiers no ring's claim uses are left out."""
+    ring_of_claim = {c: ring.ring_id for ring in rings for c in ring.claim_ids}
+    counts: dict[tuple[str, str], Counter[str]] = {}
+    for claim, label, key in zip(uses["claim_id"].tolist(), uses["label"].tolist(), uses["key"].tolist(), strict=True):
+        ring = ring_of_claim.get(claim)
+        if ring is not None:
+            counts.setdefault((label, key), Counter())[ring] += 1
+    return {identifier: min(found.items(), key=lambda x: (-x[1], x[0]))[0] for identifier, found in counts.items()}
