@@ -8,8 +8,8 @@ when it is a hub (branch landline, hotline): touching very many customers whose 
 like the book's, or mostly customers who never surrendered — an agency's numbers are used by the customers it surrenders, while a
 number typed in for everyone without a phone mostly sits on customers who never leave — or
 when it is an agent's own phone typed in at the counter. Suspicion is scaled by the square of
-the share of its customers who surrendered. An identifier in *steady use* (many claims, never
-a burst beyond chance: see :data:`STEADY_MIN_CLAIMS`) keeps its suspicion but is marked
+the share of its customers who surrendered. An identifier in *steady use* (many claims over a
+year or more, never a burst beyond chance: see :data:`STEADY_MIN_CLAIMS`) keeps its suspicion but is marked
 ``steady``: ring scoring does not count it as a tie by itself.
 
 >>> noisy_or([0.5, 0.5])
@@ -32,6 +32,7 @@ from detectors.params import DetectionParams
 __all__ = [
     "AGENT_PHONE_FACTOR",
     "STEADY_MIN_CLAIMS",
+    "STEADY_MIN_DAYS",
     "identifier_table",
     "noisy_or",
 ]
@@ -40,15 +41,19 @@ __all__ = [
 _P_WATCHLIST = 0.6
 _HUB_MIN_IDLE = 3
 STEADY_MIN_CLAIMS = 6
-"""An identifier on at least :data:`STEADY_MIN_CLAIMS` claims none of which falls in a burst beyond
-chance for its own rate (:func:`detectors.bursts.burst_labels` over the book's length, at
-``burst_alpha``: the test letters of one template pass) is used the way an institution uses it: a
-county legal-aid centre's address on honest complainers' letters, a care home's worker
-(``../shared/domain.md``: institutional representatives act "often for years"; rings surrender in
-bursts). A camouflaged ring also spreads an identifier over months, so steadiness only keeps the
-identifier from tying a group by itself (:func:`detectors.scoring.score_rings`); links and
-suspicion stay. Six, chosen over 16 development books: as a suspicion of zero, four or more cut
-camouflaged rings of three books apart, five to eight changed no 30 000-customer book."""
+STEADY_MIN_DAYS = 365
+"""An identifier on at least :data:`STEADY_MIN_CLAIMS` claims over at least
+:data:`STEADY_MIN_DAYS` days, none of them in a burst beyond chance for its own rate
+(:func:`detectors.bursts.burst_labels` over the book's length, at ``burst_alpha``: the test
+letters of one template pass), is used the way an institution uses it: a county legal-aid
+centre's address on honest complainers' letters, a care home's worker (``../shared/domain.md``:
+institutional representatives act "often for years"; rings surrender "over a few weeks to
+several months"). Steadiness only keeps the identifier from tying a group by itself
+(:func:`detectors.scoring.score_rings`); links and suspicion stay. Six claims, chosen over 16
+development books: as a suspicion of zero, four or more cut camouflaged rings of three books
+apart, five to eight changed no 30 000-customer book. A year, because an outside test's ring
+used one agency phone on seven requests spaced evenly over five months: no burst for its own
+rate, yet a ring's months, not an institution's years."""
 _HUB_MAX_BEHAVIOUR = 0.5
 """An identifier touching very many customers is a hub (a branch landline, a hotline) only while
 its claims behave like the book's: an account paid a hundred full-refund complaint refunds is
@@ -118,7 +123,8 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     table["watchlist"] = _watchlist_names(table.index, book.watchlist)
     mostly_idle = (table["idle"] >= _HUB_MIN_IDLE) & (table["idle"] * 2 >= table["customers"])
     crowded = (table["customers"] >= params.hub_customers) & (table["behaviour"] < _HUB_MAX_BEHAVIOUR)
-    table["steady"] = _steady(per_claim, table.index, book_period(book), params.burst_alpha) & (table["watchlist"] == "")
+    table["steady"] = (_steady(per_claim, table.index, book_period(book), params.burst_alpha)
+                       & (table["span_days"] >= STEADY_MIN_DAYS) & (table["watchlist"] == ""))
     table["hub"] = (crowded | mostly_idle) & (table["watchlist"] == "")
     table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
     columns = ["unrelated", "behaviour", "watchlist", "hub", "agent_phone"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from detectors.params import DetectionParams
@@ -659,3 +660,21 @@ def test_clients_of_a_steadily_used_address_who_also_share_a_phone_are_a_ring(tm
     assert len(alerted) == 1 and set(claims) <= set(alerted[0].claim_ids)
     codes = {e.code: e for e in alerted[0].evidence}
     assert codes["shared_mailing_address"].data["steady"] is True and "steady" not in codes["shared_contact_phone"].data
+
+
+def test_a_ring_spreading_one_agency_phone_evenly_over_five_months_is_a_ring(tmp_path: Path,
+                                                                             book: BookBuilder) -> None:
+    # seven unrelated customers, one every 25 days, the agency's phone on every request and the
+    # public letter: even use over months is a camouflaged ring's, not yet an institution's years
+    claims = []
+    for k in range(7):
+        cust = book.customer(f"EV{k}", f"{SURNAMES[k + 12]}匀{k}", f"赣州市信丰县{k}号", _mobile("134", k))
+        day = pd.Timestamp("2024-01-05") + pd.Timedelta(days=25 * k)
+        claim = book.claim(f"EVC{k}", cust, "A-OK", day.date().isoformat(), full_refund=True,
+                           complaint_reason=True, contact="+8617700000123")
+        book.complaint(f"EVK{k}", cust, claim, day.date().isoformat(), _letter(40 + k))
+        claims.append(claim)
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted(claims))]
+    phone = next(e for r in result.rings for e in r.evidence if e.code == "shared_contact_phone")
+    assert "steady" not in phone.data
