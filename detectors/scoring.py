@@ -222,11 +222,14 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
             {"score_cap": _UNTIED_CAP, "demanding": count, "claims": len(members),
              "book_propensity": round(ctx.book_propensity, 4)}), 0.0))
     if not any(_ties(e) for e, p in evidence if p > 0):
+        steady = any(e.data.get("steady", False) for e, _ in evidence)
         evidence.append((Evidence(
             "no_shared_ties",
-            "成员之间没有共用的联系方式、账户、代办人、地址，也不属于同一离职代理人的集中退保",
-            "The members share no contact, account, representative or address, nor a burst of "
-            "one resigned agent's book",
+            "成员之间" + ("除平稳使用的机构标识外，" if steady else "")
+            + "没有共用的联系方式、账户、代办人、地址，也不属于同一离职代理人的集中退保",
+            "The members share no contact, account, representative or address"
+            + (" besides those in an institution's steady use" if steady else "")
+            + ", nor a burst of one resigned agent's book",
             {"wording_cap": _UNTIED_CAP}), 0.0))
     score = round(min(1.0, score), 4)
     evidence.sort(key=lambda item: -item[1])

@@ -639,6 +639,8 @@ def test_a_legal_aid_centres_address_in_steady_use_over_two_years_is_not_a_ring(
     shared = next(e for e in group.evidence if e.code == "shared_mailing_address")
     assert shared.data["steady"] is True and shared.data["steady_claims"] == 9 and shared.data["span_days"] == 731
     assert group.score == pytest.approx(0.45)
+    untied = next(e for e in group.evidence if e.code == "no_shared_ties")
+    assert "besides those in an institution's steady use" in untied.en
     address = NodeRef(Label.ADDRESS, LEGAL_AID)
     profile = SQLiteStore(tmp_path / "g.db").identifier_profiles([address])[address]
     assert "steady_use" in profile.notes
