@@ -10,6 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from api.app import create_app
+from api.schemas import parse_date
 from api.settings import Settings
 from detectors.params import DetectionParams
 from graph.results import DetectionResult, RunRecord
@@ -29,6 +30,19 @@ load_ring_book(_store)
 app = create_app(Settings(RINGSCOPE_API_KEYS=KEYS, RINGSCOPE_KEY_FAILURES=10**6), store=_store,
                  detect=_detect)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+@schema.hook
+def filter_query(ctx: schemathesis.HookContext, query: dict[str, object] | None) -> bool:
+    """Leave out a ``date_to`` before ``date_from``: refused on purpose (422 naming the field,
+    tested in ``tests/test_api.py``), a rule between two parameters a schema cannot state, so
+    schema-valid data that breaks it is no contract failure."""
+    if not query:
+        return True
+    try:
+        return not parse_date(query["date_to"]) < parse_date(query["date_from"])
+    except (KeyError, ValueError):
+        return True
 
 
 @schema.parametrize()
