@@ -60,6 +60,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("address", "湖南省衡阳市祁东县灶市街5号"),
     Example("record id", "Ｐ００１"),
     Example("record id", "1001.0"),
+    Example("record id", "“P001”"),
     Example("date", "2023/11/1 0:00"),
     Example("date", "２０２３１１０１"),
     Example("date", "2023-11-01T08:30+08:00"),

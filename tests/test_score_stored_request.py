@@ -102,11 +102,13 @@ def test_a_group_the_run_did_not_alert_is_never_the_replys_ring(
     assert (reply["level"], reply["ring_id"], reply["ring_status"]) == ("low", None, None)
 
 
-@pytest.mark.parametrize("typed", ["＝＂{id}＂", "'{id}", '="{id}"', "{head}\u200b{tail}", "{full}"])
+@pytest.mark.parametrize("typed", ["＝＂{id}＂", "'{id}", '="{id}"', "{head}\u200b{tail}", "{full}",
+                                   "“{id}”", "'{id}'", "「{id}」", "【{id}】", "{id}’"])
 def test_a_stored_request_id_typed_as_ingest_reads_it_is_the_stored_request(
         served: tuple[str, SQLiteStore, DetectionResult], typed: str) -> None:
     """A ring member's id typed through a spreadsheet or an IME (full-width, a leading ``'``,
-    ``="…"``, a zero-width space inside) names the stored request, as ingest reads the id:
+    ``="…"``, a zero-width space inside, an input method's quotation marks or brackets) names
+    the stored request, as ingest reads the id:
     the same score and ring as the id typed plainly, no warning, over HTTP and in Python."""
     url, store, result = served
     member = sorted(c for r in result.rings if r.score >= ALERT_THRESHOLD for c in r.claim_ids)[0]

@@ -26,25 +26,50 @@ __all__ = ["normalize_record_key", "normalize_record_keys"]
 
 
 def normalize_record_key(raw: object) -> str | None:
-    """The key of a record id as typed; ``None`` when empty or damaged."""
-    text = number_cell(raw)
+    """The key of a record id as typed; ``None`` when empty or damaged.
+
+    Beyond every cell's cleaning, an id loses the quotation marks or brackets an input method
+    puts around it (``“S1”``, ``‘S1’``, ``'S1'``, ``「S1」``, ``【S1】``, or one mark left at the
+    end): a record id never holds them, and a request typed that way is the stored one.
+
+    >>> [normalize_record_key(x) for x in ("“S1”", "'S1'", "「S1」", "【S1】", "S1’")]
+    ['S1', 'S1', 'S1', 'S1', 'S1']
+    """
+    text = _record_text(raw)
     return None if isinstance(text, Damaged) else text
 
 
-def _key_row(raw: object) -> tuple[object, ...] | None:
+_QUOTE_PAIRS = {"“": "”", "‘": "’", "「": "」", "『": "』", "【": "】", "《": "》", "〈": "〉", "'": "'", '"': '"'}
+_TRAILING_MARKS = "'\"’”"
+_QUOTED = "^[“‘「『【《〈'\"]|['\"’”」』】》〉]$"
+"""Ids that begin or end with a mark :func:`_record_text` takes off (an RE2 pattern)."""
+
+
+def _record_text(raw: object) -> str | Damaged | None:
     text = number_cell(raw)
+    while isinstance(text, str):
+        inner = text[1:-1] if len(text) >= 2 and _QUOTE_PAIRS.get(text[0]) == text[-1] else text
+        inner = inner[:-1] if len(inner) > 1 and inner[-1] in _TRAILING_MARKS else inner
+        if inner == text:
+            break
+        text = number_cell(inner.strip())
+    return text
+
+
+def _key_row(raw: object) -> tuple[object, ...] | None:
+    text = _record_text(raw)
     return with_damage(text if text is None or isinstance(text, Damaged) else (text,), 1)
 
 
 # Ids made only of printable ASCII, without a wrapper at either end or the marks of a number
 # rendering, are their own key: almost every id, decided for the whole column at once.
 _PRINTABLE = "^[!-~]+$"
-_SPECIAL = r"^['\"=`]|\"$|^[0-9]+\.0+$|[0-9][eE][+\-]?[0-9]|^[0-9]{1,3}(,[0-9]{3})+"
+_SPECIAL = r"^['\"=`]|['\"]$|^[0-9]+\.0+$|[0-9][eE][+\-]?[0-9]|^[0-9]{1,3}(,[0-9]{3})+"
 
 
 def _fast_record_keys(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
     text = pc.utf8_trim_whitespace(nfkc_arrow(raw))
-    decided = plain_mask(text)
+    decided = plain_mask(text) & ~matches(text, _QUOTED)
     decided &= np.asarray(pc.utf8_length(text).to_numpy(zero_copy_only=False)) > 0
     return [as_numpy(text), np.full(len(raw), None, dtype=object)], decided
 
