@@ -33,6 +33,7 @@ from graph.store import GraphStore
 __all__ = [
     "Book",
     "UseKind",
+    "book_period",
     "demands_full_refund",
     "is_company",
     "is_complaint_reason",
@@ -167,6 +168,13 @@ class Book:
     @property
     def claim_ids(self) -> list[str]:
         return list(self.claims.index)
+
+
+def book_period(book: Book) -> float:
+    """Days from the book's first to its last request or letter (at least one)."""
+    days = np.concatenate([book.claims["day"].to_numpy(float), book.complaints["day"].to_numpy(float)])
+    days = days[~np.isnan(days)]
+    return float(max(days.max() - days.min(), 1.0)) if len(days) else 1.0
 
 
 def _column(frame: pd.DataFrame, *names: str) -> pd.Series:

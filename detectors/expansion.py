@@ -40,6 +40,7 @@ import pandas as pd
 
 from detectors.book import Book
 from detectors.claim_view import CLAIM_TRAITS
+from detectors.identifiers import background_uses
 from detectors.links import ClaimGraph
 from detectors.params import DetectionParams
 from detectors.rules import TraitModel
@@ -170,7 +171,7 @@ def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
     position = pd.Series(np.arange(len(book.claims)), index=book.claims.index)
     suspicion = identifiers["suspicion"].reindex(pd.MultiIndex.from_arrays([uses["label"], uses["key"]]))
     live = uses.assign(pos=position[uses["claim_id"]].to_numpy(), suspicion=suspicion.to_numpy())
-    live = live[live["suspicion"] >= max(min_suspicion, 1e-9)]
+    live = live[(live["suspicion"] >= max(min_suspicion, 1e-9)).to_numpy() & ~background_uses(uses, identifiers)]
     live = live.assign(ring=ring_of[live["pos"].to_numpy()], household=households[live["pos"].to_numpy()])
     members = live[live["ring"] >= 0][["label", "key", "ring", "household"]].drop_duplicates()
     others = live[live["ring"] < 0][["label", "key", "pos", "household", "kind"]]

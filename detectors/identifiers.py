@@ -24,15 +24,16 @@ import numpy as np
 import pandas as pd
 
 from detectors.behaviour import TRAITS, base_rates, behaviour_excess
-from detectors.book import CHANGED_TO, Book
+from detectors.book import CHANGED_TO, Book, book_period
 from detectors.bursts import burst_labels
-from detectors.links import book_period
 from detectors.params import DetectionParams
 
 __all__ = [
     "AGENT_PHONE_FACTOR",
     "STEADY_MIN_CLAIMS",
     "STEADY_MIN_DAYS",
+    "STEADY_USE",
+    "background_uses",
     "identifier_table",
     "noisy_or",
 ]
@@ -54,6 +55,10 @@ development books: as a suspicion of zero, four or more cut camouflaged rings of
 apart, five to eight changed no 30 000-customer book. A year, because an outside test's ring
 used one agency phone on seven requests spaced evenly over five months: no burst for its own
 rate, yet a ring's months, not an institution's years."""
+STEADY_USE = "steady_use"
+"""The profile note of an identifier an institution uses (see :data:`STEADY_MIN_CLAIMS`), with or
+without a ring's burst around it: on a claim outside the ring it is no sign of the trade
+(:mod:`detectors.rules`)."""
 _HUB_MAX_BEHAVIOUR = 0.5
 """An identifier touching very many customers is a hub (a branch landline, a hotline) only while
 its claims behave like the book's: an account paid a hundred full-refund complaint refunds is
@@ -123,40 +128,93 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     table["watchlist"] = _watchlist_names(table.index, book.watchlist)
     mostly_idle = (table["idle"] >= _HUB_MIN_IDLE) & (table["idle"] * 2 >= table["customers"])
     crowded = (table["customers"] >= params.hub_customers) & (table["behaviour"] < _HUB_MAX_BEHAVIOUR)
-    table["steady"] = (_steady(per_claim, table.index, book_period(book), params.burst_alpha)
-                       & (table["span_days"] >= STEADY_MIN_DAYS) & (table["watchlist"] == ""))
+    institution, burst_claims = _steadiness(per_claim, table.index, book_period(book), params.burst_alpha)
+    table["institution"] = institution & (table["watchlist"] == "")
+    table["burst_claims"] = pd.Series(burst_claims, index=table.index, dtype=object)
+    table["steady"] = table["institution"] & (table["burst_claims"].map(len) == 0)
     table["hub"] = (crowded | mostly_idle) & (table["watchlist"] == "")
     table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
     columns = ["unrelated", "behaviour", "watchlist", "hub", "agent_phone"]
     rows = list(zip(*(table[c].tolist() for c in columns), strict=True))
     active = 1.0 - table["idle"] / table["customers"]
     table["suspicion"] = [round(_suspicion(*row) * a * a, 4) for row, a in zip(rows, active.tolist(), strict=True)]
-    note_columns = ["unrelated", "third_party", "company", "changed", "watchlist", "hub", "agent_phone", "steady"]
+    note_columns = ["unrelated", "third_party", "company", "changed", "watchlist", "hub", "agent_phone", "institution"]
     note_rows = list(zip(*(table[c].tolist() for c in note_columns), strict=True))
     table["notes"] = [_notes(*row, customers=c) for row, c in zip(note_rows, table["customers"].tolist(), strict=True)]
     return table
 
 
-def _steady(per_claim: pd.DataFrame, index: pd.Index, period: float, alpha: float) -> np.ndarray:
-    """Per identifier of ``index``: in steady use (see :data:`STEADY_MIN_CLAIMS`). ``per_claim``
-    has one row per identifier and claim, with ``label``, ``key`` and ``day``; ``period`` is the
-    book's length in days and ``alpha`` the bursts' significance
-    (:func:`detectors.bursts.burst_labels`).
+def _steadiness(per_claim: pd.DataFrame, index: pd.Index, period: float,
+                alpha: float) -> tuple[np.ndarray, list[frozenset[str]]]:
+    """Per identifier of ``index``: whether an institution uses it (see
+    :data:`STEADY_MIN_CLAIMS`: that many claims outside its bursts, over
+    :data:`STEADY_MIN_DAYS` days at least), and the claims it holds in bursts beyond chance for its
+    own rate (:func:`detectors.bursts.burst_labels`), for the institutions' identifiers only
+    (empty elsewhere). ``per_claim`` has one row per identifier and claim, with ``label``,
+    ``key``, ``claim_id`` and ``day``; ``period`` is the book's length in days and ``alpha`` the
+    bursts' significance.
 
-    >>> per_claim = pd.DataFrame({"label": ["Address"] * 8, "key": ["a"] * 8, "day": range(0, 800, 100)})
-    >>> _steady(per_claim, pd.MultiIndex.from_tuples([("Address", "a")]), 730.0, 0.01).tolist()
-    [True]
-    >>> _steady(per_claim.assign(day=range(0, 24, 3)), pd.MultiIndex.from_tuples([("Address", "a")]), 730.0, 0.01).tolist()
+    >>> per_claim = pd.DataFrame({"label": ["Address"] * 8, "key": ["a"] * 8, "day": range(0, 800, 100),
+    ...                           "claim_id": [f"S{i}" for i in range(8)]})
+    >>> one = pd.MultiIndex.from_tuples([("Address", "a")])
+    >>> institution, bursts = _steadiness(per_claim, one, 730.0, 0.01)
+    >>> institution.tolist(), bursts
+    ([True], [frozenset()])
+    >>> _steadiness(per_claim.assign(day=range(0, 24, 3)), one, 730.0, 0.01)[0].tolist()
     [False]
+    >>> campaign = pd.DataFrame({"label": ["Address"] * 6, "key": ["a"] * 6, "day": [400, 405, 409, 412, 416, 420],
+    ...                          "claim_id": [f"R{i}" for i in range(6)]})
+    >>> institution, bursts = _steadiness(pd.concat([per_claim, campaign]), one, 730.0, 0.01)
+    >>> institution.tolist(), sorted(bursts[0])
+    ([True], ['R0', 'R1', 'R2', 'R3', 'R4', 'R5', 'S4'])
     """
     dated = per_claim.dropna(subset=["day"])
     code = index.get_indexer(pd.MultiIndex.from_arrays([dated["label"], dated["key"]]))
-    claims = np.bincount(code, minlength=len(index))
-    many = claims[code] >= STEADY_MIN_CLAIMS
-    in_burst = burst_labels(dated["day"].to_numpy(float)[many], code[many], period, alpha) >= 0
-    bursting = np.zeros(len(index), dtype=bool)
-    bursting[code[many][in_burst]] = True
-    return np.asarray((claims >= STEADY_MIN_CLAIMS) & ~bursting)
+    days = dated["day"].to_numpy(float)
+    many = np.bincount(code, minlength=len(index))[code] >= STEADY_MIN_CLAIMS
+    in_burst = np.zeros(len(dated), dtype=bool)
+    in_burst[many] = burst_labels(days[many], code[many], period, alpha) >= 0
+    calm = ~in_burst
+    calm_claims = np.bincount(code[calm], minlength=len(index))
+    first = np.full(len(index), np.inf)
+    last = np.full(len(index), -np.inf)
+    np.minimum.at(first, code[calm], days[calm])
+    np.maximum.at(last, code[calm], days[calm])
+    institution = (calm_claims >= STEADY_MIN_CLAIMS) & (last - first >= STEADY_MIN_DAYS)
+    bursts: list[frozenset[str]] = [frozenset()] * len(index)
+    claim_ids = dated["claim_id"].to_numpy(dtype=object)
+    for at in np.flatnonzero(institution[code] & in_burst):
+        bursts[code[at]] = bursts[code[at]] | {str(claim_ids[at])}
+    return institution, bursts
+
+
+def background_uses(uses: pd.DataFrame, identifiers: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``uses`` (columns ``label``, ``key``, ``claim_id``) are an institution's
+    steady use around a burst: its identifier has a steady background (see
+    :data:`STEADY_MIN_CLAIMS`) *and* a burst, and the claim is outside the burst. Such a use links
+    to nothing: a ring that mails its letters from a legal-aid centre in a four-week campaign is
+    tied by the address, the centre's honest clients of two years are not (an identifier in
+    steady use with no burst keeps its links: a camouflaged ring spreads its own over months).
+
+    >>> uses = pd.DataFrame({"label": ["Address"] * 3, "key": ["a"] * 3, "claim_id": ["R1", "S1", "R2"]})
+    >>> table = pd.DataFrame({"institution": [True], "burst_claims": [frozenset({"R1", "R2"})]},
+    ...                      index=pd.MultiIndex.from_tuples([("Address", "a")]))
+    >>> background_uses(uses, table).tolist()
+    [False, True, False]
+    """
+    if uses.empty or identifiers.empty:
+        return np.zeros(len(uses), dtype=bool)
+    around = identifiers[identifiers["institution"].to_numpy(bool)
+                         & (identifiers["burst_claims"].map(len).to_numpy() > 0)]
+    if around.empty:
+        return np.zeros(len(uses), dtype=bool)
+    at = around.index.get_indexer(pd.MultiIndex.from_arrays([uses["label"], uses["key"]]))
+    out = np.zeros(len(uses), dtype=bool)
+    bursts = around["burst_claims"].tolist()
+    claim_ids = uses["claim_id"].to_numpy(dtype=object)
+    for row in np.flatnonzero(at >= 0).tolist():
+        out[row] = claim_ids[row] not in bursts[int(at[row])]
+    return out
 
 
 def _used_by_claims(registered: pd.DataFrame, claim_side: pd.DataFrame) -> np.ndarray:
@@ -199,10 +257,10 @@ def _suspicion(unrelated: int, behaviour: float, watchlist: str, hub: bool, agen
 
 
 def _notes(unrelated: int, third_party: int, company: int, changed: int, watchlist: str,
-           hub: bool, agent_phone: bool, steady: bool, *, customers: int) -> tuple[str, ...]:
+           hub: bool, agent_phone: bool, institution: bool, *, customers: int) -> tuple[str, ...]:
     flags = [
         ("hub", hub),
-        ("steady_use", steady),
+        (STEADY_USE, institution),
         ("household", customers > 1 and unrelated == 0),
         ("shared_unrelated", unrelated > 0 and not hub),
         ("agent_phone", agent_phone),
@@ -217,7 +275,7 @@ def _notes(unrelated: int, third_party: int, company: int, changed: int, watchli
 def _empty_table() -> pd.DataFrame:
     columns = ["customers", "households", "surnames", "claim_customers", "claims", "idle", "unrelated",
                "third_party", "company", "changed", "behaviour", "span_days", "watchlist", "hub",
-               "steady", "agent_phone", "suspicion", "notes"]
+               "institution", "burst_claims", "steady", "agent_phone", "suspicion", "notes"]
     index = pd.MultiIndex.from_arrays([[], []], names=["label", "key"])
     return pd.DataFrame({c: [] for c in columns}, index=index)
 

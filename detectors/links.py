@@ -4,7 +4,8 @@ Three kinds of link, summed per claim pair:
 
 * **shared identifiers** — weight = the identifier's suspicion (see
   :mod:`detectors.identifiers`: shared by unrelated households *and* used the way rings use
-  theirs); never between claims of one household;
+  theirs); never between claims of one household, nor through an institution's steady use
+  around a burst (:func:`detectors.identifiers.background_uses`);
 * **complaint templates** — letters of one template group (see :mod:`detectors.templates`)
   that crowd into a burst far beyond the template's usual rate in this book (see
   :mod:`detectors.bursts`: a publicly circulating letter arrives all year), or letters of one
@@ -32,8 +33,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.stats import binom
 
-from detectors.book import Book
+from detectors.book import Book, book_period
 from detectors.bursts import MIN_BURST_EVENTS, burst_labels
+from detectors.identifiers import background_uses
 from detectors.params import DetectionParams
 from detectors.templates import ShingleMatrix, letter_variants
 
@@ -41,7 +43,6 @@ __all__ = [
     "TEMPLATE_WEIGHT",
     "AgentBursts",
     "ClaimGraph",
-    "book_period",
     "build_claim_graph",
     "claim_propensity",
     "ex_agent_bursts",
@@ -143,13 +144,6 @@ def mutual_nearest(pairs: np.ndarray, similarity: np.ndarray, k: int) -> np.ndar
     floor_a = kth.reindex(pairs[:, 0]).to_numpy()
     floor_b = kth.reindex(pairs[:, 1]).to_numpy()
     return (similarity >= floor_a) & (similarity >= floor_b)
-
-
-def book_period(book: Book) -> float:
-    """Days from the book's first to its last request or letter (at least one)."""
-    days = np.concatenate([book.claims["day"].to_numpy(float), book.complaints["day"].to_numpy(float)])
-    days = days[~np.isnan(days)]
-    return float(max(days.max() - days.min(), 1.0)) if len(days) else 1.0
 
 
 @dataclass(frozen=True)
@@ -349,7 +343,8 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
     uses = book.uses
     if not uses.empty and not identifiers.empty:
         susp = identifiers["suspicion"]
-        weight = susp.reindex(pd.MultiIndex.from_arrays([uses["label"], uses["key"]])).to_numpy()
+        weight = susp.reindex(pd.MultiIndex.from_arrays([uses["label"], uses["key"]])).to_numpy(copy=True)
+        weight[background_uses(uses, identifiers)] = 0.0
         live = uses.assign(weight=weight)[weight > 0].drop_duplicates(["claim_id", "label", "key"])
         codes, _ = pd.factorize(live["label"] + "\x1f" + live["key"])
         members = position[live["claim_id"]].to_numpy()

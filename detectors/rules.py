@@ -43,6 +43,7 @@ from detectors.book import (
     payout_flags,
 )
 from detectors.claim_view import CLAIM_TRAITS, ClaimView
+from detectors.identifiers import STEADY_USE
 from detectors.params import DetectionParams
 from detectors.templates import letter_shingles
 from graph.errors import DetectionError
@@ -558,7 +559,10 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
                 unrelated_customers=profile.unrelated_customers,
                 suspicion=round(profile.suspicion, 4), notes=list(profile.notes))
     scale = 0.8 if kind in _COMPLAINT_KINDS else 1.0
-    ring = index.rings.get(profile.ring_id) if profile.ring_id else None
+    # an institution's identifier (a legal-aid centre's address) ties no claim to a ring or to
+    # the other households using it; a representative's repeat work is said either way
+    steady = STEADY_USE in profile.notes
+    ring = index.rings.get(profile.ring_id) if profile.ring_id and not steady else None
     if ring is not None and _links_count(index, ring):
         zh, en, decided = _decision_words(index, ring.ring_id)
         data.update(ring_id=ring.ring_id, **decided)
@@ -573,7 +577,7 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
             f"The {en_kind} {value} belongs to detected ring {ring.ring_id}{en} "
             f"and is used by {profile.customers} customers",
             data), ring.ring_id))
-    elif profile.suspicion >= _SUSPICIOUS and profile.unrelated_customers > 0:
+    elif profile.suspicion >= _SUSPICIOUS and profile.unrelated_customers > 0 and not steady:
         out.append(Signal(scale * 0.6 * profile.suspicion, Evidence(
             "shared_identifier",
             f"{zh_kind} {value} 被 {profile.unrelated_customers + 1} 个互不相关的家庭使用",

@@ -34,6 +34,7 @@ from detectors.book import (
     REPRESENTATIVE_PHONE,
     Book,
 )
+from detectors.bursts import MIN_BURST_EVENTS, SCAN_WINDOWS_DAYS
 from detectors.claim_view import ClaimView
 from detectors.expansion import Attachment
 from detectors.identifiers import noisy_or
@@ -481,18 +482,20 @@ def _in_steady_use(evidence: Evidence, claims: int, span: int) -> Evidence:
     with wording and timing (at most :data:`_UNTIED_CAP` together), not as a tie."""
     return Evidence(
         evidence.code,
-        f"{evidence.zh}；该标识在 {span} 天内被 {claims} 笔退保平稳使用，从未超出偶然地集中出现，"
-        "像机构（法律援助中心、养老院）的长期使用，不单独算作团伙关联",
-        f"{evidence.en}; it is in steady use, {claims} claims over {span} days and never crowding "
-        "beyond chance, as an institution's (a legal-aid centre, a care home) is, so it does not tie "
-        "a ring by itself",
+        f"{evidence.zh}；该标识在 {span} 天内被 {claims} 笔退保平稳使用，按其自身的使用频率从未超出偶然地集中出现"
+        "（与本组的集中退保无关），像机构（法律援助中心、养老院）的长期使用，不单独算作团伙关联",
+        f"{evidence.en}; it is in steady use, {claims} claims over {span} days, its own claims never "
+        "crowding beyond chance for its own rate (whatever the group's timing), as an institution's "
+        "(a legal-aid centre, a care home) is, so it does not tie a ring by itself",
         {**evidence.data, "steady": True, "steady_claims": claims, "span_days": span})
 
 
 def _wording_cap(evidence: Sequence[tuple[Evidence, float]]) -> float:
-    """At most :data:`_UNTIED_CAP` from wording and timing, unless the group holds most uses of
-    its letter's wording in the whole book (the wording is rare, so its own): then up to 1."""
-    share = max((float(e.data.get("share", 0.0)) for e, _ in evidence if e.code == "complaint_template"), default=0.0)
+    """At most :data:`_UNTIED_CAP` from wording and timing, unless the group's letters of one
+    campaign (see :func:`_campaign`) hold most uses of their wording in the whole book (the
+    wording is rare, so its own): then up to 1."""
+    share = max((float(e.data.get("campaign_share", 0.0)) for e, _ in evidence
+                 if e.code == "complaint_template"), default=0.0)
     return _UNTIED_CAP + (1.0 - _UNTIED_CAP) * min(1.0, max(0.0, (share - 0.5) / 0.5))
 
 
@@ -517,6 +520,9 @@ def _template_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence
     k = len(in_group)
     book_letters = int(ctx.graph.template_letters[group]) if group < len(ctx.graph.template_letters) else k
     share = min(1.0, len(letter_ids) / max(book_letters, 1))
+    campaign = _campaign(ctx.days[in_group])
+    campaign_letters = sum(len(ctx.letters_of_claim.get(claim, ())) for claim in set(ctx.claim_ids[np.asarray(in_group)[campaign]]))
+    campaign_share = min(1.0, campaign_letters / max(book_letters, 1)) if campaign.sum() >= MIN_BURST_EVENTS else 0.0
     return [(Evidence(
         "complaint_template",
         f"{households} 个不同家庭的 {k} 笔退保附有措辞几乎相同的投诉信（模板 #{group}；"
@@ -525,8 +531,27 @@ def _template_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence
         f"(template #{group}; {book_letters} such letters in the book, {share:.0%} of them here)",
         {"template": group, "claims": sorted(str(claim_ids[m]) for m in in_group),
          "complaints": letter_ids, "households": households, "book_letters": book_letters,
-         "share": round(share, 4)},
+         "share": round(share, 4), "campaign_share": round(campaign_share, 4)},
     ), min(_P_TEMPLATE_MAX, _P_TEMPLATE_PER_HOUSEHOLD * (households - 1)))]
+
+
+def _campaign(days: np.ndarray) -> np.ndarray:
+    """Which of ``days`` fall in their densest window of a campaign's length (the widest window
+    :data:`detectors.bursts.SCAN_WINDOWS_DAYS` scans, four months: ``../shared/domain.md``, rings
+    surrender their members over a few weeks to several months). Letters alike a year apart are
+    a public wording's copies, not one ring's campaign.
+
+    >>> _campaign(np.array([0.0, 30.0, 300.0, 310.0, 320.0])).tolist()
+    [False, False, True, True, True]
+    """
+    width = max(SCAN_WINDOWS_DAYS)
+    order = np.argsort(days, kind="stable")
+    ordered = days[order]
+    ends = np.searchsorted(ordered, ordered + width, side="right")
+    start = int(np.argmax(ends - np.arange(len(ordered)))) if len(ordered) else 0
+    out = np.zeros(len(days), dtype=bool)
+    out[order[start:ends[start] if len(ordered) else 0]] = True
+    return out & ~np.isnan(days)
 
 
 def _timing_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, float]]:

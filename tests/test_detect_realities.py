@@ -609,27 +609,31 @@ _OWN_WORDS = ["孩子上学急需用钱，当初说好的分红一直没有兑�
 LEGAL_AID = "赣州市章贡区法律援助中心红旗大道12号"
 
 
-def _legal_aid_clients(book: BookBuilder, dates: list[str], contact: Callable[[int], str | None] = lambda i: None
+def _legal_aid_clients(book: BookBuilder, dates: list[str], contact: Callable[[int], str | None] = lambda i: None,
+                       words: Callable[[int], str] = lambda i: _OWN_WORDS[i], mailing: str | None = LEGAL_AID
                        ) -> list[str]:
-    """Complainers, each in their own words, whose letters give a county legal-aid centre's
-    address; full refunds on complaint grounds, own account and (unless ``contact`` gives one for
-    the ``i``-th) own phone."""
+    """Complainers, each in their own words (unless ``words`` gives the ``i``-th its letter),
+    whose letters give a county legal-aid centre's address (or ``mailing``); full refunds on
+    complaint grounds, own account and (unless ``contact`` gives one for the ``i``-th) own phone."""
     claims = []
     for i, date in enumerate(dates):
         phone, account = _mobile("133", i), f"62220000777{i:08d}"
         cust = book.customer(f"LA{i}", f"{SURNAMES[i + 3]}援{i}", f"赣州市章贡区{i}巷", phone, account)
         claim = book.claim(f"LAC{i}", cust, "A-OK", date, full_refund=True, complaint_reason=True,
                            contact=contact(i) or phone, account=account, account_name=f"{SURNAMES[i + 3]}援{i}")
-        book.complaint(f"LAK{i}", cust, claim, date, _OWN_WORDS[i], phone=phone, mailing_address=LEGAL_AID)
+        book.complaint(f"LAK{i}", cust, claim, date, words(i), phone=phone,
+                       mailing_address=mailing or f"赣州市章贡区{i}巷")
         claims.append(claim)
     return claims
 
 
+_QUARTERLY = [f"{2023 + m // 12}-{1 + m % 12:02d}-05" for m in range(0, 27, 3)]
+"""Nine dates about three months apart over two years: never more than two within sixty days."""
+
+
 def test_a_legal_aid_centres_address_in_steady_use_over_two_years_is_not_a_ring(tmp_path: Path,
                                                                                 book: BookBuilder) -> None:
-    # nine letters about three months apart: never more than two within sixty days
-    dates = [f"{2023 + m // 12}-{1 + m % 12:02d}-05" for m in range(0, 27, 3)]
-    claims = _legal_aid_clients(book, dates)
+    claims = _legal_aid_clients(book, _QUARTERLY)
     result = _detect(tmp_path, book)
     assert _alerted(result) == []
     risks = {c.claim_id: c.risk for c in result.claim_risks}
@@ -680,3 +684,52 @@ def test_a_ring_spreading_one_agency_phone_evenly_over_five_months_is_a_ring(tmp
     assert _alerted(result) == [tuple(sorted(claims))]
     phone = next(e for r in result.rings for e in r.evidence if e.code == "shared_contact_phone")
     assert "steady" not in phone.data
+
+
+def test_a_legal_aid_centres_address_adds_nothing_to_its_clients_risk(tmp_path: Path) -> None:
+    """The address an institution uses steadily is no sign of the trade on a claim either: each
+    client's risk is what it is with the letter mailed from home."""
+    risks = []
+    for mailing in (LEGAL_AID, None):
+        book = BookBuilder()
+        book.agent("A-OK", name="黄正常")
+        _background(book)
+        claims = _legal_aid_clients(book, _QUARTERLY, mailing=mailing)
+        (tmp_path / str(len(risks))).mkdir()
+        result = _detect(tmp_path / str(len(risks)), book)
+        risks.append({c.claim_id: c.risk for c in result.claim_risks if c.claim_id in claims})
+    assert risks[0] == risks[1]
+
+
+def test_a_legal_aid_centres_clients_with_three_alike_letters_months_apart_are_not_a_ring(
+        tmp_path: Path, book: BookBuilder) -> None:
+    """Three of the centre's clients, five and eight months apart, send one wording nobody else in
+    the book uses (the centre helps them write): rare wording, but no campaign, so it stays
+    wording and the group stays under the alert threshold."""
+    claims = _legal_aid_clients(book, _QUARTERLY, words=lambda i: _letter(60 + i, EDIT_B) if i in (1, 3, 6)
+                                else _OWN_WORDS[i])
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == []
+    group = next(r for r in result.rings if set(r.claim_ids) == set(claims))
+    template = next(e for e in group.evidence if e.code == "complaint_template")
+    assert template.data["share"] == 1.0 and template.data["campaign_share"] == 0.0
+    assert group.score == pytest.approx(0.45)
+
+
+def test_a_ring_mailing_from_the_legal_aid_centre_does_not_take_in_the_centres_clients(
+        tmp_path: Path, book: BookBuilder) -> None:
+    """A ring of six mails its letters from the centre within three weeks, with the agency's phone
+    on four requests: the address ties the ring's campaign, not the centre's honest clients of two
+    years (before, all fifteen were one ring at risk 1.0). The two clients filed within the
+    campaign's four months (July and October) fall in the address's burst and are taken in: by
+    the address and timing alone they cannot be told from members."""
+    clients = _legal_aid_clients(book, _QUARTERLY)
+    ring = []
+    for k in range(6):
+        cust = book.customer(f"RL{k}", f"{SURNAMES[k + 13]}环{k}", f"赣州市于都县{k}号", _mobile("135", k))
+        date = f"2024-08-{10 + 4 * k:02d}"
+        claim = book.claim(f"RLC{k}", cust, "A-OK", date, full_refund=True, complaint_reason=True,
+                           contact="+8617700000055" if k < 4 else _mobile("135", k))
+        book.complaint(f"RLK{k}", cust, claim, date, _letter(70 + k), mailing_address=LEGAL_AID)
+        ring.append(claim)
+    _only_the_ring_alerts(tmp_path, book, [*ring, "LAC6", "LAC7"], [c for c in clients if c not in ("LAC6", "LAC7")])
