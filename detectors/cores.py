@@ -11,6 +11,11 @@ ties (the window member expansion gives a ring, ``expansion_margin_days``); memb
 (:mod:`detectors.expansion`) may still attach the others, with its reasons. A community
 without at least three members tied by more than letters (a ring held together by its own
 wording) is left whole.
+
+A ring that only coaches letters is held together by its own wording alone: each letter is
+linked to its closest few, and modularity cuts such a sparse web of thirty letters into five or
+six communities, each too small a share of the wording to be scored as its owner's.
+:func:`one_campaign_joined` puts them back together.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from detectors.bursts import SCAN_WINDOWS_DAYS
 from detectors.links import ClaimGraph
 
-__all__ = ["without_distant_letters"]
+__all__ = ["one_campaign_joined", "without_distant_letters"]
 
 _MIN_TIED = 3
 
@@ -63,3 +69,76 @@ def _tied_members(members: list[int], graph: ClaimGraph) -> set[int]:
         if not (inside & ~touched).any():
             return set(np.flatnonzero(inside).tolist())
         inside &= touched
+
+
+def one_campaign_joined(communities: Sequence[Sequence[int]], graph: ClaimGraph,
+                        days: np.ndarray) -> list[list[int]]:
+    """``communities`` (lists of claim positions) with those of one campaign of one wording joined:
+    communities whose letters are mostly of one template, all filed within one campaign's length
+    (the widest window :data:`detectors.bursts.SCAN_WINDOWS_DAYS` scans, four months:
+    ``../shared/domain.md``, rings surrender their members over a few weeks to several months),
+    which together hold more than half of that template's letters in the book (wording the
+    honest book does not use is the ring's own, as in :func:`detectors.scoring.score_rings`,
+    whose wording cap lifts only above half; honest copies of a public letter are a small share of
+    it, even when a ring sending it word for word makes them crowd around its weeks), that links of the claim graph connect, and of which one at least has :data:`_MIN_TIED`
+    members tied by more than letters (``../shared/domain.md``: wording counts towards a ring only
+    with other ties; an honest complaint wave after a rate cut shares a rare wording too). Joined
+    communities come first; the others follow unchanged.
+
+    ``days`` is each claim's request day (float, ``nan`` when unknown), indexed by position.
+    """
+    main: dict[int, list[tuple[float, float, int, int]]] = {}
+    for at, members in enumerate(communities):
+        groups = graph.template_group[list(members)]
+        if not (groups >= 0).any():
+            continue
+        template = int(np.bincount(groups[groups >= 0]).argmax())
+        written = [m for m in members if graph.template_group[m] == template]
+        written_days = days[written]
+        written_days = written_days[~np.isnan(written_days)]
+        if len(written) < 2 or not len(written_days):
+            continue
+        letters = int(graph.claim_letters[written].sum())
+        main.setdefault(template, []).append((float(written_days.min()), float(written_days.max()), letters, at))
+    width = max(SCAN_WINDOWS_DAYS)
+    joined: list[list[int]] = []
+    used: set[int] = set()
+    for template, found in sorted(main.items()):
+        found.sort()
+        campaign: list[tuple[float, float, int, int]] = []
+        for item in [*found, None]:
+            if item is not None and campaign and item[1] <= campaign[0][0] + width:
+                campaign.append(item)
+                continue
+            if len(campaign) >= 2 and 2 * sum(c[2] for c in campaign) > graph.template_letters[template]:
+                for ats in _linked([c[3] for c in campaign], communities, graph):
+                    if not any(len(_tied_members(list(communities[at]), graph)) >= _MIN_TIED for at in ats):
+                        continue
+                    joined.append([m for at in ats for m in communities[at]])
+                    used.update(ats)
+            campaign = [item] if item is not None else []
+    return joined + [list(c) for at, c in enumerate(communities) if at not in used]
+
+
+def _linked(ats: list[int], communities: Sequence[Sequence[int]], graph: ClaimGraph) -> list[list[int]]:
+    """The communities of ``ats`` (indices into ``communities``) that links of the claim graph
+    connect, as groups of two or more, each sorted: distinct rings of one coach's wording in the
+    same months are not linked to each other."""
+    community = np.full(graph.n, -1, dtype=np.int64)
+    for at in ats:
+        community[list(communities[at])] = at
+    cu, cv = community[graph.u], community[graph.v]
+    across = (cu >= 0) & (cv >= 0) & (cu != cv)
+    parent = {at: at for at in ats}
+
+    def root(at: int) -> int:
+        while parent[at] != at:
+            at = parent[at]
+        return at
+
+    for a, b in zip(cu[across].tolist(), cv[across].tolist(), strict=True):
+        parent[root(a)] = root(b)
+    groups: dict[int, list[int]] = {}
+    for at in ats:
+        groups.setdefault(root(at), []).append(at)
+    return [sorted(g) for g in groups.values() if len(g) >= 2]

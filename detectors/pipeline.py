@@ -29,7 +29,7 @@ from detectors.behaviour import claim_traits
 from detectors.book import Book, load_book
 from detectors.claim_view import book_views
 from detectors.communities import find_communities
-from detectors.cores import without_distant_letters
+from detectors.cores import one_campaign_joined, without_distant_letters
 from detectors.expansion import Attachment, expand
 from detectors.identifiers import identifier_table
 from detectors.incremental import screen_changes
@@ -119,8 +119,9 @@ def _run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
     step("links")
     communities = find_communities(graph.n, graph.u, graph.v, graph.w, params)
     step("communities")
-    communities = without_distant_letters(communities, graph, book.claims["day"].to_numpy(float),
-                                          params.expansion_margin_days)
+    days = book.claims["day"].to_numpy(float)
+    communities = one_campaign_joined(without_distant_letters(communities, graph, days, params.expansion_margin_days),
+                                      graph, days)
     cores = [c for c in communities if len(c) >= params.min_ring_claims]
     core_rings = score_rings(book, identifiers, graph, cores, params, traits)
     joined = expand(book, traits, identifiers, graph, cores,
