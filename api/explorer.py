@@ -836,14 +836,21 @@ def _ring_line(ring_id: str, ring: Ring | None, status: CaseStatus | None, links
             "status": status.value if status else "", "status_zh": _STATUS_ZH[status] if status else ""}
 
 
+_AT_RUN_SCORE = "此后的案件决定或新数据改变了评分 · a case decision or data loaded since changed the score"
+_AT_RUN_RING = "此后的案件决定改变了评分所指团伙 · a case decision since changed the ring the score points to"
+
+
 def _verdict(found: ClaimVerdict, viewer: Viewer, links: EntityLinks) -> dict[str, Any]:
     """The claim page's risk panel: the verdict ``POST /v1/score`` gives the claim (score,
     level, the ring its reasons point to, the reasons with their data), the claim's own group
     when it is another ring (or the claim is in a group while the reasons point to none), and
-    the run's stored figure when a decision or newer data changed it."""
+    the run's figure with the ring the run's verdict pointed to when a decision or newer data
+    changed the score or that ring."""
     v = found.verdict
     group = found.group
-    at_run = found.at_run
+    at_run, then = found.at_run, found.run_verdict
+    moved = at_run is not None and at_run.risk != v.score
+    ring_moved = then is not None and then.ring_id != v.ring_id
     return {
         "score": f"{v.score}", "level": v.level, "level_zh": _LEVEL_ZH.get(v.level, v.level),
         "ring": _ring_line(v.ring_id, found.ring, found.ring_status, links) if v.ring_id else None,
@@ -852,8 +859,9 @@ def _verdict(found: ClaimVerdict, viewer: Viewer, links: EntityLinks) -> dict[st
         "ring_is_group": group is not None and group.ring_id == v.ring_id,
         "group_alerted": found.group_alerted,
         "group_dismissed": found.group_status is CaseStatus.DISMISSED,
-        "at_run": {"risk": f"{at_run.risk}", "ring": at_run.ring_id or ""}
-        if at_run is not None and at_run.risk != v.score else None,
+        "at_run": {"risk": f"{at_run.risk}", "ring": "" if then is None else then.ring_id or "无团伙 no ring",
+                   "why": _AT_RUN_SCORE if moved else _AT_RUN_RING}
+        if at_run is not None and (moved or ring_moved) else None,
         "reasons": [{"code": r.code, "zh": viewer.text(r.zh), "en": viewer.text(r.en),
                      "data": _evidence_data(r.data, viewer)} for r in v.reasons],
     }

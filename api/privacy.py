@@ -42,7 +42,7 @@ _ID_KEYS: frozenset[str] = frozenset({
     "claim_id", "claim_ids", "customer_id", "customer_ids", "policy_id", "policy_ids",
     "agent_id", "agent_ids", "ring_id", "ring_ids", "complaint_id", "run_id", "id", "code",
     "label", "type", "source", "target", "status", "level", "rel", "job_id", "new_claim_ids",
-    "runs",
+    "runs", "stored_ids",
 })
 """Keys holding record ids, codes and enum values: never masked."""
 

@@ -226,10 +226,13 @@ def duplicate_keys(raw: str | bytes | bytearray) -> list[str]:
 
 
 class InputWarning(BaseModel):
-    """A value of the request that was not used, and why."""
+    """A value of the request that was not used (or not as given), and why; ``stored_ids``: the
+    stored records a record id typed another way resembles (never masked, unlike the reason's
+    numbers for a caller without personal-data rights)."""
 
     field: str
     reason: str
+    stored_ids: list[str] | None = None
 
 
 _NUMBER_FIELDS = ("contact_phone", "payout_account", "representative_id_number", "representative_phone")

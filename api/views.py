@@ -435,8 +435,11 @@ class ClaimVerdict:
     not alert, a dismissed ring) or none while the reasons point to an alerted ring through an
     identifier or a letter; ``group_status`` its case status, ``group_alerted`` whether the run
     alerted it. ``at_run`` is the claim risk the run stored (``rs.claim_risks``), which a later
-    decision does not change. A ring the caller may not open (another member's) is ``None``
-    beside its id in ``verdict``.
+    decision does not change; ``run_verdict`` the verdict the run gave the claim, with the ring
+    its reasons pointed to then (the claim scored without the case decisions taken since, as
+    detection scores every claim), ``None`` when that does not give the run's figure (data
+    loaded since changed the claim) or the run stored none. A ring the caller may not open
+    (another member's) is ``None`` beside its id in ``verdict``.
     """
 
     verdict: Verdict
@@ -446,6 +449,7 @@ class ClaimVerdict:
     group_status: CaseStatus | None
     group_alerted: bool
     at_run: ClaimRisk | None
+    run_verdict: Verdict | None
 
 
 def claim_verdict(store: GraphStore, scorer: RealtimeScorer, claim_key: str, request_date: str,
@@ -456,8 +460,11 @@ def claim_verdict(store: GraphStore, scorer: RealtimeScorer, claim_key: str, req
     if store.current_run() is None:
         return None
     index = scorer.index()  # the verdict and the case statuses from one index, as /v1/score
-    found = scorer.score({"claim_id": claim_key, "request_date": request_date}, index)
+    request = {"claim_id": claim_key, "request_date": request_date}
+    found = scorer.score(request, index)
     run = index.run
+    at_run = store.claim_risks([claim_key]).get(claim_key)
+    then = scorer.score(request, dataclasses.replace(index, run=dataclasses.replace(run, case_status={})))
     shown = dataclasses.replace(found, reasons=tuple(scope.reason(r) for r in found.reasons))
     ring = run.rings.get(found.ring_id) if found.ring_id else None
     group_id = run.ring_of_claim.get(claim_key)
@@ -469,7 +476,8 @@ def claim_verdict(store: GraphStore, scorer: RealtimeScorer, claim_key: str, req
         group=group if group is not None and scope.visible(group) else None,
         group_status=run.status(group.ring_id) if group is not None else None,
         group_alerted=group is not None and run.alerted(group),
-        at_run=store.claim_risks([claim_key]).get(claim_key),
+        at_run=at_run,
+        run_verdict=then if at_run is not None and then.score == at_run.risk else None,
     )
 
 

@@ -54,6 +54,7 @@ from graph.keys import (
     normalize_record_key,
     normalize_text,
     person_key,
+    twin_of,
 )
 from graph.keys.pseudonyms import Pseudonymizer, stored_key
 from graph.model import Label, NodeRef, Rel
@@ -196,6 +197,8 @@ payout name is taken with the account; identifiers are its relationships)."""
 _STORED_KINDS = {Rel.CONTACT_PHONE: "contact_phone", Rel.PAID_TO: "payout_account",
                  Rel.REPRESENTED_BY: "representative"}
 _STORED_LIMIT = 200
+_TWIN_FIELDS = (("claim_id", Label.CLAIM, "request"), ("policy_id", Label.POLICY, "policy"),
+                ("customer_id", Label.CUSTOMER, "customer"))
 
 
 # ---------------------------------------------------------------------------- the scorer
@@ -430,7 +433,9 @@ class RealtimeScorer:
         stored claim of its id, or another request date, is another request whose number
         collided with it (numbers per branch, per year or per channel): it is scored as a new
         request, and does not inherit the stored claim's ring. A request of the stored date
-        that names neither customer nor policy is the stored claim.
+        that names neither customer nor policy is the stored claim. A customer or policy typed
+        another way than the stored claim's (:func:`graph.keys.twin_of`) is named, with what
+        differs.
         """
         stored = index.facts.claim(req.claim_id)
         if stored is None:
@@ -443,30 +448,48 @@ class RealtimeScorer:
         if not other:
             return None
         named = other[0] if len(other) == 1 else f"{', '.join(other[:-1])} and {other[-1]}"
-        return f"the id of a stored request of another {named}: scored as a new request, not as that one"
+        twins = "".join(f"; its {what} is {kept}, which differs from {given} only in {twin.what}"
+                        for what, given, kept in (("customer", req.customer_id, stored.customer),
+                                                  ("policy", req.policy_id, stored.policy))
+                        if given is not None and kept is not None and (twin := twin_of(given, kept)))
+        return f"the id of a stored request of another {named}: scored as a new request, not as that one{twins}"
 
     @staticmethod
-    def claim_id_case_twin(req: SurrenderRequest, index: ScoringIndex) -> str | None:
-        """Why the request is not the stored claim whose id differs from its ``claim_id`` only
-        in letter case (``s90000002`` when the store holds ``S90000002`` and no ``s90000002``),
-        naming the stored id; ``None`` when the id is stored as given or has no such twin.
+    def read_twins(req: SurrenderRequest, index: ScoringIndex
+                   ) -> tuple[SurrenderRequest, list[tuple[str, str, tuple[str, ...]]]]:
+        """``req`` with each record id (``claim_id``, ``policy_id``, ``customer_id``) no stored
+        record holds but a stored one holds typed another way (:mod:`graph.keys.twins`: letter
+        case, spaces, leading zeros), and a warning ``(field, reason, stored ids)`` for each,
+        naming the stored id and what differs.
 
-        The request is not re-keyed to the stored claim: ingest keeps ids as typed, so a
-        stored ``s90000002`` beside ``S90000002`` is another record (ingest warns about it and
-        keeps both), and a request's lower-case id may be a new request whose number collides
-        with a stored one in another case, as numbers of other branches or channels collide.
-        Re-keyed silently, such a request would take the stored claim's customer, payout
-        account, representative and ring: a false merge, the error ingest refuses to make.
-        Scored as a new request, it gets this warning naming the stored id, so a risk system
-        that meant the stored request sends it again under that id.
+        Such an id is kept, not re-keyed to the stored record: ingest keeps ids as typed (it
+        keeps ``s90000002`` beside ``S90000002`` as two records, with a warning), and ``358`` or
+        ``s90000002`` may be a new request whose number collides with a stored one, as numbers
+        of other branches or channels collide. Re-keyed silently, it would take the stored
+        claim's customer, payout account, representative and ring, or the stored policy's
+        holder: a false merge, the error ingest refuses to make. So the request is scored as a
+        new one (the policy or customer as unknown), and the warning lets a risk system that
+        meant the stored record send it again under that id. An id whose only difference is
+        whitespace the stored id does not hold cannot be another record
+        (:attr:`graph.keys.StoredTwin.same_record`): it is read as the stored one, and the
+        warning says so.
         """
-        same = index.facts.claims_up_to_case(req.claim_id)  # one look-up: a stored id is among them
-        if not same or req.claim_id in same:
-            return None
-        twins = list(same)
-        stored = f"request {twins[0]} differs" if len(twins) == 1 else f"requests {', '.join(twins)} differ"
-        return (f"no stored request has this id; the stored {stored} from it only in letter case: "
-                "scored as a new request, not as that one (ids are kept as typed)")
+        found: dict[str, Any] = {}
+        warnings = []
+        for name, label, noun in _TWIN_FIELDS:
+            key = getattr(req, name)
+            twin = index.facts.stored_twin(label, key) if key is not None else None
+            if twin is None:
+                continue
+            if twin.same_record:
+                found[name] = twin.stored[0]
+                outcome = "read as that one (an id holds no space)"
+            elif label is Label.CLAIM:
+                outcome = f"scored as a new {noun}, not as that one (ids are kept as typed)"
+            else:
+                outcome = f"read as another {noun}, not as that one (ids are kept as typed)"
+            warnings.append((name, f"no stored {noun} has this id; {twin.describe(noun)}: {outcome}", twin.stored))
+        return (replace(req, **found) if found else req), warnings
 
     # ------------------------------------------------------------------ look-ups
     def _current_token(self) -> tuple[str, str]:

@@ -5,8 +5,9 @@ each, a few facts around it (:class:`~detectors.claim_view.ClaimView`): the cust
 family, contact changes, complaint letters and other claims, the policy's holder, agent and
 letters, the representative's phones, the customer and policy of every stored claim (a request
 whose id a stored claim holds is that claim only when it names no other customer or policy), and
-the run's profile of every identifier involved, and the stored claim ids by their upper-case
-form (a request naming ``s90000002`` when the store holds only ``S90000002`` is told so).
+the run's profile of every identifier involved, and the stored claim, policy and customer ids
+that are not their own twin form (:func:`graph.keys.odd_twins`: a request naming ``s90000002``
+or ``358`` when the store holds only ``S90000002`` or ``00000358`` is told so).
 :class:`RequestFacts` reads all of them in bulk when a run's scoring index is built (one read per
 relationship type, not a handful of look-ups per request) and keeps them packed
 (:class:`~detectors.packed.PackedRecords`), so a request is a few look-ups in memory and every
@@ -35,7 +36,7 @@ import pandas as pd
 
 from detectors.book import COMPLAINT_PHONE, MAILING_ADDRESS, surname
 from detectors.packed import PackedRecords
-from graph.keys import normalize_text
+from graph.keys import StoredTwin, normalize_text, odd_twins, stored_twin
 from graph.model import Label, NodeRef, Rel
 from graph.results import IdentifierProfile
 from graph.store import GraphStore
@@ -45,7 +46,7 @@ __all__ = ["ClaimFacts", "CustomerFacts", "LetterFacts", "PolicyFacts", "Request
 _EPOCH = date(1970, 1, 1).toordinal()
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CHANGED = (Label.PHONE, Label.ADDRESS, Label.BANK_ACCOUNT)
-_TABLES = ("customers", "policies", "complaints", "persons", "profiles", "claims", "claim_cases")
+_TABLES = ("customers", "policies", "complaints", "persons", "profiles", "claims", "record_twins")
 _LETTER_IDENTIFIERS = ((Rel.CONTACT_PHONE, Label.PHONE, COMPLAINT_PHONE),
                        (Rel.MAILED_FROM, Label.ADDRESS, MAILING_ADDRESS))
 
@@ -98,8 +99,8 @@ class LetterFacts:
 
 class RequestFacts:
     """The facts around every stored customer, policy, complaint and representative, the
-    customer and policy of every stored claim, the stored claim ids by letter case, and the run's
-    identifier profiles, as of one read of the store (see the module docstring).
+    customer and policy of every stored claim, the stored record ids typed another way than their
+    twin form, and the run's identifier profiles, as of one read of the store (see the module docstring).
 
     Look-ups never touch the store; an unknown key gives ``None`` (or nothing). :attr:`nbytes`
     is the memory the packed facts take.
@@ -107,10 +108,11 @@ class RequestFacts:
 
     def __init__(self, customers: PackedRecords, policies: PackedRecords, complaints: PackedRecords,
                  persons: PackedRecords, profiles: PackedRecords, claims: PackedRecords,
-                 claim_cases: PackedRecords) -> None:
+                 record_twins: PackedRecords) -> None:
         self._customers, self._policies, self._complaints = customers, policies, complaints
         self._persons, self._profiles, self._claims = persons, profiles, claims
-        self._claim_cases = claim_cases
+        self._record_twins = record_twins
+        self._records = {Label.CLAIM: claims, Label.POLICY: policies, Label.CUSTOMER: customers}
 
     @property
     def nbytes(self) -> int:
@@ -119,12 +121,13 @@ class RequestFacts:
 
     def sizes(self) -> dict[str, int]:
         """Records per table: ``customers``, ``policies``, ``complaints``, ``persons``,
-        ``profiles``, ``claims``, ``claim_cases`` (upper-case forms of stored claim ids)."""
+        ``profiles``, ``claims``, ``record_twins`` (twin forms of stored claim, policy and customer
+        ids that are not their own form)."""
         return {name: len(table) for name, table in zip(_TABLES, self._tables(), strict=True)}
 
     def _tables(self) -> tuple[PackedRecords, ...]:
         return (self._customers, self._policies, self._complaints, self._persons, self._profiles,
-                self._claims, self._claim_cases)
+                self._claims, self._record_twins)
 
     # ---------------------------------------------------------------- one copy per machine
     def save(self, folder: Path) -> None:
@@ -154,11 +157,13 @@ class RequestFacts:
         found = self._claims.get(key)
         return None if found is None else ClaimFacts(*found)
 
-    def claims_up_to_case(self, key: str) -> tuple[str, ...]:
-        """The stored claim ids equal to ``key`` up to letter case (``key`` itself among them
-        when stored), sorted; compared in upper case, as ingest compares ids for its warning
-        about case-only twins."""
-        return tuple(self._claim_cases.get(key.upper()) or ())
+    def stored_twin(self, label: Label, key: str) -> StoredTwin | None:
+        """The stored claims, policies or customers (``label``) ``key`` is a twin of, as ingest
+        finds them (:func:`graph.keys.stored_twin`); ``None`` when ``key`` is stored or has no
+        twin."""
+        records = self._records[label]
+        return stored_twin(key, lambda k: records.get(k) is not None,
+                           lambda form: self._record_twins.get(_ref_key(label.value, form)))
 
     def policy(self, key: str | None) -> PolicyFacts:
         """A policy's holders, agents and letters (none for an unknown policy)."""
@@ -201,17 +206,26 @@ class RequestFacts:
         ``household_max`` is the run's largest household (:class:`~detectors.params.DetectionParams`)."""
         filed = store.edges_frame(Label.CUSTOMER, Rel.FILED, Label.CLAIM)
         claims = store.nodes_frame(Label.CLAIM)
+        customers = store.nodes_frame(Label.CUSTOMER)
+        policies = list(_policies(store))
+        keys = {Label.CLAIM: _keys(claims), Label.POLICY: pd.Series([k for k, _ in policies], dtype=object),
+                Label.CUSTOMER: _keys(customers)}
         return cls(
-            customers=PackedRecords(_customers(store, household_max, filed)),
-            policies=PackedRecords(_policies(store)),
+            customers=PackedRecords(_customers(store, household_max, filed, customers)),
+            policies=PackedRecords(policies),
             complaints=PackedRecords(_complaints(store)),
             persons=PackedRecords(_grouped(store.edges_frame(Label.PERSON, Rel.HAS_PHONE, Label.PHONE)).items()),
             profiles=PackedRecords(
                 (_ref_key(p.label, p.key), [p.customers, p.unrelated_customers, p.suspicion, p.ring_id, list(p.notes)])
                 for p in store.identifier_profiles(None).values()),
             claims=PackedRecords(_claims(store, filed, claims)),
-            claim_cases=PackedRecords(_claim_cases(claims)),
+            record_twins=PackedRecords((_ref_key(label.value, form), found) for label, ids in keys.items()
+                                       for form, found in odd_twins(ids).items()),
         )
+
+
+def _keys(nodes: pd.DataFrame) -> pd.Series:
+    return nodes["key"] if "key" in nodes.columns else pd.Series([], dtype=object)
 
 
 def _ref_key(label: str, key: str) -> str:
@@ -233,8 +247,8 @@ def _grouped(frame: pd.DataFrame, by: str = "src", value: str = "dst") -> dict[s
     return out
 
 
-def _customers(store: GraphStore, household_max: int, filed: pd.DataFrame) -> Iterable[tuple[str, list[Any]]]:
-    nodes = store.nodes_frame(Label.CUSTOMER)
+def _customers(store: GraphStore, household_max: int, filed: pd.DataFrame,
+               nodes: pd.DataFrame) -> Iterable[tuple[str, list[Any]]]:
     keys = nodes["key"].astype(str).tolist()
     raw = [_value(n) for n in nodes["name"].tolist()] if "name" in nodes.columns else [None] * len(keys)
     normal = _normalized(raw)
@@ -307,16 +321,6 @@ def _claims(store: GraphStore, filed: pd.DataFrame, nodes: pd.DataFrame) -> Iter
         day = dict(zip(dated["key"].astype(str).tolist(), dated["request_date"].astype(str).tolist(), strict=True))
     for key in sorted(customer.keys() | policy.keys()):
         yield key, [customer.get(key), policy.get(key), day.get(key)]
-
-
-def _claim_cases(nodes: pd.DataFrame) -> Iterable[tuple[str, list[str]]]:
-    """Stored claim ids (of the claim ``nodes``) by their upper-case form, for the ids holding
-    a letter with a case (an id of digits has no twin in another case)."""
-    by_case: dict[str, list[str]] = defaultdict(list)
-    for key in (nodes["key"].astype(str).tolist() if "key" in nodes.columns else []):
-        if key.upper() != key.lower():
-            by_case[key.upper()].append(key)
-    return ((folded, sorted(keys)) for folded, keys in sorted(by_case.items()))
 
 
 def _complaints(store: GraphStore) -> Iterable[tuple[str, list[Any]]]:

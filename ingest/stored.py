@@ -29,10 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graph.keys import StoredTwin, odd_twins, stored_twin, twin_form
 from graph.model import SCHEMA, Label, NodeRef, Rel
 from graph.store import GraphStore
 
-__all__ = ["FIXED_REFERENCES", "REPLACED_REFERENCES", "TABLE_LABELS", "StoredRecords"]
+__all__ = ["FIXED_REFERENCES", "RECORD_NOUNS", "REPLACED_REFERENCES", "TABLE_LABELS", "StoredRecords"]
 
 TABLE_LABELS: dict[str, Label] = {
     "agents": Label.AGENT,
@@ -42,6 +43,10 @@ TABLE_LABELS: dict[str, Label] = {
     "complaints": Label.COMPLAINT,
 }
 """The node label a table's records become, for the tables other tables refer to."""
+
+RECORD_NOUNS = {"agents": "agent", "customers": "customer", "policies": "policy",
+                "surrenders": "request", "complaints": "letter"}
+"""What a record of each of :data:`TABLE_LABELS`' tables is, for a sentence."""
 
 FIXED_REFERENCES: dict[str, tuple[str, ...]] = {
     "surrenders": ("policy_id", "customer_id"),
@@ -106,6 +111,21 @@ class StoredRecords:
         rows = [found.get(c) if isinstance(c, str) else None for c in change_ids]
         return pd.DataFrame({"customer_id": [r[0] if r else None for r in rows],
                              "field": [r[1] if r else None for r in rows]}, index=change_ids.index, dtype=object)
+
+    def twins(self, table: str, keys: pd.Series) -> dict[str, StoredTwin]:
+        """The stored twin of each of ``keys`` that no stored record of ``table`` holds but one
+        holds typed another way (:func:`graph.keys.stored_twin`), by key. Reads the keys of
+        ``table``'s stored records, once, when some of ``keys`` are not stored."""
+        wanted = pd.Series(keys.dropna().astype(str).unique(), dtype=object)
+        if table not in TABLE_LABELS or wanted.empty:
+            return {}
+        held = set(self._props(table, pd.concat([wanted, wanted.map(twin_form)])))
+        if wanted.isin(held).all():
+            return {}
+        nodes = self._store.nodes_frame(TABLE_LABELS[table])
+        odd = odd_twins(nodes["key"]) if "key" in nodes.columns else {}
+        found = {key: stored_twin(key, held.__contains__, odd.get) for key in wanted.tolist()}
+        return {key: twin for key, twin in found.items() if twin is not None}
 
     def holders(self, policy_ids: pd.Series) -> pd.Series:
         """The customer holding each stored policy of ``policy_ids`` (``None`` for a policy the

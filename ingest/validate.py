@@ -61,6 +61,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.keys import (
+    StoredTwin,
     blank_cells,
     normalize_addresses,
     normalize_bank_accounts,
@@ -78,7 +79,7 @@ from ingest.contract import CLEAR_MARKER, CLEARABLE, CONTRACT, Column, ColumnKin
 from ingest.dates import parse_dates
 from ingest.problems import ProblemLog, Severity
 from ingest.reader import RawBook, RawTable
-from ingest.stored import FIXED_REFERENCES, REPLACED_REFERENCES, StoredRecords
+from ingest.stored import FIXED_REFERENCES, RECORD_NOUNS, REPLACED_REFERENCES, StoredRecords
 
 __all__ = ["MAX_CELL_CHARS", "parse_amounts", "validate_book", "validate_table"]
 
@@ -441,9 +442,63 @@ def _check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, st
             unknown = values.notna() & ~_is_in(values, target.dropna())
             if unknown.any() and stored is not None:
                 unknown[unknown] = ~stored.holds(ref.target, values[unknown])
+            if not unknown.any():
+                continue
+            where = ref.target if stored is None else f"{ref.target} nor in the store"
+            twins = stored.twins(ref.target, values[unknown]) if stored is not None else {}
+            for row, value in zip(values.index[unknown].tolist(), values[unknown].tolist(), strict=True):
+                twin = twins.get(value)
+                told = f"; {twin.describe(RECORD_NOUNS[ref.target])}" if twin is not None else ""
+                log.add(files[name], int(row), ref.column, f"refers to a record not in {where}{told}", value=value)
+
+
+def _check_twins(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
+                 stored: StoredRecords, log: ProblemLog) -> None:
+    """A record id of a daily export that no stored record holds but one holds typed another
+    way (:mod:`graph.keys.twins`: letter case, spaces, the leading zeros a spreadsheet drops)
+    gets a warning naming the stored id and what differs: the record is kept as another one, as
+    ids are kept as typed (``358`` may be another system's number beside ``00000358``), so the
+    warning is the list of rows to check, not a silent second copy of a stored request. An id
+    whose only difference is whitespace the stored id does not hold names the stored record
+    (:attr:`graph.keys.StoredTwin.same_record`), as a key and as a reference: it is read as
+    that one, with a warning. Another reference typed so stays unknown, and its refusal names
+    the stored id (:func:`_check_references`)."""
+    for name, noun in RECORD_NOUNS.items():
+        key = CONTRACT[name].primary_key
+        if not tables[name].empty:
+            _read_twins(tables, files, log, name, key, stored.twins(name, tables[name][key]), noun)
+    for name, table in CONTRACT.items():
+        for ref in table.references:
+            frame = tables[name]
+            if frame.empty:
+                continue
+            values = frame[ref.column]
+            unknown = values.notna() & ~_is_in(values, tables[ref.target][CONTRACT[ref.target].primary_key].dropna())
             if unknown.any():
-                where = ref.target if stored is None else f"{ref.target} nor in the store"
-                log.add_rows(files[name], ref.column, values[unknown], f"refers to a record not in {where}")
+                twins = {k: t for k, t in stored.twins(ref.target, values[unknown]).items() if t.same_record}
+                _read_twins(tables, files, log, name, ref.column, twins, RECORD_NOUNS[ref.target])
+
+
+def _read_twins(tables: dict[str, pd.DataFrame], files: Mapping[str, str], log: ProblemLog, name: str,
+                column: str, twins: Mapping[str, StoredTwin], noun: str) -> None:
+    """Warn about each row of ``tables[name]`` whose ``column`` has a stored twin, reading it as
+    the stored id where that names the same record."""
+    if not twins:
+        return
+    frame = tables[name]
+    values = frame[column]
+    named = values.isin(twins.keys())
+    for row, value in zip(values.index[named].tolist(), values[named].tolist(), strict=True):
+        twin = twins[value]
+        outcome = ("read as that one (an id holds no space)" if twin.same_record
+                   else f"read as another {noun} (ids are kept as typed)")
+        log.add(files[name], int(row), column, f"no stored {noun} has this id; {twin.describe(noun)}: {outcome}",
+                "warning", value=value)
+    same = {k: t.stored[0] for k, t in twins.items() if t.same_record}
+    if same:
+        frame = frame.copy()
+        frame[column] = values.replace(same)
+        tables[name] = frame
 
 
 def _check_moved(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
@@ -552,6 +607,8 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None,
     rowless = {name for name, found in raw.tables.items()
                if CONTRACT[name].required and not export and found.status != "unreadable"
                and found.frame.empty}
+    if export and stored is not None:
+        _check_twins(tables, files, stored, log)
     _check_references(tables, files, usable, set(raw.tables) - usable | ragged | rowless, log, stored)
     if stored is not None:
         _check_moved(tables, files, stored, log)

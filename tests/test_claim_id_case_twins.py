@@ -66,21 +66,27 @@ def test_a_case_twin_of_a_stored_id_is_warned_and_scored_as_a_new_request(store:
         plural, exact = score("Ab1"), [score(c)["warnings"] for c in ("AB1", "ab1", "1234")]
     assert [r["code"] for r in stored["reasons"]] == ["agency_payout"]
     assert (twin["score"], twin["reasons"]) == (unseen["score"], unseen["reasons"]) == (0.0, [])
-    assert twin["warnings"] == [{"field": "claim_id", "reason": _warning("request Cd2 differs")}]
-    assert plural["warnings"] == [{"field": "claim_id", "reason": _warning("requests AB1, ab1 differ")}]
+    assert twin["warnings"] == [{"field": "claim_id", "reason": _warning("request Cd2 differs"),
+                                 "stored_ids": ["Cd2"]}]
+    assert plural["warnings"] == [{"field": "claim_id", "reason": _warning("requests AB1, ab1 differ"),
+                                   "stored_ids": ["AB1", "ab1"]}]
     assert unseen["warnings"] == [] and exact == [[], [], []]
 
 
 def test_the_scorer_finds_case_twins_among_stored_ids_only(store: SQLiteStore) -> None:
     """The rule is the scorer's, so the Python API and every server process apply it alike;
-    ids of digits have no twins."""
+    ids of digits have no twins in another case."""
     scorer = RealtimeScorer(store)
     index = scorer.index()
 
-    def twin(claim_id: str) -> str | None:
-        return scorer.claim_id_case_twin(SurrenderRequest.from_any({"claim_id": claim_id, "request_date": DAY}), index)
+    def twin(claim_id: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        return scorer.read_twins(SurrenderRequest.from_any({"claim_id": claim_id, "request_date": DAY}), index)[1]
 
-    assert [twin(c) for c in ("AB1", "ab1", "Cd2", "1234", "X9")] == [None] * 5
-    assert (twin("CD2"), twin("aB1")) == (_warning("request Cd2 differs"), _warning("requests AB1, ab1 differ"))
-    assert index.facts.claims_up_to_case("ab1") == ("AB1", "ab1") and index.facts.claims_up_to_case("1234") == ()
-    assert index.facts.sizes()["claim_cases"] == 2
+    assert [twin(c) for c in ("AB1", "ab1", "Cd2", "1234", "X9")] == [[]] * 5
+    assert (twin("CD2"), twin("aB1")) == ([("claim_id", _warning("request Cd2 differs"), ("Cd2",))],
+                                         [("claim_id", _warning("requests AB1, ab1 differ"), ("AB1", "ab1"))])
+    assert index.facts.stored_twin(Label.CLAIM, "aB1").stored == ("AB1", "ab1")  # type: ignore[union-attr]
+    assert index.facts.stored_twin(Label.CLAIM, "ab1") is None
+    # stored ids that are not their own twin form (upper case, no space, no leading zero): the
+    # claims ab1 and Cd2 and their policies Pab1 and PCd2
+    assert index.facts.sizes()["record_twins"] == 4

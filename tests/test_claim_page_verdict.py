@@ -191,3 +191,29 @@ def test_after_a_dismissal_the_page_and_the_reply_agree_and_the_page_says_so(tmp
     assert (stored.risk, stored.ring_id) == (before["score"], ring.ring_id)
     at_run = re.search(r'id="verdict-at-run">([^<（]*)', member)
     assert at_run is not None and at_run.group(1).split() == [str(stored.risk), "·", ring.ring_id]
+
+
+def test_the_run_line_names_the_ring_the_run_pointed_to_or_none(tmp_path: Path) -> None:
+    """Investigators confirm the care home's group (the run scored it under the threshold):
+    a resident's request and the ring member's earlier request (both of the care home's group)
+    now point at it with a higher score, and the line about the run names what the run's
+    verdict pointed to (no ring for the resident, the agency ring for the member's request),
+    not the claim's own group."""
+    store, result = _detected(tmp_path / "graph.db")
+    home, agency = _ring(result, "CHC1"), _ring(result, "RRC0")
+    with serving(explorer_app(store)) as url:
+        for status in ("investigating", "confirmed"):
+            changed = httpx.patch(f"{url}/v1/rings/{home.ring_id}", json={"status": status, "note": "养老院代办"},
+                                  headers={"X-API-Key": INVESTIGATOR_KEY}, timeout=30)
+            assert changed.status_code == 200, changed.text
+        lines = {}
+        for claim in ("CHC1", EARLIER):
+            reply = _score(url, {"claim_id": claim, "request_date": _date(store, claim)})
+            assert reply["ring_id"] == home.ring_id
+            at_run = re.search(r'id="verdict-at-run">([^<（]*)', _page(url, claim))
+            lines[claim] = at_run.group(1).split() if at_run else None
+    risks = store.claim_risks(["CHC1", EARLIER])
+    store.close()
+    assert {c: r.ring_id for c, r in risks.items()} == {"CHC1": home.ring_id, EARLIER: home.ring_id}
+    assert lines == {"CHC1": [str(risks["CHC1"].risk), "·", "无团伙", "no", "ring"],
+                     EARLIER: [str(risks[EARLIER].risk), "·", agency.ring_id]}

@@ -47,8 +47,8 @@ from api.analysis.frames import claim_risks, evidence, identifier_uses, members,
 from api.analysis.report import CASE_FILES, case_history, case_report
 from api.analysis.stores import open_store
 from api.analysis.timeline import EVENT_KINDS, TIMELINE_COLUMNS, plot_timeline, ring_timeline
+from api.scoring import score_request
 from detectors.holdout import hold_out, roc_auc
-from detectors.realtime import score_request
 from graph.results import ALERT_THRESHOLD
 
 __all__ = [

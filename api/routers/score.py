@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -11,11 +10,9 @@ from starlette.routing import Route
 
 from api.deps import AppState, api_key_header, authorize, parse_body, reject_unknown_query
 from api.render import render
-from api.schemas import InputWarning, ScoreRequest, ScoreResponse
-from api.scope import Scope
+from api.schemas import ScoreRequest, ScoreResponse
+from api.scoring import score_reply
 from api.security import Permission
-from detectors.realtime import SurrenderRequest
-from graph.model import Label
 
 __all__ = ["direct_route", "router"]
 
@@ -52,22 +49,7 @@ async def score(request: Request) -> Response:
     state: AppState = request.app.state.ringscope
     if state.scoring_refused:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, state.scoring_refused)
-    req = SurrenderRequest.from_any(body)  # record ids read as ingest reads them
-    if who.insurer is not None:  # a member's risk system names its own records: the store keys them CODE:id
-        scope = Scope(who.insurer)
-        ids: dict[str, Any] = {name: scope.record_key(Label.CLAIM, value) for name in ("claim_id", "policy_id", "customer_id")
-                               if isinstance(value := getattr(req, name), str)}
-        req = replace(req, **ids)
-    index = state.scorer.index()  # the verdict and its ring's case status from one index
-    verdict = state.scorer.score(req, index)
-    warnings = body.unused_values()
-    conflict = state.scorer.claim_id_conflict(req, index) or state.scorer.claim_id_case_twin(req, index)
-    if conflict is not None:
-        warnings.append(InputWarning(field="claim_id", reason=conflict))
-    answer = {**verdict.to_dict(), "claim_id": body.claim_id,
-              "warnings": [w.model_dump() for w in warnings]}
-    answer["ring_status"] = index.run.status(verdict.ring_id).value if verdict.ring_id else None
-    return render(answer, who)
+    return render(score_reply(state.scorer, body, who.insurer).to_dict(), who)
 
 
 direct_route = Route("/v1/score", score, methods=["POST"])

@@ -5,7 +5,8 @@ none. Every cell is first cleaned of what spreadsheets and clerks add
 (:mod:`~graph.keys.cells`); then each kind has a module (one topic each):
 :mod:`~graph.keys.phones`, :mod:`~graph.keys.id_numbers`, :mod:`~graph.keys.bank_accounts`,
 :mod:`~graph.keys.text` (names and addresses: ``10幢`` and ``10栋`` are one), :mod:`~graph.keys.persons` (representatives)
-and :mod:`~graph.keys.records` (record ids); each gives a scalar function, safe per request,
+and :mod:`~graph.keys.records` (record ids; :mod:`~graph.keys.twins` finds the stored id one
+typed another way is a twin of); each gives a scalar function, safe per request,
 and a vectorised one for whole columns (:mod:`~graph.keys.columns`) that also says why a
 damaged cell has no key. In an association's store record keys carry their insurer's code
 (:mod:`~graph.keys.insurers`) and identifiers, names and letters may be keyed hashes
@@ -32,12 +33,14 @@ from graph.keys.phones import (
 )
 from graph.keys.records import normalize_record_key, normalize_record_keys
 from graph.keys.text import normalize_address, normalize_addresses, normalize_text, normalize_texts
+from graph.keys.twins import StoredTwin, odd_twins, stored_twin, twin_form, twin_forms, twin_of
 
 __all__ = [
     "BankAccount",
     "IdNumber",
     "Phone",
     "PhoneKind",
+    "StoredTwin",
     "blank_cells",
     "is_number_block",
     "namespaced_key",
@@ -55,7 +58,12 @@ __all__ = [
     "normalize_text",
     "normalize_texts",
     "number_block",
+    "odd_twins",
     "person_key",
     "person_keys",
     "split_key",
+    "stored_twin",
+    "twin_form",
+    "twin_forms",
+    "twin_of",
 ]
