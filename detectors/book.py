@@ -341,11 +341,11 @@ def _load_customers(store: GraphStore, claims: pd.DataFrame, holders: pd.DataFra
     other_at = between + np.arange(len(names))
     index = np.empty(n, dtype=object)
     index[kept_at], index[other_at] = ids, names.index.to_numpy(dtype=object)
-    kept_names = kept["name"].to_numpy(zero_copy_only=False)
+    kept_names = _text_objects(kept["name"])
     name = np.empty(n, dtype=object)
     name[kept_at], name[other_at] = kept_names, names.to_numpy(dtype=object)
     family_name = np.empty(n, dtype=object)
-    family_name[kept_at] = kept["surname"].to_numpy(zero_copy_only=False)
+    family_name[kept_at] = _text_objects(kept["surname"])
     family_name[other_at] = _surnames(names)
     claimant_at = np.empty(len(claimant_ids), dtype=np.intp)
     claimant_at[outside] = other_at[claimant_rows]
@@ -375,11 +375,20 @@ def _household_table(family: pd.DataFrame, household_max: int) -> pa.Table:
     starts = np.searchsorted(ties[:, 0], np.arange(len(frame) + 1))  # ties come sorted
     return pa.table({
         "customer_id": pa.array(names.index.to_numpy(dtype=object), type=pa.string()),
-        "name": pa.array(names.to_numpy(dtype=object), type=pa.string(), from_pandas=True),
-        "surname": pa.array(frame["surname"].to_numpy(dtype=object), type=pa.string()),
+        # names and surnames repeat: each distinct one is made a Python string once when read
+        "name": pa.array(names.to_numpy(dtype=object), type=pa.string(), from_pandas=True).dictionary_encode(),
+        "surname": pa.array(frame["surname"].to_numpy(dtype=object), type=pa.string()).dictionary_encode(),
         "household": pa.array(_households(ties, frame)),
         "tied": pa.ListArray.from_arrays(pa.array(starts, type=pa.int32()), pa.array(ties[:, 1], type=pa.int32())),
     })
+
+
+def _text_objects(column: pa.ChunkedArray) -> np.ndarray:
+    """A dictionary-encoded text column as Python strings (``None`` for a missing value), each
+    distinct value converted once."""
+    encoded = column.combine_chunks()
+    values = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+    return values[pc.fill_null(encoded.indices, -1).to_numpy()]  # -1: the last entry, None
 
 
 def _code_version(*functions: Callable[..., object], extra: str = "") -> str:

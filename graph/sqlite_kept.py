@@ -11,6 +11,8 @@ rewrites a table's parts in the same transaction as any change of its rows) and 
 arguments. The digest and the answer are read in one snapshot of the store, so a kept answer
 is reused only while those tables hold exactly what it was computed from: a load, a
 replacement or a ``#CLEAR`` that changes a row changes the digest, and the query runs again.
+:func:`kept_table` keeps, the same way, an Arrow table of any column types that a caller
+derived from such tables (detection's households, :meth:`graph.store.GraphStore.kept_from_family`).
 
 >>> import sqlite3
 >>> conn = sqlite3.connect(":memory:", isolation_level=None)

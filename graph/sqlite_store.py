@@ -349,6 +349,8 @@ class SQLiteStore(GraphStore):
         columns = "".join(f', "{c}"' for c in catalog.columns[name])
         end = "src" if at_source else "dst"
         rows = self._rows_in(f"SELECT src, dst{columns} FROM {name} WHERE {end} IN", (), keys)  # noqa: S608
+        if not columns:  # a relationship without properties (a claim's filer, a policy's holder)
+            return [{"src": src, "dst": dst} for src, dst in rows]
         return [{"src": src, "dst": dst, **catalog.props(name, tuple(values))} for src, dst, *values in rows]
 
     def _claim_identifier_holders(self) -> pd.DataFrame:
