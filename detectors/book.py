@@ -558,7 +558,7 @@ def _households(ties: np.ndarray, customers: pd.DataFrame) -> np.ndarray:
 
 
 # what the store keeps of the households (GraphStore.kept_from_family) is derived again when
-# one of these functions changes
+# one of these functions changes: a function they start to call belongs in the list too
 _HOUSEHOLD_VERSION = _code_version(_household_table, _customer_names, _surnames, _surname_of_text, _family_ties,
                                    _phone_in_surname, _unique_pairs, _households,
                                    extra=" ".join(sorted(_COMPOUND_SURNAMES)))
