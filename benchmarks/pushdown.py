@@ -35,12 +35,13 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
+import pyarrow as pa
 
 # the script folder holds benchmarks named like packages (ingest.py): look in the repository first
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -98,6 +99,12 @@ class Reading:
         self.rows["family_registrations"] += len(frame)
         return frame
 
+    def kept_from_family(self, household_max: int, name: str, version: str,
+                         derive: Callable[[pd.DataFrame], pa.Table]) -> pa.Table:
+        table = self.store.kept_from_family(household_max, name, version, derive)
+        self.rows[f"kept {name}"] += table.num_rows
+        return table
+
 
 class PullEverything(Reading):
     """Detection's reading before the aggregation moved into the store: every customer, every
@@ -146,6 +153,11 @@ class PullEverything(Reading):
     def family_registrations(self, household_max: int) -> pd.DataFrame:
         """Every registration, as detection read them before (it keeps the ones it needs)."""
         return self._every_registration()
+
+    def kept_from_family(self, household_max: int, name: str, version: str,
+                         derive: Callable[[pd.DataFrame], pa.Table]) -> pa.Table:
+        """Derived from every registration each time, as detection did before (nothing kept)."""
+        return derive(self.family_registrations(household_max))
 
     def _every_registration(self) -> pd.DataFrame:
         if self._registrations is None:

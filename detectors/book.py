@@ -14,14 +14,18 @@ household, and so are customers of one surname sharing a registered phone.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable
+import types
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import scipy
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -311,8 +315,7 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
     """
     claims = load_claims(store)
     holders = store.claim_identifier_holders()
-    family = store.family_registrations(household_max)
-    customers = _load_customers(store, claims, holders, family, household_max)
+    customers = _load_customers(store, claims, holders, household_max)
     registered = holders[["customer_id", "label", "key"]]
     complaints = load_letters(store, claims)
     letter_identifiers = _letter_identifiers(store)
@@ -325,19 +328,131 @@ def load_book(store: GraphStore, household_max: int = 6, change_window_days: int
 
 
 def _load_customers(store: GraphStore, claims: pd.DataFrame, holders: pd.DataFrame,
-                    family: pd.DataFrame, household_max: int) -> pd.DataFrame:
-    names, position, claimants = _customer_names(store, claims, pd.concat([holders, family], ignore_index=True))
-    # an index of Python strings keeps its hash table between look-ups (one of pandas' Arrow
-    # text builds it again for each): detection looks customers up by id many times; the text
-    # columns stay Python objects too (pandas would make them Arrow text, read back as objects)
-    index = names.index
-    frame = pd.DataFrame({"name": names, "surname": pd.Series(_surnames(names), index=index, dtype=object)})
-    ties = _family_ties(family, frame, household_max, position[len(holders):])
-    frame["household"] = _households(ties, frame)
-    wanted = np.zeros(len(frame), dtype=bool)
-    wanted[claimants] = True
-    frame["family"] = pd.Series(_family_names(ties, frame, wanted), index=index, dtype=object)
+                    household_max: int) -> pd.DataFrame:
+    kept = store.kept_from_family(household_max, "households", _HOUSEHOLD_VERSION,
+                                  partial(_household_table, household_max=household_max))
+    kept_ids = kept["customer_id"]
+    # the customers of the identifiers claims reach and the claimants the households leave out
+    claimant_ids = claims["customer_id"].to_numpy(dtype=object)
+    holder_ids = holders["customer_id"].to_numpy(dtype=object)
+    # one look-up of both (each builds a hash table of the households' customers)
+    found = pc.fill_null(pc.index_in(pa.array(np.concatenate([claimant_ids, holder_ids]), type=pa.string()),
+                                     value_set=kept_ids), -1).to_numpy()
+    kept_rows, kept_holder = found[:len(claimant_ids)].astype(np.intp), found[len(claimant_ids):] >= 0
+    outside = kept_rows < 0
+    names, _, claimant_rows = _customer_names(store, claimant_ids[outside], holders[~kept_holder])
+    # both sorted by id: the others go in between the households' customers
+    ids = kept_ids.to_numpy(zero_copy_only=False)
+    between = np.searchsorted(ids, names.index.to_numpy(dtype=object))
+    n = len(ids) + len(names)
+    kept_at = np.arange(len(ids)) + np.searchsorted(between, np.arange(len(ids)), side="right")
+    other_at = between + np.arange(len(names))
+    index = np.empty(n, dtype=object)
+    index[kept_at], index[other_at] = ids, names.index.to_numpy(dtype=object)
+    kept_names = _text_objects(kept["name"])
+    name = np.empty(n, dtype=object)
+    name[kept_at], name[other_at] = kept_names, names.to_numpy(dtype=object)
+    family_name = np.empty(n, dtype=object)
+    family_name[kept_at] = _text_objects(kept["surname"])
+    family_name[other_at] = _surnames(names)
+    claimant_at = np.empty(len(claimant_ids), dtype=np.intp)
+    claimant_at[outside] = other_at[claimant_rows]
+    kept_rows = kept_rows[~outside]
+    claimant_at[~outside] = kept_at[kept_rows]
+    at = pd.Index(index, dtype=object, name="customer_id")
+    frame = pd.DataFrame({"name": pd.Series(name, index=at, dtype=object),
+                          "surname": pd.Series(family_name, index=at, dtype=object)})
+    frame["household"] = _placed_households(kept["household"].to_numpy(), kept_at, n)
+    family: list[frozenset[str]] = [frozenset()] * n
+    for row, names_tied in _tied_names(kept["tied"].combine_chunks(), kept_names, np.unique(kept_rows)):
+        family[kept_at[row]] = names_tied
+    frame["family"] = pd.Series(family, index=at, dtype=object)
     return frame
+
+
+def _household_table(family: pd.DataFrame, household_max: int) -> pa.Table:
+    """The customers of the household registrations ``family``
+    (:meth:`~graph.store.GraphStore.family_registrations`), sorted by id: ``customer_id``,
+    ``name``, ``surname``, ``household`` (their family ties' connected components, numbered in
+    the order of their first customer) and ``tied`` (the rows of the customers tied to each
+    directly: a registered address of at most ``household_max`` customers, or a registered
+    phone within one surname)."""
+    names, position, _ = _customer_names(None, np.empty(0, dtype=object), family)
+    frame = pd.DataFrame({"name": names, "surname": pd.Series(_surnames(names), index=names.index, dtype=object)})
+    ties = _family_ties(family, frame, household_max, position)
+    starts = np.searchsorted(ties[:, 0], np.arange(len(frame) + 1))  # ties come sorted
+    return pa.table({
+        "customer_id": pa.array(names.index.to_numpy(dtype=object), type=pa.string()),
+        # names and surnames repeat: each distinct one is made a Python string once when read
+        "name": pa.array(names.to_numpy(dtype=object), type=pa.string(), from_pandas=True).dictionary_encode(),
+        "surname": pa.array(frame["surname"].to_numpy(dtype=object), type=pa.string()).dictionary_encode(),
+        "household": pa.array(_households(ties, frame)),
+        "tied": pa.ListArray.from_arrays(pa.array(starts, type=pa.int32()), pa.array(ties[:, 1], type=pa.int32())),
+    })
+
+
+def _text_objects(column: pa.ChunkedArray) -> np.ndarray:
+    """A dictionary-encoded text column as Python strings (``None`` for a missing value), each
+    distinct value converted once."""
+    encoded = column.combine_chunks()
+    values = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+    return values[pc.fill_null(encoded.indices, -1).to_numpy()]  # -1: the last entry, None
+
+
+def _code_version(*functions: Callable[..., object], extra: str = "") -> str:
+    """A digest of the functions' compiled code, of the libraries they call and of ``extra``
+    (data they read): it changes when one of them is edited, so what they derived and a store
+    kept is not used again.
+
+    >>> def one(x): return x + 1
+    >>> def other(x): return x + 2
+    >>> _code_version(one) == _code_version(one), _code_version(one) == _code_version(other)
+    (True, False)
+    """
+    digest = hashlib.blake2b(f"{np.__version__} {pd.__version__} {scipy.__version__} {extra}".encode(),
+                             digest_size=12)
+
+    def add(code: types.CodeType) -> None:
+        digest.update(code.co_code + repr(code.co_names).encode())
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                add(const)
+            else:  # a set's order changes with the process's string hashing
+                digest.update(repr(sorted(map(repr, const)) if isinstance(const, frozenset) else const).encode())
+
+    for function in functions:
+        add(function.__code__)
+    return digest.hexdigest()
+
+
+def _placed_households(kept: np.ndarray, kept_at: np.ndarray, n: int) -> np.ndarray:
+    """:func:`_households` of ``n`` customers: the households' customers (their components
+    ``kept``, numbered in the order of their first customer) at ``kept_at``, every other
+    customer alone; components numbered again in the order of their first customer."""
+    if not len(kept) or int(kept.max()) == len(kept) - 1:  # no ties: everyone alone, as _households
+        return np.arange(n)
+    first = np.full(int(kept.max()) + 1, n, dtype=np.intp)
+    np.minimum.at(first, kept, kept_at)
+    lead = np.arange(n)
+    lead[kept_at] = first[kept]
+    number = np.cumsum(lead == np.arange(n)) - 1  # a component's number: leaders before it
+    return number[lead].astype(kept.dtype)
+
+
+def _tied_names(tied: pa.ListArray, names: np.ndarray, rows: np.ndarray) -> Iterator[tuple[int, frozenset[str]]]:
+    """For each of the households' customers at ``rows`` tied to a customer with a name, the
+    names of the customers tied to it directly (``tied``: the rows of those customers;
+    ``names``: each row's name or ``None``)."""
+    starts = tied.offsets.to_numpy()
+    counts = starts[rows + 1] - starts[rows]
+    # the ties of those rows, one after the other
+    at = np.repeat(starts[rows] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+    family: dict[int, set[str]] = {}
+    for row, name in zip(np.repeat(rows, counts).tolist(), names[tied.values.to_numpy()[at]].tolist(), strict=True):
+        if isinstance(name, str):
+            family.setdefault(row, set()).add(name)
+    for row, found in family.items():
+        yield row, frozenset(found)
 
 
 def _surnames(names: pd.Series) -> np.ndarray:
@@ -365,21 +480,22 @@ def _unique_pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.column_stack([code // width, code % width])
 
 
-def _customer_names(store: GraphStore, claims: pd.DataFrame,
+def _customer_names(store: GraphStore | None, claimant_ids: np.ndarray,
                     registrations: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Name (or ``None``) by customer id, sorted by id: of the customers in ``registrations``
-    (which carry their names; a customer's first row) and of the claimants, looked up (a
-    claimant who is not a stored customer has none); the position in it of the customer of
-    each row of ``registrations``, and of each claim's customer (rows of ``claims``)."""
+    (which carry their names; a customer's first row) and of the claimants (``claimant_ids``),
+    looked up in ``store`` (a claimant who is not a stored customer has none); the position in
+    it of the customer of each row of ``registrations``, and of each claimant."""
     registered = registrations["customer_id"].to_numpy(dtype=object)
     # one factorization of both: the ids registrations hold come first, codes 0 … k - 1
-    codes, ids = pd.factorize(np.concatenate([registered, claims["customer_id"].to_numpy(dtype=object)]))
+    codes, ids = pd.factorize(np.concatenate([registered, claimant_ids]))
     ids = ids.astype(object)
     k = int(codes[:len(registered)].max()) + 1 if len(registered) else 0
     first = np.empty(k, dtype=np.intp)  # each registered customer's first row
     first[codes[:len(registered)][::-1]] = np.arange(len(registered) - 1, -1, -1, dtype=np.intp)
     missing = ids[k:].tolist()
-    found = {n.key: n.props.get("name") for n in store.get_nodes(NodeRef(Label.CUSTOMER, c) for c in sorted(missing))}
+    found = {n.key: n.props.get("name") for n in store.get_nodes(NodeRef(Label.CUSTOMER, c) for c in sorted(missing))} \
+        if missing and store is not None else {}
     values = np.concatenate([registrations["name"].to_numpy(dtype=object)[first],
                              np.array([found.get(c) for c in missing], dtype=object)])
     # Arrow sorts text by its UTF-8 bytes, which is the order of code points Python sorts by
@@ -449,23 +565,11 @@ def _households(ties: np.ndarray, customers: pd.DataFrame) -> np.ndarray:
     return connected_components(matrix, directed=False)[1]
 
 
-def _family_names(ties: np.ndarray, customers: pd.DataFrame, wanted: np.ndarray) -> list[frozenset[str]]:
-    """Per customer, the names of the customers tied to it directly (for the ``wanted``
-    customers, a mask over ``customers``: the claimants; empty for the others)."""
-    empty: frozenset[str] = frozenset()
-    out = [empty] * len(customers)
-    if not len(ties):
-        return out
-    keep = wanted[ties[:, 0]]
-    names = customers["name"].to_numpy(dtype=object)
-    family: dict[int, set[str]] = {}
-    for me, other in ties[keep].tolist():
-        name = names[other]
-        if isinstance(name, str):
-            family.setdefault(me, set()).add(name)
-    for me, found in family.items():
-        out[me] = frozenset(found)
-    return out
+# what the store keeps of the households (GraphStore.kept_from_family) is derived again when
+# one of these functions changes: a function they start to call belongs in the list too
+_HOUSEHOLD_VERSION = _code_version(_household_table, _customer_names, _surnames, _surname_of_text, _family_ties,
+                                   _phone_in_surname, _unique_pairs, _households,
+                                   extra=" ".join(sorted(_COMPOUND_SURNAMES)))
 
 
 def load_letters(store: GraphStore, claims: pd.DataFrame) -> pd.DataFrame:

@@ -205,14 +205,16 @@ def detect(store: GraphStore, params: DetectionParams | None = None,
         store.start_run(run)
     try:
         previous = store.rings()
-        detection = run_detection(store, params, run, progress, previous)
-        if previous and not detection.rings and not allow_empty:
-            raise DetectionError(
-                f"the run found no rings and would replace the {len(previous)} current ones; "
-                "they are kept (to replace them with nothing, allow an empty result)"
-            )
-        run.status, run.finished_at = "succeeded", _now()
-        store.save_results(detection.result)
+        # saving too: the run's objects are all still alive, and a collection would walk them
+        with _cycle_collection_paused():
+            detection = run_detection(store, params, run, progress, previous)
+            if previous and not detection.rings and not allow_empty:
+                raise DetectionError(
+                    f"the run found no rings and would replace the {len(previous)} current ones; "
+                    "they are kept (to replace them with nothing, allow an empty result)"
+                )
+            run.status, run.finished_at = "succeeded", _now()
+            store.save_results(detection.result)
         if progress:
             progress("detect", len(STEPS), len(STEPS))
     except RingScopeError as exc:

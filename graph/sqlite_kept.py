@@ -11,6 +11,8 @@ rewrites a table's parts in the same transaction as any change of its rows) and 
 arguments. The digest and the answer are read in one snapshot of the store, so a kept answer
 is reused only while those tables hold exactly what it was computed from: a load, a
 replacement or a ``#CLEAR`` that changes a row changes the digest, and the query runs again.
+:func:`kept_table` keeps, the same way, an Arrow table of any column types that a caller
+derived from such tables (detection's households, :meth:`graph.store.GraphStore.kept_from_family`).
 
 >>> import sqlite3
 >>> conn = sqlite3.connect(":memory:", isolation_level=None)
@@ -34,13 +36,15 @@ import hashlib
 import logging
 import sqlite3
 from collections.abc import Callable
+from typing import TypeVar
 
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["KEPT_READS_SCHEMA", "kept_read"]
+__all__ = ["KEPT_READS_SCHEMA", "kept_read", "kept_table"]
 
 log = logging.getLogger(__name__)
+_Value = TypeVar("_Value")
 
 KEPT_READS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS kept_reads (
@@ -59,19 +63,47 @@ def kept_read(conn: sqlite3.Connection, name: str, tables: tuple[str, ...], argu
     transaction of ``conn`` (autocommit outside it). A new answer is stored after; when another
     writer holds the store it is not stored (the next run computes it again), never waited for.
     """
+    return _kept(conn, name, tables, arguments, query, _text_table, _text_frame)
+
+
+def kept_table(conn: sqlite3.Connection, name: str, tables: tuple[str, ...], arguments: str,
+               compute: Callable[[], pa.Table]) -> pa.Table:
+    """As :func:`kept_read`, for an Arrow table of any column types, kept as it is.
+
+    >>> import sqlite3
+    >>> conn = sqlite3.connect(":memory:", isolation_level=None)
+    >>> conn.executescript(KEPT_READS_SCHEMA + "CREATE TABLE frames (tab TEXT, part INTEGER, data BLOB);")  # doctest: +ELLIPSIS
+    <sqlite3.Cursor object at ...>
+    >>> calls = []
+    >>> def compute() -> pa.Table:
+    ...     calls.append(1)
+    ...     return pa.table({"tied": pa.array([[1], []], pa.list_(pa.int32()))})
+    >>> for _ in range(2):
+    ...     table = kept_table(conn, "demo", ("node_customer",), "v1", compute)
+    >>> len(calls), table["tied"].to_pylist()
+    (1, [[1], []])
+    """
+    return _kept(conn, name, tables, arguments, compute, lambda table: table, lambda table: table)
+
+
+def _kept(conn: sqlite3.Connection, name: str, tables: tuple[str, ...], arguments: str,
+          compute: Callable[[], _Value], encode: Callable[[_Value], pa.Table | None],
+          decode: Callable[[pa.Table], _Value]) -> _Value:
     begun = not conn.in_transaction
     if begun:
         conn.execute("BEGIN")
     try:
         source = _digest(conn, tables, arguments)
         found = conn.execute("SELECT data FROM kept_reads WHERE name = ? AND source = ?", (name, source)).fetchone()
-        frame = _decode(found[0]) if found is not None else query()
+        value = decode(pa.ipc.open_stream(pa.py_buffer(found[0])).read_all()) if found is not None else compute()
     finally:
         if begun:
             conn.execute("COMMIT")
     if found is None and begun:
-        _keep(conn, name, source, frame)
-    return frame
+        table = encode(value)
+        if table is not None:
+            _keep(conn, name, source, table)
+    return value
 
 
 def _digest(conn: sqlite3.Connection, tables: tuple[str, ...], arguments: str) -> str:
@@ -84,12 +116,15 @@ def _digest(conn: sqlite3.Connection, tables: tuple[str, ...], arguments: str) -
     return digest.hexdigest()
 
 
-def _keep(conn: sqlite3.Connection, name: str, source: str, frame: pd.DataFrame) -> None:
+def _text_table(frame: pd.DataFrame) -> pa.Table | None:
     try:
-        arrow = pa.table({c: pa.array(frame[c], type=pa.string(), from_pandas=True) for c in frame.columns})
+        return pa.table({c: pa.array(frame[c], type=pa.string(), from_pandas=True) for c in frame.columns})
     except (pa.ArrowException, TypeError) as exc:  # a value that is not text: nothing to keep
-        log.info("kept read %s not stored: %s", name, exc)
-        return
+        log.info("kept read not stored: %s", exc)
+        return None
+
+
+def _keep(conn: sqlite3.Connection, name: str, source: str, arrow: pa.Table) -> None:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, arrow.schema, options=_COMPRESSED) as writer:
         writer.write_table(arrow)
@@ -111,7 +146,6 @@ def _keep(conn: sqlite3.Connection, name: str, source: str, frame: pd.DataFrame)
     conn.execute("COMMIT")
 
 
-def _decode(data: bytes) -> pd.DataFrame:
-    arrow = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+def _text_frame(arrow: pa.Table) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(arrow[c].to_numpy(zero_copy_only=False), dtype=object)
                          for c in arrow.column_names})

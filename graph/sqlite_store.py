@@ -70,7 +70,7 @@ from graph.results import (
     RunRecord,
 )
 from graph.sessions import Session
-from graph.sqlite_kept import KEPT_READS_SCHEMA, kept_read
+from graph.sqlite_kept import KEPT_READS_SCHEMA, kept_read, kept_table
 from graph.sqlite_layout import (
     TABLES,
     Catalog,
@@ -349,6 +349,8 @@ class SQLiteStore(GraphStore):
         columns = "".join(f', "{c}"' for c in catalog.columns[name])
         end = "src" if at_source else "dst"
         rows = self._rows_in(f"SELECT src, dst{columns} FROM {name} WHERE {end} IN", (), keys)  # noqa: S608
+        if not columns:  # a relationship without properties (a claim's filer, a policy's holder)
+            return [{"src": src, "dst": dst} for src, dst in rows]
         return [{"src": src, "dst": dst, **catalog.props(name, tuple(values))} for src, dst, *values in rows]
 
     def _claim_identifier_holders(self) -> pd.DataFrame:
@@ -364,6 +366,11 @@ class SQLiteStore(GraphStore):
         # kept between runs: a daily export seldom changes who is registered where
         return kept_read(self._conn(), "family_registrations", _FAMILY_TABLES, f"household_max={household_max}",
                          lambda: self._family_registrations_query(household_max))
+
+    def _kept_from_family(self, household_max: int, name: str, version: str,
+                          derive: Callable[[pd.DataFrame], pa.Table]) -> pa.Table:
+        return kept_table(self._conn(), name, _FAMILY_TABLES, f"household_max={household_max}\x00{version}",
+                          lambda: derive(self.family_registrations(household_max)))
 
     def _family_registrations_query(self, household_max: int) -> pd.DataFrame:
         _, catalog = self._current_catalog()

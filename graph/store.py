@@ -20,6 +20,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import networkx as nx
 import pandas as pd
+import pyarrow as pa
 
 from graph.cases import Case, realerts
 from graph.errors import (
@@ -303,12 +304,26 @@ class GraphStore(ABC):
 
         Raises ``ValueError`` when ``household_max`` is below 1.
         """
-        if isinstance(household_max, bool) or not isinstance(household_max, int) or household_max < 1:
-            raise ValueError(f"household_max must be a positive integer, got {household_max!r}")
+        _check_household_max(household_max)
         with self._wrapped("family_registrations"):
             frame = self._family_registrations(household_max)
         log.info("%s: %d registrations at shared addresses and phones", self.name, len(frame))
         return _registration_frame(frame)
+
+    def kept_from_family(self, household_max: int, name: str, version: str,
+                         derive: Callable[[pd.DataFrame], pa.Table]) -> pa.Table:
+        """``derive(self.family_registrations(household_max))``: a table worked out from the
+        household registrations alone (``detectors.book`` derives the households from them).
+
+        The embedded store keeps it in the store file beside the tables it comes from, under
+        ``name``, and gives it back while those tables hold exactly the rows it was derived from
+        and ``household_max`` and ``version`` are the same (:func:`graph.sqlite_kept.kept_table`);
+        ``version`` names the derivation and must change whenever ``derive`` does. Graph
+        servers derive it each time. Raises ``ValueError`` when ``household_max`` is below 1.
+        """
+        _check_household_max(household_max)
+        with self._wrapped("kept_from_family"):
+            return self._kept_from_family(household_max, name, version, derive)
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The whole graph as a networkx ``MultiDiGraph`` with nodes named ``"Label:key"``.
@@ -627,6 +642,11 @@ class GraphStore(ABC):
     def _family_registrations(self, household_max: int) -> pd.DataFrame:
         """``customer_id``, ``name``, ``label``, ``key`` (any order): see the public method."""
 
+    def _kept_from_family(self, household_max: int, name: str, version: str,
+                          derive: Callable[[pd.DataFrame], pa.Table]) -> pa.Table:
+        """See the public method; by default derived each time (nothing is kept)."""
+        return derive(self.family_registrations(household_max))
+
     @abstractmethod
     def _data_fingerprint(self) -> str: ...
 
@@ -701,6 +721,11 @@ def _label(value: Label | str) -> Label:
 
 REGISTRATION_COLUMNS = ["customer_id", "name", "label", "key"]
 """The columns of :meth:`GraphStore.claim_identifier_holders` and :meth:`GraphStore.family_registrations`."""
+
+
+def _check_household_max(household_max: int) -> None:
+    if isinstance(household_max, bool) or not isinstance(household_max, int) or household_max < 1:
+        raise ValueError(f"household_max must be a positive integer, got {household_max!r}")
 
 
 def _registration_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -24,13 +24,14 @@ in the folder.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from graph.keys import StoredTwin, odd_twins, stored_twin, twin_form
-from graph.model import SCHEMA, Label, NodeRef, Rel
+from graph.model import SCHEMA, GraphCounts, Label, NodeRef, Rel
 from graph.store import GraphStore
 
 __all__ = ["FIXED_REFERENCES", "RECORD_NOUNS", "REPLACED_REFERENCES", "TABLE_LABELS", "StoredRecords"]
@@ -72,9 +73,15 @@ class StoredRecords:
     def __init__(self, store: GraphStore) -> None:
         self._store = store
 
+    @cached_property
+    def _counts(self) -> GraphCounts:
+        # counted once: validation reads before the load, and counting every table costs
+        # a scan of each at a million customers
+        return self._store.counts()
+
     def holds_a_book(self) -> bool:
         """Whether the store holds surrender requests (an export may then leave out any table)."""
-        return bool(self._store.counts().nodes.get(Label.CLAIM.value, 0))
+        return bool(self._counts.nodes.get(Label.CLAIM.value, 0))
 
     def holds(self, table: str, keys: pd.Series) -> np.ndarray:
         """Which of ``keys`` are records of ``table`` in the store (missing keys: ``False``)."""
@@ -96,7 +103,7 @@ class StoredRecords:
         A change record is a ``CHANGED_TO`` relationship, found by its ``change_id``: the
         store's contact changes are read whole (once, and only when it holds some)."""
         found: dict[str, tuple[str, str | None]] = {}
-        if self._store.counts().relationships.get(Rel.CHANGED_TO.value, 0):
+        if self._counts.relationships.get(Rel.CHANGED_TO.value, 0):
             wanted = set(change_ids.dropna().astype(str))
             for src, rel, dst in SCHEMA:
                 if rel is not Rel.CHANGED_TO:

@@ -7,7 +7,15 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detectors.book import _family_ties, _surnames, _unique_pairs, label_of, surname
+from detectors.book import (
+    _family_ties,
+    _households,
+    _placed_households,
+    _surnames,
+    _unique_pairs,
+    label_of,
+    surname,
+)
 from graph.model import Label
 
 
@@ -38,3 +46,20 @@ def test_family_ties_by_address_and_by_phone_within_a_surname() -> None:
 
 def test_label_of_is_the_enum() -> None:
     assert all(label_of(label.value) is label for label in Label)
+
+
+@given(st.integers(0, 12), st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=20),
+       st.lists(st.booleans(), min_size=12, max_size=12))
+def test_households_placed_among_other_customers_are_the_components_of_all(
+        size: int, pairs: list[tuple[int, int]], kept_mask: list[bool]) -> None:
+    # `size` customers, of whom those in kept_mask are the households' ones (the ties' ends)
+    inside = np.flatnonzero(np.array(kept_mask[:size], dtype=bool))
+    ties = np.array([(inside[a % len(inside)], inside[b % len(inside)]) for a, b in pairs if len(inside)
+                     and a % len(inside) != b % len(inside)], dtype=np.int64).reshape(-1, 2)
+    ties = _unique_pairs(np.r_[ties[:, 0], ties[:, 1]], np.r_[ties[:, 1], ties[:, 0]])
+    everyone = _households(ties, pd.DataFrame(index=range(size)))
+    row_of = {p: i for i, p in enumerate(inside.tolist())}
+    kept_ties = np.array([(row_of[a], row_of[b]) for a, b in ties.tolist()], dtype=np.int64).reshape(-1, 2)
+    kept = _households(kept_ties, pd.DataFrame(index=range(len(inside))))
+    placed = _placed_households(kept, inside, size)
+    assert placed.tolist() == everyone.tolist() and placed.dtype == everyone.dtype

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from graph.errors import StoreError, StoreUnavailableError
@@ -181,3 +182,29 @@ def test_household_registrations_are_kept_between_runs_until_a_registration_or_n
         store.load(_household_bundle(["d-1", "d-2", "d-2"], "moved"))  # U1 moved to U2's address
         assert sorted(store.family_registrations(6)["customer_id"]) == ["U1", "U2"] and store.queries == 2
         assert store.family_registrations(6)["name"].tolist() == ["王强", None] and store.queries == 2
+
+
+def test_a_derivation_from_the_household_registrations_is_kept_until_they_or_its_version_change(
+        tmp_path: Path) -> None:
+    derived: list[int] = []
+
+    def sizes(family: pd.DataFrame) -> pa.Table:
+        derived.append(len(family))
+        return pa.table({"customer_id": pa.array(sorted(set(family["customer_id"])), pa.string()),
+                         "tied": pa.array([[1], [0]], pa.list_(pa.int32()))})
+
+    path = tmp_path / "g.db"
+    with SQLiteStore(path) as store:
+        store.load(_household_bundle(["d-1", "d-1", "d-2"], "book"))
+        first = store.kept_from_family(6, "sizes", "v1", sizes)
+        assert derived == [2] and first["tied"].to_pylist() == [[1], [0]]
+    with SQLiteStore(path) as store:  # another process, as the next run is
+        assert store.kept_from_family(6, "sizes", "v1", sizes).equals(first) and derived == [2]
+        store.kept_from_family(6, "sizes", "v2", sizes)  # the derivation changed
+        store.kept_from_family(5, "sizes", "v2", sizes)  # other arguments
+        assert derived == [2, 2, 2]
+        store.load(_household_bundle(["d-1", "d-2", "d-2"], "moved"))  # U1 moved to U2's address
+        assert store.kept_from_family(5, "sizes", "v2", sizes)["customer_id"].to_pylist() == ["U1", "U2"]
+        assert derived == [2, 2, 2, 2]
+        store.kept_from_family(5, "sizes", "v2", sizes)
+        assert derived == [2, 2, 2, 2]

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from graph.cases import Case
@@ -719,3 +720,34 @@ def test_an_identifier_a_replacement_leaves_unused_is_removed(store: GraphStore)
     assert (report.replaced, report.orphans) == (3, 2)
     assert "a-typo" not in _keys(store, Label.BANK_ACCOUNT) and "a-shared" in _keys(store, Label.BANK_ACCOUNT)
     assert "p-typo" not in _keys(store, Label.PHONE)
+
+
+def _household_keys(family: pd.DataFrame) -> pa.Table:
+    """A derivation from the household registrations for the tests: each customer's sorted keys."""
+    keys = family.groupby("customer_id")["key"].agg(lambda k: " ".join(sorted(k)))
+    return pa.table({"customer_id": pa.array(keys.index.tolist(), pa.string()),
+                     "keys": pa.array(keys.tolist(), pa.string()), "size": pa.array([len(family)] * len(keys))})
+
+
+def test_a_derivation_from_the_household_registrations_follows_every_change(store: GraphStore) -> None:
+    def kept(household_max: int = 3) -> dict[str, str]:
+        table = store.kept_from_family(household_max, "test-keys", "v1", _household_keys)
+        assert table.equals(_household_keys(store.family_registrations(household_max)))
+        return dict(zip(table["customer_id"].to_pylist(), table["keys"].to_pylist(), strict=True))
+
+    store.load(_reach_bundle())
+    before = kept()
+    assert before == {"U1": "d-home p-contact p-hub", "U2": "d-home p-contact", "U3": "d-home p-hub",
+                      "U5": "d-mail p-hub", "U6": "d-mail", "U7": "p-hub"}
+    assert kept(4)["U4"] == "d-big"  # other arguments, another derivation
+    store.load(GraphBundle(nodes=[NodeBatch(Label.CLAIM, pd.DataFrame({"key": ["C3"]}))],
+                           edges=[_edges(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, ["C3"], ["p-hub"])]))
+    assert kept() == before  # a day's requests change no household
+    store.load(GraphBundle(edges=[_edges(Label.CUSTOMER, Rel.LIVES_AT, Label.ADDRESS, ["U3"], ["d-new"])]))
+    assert kept()["U3"] == "p-hub"  # U3 moved out of d-home
+    store.load(GraphBundle(clears=[ClearBatch(Label.CUSTOMER, Rel.HAS_PHONE, Label.PHONE, ("U2",))]))
+    after = kept()  # U2's phone gone: p-contact is U1's alone
+    assert (after["U1"], after["U2"]) == ("d-home p-hub", "d-home")
+    for wrong in (0, -1, True, 2.5):
+        with pytest.raises(ValueError, match="household_max"):
+            store.kept_from_family(wrong, "test-keys", "v1", _household_keys)  # type: ignore[arg-type]
