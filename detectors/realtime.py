@@ -60,7 +60,7 @@ from graph.keys.pseudonyms import Pseudonymizer, stored_key
 from graph.model import Label, NodeRef, Rel
 from graph.store import GraphStore
 
-__all__ = ["RealtimeScorer", "ScoringIndex", "StoredRequest", "SurrenderRequest", "score_request"]
+__all__ = ["RealtimeScorer", "ScoringIndex", "StoredRequest", "SurrenderRequest"]
 
 log = logging.getLogger(__name__)
 
@@ -522,12 +522,6 @@ class RealtimeScorer:
                 rep_phones.add(self._node(Label.PHONE, rep_phone.value).key)
         out += [("representative_phone", NodeRef(Label.PHONE, key)) for key in rep_phones]
         return tuple(sorted(set(out), key=lambda u: (u[0], u[1].label.value, u[1].key)))
-
-
-def score_request(store: GraphStore, request: object) -> Verdict:
-    """Score one request against the store's current run (builds the run index each call:
-    for many requests keep a :class:`RealtimeScorer`)."""
-    return RealtimeScorer(store).score(request)
 
 
 # ---------------------------------------------------------------------------- helpers

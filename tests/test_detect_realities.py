@@ -733,3 +733,15 @@ def test_a_ring_mailing_from_the_legal_aid_centre_does_not_take_in_the_centres_c
         book.complaint(f"RLK{k}", cust, claim, date, _letter(70 + k), mailing_address=LEGAL_AID)
         ring.append(claim)
     _only_the_ring_alerts(tmp_path, book, [*ring, "LAC6", "LAC7"], [c for c in clients if c not in ("LAC6", "LAC7")])
+
+
+def test_four_clients_of_a_legal_aid_centre_over_eighteen_months_are_not_a_ring(tmp_path: Path,
+                                                                              book: BookBuilder) -> None:
+    """A small county's centre: four honest clients' letters over eighteen months, six months
+    apart. Four claims over a year and more are an institution's use, not a ring's months."""
+    claims = _legal_aid_clients(book, ["2023-01-05", "2023-07-05", "2024-01-05", "2024-07-05"])
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == []
+    group = next(r for r in result.rings if set(r.claim_ids) == set(claims))
+    shared = next(e for e in group.evidence if e.code == "shared_mailing_address")
+    assert (shared.data["steady"], shared.data["steady_claims"], shared.data["span_days"]) == (True, 4, 547)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from detectors.book import load_book
-from detectors.realtime import RealtimeScorer, SurrenderRequest, score_request
+from detectors.realtime import RealtimeScorer, SurrenderRequest
 from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, Rel
 from graph.sqlite_store import SQLiteStore
 
@@ -36,7 +36,7 @@ def test_watchlisted_complaint_mailing_address_is_a_hit(tmp_path: Path) -> None:
     )
     with SQLiteStore(tmp_path / "graph.db") as store:
         store.load(bundle)
-        answer = score_request(store, {"claim_id": "N1", "request_date": "2024-05-01",
+        answer = RealtimeScorer(store).score({"claim_id": "N1", "request_date": "2024-05-01",
                                        "customer_id": "U1", "policy_id": "P1"})
     hits = [r for r in answer.reasons if r.code == "watchlist_hit"]
     assert [h.data["value"] for h in hits] == [ADDRESS]
@@ -90,7 +90,7 @@ def test_a_representative_known_only_by_phone_is_checked(tmp_path: Path) -> None
     )
     with SQLiteStore(tmp_path / "graph.db") as store:
         store.load(bundle)
-        answer = score_request(store, {"claim_id": "N1", "request_date": "2024-05-01",
+        answer = RealtimeScorer(store).score({"claim_id": "N1", "request_date": "2024-05-01",
                                        "representative_phone": "188 0797 0002"})
     assert [(r.code, r.data["value"]) for r in answer.reasons] == [("watchlist_hit", phone)]
     assert answer.score == 0.6

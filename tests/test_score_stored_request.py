@@ -17,7 +17,7 @@ import pytest
 
 from detectors.params import DetectionParams
 from detectors.pipeline import detect
-from detectors.realtime import score_request
+from detectors.realtime import RealtimeScorer
 from graph.model import Label
 from graph.results import ALERT_THRESHOLD, DetectionResult
 from graph.sqlite_store import SQLiteStore
@@ -85,7 +85,7 @@ def test_a_stored_request_named_by_id_and_date_is_scored_as_the_batch_run_scored
     corrected = _score(url, {"claim_id": member, "request_date": date, "refund_type": "cash_value",
                              "reason_code": "money_need"})
     assert corrected["score"] < risks[member].risk
-    assert score_request(store, {"claim_id": member, "request_date": date}).score == risks[member].risk
+    assert RealtimeScorer(store).score({"claim_id": member, "request_date": date}).score == risks[member].risk
 
 
 def test_a_group_the_run_did_not_alert_is_never_the_replys_ring(
@@ -120,7 +120,7 @@ def test_a_stored_request_id_typed_as_ingest_reads_it_is_the_stored_request(
     reply = _score(url, {"claim_id": claim_id, "request_date": date})
     assert (reply["score"], reply["ring_id"], reply["warnings"]) == (plain["score"], plain["ring_id"], [])
     assert reply["claim_id"] == claim_id
-    assert score_request(store, {"claim_id": claim_id, "request_date": date}).score == plain["score"]
+    assert RealtimeScorer(store).score({"claim_id": claim_id, "request_date": date}).score == plain["score"]
 
 
 @pytest.mark.parametrize("empty", ["\u00ad", "\u200b\u200b", "无", "  "])
