@@ -80,10 +80,12 @@ def one_campaign_joined(communities: Sequence[Sequence[int]], graph: ClaimGraph,
     which together hold more than half of that template's letters in the book (wording the
     honest book does not use is the ring's own, as in :func:`detectors.scoring.score_rings`,
     whose wording cap lifts only above half; honest copies of a public letter are a small share of
-    it, even when a ring sending it word for word makes them crowd around its weeks), that links of the claim graph connect, and of which one at least has :data:`_MIN_TIED`
-    members tied by more than letters (``../shared/domain.md``: wording counts towards a ring only
-    with other ties; an honest complaint wave after a rate cut shares a rare wording too). Joined
-    communities come first; the others follow unchanged.
+    it, even when a ring sending it word for word makes them crowd around its weeks): linked
+    communities whose members together hold :data:`_MIN_TIED` tied by more than letters, and,
+    when the campaign holds one such ring, every community of the campaign tied by nothing but
+    letters (see :func:`_campaign_rings`; ``../shared/domain.md``: wording counts towards a ring
+    only with other ties; an honest complaint wave after a rate cut shares a rare wording too, and
+    nothing else ties it). Joined communities come first; the others follow unchanged.
 
     ``days`` is each claim's request day (float, ``nan`` when unknown), indexed by position.
     """
@@ -111,19 +113,36 @@ def one_campaign_joined(communities: Sequence[Sequence[int]], graph: ClaimGraph,
                 campaign.append(item)
                 continue
             if len(campaign) >= 2 and 2 * sum(c[2] for c in campaign) > graph.template_letters[template]:
-                for ats in _linked([c[3] for c in campaign], communities, graph):
-                    if not any(len(_tied_members(list(communities[at]), graph)) >= _MIN_TIED for at in ats):
-                        continue
+                for ats in _campaign_rings([c[3] for c in campaign], communities, graph):
                     joined.append([m for at in ats for m in communities[at]])
                     used.update(ats)
             campaign = [item] if item is not None else []
     return joined + [list(c) for at, c in enumerate(communities) if at not in used]
 
 
+def _campaign_rings(ats: list[int], communities: Sequence[Sequence[int]], graph: ClaimGraph) -> list[list[int]]:
+    """The rings among the communities ``ats`` of one campaign of one wording, as lists of
+    community indices to join (each sorted, two or more): each group of communities the claim
+    graph's links connect whose members together hold :data:`_MIN_TIED` tied by more than
+    letters; when there is exactly one, the communities tied by nothing but letters join it too
+    (the ring's members who share only its wording). Communities with ties of their own that no
+    link connects stay apart: two rings of one coach's wording in the same months."""
+    rings, letter_only = [], []
+    for group in _linked(ats, communities, graph):
+        members = [m for at in group for m in communities[at]]
+        tied = len(_tied_members(members, graph))
+        if tied >= _MIN_TIED:
+            rings.append(group)
+        elif tied == 0:
+            letter_only += group
+    if len(rings) == 1:
+        return [sorted(rings[0] + letter_only)]
+    return [ring for ring in rings if len(ring) >= 2]
+
+
 def _linked(ats: list[int], communities: Sequence[Sequence[int]], graph: ClaimGraph) -> list[list[int]]:
     """The communities of ``ats`` (indices into ``communities``) that links of the claim graph
-    connect, as groups of two or more, each sorted: distinct rings of one coach's wording in the
-    same months are not linked to each other."""
+    connect, as groups (one community alone is a group of one), each sorted."""
     community = np.full(graph.n, -1, dtype=np.int64)
     for at in ats:
         community[list(communities[at])] = at
@@ -141,4 +160,4 @@ def _linked(ats: list[int], communities: Sequence[Sequence[int]], graph: ClaimGr
     groups: dict[int, list[int]] = {}
     for at in ats:
         groups.setdefault(root(at), []).append(at)
-    return [sorted(g) for g in groups.values() if len(g) >= 2]
+    return [sorted(g) for g in groups.values()]

@@ -25,7 +25,7 @@ import pandas as pd
 
 from detectors.behaviour import TRAITS, base_rates, behaviour_excess
 from detectors.book import CHANGED_TO, Book, book_period
-from detectors.bursts import burst_labels
+from detectors.bursts import SCAN_WINDOWS_DAYS, burst_labels
 from detectors.params import DetectionParams
 
 __all__ = [
@@ -85,7 +85,7 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
 
     Columns: ``customers`` (every customer touching it, registered ones included),
     ``claim_customers``, ``idle`` (customers touching it who never surrendered), ``households``,
-    ``unrelated`` (other households of other surnames), ``third_party``, ``company``,
+    ``unrelated`` (other households of other families, see :func:`_families`), ``third_party``, ``company``,
     ``changed`` (customers who switched to it just before surrendering), ``behaviour`` (how far
     its claims' traits exceed the book's base rates, in [0, 1]), ``span_days`` (first to last
     claim), ``watchlist`` (entry name or ``""``), ``hub``, ``agent_phone``, ``suspicion`` in
@@ -108,6 +108,7 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
         "customers": grouped["customer_id"].nunique(),
         "households": grouped["household"].nunique(),
         "surnames": grouped["surname"].nunique(),
+        "families": _families(touching, params.household_max),
     })
     per_claim = uses[["label", "key", "claim_id", "customer_id"]].drop_duplicates(["label", "key", "claim_id"])
     per_claim = per_claim.join(traits[list(TRAITS)], on="claim_id")
@@ -115,7 +116,7 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     on_claims = per_claim.groupby(["label", "key"], sort=True)
     table["claim_customers"] = on_claims["customer_id"].nunique()
     table["claims"] = on_claims["claim_id"].nunique()
-    table["unrelated"] = np.maximum(np.minimum(table["households"], table["surnames"]) - 1, 0)
+    table["unrelated"] = np.maximum(np.minimum(table["households"], table["families"]) - 1, 0)
     third = uses[uses["third_party"].astype(bool)].groupby(["label", "key"])["claim_id"].nunique()
     company = uses[uses["company"].astype(bool)].groupby(["label", "key"])["claim_id"].nunique()
     table["third_party"] = third.reindex(table.index).fillna(0).astype(int)
@@ -130,7 +131,8 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     table["watchlist"] = _watchlist_names(table.index, book.watchlist)
     mostly_idle = (table["idle"] >= _HUB_MIN_IDLE) & (table["idle"] * 2 >= table["customers"])
     crowded = (table["customers"] >= params.hub_customers) & (table["behaviour"] < _HUB_MAX_BEHAVIOUR)
-    institution, burst_claims = _steadiness(per_claim, table.index, book_period(book), params.burst_alpha)
+    institution, burst_claims = _steadiness(per_claim, table.index, book_period(book), params.burst_alpha,
+                                            params.expansion_margin_days)
     table["institution"] = institution & (table["watchlist"] == "")
     table["burst_claims"] = pd.Series(burst_claims, index=table.index, dtype=object)
     table["steady"] = table["institution"] & (table["burst_claims"].map(len) == 0)
@@ -146,15 +148,16 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     return table
 
 
-def _steadiness(per_claim: pd.DataFrame, index: pd.Index, period: float,
-                alpha: float) -> tuple[np.ndarray, list[frozenset[str]]]:
+def _steadiness(per_claim: pd.DataFrame, index: pd.Index, period: float, alpha: float,
+                margin: float = 30.0) -> tuple[np.ndarray, list[frozenset[str]]]:
     """Per identifier of ``index``: whether an institution uses it (see
     :data:`STEADY_MIN_CLAIMS`: that many claims outside its bursts, over
     :data:`STEADY_MIN_DAYS` days at least), and the claims it holds in bursts beyond chance for its
-    own rate (:func:`detectors.bursts.burst_labels`), for the institutions' identifiers only
-    (empty elsewhere). ``per_claim`` has one row per identifier and claim, with ``label``,
-    ``key``, ``claim_id`` and ``day``; ``period`` is the book's length in days and ``alpha`` the
-    bursts' significance.
+    own rate (:func:`detectors.bursts.burst_labels`) within a campaign's weeks
+    (:func:`_campaign_weeks`, ``margin`` days), for the institutions' identifiers only (empty
+    elsewhere). ``per_claim`` has one row per identifier and claim, with ``label``, ``key``,
+    ``claim_id`` and ``day``; ``period`` is the book's length in days and ``alpha`` the bursts'
+    significance.
 
     >>> per_claim = pd.DataFrame({"label": ["Address"] * 8, "key": ["a"] * 8, "day": range(0, 800, 100),
     ...                           "claim_id": [f"S{i}" for i in range(8)]})
@@ -185,9 +188,35 @@ def _steadiness(per_claim: pd.DataFrame, index: pd.Index, period: float,
     institution = (calm_claims >= STEADY_MIN_CLAIMS) & (last - first >= STEADY_MIN_DAYS)
     bursts: list[frozenset[str]] = [frozenset()] * len(index)
     claim_ids = dated["claim_id"].to_numpy(dtype=object)
-    for at in np.flatnonzero(institution[code] & in_burst):
+    around = np.flatnonzero(institution[code] & in_burst)
+    campaign = _campaign_weeks(days, code, np.flatnonzero(institution[code]), period, alpha, margin)
+    for at in around[campaign[around]]:
         bursts[code[at]] = bursts[code[at]] | {str(claim_ids[at])}
     return institution, bursts
+
+
+def _campaign_weeks(days: np.ndarray, code: np.ndarray, rows: np.ndarray, period: float, alpha: float,
+                    margin: float) -> np.ndarray:
+    """Per row of ``days`` (an identifier's claim, ``code`` the identifier): whether it falls
+    within ``margin`` days of a burst in windows of at most ``margin`` days among ``rows`` (an
+    institution's claims), or, for an identifier with no such tight burst, True. A scan up to
+    four months also takes in the institution's own clients filed weeks before and after a
+    ring's three-week campaign; the campaign's weeks are the tight crowding and the window
+    member expansion gives a ring around it (``expansion_margin_days``)."""
+    out = np.ones(len(days), dtype=bool)
+    windows = tuple(w for w in SCAN_WINDOWS_DAYS if w <= margin)
+    if not len(rows) or not windows:
+        return out
+    tight = burst_labels(days[rows], code[rows], period, alpha, windows=windows)
+    has_tight = np.zeros(int(code.max()) + 1, dtype=bool)
+    has_tight[code[rows][tight >= 0]] = True
+    out[rows] = ~has_tight[code[rows]]
+    for label in np.unique(tight[tight >= 0]).tolist():
+        inside = rows[tight == label]
+        lo, hi = days[inside].min() - margin, days[inside].max() + margin
+        near = rows[(code[rows] == code[inside[0]]) & (days[rows] >= lo) & (days[rows] <= hi)]
+        out[near] = True
+    return out
 
 
 def background_uses(uses: pd.DataFrame, identifiers: pd.DataFrame) -> np.ndarray:
@@ -217,6 +246,25 @@ def background_uses(uses: pd.DataFrame, identifiers: pd.DataFrame) -> np.ndarray
     for row in np.flatnonzero(at >= 0).tolist():
         out[row] = claim_ids[row] not in bursts[int(at[row])]
     return out
+
+
+def _families(touching: pd.DataFrame, household_max: int) -> pd.Series:
+    """Per identifier (``label``, ``key``), the families using it: the customers of one surname
+    count as one family (relatives who live apart still share a phone), up to ``household_max``
+    of them; more customers of one surname, of several households, are that many households (a
+    ring recruiting in a village of one clan: its agency's phone on eight 刘 households' requests
+    was "one family" and no tie). ``touching`` has one row per identifier and customer, with
+    ``household`` and ``surname``.
+
+    >>> touching = pd.DataFrame({"label": ["Phone"] * 9, "key": ["a"] * 8 + ["b"],
+    ...                          "customer_id": list("ABCDEFGHI"), "household": range(9), "surname": ["刘"] * 9})
+    >>> _families(touching, 6).tolist(), _families(touching.iloc[[0, 1, 2, 8]], 6).tolist()
+    ([8, 1], [1, 1])
+    """
+    per_surname = touching.groupby(["label", "key", "surname"], sort=True).agg(
+        customers=("customer_id", "nunique"), households=("household", "nunique"))
+    families = per_surname["households"].where(per_surname["customers"] > household_max, 1)
+    return families.groupby(level=["label", "key"], sort=True).sum()
 
 
 def _used_by_claims(registered: pd.DataFrame, claim_side: pd.DataFrame) -> np.ndarray:
@@ -275,7 +323,7 @@ def _notes(unrelated: int, third_party: int, company: int, changed: int, watchli
 
 
 def _empty_table() -> pd.DataFrame:
-    columns = ["customers", "households", "surnames", "claim_customers", "claims", "idle", "unrelated",
+    columns = ["customers", "households", "surnames", "families", "claim_customers", "claims", "idle", "unrelated",
                "third_party", "company", "changed", "behaviour", "span_days", "watchlist", "hub",
                "institution", "burst_claims", "steady", "agent_phone", "suspicion", "notes"]
     index = pd.MultiIndex.from_arrays([[], []], names=["label", "key"])

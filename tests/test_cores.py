@@ -10,12 +10,14 @@ from detectors.links import AgentBursts, ClaimGraph
 from detectors.templates import ShingleMatrix
 
 # claims 0-2 share an agency phone (tied by more than letters), 3-5 are tied to each other by
-# letters only; all six wrote the ring's own wording (template 0) within five weeks
+# letters only (or by a second phone); all six wrote the ring's own wording (template 0) within
+# five weeks
 
 
-def _graph(*, book_letters: int = 6, bridge: bool = True, phone: bool = True) -> ClaimGraph:
+def _graph(*, book_letters: int = 6, bridge: bool = True, phone: bool = True, second_phone: bool = False
+           ) -> ClaimGraph:
     edges = [(0, 1, 0.6, False), (0, 2, 0.6, False), (1, 2, 0.6, False),
-             (3, 4, 0.3, True), (4, 5, 0.3, True), (3, 5, 0.3, True)]
+             (3, 4, 0.3, not second_phone), (4, 5, 0.3, not second_phone), (3, 5, 0.3, not second_phone)]
     if not phone:
         edges = [(u, v, w, True) for u, v, w, _ in edges]
     if bridge:
@@ -34,12 +36,14 @@ DAYS = np.array([100.0, 104.0, 110.0, 115.0, 120.0, 135.0])
 SPLIT = [[0, 1, 2], [3, 4, 5]]
 
 
-def test_a_campaign_of_the_rings_own_wording_is_one_ring() -> None:
-    assert one_campaign_joined(SPLIT, _graph(), DAYS) == [[0, 1, 2, 3, 4, 5]]
+@pytest.mark.parametrize("bridge", [True, False])
+def test_a_campaign_of_the_rings_own_wording_is_one_ring(bridge: bool) -> None:
+    """Linked or not, members tied by nothing but the wording join the campaign's one ring."""
+    assert one_campaign_joined(SPLIT, _graph(bridge=bridge), DAYS) == [[0, 1, 2, 3, 4, 5]]
 
 
 @pytest.mark.parametrize(("case", "graph", "days"), [
-    ("no link between the two", _graph(bridge=False), DAYS),
+    ("two rings of one coach, each with its phone, no link between them", _graph(bridge=False, second_phone=True), DAYS),
     ("nothing but letters ties either (an honest wave)", _graph(phone=False), DAYS),
     ("a public letter: six of forty letters", _graph(book_letters=40), DAYS),
     ("not one campaign: seven months apart", _graph(), np.array([100.0, 104, 110, 315, 320, 335])),

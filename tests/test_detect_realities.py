@@ -720,9 +720,9 @@ def test_a_ring_mailing_from_the_legal_aid_centre_does_not_take_in_the_centres_c
         tmp_path: Path, book: BookBuilder) -> None:
     """A ring of six mails its letters from the centre within three weeks, with the agency's phone
     on four requests: the address ties the ring's campaign, not the centre's honest clients of two
-    years (before, all fifteen were one ring at risk 1.0). The two clients filed within the
-    campaign's four months (July and October) fall in the address's burst and are taken in: by
-    the address and timing alone they cannot be told from members."""
+    years (before, all fifteen were one ring at risk 1.0), nor the two filed five weeks before
+    and after it (July and October: the address's four-month scan holds them, the campaign's
+    weeks do not)."""
     clients = _legal_aid_clients(book, _QUARTERLY)
     ring = []
     for k in range(6):
@@ -732,7 +732,7 @@ def test_a_ring_mailing_from_the_legal_aid_centre_does_not_take_in_the_centres_c
                            contact="+8617700000055" if k < 4 else _mobile("135", k))
         book.complaint(f"RLK{k}", cust, claim, date, _letter(70 + k), mailing_address=LEGAL_AID)
         ring.append(claim)
-    _only_the_ring_alerts(tmp_path, book, [*ring, "LAC6", "LAC7"], [c for c in clients if c not in ("LAC6", "LAC7")])
+    _only_the_ring_alerts(tmp_path, book, ring, clients)
 
 
 def test_four_clients_of_a_legal_aid_centre_over_eighteen_months_are_not_a_ring(tmp_path: Path,
@@ -745,3 +745,26 @@ def test_four_clients_of_a_legal_aid_centre_over_eighteen_months_are_not_a_ring(
     group = next(r for r in result.rings if set(r.claim_ids) == set(claims))
     shared = next(e for e in group.evidence if e.code == "shared_mailing_address")
     assert (shared.data["steady"], shared.data["steady_claims"], shared.data["span_days"]) == (True, 4, 547)
+
+
+def test_a_ring_recruited_in_a_village_of_one_clan_is_a_ring(tmp_path: Path, book: BookBuilder) -> None:
+    """Eight 刘 households of one village, each with its own phone, account and address: the
+    agency's phone on all eight requests, full refunds on complaint grounds within three weeks.
+    More customers of one surname than a household holds are not one family (they were, and
+    the phone tied nobody); five 刘 relatives sharing a phone still are."""
+    ring = []
+    for k in range(8):
+        cust = book.customer(f"LV{k}", f"刘{'梅桂兰英华明强军'[k]}", f"赣州市于都县刘家村{k}组", _mobile("177", k))
+        claim = book.claim(f"LVC{k}", cust, "A-OK", f"2024-06-{3 + 2 * k:02d}", full_refund=True,
+                           complaint_reason=True, contact="+8613278613233")
+        ring.append(claim)
+    family = []
+    for k in range(5):
+        cust = book.customer(f"LF{k}", f"刘{'甲乙丙丁戊'[k]}", f"赣州市于都县城关{k}号", _mobile("178", k))
+        family.append(book.claim(f"LFC{k}", cust, "A-OK", f"2023-0{1 + k}-10", full_refund=True,
+                                 complaint_reason=True, contact="+8613900000555"))
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == [tuple(sorted(ring))]
+    profiles = SQLiteStore(tmp_path / "g.db").identifier_profiles(
+        [NodeRef(Label.PHONE, "+8613278613233"), NodeRef(Label.PHONE, "+8613900000555")])
+    assert [p.unrelated_customers for p in profiles.values()] == [7, 0]
