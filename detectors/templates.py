@@ -119,7 +119,16 @@ class ShingleMatrix:
     """
 
     def __init__(self, letters: Sequence[str]) -> None:
-        sets = [letter_shingles(t) for t in letters]
+        self._fill([letter_shingles(t) for t in letters])
+
+    @classmethod
+    def of_shingles(cls, sets: Sequence[np.ndarray]) -> ShingleMatrix:
+        """The matrix of shingle sets already cut (sorted unique integers, one per row)."""
+        matrix = cls.__new__(cls)
+        matrix._fill(sets)
+        return matrix
+
+    def _fill(self, sets: Sequence[np.ndarray]) -> None:
         self.sizes = np.array([len(s) for s in sets], dtype=np.int64)
         grams = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
         vocabulary, columns = np.unique(grams, return_inverse=True)
@@ -144,11 +153,17 @@ class ShingleMatrix:
         shared = (self._matrix[rows] @ self._matrix[others].T).toarray()
         return self._ratio(shared, self.sizes[rows][:, None] + self.sizes[others][None, :] - shared)
 
-    def pair_similarity(self, pairs: np.ndarray) -> np.ndarray:
-        """Exact Jaccard similarity of the letters of each row ``(i, j)`` of ``pairs``."""
+    def pair_similarity(self, pairs: np.ndarray, block: int = 2048) -> np.ndarray:
+        """Exact Jaccard similarity of the letters of each row ``(i, j)`` of ``pairs``, worked
+        out ``block`` pairs at a time: the rows of a block are copied out of the matrix, and
+        reusing small copies is several times faster than one copy of every pair's rows."""
+        if block < 1:
+            raise ValueError(f"block must be at least 1, got {block}")
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         left, right = pairs[:, 0], pairs[:, 1]
-        shared = np.asarray(self._matrix[left].multiply(self._matrix[right]).sum(axis=1)).ravel()
+        shared = np.concatenate([np.asarray(self._matrix[left[start:start + block]].multiply(
+            self._matrix[right[start:start + block]]).sum(axis=1)).ravel()
+            for start in range(0, len(pairs), block)] or [np.empty(0, dtype=np.int64)])
         return self._ratio(shared, self.sizes[left] + self.sizes[right] - shared)
 
     @staticmethod
@@ -211,51 +226,58 @@ def template_groups(texts: Sequence[str], threshold: float = 0.45, seed: int = 0
     和当初说的完全不一样") is what many honest people write in their own words, or a hotline
     clerk notes down for them. Within each LSH bucket every letter is checked against
     the bucket's first letter only, so work stays linear even when one template is very common.
+    Groups are the connected parts of the candidate pairs at or above ``threshold``, all checked
+    at once (:meth:`ShingleMatrix.pair_similarity`).
     """
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be within (0, 1), got {threshold}")
     if num_perm < 4:
         raise ValueError(f"num_perm must be at least 4, got {num_perm}")
     sets = [letter_shingles(t) for t in texts]
-    n = len(sets)
     usable = np.flatnonzero(np.array([len(s) >= min_shingles for s in sets], dtype=bool))
-    parent = np.arange(n)
-    if len(usable) >= 2:
-        signatures = minhash_signatures([sets[i] for i in usable], num_perm, seed)
-        bands, rows = band_params(threshold, num_perm)
-        # a candidate whose signatures agree far less than the threshold (3 standard errors of
-        # the MinHash estimate) is not worth an exact check
-        floor = threshold - 3.0 * np.sqrt(threshold * (1.0 - threshold) / num_perm)
-        checked: set[tuple[int, int]] = set()
-        for band in range(bands):
-            block = np.ascontiguousarray(signatures[:, band * rows:(band + 1) * rows])
-            keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
-            _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-            members = np.flatnonzero(counts[inverse] >= 2)
-            if len(members) == 0:
-                continue
-            order = members[np.argsort(inverse[members], kind="stable")]
-            cuts = np.flatnonzero(np.diff(inverse[order])) + 1
-            for bucket in np.split(order, cuts):
-                agree = (signatures[bucket[1:]] == signatures[bucket[0]]).mean(axis=1)
-                docs = usable[bucket].tolist()
-                head = docs[0]
-                for other in (d for d, a in zip(docs[1:], agree, strict=True) if a >= floor):
-                    pair = (head, other)
-                    if pair in checked:
-                        continue
-                    checked.add(pair)
-                    if _find(parent, head) != _find(parent, other) and \
-                            jaccard(sets[head], sets[other]) >= threshold:
-                        parent[_find(parent, other)] = _find(parent, head)
-    roots = np.array([_find(parent, i) for i in range(n)], dtype=np.int64)
-    sizes = np.bincount(roots, minlength=n)
-    out = np.full(n, -1, dtype=np.int64)
-    numbering: dict[int, int] = {}
-    for i, root in enumerate(roots):
-        if sizes[root] >= 2:
-            out[i] = numbering.setdefault(int(root), len(numbering))
+    out = np.full(len(sets), -1, dtype=np.int64)
+    if len(usable) < 2:
+        return out
+    kept = [sets[i] for i in usable]
+    pairs = _candidate_pairs(minhash_signatures(kept, num_perm, seed), threshold)
+    tied = pairs[ShingleMatrix.of_shingles(kept).pair_similarity(pairs) >= threshold]
+    n = len(usable)
+    _, labels = connected_components(coo_matrix((np.ones(len(tied), dtype=np.int8), (tied[:, 0], tied[:, 1])),
+                                                shape=(n, n)), directed=False)
+    # scipy numbers parts by their first letter already; keep the parts of two letters or more
+    sizes = np.bincount(labels)
+    grouped = sizes >= 2
+    ids = np.where(grouped, np.cumsum(grouped) - 1, -1)
+    out[usable] = ids[labels]
     return out
+
+
+def _candidate_pairs(signatures: np.ndarray, threshold: float) -> np.ndarray:
+    """Distinct ``(first, other)`` rows (``k × 2``, int64, ``first < other``) of signature rows
+    that share an LSH bucket (:func:`band_params`), each letter against its bucket's first one,
+    where the signatures agree on at least ``threshold`` less 3 standard errors of the MinHash
+    estimate: a pair far below the threshold is not worth an exact check."""
+    num_perm = signatures.shape[1]
+    bands, rows = band_params(threshold, num_perm)
+    floor = threshold - 3.0 * np.sqrt(threshold * (1.0 - threshold) / num_perm)
+    firsts: list[np.ndarray] = []
+    others: list[np.ndarray] = []
+    for band in range(bands):
+        block = np.ascontiguousarray(signatures[:, band * rows:(band + 1) * rows])
+        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
+        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        inverse = inverse.ravel()
+        members = np.flatnonzero(counts[inverse] >= 2)
+        order = members[np.argsort(inverse[members], kind="stable")]
+        starts = np.concatenate([[True], np.diff(inverse[order]) != 0]) if len(order) else np.empty(0, dtype=bool)
+        first = order[np.flatnonzero(starts)[np.cumsum(starts) - 1]]
+        first, other = first[~starts], order[~starts]
+        agree = (signatures[other] == signatures[first]).mean(axis=1)
+        firsts.append(first[agree >= floor])
+        others.append(other[agree >= floor])
+    n = len(signatures)
+    codes = np.unique(np.concatenate(firsts).astype(np.int64) * n + np.concatenate(others))
+    return np.stack([codes // n, codes % n], axis=1)
 
 
 def letter_variants(letters: ShingleMatrix, groups: np.ndarray, days: np.ndarray, threshold: float,
@@ -324,12 +346,3 @@ def letter_variants(letters: ShingleMatrix, groups: np.ndarray, days: np.ndarray
     rank = np.argsort(np.argsort(first, kind="stable"), kind="stable")
     out[order] = rank[numbered]
     return out
-
-
-def _find(parent: np.ndarray, x: int) -> int:
-    root = int(x)
-    while parent[root] != root:
-        root = int(parent[root])
-    while parent[x] != root:
-        parent[x], x = root, int(parent[x])
-    return root
