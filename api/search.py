@@ -4,7 +4,8 @@ id, or a customer's name.
 What is typed is turned into node keys exactly as ingest makes them (:mod:`graph.keys`): a phone
 with ``+86``, spaces or dashes, a bank card in groups of four, an ID number in 15 or 18
 characters with a lower-case ``x``, a record id with full-width characters or a spreadsheet's
-``.0``, or in lower case (``c00000660`` finds ``C00000660`` too). Every reading is looked up;
+``.0``, in lower case or with spaces (``c00000660`` and ``C0000 0660`` find ``C00000660``
+too). Every reading is looked up;
 only nodes that exist are hits. Customers are also found by their name and by their ID number
 (both properties of the customer, not nodes of their own), through an in-memory index rebuilt
 when the store's data changes. A number block (``199797003**``) is found when the current
@@ -36,6 +37,7 @@ from graph.keys import (
     normalize_record_key,
     normalize_text,
     number_block,
+    twin_form,
 )
 from graph.keys.pseudonyms import Pseudonymizer, stored_key
 from graph.model import IDENTIFIER_LABELS, Label, NodeRef
@@ -78,8 +80,10 @@ def readings(query: str) -> list[NodeRef]:
     if ident is not None:
         out.append(NodeRef(Label.PERSON, ident.value))
     record = normalize_record_key(text)
-    if record is not None:  # as typed, then in capitals (ids are mostly upper-case: c00000660)
-        out += [NodeRef(label, key) for key in (record, record.upper()) for label in _RECORD_LABELS]
+    if record is not None:  # as typed, in capitals (ids are mostly upper-case: c00000660), and
+        # without the spaces of an id read aloud or copied from paper (S0000 0358)
+        keys = (record, record.upper(), twin_form(record))
+        out += [NodeRef(label, key) for key in keys for label in _RECORD_LABELS]
     return list(dict.fromkeys(out))
 
 

@@ -672,11 +672,15 @@ def identifier_profiles(identifiers: pd.DataFrame, book: Book, rings: Sequence[R
 
 def _top_rings(uses: pd.DataFrame, rings: Sequence[Ring]) -> dict[tuple[str, str], str]:
     """(label, key) → the ring most of the identifier's uses (rows of ``uses``) belong to, ties
-    to the lowest ring id; identifiers no ring's claim uses are left out."""
+    to the ring whose first claim id is lowest (its members, not its id: a ring carried forward
+    from an earlier run keeps its old id, and a tie broken by id pointed an incremental run's
+    profile at another ring than a full run's); identifiers no ring's claim uses are left out."""
     ring_of_claim = {c: ring.ring_id for ring in rings for c in ring.claim_ids}
+    first_claim = {ring.ring_id: min(ring.claim_ids, default="") for ring in rings}
     counts: dict[tuple[str, str], Counter[str]] = {}
     for claim, label, key in zip(uses["claim_id"].tolist(), uses["label"].tolist(), uses["key"].tolist(), strict=True):
         ring = ring_of_claim.get(claim)
         if ring is not None:
             counts.setdefault((label, key), Counter())[ring] += 1
-    return {identifier: min(found.items(), key=lambda x: (-x[1], x[0]))[0] for identifier, found in counts.items()}
+    return {identifier: min(found.items(), key=lambda x: (-x[1], first_claim[x[0]], x[0]))[0]
+            for identifier, found in counts.items()}

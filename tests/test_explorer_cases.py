@@ -65,6 +65,7 @@ def _as(key: str) -> dict[str, str]:
     ("P2", "/explorer/entities/Policy/P2"),
     ("A1", "/explorer/entities/Agent/A1"),
     ("c1", "/explorer/entities/Claim/C1"),  # a record id typed in lower case
+    ("p 2", "/explorer/entities/Policy/P2"),  # and with a space, as read aloud
     ("r-1", "/explorer/rings/R-1"),  # a ring id, in any case
     ("360702195001011234", "/explorer/entities/Customer/U8"),  # a customer's ID number
 ])

@@ -1,0 +1,22 @@
+"""Which ring an identifier's profile points to (:func:`detectors.scoring._top_rings`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from detectors.scoring import _top_rings
+from graph.results import Ring
+
+USES = pd.DataFrame({"claim_id": ["S1", "S2", "S3", "S4", "S5"], "label": ["Phone"] * 5,
+                     "key": ["+8613800000001"] * 4 + ["+8613800000002"]})
+
+
+@pytest.mark.parametrize(("first_id", "second_id"), [("R-A", "R-B"), ("R-B", "R-A")])
+def test_a_tie_goes_to_the_ring_of_the_lowest_claim_whatever_the_ids(first_id: str, second_id: str) -> None:
+    """Two rings hold two uses each of one phone: the profile points at the ring holding S1
+    whichever id it carries (a ring carried forward keeps an earlier run's id, a full run gives
+    a new one, and both runs must point the profile at the same ring)."""
+    rings = [Ring(first_id, 0.9, "high", ("S1", "S2")), Ring(second_id, 0.9, "high", ("S3", "S4", "S5"))]
+    top = _top_rings(USES, rings)
+    assert top == {("Phone", "+8613800000001"): first_id, ("Phone", "+8613800000002"): second_id}
