@@ -136,7 +136,7 @@ def _campaign_rings(ats: list[int], communities: Sequence[Sequence[int]], graph:
         elif tied == 0:
             letter_only += group
     if len(rings) == 1:
-        return [sorted(rings[0] + letter_only)]
+        rings = [sorted(rings[0] + letter_only)]
     return [ring for ring in rings if len(ring) >= 2]
 
 
