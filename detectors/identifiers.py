@@ -107,7 +107,6 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     table = pd.DataFrame({
         "customers": grouped["customer_id"].nunique(),
         "households": grouped["household"].nunique(),
-        "surnames": grouped["surname"].nunique(),
         "families": _families(touching, params.household_max),
     })
     per_claim = uses[["label", "key", "claim_id", "customer_id"]].drop_duplicates(["label", "key", "claim_id"])
@@ -323,7 +322,7 @@ def _notes(unrelated: int, third_party: int, company: int, changed: int, watchli
 
 
 def _empty_table() -> pd.DataFrame:
-    columns = ["customers", "households", "surnames", "families", "claim_customers", "claims", "idle", "unrelated",
+    columns = ["customers", "households", "families", "claim_customers", "claims", "idle", "unrelated",
                "third_party", "company", "changed", "behaviour", "span_days", "watchlist", "hub",
                "institution", "burst_claims", "steady", "agent_phone", "suspicion", "notes"]
     index = pd.MultiIndex.from_arrays([[], []], names=["label", "key"])
