@@ -154,7 +154,9 @@ class Book:
             backs, if any), ``day``, ``text``.
         letter_identifiers: ``complaint_id``, ``kind``, ``label``, ``key`` of the phone and
             mailing address each letter gave.
-        agents: indexed by agent id: ``name``, ``status``, ``leave_day``, ``branch``.
+        agents: indexed by agent id: ``name``, ``status``, ``leave_day``, ``branch``,
+            ``policies`` (policies the agent sold, counted for agents who are not active; 0 for
+            active ones).
         agent_phones: phone keys registered to agents, with the agent id.
         watchlist: (label, key) → name of the watchlist entry.
     """
@@ -615,8 +617,10 @@ def _letter_identifiers(store: GraphStore) -> pd.DataFrame:
 
 
 def load_agents(store: GraphStore) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Agents indexed by id (``name``, ``status`` lower case, ``leave_day``, ``branch``), and
-    phone key → agent id of the phones registered to agents."""
+    """Agents indexed by id (``name``, ``status`` lower case, ``leave_day``, ``branch``,
+    ``policies``: how many policies the agent sold, counted for agents who are not active, whose
+    books can be orphaned; 0 for the others), and phone key → agent id of the phones registered
+    to agents."""
     nodes = store.nodes_frame(Label.AGENT)
     agents = pd.DataFrame(
         {
@@ -627,6 +631,10 @@ def load_agents(store: GraphStore) -> tuple[pd.DataFrame, dict[str, str]]:
         },
         index=pd.Index(nodes["key"].astype(str).to_numpy(dtype=object) if not nodes.empty else [], name="agent_id"),
     )
+    gone = agents.index[(agents["status"] != "active") & (agents["status"] != "")]
+    sold = _edges_from(store, Label.AGENT, Rel.SOLD, Label.POLICY, gone.tolist()) if len(gone) else None
+    counts = sold["src"].astype(str).value_counts() if sold is not None and not sold.empty else pd.Series(dtype=int)
+    agents["policies"] = counts.reindex(agents.index).fillna(0).astype(int).to_numpy()
     phones = _edges(store, Label.AGENT, Rel.HAS_PHONE, Label.PHONE)
     return agents, _first_by(phones, "dst", "src")
 

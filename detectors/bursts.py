@@ -16,6 +16,16 @@ Events of one group that fall into overlapping significant windows form one burs
 >>> spread = np.arange(0, 730, 70)
 >>> burst_labels(spread, np.zeros(len(spread), dtype=int), period=730.0, alpha=0.01).tolist()
 [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1]
+
+Against the group's own rate, a group whose every event falls within four months is no burst
+when its period is not much longer; against a usual rate given from elsewhere (a resigned
+agent's book measured by what orphaned books of its size file), it is:
+
+>>> ring = np.arange(0, 120, 10)
+>>> burst_labels(ring, np.zeros(12, dtype=int), period=200.0).tolist() == [-1] * 12
+True
+>>> burst_labels(ring, np.zeros(12, dtype=int), period=200.0, rate=np.full(12, 0.01)).tolist() == [0] * 12
+True
 """
 
 from __future__ import annotations
@@ -47,7 +57,8 @@ def window_surprise(count: np.ndarray, width: float, rate: np.ndarray,
 
 
 def burst_labels(days: np.ndarray, groups: np.ndarray, period: float | np.ndarray, alpha: float = 0.01,
-                 windows: tuple[int, ...] = SCAN_WINDOWS_DAYS, min_events: int = MIN_BURST_EVENTS) -> np.ndarray:
+                 windows: tuple[int, ...] = SCAN_WINDOWS_DAYS, min_events: int = MIN_BURST_EVENTS,
+                 rate: np.ndarray | None = None) -> np.ndarray:
     """Burst id of every event (``-1`` outside any burst); ids are numbered in input order of
     each burst's first event.
 
@@ -55,15 +66,18 @@ def burst_labels(days: np.ndarray, groups: np.ndarray, period: float | np.ndarra
     only crowd with events of their own group), ``period`` the days over which a group's events
     could happen (the book's length, or one value per event: the period of its group, e.g. the
     days since an agent left). A burst needs at least ``min_events`` events in one significant
-    window.
+    window. ``rate`` (events per day, one value per event: its group's) is the usual rate the
+    crowding is measured against; by default each group's own, its events over its period.
 
-    Raises ``ValueError`` for ``alpha`` outside (0, 1) or a non-positive period.
+    Raises ``ValueError`` for ``alpha`` outside (0, 1), a non-positive period or rate.
     """
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be within (0, 1), got {alpha}")
     periods = np.broadcast_to(np.asarray(period, dtype=float), np.shape(days))
     if not (periods > 0).all():
         raise ValueError("period must be positive")
+    if rate is not None and not (np.asarray(rate, dtype=float)[~np.isnan(np.asarray(days, dtype=float))] > 0).all():
+        raise ValueError("rate must be positive")
     days = np.asarray(days, dtype=float)
     groups = np.asarray(groups)
     n = len(days)
@@ -79,14 +93,14 @@ def burst_labels(days: np.ndarray, groups: np.ndarray, period: float | np.ndarra
     order, key, g = idx[sort], key[sort], codes[sort]
     sizes = np.bincount(g.astype(np.int64))[g.astype(np.int64)]
     span = periods[order]
-    rate = sizes / span
+    usual = sizes / span if rate is None else np.asarray(rate, dtype=float)[order]
     position = np.arange(len(key))
     # cover[i]: the furthest position (exclusive) a significant window starting at i reaches
     cover = position.copy()
     for width in windows:
         reach = np.searchsorted(key, key + width, side="right")
         count = reach - position
-        significant = (count >= min_events) & (window_surprise(count, float(width), rate, span) < alpha)
+        significant = (count >= min_events) & (window_surprise(count, float(width), usual, span) < alpha)
         cover = np.where(significant, np.maximum(cover, reach), cover)
     labels = np.full(len(key), -1, dtype=np.int64)
     label, furthest = -1, 0

@@ -164,7 +164,9 @@ def ex_agent_bursts(book: Book, alpha: float) -> AgentBursts:
     customers' requests after the agent left.
 
     An orphaned book surrenders a little faster than others all the time; only requests crowding
-    far beyond that book's own rate since the agent left count as a burst. Each book is tested
+    far beyond the usual rate of that book (:func:`_orphan_rate`: the lower of its own rate since
+    the agent left and what orphaned books of its size file in this book) count as a burst.
+    Each book is tested
     at ``alpha``, which links a burst's claims; with hundreds of resigned agents, some book
     crowds that much by chance, so a burst counts as a tie between its members only when it is
     still significant at ``alpha`` divided by the number of books tested (``beyond_chance``).
@@ -185,10 +187,31 @@ def ex_agent_bursts(book: Book, alpha: float) -> AgentBursts:
     last = np.nanmax(days)
     period = np.maximum(last - leave[members], 1.0)
     codes, _ = pd.factorize(claims["agent_id"].to_numpy()[members])
-    out[members] = burst_labels(days[members], codes, period, alpha)
+    rate = _orphan_rate(agents, claims["agent_id"].to_numpy()[members], period, float(np.nanmin(days)), last)
+    out[members] = burst_labels(days[members], codes, period, alpha, rate=rate)
     books = int((np.bincount(codes) >= MIN_BURST_EVENTS).sum())
-    beyond[members] = burst_labels(days[members], codes, period, alpha / max(books, 1)) >= 0
+    beyond[members] = burst_labels(days[members], codes, period, alpha / max(books, 1), rate=rate) >= 0
     return AgentBursts(out, beyond, books)
+
+
+def _orphan_rate(agents: pd.DataFrame, agent_ids: np.ndarray, period: np.ndarray, first: float,
+                 last: float) -> np.ndarray:
+    """The usual rate (requests per day) of each orphaned request's book: the lower of the
+    book's own rate since the agent left and what orphaned books surrender per policy per day
+    in this book (all requests of resigned agents' former customers after the agent left, over
+    the policy-days those books were orphaned within the book's period) times the policies the
+    agent sold. A ring recruited from one book can be every request it files after the agent
+    left; measured against that book's own rate alone, the crowding is no burst."""
+    counts = pd.Series(agent_ids).value_counts()
+    own = counts.reindex(agent_ids).to_numpy(float) / period
+    policies = agents["policies"].astype(float) if "policies" in agents else pd.Series(0.0, index=agents.index)
+    orphaned = agents.index[(agents["status"] != "active") & (agents["status"] != "") & agents["leave_day"].notna()
+                            & (agents["leave_day"] < last)]
+    exposure = float((policies.reindex(orphaned) * (last - agents["leave_day"].reindex(orphaned).clip(lower=first))).sum())
+    if exposure <= 0:
+        return own
+    expected = policies.reindex(agent_ids).to_numpy(float) * (len(agent_ids) / exposure)
+    return np.where(expected > 0, np.minimum(own, expected), own)
 
 
 def claim_propensity(book: Book) -> np.ndarray:

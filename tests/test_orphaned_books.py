@@ -15,7 +15,7 @@ from detectors.pipeline import detect
 from detectors.realtime import RealtimeScorer
 from detectors.rules import AgentBook, RingLetters, RunIndex, TraitModel, claim_signals, verdict
 from graph.model import Label, Rel
-from graph.results import Ring
+from graph.results import ALERT_THRESHOLD, Ring
 from graph.sqlite_store import SQLiteStore
 from tests.detect_books import RING_CLAIMS, BookBuilder, trap_book
 
@@ -135,3 +135,67 @@ def test_a_rings_weeks_in_an_orphaned_book_count_only_for_the_trades_requests() 
     for driven in (ClaimView("N1", ring_day, customer_id="U9", agent_id="A1", full_refund=True),
                    ClaimView("N1", ring_day, customer_id="U9", agent_id="A1", complaint_reason=True)):
         assert _agent_signal(index, driven) == [(0.65, "R1")]
+
+
+def _recruited_book(ring_agent_resigned: bool) -> BookBuilder:
+    """Eighty honest requests over two years; six resigned agents' books of 40 policies lapsing
+    honestly (three requests each, half a year apart); and nine full-refund complaint requests
+    in three months from the book of agent ``A-RING`` (40 policies), in three groups of three,
+    each group paid to its own account and tied to nothing else. When ``ring_agent_resigned``,
+    ``A-RING`` left five weeks before the first of them, and the nine are every request its
+    former customers filed since."""
+    book = BookBuilder()
+    book.agent("A-OK")
+    for i in range(80):
+        customer = book.customer(f"B{i}", f"钱常{i}", f"赣州市南康区{i}号")
+        book.claim(f"BC{i}", customer, "A-OK", f"{2023 + i % 2}-{1 + i % 12:02d}-{1 + i % 27:02d}")
+
+    def sold(agent: str, policies: int) -> None:
+        for k in range(policies):
+            book.customer(f"{agent}-H{k}", f"孙持{k}", f"九江市{agent}{k}号")
+            book.node(Label.POLICY, f"P-{agent}-{k}", issue_date="2018-05-01")
+            book.edge(Label.CUSTOMER, Rel.HOLDS, Label.POLICY, f"{agent}-H{k}", f"P-{agent}-{k}")
+            book.edge(Label.AGENT, Rel.SOLD, Label.POLICY, agent, f"P-{agent}-{k}")
+
+    for a in range(6):
+        agent = book.agent(f"A-LAPSE{a}", status="resigned", leave_date="2022-12-01", name=f"周离职{a}")
+        sold(agent, 37)
+        for k in range(3):
+            customer = book.customer(f"L{a}-{k}", f"吴退{a}{k}", f"九江市浔阳区{a}{k}街")
+            book.claim(f"L{a}C{k}", customer, agent, f"{2023 + k // 2}-{1 + 6 * (k % 2) + a:02d}-15")
+    book.agent("A-RING", status="resigned" if ring_agent_resigned else "active",
+               leave_date="2024-06-01" if ring_agent_resigned else None, name="郑离职")
+    sold("A-RING", 31)
+    for g in range(3):
+        for k in range(3):
+            customer = book.customer(f"R{g}-{k}", f"{_SURNAMES_RING[3 * g + k]}某", f"赣州市章贡区{g}{k}栋")
+            book.claim(f"RC{g}{k}", customer, "A-RING", f"2024-{7 + g:02d}-{5 + 9 * k:02d}", full_refund=True,
+                       complaint_reason=True, account=f"6222888800000{g:06d}", account_name=f"陈代{g}")
+    return book
+
+
+_SURNAMES_RING = "赵钱孙李周吴郑王冯"
+RECRUITED = sorted(f"RC{g}{k}" for g in range(3) for k in range(3))
+
+
+def test_a_ring_recruited_from_one_resigned_agents_book_is_one_ring(tmp_path: Path) -> None:
+    """Every request a resigned agent's former customers filed since the agent left is the
+    ring's, nine in three months: against the book's own rate since then that is no crowd, but
+    orphaned books of 40 policies file about two requests a year here, so it is a burst and ties
+    the three groups (each paid to its own account) into one ring."""
+    with SQLiteStore(tmp_path / "graph.db") as store:
+        store.load(_recruited_book(ring_agent_resigned=True).bundle())
+        result = detect(store, DetectionParams(seed=1))
+    rings = [sorted(r.claim_ids) for r in result.rings if r.score >= ALERT_THRESHOLD]
+    assert rings == [RECRUITED]
+    evidence = [e for r in result.rings for e in r.evidence if e.code == "ex_agent_book"]
+    assert [(e.data["agent_id"], e.data["count"]) for e in evidence] == [("A-RING", 9)]
+
+
+def test_the_same_groups_from_an_agent_at_work_stay_apart(tmp_path: Path) -> None:
+    """The same nine requests from the book of an agent still at work: three groups, each tied
+    by its account alone, none one ring of nine."""
+    with SQLiteStore(tmp_path / "graph.db") as store:
+        store.load(_recruited_book(ring_agent_resigned=False).bundle())
+        result = detect(store, DetectionParams(seed=1))
+    assert sorted(sorted(r.claim_ids) for r in result.rings) == [RECRUITED[0:3], RECRUITED[3:6], RECRUITED[6:9]]
