@@ -7,8 +7,12 @@ honest copies filed around them are linked to it by their letters alone (with ve
 the closest letters are a tie among all of them), and modularity puts such leaves into their
 neighbours' community. A member tied to its community by letter links alone stays in the core
 only when it was filed within ``margin`` days of the requests of the members something else
-ties (the window member expansion gives a ring, ``expansion_margin_days``); member expansion
-(:mod:`detectors.expansion`) may still attach the others, with its reasons. A community
+ties (the window member expansion gives a ring, ``expansion_margin_days``) and its letter is
+closer to the ring's letters than to any other letter of its wording filed in those weeks: a
+ring coaches its own version, while a complaint wave's letters (a product's dividend cut, a
+letter copied around chat groups) are as close to each other as to a ring that joined the wave
+with the same letter. Member expansion (:mod:`detectors.expansion`) may still attach the
+others, with its reasons. A community
 without at least three members tied by more than letters (a ring held together by its own
 wording) is left whole.
 
@@ -36,7 +40,8 @@ def without_distant_letters(communities: Sequence[Sequence[int]], graph: ClaimGr
                             margin: float) -> list[list[int]]:
     """``communities`` (lists of claim positions) without the members only letters tie to them
     that were filed more than ``margin`` days before the first or after the last request of the
-    members something else ties.
+    members something else ties, or whose letter is not closest to the ring's (see
+    :func:`_closest_to_the_ring`).
 
     ``days`` is each claim's request day (float, ``nan`` when unknown), indexed by position. The
     tied members are found by peeling: a member whose links to the rest (letter links left out)
@@ -53,8 +58,44 @@ def without_distant_letters(communities: Sequence[Sequence[int]], graph: ClaimGr
             out.append(list(members))
             continue
         lo, hi = tied_days.min() - margin, tied_days.max() + margin
-        out.append([m for m in members if m in core or lo <= days[m] <= hi])
+        near = [m for m in members if m not in core and lo <= days[m] <= hi]
+        kept = core | _closest_to_the_ring(near, core, graph, days, lo, hi)
+        out.append([m for m in members if m in kept])
     return out
+
+
+def _closest_to_the_ring(candidates: list[int], core: set[int], graph: ClaimGraph, days: np.ndarray,
+                         lo: float, hi: float) -> set[int]:
+    """The ``candidates`` (claim positions) whose letter's closest letter of its template group
+    filed from day ``lo`` to ``hi`` is a letter of ``core``'s claims or of a candidate kept
+    before (strictly closer than any other letter), kept in turns until none is added. A ring
+    edits a letter its own way and coaches its members to send that version, so a member's
+    letter is closest to the ring's; an honest copy of a public letter, or a letter of a
+    complaint wave the ring joined, is as close to other honest letters as to the ring's
+    (``../shared/domain.md``; the rule :class:`detectors.rules.RingLetters` applies to one letter)."""
+    group, row_of = graph.template_group, graph.letter_row
+    ring = np.zeros(graph.n, dtype=bool)
+    ring[sorted(core)] = True
+    pending = [m for m in candidates if group[m] >= 0]
+    similarities: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for template in sorted({int(group[m]) for m in pending}):
+        asked = np.array([m for m in pending if group[m] == template], dtype=np.int64)
+        others = np.flatnonzero((group == template) & (days >= lo) & (days <= hi))
+        similarity = graph.letters.block_similarity(row_of[asked], row_of[others])
+        similarity[asked[:, None] == others[None, :]] = -np.inf
+        for m, row in zip(asked.tolist(), similarity, strict=True):
+            similarities[m] = (others, row)
+    kept: set[int] = set()
+    while pending:
+        added = [m for m in pending
+                 if np.where(ring[similarities[m][0]], similarities[m][1], -np.inf).max()
+                 > np.where(ring[similarities[m][0]], -np.inf, similarities[m][1]).max()]
+        if not added:
+            break
+        kept.update(added)
+        ring[added] = True
+        pending = [m for m in pending if m not in kept]
+    return kept
 
 
 def _tied_members(members: list[int], graph: ClaimGraph) -> set[int]:
