@@ -153,8 +153,10 @@ class AgentBursts:
     label: np.ndarray
     """Per claim, its burst id, or ``-1``."""
     beyond_chance: np.ndarray
-    """Per claim, whether its burst stays significant when the test is corrected for the
-    number of books tested (Bonferroni: ``alpha / books``)."""
+    """Per claim, whether its requests crowd beyond the book's own rate since the agent left
+    even when the test is corrected for the number of books tested (Bonferroni: ``alpha /
+    books``). Against what orphaned books of its size file (``label``), honest complainers of
+    an agent who really mis-sold crowd too, so that crowding links claims but ties no ring."""
     books: int
     """Resigned agents' books tested: those with at least three requests since the agent left."""
 
@@ -166,10 +168,11 @@ def ex_agent_bursts(book: Book, alpha: float) -> AgentBursts:
     An orphaned book surrenders a little faster than others all the time; only requests crowding
     far beyond the usual rate of that book (:func:`_orphan_rate`: the lower of its own rate since
     the agent left and what orphaned books of its size file in this book) count as a burst.
-    Each book is tested
-    at ``alpha``, which links a burst's claims; with hundreds of resigned agents, some book
-    crowds that much by chance, so a burst counts as a tie between its members only when it is
-    still significant at ``alpha`` divided by the number of books tested (``beyond_chance``).
+    Each book is tested at ``alpha``, which links a burst's claims. A burst counts as a tie
+    between its members only when the requests crowd beyond the book's own rate since the agent
+    left even at ``alpha`` divided by the number of books tested (``beyond_chance``): with
+    hundreds of resigned agents some book crowds that much by chance, and the customers of an
+    agent who really mis-sold complain together honestly (``../shared/domain.md``).
     """
     claims = book.claims
     agents = book.agents
@@ -190,7 +193,7 @@ def ex_agent_bursts(book: Book, alpha: float) -> AgentBursts:
     rate = _orphan_rate(agents, claims["agent_id"].to_numpy()[members], period, float(np.nanmin(days)), last)
     out[members] = burst_labels(days[members], codes, period, alpha, rate=rate)
     books = int((np.bincount(codes) >= MIN_BURST_EVENTS).sum())
-    beyond[members] = burst_labels(days[members], codes, period, alpha / max(books, 1), rate=rate) >= 0
+    beyond[members] = burst_labels(days[members], codes, period, alpha / max(books, 1)) >= 0
     return AgentBursts(out, beyond, books)
 
 
