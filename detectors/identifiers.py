@@ -27,6 +27,7 @@ from detectors.behaviour import TRAITS, base_rates, behaviour_excess
 from detectors.book import CHANGED_TO, Book, book_period
 from detectors.bursts import SCAN_WINDOWS_DAYS, burst_labels
 from detectors.params import DetectionParams
+from graph.model import Label
 
 __all__ = [
     "AGENT_PHONE_FACTOR",
@@ -134,6 +135,8 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
                                             params.expansion_margin_days)
     table["institution"] = institution & (table["watchlist"] == "")
     table["burst_claims"] = pd.Series(burst_claims, index=table.index, dtype=object)
+    table["works_for"] = _works_for(per_claim, table)
+    table["institution"] |= table["works_for"] != ""
     table["steady"] = table["institution"] & (table["burst_claims"].map(len) == 0)
     table["hub"] = (crowded | mostly_idle) & (table["watchlist"] == "")
     table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
@@ -145,6 +148,43 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     note_rows = list(zip(*(table[c].tolist() for c in note_columns), strict=True))
     table["notes"] = [_notes(*row, customers=c) for row, c in zip(note_rows, table["customers"].tolist(), strict=True)]
     return table
+
+
+def _works_for(per_claim: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
+    """Per identifier of ``table``: for a representative, the key of the institution's identifier
+    (``institution``, outside its ``burst_claims``) that every one of the representative's two
+    or more claims also carries, or ``""``. A legal-aid centre's new lawyer represents the
+    centre's clients for months, not yet a year: each request also gives the centre's address
+    and phone, in steady use for years (``../shared/domain.md``: institutional representatives
+    act for their clients; an outside book of a million customers had 28 centres alerted so); a
+    ring's representative working through the centre files inside the centre's burst (a
+    campaign), which is no steady use. A phone or account on such requests is not the centre's
+    staff, and stays a tie. Watchlisted representatives never work for one.
+
+    ``per_claim`` has one row per identifier and claim (``label``, ``key``, ``claim_id``)."""
+    out = pd.Series("", index=table.index, dtype=object)
+    steady = table[table["institution"].to_numpy(bool)]
+    if steady.empty:
+        return out
+    rows = per_claim[["label", "key", "claim_id"]]
+    index = pd.MultiIndex.from_arrays([rows["label"], rows["key"]])
+    burst = {(*ref, c) for ref, claims in zip(steady.index.tolist(), steady["burst_claims"].tolist(), strict=True)
+             for c in claims}
+    background = rows[index.isin(steady.index)]
+    background = background[[(lbl, key, c) not in burst for lbl, key, c
+                             in zip(background["label"], background["key"], background["claim_id"], strict=True)]]
+    candidates = rows[(rows["label"] == Label.PERSON.value) & ~index.isin(steady.index)
+                      & (table["watchlist"].reindex(index).to_numpy() == "")
+                      & (table["claims"].reindex(index).to_numpy() >= 2)]
+    pairs = candidates.merge(background, on="claim_id", suffixes=("", "_of"))
+    if pairs.empty:
+        return out
+    shared = pairs.groupby(["label", "key", "label_of", "key_of"], sort=True)["claim_id"].nunique().reset_index()
+    shared = shared[shared["claim_id"].to_numpy() == table["claims"].reindex(
+        pd.MultiIndex.from_arrays([shared["label"], shared["key"]])).to_numpy()]
+    first = shared.drop_duplicates(["label", "key"])
+    out.loc[pd.MultiIndex.from_arrays([first["label"], first["key"]])] = first["key_of"].astype(str).to_numpy()
+    return out
 
 
 def _steadiness(per_claim: pd.DataFrame, index: pd.Index, period: float, alpha: float,
@@ -324,7 +364,7 @@ def _notes(unrelated: int, third_party: int, company: int, changed: int, watchli
 def _empty_table() -> pd.DataFrame:
     columns = ["customers", "households", "families", "claim_customers", "claims", "idle", "unrelated",
                "third_party", "company", "changed", "behaviour", "span_days", "watchlist", "hub",
-               "institution", "burst_claims", "steady", "agent_phone", "suspicion", "notes"]
+               "institution", "burst_claims", "works_for", "steady", "agent_phone", "suspicion", "notes"]
     index = pd.MultiIndex.from_arrays([[], []], names=["label", "key"])
     return pd.DataFrame({c: [] for c in columns}, index=index)
 

@@ -132,9 +132,9 @@ class _Context:
     driven: np.ndarray
     """Per claim, whether it is complaint-driven (:func:`detectors.behaviour.claim_traits`)."""
     suspicion: dict[tuple[str, str], float] = field(default_factory=dict)
-    steady: Mapping[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    steady: Mapping[tuple[str, str], tuple[int, int, str]] = field(default_factory=dict)
     """Identifiers in an institution's steady use (:data:`detectors.identifiers.STEADY_MIN_CLAIMS`):
-    their claims and span in days."""
+    their claims, span in days and the institution's identifier they work for (or ``""``)."""
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
     claim_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     """The book's claims as plain arrays by position (a ring reads a few rows of each, which
@@ -470,16 +470,29 @@ def _untied(e: Evidence) -> bool:
     return e.code in _WORDING or (e.code == "ex_agent_book" and not _ties(e)) or bool(e.data.get("steady", False))
 
 
-def _steady_identifiers(identifiers: pd.DataFrame) -> dict[tuple[str, str], tuple[int, int]]:
-    """The identifiers in steady use: their claims and span in days."""
+def _steady_identifiers(identifiers: pd.DataFrame) -> dict[tuple[str, str], tuple[int, int, str]]:
+    """The identifiers in steady use: their claims, span in days and the institution's
+    identifier they work for (``""`` when in steady use of their own)."""
     steady = identifiers[identifiers["steady"].to_numpy(bool)]
-    return {ref: (int(claims), int(span)) for ref, claims, span
-            in zip(steady.index.tolist(), steady["claims"].tolist(), steady["span_days"].tolist(), strict=True)}
+    works_for = steady["works_for"].tolist() if "works_for" in steady else [""] * len(steady)
+    return {ref: (int(claims), int(span), str(of)) for ref, claims, span, of
+            in zip(steady.index.tolist(), steady["claims"].tolist(), steady["span_days"].tolist(), works_for,
+                   strict=True)}
 
 
-def _in_steady_use(evidence: Evidence, claims: int, span: int) -> Evidence:
-    """``evidence`` of a shared identifier, saying it is in an institution's steady use: it counts
+def _in_steady_use(evidence: Evidence, claims: int, span: int, works_for: str = "") -> Evidence:
+    """``evidence`` of a shared identifier, saying it is in an institution's steady use (its own,
+    or as the institution's identifier ``works_for`` is on every one of its requests): it counts
     with wording and timing (at most :data:`_UNTIED_CAP` together), not as a tie."""
+    if works_for:
+        return Evidence(
+            evidence.code,
+            f"{evidence.zh}；该标识的 {claims} 笔退保都同时带有机构长期平稳使用的标识 {works_for}"
+            "（法律援助中心、养老院），是该机构的人员或联系方式，不单独算作团伙关联",
+            f"{evidence.en}; every one of its {claims} claims also gives {works_for}, in an institution's "
+            "steady use (a legal-aid centre, a care home): it is the institution's, so it does not tie a "
+            "ring by itself",
+            {**evidence.data, "steady": True, "steady_claims": claims, "span_days": span, "works_for": works_for})
     return Evidence(
         evidence.code,
         f"{evidence.zh}；该标识在 {span} 天内被 {claims} 笔退保平稳使用，按其自身的使用频率从未超出偶然地集中出现"

@@ -13,7 +13,7 @@ import pytest
 from detectors.params import DetectionParams
 from detectors.pipeline import detect
 from detectors.realtime import RealtimeScorer, SurrenderRequest
-from graph.model import Label, NodeRef
+from graph.model import Label, NodeRef, Rel
 from graph.results import ALERT_THRESHOLD, DetectionResult
 from graph.sqlite_store import SQLiteStore
 from tests.detect_books import BookBuilder
@@ -768,3 +768,20 @@ def test_a_ring_recruited_in_a_village_of_one_clan_is_a_ring(tmp_path: Path, boo
     profiles = SQLiteStore(tmp_path / "g.db").identifier_profiles(
         [NodeRef(Label.PHONE, "+8613278613233"), NodeRef(Label.PHONE, "+8613900000555")])
     assert [p.unrelated_customers for p in profiles.values()] == [7, 0]
+
+
+def test_a_legal_aid_centres_new_lawyer_is_the_centres_too(tmp_path: Path, book: BookBuilder) -> None:
+    """The centre's nine clients over two years mail from its address; a lawyer who joined the
+    centre represents the last four, over nine months: not yet a year of steady use of its own,
+    but every request the lawyer is on also gives the centre's address, so the lawyer works for
+    the centre and ties no ring."""
+    claims = _legal_aid_clients(book, _QUARTERLY)
+    book.node(Label.PERSON, "360702198507011234", name="钟律师")
+    for claim in claims[5:]:
+        book.edge(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, claim, "360702198507011234")
+    result = _detect(tmp_path, book)
+    assert _alerted(result) == []
+    group = next(r for r in result.rings if set(r.claim_ids) == set(claims))
+    lawyer = next(e for e in group.evidence if e.code == "shared_representative")
+    assert lawyer.data["steady"] is True and lawyer.data["works_for"] == LEGAL_AID
+    assert "every one of its 4 claims also gives" in lawyer.en
