@@ -158,7 +158,26 @@ def one_campaign_joined(communities: Sequence[Sequence[int]], graph: ClaimGraph,
                     joined.append([m for at in ats for m in communities[at]])
                     used.update(ats)
             campaign = [item] if item is not None else []
+    for ats in _local_letters_only([at for at in range(len(communities)) if at not in used], communities, graph):
+        joined.append([m for at in ats for m in communities[at]])
+        used.update(ats)
     return joined + [list(c) for at, c in enumerate(communities) if at not in used]
+
+
+def _local_letters_only(ats: list[int], communities: Sequence[Sequence[int]], graph: ClaimGraph) -> list[list[int]]:
+    """The communities of ``ats`` tied by nothing but letters whose letters are mostly of one
+    local campaign (:mod:`detectors.local_campaigns`), grouped by campaign (groups of two or
+    more, each sorted): a coach's clients in one county within weeks, each sending his wording
+    from home, form one ring even though nothing else ties them, whereas honest copies of a
+    letter arrive from all over the region."""
+    by_campaign: dict[int, list[int]] = {}
+    for at in ats:
+        members = list(communities[at])
+        written = [m for m in members if graph.template_group[m] >= 0]
+        local = graph.local.campaign_of(written, at_least=1) if written else -1
+        if local >= 0 and not _tied_members(members, graph):
+            by_campaign.setdefault(local, []).append(at)
+    return [sorted(group) for group in by_campaign.values() if len(group) >= 2]
 
 
 def _campaign_rings(ats: list[int], communities: Sequence[Sequence[int]], graph: ClaimGraph) -> list[list[int]]:

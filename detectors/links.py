@@ -36,6 +36,7 @@ from scipy.stats import binom
 from detectors.book import Book, book_period
 from detectors.bursts import MIN_BURST_EVENTS, burst_labels
 from detectors.identifiers import background_uses
+from detectors.local_campaigns import LocalCampaigns, local_campaigns
 from detectors.params import DetectionParams
 from detectors.templates import ShingleMatrix, letter_variants
 
@@ -87,6 +88,9 @@ class ClaimGraph:
     """How many of each claim's letters belong to its template group (``0`` when none): coached
     members often write twice (to the company and to the regulator), and ``template_letters``
     counts letters, not claims."""
+    local: LocalCampaigns
+    """Letters of one wording crowding into one branch within a campaign's months
+    (:func:`detectors.local_campaigns.local_campaigns`)."""
 
 
 def _letters_not_bridging(n: int, tie_pairs: list[np.ndarray], tie_weights: list[np.ndarray],
@@ -387,6 +391,7 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
     claim_letters = np.zeros(n, dtype=np.int64)
     letter_links = (np.empty((0, 2), dtype=np.int64), np.empty(0))
     letters = ShingleMatrix([])
+    local = LocalCampaigns.none(n)
     complaints = book.complaints
     if len(complaints) and len(template_group):
         grouped = complaints.assign(group=template_group)
@@ -401,6 +406,9 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         letter_links = _letter_links(
             grouped, members, np.bincount(template_group[template_group >= 0]), households, days,
             branches, book_period(book), params, letters)
+        wrote = np.zeros(n, dtype=bool)
+        wrote[position.reindex(complaints["claim_id"].dropna()).dropna().to_numpy(np.int64)] = True
+        local = local_campaigns(tg, claims["day"].to_numpy(float), branches, wrote, params.burst_alpha)
 
     # former customers of resigned agents surrendering in a burst after the agent left
     agent_bursts = ex_agent_bursts(book, params.burst_alpha)
@@ -436,5 +444,5 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
     sizes = np.bincount(template_group[template_group >= 0]) if len(template_group) else np.zeros(0, dtype=np.int64)
     return ClaimGraph(n=n, u=u, v=v, w=w, template_group=tg, agent_bursts=agent_bursts,
                       template_letters=sizes, letters=letters, letter_row=letter_row,
-                      claim_letters=claim_letters, letter_only=letter_only)
+                      claim_letters=claim_letters, letter_only=letter_only, local=local)
 

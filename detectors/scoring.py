@@ -231,7 +231,7 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
             "The members share no contact, account, representative or address"
             + (" besides those in an institution's steady use" if steady else "")
             + ", nor a burst of one resigned agent's book",
-            {"wording_cap": _UNTIED_CAP}), 0.0))
+            {"wording_cap": round(_wording_cap(evidence), 4)}), 0.0))
     score = round(min(1.0, score), 4)
     evidence.sort(key=lambda item: -item[1])
     identifiers = _listed_identifiers(ctx, members, _shared_identifiers(ctx, members))
@@ -506,9 +506,13 @@ def _in_steady_use(evidence: Evidence, claims: int, span: int, works_for: str = 
 def _wording_cap(evidence: Sequence[tuple[Evidence, float]]) -> float:
     """At most :data:`_UNTIED_CAP` from wording and timing, unless the group's letters of one
     campaign (see :func:`_campaign`) hold most uses of their wording in the whole book (the
-    wording is rare, so its own): then up to 1."""
-    share = max((float(e.data.get("campaign_share", 0.0)) for e, _ in evidence
-                 if e.code == "complaint_template"), default=0.0)
+    wording is rare, so its own): then up to 1; or unless most of them are one local campaign
+    (:mod:`detectors.local_campaigns`: a coach's wording sent from one branch within weeks, where
+    honest copies come from all over the region): then 1."""
+    template = [e for e, _ in evidence if e.code == "complaint_template"]
+    if any("local_campaign" in e.data for e in template):
+        return 1.0
+    share = max((float(e.data.get("campaign_share", 0.0)) for e in template), default=0.0)
     return _UNTIED_CAP + (1.0 - _UNTIED_CAP) * min(1.0, max(0.0, (share - 0.5) / 0.5))
 
 
@@ -536,16 +540,29 @@ def _template_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence
     campaign = _campaign(ctx.days[in_group])
     campaign_letters = sum(len(ctx.letters_of_claim.get(claim, ())) for claim in set(ctx.claim_ids[np.asarray(in_group)[campaign]]))
     campaign_share = min(1.0, campaign_letters / max(book_letters, 1)) if campaign.sum() >= MIN_BURST_EVENTS else 0.0
-    return [(Evidence(
-        "complaint_template",
-        f"{households} 个不同家庭的 {k} 笔退保附有措辞几乎相同的投诉信（模板 #{group}；"
-        f"全账册共 {book_letters} 封此类信件，本组占 {share:.0%}）",
-        f"{k} claims of {households} households come with near-identical complaint letters "
-        f"(template #{group}; {book_letters} such letters in the book, {share:.0%} of them here)",
-        {"template": group, "claims": sorted(str(claim_ids[m]) for m in in_group),
-         "complaints": letter_ids, "households": households, "book_letters": book_letters,
-         "share": round(share, 4), "campaign_share": round(campaign_share, 4)},
-    ), min(_P_TEMPLATE_MAX, _P_TEMPLATE_PER_HOUSEHOLD * (households - 1)))]
+    zh = (f"{households} 个不同家庭的 {k} 笔退保附有措辞几乎相同的投诉信（模板 #{group}；"
+          f"全账册共 {book_letters} 封此类信件，本组占 {share:.0%}）")
+    en = (f"{k} claims of {households} households come with near-identical complaint letters "
+          f"(template #{group}; {book_letters} such letters in the book, {share:.0%} of them here)")
+    data = {"template": group, "claims": sorted(str(claim_ids[m]) for m in in_group),
+            "complaints": letter_ids, "households": households, "book_letters": book_letters,
+            "share": round(share, 4), "campaign_share": round(campaign_share, 4)}
+    at = ctx.graph.local.campaign_of(in_group)
+    if at >= 0:
+        local = ctx.graph.local.campaigns[at]
+        first, last = iso_day(local.first_day), iso_day(local.last_day)
+        zh += (f"；{first} 至 {last} 期间此措辞的 {local.of} 封信中有 {local.letters} 封来自{local.branch}，"
+               f"而该机构通常只占此类信件的 {local.branch_share:.0%}（偶然如此集中的概率 {local.chance:.1g}）："
+               "是在一地的集中行动，不是各地传抄的公开信")
+        en += (f"; {local.letters} of the {local.of} letters of this wording filed from {first} to {last} "
+               f"came from {local.branch}, whose usual share of such letters is {local.branch_share:.0%} (chance "
+               f"of such crowding {local.chance:.1g}): a campaign in one place, not a public letter copied all "
+               "over the region")
+        data["local_campaign"] = {"branch": local.branch, "letters": local.letters, "of": local.of,
+                                  "branch_share": round(local.branch_share, 4), "chance": float(f"{local.chance:.3g}"),
+                                  "first": first, "last": last}
+    return [(Evidence("complaint_template", zh, en, data),
+             min(_P_TEMPLATE_MAX, _P_TEMPLATE_PER_HOUSEHOLD * (households - 1)))]
 
 
 def _campaign(days: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ import pytest
 
 from detectors.cores import one_campaign_joined, without_distant_letters
 from detectors.links import AgentBursts, ClaimGraph
+from detectors.local_campaigns import LocalCampaign, LocalCampaigns
 from detectors.templates import ShingleMatrix
 
 # claims 0-2 share an agency phone (tied by more than letters), 3-5 are tied to each other by
@@ -30,7 +31,7 @@ def _graph(*, book_letters: int = 6, bridge: bool = True, phone: bool = True, se
         agent_bursts=AgentBursts(np.full(n, -1), np.zeros(n, dtype=bool), 0),
         template_letters=np.array([book_letters]), letters=ShingleMatrix([]),
         letter_row=np.arange(n), letter_only=np.array([e[3] for e in edges]),
-        claim_letters=np.ones(n, dtype=np.int64))
+        claim_letters=np.ones(n, dtype=np.int64), local=LocalCampaigns.none(n))
 
 
 DAYS = np.array([100.0, 104.0, 110.0, 115.0, 120.0, 135.0])
@@ -51,6 +52,19 @@ def test_a_campaign_of_the_rings_own_wording_is_one_ring(bridge: bool) -> None:
 ])
 def test_communities_stay_apart(case: str, graph: ClaimGraph, days: np.ndarray) -> None:
     assert one_campaign_joined(SPLIT, graph, days) == SPLIT, case
+
+
+@pytest.mark.parametrize("book_letters", [6, 40])
+def test_letters_only_communities_of_one_local_campaign_are_one_ring(book_letters: int) -> None:
+    """Nothing but letters ties either community, but their letters are one local campaign (one
+    branch, weeks): a coach's clients, joined whatever share of the wording they hold."""
+    graph = _graph(phone=False, book_letters=book_letters)
+    campaign = LocalCampaign(template=0, branch="b", letters=6, of=6, branch_share=0.1, chance=1e-5,
+                             first_day=100.0, last_day=135.0)
+    graph.local = LocalCampaigns((campaign,), np.zeros(6, dtype=np.int64))
+    assert one_campaign_joined(SPLIT, graph, DAYS) == [[0, 1, 2, 3, 4, 5]]
+    graph.local = LocalCampaigns((campaign,), np.array([0, 0, 0, -1, -1, 0]))
+    assert one_campaign_joined(SPLIT, graph, DAYS) == SPLIT
 
 
 def test_communities_without_letters_pass_unchanged() -> None:
@@ -76,7 +90,7 @@ def _letter_graph(letters: list[str], tied: list[tuple[int, int]], letter_links:
         agent_bursts=AgentBursts(np.full(n, -1), np.zeros(n, dtype=bool), 0),
         template_letters=np.array([n]), letters=ShingleMatrix(letters),
         letter_row=np.arange(n), letter_only=np.array([e[3] for e in edges]),
-        claim_letters=np.ones(n, dtype=np.int64))
+        claim_letters=np.ones(n, dtype=np.int64), local=LocalCampaigns.none(n))
 
 
 def test_letters_only_stay_in_the_core_when_closest_to_the_rings() -> None:
