@@ -55,6 +55,20 @@ def test_rings_glued_into_one_component_come_apart() -> None:
     assert found == [list(range(c * 8, c * 8 + 8)) for c in range(40)]
 
 
+@pytest.mark.parametrize(("bridge", "pieces"), [(0.8, 1), (0.7, 3)])
+def test_a_ring_rotating_its_phone_by_sub_group_is_put_back_together(bridge: float, pieces: int) -> None:
+    """Three sub-groups of five, each on its own phone (links of 1.0), chained by the members
+    who used two sub-groups' phones (links of ``bridge``): modularity cuts the chain into its
+    sub-groups, and a bridge of ``join_weight`` (0.75) or more puts them back; weaker ties
+    (a chance collision) leave them apart."""
+    n, u, v, _ = _ring_of_cliques(3, 5, 1.0)
+    bridges = np.isin(np.arange(len(u)), [10, 21, 32])
+    w = np.where(bridges, bridge, 1.0)
+    assert v[bridges].tolist() == [5, 10, 0]
+    assert len(find_communities(n, u, v, w, DetectionParams())) == pieces
+    assert len(find_communities(n, u, v, w, DetectionParams(join_weight=3.5))) == 3
+
+
 @pytest.mark.parametrize("size", [16, 20, 40])
 def test_one_dense_ring_is_never_split(size: int) -> None:
     members = np.arange(size)
