@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from detectors.params import DetectionParams
+from detectors.pipeline import detect
 from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, Rel
+from graph.results import ALERT_THRESHOLD, DetectionResult
+from graph.sqlite_store import SQLiteStore
 
-__all__ = ["RING_CLAIMS", "TEMPLATE", "BookBuilder", "trap_book"]
+__all__ = ["RING_CLAIMS", "TEMPLATE", "BookBuilder", "alerted_claims", "detect_book", "trap_book"]
 
 TEMPLATE = ("尊敬的保险公司：本人{name}于{year}年经业务员推销购买了贵公司的分红保险，业务员当时承诺"
             "该产品保本保息、随时可以全额支取，从未告知退保会有损失，也未解释合同条款，属于严重的"
@@ -115,6 +120,18 @@ class BookBuilder:
                  for label, rows in self.nodes.items()]
         edges = [EdgeBatch(s, r, d, pd.DataFrame(rows)) for (s, r, d), rows in self.edges.items()]
         return GraphBundle(nodes=nodes, edges=edges, fingerprint=fingerprint)
+
+
+def detect_book(folder: Path, book: BookBuilder) -> DetectionResult:
+    """Load ``book`` into a new SQLite store ``folder/g.db`` and detect with seed 1."""
+    store = SQLiteStore(folder / "g.db")
+    store.load(book.bundle())
+    return detect(store, DetectionParams(seed=1))
+
+
+def alerted_claims(result: DetectionResult) -> list[tuple[str, ...]]:
+    """The claim ids of each alerted ring (score at least the alert threshold), sorted."""
+    return sorted(r.claim_ids for r in result.rings if r.score >= ALERT_THRESHOLD)
 
 
 RING_CLAIMS = ("R1", "R2", "R3", "R4", "R5", "R6")

@@ -10,13 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from detectors.params import DetectionParams
-from detectors.pipeline import detect
 from detectors.realtime import RealtimeScorer, SurrenderRequest
 from graph.model import Label, NodeRef, Rel
-from graph.results import ALERT_THRESHOLD, DetectionResult
+from graph.results import ALERT_THRESHOLD
 from graph.sqlite_store import SQLiteStore
-from tests.detect_books import BookBuilder
+from tests.detect_books import BookBuilder, alerted_claims, detect_book
 
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
 PUBLIC_LETTER = ("本人{name}于{year}年购买贵公司{product}，业务员当时承诺保本保息、随时可以全额退还，"
@@ -67,21 +65,11 @@ def _ring(b: BookBuilder, tag: str, n: int, month: str, phone: str, account: str
     return claims
 
 
-def _detect(tmp_path: Path, b: BookBuilder) -> DetectionResult:
-    store = SQLiteStore(tmp_path / "g.db")
-    store.load(b.bundle())
-    return detect(store, DetectionParams(seed=1))
-
-
-def _alerted(result: DetectionResult) -> list[tuple[str, ...]]:
-    return sorted(r.claim_ids for r in result.rings if r.score >= ALERT_THRESHOLD)
-
-
 def _only_the_ring_alerts(tmp_path: Path, book: BookBuilder, ring: list[str], others: list[str]) -> None:
     """Detect: the one alerted group is ``ring``, and every claim of ``others`` stays under the
     alert threshold."""
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted(ring))]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted(ring))]
     risks = {c.claim_id: c.risk for c in result.claim_risks}
     assert max(risks[c] for c in others) < ALERT_THRESHOLD
 
@@ -129,8 +117,8 @@ def test_a_care_home_representative_is_not_a_ring(tmp_path: Path, book: BookBuil
         book.claim(f"RRC{k}", cust, "A-OK", f"2024-08-{2 + 4 * k:02d}", full_refund=True,
                    complaint_reason=True, account="6222000088880001", account_name="黄中介", rep=agent)
     _residents(book, worker, 7)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(f"RRC{k}" for k in range(6))]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(f"RRC{k}" for k in range(6))]
     store = SQLiteStore(tmp_path / "g.db")
     profile = store.identifier_profiles([NodeRef(Label.PERSON, worker[1])])[NodeRef(Label.PERSON, worker[1])]
     assert profile.unrelated_customers == 6 and profile.suspicion < 0.01
@@ -147,8 +135,8 @@ def test_honest_users_of_one_public_template_are_not_a_ring(tmp_path: Path, book
         claim = book.claim(f"HNC{i}", cust, "A-OK", f"{2023 + i // 6}-{1 + 2 * (i % 6):02d}-15", full_refund=True,
                            complaint_reason=True, contact=phone, account=account, account_name=f"{SURNAMES[i]}诚{i}")
         book.complaint(f"HNK{i}", cust, claim, f"{2023 + i // 6}-{1 + 2 * (i % 6):02d}-01", _letter(i), phone=phone)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == []
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == []
     risks = {c.claim_id: c.risk for c in result.claim_risks}
     assert max(risks[f"HNC{i}"] for i in range(12)) < ALERT_THRESHOLD
 
@@ -156,8 +144,8 @@ def test_honest_users_of_one_public_template_are_not_a_ring(tmp_path: Path, book
 def test_two_rings_sharing_only_the_public_template_stay_two(tmp_path: Path, book: BookBuilder) -> None:
     a = _ring(book, "RA", 6, "03", "+8617700000001", "6222000000000000001", EDIT_A, first=0)
     b = _ring(book, "RB", 6, "03", "+8617700000002", "6222000000000000002", EDIT_B, first=10)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
 
 
 def test_an_ordinary_reason_member_tied_by_a_changed_to_phone_joins_its_ring(tmp_path: Path,
@@ -167,8 +155,8 @@ def test_an_ordinary_reason_member_tied_by_a_changed_to_phone_joins_its_ring(tmp
     cust = book.customer("CM", "欧阳沉默", "赣州市赣县区1号", "+8613911112222")
     book.change(cust, "2024-06-08", agency)
     book.claim("CMC", cust, "A-OK", "2024-06-20", account="6222011112222", account_name="欧阳沉默")
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted([*ring, "CMC"]))]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted([*ring, "CMC"]))]
     found = next(r for r in result.rings if "CMC" in r.claim_ids)
     lines = [e for e in found.evidence if "CMC" in str(e.data)]
     assert any(e.code.startswith("shared_") and "CMC" in e.en and "CMC" in e.zh for e in lines)
@@ -217,7 +205,7 @@ def test_a_ring_tied_only_by_its_own_version_of_a_public_letter_is_one_group(tmp
                            account_name=f"{SURNAMES[k]}隐{k}")
         book.complaint(f"SVK{k}", cust, claim, f"2024-05-{1 + 4 * k:02d}", _letter(200 + k, EDIT_B), phone=_mobile("133", k))
         members.append(claim)
-    result = _detect(tmp_path, book)
+    result = detect_book(tmp_path, book)
     grouped = [r.claim_ids for r in result.rings if set(r.claim_ids) & set(members)]
     assert grouped == [tuple(sorted(members))]
     assert not any(set(r.claim_ids) & set(honest) for r in result.rings)
@@ -232,8 +220,8 @@ def test_honest_copies_crowding_beside_a_ring_do_not_join_it(tmp_path: Path, boo
     honest = _honest_copies(book, 150, ["2024-03", "2024-04"])
     a = _ring(book, "RA", 6, "03", "+8617700000001", "6222000000000000001", EDIT_A, first=0)
     b = _ring(book, "RB", 6, "04", "+8617700000002", "6222000000000000002", EDIT_B, first=10)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
     assert not any(set(r.claim_ids) & set(honest) and set(r.claim_ids) - set(honest) for r in result.rings)
     # an honest copy is closest to other copies, not to a ring's version: no claim risk alerts
     risks = {c.claim_id: c.risk for c in result.claim_risks}
@@ -268,20 +256,20 @@ def test_a_crowd_one_of_many_resigned_agents_books_shows_by_chance_is_no_ring(tm
             months = [1 + (a + 4 * k) % 12 for k in range(3)]
             _orphaned_book(book, agent, f"OB{a}-", [f"{2023 + k % 2}-{m:02d}-15" for k, m in enumerate(months)],
                            100 + 3 * a)
-    result = _detect(tmp_path, book)
+    result = detect_book(tmp_path, book)
     grouped = next(r for r in result.rings if set(crowd) <= set(r.claim_ids))
     line = next(e for e in grouped.evidence if e.code == "ex_agent_book")
     assert line.data["beyond_chance"] is False and line.data["books_tested"] == 40
     assert "by chance" in line.en and grouped.score < ALERT_THRESHOLD
     assert "surrendered in a burst starting 611 days after the agent left" in line.en
-    assert _alerted(result) == []
+    assert alerted_claims(result) == []
     # a group the run did not alert lends its members nothing: their risk is their own
     risks = {c.claim_id: c for c in result.claim_risks}
     assert max(risks[c].risk for c in crowd) < ALERT_THRESHOLD
 
     swept = _orphaned_book(book, book.agent("A-SWEPT", status="resigned", leave_date="2022-06-30"), "SW",
                            [f"2024-09-{2 + 2 * k:02d}" for k in range(12)], 400)
-    result = _detect(tmp_path / "swept", book)
+    result = detect_book(tmp_path / "swept", book)
     ring = next(r for r in result.rings if set(swept) <= set(r.claim_ids))
     assert next(e for e in ring.evidence if e.code == "ex_agent_book").data["beyond_chance"] is True
     assert ring.score >= ALERT_THRESHOLD
@@ -295,7 +283,7 @@ def test_an_account_shared_without_a_holder_name_says_what_it_links(tmp_path: Pa
         cust = book.customer(f"NA{k}", f"{SURNAMES[k]}无名{k}", f"赣州市无名{k}号", _mobile("131", k))
         book.claim(f"NAC{k}", cust, "A-OK", f"2024-07-{3 + 5 * k:02d}", full_refund=True, complaint_reason=True,
                    contact="+8617700000009", account="6222000000000000009")
-    result = _detect(tmp_path, book)
+    result = detect_book(tmp_path, book)
     ring = next(r for r in result.rings if "NAC0" in r.claim_ids)
     line = next(e for e in ring.evidence if e.code == "shared_payout_account")
     assert line.data["count"] == 3 and line.data["households"] == 3
@@ -324,7 +312,7 @@ def test_a_ring_using_each_trick_for_some_members_and_its_own_letter_is_one_ring
         if k < 6:
             book.complaint(f"TRK{k}", cust, claim, f"2024-09-{1 + 3 * k:02d}", _letter(i, EDIT_A + EDIT_B))
         members.append(claim)
-    result = _detect(tmp_path, book)
+    result = detect_book(tmp_path, book)
     found = [set(r.claim_ids) for r in result.rings if r.score >= ALERT_THRESHOLD and set(r.claim_ids) & set(members)]
     assert len(found) == 1 and {f"TRC{k}" for k in range(7)} <= found[0] <= set(members)
 
@@ -366,8 +354,8 @@ def test_an_account_paid_by_over_a_hundred_complaint_refunds_is_a_ring_not_a_hub
     for k in range(110):
         cust = book.customer(f"L{k}", f"{SURNAMES[k % len(SURNAMES)]}柜{k}", f"赣州市柜台{k}号")
         book.claim(f"LC{k}", cust, "A-OK", f"{2023 + k % 2}-{1 + k % 12:02d}-{1 + k % 27:02d}", contact=landline)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted(mega))]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted(mega))]
     profiles = SQLiteStore(tmp_path / "g.db").identifier_profiles(
         [NodeRef(Label.BANK_ACCOUNT, "6222020200112233446"), NodeRef(Label.PHONE, landline)])
     account, hub = profiles[NodeRef(Label.BANK_ACCOUNT, "6222020200112233446")], profiles[NodeRef(Label.PHONE, landline)]
@@ -393,8 +381,8 @@ def test_a_care_home_that_files_mails_and_takes_its_residents_refunds_is_not_a_r
             book.complaint(f"CHK{i}", cust, claim, f"{2023 + i // 5}-{1 + 2 * i % 12:02d}-01", _letter(i),
                            phone=worker[2], mailing_address=home)
         residents.append(claim)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == []
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == []
     group = next(r for r in result.rings if set(r.claim_ids) & set(residents))
     assert group.score <= 0.45
     assert "no_refund_demands" in [e.code for e in group.evidence]
@@ -418,8 +406,8 @@ def test_a_care_home_where_one_resident_complains_is_not_a_ring(tmp_path: Path, 
                                     complaint_reason=i == 0, contact=worker[2], rep=worker,
                                     account="6222000099990001" if i % 3 == 0 else None,
                                     account_name="章贡区福寿养老院" if i % 3 == 0 else None))
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted(ring))]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted(ring))]
     group = next(r for r in result.rings if "CHC0" in r.claim_ids)
     assert group.claim_ids == ("CHC0", "CHC3", "CHC6", "CHC9") and group.score <= 0.45
     cap = next(e for e in group.evidence if e.code == "no_refund_demands")
@@ -437,8 +425,8 @@ def test_a_guardians_request_in_a_rings_weeks_does_not_join_it_on_timing(tmp_pat
     ward = book.customer("W0", "孔病", "赣州市章贡区医院路1号", "+8613500000099")
     book.claim("WC0", ward, "A-OK", "2024-08-12", account="6222000077770001", account_name="林监护",
                rep=("林监护", "360702197001010055", "+8613900000055"))
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted(ring))]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted(ring))]
 
 
 def test_a_sentence_many_complainers_write_is_no_template(tmp_path: Path, book: BookBuilder) -> None:
@@ -451,8 +439,8 @@ def test_a_sentence_many_complainers_write_is_no_template(tmp_path: Path, book: 
         claim = book.claim(f"DC{k}", cust, "A-OK", f"2024-03-{2 + 5 * k:02d}", complaint_reason=True,
                            contact=_mobile("134", k))
         book.complaint(f"DK{k}", cust, claim, f"2024-03-{1 + 5 * k:02d}", said)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == []
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == []
     assert not [r for r in result.rings if {f"DC{k}" for k in range(5)} & set(r.claim_ids)]
 
 
@@ -477,8 +465,8 @@ def test_a_ring_handing_out_sim_cards_of_one_batch_is_one_ring(tmp_path: Path, b
     (``../shared/domain.md``: the agency collects a fresh SIM card): the block ties the two
     account groups into one ring, and the evidence names the numbers."""
     ring = _batch_ring(book)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(ring)]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(ring)]
     found = next(r for r in result.rings if r.claim_ids == tuple(ring))
     block = next(e for e in found.evidence if e.code == "shared_number_block")
     assert block.data["value"] == "+86170676816**" and block.data["households"] == 6
@@ -494,7 +482,7 @@ def test_consecutive_numbers_on_ordinary_requests_tie_nobody(tmp_path: Path, boo
         cust = book.customer(f"FP{k}", f"{SURNAMES[k + 11]}员{k}", f"赣州市宁都县{k}号", _mobile("157", k))
         book.change(cust, f"2024-03-{1 + 4 * k:02d}", phone)
         book.claim(f"FPC{k}", cust, "A-OK", f"2024-03-{8 + 4 * k:02d}", contact=phone)
-    result = _detect(tmp_path, book)
+    result = detect_book(tmp_path, book)
     assert not [r for r in result.rings if {f"FPC{k}" for k in range(6)} & set(r.claim_ids)]
     block = NodeRef(Label.PHONE, "+86170676816**")
     profile = SQLiteStore(tmp_path / "g.db").identifier_profiles([block])[block]
@@ -511,7 +499,7 @@ def test_a_request_on_a_sim_card_of_a_rings_batch_is_scored_with_the_ring(tmp_pa
     fresh = book.customer("NEWCUST", "甘新卡", "赣州市宁都县新1号", _mobile("159", 1))
     book.change(fresh, "2024-03-26", "+8617067681661")
     book.customer("OLDCUST", "甘老号", "赣州市宁都县老1号", "+8617067681671")
-    result = _detect(tmp_path, book)
+    result = detect_book(tmp_path, book)
     ring_id = next(r.ring_id for r in result.rings if r.claim_ids == tuple(ring))
     answers = {}
     with SQLiteStore(tmp_path / "g.db") as store:
@@ -542,8 +530,8 @@ def test_a_stealth_member_with_the_rings_own_letter_joins_where_complaints_are_c
     claim = book.claim("STC0", stealth, "A-OK", "2024-06-12", full_refund=True, complaint_reason=True,
                        contact=_mobile("151", 0))
     book.complaint("STK0", stealth, claim, "2024-06-10", _letter(50, EDIT_A + OWN_WORDS[0] + OWN_WORDS[3]))
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted([*ring, "STC0"]))]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted([*ring, "STC0"]))]
     found = next(r for r in result.rings if "STC0" in r.claim_ids)
     joined = next(e for e in found.evidence if e.code == "joined_members")
     assert [(m["claim_id"], m["tie"]) for m in joined.data["members"]] == [("STC0", "template")]
@@ -578,8 +566,8 @@ def test_a_stealth_member_joins_a_ring_whose_members_each_wrote_twice(tmp_path: 
     for k in range(6):
         book.complaint(f"RAK{k}-2", f"RA{k}", f"RAC{k}", f"2024-05-{2 + 3 * k:02d}", _letter(k, EDIT_A))
     _stealth_member(book, _letter(50, EDIT_A + OWN_WORDS[0] + OWN_WORDS[3]))
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted([*ring, "STC0"]))]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted([*ring, "STC0"]))]
 
 
 def test_a_stealth_member_joins_when_two_rings_share_their_wording(tmp_path: Path,
@@ -592,8 +580,8 @@ def test_a_stealth_member_joins_when_two_rings_share_their_wording(tmp_path: Pat
     may = _ring(book, "RA", 5, "05", "+8617700000001", "6222000000000000001", EDIT_A, first=0)
     november = _ring(book, "RB", 5, "11", "+8617700000002", "6222000000000000002", EDIT_A, first=10)
     _stealth_member(book, _letter(50, EDIT_A + OWN_WORDS[0] + OWN_WORDS[3]))
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == sorted([tuple(sorted([*may, "STC0"])), tuple(sorted(november))])
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == sorted([tuple(sorted([*may, "STC0"])), tuple(sorted(november))])
 
 
 _OWN_WORDS = ["孩子上学急需用钱，当初说好的分红一直没有兑现，希望公司给个说法。",
@@ -634,8 +622,8 @@ _QUARTERLY = [f"{2023 + m // 12}-{1 + m % 12:02d}-05" for m in range(0, 27, 3)]
 def test_a_legal_aid_centres_address_in_steady_use_over_two_years_is_not_a_ring(tmp_path: Path,
                                                                                 book: BookBuilder) -> None:
     claims = _legal_aid_clients(book, _QUARTERLY)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == []
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == []
     risks = {c.claim_id: c.risk for c in result.claim_risks}
     assert max(risks[c] for c in claims) < ALERT_THRESHOLD
     # the centre's clients are one group, scored with the address as a clue, not as a tie
@@ -652,8 +640,8 @@ def test_a_legal_aid_centres_address_in_steady_use_over_two_years_is_not_a_ring(
 
 def test_the_same_address_on_nine_letters_within_five_weeks_is_a_ring(tmp_path: Path, book: BookBuilder) -> None:
     claims = _legal_aid_clients(book, [f"2024-05-{1 + 4 * k:02d}" for k in range(9)])
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted(claims))]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted(claims))]
 
 
 def test_clients_of_a_steadily_used_address_who_also_share_a_phone_are_a_ring(tmp_path: Path,
@@ -661,7 +649,7 @@ def test_clients_of_a_steadily_used_address_who_also_share_a_phone_are_a_ring(tm
     dates = [f"{2023 + m // 12}-{1 + m % 12:02d}-05" for m in range(0, 27, 3)]
     # an agency's phone on three of the requests: a tie of its own
     claims = _legal_aid_clients(book, dates, contact=lambda i: "+8617700000099" if i % 4 == 0 else None)
-    result = _detect(tmp_path, book)
+    result = detect_book(tmp_path, book)
     alerted = [r for r in result.rings if r.score >= ALERT_THRESHOLD]
     assert len(alerted) == 1 and set(claims) <= set(alerted[0].claim_ids)
     codes = {e.code: e for e in alerted[0].evidence}
@@ -680,8 +668,8 @@ def test_a_ring_spreading_one_agency_phone_evenly_over_five_months_is_a_ring(tmp
                            complaint_reason=True, contact="+8617700000123")
         book.complaint(f"EVK{k}", cust, claim, day.date().isoformat(), _letter(40 + k))
         claims.append(claim)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted(claims))]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted(claims))]
     phone = next(e for r in result.rings for e in r.evidence if e.code == "shared_contact_phone")
     assert "steady" not in phone.data
 
@@ -696,7 +684,7 @@ def test_a_legal_aid_centres_address_adds_nothing_to_its_clients_risk(tmp_path: 
         _background(book)
         claims = _legal_aid_clients(book, _QUARTERLY, mailing=mailing)
         (tmp_path / str(len(risks))).mkdir()
-        result = _detect(tmp_path / str(len(risks)), book)
+        result = detect_book(tmp_path / str(len(risks)), book)
         risks.append({c.claim_id: c.risk for c in result.claim_risks if c.claim_id in claims})
     assert risks[0] == risks[1]
 
@@ -708,8 +696,8 @@ def test_a_legal_aid_centres_clients_with_three_alike_letters_months_apart_are_n
     wording and the group stays under the alert threshold."""
     claims = _legal_aid_clients(book, _QUARTERLY, words=lambda i: _letter(60 + i, EDIT_B) if i in (1, 3, 6)
                                 else _OWN_WORDS[i])
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == []
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == []
     group = next(r for r in result.rings if set(r.claim_ids) == set(claims))
     template = next(e for e in group.evidence if e.code == "complaint_template")
     assert template.data["share"] == 1.0 and template.data["campaign_share"] == 0.0
@@ -740,8 +728,8 @@ def test_four_clients_of_a_legal_aid_centre_over_eighteen_months_are_not_a_ring(
     """A small county's centre: four honest clients' letters over eighteen months, six months
     apart. Four claims over a year and more are an institution's use, not a ring's months."""
     claims = _legal_aid_clients(book, ["2023-01-05", "2023-07-05", "2024-01-05", "2024-07-05"])
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == []
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == []
     group = next(r for r in result.rings if set(r.claim_ids) == set(claims))
     shared = next(e for e in group.evidence if e.code == "shared_mailing_address")
     assert (shared.data["steady"], shared.data["steady_claims"], shared.data["span_days"]) == (True, 4, 547)
@@ -763,8 +751,8 @@ def test_a_ring_recruited_in_a_village_of_one_clan_is_a_ring(tmp_path: Path, boo
         cust = book.customer(f"LF{k}", f"刘{'甲乙丙丁戊'[k]}", f"赣州市于都县城关{k}号", _mobile("178", k))
         family.append(book.claim(f"LFC{k}", cust, "A-OK", f"2023-0{1 + k}-10", full_refund=True,
                                  complaint_reason=True, contact="+8613900000555"))
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted(ring))]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted(ring))]
     profiles = SQLiteStore(tmp_path / "g.db").identifier_profiles(
         [NodeRef(Label.PHONE, "+8613278613233"), NodeRef(Label.PHONE, "+8613900000555")])
     assert [p.unrelated_customers for p in profiles.values()] == [7, 0]
@@ -779,8 +767,8 @@ def test_a_legal_aid_centres_new_lawyer_is_the_centres_too(tmp_path: Path, book:
     book.node(Label.PERSON, "360702198507011234", name="钟律师")
     for claim in claims[5:]:
         book.edge(Label.CLAIM, Rel.REPRESENTED_BY, Label.PERSON, claim, "360702198507011234")
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == []
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == []
     group = next(r for r in result.rings if set(r.claim_ids) == set(claims))
     lawyer = next(e for e in group.evidence if e.code == "shared_representative")
     assert lawyer.data["steady"] is True and lawyer.data["works_for"] == LEGAL_AID

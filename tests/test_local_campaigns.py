@@ -10,11 +10,8 @@ import numpy as np
 import pytest
 
 from detectors.local_campaigns import local_campaigns
-from detectors.params import DetectionParams
-from detectors.pipeline import detect
-from graph.results import ALERT_THRESHOLD, DetectionResult
-from graph.sqlite_store import SQLiteStore
-from tests.detect_books import BookBuilder
+from graph.results import ALERT_THRESHOLD
+from tests.detect_books import BookBuilder, alerted_claims, detect_book
 
 BRANCHES = [f"第{i}支公司" for i in range(12)]
 
@@ -147,22 +144,12 @@ def _clients(book: BookBuilder, agents: list[int], month: str, first: int) -> li
     return claims
 
 
-def _detect(tmp_path: Path, book: BookBuilder) -> DetectionResult:
-    store = SQLiteStore(tmp_path / "g.db")
-    store.load(book.bundle())
-    return detect(store, DetectionParams(seed=1))
-
-
-def _alerted(result: DetectionResult) -> list[tuple[str, ...]]:
-    return sorted(r.claim_ids for r in result.rings if r.score >= ALERT_THRESHOLD)
-
-
 def test_a_coachs_clients_in_one_county_within_weeks_are_one_ring(tmp_path: Path, book: BookBuilder) -> None:
     """Eight clients of one branch in three weeks, nothing shared but his letter: one ring, and
     its evidence says where the letters came from."""
     ring = _clients(book, [3] * 8, "07", first=0)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == [tuple(sorted(ring))]
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted(ring))]
     alerted = next(r for r in result.rings if r.score >= ALERT_THRESHOLD)
     local = next(e for e in alerted.evidence if e.code == "complaint_template").data["local_campaign"]
     assert (local["branch"], local["letters"], local["of"]) == (BRANCHES[3], 8, 8)
@@ -172,8 +159,8 @@ def test_the_coachs_letter_sent_from_eight_branches_is_no_ring(tmp_path: Path, b
     """The same letters from eight branches in the same weeks: a letter going round the region,
     nothing ties its senders."""
     senders = _clients(book, list(range(8)), "07", first=0)
-    result = _detect(tmp_path, book)
-    assert _alerted(result) == []
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == []
     risks = {c.claim_id: c.risk for c in result.claim_risks}
     assert max(risks[c] for c in senders) < ALERT_THRESHOLD
 
@@ -181,4 +168,4 @@ def test_the_coachs_letter_sent_from_eight_branches_is_no_ring(tmp_path: Path, b
 def test_a_coach_in_two_counties_months_apart_runs_two_rings(tmp_path: Path, book: BookBuilder) -> None:
     first = _clients(book, [3] * 7, "03", first=0)
     second = _clients(book, [8] * 6, "09", first=20)
-    assert _alerted(_detect(tmp_path, book)) == sorted([tuple(sorted(first)), tuple(sorted(second))])
+    assert alerted_claims(detect_book(tmp_path, book)) == sorted([tuple(sorted(first)), tuple(sorted(second))])
