@@ -42,7 +42,8 @@ def test_wrong_keys_from_one_client_are_throttled(served: str) -> None:
         # the explorer's sign-in and key header count the same
         page = guesser.get("/explorer/", headers={"X-API-Key": INVESTIGATOR_KEY})
         assert page.status_code == 429 and "Too many unknown keys" in page.text
-        assert page.headers["retry-after"] == refused.headers["retry-after"]
+        # the same window: the wait can only have shortened by the seconds since (never reset)
+        assert 1 <= int(page.headers["retry-after"]) <= int(refused.headers["retry-after"])
         # another client is not affected
         assert bystander.get("/v1/rings", headers={"X-API-Key": INVESTIGATOR_KEY}).status_code == 200
         assert bystander.get("/v1/rings", headers={"X-API-Key": "wrong"}).status_code == 401
