@@ -9,8 +9,9 @@ modularity ``Σ (A_ij - γ k_i k_j / 2m)`` for every method (higher γ, smaller 
 
 Communities of sixteen claims or more are then split again on their own links while a split
 reaches the modularity ``split_quality`` (see :func:`_split_glued`: one null model for a whole
-large component merges small rings), and communities tied by a link of ``join_weight`` or more
-are joined.
+large component merges small rings), communities tied by a link of ``join_weight`` or more
+are joined, and so are communities joined by two bridges (letter links between small tied
+groups, a careful ring's handfuls) that share no claim.
 
 Every step is bounded. Leiden is never asked to "iterate until nothing changes": a node with
 two equally good communities can move back and forth for ever (the path 2-1-0-3-4 with equal
@@ -92,10 +93,17 @@ def _bounded_leiden(graph: ig.Graph, resolution: float) -> ig.VertexClustering:
 
 
 def find_communities(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray,
-                     params: DetectionParams) -> list[list[int]]:
+                     params: DetectionParams, bridge: np.ndarray | None = None) -> list[list[int]]:
     """Communities of at least two claims, each a sorted list of claim positions, ordered by
-    their first claim."""
+    their first claim.
+
+    ``bridge`` marks the links that join two small tied groups by their letters alone
+    (:attr:`detectors.links.ClaimGraph.bridge`); communities joined by two such links that
+    share no claim become one (see :func:`_join_by_two_bridges`)."""
+    if bridge is not None and len(bridge) != len(u):
+        raise ValueError(f"bridge has {len(bridge)} entries for {len(u)} links")
     keep = w >= params.min_edge_weight
+    bridge = bridge[keep] if bridge is not None else np.zeros(int(keep.sum()), dtype=bool)
     u, v, w = u[keep], v[keep], w[keep]
     if len(u) == 0:
         return []
@@ -122,6 +130,7 @@ def find_communities(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray,
                                  params.resolution, params.seed))
     out = _split_glued(out, u, v, w, params)
     out = _join_strongly_linked(out, u, v, w, params.join_weight)
+    out = _join_by_two_bridges(out, u[bridge], v[bridge])
     return sorted((sorted(c) for c in out if len(c) >= 2), key=lambda c: c[0])
 
 
@@ -196,6 +205,45 @@ def _modularity(pu: np.ndarray, pv: np.ndarray, w: np.ndarray, parts: int) -> fl
     inner = np.bincount(pu[same], weights=w[same], minlength=parts)
     degree = np.bincount(pu, weights=w, minlength=parts) + np.bincount(pv, weights=w, minlength=parts)
     return float((inner / total - _SPLIT_RESOLUTION * (degree / (2 * total)) ** 2).sum())
+
+
+def _join_by_two_bridges(communities: list[list[int]], u: np.ndarray, v: np.ndarray) -> list[list[int]]:
+    """Communities joined by two or more bridges (links ``u``–``v``) that share no claim
+    become one.
+
+    A careful ring's handfuls, each tied by its own phone, card or representative, hang together
+    by its coach's letter, and modularity cuts such a web where it is thinnest. One bridge
+    between two communities may be chance, or one member who copied a neighbour's letter; two
+    members on each side writing alike are one hand.
+
+    >>> _join_by_two_bridges([[0, 1], [2, 3], [4, 5]], np.array([0, 1, 3]), np.array([2, 3, 4]))
+    [[0, 1, 2, 3], [4, 5]]
+    >>> _join_by_two_bridges([[0, 1], [2, 3]], np.array([0, 0]), np.array([2, 3]))
+    [[0, 1], [2, 3]]
+    """
+    if len(communities) < 2 or not len(u):
+        return communities
+    of = np.full(max(int(u.max()), int(v.max()), *(max(c) for c in communities if c)) + 1, -1)
+    for i, members in enumerate(communities):
+        of[members] = i
+    across = (of[u] >= 0) & (of[v] >= 0) & (of[u] != of[v])
+    links: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for a, b, x, y in zip(of[u[across]].tolist(), of[v[across]].tolist(), u[across].tolist(), v[across].tolist(),
+                          strict=True):
+        links.setdefault((min(a, b), max(a, b)), []).append((x, y))
+    # two links share no claim unless every link shares one claim (a star)
+    joined = [pair for pair, found in links.items()
+              if len(found) >= 2 and not set.intersection(*(set(link) for link in found))]
+    if not joined:
+        return communities
+    k = len(communities)
+    pairs = np.array(joined)
+    matrix = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(k, k))
+    _, group = connected_components(matrix, directed=False)
+    merged: dict[int, list[int]] = {}
+    for i, members in enumerate(communities):
+        merged.setdefault(int(group[i]), []).extend(members)
+    return list(merged.values())
 
 
 def _join_strongly_linked(communities: list[list[int]], u: np.ndarray, v: np.ndarray, w: np.ndarray,

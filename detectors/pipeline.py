@@ -117,7 +117,7 @@ def _run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
     step("templates")
     graph = build_claim_graph(book, identifiers, groups, params)
     step("links")
-    communities = find_communities(graph.n, graph.u, graph.v, graph.w, params)
+    communities = find_communities(graph.n, graph.u, graph.v, graph.w, params, graph.bridge)
     step("communities")
     days = book.claims["day"].to_numpy(float)
     communities = one_campaign_joined(without_distant_letters(communities, graph, days, params.expansion_margin_days),

@@ -69,6 +69,40 @@ def test_a_ring_rotating_its_phone_by_sub_group_is_put_back_together(bridge: flo
     assert len(find_communities(n, u, v, w, DetectionParams(join_weight=3.5))) == 3
 
 
+def _handfuls_and_letters(letters: list[tuple[int, int]]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Three handfuls of four claims (0-3, 4-7, 8-11), each tied by its own phone (links of 1.0),
+    and ``letters``: letter links of 0.3 between handfuls, marked as bridges."""
+    n, u, v, w = _ring_of_cliques(3, 4, 1.0)
+    inside = u // 4 == v // 4
+    u, v, w = u[inside], v[inside], w[inside]
+    lu, lv = (np.array(side, dtype=np.int64) for side in zip(*letters, strict=True))
+    bridge = np.concatenate([np.zeros(len(u), dtype=bool), np.ones(len(lu), dtype=bool)])
+    return n, np.concatenate([u, lu]), np.concatenate([v, lv]), np.concatenate([w, np.full(len(lu), 0.3)]), bridge
+
+
+@pytest.mark.parametrize(("case", "letters", "expected"), [
+    ("two members of each handful write like two of the next", [(0, 4), (1, 5), (4, 8), (6, 9)],
+     [list(range(12))]),
+    ("one member's letter is like two of the next handful's (a star)", [(0, 4), (0, 5), (4, 8), (4, 9)],
+     [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]),
+    ("one pair of handfuls hangs together, the third hangs by one letter", [(0, 4), (1, 5), (6, 8)],
+     [[0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11]]),
+])
+def test_handfuls_joined_by_two_bridges_are_one_ring(case: str, letters: list[tuple[int, int]],
+                                                     expected: list[list[int]]) -> None:
+    """A careful ring ties each member once: handfuls on their own phones, held together by the
+    coach's letter. Two bridges that share no claim join two handfuls; one bridge, or several
+    from one member, do not."""
+    n, u, v, w, bridge = _handfuls_and_letters(letters)
+    assert find_communities(n, u, v, w, DetectionParams(), bridge) == expected, case
+    assert len(find_communities(n, u, v, w, DetectionParams())) == 3  # the same links, not bridges
+
+
+def test_bridges_must_match_the_links() -> None:
+    with pytest.raises(ValueError, match="bridge has 2 entries for 4 links"):
+        find_communities(5, PATH_U, PATH_V, np.full(4, 0.6), DetectionParams(), np.zeros(2, dtype=bool))
+
+
 @pytest.mark.parametrize("size", [16, 20, 40])
 def test_one_dense_ring_is_never_split(size: int) -> None:
     members = np.arange(size)

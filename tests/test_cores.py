@@ -31,7 +31,8 @@ def _graph(*, book_letters: int = 6, bridge: bool = True, phone: bool = True, se
         agent_bursts=AgentBursts(np.full(n, -1), np.zeros(n, dtype=bool), 0),
         template_letters=np.array([book_letters]), letters=ShingleMatrix([]),
         letter_row=np.arange(n), letter_only=np.array([e[3] for e in edges]),
-        claim_letters=np.ones(n, dtype=np.int64), local=LocalCampaigns.none(n))
+        claim_letters=np.ones(n, dtype=np.int64), local=LocalCampaigns.none(n),
+        bridge=np.zeros(len(edges), dtype=bool))
 
 
 DAYS = np.array([100.0, 104.0, 110.0, 115.0, 120.0, 135.0])
@@ -90,7 +91,8 @@ def _letter_graph(letters: list[str], tied: list[tuple[int, int]], letter_links:
         agent_bursts=AgentBursts(np.full(n, -1), np.zeros(n, dtype=bool), 0),
         template_letters=np.array([n]), letters=ShingleMatrix(letters),
         letter_row=np.arange(n), letter_only=np.array([e[3] for e in edges]),
-        claim_letters=np.ones(n, dtype=np.int64), local=LocalCampaigns.none(n))
+        claim_letters=np.ones(n, dtype=np.int64), local=LocalCampaigns.none(n),
+        bridge=np.zeros(len(edges), dtype=bool))
 
 
 def test_letters_only_stay_in_the_core_when_closest_to_the_rings() -> None:
