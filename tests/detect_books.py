@@ -22,7 +22,8 @@ from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, Rel
 from graph.results import ALERT_THRESHOLD, DetectionResult
 from graph.sqlite_store import SQLiteStore
 
-__all__ = ["RING_CLAIMS", "TEMPLATE", "BookBuilder", "alerted_claims", "detect_book", "trap_book"]
+__all__ = ["BRANCHES", "RING_CLAIMS", "SURNAMES", "TEMPLATE", "BookBuilder", "alerted_claims", "detect_book", "mobile",
+           "trap_book", "twelve_branch_book"]
 
 TEMPLATE = ("尊敬的保险公司：本人{name}于{year}年经业务员推销购买了贵公司的分红保险，业务员当时承诺"
             "该产品保本保息、随时可以全额支取，从未告知退保会有损失，也未解释合同条款，属于严重的"
@@ -134,10 +135,36 @@ def alerted_claims(result: DetectionResult) -> list[tuple[str, ...]]:
     return sorted(r.claim_ids for r in result.rings if r.score >= ALERT_THRESHOLD)
 
 
+BRANCHES = [f"第{i}支公司" for i in range(12)]
+"""The branches of :func:`twelve_branch_book`, one county each."""
+
+
+def mobile(i: int) -> str:
+    """A mobile number of its own for each ``i``."""
+    return f"+86137{(i * 7_654_321 + 1_000_003) % 100_000_000:08d}"
+
+
+def twelve_branch_book() -> BookBuilder:
+    """Twelve branches, an agent in each (``A0`` to ``A11``), 240 ordinary requests and 60 honest
+    complainers who write in their own words, all spread over two years and the branches."""
+    b = BookBuilder()
+    for k, branch in enumerate(BRANCHES):
+        b.agent(f"A{k}", name=f"代理人{k}", branch=branch)
+    for i in range(300):
+        cust = b.customer(f"B{i}", f"背景{i}", f"南阳市某县{i}号", mobile(i), f"62229000000{i:08d}")
+        date = f"{2023 + i % 2}-{1 + i % 12:02d}-{1 + i % 27:02d}"
+        claim = b.claim(f"BC{i}", cust, f"A{i % 12}", date, full_refund=i >= 240, complaint_reason=i >= 240,
+                        contact=mobile(i), account=f"62229000000{i:08d}", account_name=f"背景{i}")
+        if i >= 240:
+            b.complaint(f"BK{i}", cust, claim, date, f"我是{i}号客户，{'红利' if i % 2 else '收益'}和业务员说的差了{i}倍，"
+                        f"第{i}次打电话也没人理，这份保单第{i % 7}年了，要求退钱，编号{i * 13}。")
+    return b
+
+
 RING_CLAIMS = ("R1", "R2", "R3", "R4", "R5", "R6")
 """The ring's claims in :func:`trap_book`; R6 is the stealth member."""
 
-_SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许"
+SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许"
 
 
 def trap_book() -> BookBuilder:
@@ -150,7 +177,7 @@ def trap_book() -> BookBuilder:
     company = "赣州信诚法律咨询服务有限公司"
     b.watch("W1", "信诚法律咨询", Label.BANK_ACCOUNT, account)
     for i, claim in enumerate(RING_CLAIMS, start=1):
-        cust = b.customer(f"RC{i}", f"{_SURNAMES[i]}明{i}", f"赣州市章贡区红旗大道{i}号", f"+86138000100{i:02d}")
+        cust = b.customer(f"RC{i}", f"{SURNAMES[i]}明{i}", f"赣州市章贡区红旗大道{i}号", f"+86138000100{i:02d}")
         stealth = claim == "R6"
         b.claim(claim, cust, "A-EX", f"2024-04-{2 * i:02d}", full_refund=True, complaint_reason=True,
                 contact=None if stealth or i == 5 else agency,
@@ -169,16 +196,16 @@ def trap_book() -> BookBuilder:
                 account="6222000000000000555", account_name="郭家1")
     # a branch landline typed for 60 customers without a phone; 15 of them surrender over a year
     for i in range(60):
-        cust = b.customer(f"L{i}", f"{_SURNAMES[i % 20]}线{i}", f"郴州市北湖区{i}巷", "+867358000000")
+        cust = b.customer(f"L{i}", f"{SURNAMES[i % 20]}线{i}", f"郴州市北湖区{i}巷", "+867358000000")
         if i < 15:
             b.claim(f"LC{i}", cust, "A-OK", f"2023-{1 + i % 12:02d}-{1 + i % 27:02d}",
                     full_refund=i % 3 == 0, contact="+867358000000",
-                    account=f"6222000000000100{i:03d}", account_name=f"{_SURNAMES[i % 20]}线{i}")
+                    account=f"6222000000000100{i:03d}", account_name=f"{SURNAMES[i % 20]}线{i}")
     # an agent's own phone typed as contact for eight of his customers
     for i in range(8):
-        cust = b.customer(f"G{i}", f"{_SURNAMES[(i + 3) % 20]}客{i}", f"南昌市东湖区{i}路")
+        cust = b.customer(f"G{i}", f"{SURNAMES[(i + 3) % 20]}客{i}", f"南昌市东湖区{i}路")
         b.claim(f"GC{i}", cust, "A-HABIT", f"2024-0{1 + i % 9}-15", contact="+8613900000001",
-                account=f"6222000000000200{i:03d}", account_name=f"{_SURNAMES[(i + 3) % 20]}客{i}")
+                account=f"6222000000000200{i:03d}", account_name=f"{SURNAMES[(i + 3) % 20]}客{i}")
     # an honest complainer demanding a full refund, own phone and account
     cust = b.customer("HON", "甄诚", "广州市天河区1号", "+8613600000066", "6222000000000000666")
     b.claim("HONC", cust, "A-OK", "2024-04-05", full_refund=True, complaint_reason=True,

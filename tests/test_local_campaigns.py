@@ -11,9 +11,14 @@ import pytest
 
 from detectors.local_campaigns import local_campaigns
 from graph.results import ALERT_THRESHOLD
-from tests.detect_books import BookBuilder, alerted_claims, detect_book
-
-BRANCHES = [f"第{i}支公司" for i in range(12)]
+from tests.detect_books import (
+    BRANCHES,
+    BookBuilder,
+    alerted_claims,
+    detect_book,
+    mobile,
+    twelve_branch_book,
+)
 
 
 def _arrays(spec: list[tuple[int, float, str]], background: int = 240
@@ -101,10 +106,6 @@ COACH = ("致{insurer}客户服务中心暨消费者权益保护部：本人{nam
 """A coach's private letter: long, legalistic, his own wording; each client fills in the slots."""
 
 
-def _mobile(i: int) -> str:
-    return f"+86137{(i * 7_654_321 + 1_000_003) % 100_000_000:08d}"
-
-
 def _letter(i: int) -> str:
     products = ["鑫福年年年金保险", "安享一生两全保险", "金彩人生终身寿险", "福满堂养老年金保险"]
     return COACH.format(insurer="贵公司", name=f"客户{i}", tail=f"{1000 + 37 * i % 9000}", year=2012 + i % 8,
@@ -113,20 +114,7 @@ def _letter(i: int) -> str:
 
 @pytest.fixture
 def book() -> BookBuilder:
-    """Twelve branches, an agent in each, 240 ordinary requests and 60 honest complainers who
-    write in their own words, all spread over two years and the branches."""
-    b = BookBuilder()
-    for k, branch in enumerate(BRANCHES):
-        b.agent(f"A{k}", name=f"代理人{k}", branch=branch)
-    for i in range(300):
-        cust = b.customer(f"B{i}", f"背景{i}", f"南阳市某县{i}号", _mobile(i), f"62229000000{i:08d}")
-        date = f"{2023 + i % 2}-{1 + i % 12:02d}-{1 + i % 27:02d}"
-        claim = b.claim(f"BC{i}", cust, f"A{i % 12}", date, full_refund=i >= 240, complaint_reason=i >= 240,
-                        contact=_mobile(i), account=f"62229000000{i:08d}", account_name=f"背景{i}")
-        if i >= 240:
-            b.complaint(f"BK{i}", cust, claim, date, f"我是{i}号客户，{'红利' if i % 2 else '收益'}和业务员说的差了{i}倍，"
-                        f"第{i}次打电话也没人理，这份保单第{i % 7}年了，要求退钱，编号{i * 13}。")
-    return b
+    return twelve_branch_book()
 
 
 def _clients(book: BookBuilder, agents: list[int], month: str, first: int) -> list[str]:
@@ -135,9 +123,9 @@ def _clients(book: BookBuilder, agents: list[int], month: str, first: int) -> li
     claims = []
     for k, agent in enumerate(agents):
         i = first + k
-        cust = book.customer(f"C{i}", f"客户{i}", f"南阳市{BRANCHES[agent]}{i}号", _mobile(1000 + i))
+        cust = book.customer(f"C{i}", f"客户{i}", f"南阳市{BRANCHES[agent]}{i}号", mobile(1000 + i))
         claim = book.claim(f"CC{i}", cust, f"A{agent}", f"2024-{month}-{2 + 3 * k:02d}", full_refund=True,
-                           complaint_reason=True, contact=_mobile(1000 + i), account=f"62220100000{i:08d}",
+                           complaint_reason=True, contact=mobile(1000 + i), account=f"62220100000{i:08d}",
                            account_name=f"客户{i}")
         book.complaint(f"CK{i}", cust, claim, f"2024-{month}-{1 + 3 * k:02d}", _letter(i))
         claims.append(claim)
