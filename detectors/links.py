@@ -59,8 +59,8 @@ EX_AGENT_WEIGHT = 0.5
 MAX_PAIR_WEIGHT = 3.0
 SMALL_TIED_GROUP = 5
 """Claims at most in a tied group whose letter links to another such group are kept as bridges
-(see :func:`_letters_not_bridging`). Measured over 33 books (the project's, the adversarial
-and thirteen outside books): 5 and 8 gave the same rings on every one."""
+(see :func:`_letters_not_bridging`). Measured over 30 books (the project's generated and
+adversarial books and eleven outside books): 5 and 8 gave the same rings on every one."""
 _TEMPLATE_NEIGHBOURS = 3
 _CLIQUE_LIMIT = 120
 _CHAIN_NEIGHBOURS = 8
