@@ -77,7 +77,8 @@ REASON_CODES: Mapping[str, str] = {
     "agency_payout": "the refund goes to an account held by a company or agency",
     "third_party_payout": "the refund goes to someone outside the policyholder's family",
     "coached_traits": "the request shows the traits this book's rings show (full refund on complaint "
-                      "grounds, contact changed just before, third-party payout, representative)",
+                      "grounds, contact changed just before, third-party payout, representative); "
+                      "on their own they weigh less than the alert threshold",
     "contact_changed_before_request": "a contact detail was changed shortly before the request",
     "template_complaint": "the customer's complaint letter matches a ring's letters",
     "resigned_agent_burst": "the policy's agent resigned and the book surrenders in a burst",
@@ -111,7 +112,6 @@ _AGENT_MIN_CLAIMS = 3
 _ORPHAN_WEIGHT = 0.1
 """A request from a resigned agent's former customer, with neither a burst nor a ring around it,
 in a book whose rings recruit from such customers (:func:`orphans_recruited`)."""
-_NEAR_DUPLICATE = 0.8
 _INSTITUTIONAL_SUSPICION = 0.1
 """A representative or payout account that unrelated customers used while the book measured it
 below this suspicion acts the way an institution does (a care home's worker or account,
@@ -281,7 +281,6 @@ class RingLetters:
                 ring_of.setdefault(customer, ring.ring_id)
         cut: dict[str, np.ndarray] = {}
         kept: list[tuple[str | None, str, np.ndarray]] = []
-        of_ring: dict[str, list[frozenset[int]]] = {}
         self._row_of_text: dict[str, int] = {}
         for customer, text in zip(letters["customer_id"].tolist(), letters["text"].tolist(), strict=True):
             if not isinstance(text, str) or not text.strip():
@@ -291,16 +290,10 @@ class RingLetters:
                 grams = cut[text] = letter_shingles(text)
             if not len(grams):
                 continue
-            ring_id = ring_of.get(str(customer))
-            if ring_id is not None:
-                as_set = frozenset(grams.tolist())
-                same_ring = of_ring.setdefault(ring_id, [])
-                if any(_jaccard(as_set, g) > _NEAR_DUPLICATE for g in same_ring):
-                    continue
-                same_ring.append(as_set)
             self._row_of_text.setdefault(text, len(kept))
-            kept.append((ring_id, str(customer), grams))
+            kept.append((ring_of.get(str(customer)), str(customer), grams))
         self.ring_ids = [rid for rid, _, _ in kept]
+        self._of_ring = np.array(self.ring_ids, dtype=object)
         self._rings = sum(rid is not None for rid in self.ring_ids)
         own: dict[str, list[int]] = {}
         for i, (rid, customer, _) in enumerate(kept):
@@ -333,9 +326,24 @@ class RingLetters:
     def letter_match(self, text: str, customer: str | None = None) -> tuple[float, str | None]:
         """:meth:`best_match` of the letter's shingles (:func:`shingle_set`; those of a letter
         of the book as cut when the index was built); ``(0.0, None)`` for a letter without any."""
+        return self._match(self._shingles(text), customer)
+
+    def ring_share(self, text: str, ring_id: str, threshold: float,
+                   customer: str | None = None) -> tuple[int, int]:
+        """How common the letter's wording is: ``(ring's, all)``, the letters of the book at
+        least ``threshold`` similar to it (other than the ``customer``'s own honest ones) that
+        are ``ring_id``'s members', and all of them. A coached member's letter is close
+        to its ring's letters and to few others; an honest copy of a public letter is close to
+        many honest copies (``../shared/domain.md``)."""
+        similarity = self._similarity(self._shingles(text), customer)
+        if similarity is None:
+            return 0, 0
+        near = similarity >= threshold
+        return int((near & (self._of_ring == ring_id)).sum()), int(near.sum())
+
+    def _shingles(self, text: str) -> np.ndarray:
         row = self._row_of_text.get(text)
-        grams = letter_shingles(text) if row is None else self._grams[self._starts[row]:self._starts[row + 1]]
-        return self._match(grams, customer)
+        return letter_shingles(text) if row is None else self._grams[self._starts[row]:self._starts[row + 1]]
 
     def _match(self, grams: np.ndarray, customer: str | None) -> tuple[float, str | None]:
         """:meth:`best_match` of sorted unique shingles."""
@@ -346,15 +354,24 @@ class RingLetters:
             if (left_out is None or row not in left_out) \
                     and np.array_equal(self._grams[self._starts[row]:self._starts[row + 1]], grams):
                 return 1.0, self.ring_ids[row]
-        hits = [ids for ids in map(self._postings.get, grams.tolist()) if ids is not None]
-        if not hits:
+        similarity = self._similarity(grams, customer)
+        if similarity is None:
             return 0.0, None
-        shared = np.bincount(np.concatenate(hits), minlength=len(self.ring_ids)).astype(np.float64)
-        similarity = shared / (self.sizes + len(grams) - shared)
-        if left_out is not None:
-            similarity[left_out] = -1.0
         best = int(np.argmax(similarity))
         return float(max(similarity[best], 0.0)), self.ring_ids[best]
+
+    def _similarity(self, grams: np.ndarray, customer: str | None) -> np.ndarray | None:
+        """Jaccard similarity of sorted unique shingles with every letter of the index (-1 for
+        the ``customer``'s own honest ones); ``None`` when none shares a shingle."""
+        hits = [ids for ids in map(self._postings.get, grams.tolist()) if ids is not None]
+        if not hits:
+            return None
+        shared = np.bincount(np.concatenate(hits), minlength=len(self.ring_ids)).astype(np.float64)
+        similarity = shared / (self.sizes + len(grams) - shared)
+        left_out = self._own_honest.get(customer) if customer is not None else None
+        if left_out is not None:
+            similarity[left_out] = -1.0
+        return similarity
 
 
 ProfileSource = Callable[[Sequence[NodeRef]], Mapping[NodeRef, IdentifierProfile]]
@@ -623,14 +640,18 @@ def _trait_signals(view: ClaimView, index: RunIndex, institutional: frozenset[st
              "days_before": lag})))
     if not traits or not index.model.log_ratios:
         return out
-    weight = index.model.probability(traits)
+    probability = index.model.probability(traits)
+    # The model learned these ratios from ring claims that something else tied to their ring;
+    # honest complainers show the same traits (../shared/domain.md), so traits alone stay below
+    # the alert threshold, in the order of their probability.
+    weight = index.params.alert_threshold * probability
     zh = "、".join(_TRAIT_TEXT[t][0] for t in traits)
     en = ", ".join(_TRAIT_TEXT[t][1] for t in traits)
     out.append(Signal(weight, Evidence(
         "coached_traits",
         f"申请具有本账册中团伙申请的特征：{zh}",
         f"The request shows traits this book's ring claims show: {en}",
-        {"traits": list(traits), "probability": round(weight, 4),
+        {"traits": list(traits), "probability": round(probability, 4),
          "log_ratios": {t: round(index.model.log_ratios.get(t, 0.0), 3) for t in traits}})))
     return out
 
@@ -645,11 +666,17 @@ def _letter_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
         if ring_id is None or best < threshold or ring_id not in index.rings \
                 or not _links_count(index, index.rings[ring_id]):
             continue
-        out.append(Signal(0.2 + 0.3 * (best - threshold) / (1 - threshold), Evidence(
+        ring, near = index.letters.ring_share(letter.text, ring_id, threshold, view.customer_id)
+        # wording weighs by how much of it is the ring's: a public letter's copies dilute it
+        weight = (0.2 + 0.3 * (best - threshold) / (1 - threshold)) * ring / max(near, 1)
+        out.append(Signal(weight, Evidence(
             "template_complaint",
-            f"客户的投诉信 {letter.key} 与团伙 {ring_id} 成员的投诉信相似度 {best:.0%}",
-            f"The customer's complaint {letter.key} matches ring {ring_id}'s letters ({best:.0%} similar)",
-            {"complaint_id": letter.key, "ring_id": ring_id, "similarity": round(best, 3)}), ring_id))
+            f"客户的投诉信 {letter.key} 与团伙 {ring_id} 成员的投诉信相似度 {best:.0%}；"
+            f"本账册中与之相近的 {near} 封投诉信里有 {ring} 封出自该团伙",
+            f"The customer's complaint {letter.key} matches ring {ring_id}'s letters ({best:.0%} similar); "
+            f"{ring} of the {near} letters of the book this close are the ring's",
+            {"complaint_id": letter.key, "ring_id": ring_id, "similarity": round(best, 3),
+             "ring_letters": ring, "close_letters": near}), ring_id))
     return out
 
 
@@ -759,11 +786,6 @@ def verdict(claim_id: str, signals: Iterable[Signal]) -> Verdict:
 def shingle_set(text: str) -> frozenset[int]:
     """A letter's character shingles as detection cuts them (or its sketch holds), as a set."""
     return frozenset(letter_shingles(text).tolist())
-
-
-def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
-    inter = len(a & b)
-    return inter / (len(a) + len(b) - inter) if inter else 0.0
 
 
 def _near(ring: Ring, day: int) -> bool:

@@ -30,19 +30,6 @@ def _closest(letters: pd.DataFrame, ring_of: dict[str, str], text: str, customer
     return best, ring
 
 
-def _kept(letters: pd.DataFrame, ring_of: dict[str, str]) -> pd.DataFrame:
-    """The letters the index compares with: every honest letter, and a ring's letters but
-    those more than 0.8 similar to an earlier one of the same ring (one of each near-duplicate)."""
-    keep, ring_sets = [], []
-    for who, text in zip(letters["customer_id"], letters["text"], strict=True):
-        grams = shingle_set(text)
-        near = who in ring_of and any(len(grams & g) / len(grams | g) > 0.8 for g in ring_sets)
-        keep.append(not near)
-        if who in ring_of and not near:
-            ring_sets.append(grams)
-    return letters[keep]
-
-
 def _book(seed: int) -> tuple[list[Ring], pd.DataFrame]:
     """Letters of a ring (its own version of the template, each member's a little edited) and
     honest copies of the template and of a public letter, some word for word."""
@@ -66,10 +53,9 @@ def test_the_closest_letter_is_the_one_a_comparison_with_every_letter_finds() ->
         rings, letters = _book(seed)
         index = RingLetters(rings, letters, 0.5)
         ring_of = {c: "RING-1" for c in rings[0].customer_ids}
-        kept = _kept(letters, ring_of)
         asked = [*zip(letters["customer_id"], letters["text"], strict=True), ("NEW", _TEMPLATE)]
         for customer, text in asked:
-            expected = _closest(kept, ring_of, text, customer)
+            expected = _closest(letters, ring_of, text, customer)
             best, ring = index.letter_match(text, customer)
             assert (round(best, 12), ring) == (round(expected[0], 12), expected[1]), (seed, customer, text)
             assert index.best_match(shingle_set(text), customer) == (best, ring)
@@ -85,3 +71,20 @@ def test_an_identical_letter_of_the_customers_own_is_left_out_and_the_next_ident
     # a ring scored under the alert threshold labels no letter
     assert RingLetters([ring], letters, 0.95).letter_match(_PUBLIC, "H1") == (1.0, None)
     assert index.letter_match("", "H1") == (0.0, None)
+
+
+def test_ring_share_counts_what_a_comparison_with_every_letter_counts() -> None:
+    for seed in range(5):
+        rings, letters = _book(seed)
+        index = RingLetters(rings, letters, 0.5)
+        ring_of = {c: "RING-1" for c in rings[0].customer_ids}
+        for customer, text in [*zip(letters["customer_id"], letters["text"], strict=True), ("NEW", _TEMPLATE)]:
+            grams = shingle_set(text)
+            ring = close = 0
+            for who, other in zip(letters["customer_id"], letters["text"], strict=True):
+                theirs = shingle_set(other)
+                shared = len(grams & theirs)
+                if (who != customer or who in ring_of) and shared / (len(grams) + len(theirs) - shared) >= 0.6:
+                    close += 1
+                    ring += who in ring_of
+            assert index.ring_share(text, "RING-1", 0.6, customer) == (ring, close), (seed, customer)
