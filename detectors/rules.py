@@ -577,7 +577,8 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
                 suspicion=round(profile.suspicion, 4), notes=list(profile.notes))
     scale = 0.8 if kind in _COMPLAINT_KINDS else 1.0
     # an institution's identifier (a legal-aid centre's address) ties no claim to a ring or to
-    # the other households using it; a representative's repeat work is said either way
+    # the other households using it; a representative's repeat work is said either way, and weighs
+    # only when not an institution's
     steady = STEADY_USE in profile.notes
     ring = index.rings.get(profile.ring_id) if profile.ring_id and not steady else None
     if ring is not None and _links_count(index, ring):
@@ -601,7 +602,8 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
             f"The {en_kind} {value} is used by {profile.unrelated_customers + 1} unrelated households",
             data)))
     if kind == "representative" and profile.unrelated_customers > 0:
-        out.append(Signal(min(0.3 + 0.1 * profile.unrelated_customers, 0.7) * profile.suspicion, Evidence(
+        weight = 0.0 if steady else min(0.3 + 0.1 * profile.unrelated_customers, 0.7) * profile.suspicion
+        out.append(Signal(weight, Evidence(
             "repeat_representative",
             f"委托代办人 {value} 还代办过 {profile.customers} 位客户的申请",
             f"The representative {value} acted for {profile.customers} customers",
@@ -618,8 +620,8 @@ def _payout_signals(view: ClaimView) -> list[Signal]:
             f"退保款支付至公司或机构账户（{holder}），而非投保人本人",
             f"The refund is paid to an account held by a company or agency ({holder}), not the policyholder",
             {"holder": holder}))]
-    if third:
-        return [Signal(0.25, Evidence(
+    if third:  # said, and weighed as the third_party trait (coached_traits)
+        return [Signal(0.0, Evidence(
             "third_party_payout",
             f"收款人（{holder}）不是投保人（{view.policyholder}）或其家人",
             f"The payee ({holder}) is not the policyholder ({view.policyholder}) or family",

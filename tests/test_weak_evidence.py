@@ -8,11 +8,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from detectors.book import REPRESENTATIVE
 from detectors.claim_view import ClaimView, Letter
+from detectors.identifiers import STEADY_USE
 from detectors.params import DetectionParams
 from detectors.rules import RingLetters, RunIndex, TraitModel, claim_signals, verdict
 from graph.model import Label, NodeRef
-from graph.results import ALERT_THRESHOLD, Ring
+from graph.results import ALERT_THRESHOLD, IdentifierProfile, Ring
 from tests.test_ring_letters import _PUBLIC, _TEMPLATE
 
 DAY = 19_500
@@ -26,11 +28,13 @@ def _letters(rows: list[tuple[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["customer_id", "text"])
 
 
-def _index(letters: pd.DataFrame, model: TraitModel | None = None) -> RunIndex:
+def _index(letters: pd.DataFrame, model: TraitModel | None = None,
+           profiles: dict[NodeRef, IdentifierProfile] | None = None) -> RunIndex:
     params = DetectionParams()
+    known = profiles or {}
     return RunIndex(params=params, rings={"R1": RING}, model=model or TraitModel(prior=0.0, log_ratios={}),
                     watchlist={}, letters=RingLetters([RING], letters, params.alert_threshold), agents={},
-                    profiles=lambda refs: {})
+                    profiles=lambda refs: {ref: known[ref] for ref in refs if ref in known})
 
 
 def _weights(view: ClaimView, index: RunIndex, code: str) -> list[float]:
@@ -85,3 +89,22 @@ def test_traits_alone_stay_under_the_alert_threshold_however_telling(traits: dic
     assert probability > 0.9
     assert _weights(view, index, "coached_traits") == [round(ALERT_THRESHOLD * probability, 4)]
     assert verdict("N1", claim_signals(view, index)).score < ALERT_THRESHOLD
+
+
+@pytest.mark.parametrize(("notes", "weight"), [((STEADY_USE, "shared_unrelated"), 0.0), (("shared_unrelated",), 0.56)])
+def test_an_institutions_representative_is_said_and_weighs_nothing(notes: tuple[str, ...], weight: float) -> None:
+    """A legal-aid centre's lawyer filing for nine unrelated clients over the years (steady use)
+    is named in the reasons and adds nothing; the same repeat work in a burst weighs."""
+    lawyer = NodeRef(Label.PERSON, "360702198001010077")
+    index = _index(_letters([]), profiles={lawyer: IdentifierProfile("Person", lawyer.key, 9, 8, 0.8, notes=notes)})
+    view = ClaimView("N1", DAY, customer_id="N1", identifiers=((REPRESENTATIVE, lawyer),))
+    assert _weights(view, index, "repeat_representative") == [weight]
+
+
+def test_a_payee_outside_the_family_is_said_and_weighed_once_as_a_trait() -> None:
+    model = TraitModel(prior=0.1, log_ratios={"third_party": 1.0})
+    view = ClaimView("N1", DAY, customer_id="N1", policyholder="田平", payout_holder="魏强")
+    index = _index(_letters([]), model)
+    assert _weights(view, index, "third_party_payout") == [0.0]
+    assert _weights(view, index, "coached_traits") == [round(ALERT_THRESHOLD * model.probability(["third_party"]), 4)]
+    assert verdict("N1", claim_signals(view, index)).score == round(ALERT_THRESHOLD * model.probability(["third_party"]), 4)
