@@ -293,7 +293,10 @@ class RingLetters:
             self._row_of_text.setdefault(text, len(kept))
             kept.append((ring_of.get(str(customer)), str(customer), grams))
         self.ring_ids = [rid for rid, _, _ in kept]
-        self._of_ring = np.array(self.ring_ids, dtype=object)
+        self._ring_number = {rid: k for k, rid in enumerate(sorted({r for r in self.ring_ids if r is not None}))}
+        self._of_ring = np.array([-1 if rid is None else self._ring_number[rid] for rid in self.ring_ids],
+                                 dtype=np.int64)
+        self._shares: dict[tuple[str, str, float, str | None], tuple[int, int]] = {}
         self._rings = sum(rid is not None for rid in self.ring_ids)
         own: dict[str, list[int]] = {}
         for i, (rid, customer, _) in enumerate(kept):
@@ -334,12 +337,16 @@ class RingLetters:
         least ``threshold`` similar to it (other than the ``customer``'s own honest ones) that
         are ``ring_id``'s members', and all of them. A coached member's letter is close
         to its ring's letters and to few others; an honest copy of a public letter is close to
-        many honest copies (``../shared/domain.md``)."""
-        similarity = self._similarity(self._shingles(text), customer)
-        if similarity is None:
-            return 0, 0
-        near = similarity >= threshold
-        return int((near & (self._of_ring == ring_id)).sum()), int(near.sum())
+        many honest copies (``../shared/domain.md``). Answers are kept: a book's letters repeat
+        word for word."""
+        key = (text, ring_id, threshold, customer if customer in self._own_honest else None)
+        known = self._shares.get(key)
+        if known is None:
+            similarity = self._similarity(self._shingles(text), customer)
+            near = np.flatnonzero(similarity >= threshold) if similarity is not None else np.empty(0, np.intp)
+            ring = int((self._of_ring[near] == self._ring_number.get(ring_id, -2)).sum())
+            known = self._shares[key] = (ring, len(near))
+        return known
 
     def _shingles(self, text: str) -> np.ndarray:
         row = self._row_of_text.get(text)
