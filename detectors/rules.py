@@ -62,7 +62,6 @@ __all__ = [
     "Verdict",
     "agent_books",
     "claim_signals",
-    "orphans_recruited",
     "shingle_set",
     "verdict",
 ]
@@ -109,9 +108,6 @@ _TRAIT_TEXT = {
 _RING_WINDOW_DAYS = 60
 _AGENT_WINDOW_DAYS = 45
 _AGENT_MIN_CLAIMS = 3
-_ORPHAN_WEIGHT = 0.1
-"""A request from a resigned agent's former customer, with neither a burst nor a ring around it,
-in a book whose rings recruit from such customers (:func:`orphans_recruited`)."""
 _INSTITUTIONAL_SUSPICION = 0.1
 """A representative or payout account that unrelated customers used while the book measured it
 below this suspicion acts the way an institution does (a care home's worker or account,
@@ -213,34 +209,6 @@ def agent_books(agents: pd.DataFrame, claims: pd.DataFrame, ring_of_claim: Mappi
     for book in books.values():
         book.days.sort()
     return books
-
-
-def orphans_recruited(agents: Mapping[str, AgentBook], rings: Mapping[str, Ring], ring_share: float,
-                      alert_threshold: float) -> bool:
-    """Whether the requests resigned agents' former customers filed after the agent left are
-    members of alerted rings more often than the book's requests are (``ring_share``: the
-    share of the book's claims in alerted rings, :attr:`TraitModel.prior`).
-
-    ``../shared/domain.md``: former agents recruit rings from their old customer books, and
-    the trace is those customers "surrendering together"; orphaned books also lapse honestly,
-    one request at a time. Where rings recruit from them, a request from one is a weak sign;
-    where they mostly lapse (an outside book: 63 of its 779 orphaned requests in alerted rings,
-    8 %, against 14 % of all its requests), being an orphan is no sign, and only a burst or a
-    ring among the agent's former customers counts.
-
-    >>> books = {"A1": AgentBook("resigned", 0, None, [10, 20, 30, 40], Counter({"R1": 2}))}
-    >>> ring = Ring("R1", 0.9, "high", ("C1", "C2"))
-    >>> orphans_recruited(books, {"R1": ring}, 0.1, 0.5), orphans_recruited(books, {"R1": ring}, 0.6, 0.5)
-    (True, False)
-    """
-    orphaned = in_rings = 0
-    for book in agents.values():
-        if book.status != "resigned":
-            continue
-        orphaned += len(book.days)
-        in_rings += sum(n for ring_id, n in book.rings.items()
-                        if ring_id in rings and rings[ring_id].score >= alert_threshold)
-    return in_rings > ring_share * orphaned
 
 
 class RingLetters:
@@ -398,14 +366,10 @@ class RunIndex:
     ring_of_claim: Mapping[str, str] = field(default_factory=dict)
     case_status: Mapping[str, CaseStatus] = field(default_factory=dict)
     """Case statuses of the rings investigators decided on or opened (absent: new)."""
-    orphans_recruited: bool = field(init=False)
-    """Whether rings recruit from resigned agents' books in this book (see :func:`orphans_recruited`)."""
 
     def __post_init__(self) -> None:
         if not self.ring_of_claim:
             self.ring_of_claim = {c: r.ring_id for r in self.rings.values() for c in r.claim_ids}
-        self.orphans_recruited = orphans_recruited(self.agents, self.rings, self.model.prior,
-                                                   self.params.alert_threshold)
 
     def alerted(self, ring: Ring) -> bool:
         """Whether the run alerted the ring (its score reaches the alert threshold)."""
@@ -698,8 +662,7 @@ def _agent_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     lo = bisect.bisect_left(book.days, view.day - _AGENT_WINDOW_DAYS)
     hi = bisect.bisect_right(book.days, view.day + _AGENT_WINDOW_DAYS)
     burst = hi - lo
-    weight = _ORPHAN_WEIGHT if index.orphans_recruited else 0.0
-    ring_id = None
+    weight, ring_id = 0.0, None
     if book.rings:
         candidate = min(book.rings, key=lambda r: (-book.rings[r], r))
         ring = index.rings.get(candidate)
