@@ -147,7 +147,9 @@ class Book:
         uses: one row per (claim, identifier, kind): ``claim_id``, ``customer_id``, ``label``,
             ``key``, ``kind``, ``third_party`` (payout to someone outside the household),
             ``company`` (payout holder looks like an agency), ``holder`` (account holder name),
-            ``change_day`` (day the customer changed to it, for ``changed_to``).
+            ``change_day`` (day the customer changed to it, for ``changed_to``), ``taken_day``
+            (for a phone: the last day on or before the request the customer changed to it,
+            NaN when never with a date; :mod:`detectors.reissue`).
         registered: customers' registered identifiers that some claim reaches (see
             :data:`graph.model.CLAIM_REACH`): ``customer_id``, ``label``, ``key``.
         complaints: ``complaint_id``, ``customer_id``, ``policy_id``, ``claim_id`` (the claim it
@@ -692,7 +694,8 @@ def _load_uses(store: GraphStore, claims: pd.DataFrame, customers: pd.DataFrame,
         parts.append(pd.DataFrame({"claim_id": backed[frame["complaint_id"]].to_numpy(), "label": frame["label"].to_numpy(),
                                    "key": frame["key"].to_numpy(), "kind": kind}))
 
-    parts.append(_changed_uses(store, claims, change_window_days))
+    changes = _contact_changes(store, claims)
+    parts.append(_changed_uses(changes, claims, change_window_days))
     uses = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     if uses.empty:
         uses = pd.DataFrame({"claim_id": [], "label": [], "key": [], "kind": []})
@@ -704,7 +707,9 @@ def _load_uses(store: GraphStore, claims: pd.DataFrame, customers: pd.DataFrame,
     if "change_day" not in uses.columns:
         uses["change_day"] = np.nan
     uses["third_party"], uses["company"] = _third_party(uses, customers)
-    return uses.drop_duplicates(["claim_id", "label", "key", "kind"]).reset_index(drop=True)
+    uses = uses.drop_duplicates(["claim_id", "label", "key", "kind"]).reset_index(drop=True)
+    uses["taken_day"] = _taken_days(uses, changes.get(Label.PHONE), claims)
+    return uses
 
 
 def with_number_blocks(uses: pd.DataFrame, agent_phones: set[str]) -> pd.DataFrame:
@@ -736,21 +741,47 @@ def with_number_blocks(uses: pd.DataFrame, agent_phones: set[str]) -> pd.DataFra
         ["claim_id", "label", "key", "kind"]).reset_index(drop=True)
 
 
-def _changed_uses(store: GraphStore, claims: pd.DataFrame, window: int) -> pd.DataFrame:
-    """Identifiers a customer changed to at most ``window`` days before one of their claims."""
-    parts = []
+def _contact_changes(store: GraphStore, claims: pd.DataFrame) -> dict[Label, pd.DataFrame]:
+    """The claimants' dated and undated contact changes per label: ``customer_id``, ``key``,
+    ``change_day`` (NaN when undated)."""
+    out = {}
     for label in (Label.PHONE, Label.BANK_ACCOUNT, Label.ADDRESS):
         frame = _edges_from(store, Label.CUSTOMER, Rel.CHANGED_TO, label, claims["customer_id"].tolist())
-        if frame.empty:
-            continue
-        frame = pd.DataFrame({"customer_id": frame["src"].astype(str), "key": frame["dst"].astype(str),
-                              "change_day": _days(_column(frame, "date", "change_date"))})
+        if not frame.empty:
+            out[label] = pd.DataFrame({"customer_id": frame["src"].astype(str), "key": frame["dst"].astype(str),
+                                       "change_day": _days(_column(frame, "date", "change_date"))})
+    return out
+
+
+def _changed_uses(changes: dict[Label, pd.DataFrame], claims: pd.DataFrame, window: int) -> pd.DataFrame:
+    """Identifiers a customer changed to at most ``window`` days before one of their claims."""
+    parts = []
+    for label, frame in changes.items():
         joined = frame.merge(claims.reset_index()[["claim_id", "customer_id", "day"]], on="customer_id")
         lag = joined["day"] - joined["change_day"]
         joined = joined[(lag >= 0) & (lag <= window)]
         parts.append(_use_frame(joined["claim_id"], label, joined["key"], CHANGED_TO,
                                 change_day=joined["change_day"].to_numpy()))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _taken_days(uses: pd.DataFrame, phone_changes: pd.DataFrame | None, claims: pd.DataFrame) -> np.ndarray:
+    """For each use of a phone, the last day on or before its claim the customer changed to
+    that number (when they took it; see :mod:`detectors.reissue`), NaN for other uses and for
+    numbers the customer never changed to with a date."""
+    out = np.full(len(uses), np.nan)
+    if phone_changes is None or uses.empty:
+        return out
+    phones = uses[uses["label"] == Label.PHONE.value]
+    rows = pd.DataFrame({"row": np.flatnonzero((uses["label"] == Label.PHONE.value).to_numpy()),
+                         "customer_id": phones["customer_id"].to_numpy(), "key": phones["key"].to_numpy(),
+                         "day": claims["day"].reindex(phones["claim_id"]).to_numpy()})
+    joined = rows.merge(phone_changes.dropna(subset=["change_day"]), on=["customer_id", "key"])
+    joined = joined[joined["change_day"] <= joined["day"]]
+    if len(joined):
+        last = joined.groupby("row")["change_day"].max()
+        out[last.index.to_numpy()] = last.to_numpy()
+    return out
 
 
 def _third_party(uses: pd.DataFrame, customers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

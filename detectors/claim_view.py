@@ -21,6 +21,7 @@ import pandas as pd
 from detectors.book import (
     CHANGED_TO,
     CONTACT_PHONE,
+    NUMBER_BLOCK,
     PAYOUT_ACCOUNT,
     REPRESENTATIVE,
     REPRESENTATIVE_PHONE,
@@ -61,7 +62,9 @@ class ClaimView:
     ``day`` is days since 1970-01-01. ``identifiers`` are the request's own (kind, node):
     contact phone, payout account, representative and the representative's phone.
     ``changes`` are contact details the customer changed to within the change window before
-    the request (node, day). ``letters`` are the customer's complaint letters that belong to
+    the request (node, day). ``taken`` are the phone numbers the customer changed to on or
+    before the request, at any time, each with the last such day: when the customer took the
+    number (:mod:`detectors.reissue`). ``letters`` are the customer's complaint letters that belong to
     the request (see :func:`letter_belongs`). ``family`` holds the names of customers tied to
     the policyholder directly (a small shared registered address, or a shared phone within one
     surname). ``foreign_claim_id`` marks a request whose ``claim_id`` a stored claim of another
@@ -80,9 +83,14 @@ class ClaimView:
     payout_holder: str | None = None
     identifiers: tuple[tuple[str, NodeRef], ...] = ()
     changes: tuple[tuple[NodeRef, int], ...] = ()
+    taken: tuple[tuple[NodeRef, int], ...] = ()
     letters: tuple[Letter, ...] = ()
     other_claims: tuple[str, ...] = ()
     foreign_claim_id: bool = False
+
+    def taken_day(self, ref: NodeRef) -> int | None:
+        """The day the customer took phone number ``ref`` (:attr:`taken`), ``None`` when unknown."""
+        return next((day for taken, day in self.taken if taken == ref), None)
 
     def traits(self) -> tuple[str, ...]:
         """The :data:`CLAIM_TRAITS` this claim shows."""
@@ -108,13 +116,16 @@ def book_views(book: Book) -> list[ClaimView]:
     uses = book.uses
     request_uses: dict[str, list[tuple[str, NodeRef]]] = defaultdict(list)
     changes: dict[str, list[tuple[NodeRef, int]]] = defaultdict(list)
-    for claim, label, key, kind, change_day in zip(*_lists(uses, "claim_id", "label", "key", "kind", "change_day"),
-                                                   strict=True):
+    taken: dict[str, set[tuple[NodeRef, int]]] = defaultdict(set)
+    for claim, label, key, kind, change_day, taken_day in zip(
+            *_lists(uses, "claim_id", "label", "key", "kind", "change_day", "taken_day"), strict=True):
         ref = NodeRef(label_of(label), str(key))
         if kind in _REQUEST_KINDS:
             request_uses[claim].append((kind, ref))
         elif kind == CHANGED_TO and change_day == change_day:
             changes[claim].append((ref, int(change_day)))
+        if taken_day == taken_day and kind != NUMBER_BLOCK:
+            taken[claim].add((ref, int(taken_day)))
     given: dict[str, list[tuple[str, NodeRef]]] = defaultdict(list)
     ids = book.letter_identifiers
     for complaint, kind, label, key in zip(*_lists(ids, "complaint_id", "kind", "label", "key"), strict=True):
@@ -157,7 +168,8 @@ def book_views(book: Book) -> list[ClaimView]:
             complaint_reason=bool(reason),
             payout_holder=holder.strip() if isinstance(holder, str) and holder.strip() else None,
             identifiers=tuple(sorted(set(own), key=_use_order)) if own else (),
-            changes=tuple(sorted(set(changed), key=lambda c: (c[1], c[0].label, c[0].key))) if changed else (),
+            changes=tuple(sorted(set(changed), key=_by_day)) if changed else (),
+            taken=tuple(sorted(taken[claim], key=_by_day)) if has_day and claim in taken else (),
             letters=_letters_of_request(request_day, mine, on_policy) if has_day else (),
             other_claims=tuple(c for c in claims_of.get(customer, ()) if c != claim),
         ))
@@ -177,6 +189,10 @@ def _lists(frame: pd.DataFrame, *columns: str) -> list[list[Any]]:
     """Columns of ``frame`` as Python lists (iterating pandas' Arrow-backed text columns value
     by value costs many times more)."""
     return [frame[c].tolist() for c in columns]
+
+
+def _by_day(change: tuple[NodeRef, int]) -> tuple[int, Label, str]:
+    return change[1], change[0].label, change[0].key
 
 
 def _use_order(use: tuple[str, NodeRef]) -> tuple[str, Label, str]:

@@ -43,6 +43,7 @@ from detectors.claim_view import CLAIM_TRAITS
 from detectors.identifiers import background_uses
 from detectors.links import ClaimGraph
 from detectors.params import DetectionParams
+from detectors.reissue import held_apart
 from detectors.rules import TraitModel
 
 __all__ = ["Attachment", "expand"]
@@ -164,7 +165,9 @@ def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
                      households: np.ndarray, min_suspicion: float) -> list[tuple[int, int, dict[str, Any]]]:
     """(claim, ring, data) for claims using an identifier a ring member uses that is suspicious
     enough to link two claims (``min_suspicion``, the links' ``min_edge_weight``): a care home's
-    worker who filed one ring member's request does not bring the home's other residents."""
+    worker who filed one ring member's request does not bring the home's other residents, nor
+    does a number the claim's customer took from the carrier after the member's request was
+    done with it (:func:`detectors.reissue.held_apart`)."""
     uses = book.uses
     if uses.empty or identifiers.empty:
         return []
@@ -172,11 +175,14 @@ def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
     suspicion = identifiers["suspicion"].reindex(pd.MultiIndex.from_arrays([uses["label"], uses["key"]]))
     live = uses.assign(pos=position[uses["claim_id"]].to_numpy(), suspicion=suspicion.to_numpy())
     live = live[(live["suspicion"] >= max(min_suspicion, 1e-9)).to_numpy() & ~background_uses(uses, identifiers)]
-    live = live.assign(ring=ring_of[live["pos"].to_numpy()], household=households[live["pos"].to_numpy()])
-    members = live[live["ring"] >= 0][["label", "key", "ring", "household"]].drop_duplicates()
-    others = live[live["ring"] < 0][["label", "key", "pos", "household", "kind"]]
+    pos = live["pos"].to_numpy()
+    live = live.assign(ring=ring_of[pos], household=households[pos], day=book.claims["day"].to_numpy(float)[pos])
+    members = live[live["ring"] >= 0][["label", "key", "ring", "household", "day", "taken_day"]].drop_duplicates()
+    others = live[live["ring"] < 0][["label", "key", "pos", "household", "kind", "day", "taken_day"]]
     joined = others.merge(members, on=["label", "key"], suffixes=("", "_ring"))
-    joined = joined[joined["household"] != joined["household_ring"]]
+    joined = joined[(joined["household"] != joined["household_ring"]).to_numpy()
+                    & ~held_apart(joined["day"].to_numpy(float), joined["taken_day"].to_numpy(float),
+                                  joined["day_ring"].to_numpy(float), joined["taken_day_ring"].to_numpy(float))]
     joined = joined.drop_duplicates(["pos", "ring", "label", "key"])
     return [(int(p), int(r), {"type": str(lbl), "value": str(key), "link": str(kind)})
             for p, r, lbl, key, kind in zip(joined["pos"], joined["ring"], joined["label"],

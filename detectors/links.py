@@ -38,6 +38,7 @@ from detectors.bursts import MIN_BURST_EVENTS, burst_labels
 from detectors.identifiers import background_uses
 from detectors.local_campaigns import LocalCampaigns, local_campaigns
 from detectors.params import DetectionParams
+from detectors.reissue import held_apart
 from detectors.templates import ShingleMatrix, letter_variants
 
 __all__ = [
@@ -376,6 +377,28 @@ def _one_branch(bursts: np.ndarray, group: np.ndarray, branch: np.ndarray, alpha
     return np.where(np.isin(bursts, top["burst"].to_numpy()[chance < alpha]), bursts, -1)
 
 
+def _one_holder(pairs: np.ndarray, pair_codes: np.ndarray, members: np.ndarray, codes: np.ndarray,
+                taken: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (claims ``pairs``, sharing identifier ``pair_codes``) whose shared number one
+    holder had: a customer who took the number after the other's request was done with it got
+    it from the carrier (:func:`detectors.reissue.held_apart`). ``members``, ``codes`` and
+    ``taken`` describe each use (claim position, identifier code, day its customer took it)."""
+    dated = np.isfinite(taken)
+    if not dated.any() or not len(pairs):
+        return pairs, pair_codes
+    asked = np.isin(pair_codes, np.unique(codes[dated]))
+    if not asked.any():
+        return pairs, pair_codes
+    taken_of = pd.Series(taken[dated], index=pd.MultiIndex.from_arrays([members[dated], codes[dated]]))
+    taken_of = taken_of[~taken_of.index.duplicated()]
+    a, b, c = pairs[asked, 0], pairs[asked, 1], pair_codes[asked]
+    taken_a = taken_of.reindex(pd.MultiIndex.from_arrays([a, c])).to_numpy(float)
+    taken_b = taken_of.reindex(pd.MultiIndex.from_arrays([b, c])).to_numpy(float)
+    keep = np.ones(len(pairs), dtype=bool)
+    keep[np.flatnonzero(asked)] = ~held_apart(days[a], taken_a, days[b], taken_b)
+    return pairs[keep], pair_codes[keep]
+
+
 def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.ndarray,
                       params: DetectionParams) -> ClaimGraph:
     """Sum every link between claims into one weighted edge per pair."""
@@ -397,6 +420,7 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         codes, _ = pd.factorize(live["label"] + "\x1f" + live["key"])
         members = position[live["claim_id"]].to_numpy()
         pairs, pair_codes = group_pairs(codes, members, households[members])
+        pairs, pair_codes = _one_holder(pairs, pair_codes, members, codes, live["taken_day"].to_numpy(float), days)
         group_weight = pd.Series(live["weight"].to_numpy()).groupby(codes).first()
         parts_pairs.append(pairs)
         parts_weights.append(group_weight.reindex(pair_codes).to_numpy())

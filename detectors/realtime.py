@@ -385,6 +385,7 @@ class RealtimeScorer:
             identifiers=self._identifiers(req, facts) if stored is None else stored.identifiers(
                 req, self._identifiers(req, facts), facts),
             changes=_changes(customer, day, index.run.params.change_window_days) if customer else (),
+            taken=_taken(customer, day) if customer else (),
             letters=_letters(facts, customer, policy, day),
             other_claims=tuple(k for k in customer.claims if k != req.claim_id) if customer else (),
             foreign_claim_id=self.claim_id_conflict(req, index) is not None,
@@ -538,6 +539,13 @@ def _give_back_freed_memory() -> None:
 def _changes(customer: CustomerFacts, day: int, window: int) -> tuple[tuple[NodeRef, int], ...]:
     """Contact details the customer changed to within ``window`` days before the request."""
     return tuple((ref, changed) for ref, changed in customer.changes if 0 <= day - changed <= window)
+
+
+def _taken(customer: CustomerFacts, day: int) -> tuple[tuple[NodeRef, int], ...]:
+    """The phone numbers the customer changed to on or before the request, each with the last
+    such day (:attr:`detectors.claim_view.ClaimView.taken`)."""
+    last = {ref: changed for ref, changed in customer.changes if ref.label is Label.PHONE and changed <= day}
+    return tuple(sorted(((ref, changed) for ref, changed in last.items()), key=lambda c: (c[1], c[0].label, c[0].key)))
 
 
 def _letters(facts: RequestFacts, customer: CustomerFacts | None, policy: PolicyFacts,

@@ -45,6 +45,7 @@ from detectors.book import (
 from detectors.claim_view import CLAIM_TRAITS, ClaimView
 from detectors.identifiers import STEADY_USE
 from detectors.params import DetectionParams
+from detectors.reissue import passed_on
 from detectors.templates import letter_shingles
 from graph.errors import DetectionError
 from graph.keys import number_block
@@ -71,6 +72,8 @@ REASON_CODES: Mapping[str, str] = {
     "customer_in_ring": "the customer's other requests belong to a detected ring",
     "identifier_in_ring": "an identifier on the request belongs to a detected ring",
     "shared_identifier": "an identifier on the request is used by unrelated customers the way rings use theirs",
+    "number_passed_on": "a phone on the request was a detected ring's, but the customer took it from the carrier "
+                        "after the ring let it go (said, weighs nothing)",
     "watchlist_hit": "an identifier on the request is on the industry watchlist",
     "repeat_representative": "the representative acted on unrelated customers' requests the way rings do",
     "agency_payout": "the refund goes to an account held by a company or agency",
@@ -468,8 +471,14 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     if blocks:
         profiles = {**profiles, **index.profiles(list(dict.fromkeys(ref for _, ref in blocks)))}
         uses += blocks
+    taken = dict(view.taken)
+    for _, ref in blocks:  # a number's block was taken when the number was
+        days = [taken[phone] for k, phone in uses if k in BLOCK_KINDS and phone in taken
+                and number_block(phone.key) == ref.key]
+        if days:
+            taken[ref] = max(days)
     for kind, ref in dict.fromkeys(uses):
-        signals.extend(_identifier_signals(kind, ref, profiles.get(ref), index))
+        signals.extend(_identifier_signals(kind, ref, profiles.get(ref), index, taken.get(ref)))
     institutional = _institutional_traits(view, profiles)
     if "third_party" not in institutional:
         signals.extend(_payout_signals(view))
@@ -529,7 +538,7 @@ _SUSPICIOUS = 0.3
 
 
 def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | None,
-                        index: RunIndex) -> list[Signal]:
+                        index: RunIndex, taken: int | None = None) -> list[Signal]:
     zh_kind, en_kind = _KIND_NAMES.get(kind, (kind, kind))
     value, label = ref.key, ref.label.value  # an enum's value is a Python call: read once
     data: dict[str, Any] = {"type": _TYPE_OF_LABEL.get(label, label), "kind": kind, "value": value}
@@ -552,6 +561,19 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
     # only when not an institution's
     steady = STEADY_USE in profile.notes
     ring = index.rings.get(profile.ring_id) if profile.ring_id and not steady else None
+    last = _day_of(ring.last_request_date) if ring is not None else None
+    if ring is not None and taken is not None and last is not None and passed_on(last, taken):
+        # the customer took the number from the carrier after the ring was done with it: what
+        # the ring's use of it says is not about this holder (detectors.reissue)
+        out.append(Signal(0.0, Evidence(
+            "number_passed_on",
+            f"{zh_kind} {value} 曾属于团伙 {ring.ring_id}（最后一笔申请 {ring.last_request_date}），"
+            f"客户于 {_iso(taken)} 才换用该号码：号码已由运营商重新分配",
+            f"The {en_kind} {value} was ring {ring.ring_id}'s (its last request {ring.last_request_date}); "
+            f"the customer took the number on {_iso(taken)}, from the carrier after the ring let it go",
+            {**data, "ring_id": ring.ring_id, "taken_on": _iso(taken),
+             "ring_last_request": ring.last_request_date})))
+        return out
     if ring is not None and _links_count(index, ring):
         zh, en, decided = _decision_words(index, ring.ring_id)
         data.update(ring_id=ring.ring_id, **decided)

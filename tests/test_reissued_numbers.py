@@ -1,0 +1,80 @@
+"""A ring's phone number reissued by the carrier to an honest customer: the dates of the contact
+change show it, and the holder is neither the ring's member nor scored by the ring's use of it.
+The same change in the ring's weeks is the coached pattern and still ties the customer to it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from detectors.realtime import RealtimeScorer
+from detectors.reissue import REISSUE_DAYS
+from graph.sqlite_store import SQLiteStore
+from tests.detect_books import RING_CLAIMS, alerted_claims, detect_book, trap_book
+
+AGENCY = "+8617700000001"
+"""The trap book's ring phone: its members' contact and letter phone; their last request is
+2024-04-12."""
+
+
+def _book_with_a_holder(changed_on: str, filed_on: str) -> object:
+    book = trap_book()
+    book.customer("NEW", "容新", "赣州市南康区东山路3号", account="6222000000000000777")
+    book.change("NEW", changed_on, AGENCY)
+    book.claim("NEWC", "NEW", "A-OK", filed_on, contact=AGENCY, account="6222000000000000777",
+               account_name="容新")
+    return book
+
+
+def test_a_number_taken_after_the_ring_let_it_go_ties_nothing(tmp_path: Path) -> None:
+    """Taken on 2024-09-01, 142 days after the ring's last request (at least ``REISSUE_DAYS``):
+    the holder's cash-value request in October is not the ring's, and its risk says why."""
+    assert REISSUE_DAYS == 90
+    result = detect_book(tmp_path, _book_with_a_holder("2024-09-01", "2024-10-15"))
+    assert alerted_claims(result) == [tuple(sorted(RING_CLAIMS))]
+    risk = {r.claim_id: r for r in result.claim_risks}["NEWC"]
+    assert risk.risk < 0.3
+    with SQLiteStore(tmp_path / "g.db") as store:
+        scorer = RealtimeScorer(store)
+        stored = scorer.score({"claim_id": "NEWC", "request_date": "2024-10-15"})
+        held_out = scorer.score({"claim_id": "NEW2", "customer_id": "NEW", "request_date": "2024-11-20",
+                                 "contact_phone": AGENCY, "refund_type": "cash_value", "reason_code": "money_need"})
+    assert stored.score == risk.risk
+    for answer in (stored, held_out):
+        codes = [r.code for r in answer.reasons]
+        assert "number_passed_on" in codes and "identifier_in_ring" not in codes and "shared_identifier" not in codes
+        passed = next(r for r in answer.reasons if r.code == "number_passed_on")
+        assert (passed.data["value"], passed.data["taken_on"], passed.data["ring_last_request"]) \
+            == (AGENCY, "2024-09-01", "2024-04-12")
+    assert held_out.score < 0.3
+
+
+@pytest.mark.parametrize("changed_on", ["2024-04-20", "2024-06-01"])
+def test_a_change_to_the_rings_number_in_its_weeks_still_ties(tmp_path: Path, changed_on: str) -> None:
+    """8 and 50 days after the ring's last request, under the carriers' freeze: the number was
+    still the ring's to give, the customer is tied to the ring as before."""
+    result = detect_book(tmp_path, _book_with_a_holder(changed_on, "2024-06-10"))
+    ring = next(r for r in result.rings if "R1" in r.claim_ids)
+    assert "NEWC" in ring.claim_ids
+    with SQLiteStore(tmp_path / "g.db") as store:
+        answer = RealtimeScorer(store).score({"claim_id": "NEW2", "customer_id": "NEW", "request_date": "2024-06-20",
+                                              "contact_phone": AGENCY, "refund_type": "cash_value",
+                                              "reason_code": "money_need"})
+    codes = [r.code for r in answer.reasons]
+    assert "identifier_in_ring" in codes and "number_passed_on" not in codes
+    assert answer.score >= 0.5
+
+
+def test_without_a_dated_change_the_number_counts_as_before(tmp_path: Path) -> None:
+    """A customer registered with the ring's number and no dated change: the data cannot show a
+    hand-over, so a request with it months later is tied to the ring."""
+    book = trap_book()
+    book.customer("REG", "容旧", "赣州市南康区东山路5号", phone=AGENCY)
+    detect_book(tmp_path, book)
+    with SQLiteStore(tmp_path / "g.db") as store:
+        answer = RealtimeScorer(store).score({"claim_id": "REG1", "customer_id": "REG", "request_date": "2024-12-01",
+                                              "contact_phone": AGENCY, "refund_type": "cash_value",
+                                              "reason_code": "money_need"})
+    codes = [r.code for r in answer.reasons]
+    assert "identifier_in_ring" in codes and "number_passed_on" not in codes
