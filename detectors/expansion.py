@@ -106,14 +106,14 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
         candidates[claim].append(_Offer(rank, -nearby, abs(days[claim] - middle), ring,
                                         Attachment(claim, tie, round(float(score[claim]), 4), names, data)))
 
-    for claim, ring, data in _identifier_ties(book, identifiers, ring_of, households, params.min_edge_weight):
+    driven = traits["complaint_driven"].to_numpy(bool)
+    for claim, ring, data in _identifier_ties(book, identifiers, ring_of, households, driven, params.min_edge_weight):
         offer(claim, ring, 0, "identifier", data)
     # a claim an identifier ties to a ring is that ring's when letters vote
     tied = ring_of.copy()
     for claim, offers in candidates.items():
         tied[claim] = _best(offers).ring
     tie_ok = score >= params.expansion_tie_score
-    driven = traits["complaint_driven"].to_numpy(bool)
     for claim, ring, data in _template_ties(book, graph, tied, tie_ok, driven, params):
         offer(claim, ring, 1, "template", data)
     for claim, ring, data in _agent_ties(book, graph, ring_of, tie_ok):
@@ -162,7 +162,7 @@ def _windows(cores: Sequence[Sequence[int]], alerted: Sequence[bool], days: np.n
 
 
 def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
-                     households: np.ndarray, min_suspicion: float) -> list[tuple[int, int, dict[str, Any]]]:
+                     households: np.ndarray, driven: np.ndarray, min_suspicion: float) -> list[tuple[int, int, dict[str, Any]]]:
     """(claim, ring, data) for claims using an identifier a ring member uses that is suspicious
     enough to link two claims (``min_suspicion``, the links' ``min_edge_weight``): a care home's
     worker who filed one ring member's request does not bring the home's other residents, nor
@@ -177,12 +177,14 @@ def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
     live = live[(live["suspicion"] >= max(min_suspicion, 1e-9)).to_numpy() & ~background_uses(uses, identifiers)]
     pos = live["pos"].to_numpy()
     live = live.assign(ring=ring_of[pos], household=households[pos], day=book.claims["day"].to_numpy(float)[pos])
-    members = live[live["ring"] >= 0][["label", "key", "ring", "household", "day", "taken_day"]].drop_duplicates()
+    members = live[live["ring"] >= 0][["label", "key", "ring", "household", "pos", "day", "taken_day"]]
     others = live[live["ring"] < 0][["label", "key", "pos", "household", "kind", "day", "taken_day"]]
     joined = others.merge(members, on=["label", "key"], suffixes=("", "_ring"))
     joined = joined[(joined["household"] != joined["household_ring"]).to_numpy()
                     & ~held_apart(joined["day"].to_numpy(float), joined["taken_day"].to_numpy(float),
-                                  joined["day_ring"].to_numpy(float), joined["taken_day_ring"].to_numpy(float))]
+                                  driven[joined["pos"].to_numpy()],
+                                  joined["day_ring"].to_numpy(float), joined["taken_day_ring"].to_numpy(float),
+                                  driven[joined["pos_ring"].to_numpy()])]
     joined = joined.drop_duplicates(["pos", "ring", "label", "key"])
     return [(int(p), int(r), {"type": str(lbl), "value": str(key), "link": str(kind)})
             for p, r, lbl, key, kind in zip(joined["pos"], joined["ring"], joined["label"],

@@ -378,11 +378,12 @@ def _one_branch(bursts: np.ndarray, group: np.ndarray, branch: np.ndarray, alpha
 
 
 def _one_holder(pairs: np.ndarray, pair_codes: np.ndarray, members: np.ndarray, codes: np.ndarray,
-                taken: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                taken: np.ndarray, days: np.ndarray, driven: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The pairs (claims ``pairs``, sharing identifier ``pair_codes``) whose shared number one
     holder had: a customer who took the number after the other's request was done with it got
     it from the carrier (:func:`detectors.reissue.held_apart`). ``members``, ``codes`` and
-    ``taken`` describe each use (claim position, identifier code, day its customer took it)."""
+    ``taken`` describe each use (claim position, identifier code, day its customer took it);
+    ``days`` and ``driven`` (complaint-driven) each claim."""
     dated = np.isfinite(taken)
     if not dated.any() or not len(pairs):
         return pairs, pair_codes
@@ -395,18 +396,20 @@ def _one_holder(pairs: np.ndarray, pair_codes: np.ndarray, members: np.ndarray, 
     taken_a = taken_of.reindex(pd.MultiIndex.from_arrays([a, c])).to_numpy(float)
     taken_b = taken_of.reindex(pd.MultiIndex.from_arrays([b, c])).to_numpy(float)
     keep = np.ones(len(pairs), dtype=bool)
-    keep[np.flatnonzero(asked)] = ~held_apart(days[a], taken_a, days[b], taken_b)
+    keep[np.flatnonzero(asked)] = ~held_apart(days[a], taken_a, driven[a], days[b], taken_b, driven[b])
     return pairs[keep], pair_codes[keep]
 
 
 def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.ndarray,
-                      params: DetectionParams) -> ClaimGraph:
-    """Sum every link between claims into one weighted edge per pair."""
+                      params: DetectionParams, driven: np.ndarray | None = None) -> ClaimGraph:
+    """Sum every link between claims into one weighted edge per pair. ``driven`` says which
+    claims are complaint-driven (:func:`detectors.behaviour.claim_traits`; by default none)."""
     claims = book.claims
     n = len(claims)
     position = pd.Series(np.arange(n), index=claims.index)
     households = book.customers["household"].reindex(claims["customer_id"]).to_numpy()
     days = claims["day"].fillna(0).to_numpy(float)
+    driven = np.zeros(n, dtype=bool) if driven is None else np.asarray(driven, dtype=bool)
     parts_pairs: list[np.ndarray] = []
     parts_weights: list[np.ndarray] = []
 
@@ -420,7 +423,8 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         codes, _ = pd.factorize(live["label"] + "\x1f" + live["key"])
         members = position[live["claim_id"]].to_numpy()
         pairs, pair_codes = group_pairs(codes, members, households[members])
-        pairs, pair_codes = _one_holder(pairs, pair_codes, members, codes, live["taken_day"].to_numpy(float), days)
+        pairs, pair_codes = _one_holder(pairs, pair_codes, members, codes, live["taken_day"].to_numpy(float), days,
+                                        driven)
         group_weight = pd.Series(live["weight"].to_numpy()).groupby(codes).first()
         parts_pairs.append(pairs)
         parts_weights.append(group_weight.reindex(pair_codes).to_numpy())

@@ -115,7 +115,7 @@ def _run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
     groups = template_groups(book.complaints["text"].tolist(), params.template_threshold, params.seed) \
         if len(book.complaints) else np.empty(0, dtype=np.int64)
     step("templates")
-    graph = build_claim_graph(book, identifiers, groups, params)
+    graph = build_claim_graph(book, identifiers, groups, params, traits["complaint_driven"].to_numpy(bool))
     step("links")
     communities = find_communities(graph.n, graph.u, graph.v, graph.w, params, graph.bridge)
     step("communities")

@@ -5,7 +5,8 @@ and Chinese carriers give a cancelled number to a new subscriber after a freeze 
 :data:`REISSUE_DAYS` (90 days). The new holder registers it with the insurer as a contact
 change, dated. So a number on two requests is one holder's only while the dates allow it: a
 customer who changed to the number at least :data:`REISSUE_DAYS` after another customer's
-request with it took it afterwards, from the carrier, and the two share nothing (an outside
+request with it, and whose request shows nothing of the trade, took it from the carrier, and
+the two share nothing (an outside
 test: honest customers given a ring's number 6–14 months after the ring's last request scored
 0.74–0.94 and were made ring members; and a ring given an honest customer's old number made
 that customer one).
@@ -36,14 +37,23 @@ def passed_on(request_day: np.ndarray | float, taken_day: np.ndarray | float) ->
     return np.nan_to_num(gap, nan=-np.inf) >= REISSUE_DAYS
 
 
-def held_apart(day_a: np.ndarray, taken_a: np.ndarray, day_b: np.ndarray, taken_b: np.ndarray) -> np.ndarray:
+def held_apart(day_a: np.ndarray, taken_a: np.ndarray, driven_a: np.ndarray,
+               day_b: np.ndarray, taken_b: np.ndarray, driven_b: np.ndarray) -> np.ndarray:
     """Whether two requests with one number (request days ``day_*``, days their customers took
-    it ``taken_*``) are of two holders: either customer took it after the other's request was
-    done with it (:func:`passed_on`).
+    it ``taken_*``, whether each shows the trade ``driven_*``) are of two holders: one customer
+    took it after the other's request was done with it (:func:`passed_on`) and files no
+    full-refund demand, complaint reason or letter. A ring's member changes to the ring's
+    number whenever the ring tells it to, months apart in a careful ring, and shows the trade;
+    a new subscriber's request is the book's ordinary one (``../shared/domain.md``: a tie is
+    strong evidence only with the trade's behaviour).
 
-    >>> held_apart(np.array([100.0]), np.array([np.nan]), np.array([400.0]), np.array([300.0]))
+    >>> no = np.array([False])
+    >>> held_apart(np.array([100.0]), np.array([np.nan]), no, np.array([400.0]), np.array([300.0]), no)
     array([ True])
-    >>> held_apart(np.array([100.0]), np.array([np.nan]), np.array([160.0]), np.array([150.0]))
+    >>> held_apart(np.array([100.0]), np.array([np.nan]), no, np.array([400.0]), np.array([300.0]), ~no)
+    array([False])
+    >>> held_apart(np.array([100.0]), np.array([np.nan]), no, np.array([160.0]), np.array([150.0]), no)
     array([False])
     """
-    return passed_on(day_a, taken_b) | passed_on(day_b, taken_a)
+    return (passed_on(day_a, taken_b) & ~np.asarray(driven_b, dtype=bool)) \
+        | (passed_on(day_b, taken_a) & ~np.asarray(driven_a, dtype=bool))

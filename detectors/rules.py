@@ -73,7 +73,7 @@ REASON_CODES: Mapping[str, str] = {
     "identifier_in_ring": "an identifier on the request belongs to a detected ring",
     "shared_identifier": "an identifier on the request is used by unrelated customers the way rings use theirs",
     "number_passed_on": "a phone on the request was a detected ring's, but the customer took it from the carrier "
-                        "after the ring let it go (said, weighs nothing)",
+                        "after the ring let it go and files an ordinary request (said, weighs nothing)",
     "watchlist_hit": "an identifier on the request is on the industry watchlist",
     "repeat_representative": "the representative acted on unrelated customers' requests the way rings do",
     "agency_payout": "the refund goes to an account held by a company or agency",
@@ -477,8 +477,9 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
                 and number_block(phone.key) == ref.key]
         if days:
             taken[ref] = max(days)
+    driven = _driven(view)
     for kind, ref in dict.fromkeys(uses):
-        signals.extend(_identifier_signals(kind, ref, profiles.get(ref), index, taken.get(ref)))
+        signals.extend(_identifier_signals(kind, ref, profiles.get(ref), index, taken.get(ref), driven))
     institutional = _institutional_traits(view, profiles)
     if "third_party" not in institutional:
         signals.extend(_payout_signals(view))
@@ -538,7 +539,7 @@ _SUSPICIOUS = 0.3
 
 
 def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | None,
-                        index: RunIndex, taken: int | None = None) -> list[Signal]:
+                        index: RunIndex, taken: int | None = None, driven: bool = False) -> list[Signal]:
     zh_kind, en_kind = _KIND_NAMES.get(kind, (kind, kind))
     value, label = ref.key, ref.label.value  # an enum's value is a Python call: read once
     data: dict[str, Any] = {"type": _TYPE_OF_LABEL.get(label, label), "kind": kind, "value": value}
@@ -562,9 +563,10 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
     steady = STEADY_USE in profile.notes
     ring = index.rings.get(profile.ring_id) if profile.ring_id and not steady else None
     last = _day_of(ring.last_request_date) if ring is not None else None
-    if ring is not None and taken is not None and last is not None and passed_on(last, taken):
-        # the customer took the number from the carrier after the ring was done with it: what
-        # the ring's use of it says is not about this holder (detectors.reissue)
+    if ring is not None and taken is not None and last is not None and passed_on(last, taken) and not driven:
+        # the customer took the number from the carrier after the ring was done with it, and
+        # files an ordinary request: what the ring's use of it says is not about this holder
+        # (detectors.reissue)
         out.append(Signal(0.0, Evidence(
             "number_passed_on",
             f"{zh_kind} {value} 曾属于团伙 {ring.ring_id}（最后一笔申请 {ring.last_request_date}），"

@@ -1,6 +1,7 @@
 """A ring's phone number reissued by the carrier to an honest customer: the dates of the contact
-change show it, and the holder is neither the ring's member nor scored by the ring's use of it.
-The same change in the ring's weeks is the coached pattern and still ties the customer to it."""
+change show it, and the holder's ordinary request is neither the ring's nor scored by the ring's
+use of it. The same change in the ring's weeks, or months later with a full-refund complaint (a
+careful ring's member told to change to its number), still ties the customer to it."""
 
 from __future__ import annotations
 
@@ -11,19 +12,19 @@ import pytest
 from detectors.realtime import RealtimeScorer
 from detectors.reissue import REISSUE_DAYS
 from graph.sqlite_store import SQLiteStore
-from tests.detect_books import RING_CLAIMS, alerted_claims, detect_book, trap_book
+from tests.detect_books import RING_CLAIMS, BookBuilder, alerted_claims, detect_book, trap_book
 
 AGENCY = "+8617700000001"
 """The trap book's ring phone: its members' contact and letter phone; their last request is
 2024-04-12."""
 
 
-def _book_with_a_holder(changed_on: str, filed_on: str) -> object:
+def _book_with_a_holder(changed_on: str, filed_on: str, trade: bool = False) -> BookBuilder:
     book = trap_book()
     book.customer("NEW", "容新", "赣州市南康区东山路3号", account="6222000000000000777")
     book.change("NEW", changed_on, AGENCY)
     book.claim("NEWC", "NEW", "A-OK", filed_on, contact=AGENCY, account="6222000000000000777",
-               account_name="容新")
+               account_name="容新", full_refund=trade, complaint_reason=trade)
     return book
 
 
@@ -76,5 +77,19 @@ def test_without_a_dated_change_the_number_counts_as_before(tmp_path: Path) -> N
         answer = RealtimeScorer(store).score({"claim_id": "REG1", "customer_id": "REG", "request_date": "2024-12-01",
                                               "contact_phone": AGENCY, "refund_type": "cash_value",
                                               "reason_code": "money_need"})
+    codes = [r.code for r in answer.reasons]
+    assert "identifier_in_ring" in codes and "number_passed_on" not in codes
+
+
+def test_a_number_taken_months_later_ties_a_request_showing_the_trade(tmp_path: Path) -> None:
+    """The same change on 2024-09-01, then a full-refund demand on complaint grounds: a careful
+    ring's member changes to the ring's number whenever it is told to, months apart."""
+    result = detect_book(tmp_path, _book_with_a_holder("2024-09-01", "2024-10-15", trade=True))
+    ring = next(r for r in result.rings if "R1" in r.claim_ids)
+    assert "NEWC" in ring.claim_ids
+    with SQLiteStore(tmp_path / "g.db") as store:
+        answer = RealtimeScorer(store).score({"claim_id": "NEW2", "customer_id": "NEW", "request_date": "2024-11-20",
+                                              "contact_phone": AGENCY, "refund_type": "full_premium",
+                                              "reason_code": "complaint_misselling"})
     codes = [r.code for r in answer.reasons]
     assert "identifier_in_ring" in codes and "number_passed_on" not in codes
