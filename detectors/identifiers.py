@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from detectors.behaviour import TRAITS, base_rates, behaviour_excess
-from detectors.book import CHANGED_TO, Book, book_period
+from detectors.book import CHANGED_TO, REPRESENTATIVE, REPRESENTATIVE_PHONE, Book, book_period
 from detectors.bursts import SCAN_WINDOWS_DAYS, burst_labels
 from detectors.params import DetectionParams
 from graph.model import Label
@@ -137,6 +137,9 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     table["burst_claims"] = pd.Series(burst_claims, index=table.index, dtype=object)
     table["works_for"] = _works_for(per_claim, table)
     table["institution"] |= table["works_for"] != ""
+    staff = _staff_phones(uses, table)
+    table.loc[staff.index, "works_for"] = staff.to_numpy()
+    table["institution"] |= table["works_for"] != ""
     table["steady"] = table["institution"] & (table["burst_claims"].map(len) == 0)
     table["hub"] = (crowded | mostly_idle) & (table["watchlist"] == "")
     table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
@@ -185,6 +188,31 @@ def _works_for(per_claim: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
     first = shared.drop_duplicates(["label", "key"])
     out.loc[pd.MultiIndex.from_arrays([first["label"], first["key"]])] = first["key_of"].astype(str).to_numpy()
     return out
+
+
+def _staff_phones(uses: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
+    """The phones known only as an institution's representative's (a legal-aid centre's
+    lawyer's, a care home's worker's), each with that representative's key: phones whose every
+    claim gives them as the phone of a representative in an institution's use (``institution``,
+    its own or by :func:`_works_for`). The lawyer's own phone is the centre's staff as much as
+    the lawyer is (an outside test: a centre's honest clients tied by nothing but it, alerted at
+    0.725). A phone a client gives as their own contact stays a tie (:func:`_works_for`)."""
+    institutions = table.index[table["institution"].to_numpy(bool) & (table["watchlist"] == "").to_numpy()]
+    people = uses[(uses["kind"] == REPRESENTATIVE)][["claim_id", "label", "key"]]
+    people = people[pd.MultiIndex.from_arrays([people["label"], people["key"]]).isin(institutions)]
+    phones = uses[(uses["label"] == Label.PHONE.value)][["claim_id", "key", "kind"]]
+    if people.empty or phones.empty:
+        return pd.Series(dtype=object)
+    only_staff = phones.groupby("key")["kind"].agg(lambda kinds: bool((kinds == REPRESENTATIVE_PHONE).all()))
+    staff = phones[phones["key"].isin(only_staff.index[only_staff.to_numpy(bool)])]
+    pairs = staff.merge(people, on="claim_id", suffixes=("", "_of"))
+    covered = pairs.groupby(["key", "key_of"])["claim_id"].nunique().reset_index()
+    claims = staff.groupby("key")["claim_id"].nunique()
+    covered = covered[covered["claim_id"].to_numpy() == claims.reindex(covered["key"]).to_numpy()]
+    first = covered.drop_duplicates("key")
+    index = pd.MultiIndex.from_arrays([[Label.PHONE.value] * len(first), first["key"].tolist()])
+    keep = index.isin(table.index) & (table["watchlist"].reindex(index).to_numpy() == "")
+    return pd.Series(first["key_of"].astype(str).to_numpy()[keep], index=index[keep], dtype=object)
 
 
 def _steadiness(per_claim: pd.DataFrame, index: pd.Index, period: float, alpha: float,
