@@ -28,6 +28,17 @@ def _book_with_a_holder(changed_on: str, filed_on: str, trade: bool = False) -> 
     return book
 
 
+def _held_out(folder: Path, customer: str, date: str, trade: bool = False) -> tuple[list[str], float]:
+    """Reason codes and score of a new request of ``customer`` on ``date`` giving the ring's
+    number, for a full refund on complaint grounds when ``trade``, else the cash value."""
+    with SQLiteStore(folder / "g.db") as store:
+        answer = RealtimeScorer(store).score({
+            "claim_id": f"{customer}-NEXT", "customer_id": customer, "request_date": date, "contact_phone": AGENCY,
+            "refund_type": "full_premium" if trade else "cash_value",
+            "reason_code": "complaint_misselling" if trade else "money_need"})
+    return [r.code for r in answer.reasons], answer.score
+
+
 def test_a_number_taken_after_the_ring_let_it_go_ties_nothing(tmp_path: Path) -> None:
     """Taken on 2024-09-01, 142 days after the ring's last request (at least ``REISSUE_DAYS``):
     the holder's cash-value request in October is not the ring's, and its risk says why."""
@@ -58,13 +69,9 @@ def test_a_change_to_the_rings_number_in_its_weeks_still_ties(tmp_path: Path, ch
     result = detect_book(tmp_path, _book_with_a_holder(changed_on, "2024-06-10"))
     ring = next(r for r in result.rings if "R1" in r.claim_ids)
     assert "NEWC" in ring.claim_ids
-    with SQLiteStore(tmp_path / "g.db") as store:
-        answer = RealtimeScorer(store).score({"claim_id": "NEW2", "customer_id": "NEW", "request_date": "2024-06-20",
-                                              "contact_phone": AGENCY, "refund_type": "cash_value",
-                                              "reason_code": "money_need"})
-    codes = [r.code for r in answer.reasons]
+    codes, score = _held_out(tmp_path, "NEW", "2024-06-20")
     assert "identifier_in_ring" in codes and "number_passed_on" not in codes
-    assert answer.score >= 0.5
+    assert score >= 0.5
 
 
 def test_without_a_dated_change_the_number_counts_as_before(tmp_path: Path) -> None:
@@ -73,11 +80,7 @@ def test_without_a_dated_change_the_number_counts_as_before(tmp_path: Path) -> N
     book = trap_book()
     book.customer("REG", "容旧", "赣州市南康区东山路5号", phone=AGENCY)
     detect_book(tmp_path, book)
-    with SQLiteStore(tmp_path / "g.db") as store:
-        answer = RealtimeScorer(store).score({"claim_id": "REG1", "customer_id": "REG", "request_date": "2024-12-01",
-                                              "contact_phone": AGENCY, "refund_type": "cash_value",
-                                              "reason_code": "money_need"})
-    codes = [r.code for r in answer.reasons]
+    codes, _ = _held_out(tmp_path, "REG", "2024-12-01")
     assert "identifier_in_ring" in codes and "number_passed_on" not in codes
 
 
@@ -87,9 +90,5 @@ def test_a_number_taken_months_later_ties_a_request_showing_the_trade(tmp_path: 
     result = detect_book(tmp_path, _book_with_a_holder("2024-09-01", "2024-10-15", trade=True))
     ring = next(r for r in result.rings if "R1" in r.claim_ids)
     assert "NEWC" in ring.claim_ids
-    with SQLiteStore(tmp_path / "g.db") as store:
-        answer = RealtimeScorer(store).score({"claim_id": "NEW2", "customer_id": "NEW", "request_date": "2024-11-20",
-                                              "contact_phone": AGENCY, "refund_type": "full_premium",
-                                              "reason_code": "complaint_misselling"})
-    codes = [r.code for r in answer.reasons]
+    codes, _ = _held_out(tmp_path, "NEW", "2024-11-20", trade=True)
     assert "identifier_in_ring" in codes and "number_passed_on" not in codes
