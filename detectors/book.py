@@ -770,13 +770,15 @@ def _taken_days(uses: pd.DataFrame, phone_changes: pd.DataFrame | None, claims: 
     that number (when they took it; see :mod:`detectors.reissue`), NaN for other uses and for
     numbers the customer never changed to with a date."""
     out = np.full(len(uses), np.nan)
-    if phone_changes is None or uses.empty:
+    dated = phone_changes.dropna(subset=["change_day"]) if phone_changes is not None else None
+    if dated is None or dated.empty or uses.empty:
         return out
-    phones = uses[uses["label"] == Label.PHONE.value]
-    rows = pd.DataFrame({"row": np.flatnonzero((uses["label"] == Label.PHONE.value).to_numpy()),
-                         "customer_id": phones["customer_id"].to_numpy(), "key": phones["key"].to_numpy(),
-                         "day": claims["day"].reindex(phones["claim_id"]).to_numpy()})
-    joined = rows.merge(phone_changes.dropna(subset=["change_day"]), on=["customer_id", "key"])
+    # only the uses of customers who changed a phone with a date can have taken one
+    asked = ((uses["label"] == Label.PHONE.value) & uses["customer_id"].isin(dated["customer_id"].unique())).to_numpy()
+    phones = uses[asked]
+    rows = pd.DataFrame({"row": np.flatnonzero(asked), "customer_id": phones["customer_id"].to_numpy(),
+                         "key": phones["key"].to_numpy(), "day": claims["day"].reindex(phones["claim_id"]).to_numpy()})
+    joined = rows.merge(dated, on=["customer_id", "key"])
     joined = joined[joined["change_day"] <= joined["day"]]
     if len(joined):
         last = joined.groupby("row")["change_day"].max()

@@ -200,11 +200,14 @@ def _staff_phones(uses: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
     institutions = table.index[table["institution"].to_numpy(bool) & (table["watchlist"] == "").to_numpy()]
     people = uses[(uses["kind"] == REPRESENTATIVE)][["claim_id", "label", "key"]]
     people = people[pd.MultiIndex.from_arrays([people["label"], people["key"]]).isin(institutions)]
-    phones = uses[(uses["label"] == Label.PHONE.value)][["claim_id", "key", "kind"]]
-    if people.empty or phones.empty:
+    given = ((uses["kind"] == REPRESENTATIVE_PHONE) & (uses["label"] == Label.PHONE.value)).to_numpy()
+    if people.empty or not given.any():
         return pd.Series(dtype=object)
-    only_staff = phones.groupby("key")["kind"].agg(lambda kinds: bool((kinds == REPRESENTATIVE_PHONE).all()))
-    staff = phones[phones["key"].isin(only_staff.index[only_staff.to_numpy(bool)])]
+    keys = uses["key"]
+    # hashed look-ups on the few representatives' phones (a million customers' uses)
+    asked = keys.isin(keys[given].unique()).to_numpy() & (uses["label"] == Label.PHONE.value).to_numpy()
+    other = keys[asked & ~given].unique()
+    staff = uses.loc[given & ~keys.isin(other).to_numpy(), ["claim_id", "key"]]
     pairs = staff.merge(people, on="claim_id", suffixes=("", "_of"))
     covered = pairs.groupby(["key", "key_of"])["claim_id"].nunique().reset_index()
     claims = staff.groupby("key")["claim_id"].nunique()

@@ -477,7 +477,7 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
                 and number_block(phone.key) == ref.key]
         if days:
             taken[ref] = max(days)
-    driven = _driven(view)
+    driven = bool(taken) and _driven(view)  # asked only where a number was taken
     for kind, ref in dict.fromkeys(uses):
         signals.extend(_identifier_signals(kind, ref, profiles.get(ref), index, taken.get(ref), driven))
     institutional = _institutional_traits(view, profiles)
