@@ -88,10 +88,6 @@ class ClaimView:
     other_claims: tuple[str, ...] = ()
     foreign_claim_id: bool = False
 
-    def taken_day(self, ref: NodeRef) -> int | None:
-        """The day the customer took phone number ``ref`` (:attr:`taken`), ``None`` when unknown."""
-        return next((day for taken, day in self.taken if taken == ref), None)
-
     def traits(self) -> tuple[str, ...]:
         """The :data:`CLAIM_TRAITS` this claim shows."""
         third, _ = payout_flags(self.payout_holder, self.policyholder, self.family)
