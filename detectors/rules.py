@@ -562,19 +562,21 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
     # only when not an institution's
     steady = STEADY_USE in profile.notes
     ring = index.rings.get(profile.ring_id) if profile.ring_id and not steady else None
-    last = _day_of(ring.last_request_date) if ring is not None else None
+    last = _day_of(profile.ring_last_request) if ring is not None else None
     if ring is not None and taken is not None and last is not None and passed_on(last, taken) and not driven:
-        # the customer took the number from the carrier after the ring was done with it, and
-        # files an ordinary request: what the ring's use of it says is not about this holder
+        # the customer took the number from the carrier after the ring was done with it (its
+        # last request with it: a rotating ring drops a number long before it stops), and files
+        # an ordinary request: what the ring's use of it says is not about this holder
         # (detectors.reissue)
         out.append(Signal(0.0, Evidence(
             "number_passed_on",
-            f"{zh_kind} {value} 曾属于团伙 {ring.ring_id}（最后一笔申请 {ring.last_request_date}），"
+            f"{zh_kind} {value} 曾属于团伙 {ring.ring_id}（团伙最后一笔用该号码的申请 {profile.ring_last_request}），"
             f"客户于 {_iso(taken)} 才换用该号码：号码已由运营商重新分配",
-            f"The {en_kind} {value} was ring {ring.ring_id}'s (its last request {ring.last_request_date}); "
-            f"the customer took the number on {_iso(taken)}, from the carrier after the ring let it go",
+            f"The {en_kind} {value} was ring {ring.ring_id}'s (its last request with it "
+            f"{profile.ring_last_request}); the customer took the number on {_iso(taken)}, from the "
+            "carrier after the ring let it go",
             {**data, "ring_id": ring.ring_id, "taken_on": _iso(taken),
-             "ring_last_request": ring.last_request_date})))
+             "ring_last_request": profile.ring_last_request})))
         return out
     if ring is not None and _links_count(index, ring):
         zh, en, decided = _decision_words(index, ring.ring_id)

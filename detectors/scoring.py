@@ -687,30 +687,41 @@ def claim_risks(views: Sequence[ClaimView], index: RunIndex) -> tuple[list[Claim
 
 def identifier_profiles(identifiers: pd.DataFrame, book: Book, rings: Sequence[Ring]) -> list[IdentifierProfile]:
     """A profile for every identifier linked to at least one claim, with the ring most of its
-    claims belong to."""
-    top = _top_rings(book.uses, rings)
-    ring_ids = [top.get(identifier) for identifier in identifiers.index.tolist()]
+    claims belong to and that ring's last request with it."""
+    top = _top_rings(book.uses, book.claims["date"], rings)
     columns = [identifiers[c].tolist() for c in ("customers", "unrelated", "suspicion", "notes")]
     return [
         IdentifierProfile(label=str(label), key=str(key), customers=int(customers),
                           unrelated_customers=int(unrelated), suspicion=float(suspicion),
-                          ring_id=ring if isinstance(ring, str) else None, notes=tuple(notes))
-        for (label, key), ring, customers, unrelated, suspicion, notes in zip(
-            identifiers.index.tolist(), ring_ids, *columns, strict=True)
+                          ring_id=ring, notes=tuple(notes), ring_last_request=last)
+        for (label, key), (ring, last), customers, unrelated, suspicion, notes in zip(
+            identifiers.index.tolist(), [top.get(i, (None, None)) for i in identifiers.index.tolist()],
+            *columns, strict=True)
     ]
 
 
-def _top_rings(uses: pd.DataFrame, rings: Sequence[Ring]) -> dict[tuple[str, str], str]:
-    """(label, key) → the ring most of the identifier's uses (rows of ``uses``) belong to, ties
-    to the ring whose first claim id is lowest (its members, not its id: a ring carried forward
-    from an earlier run keeps its old id, and a tie broken by id pointed an incremental run's
-    profile at another ring than a full run's); identifiers no ring's claim uses are left out."""
+def _top_rings(uses: pd.DataFrame, dates: pd.Series,
+               rings: Sequence[Ring]) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(label, key) → the ring most of the identifier's uses (rows of ``uses``) belong to, and the
+    ISO date (``dates``, by claim id; ``None`` when none is dated) of that ring's last request
+    with it. Ties go to the ring
+    whose first claim id is lowest (its members, not its id: a ring carried forward from an
+    earlier run keeps its old id, and a tie broken by id pointed an incremental run's profile at
+    another ring than a full run's); identifiers no ring's claim uses are left out."""
     ring_of_claim = {c: ring.ring_id for ring in rings for c in ring.claim_ids}
     first_claim = {ring.ring_id: min(ring.claim_ids, default="") for ring in rings}
+    date_of = dates.reindex(list(ring_of_claim)).fillna("").astype(str).to_dict()
     counts: dict[tuple[str, str], Counter[str]] = {}
+    last: dict[tuple[str, str, str], str] = {}
     for claim, label, key in zip(uses["claim_id"].tolist(), uses["label"].tolist(), uses["key"].tolist(), strict=True):
         ring = ring_of_claim.get(claim)
         if ring is not None:
             counts.setdefault((label, key), Counter())[ring] += 1
-    return {identifier: min(found.items(), key=lambda x: (-x[1], first_claim[x[0]], x[0]))[0]
-            for identifier, found in counts.items()}
+            date = date_of[claim]
+            if date > last.get((label, key, ring), ""):
+                last[(label, key, ring)] = date
+    out = {}
+    for identifier, found in counts.items():
+        ring = min(found.items(), key=lambda x: (-x[1], first_claim[x[0]], x[0]))[0]
+        out[identifier] = (ring, last.get((*identifier, ring)))
+    return out

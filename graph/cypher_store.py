@@ -382,6 +382,7 @@ class CypherStore(GraphStore):
             by_label[Label(p.label)].append({
                 "key": p.key, "suspicion": float(p.suspicion), "customers": p.customers,
                 "unrelated": p.unrelated_customers, "ring": p.ring_id, "notes": list(p.notes),
+                "ring_last": p.ring_last_request,
             })
         for label, rows in by_label.items():
             statements += self._batches(cypher.set_profiles(label), rows, run_id=run_id)
@@ -421,7 +422,7 @@ class CypherStore(GraphStore):
             IdentifierProfile(
                 label=label.value, key=r["key"], customers=int(r["customers"]),
                 unrelated_customers=int(r["unrelated"]), suspicion=float(r["suspicion"]),
-                ring_id=r["ring"], notes=tuple(r["notes"] or ()),
+                ring_id=r["ring"], notes=tuple(r["notes"] or ()), ring_last_request=r["ring_last"],
             )
             for label, r in found
         ]

@@ -144,7 +144,10 @@ class IdentifierProfile:
     household-shared numbers and agents' own phones). ``label`` is a ``graph.model.Label`` value.
     ``customers``: the customers using it; ``unrelated_customers``: the households using it,
     unrelated to each other, *beyond the first* (0 for one family), as detection measures them
-    (:attr:`households` is the count an investigator reads).
+    (:attr:`households` is the count an investigator reads). ``ring_id`` is the ring most of
+    its claims belong to, and ``ring_last_request`` (ISO date) the last request of that ring's
+    claims with it: a number a rotating ring dropped early is done with before the ring is
+    (:mod:`detectors.reissue`).
 
     >>> IdentifierProfile("Phone", "+8618679001111", 2, 1, 0.4).households
     2
@@ -157,6 +160,7 @@ class IdentifierProfile:
     suspicion: float
     ring_id: str | None = None
     notes: tuple[str, ...] = ()
+    ring_last_request: str | None = None
 
     @property
     def households(self) -> int:

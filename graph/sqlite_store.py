@@ -717,6 +717,7 @@ def _profile_dict(p: IdentifierProfile) -> dict[str, Any]:
         "suspicion": p.suspicion,
         "ring_id": p.ring_id,
         "notes": list(p.notes),
+        "ring_last_request": p.ring_last_request,
     }
 
 

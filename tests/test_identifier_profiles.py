@@ -1,4 +1,5 @@
-"""Which ring an identifier's profile points to (:func:`detectors.scoring._top_rings`)."""
+"""Which ring an identifier's profile points to, and that ring's last request with it
+(:func:`detectors.scoring._top_rings`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from graph.results import Ring
 
 USES = pd.DataFrame({"claim_id": ["S1", "S2", "S3", "S4", "S5"], "label": ["Phone"] * 5,
                      "key": ["+8613800000001"] * 4 + ["+8613800000002"]})
+DATES = pd.Series(["2024-03-01", "2024-02-01", "2024-05-01", "2024-06-01", "2024-09-01"],
+                  index=["S1", "S2", "S3", "S4", "S5"])
 
 
 @pytest.mark.parametrize(("first_id", "second_id"), [("R-A", "R-B"), ("R-B", "R-A")])
@@ -18,5 +21,17 @@ def test_a_tie_goes_to_the_ring_of_the_lowest_claim_whatever_the_ids(first_id: s
     whichever id it carries (a ring carried forward keeps an earlier run's id, a full run gives
     a new one, and both runs must point the profile at the same ring)."""
     rings = [Ring(first_id, 0.9, "high", ("S1", "S2")), Ring(second_id, 0.9, "high", ("S3", "S4", "S5"))]
-    top = _top_rings(USES, rings)
-    assert top == {("Phone", "+8613800000001"): first_id, ("Phone", "+8613800000002"): second_id}
+    top = _top_rings(USES, DATES, rings)
+    assert top == {("Phone", "+8613800000001"): (first_id, "2024-03-01"),
+                   ("Phone", "+8613800000002"): (second_id, "2024-09-01")}
+
+
+def test_the_last_request_is_the_rings_last_with_the_identifier() -> None:
+    """A rotating ring dropped the first phone after S2 (2024-02-01) and went on with the
+    second until 2024-09-01: the first phone's profile says 2024-02-01, not the ring's last day;
+    an identifier of a claim without a date gets none."""
+    rings = [Ring("R-A", 0.9, "high", ("S2", "S5"))]
+    assert _top_rings(USES, DATES, rings) == {("Phone", "+8613800000001"): ("R-A", "2024-02-01"),
+                                              ("Phone", "+8613800000002"): ("R-A", "2024-09-01")}
+    undated = DATES.drop("S5")
+    assert _top_rings(USES, undated, rings)[("Phone", "+8613800000002")] == ("R-A", None)

@@ -12,11 +12,18 @@ import pytest
 from detectors.realtime import RealtimeScorer
 from detectors.reissue import REISSUE_DAYS
 from graph.sqlite_store import SQLiteStore
-from tests.detect_books import RING_CLAIMS, BookBuilder, alerted_claims, detect_book, trap_book
+from tests.detect_books import (
+    RING_CLAIMS,
+    TEMPLATE,
+    BookBuilder,
+    alerted_claims,
+    detect_book,
+    trap_book,
+)
 
 AGENCY = "+8617700000001"
-"""The trap book's ring phone: its members' contact and letter phone; their last request is
-2024-04-12."""
+"""The trap book's ring phone: its members' contact and letter phone. Their last request with it
+is R5's on 2024-04-10 (its letter gives it); the ring's last request is R6's on 2024-04-12."""
 
 
 def _book_with_a_holder(changed_on: str, filed_on: str, trade: bool = False) -> BookBuilder:
@@ -58,7 +65,7 @@ def test_a_number_taken_after_the_ring_let_it_go_ties_nothing(tmp_path: Path) ->
         assert "number_passed_on" in codes and "identifier_in_ring" not in codes and "shared_identifier" not in codes
         passed = next(r for r in answer.reasons if r.code == "number_passed_on")
         assert (passed.data["value"], passed.data["taken_on"], passed.data["ring_last_request"]) \
-            == (AGENCY, "2024-09-01", "2024-04-12")
+            == (AGENCY, "2024-09-01", "2024-04-10")
     assert held_out.score < 0.3
 
 
@@ -92,3 +99,31 @@ def test_a_number_taken_months_later_ties_a_request_showing_the_trade(tmp_path: 
     assert "NEWC" in ring.claim_ids
     codes, _ = _held_out(tmp_path, "NEW", "2024-11-20", trade=True)
     assert "identifier_in_ring" in codes and "number_passed_on" not in codes
+
+
+def test_the_days_count_from_the_rings_last_request_with_the_number(tmp_path: Path) -> None:
+    """The ring moves to a new number after April and files three more requests in late
+    October, paid to its agency's account. Its old number, last used on 2024-04-12, reaches an
+    honest customer on 2024-09-01: passed on, although the ring's own last request is later.
+    (Counted from the ring's last request, the holder was the ring's.)"""
+    book = _book_with_a_holder("2024-09-01", "2024-10-15")
+    company, fresh = "赣州信诚法律咨询服务有限公司", "+8615507970003"
+    for i in range(7, 10):
+        cust = book.customer(f"RC{i}", f"邬明{i}", f"赣州市章贡区红旗大道{i}号", f"+86138000100{i:02d}")
+        book.change(cust, f"2024-10-{i:02d}", fresh)
+        book.claim(f"R{i}", cust, "A-EX", f"2024-10-{10 + i}", full_refund=True, complaint_reason=True,
+                   contact=fresh, account="6222000000000000001", account_name=company)
+        book.complaint(f"K{i}", cust, f"R{i}", f"2024-10-{i + 1:02d}", TEMPLATE.format(name=f"某{i}", year=2018),
+                       phone=fresh, mailing_address="赣州市章贡区文清路88号信诚大厦1205室")
+    result = detect_book(tmp_path, book)
+    ring = next(r for r in result.rings if "R1" in r.claim_ids)
+    assert {"R7", "R8", "R9"} <= set(ring.claim_ids) and "NEWC" not in ring.claim_ids
+    assert ring.last_request_date == "2024-10-19"
+    assert {r.claim_id: r.risk for r in result.claim_risks}["NEWC"] < 0.5
+    with SQLiteStore(tmp_path / "g.db") as store:
+        answer = RealtimeScorer(store).score({
+            "claim_id": "NEW2", "customer_id": "NEW", "request_date": "2024-11-20", "contact_phone": AGENCY,
+            "refund_type": "cash_value", "reason_code": "money_need"})
+    passed = next(r for r in answer.reasons if r.code == "number_passed_on")
+    assert (passed.data["taken_on"], passed.data["ring_last_request"]) == ("2024-09-01", "2024-04-10")
+    assert "identifier_in_ring" not in [r.code for r in answer.reasons] and answer.score < 0.5

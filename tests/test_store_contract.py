@@ -180,7 +180,8 @@ def _result(run_id: str, ring_ids: list[str]) -> DetectionResult:
     ]
     risks = [ClaimRisk("C1", 0.9, ring_ids[0] if ring_ids else None), ClaimRisk("C2", 0.2)]
     profiles = [
-        IdentifierProfile("Phone", "+8613800138000", 2, 2, 0.8, ring_ids[0] if ring_ids else None)
+        IdentifierProfile("Phone", "+8613800138000", 2, 2, 0.8, ring_ids[0] if ring_ids else None,
+                          ring_last_request="2025-03-02" if ring_ids else None)
     ]
     return DetectionResult(run, rings, risks, profiles)
 
@@ -194,7 +195,7 @@ def test_results_replace_atomically_and_keep_run_summaries(store: GraphStore) ->
     assert ring.evidence[0].data == {"claims": 2} and ring.identifiers[0].type == "phone"
     assert store.claim_risks(["C1", "C2", "C9"])["C1"].ring_id == "R-1"
     profiles = store.identifier_profiles([NodeRef(Label.PHONE, "+8613800138000")])
-    assert profiles[NodeRef(Label.PHONE, "+8613800138000")].suspicion == 0.8
+    assert profiles[NodeRef(Label.PHONE, "+8613800138000")] == _result("r1", ["R-1"]).identifier_profiles[0]
     assert store.identifier_profiles(None) == profiles  # every profile, as real-time scoring reads them
     store.save_results(_result("r22", ["R-2"]))
     assert [r.ring_id for r in store.rings()] == ["R-2"]
