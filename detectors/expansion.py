@@ -166,8 +166,8 @@ def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
     """(claim, ring, data) for claims using an identifier a ring member uses that is suspicious
     enough to link two claims (``min_suspicion``, the links' ``min_edge_weight``): a care home's
     worker who filed one ring member's request does not bring the home's other residents, nor
-    does a number the claim's customer took from the carrier after the member's request was
-    done with it (:func:`detectors.reissue.held_apart`)."""
+    does a number that changed hands between the claim's request and the member's
+    (:func:`detectors.reissue.held_apart`)."""
     uses = book.uses
     if uses.empty or identifiers.empty:
         return []
@@ -176,15 +176,17 @@ def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
     live = uses.assign(pos=position[uses["claim_id"]].to_numpy(), suspicion=suspicion.to_numpy())
     live = live[(live["suspicion"] >= max(min_suspicion, 1e-9)).to_numpy() & ~background_uses(uses, identifiers)]
     pos = live["pos"].to_numpy()
-    live = live.assign(ring=ring_of[pos], household=households[pos], day=book.claims["day"].to_numpy(float)[pos])
-    members = live[live["ring"] >= 0][["label", "key", "ring", "household", "pos", "day", "taken_day"]]
-    others = live[live["ring"] < 0][["label", "key", "pos", "household", "kind", "day", "taken_day"]]
-    joined = others.merge(members, on=["label", "key"], suffixes=("", "_ring"))
+    live = live.assign(ring=ring_of[pos], household=households[pos], day=book.claims["day"].to_numpy(float)[pos],
+                       code=pd.factorize(live["label"] + "\x1f" + live["key"])[0])
+    members = live[live["ring"] >= 0][["code", "ring", "household", "pos", "day", "taken_day"]]
+    others = live[live["ring"] < 0][["label", "key", "code", "pos", "household", "kind", "day", "taken_day"]]
+    joined = others.merge(members, on="code", suffixes=("", "_ring"))
     joined = joined[(joined["household"] != joined["household_ring"]).to_numpy()
-                    & ~held_apart(joined["day"].to_numpy(float), joined["taken_day"].to_numpy(float),
-                                  driven[joined["pos"].to_numpy()],
+                    & ~held_apart(joined["code"].to_numpy(), joined["day"].to_numpy(float),
+                                  joined["taken_day"].to_numpy(float), driven[joined["pos"].to_numpy()],
                                   joined["day_ring"].to_numpy(float), joined["taken_day_ring"].to_numpy(float),
-                                  driven[joined["pos_ring"].to_numpy()])]
+                                  driven[joined["pos_ring"].to_numpy()],
+                                  live["code"].to_numpy(), live["taken_day"].to_numpy(float))]
     joined = joined.drop_duplicates(["pos", "ring", "label", "key"])
     return [(int(p), int(r), {"type": str(lbl), "value": str(key), "link": str(kind)})
             for p, r, lbl, key, kind in zip(joined["pos"], joined["ring"], joined["label"],

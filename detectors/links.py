@@ -380,10 +380,10 @@ def _one_branch(bursts: np.ndarray, group: np.ndarray, branch: np.ndarray, alpha
 def _one_holder(pairs: np.ndarray, pair_codes: np.ndarray, members: np.ndarray, codes: np.ndarray,
                 taken: np.ndarray, days: np.ndarray, driven: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The pairs (claims ``pairs``, sharing identifier ``pair_codes``) whose shared number one
-    holder had: a customer who took the number after the other's request was done with it got
-    it from the carrier (:func:`detectors.reissue.held_apart`). ``members``, ``codes`` and
-    ``taken`` describe each use (claim position, identifier code, day its customer took it);
-    ``days`` and ``driven`` (complaint-driven) each claim."""
+    holder had: where someone took the number between the two requests, it changed hands
+    (:func:`detectors.reissue.held_apart`). ``members``, ``codes`` and ``taken`` describe each
+    use (claim position, identifier code, day its customer took it); ``days`` and ``driven``
+    (complaint-driven) each claim."""
     dated = np.isfinite(taken)
     if not dated.any() or not len(pairs):
         return pairs, pair_codes
@@ -396,7 +396,8 @@ def _one_holder(pairs: np.ndarray, pair_codes: np.ndarray, members: np.ndarray, 
     taken_a = taken_of.reindex(pd.MultiIndex.from_arrays([a, c])).to_numpy(float)
     taken_b = taken_of.reindex(pd.MultiIndex.from_arrays([b, c])).to_numpy(float)
     keep = np.ones(len(pairs), dtype=bool)
-    keep[np.flatnonzero(asked)] = ~held_apart(days[a], taken_a, driven[a], days[b], taken_b, driven[b])
+    keep[np.flatnonzero(asked)] = ~held_apart(c, days[a], taken_a, driven[a], days[b], taken_b, driven[b],
+                                              codes[dated], taken[dated])
     return pairs[keep], pair_codes[keep]
 
 

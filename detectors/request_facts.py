@@ -194,9 +194,9 @@ class RequestFacts:
         for ref in refs:
             found = self._profiles.get(_ref_key(ref.label.value, ref.key))
             if found is not None:
-                customers, unrelated, suspicion, ring_id, notes, ring_last = found
+                customers, unrelated, suspicion, ring_id, notes, ring_last, ring_taken = found
                 out[ref] = IdentifierProfile(ref.label.value, ref.key, customers, unrelated, suspicion,
-                                             ring_id, tuple(notes), ring_last)
+                                             ring_id, tuple(notes), ring_last, ring_taken)
         return out
 
     # ---------------------------------------------------------------- the read
@@ -217,7 +217,7 @@ class RequestFacts:
             persons=PackedRecords(_grouped(store.edges_frame(Label.PERSON, Rel.HAS_PHONE, Label.PHONE)).items()),
             profiles=PackedRecords(
                 (_ref_key(p.label, p.key), [p.customers, p.unrelated_customers, p.suspicion, p.ring_id, list(p.notes),
-                                                 p.ring_last_request])
+                                                 p.ring_last_request, p.ring_first_taken])
                 for p in store.identifier_profiles(None).values()),
             claims=PackedRecords(_claims(store, filed, claims)),
             record_twins=PackedRecords((_ref_key(label.value, form), found) for label, ids in keys.items()

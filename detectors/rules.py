@@ -24,6 +24,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ from detectors.book import (
 from detectors.claim_view import CLAIM_TRAITS, ClaimView
 from detectors.identifiers import STEADY_USE
 from detectors.params import DetectionParams
-from detectors.reissue import passed_on
+from detectors.reissue import REISSUE_DAYS, passed_on
 from detectors.templates import letter_shingles
 from graph.errors import DetectionError
 from graph.keys import number_block
@@ -72,8 +73,9 @@ REASON_CODES: Mapping[str, str] = {
     "customer_in_ring": "the customer's other requests belong to a detected ring",
     "identifier_in_ring": "an identifier on the request belongs to a detected ring",
     "shared_identifier": "an identifier on the request is used by unrelated customers the way rings use theirs",
-    "number_passed_on": "a phone on the request was a detected ring's, but the customer took it from the carrier "
-                        "after the ring let it go and files an ordinary request (said, weighs nothing)",
+    "number_passed_on": "a phone on the request was a detected ring's, but the carrier gave it to the customer "
+                        "after the ring let it go, or to the ring after this request, and the request is ordinary "
+                        "(said, weighs nothing)",
     "watchlist_hit": "an identifier on the request is on the industry watchlist",
     "repeat_representative": "the representative acted on unrelated customers' requests the way rings do",
     "agency_payout": "the refund goes to an account held by a company or agency",
@@ -477,9 +479,9 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
                 and number_block(phone.key) == ref.key]
         if days:
             taken[ref] = max(days)
-    driven = bool(taken) and _driven(view)  # asked only where a number was taken
+    driven = cache(lambda: _driven(view))  # asked only where a number changed hands
     for kind, ref in dict.fromkeys(uses):
-        signals.extend(_identifier_signals(kind, ref, profiles.get(ref), index, taken.get(ref), driven))
+        signals.extend(_identifier_signals(kind, ref, profiles.get(ref), index, taken.get(ref), view.day, driven))
     institutional = _institutional_traits(view, profiles)
     if "third_party" not in institutional:
         signals.extend(_payout_signals(view))
@@ -538,8 +540,8 @@ _SUSPICIOUS = 0.3
 """Suspicion from which an identifier on a request counts as shared the way rings share theirs."""
 
 
-def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | None,
-                        index: RunIndex, taken: int | None = None, driven: bool = False) -> list[Signal]:
+def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | None, index: RunIndex,
+                        taken: int | None, day: int, driven: Callable[[], bool]) -> list[Signal]:
     zh_kind, en_kind = _KIND_NAMES.get(kind, (kind, kind))
     value, label = ref.key, ref.label.value  # an enum's value is a Python call: read once
     data: dict[str, Any] = {"type": _TYPE_OF_LABEL.get(label, label), "kind": kind, "value": value}
@@ -562,21 +564,11 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
     # only when not an institution's
     steady = STEADY_USE in profile.notes
     ring = index.rings.get(profile.ring_id) if profile.ring_id and not steady else None
-    last = _day_of(profile.ring_last_request) if ring is not None else None
-    if ring is not None and taken is not None and last is not None and passed_on(last, taken) and not driven:
-        # the customer took the number from the carrier after the ring was done with it (its
-        # last request with it: a rotating ring drops a number long before it stops), and files
-        # an ordinary request: what the ring's use of it says is not about this holder
-        # (detectors.reissue)
-        out.append(Signal(0.0, Evidence(
-            "number_passed_on",
-            f"{zh_kind} {value} 曾属于团伙 {ring.ring_id}（团伙最后一笔用该号码的申请 {profile.ring_last_request}），"
-            f"客户于 {_iso(taken)} 才换用该号码：号码已由运营商重新分配",
-            f"The {en_kind} {value} was ring {ring.ring_id}'s (its last request with it "
-            f"{profile.ring_last_request}); the customer took the number on {_iso(taken)}, from the "
-            "carrier after the ring let it go",
-            {**data, "ring_id": ring.ring_id, "taken_on": _iso(taken),
-             "ring_last_request": profile.ring_last_request})))
+    handed = _handed_over(zh_kind, en_kind, data, profile, ring, taken, day) if ring is not None else None
+    if handed is not None and not driven():
+        # the number changed hands between the ring's requests with it and this ordinary one:
+        # what the ring's use of it says is not about this customer (detectors.reissue)
+        out.append(Signal(0.0, handed))
         return out
     if ring is not None and _links_count(index, ring):
         zh, en, decided = _decision_words(index, ring.ring_id)
@@ -801,6 +793,34 @@ def _day_of(iso: str | None) -> int | None:
 
 def _iso(day: int | None) -> str | None:
     return None if day is None else str(np.datetime64(int(day), "D"))
+
+
+def _handed_over(zh_kind: str, en_kind: str, data: dict[str, Any], profile: IdentifierProfile, ring: Ring,
+                 taken: int | None, day: int) -> Evidence | None:
+    """The evidence that a ring's number changed hands with the carrier between the ring's
+    requests with it and a request filed on ``day``: the customer took it (on ``taken``) after the
+    ring's last request with it was done with it, or the ring's members first took it after this
+    request was, which did not come with the number (:func:`detectors.reissue.held_apart`);
+    ``None`` otherwise."""
+    value, last, first = data["value"], _day_of(profile.ring_last_request), _day_of(profile.ring_first_taken)
+    if taken is not None and last is not None and passed_on(last, taken):
+        return Evidence(
+            "number_passed_on",
+            f"{zh_kind} {value} 曾属于团伙 {ring.ring_id}（团伙最后一笔用该号码的申请 {profile.ring_last_request}），"
+            f"客户于 {_iso(taken)} 才换用该号码：号码已由运营商重新分配",
+            f"The {en_kind} {value} was ring {ring.ring_id}'s (its last request with it "
+            f"{profile.ring_last_request}); the customer took the number on {_iso(taken)}, from the "
+            "carrier after the ring let it go",
+            {**data, "ring_id": ring.ring_id, "taken_on": _iso(taken), "ring_last_request": profile.ring_last_request})
+    if first is not None and passed_on(day, first) and (taken is None or day - taken > REISSUE_DAYS):
+        return Evidence(
+            "number_passed_on",
+            f"{zh_kind} {value} 后来才属于团伙 {ring.ring_id}（其成员 {profile.ring_first_taken} 起才换用该号码），"
+            f"本申请 {_iso(day)} 时号码仍属客户本人",
+            f"The {en_kind} {value} became ring {ring.ring_id}'s later (its members took it from "
+            f"{profile.ring_first_taken}); on this request, on {_iso(day)}, it was still the customer's own",
+            {**data, "ring_id": ring.ring_id, "filed_on": _iso(day), "ring_first_taken": profile.ring_first_taken})
+    return None
 
 
 def _driven(view: ClaimView) -> bool:

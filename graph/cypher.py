@@ -169,7 +169,8 @@ CLAIM_RISK_PROPERTIES = ("risk_score", "risk_ring_id", "risk_run_id")
 
 PROFILE_PROPERTIES = (
     "suspicion", "suspicion_customers", "suspicion_unrelated_customers",
-    "suspicion_ring_id", "suspicion_notes", "suspicion_ring_last_request", "suspicion_run_id",
+    "suspicion_ring_id", "suspicion_notes", "suspicion_ring_last_request",
+    "suspicion_ring_first_taken", "suspicion_run_id",
 )
 """Properties detection sets on identifier nodes (reserved names)."""
 
@@ -524,12 +525,13 @@ def clear_profiles(label: Label) -> str:
 @cache
 def set_profiles(label: Label) -> str:
     """Set profiles on nodes of one label; ``$rows``: ``[{key, suspicion, customers, unrelated,
-    ring, notes, ring_last}]``, ``$run_id``. Nodes not in the graph are skipped."""
+    ring, notes, ring_last, ring_taken}]``, ``$run_id``. Nodes not in the graph are skipped."""
     return (
         f"UNWIND $rows AS row MATCH (n:{_label(label)} {{key: row.key}}) "
         "SET n.suspicion = row.suspicion, n.suspicion_customers = row.customers, "
         "n.suspicion_unrelated_customers = row.unrelated, n.suspicion_ring_id = row.ring, "
         "n.suspicion_notes = row.notes, n.suspicion_ring_last_request = row.ring_last, "
+        "n.suspicion_ring_first_taken = row.ring_taken, "
         "n.suspicion_run_id = $run_id"
     )
 
@@ -537,7 +539,8 @@ def set_profiles(label: Label) -> str:
 _PROFILE_RETURN = (
     "RETURN n.key AS key, n.suspicion AS suspicion, n.suspicion_customers AS customers, "
     "n.suspicion_unrelated_customers AS unrelated, n.suspicion_ring_id AS ring, "
-    "n.suspicion_notes AS notes, n.suspicion_ring_last_request AS ring_last"
+    "n.suspicion_notes AS notes, n.suspicion_ring_last_request AS ring_last, "
+    "n.suspicion_ring_first_taken AS ring_taken"
 )
 
 

@@ -382,7 +382,7 @@ class CypherStore(GraphStore):
             by_label[Label(p.label)].append({
                 "key": p.key, "suspicion": float(p.suspicion), "customers": p.customers,
                 "unrelated": p.unrelated_customers, "ring": p.ring_id, "notes": list(p.notes),
-                "ring_last": p.ring_last_request,
+                "ring_last": p.ring_last_request, "ring_taken": p.ring_first_taken,
             })
         for label, rows in by_label.items():
             statements += self._batches(cypher.set_profiles(label), rows, run_id=run_id)
@@ -423,6 +423,7 @@ class CypherStore(GraphStore):
                 label=label.value, key=r["key"], customers=int(r["customers"]),
                 unrelated_customers=int(r["unrelated"]), suspicion=float(r["suspicion"]),
                 ring_id=r["ring"], notes=tuple(r["notes"] or ()), ring_last_request=r["ring_last"],
+                ring_first_taken=r["ring_taken"],
             )
             for label, r in found
         ]

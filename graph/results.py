@@ -146,8 +146,10 @@ class IdentifierProfile:
     unrelated to each other, *beyond the first* (0 for one family), as detection measures them
     (:attr:`households` is the count an investigator reads). ``ring_id`` is the ring most of
     its claims belong to, and ``ring_last_request`` (ISO date) the last request of that ring's
-    claims with it: a number a rotating ring dropped early is done with before the ring is
-    (:mod:`detectors.reissue`).
+    claims with it: a number a rotating ring dropped early is done with before the ring is;
+    ``ring_first_taken`` (ISO date) the day the first of those claims' customers took it (their
+    earliest dated change to it; ``None`` when one of them gave it without one): a request
+    filed with it long before was its earlier holder's (:mod:`detectors.reissue`).
 
     >>> IdentifierProfile("Phone", "+8618679001111", 2, 1, 0.4).households
     2
@@ -161,6 +163,7 @@ class IdentifierProfile:
     ring_id: str | None = None
     notes: tuple[str, ...] = ()
     ring_last_request: str | None = None
+    ring_first_taken: str | None = None
 
     @property
     def households(self) -> int:

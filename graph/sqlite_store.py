@@ -718,6 +718,7 @@ def _profile_dict(p: IdentifierProfile) -> dict[str, Any]:
         "ring_id": p.ring_id,
         "notes": list(p.notes),
         "ring_last_request": p.ring_last_request,
+        "ring_first_taken": p.ring_first_taken,
     }
 
 
