@@ -133,7 +133,7 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     crowded = (table["customers"] >= params.hub_customers) & (table["behaviour"] < _HUB_MAX_BEHAVIOUR)
     institution, burst_claims = _steadiness(per_claim, table.index, book_period(book), params.burst_alpha,
                                             params.expansion_margin_days)
-    table["institution"] = institution & (table["watchlist"] == "") & ~_call_back(table)
+    table["institution"] = institution & (table["watchlist"] == "")
     table["burst_claims"] = pd.Series(burst_claims, index=table.index, dtype=object)
     table["works_for"] = _works_for(per_claim, table)
     table["institution"] |= table["works_for"] != ""
@@ -151,22 +151,6 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     note_rows = list(zip(*(table[c].tolist() for c in note_columns), strict=True))
     table["notes"] = [_notes(*row, customers=c) for row, c in zip(note_rows, table["customers"].tolist(), strict=True)]
     return table
-
-
-def _call_back(table: pd.DataFrame) -> pd.Series:
-    """Per identifier of ``table``: whether at least half the customers whose claims use it
-    changed their contact to it just before surrendering (``changed`` against
-    ``claim_customers``). Such a number is where the insurer's call-back reaches the
-    intermediary (``../shared/domain.md``), however evenly a careful ring spreads its requests
-    over the years: no institution's steady use. An institution's clients keep their own
-    contacts; a care home's residents who give its landline registered it when they moved in
-    (in the outside books, 1 to 3 of an institution's 10 to 19 claimants changed to it just
-    before surrendering; an outside tester's careful ring: all six, over 600 days).
-
-    >>> _call_back(pd.DataFrame({"changed": [6, 3, 0], "claim_customers": [6, 19, 0]})).tolist()
-    [True, False, False]
-    """
-    return (table["changed"] > 0) & (table["changed"] * 2 >= table["claim_customers"])
 
 
 def _works_for(per_claim: pd.DataFrame, table: pd.DataFrame) -> pd.Series:

@@ -674,32 +674,6 @@ def test_a_ring_spreading_one_agency_phone_evenly_over_five_months_is_a_ring(tmp
     assert "steady" not in phone.data
 
 
-def test_a_careful_ring_whose_members_change_to_its_phone_over_two_years_keeps_it(tmp_path: Path,
-                                                                                   book: BookBuilder) -> None:
-    """Six unrelated customers, one every 120 days, each changing their contact to the agency's
-    phone two weeks before a full-refund complaint: the call-back number of a ring, however
-    evenly spread, not an institution's steady use. A new member's request with it is the ring's
-    in real time too (an outside test: 0.49 while the phone counted as steady use)."""
-    phone, claims = "+8617700000456", []
-    for k in range(6):
-        cust = book.customer(f"CF{k}", f"{SURNAMES[k + 14]}慎{k}", f"赣州市会昌县{k}号", _mobile("136", k))
-        day = pd.Timestamp("2023-01-20") + pd.Timedelta(days=120 * k)
-        book.change(cust, (day - pd.Timedelta(days=14)).date().isoformat(), phone)
-        claim = book.claim(f"CFC{k}", cust, "A-OK", day.date().isoformat(), full_refund=True,
-                           complaint_reason=True, contact=phone)
-        book.complaint(f"CFK{k}", cust, claim, day.date().isoformat(), _letter(70 + k), phone=phone)
-        claims.append(claim)
-    result = detect_book(tmp_path, book)
-    assert alerted_claims(result) == [tuple(sorted(claims))]
-    with SQLiteStore(tmp_path / "g.db") as store:
-        profile = store.identifier_profiles([NodeRef(Label.PHONE, phone)])[NodeRef(Label.PHONE, phone)]
-        answer = RealtimeScorer(store).score({
-            "claim_id": "CFC6", "request_date": "2025-02-10", "contact_phone": phone,
-            "refund_type": "full_premium", "reason_code": "complaint_misselling"})
-    assert "steady_use" not in profile.notes and profile.ring_id is not None
-    assert "identifier_in_ring" in [r.code for r in answer.reasons] and answer.score >= ALERT_THRESHOLD
-
-
 def test_a_legal_aid_centres_address_adds_nothing_to_its_clients_risk(tmp_path: Path) -> None:
     """The address an institution uses steadily is no sign of the trade on a claim either: each
     client's risk is what it is with the letter mailed from home."""
