@@ -178,13 +178,12 @@ def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
     pos = live["pos"].to_numpy()
     live = live.assign(ring=ring_of[pos], household=households[pos], day=book.claims["day"].to_numpy(float)[pos],
                        code=pd.factorize(live["label"] + "\x1f" + live["key"])[0])
-    members = live[live["ring"] >= 0][["code", "ring", "household", "pos", "day", "taken_day"]]
-    others = live[live["ring"] < 0][["label", "key", "code", "pos", "household", "kind", "day", "taken_day"]]
+    members = live[live["ring"] >= 0][["code", "ring", "household", "pos", "day"]]
+    others = live[live["ring"] < 0][["label", "key", "code", "pos", "household", "kind", "day"]]
     joined = others.merge(members, on="code", suffixes=("", "_ring"))
     joined = joined[(joined["household"] != joined["household_ring"]).to_numpy()
                     & ~held_apart(joined["code"].to_numpy(), joined["day"].to_numpy(float),
-                                  joined["taken_day"].to_numpy(float), driven[joined["pos"].to_numpy()],
-                                  joined["day_ring"].to_numpy(float), joined["taken_day_ring"].to_numpy(float),
+                                  driven[joined["pos"].to_numpy()], joined["day_ring"].to_numpy(float),
                                   driven[joined["pos_ring"].to_numpy()],
                                   live["code"].to_numpy(), live["taken_day"].to_numpy(float))]
     joined = joined.drop_duplicates(["pos", "ring", "label", "key"])

@@ -377,26 +377,22 @@ def _one_branch(bursts: np.ndarray, group: np.ndarray, branch: np.ndarray, alpha
     return np.where(np.isin(bursts, top["burst"].to_numpy()[chance < alpha]), bursts, -1)
 
 
-def _one_holder(pairs: np.ndarray, pair_codes: np.ndarray, members: np.ndarray, codes: np.ndarray,
-                taken: np.ndarray, days: np.ndarray, driven: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _one_holder(pairs: np.ndarray, pair_codes: np.ndarray, codes: np.ndarray, taken: np.ndarray,
+                days: np.ndarray, driven: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The pairs (claims ``pairs``, sharing identifier ``pair_codes``) whose shared number one
     holder had: where someone took the number between the two requests, it changed hands
-    (:func:`detectors.reissue.held_apart`). ``members``, ``codes`` and ``taken`` describe each
-    use (claim position, identifier code, day its customer took it); ``days`` and ``driven``
-    (complaint-driven) each claim."""
+    (:func:`detectors.reissue.held_apart`). ``codes`` and ``taken`` describe each use
+    (identifier code, day its customer took it); ``days`` and ``driven`` (complaint-driven)
+    each claim."""
     dated = np.isfinite(taken)
     if not dated.any() or not len(pairs):
         return pairs, pair_codes
     asked = np.isin(pair_codes, np.unique(codes[dated]))
     if not asked.any():
         return pairs, pair_codes
-    taken_of = pd.Series(taken[dated], index=pd.MultiIndex.from_arrays([members[dated], codes[dated]]))
-    taken_of = taken_of[~taken_of.index.duplicated()]
-    a, b, c = pairs[asked, 0], pairs[asked, 1], pair_codes[asked]
-    taken_a = taken_of.reindex(pd.MultiIndex.from_arrays([a, c])).to_numpy(float)
-    taken_b = taken_of.reindex(pd.MultiIndex.from_arrays([b, c])).to_numpy(float)
+    a, b = pairs[asked, 0], pairs[asked, 1]
     keep = np.ones(len(pairs), dtype=bool)
-    keep[np.flatnonzero(asked)] = ~held_apart(c, days[a], taken_a, driven[a], days[b], taken_b, driven[b],
+    keep[np.flatnonzero(asked)] = ~held_apart(pair_codes[asked], days[a], driven[a], days[b], driven[b],
                                               codes[dated], taken[dated])
     return pairs[keep], pair_codes[keep]
 
@@ -424,8 +420,7 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
         codes, _ = pd.factorize(live["label"] + "\x1f" + live["key"])
         members = position[live["claim_id"]].to_numpy()
         pairs, pair_codes = group_pairs(codes, members, households[members])
-        pairs, pair_codes = _one_holder(pairs, pair_codes, members, codes, live["taken_day"].to_numpy(float), days,
-                                        driven)
+        pairs, pair_codes = _one_holder(pairs, pair_codes, codes, live["taken_day"].to_numpy(float), days, driven)
         group_weight = pd.Series(live["weight"].to_numpy()).groupby(codes).first()
         parts_pairs.append(pairs)
         parts_weights.append(group_weight.reindex(pair_codes).to_numpy())

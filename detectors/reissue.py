@@ -37,12 +37,10 @@ def passed_on(request_day: np.ndarray | float, taken_day: np.ndarray | float) ->
     return np.nan_to_num(gap, nan=-np.inf) >= REISSUE_DAYS
 
 
-def held_apart(code: np.ndarray, day_a: np.ndarray, taken_a: np.ndarray, driven_a: np.ndarray,
-               day_b: np.ndarray, taken_b: np.ndarray, driven_b: np.ndarray,
-               taking_code: np.ndarray, taking_day: np.ndarray) -> np.ndarray:
+def held_apart(code: np.ndarray, day_a: np.ndarray, driven_a: np.ndarray, day_b: np.ndarray,
+               driven_b: np.ndarray, taking_code: np.ndarray, taking_day: np.ndarray) -> np.ndarray:
     """Whether pairs of requests with one number are of two holders. Per pair: the number's
-    code ``code``; each request's day ``day_*``, the day its customer took the number
-    ``taken_*`` (``NaN``: no dated change) and whether it shows the trade ``driven_*`` (a
+    code ``code``, each request's day ``day_*`` and whether it shows the trade ``driven_*`` (a
     full-refund demand, complaint reason or letter). ``taking_code`` and ``taking_day`` are the
     dated changes to numbers in the book (a customer took number ``taking_code`` on
     ``taking_day``).
@@ -50,33 +48,31 @@ def held_apart(code: np.ndarray, day_a: np.ndarray, taken_a: np.ndarray, driven_
     The number changed hands between the two when someone took it at least
     :data:`REISSUE_DAYS` after the earlier request and on or before the later one (the later
     request's own customer, or a ring's member who changed to it before the ring's requests with
-    it). Then the two are one ring's only when the later request shows the trade and the earlier
-    one shows it too or came with the number (its customer changed to it at most
-    :data:`REISSUE_DAYS` before: a careful ring's coached member, told to give an ordinary
-    reason, changes to the ring's number as every member does). A new subscriber's request is
-    the book's ordinary one, and so is the request an honest customer filed with a number of
-    their own before dropping it, when a ring later got it from the carrier
-    (``../shared/domain.md``: a tie is strong evidence only with the trade's behaviour; an
-    outside test had such a customer's ordinary request of 6½ months before the ring's first
-    made a member at 0.97).
+    it). Then the two are one ring's only when both show the trade: a ring's member changes to
+    the ring's number whenever the ring tells it to, months apart in a careful ring, and shows
+    the trade; a new subscriber's request is the book's ordinary one, and so is the request an
+    honest customer filed with a number of their own before dropping it, when a ring later got
+    it from the carrier (``../shared/domain.md``: a tie is strong evidence only with the
+    trade's behaviour; an outside test had such a customer's ordinary request of 6½ months
+    before the ring's first made a member at 0.97). A careful ring's coached member who gives an
+    ordinary reason is then tied by the number only to members within the freeze of it.
 
     Days are days since 1970-01-01, below :data:`_DAY_SPAN`; ``NaN`` days take no part.
 
-    >>> no, yes, one, nan = np.array([False]), np.array([True]), np.array([7]), np.array([np.nan])
+    >>> no, yes, one = np.array([False]), np.array([True]), np.array([7])
     >>> taking = (np.array([7, 7]), np.array([300.0, 500.0]))
-    >>> held_apart(one, np.array([100.0]), nan, no, np.array([400.0]), nan, yes, *taking)
+    >>> held_apart(one, np.array([100.0]), no, np.array([400.0]), yes, *taking)
     array([ True])
-    >>> held_apart(one, np.array([100.0]), np.array([90.0]), no, np.array([400.0]), nan, yes, *taking)
+    >>> held_apart(one, np.array([100.0]), yes, np.array([400.0]), yes, *taking)
     array([False])
-    >>> held_apart(one, np.array([100.0]), nan, yes, np.array([400.0]), nan, no, *taking)
-    array([ True])
-    >>> held_apart(one, np.array([250.0]), nan, no, np.array([400.0]), nan, no, *taking)
+    >>> held_apart(one, np.array([250.0]), no, np.array([400.0]), no, *taking)
+    array([False])
+    >>> held_apart(one, np.array([100.0]), no, np.array([160.0]), no, *taking)
     array([False])
     """
     code = np.asarray(code, dtype=float)
     day_a, day_b = np.asarray(day_a, dtype=float), np.asarray(day_b, dtype=float)
-    a_first = day_a <= day_b
-    early, late = np.where(a_first, day_a, day_b), np.where(a_first, day_b, day_a)
+    early, late = np.fmin(day_a, day_b), np.fmax(day_a, day_b)
     dated = np.isfinite(taking_day)
     keys = np.sort(np.asarray(taking_code, dtype=float)[dated] * _DAY_SPAN + taking_day[dated])
     if not len(keys):
@@ -84,16 +80,8 @@ def held_apart(code: np.ndarray, day_a: np.ndarray, taken_a: np.ndarray, driven_
     # the first taking of the pair's number at least REISSUE_DAYS after the earlier request
     at = np.searchsorted(keys, code * _DAY_SPAN + early + REISSUE_DAYS, side="left")
     first = keys[np.minimum(at, len(keys) - 1)]
-    handed_over = (at < len(keys)) & (first <= code * _DAY_SPAN + late) & np.isfinite(early) & np.isfinite(late)
-    trade_a = np.asarray(driven_a, dtype=bool) | (a_first & _came_with(day_a, taken_a))
-    trade_b = np.asarray(driven_b, dtype=bool) | (~a_first & _came_with(day_b, taken_b))
-    return handed_over & ~(trade_a & trade_b)
-
-
-def _came_with(day: np.ndarray, taken: np.ndarray) -> np.ndarray:
-    """Whether the request's customer changed to the number at most :data:`REISSUE_DAYS` before it."""
-    gap = day - np.asarray(taken, dtype=float)
-    return np.nan_to_num(gap, nan=np.inf) <= REISSUE_DAYS
+    handed_over = (at < len(keys)) & (first <= code * _DAY_SPAN + late) & np.isfinite(day_a) & np.isfinite(day_b)
+    return handed_over & ~(np.asarray(driven_a, dtype=bool) & np.asarray(driven_b, dtype=bool))
 
 
 _DAY_SPAN = 1_000_000.0

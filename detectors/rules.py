@@ -46,7 +46,7 @@ from detectors.book import (
 from detectors.claim_view import CLAIM_TRAITS, ClaimView
 from detectors.identifiers import STEADY_USE
 from detectors.params import DetectionParams
-from detectors.reissue import REISSUE_DAYS, passed_on
+from detectors.reissue import passed_on
 from detectors.templates import letter_shingles
 from graph.errors import DetectionError
 from graph.keys import number_block
@@ -800,8 +800,7 @@ def _handed_over(zh_kind: str, en_kind: str, data: dict[str, Any], profile: Iden
     """The evidence that a ring's number changed hands with the carrier between the ring's
     requests with it and a request filed on ``day``: the customer took it (on ``taken``) after the
     ring's last request with it was done with it, or the ring's members first took it after this
-    request was, which did not come with the number (:func:`detectors.reissue.held_apart`);
-    ``None`` otherwise."""
+    request was (:func:`detectors.reissue.held_apart`); ``None`` otherwise."""
     value, last, first = data["value"], _day_of(profile.ring_last_request), _day_of(profile.ring_first_taken)
     if taken is not None and last is not None and passed_on(last, taken):
         return Evidence(
@@ -812,7 +811,7 @@ def _handed_over(zh_kind: str, en_kind: str, data: dict[str, Any], profile: Iden
             f"{profile.ring_last_request}); the customer took the number on {_iso(taken)}, from the "
             "carrier after the ring let it go",
             {**data, "ring_id": ring.ring_id, "taken_on": _iso(taken), "ring_last_request": profile.ring_last_request})
-    if first is not None and passed_on(day, first) and (taken is None or day - taken > REISSUE_DAYS):
+    if first is not None and passed_on(day, first):
         return Evidence(
             "number_passed_on",
             f"{zh_kind} {value} 后来才属于团伙 {ring.ring_id}（其成员 {profile.ring_first_taken} 起才换用该号码），"

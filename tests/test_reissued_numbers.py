@@ -129,25 +129,26 @@ def test_the_days_count_from_the_rings_last_request_with_the_number(tmp_path: Pa
     assert "identifier_in_ring" not in [r.code for r in answer.reasons] and answer.score < 0.5
 
 
-def test_an_honest_customers_request_before_a_ring_took_the_number_stays_theirs(tmp_path: Path) -> None:
-    """An honest customer gave the number on an ordinary request in October 2023 and dropped it;
-    two ring members changed to it in March 2024, over 90 days later, before the ring's first
-    request with it (the others gave it without a dated change). The October request is not
-    the ring's, and its risk says why; the same request on complaint grounds (both sides
-    showing the trade) still is the ring's."""
-    for trade in (False, True):
-        book = trap_book()
-        book.customer("OLD", "容早", "赣州市南康区东山路7号", account="6222000000000000778")
-        book.claim("OLDC", "OLD", "A-OK", "2023-10-01", contact=AGENCY, account="6222000000000000778",
-                   account_name="容早", full_refund=trade, complaint_reason=trade)
-        folder = tmp_path / str(trade)
-        folder.mkdir()
-        result = detect_book(folder, book)
-        ring = next(r for r in result.rings if "R1" in r.claim_ids)
-        assert ("OLDC" in ring.claim_ids) is trade
-        if not trade:
-            assert {r.claim_id: r.risk for r in result.claim_risks}["OLDC"] < 0.3
-            with SQLiteStore(folder / "g.db") as store:
-                answer = RealtimeScorer(store).score({"claim_id": "OLDC", "request_date": "2023-10-01"})
-            passed = next(r for r in answer.reasons if r.code == "number_passed_on")
-            assert (passed.data["filed_on"], passed.data["ring_first_taken"]) == ("2023-10-01", "2024-03-02")
+@pytest.mark.parametrize(("changed_on", "trade"), [(None, False), ("2023-09-01", False), (None, True)])
+def test_an_honest_customers_request_before_a_ring_took_the_number_stays_theirs(
+        tmp_path: Path, changed_on: str | None, trade: bool) -> None:
+    """An honest customer gave the number on an ordinary request in October 2023 (registered, or
+    changed to a month before) and dropped it; two ring members changed to it in March 2024,
+    over 90 days later, before the ring's first request with it (the others gave it without a
+    dated change). The October request is not the ring's, and its risk says why; the same
+    request on complaint grounds (both sides showing the trade) still is the ring's."""
+    book = trap_book()
+    book.customer("OLD", "容早", "赣州市南康区东山路7号", account="6222000000000000778")
+    if changed_on:
+        book.change("OLD", changed_on, AGENCY)
+    book.claim("OLDC", "OLD", "A-OK", "2023-10-01", contact=AGENCY, account="6222000000000000778",
+               account_name="容早", full_refund=trade, complaint_reason=trade)
+    result = detect_book(tmp_path, book)
+    ring = next(r for r in result.rings if "R1" in r.claim_ids)
+    assert ("OLDC" in ring.claim_ids) is trade
+    if not trade:
+        assert {r.claim_id: r.risk for r in result.claim_risks}["OLDC"] < 0.3
+        with SQLiteStore(tmp_path / "g.db") as store:
+            answer = RealtimeScorer(store).score({"claim_id": "OLDC", "request_date": "2023-10-01"})
+        passed = next(r for r in answer.reasons if r.code == "number_passed_on")
+        assert (passed.data["filed_on"], passed.data["ring_first_taken"]) == ("2023-10-01", "2024-03-02")
