@@ -13,8 +13,10 @@ alerted ring active around its request date (the ring's first to last request, w
   agent's former customers the ring recruits from, **and** its own record shows the ring's behaviour
   strongly enough (``trait_score ≥ expansion_tie_score``), or, for a letter, the claim is
   complaint-driven and the alerted rings hold at least half of that template's letters in the
-  book (the wording is the rings' own, however common complaints are in the book); claims an
-  identifier ties to a ring count as its members when letters vote; or
+  book (the wording is the rings' own, however common complaints are in the book) while no more
+  than one copy outside them was filed away from their weeks (a public letter a ring sends word
+  for word circulates before and after it); claims an identifier ties to a ring count as its
+  members when letters vote; or
 * nothing ties it but the time, it is complaint-driven (a full-refund demand, a complaint
   reason or letter: a claim filed by a representative and paid to a third party for cash value
   and an ordinary reason is how a care home or guardian surrenders), and its own record alone is
@@ -51,6 +53,9 @@ __all__ = ["Attachment", "expand"]
 _NEIGHBOURS = 3
 _VOTE_ROUNDS = 3
 _NEARBY_DAYS = 15
+_CIRCULATING_COPIES = 2
+"""Copies of a template filed away from the rings' weeks that show it circulates (see
+:func:`_circulating`)."""
 
 @dataclass(frozen=True)
 class Attachment:
@@ -200,8 +205,8 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
     wording is rare), a majority belong to the ring. An honest copy of a public letter is
     closest to other copies; a coached member's letter to its ring's version. A complaint-driven
     claim needs no other trait when the rings hold at least half of the template's letters in
-    the book (letters, not claims: coached members often write twice): wording the honest book
-    does not use.
+    the book (letters, not claims: coached members often write twice) and it does not circulate
+    (:func:`_circulating`): wording the honest book does not use.
 
     Votes are counted in rounds: a claim that joined a ring votes for it in the next round, so a
     cluster of stealth members whose letters are closest to each other follows its ring (at
@@ -219,7 +224,8 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
     held = np.bincount(group[(ring_of >= 0) & (group >= 0)],
                        weights=graph.claim_letters[(ring_of >= 0) & (group >= 0)],
                        minlength=len(graph.template_letters))
-    own = held * 2 >= graph.template_letters
+    own = (held * 2 >= graph.template_letters) \
+        & ~_circulating(group, ring_of, days, params.expansion_margin_days, len(graph.template_letters))
     joined = ring_of.copy()
     out: dict[int, tuple[int, dict[str, Any]]] = {}
     for _ in range(_VOTE_ROUNDS):
@@ -241,6 +247,31 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
         if not added:
             break
     return [(pos, ring, data) for pos, (ring, data) in sorted(out.items())]
+
+
+def _circulating(group: np.ndarray, ring_of: np.ndarray, days: np.ndarray, margin: float,
+                 groups: int) -> np.ndarray:
+    """Per template group (of ``groups``): whether at least :data:`_CIRCULATING_COPIES` of its letters outside
+    the rings were filed more than ``margin`` days from every ring request of the group. A ring
+    that sends a public letter word for word holds most of the book's copies, but honest people
+    copy it before and after the ring's weeks too (``../shared/domain.md``: rings use the public
+    template too); a coach's own wording turns up only in the coach's campaigns.
+
+    >>> group = np.array([0, 0, 0, 0, 0, 1, 1, 1])
+    >>> ring_of = np.array([0, 0, -1, -1, -1, 1, 1, -1])
+    >>> _circulating(group, ring_of, np.array([100.0, 105, 110, 200, 400, 100, 104, 120]), 30.0, 3).tolist()
+    [True, False, False]
+    """
+    out = np.zeros(groups, dtype=bool)
+    in_ring = (ring_of >= 0) & (group >= 0)
+    for g in np.unique(group[in_ring]).tolist():
+        ring_days = np.sort(days[in_ring & (group == g)])
+        outside = days[(ring_of < 0) & (group == g)]
+        at = np.clip(np.searchsorted(ring_days, outside), 1, len(ring_days)) - 1
+        nearest = np.minimum(np.abs(outside - ring_days[at]),
+                             np.abs(outside - ring_days[np.minimum(at + 1, len(ring_days) - 1)]))
+        out[g] = int(np.sum(nearest > margin)) >= _CIRCULATING_COPIES
+    return out
 
 
 def _nearest_letters(graph: ClaimGraph, days: np.ndarray, claims: np.ndarray, window: float,

@@ -48,7 +48,7 @@ def _background(b: BookBuilder, n: int = 80) -> None:
 
 
 def _ring(b: BookBuilder, tag: str, n: int, month: str, phone: str, account: str, edit: str,
-          first: int) -> list[str]:
+          first: int, year: int = 2024) -> list[str]:
     """A ring of ``n`` unrelated customers: the agency's phone on most requests, its account for
     some, full refunds on complaint grounds, the public letter edited the ring's way."""
     claims = []
@@ -56,11 +56,11 @@ def _ring(b: BookBuilder, tag: str, n: int, month: str, phone: str, account: str
         i = first + k
         cust = b.customer(f"{tag}{k}", f"{SURNAMES[i % len(SURNAMES)]}{tag}{k}", f"赣州市{tag}区{k}号",
                           _mobile("139", i))
-        claim = b.claim(f"{tag}C{k}", cust, "A-OK", f"2024-{month}-{2 + 3 * k:02d}", full_refund=True,
+        claim = b.claim(f"{tag}C{k}", cust, "A-OK", f"{year}-{month}-{2 + 3 * k:02d}", full_refund=True,
                         complaint_reason=True, contact=phone if k % 4 != 3 else None,
                         account=account if k % 2 == 0 else f"62220100000{i:08d}",
                         account_name="赣州维权咨询服务有限公司" if k % 2 == 0 else None)
-        b.complaint(f"{tag}K{k}", cust, claim, f"2024-{month}-{1 + 3 * k:02d}", _letter(i, edit), phone=phone)
+        b.complaint(f"{tag}K{k}", cust, claim, f"{year}-{month}-{1 + 3 * k:02d}", _letter(i, edit), phone=phone)
         claims.append(claim)
     return claims
 
@@ -226,6 +226,40 @@ def test_honest_copies_crowding_beside_a_ring_do_not_join_it(tmp_path: Path, boo
     # an honest copy is closest to other copies, not to a ring's version: no claim risk alerts
     risks = {c.claim_id: c.risk for c in result.claim_risks}
     assert max(risks[h] for h in honest) < ALERT_THRESHOLD
+
+
+def test_a_ring_sending_the_public_letter_word_for_word_takes_in_no_honest_copy(tmp_path: Path,
+                                                                                 book: BookBuilder) -> None:
+    """A ring sends the public letter as it circulates, in May 2023 and again in August 2024,
+    tied by its phone and account; eight honest customers copy the same letter word for word
+    over the two years, nothing else shared. The ring holds most of the book's copies, but
+    copies filed months from its weeks show the wording circulates: no honest copy joins it
+    (an outside test had eight honest copies taken in at 0.9955). As in real books, many honest
+    customers complain in their own words too."""
+    for i in range(60):
+        phone, account = _mobile("131", i), f"62220000888{i:08d}"
+        cust = book.customer(f"OW{i}", f"{SURNAMES[i % len(SURNAMES)]}诉{i}", f"江西省{BRANCHES[i % 10]}{i}巷", phone,
+                             account)
+        date = f"{2023 + i % 2}-{1 + i % 12:02d}-{1 + (5 * i) % 27:02d}"
+        claim = book.claim(f"OWC{i}", cust, "A-OK", date, full_refund=i % 2 == 0, complaint_reason=True, contact=phone,
+                           account=account, account_name=f"{SURNAMES[i % len(SURNAMES)]}诉{i}")
+        book.complaint(f"OWK{i}", cust, claim, date, _OWN_WORDS[i % len(_OWN_WORDS)] + OWN_WORDS[i % 8]
+                       + f"保单尾号{1000 + 37 * i}。", phone=phone)
+    honest = []
+    for i, date in enumerate(["2023-01-13", "2023-06-20", "2023-07-31", "2023-10-26", "2024-01-15",
+                              "2024-04-10", "2024-07-22", "2024-10-15"]):
+        phone, account = _mobile("134", i), f"62220000777{i:08d}"
+        cust = book.customer(f"VC{i}", f"{SURNAMES[i]}抄{i}", f"江西省{BRANCHES[i]}{i}号", phone, account)
+        claim = book.claim(f"VCC{i}", cust, "A-OK", date, full_refund=True, complaint_reason=True,
+                           contact=phone, account=account, account_name=f"{SURNAMES[i]}抄{i}")
+        book.complaint(f"VCK{i}", cust, claim, date, _letter(100 + i), phone=phone)
+        honest.append(claim)
+    first = _ring(book, "WA", 8, "05", "+8617700000077", "6222000000000000077", "", first=0, year=2023)
+    second = _ring(book, "WB", 8, "08", "+8617700000077", "6222000000000000077", "", first=20)
+    result = detect_book(tmp_path, book)
+    ring = next(r for r in result.rings if set(r.claim_ids) & set(first))
+    assert ring.score >= ALERT_THRESHOLD and set(first) | set(second) <= set(ring.claim_ids)
+    assert not set(ring.claim_ids) & set(honest)
 
 
 def _orphaned_book(b: BookBuilder, agent: str, tag: str, dates: list[str], first: int) -> list[str]:
