@@ -688,7 +688,7 @@ def claim_risks(views: Sequence[ClaimView], index: RunIndex) -> tuple[list[Claim
 def identifier_profiles(identifiers: pd.DataFrame, book: Book, rings: Sequence[Ring]) -> list[IdentifierProfile]:
     """A profile for every identifier linked to at least one claim, with the ring most of its
     claims belong to, that ring's last request with it and the day the ring first took it."""
-    top = _top_rings(book.uses, book.claims["date"], rings)
+    top = _top_rings(book.uses, book.claims["day"], rings)
     columns = [identifiers[c].tolist() for c in ("customers", "unrelated", "suspicion", "notes")]
     return [
         IdentifierProfile(label=str(label), key=str(key), customers=int(customers),
@@ -700,39 +700,40 @@ def identifier_profiles(identifiers: pd.DataFrame, book: Book, rings: Sequence[R
     ]
 
 
-def _top_rings(uses: pd.DataFrame, dates: pd.Series,
+def _top_rings(uses: pd.DataFrame, days: pd.Series,
                rings: Sequence[Ring]) -> dict[tuple[str, str], tuple[str, str | None, str | None]]:
     """(label, key) → the ring most of the identifier's uses (rows of ``uses``) belong to; the
-    ISO date (``dates``, by claim id; ``None`` when none is dated) of that ring's last request
-    with it; and the ISO date its members first took it (the least ``taken_day`` of the
-    ring's uses; ``None`` when none has one, or when the ring's first request with it came
-    before: the ring had it already). Ties go to the ring whose first claim id
-    is lowest (its members, not its id: a ring carried forward from an earlier run keeps its old
-    id, and a tie broken by id pointed an incremental run's profile at another ring than a full
-    run's); identifiers no ring's claim uses are left out."""
+    ISO date of that ring's last request with it (``days``: each claim's day since 1970-01-01,
+    by claim id; ``None`` when none is dated); and the ISO date its members first took it (the
+    least ``taken_day`` of the ring's uses; ``None`` when none has one, or when the ring's first
+    request with it came before: the ring had it already). Ties go to the ring whose first claim
+    id is lowest (its members, not its id: a ring carried forward from an earlier run keeps its
+    old id, and a tie broken by id pointed an incremental run's profile at another ring than a
+    full run's); identifiers no ring's claim uses are left out."""
     ring_of_claim = {c: ring.ring_id for ring in rings for c in ring.claim_ids}
     first_claim = {ring.ring_id: min(ring.claim_ids, default="") for ring in rings}
-    date_of = dates.reindex(list(ring_of_claim)).fillna("").astype(str).to_dict()
+    day_of = days.reindex(list(ring_of_claim)).astype(float).to_dict()
     counts: dict[tuple[str, str], Counter[str]] = {}
-    last: dict[tuple[str, str, str], str] = {}
-    first_request: dict[tuple[str, str, str], str] = {}
+    last: dict[tuple[str, str, str], float] = {}
+    first_request: dict[tuple[str, str, str], float] = {}
     taken: dict[tuple[str, str, str], float] = {}
-    for claim, label, key, day in zip(uses["claim_id"].tolist(), uses["label"].tolist(), uses["key"].tolist(),
-                                      uses["taken_day"].tolist(), strict=True):
+    for claim, label, key, took in zip(uses["claim_id"].tolist(), uses["label"].tolist(), uses["key"].tolist(),
+                                       uses["taken_day"].tolist(), strict=True):
         ring = ring_of_claim.get(claim)
         if ring is not None:
             counts.setdefault((label, key), Counter())[ring] += 1
             at = (label, key, ring)
-            date = date_of[claim]
-            if date > last.get(at, ""):
-                last[at] = date
-            if date and date < first_request.get(at, "~"):
-                first_request[at] = date
-            taken[at] = np.fmin(taken.get(at, np.nan), day)
+            last[at] = np.fmax(last.get(at, np.nan), day_of[claim])
+            first_request[at] = np.fmin(first_request.get(at, np.nan), day_of[claim])
+            taken[at] = np.fmin(taken.get(at, np.nan), took)
     out = {}
     for identifier, found in counts.items():
         ring = min(found.items(), key=lambda x: (-x[1], first_claim[x[0]], x[0]))[0]
         at = (*identifier, ring)
-        first = str(np.datetime64(int(taken[at]), "D")) if np.isfinite(taken[at]) else None
-        out[identifier] = (ring, last.get(at), first if first and first <= first_request.get(at, "~") else None)
+        first = taken[at] if not first_request[at] < taken[at] else np.nan
+        out[identifier] = (ring, _iso_day(last[at]), _iso_day(first))
     return out
+
+
+def _iso_day(day: float) -> str | None:
+    return str(np.datetime64(int(day), "D")) if np.isfinite(day) else None
