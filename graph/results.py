@@ -148,8 +148,9 @@ class IdentifierProfile:
     its claims belong to, and ``ring_last_request`` (ISO date) the last request of that ring's
     claims with it: a number a rotating ring dropped early is done with before the ring is;
     ``ring_first_taken`` (ISO date) the day the first of those claims' customers took it (their
-    earliest dated change to it; ``None`` when one of them gave it without one): a request
-    filed with it long before was its earlier holder's (:mod:`detectors.reissue`).
+    earliest dated change to it; ``None`` when none has one, or when one of the ring's requests
+    with it came before that day: the ring had it already): a request filed with it long before
+    was its earlier holder's (:mod:`detectors.reissue`).
 
     >>> IdentifierProfile("Phone", "+8618679001111", 2, 1, 0.4).households
     2
