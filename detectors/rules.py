@@ -693,16 +693,20 @@ def _agent_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     left = _iso(book.leave_day)
     data: dict[str, Any] = {"agent_id": view.agent_id, "leave_date": left, "branch": book.branch,
                             "claims_nearby": burst, "window_days": _AGENT_WINDOW_DAYS}
+    zh = [f"保单的代理人 {view.agent_id} 已于 {left or '未知日期'} 离职"]
+    en = [f"The policy's agent {view.agent_id} resigned ({left or 'date unknown'})"]
     if ring_id:
-        data["ring_id"] = ring_id
-    return [Signal(min(weight, 0.7), Evidence(
-        "resigned_agent_burst",
-        f"保单的代理人 {view.agent_id} 已于 {left or '未知日期'} 离职，其原客户在前后 "
-        f"{_AGENT_WINDOW_DAYS} 天内有 {burst} 笔退保" + (f"，其中有团伙 {ring_id} 的成员" if ring_id else ""),
-        f"The policy's agent {view.agent_id} resigned ({left or 'date unknown'}); the agent's former "
-        f"customers filed {burst} surrenders within {_AGENT_WINDOW_DAYS} days"
-        + (f", including members of ring {ring_id}" if ring_id else ""),
-        data), ring_id)]
+        members = book.rings[ring_id]
+        data.update(ring_id=ring_id, ring_members_from_book=members, ring_window_days=_RING_WINDOW_DAYS)
+        zh.append(f"团伙 {ring_id} 有 {members} 名成员是其原客户，且在本申请前后 {_RING_WINDOW_DAYS} 天内活动；"
+                  f"本申请以投诉为由或要求全额退保")
+        en.append(f"ring {ring_id}, active within {_RING_WINDOW_DAYS} days of this request, has {members} "
+                  f"of the agent's former customers among its members; this request demands a full refund "
+                  f"or gives complaint grounds")
+    if burst >= _AGENT_MIN_CLAIMS:
+        zh.append(f"其原客户在前后 {_AGENT_WINDOW_DAYS} 天内有 {burst} 笔退保")
+        en.append(f"the agent's former customers filed {burst} surrenders within {_AGENT_WINDOW_DAYS} days of it")
+    return [Signal(min(weight, 0.7), Evidence("resigned_agent_burst", "；".join(zh), "; ".join(en), data), ring_id)]
 
 
 # ---------------------------------------------------------------------------- decisions

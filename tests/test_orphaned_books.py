@@ -129,6 +129,29 @@ def test_a_rings_weeks_in_an_orphaned_book_count_only_for_the_trades_requests() 
         assert _agent_signal(index, driven) == [(0.65, "R1")]
 
 
+def test_the_evidence_line_says_which_of_the_two_signs_it_rests_on() -> None:
+    """The ring's weight rests on the ring recruiting from the book in the request's weeks, not on
+    a burst: when the book filed only this request, the line says so and speaks of no burst (it
+    said "filed 1 surrenders within 45 days, including members of ring R1")."""
+    driven = ClaimView("N1", LEFT + 40, customer_id="U9", agent_id="A1", full_refund=True)
+    lone = [s.evidence for s in claim_signals(driven, _index(orphans_in_ring=3, orphans=1))
+            if s.evidence.code == "resigned_agent_burst"]
+    assert [(e.en, e.data["claims_nearby"], e.data["ring_members_from_book"]) for e in lone] == [(
+        "The policy's agent A1 resigned (2022-01-08); ring R1, active within 60 days of this request, "
+        "has 3 of the agent's former customers among its members; this request demands a full refund "
+        "or gives complaint grounds", 1, 3)]
+    assert lone[0].zh == ("保单的代理人 A1 已于 2022-01-08 离职；团伙 R1 有 3 名成员是其原客户，"
+                               "且在本申请前后 60 天内活动；本申请以投诉为由或要求全额退保")
+    both = [s.evidence.en for s in claim_signals(driven, _index(orphans_in_ring=3))
+            if s.evidence.code == "resigned_agent_burst"]
+    assert [t.split("; ")[-1] for t in both] == ["the agent's former customers filed 3 surrenders within 45 days of it"]
+    burst_only = [s.evidence.en for s in claim_signals(ClaimView("N1", LEFT + 705, agent_id="A2"),
+                                                            _index(orphans_in_ring=3))
+                  if s.evidence.code == "resigned_agent_burst"]
+    assert burst_only == ["The policy's agent A2 resigned (2022-01-08); the agent's former customers filed 3 "
+                          "surrenders within 45 days of it"]
+
+
 def _recruited_book(ring_agent_resigned: bool) -> BookBuilder:
     """Eighty honest requests over two years; six resigned agents' books of 40 policies lapsing
     honestly (three requests each, half a year apart); and nine full-refund complaint requests
