@@ -44,6 +44,7 @@ from detectors.book import (
     payout_flags,
 )
 from detectors.claim_view import CLAIM_TRAITS, ClaimView
+from detectors.days import day_of, iso_or_none
 from detectors.identifiers import STEADY_USE
 from detectors.params import DetectionParams
 from detectors.reissue import passed_on
@@ -690,7 +691,7 @@ def _agent_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
         weight += 0.2
     if weight == 0.0:  # an orphaned book lapsing honestly, one request at a time
         return []
-    left = _iso(book.leave_day)
+    left = iso_or_none(book.leave_day)
     data: dict[str, Any] = {"agent_id": view.agent_id, "leave_date": left, "branch": book.branch,
                             "claims_nearby": burst, "window_days": _AGENT_WINDOW_DAYS}
     zh = [f"保单的代理人 {view.agent_id} 已于 {left or '未知日期'} 离职"]
@@ -783,20 +784,10 @@ def shingle_set(text: str) -> frozenset[int]:
 
 
 def _near(ring: Ring, day: int) -> bool:
-    first, last = _day_of(ring.first_request_date), _day_of(ring.last_request_date)
+    first, last = day_of(ring.first_request_date), day_of(ring.last_request_date)
     if first is None or last is None:
         return True
     return first - _RING_WINDOW_DAYS <= day <= last + _RING_WINDOW_DAYS
-
-
-def _day_of(iso: str | None) -> int | None:
-    if not iso:
-        return None
-    return int(np.datetime64(iso[:10], "D").astype(np.int64))
-
-
-def _iso(day: int | None) -> str | None:
-    return None if day is None else str(np.datetime64(int(day), "D"))
 
 
 def _handed_over(zh_kind: str, en_kind: str, data: dict[str, Any], profile: IdentifierProfile, ring: Ring,
@@ -805,24 +796,24 @@ def _handed_over(zh_kind: str, en_kind: str, data: dict[str, Any], profile: Iden
     requests with it and a request filed on ``day``: the customer took it (on ``taken``) after the
     ring's last request with it was done with it, or the ring's members first took it after this
     request was (:func:`detectors.reissue.held_apart`); ``None`` otherwise."""
-    value, last, first = data["value"], _day_of(profile.ring_last_request), _day_of(profile.ring_first_taken)
+    value, last, first = data["value"], day_of(profile.ring_last_request), day_of(profile.ring_first_taken)
     if taken is not None and last is not None and passed_on(last, taken):
         return Evidence(
             "number_passed_on",
             f"{zh_kind} {value} 曾属于团伙 {ring.ring_id}（团伙最后一笔用该号码的申请 {profile.ring_last_request}），"
-            f"客户于 {_iso(taken)} 才换用该号码：号码已由运营商重新分配",
+            f"客户于 {iso_or_none(taken)} 才换用该号码：号码已由运营商重新分配",
             f"The {en_kind} {value} was ring {ring.ring_id}'s (its last request with it "
-            f"{profile.ring_last_request}); the customer took the number on {_iso(taken)}, from the "
+            f"{profile.ring_last_request}); the customer took the number on {iso_or_none(taken)}, from the "
             "carrier after the ring let it go",
-            {**data, "ring_id": ring.ring_id, "taken_on": _iso(taken), "ring_last_request": profile.ring_last_request})
+            {**data, "ring_id": ring.ring_id, "taken_on": iso_or_none(taken), "ring_last_request": profile.ring_last_request})
     if first is not None and passed_on(day, first):
         return Evidence(
             "number_passed_on",
             f"{zh_kind} {value} 后来才属于团伙 {ring.ring_id}（其成员 {profile.ring_first_taken} 起才换用该号码），"
-            f"本申请 {_iso(day)} 时号码仍属客户本人",
+            f"本申请 {iso_or_none(day)} 时号码仍属客户本人",
             f"The {en_kind} {value} became ring {ring.ring_id}'s later (its members took it from "
-            f"{profile.ring_first_taken}); on this request, on {_iso(day)}, it was still the customer's own",
-            {**data, "ring_id": ring.ring_id, "filed_on": _iso(day), "ring_first_taken": profile.ring_first_taken})
+            f"{profile.ring_first_taken}); on this request, on {iso_or_none(day)}, it was still the customer's own",
+            {**data, "ring_id": ring.ring_id, "filed_on": iso_or_none(day), "ring_first_taken": profile.ring_first_taken})
     return None
 
 

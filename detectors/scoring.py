@@ -6,9 +6,6 @@ phones changed just before surrender, watchlist hits, complaint-driven full-refu
 a burst in time and a resigned agent's book. Each clue that fires becomes an
 :class:`~graph.results.Evidence` item with a stable code, a Chinese and an English sentence and
 the identifiers, dates and counts behind it.
-
->>> iso_day(19_723.0)
-'2024-01-01'
 """
 
 from __future__ import annotations
@@ -36,6 +33,7 @@ from detectors.book import (
 )
 from detectors.bursts import MIN_BURST_EVENTS, SCAN_WINDOWS_DAYS
 from detectors.claim_view import ClaimView
+from detectors.days import iso_day, iso_or_none
 from detectors.expansion import Attachment
 from detectors.identifiers import noisy_or
 from detectors.links import ClaimGraph, claim_propensity
@@ -50,7 +48,6 @@ __all__ = [
     "IDENTIFIER_TYPES",
     "claim_risks",
     "identifier_profiles",
-    "iso_day",
     "score_rings",
 ]
 
@@ -99,11 +96,6 @@ _KIND_TEXT = {
 def _count(k: int, noun: str) -> str:
     """``k`` and ``noun``, plural unless ``k`` is 1: ``1 claim``, ``3 claims``."""
     return f"{k} {noun}" if k == 1 else f"{k} {noun}s"
-
-
-def iso_day(day: float) -> str:
-    """Days since 1970-01-01 as ``YYYY-MM-DD``."""
-    return str(np.datetime64(int(day), "D"))
 
 
 @dataclass
@@ -731,9 +723,5 @@ def _top_rings(uses: pd.DataFrame, days: pd.Series,
         ring = min(found.items(), key=lambda x: (-x[1], first_claim[x[0]], x[0]))[0]
         at = (*identifier, ring)
         first = taken[at] if not first_request[at] < taken[at] else np.nan
-        out[identifier] = (ring, _iso_day(last[at]), _iso_day(first))
+        out[identifier] = (ring, iso_or_none(last[at]), iso_or_none(first))
     return out
-
-
-def _iso_day(day: float) -> str | None:
-    return str(np.datetime64(int(day), "D")) if np.isfinite(day) else None
