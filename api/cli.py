@@ -564,13 +564,16 @@ def evaluate_command(
     store: StoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """Measure the current results and both baselines against a truth file."""
+    """Measure the current results and both baselines against a truth file.
+
+    Baseline (b), Louvain on every record, takes most of the time (about 40 s at 30 000
+    customers); a bar shows each step."""
     from detectors.evaluate import evaluate
 
     url = _store_url(store, must_exist=True)
     _file_to_read(truth, "--truth")
     with _store(url) as graph, _clear_errors():
-        _print_evaluation(evaluate(graph, truth), as_json)
+        _print_evaluation(_with_progress(evaluate, graph, truth), as_json)
 
 
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]

@@ -9,7 +9,7 @@ import pytest
 
 from detectors.evaluate import evaluate, read_truth, score_method
 from detectors.params import DetectionParams
-from detectors.pipeline import detect
+from detectors.pipeline import STEPS, detect
 from graph.errors import InputError
 from graph.sqlite_store import SQLiteStore
 from ingest.pipeline import ingest_folder
@@ -28,7 +28,9 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[SQLiteStore, Path]:
 def test_quality_bar_on_a_hard_book(book: tuple[SQLiteStore, Path]) -> None:
     store, truth = book
     detect(store, DetectionParams(seed=3))
-    result = evaluate(store, truth)
+    steps: list[tuple[str, int, int]] = []
+    result = evaluate(store, truth, progress=lambda *step: steps.append(step))
+    assert steps == [(name, done, 1) for name in ("detection", "baseline (a)", "baseline (b)") for done in (0, 1)]
     ours = result.method("ringscope")
     assert result.truth_rings >= 5
     assert ours.claim_f1 >= 0.9 and ours.ring_recall >= 0.9 and ours.legit_only_alerts <= 2
@@ -41,8 +43,12 @@ def test_quality_bar_on_a_hard_book(book: tuple[SQLiteStore, Path]) -> None:
 def test_evaluation_without_a_current_run_detects_without_storing(book: tuple[SQLiteStore, Path]) -> None:
     store, truth = book
     runs = len(store.runs())
-    result = evaluate(store, truth, use_current=False, baselines=("a",))
+    steps: list[tuple[str, int, int]] = []
+    result = evaluate(store, truth, use_current=False, baselines=("a",), progress=lambda *step: steps.append(step))
     assert [m.method for m in result.methods] == ["ringscope", "baseline_a_shared_ids"]
+    # detection's own steps show between the start and the end of the detection step
+    assert steps[0] == ("detection", 0, 1) and steps[1] == ("detect", 1, len(STEPS))
+    assert steps[-3:] == [("detection", 1, 1), ("baseline (a)", 0, 1), ("baseline (a)", 1, 1)]
     assert len(store.runs()) == runs
     with pytest.raises(ValueError, match="baseline"):
         evaluate(store, truth, baselines=("c",))
