@@ -32,6 +32,7 @@ construction: every pass must raise modularity.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 
 import igraph as ig
 import networkx as nx
@@ -42,7 +43,7 @@ from scipy.sparse.csgraph import connected_components
 
 from detectors.params import CommunityMethod, DetectionParams
 
-__all__ = ["MAX_ROUNDS", "find_communities", "partition"]
+__all__ = ["MAX_ROUNDS", "find_communities", "joined_where", "partition", "two_members_each_side"]
 
 _SMALL_COMPONENT = 3
 _ITERATIONS_PER_ROUND = 2
@@ -99,7 +100,11 @@ def find_communities(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray,
 
     ``bridge`` marks the links that join two small tied groups by their letters alone
     (:attr:`detectors.links.ClaimGraph.bridge`); communities joined by two such links that
-    share no claim become one (see :func:`_join_by_two_bridges`)."""
+    share no claim become one (see :func:`two_members_each_side`): a careful ring's handfuls, each
+    tied by its own phone, card or representative, hang together by its coach's letter, and
+    modularity cuts such a web where it is thinnest. One bridge between two communities may be
+    chance, or one member who copied a neighbour's letter; two members on each side writing
+    alike are one hand."""
     if bridge is not None and len(bridge) != len(u):
         raise ValueError(f"bridge has {len(bridge)} entries for {len(u)} links")
     keep = w >= params.min_edge_weight
@@ -130,7 +135,7 @@ def find_communities(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray,
                                  params.resolution, params.seed))
     out = _split_glued(out, u, v, w, params)
     out = _join_strongly_linked(out, u, v, w, params.join_weight)
-    out = _join_by_two_bridges(out, u[bridge], v[bridge])
+    out = joined_where(out, u[bridge], v[bridge], two_members_each_side)
     return sorted((sorted(c) for c in out if len(c) >= 2), key=lambda c: c[0])
 
 
@@ -207,22 +212,23 @@ def _modularity(pu: np.ndarray, pv: np.ndarray, w: np.ndarray, parts: int) -> fl
     return float((inner / total - _SPLIT_RESOLUTION * (degree / (2 * total)) ** 2).sum())
 
 
-def _join_by_two_bridges(communities: list[list[int]], u: np.ndarray, v: np.ndarray) -> list[list[int]]:
-    """Communities joined by two or more bridges (links ``u``–``v``) that share no claim
-    become one.
+def joined_where(communities: Sequence[Sequence[int]], u: np.ndarray, v: np.ndarray,
+                 joins: Callable[[int, int, list[tuple[int, int]]], bool]) -> list[list[int]]:
+    """``communities`` (lists of claim positions) with each pair ``a < b`` (indices into
+    ``communities``) that ``joins(a, b, links)`` accepts made one, where ``links`` are the links
+    ``u``–``v`` between them as claim pairs; joined groups keep the order of their first
+    community, the others stay as they were.
 
-    A careful ring's handfuls, each tied by its own phone, card or representative, hang together
-    by its coach's letter, and modularity cuts such a web where it is thinnest. One bridge
-    between two communities may be chance, or one member who copied a neighbour's letter; two
-    members on each side writing alike are one hand.
-
-    >>> _join_by_two_bridges([[0, 1], [2, 3], [4, 5]], np.array([0, 1, 3]), np.array([2, 3, 4]))
+    >>> joined_where([[0, 1], [2, 3], [4, 5]], np.array([0, 1, 3]), np.array([2, 3, 4]), two_members_each_side)
     [[0, 1, 2, 3], [4, 5]]
-    >>> _join_by_two_bridges([[0, 1], [2, 3]], np.array([0, 0]), np.array([2, 3]))
+    >>> joined_where([[0, 1], [2, 3]], np.array([0, 0]), np.array([2, 3]), two_members_each_side)
     [[0, 1], [2, 3]]
+    >>> joined_where([[0, 1], [2, 3]], np.array([0, 0]), np.array([2, 3]), lambda a, b, links: len(links) >= 2)
+    [[0, 1, 2, 3]]
     """
-    if len(communities) < 2 or not len(u):
-        return communities
+    out = [list(c) for c in communities]
+    if len(out) < 2 or not len(u):
+        return out
     of = np.full(max(int(u.max()), int(v.max()), *(max(c) for c in communities if c)) + 1, -1)
     for i, members in enumerate(communities):
         of[members] = i
@@ -231,19 +237,24 @@ def _join_by_two_bridges(communities: list[list[int]], u: np.ndarray, v: np.ndar
     for a, b, x, y in zip(of[u[across]].tolist(), of[v[across]].tolist(), u[across].tolist(), v[across].tolist(),
                           strict=True):
         links.setdefault((min(a, b), max(a, b)), []).append((x, y))
-    # two links share no claim unless every link shares one claim (a star)
-    joined = [pair for pair, found in links.items()
-              if len(found) >= 2 and not set.intersection(*(set(link) for link in found))]
+    joined = [pair for pair, found in links.items() if joins(*pair, found)]
     if not joined:
-        return communities
+        return out
     k = len(communities)
     pairs = np.array(joined)
     matrix = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(k, k))
     _, group = connected_components(matrix, directed=False)
     merged: dict[int, list[int]] = {}
-    for i, members in enumerate(communities):
+    for i, members in enumerate(out):
         merged.setdefault(int(group[i]), []).extend(members)
     return list(merged.values())
+
+
+def two_members_each_side(a: int, b: int, links: list[tuple[int, int]]) -> bool:
+    """Whether two of ``links`` share no claim: two links from one claim (a star) are one
+    member's doing, two members on each side writing alike are one hand (the rule for the
+    letter bridges of :func:`find_communities`)."""
+    return len(links) >= 2 and not set.intersection(*(set(link) for link in links))
 
 
 def _join_strongly_linked(communities: list[list[int]], u: np.ndarray, v: np.ndarray, w: np.ndarray,

@@ -20,6 +20,11 @@ A ring that only coaches letters is held together by its own wording alone: each
 linked to its closest few, and modularity cuts such a sparse web of thirty letters into five or
 six communities, each too small a share of the wording to be scored as its owner's.
 :func:`one_campaign_joined` puts them back together.
+
+A ring that rotates its phones and accounts over a year is a long chain of handfuls, each with
+the numbers of its months, held together by the members who used two months' numbers; modularity
+cuts it into pieces that each alert on their own. :func:`tied_pieces_joined` puts alerted pieces
+tied by two such members back together.
 """
 
 from __future__ import annotations
@@ -29,9 +34,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from detectors.bursts import SCAN_WINDOWS_DAYS
+from detectors.communities import joined_where
 from detectors.links import ClaimGraph
 
-__all__ = ["one_campaign_joined", "without_distant_letters"]
+__all__ = ["one_campaign_joined", "tied_pieces_joined", "without_distant_letters"]
 
 _MIN_TIED = 3
 
@@ -162,6 +168,36 @@ def one_campaign_joined(communities: Sequence[Sequence[int]], graph: ClaimGraph,
         joined.append([m for at in ats for m in communities[at]])
         used.update(ats)
     return joined + [list(c) for at, c in enumerate(communities) if at not in used]
+
+
+def tied_pieces_joined(cores: Sequence[Sequence[int]], alerted: Sequence[bool], graph: ClaimGraph,
+                       min_weight: float) -> list[list[int]]:
+    """``cores`` (lists of claim positions) with the ``alerted`` ones tied by two links or more
+    joined (links of at least ``min_weight`` that are not letter links alone), unless the two
+    write different wordings (each its most common template group): one ring rotating its
+    numbers, cut by modularity where the hand-overs are. A hand-over is often one member who
+    used both months' numbers, tied to several members on the other side, so the links need
+    not come from two members. Two rings that share a resigned agent's phone or a member's
+    relative write their own coaches' letters. Joined cores come first, each sorted; the
+    others follow unchanged.
+    """
+    pieces = [list(c) for c, hit in zip(cores, alerted, strict=True) if hit]
+    rest = [list(c) for c, hit in zip(cores, alerted, strict=True) if not hit]
+    tie = ~graph.letter_only & (graph.w >= min_weight)
+    wording = [_wording(piece, graph) for piece in pieces]
+    joined = joined_where(pieces, graph.u[tie], graph.v[tie],
+                          lambda a, b, links: len(links) >= 2 and (min(wording[a], wording[b]) < 0
+                                                                   or wording[a] == wording[b]))
+    unchanged = {tuple(piece) for piece in pieces}
+    return [sorted(c) for c in joined if tuple(c) not in unchanged] \
+        + [c for c in joined if tuple(c) in unchanged] + rest
+
+
+def _wording(members: list[int], graph: ClaimGraph) -> int:
+    """The most common template group of the members' letters (-1 when none wrote one)."""
+    groups = graph.template_group[members]
+    groups = groups[groups >= 0]
+    return int(np.bincount(groups).argmax()) if len(groups) else -1
 
 
 def _local_letters_only(ats: list[int], communities: Sequence[Sequence[int]], graph: ClaimGraph) -> list[list[int]]:

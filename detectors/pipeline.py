@@ -29,7 +29,7 @@ from detectors.behaviour import claim_traits
 from detectors.book import Book, load_book
 from detectors.claim_view import book_views
 from detectors.communities import find_communities
-from detectors.cores import one_campaign_joined, without_distant_letters
+from detectors.cores import one_campaign_joined, tied_pieces_joined, without_distant_letters
 from detectors.expansion import Attachment, expand
 from detectors.identifiers import identifier_table
 from detectors.incremental import screen_changes
@@ -124,6 +124,7 @@ def _run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
                                       graph, days)
     cores = [c for c in communities if len(c) >= params.min_ring_claims]
     core_rings = score_rings(book, identifiers, graph, cores, params, traits)
+    cores, core_rings = _tied_pieces_joined(book, identifiers, graph, cores, core_rings, params, traits)
     joined = expand(book, traits, identifiers, graph, cores,
                     [r.score >= params.alert_threshold for r in core_rings], params)
     cores, joined = _without_moved(cores, joined, params.min_ring_claims)
@@ -157,6 +158,19 @@ def _run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
     }
     result = DetectionResult(run=run, rings=rings, claim_risks=risks, identifier_profiles=profiles)
     return Detection(book, identifiers, graph, rings, result, seconds, verdicts)
+
+
+def _tied_pieces_joined(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, cores: list[list[int]],
+                        rings: list[Ring], params: DetectionParams, traits: pd.DataFrame,
+                        ) -> tuple[list[list[int]], list[Ring]]:
+    """The cores after :func:`detectors.cores.tied_pieces_joined`, and their rings (a joined
+    core scored anew)."""
+    scored = {tuple(core): ring for core, ring in zip(cores, rings, strict=True)}
+    cores = tied_pieces_joined(cores, [r.score >= params.alert_threshold for r in rings], graph, params.min_edge_weight)
+    fresh = [core for core in cores if tuple(core) not in scored]
+    if fresh:
+        scored.update(zip(map(tuple, fresh), score_rings(book, identifiers, graph, fresh, params, traits), strict=True))
+    return cores, [scored[tuple(core)] for core in cores]
 
 
 def _without_moved(cores: list[list[int]], joined: list[list[Attachment]],

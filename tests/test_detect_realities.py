@@ -833,3 +833,72 @@ def test_a_legal_aid_centres_lawyers_phone_is_the_centres_too(tmp_path: Path, bo
             "reason_code": "complaint_misselling", "representative_id_number": lawyer, "representative_phone": phone})
     assert answer.score < ALERT_THRESHOLD
     assert not [r for r in answer.reasons if r.code == "identifier_in_ring"]
+
+
+def _rotating_ring(book: BookBuilder, periods: int = 3, per_period: int = 6) -> list[str]:
+    """A ring that works nine months, changing its phone and its account every quarter: in each
+    quarter most members give that quarter's phone and most are paid into that quarter's
+    account (held by its consulting firm), full refunds on complaint grounds, no letters. The
+    first member of each new quarter still gives the last quarter's account: the hand-over."""
+    claims = []
+    for p in range(periods):
+        phone, account = _mobile("170", 900 + p), f"62220300000000{p:05d}"
+        for k in range(per_period):
+            i = 200 + p * per_period + k
+            cust = book.customer(f"ROT{p}{k}", f"{SURNAMES[i % len(SURNAMES)]}轮{p}{k}", f"赣州市信丰县{i}号",
+                                 _mobile("139", i))
+            paid = f"62220300000100{p:05d}" if p and k == 0 else account if k % 3 else None
+            claims.append(book.claim(f"ROTC{p}{k}", cust, "A-OK", f"2024-{2 + 3 * p + k // 2:02d}-{3 + 9 * (k % 2):02d}",
+                                     full_refund=True, complaint_reason=True, contact=phone if k % 3 != 2 else None,
+                                     account=(f"62220300000000{p - 1:05d}" if p and k == 0 else paid),
+                                     account_name="信丰县维权咨询服务部" if (p and k == 0) or k % 3 else None))
+    return claims
+
+
+def test_a_ring_rotating_its_phone_and_account_by_quarter_is_one_ring(tmp_path: Path, book: BookBuilder) -> None:
+    """Modularity cuts such a chain at the hand-overs into one piece per quarter, each alerted;
+    the pieces a hand-over ties (its member linked to the last quarter's members) and that write
+    no different wording are one ring (an outside test's ring of 36 over eighteen months was
+    found as six pieces)."""
+    ring = _rotating_ring(book)
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted(ring))]
+
+
+_OWN_LETTERS = (
+    "致{company}客户服务中心：本人{name}的{product}系{year}年由贵司代理人上门推销，当时称该产品可随时支取且不损失本金。"
+    "现因家庭变故急需资金，经了解退保仅能拿回现金价值，与当初承诺严重不符，特此申请全额退还所交保费{amount}元。",
+    "尊敬的领导您好，我叫{name}，{year}年在亲戚介绍下买了{product}，每年交{amount}元。最近才知道这是分红险不是存款，"
+    "代理人根本没有讲清楚犹豫期和退保损失，我要求把本金全部退给我，不然我就去银保监局和法院讨说法。",
+)
+
+
+def _agents_book_ring(book: BookBuilder, tag: str, letter: str, phone: str, account: str, first: int) -> list[str]:
+    """Six of resigned agent ``A-EX``'s former customers recruited in March 2024: the ring's
+    phone on most requests, its account for half, full refunds on complaint grounds, and the
+    ring's own letter (``letter``, with each customer's details)."""
+    claims = []
+    for k in range(6):
+        i = first + k
+        cust = book.customer(f"{tag}{k}", f"{SURNAMES[i % len(SURNAMES)]}{tag}{k}", f"赣州市会昌县{i}号",
+                             _mobile("139", i))
+        claim = book.claim(f"{tag}C{k}", cust, "A-EX", f"2024-03-{2 + 4 * k:02d}", full_refund=True,
+                           complaint_reason=True, contact=phone if k % 3 else None,
+                           account=account if k % 2 == 0 else None, account_name=f"{tag}咨询" if k % 2 == 0 else None)
+        text = letter.format(company="贵公司", name=f"客户{i}", product="福满堂年金保险", year=2016 + k % 4,
+                             amount=12_000 + 500 * i)
+        book.complaint(f"{tag}K{k}", cust, claim, f"2024-03-{1 + 4 * k:02d}", text)
+        claims.append(claim)
+    return claims
+
+
+def test_two_rings_from_one_resigned_agents_book_writing_their_own_letters_stay_two(tmp_path: Path,
+                                                                                   book: BookBuilder) -> None:
+    """Two rings recruit from one resigned agent's book in the same weeks: the book's burst
+    ties every member of one to the other's, but each writes its coach's own letter, so their
+    pieces are not one ring rotating its numbers."""
+    book.agent("A-EX", status="resigned", leave_date="2023-12-15", name="刘离职")
+    a = _agents_book_ring(book, "XA", _OWN_LETTERS[0], _mobile("171", 1), "6222040000000000001", first=300)
+    b = _agents_book_ring(book, "XB", _OWN_LETTERS[1], _mobile("171", 2), "6222040000000000002", first=320)
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
