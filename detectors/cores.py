@@ -172,22 +172,25 @@ def one_campaign_joined(communities: Sequence[Sequence[int]], graph: ClaimGraph,
 
 def tied_pieces_joined(cores: Sequence[Sequence[int]], alerted: Sequence[bool], graph: ClaimGraph,
                        min_weight: float) -> list[list[int]]:
-    """``cores`` (lists of claim positions) with the ``alerted`` ones tied by two links or more
-    joined (links of at least ``min_weight`` that are not letter links alone), unless the two
-    write different wordings (each its most common template group): one ring rotating its
-    numbers, cut by modularity where the hand-overs are. A hand-over is often one member who
-    used both months' numbers, tied to several members on the other side, so the links need
-    not come from two members. Two rings that share a resigned agent's phone or a member's
-    relative write their own coaches' letters. Joined cores come first, each sorted; the
-    others follow unchanged.
+    """``cores`` (lists of claim positions) with the ``alerted`` ones tied by two links or more,
+    and one for every ten claims of the smaller, joined (links of at least ``min_weight`` that
+    are not letter links alone), unless the two write different wordings (each its most common
+    template group): one ring rotating its numbers, cut by modularity where the hand-overs are.
+    A hand-over is often one member who used both months' numbers, tied to several members on
+    the other side, so the links need not come from two members. Two rings that share a
+    resigned agent's phone or a member's relative write their own coaches' letters; two links
+    between rings of fifty and a hundred claims are a chance collision (at a million customers
+    such a pair was joined; the pieces of one ring on the outside books had a link for every
+    four claims of the smaller piece or more). Joined cores come first, each sorted; the others
+    follow unchanged.
     """
     pieces = [list(c) for c, hit in zip(cores, alerted, strict=True) if hit]
     rest = [list(c) for c, hit in zip(cores, alerted, strict=True) if not hit]
     tie = ~graph.letter_only & (graph.w >= min_weight)
     wording = [_wording(piece, graph) for piece in pieces]
     joined = joined_where(pieces, graph.u[tie], graph.v[tie],
-                          lambda a, b, links: len(links) >= 2 and (min(wording[a], wording[b]) < 0
-                                                                   or wording[a] == wording[b]))
+                          lambda a, b, links: len(links) >= max(2, min(len(pieces[a]), len(pieces[b])) / 10)
+                          and (min(wording[a], wording[b]) < 0 or wording[a] == wording[b]))
     unchanged = {tuple(piece) for piece in pieces}
     return [sorted(c) for c in joined if tuple(c) not in unchanged] \
         + [c for c in joined if tuple(c) in unchanged] + rest
