@@ -265,8 +265,41 @@ def _read_parquet(data: bytes, table: str, name: str, log: ProblemLog) -> pd.Dat
         if numeric and contract and kind in (*IDENTIFIER_KINDS, ColumnKind.KEY):
             columns.append(_numbers_as_text(column, name, contract, log, kind))
         else:
-            columns.append(_as_text(column))
+            columns.append(_readable_as_text(column, name, str(header), log))
     return pa.table(columns, names=parquet.column_names).to_pandas()
+
+
+def _readable_as_text(column: pa.ChunkedArray, file: str, header: str, log: ProblemLog) -> pa.ChunkedArray:
+    """:func:`_as_text`, or, for a column no cell of which is one value's text (lists, structs,
+    maps: a pipeline's nested data) or for bytes that are not UTF-8 text, an error naming the
+    column (and the rows of the bytes) and a blank column in its place."""
+    blank = pa.chunked_array([pa.array([""] * len(column), pa.string())])
+    if pa.types.is_nested(column.type):
+        log.add(file, 1, header, f"column of {column.type} in Parquet: each cell must be one value "
+                "(text, a number or a date), not a list, map or record")
+        return blank
+    try:
+        return _as_text(column)
+    except pa.ArrowException as exc:
+        bad = [row for row, cell in enumerate(column.to_pylist())
+               if isinstance(cell, bytes) and not _is_utf8(cell)]
+        for row in bad[:_MAX_ROWS_NAMED]:
+            log.add(file, row + FIRST_DATA_ROW, header, f"bytes that are not UTF-8 text in a {column.type} column")
+        if not bad:
+            log.add(file, 1, header, f"column of {column.type} in Parquet cannot be read as text: {exc}")
+        return blank
+
+
+_MAX_ROWS_NAMED = 100
+"""Rows named one by one for a column of undecodable bytes; the file is refused either way."""
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _map_columns(frame: pd.DataFrame, table: str, file: str, log: ProblemLog,

@@ -212,9 +212,21 @@ class _TableCheck:
                 self.log.add(self.file, row, self.table.primary_key,
                              f"duplicate {self.table.primary_key} (first at row {first_row[value]})",
                              value=value)
+        distinct = key[key.notna() & ~dup]
+        # an id holds no space (a stored `S5` is what `S 5` names), so two spellings of one id
+        # in one file are one record given twice: both would land on it
+        spaced = distinct.str.replace(r"\s+", "", regex=True)
+        twice = spaced.duplicated(keep="first")
+        if twice.any():
+            first = pd.Series(distinct.index, index=spaced.to_numpy())[~twice.to_numpy()]
+            for row, value, bare in zip(distinct[twice].index.tolist(), distinct[twice].tolist(),
+                                        spaced[twice].tolist(), strict=True):
+                self.log.add(self.file, row, self.table.primary_key,
+                             f"duplicate {self.table.primary_key}: differs from the one at row {first[bare]} "
+                             "only in spaces, and an id holds no space", value=value)
+            distinct = distinct[~twice]
         # ids are kept as typed, so `s00000002` is another record than `S00000002`: say so, as a
         # clerk's lower-case copy of a key is almost surely the same record
-        distinct = key[key.notna() & ~dup]
         folded = distinct.str.upper()
         again = folded.duplicated(keep="first")
         if again.any():

@@ -315,6 +315,37 @@ def test_parquet_dates_are_read_strictly(tmp_path: Path) -> None:
     assert list(book.tables["policies"]["issue_date"]) == ["2018-01-01", "2019-02-03"]
 
 
+def test_parquet_columns_that_are_not_one_value_per_cell_are_refused_by_name(tmp_path: Path) -> None:
+    """A pipeline's nested column (a list, a record, a map) or bytes that are not UTF-8 text:
+    each refused naming the file, the column (and the rows of the bytes), not a traceback."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = write_book(tmp_path / "book")
+    agents = pa.Table.from_pandas(pd.DataFrame(base_book()["agents"]), preserve_index=False)
+    n = agents.num_rows
+    agents = agents.set_column(agents.column_names.index("name"), "name",
+                               pa.array([{"x": i} for i in range(n)]))
+    agents = agents.set_column(agents.column_names.index("branch"), "branch", pa.array([[1, 2]] * n))
+    (folder / "agents.csv").unlink()
+    pq.write_table(agents, folder / "agents.parquet")
+    customers = pa.Table.from_pandas(pd.DataFrame(base_book()["customers"]), preserve_index=False)
+    names = [b"ok"] + [b"\xff\xfe"] * (customers.num_rows - 1)
+    customers = customers.set_column(customers.column_names.index("name"), "name", pa.array(names, pa.binary()))
+    (folder / "customers.csv").unlink()
+    pq.write_table(customers, folder / "customers.parquet")
+    with pytest.raises(ValidationError) as caught:
+        read_book(folder)
+    assert sorted((p.file, p.row, p.column, p.reason) for p in caught.value.errors) == [
+        ("agents.parquet", 1, "branch", "column of list<element: int64> in Parquet: each cell must be one value "
+         "(text, a number or a date), not a list, map or record"),
+        ("agents.parquet", 1, "name", "column of struct<x: int64> in Parquet: each cell must be one value "
+         "(text, a number or a date), not a list, map or record"),
+        *[("customers.parquet", row, "name", "bytes that are not UTF-8 text in a binary column")
+          for row in range(3, customers.num_rows + 2)],
+    ]
+
+
 def test_reingest_is_idempotent_and_newer_export_updates(tmp_path: Path,
                                                           store: SQLiteStore) -> None:
     folder = write_book(tmp_path / "book")

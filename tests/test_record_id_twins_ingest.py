@@ -107,3 +107,25 @@ def test_a_reference_in_another_case_is_refused_naming_the_stored_record(tmp_pat
          "stored policy P1 differs from it only in letter case"),
     ]
     assert snapshot(store) == before
+
+
+def test_one_id_in_two_spellings_in_one_file_is_a_duplicate(tmp_path: Path, store: SQLiteStore) -> None:
+    """``00000358`` and ``0000 0358`` in one export are the stored request given twice (an id
+    holds no space), once with another payout account: refused as a duplicate key, as the
+    same id twice is, and the store is as it was (both rows were applied: the request was paid
+    to two accounts, and an honest claim given a ring's account joined the ring). A new book
+    holding ``C1`` and ``C 1`` is refused the same way."""
+    before = snapshot(store)
+    with pytest.raises(ValidationError) as refused:
+        ingest_folder(write_book(tmp_path / "day", _export({}, {"claim_id": "0000 0358",
+                                                                "payout_account": "6227005161232468106"})), store)
+    assert [(p.file, p.row, p.column, p.value, p.reason) for p in refused.value.problems if p.severity == "error"] == [
+        ("surrenders.csv", 3, "claim_id", "0000 0358", "duplicate claim_id: differs from the one at row 2 only in "
+         "spaces, and an id holds no space")]
+    assert snapshot(store) == before
+    book = base_book()
+    book["customers"].append({**book["customers"][0], "customer_id": "C 1"})
+    with SQLiteStore(tmp_path / "new.db") as fresh, pytest.raises(ValidationError) as refused:
+        ingest_folder(write_book(tmp_path / "book2", book), fresh)
+    assert [(p.file, p.row, p.column, p.value) for p in refused.value.problems if p.severity == "error"] == [
+        ("customers.csv", len(book["customers"]) + 1, "customer_id", "C 1")]
