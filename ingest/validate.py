@@ -96,12 +96,13 @@ def _per_unique(series: pd.Series, fn: Callable[[pd.Index], pd.Series]) -> pd.Se
 
 
 def parse_amounts(series: pd.Series) -> pd.Series:
-    """Amounts in yuan as floats (NaN for empty or unparseable cells).
+    """Amounts in yuan as floats (NaN for empty or unparseable cells); full-width digits and
+    marks read as their ASCII forms (NFKC), as in every other cell.
 
-    >>> parse_amounts(pd.Series(["1,200.50", " 30 ", "", "abc", "inf"])).tolist()
-    [1200.5, 30.0, nan, nan, nan]
+    >>> parse_amounts(pd.Series(["1,200.50", " 30 ", "", "abc", "inf", "１２，０００．５０"])).tolist()
+    [1200.5, 30.0, nan, nan, nan, 12000.5]
     """
-    text = series.str.strip().str.replace(",", "", regex=False).replace("", None)
+    text = series.str.normalize("NFKC").str.strip().str.replace(",", "", regex=False).replace("", None)
     numbers = pd.to_numeric(text, errors="coerce").astype("float64")
     return numbers.where(np.isfinite(numbers))
 

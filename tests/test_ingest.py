@@ -213,7 +213,8 @@ def test_record_ids_and_dates_typed_the_ways_exports_type_them(tmp_path: Path,
     book["policies"][0].update(customer_id="'C1", agent_id="Ａ１\u200b", issue_date="'2018-01-01")
     book["policies"][1].update(customer_id="1002.0", agent_id='="A1"',
                                issue_date="２０１９－０２－０３ 00:00:00")
-    book["surrenders"][1].update(customer_id="1002", request_date="2024-03-04T09:30:00+08:00")
+    book["surrenders"][1].update(customer_id="1002", request_date="2024-03-04T09:30:00+08:00",
+                                 cash_value="１２，０００．５０", requested_amount="３００００")
     report = ingest_folder(write_book(tmp_path / "book", book), store)
     assert [p.reason for p in report.warnings] == ["bank card fails the Luhn check (kept, flagged)"]
     holds = store.edges_frame(Label.CUSTOMER, Rel.HOLDS, Label.POLICY)
@@ -223,6 +224,7 @@ def test_record_ids_and_dates_typed_the_ways_exports_type_them(tmp_path: Path,
     assert dates == {"P1": "2018-01-01", "P2": "2019-02-03"}
     claim = store.get_node(Label.CLAIM, "S2")
     assert claim is not None and claim.props["request_date"] == "2024-03-04"
+    assert (claim.props["cash_value"], claim.props["requested_amount"]) == (12000.5, 30000.0)
 
 
 def test_damaged_identifiers_are_left_out_with_a_warning(tmp_path: Path,
