@@ -613,10 +613,12 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None,
         tables[name] = validate_table(replace(table, required=False) if export else table, found, log,
                                       insurer, pseudonymized)
     _check_insurers(tables, files, log)
-    # A table with ragged rows (a stray quote can swallow the rest of its file) does not say
-    # which records it holds, and a required table without rows is an error of its own:
-    # references to either are not checked, so their own problem is the one reported.
-    ragged = {name for name, found in raw.tables.items() if found.ragged_rows}
+    # A table with ragged rows (a stray quote can swallow the rest of its file) or without its
+    # key column (a header the contract does not know) does not say which records it holds, and
+    # a required table without rows is an error of its own: references to any of them are not
+    # checked, so their own problem is the one reported.
+    ragged = {name for name, found in raw.tables.items()
+              if found.ragged_rows or CONTRACT[name].primary_key not in found.frame.columns}
     rowless = {name for name, found in raw.tables.items()
                if CONTRACT[name].required and not export and found.status != "unreadable"
                and found.frame.empty}

@@ -597,6 +597,20 @@ def test_a_required_table_without_rows_is_the_one_error_shown_not_the_references
         "policies.csv: no data rows: a required table needs at least one record [error]"]
 
 
+def test_a_missing_key_column_is_the_one_error_shown_not_the_references_it_broke(tmp_path: Path) -> None:
+    """customers.csv's key column under a header the contract does not know (客户代码): the
+    missing column is the error, and no policy, request or letter is reported for naming a
+    customer the file cannot show (an outside test got 31 880 such errors, the cause among them)."""
+    folder = write_book(tmp_path / "keyless")
+    path = folder / "customers.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0].replace("customer_id", "客户代码", 1), *lines[1:]]) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        read_book(folder)
+    assert [str(p) for p in caught.value.errors] == [
+        "customers.csv row 1, column customer_id: required column missing [error]"]
+
+
 def test_a_remark_after_a_number_does_not_flag_it_for_everyone(tmp_path: Path, store: SQLiteStore) -> None:
     """The first rendering of a phone carries a clerk's remark (flagged invalid); a later one is
     plain: the node takes its flags from the valid rendering, whatever the row order."""
