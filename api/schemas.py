@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import fields
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal, Self, get_type_hints
 
 import orjson
@@ -276,6 +276,16 @@ class ScoreRequest(BaseModel):
     @classmethod
     def _blank_is_missing(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("request_date")
+    @classmethod
+    def _not_after_today(cls, value: date) -> date:
+        """A request is filed by the day it is scored (a day's slack for time zones), as ingest
+        refuses a later date: one in 2099 is a typo or a date system's error."""
+        today = date.today()
+        if value > today + timedelta(days=1):
+            raise ValueError(f"date after today ({today.isoformat()}): a typo, or a date system's error?")
+        return value
 
     @field_validator("policy_id", "customer_id", mode="before")
     @classmethod

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -281,6 +282,11 @@ class _TableCheck:
     def date(self, column: Column) -> None:
         parsed = parse_dates(self.frame[column.name])
         self.reasoned_rows(column, parsed["problem"], "error")
+        # an export holds nothing that has not happened yet (a day's slack for time zones)
+        today = date.today()
+        later = parsed["value"].fillna("") > (today + timedelta(days=1)).isoformat()
+        self.problem_rows(column, later.astype(bool), f"date after today ({today.isoformat()}): an export holds "
+                          "no later event (a typo, or a date system's error?)")
         self.out[column.name] = parsed["value"]
 
     def amount(self, column: Column) -> None:

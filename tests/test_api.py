@@ -350,6 +350,7 @@ def test_other_server_processes_follow_a_decision(store: SQLiteStore,
     ({"claim_id": "X", "request_date": "2024-01-01", "contact_phon": "13907971234"}, "contact_phon"),
     ({"claim_id": "X", "request_date": "0001-01-01"}, "request_date"),
     ({"claim_id": "X", "request_date": "9999-12-31"}, "request_date"),
+    ({"claim_id": "X", "request_date": "2099-01-01"}, "request_date"),  # after today: a typo
     ({"claim_id": "X", "request_date": "2023111"}, "request_date"),
     ({"claim_id": "X", "request_date": "2024-2-1"}, "request_date"),
     ({"claim_id": "X\u0000Y", "request_date": "2024-01-01"}, "claim_id"),

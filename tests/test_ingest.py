@@ -518,6 +518,8 @@ BAD_BOOKS: dict[str, tuple[Mutation, tuple[str, int | None, str | None, str]]] =
                            "kept 6 of its digits, the others are lost; which record it names")),
     "id of invisible characters": (_set("surrenders", 1, "claim_id", "\u200b\ufeff"),
                                    ("surrenders.csv", 3, "claim_id", "required value is empty")),
+    "a request dated after today": (_set("surrenders", 1, "request_date", "2099-01-01"),
+                                    ("surrenders.csv", 3, "request_date", "date after today")),
     "bad amount": (_set("surrenders", 1, "cash_value", "12元x"),
                    ("surrenders.csv", 3, "cash_value", "not an amount")),
     "negative amount": (_set("surrenders", 0, "cash_value", "-500"),
