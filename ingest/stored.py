@@ -34,7 +34,7 @@ from graph.keys import StoredTwin, odd_twins, stored_twin, twin_form
 from graph.model import SCHEMA, GraphCounts, Label, NodeRef, Rel
 from graph.store import GraphStore
 
-__all__ = ["FIXED_REFERENCES", "RECORD_NOUNS", "REPLACED_REFERENCES", "TABLE_LABELS", "StoredRecords"]
+__all__ = ["CORRECTED_DATES", "FIXED_REFERENCES", "RECORD_NOUNS", "REPLACED_REFERENCES", "TABLE_LABELS", "StoredRecords"]
 
 TABLE_LABELS: dict[str, Label] = {
     "agents": Label.AGENT,
@@ -64,6 +64,14 @@ REPLACED_REFERENCES: dict[str, tuple[str, ...]] = {
 变更投保人) and its agent; a contact-change record's customer and field (a correction of the
 record, :data:`graph.model.RECORD_IDS`). The newest export's value replaces the stored
 relationship (:data:`graph.model.SINGLE_VALUED`); ingest warns, naming the value it replaces."""
+
+CORRECTED_DATES: dict[str, tuple[str, ...]] = {
+    "surrenders": ("request_date",),
+    "complaints": ("received_date",),
+}
+"""Dates a record sent again may correct: the newest export's date replaces the stored one, and
+ingest warns, naming the date it replaces (a request's date places it in every burst and window
+detection looks at; it was replaced without a word)."""
 
 
 class StoredRecords:

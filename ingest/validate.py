@@ -80,7 +80,13 @@ from ingest.contract import CLEAR_MARKER, CLEARABLE, CONTRACT, Column, ColumnKin
 from ingest.dates import parse_dates
 from ingest.problems import ProblemLog, Severity
 from ingest.reader import RawBook, RawTable
-from ingest.stored import FIXED_REFERENCES, RECORD_NOUNS, REPLACED_REFERENCES, StoredRecords
+from ingest.stored import (
+    CORRECTED_DATES,
+    FIXED_REFERENCES,
+    RECORD_NOUNS,
+    REPLACED_REFERENCES,
+    StoredRecords,
+)
 
 __all__ = ["MAX_CELL_CHARS", "parse_amounts", "validate_book", "validate_table"]
 
@@ -525,9 +531,10 @@ def _check_moved(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
     """A stored request or letter sent again naming another policy or customer is refused: a
     merge would tie one record to two customers, a shared identifier between strangers. A
     stored policy sent again with another holder or agent is a change of them, a contact-change
-    record with another customer or field a correction of it (a warning)."""
+    record with another customer or field a correction of it, a request or letter with another
+    date a correction of its date (warnings)."""
     checks: tuple[tuple[Mapping[str, tuple[str, ...]], Severity], ...] = (
-        (FIXED_REFERENCES, "error"), (REPLACED_REFERENCES, "warning"))
+        (FIXED_REFERENCES, "error"), (REPLACED_REFERENCES, "warning"), (CORRECTED_DATES, "warning"))
     for references, severity in checks:
         for name, columns in references.items():
             frame = tables[name]

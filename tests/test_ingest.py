@@ -348,6 +348,25 @@ def test_parquet_columns_that_are_not_one_value_per_cell_are_refused_by_name(tmp
     ]
 
 
+def test_a_stored_request_sent_again_with_another_date_is_a_correction_said_aloud(tmp_path: Path,
+                                                                                  store: SQLiteStore) -> None:
+    """The date places a request in every burst and window detection looks at: a new date
+    replaces the stored one, as from the newest export, and the warning names the date it
+    replaces (it was replaced without a word); the same for a letter's received date."""
+    ingest_folder(write_book(tmp_path / "book"), store)
+    request = {**base_book()["surrenders"][0], "request_date": "2024-06-01"}
+    letter = {**base_book()["complaints"][0], "received_date": "2024-05-20"}
+    report = ingest_folder(write_book(tmp_path / "day", {"surrenders": [request], "complaints": [letter]}), store)
+    assert [(p.file, p.row, p.column, p.value, p.reason) for p in report.warnings] == [
+        ("complaints.csv", 2, "received_date", "2024-05-20",
+         f"{letter['complaint_id']} is stored with received_date {base_book()['complaints'][0]['received_date']}: "
+         f"read as a change: {base_book()['complaints'][0]['received_date']} is replaced, as from this export"),
+        ("surrenders.csv", 2, "request_date", "2024-06-01",
+         "S1 is stored with request_date 2024-03-01: read as a change: 2024-03-01 is replaced, as from this export")]
+    claim = store.get_node(Label.CLAIM, "S1")
+    assert claim is not None and claim.props["request_date"] == "2024-06-01"
+
+
 def test_reingest_is_idempotent_and_newer_export_updates(tmp_path: Path,
                                                           store: SQLiteStore) -> None:
     folder = write_book(tmp_path / "book")
