@@ -114,6 +114,15 @@ def parse_amounts(series: pd.Series) -> pd.Series:
     return numbers.where(np.isfinite(numbers))
 
 
+def _spelt_again(keys: pd.Series, folded: pd.Series) -> list[tuple[int, str, int]]:
+    """``(row, key, first row)`` of each of ``keys`` (indexed by row) whose ``folded`` form
+    (same index) a key in an earlier row has."""
+    again = folded.duplicated(keep="first")
+    first = pd.Series(keys.index, index=folded.to_numpy())[~again.to_numpy()]
+    return [(row, value, int(first[fold])) for row, value, fold in
+            zip(keys[again].index.tolist(), keys[again].tolist(), folded[again].tolist(), strict=True)]
+
+
 class _TableCheck:
     """Validation of one table; ``out`` collects the normalized columns. ``insurer`` is the
     code every row gets unless it names one (``None``: none); ``pseudonymized`` reads the
@@ -223,27 +232,18 @@ class _TableCheck:
         distinct = key[key.notna() & ~dup]
         # an id holds no space (a stored `S5` is what `S 5` names), so two spellings of one id
         # in one file are one record given twice: both would land on it
-        spaced = distinct.str.replace(r"\s+", "", regex=True)
-        twice = spaced.duplicated(keep="first")
-        if twice.any():
-            first = pd.Series(distinct.index, index=spaced.to_numpy())[~twice.to_numpy()]
-            for row, value, bare in zip(distinct[twice].index.tolist(), distinct[twice].tolist(),
-                                        spaced[twice].tolist(), strict=True):
-                self.log.add(self.file, row, self.table.primary_key,
-                             f"duplicate {self.table.primary_key}: differs from the one at row {first[bare]} "
-                             "only in spaces, and an id holds no space", value=value)
-            distinct = distinct[~twice]
+        spaced = _spelt_again(distinct, distinct.str.replace(r"\s+", "", regex=True))
+        for row, value, earlier in spaced:
+            self.log.add(self.file, row, self.table.primary_key,
+                         f"duplicate {self.table.primary_key}: differs from the one at row {earlier} "
+                         "only in spaces, and an id holds no space", value=value)
+        distinct = distinct.drop([row for row, _, _ in spaced])
         # ids are kept as typed, so `s00000002` is another record than `S00000002`: say so, as a
         # clerk's lower-case copy of a key is almost surely the same record
-        folded = distinct.str.upper()
-        again = folded.duplicated(keep="first")
-        if again.any():
-            first = pd.Series(distinct.index, index=folded.to_numpy())[~again.to_numpy()]
-            for row, value, fold in zip(distinct[again].index.tolist(), distinct[again].tolist(),
-                                        folded[again].tolist(), strict=True):
-                self.log.add(self.file, row, self.table.primary_key,
-                             f"{self.table.primary_key} differs only in letter case from the one at row "
-                             f"{first[fold]}: read as another record", "warning", value=value)
+        for row, value, earlier in _spelt_again(distinct, distinct.str.upper()):
+            self.log.add(self.file, row, self.table.primary_key,
+                         f"{self.table.primary_key} differs only in letter case from the one at row "
+                         f"{earlier}: read as another record", "warning", value=value)
 
     # -------------------------------------------------------------- one method per column kind
     def key(self, column: Column) -> None:
