@@ -104,7 +104,7 @@ def _valid_first(frame: pd.DataFrame) -> pd.DataFrame:
     column = next((c for c in _VALIDITY if c in frame.columns), None)
     if column is None:
         return frame
-    invalid = ~frame[column].fillna(False).astype(bool).to_numpy()
+    invalid = ~frame[column].eq(True).to_numpy(dtype=bool, na_value=False)
     if not invalid.any() or invalid.all():
         return frame
     return frame.take(np.argsort(invalid, kind="stable"))
