@@ -29,6 +29,7 @@ tied by two such members back together.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -172,12 +173,12 @@ def one_campaign_joined(communities: Sequence[Sequence[int]], graph: ClaimGraph,
 
 def tied_pieces_joined(cores: Sequence[Sequence[int]], alerted: Sequence[bool], graph: ClaimGraph,
                        min_weight: float) -> list[list[int]]:
-    """``cores`` (lists of claim positions) with the ``alerted`` ones tied by two links or more,
-    and one for every ten claims of the smaller, joined (links of at least ``min_weight`` that
-    are not letter links alone), unless the two write different wordings (each its most common
-    template group): one ring rotating its numbers, cut by modularity where the hand-overs are.
-    A hand-over is often one member who used both months' numbers, tied to several members on
-    the other side, so the links need not come from two members. Two rings that share a
+    """``cores`` (lists of claim positions) with the ``alerted`` ones joined that a hand-over
+    ties (a member linked to two members or more of the other, see :func:`_handed_over`) by
+    two links or more, and one for every ten claims of the smaller (links of at least
+    ``min_weight`` that are not letter links alone), unless the two write different wordings
+    (each its most common template group): one ring rotating its numbers, cut by modularity
+    where the hand-overs are, a member who used both months' numbers. Two rings that share a
     resigned agent's phone or a member's relative write their own coaches' letters; two links
     between rings of fifty and a hundred claims are a chance collision (at a million customers
     such a pair was joined; the pieces of one ring on the outside books had a link for every
@@ -189,11 +190,21 @@ def tied_pieces_joined(cores: Sequence[Sequence[int]], alerted: Sequence[bool], 
     tie = ~graph.letter_only & (graph.w >= min_weight)
     wording = [_wording(piece, graph) for piece in pieces]
     joined = joined_where(pieces, graph.u[tie], graph.v[tie],
-                          lambda a, b, links: len(links) >= max(2, min(len(pieces[a]), len(pieces[b])) / 10)
+                          lambda a, b, links: _handed_over(links)
+                          and len(links) >= max(2, min(len(pieces[a]), len(pieces[b])) / 10)
                           and (min(wording[a], wording[b]) < 0 or wording[a] == wording[b]))
     unchanged = {tuple(piece) for piece in pieces}
     return [sorted(c) for c in joined if tuple(c) not in unchanged] \
         + [c for c in joined if tuple(c) in unchanged] + rest
+
+
+def _handed_over(links: list[tuple[int, int]]) -> bool:
+    """Whether one claim of ``links`` (claim pairs between two pieces) is linked to two claims
+    or more of the other piece: a member who used the other piece's own numbers, shared by
+    several of its members. Two rings touched by chance (a relative's account paid once in
+    each, a print shop's phone on one request of each) are linked member to member."""
+    ends = Counter(end for link in links for end in link)
+    return max(ends.values(), default=0) >= 2
 
 
 def _wording(members: list[int], graph: ClaimGraph) -> int:

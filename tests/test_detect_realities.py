@@ -902,3 +902,35 @@ def test_two_rings_from_one_resigned_agents_book_writing_their_own_letters_stay_
     b = _agents_book_ring(book, "XB", _OWN_LETTERS[1], _mobile("171", 2), "6222040000000000002", first=320)
     result = detect_book(tmp_path, book)
     assert alerted_claims(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
+
+
+def _ring_without_letters(book: BookBuilder, tag: str, phone: str, account: str, first: int) -> list[str]:
+    """Eight unrelated customers in May 2024: the ring's phone on most requests, its account
+    (held by its firm) on most, full refunds on complaint grounds, no letters."""
+    claims = []
+    for k in range(8):
+        i = first + k
+        cust = book.customer(f"{tag}{k}", f"{SURNAMES[i % len(SURNAMES)]}{tag}{k}", f"赣州市于都县{i}号", _mobile("139", i))
+        claims.append(book.claim(f"{tag}C{k}", cust, "A-OK", f"2024-05-{2 + 3 * k:02d}", full_refund=True,
+                                 complaint_reason=True, contact=phone if k % 4 != 3 else None,
+                                 account=account if k % 4 != 1 else None,
+                                 account_name=f"{tag}维权咨询" if k % 4 != 1 else None))
+    return claims
+
+
+def test_two_rings_touched_by_two_chance_ties_stay_two(tmp_path: Path, book: BookBuilder) -> None:
+    """Two rings in one county in the same weeks; by chance a relative's account is paid once in
+    each, and a print shop's phone is typed on one request of each. Each tie links one member
+    to one member: no member used the other ring's own numbers, so this is no hand-over (an
+    outside test had such rings, and rings a year apart, joined at 1.000)."""
+    a = _ring_without_letters(book, "YA", _mobile("172", 1), "6222050000000000001", first=400)
+    b = _ring_without_letters(book, "YB", _mobile("172", 2), "6222050000000000002", first=420)
+    relative, shop = "6217620245294648469", _mobile("187", 5)
+    for claim in ("YAC1", "YBC1"):  # the rings' own account is not on these two
+        book.edge(Label.CLAIM, Rel.PAID_TO, Label.BANK_ACCOUNT, claim, relative, payout_account_name="刘桂英")
+    book.node(Label.BANK_ACCOUNT, relative)
+    book.node(Label.PHONE, shop)
+    for claim in ("YAC3", "YBC3"):
+        book.edge(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, claim, shop)
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
