@@ -24,7 +24,7 @@ six communities, each too small a share of the wording to be scored as its owner
 A ring that rotates its phones and accounts over a year is a long chain of handfuls, each with
 the numbers of its months, held together by the members who used two months' numbers; modularity
 cuts it into pieces that each alert on their own. :func:`tied_pieces_joined` puts alerted pieces
-tied by two such members back together.
+back together where such a member is linked to two members or more of the other piece.
 """
 
 from __future__ import annotations
