@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import fields
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any, Literal, Self, get_type_hints
 
 import orjson
@@ -24,6 +24,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from detectors.params import DetectionParams
 from graph.keys.cells import Damaged, clean_cell, number_cell
+from graph.keys.dates import FIRST_YEAR, LAST_YEAR, DateProblem, after_today
+from graph.keys.dates import parse_date as read_date_cell
 from graph.model import MAX_AMOUNT
 from graph.results import CaseStatus
 
@@ -62,47 +64,37 @@ __all__ = [
 
 Level = Literal["high", "medium", "low"]
 
-EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2100, 12, 31)
-"""Dates a request may carry: a surrender, a policy or a filter outside these is a typing error."""
-
-_DATE_SHAPES = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{4})/(\d{2})/(\d{2})|(\d{4})(\d{2})(\d{2})")
-
-
 def parse_date(value: object) -> date:
-    """A date typed as ``YYYY-MM-DD``, ``YYYY/MM/DD`` or ``YYYYMMDD`` (the input contract's
-    forms; two-digit month and day, so ``2023111`` is refused, never guessed), between
-    :data:`EARLIEST_DATE` and :data:`LATEST_DATE`.
+    """A date read as ingest reads a date cell (:func:`graph.keys.dates.parse_date`: ``YYYY-MM-DD``,
+    ``YYYY/MM/DD`` or ``YYYYMMDD``, a year from :data:`~graph.keys.dates.FIRST_YEAR` to
+    :data:`~graph.keys.dates.LAST_YEAR`; ``2023111`` is refused, never guessed), so a request and
+    the export it will later be part of read the same date.
 
     >>> parse_date("2025/03/01"), parse_date("20250301")
     (datetime.date(2025, 3, 1), datetime.date(2025, 3, 1))
     >>> parse_date("2023111")
     Traceback (most recent call last):
     ...
-    ValueError: expected a date as YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD
+    ValueError: not a date: a compact date has exactly 8 digits (YYYYMMDD); 2023111 could be read more than one way
     >>> parse_date("9999-12-31")
     Traceback (most recent call last):
     ...
-    ValueError: expected a date between 1900-01-01 and 2100-12-31
+    ValueError: not a date: year 9999 is outside 1900–2099
     """
     if not isinstance(value, str):
         raise ValueError("expected a date string")
-    shape = _DATE_SHAPES.fullmatch(value.strip())
-    if shape is None:
-        raise ValueError("expected a date as YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD")
-    year, month, day = (int(x) for x in shape.groups() if x is not None)
-    try:
-        parsed = date(year, month, day)
-    except ValueError:
-        raise ValueError(f"{value.strip()} is not a calendar date") from None
-    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
-        raise ValueError(f"expected a date between {EARLIEST_DATE} and {LATEST_DATE}")
-    return parsed
+    parsed = read_date_cell(value)
+    if parsed is None:
+        raise ValueError("expected a date, got a blank")
+    if isinstance(parsed, DateProblem):
+        raise ValueError(parsed.reason)
+    return date.fromisoformat(parsed)
 
 
 ContractDate = Annotated[date, BeforeValidator(parse_date), WithJsonSchema({
-    "type": "string", "format": "date", "pattern": r"^(19\d\d|20\d\d|2100)-",
-    "description": f"YYYY-MM-DD (YYYY/MM/DD and YYYYMMDD are read too), from {EARLIEST_DATE} "
-                   f"to {LATEST_DATE}",
+    "type": "string", "format": "date", "pattern": r"^(19|20)\d\d",
+    "description": f"YYYY-MM-DD (YYYY/MM/DD and YYYYMMDD are read too), years {FIRST_YEAR} "
+                   f"to {LAST_YEAR}",
 })]
 
 
@@ -280,11 +272,10 @@ class ScoreRequest(BaseModel):
     @field_validator("request_date")
     @classmethod
     def _not_after_today(cls, value: date) -> date:
-        """A request is filed by the day it is scored (a day's slack for time zones), as ingest
-        refuses a later date: one in 2099 is a typo or a date system's error."""
-        today = date.today()
-        if value > today + timedelta(days=1):
-            raise ValueError(f"date after today ({today.isoformat()}): a typo, or a date system's error?")
+        """A request is filed by the day it is scored, as ingest refuses a later date
+        (:func:`graph.keys.dates.after_today`)."""
+        if problem := after_today(value.isoformat()):
+            raise ValueError(problem.reason)
         return value
 
     @field_validator("policy_id", "customer_id", mode="before")

@@ -273,11 +273,10 @@ def _readable_as_text(column: pa.ChunkedArray, file: str, header: str, log: Prob
     """:func:`_as_text`, or, for a column no cell of which is one value's text (lists, structs,
     maps: a pipeline's nested data) or for bytes that are not UTF-8 text, an error naming the
     column (and the rows of the bytes) and a blank column in its place."""
-    blank = pa.chunked_array([pa.array([""] * len(column), pa.string())])
     if pa.types.is_nested(column.type):
         log.add(file, 1, header, f"column of {column.type} in Parquet: each cell must be one value "
                 "(text, a number or a date), not a list, map or record")
-        return blank
+        return _blank(len(column))
     try:
         return _as_text(column)
     except pa.ArrowException as exc:
@@ -287,7 +286,12 @@ def _readable_as_text(column: pa.ChunkedArray, file: str, header: str, log: Prob
             log.add(file, row + FIRST_DATA_ROW, header, f"bytes that are not UTF-8 text in a {column.type} column")
         if not bad:
             log.add(file, 1, header, f"column of {column.type} in Parquet cannot be read as text: {exc}")
-        return blank
+        return _blank(len(column))
+
+
+def _blank(rows: int) -> pa.ChunkedArray:
+    """A column of empty text standing in for one refused (the file is refused either way)."""
+    return pa.chunked_array([pa.array([""] * rows, pa.string())])
 
 
 _MAX_ROWS_NAMED = 100

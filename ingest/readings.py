@@ -24,7 +24,7 @@ from graph.keys import (
     normalize_record_keys,
 )
 from graph.keys.cells import IGNORABLE
-from ingest.dates import DateProblem, parse_date
+from graph.keys.dates import DateProblem, parse_date
 
 __all__ = ["EXAMPLES", "Example", "reading", "readings_markdown"]
 

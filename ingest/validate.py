@@ -8,7 +8,7 @@ logged with its file, row, column and (masked) value, then the caller decides. E
 * a duplicate primary key; a reference to a policy, customer or agent neither the folder nor
   (for a daily export, :mod:`ingest.stored`) the store holds; a record id a
   spreadsheet damaged (``2.02311E+15``: which record it named cannot be known);
-* a date that is not exactly one day (:mod:`ingest.dates`: ``YYYY-MM-DD``, ``YYYY/MM/DD``,
+* a date that is not exactly one day (:mod:`graph.keys.dates`: ``YYYY-MM-DD``, ``YYYY/MM/DD``,
   ``YYYYMMDD``; ``2023111`` is refused) or an unparseable amount (decimal yuan, thousands
   separators allowed); an enum value outside the contract;
 * undecodable text or a malformed row (found while reading); a cell over
@@ -54,7 +54,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -73,11 +73,11 @@ from graph.keys import (
     normalize_texts,
 )
 from graph.keys.cells import clean_cell
+from graph.keys.dates import after_today, parse_dates
 from graph.keys.insurers import INSURER_CODE_RULE
 from graph.keys.pseudonyms import is_letter_sketch, is_pseudonym, letter_sketch_shingles
 from graph.model import MAX_AMOUNT
 from ingest.contract import CLEAR_MARKER, CLEARABLE, CONTRACT, Column, ColumnKind, Table, enum_value
-from ingest.dates import parse_dates
 from ingest.problems import ProblemLog, Severity
 from ingest.reader import RawBook, RawTable
 from ingest.stored import (
@@ -288,11 +288,10 @@ class _TableCheck:
     def date(self, column: Column) -> None:
         parsed = parse_dates(self.frame[column.name])
         self.reasoned_rows(column, parsed["problem"], "error")
-        # an export holds nothing that has not happened yet (a day's slack for time zones)
         today = date.today()
-        later = parsed["value"].fillna("") > (today + timedelta(days=1)).isoformat()
-        self.problem_rows(column, later.astype(bool), f"date after today ({today.isoformat()}): an export holds "
-                          "no later event (a typo, or a date system's error?)")
+        self.reasoned_rows(column, _per_unique(parsed["value"], lambda days: pd.Series(
+            [problem.reason if (problem := after_today(d, today)) else None for d in days],
+            dtype=object)), "error")
         self.out[column.name] = parsed["value"]
 
     def amount(self, column: Column) -> None:

@@ -352,7 +352,7 @@ def test_other_server_processes_follow_a_decision(store: SQLiteStore,
     ({"claim_id": "X", "request_date": "9999-12-31"}, "request_date"),
     ({"claim_id": "X", "request_date": "2099-01-01"}, "request_date"),  # after today: a typo
     ({"claim_id": "X", "request_date": "2023111"}, "request_date"),
-    ({"claim_id": "X", "request_date": "2024-2-1"}, "request_date"),
+    ({"claim_id": "X", "request_date": "2024-2-30"}, "request_date"),
     ({"claim_id": "X\u0000Y", "request_date": "2024-01-01"}, "claim_id"),
     ({"claim_id": "\u200b\ufeff", "request_date": "2024-01-01"}, "claim_id"),
     ({"claim_id": "X", "request_date": "2024-01-01", "payout_account": "6222\u0000"}, "payout_account"),

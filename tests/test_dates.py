@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.dates import DateProblem, parse_date
+from api.schemas import parse_date as api_parse_date
+from graph.keys.dates import DateProblem, after_today, parse_date
 
 
 @given(st.text("0123456789", min_size=1, max_size=12).filter(lambda t: len(t) != 8))
@@ -46,3 +47,26 @@ def test_refusals_say_why(typed: str, reason: str) -> None:
     got = parse_date(typed)
     assert isinstance(got, DateProblem)
     assert got.reason.removeprefix("not a date").lstrip(": ") == reason
+
+
+@given(st.one_of(
+    st.text("0123456789-/ :T+.'\u200b２０", max_size=24),
+    st.dates(min_value=date(1890, 1, 1), max_value=date(2110, 12, 31)).map(
+        lambda day: f"{day.year}-{day.month}-{day.day}")))
+def test_the_score_api_reads_a_date_as_ingest_does(typed: str) -> None:
+    """One reading for a request's date and the export it will be part of: the API once read
+    ``2024-2-1`` as a refusal that ingest read as 2024-02-01, and allowed 2100 that ingest refused."""
+    read = parse_date(typed)
+    try:
+        answer: str | None = api_parse_date(typed).isoformat()
+    except ValueError:
+        answer = None
+    assert answer == (read if isinstance(read, str) else None)
+
+
+def test_a_date_after_today_is_refused_with_a_days_slack() -> None:
+    today = date(2025, 3, 1)
+    assert after_today("2025-03-02", today) is None
+    assert after_today("2025-03-01", today) is None
+    problem = after_today("2025-03-03", today)
+    assert problem is not None and problem.reason.startswith("date after today (2025-03-01)")

@@ -15,10 +15,10 @@ from detectors.incremental import comparable
 from detectors.pipeline import detect
 from graph import sqlite_layout
 from graph.connect import open_store
+from graph.keys.dates import parse_dates
 from graph.results import DetectionResult
 from graph.sqlite_layout import TABLES, Catalog, read_frame
 from graph.sqlite_store import SQLiteStore
-from ingest.dates import parse_dates
 from ingest.pipeline import ingest_folder
 from ingest.synthetic import BookConfig, generate_book
 from ingest.synthetic.increment import split_increment

@@ -10,7 +10,8 @@ typed another way is a twin of); each gives a scalar function, safe per request,
 and a vectorised one for whole columns (:mod:`~graph.keys.columns`) that also says why a
 damaged cell has no key. In an association's store record keys carry their insurer's code
 (:mod:`~graph.keys.insurers`) and identifiers, names and letters may be keyed hashes
-(:mod:`~graph.keys.pseudonyms`).
+(:mod:`~graph.keys.pseudonyms`). Dates are read one way or refused (:mod:`~graph.keys.dates`),
+by ingest and by the score API alike.
 
 >>> normalize_phone("+86 138-1234-5678").value
 '+8613812345678'

@@ -7,7 +7,7 @@ references against the store it goes into: :mod:`ingest.stored`). Loading the in
 store holding the base adds the new records: the store then holds the same data as one load of
 the whole book.
 
-Dates are read as ingest reads them (:func:`ingest.dates.parse_dates`: a generated book types
+Dates are read as ingest reads them (:func:`graph.keys.dates.parse_dates`: a generated book types
 some ``2024/12/28`` or ``20241228``). The cut is the request date that leaves ``share`` of the surrender requests after it (requests
 of that date stay in the base, so a day is never split). Cells are copied as typed; each folder
 gets the ``truth.csv`` rows of its own requests. The watchlist stays in the base.
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingest.dates import parse_dates
+from graph.keys.dates import parse_dates
 
 __all__ = ["split_increment"]
 

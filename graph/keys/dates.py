@@ -12,6 +12,9 @@ digits, invisible characters, a leading ``'``). Nothing else is guessed:
   in the other date system) is refused;
 * a day that does not exist, or a year outside 1900–2099, is refused.
 
+A date that reads well may still be impossible where it is used: nothing in an export, nor a
+request being scored, happened after today (:func:`after_today`).
+
 >>> parse_date("2023/11/1 0:00"), parse_date("２０２３１１０１")
 ('2023-11-01', '2023-11-01')
 >>> parse_date("2023111")
@@ -21,7 +24,7 @@ DateProblem(reason='not a date: a compact date has exactly 8 digits (YYYYMMDD); 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 import numpy as np
@@ -29,7 +32,7 @@ import pandas as pd
 
 from graph.keys.cells import clean_cell
 
-__all__ = ["FIRST_YEAR", "LAST_YEAR", "DateProblem", "parse_date", "parse_dates"]
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "DateProblem", "after_today", "parse_date", "parse_dates"]
 
 FIRST_YEAR, LAST_YEAR = 1900, 2099
 _EXPECTED = "expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD"
@@ -84,6 +87,24 @@ def parse_date(raw: object) -> str | DateProblem | None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         return DateProblem(f"not a date: year {year} is outside {FIRST_YEAR}–{LAST_YEAR}")
     return day_.isoformat()
+
+
+def after_today(day: str, today: date | None = None) -> DateProblem | None:
+    """Why the ISO date ``day`` cannot be in an export or a request being scored, or ``None``:
+    nothing there has happened yet, so a date after ``today`` (by default the machine's; a
+    day's slack for time zones) is a typo or a date system's error (a request dated 2099
+    would stretch its ring's weeks to that year).
+
+    >>> after_today("2025-03-02", today=date(2025, 3, 1)) is None
+    True
+    >>> after_today("2025-03-03", today=date(2025, 3, 1)).reason
+    "date after today (2025-03-01): an export holds no later event (a typo, or a date system's error?)"
+    """
+    today = today or date.today()
+    if day <= (today + timedelta(days=1)).isoformat():
+        return None
+    return DateProblem(f"date after today ({today.isoformat()}): an export holds no later event "
+                       "(a typo, or a date system's error?)")
 
 
 def parse_dates(series: pd.Series) -> pd.DataFrame:
