@@ -253,8 +253,10 @@ def _install_error_handlers(app: FastAPI, retry_after: int) -> None:
     unavailable = {"Retry-After": str(retry_after)}
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> Response:
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
         detail = _field_errors(exc)
+        if request.url.path.startswith(explorer.PREFIX + "/"):
+            return explorer.invalid_request_page(detail)
         fields = ", ".join(d["field"] for d in detail)
         return _error_response(422, f"invalid request: {fields}", detail)
 

@@ -103,8 +103,23 @@ def test_several_hits_are_listed_with_their_rings_and_none_says_so(client: TestC
     assert none.status_code == 200 and "Nothing matches “139-9999-0000”" in none.text
     empty = client.get("/explorer/search", params={"q": " "}, headers=_as(INVESTIGATOR_KEY))
     assert empty.status_code == 200 and "Type a phone, bank card" in empty.text
-    assert client.get("/explorer/search", params={"q": "x" * 201},
-                      headers=_as(INVESTIGATOR_KEY)).status_code == 422
+    too_long = client.get("/explorer/search", params={"q": "x" * 201}, headers=_as(INVESTIGATOR_KEY))
+    assert too_long.status_code == 422 and too_long.headers["content-type"].startswith("text/html")
+    assert "q: String should have at most 200 characters" in too_long.text
+    assert 'href="/explorer/">' in too_long.text  # in the explorer's frame, a way back
+    wrong = client.get("/explorer/", params={"level": "<b>\x1b"}, headers=_as(INVESTIGATOR_KEY))
+    assert wrong.status_code == 422 and "level: Input should be" in wrong.text
+    assert "\x1b" not in wrong.text and "<b>" not in wrong.text
+
+
+def test_a_search_shows_control_characters_typed_as_escapes(client: TestClient) -> None:
+    """A query is echoed in the page (heading, box, summary) with its control characters
+    written out, as everywhere RingScope shows text it did not write."""
+    page = client.get("/explorer/search", params={"q": "138\x1b[2J\u202e00"},
+                      headers=_as(INVESTIGATOR_KEY))
+    assert page.status_code == 200
+    assert "\x1b" not in page.text and "\u202e" not in page.text
+    assert "Nothing matches “138\\x1b[2J\\u202e00”" in page.text
 
 
 def test_every_page_has_the_search_box(client: TestClient) -> None:

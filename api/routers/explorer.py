@@ -84,11 +84,12 @@ from api.sessions import (
 from api.throttle import client_of
 from api.views import block_subgraph, claim_verdict, node_key, ring_detail
 from graph.errors import AccessError, ConflictError, InputError, NotFoundError
+from graph.escaping import escape_text
 from graph.model import IDENTIFIER_LABELS, Label, Node, NodeRef
 from graph.results import CaseStatus
 from graph.store import KEEP, GraphStore, Keep
 
-__all__ = ["PREFIX", "router"]
+__all__ = ["PREFIX", "invalid_request_page", "router"]
 
 PREFIX = "/explorer"
 _PAGE_SIZE = 50
@@ -144,6 +145,15 @@ def _error(status_code: int, title: str, message: str, viewer: Viewer | None = N
     return _html(
         render_error_page(status_code, title, message, viewer or Viewer(base=PREFIX)), status_code
     )
+
+
+def invalid_request_page(detail: list[dict[str, str]]) -> Response:
+    """The 422 an explorer page answers for a query it refuses (``detail``: ``field`` and
+    ``reason`` of each refusal, as the JSON API's errors carry them), as a page in the
+    explorer's frame: a browser shows JSON as a wall of text. The fields and reasons quote
+    what was typed, so control characters are escaped (:func:`graph.escaping.escape_text`)."""
+    reasons = "; ".join(escape_text(f"{d['field']}: {d['reason']}") for d in detail)
+    return _error(422, "无法处理 Not understood", f"请求有误 · The request was refused: {reasons}")
 
 
 def _forbidden() -> Response:
@@ -443,7 +453,7 @@ def search_page(
         if node is not None:
             involved = rings_of(store, hit.ref, rings)
             rows.append(SearchRow(node, hit.how, [RingRow(r, scope.case(store, r.ring_id)) for r in involved]))
-    return _html(render_search_page(q.strip(), rows, access, _links))
+    return _html(render_search_page(escape_text(q.strip()), rows, access, _links))
 
 
 @router.get("/entities/{entity_type}/{key:path}", response_class=HTMLResponse)
