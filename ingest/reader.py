@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 from graph.errors import InputError
 from ingest.contract import CONTRACT, IDENTIFIER_KINDS, ColumnKind, resolve_header
 from ingest.manifest import Manifest, read_manifest
-from ingest.problems import ProblemLog
+from ingest.problems import ProblemLog, Severity
 
 __all__ = ["ANSWER_KEY", "RawBook", "RawTable", "UndecodableError", "decode_csv", "read_folder"]
 
@@ -339,6 +339,32 @@ def _table_file(folder: Path, table: str, log: ProblemLog) -> Path | None:
     return found[0] if found else None
 
 
+_WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
+
+
+def _stray_file(path: Path, read: set[str]) -> tuple[str, Severity] | None:
+    """What to say of a file in the folder that is not read as a table, if anything: a file
+    named for a table in another letter case or form (``Customers.CSV``, ``customers.xlsx``)
+    is an error unless the table was read from its own file (``read``: the tables read), as
+    its rows would otherwise be left out with nothing but "required file missing" to say why
+    (with its own file there, it is the workbook it was saved from: a warning); any other
+    ``.csv`` or ``.parquet`` is ignored with a warning."""
+    table, suffix = path.stem.strip().lower(), path.suffix.lower()
+    if path.name == ANSWER_KEY or not path.is_file():
+        return None
+    if table in CONTRACT:
+        severity: Severity = "warning" if table in read else "error"
+        if suffix in _WORKBOOKS:
+            return (f"a spreadsheet workbook is not read: save its sheet as {table}.csv (UTF-8) "
+                    f"or {table}.parquet"), severity
+        if suffix in (".csv", ".parquet"):
+            return f"not read: name it {table}{suffix} (lower case, no spaces)", severity
+        return f"not read: the {table} table is read from {table}.csv or {table}.parquet", severity
+    if suffix in (".csv", ".parquet"):
+        return "not a table of the input contract; ignored", "warning"
+    return None
+
+
 def read_folder(folder: Path, log: ProblemLog) -> RawBook:
     """Read every contract table present in ``folder``; problems go to ``log``.
 
@@ -354,8 +380,8 @@ def read_folder(folder: Path, log: ProblemLog) -> RawBook:
     digest = hashlib.sha256()
     paths = {t: p for t in CONTRACT if (p := _table_file(folder, t, log)) is not None}
     for path in sorted(folder.iterdir()):
-        if path.suffix in (".csv", ".parquet") and path.stem not in CONTRACT and path.name != ANSWER_KEY:
-            log.add(path.name, None, None, "not a table of the input contract; ignored", "warning")
+        if path.name not in {p.name for p in paths.values()} and (stray := _stray_file(path, set(paths))):
+            log.add(path.name, None, None, *stray)
     for table, path in sorted(paths.items(), key=lambda item: item[1].name):
         data = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)

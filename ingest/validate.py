@@ -18,7 +18,8 @@ Warnings (the record is kept): a phone that is not a valid number, an ID number 
 checks, a bank card failing Luhn (each flagged ``<column>_valid = False``); an identifier a
 spreadsheet damaged (``6.22203E+18``: digits lost), which is left out of the graph so that it
 never links two people; an optional file that is completely empty; columns outside the
-contract.
+contract; a request dated before its policy's issue date, an agent's leave date before the hire
+date (a typo, or a record rewritten later: only the source can tell).
 
 A header-only optional table is fine (no rows, no problem).
 
@@ -627,18 +628,44 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None,
     _check_insurers(tables, files, log)
     # A table with ragged rows (a stray quote can swallow the rest of its file) or without its
     # key column (a header the contract does not know) does not say which records it holds, and
-    # a required table without rows is an error of its own: references to any of them are not
-    # checked, so their own problem is the one reported.
+    # a required table without rows or without its file is an error of its own: references to
+    # any of them are not checked, so their own problem is the one reported.
     ragged = {name for name, found in raw.tables.items()
               if found.ragged_rows or CONTRACT[name].primary_key not in found.frame.columns}
     rowless = {name for name, found in raw.tables.items()
                if CONTRACT[name].required and not export and found.status != "unreadable"
                and found.frame.empty}
+    missing = {name for name, table in CONTRACT.items()
+               if table.required and not export and name not in raw.tables}
     if export and stored is not None:
         _check_twins(tables, files, stored, log)
-    _check_references(tables, files, usable, set(raw.tables) - usable | ragged | rowless, log, stored)
+    _check_references(tables, files, usable, set(raw.tables) - usable | ragged | rowless | missing, log, stored)
+    _check_order(tables, files, log)
     if stored is not None:
         _check_moved(tables, files, stored, log)
         _stored_holders(tables, stored)
     return tables
+
+
+def _check_order(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str], log: ProblemLog) -> None:
+    """Dates out of order between two records of one folder are kept with a warning: a request
+    dated before its policy's issue date, an agent's leave date before the hire date. Either is
+    a typo or a record rewritten later (a reinstated policy's new issue date, a rehired agent's
+    new hire date), which only the source can tell; a surrender dated before its policy, if a
+    typo, misplaces it in its ring's weeks."""
+    claims, policies = tables["surrenders"], tables["policies"]
+    if not claims.empty and not policies.empty:
+        issued = claims["policy_id"].map(policies.drop_duplicates("policy_id").set_index("policy_id")["issue_date"])
+        early = claims["request_date"].notna() & issued.notna() & (claims["request_date"] < issued)
+        for row in claims.index[early].tolist():
+            log.add(files["surrenders"], int(row), "request_date",
+                    f"dated before its policy's issue date ({issued[row]!s}): kept; check both dates",
+                    "warning", value=claims.at[row, "request_date"])
+    agents = tables["agents"]
+    if not agents.empty:
+        early = agents["leave_date"].notna() & agents["hire_date"].notna() & (agents["leave_date"] < agents["hire_date"])
+        for row in agents.index[early].tolist():
+            log.add(files["agents"], int(row), "leave_date",
+                    f"before the hire date ({agents.at[row, 'hire_date']!s}): kept; a rehired agent's "
+                    "dates, or a typo?", "warning", value=agents.at[row, "leave_date"])
 

@@ -871,3 +871,50 @@ def test_a_daily_export_may_hold_required_tables_without_rows(tmp_path: Path, st
     assert [(p.file, p.reason) for p in report.warnings] == [
         ("agents.csv", "empty file: read as a table with no rows")]
     assert store.counts().nodes["Claim"] == 3
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("Customers.CSV", "not read: name it customers.csv (lower case, no spaces)"),
+    ("customers .csv", "not read: name it customers.csv (lower case, no spaces)"),
+    ("customers.xlsx", "a spreadsheet workbook is not read: save its sheet as customers.csv "
+                       "(UTF-8) or customers.parquet"),
+    ("customers.txt", "not read: the customers table is read from customers.csv or customers.parquet"),
+])
+def test_a_table_in_a_file_named_another_way_says_how_to_name_it(
+        tmp_path: Path, store: SQLiteStore, name: str, reason: str) -> None:
+    """A user saw only "required file missing" beside a file plainly holding the table."""
+    folder = write_book(tmp_path / "book")
+    (folder / "customers.csv").rename(folder / name)
+    before = snapshot(store)
+    with pytest.raises(ValidationError) as refused:
+        ingest_folder(folder, store)
+    assert sorted((p.file, p.reason) for p in refused.value.errors) == sorted([
+        (name, reason), ("customers.csv", "required file missing (customers.csv or customers.parquet)")])
+    assert snapshot(store) == before
+
+
+def test_the_workbook_a_table_was_saved_from_is_a_warning(tmp_path: Path, store: SQLiteStore) -> None:
+    folder = write_book(tmp_path / "book")
+    (folder / "Customers.xlsx").write_bytes(b"PK\x03\x04")
+    report = ingest_folder(folder, store)
+    assert [(w.file, w.reason) for w in report.warnings if w.file != "customers.csv"] == [
+        ("Customers.xlsx", "a spreadsheet workbook is not read: save its sheet as customers.csv "
+                           "(UTF-8) or customers.parquet")]
+    assert report.rows["customers"] == len(base_book()["customers"])
+
+
+def test_dates_out_of_order_between_records_are_kept_with_a_warning(tmp_path: Path,
+                                                                    store: SQLiteStore) -> None:
+    """A request before its policy's issue date, a leave before the hire: accepted without a
+    word before; a typo or a record rewritten later, which only the source can tell."""
+    book = base_book()
+    book["surrenders"][0]["request_date"] = "2017-12-31"  # P1 issued 2018-01-01
+    book["agents"][0]["hire_date"] = "2023-07-01"  # left 2023-06-30
+    report = ingest_folder(write_book(tmp_path / "book", book), store)
+    assert sorted((w.file, w.row, w.column, w.reason) for w in report.warnings
+                  if w.column in ("request_date", "leave_date")) == [
+        ("agents.csv", 2, "leave_date", "before the hire date (2023-07-01): kept; a rehired agent's "
+                                        "dates, or a typo?"),
+        ("surrenders.csv", 2, "request_date", "dated before its policy's issue date (2018-01-01): "
+                                              "kept; check both dates")]
+    assert report.rows["surrenders"] == len(book["surrenders"])
