@@ -24,13 +24,14 @@ six communities, each too small a share of the wording to be scored as its owner
 A ring that rotates its phones and accounts over a year is a long chain of handfuls, each with
 the numbers of its months, held together by the members who used two months' numbers; modularity
 cuts it into pieces that each alert on their own. :func:`tied_pieces_joined` puts alerted pieces
-back together where such a member is linked to two members or more of the other piece.
+back together where such a member is linked to two members or more of the other piece, and names
+those members (the ring's evidence says through whom it was joined).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,7 +39,7 @@ from detectors.bursts import SCAN_WINDOWS_DAYS
 from detectors.communities import joined_where
 from detectors.links import ClaimGraph
 
-__all__ = ["one_campaign_joined", "tied_pieces_joined", "without_distant_letters"]
+__all__ = ["JoinedPieces", "one_campaign_joined", "tied_pieces_joined", "without_distant_letters"]
 
 _MIN_TIED = 3
 
@@ -171,10 +172,20 @@ def one_campaign_joined(communities: Sequence[Sequence[int]], graph: ClaimGraph,
     return joined + [list(c) for at, c in enumerate(communities) if at not in used]
 
 
+class JoinedPieces(NamedTuple):
+    """What :func:`tied_pieces_joined` returns."""
+
+    cores: list[list[int]]
+    """The cores, joined ones first (each sorted), the others unchanged after them."""
+    hand_overs: dict[int, list[int]]
+    """Each member through whom two pieces were joined (claim position) → the claims of the
+    other piece it is linked to (two or more)."""
+
+
 def tied_pieces_joined(cores: Sequence[Sequence[int]], alerted: Sequence[bool], graph: ClaimGraph,
-                       min_weight: float) -> list[list[int]]:
+                       min_weight: float) -> JoinedPieces:
     """``cores`` (lists of claim positions) with the ``alerted`` ones joined that a hand-over
-    ties (a member linked to two members or more of the other, see :func:`_handed_over`) by
+    ties (a member linked to two members or more of the other, see :func:`_hand_overs`) by
     two links or more, and one for every ten claims of the smaller (links of at least
     ``min_weight`` that are not letter links alone), unless the two write different wordings
     (each its most common template group): one ring rotating its numbers, cut by modularity
@@ -182,29 +193,46 @@ def tied_pieces_joined(cores: Sequence[Sequence[int]], alerted: Sequence[bool], 
     resigned agent's phone or a member's relative write their own coaches' letters; two links
     between rings of fifty and a hundred claims are a chance collision (at a million customers
     such a pair was joined; the pieces of one ring on the outside books had a link for every
-    four claims of the smaller piece or more). Joined cores come first, each sorted; the others
-    follow unchanged.
+    four claims of the smaller piece or more).
     """
     pieces = [list(c) for c, hit in zip(cores, alerted, strict=True) if hit]
     rest = [list(c) for c, hit in zip(cores, alerted, strict=True) if not hit]
     tie = ~graph.letter_only & (graph.w >= min_weight)
     wording = [_wording(piece, graph) for piece in pieces]
-    joined = joined_where(pieces, graph.u[tie], graph.v[tie],
-                          lambda a, b, links: _handed_over(links)
-                          and len(links) >= max(2, min(len(pieces[a]), len(pieces[b])) / 10)
-                          and (min(wording[a], wording[b]) < 0 or wording[a] == wording[b]))
+    hand_overs: dict[int, list[int]] = {}
+
+    def joins(a: int, b: int, links: list[tuple[int, int]]) -> bool:
+        through = _hand_overs(links)
+        if not (through and len(links) >= max(2, min(len(pieces[a]), len(pieces[b])) / 10)
+                and (min(wording[a], wording[b]) < 0 or wording[a] == wording[b])):
+            return False
+        for member, others in through.items():
+            hand_overs.setdefault(member, []).extend(others)
+        return True
+
+    joined = joined_where(pieces, graph.u[tie], graph.v[tie], joins)
     unchanged = {tuple(piece) for piece in pieces}
-    return [sorted(c) for c in joined if tuple(c) not in unchanged] \
-        + [c for c in joined if tuple(c) in unchanged] + rest
+    return JoinedPieces([sorted(c) for c in joined if tuple(c) not in unchanged]
+                        + [c for c in joined if tuple(c) in unchanged] + rest,
+                        {member: sorted(others) for member, others in hand_overs.items()})
 
 
-def _handed_over(links: list[tuple[int, int]]) -> bool:
-    """Whether one claim of ``links`` (claim pairs between two pieces) is linked to two claims
-    or more of the other piece: a member who used the other piece's own numbers, shared by
-    several of its members. Two rings touched by chance (a relative's account paid once in
-    each, a print shop's phone on one request of each) are linked member to member."""
-    ends = Counter(end for link in links for end in link)
-    return max(ends.values(), default=0) >= 2
+def _hand_overs(links: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """The claims of ``links`` (claim pairs between two pieces) linked to two claims or more of
+    the other piece, each with those claims: members who used the other piece's own numbers,
+    shared by several of its members. Two rings touched by chance (a relative's account paid
+    once in each, a print shop's phone on one request of each) are linked member to member.
+
+    >>> _hand_overs([(1, 7), (1, 8), (2, 9)])
+    {1: [7, 8]}
+    >>> _hand_overs([(1, 7), (2, 8)])
+    {}
+    """
+    ends: dict[int, list[int]] = {}
+    for x, y in links:
+        ends.setdefault(x, []).append(y)
+        ends.setdefault(y, []).append(x)
+    return {claim: sorted(others) for claim, others in ends.items() if len(others) >= 2}
 
 
 def _wording(members: list[int], graph: ClaimGraph) -> int:

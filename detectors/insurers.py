@@ -52,6 +52,8 @@ _PHRASES: Mapping[str, tuple[str, str]] = {
     "changed_before_surrender": ("退保前变更了联系方式",
                                  "changed their contact details just before surrendering"),
     "joined_members": ("因较弱但具体的关联并入", "joined by weaker but specific ties"),
+    "handed_over": ("由轮换号码的几部分经共用两部分号码的成员合并而成",
+                    "were joined from pieces through members using the numbers of two pieces"),
     "watchlist": ("关联的标识在行业黑名单上", "are linked to identifiers on the watchlist"),
     "burst": ("在短短几天内集中提出", "were filed in a burst of a few days"),
     "full_refund_complaints": ("中有以投诉为由要求全额退还保费的",

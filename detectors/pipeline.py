@@ -124,11 +124,11 @@ def _run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
                                       graph, days)
     cores = [c for c in communities if len(c) >= params.min_ring_claims]
     core_rings = score_rings(book, identifiers, graph, cores, params, traits)
-    cores, core_rings = _tied_pieces_joined(book, identifiers, graph, cores, core_rings, params, traits)
+    cores, core_rings, hand_overs = _tied_pieces_joined(book, identifiers, graph, cores, core_rings, params, traits)
     joined = expand(book, traits, identifiers, graph, cores,
                     [r.score >= params.alert_threshold for r in core_rings], params)
     cores, joined = _without_moved(cores, joined, params.min_ring_claims)
-    rings = sorted(score_rings(book, identifiers, graph, cores, params, traits, joined),
+    rings = sorted(score_rings(book, identifiers, graph, cores, params, traits, joined, hand_overs),
                    key=lambda r: (-r.score, r.ring_id))
     if previous:
         worked = frozenset(r.ring_id for r in previous if store.case_audit(r.ring_id))
@@ -162,15 +162,17 @@ def _run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
 
 def _tied_pieces_joined(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, cores: list[list[int]],
                         rings: list[Ring], params: DetectionParams, traits: pd.DataFrame,
-                        ) -> tuple[list[list[int]], list[Ring]]:
-    """The cores after :func:`detectors.cores.tied_pieces_joined`, and their rings (a joined
-    core scored anew)."""
+                        ) -> tuple[list[list[int]], list[Ring], dict[int, list[int]]]:
+    """The cores after :func:`detectors.cores.tied_pieces_joined`, their rings (a joined core
+    scored anew) and the members through whom pieces were joined."""
     scored = {tuple(core): ring for core, ring in zip(cores, rings, strict=True)}
-    cores = tied_pieces_joined(cores, [r.score >= params.alert_threshold for r in rings], graph, params.min_edge_weight)
+    cores, hand_overs = tied_pieces_joined(cores, [r.score >= params.alert_threshold for r in rings], graph,
+                                           params.min_edge_weight)
     fresh = [core for core in cores if tuple(core) not in scored]
     if fresh:
-        scored.update(zip(map(tuple, fresh), score_rings(book, identifiers, graph, fresh, params, traits), strict=True))
-    return cores, [scored[tuple(core)] for core in cores]
+        scored.update(zip(map(tuple, fresh), score_rings(book, identifiers, graph, fresh, params, traits,
+                                                         hand_overs=hand_overs), strict=True))
+    return cores, [scored[tuple(core)] for core in cores], hand_overs
 
 
 def _without_moved(cores: list[list[int]], joined: list[list[Attachment]],

@@ -177,19 +177,22 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
 
 def score_rings(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph,
                 cores: Sequence[Sequence[int]], params: DetectionParams, traits: pd.DataFrame,
-                joined: Sequence[Sequence[Attachment]] | None = None) -> list[Ring]:
+                joined: Sequence[Sequence[Attachment]] | None = None,
+                hand_overs: Mapping[int, Sequence[int]] | None = None) -> list[Ring]:
     """One :class:`Ring` per core (claim positions), in the order of ``cores``; ``joined`` are
-    the claims each core gained by expansion (see :mod:`detectors.expansion`). ``traits`` are
-    the book's claim traits (:func:`detectors.behaviour.claim_traits`): members' traces count
-    by how far they exceed the book's base rates."""
+    the claims each core gained by expansion (see :mod:`detectors.expansion`), ``hand_overs``
+    the members through whom pieces of a ring were joined, each with the claims of the other
+    piece it is linked to (:func:`detectors.cores.tied_pieces_joined`). ``traits`` are the
+    book's claim traits (:func:`detectors.behaviour.claim_traits`): members' traces count by
+    how far they exceed the book's base rates."""
     extra: Sequence[Sequence[Attachment]] = joined if joined is not None else [() for _ in cores]
     members = np.array([m for core, more in zip(cores, extra, strict=True)
                         for m in [*core, *(a.claim for a in more)]], dtype=np.int64)
     ctx = _context(book, identifiers, graph, params, traits, members)
-    return [_ring(ctx, list(c), list(more)) for c, more in zip(cores, extra, strict=True)]
+    return [_ring(ctx, list(c), list(more), hand_overs or {}) for c, more in zip(cores, extra, strict=True)]
 
 
-def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
+def _ring(ctx: _Context, core: list[int], joined: list[Attachment], hand_overs: Mapping[int, Sequence[int]]) -> Ring:
     members = sorted(core + [a.claim for a in joined])
     claim_ids = tuple(sorted(ctx.claim_ids[members]))
     evidence: list[tuple[Evidence, float]] = []
@@ -199,6 +202,7 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment]) -> Ring:
     evidence += _timing_evidence(ctx, members)
     evidence += _agent_evidence(ctx, members)
     evidence += _joined_evidence(ctx, joined)
+    evidence += _hand_over_evidence(ctx, members, hand_overs)
     wording = [p for e, p in evidence if _untied(e)]
     score = noisy_or([p for e, p in evidence if not _untied(e)] + [min(_wording_cap(evidence), noisy_or(wording))])
     demanding = ctx.propensity[members]
@@ -666,6 +670,49 @@ def _joined_evidence(ctx: _Context, joined: Sequence[Attachment]) -> list[tuple[
         f"另有 {len(joined)} 笔退保因较弱但具体的关联并入：{zh}",
         f"{_count(len(joined), 'more claim')} joined by weaker but specific ties: {en}",
         {"count": len(joined), "members": members},
+    ), 0.0)]
+
+
+_LABEL_TEXT = {"Phone": ("电话", "phone"), "BankAccount": ("账户", "account"), "Address": ("地址", "address"),
+               "Person": ("代办人", "representative")}
+
+
+def _hand_over_evidence(ctx: _Context, members: list[int],
+                        hand_overs: Mapping[int, Sequence[int]]) -> list[tuple[Evidence, float]]:
+    """One line naming the members through whom pieces of the ring were joined (a ring rotating
+    its numbers: such a member used the numbers of two periods), each with its identifiers the
+    ring's other members use and who they are (explains, adds no weight: the shared
+    identifiers weigh in their own lines)."""
+    inside = set(members)
+    users: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for m in members:
+        for use in {(u.label, u.key) for u in ctx.uses_by_claim.get(m, ())}:
+            users[use].append(m)
+    items: list[dict[str, Any]] = []
+    zh: list[str] = []
+    en: list[str] = []
+    for member in members:
+        if sum(c in inside for c in hand_overs.get(member, ())) < 2:
+            continue
+        shared = [(label, key, sorted(str(ctx.claim_ids[c]) for c in users[(label, key)] if c != member))
+                  for label, key in sorted({(u.label, u.key) for u in ctx.uses_by_claim.get(member, ())})
+                  if len(users[(label, key)]) >= 2]
+        claim_id = str(ctx.claim_ids[member])
+        items.append({"claim_id": claim_id, "identifiers": [
+            {"type": IDENTIFIER_TYPES.get(label, label), "value": key, "claim_ids": others}
+            for label, key, others in shared]})
+        text = [(_LABEL_TEXT.get(label, (label, label)), key, others) for label, key, others in shared]
+        zh.append(f"{claim_id}：" + "，".join(f"{t[0]} {key} 与 {'、'.join(others)} 共用" for t, key, others in text))
+        en.append(f"{claim_id} uses " + " and ".join(f"{t[1]} {key} with {', '.join(others)}"
+                                                   for t, key, others in text))
+    if not items:
+        return []
+    return [(Evidence(
+        "handed_over",
+        f"本组由使用不同号码的几部分合并而成，经 {len(items)} 名使用两部分号码的成员连接：{'；'.join(zh)}",
+        f"Joined from pieces using different numbers, through {_count(len(items), 'member')} "
+        f"using the numbers of two pieces: {'; '.join(en)}",
+        {"members": items},
     ), 0.0)]
 
 

@@ -863,6 +863,19 @@ def test_a_ring_rotating_its_phone_and_account_by_quarter_is_one_ring(tmp_path: 
     ring = _rotating_ring(book)
     result = detect_book(tmp_path, book)
     assert alerted_claims(result) == [tuple(sorted(ring))]
+    # the evidence names the members through whom it was joined: each new quarter's first
+    # member, paid into the last quarter's account and giving the new quarter's phone
+    found = next(r for r in result.rings if r.claim_ids == tuple(sorted(ring)))
+    handed = next(e for e in found.evidence if e.code == "handed_over")
+    assert [(m["claim_id"], [(i["type"], i["value"], i["claim_ids"]) for i in m["identifiers"]])
+            for m in handed.data["members"]] == [
+        ("ROTC10", [("bank_account", "6222030000000000000", ["ROTC01", "ROTC02", "ROTC04", "ROTC05"]),
+                    ("phone", "+8617097543224", ["ROTC11", "ROTC13", "ROTC14"])]),
+        ("ROTC20", [("bank_account", "6222030000000000001", ["ROTC11", "ROTC12", "ROTC14", "ROTC15"]),
+                    ("phone", "+8617005197545", ["ROTC21", "ROTC23", "ROTC24"])])]
+    assert handed.en.startswith("Joined from pieces using different numbers, through 2 members using "
+                                "the numbers of two pieces: ROTC10 uses account 6222030000000000000 with "
+                                "ROTC01, ROTC02, ROTC04, ROTC05 and phone +8617097543224 with ROTC11")
 
 
 _OWN_LETTERS = (
