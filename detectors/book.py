@@ -578,8 +578,13 @@ _HOUSEHOLD_VERSION = _code_version(_household_table, _customer_names, _surnames,
 
 def load_letters(store: GraphStore, claims: pd.DataFrame) -> pd.DataFrame:
     """Complaint letters: ``complaint_id``, ``customer_id`` (the complainant, else the holder of
-    the policy it is about), ``policy_id`` (the policy it is about, if any), ``claim_id`` (the claim it backs: the claim on that policy, else the
-    customer's first claim), ``day``, ``text``. ``claims`` is :func:`load_claims`'s frame."""
+    the policy it is about), ``policy_id`` (the policy it is about, if any), ``claim_id`` (the
+    claim it backs: the claim on that policy; for a letter naming no policy, the customer's
+    first claim; none for a letter about a policy no claim of the book is on, which backs a
+    request still to come, not the customer's request on another policy: a customer recruited
+    by one ring in one year and by another the next tied the two rings through the letter of
+    the second, backing the request of the first), ``day``, ``text``. ``claims`` is
+    :func:`load_claims`'s frame."""
     nodes = store.nodes_frame(Label.COMPLAINT)
     if nodes.empty:
         return pd.DataFrame({"complaint_id": [], "customer_id": [], "policy_id": [], "claim_id": [], "day": [],
@@ -595,8 +600,7 @@ def load_letters(store: GraphStore, claims: pd.DataFrame) -> pd.DataFrame:
         policy = about.get(cid)
         who = complained.get(cid) or (customer_of_policy.get(policy) if policy else None)
         customer.append(who)
-        claim.append((claim_of_policy.get(policy) if policy else None)
-                     or (claim_of_customer.get(who) if who else None))
+        claim.append(claim_of_policy.get(policy) if policy else claim_of_customer.get(who) if who else None)
     return pd.DataFrame({
         "complaint_id": ids.to_numpy(),
         "customer_id": customer,

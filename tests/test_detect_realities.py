@@ -947,3 +947,22 @@ def test_two_rings_touched_by_two_chance_ties_stay_two(tmp_path: Path, book: Boo
         book.edge(Label.CLAIM, Rel.CONTACT_PHONE, Label.PHONE, claim, shop)
     result = detect_book(tmp_path, book)
     assert alerted_claims(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
+
+
+def test_a_letter_about_a_policy_without_a_request_backs_no_other_request(tmp_path: Path,
+                                                                         book: BookBuilder) -> None:
+    """A customer recruited by one ring in May writes, the next spring, a letter about another
+    of her policies, coached by a second ring (its phone and address on the letter); that
+    request is still to come. The letter is no part of her May request: backing it, the second
+    ring's phone tied her to six of its members, and the two rings became one (an outside
+    book's rings of 29 and 18 claims were found as one of 49)."""
+    a = _ring_without_letters(book, "YA", _mobile("172", 1), "6222050000000000001", first=400)
+    b = _ring_without_letters(book, "YB", _mobile("172", 2), "6222050000000000002", first=420)
+    book.node(Label.POLICY, "P-YA0-2", issue_date="2018-03-01")
+    book.edge(Label.CUSTOMER, Rel.HOLDS, Label.POLICY, "YA0", "P-YA0-2")
+    book.node(Label.COMPLAINT, "K-YA0", received_date="2025-03-02", text="要求全额退还保费")
+    book.edge(Label.CUSTOMER, Rel.COMPLAINED, Label.COMPLAINT, "YA0", "K-YA0")
+    book.edge(Label.COMPLAINT, Rel.ABOUT, Label.POLICY, "K-YA0", "P-YA0-2")
+    book.edge(Label.COMPLAINT, Rel.CONTACT_PHONE, Label.PHONE, "K-YA0", _mobile("172", 2))
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
