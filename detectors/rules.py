@@ -222,18 +222,22 @@ class RingLetters:
     ring, with an inverted index (shingle → letters holding it), so one letter is compared with
     all of them in a single pass over its own shingles.
 
-    A letter matches a ring when its closest letter of the book (other customers' letters, or a
-    ring member's own) is one of the ring's: a ring edits a public letter its own way, so a
-    coached member's letter is closest to the ring's version, while an honest copy of the public
-    letter is closest to other honest copies (``../shared/domain.md``). A group the run did not
+    A letter matches the ring whose member's letter is closest to it (a ring member's own letter
+    included); how much that weighs is for the rule to say, by the similarity and by the ring's
+    share of the book's letters this close (:meth:`ring_share`): a coached member's letter is
+    close to its ring's version and to few others, while an honest copy of a public letter is
+    close to many honest copies (``../shared/domain.md``). The closest letter of all is often
+    no alerted ring's even for a member: a member the run left out of its ring (measured on 20
+    outside books, requiring the closest letter of all to be the ring's lost 0.008 of ROC AUC
+    among abnormal held-out requests on average, up to 0.027 on one). A group the run did not
     alert (honest copies crowding in a wave, say) is no ring a letter can match.
 
     Each letter is cut into shingles once, when the index is built; a letter of the book asked
     about again (:meth:`letter_match`) reuses its shingles, and a letter with exactly the
-    shingles of a letter of the book is answered without the pass over the inverted index: no
-    letter is closer than an identical one (similarity 1), so the first such letter not left
-    out is the closest. (A ring member's letter is a letter of the index; its pass costs most,
-    since ring letters share the most shingles with the book.)
+    shingles of a ring member's letter is answered without the pass over the inverted index:
+    no letter is closer than an identical one (similarity 1). (A ring member's letter is a
+    letter of the index; its pass costs most, since ring letters share the most shingles with
+    the book.)
 
     >>> ring = Ring("R1", 0.9, "high", ("C1", "C2"), customer_ids=("U1", "U2"))
     >>> letters = pd.DataFrame({"customer_id": ["U1", "U3"],
@@ -241,8 +245,10 @@ class RingLetters:
     >>> index = RingLetters([ring], letters, 0.5)
     >>> index.letter_match("本人要求全额退还保费业务员误导销售", "U9")
     (1.0, 'R1')
-    >>> index.letter_match("本人因急需用钱申请退保", "U4")
-    (1.0, None)
+    >>> index.letter_match("业务员误导销售本人要求退保", "U4")
+    (0.3684210526315789, 'R1')
+    >>> index.letter_match("本人因急需用钱申请退保", "U4")  # an honest letter's copy: no ring's
+    (0.0, None)
     """
 
     def __init__(self, rings: Iterable[Ring], letters: pd.DataFrame, alert_threshold: float) -> None:
@@ -295,9 +301,8 @@ class RingLetters:
         return self._rings
 
     def best_match(self, grams: frozenset[int], customer: str | None = None) -> tuple[float, str | None]:
-        """The highest Jaccard similarity of ``grams`` with a letter of the book other than the
-        ``customer``'s own honest ones, and that letter's ring (``None`` when it is no ring's;
-        ``(0.0, None)`` when no letter shares a shingle)."""
+        """The highest Jaccard similarity of ``grams`` with a letter of an alerted ring's member,
+        and that letter's ring; ``(0.0, None)`` when no such letter shares a shingle."""
         return self._match(np.array(sorted(grams), dtype=np.uint64), customer)
 
     def letter_match(self, text: str, customer: str | None = None) -> tuple[float, str | None]:
@@ -328,18 +333,17 @@ class RingLetters:
 
     def _match(self, grams: np.ndarray, customer: str | None) -> tuple[float, str | None]:
         """:meth:`best_match` of sorted unique shingles."""
-        if not len(grams):
+        if not len(grams) or not self._rings:
             return 0.0, None
-        left_out = self._own_honest.get(customer) if customer is not None else None
         for row in self._identical.get(hash(grams.tobytes()), ()):
-            if (left_out is None or row not in left_out) \
-                    and np.array_equal(self._grams[self._starts[row]:self._starts[row + 1]], grams):
+            if self._of_ring[row] >= 0 and np.array_equal(self._grams[self._starts[row]:self._starts[row + 1]], grams):
                 return 1.0, self.ring_ids[row]
         similarity = self._similarity(grams, customer)
         if similarity is None:
             return 0.0, None
+        similarity = np.where(self._of_ring >= 0, similarity, -1.0)
         best = int(np.argmax(similarity))
-        return float(max(similarity[best], 0.0)), self.ring_ids[best]
+        return (float(similarity[best]), self.ring_ids[best]) if similarity[best] > 0 else (0.0, None)
 
     def _similarity(self, grams: np.ndarray, customer: str | None) -> np.ndarray | None:
         """Jaccard similarity of sorted unique shingles with every letter of the index (-1 for

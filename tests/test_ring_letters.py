@@ -1,5 +1,6 @@
-"""The rings' letters index: the closest letter of the book to a letter, its ring, and the
-letters of the asking customer left out, as a comparison with every letter one by one finds."""
+"""The rings' letters index: the closest ring member's letter to a letter, its ring, and how
+many of the book's letters this close are the ring's, with the letters of the asking customer
+left out, as a comparison with every letter one by one finds."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ _PUBLIC = "今年的红利比去年少了一大半业务员当初说每年都有
 
 
 def _closest(letters: pd.DataFrame, ring_of: dict[str, str], text: str, customer: str) -> tuple[float, str | None]:
-    """The closest letter by comparing with each one: other customers' letters and ring
-    members' own, the first of equally close ones (in the order of ``letters``)."""
+    """The closest ring member's letter by comparing with each one, the first of equally close
+    ones (in the order of ``letters``)."""
     grams = shingle_set(text)
-    best, ring = -1.0, None
+    best, ring = 0.0, None
     for who, other in zip(letters["customer_id"], letters["text"], strict=True):
-        if who == customer and who not in ring_of:
+        if who not in ring_of:
             continue
         theirs = shingle_set(other)
         shared = len(grams & theirs)
@@ -61,15 +62,16 @@ def test_the_closest_letter_is_the_one_a_comparison_with_every_letter_finds() ->
             assert index.best_match(shingle_set(text), customer) == (best, ring)
 
 
-def test_an_identical_letter_of_the_customers_own_is_left_out_and_the_next_identical_one_counts() -> None:
+def test_a_ring_members_identical_letter_matches_after_an_honest_one() -> None:
     letters = pd.DataFrame({"customer_id": ["H1", "R1", "H2"], "text": [_PUBLIC, _PUBLIC, _TEMPLATE]})
     ring = Ring("RING-1", 0.9, "high", ("C1", "C2"), customer_ids=("R1", "R2"))
     index = RingLetters([ring], letters, 0.5)
     # H1's own letter is the first identical one; the ring member's identical letter is next
     assert index.letter_match(_PUBLIC, "H1") == (1.0, "RING-1")
-    assert index.letter_match(_PUBLIC, "H9") == (1.0, None)
+    assert index.letter_match(_PUBLIC, "H9") == (1.0, "RING-1")
+    assert index.ring_share(_PUBLIC, "RING-1", 0.5, "H9") == (1, 2)  # and one honest copy as close
     # a ring scored under the alert threshold labels no letter
-    assert RingLetters([ring], letters, 0.95).letter_match(_PUBLIC, "H1") == (1.0, None)
+    assert RingLetters([ring], letters, 0.95).letter_match(_PUBLIC, "H1") == (0.0, None)
     assert index.letter_match("", "H1") == (0.0, None)
 
 
@@ -88,3 +90,18 @@ def test_ring_share_counts_what_a_comparison_with_every_letter_counts() -> None:
                     close += 1
                     ring += who in ring_of
             assert index.ring_share(text, "RING-1", 0.6, customer) == (ring, close), (seed, customer)
+
+
+def test_a_letter_closest_to_a_member_the_run_left_out_still_matches_the_ring() -> None:
+    """A coached member's letter is often closest to the letter of another member the run left
+    out of the ring (no ring labels it); the ring's own letters, nearly as close, name the ring.
+    Requiring the closest letter of all to be a ring's lost 0.008 of ROC AUC among abnormal
+    held-out requests on 20 outside books, on average."""
+    version = _TEMPLATE.replace("追究", "严肃追究")
+    letters = pd.DataFrame({"customer_id": ["R1", "R2", "LEFT", "H1"],
+                            "text": [version, version + "谢谢", version[2:] + "此致", _PUBLIC]})
+    ring = Ring("RING-1", 0.9, "high", ("C1", "C2"), customer_ids=("R1", "R2"))
+    index = RingLetters([ring], letters, 0.5)
+    best, ring_id = index.letter_match(version[2:] + "此致", "NEW")
+    assert ring_id == "RING-1" and 0.8 < best < 1.0
+    assert index.ring_share(version[2:] + "此致", "RING-1", 0.5, "NEW") == (2, 3)
