@@ -54,26 +54,31 @@ _MASKED_LABELS = frozenset({"Phone", "BankAccount", "Person", "NumberBlock"})
 _MIN_DIGITS = 7
 
 # Between the groups of a number as people write it (``138 0013 8000``, ``139-7970-1234``,
-# a card in groups of four): one or two spaces (also no-break and full-width), or a dash.
-_SEPARATOR = r"(?:[ \u00a0\u3000]{1,2}|[ \u00a0\u3000]?[-－–—][ \u00a0\u3000]?)"
-_SEPARATOR_CHARS = frozenset(" \u00a0\u3000-－–—")
+# ``138.0013.8002``, ``138_0013_8011``, ``138/0013/8012``, ``(138)00138004``, a card in groups
+# of four): one or two spaces (also no-break and full-width), or a dash, dot, underscore,
+# slash or parenthesis with a space either side or none.
+_SEPARATOR = r"(?:[ \u00a0\u3000]{1,2}|[ \u00a0\u3000]?[-－–—._/()（）][ \u00a0\u3000]?)"
+_SEPARATOR_CHARS = frozenset(" \u00a0\u3000-－–—._/()（）")
 # A grouped number has 9 digits at least: every identifier the book holds has (mobiles 11,
 # landlines with their area code 10-12, ID numbers 15 or 18, cards 16-19, a number block 9 and
 # its asterisks), while dates and year ranges (``2024-05-09``, ``2023-2024``) have 8 at most.
 _GROUPED_MIN_DIGITS = 9
-# A number written in groups: +86, then groups of 3 or more digits but the last, which may be
-# shorter (an ID number's ``… 1010 06``) and end in an ID number's X or a number block's
-# asterisks. A short last group is no number's end when more digits follow it: that is a date
-# (``13800138000 2024-05-09`` takes the year at most, never the month). Tried first.
+# A number written in groups: +86, then a first group of 2 or more digits (``13 800 138 010``),
+# groups of 3 or more but the last, which may be shorter (an ID number's ``… 1010 06``) and end
+# in an ID number's X or a number block's asterisks. A short last group is no number's end when
+# more digits follow it: that is a date (``13800138000 2024-05-09`` takes the year at most,
+# never the month; ``2024.05.09`` and ``2023/11/01`` have a short middle group). Tried first.
 _END = r"(?:[Xx]|\*+)?(?![0-9A-Za-z_])"
-_GROUPED = (rf"(?<![0-9A-Za-z_])(?<!R-)(?:[+＋]86{_SEPARATOR}?)?\d{{3,19}}(?:{_SEPARATOR}\d{{3,19}})*"
+_GROUPED = (rf"(?<![0-9A-Za-z_])(?<!R-)(?:[+＋]86{_SEPARATOR}?)?\d{{2,19}}(?:{_SEPARATOR}\d{{3,19}})*"
             rf"(?:{_SEPARATOR}\d{{3,19}}{_END}|{_SEPARATOR}\d{{1,2}}{_END}(?!{_SEPARATOR}\d))")
 # +86 and 7 to 19 digits (phones, cards, ID numbers with an optional X, a number block with its
 # open digits as asterisks: masked as the numbers it stands for), not part of a word nor
-# a ring id (``R-`` and 8 hex digits, all of them digits in about one ring of 40).
+# a ring id (``R-`` and 8 hex digits, all of them digits in about one ring of 40); and a mobile
+# number run into a word (``微信号wx13800138005``), which no record id or date is.
 _NUMBER = re.compile(
     rf"(?P<grouped>{_GROUPED})"
     r"|(?<![0-9A-Za-z_])(?<!R-)(?:\+86)?\d{7,19}(?:[Xx]|\*+)?(?![0-9A-Za-z_])"
+    r"|(?<!\d)1[3-9]\d{9}(?!\d)"
 )
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from api import analysis as rs
+from api.privacy import mask_text
 from graph.model import EdgeBatch, GraphBundle, Label, NodeBatch, Rel
 from graph.sqlite_store import SQLiteStore
 from tests.servers import serving
@@ -82,3 +83,21 @@ def test_the_case_file_network_masks_grouped_numbers_unless_asked(store: SQLiteS
         encoding="utf-8")
     assert "6222 0202 0011 2233 446" in shown
     _assert_masked(masked, "network.html", IN_TOOLTIP)
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("138.0013.8002", "138.****.8002"),
+    ("138_0013_8011", "138_****_8011"),
+    ("138/0013/8012", "138/****/8012"),
+    ("微信号wx13800138005", "微信号wx138****8005"),
+    ("电话(138)00138004", "电话(138)****8004"),
+    ("13 800 138 010", "13 8** **8 010"),
+    # dates, year ranges, amounts and record ids stay readable
+    ("2024.05.09 至 2023/11/01 - 2024/05/09", "2024.05.09 至 2023/11/01 - 2024/05/09"),
+    ("保费12,000.50元（2019年）第2023/0001号 SC0000559", "保费12,000.50元（2019年）第2023/0001号 SC0000559"),
+])
+def test_numbers_written_other_ways_in_a_letter_are_masked(typed: str, shown: str) -> None:
+    """An outside tester read these six in a letter in full as an investigator without PII
+    rights (a dot, underscore, slash or parentheses between groups; a first group of two
+    digits; a mobile number run into a word)."""
+    assert mask_text(typed) == shown
