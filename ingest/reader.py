@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -349,18 +350,21 @@ def _stray_file(path: Path, read: set[str]) -> tuple[str, Severity] | None:
     its rows would otherwise be left out with nothing but "required file missing" to say why
     (with its own file there, it is the workbook it was saved from: a warning); any other
     ``.csv`` or ``.parquet`` is ignored with a warning."""
-    table, suffix = path.stem.strip().lower(), path.suffix.lower()
-    if path.name == ANSWER_KEY or not path.is_file():
-        return None
+    typed = Path(unicodedata.normalize("NFKC", path.name))  # ｃｕｓｔｏｍｅｒｓ.csv too
+    table, suffix = typed.stem.strip().lower(), typed.suffix.lower()
+    severity: Severity = "warning" if table in read else "error"
+    if table in CONTRACT and not path.is_file():
+        return f"a folder, not a file: the {table} table is read from {table}.csv or {table}.parquet", severity
+    if path.name == ANSWER_KEY or (table in CONTRACT and path.name in (f"{table}.csv", f"{table}.parquet")):
+        return None  # the table's own file (when both exist, that is reported once)
     if table in CONTRACT:
-        severity: Severity = "warning" if table in read else "error"
         if suffix in _WORKBOOKS:
             return (f"a spreadsheet workbook is not read: save its sheet as {table}.csv (UTF-8) "
                     f"or {table}.parquet"), severity
         if suffix in (".csv", ".parquet"):
             return f"not read: name it {table}{suffix} (lower case, no spaces)", severity
         return f"not read: the {table} table is read from {table}.csv or {table}.parquet", severity
-    if suffix in (".csv", ".parquet"):
+    if suffix in (".csv", ".parquet") and path.is_file():
         return "not a table of the input contract; ignored", "warning"
     return None
 

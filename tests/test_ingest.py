@@ -879,6 +879,7 @@ def test_a_daily_export_may_hold_required_tables_without_rows(tmp_path: Path, st
     ("customers.xlsx", "a spreadsheet workbook is not read: save its sheet as customers.csv "
                        "(UTF-8) or customers.parquet"),
     ("customers.txt", "not read: the customers table is read from customers.csv or customers.parquet"),
+    ("ｃｕｓｔｏｍｅｒｓ.csv", "not read: name it customers.csv (lower case, no spaces)"),
 ])
 def test_a_table_in_a_file_named_another_way_says_how_to_name_it(
         tmp_path: Path, store: SQLiteStore, name: str, reason: str) -> None:
@@ -918,3 +919,21 @@ def test_dates_out_of_order_between_records_are_kept_with_a_warning(tmp_path: Pa
         ("surrenders.csv", 2, "request_date", "dated before its policy's issue date (2018-01-01): "
                                               "kept; check both dates")]
     assert report.rows["surrenders"] == len(book["surrenders"])
+
+
+def test_a_table_in_both_forms_or_in_a_folder_is_reported_once(tmp_path: Path, store: SQLiteStore) -> None:
+    """Both customers.csv and customers.parquet: one error, not also "name it customers.csv"
+    for each (an outside tester's report); a folder named customers.csv says it is a folder."""
+    folder = write_book(tmp_path / "book")
+    pd.read_csv(folder / "customers.csv", dtype=str).to_parquet(folder / "customers.parquet")
+    with pytest.raises(ValidationError) as refused:
+        ingest_folder(folder, store)
+    assert [(p.file, p.reason) for p in refused.value.errors if p.file.startswith("customers")] == [
+        ("customers.csv", "both customers.csv and customers.parquet exist; keep only one")]
+    (folder / "customers.parquet").unlink()
+    (folder / "customers.csv").rename(folder / "saved.csv")
+    (folder / "customers.csv").mkdir()
+    with pytest.raises(ValidationError) as refused:
+        ingest_folder(folder, store)
+    assert ("customers.csv", "a folder, not a file: the customers table is read from customers.csv or "
+            "customers.parquet") in [(p.file, p.reason) for p in refused.value.errors]
