@@ -232,12 +232,13 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 def _reason(err: Mapping[str, Any]) -> str:
-    """Pydantic's message, except for a string too long: a length checked after a validator
-    of the type is reported as if the text were a list ("at most 4000 items after validation")."""
+    """Pydantic's message, without the "Value error, " it puts before a validator's own, except
+    for a string too long: a length checked after a validator of the type is reported as if the
+    text were a list ("at most 4000 items after validation")."""
     text, limit = err.get("input"), err.get("ctx", {}).get("max_length")
     if err.get("type") == "too_long" and isinstance(text, str) and limit is not None:
         return f"Text should have at most {limit} characters, not {len(text)}"
-    return str(err.get("msg", "invalid"))
+    return str(err.get("msg", "invalid")).removeprefix("Value error, ")
 
 
 def _allowed_methods(request: Request) -> list[str]:
@@ -265,6 +266,10 @@ def _install_error_handlers(app: FastAPI, retry_after: int) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(request))
+        if request.url.path.startswith(explorer.PREFIX + "/"):
+            page = explorer.refusal_page(exc.status_code, str(exc.detail))
+            page.headers.update(headers)
+            return page
         return _error_response(exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(NotFoundError)

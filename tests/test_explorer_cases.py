@@ -67,6 +67,8 @@ def _as(key: str) -> dict[str, str]:
     ("c1", "/explorer/entities/Claim/C1"),  # a record id typed in lower case
     ("p 2", "/explorer/entities/Policy/P2"),  # and with a space, as read aloud
     ("r-1", "/explorer/rings/R-1"),  # a ring id, in any case
+    ("\u200fR-1\u200b", "/explorer/rings/R-1"),  # with invisible marks a copy carries along
+    ("Ｒ-1", "/explorer/rings/R-1"),  # as a full-width keyboard types it
     ("360702195001011234", "/explorer/entities/Customer/U8"),  # a customer's ID number
 ])
 def test_one_exact_hit_opens_its_page(client: TestClient, typed: str, lands_on: str) -> None:
@@ -120,6 +122,18 @@ def test_a_search_shows_control_characters_typed_as_escapes(client: TestClient) 
     assert page.status_code == 200
     assert "\x1b" not in page.text and "\u202e" not in page.text
     assert "Nothing matches “138\\x1b[2J\\u202e00”" in page.text
+
+
+def test_every_refusal_of_an_explorer_path_is_a_page_with_typed_text_escaped(client: TestClient) -> None:
+    """An outside tester got JSON for an unknown explorer path and a method it does not serve,
+    and a raw escape sequence in the "no such ring" page."""
+    for method, path, status in (("GET", "/explorer/nope", 404), ("POST", "/explorer/search?q=x", 405),
+                                 ("GET", "/explorer/rings/%1b%5b2J", 404)):
+        page = client.request(method, path, headers=_as(INVESTIGATOR_KEY))
+        assert page.status_code == status and page.headers["content-type"].startswith("text/html"), path
+        assert 'href="/explorer/">' in page.text and "\x1b" not in page.text, path
+    assert "No ring \\x1b[2J in the current results" in client.get(
+        "/explorer/rings/%1b%5b2J", headers=_as(INVESTIGATOR_KEY)).text
 
 
 def test_every_page_has_the_search_box(client: TestClient) -> None:

@@ -85,11 +85,12 @@ from api.throttle import client_of
 from api.views import block_subgraph, claim_verdict, node_key, ring_detail
 from graph.errors import AccessError, ConflictError, InputError, NotFoundError
 from graph.escaping import escape_text
+from graph.keys.cells import clean_cell
 from graph.model import IDENTIFIER_LABELS, Label, Node, NodeRef
 from graph.results import CaseStatus
 from graph.store import KEEP, GraphStore, Keep
 
-__all__ = ["PREFIX", "invalid_request_page", "router"]
+__all__ = ["PREFIX", "invalid_request_page", "refusal_page", "router"]
 
 PREFIX = "/explorer"
 _PAGE_SIZE = 50
@@ -142,18 +143,26 @@ def _html(content: str, status_code: int = 200) -> HTMLResponse:
 
 
 def _error(status_code: int, title: str, message: str, viewer: Viewer | None = None) -> Response:
+    """An error page in the explorer's frame. Messages quote what was typed (a ring id, a key),
+    so their control characters are written as escapes (:func:`graph.escaping.escape_text`)."""
     return _html(
-        render_error_page(status_code, title, message, viewer or Viewer(base=PREFIX)), status_code
+        render_error_page(status_code, title, escape_text(message), viewer or Viewer(base=PREFIX)), status_code
     )
 
 
 def invalid_request_page(detail: list[dict[str, str]]) -> Response:
     """The 422 an explorer page answers for a query it refuses (``detail``: ``field`` and
     ``reason`` of each refusal, as the JSON API's errors carry them), as a page in the
-    explorer's frame: a browser shows JSON as a wall of text. The fields and reasons quote
-    what was typed, so control characters are escaped (:func:`graph.escaping.escape_text`)."""
-    reasons = "; ".join(escape_text(f"{d['field']}: {d['reason']}") for d in detail)
+    explorer's frame: a browser shows JSON as a wall of text."""
+    reasons = "; ".join(f"{d['field']}: {d['reason']}" for d in detail)
     return _error(422, "无法处理 Not understood", f"请求有误 · The request was refused: {reasons}")
+
+
+def refusal_page(status_code: int, message: str) -> Response:
+    """Any other refusal of an explorer path (no such page, a method it does not serve) as a
+    page in the explorer's frame."""
+    return _error(status_code, "无法处理 Not understood" if status_code != 404 else "未找到 Not found",
+                  message)
 
 
 def _forbidden() -> Response:
@@ -440,7 +449,7 @@ def search_page(
     scope = scope_of(store, access.insurer)
     state = _state(request)
     rings = [scope.ring(r) for r in store.rings() if scope.visible(r)]
-    typed = q.strip().upper()
+    typed = (clean_cell(q) or "").upper()  # as ids are read: invisible marks, full-width letters
     if any(r.ring_id.upper() == typed for r in rings):
         ring_id = next(r.ring_id for r in rings if r.ring_id.upper() == typed)
         return RedirectResponse(_links.ring(ring_id), status_code=303)
