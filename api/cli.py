@@ -42,6 +42,7 @@ from graph.spreadsheet_csv import spreadsheet_bytes
 from graph.sqlite_store import new_store_file, remove_abandoned_loads
 from graph.store import GraphStore, Removed
 from ingest import Problem, load_book, read_book
+from ingest import ValidationError as BookRefused
 from ingest.contract import CLEAR_MARKER
 from ingest.pseudonymize import check_out_folder, pseudonymize_book
 from ingest.reveal import reveal as reveal_in_book
@@ -100,7 +101,7 @@ def _clear_errors() -> Iterator[None]:
     try:
         yield
     except (InputError, ConfigError) as exc:  # bad input or settings (keys, store URL, key file)
-        _fail(str(exc), 2)
+        _fail(str(exc) + _every_problem_hint(exc), 2)
     except ValidationError as exc:
         if exc.title not in _SETTINGS:
             _fail(str(exc))
@@ -108,6 +109,14 @@ def _clear_errors() -> Iterator[None]:
                         for e in exc.errors()), 2)
     except (RingScopeError, OSError, ValueError) as exc:
         _fail(str(exc))
+
+
+def _every_problem_hint(exc: Exception) -> str:
+    """Where to read every problem of a refused book when its message shows only the first
+    three errors, or when warnings (a column outside the contract, say) may explain them."""
+    if not isinstance(exc, BookRefused) or exc.problems == exc.errors[:3]:
+        return ""
+    return "; --errors FILE lists every problem, warnings too"
 
 
 _SETTINGS = (Settings.__name__, StoreSettings.__name__)

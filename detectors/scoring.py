@@ -681,8 +681,9 @@ def _hand_over_evidence(ctx: _Context, members: list[int],
                         hand_overs: Mapping[int, Sequence[int]]) -> list[tuple[Evidence, float]]:
     """One line naming the members through whom pieces of the ring were joined (a ring rotating
     its numbers: such a member used the numbers of two periods), each with its identifiers the
-    ring's other members use and who they are (explains, adds no weight: the shared
-    identifiers weigh in their own lines)."""
+    ring's other members use and who they are, so a member linked to the other piece by
+    something else (a resigned agent's book) shows as using its own piece's numbers only
+    (explains, adds no weight: the shared identifiers weigh in their own lines)."""
     inside = set(members)
     users: dict[tuple[str, str], list[int]] = defaultdict(list)
     for m in members:
@@ -709,9 +710,9 @@ def _hand_over_evidence(ctx: _Context, members: list[int],
         return []
     return [(Evidence(
         "handed_over",
-        f"本组由使用不同号码的几部分合并而成，经 {len(items)} 名使用两部分号码的成员连接：{'；'.join(zh)}",
-        f"Joined from pieces using different numbers, through {_count(len(items), 'member')} "
-        f"using the numbers of two pieces: {'; '.join(en)}",
+        f"本组由几部分合并而成，经 {len(items)} 名各与另一部分两名以上成员相连的成员连接：{'；'.join(zh)}",
+        f"Joined from pieces through {_count(len(items), 'member')} each linked to two members or more "
+        f"of another piece: {'; '.join(en)}",
         {"members": items},
     ), 0.0)]
 

@@ -112,6 +112,21 @@ def test_invalid_input_exits_2_and_leaves_store_unchanged(book: Path, tmp_path: 
     assert _stats(store) == before
 
 
+def test_a_refusal_showing_some_errors_says_where_all_are(book: Path, tmp_path: Path) -> None:
+    """The message shows three errors; "(and 5 more)" did not say where the rest are."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for f in book.iterdir():
+        (broken / f.name).write_bytes(f.read_bytes())
+    lines = (broken / "policies.csv").read_text(encoding="utf-8").splitlines()
+    for k in range(1, 9):
+        lines[k] = lines[k].replace(lines[k].split(",")[2], f"NO-SUCH-AGENT-{k}", 1)
+    (broken / "policies.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(broken), "--store", f"sqlite:///{tmp_path}/g.db"])
+    assert result.exit_code == 2
+    assert "(and 5 more); --errors FILE lists every problem, warnings too" in " ".join(result.output.split())
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -873,8 +873,8 @@ def test_a_ring_rotating_its_phone_and_account_by_quarter_is_one_ring(tmp_path: 
                     ("phone", "+8617097543224", ["ROTC11", "ROTC13", "ROTC14"])]),
         ("ROTC20", [("bank_account", "6222030000000000001", ["ROTC11", "ROTC12", "ROTC14", "ROTC15"]),
                     ("phone", "+8617005197545", ["ROTC21", "ROTC23", "ROTC24"])])]
-    assert handed.en.startswith("Joined from pieces using different numbers, through 2 members using "
-                                "the numbers of two pieces: ROTC10 uses account 6222030000000000000 with "
+    assert handed.en.startswith("Joined from pieces through 2 members each linked to two members or more "
+                                "of another piece: ROTC10 uses account 6222030000000000000 with "
                                 "ROTC01, ROTC02, ROTC04, ROTC05 and phone +8617097543224 with ROTC11")
 
 
