@@ -276,6 +276,7 @@ class RingLetters:
         self._ring_number = {rid: k for k, rid in enumerate(sorted({r for r in self.ring_ids if r is not None}))}
         self._of_ring = np.array([-1 if rid is None else self._ring_number[rid] for rid in self.ring_ids],
                                  dtype=np.int64)
+        self._is_ring = self._of_ring >= 0
         self._shares: dict[tuple[str, str, float, str | None], tuple[int, int]] = {}
         self._rings = sum(rid is not None for rid in self.ring_ids)
         own: dict[str, list[int]] = {}
@@ -336,12 +337,12 @@ class RingLetters:
         if not len(grams) or not self._rings:
             return 0.0, None
         for row in self._identical.get(hash(grams.tobytes()), ()):
-            if self._of_ring[row] >= 0 and np.array_equal(self._grams[self._starts[row]:self._starts[row + 1]], grams):
+            if self._is_ring[row] and np.array_equal(self._grams[self._starts[row]:self._starts[row + 1]], grams):
                 return 1.0, self.ring_ids[row]
         similarity = self._similarity(grams, customer)
         if similarity is None:
             return 0.0, None
-        similarity = np.where(self._of_ring >= 0, similarity, -1.0)
+        similarity = np.where(self._is_ring, similarity, -1.0)
         best = int(np.argmax(similarity))
         return (float(similarity[best]), self.ring_ids[best]) if similarity[best] > 0 else (0.0, None)
 
