@@ -241,13 +241,15 @@ def _reason(err: Mapping[str, Any]) -> str:
     return str(err.get("msg", "invalid")).removeprefix("Value error, ")
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at the request's path (Starlette names only the first)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] is not Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return sorted(methods)
+    """Every method some route serves at the request's path (Starlette names only the first),
+    asked of each route as a request of that method, so routers included in routers answer too."""
+    routes = [route for route in request.app.router.routes if isinstance(route, BaseRoute)]
+    return [method for method in _METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)]
 
 
 def _install_error_handlers(app: FastAPI, retry_after: int) -> None:

@@ -127,6 +127,17 @@ def test_missing_or_unknown_key_is_401(client: TestClient, method: str, path: st
         assert answer.json()["error"] == "unauthorized"
 
 
+def test_a_method_a_path_does_not_serve_is_405_naming_the_methods_it_does(client: TestClient) -> None:
+    """RFC 9110: a 405 carries Allow. Routes of included routers were missed, so most paths
+    answered with an empty Allow."""
+    for method, path, allowed in (("DELETE", "/v1/rings", "GET"), ("PUT", "/v1/score", "POST"),
+                                  ("DELETE", "/v1/rings/R-1", "GET, PATCH"), ("POST", "/v1/runs/run-1", "GET"),
+                                  ("PUT", "/v1/entities/customer/U1", "GET")):
+        answer = client.request(method, path, headers=ADMIN)
+        assert (answer.status_code, answer.headers.get("allow")) == (405, allowed), (method, path)
+        assert answer.json()["error"] == "method_not_allowed"
+
+
 @pytest.mark.parametrize("role", sorted(ALLOWED))
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
 def test_role_matrix(store: SQLiteStore, role: str, method: str, path: str,
