@@ -46,6 +46,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("phone", "0797-8123456转801"),
     Example("phone", "(0797)8123456 分机 801"),
     Example("phone", "0797-8123456 ext. 801"),
+    Example("phone", "138 1234 5678（子女）"),
     Example("id_number", "'320102198805050013"),
     Example("id_number", '="320102198805050013"'),
     Example("id_number", "110105 19491231 002x"),

@@ -4,8 +4,9 @@ Pure functions, safe to call per request (real-time scoring uses them), and a ve
 variant for whole columns that agrees with ``phonenumbers`` (region CN) by construction.
 
 The cell is cleaned first (:mod:`graph.keys.cells`: full-width characters, invisible
-characters, text-forcing wrappers, ``.0`` and other spreadsheet renderings). An extension
-(``转801``, ``分机 801``, ``ext. 801``, ``x801``) is not part of the key: the key is the line's
+characters, text-forcing wrappers, ``.0`` and other spreadsheet renderings). A clerk's note in
+brackets (``（本人）``, ``（子女）``) and an extension
+(``转801``, ``分机 801``, ``ext. 801``, ``x801``) are not part of the key: the key is the line's
 E.164 number, as ``phonenumbers`` formats a number with an extension, and the number is valid
 when the line is.
 
@@ -58,6 +59,9 @@ _NON_DIGITS = re.compile(r"\D")
 _EXTENSION = re.compile(
     r"(.*?\d)[\s\-]*[(\[]?\s*(?:转分机|分机号?|转|ext\.?|extn\.?|extension|x|#)\s*:?\s*"
     r"(\d{1,6})\s*[)\]]?", re.IGNORECASE)
+# A clerk's note in brackets after the number, saying whose it is: 13812345678（本人）, （子女）,
+# （老伴）, (单位). It names no digit, so it is not part of the number.
+_NOTE = re.compile(r"(.*?[\d)\]])\s*[(\[]\s*[^\d()\[\]]{1,12}?\s*[)\]]\s*")
 # A landline written area code, number, extension, all with dashes: 0797-8123457-801.
 # (Area codes never start 00: that is the international prefix, 0086….)
 _DASH_EXTENSION = re.compile(r"(\(?0[1-9]\d{1,2}\)?[\s\-]?\d{7,8})\s*-\s*(\d{1,5})")
@@ -166,7 +170,14 @@ def _parsed_phone(text: str) -> Phone:
 
 
 def _line(text: str) -> str:
-    """The line of a cleaned phone cell: an extension and its marker cut off."""
+    """The line of a cleaned phone cell: a clerk's note in brackets, an extension and its marker
+    cut off.
+
+    >>> _line("13812345678(子女)"), _line("0797-8123456转801(办公室)"), _line("0797-8123456(转801)")
+    ('13812345678', '0797-8123456', '0797-8123456')
+    """
+    note = _NOTE.fullmatch(text)
+    text = note.group(1) if note else text
     extension = _EXTENSION.fullmatch(text) or _DASH_EXTENSION.fullmatch(text)
     return extension.group(1) if extension else text
 
