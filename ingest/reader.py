@@ -129,6 +129,33 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+def _column_at(data: bytes, offset: int) -> str | None:
+    """The header of the cell holding byte ``offset`` of a CSV file (``None`` in the header
+    line or past the header's columns): commas outside quotes counted from the start of its
+    line. A comma or a quote byte never occurs inside a UTF-8 or GB18030 character.
+
+    >>> data = "name,phone\\n张三,138\\udcff\\n".encode("utf-8", "surrogateescape")
+    >>> _column_at(data, data.index(b"\\xff")), _column_at(data, 2)
+    ('phone', None)
+    """
+    start = data.rfind(b"\n", 0, offset) + 1
+    if start == 0:
+        return None
+    quoted, cell = False, 0
+    for byte in data[start:offset]:
+        if byte == 0x22:
+            quoted = not quoted
+        elif byte == 0x2C and not quoted:
+            cell += 1
+    first = data[:start].split(b"\n", 1)[0].removeprefix(_BOM).rstrip(b"\r")
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError:
+        text = first.decode("gb18030", errors="replace")
+    header = next(csv.reader([text]), [])
+    return header[cell].strip() if cell < len(header) else None
+
+
 _OTHER_SEPARATORS = ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars"))
 
 
@@ -192,7 +219,7 @@ def _read_csv(data: bytes, name: str, log: ProblemLog) -> tuple[pd.DataFrame | N
     try:
         utf8, encoding = _decode(data)
     except UndecodableError as exc:
-        log.add(name, _line_of(data, exc.offset), None,
+        log.add(name, _line_of(data, exc.offset), _column_at(data, exc.offset),
                 f"undecodable text at byte {exc.offset} (neither UTF-8 nor GB18030)")
         return None, "unknown", 0
     if not utf8.strip():

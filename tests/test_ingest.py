@@ -433,7 +433,7 @@ def test_a_daily_export_naming_what_nobody_holds_is_refused(tmp_path: Path, stor
     _undecodable(broken)  # an unreadable table is reported once, not again by every reference to it
     with pytest.raises(ValidationError) as unreadable:
         ingest_folder(broken, store)
-    assert [(p.file, p.column) for p in unreadable.value.errors] == [("customers.csv", None)]
+    assert [(p.file, p.column) for p in unreadable.value.errors] == [("customers.csv", "name")]
     assert snapshot(store) == before
 
 
@@ -550,7 +550,7 @@ BAD_BOOKS: dict[str, tuple[Mutation, tuple[str, int | None, str | None, str]]] =
     "empty file": (_bytes("agents", b""), ("agents.csv", None, None, "empty file")),
     "header only (required table)": (_bytes("surrenders", HEADER_ONLY_SURRENDERS),
                                      ("surrenders.csv", None, None, "no data rows")),
-    "undecodable text": (_undecodable, ("customers.csv", 3, None, "undecodable text at byte")),
+    "undecodable text": (_undecodable, ("customers.csv", 3, "name", "undecodable text at byte")),
     "one megabyte cell": (_set("complaints", 0, "text", "很" * (1 << 20)),
                           ("complaints.csv", 2, "text", "cell too large")),
     "semicolon-separated": (_semicolons, ("agents.csv", 1, None,
