@@ -65,6 +65,9 @@ _PHRASES: Mapping[str, tuple[str, str]] = {
     "no_refund_demands": ("要求全额退还保费或以投诉为由的不比全账册多",
                           "demand full premium refunds or give complaint reasons no more often "
                           "than the book's requests"),
+    "few_refund_demands": ("只由措辞和时间相连，且多数不要求全额退还保费、不以投诉为由",
+                           "are tied by nothing but wording and timing, and most demand no full "
+                           "premium refund and give no complaint reason"),
 }
 
 

@@ -79,7 +79,11 @@ scores when its requests demand a full refund or give a complaint reason no more
 book's requests do (claim propensity, :func:`detectors.links.claim_propensity`, no higher than the
 book's mean): the trade *is* the full-refund demand on complaint grounds, and a shared representative, account or
 address is strong evidence only with it (``../shared/domain.md``: a care home's worker files
-its residents' cash-value requests for years)."""
+its residents' cash-value requests for years). So is a group tied by nothing but wording and
+timing when half its requests or fewer show that behaviour: an outside book's honest complaint
+wave after one product's dividend cut wrote near-identical letters within weeks and took the
+cash value, while the letter-only rings alerted on 22 outside books showed it on three quarters
+of their members or more."""
 
 _KIND_TEXT = {
     CONTACT_PHONE: ("联系电话", "contact phone"),
@@ -206,9 +210,10 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment], hand_overs: 
     wording = [p for e, p in evidence if _untied(e)]
     score = noisy_or([p for e, p in evidence if not _untied(e)] + [min(_wording_cap(evidence), noisy_or(wording))])
     demanding = ctx.propensity[members]
+    count = int((demanding > 0).sum())
+    untied = not any(_ties(e) for e, p in evidence if p > 0)
     if demanding.mean() <= ctx.book_propensity:
         score = min(score, _UNTIED_CAP)
-        count = int((demanding > 0).sum())
         evidence.append((Evidence(
             "no_refund_demands",
             f"本组 {len(members)} 笔退保中 {count} 笔要求全额退还保费或以投诉为由，不比全账册的退保更多："
@@ -218,7 +223,17 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment], hand_overs: 
             f"ties count at most {_UNTIED_CAP}",
             {"score_cap": _UNTIED_CAP, "demanding": count, "claims": len(members),
              "book_propensity": round(ctx.book_propensity, 4)}), 0.0))
-    if not any(_ties(e) for e, p in evidence if p > 0):
+    elif untied and 2 * count <= len(members):
+        score = min(score, _UNTIED_CAP)
+        evidence.append((Evidence(
+            "few_refund_demands",
+            f"本组只由措辞和时间相连，{len(members)} 笔退保中仅 {count} 笔要求全额退还保费或以投诉为由："
+            f"没有多数成员的代理退保行为，评分至多 {_UNTIED_CAP}",
+            f"The group is tied by nothing but wording and timing, and only {count} of its "
+            f"{len(members)} requests demand a full premium refund or give a complaint reason: "
+            f"without the trade's behaviour on most members it counts at most {_UNTIED_CAP}",
+            {"score_cap": _UNTIED_CAP, "demanding": count, "claims": len(members)}), 0.0))
+    if untied:
         steady = any(e.data.get("steady", False) for e, _ in evidence)
         evidence.append((Evidence(
             "no_shared_ties",

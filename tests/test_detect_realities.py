@@ -949,6 +949,34 @@ def test_two_rings_touched_by_two_chance_ties_stay_two(tmp_path: Path, book: Boo
     assert alerted_claims(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
 
 
+_DIVIDEND_LETTER = ("本人{name}持有贵公司财富稳赢两全保险（分红型），今年分红大幅下调，与购买时演示的收益相差甚远，"
+                   "对此非常不满，现申请退保，请尽快办理。保单号{policy}。")
+
+
+def test_honest_letters_after_a_dividend_cut_that_take_the_cash_value_are_not_a_ring(tmp_path: Path,
+                                                                                   book: BookBuilder) -> None:
+    """Twelve holders of one product complain within seven weeks of its dividend cut, in near
+    the same words (no one else in the book writes them), each with their own phone and
+    account. Two demand a full refund and two give a complaint reason; the others take the
+    cash value. Nothing but wording and timing ties them, and without the trade's behaviour on
+    most of them that is no ring (an outside book's wave was alerted at 0.81)."""
+    wave = []
+    for k in range(12):
+        i = 500 + k
+        cust = book.customer(f"DW{k}", f"{SURNAMES[i % len(SURNAMES)]}分{k}", f"赣州市宁都县{i}号", _mobile("136", i))
+        claim = book.claim(f"DWC{k}", cust, "A-OK", f"2025-{8 + k // 7:02d}-{2 + 4 * (k % 7):02d}",
+                           full_refund=k in (0, 5), complaint_reason=k in (3, 8), contact=_mobile("136", i),
+                           account=f"62220600000{i:08d}", account_name=f"{SURNAMES[i % len(SURNAMES)]}分{k}")
+        book.complaint(f"DWK{k}", cust, claim, f"2025-{8 + k // 7:02d}-{1 + 4 * (k % 7):02d}",
+                       _DIVIDEND_LETTER.format(name=f"客户{i}", policy=f"PDWC{k}"))
+        wave.append(claim)
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == []
+    group = next(r for r in result.rings if "DWC0" in r.claim_ids)
+    cap = next(e for e in group.evidence if e.code == "few_refund_demands")
+    assert group.score <= 0.45 and (cap.data["demanding"], cap.data["claims"]) == (4, len(group.claim_ids))
+
+
 def test_a_letter_about_a_policy_without_a_request_backs_no_other_request(tmp_path: Path,
                                                                          book: BookBuilder) -> None:
     """A customer recruited by one ring in May writes, the next spring, a letter about another
