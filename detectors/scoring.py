@@ -82,8 +82,8 @@ address is strong evidence only with it (``../shared/domain.md``: a care home's 
 its residents' cash-value requests for years). So is a group tied by nothing but wording and
 timing when half its requests or fewer show that behaviour: an outside book's honest complaint
 wave after one product's dividend cut wrote near-identical letters within weeks and took the
-cash value, while the letter-only rings alerted on 22 outside books showed it on three quarters
-of their members or more."""
+cash value, while the 18 groups of ring members alerted on wording and timing alone on 23 outside
+books showed it on three quarters of their members or more."""
 
 _KIND_TEXT = {
     CONTACT_PHONE: ("联系电话", "contact phone"),

@@ -960,7 +960,6 @@ def test_honest_letters_after_a_dividend_cut_that_take_the_cash_value_are_not_a_
     account. Two demand a full refund and two give a complaint reason; the others take the
     cash value. Nothing but wording and timing ties them, and without the trade's behaviour on
     most of them that is no ring (an outside book's wave was alerted at 0.81)."""
-    wave = []
     for k in range(12):
         i = 500 + k
         cust = book.customer(f"DW{k}", f"{SURNAMES[i % len(SURNAMES)]}分{k}", f"赣州市宁都县{i}号", _mobile("136", i))
@@ -969,7 +968,6 @@ def test_honest_letters_after_a_dividend_cut_that_take_the_cash_value_are_not_a_
                            account=f"62220600000{i:08d}", account_name=f"{SURNAMES[i % len(SURNAMES)]}分{k}")
         book.complaint(f"DWK{k}", cust, claim, f"2025-{8 + k // 7:02d}-{1 + 4 * (k % 7):02d}",
                        _DIVIDEND_LETTER.format(name=f"客户{i}", policy=f"PDWC{k}"))
-        wave.append(claim)
     result = detect_book(tmp_path, book)
     assert alerted_claims(result) == []
     group = next(r for r in result.rings if "DWC0" in r.claim_ids)
