@@ -68,10 +68,12 @@ relationship (:data:`graph.model.SINGLE_VALUED`); ingest warns, naming the value
 CORRECTED_DATES: dict[str, tuple[str, ...]] = {
     "surrenders": ("request_date",),
     "complaints": ("received_date",),
+    "policies": ("issue_date",),
 }
 """Dates a record sent again may correct: the newest export's date replaces the stored one, and
 ingest warns, naming the date it replaces (a request's date places it in every burst and window
-detection looks at; it was replaced without a word)."""
+detection looks at, a policy's issue date orders its requests; they were replaced without a
+word)."""
 
 
 class StoredRecords:

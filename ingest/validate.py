@@ -640,22 +640,30 @@ def validate_book(raw: RawBook, log: ProblemLog, insurer: str | None = None,
     if export and stored is not None:
         _check_twins(tables, files, stored, log)
     _check_references(tables, files, usable, set(raw.tables) - usable | ragged | rowless | missing, log, stored)
-    _check_order(tables, files, log)
+    _check_order(tables, files, log, stored)
     if stored is not None:
         _check_moved(tables, files, stored, log)
         _stored_holders(tables, stored)
     return tables
 
 
-def _check_order(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str], log: ProblemLog) -> None:
-    """Dates out of order between two records of one folder are kept with a warning: a request
-    dated before its policy's issue date, an agent's leave date before the hire date. Either is
+def _check_order(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str], log: ProblemLog,
+                 stored: StoredRecords | None) -> None:
+    """Dates out of order between two records are kept with a warning: a request dated before
+    its policy's issue date (the policy in the folder, or else as stored: a daily export's
+    request of a policy loaded long ago), an agent's leave date before the hire date. Either is
     a typo or a record rewritten later (a reinstated policy's new issue date, a rehired agent's
     new hire date), which only the source can tell; a surrender dated before its policy, if a
     typo, misplaces it in its ring's weeks."""
     claims, policies = tables["surrenders"], tables["policies"]
-    if not claims.empty and not policies.empty:
-        issued = claims["policy_id"].map(policies.drop_duplicates("policy_id").set_index("policy_id")["issue_date"])
+    if not claims.empty:
+        issued = claims["policy_id"].map(policies.drop_duplicates("policy_id").set_index("policy_id")["issue_date"]) \
+            if not policies.empty else pd.Series(None, index=claims.index, dtype=object)
+        elsewhere = issued.isna() & claims["policy_id"].notna()
+        if stored is not None and elsewhere.any():
+            issued = issued.astype(object)
+            issued[elsewhere] = stored.stored_values("policies", claims.loc[elsewhere, "policy_id"],
+                                                     ["issue_date"])["issue_date"]
         early = claims["request_date"].notna() & issued.notna() & (claims["request_date"] < issued)
         for row in claims.index[early].tolist():
             log.add(files["surrenders"], int(row), "request_date",

@@ -921,6 +921,24 @@ def test_dates_out_of_order_between_records_are_kept_with_a_warning(tmp_path: Pa
     assert report.rows["surrenders"] == len(book["surrenders"])
 
 
+def test_a_daily_exports_dates_are_checked_against_stored_policies(tmp_path: Path, store: SQLiteStore) -> None:
+    """A request of a policy loaded long ago, dated before its stored issue date, is warned
+    about as in one folder; a stored policy sent again with another issue date is a correction
+    said aloud (both passed without a word)."""
+    ingest_folder(write_book(tmp_path / "book"), store)
+    request = {**base_book()["surrenders"][1], "claim_id": "S3", "request_date": "2019-01-15"}
+    reissued = {**base_book()["policies"][0], "issue_date": "2018-02-01"}
+    report = ingest_folder(write_book(tmp_path / "day", {"surrenders": [request], "policies": [reissued]}), store)
+    assert sorted((w.file, w.row, w.column, w.value, w.reason) for w in report.warnings
+                  if w.column in ("request_date", "issue_date")) == [
+        ("policies.csv", 2, "issue_date", "2018-02-01",
+         "P1 is stored with issue_date 2018-01-01: read as a change: 2018-01-01 is replaced, as from this export"),
+        ("surrenders.csv", 2, "request_date", "2019-01-15",
+         "dated before its policy's issue date (2019-02-03): kept; check both dates")]
+    policy = store.get_node(Label.POLICY, "P1")
+    assert policy is not None and policy.props["issue_date"] == "2018-02-01"
+
+
 def test_a_table_in_both_forms_or_in_a_folder_is_reported_once(tmp_path: Path, store: SQLiteStore) -> None:
     """Both customers.csv and customers.parquet: one error, not also "name it customers.csv"
     for each (an outside tester's report); a folder named customers.csv says it is a folder."""
