@@ -33,7 +33,7 @@ from graph.keys import (
     person_keys,
 )
 from graph.keys.bank_accounts import _account_or_damage
-from graph.keys.cells import with_damage
+from graph.keys.cells import identifier_cell, with_damage
 from graph.keys.id_numbers import FIRST_BIRTH_DATE, _id_or_damage, region_codes
 from graph.keys.phones import _parsed_phone, _phone_or_damage
 from graph.keys.records import _key_row, normalize_record_keys
@@ -104,11 +104,28 @@ def test_landline_typed_any_way_is_one_value(case: tuple[str, str]) -> None:
 @settings(max_examples=400)
 @given(st.text("0123456789+- ()", min_size=1, max_size=18))
 def test_fast_path_agrees_with_phonenumbers_on_any_digits(typed: str) -> None:
+    """On the line as read (a bracketed group at the end is a clerk's note, cut off before)."""
     got = normalize_phone(typed)
     if got is None:
         assert typed.strip() == ""
     else:
-        assert got == _parsed_phone(typed.strip())
+        line = identifier_cell(typed)
+        assert isinstance(line, str) and got == _parsed_phone(line)
+
+
+def test_a_clerks_note_is_cut_off_and_its_digits_never_join_the_number() -> None:
+    """An outside tester's cells: a short number with a note holding digits became another
+    customer's valid number (``1381234568（1号床）`` → ``+8613812345681``), tying an honest
+    customer to a ring; an ID number with a note was another person."""
+    cases = {"1381234568（1号床）": ("1381234568", False), "1771234567 (8)": ("1771234567", False),
+             "1771234567【8】": ("1771234567", False), "1381234568号1": ("1381234568号1", False),
+             "13812345680（女儿1）": ("+8613812345680", True), "13812345696.0（本人）": ("+8613812345696", True),
+             "0731-84567890转123（3楼）": ("+8673184567890", True), "13812345686【本人】": ("+8613812345686", True)}
+    for typed, (value, valid) in cases.items():
+        phone = normalize_phone(typed)
+        assert phone is not None and (phone.value, phone.valid) == (value, valid), typed
+    assert normalize_id_number("362203199706028692（代办人）") == normalize_id_number("362203199706028692")
+    assert normalize_bank_account("6222 0202 0011 2233 446（本人）") == normalize_bank_account("6222020200112233446")
 
 
 def test_phone_examples() -> None:

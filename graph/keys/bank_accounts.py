@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from stdnum import luhn
 
-from graph.keys.cells import Damaged, number_cell, plain_mask, with_damage
+from graph.keys.cells import Damaged, identifier_cell, plain_mask, with_damage
 from graph.keys.columns import as_numpy, expand, matches, nfkc_arrow
 
 __all__ = ["BankAccount", "normalize_bank_account", "normalize_bank_accounts"]
@@ -36,7 +36,7 @@ _NON_DIGITS = re.compile(r"\D")
 
 
 def _account_or_damage(raw: object) -> BankAccount | Damaged | None:
-    text = number_cell(raw)
+    text = identifier_cell(raw)
     if text is None or isinstance(text, Damaged):
         return text
     digits = _NON_DIGITS.sub("", text)

@@ -50,6 +50,7 @@ __all__ = [
     "Damaged",
     "blank_cells",
     "clean_cell",
+    "identifier_cell",
     "number_cell",
     "number_text",
     "plain_mask",
@@ -197,6 +198,29 @@ def number_cell(raw: object) -> str | Damaged | None:
     """
     text = clean_cell(raw)
     return None if text is None else number_text(text)
+
+
+# A clerk's note in brackets after an identifier: whose number it is, a bed, a room.
+_NOTE = re.compile(r"(.*?\S)\s*[(\[【〔]\s*[^()\[\]【】〔〕]{1,16}?\s*[)\]】〕]\s*")
+
+
+def identifier_cell(raw: object) -> str | Damaged | None:
+    """:func:`number_cell` of a phone, ID number or bank card cell, with a clerk's note in
+    brackets at its end cut off first (``13812345678（子女）``, ``3622…8692（代办人）``,
+    ``1381234568（1号床）``). No such identifier ends in a bracket, so the note is no part of it,
+    digits and all: read whole, a note's digits ran on after a short number and made another
+    person's number of it (an outside tester's).
+
+    >>> identifier_cell("138 1234 5678（子女）"), identifier_cell("1381234568（1号床）")
+    ('138 1234 5678', '1381234568')
+    >>> identifier_cell("13812345696.0【本人】"), identifier_cell("(0797)8123456")
+    ('13812345696', '(0797)8123456')
+    """
+    text = clean_cell(raw)
+    if text is None:
+        return None
+    note = _NOTE.fullmatch(text)
+    return number_text(note.group(1) if note else text)
 
 
 def with_damage(found: tuple[object, ...] | Damaged | None,

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from stdnum import numdb
 from stdnum.cn import ric
 
-from graph.keys.cells import Damaged, number_cell, plain_mask, with_damage
+from graph.keys.cells import Damaged, identifier_cell, plain_mask, with_damage
 from graph.keys.columns import as_numpy, expand, matches, nfkc_arrow
 
 __all__ = ["FIRST_BIRTH_DATE", "IdNumber", "normalize_id_number", "normalize_id_numbers",
@@ -92,7 +92,7 @@ def _id_valid(value: str) -> bool:
 
 
 def _id_or_damage(raw: object) -> IdNumber | Damaged | None:
-    text = number_cell(raw)
+    text = identifier_cell(raw)
     if text is None or isinstance(text, Damaged):
         return text
     value = _ID_SEPARATORS.sub("", text).upper()

@@ -4,9 +4,9 @@ Pure functions, safe to call per request (real-time scoring uses them), and a ve
 variant for whole columns that agrees with ``phonenumbers`` (region CN) by construction.
 
 The cell is cleaned first (:mod:`graph.keys.cells`: full-width characters, invisible
-characters, text-forcing wrappers, ``.0`` and other spreadsheet renderings). A clerk's note in
-brackets (``（本人）``, ``（子女）``) and an extension
-(``转801``, ``分机 801``, ``ext. 801``, ``x801``) are not part of the key: the key is the line's
+characters, text-forcing wrappers, ``.0`` and other spreadsheet renderings, a clerk's note in
+brackets: :func:`graph.keys.cells.identifier_cell`). An extension
+(``转801``, ``分机 801``, ``ext. 801``, ``x801``) is not part of the key: the key is the line's
 E.164 number, as ``phonenumbers`` formats a number with an extension, and the number is valid
 when the line is.
 
@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from graph.keys.cells import Damaged, number_cell, plain_mask, with_damage
+from graph.keys.cells import Damaged, identifier_cell, plain_mask, with_damage
 from graph.keys.columns import as_numpy, expand, matches, nfkc_arrow, true_mask
 
 __all__ = ["NUMBER_BLOCK_DIGITS", "Phone", "PhoneKind", "is_number_block", "normalize_phone", "normalize_phones",
@@ -55,13 +55,12 @@ _PLAIN_NUMBER = re.compile(r"\+?\d+")
 # Carrier-selection prefixes phonenumbers strips from Chinese numbers (e.g. 17951); left to it.
 _CARRIER_PREFIX = re.compile(r"1(?:[12]\d|79)\d\d")
 _NON_DIGITS = re.compile(r"\D")
+_DIGIT = re.compile(r"\d")
+_NOT_PHONE_MARKS = re.compile(r"[^0-9+\s\-\u2010-\u2015\u2212.()/]+")
 # What Chinese and English records write before an extension; the line must end in a digit.
 _EXTENSION = re.compile(
     r"(.*?\d)[\s\-]*[(\[]?\s*(?:转分机|分机号?|转|ext\.?|extn\.?|extension|x|#)\s*:?\s*"
     r"(\d{1,6})\s*[)\]]?", re.IGNORECASE)
-# A clerk's note in brackets after the number, saying whose it is: 13812345678（本人）, （子女）,
-# （老伴）, (单位). It names no digit, so it is not part of the number.
-_NOTE = re.compile(r"(.*?[\d)\]])\s*[(\[]\s*[^\d()\[\]]{1,12}?\s*[)\]]\s*")
 # A landline written area code, number, extension, all with dashes: 0797-8123457-801.
 # (Area codes never start 00: that is the international prefix, 0086….)
 _DASH_EXTENSION = re.compile(r"(\(?0[1-9]\d{1,2}\)?[\s\-]?\d{7,8})\s*-\s*(\d{1,5})")
@@ -145,7 +144,15 @@ def _invalid_phone(text: str) -> Phone:
 
     >>> _invalid_phone("+86 148 0838 2525") == _invalid_phone("14808382525")
     True
+
+    Digits on both sides of other text are no one number, whatever they add up to (a short
+    number with a note run on, ``1381234568号1``): the cell as typed is the key.
+
+    >>> _invalid_phone("1381234568号1").value, _invalid_phone("13812345678 张三").value
+    ('1381234568号1', '+8613812345678')
     """
+    if sum(1 for run in _NOT_PHONE_MARKS.split(text) if _DIGIT.search(run)) > 1:
+        return Phone(text, "other", False)  # digits on both sides of other text: not one number
     digits = _NON_DIGITS.sub("", text)
     national = digits
     for prefix in ("0086", "86"):
@@ -170,20 +177,13 @@ def _parsed_phone(text: str) -> Phone:
 
 
 def _line(text: str) -> str:
-    """The line of a cleaned phone cell: a clerk's note in brackets, an extension and its marker
-    cut off.
-
-    >>> _line("13812345678(子女)"), _line("0797-8123456转801(办公室)"), _line("0797-8123456(转801)")
-    ('13812345678', '0797-8123456', '0797-8123456')
-    """
-    note = _NOTE.fullmatch(text)
-    text = note.group(1) if note else text
+    """The line of a cleaned phone cell: an extension and its marker cut off."""
     extension = _EXTENSION.fullmatch(text) or _DASH_EXTENSION.fullmatch(text)
     return extension.group(1) if extension else text
 
 
 def _phone_or_damage(raw: object) -> Phone | Damaged | None:
-    text = number_cell(raw)
+    text = identifier_cell(raw)
     if text is None or isinstance(text, Damaged):
         return text
     line = _line(text)
@@ -226,7 +226,8 @@ def _desc_mask(desc: _Desc, national: pa.Array, lengths: np.ndarray) -> np.ndarr
 def _fast_phones(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
     """:func:`_fast_phone` with Arrow kernels; undecided rows are left for the scalar path."""
     text = nfkc_arrow(raw)
-    plain = matches(text, _PHONE_PLAIN) & plain_mask(text) & ~matches(text, _DASH_EXTENSION_RE2)
+    plain = (matches(text, _PHONE_PLAIN) & plain_mask(text) & ~matches(text, _DASH_EXTENSION_RE2)
+             & ~matches(text, r"[)\]]\s*$"))  # a bracket at the end: a note, read by the scalar path
     compact = pc.replace_substring_regex(text, pattern=_PHONE_SEPARATORS, replacement="")
     plain &= matches(compact, r"^\+?[0-9]+$")
     size = as_numpy(pc.utf8_length(compact)).astype(np.int64)
