@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,35 +126,43 @@ def _decode(data: bytes) -> tuple[bytes, str]:
         raise UndecodableError(max(utf8_error, exc.start)) from None
 
 
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+_CSV_MARKS = re.compile(rb'["\r\n,]')
 
 
-def _column_at(data: bytes, offset: int) -> str | None:
-    """The header of the cell holding byte ``offset`` of a CSV file (``None`` in the header
-    line or past the header's columns): commas outside quotes counted from the start of its
-    line. A comma or a quote byte never occurs inside a UTF-8 or GB18030 character.
+def _row_and_column(data: bytes, offset: int) -> tuple[int, str | None]:
+    """The spreadsheet row of byte ``offset`` of a CSV file, and the header of the cell holding
+    it (``None`` in the header or past the header's columns). Line ends and commas count only
+    outside quotes, so a quoted cell over several lines is one row; a line may end in CR LF, LF
+    or CR alone. No UTF-8 or GB18030 character holds a comma, quote, CR or LF byte.
 
-    >>> data = "name,phone\\n张三,138\\udcff\\n".encode("utf-8", "surrogateescape")
-    >>> _column_at(data, data.index(b"\\xff")), _column_at(data, 2)
-    ('phone', None)
+    >>> data = 'name,address\\n张三,"1号\\n2栋"\\n李四,3\\udcff号\\n'.encode("utf-8", "surrogateescape")
+    >>> _row_and_column(data, data.index(b"\\xff")), _row_and_column(data, 2)
+    ((3, 'address'), (1, None))
     """
-    start = data.rfind(b"\n", 0, offset) + 1
-    if start == 0:
-        return None
-    quoted, cell = False, 0
-    for byte in data[start:offset]:
-        if byte == 0x22:
+    row, cell, quoted, last_cr, header_end = 1, 0, False, -2, -1
+    for mark in _CSV_MARKS.finditer(data, 0, offset):
+        byte = mark.group()
+        if byte == b'"':
             quoted = not quoted
-        elif byte == 0x2C and not quoted:
+        elif quoted:
+            continue
+        elif byte == b",":
             cell += 1
-    first = data[:start].split(b"\n", 1)[0].removeprefix(_BOM).rstrip(b"\r")
+        elif not (byte == b"\n" and mark.start() == last_cr + 1):
+            if byte == b"\r":
+                last_cr = mark.start()
+            row, cell = row + 1, 0
+            header_end = mark.start() if header_end < 0 else header_end
+    if row == 1:
+        return row, None
+    first = data[:header_end].removeprefix(_BOM)
     try:
-        text = first.decode("utf-8")
+        header = next(csv.reader([first.decode("utf-8")]), [])
     except UnicodeDecodeError:
-        text = first.decode("gb18030", errors="replace")
-    header = next(csv.reader([text]), [])
-    return header[cell].strip() if cell < len(header) else None
+        header = next(csv.reader([first.decode("gb18030", errors="replace")]), [])
+    except csv.Error:
+        header = []
+    return row, header[cell].strip() if cell < len(header) else None
 
 
 _OTHER_SEPARATORS = ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars"))
@@ -219,7 +228,7 @@ def _read_csv(data: bytes, name: str, log: ProblemLog) -> tuple[pd.DataFrame | N
     try:
         utf8, encoding = _decode(data)
     except UndecodableError as exc:
-        log.add(name, _line_of(data, exc.offset), _column_at(data, exc.offset),
+        log.add(name, *_row_and_column(data, exc.offset),
                 f"undecodable text at byte {exc.offset} (neither UTF-8 nor GB18030)")
         return None, "unknown", 0
     if not utf8.strip():

@@ -589,6 +589,25 @@ def test_bad_book_is_rejected_and_store_unchanged(case: str, tmp_path: Path,
     assert len(written) == len(caught.value.problems)
 
 
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n", b"\r"])
+def test_undecodable_text_after_a_cell_over_two_lines_names_its_row_and_column(tmp_path: Path, line_end: bytes,
+                                                                               store: SQLiteStore) -> None:
+    """A quoted address over two lines is one row: the bad byte of the next customer is in row 3,
+    column address (an outside tester got row 4, a wrong column, and a traceback for a file whose
+    lines end in CR alone)."""
+    folder = write_book(tmp_path / "book")
+    lines = (folder / "customers.csv").read_bytes().decode("utf-8").splitlines()
+    header = lines[0].split(",")
+    first = dict(zip(header, next(csv.reader([lines[1]])), strict=True))
+    first["address"] = "江西省赣州市\n章贡区1号"
+    second = lines[2].replace("章贡区2号", "章贡区\udcff2号")
+    rows = [lines[0], ",".join(f'"{v}"' for v in first.values()), second]
+    (folder / "customers.csv").write_bytes(line_end.join(r.encode("utf-8", "surrogateescape") for r in rows) + line_end)
+    with pytest.raises(ValidationError) as refused:
+        ingest_folder(folder, store)
+    assert [(p.file, p.row, p.column) for p in refused.value.errors] == [("customers.csv", 3, "address")]
+
+
 def test_a_stray_quote_is_the_one_error_shown_not_the_references_it_broke(tmp_path: Path) -> None:
     """A quote opened in customers.csv row 2 and never closed swallows every later customer:
     the error is that row, with the lines the quote ran over, and no policy, request or letter
