@@ -76,6 +76,8 @@ def test_health_and_ready(client: TestClient, tmp_path: Path) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["run_id"] == "run-1"
+    # load balancers probe with HEAD (an outside tester got 405)
+    assert [client.head(path).status_code for path in ("/healthz", "/readyz")] == [200, 200]
     with SQLiteStore(tmp_path / "empty.db") as empty, _client(empty) as c:
         answer = c.get("/readyz")
         assert answer.status_code == 503 and answer.json()["results"] is False
