@@ -235,14 +235,20 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment], hand_overs: 
             {"score_cap": _UNTIED_CAP, "demanding": count, "claims": len(members)}), 0.0))
     if untied:
         steady = any(e.data.get("steady", False) for e, _ in evidence)
+        cap = round(_wording_cap(evidence), 4)
         evidence.append((Evidence(
             "no_shared_ties",
             "成员之间" + ("除平稳使用的机构标识外，" if steady else "")
-            + "没有共用的联系方式、账户、代办人、地址，也不属于同一离职代理人的集中退保",
+            + "没有共用的联系方式、账户、代办人、地址，也不属于同一离职代理人的集中退保"
+            + (f"：措辞和时间至多计 {cap}（本组信件占该措辞在全账册信件中的一半或更少时为 {_UNTIED_CAP}，"
+               "占全部或为一地的集中投诉时为 1）" if cap < 1.0 else ""),
             "The members share no contact, account, representative or address"
             + (" besides those in an institution's steady use" if steady else "")
-            + ", nor a burst of one resigned agent's book",
-            {"wording_cap": round(_wording_cap(evidence), 4)}), 0.0))
+            + ", nor a burst of one resigned agent's book"
+            + (f": wording and timing count at most {cap} ({_UNTIED_CAP} while the group's letters "
+               "are half the book's letters of their wording or fewer, 1 when they are all of them "
+               "or one place's campaign)" if cap < 1.0 else ""),
+            {"wording_cap": cap}), 0.0))
     score = round(min(1.0, score), 4)
     evidence.sort(key=lambda item: -item[1])
     identifiers = _listed_identifiers(ctx, members, _shared_identifiers(ctx, members))

@@ -975,6 +975,30 @@ def test_honest_letters_after_a_dividend_cut_that_take_the_cash_value_are_not_a_
     assert group.score <= 0.45 and (cap.data["demanding"], cap.data["claims"]) == (4, len(group.claim_ids))
 
 
+def test_two_letter_groups_of_one_wording_months_apart_say_why_their_wording_counts_little(
+        tmp_path: Path, book: BookBuilder) -> None:
+    """Ten customers in March and ten in October send one wording no one else writes, all on
+    complaint grounds for a full refund, sharing nothing else. Each group holds half the book's
+    letters of it, so its wording and timing count at most 0.45; the evidence says so (an
+    outside tester saw both groups at 0.45 and nothing saying why)."""
+    for month, tag in (("03", "WA"), ("10", "WB")):
+        for k in range(10):
+            i = (600 if tag == "WA" else 620) + k
+            cust = book.customer(f"{tag}{k}", f"{SURNAMES[i % len(SURNAMES)]}{tag}{k}", f"赣州市石城县{i}号",
+                                 _mobile("133", i))
+            claim = book.claim(f"{tag}C{k}", cust, "A-OK", f"2024-{month}-{2 + 2 * k:02d}", full_refund=True,
+                               complaint_reason=True, contact=_mobile("133", i), account=f"62220700000{i:08d}",
+                               account_name=f"{SURNAMES[i % len(SURNAMES)]}{tag}{k}")
+            book.complaint(f"{tag}K{k}", cust, claim, f"2024-{month}-{1 + 2 * k:02d}",
+                           _DIVIDEND_LETTER.format(name=f"客户{i}", policy=f"P{tag}C{k}"))
+    result = detect_book(tmp_path, book)
+    groups = [r for r in result.rings if {"WAC0", "WBC0"} & set(r.claim_ids)]
+    assert len(groups) == 2 and all(r.score <= 0.45 for r in groups)
+    for group in groups:
+        untied = next(e for e in group.evidence if e.code == "no_shared_ties")
+        assert untied.data["wording_cap"] == 0.45 and "wording and timing count at most 0.45" in untied.en
+
+
 def test_a_letter_about_a_policy_without_a_request_backs_no_other_request(tmp_path: Path,
                                                                          book: BookBuilder) -> None:
     """A customer recruited by one ring in May writes, the next spring, a letter about another
