@@ -161,8 +161,8 @@ def invalid_request_page(detail: list[dict[str, str]]) -> Response:
 def refusal_page(status_code: int, message: str) -> Response:
     """Any other refusal of an explorer path (no such page, a method it does not serve) as a
     page in the explorer's frame."""
-    return _error(status_code, "无法处理 Not understood" if status_code != 404 else "未找到 Not found",
-                  message)
+    titles = {404: "未找到 Not found", 405: "不支持此操作 Method not allowed"}
+    return _error(status_code, titles.get(status_code, "无法处理 Not understood"), message)
 
 
 def _forbidden() -> Response:
