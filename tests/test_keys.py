@@ -126,6 +126,18 @@ def test_a_clerks_note_is_cut_off_and_its_digits_never_join_the_number() -> None
         assert phone is not None and (phone.value, phone.valid) == (value, valid), typed
     assert normalize_id_number("362203199706028692（代办人）") == normalize_id_number("362203199706028692")
     assert normalize_bank_account("6222 0202 0011 2233 446（本人）") == normalize_bank_account("6222020200112233446")
+    # a second tester's: an unclosed or stray bracket, a plus or a star between the digits, a
+    # leading bracket that is no area code; none is another customer's number or card
+    for typed in ("1381234568（1", "1381234568）1", "1381234568（1）号", "1381234568+1", "1381234568*1",
+                  "(1)3812345681", "13812345678；13987654321"):
+        phone = normalize_phone(typed)
+        assert phone is not None and not phone.valid and phone.value != "+8613812345681", typed
+    assert normalize_phone("(0797)8123456") == normalize_phone("(+86)797 8123456") == Phone("+867978123456",
+                                                                                             "landline", True)
+    for typed in ("622202020011223344（6", "622202020011223344）6", "622202020011223344（6）号",
+                  "622202020011223344+6", "(6)222020200112233446"):
+        account = normalize_bank_account(typed)
+        assert account is not None and not account.luhn_valid and account.value != "6222020200112233446", typed
 
 
 def test_phone_examples() -> None:

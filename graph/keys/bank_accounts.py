@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from stdnum import luhn
 
-from graph.keys.cells import Damaged, identifier_cell, plain_mask, with_damage
+from graph.keys.cells import Damaged, identifier_cell, plain_mask, run_together, with_damage
 from graph.keys.columns import as_numpy, expand, matches, nfkc_arrow
 
 __all__ = ["BankAccount", "normalize_bank_account", "normalize_bank_accounts"]
@@ -33,6 +33,7 @@ class BankAccount(NamedTuple):
 
 
 _NON_DIGITS = re.compile(r"\D")
+_NOT_CARD_MARKS = re.compile(r"[^0-9\s\-]+")
 
 
 def _account_or_damage(raw: object) -> BankAccount | Damaged | None:
@@ -40,8 +41,8 @@ def _account_or_damage(raw: object) -> BankAccount | Damaged | None:
     if text is None or isinstance(text, Damaged):
         return text
     digits = _NON_DIGITS.sub("", text)
-    if not digits:
-        return BankAccount(text, False)
+    if not digits or run_together(text, _NOT_CARD_MARKS):
+        return BankAccount(text, False)  # digits on both sides of other marks: no one card
     return BankAccount(digits, bool(luhn.is_valid(digits)))
 
 
@@ -53,6 +54,8 @@ def normalize_bank_account(raw: object) -> BankAccount | None:
     BankAccount(value='6222020200112233446', luhn_valid=True)
     >>> normalize_bank_account("6.22203E+18") is None
     True
+    >>> normalize_bank_account("622202020011223344（6")  # a note's digit run on: no card
+    BankAccount(value='622202020011223344(6', luhn_valid=False)
     """
     found = _account_or_damage(raw)
     return found if isinstance(found, BankAccount) else None

@@ -54,6 +54,7 @@ __all__ = [
     "number_cell",
     "number_text",
     "plain_mask",
+    "run_together",
     "with_damage",
 ]
 
@@ -198,6 +199,18 @@ def number_cell(raw: object) -> str | Damaged | None:
     """
     text = clean_cell(raw)
     return None if text is None else number_text(text)
+
+
+def run_together(text: str, other: re.Pattern[str]) -> bool:
+    """Whether digits stand on both sides of a mark ``other`` matches (text, a stray bracket, a
+    plus, a star): two numbers, or a number and a note's digits, that only a careless reading
+    runs into one (``1381234568号1``, ``1381234568（1``, ``6222…344+6``, an outside tester's).
+
+    >>> marks = re.compile(r"[^0-9 \\-]+")
+    >>> run_together("1381234568（1", marks), run_together("138 1234-5678", marks)
+    (True, False)
+    """
+    return sum(1 for run in other.split(text) if any(c.isdigit() for c in run)) > 1
 
 
 # A clerk's note in brackets after an identifier: whose number it is, a bed, a room.

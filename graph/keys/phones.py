@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from graph.keys.cells import Damaged, identifier_cell, plain_mask, with_damage
+from graph.keys.cells import Damaged, identifier_cell, plain_mask, run_together, with_damage
 from graph.keys.columns import as_numpy, expand, matches, nfkc_arrow, true_mask
 
 __all__ = ["NUMBER_BLOCK_DIGITS", "Phone", "PhoneKind", "is_number_block", "normalize_phone", "normalize_phones",
@@ -55,8 +55,10 @@ _PLAIN_NUMBER = re.compile(r"\+?\d+")
 # Carrier-selection prefixes phonenumbers strips from Chinese numbers (e.g. 17951); left to it.
 _CARRIER_PREFIX = re.compile(r"1(?:[12]\d|79)\d\d")
 _NON_DIGITS = re.compile(r"\D")
-_DIGIT = re.compile(r"\d")
-_NOT_PHONE_MARKS = re.compile(r"[^0-9+\s\-\u2010-\u2015\u2212.()/]+")
+# What may stand between a phone's digits: spaces, dashes, dots, slashes. A bracket only around
+# a leading area or country code, a plus only at the start.
+_NOT_PHONE_MARKS = re.compile(r"[^0-9\s\-\u2010-\u2015\u2212./]+")
+_LEADING_CODE = re.compile(r"\A\s*(?:[(\[]\s*(?:\+?86|0\d{2,3})\s*[)\]]|\+)")
 # What Chinese and English records write before an extension; the line must end in a digit.
 _EXTENSION = re.compile(
     r"(.*?\d)[\s\-]*[(\[]?\s*(?:转分机|分机号?|转|ext\.?|extn\.?|extension|x|#)\s*:?\s*"
@@ -145,14 +147,9 @@ def _invalid_phone(text: str) -> Phone:
     >>> _invalid_phone("+86 148 0838 2525") == _invalid_phone("14808382525")
     True
 
-    Digits on both sides of other text are no one number, whatever they add up to (a short
-    number with a note run on, ``1381234568号1``): the cell as typed is the key.
-
-    >>> _invalid_phone("1381234568号1").value, _invalid_phone("13812345678 张三").value
-    ('1381234568号1', '+8613812345678')
+    >>> _invalid_phone("13812345678 张三").value
+    '+8613812345678'
     """
-    if sum(1 for run in _NOT_PHONE_MARKS.split(text) if _DIGIT.search(run)) > 1:
-        return Phone(text, "other", False)  # digits on both sides of other text: not one number
     digits = _NON_DIGITS.sub("", text)
     national = digits
     for prefix in ("0086", "86"):
@@ -164,8 +161,21 @@ def _invalid_phone(text: str) -> Phone:
     return Phone(digits or text, "other", False)
 
 
+def _run_together(line: str) -> bool:
+    """Whether the line holds digits on both sides of a mark no phone is typed with (text, a
+    stray bracket, a plus after the start, a star): no one number, whatever they add up to.
+
+    >>> _run_together("1381234568号1"), _run_together("1381234568+1"), _run_together("(0797)812-3456")
+    (True, True, False)
+    """
+    return run_together(_LEADING_CODE.sub("", line, count=1), _NOT_PHONE_MARKS)
+
+
 def _parsed_phone(text: str) -> Phone:
-    """Normalize with ``phonenumbers`` (region CN) only: the reference the fast path must match."""
+    """Normalize with ``phonenumbers`` (region CN) only: the reference the fast path must match.
+    Digits run together across other marks are the cell as typed (:func:`_run_together`)."""
+    if _run_together(text):
+        return Phone(text, "other", False)
     try:
         number = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
@@ -187,7 +197,7 @@ def _phone_or_damage(raw: object) -> Phone | Damaged | None:
     if text is None or isinstance(text, Damaged):
         return text
     line = _line(text)
-    return _fast_phone(line) or _parsed_phone(line)
+    return (None if _run_together(line) else _fast_phone(line)) or _parsed_phone(line)
 
 
 def normalize_phone(raw: object) -> Phone | None:
@@ -213,6 +223,7 @@ def normalize_phone(raw: object) -> Phone | None:
 
 
 _PHONE_PLAIN = r"^[0-9+\s\-\x{2010}-\x{2015}\x{2212}.()/]*[0-9][0-9+\s\-\x{2010}-\x{2015}\x{2212}.()/]*$"
+_LEADING_CODE_RE2 = r"^\s*\(\s*(?:\+?86|0[0-9]{2,3})\s*\)[^()\[\]]*$"
 _PHONE_SEPARATORS = r"[\s\-\x{2010}-\x{2015}\x{2212}.()/]"
 
 
@@ -227,7 +238,9 @@ def _fast_phones(raw: pa.Array) -> tuple[list[np.ndarray], np.ndarray]:
     """:func:`_fast_phone` with Arrow kernels; undecided rows are left for the scalar path."""
     text = nfkc_arrow(raw)
     plain = (matches(text, _PHONE_PLAIN) & plain_mask(text) & ~matches(text, _DASH_EXTENSION_RE2)
-             & ~matches(text, r"[)\]]\s*$"))  # a bracket at the end: a note, read by the scalar path
+             & ~matches(text, r"[)\]]\s*$")  # a bracket at the end: a note, read by the scalar path
+             & ~(matches(text, r"[()\[\]]") & ~matches(text, _LEADING_CODE_RE2))  # other brackets too
+             & ~matches(text, r"^\s*[^+\s].*\+|\+.*\+"))  # and a plus after the start
     compact = pc.replace_substring_regex(text, pattern=_PHONE_SEPARATORS, replacement="")
     plain &= matches(compact, r"^\+?[0-9]+$")
     size = as_numpy(pc.utf8_length(compact)).astype(np.int64)
