@@ -160,7 +160,9 @@ class JSONBodyMiddleware:
 
 def _without_byte_order_mark(receive: Receive) -> Receive:
     """``receive`` with a UTF-8 byte-order mark at the start of the body left out: RFC 8259 lets
-    a JSON parser ignore one, and Windows clients (PowerShell, a file saved by Notepad) send it."""
+    a JSON parser ignore one, and Windows clients (PowerShell, a file saved by Notepad) send it.
+    A mark with nothing after it stays, and is no JSON: left out, it was read as no body at all
+    (which starts a run with the defaults)."""
     first = True
 
     async def stripped() -> Message:
@@ -169,7 +171,7 @@ def _without_byte_order_mark(receive: Receive) -> Receive:
         if first and message["type"] == "http.request":
             first = False
             body = message.get("body", b"")
-            if body.startswith(codecs.BOM_UTF8):
+            if body.startswith(codecs.BOM_UTF8) and (message.get("more_body") or body[len(codecs.BOM_UTF8):].strip()):
                 message = {**message, "body": body[len(codecs.BOM_UTF8):]}
         return message
 

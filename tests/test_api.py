@@ -129,6 +129,13 @@ def test_missing_or_unknown_key_is_401(client: TestClient, method: str, path: st
         assert answer.json()["error"] == "unauthorized"
 
 
+def test_a_run_started_with_a_byte_order_mark_alone_is_refused(client: TestClient) -> None:
+    """A body of a BOM and nothing else was read as no body and started a run (blanks alone
+    are refused); the schema test found it when no earlier run was still going."""
+    answer = client.post("/v1/runs", content=b"\xef\xbb\xbf", headers={**ADMIN, "Content-Type": "application/json"})
+    assert answer.status_code == 422 and answer.json()["error"] == "invalid_request"
+
+
 def test_a_method_a_path_does_not_serve_is_405_naming_the_methods_it_does(client: TestClient) -> None:
     """RFC 9110: a 405 carries Allow. Routes of included routers were missed, so most paths
     answered with an empty Allow."""
