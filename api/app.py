@@ -136,6 +136,29 @@ class BodyLimitMiddleware:
         await _send_error(send, 413, f"request body larger than {self.max_bytes} bytes")
 
 
+class HeadAsGetMiddleware:
+    """Answer HEAD on every path as GET would, headers and all, without the body: RFC 9110
+    section 9.3.2 (a server that serves GET serves HEAD). Load balancers probe with HEAD, link
+    checkers and caches ask before they fetch; FastAPI routes serve only the methods they name."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 class JSONBodyMiddleware:
     """Refuse a request body under ``prefix`` that is not declared JSON with 415, before it is
     read (``Content-Type: application/json``, parameters such as ``charset`` aside); a JSON
@@ -243,15 +266,16 @@ def _reason(err: Mapping[str, Any]) -> str:
     return str(err.get("msg", "invalid")).removeprefix("Value error, ")
 
 
-_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 def _allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at the request's path (Starlette names only the first),
     asked of each route as a request of that method, so routers included in routers answer too."""
     routes = [route for route in request.app.router.routes if isinstance(route, BaseRoute)]
-    return [method for method in _METHODS
-            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)]
+    served = [method for method in _METHODS
+              if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)]
+    return sorted({*served, "HEAD"} if "GET" in served else set(served))  # HeadAsGetMiddleware
 
 
 def _install_error_handlers(app: FastAPI, retry_after: int) -> None:
@@ -410,7 +434,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.ringscope = state
     _install_error_handlers(app, settings.retry_after_seconds)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(JSONBodyMiddleware)  # added last: runs first, before the body is read
+    app.add_middleware(JSONBodyMiddleware)  # runs before the body is read
+    app.add_middleware(HeadAsGetMiddleware)
     app.include_router(health.router)
     for module in (score, rings, entities, runs):
         app.include_router(module.router, responses=ERROR_RESPONSES)

@@ -139,12 +139,26 @@ def test_a_run_started_with_a_byte_order_mark_alone_is_refused(client: TestClien
 def test_a_method_a_path_does_not_serve_is_405_naming_the_methods_it_does(client: TestClient) -> None:
     """RFC 9110: a 405 carries Allow. Routes of included routers were missed, so most paths
     answered with an empty Allow."""
-    for method, path, allowed in (("DELETE", "/v1/rings", "GET"), ("PUT", "/v1/score", "POST"),
-                                  ("DELETE", "/v1/rings/R-1", "GET, PATCH"), ("POST", "/v1/runs/run-1", "GET"),
-                                  ("PUT", "/v1/entities/customer/U1", "GET")):
+    for method, path, allowed in (("DELETE", "/v1/rings", "GET, HEAD"), ("PUT", "/v1/score", "POST"),
+                                  ("DELETE", "/v1/rings/R-1", "GET, HEAD, PATCH"),
+                                  ("POST", "/v1/runs/run-1", "GET, HEAD"), ("HEAD", "/v1/score", "POST"),
+                                  ("PUT", "/v1/entities/customer/U1", "GET, HEAD")):
         answer = client.request(method, path, headers=ADMIN)
         assert (answer.status_code, answer.headers.get("allow")) == (405, allowed), (method, path)
-        assert answer.json()["error"] == "method_not_allowed"
+        assert method == "HEAD" or answer.json()["error"] == "method_not_allowed"
+
+
+def test_head_is_answered_as_get_without_the_body(client: TestClient) -> None:
+    """RFC 9110 section 9.3.2: HEAD answers as GET does, headers and all, with no body. Only the
+    probes did; a tester's HEAD on a ring list or an explorer page got 405."""
+    for path, headers in (("/v1/rings", ADMIN), ("/v1/rings/R-1", ADMIN), ("/explorer/", ADMIN),
+                          ("/v1/rings", {}), ("/v1/rings/R-NONE", ADMIN), ("/openapi.json", {})):
+        got, head = client.get(path, headers=headers), client.head(path, headers=headers)
+        assert head.status_code == got.status_code, path
+        assert head.content == b"" and got.content != b"", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert head.headers["content-length"] == str(len(got.content)), path
+    assert client.head("/v1/rings").status_code == 401
 
 
 @pytest.mark.parametrize("role", sorted(ALLOWED))

@@ -1,4 +1,5 @@
-"""Liveness and readiness probes (no API key needed; GET or HEAD, as load balancers probe)."""
+"""Liveness and readiness probes (no API key needed; HEAD too, as load balancers probe:
+:class:`api.app.HeadAsGetMiddleware`)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,3 @@ def readyz(state: StateDep) -> Response:
     return JSONBytesResponse({"status": "ready", "store": True, "results": True,
                               "run_id": run.run_id, "reason": None})
 
-
-# the same answers to HEAD (its body is not sent), outside the schema: one operation per probe
-router.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
-router.add_api_route("/readyz", readyz, methods=["HEAD"], include_in_schema=False)
