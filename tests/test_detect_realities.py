@@ -397,6 +397,43 @@ def test_an_account_paid_by_over_a_hundred_complaint_refunds_is_a_ring_not_a_hub
     assert "hub" in hub.notes and hub.suspicion == 0.0
 
 
+def _paid_to_one_stranger(book: BookBuilder, tag: str, dates: list[str]) -> list[str]:
+    """Customers of unrelated households who each give an ordinary reason and take the cash
+    value, with their own phones, and have the refund paid into one account held by 邓收款."""
+    claims = []
+    for k, date in enumerate(dates):
+        cust = book.customer(f"{tag}{k}", f"{SURNAMES[k + 12]}{tag}{k}", f"赣州市信丰县{tag}{k}号", _mobile("136", k))
+        claims.append(book.claim(f"{tag}C{k}", cust, "A-OK", date, contact=_mobile("136", k),
+                                 account="6222000077770001", account_name="邓收款"))
+    return claims
+
+
+def test_a_ring_told_to_give_ordinary_reasons_is_found_by_the_stranger_it_pays(tmp_path: Path,
+                                                                                  book: BookBuilder) -> None:
+    """``../shared/domain.md``: coached members are told to give an ordinary reason, and a refund
+    paid to a third party's account, the same for many customers, within weeks, is the ring's
+    behaviour. Three households paid into one stranger's account within ten days, cash value and
+    ordinary reasons, sharing nothing else, are a ring (an outside book's ring of three was missed,
+    capped at 0.45 as showing none of the trade's behaviour). The same three refunds over half
+    a year are an account's slow habit (a clerk's, a carer's), and two households may be kin of
+    two surnames: neither is alerted."""
+    ring = _paid_to_one_stranger(book, "SM", ["2024-05-06", "2024-05-11", "2024-05-16"])
+    result = detect_book(tmp_path / "weeks", book)
+    assert alerted_claims(result) == [tuple(ring)]
+    found = next(r for r in result.rings if set(ring) <= set(r.claim_ids))
+    codes = [e.code for e in found.evidence]
+    assert {"shared_payout_account", "third_party_payout"} <= set(codes) and "no_refund_demands" not in codes
+
+    slow, pair = BookBuilder(), BookBuilder()
+    for other in (slow, pair):
+        other.agent("A-OK", name="黄正常")
+        _background(other)
+    _paid_to_one_stranger(slow, "SM", ["2024-01-06", "2024-04-11", "2024-07-16"])
+    _paid_to_one_stranger(pair, "SM", ["2024-05-06", "2024-05-11"])
+    for name, other in (("slow", slow), ("pair", pair)):
+        assert alerted_claims(detect_book(tmp_path / name, other)) == [], name
+
+
 def test_a_care_home_that_files_mails_and_takes_its_residents_refunds_is_not_a_ring(
         tmp_path: Path, book: BookBuilder) -> None:
     """The home's worker files every resident's request over two years with her phone as the
