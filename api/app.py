@@ -23,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Match, Router
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import access_log
@@ -251,6 +252,11 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
         where = loc[0] if loc else "body"
+        if err.get("type") == "json_invalid":  # FastAPI puts the character offset where a field goes
+            reason = f"Invalid JSON: {err.get('ctx', {}).get('error', 'decode error')}"
+            out.append({"field": where, "location": where,
+                        "reason": reason + (f" at character {loc[1]}" if len(loc) > 1 else "")})
+            continue
         field = ".".join(loc[1:]) if len(loc) > 1 else where
         out.append({"field": field, "location": where, "reason": _reason(err)})
     return out
@@ -272,6 +278,8 @@ _METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
 def _allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at the request's path (Starlette names only the first),
     asked of each route as a request of that method, so routers included in routers answer too."""
+    if isinstance(request.scope.get("endpoint"), StaticFiles):  # a mount's files: routes see no path
+        return ["GET", "HEAD"]
     routes = [route for route in request.app.router.routes if isinstance(route, BaseRoute)]
     served = [method for method in _METHODS
               if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)]

@@ -19,6 +19,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ValidationError
 
 from api.jobs import JobManager
+from api.schemas import duplicate_keys
 from api.search import CustomerIndex
 from api.security import KeyRing, Permission, Principal
 from api.settings import Settings
@@ -30,6 +31,7 @@ __all__ = [
     "Admin",
     "AppState",
     "CaseWorker",
+    "JSONObjectBody",
     "JobsDep",
     "Reader",
     "Scorer",
@@ -183,6 +185,21 @@ def parse_body(model: type[Model], raw: bytes) -> Model:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         ) from None
+
+
+async def json_object_body(request: Request) -> None:
+    """A JSON request body names each member once: a member named twice is refused (FastAPI
+    keeps the last value without a word, so which was meant cannot be known: a case's note, a
+    run's resolution). Declared after the key's dependency, so a caller without the right
+    learns nothing of the body's rules."""
+    twice = duplicate_keys(await request.body())
+    if twice:
+        raise RequestValidationError([{"loc": ("body", name), "msg": "given more than once",
+                                       "type": "duplicate_key"} for name in twice])
+
+
+JSONObjectBody = Annotated[None, Depends(json_object_body)]
+"""A handler's last parameter, so the key is checked first: see :func:`json_object_body`."""
 
 
 def reject_unknown_query(request: Request, allowed: Collection[str]) -> None:

@@ -142,7 +142,8 @@ def test_a_method_a_path_does_not_serve_is_405_naming_the_methods_it_does(client
     for method, path, allowed in (("DELETE", "/v1/rings", "GET, HEAD"), ("PUT", "/v1/score", "POST"),
                                   ("DELETE", "/v1/rings/R-1", "GET, HEAD, PATCH"),
                                   ("POST", "/v1/runs/run-1", "GET, HEAD"), ("HEAD", "/v1/score", "POST"),
-                                  ("PUT", "/v1/entities/customer/U1", "GET, HEAD")):
+                                  ("PUT", "/v1/entities/customer/U1", "GET, HEAD"),
+                                  ("POST", "/docs/assets/swagger-ui.css", "GET, HEAD")):
         answer = client.request(method, path, headers=ADMIN)
         assert (answer.status_code, answer.headers.get("allow")) == (405, allowed), (method, path)
         assert method == "HEAD" or answer.json()["error"] == "method_not_allowed"
@@ -806,6 +807,27 @@ def test_a_json_body_may_start_with_a_byte_order_mark(client: TestClient) -> Non
     patched = client.patch("/v1/rings/R-1", content="\ufeff{\"note\": \"来电核实\"}".encode(),
                            headers={**INVESTIGATOR, "Content-Type": "application/json"})
     assert patched.status_code == 200 and patched.json()["note"] == "来电核实"
+
+
+def test_a_body_naming_a_member_twice_or_no_object_is_422_on_every_route(client: TestClient) -> None:
+    """An outside tester's case was confirmed with the second of two notes, and a run started
+    with the second of two resolutions (FastAPI keeps the last value without a word); ``null``
+    read as no body and started a run. /v1/score refused both already. Malformed JSON names the
+    body and the character, not the offset as if it were a field."""
+    json_type = {"Content-Type": "application/json"}
+    for method, path, who, raw, field in (
+            ("PATCH", "/v1/rings/R-1", INVESTIGATOR, b'{"status": "investigating", "note": "a", "note": "b"}', "note"),
+            ("POST", "/v1/runs", ADMIN, b'{"params": {"resolution": 0.6, "resolution": 0.7}}', "resolution"),
+            ("POST", "/v1/runs", ADMIN, b"null", "body"), ("PATCH", "/v1/rings/R-1", INVESTIGATOR, b"null", "body"),
+            ("POST", "/v1/runs", ADMIN, b"[]", "body")):
+        answer = client.request(method, path, content=raw, headers={**who, **json_type})
+        assert answer.status_code == 422 and [d["field"] for d in answer.json()["detail"]] == [field], raw
+    assert client.get("/v1/rings/R-1/audit", headers=INVESTIGATOR).json() == []
+    assert [r["id"] for r in client.get("/v1/runs", headers=ADMIN).json()["items"]] == ["run-1"]  # the fixture's
+    broken = client.post("/v1/runs", content=b'{"params":', headers={**ADMIN, **json_type}).json()["detail"]
+    assert [(d["field"], d["reason"]) for d in broken] == [("body", "Invalid JSON: Expecting value at character 10")]
+    # the key first: a caller without one learns nothing of the body's rules
+    assert client.post("/v1/runs", content=b"null", headers=json_type).status_code == 401
 
 
 def test_error_wording_says_what_the_client_sent(client: TestClient) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, status
 from starlette.responses import Response
 
-from api.deps import Admin, JobsDep, StoreDep, strict_query
+from api.deps import Admin, JobsDep, JSONObjectBody, StoreDep, strict_query
 from api.jobs import run_view
 from api.render import render
 from api.schemas import ErrorOut, Line, RunOut, RunPage, RunRequest
@@ -24,10 +24,13 @@ router = APIRouter(
              responses={409: {"model": ErrorOut, "description": "a run is already in progress"},
                         403: {"model": ErrorOut, "description": "a key scoped to one member insurer"}},
              summary="Start a detection run in the background")
-def start_run(jobs: JobsDep, who: Admin, body: RunRequest | None = None) -> Response:
+def start_run(jobs: JobsDep, who: Admin, _: JSONObjectBody,
+              body: Annotated[RunRequest, Body()] = None) -> Response:  # type: ignore[assignment]
     """A run that finds no rings while rings are current fails and keeps them, unless
     ``allow_empty`` is set. A key scoped to one member insurer may not start one (403): a run
-    screens every member's books and replaces every member's rings."""
+    screens every member's books and replaces every member's rings. No body runs with the
+    defaults; a body is an object (typed without ``None``, so ``null`` is refused and the schema
+    says so: it started a run)."""
     if who.insurer is not None:
         raise AccessError("a detection run screens every member's books: only the association's "
                           "own keys may start one")
