@@ -46,6 +46,7 @@ __all__ = [
     "get_state",
     "parse_body",
     "permit",
+    "presented_key",
     "reject_unknown_query",
     "strict_query",
 ]
@@ -142,20 +143,28 @@ def permit(principal: Principal, permission: Permission) -> Principal:
     return principal
 
 
+def presented_key(request: Request) -> str | None:
+    """The request's ``X-API-Key``; 401 when it comes twice (which one is meant cannot be
+    known: a client sent its own key and a proxy's, and the first was taken without a word)."""
+    keys = request.headers.getlist("x-api-key")
+    if len(keys) > 1:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "X-API-Key given more than once")
+    return keys[0] if keys else None
+
+
 def authorize(request: Request, permission: Permission) -> Principal:
     """:func:`authenticate` and :func:`permit` in one direct call, for hot paths that skip
     dependency solving (same answers as the ``Scorer`` … dependencies)."""
     state: AppState = request.app.state.ringscope
-    return permit(authenticate(state, client_of(request), request.headers.get("x-api-key")),
-                  permission)
+    return permit(authenticate(state, client_of(request), presented_key(request)), permission)
 
 
 async def get_principal(
-    request: Request, state: StateDep, api_key: Annotated[str | None, Depends(api_key_header)]
+    request: Request, state: StateDep, _: Annotated[str | None, Depends(api_key_header)]
 ) -> Principal:
-    """The caller behind ``X-API-Key``; 401 when the key is missing or unknown, 429 after too
-    many unknown keys."""
-    return authenticate(state, client_of(request), api_key)
+    """The caller behind ``X-API-Key`` (declared through ``api_key_header`` for the schema); 401
+    when the key is missing, unknown or given twice, 429 after too many unknown keys."""
+    return authenticate(state, client_of(request), presented_key(request))
 
 
 def requires(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:

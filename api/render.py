@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -11,15 +12,25 @@ from starlette.responses import JSONResponse, Response
 from api.privacy import mask_payload
 from api.security import Principal
 
-__all__ = ["JSONBytesResponse", "pdf_response", "render"]
+__all__ = ["PRIVATE_HEADERS", "JSONBytesResponse", "pdf_response", "render"]
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+"""On every answer that may hold personal data: no cache (a proxy's, a browser's) keeps it, and
+no browser reads it as anything but its declared type."""
+
+
 class JSONBytesResponse(JSONResponse):
-    """``application/json`` rendered by orjson (dates, numpy scalars and dataclasses included)."""
+    """``application/json`` rendered by orjson (dates, numpy scalars and dataclasses included),
+    with :data:`PRIVATE_HEADERS` (an outside tester found an admin's unmasked answer cacheable)."""
 
     media_type = "application/json"
+
+    def __init__(self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None,
+                 **options: Any) -> None:
+        super().__init__(content, status_code, {**PRIVATE_HEADERS, **(headers or {})}, **options)
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, option=_OPTIONS)
@@ -39,5 +50,5 @@ def pdf_response(pdf: bytes, ring_id: str) -> Response:
     plain = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}",
-        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+        **PRIVATE_HEADERS,
     })

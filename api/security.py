@@ -217,12 +217,14 @@ class KeyRing:
         return next((p for _, p in self._entries if p.key_id == key_id), None)
 
     def authenticate(self, presented: str | None) -> Principal | None:
-        """The principal of a presented key, or ``None``; compares against every key."""
+        """The principal of a presented key, or ``None``; compares against every key. Spaces and
+        tabs around it are no part of it (RFC 9110 section 5.5: a field value has none; a key
+        pasted with a trailing space was refused and counted as a guess)."""
         if self.open_access:
             return DEV_PRINCIPAL
-        if not presented:
+        if not presented or not presented.strip(" \t"):
             return None
-        candidate = presented.encode("utf-8", "surrogateescape")
+        candidate = presented.strip(" \t").encode("utf-8", "surrogateescape")
         found: Principal | None = None
         for key, principal in self._entries:
             if hmac.compare_digest(candidate, key):

@@ -136,6 +136,32 @@ def test_a_run_started_with_a_byte_order_mark_alone_is_refused(client: TestClien
     assert answer.status_code == 422 and answer.json()["error"] == "invalid_request"
 
 
+def test_answers_that_may_hold_personal_data_are_not_cached(client: TestClient) -> None:
+    """An admin's unmasked entity answer carried no Cache-Control (an outside tester): every JSON
+    answer says no-store and nosniff, refusals and the score's verdict included."""
+    for answer in (client.get("/v1/rings/R-1", headers=ADMIN), client.get("/v1/rings"),
+                   client.post("/v1/score", json=RING_REQUEST, headers=RISK),
+                   client.get("/v1/rings/R-NONE", headers=ADMIN)):
+        assert answer.headers["cache-control"] == "no-store", answer.request.url
+        assert answer.headers["x-content-type-options"] == "nosniff", answer.request.url
+
+
+def test_a_key_is_read_without_the_spaces_around_it_and_only_when_sent_once(client: TestClient) -> None:
+    """RFC 9110 section 5.5: a field value has no space or tab around it; a key pasted with a
+    trailing one was refused (and counted as a guess). Two keys are refused: the first was
+    taken without a word, so a wrong key and then a right one was 401 and the reverse 200."""
+    for padded in (f"{INVESTIGATOR_KEY} ", f"\t{INVESTIGATOR_KEY}\t"):
+        assert client.get("/v1/rings", headers={"X-API-Key": padded}).status_code == 200, repr(padded)
+        assert client.get("/explorer/", headers={"X-API-Key": padded}).status_code == 200, repr(padded)
+    for pair in ([INVESTIGATOR_KEY, "wrong-key-12345678"], ["wrong-key-12345678", INVESTIGATOR_KEY],
+                 [INVESTIGATOR_KEY, INVESTIGATOR_KEY]):
+        headers = [("X-API-Key", key) for key in pair]
+        answer = client.get("/v1/rings", headers=headers)
+        assert (answer.status_code, answer.json()["message"]) == (401, "X-API-Key given more than once"), pair
+        assert client.post("/v1/score", json=RING_REQUEST, headers=headers).status_code == 401, pair
+        assert client.get("/explorer/", headers=headers).status_code == 401, pair
+
+
 def test_a_method_a_path_does_not_serve_is_405_naming_the_methods_it_does(client: TestClient) -> None:
     """RFC 9110: a 405 carries Allow. Routes of included routers were missed, so most paths
     answered with an empty Allow."""

@@ -45,7 +45,7 @@ from api.blocks import (
     listed_blocks,
 )
 from api.cases import assignable, decide
-from api.deps import AppState, StoreDep, TooManyKeyFailures, check_key
+from api.deps import AppState, StoreDep, TooManyKeyFailures, check_key, presented_key
 from api.explorer import (
     EntityLinks,
     QueueSection,
@@ -227,7 +227,7 @@ def _caller(request: Request) -> tuple[Principal, str] | Response:
     if "key" in request.query_params:
         return _login_page(request, state, "地址中的密钥不被接受，请通过表单登录 · Keys are not "
                                            "accepted in addresses; sign in with the form.")
-    header = request.headers.get("x-api-key")
+    header = presented_key(request)
     if header:
         checked = _check_key(request, state, header)
         return checked if isinstance(checked, Response) else (checked, "")
