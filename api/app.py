@@ -102,10 +102,10 @@ class BodyLimitMiddleware:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit():
-                    await _send_error(send, 400, "Content-Length is not a number")
+                    await _send_error(scope, receive, send, 400, "Content-Length is not a number")
                     return
                 if int(value) > self.max_bytes:
-                    await self._too_large(send)
+                    await self._too_large(scope, receive, send)
                     return
         chunks: list[bytes] = []
         size = 0
@@ -116,7 +116,7 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._too_large(send)
+                await self._too_large(scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -133,8 +133,8 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send) -> None:
-        await _send_error(send, 413, f"request body larger than {self.max_bytes} bytes")
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _send_error(scope, receive, send, 413, f"request body larger than {self.max_bytes} bytes")
 
 
 class HeadAsGetMiddleware:
@@ -175,7 +175,7 @@ class JSONBodyMiddleware:
             has_body = headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
             media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
             if has_body and media != b"application/json":
-                await _send_error(send, 415, "the request body must be JSON "
+                await _send_error(scope, receive, send, 415, "the request body must be JSON "
                                              "(Content-Type: application/json)")
                 return
             receive = _without_byte_order_mark(receive)
@@ -202,13 +202,21 @@ def _without_byte_order_mark(receive: Receive) -> Receive:
     return stripped
 
 
-async def _send_error(send: Send, code: int, message: str) -> None:
-    response = _error_response(code, message)
-    await send({"type": "http.response.start", "status": code,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(response.body)).encode()),
-                            (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": response.body})
+def _refusal(path: str, code: int, message: str, detail: list[dict[str, str]] | None = None,
+             headers: dict[str, str] | None = None) -> Response:
+    """A refusal as its reader reads it: a page in the explorer's frame on an explorer path
+    (the README promises one; a store that could not be read answered the explorer in JSON),
+    the API's JSON error elsewhere."""
+    if path.startswith(explorer.PREFIX + "/"):
+        page = explorer.refusal_page(code, message)
+        page.headers.update(headers or {})
+        return page
+    return _error_response(code, message, detail, headers=headers)
+
+
+async def _send_error(scope: Scope, receive: Receive, send: Send, code: int, message: str) -> None:
+    """A refusal sent before the app runs (from a middleware), closing the connection."""
+    await _refusal(scope["path"], code, message, headers={"Connection": "close"})(scope, receive, send)
 
 
 # ---------------------------------------------------------------------------- redirects
@@ -302,50 +310,46 @@ def _install_error_handlers(app: FastAPI, retry_after: int) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(request))
-        if request.url.path.startswith(explorer.PREFIX + "/"):
-            page = explorer.refusal_page(exc.status_code, str(exc.detail))
-            page.headers.update(headers)
-            return page
-        return _error_response(exc.status_code, str(exc.detail), headers=headers)
+        return _refusal(request.url.path, exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(NotFoundError)
-    async def not_found(_: Request, exc: NotFoundError) -> Response:
-        return _error_response(404, str(exc))
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        return _refusal(request.url.path, 404, str(exc))
 
     @app.exception_handler(AccessError)
-    async def no_access(_: Request, exc: AccessError) -> Response:
-        return _error_response(403, str(exc))
+    async def no_access(request: Request, exc: AccessError) -> Response:
+        return _refusal(request.url.path, 403, str(exc))
 
     @app.exception_handler(ConflictError)
-    async def conflict(_: Request, exc: ConflictError) -> Response:
-        return _error_response(409, str(exc))
+    async def conflict(request: Request, exc: ConflictError) -> Response:
+        return _refusal(request.url.path, 409, str(exc))
 
     @app.exception_handler(RequestFieldError)
-    async def bad_field(_: Request, exc: RequestFieldError) -> Response:
-        return _error_response(422, str(exc), [{"field": exc.field, "location": "body", "reason": str(exc)}])
+    async def bad_field(request: Request, exc: RequestFieldError) -> Response:
+        return _refusal(request.url.path, 422, str(exc),
+                        [{"field": exc.field, "location": "body", "reason": str(exc)}])
 
     @app.exception_handler(ValueError)
-    async def bad_value(_: Request, exc: ValueError) -> Response:
-        return _error_response(422, str(exc), [{"field": "", "location": "body",
-                                                "reason": str(exc)}])
+    async def bad_value(request: Request, exc: ValueError) -> Response:
+        return _refusal(request.url.path, 422, str(exc), [{"field": "", "location": "body", "reason": str(exc)}])
 
     @app.exception_handler(StoreError)
-    async def store_error(_: Request, exc: StoreError) -> Response:
+    async def store_error(request: Request, exc: StoreError) -> Response:
         if isinstance(exc, StoreUnavailableError):
-            return _error_response(503, "the graph store cannot be reached; retry later",
-                                   headers=unavailable)
+            return _refusal(request.url.path, 503, "the graph store cannot be reached; retry later",
+                            headers=unavailable)
         log.error("store error: %s", exc)
-        return _error_response(503, "the graph store failed to answer; retry later",
-                               headers=unavailable)
+        return _refusal(request.url.path, 503, "the graph store failed to answer; retry later",
+                        headers=unavailable)
 
     @app.exception_handler(RingScopeError)
-    async def ringscope_error(_: Request, exc: RingScopeError) -> Response:
-        return _error_response(422, str(exc))
+    async def ringscope_error(request: Request, exc: RingScopeError) -> Response:
+        return _refusal(request.url.path, 422, str(exc))
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> Response:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error")
-        return _error_response(500, "internal error")
+        return _refusal(request.url.path, 500, "internal error")
 
 
 # ---------------------------------------------------------------------------- the app

@@ -235,7 +235,9 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-async def strict_query(request: Request) -> None:
-    """Router dependency: only the query parameters the route declares, each at most once."""
+async def strict_query(request: Request, _: Annotated[Principal, Depends(get_principal)]) -> None:
+    """Router dependency: only the query parameters the route declares, each at most once;
+    asked after the key (a caller without one got 422 for ``?foo=1`` and 401 for
+    ``?limit=abc``: the key comes first, and tells the caller nothing of the rules)."""
     route = request.scope.get("route")
     reject_unknown_query(request, _query_names(route.dependant) if isinstance(route, APIRoute) else ())

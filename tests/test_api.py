@@ -136,6 +136,14 @@ def test_a_run_started_with_a_byte_order_mark_alone_is_refused(client: TestClien
     assert answer.status_code == 422 and answer.json()["error"] == "invalid_request"
 
 
+def test_the_key_is_checked_before_the_query_string(client: TestClient) -> None:
+    """Without a key, an unknown parameter was 422 and a bad value 401 (an outside tester): the
+    key comes first, whatever the query holds."""
+    for path in ("/v1/rings?foo=1", "/v1/rings?limit=abc", "/v1/runs?limit=1", "/v1/entities/phone/x?y=1"):
+        assert client.get(path).status_code == 401, path
+    assert client.get("/v1/rings?foo=1", headers=ADMIN).status_code == 422
+
+
 def test_answers_that_may_hold_personal_data_are_not_cached(client: TestClient) -> None:
     """An admin's unmasked entity answer carried no Cache-Control (an outside tester): every JSON
     answer says no-store and nosniff, refusals and the score's verdict included."""
@@ -715,6 +723,19 @@ def test_store_unreachable_is_503_with_retry_after(tmp_path: Path) -> None:
                 assert answer.json()["error"] == "unavailable"
             assert c.get("/readyz").status_code == 503
             assert c.get("/healthz").status_code == 200
+            # the explorer is told in its own frame, not in the API's JSON (an outside tester)
+            page = c.get("/explorer/", headers=ADMIN)
+            assert (page.status_code, page.headers["retry-after"]) == (503, "7")
+            assert page.headers["content-type"].startswith("text/html") and "Unavailable" in page.text
+
+
+def test_a_body_too_large_for_an_explorer_form_is_refused_in_the_explorers_frame(store: SQLiteStore) -> None:
+    with _client(store, RINGSCOPE_MAX_BODY_BYTES=256) as c:
+        page = c.post("/explorer/login", data={"key": "k" * 400})
+        assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+        assert "request body larger than 256 bytes" in page.text and 'href="/explorer/">' in page.text
+        api = c.post("/v1/score", json={**RING_REQUEST, "reason_text": "长" * 200}, headers=RISK)
+        assert (api.status_code, api.json()["error"]) == (413, "payload_too_large")
 
 
 def test_docs_page_works_offline(client: TestClient) -> None:

@@ -161,7 +161,8 @@ def invalid_request_page(detail: list[dict[str, str]]) -> Response:
 def refusal_page(status_code: int, message: str) -> Response:
     """Any other refusal of an explorer path (no such page, a method it does not serve) as a
     page in the explorer's frame."""
-    titles = {404: "未找到 Not found", 405: "不支持此操作 Method not allowed"}
+    titles = {404: "未找到 Not found", 405: "不支持此操作 Method not allowed", 413: "内容过长 Too large",
+              500: "内部错误 Internal error", 503: "暂时无法服务 Unavailable"}
     return _error(status_code, titles.get(status_code, "无法处理 Not understood"), message)
 
 
