@@ -41,6 +41,7 @@ __all__ = [
     "demands_full_refund",
     "is_company",
     "is_complaint_reason",
+    "is_person_name",
     "label_of",
     "load_agents",
     "load_book",
@@ -109,6 +110,19 @@ def is_company(name: str | None) -> bool:
     (True, False)
     """
     return bool(name) and isinstance(name, str) and bool(_COMPANY.search(name))
+
+
+_PERSON_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
+def is_person_name(name: str | None) -> bool:
+    """Whether an account holder name is a person's as a resident ID card gives it (two to four
+    Chinese characters), not an institution's or a company's (``第三护理院``, ``县人民医院住院部``).
+
+    >>> is_person_name("王芳"), is_person_name("欧阳建国"), is_person_name("福寿护理院有限公司"), is_person_name(None)
+    (True, True, False, False)
+    """
+    return isinstance(name, str) and bool(_PERSON_NAME.fullmatch(name.strip())) and not is_company(name)
 
 
 def payout_flags(holder: str | None, policyholder: str | None,

@@ -24,7 +24,15 @@ import numpy as np
 import pandas as pd
 
 from detectors.behaviour import TRAITS, base_rates, behaviour_excess, excess, shrunk_rate
-from detectors.book import CHANGED_TO, REPRESENTATIVE, REPRESENTATIVE_PHONE, Book, book_period
+from detectors.book import (
+    CHANGED_TO,
+    PAYOUT_ACCOUNT,
+    REPRESENTATIVE,
+    REPRESENTATIVE_PHONE,
+    Book,
+    book_period,
+    is_person_name,
+)
 from detectors.bursts import SCAN_WINDOWS_DAYS, burst_labels
 from detectors.params import DetectionParams
 from graph.model import Label
@@ -145,7 +153,7 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     table["steady"] = table["institution"] & (table["burst_claims"].map(len) == 0)
     table["hub"] = (crowded | mostly_idle) & (table["watchlist"] == "")
     table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
-    table["stranger_money"] = _stranger_money(table, bases["third_party"])
+    table["stranger_money"] = _stranger_money(table, _private_payees(uses, table.index, traits), bases["third_party"])
     columns = ["unrelated", "behaviour", "watchlist", "hub", "agent_phone", "stranger_money"]
     rows = list(zip(*(table[c].tolist() for c in columns), strict=True))
     active = 1.0 - table["idle"] / table["customers"]
@@ -365,7 +373,22 @@ def _watchlist_names(index: pd.Index, watchlist: dict[tuple[str, str], str]) -> 
     return names
 
 
-def _stranger_money(table: pd.DataFrame, base: float) -> np.ndarray:
+def _private_payees(uses: pd.DataFrame, index: pd.Index, traits: pd.DataFrame) -> np.ndarray:
+    """Per identifier of ``index``: whether it is an account paid only as a private person's
+    (every holder name a person's, :func:`detectors.book.is_person_name`) on requests no
+    representative filed. An institution's account bears its name (a care home, a hospital, a
+    union), and a clerk, a guardian or a care worker paid for the people they act for files
+    their requests (``../shared/domain.md``, "Institutional and family representatives")."""
+    paid = uses[uses["kind"].to_numpy() == PAYOUT_ACCOUNT]
+    if paid.empty:
+        return np.zeros(len(index), dtype=bool)
+    person = np.array([is_person_name(h) for h in paid["holder"].tolist()], dtype=bool)
+    represented = traits["represented"].reindex(paid["claim_id"]).fillna(False).to_numpy(bool)
+    private = pd.Series(person & ~represented).groupby([paid["label"].to_numpy(), paid["key"].to_numpy()]).all()
+    return private.reindex(index).fillna(False).to_numpy(bool)
+
+
+def _stranger_money(table: pd.DataFrame, private: np.ndarray, base: float) -> np.ndarray:
     """Per identifier of ``table``: how far the share of its claims paid to it as a third party
     exceeds the book's rate ``base``, in [0, 1], for an account that took the refunds of three
     unrelated households or more, not the holder's family, all within the longest burst window
@@ -373,11 +396,12 @@ def _stranger_money(table: pd.DataFrame, base: float) -> np.ndarray:
     elsewhere. ``../shared/domain.md`` names the third-party payout, the same account for many
     customers and the short window among a ring's traces, and coached members are told to give
     an ordinary reason: such an account is suspicious without the full-refund demand. A care
-    home, a clerk or a guardian is paid for years (outside four months, or steady); two
-    households may be kin of two surnames. On 15 books (three written outside the project, twelve
-    generated) 72 accounts qualified, every one a ring's; in three of them the ring gave
-    ordinary reasons and took the cash value, and its account had been no clue."""
-    qualifies = ((table.index.get_level_values("label") == Label.BANK_ACCOUNT.value)
+    home, a clerk or a guardian is paid for years (outside four months, or steady), or is new to
+    the book: so only an account paid as a private person's on requests nobody represented
+    counts (``private``, :func:`_private_payees`; an outside tester's new care home, hospital,
+    union, funeral home, village clerk and guardian were alerted at 0.55-0.82 without it); two
+    households may be kin of two surnames."""
+    qualifies = (private & (table.index.get_level_values("label") == Label.BANK_ACCOUNT.value)
                  & (table["unrelated"].to_numpy() >= 2) & (table["third_party"].to_numpy() >= 3)
                  & (table["span_days"].to_numpy() <= max(SCAN_WINDOWS_DAYS))
                  & ~table["institution"].to_numpy(bool))

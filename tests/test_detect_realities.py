@@ -397,14 +397,15 @@ def test_an_account_paid_by_over_a_hundred_complaint_refunds_is_a_ring_not_a_hub
     assert "hub" in hub.notes and hub.suspicion == 0.0
 
 
-def _paid_to_one_stranger(book: BookBuilder, tag: str, dates: list[str]) -> list[str]:
+def _paid_to_one_stranger(book: BookBuilder, tag: str, dates: list[str], holder: str = "邓收款",
+                          rep: tuple[str, str, str] | None = None) -> list[str]:
     """Customers of unrelated households who each give an ordinary reason and take the cash
-    value, with their own phones, and have the refund paid into one account held by 邓收款."""
+    value, with their own phones, and have the refund paid into one account held by ``holder``."""
     claims = []
     for k, date in enumerate(dates):
         cust = book.customer(f"{tag}{k}", f"{SURNAMES[k + 12]}{tag}{k}", f"赣州市信丰县{tag}{k}号", _mobile("136", k))
         claims.append(book.claim(f"{tag}C{k}", cust, "A-OK", date, contact=_mobile("136", k),
-                                 account="6222000077770001", account_name="邓收款"))
+                                 account="6222000077770001", account_name=holder, rep=rep))
     return claims
 
 
@@ -416,7 +417,9 @@ def test_a_ring_told_to_give_ordinary_reasons_is_found_by_the_stranger_it_pays(t
     ordinary reasons, sharing nothing else, are a ring (an outside book's ring of three was missed,
     capped at 0.45 as showing none of the trade's behaviour). The same three refunds over half
     a year are an account's slow habit (a clerk's, a carer's), and two households may be kin of
-    two surnames: neither is alerted."""
+    two surnames; a care home new to the book is paid in its own name, and a guardian paid for
+    the wards she represents files their requests (an outside tester had both alerted): none
+    of them is alerted."""
     ring = _paid_to_one_stranger(book, "SM", ["2024-05-06", "2024-05-11", "2024-05-16"])
     result = detect_book(tmp_path / "weeks", book)
     assert alerted_claims(result) == [tuple(ring)]
@@ -424,13 +427,17 @@ def test_a_ring_told_to_give_ordinary_reasons_is_found_by_the_stranger_it_pays(t
     codes = [e.code for e in found.evidence]
     assert {"shared_payout_account", "third_party_payout"} <= set(codes) and "no_refund_demands" not in codes
 
-    slow, pair = BookBuilder(), BookBuilder()
-    for other in (slow, pair):
+    weeks = ["2024-05-06", "2024-05-11", "2024-05-16", "2024-05-30"]
+    honest = {name: BookBuilder() for name in ("slow", "pair", "home", "guardian")}
+    for other in honest.values():
         other.agent("A-OK", name="黄正常")
         _background(other)
-    _paid_to_one_stranger(slow, "SM", ["2024-01-06", "2024-04-11", "2024-07-16"])
-    _paid_to_one_stranger(pair, "SM", ["2024-05-06", "2024-05-11"])
-    for name, other in (("slow", slow), ("pair", pair)):
+    _paid_to_one_stranger(honest["slow"], "SM", ["2024-01-06", "2024-04-11", "2024-07-16"])
+    _paid_to_one_stranger(honest["pair"], "SM", weeks[:2])
+    _paid_to_one_stranger(honest["home"], "SM", weeks, holder="信丰县福寿护理院")
+    _paid_to_one_stranger(honest["guardian"], "SM", weeks, holder="邓监护",
+                          rep=("邓监护", "360722197001010051", "+8613600000051"))
+    for name, other in honest.items():
         assert alerted_claims(detect_book(tmp_path / name, other)) == [], name
 
 
