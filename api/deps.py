@@ -31,8 +31,8 @@ __all__ = [
     "Admin",
     "AppState",
     "CaseWorker",
-    "JSONObjectBody",
     "JobsDep",
+    "MembersNamedOnce",
     "Reader",
     "Scorer",
     "SettingsDep",
@@ -196,7 +196,7 @@ def parse_body(model: type[Model], raw: bytes) -> Model:
         ) from None
 
 
-async def json_object_body(request: Request) -> None:
+async def members_named_once(request: Request) -> None:
     """A JSON request body names each member once: a member named twice is refused (FastAPI
     keeps the last value without a word, so which was meant cannot be known: a case's note, a
     run's resolution). Declared after the key's dependency, so a caller without the right
@@ -207,8 +207,8 @@ async def json_object_body(request: Request) -> None:
                                        "type": "duplicate_key"} for name in twice])
 
 
-JSONObjectBody = Annotated[None, Depends(json_object_body)]
-"""A handler's last parameter, so the key is checked first: see :func:`json_object_body`."""
+MembersNamedOnce = Annotated[None, Depends(members_named_once)]
+"""A handler's last parameter, so the key is checked first: see :func:`members_named_once`."""
 
 
 def reject_unknown_query(request: Request, allowed: Collection[str]) -> None:

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from api.cases import decide
 from api.deps import (
     CaseWorker,
-    JSONObjectBody,
+    MembersNamedOnce,
     Reader,
     SettingsDep,
     StateDep,
@@ -89,7 +89,7 @@ def get_ring_graph(ring_id: RingId, store: StoreDep, settings: SettingsDep,
         "move not allowed, case not in expected_status, or changed meanwhile by someone else")}},
     summary="Decide on the ring's case: status, assignee, note (recorded in the audit log)",
 )
-def change_case(ring_id: RingId, body: CaseUpdate, state: StateDep, who: CaseWorker, _: JSONObjectBody) -> Response:
+def change_case(ring_id: RingId, body: CaseUpdate, state: StateDep, who: CaseWorker, _: MembersNamedOnce) -> Response:
     """Move the status, assign the case (``assignee``: a person named in the API keys, ``null``
     for nobody) and/or leave a note. A compare-and-set: of simultaneous changes to one case
     exactly one succeeds, the others get 409 (as does a move the workflow forbids, or a case no

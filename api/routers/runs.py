@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, status
 from starlette.responses import Response
 
-from api.deps import Admin, JobsDep, JSONObjectBody, StoreDep, strict_query
+from api.deps import Admin, JobsDep, MembersNamedOnce, StoreDep, strict_query
 from api.jobs import run_view
 from api.render import render
 from api.schemas import ErrorOut, Line, RunOut, RunPage, RunRequest
@@ -24,7 +24,7 @@ router = APIRouter(
              responses={409: {"model": ErrorOut, "description": "a run is already in progress"},
                         403: {"model": ErrorOut, "description": "a key scoped to one member insurer"}},
              summary="Start a detection run in the background")
-def start_run(jobs: JobsDep, who: Admin, _: JSONObjectBody,
+def start_run(jobs: JobsDep, who: Admin, _: MembersNamedOnce,
               body: Annotated[RunRequest, Body()] = None) -> Response:  # type: ignore[assignment]
     """A run that finds no rings while rings are current fails and keeps them, unless
     ``allow_empty`` is set. A key scoped to one member insurer may not start one (403): a run
