@@ -96,9 +96,9 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     ``claim_customers``, ``idle`` (customers touching it who never surrendered), ``households``,
     ``unrelated`` (other households of other families, see :func:`_families`), ``third_party``, ``company``,
     ``changed`` (customers who switched to it just before surrendering), ``behaviour`` (how far
-    its claims' traits exceed the book's base rates, in [0, 1]), ``stranger_money`` (for an
-    account paid unrelated households' refunds within weeks, the excess of its third-party
-    payouts: :func:`_stranger_money`; else 0), ``span_days`` (first to last
+    its claims' traits exceed the book's base rates, in [0, 1]), ``stranger_money`` (for a
+    private person's account paid unrelated households' refunds within weeks, the excess of its
+    third-party payouts: :func:`_stranger_money`; else 0), ``span_days`` (first to last
     claim), ``watchlist`` (entry name or ``""``), ``hub``, ``agent_phone``, ``suspicion`` in
     [0, 1] and ``notes``.
     """

@@ -79,9 +79,10 @@ scores when its requests demand a full refund or give a complaint reason no more
 book's requests do (claim propensity, :func:`detectors.links.claim_propensity`, no higher than the
 book's mean): the trade *is* the full-refund demand on complaint grounds, and a shared representative, account or
 address is strong evidence only with it (``../shared/domain.md``: a care home's worker files
-its residents' cash-value requests for years), unless most of its members were paid into an
-account that took unrelated households' refunds within weeks (:func:`_paid_to_a_stranger`: the
-money is the trade's behaviour too, where the coach told members to leave the demand out). So
+its residents' cash-value requests for years), unless most of its members were paid into a
+private person's account that took unrelated households' refunds within weeks, on requests
+nobody represented (:func:`_paid_to_a_stranger`: the money is the trade's behaviour too, where
+the coach told members to leave the demand out). So
 is a group tied by nothing but wording and
 timing when half its requests or fewer show that behaviour: an outside book's honest complaint
 wave after one product's dividend cut wrote near-identical letters within weeks and took the
@@ -135,7 +136,7 @@ class _Context:
     """Identifiers in an institution's steady use (:data:`detectors.identifiers.STEADY_MIN_CLAIMS`):
     their claims, span in days and the institution's identifier they work for (or ``""``)."""
     stranger_money: frozenset[tuple[str, str]] = frozenset()
-    """Accounts paid unrelated households' refunds within weeks (``stranger_money``)."""
+    """Private persons' accounts paid unrelated households' refunds within weeks (``stranger_money``)."""
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
     claim_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     """The book's claims as plain arrays by position (a ring reads a few rows of each, which
@@ -466,8 +467,9 @@ def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, 
 
 
 def _paid_to_a_stranger(ctx: _Context, members: list[int]) -> bool:
-    """Whether most members were paid into accounts that took unrelated households' refunds
-    within weeks, as no family or institution does (``stranger_money`` of
+    """Whether most members were paid into private persons' accounts that took unrelated
+    households' refunds within weeks, on requests nobody represented, as no family or
+    institution does (``stranger_money`` of
     :func:`detectors.identifiers.identifier_table`): ``../shared/domain.md`` names the third-party
     payout and the short window among the ring's behaviour, beside the full-refund demand a
     coached member is told to leave out."""
