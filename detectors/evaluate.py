@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,15 +26,17 @@ import numpy as np
 import pandas as pd
 
 from detectors.baselines import shared_identifier_components, whole_graph_louvain
+from detectors.insurers import member_insurers
 from detectors.params import DetectionParams
 from detectors.pipeline import run_detection
 from detectors.ring_ids import claim_jaccard
 from graph.errors import InputError
+from graph.keys import split_key
 from graph.model import Label
 from graph.results import ALERT_THRESHOLD, RunRecord
 from graph.store import GraphStore, ProgressCallback
 
-__all__ = ["Evaluation", "MethodScores", "evaluate", "read_truth", "score_method"]
+__all__ = ["Evaluation", "MethodScores", "evaluate", "read_truth", "score_method", "stored_claim_ids"]
 
 Group = tuple[Sequence[str], float]
 
@@ -83,6 +85,41 @@ def read_truth(path: Path | str) -> pd.DataFrame:
         raise InputError(f"truth file {path} needs columns claim_id and ring_id")
     rings = pd.Series([r.strip() or None for r in frame["ring_id"].tolist()], index=frame.index, dtype=object)
     return pd.DataFrame({"claim_id": frame["claim_id"].astype(object), "ring_id": rings})
+
+
+def stored_claim_ids(named: Sequence[str], stored: Sequence[str], codes: Collection[str]) -> list[str]:
+    """The store's key of each claim id a truth file names (same order).
+
+    A book loaded with ``--insurer CODE`` holds its claims as ``CODE:id`` (see "An association of
+    insurers" in the README) while the book's own truth names them ``id``: a bare id the store
+    holds under exactly one of the member insurers' ``codes`` is that key. Raises :class:`InputError` naming the
+    first ids when some are held under several insurers' codes (prefix them in the truth) or
+    not at all (the truth of another book).
+
+    >>> stored_claim_ids(["S1", "PA:S2", "S3"], ["PA:S1", "PA:S2", "S3"], {"PA"})
+    ['PA:S1', 'PA:S2', 'S3']
+    >>> stored_claim_ids(["S1"], ["PA:S1", "PB:S1"], {"PA", "PB"})
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: the truth names 1 claims that two or more member insurers hold (first: S1, as PA:S1 and PB:S1): write each as CODE:id, the insurer's code and the book's id
+    """
+    keys = set(stored)
+    under: dict[str, list[str]] = {}
+    for key in stored:
+        code, bare = split_key(key, codes)
+        if code is not None and bare not in keys:
+            under.setdefault(bare, []).append(key)
+    out = [c if c in keys else (under[c][0] if len(under.get(c, ())) == 1 else "") for c in named]
+    shared = [c for c, key in zip(named, out, strict=True) if not key and len(under.get(c, ())) > 1]
+    if shared:
+        raise InputError(f"the truth names {len(shared)} claims that two or more member insurers hold (first: "
+                         f"{shared[0]}, as {' and '.join(sorted(under[shared[0]]))}): write each as CODE:id, "
+                         "the insurer's code and the book's id")
+    missing = [c for c, key in zip(named, out, strict=True) if not key]
+    if missing:
+        raise InputError(f"the truth names {len(missing)} of its {len(named)} claims that are not in the "
+                         f"store (first: {', '.join(missing[:3])}): is it the truth of another book?")
+    return out
 
 
 def score_method(name: str, groups: Sequence[Group], risks: Mapping[str, float], truth: pd.DataFrame,
@@ -156,11 +193,9 @@ def evaluate(store: GraphStore, truth: pd.DataFrame | Path | str, params: Detect
     unknown = set(baselines) - {"a", "b"}
     if unknown:
         raise ValueError(f"unknown baseline(s) {sorted(unknown)}; expected 'a' and/or 'b'")
-    stored = set(store.nodes_frame(Label.CLAIM)["key"].astype(str))
-    missing = [str(c) for c in frame["claim_id"] if str(c) not in stored]
-    if missing:
-        raise InputError(f"the truth names {len(missing)} of its {len(frame)} claims that are not in the "
-                         f"store (first: {', '.join(missing[:3])}): is it the truth of another book?")
+    frame = frame.assign(claim_id=stored_claim_ids(frame["claim_id"].astype(str).tolist(),
+                                                   store.nodes_frame(Label.CLAIM)["key"].astype(str).tolist(),
+                                                   member_insurers(store)))
     params = params or DetectionParams()
     report = progress or (lambda step, done, total: None)
     out = Evaluation(

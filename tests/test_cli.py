@@ -37,6 +37,25 @@ def _stats(store: str) -> dict[str, dict[str, int]]:
     return json.loads(result.stdout)
 
 
+def test_evaluate_takes_the_books_own_truth_for_a_book_loaded_with_an_insurer_code(book: Path, tmp_path: Path) -> None:
+    """``--insurer PA`` keys claims ``PA:id``; the book's truth names them ``id``: the figures are
+    those of the same book loaded without a code, not a refusal."""
+    figures = {}
+    for code in ("", "PA"):
+        store = f"sqlite:///{tmp_path / (code or 'plain')}.db"
+        loaded = runner.invoke(app, ["ingest", str(book), "--store", store, *(["--insurer", code] if code else [])])
+        assert loaded.exit_code == 0, loaded.output
+        assert runner.invoke(app, ["detect", "--store", store]).exit_code == 0
+        evaluated = runner.invoke(app, ["evaluate", "--store", store, "--truth", str(book / "truth.csv"), "--json"])
+        assert evaluated.exit_code == 0, evaluated.output
+        figures[code] = {row["method"]: (row["claim_f1"], row["ring_recall"]) for row in json.loads(evaluated.stdout)}
+    assert figures["PA"] == figures[""] and figures["PA"]["ringscope"][0] > 0.5
+    other = tmp_path / "other-truth.csv"
+    other.write_text("claim_id,ring_id\nNOPE1,R1\nPB:NOPE2,R1\n", encoding="utf-8")
+    refused = runner.invoke(app, ["evaluate", "--store", f"sqlite:///{tmp_path / 'PA.db'}", "--truth", str(other)])
+    assert refused.exit_code == 2 and "2 of its 2 claims that are not in the store" in refused.output
+
+
 def test_generate_ingest_stats_detect_export(book: Path, tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'g.db'}"
     assert sorted(p.name for p in book.iterdir()) == sorted(
