@@ -28,6 +28,7 @@ from detectors.realtime import RealtimeScorer
 from graph.store import GraphStore
 
 __all__ = [
+    "KEY_CHALLENGE",
     "Admin",
     "AppState",
     "CaseWorker",
@@ -121,6 +122,11 @@ def check_key(state: AppState, client: str, api_key: str | None) -> Principal | 
     return principal
 
 
+KEY_CHALLENGE = {"WWW-Authenticate": 'APIKey header="X-API-Key"'}
+"""The challenge every 401 carries (RFC 9110 §11.6.1: a 401 names how to authenticate): a key
+in the ``X-API-Key`` header. The scheme is no registered one; clients read the header's name."""
+
+
 def authenticate(state: AppState, client: str, api_key: str | None) -> Principal:
     """The caller behind a presented ``X-API-Key``; 401 when the key is missing or unknown,
     429 when the client presented too many unknown keys lately."""
@@ -129,6 +135,7 @@ def authenticate(state: AppState, client: str, api_key: str | None) -> Principal
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing API key (header X-API-Key)" if not api_key else "unknown API key",
+            headers=KEY_CHALLENGE,
         )
     return principal
 
@@ -148,7 +155,7 @@ def presented_key(request: Request) -> str | None:
     known: a client sent its own key and a proxy's, and the first was taken without a word)."""
     keys = request.headers.getlist("x-api-key")
     if len(keys) > 1:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "X-API-Key given more than once")
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "X-API-Key given more than once", headers=KEY_CHALLENGE)
     return keys[0] if keys else None
 
 

@@ -45,7 +45,7 @@ from api.blocks import (
     listed_blocks,
 )
 from api.cases import assignable, decide
-from api.deps import AppState, StoreDep, TooManyKeyFailures, check_key, presented_key
+from api.deps import KEY_CHALLENGE, AppState, StoreDep, TooManyKeyFailures, check_key, presented_key
 from api.explorer import (
     EntityLinks,
     QueueSection,
@@ -211,6 +211,8 @@ def _login_page(request: Request, state: AppState, message: str, next_path: str 
     page = _html(render_login_page(Viewer(base=PREFIX), next_path=target, message=message,
                                    csrf=token), status_code)
     _cookies(state).set_login(page, request, token)
+    if status_code == 401:
+        page.headers.update(KEY_CHALLENGE)
     return page
 
 
