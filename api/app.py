@@ -162,8 +162,9 @@ class HeadAsGetMiddleware:
 
 class JSONBodyMiddleware:
     """Refuse a request body under ``prefix`` that is not declared JSON with 415, before it is
-    read (``Content-Type: application/json``, parameters such as ``charset`` aside); a JSON
-    body's leading byte-order mark is left out (:func:`_without_byte_order_mark`)."""
+    read (``Content-Type: application/json``), or declared in another charset than UTF-8 (RFC 8259:
+    JSON between systems is UTF-8; a ``charset=latin-1`` body was read as UTF-8); a JSON body's
+    leading byte-order mark is left out (:func:`_without_byte_order_mark`)."""
 
     def __init__(self, app: ASGIApp, prefix: str = "/v1/") -> None:
         self.app, self.prefix = app, prefix
@@ -173,13 +174,31 @@ class JSONBodyMiddleware:
                 and scope["path"].startswith(self.prefix)):
             headers = dict(scope["headers"])
             has_body = headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
-            media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-            if has_body and media != b"application/json":
+            media, *parameters = headers.get(b"content-type", b"").decode("latin-1").split(";")
+            if has_body and media.strip().lower() != "application/json":
                 await _send_error(scope, receive, send, 415, "the request body must be JSON "
                                              "(Content-Type: application/json)")
                 return
+            charset = _charset(parameters)
+            if has_body and charset not in (None, "utf-8", "utf8"):
+                await _send_error(scope, receive, send, 415, f"the request body must be UTF-8 JSON "
+                                  f"(RFC 8259), not charset={charset}")
+                return
             receive = _without_byte_order_mark(receive)
         await self.app(scope, receive, send)
+
+
+def _charset(parameters: list[str]) -> str | None:
+    """The ``charset`` of a media type's parameters (lower case, unquoted), or ``None``.
+
+    >>> _charset([' charset="Latin-1"']), _charset(["q=1"])
+    ('latin-1', None)
+    """
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
 
 
 def _without_byte_order_mark(receive: Receive) -> Receive:

@@ -782,6 +782,13 @@ def test_bodies_that_are_not_json_are_415(client: TestClient) -> None:
             assert answer.json()["error"] == "unsupported_media_type"
     assert client.post("/v1/score", content=text, headers={
         **RISK, "Content-Type": "application/json; charset=utf-8"}).status_code == 200
+    # RFC 8259: JSON between systems is UTF-8; a latin-1 note was stored as UTF-8 (an outside tester)
+    note = '{"status": "investigating", "note": "caf\xe9"}'.encode("latin-1")
+    for charset in ("latin-1", '"ISO-8859-1"', "gbk"):
+        answer = client.patch("/v1/rings/R-1", content=note, headers={
+            **INVESTIGATOR, "Content-Type": f"application/json; charset={charset}"})
+        assert (answer.status_code, answer.json()["error"]) == (415, "unsupported_media_type"), charset
+        assert charset.strip('"').lower() in answer.json()["message"], charset
     assert client.get("/v1/rings/R-1/audit", headers=INVESTIGATOR).json() == []  # nothing changed
 
 
