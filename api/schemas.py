@@ -460,7 +460,8 @@ class GraphOut(BaseModel):
 
 class CaseUpdate(BaseModel):
     """A decision on a ring's case: move its status (``new → investigating → confirmed |
-    dismissed``, dismissed may reopen), assign it, leave a note; at least one of them.
+    dismissed``, dismissed may reopen), assign it, leave a note; at least one of them. A move
+    to confirmed or dismissed, and an admin's reopening, say why in the note.
 
     ``assignee`` names a person holding a key that may work cases (``null``: nobody); leave it
     out to keep the assignee as it is.
@@ -473,6 +474,8 @@ class CaseUpdate(BaseModel):
                           "expected_status": "new"}],
             "anyOf": [{"required": ["status"]}, {"required": ["assignee"]},
                       {"required": ["note"], "properties": {"note": {"minLength": 1}}}],
+            "if": {"required": ["status"], "properties": {"status": {"enum": ["confirmed", "dismissed"]}}},
+            "then": {"required": ["note"], "properties": {"note": {"minLength": 1}}},
         },
     )
 

@@ -22,11 +22,12 @@ import networkx as nx
 import pandas as pd
 import pyarrow as pa
 
-from graph.cases import Case, realerts
+from graph.cases import REALERT_STATUSES, Case, realerts
 from graph.errors import (
     AccessError,
     ConflictError,
     NotFoundError,
+    RequestFieldError,
     RingScopeError,
     RunInProgressError,
     StoreError,
@@ -497,7 +498,9 @@ class GraphStore(ABC):
         move the workflow does not allow (``new → investigating → confirmed | dismissed``,
         dismissed may reopen), for a case not in ``expected`` or not assigned to
         ``expected_assignee``, or for a case changed meanwhile; :class:`AccessError` for a
-        reopening without ``reopen``, ``ValueError`` for one without a note.
+        reopening without ``reopen``; :class:`~graph.errors.RequestFieldError` (a ``ValueError``)
+        on ``note`` for a reopening, or a move to confirmed or dismissed, without a note: the
+        audit log is the only record of why a case was decided.
         """
         target = None if to is None else CaseStatus(to)
         self.get_ring(ring_id)
@@ -514,10 +517,12 @@ class GraphStore(ABC):
             if not reopen:
                 raise AccessError(f"only an admin may reopen a {source} case (to {target})")
             if not note:
-                raise ValueError(f"reopening a {source} case needs a note saying why")
+                raise RequestFieldError("note", f"reopening a {source} case needs a note saying why")
         elif target is not None and target not in CASE_TRANSITIONS[source]:
             allowed = ", ".join(sorted(s.value for s in case_moves(source, reopen))) or "none"
             raise ConflictError(f"a case cannot go from {source} to {target} (allowed: {allowed})")
+        elif target in REALERT_STATUSES and target is not source and not note:
+            raise RequestFieldError("note", f"deciding a case {target} needs a note saying why")
         after = case.assignee if assignee is KEEP else assignee
         if target is None and after == case.assignee and not note:
             raise ValueError("nothing to change: give a status, an assignee or a note")

@@ -557,6 +557,10 @@ def test_case_workflow_and_audit(client: TestClient) -> None:
     assert first.status_code == 200 and first.json()["from_status"] == "new"
     conflict = move("new")
     assert conflict.status_code == 409 and "cannot go from investigating to new" in conflict.json()["message"]
+    # the explorer's form asked for a note and the API did not (an outside tester): one rule
+    for decided in ("confirmed", "dismissed"):
+        unsaid = move(decided, " \u200b ")
+        assert unsaid.status_code == 422 and _fields(unsaid) == ["note"], unsaid.json()
     assert move("confirmed", "refund blocked", ADMIN).status_code == 200
     audit = client.get("/v1/rings/R-1/audit", headers=INVESTIGATOR).json()
     assert [(a["from_status"], a["to_status"], a["note"]) for a in audit] == [

@@ -53,8 +53,8 @@ def test_simultaneous_status_changes_one_wins_the_other_gets_409(served: str) ->
         assert next(a for a in answers if a.status_code == 409).json()["error"] == "conflict"
         status = target
     assert status == "investigating"
-    decisions = _pair(served, [{"status": "confirmed", "expected_status": "investigating"},
-                               {"status": "dismissed", "expected_status": "investigating"}])
+    decisions = _pair(served, [{"status": "confirmed", "expected_status": "investigating", "note": "已报案"},
+                               {"status": "dismissed", "expected_status": "investigating", "note": "误报"}])
     assert sorted(a.status_code for a in decisions) == [200, 409]
     with httpx.Client(base_url=served, headers={"X-API-Key": INVESTIGATOR_KEY}) as client:
         audit = client.get("/v1/rings/R-1/audit").json()

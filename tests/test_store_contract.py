@@ -212,6 +212,10 @@ def test_case_workflow_and_audit(store: GraphStore) -> None:
         store.change_case("R-1", "new", "alice")
     with pytest.raises(ConflictError, match="is investigating, not new"):
         store.change_case("R-1", "dismissed", "carol", expected="new")
+    for decided in ("confirmed", "dismissed"):  # the audit log is the only record of why
+        with pytest.raises(ValueError, match=f"deciding a case {decided} needs a note saying why"):
+            store.change_case("R-1", decided, "bob", "", expected="investigating")
+    assert len(store.case_audit("R-1")) == 1
     store.change_case("R-1", CaseStatus.CONFIRMED, "bob", "refund blocked", expected="investigating")
     audit = store.case_audit("R-1")
     assert [(c.actor, c.from_status, c.to_status) for c in audit] == [
@@ -336,7 +340,7 @@ def _at_once(count: int, act: Callable[[int], object]) -> list[str]:
 
 def _contend(stores: list[GraphStore], targets: list[CaseStatus]) -> list[str]:
     """Each store changes R-1's case to its target at the same moment; who won, who lost."""
-    outcome = _at_once(len(stores), lambda i: stores[i].change_case("R-1", targets[i], f"actor-{i}"))
+    outcome = _at_once(len(stores), lambda i: stores[i].change_case("R-1", targets[i], f"actor-{i}", f"decided by {i}"))
     return ["lost" if o.startswith("lost: ") else o for o in outcome]
 
 
