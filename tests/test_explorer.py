@@ -499,3 +499,12 @@ def test_static_assets_are_served_locally(client: TestClient) -> None:
     assert "vis.Network" in client.get("/explorer/static/explorer.js").text
     assert client.get("/explorer/static/../settings.py").status_code == 404
     assert client.get("/explorer/static/nothing.js").status_code == 404
+    # a browser revalidating its copy was sent the whole file again (an outside tester)
+    css = client.get("/explorer/static/explorer.css")
+    assert css.headers["content-type"] == "text/css; charset=utf-8" and css.headers["etag"]
+    for asked in ({"If-None-Match": css.headers["etag"]}, {"If-None-Match": f'"x", W/{css.headers["etag"]}'},
+                  {"If-Modified-Since": css.headers["last-modified"]}):
+        again = client.get("/explorer/static/explorer.css", headers=asked)
+        assert (again.status_code, again.content) == (304, b""), asked
+        assert again.headers["etag"] == css.headers["etag"] and again.headers["cache-control"] == "public, max-age=3600"
+    assert client.get("/explorer/static/explorer.css", headers={"If-None-Match": '"other"'}).content == css.content

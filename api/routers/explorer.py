@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 from typing import Annotated, Literal
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.staticfiles import StaticFiles
 
 from api.blocks import (
     block_key,
@@ -117,6 +119,8 @@ _PAGE_HEADERS = {
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 _links = EntityLinks(PREFIX)
 _static = static_files()
+_static_answers = StaticFiles(directory=None, check_dir=False)
+"""Starlette's file answers (ETag, Last-Modified, 304) for the files of :data:`_static`."""
 
 
 # ---------------------------------------------------------------------------- keys
@@ -588,14 +592,16 @@ async def logout(request: Request) -> Response:
 
 # ---------------------------------------------------------------------------- static assets
 @router.get("/static/{name}")
-def static(name: str) -> Response:
-    """vis-network and the explorer's own CSS and script; served locally, never from a CDN."""
+def static(name: str, request: Request) -> Response:
+    """vis-network and the explorer's own CSS and script; served locally, never from a CDN. A
+    browser revalidating its copy (``If-None-Match``, ``If-Modified-Since``) gets 304, as
+    Starlette's static files answer it."""
     path = _static.get(name)
     if path is None:
         return Response("not found", status_code=404, media_type="text/plain")
-    media = "text/javascript" if name.endswith(".js") else "text/css"
-    return FileResponse(
-        path,
-        media_type=media,
-        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
-    )
+    response = _static_answers.file_response(path, os.stat(path), request.scope)
+    if response.status_code == 200:
+        media = "text/javascript" if name.endswith(".js") else "text/css"
+        response.headers["Content-Type"] = f"{media}; charset=utf-8"
+    response.headers.update({"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+    return response
