@@ -254,3 +254,17 @@ def test_a_ring_bigger_than_the_cap_is_drawn_with_its_shared_identifiers(tmp_pat
         assert _painted_pixels(page) > 2_000
     store.close()
     assert watched.dialogs == []
+
+
+def test_the_api_docs_run_under_their_content_security_policy(served: str, watched: Watched) -> None:
+    """``/docs`` had no Content-Security-Policy (an outside tester); with one, Swagger UI must
+    still start (its inline start-up script allowed by hash), read the schema and list every
+    route, with nothing refused and nothing fetched from elsewhere."""
+    page = watched.page
+    answer = page.goto(f"{served}/docs")
+    assert answer is not None and "script-src 'self' 'sha256-" in answer.headers["content-security-policy"]
+    page.wait_for_selector(".opblock-summary-path")
+    paths = {e.inner_text().replace("\u200b", "") for e in page.query_selector_all(".opblock-summary-path")}
+    assert {"/v1/score", "/v1/rings", "/v1/rings/{ring_id}"} <= paths, paths
+    assert not [e for e in watched.errors if "Content Security Policy" in e], watched.errors
+    assert all(url.startswith(served) for url in watched.requested), watched.requested
