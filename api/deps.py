@@ -44,6 +44,7 @@ __all__ = [
     "authenticate",
     "authorize",
     "check_key",
+    "declared_query",
     "get_state",
     "parse_body",
     "permit",
@@ -235,6 +236,12 @@ def reject_unknown_query(request: Request, allowed: Collection[str]) -> None:
         raise RequestValidationError(problems)
 
 
+def declared_query(request: Request) -> set[str]:
+    """The query parameters the request's route declares (its dependencies' included)."""
+    route = request.scope.get("route")
+    return _query_names(route.dependant) if isinstance(route, APIRoute) else set()
+
+
 def _query_names(dependant: Dependant) -> set[str]:
     names = {p.alias for p in dependant.query_params}
     for sub in dependant.dependencies:
@@ -246,5 +253,4 @@ async def strict_query(request: Request, _: Annotated[Principal, Depends(get_pri
     """Router dependency: only the query parameters the route declares, each at most once;
     asked after the key (a caller without one got 422 for ``?foo=1`` and 401 for
     ``?limit=abc``: the key comes first, and tells the caller nothing of the rules)."""
-    route = request.scope.get("route")
-    reject_unknown_query(request, _query_names(route.dependant) if isinstance(route, APIRoute) else ())
+    reject_unknown_query(request, declared_query(request))

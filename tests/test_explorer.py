@@ -491,6 +491,22 @@ def test_auth_by_header_and_roles_and_never_by_address(book_store: GraphStore) -
         assert c.get("/explorer/rings/R-1").status_code == 401
 
 
+def test_a_misspelt_or_repeated_filter_is_refused_by_name_once_the_viewer_is_known(client: TestClient) -> None:
+    """``?stauts=new`` listed every ring as if filtered, and ``?level=high&level=low`` took one of
+    the two without a word (an outside tester): the page says which parameter is wrong, as the
+    API does, but only to someone signed in (before that, the sign-in form)."""
+    signed, unsigned = {"X-API-Key": INVESTIGATOR_KEY}, {"X-API-Key": ""}
+    for path, name in (("/explorer/?stauts=new", "stauts"), ("/explorer/?level=high&level=low", "level"),
+                       ("/explorer/rings/R-1?tab=members", "tab"), ("/explorer/queue?page=2", "page"),
+                       ("/explorer/search?q=1&query=2", "query")):
+        page = client.get(path, headers=signed)
+        assert page.status_code == 422 and page.headers["content-type"].startswith("text/html"), path
+        assert name in page.text and "<script" not in page.text, path
+        assert client.get(path, headers=unsigned).status_code == 401, path  # not signed in: the sign-in form
+    assert client.get("/explorer/?status=new&level=high&page=1", headers=signed).status_code == 200
+    assert client.get("/explorer/search?q=R-1", headers=signed, follow_redirects=False).status_code in (200, 303)
+
+
 def test_static_assets_are_served_locally(client: TestClient) -> None:
     js = client.get("/explorer/static/vis-network.min.js")
     assert js.status_code == 200 and "text/javascript" in js.headers["content-type"]

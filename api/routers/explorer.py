@@ -47,7 +47,16 @@ from api.blocks import (
     listed_blocks,
 )
 from api.cases import assignable, decide
-from api.deps import KEY_CHALLENGE, AppState, StoreDep, TooManyKeyFailures, check_key, presented_key
+from api.deps import (
+    KEY_CHALLENGE,
+    AppState,
+    StoreDep,
+    TooManyKeyFailures,
+    check_key,
+    declared_query,
+    presented_key,
+    reject_unknown_query,
+)
 from api.explorer import (
     EntityLinks,
     QueueSection,
@@ -262,6 +271,9 @@ def _access(request: Request) -> Viewer | Response:
     principal, csrf = found
     if not principal.may(Permission.READ):
         return _forbidden()
+    # once the viewer is known, as the API does after the key: a misspelt filter (?stauts=new)
+    # showed every ring as if filtered
+    reject_unknown_query(request, declared_query(request))
     return _viewer(principal, csrf)
 
 
