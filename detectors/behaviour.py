@@ -26,7 +26,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from detectors.book import CHANGED_TO, PAYOUT_ACCOUNT, REPRESENTATIVE, Book
+from detectors.book import CHANGED_TO, PAYOUT_ACCOUNT, REPRESENTATIVE, Book, stranger_represents
 
 __all__ = [
     "TRAITS",
@@ -51,7 +51,8 @@ def claim_traits(book: Book, letter_window_days: int = 365) -> pd.DataFrame:
     ``letter_window_days`` before the request or 30 days after it), ``changed_before`` (a contact
     phone, account or address changed to within the change window before the request),
     ``third_party`` and ``company`` (refund paid outside the family / to an agency), and
-    ``represented`` (a representative filed it).
+    ``represented`` (a representative from outside the policyholder's family filed it:
+    :func:`detectors.book.stranger_represents`).
     """
     claims = book.claims
     uses = book.uses
@@ -67,7 +68,7 @@ def claim_traits(book: Book, letter_window_days: int = 365) -> pd.DataFrame:
     payout = kind == PAYOUT_ACCOUNT
     out["third_party"] = flagged(payout & uses["third_party"].to_numpy(bool))
     out["company"] = flagged(payout & uses["company"].to_numpy(bool))
-    out["represented"] = flagged(kind == REPRESENTATIVE)
+    out["represented"] = _represented_by_strangers(book)
     complaints = book.complaints
     letter = np.zeros(len(claims), dtype=bool)
     if len(complaints):
@@ -133,3 +134,22 @@ def behaviour_excess(counts: Mapping[str, np.ndarray], totals: np.ndarray,
             keep_support *= 1.0 - np.asarray(excess(shrunk_rate(counts[trait], totals, base), base))
     support = (1.0 - keep_support) * driven
     return 1.0 - (1.0 - np.asarray(excess(driven, bases[lead]))) * (1.0 - support)
+
+
+def _represented_by_strangers(book: Book) -> np.ndarray:
+    """Per claim of ``book.claims``: whether a representative filed it who is not of the
+    policyholder's family (:func:`detectors.book.stranger_represents`)."""
+    claims = book.claims
+    uses = book.uses
+    filed = claims.index.isin(uses.loc[uses["kind"].to_numpy() == REPRESENTATIVE, "claim_id"])
+    names = claims["representative_name"].to_numpy(dtype=object) if "representative_name" in claims \
+        else np.full(len(claims), None, dtype=object)
+    customers = book.customers.reindex(claims["customer_id"])
+    policyholders = customers["name"].to_numpy(dtype=object)
+    families = customers["family"].to_numpy(dtype=object)
+    out = np.zeros(len(claims), dtype=bool)
+    for i in np.flatnonzero(filed).tolist():
+        holder, family = policyholders[i], families[i]
+        out[i] = stranger_represents(names[i], holder if isinstance(holder, str) else None,
+                                     family if isinstance(family, frozenset) else ())
+    return out

@@ -39,6 +39,7 @@ __all__ = [
     "UseKind",
     "book_period",
     "demands_full_refund",
+    "family_member",
     "is_company",
     "is_complaint_reason",
     "is_person_name",
@@ -49,6 +50,7 @@ __all__ = [
     "load_letters",
     "load_watchlist",
     "payout_flags",
+    "stranger_represents",
     "surname",
     "with_number_blocks",
 ]
@@ -125,6 +127,34 @@ def is_person_name(name: str | None) -> bool:
     return isinstance(name, str) and bool(_PERSON_NAME.fullmatch(name.strip())) and not is_company(name)
 
 
+def family_member(name: str | None, policyholder: str | None, family: Iterable[str] = ()) -> bool:
+    """Whether the person ``name`` is the policyholder or of their family: the policyholder,
+    one of the ``family`` names, or of the policyholder's surname. False when either name is
+    unknown, or ``name`` is a company's.
+
+    >>> family_member("王强", "王芳"), family_member("李强", "王芳", ["李强"]), family_member("李强", "王芳")
+    (True, True, False)
+    """
+    if not name or not isinstance(name, str) or not policyholder or is_company(name):
+        return False
+    name = name.strip()
+    return name == policyholder or surname(name) == surname(policyholder) or name in set(family)
+
+
+def stranger_represents(representative: str | None, policyholder: str | None, family: Iterable[str] = ()) -> bool:
+    """Whether a request filed by a representative named ``representative`` was filed by
+    someone outside the policyholder's family (:func:`family_member`); a representative of
+    unknown name or relation counts as one. ``../shared/domain.md`` names family representatives
+    among what is not a ring: over 23 books from five authors (the project's generated ones,
+    eight written outside it and a tester's six), 413 of 428 requests whose representative
+    bore the policyholder's surname were honest, against 1 762 of 2 433 of the others.
+
+    >>> stranger_represents("王强", "王芳"), stranger_represents("李强", "王芳"), stranger_represents(None, "王芳")
+    (False, True, True)
+    """
+    return not family_member(representative, policyholder, family)
+
+
 def payout_flags(holder: str | None, policyholder: str | None,
                  family: Iterable[str] = ()) -> tuple[bool, bool]:
     """(third party, company) for a payout account holder: a company or agency is both; a
@@ -139,9 +169,7 @@ def payout_flags(holder: str | None, policyholder: str | None,
     holder = holder.strip()
     if is_company(holder):
         return True, True
-    if not policyholder:
-        return False, False
-    if holder == policyholder or surname(holder) == surname(policyholder) or holder in set(family):
+    if not policyholder or family_member(holder, policyholder, family):
         return False, False
     return True, False
 
@@ -275,7 +303,7 @@ def demands_full_refund(refund_type: object, cash_value: object, requested_amoun
 def load_claims(store: GraphStore) -> pd.DataFrame:
     """One row per claim, indexed by claim id: ``customer_id``, ``policy_id``, ``agent_id``,
     ``day``, ``date`` (ISO text), ``full_refund`` (see :func:`demands_full_refund`),
-    ``complaint_reason``, ``payout_name``.
+    ``complaint_reason``, ``payout_name``, ``representative_name``.
 
     Raises :class:`DetectionError` when the store holds no claims.
     """
@@ -313,6 +341,7 @@ def load_claims(store: GraphStore) -> pd.DataFrame:
             "complaint_reason": np.array([is_complaint_reason(r) for r in _column(claim_nodes, "reason_code")],
                                          dtype=bool),
             "payout_name": _column(claim_nodes, "payout_account_name").to_numpy(),
+            "representative_name": _column(claim_nodes, "representative_name").to_numpy(),
         },
         index=pd.Index(np.array(claim_ids, dtype=object), dtype=object, name="claim_id"),
     )

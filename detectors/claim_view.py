@@ -28,6 +28,7 @@ from detectors.book import (
     Book,
     label_of,
     payout_flags,
+    stranger_represents,
 )
 from graph.model import Label, NodeRef
 
@@ -81,6 +82,7 @@ class ClaimView:
     full_refund: bool = False
     complaint_reason: bool = False
     payout_holder: str | None = None
+    representative_name: str | None = None
     identifiers: tuple[tuple[str, NodeRef], ...] = ()
     changes: tuple[tuple[NodeRef, int], ...] = ()
     taken: tuple[tuple[NodeRef, int], ...] = ()
@@ -95,7 +97,8 @@ class ClaimView:
             "complaint_driven": self.full_refund or self.complaint_reason or bool(self.letters),
             "changed_before": bool(self.changes),
             "third_party": third,
-            "represented": any(kind == REPRESENTATIVE for kind, _ in self.identifiers),
+            "represented": any(kind == REPRESENTATIVE for kind, _ in self.identifiers)
+            and stranger_represents(self.representative_name, self.policyholder, self.family),
         }
         return tuple(t for t in CLAIM_TRAITS if flags[t])
 
@@ -145,9 +148,11 @@ def book_views(book: Book) -> list[ClaimView]:
     names = dict(zip(customers.index.tolist(), customers["name"].tolist(), strict=True))
     family = dict(zip(customers.index.tolist(), customers["family"].tolist(), strict=True))
     out = []
-    for claim, customer, policy, agent, day, full, reason, holder in zip(
+    representatives = claims["representative_name"] if "representative_name" in claims \
+        else pd.Series(None, index=claims.index, dtype=object)
+    for claim, customer, policy, agent, day, full, reason, holder, representative in zip(
             claim_ids, *_lists(claims, "customer_id", "policy_id", "agent_id", "day", "full_refund",
-                               "complaint_reason", "payout_name"), strict=True):
+                               "complaint_reason", "payout_name"), representatives.tolist(), strict=True):
         request_day = 0 if day != day else int(day)
         has_day = day == day
         name = names.get(customer)
@@ -163,6 +168,7 @@ def book_views(book: Book) -> list[ClaimView]:
             full_refund=bool(full),
             complaint_reason=bool(reason),
             payout_holder=holder.strip() if isinstance(holder, str) and holder.strip() else None,
+            representative_name=_name_or_none(representative),
             identifiers=tuple(sorted(set(own), key=_use_order)) if own else (),
             changes=tuple(sorted(set(changed), key=_by_day)) if changed else (),
             taken=tuple(sorted(taken[claim], key=_by_day)) if has_day and claim in taken else (),
@@ -194,3 +200,7 @@ def _by_day(change: tuple[NodeRef, int]) -> tuple[int, Label, str]:
 def _use_order(use: tuple[str, NodeRef]) -> tuple[str, Label, str]:
     # a Label is a str of its value: it sorts as its value does, without the enum's lookup
     return use[0], use[1].label, use[1].key
+
+
+def _name_or_none(name: object) -> str | None:
+    return name.strip() or None if isinstance(name, str) else None

@@ -150,14 +150,16 @@ def _record_key(name: str, raw: object) -> str | None:
 class StoredRequest:
     """What a stored claim's record holds that a request re-checking it may leave out: its
     ``customer_id`` and ``policy_id``, its :data:`_STORED_FIELDS` as stored, the payout account's
-    holder as stored (``payout_holder``) and its own identifiers as node keys (``uses``: the
-    ``contact_phone``, ``payout_account`` and ``representative`` nodes)."""
+    holder as stored (``payout_holder``), its own identifiers as node keys (``uses``: the
+    ``contact_phone``, ``payout_account`` and ``representative`` nodes) and the representative's
+    name as stored."""
 
     customer_id: str | None
     policy_id: str | None
     fields: Mapping[str, Any]
     payout_holder: str | None
     uses: Mapping[str, tuple[NodeRef, ...]]
+    representative_name: str | None = None
 
     def fill(self, req: SurrenderRequest) -> SurrenderRequest:
         """``req`` with the customer, policy and stored fields it leaves out."""
@@ -382,6 +384,8 @@ class RealtimeScorer:
             complaint_reason=is_complaint_reason(req.reason_code),
             payout_holder=self._name(normalize_text(req.payout_account_name)) if stored is None
             or req.payout_account_name is not None else stored.payout_holder,
+            representative_name=self._name(normalize_text(req.representative_name)) if stored is None
+            or req.representative_name is not None else stored.representative_name,
             identifiers=self._identifiers(req, facts) if stored is None else stored.identifiers(
                 req, self._identifiers(req, facts), facts),
             changes=_changes(customer, day, index.run.params.change_window_days) if customer else (),
@@ -416,12 +420,13 @@ class RealtimeScorer:
             kind = _STORED_KINDS.get(edge.rel) if edge.src == me else None
             if kind is not None:
                 given.setdefault(kind, []).append(edge.dst)
-        holder = props.get("payout_account_name")
+        holder, representative = props.get("payout_account_name"), props.get("representative_name")
         return StoredRequest(
             customer_id=facts.customer, policy_id=facts.policy,
             fields={f: props.get(f) for f in _STORED_FIELDS if props.get(f) is not None},
             payout_holder=holder.strip() or None if isinstance(holder, str) else None,
             uses={kind: tuple(sorted(set(refs), key=lambda r: (r.label.value, r.key))) for kind, refs in given.items()},
+            representative_name=representative.strip() or None if isinstance(representative, str) else None,
         )
 
     @staticmethod

@@ -77,7 +77,8 @@ class BookBuilder:
         self.edge(Label.AGENT, Rel.SOLD, Label.POLICY, agent_id, policy)
         self.node(Label.CLAIM, claim_id, request_date=date,
                   refund_type="full_premium" if full_refund else "cash_value",
-                  reason_code="complaint_misselling" if complaint_reason else "money_need")
+                  reason_code="complaint_misselling" if complaint_reason else "money_need",
+                  **({"representative_name": rep[0]} if rep else {}))
         self.edge(Label.CUSTOMER, Rel.FILED, Label.CLAIM, customer_id, claim_id)
         self.edge(Label.CLAIM, Rel.SURRENDERS, Label.POLICY, claim_id, policy)
         if contact:

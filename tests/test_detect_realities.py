@@ -1060,3 +1060,26 @@ def test_a_letter_about_a_policy_without_a_request_backs_no_other_request(tmp_pa
     book.edge(Label.COMPLAINT, Rel.CONTACT_PHONE, Label.PHONE, "K-YA0", _mobile("172", 2))
     result = detect_book(tmp_path, book)
     assert alerted_claims(result) == sorted([tuple(sorted(a)), tuple(sorted(b))])
+
+
+def test_a_relative_filing_a_full_refund_request_during_a_rings_weeks_does_not_join_it(
+        tmp_path: Path, book: BookBuilder) -> None:
+    """``../shared/domain.md``: family representatives are not a ring's. An outside tester's
+    honest requests, full refunds filed by a relative, joined a ring surrendering in the same
+    weeks "by timing, with strong traits of their own", the representation counting as the
+    ring's trait. A representative of the policyholder's surname is family; one of another
+    surname is not, and such a request still joins (the rule stays able to take a member)."""
+    agency = ("马代办", "360702198001010011", "+8617700000009")
+    ring = _agency_ring(book, "赣州维权咨询服务有限公司", rep=lambda k: agency)
+    singles = {}
+    for k, (relative, relation) in enumerate((("陈大明", "family"), ("刘小红", "stranger"))):
+        cust = book.customer(f"FR{k}", f"陈秀{k}", f"赣州市信丰县{k}号", _mobile("136", k))
+        singles[relation] = book.claim(
+            f"FRC{k}", cust, "A-OK", f"2024-08-{10 + 4 * k:02d}", full_refund=True, complaint_reason=True,
+            account=f"6222000077770{k:03d}", account_name=relative, contact=_mobile("136", k),
+            rep=(relative, f"36072219800101{k:03d}1", f"+861360000{k:04d}"))
+    result = detect_book(tmp_path, book)
+    found = next(r for r in result.rings if set(ring) <= set(r.claim_ids))
+    assert found.score >= ALERT_THRESHOLD
+    assert singles["family"] not in found.claim_ids
+    assert singles["stranger"] in found.claim_ids
