@@ -13,7 +13,6 @@ from api.deps import AppState
 from api.scope import scope_of
 from api.security import KeyRing, Permission, Principal
 from graph.errors import AccessError, InputError
-from graph.keys.cells import IGNORABLE
 from graph.results import CaseChange, CaseStatus
 from graph.store import KEEP, Keep
 
@@ -41,8 +40,6 @@ def decide(state: AppState, who: Principal, ring_id: str, status: CaseStatus | N
     the workflow forbids, a case changed meanwhile).
     """
     store, keys = state.store, state.keys
-    if not IGNORABLE.sub("", note).strip():  # blanks and zero-width characters say nothing
-        note = ""
     scope = scope_of(store, who.insurer)
     whole = store.get_ring(ring_id)
     scope.ring(whole)  # another member's ring: not found

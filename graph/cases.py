@@ -31,16 +31,32 @@ case says what is new until a person next acts on it (any decision clears the re
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from graph.keys.cells import clean_cell
 from graph.results import CaseChange, CaseEvent, CaseStatus, Ring
 
-__all__ = ["REALERT_STATUSES", "Case", "Realert", "realert_note", "realerts"]
+__all__ = ["REALERT_STATUSES", "Case", "Realert", "realert_note", "realerts", "says_something"]
 
 REALERT_STATUSES: frozenset[CaseStatus] = frozenset({CaseStatus.CONFIRMED, CaseStatus.DISMISSED})
 """Statuses of decided cases: new claims in such a ring re-alert it."""
+
+
+def says_something(note: str | None) -> bool:
+    """Whether a note on a case says anything: read as a cell is (:func:`graph.keys.cells.clean_cell`:
+    invisible characters, blanks and placeholders such as ``无`` or ``空`` say nothing), it
+    holds a letter or a digit (Unicode categories L and N). A braille blank, a lone combining
+    mark, a private-use or replacement character looks like a note in a list and says nothing
+    (an outside tester confirmed cases with each).
+
+    >>> [says_something(n) for n in ("已报案", "ok", "\u2800", " \u0301", "\ufffd\ufffd", "无", "N/A", "—")]
+    [True, True, False, False, False, False, True, False]
+    """
+    text = clean_cell(note)
+    return text is not None and any(unicodedata.category(ch)[0] in "LN" for ch in text)
 
 
 @dataclass(frozen=True)

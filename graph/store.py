@@ -22,7 +22,7 @@ import networkx as nx
 import pandas as pd
 import pyarrow as pa
 
-from graph.cases import REALERT_STATUSES, Case, realerts
+from graph.cases import REALERT_STATUSES, Case, realerts, says_something
 from graph.errors import (
     AccessError,
     ConflictError,
@@ -500,9 +500,12 @@ class GraphStore(ABC):
         ``expected_assignee``, or for a case changed meanwhile; :class:`AccessError` for a
         reopening without ``reopen``; :class:`~graph.errors.RequestFieldError` (a ``ValueError``)
         on ``note`` for a reopening, or a move to confirmed or dismissed, without a note: the
-        audit log is the only record of why a case was decided.
+        audit log is the only record of why a case was decided. A note that says nothing
+        (:func:`graph.cases.says_something`: blanks, invisible characters, ``无``) is no note.
         """
         target = None if to is None else CaseStatus(to)
+        if not says_something(note):
+            note = ""
         self.get_ring(ring_id)
         case = self.case(ring_id)
         current = case.status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -558,9 +559,9 @@ def test_case_workflow_and_audit(client: TestClient) -> None:
     conflict = move("new")
     assert conflict.status_code == 409 and "cannot go from investigating to new" in conflict.json()["message"]
     # the explorer's form asked for a note and the API did not (an outside tester): one rule
-    for decided in ("confirmed", "dismissed"):
-        unsaid = move(decided, " \u200b ")
-        assert unsaid.status_code == 422 and _fields(unsaid) == ["note"], unsaid.json()
+    for decided, blank in itertools.product(("confirmed", "dismissed"), (" \u200b ", "\u2800", " \u0301", "\ue000", "空")):
+        unsaid = move(decided, blank)
+        assert unsaid.status_code == 422 and _fields(unsaid) == ["note"], (blank, unsaid.json())
     assert move("confirmed", "refund blocked", ADMIN).status_code == 200
     audit = client.get("/v1/rings/R-1/audit", headers=INVESTIGATOR).json()
     assert [(a["from_status"], a["to_status"], a["note"]) for a in audit] == [

@@ -235,6 +235,11 @@ def test_an_assignment_made_meanwhile_is_not_overwritten(client: TestClient, sto
     ({"assignee": "王五"}, 422, "cannot assign the case to"),
     ({"status": "bogus"}, 422, "Unknown case status"),
     ({"note": "a\x00b"}, 422, "no control characters"),
+    # notes that look like one and say nothing (an outside tester recorded decisions with each)
+    ({"note": "\u2800"}, 422, "A note is required"),
+    ({"note": " \u0301"}, 422, "A note is required"),
+    ({"note": "无"}, 422, "A note is required"),
+    ({"note": "\u200b\u2800"}, 422, "A note is required"),
 ])
 def test_a_refused_decision_writes_nothing_and_says_why(client: TestClient, store: GraphStore,
                                                         change: dict[str, str], code: int,
@@ -246,6 +251,20 @@ def test_a_refused_decision_writes_nothing_and_says_why(client: TestClient, stor
     refused = client.post("/explorer/rings/R-1/case", data=data, follow_redirects=False)
     assert refused.status_code == code and says in refused.text
     assert 'id="case-error"' in refused.text and store.case_audit("R-1") == []
+
+
+def test_a_note_sent_in_another_encoding_than_utf8_is_refused_not_stored_garbled(
+        client: TestClient, store: GraphStore) -> None:
+    """Percent-encoded GBK bytes in the note were read as replacement characters and recorded
+    (``"��GBK��"``), and ``%FF%FE`` passed as the note of a dismissal (an outside tester)."""
+    assert _sign_in(client, NAMED_KEY).status_code == 303
+    form = _case_form(client)
+    fields = f"csrf={form['csrf']}&expected_status=new&seen_assignee=&status=investigating&assignee="
+    for note in ("%D6%D0%CE%C4GBK", "%FF%FE"):
+        refused = client.post("/explorer/rings/R-1/case", content=f"{fields}&note={note}".encode(),
+                              headers={"Content-Type": "application/x-www-form-urlencoded"}, follow_redirects=False)
+        assert refused.status_code == 422 and "must be sent as UTF-8" in refused.text, note
+    assert store.case_audit("R-1") == []
 
 
 def test_the_form_refuses_forged_and_unauthorised_posts(client: TestClient, store: GraphStore) -> None:

@@ -94,6 +94,7 @@ from api.sessions import (
 )
 from api.throttle import client_of
 from api.views import block_subgraph, claim_verdict, node_key, ring_detail
+from graph.cases import says_something
 from graph.errors import AccessError, ConflictError, InputError, NotFoundError
 from graph.escaping import escape_text
 from graph.keys.cells import clean_cell
@@ -363,7 +364,10 @@ def _read_decision(form: dict[str, str], seen_assignee: str | None
     except ValueError:
         return "状态无效 · Unknown case status."
     note = form.get("note", "").strip()
-    if not note:
+    if "\ufffd" in note:  # bytes that were no UTF-8, read as replacement characters
+        return ("备注无法识别：表单须以 UTF-8 提交 · The note could not be read: the form must be sent "
+                "as UTF-8.")
+    if not says_something(note):
         return "请填写备注：每个决定都要说明依据 · A note is required: say why."
     if len(note) > _NOTE_LENGTH or not re.fullmatch(TEXT_PATTERN, note):
         return (f"备注最多 {_NOTE_LENGTH} 个字符，且不含控制字符 · The note holds at most "
