@@ -326,6 +326,13 @@ def _install_error_handlers(app: FastAPI, retry_after: int) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        cause = exc.__cause__
+        if exc.status_code == 400 and isinstance(cause, UnicodeDecodeError):
+            # FastAPI reads a body that is no UTF-8 as no JSON at all (400, "error parsing the
+            # body"); /v1/score, validated straight from bytes, said 422 and where: one answer
+            return await invalid(request, RequestValidationError([{
+                "type": "json_invalid", "loc": ("body", cause.start),
+                "ctx": {"error": f"the body is not UTF-8 (RFC 8259): byte 0x{cause.object[cause.start]:02x}"}}]))
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(request))

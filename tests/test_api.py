@@ -797,6 +797,20 @@ def test_bodies_that_are_not_json_are_415(client: TestClient) -> None:
     assert client.get("/v1/rings/R-1/audit", headers=INVESTIGATOR).json() == []  # nothing changed
 
 
+def test_a_body_that_is_no_utf8_is_422_on_the_body_on_every_route(client: TestClient) -> None:
+    """PATCH of a case and POST of a run answered 400 "There was an error parsing the body"
+    while /v1/score answered 422 naming where (an outside tester): one answer, 422 on the body."""
+    json_type = {"Content-Type": "application/json"}
+    for method, path, headers, body in (
+            ("PATCH", "/v1/rings/R-1", INVESTIGATOR, b'{"status": "investigating", "note": "\xd6\xd0\xce\xc4"}'),
+            ("POST", "/v1/runs", ADMIN, b'{"resolution": 0.5, "x": "\xff"}'),
+            ("POST", "/v1/score", RISK, b'{"claim_id": "X", "request_date": "2024-01-01", "reason_text": "\xff"}')):
+        answer = client.request(method, path, content=body, headers={**headers, **json_type})
+        assert answer.status_code == 422 and _fields(answer) == ["body"], (path, answer.text)
+        assert "Invalid JSON" in answer.json()["detail"][0]["reason"], path
+    assert client.get("/v1/rings/R-1/audit", headers=INVESTIGATOR).json() == []
+
+
 def test_query_strings_are_strict(client: TestClient) -> None:
     assert _fields(client.get("/v1/rings?minscore=0.5", headers=INVESTIGATOR)) == ["minscore"]
     assert _fields(client.get("/v1/rings?limit=1&limit=2", headers=INVESTIGATOR)) == ["limit"]
