@@ -549,8 +549,8 @@ def _evaluation_table(evaluation: Evaluation) -> Table:
     table = Table(
         "figure",
         *(str(r["method"]) for r in rows),
-        title=f"{evaluation.truth_claims:,} claims, {evaluation.truth_ring_claims:,} in "
-        f"{evaluation.truth_rings} planted rings",
+        title=f"{_claims(evaluation.truth_claims)}, {evaluation.truth_ring_claims:,} in "
+        f"{evaluation.truth_rings} planted ring{'' if evaluation.truth_rings == 1 else 's'}",
     )
     for column, heading in _EVALUATION_COLUMNS.items():
         cells = [r[column] for r in rows]
@@ -558,11 +558,21 @@ def _evaluation_table(evaluation: Evaluation) -> Table:
     return table
 
 
+def _claims(count: int) -> str:
+    return f"{count:,} claim{'' if count == 1 else 's'}"
+
+
 def _print_evaluation(evaluation: Evaluation, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps(evaluation.rows(), indent=2) + "\n")
     else:
         console.print(_evaluation_table(evaluation))
+    if evaluation.left_out:
+        errors.print(f"note: the store holds {_claims(evaluation.left_out)} the truth does not name; "
+                     "they are left out of every figure")
+    if not evaluation.detection_run:
+        errors.print("note: the store has no detection run; detection ran for this evaluation and "
+                     "stored nothing (run `ringscope detect` to keep results)")
 
 
 @app.command("evaluate")
@@ -573,7 +583,8 @@ def evaluate_command(
     store: StoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """Measure the current results and both baselines against a truth file.
+    """Measure the current results and both baselines against a truth file (claims the truth
+    does not name are left out; without a detection run, detection runs first and stores nothing).
 
     Baseline (b), Louvain on every record, takes most of the time (about 40 s at 30 000
     customers); a bar shows each step."""

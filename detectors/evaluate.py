@@ -31,7 +31,7 @@ from detectors.params import DetectionParams
 from detectors.pipeline import run_detection
 from detectors.ring_ids import claim_jaccard
 from graph.errors import InputError
-from graph.keys import split_key
+from graph.keys import normalize_insurer_code, split_key
 from graph.model import Label
 from graph.results import ALERT_THRESHOLD, RunRecord
 from graph.store import GraphStore, ProgressCallback
@@ -65,6 +65,11 @@ class Evaluation:
     truth_ring_claims: int
     truth_rings: int
     methods: list[MethodScores] = field(default_factory=list)
+    left_out: int = 0
+    """Claims the store holds that the truth does not name: left out of every figure."""
+    detection_run: str = ""
+    """The stored run detection's figures come from; ``""`` when detection ran for this
+    evaluation (the store had no successful run, or ``use_current`` was off) and stored nothing."""
 
     def rows(self) -> list[dict[str, float | int | str]]:
         """One plain dict per method (for tables and JSON)."""
@@ -79,10 +84,20 @@ def read_truth(path: Path | str) -> pd.DataFrame:
     :class:`~graph.errors.InputError` for a file that cannot be read or lacks those columns."""
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(f"truth file {path} is empty: it needs columns claim_id and ring_id") from exc
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputError(f"cannot read truth file {path}: {exc}") from exc
     if not {"claim_id", "ring_id"} <= set(frame.columns):
         raise InputError(f"truth file {path} needs columns claim_id and ring_id")
+    if frame.empty:
+        raise InputError(f"truth file {path} names no claims")
+    twice = frame["claim_id"].duplicated(keep=False)
+    if twice.any():
+        first = frame.loc[twice, "claim_id"].iloc[0]
+        lines = [str(i + 2) for i in frame.index[frame["claim_id"] == first]]
+        raise InputError(f"truth file {path} names claim {first} more than once (lines {', '.join(lines)}); "
+                         "a claim is in one ring or in none")
     rings = pd.Series([r.strip() or None for r in frame["ring_id"].tolist()], index=frame.index, dtype=object)
     return pd.DataFrame({"claim_id": frame["claim_id"].astype(object), "ring_id": rings})
 
@@ -92,17 +107,26 @@ def stored_claim_ids(named: Sequence[str], stored: Sequence[str], codes: Collect
 
     A book loaded with ``--insurer CODE`` holds its claims as ``CODE:id`` (see "An association of
     insurers" in the README) while the book's own truth names them ``id``: a bare id the store
-    holds under exactly one of the member insurers' ``codes`` is that key. Raises :class:`InputError` naming the
-    first ids when some are held under several insurers' codes (prefix them in the truth) or
-    not at all (the truth of another book).
+    holds under exactly one of the member insurers' ``codes`` is that key, and a code is read
+    as ingest reads one (``pa:S1`` is ``PA:S1``). Raises :class:`InputError` naming the first
+    ids when some are held under several insurers' codes (prefix them in the truth) or not at
+    all (the truth of another book, or of the same book under another code: the message names
+    the codes on both sides).
 
     >>> stored_claim_ids(["S1", "PA:S2", "S3"], ["PA:S1", "PA:S2", "S3"], {"PA"})
     ['PA:S1', 'PA:S2', 'S3']
     >>> stored_claim_ids(["S1"], ["PA:S1", "PB:S1"], {"PA", "PB"})
     Traceback (most recent call last):
     ...
-    graph.errors.InputError: the truth names 1 claims that two or more member insurers hold (first: S1, as PA:S1 and PB:S1): write each as CODE:id, the insurer's code and the book's id
+    graph.errors.InputError: the truth names 1 claim that two or more member insurers hold (first: S1, as PA:S1 and PB:S1): write each as CODE:id, the insurer's code and the book's id
+    >>> stored_claim_ids(["pa:S1"], ["PA:S1"], {"PA"})
+    ['PA:S1']
+    >>> stored_claim_ids(["PB:S1"], ["PA:S1"], {"PA"})
+    Traceback (most recent call last):
+    ...
+    graph.errors.InputError: 1 of the 1 claim the truth names is not in the store (first: PB:S1): the store's claims carry the insurer code PA, the truth's PB
     """
+    named = [_with_code_read(c) for c in named]
     keys = set(stored)
     under: dict[str, list[str]] = {}
     for key in stored:
@@ -112,14 +136,40 @@ def stored_claim_ids(named: Sequence[str], stored: Sequence[str], codes: Collect
     out = [c if c in keys else (under[c][0] if len(under.get(c, ())) == 1 else "") for c in named]
     shared = [c for c, key in zip(named, out, strict=True) if not key and len(under.get(c, ())) > 1]
     if shared:
-        raise InputError(f"the truth names {len(shared)} claims that two or more member insurers hold (first: "
+        raise InputError(f"the truth names {_count(len(shared), 'claim')} that two or more member insurers hold (first: "
                          f"{shared[0]}, as {' and '.join(sorted(under[shared[0]]))}): write each as CODE:id, "
                          "the insurer's code and the book's id")
     missing = [c for c, key in zip(named, out, strict=True) if not key]
     if missing:
-        raise InputError(f"the truth names {len(missing)} of its {len(named)} claims that are not in the "
-                         f"store (first: {', '.join(missing[:3])}): is it the truth of another book?")
+        given = sorted({code for c in missing if (code := _code_of(c)) is not None})
+        if given or codes:
+            why = (f"the store's claims carry {_codes(codes)}, the truth's "
+                   f"{' and '.join(given) if given else 'none'}")
+        else:
+            why = "is it the truth of another book?"
+        raise InputError(f"{len(missing)} of the {_count(len(named), 'claim')} the truth names "
+                         f"{'is' if len(missing) == 1 else 'are'} not in the store (first: {', '.join(missing[:3])}): {why}")
     return out
+
+
+def _code_of(claim_id: str) -> str | None:
+    """The insurer code a claim id of a truth file starts with (``CODE:``), as ingest reads codes."""
+    code, sep, _ = claim_id.partition(":")
+    return normalize_insurer_code(code) if sep else None
+
+
+def _with_code_read(claim_id: str) -> str:
+    code = _code_of(claim_id)
+    return f"{code}:{claim_id.partition(':')[2]}" if code is not None else claim_id
+
+
+def _codes(codes: Collection[str]) -> str:
+    return f"the insurer code{'s' if len(codes) > 1 else ''} {' and '.join(sorted(codes))}" if codes \
+        else "no insurer code"
+
+
+def _count(k: int, noun: str) -> str:
+    return f"{k} {noun}" if k == 1 else f"{k} {noun}s"
 
 
 def score_method(name: str, groups: Sequence[Group], risks: Mapping[str, float], truth: pd.DataFrame,
@@ -184,7 +234,9 @@ def evaluate(store: GraphStore, truth: pd.DataFrame | Path | str, params: Detect
     Detection's figures come from the store's current results when ``use_current`` and a
     successful run exists; otherwise detection runs now (without touching stored results).
     ``baselines`` picks which of (a) shared-identifier components and (b) whole-graph Louvain
-    to compute. ``progress(step, done, total)`` hears each method start (``0, 1``) and finish
+    to compute. Claims the store holds and the truth does not name are left out of every
+    figure (a truth of one member insurer's book in an association's store); the answer says
+    how many (``left_out``). ``progress(step, done, total)`` hears each method start (``0, 1``) and finish
     (``1, 1``), steps ``detection``, ``baseline (a)`` and ``baseline (b)``; baseline (b) takes
     most of the time (pure-Python Louvain on every record: about 40 s at 30 000 customers).
     Raises :class:`InputError` when the truth names claims the store does not hold.
@@ -193,15 +245,17 @@ def evaluate(store: GraphStore, truth: pd.DataFrame | Path | str, params: Detect
     unknown = set(baselines) - {"a", "b"}
     if unknown:
         raise ValueError(f"unknown baseline(s) {sorted(unknown)}; expected 'a' and/or 'b'")
-    frame = frame.assign(claim_id=stored_claim_ids(frame["claim_id"].astype(str).tolist(),
-                                                   store.nodes_frame(Label.CLAIM)["key"].astype(str).tolist(),
+    stored = store.nodes_frame(Label.CLAIM)["key"].astype(str).tolist()
+    frame = frame.assign(claim_id=stored_claim_ids(frame["claim_id"].astype(str).tolist(), stored,
                                                    member_insurers(store)))
+    named = set(frame["claim_id"])
     params = params or DetectionParams()
     report = progress or (lambda step, done, total: None)
     out = Evaluation(
         truth_claims=len(frame),
         truth_ring_claims=sum(isinstance(r, str) for r in frame["ring_id"]),
         truth_rings=len({r for r in frame["ring_id"] if isinstance(r, str)}),
+        left_out=len(set(stored) - named),
     )
     report("detection", 0, 1)
     start = time.perf_counter()
@@ -210,6 +264,7 @@ def evaluate(store: GraphStore, truth: pd.DataFrame | Path | str, params: Detect
         rings = store.rings()
         risks = {c.claim_id: c.risk for c in store.claim_risks(frame["claim_id"].tolist()).values()}
         threshold = float(current.params.get("alert_threshold", ALERT_THRESHOLD))
+        out.detection_run = current.run_id
     else:
         run = RunRecord("evaluation", params.as_dict(), store.data_fingerprint(),
                         datetime.now(UTC).isoformat(timespec="seconds"))
@@ -217,8 +272,8 @@ def evaluate(store: GraphStore, truth: pd.DataFrame | Path | str, params: Detect
         rings = result.rings
         risks = {c.claim_id: c.risk for c in result.claim_risks}
         threshold = params.alert_threshold
-    out.methods.append(score_method("ringscope", [(r.claim_ids, r.score) for r in rings], risks, frame,
-                                    time.perf_counter() - start, threshold))
+    found = [(members, r.score) for r in rings if (members := [c for c in r.claim_ids if c in named])]
+    out.methods.append(score_method("ringscope", found, risks, frame, time.perf_counter() - start, threshold))
     report("detection", 1, 1)
     methods: tuple[tuple[str, str, Callable[[], list[list[str]]]], ...] = (
         ("a", "baseline_a_shared_ids", lambda: shared_identifier_components(store)),
@@ -229,7 +284,7 @@ def evaluate(store: GraphStore, truth: pd.DataFrame | Path | str, params: Detect
             continue
         report(f"baseline ({code})", 0, 1)
         start = time.perf_counter()
-        groups = find()
+        groups = [members for g in find() if (members := [c for c in g if c in named])]
         out.methods.append(_baseline(name, groups, frame, time.perf_counter() - start))
         report(f"baseline ({code})", 1, 1)
     return out

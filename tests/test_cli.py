@@ -49,11 +49,35 @@ def test_evaluate_takes_the_books_own_truth_for_a_book_loaded_with_an_insurer_co
         evaluated = runner.invoke(app, ["evaluate", "--store", store, "--truth", str(book / "truth.csv"), "--json"])
         assert evaluated.exit_code == 0, evaluated.output
         figures[code] = {row["method"]: (row["claim_f1"], row["ring_recall"]) for row in json.loads(evaluated.stdout)}
+        full = json.loads(evaluated.stdout)[0]
     assert figures["PA"] == figures[""] and figures["PA"]["ringscope"][0] > 0.5
     other = tmp_path / "other-truth.csv"
     other.write_text("claim_id,ring_id\nNOPE1,R1\nPB:NOPE2,R1\n", encoding="utf-8")
-    refused = runner.invoke(app, ["evaluate", "--store", f"sqlite:///{tmp_path / 'PA.db'}", "--truth", str(other)])
-    assert refused.exit_code == 2 and "2 of its 2 claims that are not in the store" in refused.output
+    pa_store = f"sqlite:///{tmp_path / 'PA.db'}"
+    refused = runner.invoke(app, ["evaluate", "--store", pa_store, "--truth", str(other)])
+    assert refused.exit_code == 2 and "2 of the 2 claims the truth names are not in the store" in refused.output
+    assert "the store's claims carry the insurer code PA, the truth's PB" in refused.output
+    # an outside tester: each of these gave figures, or a traceback, rather than a refusal
+    rows = (book / "truth.csv").read_text(encoding="utf-8").splitlines()
+    for name, text, says in (("empty.csv", "", "is empty"), ("header.csv", rows[0] + "\n", "names no claims"),
+                             ("twice.csv", "\n".join([rows[0], rows[1], rows[1]]) + "\n", "more than once (lines 2, 3)")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        answer = runner.invoke(app, ["evaluate", "--store", pa_store, "--truth", str(tmp_path / name)])
+        assert answer.exit_code == 2 and says in answer.output, (name, answer.output)
+    # a truth of part of the book: the claims it does not name are left out, and the answer says so
+    planted = [r for r in rows[1:] if r.split(",")[1]]
+    kept = [rows[0], *planted, *[r for r in rows[1:] if not r.split(",")[1]][:5]]
+    part = tmp_path / "part.csv"
+    part.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    halved = runner.invoke(app, ["evaluate", "--store", pa_store, "--truth", str(part), "--json"])
+    assert halved.exit_code == 0 and f"holds {len(rows) - len(kept):,} claims the truth does not name" in halved.output
+    ours = json.loads(halved.stdout)[0]
+    assert (ours["claim_recall"], ours["ring_recall"]) == (full["claim_recall"], full["ring_recall"]) and planted
+    undetected = f"sqlite:///{tmp_path / 'undetected.db'}"
+    assert runner.invoke(app, ["ingest", str(book), "--store", undetected]).exit_code == 0
+    ran = runner.invoke(app, ["evaluate", "--store", undetected, "--truth", str(book / "truth.csv")])
+    assert ran.exit_code == 0 and "detection ran for this evaluation and stored nothing" in ran.output
+    assert "no detection run" not in halved.output
 
 
 def test_generate_ingest_stats_detect_export(book: Path, tmp_path: Path) -> None:
@@ -89,7 +113,7 @@ def test_generate_ingest_stats_detect_export(book: Path, tmp_path: Path) -> None
     other = tmp_path / "other-truth.csv"
     other.write_text("claim_id,ring_id\nNOPE1,R1\nNOPE2,R1\n", encoding="utf-8")
     refused = runner.invoke(app, ["evaluate", "--store", store, "--truth", str(other)])
-    assert refused.exit_code == 2 and "2 of its 2 claims that are not in the store" in refused.output
+    assert refused.exit_code == 2 and "2 of the 2 claims the truth names are not in the store" in refused.output
     wrong = runner.invoke(app, ["evaluate", "--store", store, "--truth", str(book / "customers.csv")])
     assert wrong.exit_code == 2 and "needs columns claim_id and ring_id" in wrong.output
     assert all(r["case"]["status"] == "new" for r in rings)
