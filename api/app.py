@@ -189,16 +189,15 @@ class JSONBodyMiddleware:
 
 
 def _charset(parameters: list[str]) -> str | None:
-    """The ``charset`` of a media type's parameters (lower case, unquoted), or ``None``.
+    """The ``charset`` of a media type's parameters (lower case, unquoted), or ``None``; two
+    of them are both named (which one is meant cannot be known).
 
-    >>> _charset([' charset="Latin-1"']), _charset(["q=1"])
-    ('latin-1', None)
+    >>> _charset([' charset="Latin-1"']), _charset(["q=1"]), _charset(["charset=utf-8", "charset=gbk"])
+    ('latin-1', None, 'utf-8 and gbk')
     """
-    for parameter in parameters:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset":
-            return value.strip().strip('"').lower()
-    return None
+    found = [value.strip().strip('"').lower() for name, _, value in (p.partition("=") for p in parameters)
+             if name.strip().lower() == "charset"]
+    return " and ".join(found) if found else None
 
 
 def _without_byte_order_mark(receive: Receive) -> Receive:

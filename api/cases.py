@@ -40,6 +40,8 @@ def decide(state: AppState, who: Principal, ring_id: str, status: CaseStatus | N
     the workflow forbids, a case changed meanwhile).
     """
     store, keys = state.store, state.keys
+    if isinstance(assignee, str):  # as a key is read: spaces around a name are no part of it
+        assignee = assignee.strip()
     scope = scope_of(store, who.insurer)
     whole = store.get_ring(ring_id)
     scope.ring(whole)  # another member's ring: not found

@@ -202,6 +202,8 @@ def _file_to_write(path: Path | None, option: str) -> None:
 
 
 def _file_to_read(path: Path, option: str) -> None:
+    if path.is_dir():
+        _fail(f"{option} {path}: a folder, not a file", 2)
     if not path.is_file():
         _fail(f"{option} {path}: no such file", 2)
 

@@ -190,7 +190,8 @@ def _forbidden() -> Response:
 
 def _refused_cross_site() -> Response:
     return _error(403, "已拒绝 Refused",
-                  "来自其他网站的表单提交被拒绝 · A form posted from another site was refused.")
+                  "表单无法核验（来自其他网站，或页面已过期），请刷新页面后重试 · The form could not be "
+                  "verified (posted from another site, or from a page too old): reload the page and try again.")
 
 
 def _local_path(value: str | None) -> str:
