@@ -136,7 +136,8 @@ def stored_claim_ids(named: Sequence[str], stored: Sequence[str], codes: Collect
     out = [c if c in keys else (under[c][0] if len(under.get(c, ())) == 1 else "") for c in named]
     shared = [c for c, key in zip(named, out, strict=True) if not key and len(under.get(c, ())) > 1]
     if shared:
-        raise InputError(f"the truth names {_count(len(shared), 'claim')} that two or more member insurers hold (first: "
+        raise InputError(f"the truth names {len(shared)} claim{'s' if len(shared) > 1 else ''} that two or more member "
+                         f"insurers hold (first: "
                          f"{shared[0]}, as {' and '.join(sorted(under[shared[0]]))}): write each as CODE:id, "
                          "the insurer's code and the book's id")
     missing = [c for c, key in zip(named, out, strict=True) if not key]
@@ -147,7 +148,7 @@ def stored_claim_ids(named: Sequence[str], stored: Sequence[str], codes: Collect
                    f"{' and '.join(given) if given else 'none'}")
         else:
             why = "is it the truth of another book?"
-        raise InputError(f"{len(missing)} of the {_count(len(named), 'claim')} the truth names "
+        raise InputError(f"{len(missing)} of the {len(named)} claim{'s' if len(named) > 1 else ''} the truth names "
                          f"{'is' if len(missing) == 1 else 'are'} not in the store (first: {', '.join(missing[:3])}): {why}")
     return out
 
@@ -166,10 +167,6 @@ def _with_code_read(claim_id: str) -> str:
 def _codes(codes: Collection[str]) -> str:
     return f"the insurer code{'s' if len(codes) > 1 else ''} {' and '.join(sorted(codes))}" if codes \
         else "no insurer code"
-
-
-def _count(k: int, noun: str) -> str:
-    return f"{k} {noun}" if k == 1 else f"{k} {noun}s"
 
 
 def score_method(name: str, groups: Sequence[Group], risks: Mapping[str, float], truth: pd.DataFrame,
