@@ -128,17 +128,18 @@ def is_person_name(name: str | None) -> bool:
 
 
 def family_member(name: str | None, policyholder: str | None, family: Iterable[str] = ()) -> bool:
-    """Whether the person ``name`` is the policyholder or of their family: the policyholder,
-    one of the ``family`` names, or of the policyholder's surname. False when either name is
-    unknown, or ``name`` is a company's.
+    """Whether the person ``name`` is the policyholder or of their family: the policyholder, or
+    of the surname of the policyholder or of one of the ``family`` names (the customers tied to
+    the policyholder: a son bears his father's surname, not always his mother's). False when
+    either name is unknown, or ``name`` is a company's.
 
-    >>> family_member("王强", "王芳"), family_member("李强", "王芳", ["李强"]), family_member("李强", "王芳")
+    >>> family_member("王强", "王芳"), family_member("李强", "陈芳", ["李建国"]), family_member("李强", "王芳")
     (True, True, False)
     """
     if not name or not isinstance(name, str) or not policyholder or is_company(name):
         return False
     name = name.strip()
-    return name == policyholder or surname(name) == surname(policyholder) or name in set(family)
+    return name == policyholder or surname(name) in {surname(policyholder), *map(surname, family)}
 
 
 def stranger_represents(representative: str | None, policyholder: str | None, family: Iterable[str] = ()) -> bool:

@@ -1067,12 +1067,15 @@ def test_a_relative_filing_a_full_refund_request_during_a_rings_weeks_does_not_j
     """``../shared/domain.md``: family representatives are not a ring's. An outside tester's
     honest requests, full refunds filed by a relative, joined a ring surrendering in the same
     weeks "by timing, with strong traits of their own", the representation counting as the
-    ring's trait. A representative of the policyholder's surname is family; one of another
-    surname is not, and such a request still joins (the rule stays able to take a member)."""
+    ring's trait. A representative of the policyholder's surname is family, and so is a son of
+    his father's surname filing for his mother, the father registered at her address (a second
+    tester's families); one of a surname nobody in the family bears is not, and such a request
+    still joins (the rule stays able to take a member)."""
     agency = ("马代办", "360702198001010011", "+8617700000009")
     ring = _agency_ring(book, "赣州维权咨询服务有限公司", rep=lambda k: agency)
+    book.customer("FRH", "李建国", "赣州市信丰县2号")  # the husband of FR2, at her address
     singles = {}
-    for k, (relative, relation) in enumerate((("陈大明", "family"), ("刘小红", "stranger"))):
+    for k, (relative, relation) in enumerate((("陈大明", "family"), ("刘小红", "stranger"), ("李明", "son"))):
         cust = book.customer(f"FR{k}", f"陈秀{k}", f"赣州市信丰县{k}号", _mobile("136", k))
         singles[relation] = book.claim(
             f"FRC{k}", cust, "A-OK", f"2024-08-{10 + 4 * k:02d}", full_refund=True, complaint_reason=True,
@@ -1081,5 +1084,5 @@ def test_a_relative_filing_a_full_refund_request_during_a_rings_weeks_does_not_j
     result = detect_book(tmp_path, book)
     found = next(r for r in result.rings if set(ring) <= set(r.claim_ids))
     assert found.score >= ALERT_THRESHOLD
-    assert singles["family"] not in found.claim_ids
+    assert singles["family"] not in found.claim_ids and singles["son"] not in found.claim_ids
     assert singles["stranger"] in found.claim_ids
