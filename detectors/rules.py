@@ -35,6 +35,7 @@ from detectors.book import (
     NUMBER_BLOCK,
     PAYOUT_ACCOUNT,
     REPRESENTATIVE,
+    REPRESENTATIVE_PHONE,
     Book,
     label_of,
     load_agents,
@@ -42,6 +43,7 @@ from detectors.book import (
     load_letters,
     load_watchlist,
     payout_flags,
+    stranger_represents,
 )
 from detectors.claim_view import CLAIM_TRAITS, ClaimView
 from detectors.days import day_of, iso_or_none
@@ -486,8 +488,11 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
         if days:
             taken[ref] = max(days)
     driven = cache(lambda: _driven(view))  # asked only where a number changed hands
+    strangers = _acting_for_strangers(view)
     for kind, ref in dict.fromkeys(uses):
-        signals.extend(_identifier_signals(kind, ref, profiles.get(ref), index, taken.get(ref), view.day, driven))
+        profile = profiles.get(ref)
+        newcomer = kind in strangers and _new_household(view, profile, index)
+        signals.extend(_identifier_signals(kind, ref, profile, index, taken.get(ref), view.day, driven, newcomer))
     institutional = _institutional_traits(view, profiles)
     if "third_party" not in institutional:
         signals.extend(_payout_signals(view))
@@ -510,6 +515,41 @@ def _number_blocks(uses: Sequence[tuple[str, NodeRef]],
         if block is not None:
             out.append((NUMBER_BLOCK, NodeRef(Label.PHONE, block)))
     return out
+
+
+def _acting_for_strangers(view: ClaimView) -> frozenset[str]:
+    """The kinds of the request's identifiers that act for a stranger to the policyholder's
+    family: the representative and their phone when the representative is one
+    (:func:`detectors.book.stranger_represents`), the payout account when it pays a third party
+    (:func:`detectors.book.payout_flags`)."""
+    kinds: set[str] = set()
+    if stranger_represents(view.representative_name, view.policyholder, view.family):
+        kinds.update((REPRESENTATIVE, REPRESENTATIVE_PHONE))
+    if payout_flags(view.payout_holder, view.policyholder, view.family)[0]:
+        kinds.add(PAYOUT_ACCOUNT)
+    return frozenset(kinds)
+
+
+def _new_household(view: ClaimView, profile: IdentifierProfile | None, index: RunIndex) -> bool:
+    """Whether the request takes an identifier of an alerted ring, which the book saw on one
+    customer only (a member's), to another customer's request, on or after the ring's first
+    request less ``expansion_margin_days``.
+
+    The run measured such an identifier on one household: unshared, it weighed nothing. The
+    request shares it with a second household, the way rings share their representatives and
+    accounts (``../shared/domain.md``: the same representatives over many unrelated customers);
+    detection would have weighed the pair had both requests been in the book. Before the ring's
+    first request the identifier was not yet the ring's. Agents' phones, hubs and institutions'
+    identifiers in steady use are no ring's tools."""
+    if profile is None or profile.customers != 1 or not profile.ring_id:
+        return False
+    ring = index.rings.get(profile.ring_id)
+    if ring is None or view.customer_id in ring.customer_ids or view.foreign_claim_id:
+        return False
+    if {"agent_phone", "hub", STEADY_USE} & set(profile.notes):
+        return False
+    first = day_of(ring.first_request_date)
+    return first is None or view.day >= first - index.params.expansion_margin_days
 
 
 def _institutional_traits(view: ClaimView, profiles: Mapping[NodeRef, IdentifierProfile]) -> frozenset[str]:
@@ -547,7 +587,8 @@ _SUSPICIOUS = 0.3
 
 
 def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | None, index: RunIndex,
-                        taken: int | None, day: int, driven: Callable[[], bool]) -> list[Signal]:
+                        taken: int | None, day: int, driven: Callable[[], bool],
+                        new_household: bool = False) -> list[Signal]:
     zh_kind, en_kind = _KIND_NAMES.get(kind, (kind, kind))
     value, label = ref.key, ref.label.value  # an enum's value is a Python call: read once
     data: dict[str, Any] = {"type": _TYPE_OF_LABEL.get(label, label), "kind": kind, "value": value}
@@ -559,7 +600,7 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
             f"{zh_kind} {value} 在行业黑名单上（{listed}）",
             f"The {en_kind} {value} is on the industry watchlist ({listed})",
             {**data, "entry": listed})))
-    if profile is None or profile.suspicion <= 0:
+    if profile is None or (profile.suspicion <= 0 and not new_household):
         return out
     data.update(customers=profile.customers, households=profile.households,
                 unrelated_customers=profile.unrelated_customers,
@@ -581,14 +622,21 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
         data.update(ring_id=ring.ring_id, **decided)
         # an identifier barely suspicious on its own (an institution's phone one ring member
         # also used) points at the ring in proportion to its suspicion, up to the bar at which
-        # an identifier counts as shared the way rings share theirs
-        weight = _decided_weight(index, ring.ring_id, scale * min(0.5 + 0.45 * profile.suspicion, 0.95)
-                                 * min(1.0, profile.suspicion / _SUSPICIOUS))
+        # an identifier counts as shared the way rings share theirs; one the request shares
+        # with a second household reaches that bar (see _new_household)
+        suspicion = max(profile.suspicion, _SUSPICIOUS) if new_household else profile.suspicion
+        weight = _decided_weight(index, ring.ring_id, scale * min(0.5 + 0.45 * suspicion, 0.95)
+                                 * min(1.0, suspicion / _SUSPICIOUS))
+        if new_household:
+            data["new_household"] = True
+            said = ("，该团伙曾用它为 1 位客户办理，本申请是另一户", "; the ring used it for one customer, "
+                    "and this request is another household's")
+        else:
+            said = (f"，共 {profile.customers} 位客户使用", f" and is used by {profile.customers} customers")
         out.append(Signal(weight, Evidence(
             "identifier_in_ring",
-            f"{zh_kind} {value} 属于已识别的代理退保团伙 {ring.ring_id}{zh}，共 {profile.customers} 位客户使用",
-            f"The {en_kind} {value} belongs to detected ring {ring.ring_id}{en} "
-            f"and is used by {profile.customers} customers",
+            f"{zh_kind} {value} 属于已识别的代理退保团伙 {ring.ring_id}{zh}{said[0]}",
+            f"The {en_kind} {value} belongs to detected ring {ring.ring_id}{en}{said[1]}",
             data), ring.ring_id))
     elif profile.suspicion >= _SUSPICIOUS and profile.unrelated_customers > 0 and not steady:
         out.append(Signal(scale * 0.6 * profile.suspicion, Evidence(

@@ -1086,3 +1086,37 @@ def test_a_relative_filing_a_full_refund_request_during_a_rings_weeks_does_not_j
     assert found.score >= ALERT_THRESHOLD
     assert singles["family"] not in found.claim_ids and singles["son"] not in found.claim_ids
     assert singles["stranger"] in found.claim_ids
+
+
+def test_a_rings_representative_filing_for_another_household_is_scored_with_the_ring(
+        tmp_path: Path, book: BookBuilder) -> None:
+    """An outside book's counter ring had two requests in the book and twenty more arriving
+    later, each filed by the ring's representative for a stranger, with an ordinary reason and
+    the cash value. The book saw that representative on one customer only, so it weighed
+    nothing, and the requests scored as plain ones. A request that takes a ring's
+    representative to another household is scored with the ring, as detection would have
+    scored the pair in the book. Not so for the policyholder's relative of the
+    representative's surname (family files for family), nor for a request from before the
+    ring's weeks (the person was not yet the ring's)."""
+    agency = ("马代办", "360702198001010011", "+8617700000009")
+    ring = _agency_ring(book, "赣州维权咨询服务有限公司", rep=lambda k: agency if k == 1 else None)
+    book.customer("STR", "周新甲", "赣州市会昌县1号", _mobile("158", 1))
+    book.customer("REL", "马新乙", "赣州市会昌县2号", _mobile("158", 2))
+    result = detect_book(tmp_path, book)
+    ring_id = next(r.ring_id for r in result.rings if set(ring) <= set(r.claim_ids) and r.score >= ALERT_THRESHOLD)
+    answers = {}
+    with SQLiteStore(tmp_path / "g.db") as store:
+        scorer = RealtimeScorer(store)
+        for label, customer, date in (("stranger", "STR", "2025-02-10"), ("relative", "REL", "2025-02-10"),
+                                      ("before", "STR", "2024-05-01")):
+            answers[label] = scorer.score(SurrenderRequest.from_any({
+                "claim_id": f"N-{label}", "request_date": date, "customer_id": customer,
+                "refund_type": "cash_value", "reason_code": "money_need", "representative_name": agency[0],
+                "representative_id_number": agency[1], "representative_phone": agency[2]}))
+    reused = [(r.data["kind"], r.data["ring_id"]) for r in answers["stranger"].reasons
+              if r.code == "identifier_in_ring" and r.data.get("new_household")]
+    assert sorted(reused) == [("representative", ring_id), ("representative_phone", ring_id)]
+    assert answers["stranger"].score >= ALERT_THRESHOLD
+    for label in ("relative", "before"):
+        assert answers[label].score < ALERT_THRESHOLD
+        assert not [r for r in answers[label].reasons if r.code == "identifier_in_ring"]
