@@ -210,10 +210,11 @@ def ex_agent_bursts(book: Book, alpha: float) -> AgentBursts:
     members = np.flatnonzero(gone)
     if not len(members):
         return AgentBursts(out, beyond, 0)
-    last = np.nanmax(days)
-    period = np.maximum(last - leave[members], 1.0)
+    first, last = float(np.nanmin(days)), float(np.nanmax(days))
+    # a book orphaned before the export began was watched from the export's first day only
+    period = np.maximum(last - np.maximum(leave[members], first), 1.0)
     codes, _ = pd.factorize(claims["agent_id"].to_numpy()[members])
-    rate = _orphan_rate(agents, claims["agent_id"].to_numpy()[members], period, float(np.nanmin(days)), last)
+    rate = _orphan_rate(agents, claims["agent_id"].to_numpy()[members], period, first, last)
     out[members] = burst_labels(days[members], codes, period, alpha, rate=rate)
     books = int((np.bincount(codes) >= MIN_BURST_EVENTS).sum())
     beyond[members] = burst_labels(days[members], codes, period, alpha / max(books, 1)) >= 0

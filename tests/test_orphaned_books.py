@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from detectors.book import load_book
 from detectors.claim_view import ClaimView
+from detectors.links import ex_agent_bursts
 from detectors.params import DetectionParams
 from detectors.pipeline import detect
 from detectors.realtime import RealtimeScorer
@@ -214,3 +216,31 @@ def test_the_same_groups_from_an_agent_at_work_stay_apart(tmp_path: Path) -> Non
         store.load(_recruited_book(ring_agent_resigned=False).bundle())
         result = detect(store, DetectionParams(seed=1))
     assert sorted(sorted(r.claim_ids) for r in result.rings) == [RECRUITED[0:3], RECRUITED[3:6], RECRUITED[6:9]]
+
+
+def test_a_book_orphaned_years_before_the_export_is_measured_over_the_export_only(tmp_path: Path) -> None:
+    """An outside book: an agent who left in 2017, whose former customers complained of his
+    selling and surrendered one by one through the two years the export covers, thirteen times
+    in seventeen months. Their rate was taken over the eight years since he left, of which the
+    export holds two; at a quarter of its true rate the book "crowded beyond chance", and his
+    honest complainers were alerted with one ring member among them. Measured over the export's
+    years, it does not crowd beyond its own rate: no tie."""
+    book = BookBuilder()
+    book.agent("A-OK", name="黄正常")
+    book.agent("A-OLD", status="resigned", leave_date="2017-05-28", name="谢离职")
+    for i in range(60):  # the export's ordinary requests, 2023-2024
+        customer = book.customer(f"B{i}", f"钱常{i}", f"成都市锦江区{i}号")
+        book.claim(f"BC{i}", customer, "A-OK", f"{2023 + i % 2}-{1 + i % 12:02d}-{1 + i % 27:02d}",
+                   contact=f"+86137{(i * 7_654_321 + 1_000_003) % 100_000_000:08d}")
+    dates = ["2023-01-09", "2023-06-20", "2023-11-01", "2023-11-22", "2024-01-27", "2024-03-30", "2024-05-08",
+             "2024-06-08", "2024-06-27", "2024-07-04", "2024-09-07", "2024-10-11", "2024-11-07", "2024-11-16"]
+    for k, date in enumerate(dates):
+        customer = book.customer(f"O{k}", f"孙投{k}", f"成都市武侯区{k}号")
+        book.claim(f"OC{k}", customer, "A-OLD", date, complaint_reason=True,
+                   contact=f"+86139{(k * 7_654_321 + 1_000_003) % 100_000_000:08d}")
+    with SQLiteStore(tmp_path / "graph.db") as store:
+        store.load(book.bundle())
+        loaded = load_book(store)
+    bursts = ex_agent_bursts(loaded, DetectionParams().burst_alpha)
+    orphaned = (loaded.claims["agent_id"] == "A-OLD").to_numpy()
+    assert orphaned.sum() == 14 and not bursts.beyond_chance[orphaned].any()
