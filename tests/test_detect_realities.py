@@ -1120,3 +1120,26 @@ def test_a_rings_representative_filing_for_another_household_is_scored_with_the_
     for label in ("relative", "before"):
         assert answers[label].score < ALERT_THRESHOLD
         assert not [r for r in answers[label].reasons if r.code == "identifier_in_ring"]
+
+
+@pytest.mark.parametrize("second", ["2024-06-20", "2025-02-20"])
+def test_ordinary_requests_on_a_phone_one_switched_to_just_before_are_a_ring_within_weeks(
+        tmp_path: Path, book: BookBuilder, second: str) -> None:
+    """Coached members give an ordinary reason and take the cash value (``../shared/domain.md``),
+    and a camouflaged ring of three in a new outside book shared nothing but one phone between
+    two of them, which the first had switched to ten days before her request: no demand, so its
+    ties counted at most 0.45 and it was never alerted. In seven outside books by four authors
+    every pair of unrelated customers' requests within four months on a phone one of them had
+    switched to just before was a ring's (272 pairs). Eight months apart, the same pair is not
+    tied so."""
+    agency = _mobile("186", 77)
+    first = book.customer("SW0", "宋换号", "赣州市瑞金市1号", _mobile("150", 1))
+    book.change(first, "2024-05-01", agency)
+    a = book.claim("SWC0", first, "A-OK", "2024-05-11", contact=agency)
+    other = book.customer("SW1", "易同号", "赣州市瑞金市2号", _mobile("150", 2))
+    b = book.claim("SWC1", other, "A-OK", second, contact=agency)
+    result = detect_book(tmp_path, book)
+    if second.startswith("2024"):
+        assert alerted_claims(result) == [(a, b)]
+    else:
+        assert alerted_claims(result) == []
