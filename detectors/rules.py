@@ -81,6 +81,8 @@ REASON_CODES: Mapping[str, str] = {
                         "(said, weighs nothing)",
     "watchlist_hit": "an identifier on the request is on the industry watchlist",
     "repeat_representative": "the representative acted on unrelated customers' requests the way rings do",
+    "family_representative": "the representative filed a detected ring's request for one customer but is of "
+                             "the policyholder's family: read as family filing for family (said, weighs nothing)",
     "agency_payout": "the refund goes to an account held by a company or agency",
     "third_party_payout": "the refund goes to someone outside the policyholder's family",
     "coached_traits": "the request shows the traits this book's rings show (full refund on complaint "
@@ -491,8 +493,11 @@ def claim_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     strangers = _acting_for_strangers(view)
     for kind, ref in dict.fromkeys(uses):
         profile = profiles.get(ref)
-        newcomer = kind in strangers and _new_household(view, profile, index)
+        reaches = _new_household(view, profile, index)
+        newcomer = reaches and kind in strangers
         signals.extend(_identifier_signals(kind, ref, profile, index, taken.get(ref), view.day, driven, newcomer))
+        if reaches and kind == REPRESENTATIVE and not newcomer and profile is not None:
+            signals.append(_family_representative(ref, profile, view))
     institutional = _institutional_traits(view, profiles)
     if "third_party" not in institutional:
         signals.extend(_payout_signals(view))
@@ -550,6 +555,20 @@ def _new_household(view: ClaimView, profile: IdentifierProfile | None, index: Ru
         return False
     first = day_of(ring.first_request_date)
     return first is None or view.day >= first - index.params.expansion_margin_days
+
+
+def _family_representative(ref: NodeRef, profile: IdentifierProfile, view: ClaimView) -> Signal:
+    """Said, weighing nothing: the ring's representative would have reached a new household
+    (:func:`_new_household`), but is of the policyholder's family (:func:`detectors.book.family_member`),
+    and family files for family (``../shared/domain.md``)."""
+    name = view.representative_name or ref.key
+    return Signal(0.0, Evidence(
+        "family_representative",
+        f"委托代办人 {name} 曾为团伙 {profile.ring_id} 的 1 位客户办理，但与投保人同属一个家族（同姓或登记关联）："
+        f"按家人代办处理，不计入该团伙",
+        f"The representative {name} filed ring {profile.ring_id}'s request for one customer, but is of the "
+        f"policyholder's family (a surname of the family): read as family filing for family, not as the ring's",
+        {"type": "representative", "value": ref.key, "ring_id": profile.ring_id, "policyholder": view.policyholder}))
 
 
 def _institutional_traits(view: ClaimView, profiles: Mapping[NodeRef, IdentifierProfile]) -> frozenset[str]:

@@ -1096,8 +1096,8 @@ def test_a_rings_representative_filing_for_another_household_is_scored_with_the_
     nothing, and the requests scored as plain ones. A request that takes a ring's
     representative to another household is scored with the ring, as detection would have
     scored the pair in the book. Not so for the policyholder's relative of the
-    representative's surname (family files for family), nor for a request from before the
-    ring's weeks (the person was not yet the ring's)."""
+    representative's surname (family files for family, and the answer says so), nor for a
+    request from before the ring's weeks (the person was not yet the ring's)."""
     agency = ("马代办", "360702198001010011", "+8617700000009")
     ring = _agency_ring(book, "赣州维权咨询服务有限公司", rep=lambda k: agency if k == 1 else None)
     book.customer("STR", "周新甲", "赣州市会昌县1号", _mobile("158", 1))
@@ -1120,6 +1120,9 @@ def test_a_rings_representative_filing_for_another_household_is_scored_with_the_
     for label in ("relative", "before"):
         assert answers[label].score < ALERT_THRESHOLD
         assert not [r for r in answers[label].reasons if r.code == "identifier_in_ring"]
+    said = [r for r in answers["relative"].reasons if r.code == "family_representative"]
+    assert [(r.data["ring_id"], r.data["value"]) for r in said] == [(ring_id, agency[1])]
+    assert not [r for r in answers["before"].reasons if r.code == "family_representative"]
 
 
 @pytest.mark.parametrize("second", ["2024-06-20", "2025-02-20"])
