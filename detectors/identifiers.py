@@ -98,9 +98,7 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     ``changed`` (customers who switched to it just before surrendering), ``behaviour`` (how far
     its claims' traits exceed the book's base rates, in [0, 1]), ``stranger_money`` (for a
     private person's account paid unrelated households' refunds within weeks, the excess of its
-    third-party payouts: :func:`_stranger_money`; else 0), ``stranger_switch`` (for a phone
-    unrelated households switched to just before their requests within weeks, the excess of those
-    switches: :func:`_stranger_switch`; else 0), ``span_days`` (first to last
+    third-party payouts: :func:`_stranger_money`; else 0), ``span_days`` (first to last
     claim), ``watchlist`` (entry name or ``""``), ``hub``, ``agent_phone``, ``suspicion`` in
     [0, 1] and ``notes``.
     """
@@ -156,8 +154,7 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     table["hub"] = (crowded | mostly_idle) & (table["watchlist"] == "")
     table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
     table["stranger_money"] = _stranger_money(table, _private_payees(uses, table.index, traits), bases["third_party"])
-    table["stranger_switch"] = _stranger_switch(table, bases["changed_before"])
-    columns = ["unrelated", "behaviour", "watchlist", "hub", "agent_phone", "stranger_money", "stranger_switch"]
+    columns = ["unrelated", "behaviour", "watchlist", "hub", "agent_phone", "stranger_money"]
     rows = list(zip(*(table[c].tolist() for c in columns), strict=True))
     active = 1.0 - table["idle"] / table["customers"]
     table["suspicion"] = [round(_suspicion(*row) * a * a, 4) for row, a in zip(rows, active.tolist(), strict=True)]
@@ -412,38 +409,13 @@ def _stranger_money(table: pd.DataFrame, private: np.ndarray, base: float) -> np
     return np.where(qualifies, rate, 0.0)
 
 
-def _stranger_switch(table: pd.DataFrame, base: float) -> np.ndarray:
-    """Per identifier of ``table``: how far the share of its claims' customers who switched to
-    it just before their requests, among all but one of them (the number was someone's before
-    the others took it), exceeds the book's rate ``base``, in [0, 1], for a phone that
-    unrelated households used on requests all within the longest burst window (four months,
-    :data:`detectors.bursts.SCAN_WINDOWS_DAYS`), a customer of one of them having switched to
-    it, in no institution's steady use and no agent's; 0 elsewhere. ``../shared/domain.md``
-    names phones changed just before surrender and the same phone over unrelated customers
-    among a ring's traces, and coached members give an ordinary reason: such a phone is
-    suspicious without the full-refund demand. In seven outside books by four authors, 272
-    pairs of unrelated customers' requests within four months shared a phone one of them had
-    switched to within 90 days before, every one a ring's pair; an honest switch to a
-    recycled number comes long after its earlier holder's requests (:mod:`detectors.reissue`)."""
-    qualifies = ((table.index.get_level_values("label") == Label.PHONE.value)
-                 & (table["unrelated"].to_numpy() >= 1) & (table["changed"].to_numpy() >= 1)
-                 & (table["span_days"].to_numpy() <= max(SCAN_WINDOWS_DAYS))
-                 & ~table["institution"].to_numpy(bool) & ~table["agent_phone"].to_numpy(bool))
-    takers = np.maximum(table["claim_customers"].to_numpy(float) - 1.0, 1.0)
-    rate = excess(shrunk_rate(table["changed"].to_numpy(float), takers, base), base)
-    return np.where(qualifies, rate, 0.0)
-
-
 def _suspicion(unrelated: int, behaviour: float, watchlist: str, hub: bool, agent_phone: bool,
-               stranger_money: float = 0.0, stranger_switch: float = 0.0) -> float:
+               stranger_money: float = 0.0) -> float:
     """Shared by unrelated households *and* used the way rings use their identifiers; a
-    watchlist entry counts on its own. A switch to an unrelated household's number just before
-    the request (:func:`_stranger_switch`) shows the sharing on its own too (the customer took
-    the number; no typing or chance shared it), as the floor of the sharing's clue: where the
-    sharing's behaviour says more, it stands."""
+    watchlist entry counts on its own."""
     if hub:
         return 0.0
-    clues = [max(unrelated / (unrelated + 1.0) * max(behaviour, stranger_money), stranger_switch)]
+    clues = [unrelated / (unrelated + 1.0) * max(behaviour, stranger_money)]
     if watchlist:
         clues.append(_P_WATCHLIST)
     score = noisy_or(clues)
@@ -471,7 +443,7 @@ def _notes(unrelated: int, third_party: int, company: int, changed: int, watchli
 def _empty_table() -> pd.DataFrame:
     columns = ["customers", "households", "families", "claim_customers", "claims", "idle", "unrelated",
                "third_party", "company", "changed", "behaviour", "span_days", "watchlist", "hub",
-               "institution", "burst_claims", "works_for", "steady", "agent_phone", "stranger_money", "stranger_switch", "suspicion",
+               "institution", "burst_claims", "works_for", "steady", "agent_phone", "stranger_money", "suspicion",
                "notes"]
     index = pd.MultiIndex.from_arrays([[], []], names=["label", "key"])
     return pd.DataFrame({c: [] for c in columns}, index=index)

@@ -81,9 +81,8 @@ book's mean): the trade *is* the full-refund demand on complaint grounds, and a 
 address is strong evidence only with it (``../shared/domain.md``: a care home's worker files
 its residents' cash-value requests for years), unless most of its members were paid into a
 private person's account that took unrelated households' refunds within weeks, on requests
-nobody represented, or gave a phone unrelated households switched to just before their requests
-within weeks (:func:`_stranger_traces`: the money and the switch are the trade's behaviour
-too, where the coach told members to leave the demand out). So
+nobody represented (:func:`_paid_to_a_stranger`: the money is the trade's behaviour too, where
+the coach told members to leave the demand out). So
 is a group tied by nothing but wording and
 timing when half its requests or fewer show that behaviour: an outside book's honest complaint
 wave after one product's dividend cut wrote near-identical letters within weeks and took the
@@ -136,9 +135,8 @@ class _Context:
     steady: Mapping[tuple[str, str], tuple[int, int, str]] = field(default_factory=dict)
     """Identifiers in an institution's steady use (:data:`detectors.identifiers.STEADY_MIN_CLAIMS`):
     their claims, span in days and the institution's identifier they work for (or ``""``)."""
-    stranger_trace: frozenset[tuple[str, str]] = frozenset()
-    """Private persons' accounts paid unrelated households' refunds within weeks, and phones
-    unrelated households switched to just before their requests within weeks."""
+    stranger_money: frozenset[tuple[str, str]] = frozenset()
+    """Private persons' accounts paid unrelated households' refunds within weeks (``stranger_money``)."""
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
     claim_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     """The book's claims as plain arrays by position (a ring reads a few rows of each, which
@@ -161,8 +159,7 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
                    traits["complaint_driven"].to_numpy(bool),
                    dict(zip(identifiers.index.tolist(), identifiers["suspicion"].astype(float).tolist(), strict=True)),
                    _steady_identifiers(identifiers))
-    traced = (identifiers["stranger_money"].to_numpy() > 0) | (identifiers["stranger_switch"].to_numpy() > 0)
-    ctx.stranger_trace = frozenset(identifiers.index[traced].tolist())
+    ctx.stranger_money = frozenset(identifiers.index[identifiers["stranger_money"].to_numpy() > 0].tolist())
     claims = book.claims
     ctx.claim_ids = claims.index.to_numpy(dtype=object)
     ctx.customer_ids = claims["customer_id"].to_numpy(dtype=object)
@@ -222,7 +219,7 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment], hand_overs: 
     demanding = ctx.propensity[members]
     count = int((demanding > 0).sum())
     untied = not any(_ties(e) for e, p in evidence if p > 0)
-    if demanding.mean() <= ctx.book_propensity and not _stranger_traces(ctx, members):
+    if demanding.mean() <= ctx.book_propensity and not _paid_to_a_stranger(ctx, members):
         score = min(score, _UNTIED_CAP)
         evidence.append((Evidence(
             "no_refund_demands",
@@ -469,18 +466,16 @@ def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, 
     ), _P_THIRD_PARTY_MAX * _trace_excess(ctx, k, len(members), "third_party") * _driven_ratio(ctx, members))]
 
 
-def _stranger_traces(ctx: _Context, members: list[int]) -> bool:
-    """Whether most members used an identifier no family or institution uses so
-    (``stranger_money`` and ``stranger_switch`` of
-    :func:`detectors.identifiers.identifier_table`): a private person's
-    account that took unrelated households' refunds within weeks, on requests nobody
-    represented, or a phone unrelated households switched to just before their requests within
-    weeks. ``../shared/domain.md`` names the third-party payout, the phone changed just before
-    and the short window among the ring's behaviour, beside the full-refund demand a coached
-    member is told to leave out."""
-    traced = sum(any((use.label, use.key) in ctx.stranger_trace for use in ctx.uses_by_claim.get(m, ()))
-                 for m in members)
-    return 2 * traced > len(members)
+def _paid_to_a_stranger(ctx: _Context, members: list[int]) -> bool:
+    """Whether most members were paid into private persons' accounts that took unrelated
+    households' refunds within weeks, on requests nobody represented, as no family or
+    institution does (``stranger_money`` of
+    :func:`detectors.identifiers.identifier_table`): ``../shared/domain.md`` names the third-party
+    payout and the short window among the ring's behaviour, beside the full-refund demand a
+    coached member is told to leave out."""
+    paid = sum(any(use.kind == PAYOUT_ACCOUNT and (use.label, use.key) in ctx.stranger_money
+                   for use in ctx.uses_by_claim.get(m, ())) for m in members)
+    return 2 * paid > len(members)
 
 
 def _driven_ratio(ctx: _Context, members: list[int]) -> float:

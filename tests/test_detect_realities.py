@@ -1125,24 +1125,20 @@ def test_a_rings_representative_filing_for_another_household_is_scored_with_the_
     assert not [r for r in answers["before"].reasons if r.code == "family_representative"]
 
 
-@pytest.mark.parametrize("second", ["2024-06-20", "2025-02-20"])
-def test_ordinary_requests_on_a_phone_one_switched_to_just_before_are_a_ring_within_weeks(
-        tmp_path: Path, book: BookBuilder, second: str) -> None:
-    """Coached members give an ordinary reason and take the cash value (``../shared/domain.md``),
-    and a camouflaged ring of three in a new outside book shared nothing but one phone between
-    two of them, which the first had switched to ten days before her request: no demand, so its
-    ties counted at most 0.45 and it was never alerted. In seven outside books by four authors
-    every pair of unrelated customers' requests within four months on a phone one of them had
-    switched to just before was a ring's (272 pairs). Eight months apart, the same pair is not
-    tied so."""
-    agency = _mobile("186", 77)
-    first = book.customer("SW0", "宋换号", "赣州市瑞金市1号", _mobile("150", 1))
-    book.change(first, "2024-05-01", agency)
-    a = book.claim("SWC0", first, "A-OK", "2024-05-11", contact=agency)
-    other = book.customer("SW1", "易同号", "赣州市瑞金市2号", _mobile("150", 2))
-    b = book.claim("SWC1", other, "A-OK", second, contact=agency)
+def test_a_mother_in_law_switched_to_her_daughter_in_laws_number_is_no_ring(tmp_path: Path,
+                                                                               book: BookBuilder) -> None:
+    """``../shared/domain.md``: families surrender together. An elderly customer's contact is
+    switched to her daughter-in-law's own number (another surname, another address) ten days
+    before her ordinary request; the daughter-in-law, a customer too, surrenders for an ordinary
+    reason weeks later. Two "unrelated" households on a freshly switched phone, but no demand:
+    capped under the alert threshold. (A rule lifting that cap for a switched phone took 272
+    ring pairs in seven outside books and no honest one, but alerted every such family of a
+    tester's books: eight and eleven alerts of honest claims only.)"""
+    own = _mobile("151", 8)
+    daughter_in_law = book.customer("DIL", "冯秀", "赣州市瑞金市8号", own)
+    mother = book.customer("MIL", "易老太", "赣州市瑞金市9号", _mobile("150", 9))
+    book.change(mother, "2024-05-01", own)
+    book.claim("MILC", mother, "A-OK", "2024-05-11", contact=own)
+    book.claim("DILC", daughter_in_law, "A-OK", "2024-06-20", contact=own)
     result = detect_book(tmp_path, book)
-    if second.startswith("2024"):
-        assert alerted_claims(result) == [(a, b)]
-    else:
-        assert alerted_claims(result) == []
+    assert alerted_claims(result) == []
