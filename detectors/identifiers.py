@@ -152,7 +152,7 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     table["institution"] |= table["works_for"] != ""
     table["steady"] = table["institution"] & (table["burst_claims"].map(len) == 0)
     table["hub"] = (crowded | mostly_idle) & (table["watchlist"] == "")
-    table["agent_phone"] = [lbl == "Phone" and key in book.agent_phones for lbl, key in table.index]
+    table["agent_phone"] = _agent_phones(book, table)
     table["stranger_money"] = _stranger_money(table, _private_payees(uses, table.index, traits), bases["third_party"])
     columns = ["unrelated", "behaviour", "watchlist", "hub", "agent_phone", "stranger_money"]
     rows = list(zip(*(table[c].tolist() for c in columns), strict=True))
@@ -162,6 +162,22 @@ def identifier_table(book: Book, params: DetectionParams, traits: pd.DataFrame) 
     note_rows = list(zip(*(table[c].tolist() for c in note_columns), strict=True))
     table["notes"] = [_notes(*row, customers=c) for row, c in zip(note_rows, table["customers"].tolist(), strict=True)]
     return table
+
+
+def _agent_phones(book: Book, table: pd.DataFrame) -> list[bool]:
+    """Per identifier of ``table``: whether it is an agent's own phone typed at the counter (a
+    service habit, :data:`AGENT_PHONE_FACTOR`). A phone of an agent who has left that customers
+    switched to just before their requests (``changed``) is no habit of the counter: a former
+    agent recruiting from his old book has his customers' contact changed to his number
+    (``../shared/domain.md``; a tester's ring of a resigned agent's customers, switched to her
+    phone days before, was missed whole as "the agent's own phone")."""
+    status = book.agents["status"] if "status" in book.agents else pd.Series(dtype=object)
+    out = []
+    for (label, key), changed in zip(table.index.tolist(), table["changed"].tolist(), strict=True):
+        agent = book.agent_phones.get(key) if label == Label.PHONE.value else None
+        left = agent is not None and status.get(agent, "active") not in ("active", "")
+        out.append(agent is not None and not (left and changed > 0))
+    return out
 
 
 def _works_for(per_claim: pd.DataFrame, table: pd.DataFrame) -> pd.Series:

@@ -244,3 +244,35 @@ def test_a_book_orphaned_years_before_the_export_is_measured_over_the_export_onl
     bursts = ex_agent_bursts(loaded, DetectionParams().burst_alpha)
     orphaned = (loaded.claims["agent_id"] == "A-OLD").to_numpy()
     assert orphaned.sum() == 14 and not bursts.beyond_chance[orphaned].any()
+
+
+@pytest.mark.parametrize("status", ["resigned", "active"])
+def test_former_customers_switched_to_a_resigned_agents_phone_are_a_ring(tmp_path: Path, status: str) -> None:
+    """``../shared/domain.md``: former agents recruit from their old books. A tester's ring had
+    three of a resigned agent's former customers switch their contact to her phone days before
+    their requests, months after she left, taking the cash value, one of them on complaint
+    grounds: her phone was discounted as "the agent's own phone", a counter's service habit,
+    and the ring was missed whole. Customers switching to the phone
+    of an agent who has left are no habit of the counter; an agent at work whose phone her
+    customers give stays one."""
+    book = BookBuilder()
+    book.agent("A-OK", name="黄正常")
+    agent_phone = "+8613912340018"
+    book.agent("A-GONE", phone=agent_phone, status=status, leave_date="2024-02-01" if status != "active" else None,
+               name="钟离职")
+    for i in range(60):
+        customer = book.customer(f"B{i}", f"钱常{i}", f"成都市锦江区{i}号")
+        book.claim(f"BC{i}", customer, "A-OK", f"{2023 + i % 2}-{1 + i % 12:02d}-{1 + i % 27:02d}",
+                   contact=f"+86137{(i * 7_654_321 + 1_000_003) % 100_000_000:08d}")
+    ring = []
+    for k, surname in enumerate("赵孙李"):
+        customer = book.customer(f"G{k}", f"{surname}前{k}", f"成都市武侯区{k}号",
+                                 f"+86139{(k * 7_654_321 + 5_000_011) % 100_000_000:08d}")
+        book.change(customer, f"2024-07-{2 + 7 * k:02d}", agent_phone)
+        ring.append(book.claim(f"GC{k}", customer, "A-GONE", f"2024-07-{8 + 7 * k:02d}",
+                               complaint_reason=k == 0, contact=agent_phone))
+    with SQLiteStore(tmp_path / "graph.db") as store:
+        store.load(book.bundle())
+        result = detect(store, DetectionParams(seed=1))
+    alerted = [sorted(r.claim_ids) for r in result.rings if r.score >= ALERT_THRESHOLD]
+    assert alerted == ([ring] if status == "resigned" else [])
