@@ -171,13 +171,11 @@ def _agent_phones(book: Book, table: pd.DataFrame) -> list[bool]:
     agent recruiting from his old book has his customers' contact changed to his number
     (``../shared/domain.md``; a tester's ring of a resigned agent's customers, switched to her
     phone days before, was missed whole as "the agent's own phone")."""
-    status = book.agents["status"] if "status" in book.agents else pd.Series(dtype=object)
-    out = []
-    for (label, key), changed in zip(table.index.tolist(), table["changed"].tolist(), strict=True):
-        agent = book.agent_phones.get(key) if label == Label.PHONE.value else None
-        left = agent is not None and status.get(agent, "active") not in ("active", "")
-        out.append(agent is not None and not (left and changed > 0))
-    return out
+    phone = (table.index.get_level_values("label") == Label.PHONE.value)
+    agent = pd.Series(table.index.get_level_values("key"), dtype=object).map(book.agent_phones).where(phone)
+    status = agent.map(book.agents["status"]) if "status" in book.agents else pd.Series(None, index=agent.index)
+    left = ~status.fillna("active").isin(("active", "")).to_numpy()
+    return (agent.notna().to_numpy() & ~(left & (table["changed"].to_numpy() > 0))).tolist()
 
 
 def _works_for(per_claim: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
