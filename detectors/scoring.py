@@ -404,10 +404,15 @@ def _shared_item(label: str, key: str, kind: str, claims: list[str], households:
         data["holders"] = holders
         if holders:
             holder = "、".join(holders)
+            # the holder's own refund into the account is no third party's
+            third = len({m for m, u in item["uses"] if u.kind == PAYOUT_ACCOUNT and u.third_party})
+            data["third_party"] = third
+            whose = ("并非投保人本人", "not the policyholders") if third == k else \
+                (f"其中 {third} 笔并非投保人本人", f"{third} of them not the policyholder's own")
             return Evidence(
                 "shared_payout_account",
-                f"{k} 笔退保款付至同一账户 {key}（户名 {holder}），并非投保人本人",
-                f"{k} claims paid to one account {key} held by {holder}, not the policyholders",
+                f"{k} 笔退保款付至同一账户 {key}（户名 {holder}），{whose[0]}",
+                f"{k} claims paid to one account {key} held by {holder}, {whose[1]}",
                 data)
         return Evidence(
             "shared_payout_account",

@@ -1142,3 +1142,22 @@ def test_a_mother_in_law_switched_to_her_daughter_in_laws_number_is_no_ring(tmp_
     book.claim("DILC", daughter_in_law, "A-OK", "2024-06-20", contact=own)
     result = detect_book(tmp_path, book)
     assert alerted_claims(result) == []
+
+
+def test_an_account_holders_own_refund_into_it_is_not_counted_as_a_strangers(tmp_path: Path,
+                                                                              book: BookBuilder) -> None:
+    """A tester's evidence read "3 claims paid to one account held by 林杰, not the policyholders"
+    where one of the three was 林杰's own claim, paid to his own card. The line counts the
+    claims paid to someone else apart."""
+    account = "6222000055550001"
+    claims = []
+    for k, name in enumerate(("林杰", "韩收一", "曹收二", "严收三")):
+        cust = book.customer(f"LJ{k}", name, f"赣州市石城县{k}号", _mobile("153", k))
+        claims.append(book.claim(f"LJC{k}", cust, "A-OK", f"2024-09-{2 + 4 * k:02d}", full_refund=True,
+                                 complaint_reason=True, contact=_mobile("186", 5),
+                                 account=account if k < 3 else None, account_name="林杰" if k < 3 else None))
+    result = detect_book(tmp_path, book)
+    ring = next(r for r in result.rings if set(claims) <= set(r.claim_ids))
+    line = next(e for e in ring.evidence if e.code == "shared_payout_account")
+    assert (line.data["count"], line.data["third_party"]) == (3, 2)
+    assert line.en.endswith("held by 林杰, 2 of them not the policyholder's own")
