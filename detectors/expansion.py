@@ -53,6 +53,8 @@ __all__ = ["Attachment", "expand"]
 _NEIGHBOURS = 3
 _VOTE_ROUNDS = 3
 _NEARBY_DAYS = 15
+_TIED = 1e-9
+"""Letters this close to similarity 1.0 are identical copies."""
 _CIRCULATING_COPIES = 2
 """Copies of a template filed away from the rings' weeks that show it circulates (see
 :func:`_circulating`)."""
@@ -119,7 +121,9 @@ def expand(book: Book, traits: pd.DataFrame, identifiers: pd.DataFrame, graph: C
     for claim, offers in candidates.items():
         tied[claim] = _best(offers).ring
     tie_ok = score >= params.expansion_tie_score
-    for claim, ring, data in _template_ties(book, graph, tied, tie_ok, driven, params):
+    # what a claim's record shows besides the complaint its letter already is
+    beyond_letter = (present & (positive > 0) & (np.array(CLAIM_TRAITS) != "complaint_driven")).any(axis=1)
+    for claim, ring, data in _template_ties(book, graph, tied, tie_ok, tie_ok & beyond_letter, driven, params):
         offer(claim, ring, 1, "template", data)
     for claim, ring, data in _agent_ties(book, graph, ring_of, tie_ok):
         offer(claim, ring, 2, "ex_agent", data)
@@ -198,12 +202,17 @@ def _identifier_ties(book: Book, identifiers: pd.DataFrame, ring_of: np.ndarray,
 
 
 def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible: np.ndarray,
-                   driven: np.ndarray, params: DetectionParams) -> list[tuple[int, int, dict[str, Any]]]:
+                   eligible_by_record: np.ndarray, driven: np.ndarray, params: DetectionParams) -> list[tuple[int, int, dict[str, Any]]]:
     """(claim, ring, data) for eligible claims whose letter's closest letters are mostly the
     ring's: of its ``_NEIGHBOURS`` most similar letters of the same template filed within
-    ``template_window_days`` (those at least ``template_threshold`` similar, fewer when the
-    wording is rare), a majority belong to the ring. An honest copy of a public letter is
-    closest to other copies; a coached member's letter to its ring's version. A complaint-driven
+    ``template_window_days`` and every identical copy (those at least ``template_threshold``
+    similar, fewer when the wording is rare), a majority belong to the ring. An honest copy of a
+    public letter is closest to other copies; a coached member's letter to its ring's version.
+    A letter identical to one filed outside the rings (the public letter word for word, as a
+    ring may send it too) says nothing of the ring: it joins only when the claim is
+    ``eligible_by_record``, eligible with a trait besides the complaint its letter already is (a
+    tester's honest complainer of the public letter joined such a ring on her complaint alone).
+    A complaint-driven
     claim needs no other trait when the rings hold at least half of the template's letters in
     the book (letters, not claims: coached members often write twice) and it does not circulate
     (:func:`_circulating`): wording the honest book does not use.
@@ -237,7 +246,11 @@ def _template_ties(book: Book, graph: ClaimGraph, ring_of: np.ndarray, eligible:
             if not votes:
                 continue
             ring, count = max(votes.items(), key=lambda kv: (kv[1], -kv[0]))
-            if count * 2 > len(nearest) and (eligible[pos] or (driven[pos] and own[group[pos]])):
+            # a letter someone outside the rings sent word for word (the public letter as it
+            # circulates) says nothing of the ring: the record must show more than the complaint
+            public = any(s >= 1.0 - _TIED for m, s in nearest if joined[m] < 0)
+            if count * 2 > len(nearest) and (
+                    eligible_by_record[pos] or (not public and (eligible[pos] or (driven[pos] and own[group[pos]])))):
                 match, similar = next((m, s) for m, s in nearest if joined[m] == ring)
                 out[pos] = (ring, {"similar_to": str(claim_ids[match]), "similarity": round(similar, 3),
                                    "nearest_of_ring": count})
@@ -277,8 +290,11 @@ def _circulating(group: np.ndarray, ring_of: np.ndarray, days: np.ndarray, margi
 def _nearest_letters(graph: ClaimGraph, days: np.ndarray, claims: np.ndarray, window: float,
                      threshold: float, block: int = 256) -> dict[int, list[tuple[int, float]]]:
     """For each claim of ``claims`` (positions, with a grouped letter), its ``_NEIGHBOURS`` most
-    similar letters of its template group filed within ``window`` days (ties in claim order),
-    those at least ``threshold`` similar: ``{claim: [(other claim, similarity), ...]}``.
+    similar letters of its template group filed within ``window`` days and every other identical
+    copy of it, those at least ``threshold`` similar:
+    ``{claim: [(other claim, similarity), ...]}``, most similar first. Identical copies are all
+    kept because they are equally near: which copies of a public letter counted would otherwise
+    be decided by claim order.
 
     Claims are compared ``block`` at a time against the group's letters of their window in one
     sparse product, so a template copied thousands of times costs blocks, not one product per
@@ -302,12 +318,14 @@ def _nearest_letters(graph: ClaimGraph, days: np.ndarray, claims: np.ndarray, wi
         similarity = graph.letters.block_similarity(row_of[rows], row_of[others])
         usable = (np.abs(days[rows][:, None] - days[others][None, :]) <= window) & (rows[:, None] != others[None, :])
         similarity = np.where(usable, similarity, -np.inf)
-        order = np.argsort(-similarity, axis=1, kind="stable")[:, :_NEIGHBOURS]
+        order = np.argsort(-similarity, axis=1, kind="stable")
         for r, pos in enumerate(rows.tolist()):
             if not usable[r].any():
                 continue
-            out[pos] = [(int(others[i]), float(similarity[r, i])) for i in order[r]
-                        if similarity[r, i] >= threshold]
+            ranked = similarity[r, order[r]]
+            tied = np.flatnonzero((ranked >= threshold) & ((np.arange(len(ranked)) < _NEIGHBOURS)
+                                                            | (ranked >= 1.0 - _TIED)))
+            out[pos] = [(int(others[i]), float(similarity[r, i])) for i in order[r, tied]]
     return out
 
 

@@ -1161,3 +1161,40 @@ def test_an_account_holders_own_refund_into_it_is_not_counted_as_a_strangers(tmp
     line = next(e for e in ring.evidence if e.code == "shared_payout_account")
     assert (line.data["count"], line.data["third_party"]) == (3, 2)
     assert line.en.endswith("held by 林杰, 2 of them not the policyholder's own")
+
+
+def test_an_honest_copy_of_the_letter_a_ring_sends_word_for_word_does_not_join_it_in_its_weeks(
+        tmp_path: Path, book: BookBuilder) -> None:
+    """A ring of five changes its members' contact to its phone and sends the circulating letter
+    word for word, unfilled; twelve honest complainers of ten branches copy the same words over
+    two years, one of them in the ring's weeks, in a book where complaints are rare. Her letter is as near to the ring's copies as to
+    the honest ones (identical), so which letters are "nearest" must not be decided by record
+    order: she stays out (a tester's honest complainer joined such a ring at 0.978)."""
+    words = PUBLIC_LETTER.format(name="", year="", product="", amount="")
+    members = []
+    for k in range(5):
+        cust = book.customer(f"AW{k}", f"{SURNAMES[k]}换{k}", f"赣州市瑞金市{k}号", _mobile("133", k))
+        book.change(cust, "2024-07-20", "+8617700000099")
+        claim = book.claim(f"AWC{k}", cust, "A-OK", f"2024-08-{2 + 4 * k:02d}", full_refund=True,
+                           complaint_reason=True, contact="+8617700000099", account=f"62220300000{k:08d}",
+                           account_name=f"{SURNAMES[k]}换{k}")
+        book.complaint(f"AWK{k}", cust, claim, f"2024-08-{1 + 4 * k:02d}", words, phone="+8617700000099")
+        members.append(claim)
+    for i in range(200):
+        cust = book.customer(f"OB{i}", f"{SURNAMES[i % len(SURNAMES)]}需{i}", f"赣州市信丰县{i}号", _mobile("136", i))
+        book.claim(f"OBC{i}", cust, "A-OK", f"{2023 + i % 2}-{1 + i % 12:02d}-{1 + (3 * i) % 27:02d}",
+                   contact=_mobile("136", i))
+    honest = []
+    for i in range(12):
+        agent = book.agent(f"A-{i % 10}", branch=f"{BRANCHES[i % 10]}支公司")
+        phone, account = _mobile("134", i), f"62220000777{i:08d}"
+        cust = book.customer(f"ZC{i}", f"{SURNAMES[i % len(SURNAMES)]}抄{i}", f"江西省{BRANCHES[i % 10]}{i}号",
+                             phone, account)
+        date = "2024-08-20" if i == 0 else f"{2023 + i % 2}-{1 + i % 12:02d}-{1 + (7 * i) % 27:02d}"
+        claim = book.claim(f"ZCC{i}", cust, agent, date, full_refund=True, complaint_reason=True, contact=phone,
+                           account=account, account_name=f"{SURNAMES[i % len(SURNAMES)]}抄{i}")
+        book.complaint(f"ZCK{i}", cust, claim, date, words, phone=phone)
+        honest.append(claim)
+    result = detect_book(tmp_path, book)
+    assert alerted_claims(result) == [tuple(sorted(members))]
+
