@@ -52,7 +52,7 @@ from detectors.params import DetectionParams
 from detectors.reissue import passed_on
 from detectors.templates import letter_shingles
 from graph.errors import DetectionError
-from graph.keys import number_block
+from graph.keys import number_block, person_shown
 from graph.model import Label, NodeRef
 from graph.results import CaseStatus, Evidence, IdentifierProfile, Level, Ring, level_for
 from graph.store import GraphStore
@@ -68,6 +68,7 @@ __all__ = [
     "agent_books",
     "claim_signals",
     "shingle_set",
+    "shown_key",
     "verdict",
 ]
 
@@ -601,6 +602,12 @@ def _customer_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     return out
 
 
+def shown_key(label: str, key: str) -> tuple[str, str]:
+    """An identifier's key as evidence sentences show it (Chinese, English): a representative's
+    by :func:`graph.keys.person_shown`, any other as it is."""
+    return person_shown(key) if label == Label.PERSON.value else (key, key)
+
+
 _SUSPICIOUS = 0.3
 """Suspicion from which an identifier on a request counts as shared the way rings share theirs."""
 
@@ -611,13 +618,14 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
     zh_kind, en_kind = _KIND_NAMES.get(kind, (kind, kind))
     value, label = ref.key, ref.label.value  # an enum's value is a Python call: read once
     data: dict[str, Any] = {"type": _TYPE_OF_LABEL.get(label, label), "kind": kind, "value": value}
+    zh_value, en_value = shown_key(label, value)
     out: list[Signal] = []
     listed = index.watchlist.get((label, value))
     if listed is not None:
         out.append(Signal(_WATCHLIST_WEIGHT, Evidence(
             "watchlist_hit",
-            f"{zh_kind} {value} 在行业黑名单上（{listed}）",
-            f"The {en_kind} {value} is on the industry watchlist ({listed})",
+            f"{zh_kind} {zh_value} 在行业黑名单上（{listed}）",
+            f"The {en_kind} {en_value} is on the industry watchlist ({listed})",
             {**data, "entry": listed})))
     if profile is None or (profile.suspicion <= 0 and not new_household):
         return out
@@ -654,21 +662,21 @@ def _identifier_signals(kind: str, ref: NodeRef, profile: IdentifierProfile | No
             said = (f"，共 {profile.customers} 位客户使用", f" and is used by {profile.customers} customers")
         out.append(Signal(weight, Evidence(
             "identifier_in_ring",
-            f"{zh_kind} {value} 属于已识别的代理退保团伙 {ring.ring_id}{zh}{said[0]}",
-            f"The {en_kind} {value} belongs to detected ring {ring.ring_id}{en}{said[1]}",
+            f"{zh_kind} {zh_value} 属于已识别的代理退保团伙 {ring.ring_id}{zh}{said[0]}",
+            f"The {en_kind} {en_value} belongs to detected ring {ring.ring_id}{en}{said[1]}",
             data), ring.ring_id))
     elif profile.suspicion >= _SUSPICIOUS and profile.unrelated_customers > 0 and not steady:
         out.append(Signal(scale * 0.6 * profile.suspicion, Evidence(
             "shared_identifier",
-            f"{zh_kind} {value} 被 {profile.unrelated_customers + 1} 个互不相关的家庭使用",
-            f"The {en_kind} {value} is used by {profile.unrelated_customers + 1} unrelated households",
+            f"{zh_kind} {zh_value} 被 {profile.unrelated_customers + 1} 个互不相关的家庭使用",
+            f"The {en_kind} {en_value} is used by {profile.unrelated_customers + 1} unrelated households",
             data)))
     if kind == "representative" and profile.unrelated_customers > 0:
         weight = 0.0 if steady else min(0.3 + 0.1 * profile.unrelated_customers, 0.7) * profile.suspicion
         out.append(Signal(weight, Evidence(
             "repeat_representative",
-            f"委托代办人 {value} 还代办过 {profile.customers} 位客户的申请",
-            f"The representative {value} acted for {profile.customers} customers",
+            f"委托代办人 {zh_value} 还代办过 {profile.customers} 位客户的申请",
+            f"The representative {en_value} acted for {profile.customers} customers",
             data), ring.ring_id if ring is not None and _links_count(index, ring) else None))
     return out
 

@@ -39,7 +39,7 @@ from detectors.identifiers import noisy_or
 from detectors.links import ClaimGraph, claim_propensity
 from detectors.params import DetectionParams
 from detectors.ring_ids import ring_id_for
-from detectors.rules import RunIndex, Verdict, claim_signals, verdict
+from detectors.rules import RunIndex, Verdict, claim_signals, shown_key, verdict
 from graph.keys import is_number_block, number_block
 from graph.results import ClaimRisk, Evidence, IdentifierProfile, Ring, RingIdentifier, level_for
 
@@ -429,10 +429,11 @@ def _shared_item(label: str, key: str, kind: str, claims: list[str], households:
             f"{k} claims of {households} unrelated households use {len(numbers)} numbers of one block {key} "
             "(a hundred consecutive numbers: SIM cards bought in one batch)",
             data)
+    zh_key, en_key = shown_key(label, key)
     return Evidence(
         f"shared_{kind}",
-        f"{key} 关联本团伙 {households} 个不相关家庭（{k} 笔退保的{zh_kind}）",
-        f"{key} links {households} unrelated households of the ring ({en_kind} of {k} claims)",
+        f"{zh_key} 关联本团伙 {households} 个不相关家庭（{k} 笔退保的{zh_kind}）",
+        f"{en_key} links {households} unrelated households of the ring ({en_kind} of {k} claims)",
         data)
 
 
@@ -747,9 +748,9 @@ def _hand_over_evidence(ctx: _Context, members: list[int],
         items.append({"claim_id": claim_id, "identifiers": [
             {"type": IDENTIFIER_TYPES.get(label, label), "value": key, "claim_ids": others}
             for label, key, others in shared]})
-        text = [(_LABEL_TEXT.get(label, (label, label)), key, others) for label, key, others in shared]
-        zh.append(f"{claim_id}：" + "，".join(f"{t[0]} {key} 与 {'、'.join(others)} 共用" for t, key, others in text))
-        en.append(f"{claim_id} uses " + " and ".join(f"{t[1]} {key} with {', '.join(others)}"
+        text = [(_LABEL_TEXT.get(label, (label, label)), shown_key(label, key), others) for label, key, others in shared]
+        zh.append(f"{claim_id}：" + "，".join(f"{t[0]} {key[0]} 与 {'、'.join(others)} 共用" for t, key, others in text))
+        en.append(f"{claim_id} uses " + " and ".join(f"{t[1]} {key[1]} with {', '.join(others)}"
                                                    for t, key, others in text))
     if not items:
         return []

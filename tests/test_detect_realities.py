@@ -1198,3 +1198,16 @@ def test_an_honest_copy_of_the_letter_a_ring_sends_word_for_word_does_not_join_i
     result = detect_book(tmp_path, book)
     assert alerted_claims(result) == [tuple(sorted(members))]
 
+
+def test_a_representative_known_by_phone_alone_reads_as_a_phone_in_the_evidence(tmp_path: Path,
+                                                                                book: BookBuilder) -> None:
+    """A ring's runner who gave no name files every request: the evidence names the phone and says
+    no name was given, never the internal key ``|phone``."""
+    runner = "+8613911112222"
+    ring = _agency_ring(book, "赣州维权咨询服务有限公司", rep=lambda k: ("", f"|{runner}", runner))
+    result = detect_book(tmp_path, book)
+    found = next(r for r in result.rings if set(ring) <= set(r.claim_ids))
+    lines = {e.code: e for e in found.evidence}
+    assert f"{runner} (no name given) links 6 unrelated households" in lines["shared_representative"].en
+    assert f"{runner}（未留姓名）" in lines["shared_representative"].zh
+    assert not any(f"|{runner}" in e.en + e.zh for e in found.evidence)

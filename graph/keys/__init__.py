@@ -23,7 +23,7 @@ from graph.keys.bank_accounts import BankAccount, normalize_bank_account, normal
 from graph.keys.cells import blank_cells
 from graph.keys.id_numbers import IdNumber, normalize_id_number, normalize_id_numbers
 from graph.keys.insurers import namespaced_key, normalize_insurer_code, split_key
-from graph.keys.persons import person_key, person_keys
+from graph.keys.persons import person_key, person_keys, person_shown
 from graph.keys.phones import (
     Phone,
     PhoneKind,
@@ -62,6 +62,7 @@ __all__ = [
     "odd_twins",
     "person_key",
     "person_keys",
+    "person_shown",
     "split_key",
     "stored_twin",
     "twin_form",

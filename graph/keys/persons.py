@@ -14,7 +14,7 @@ from graph.keys.id_numbers import normalize_id_number, normalize_id_numbers
 from graph.keys.phones import normalize_phone, normalize_phones
 from graph.keys.text import normalize_text, normalize_texts
 
-__all__ = ["person_key", "person_keys"]
+__all__ = ["person_key", "person_keys", "person_shown"]
 
 
 def person_key(name: object, id_number: object, phone: object) -> str | None:
@@ -42,3 +42,22 @@ def person_keys(name: pd.Series, id_number: pd.Series, phone: pd.Series) -> pd.S
     phones = normalize_phones(phone)["value"]
     fallback = names.fillna("").str.cat(phones, sep="|")  # NA without a phone
     return ids.fillna(fallback).astype("str")
+
+
+def person_shown(key: str) -> tuple[str, str]:
+    """A representative's key as evidence sentences show it, in Chinese and English:
+    ``name (phone)``, the phone of one who gave no name, or the ID number.
+
+    >>> person_shown("李四|+8613812345678")
+    ('李四（+8613812345678）', '李四 (+8613812345678)')
+    >>> person_shown("|+8613812345678")
+    ('+8613812345678（未留姓名）', '+8613812345678 (no name given)')
+    >>> person_shown("11010519491231002X")
+    ('11010519491231002X', '11010519491231002X')
+    """
+    name, sep, phone = key.rpartition("|")
+    if not sep:
+        return key, key
+    if name:
+        return f"{name}（{phone}）", f"{name} ({phone})"
+    return f"{phone}（未留姓名）", f"{phone} (no name given)"
