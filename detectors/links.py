@@ -195,7 +195,10 @@ def ex_agent_bursts(book: Book, alpha: float) -> AgentBursts:
     between its members only when the requests crowd beyond the book's own rate since the agent
     left even at ``alpha`` divided by the number of books tested (``beyond_chance``): with
     hundreds of resigned agents some book crowds that much by chance, and the customers of an
-    agent who really mis-sold complain together honestly (``../shared/domain.md``).
+    agent who really mis-sold complain together honestly (``../shared/domain.md``). A household
+    is one event, at its first request (its other requests take that event's burst): a relative
+    filing for five members of one family in a week is one decision, not five (a tester's
+    families were alerted as bursts of their own members).
     """
     claims = book.claims
     agents = book.agents
@@ -214,10 +217,18 @@ def ex_agent_bursts(book: Book, alpha: float) -> AgentBursts:
     # a book orphaned before the export began was watched from the export's first day only
     period = np.maximum(last - np.maximum(leave[members], first), 1.0)
     codes, _ = pd.factorize(claims["agent_id"].to_numpy()[members])
-    rate = _orphan_rate(agents, claims["agent_id"].to_numpy()[members], period, first, last)
-    out[members] = burst_labels(days[members], codes, period, alpha, rate=rate)
-    books = int((np.bincount(codes) >= MIN_BURST_EVENTS).sum())
-    beyond[members] = burst_labels(days[members], codes, period, alpha / max(books, 1)) >= 0
+    households = book.customers["household"].reindex(claims["customer_id"].to_numpy()[members]).to_numpy()
+    decision = pd.factorize(pd.MultiIndex.from_arrays([codes, households]))[0]
+    by_day = np.argsort(days[members], kind="stable")
+    lead = np.empty(len(members), dtype=np.int64)
+    lead[by_day] = pd.Series(by_day).groupby(decision[by_day]).transform("first").to_numpy()
+    leads = lead == np.arange(len(members))
+    events = np.where(leads, days[members], np.nan)
+    rate = np.full(len(members), np.nan)
+    rate[leads] = _orphan_rate(agents, claims["agent_id"].to_numpy()[members][leads], period[leads], first, last)
+    out[members] = burst_labels(events, codes, period, alpha, rate=rate)[lead]
+    books = int((np.bincount(codes[leads]) >= MIN_BURST_EVENTS).sum())
+    beyond[members] = (burst_labels(events, codes, period, alpha / max(books, 1)) >= 0)[lead]
     return AgentBursts(out, beyond, books)
 
 

@@ -276,3 +276,33 @@ def test_former_customers_switched_to_a_resigned_agents_phone_are_a_ring(tmp_pat
         result = detect(store, DetectionParams(seed=1))
     alerted = [sorted(r.claim_ids) for r in result.rings if r.score >= ALERT_THRESHOLD]
     assert alerted == ([ring] if status == "resigned" else [])
+
+
+@pytest.mark.parametrize("one_household", [True, False])
+def test_a_family_surrendering_together_is_one_event_of_its_agents_book(tmp_path: Path, one_household: bool) -> None:
+    """A resigned agent's book lapses one request every two months; then, in one week, five
+    requests of his former customers. Five relatives of one household (one address), filed by a
+    son for the whole family, are one decision: no burst (a tester's families were alerted at
+    0.99 as "5 customers of agent … in a burst"). Five households are a burst beyond chance."""
+    book = BookBuilder()
+    book.agent("A-OK", name="黄正常")
+    book.agent("A-GONE", status="resigned", leave_date="2023-01-15", name="谢离职")
+    for i in range(60):
+        customer = book.customer(f"B{i}", f"钱常{i}", f"成都市锦江区{i}号")
+        book.claim(f"BC{i}", customer, "A-OK", f"{2023 + i % 2}-{1 + i % 12:02d}-{1 + i % 27:02d}",
+                   contact=f"+86137{(i * 7_654_321 + 1_000_003) % 100_000_000:08d}")
+    for k in range(10):
+        customer = book.customer(f"O{k}", f"孙投{k}", f"成都市武侯区{k}号")
+        book.claim(f"OC{k}", customer, "A-GONE", f"{2023 + (2 + 2 * k) // 12}-{1 + (2 + 2 * k) % 12:02d}-10",
+                   contact=f"+86139{(k * 7_654_321 + 1_000_003) % 100_000_000:08d}")
+    for k in range(5):
+        address = "成都市青羊区光华村街8号" if one_household else f"成都市青羊区{k}号"
+        customer = book.customer(f"F{k}", f"{'周' if one_household else '周吴郑王冯'[k]}家{k}", address)
+        book.claim(f"FC{k}", customer, "A-GONE", f"2024-09-{2 + k:02d}", complaint_reason=True,
+                   contact="+8613900001234" if one_household else f"+86136{k:08d}")
+    with SQLiteStore(tmp_path / "graph.db") as store:
+        store.load(book.bundle())
+        loaded = load_book(store)
+    bursts = ex_agent_bursts(loaded, DetectionParams().burst_alpha)
+    together = loaded.claims.index.str.startswith("FC")
+    assert bursts.beyond_chance[together].all() != one_household
