@@ -329,6 +329,8 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
                                 len(item["households"]), item)
         if ref in ctx.steady:
             evidence = _in_steady_use(evidence, *ctx.steady[ref])
+        if label == "Phone" and key in ctx.book.agent_phones:
+            evidence = _agents_phone(evidence, ctx.book, ctx.book.agent_phones[key])
         found.append((_with_other_uses(evidence, kind, item["kinds"], claim_ids), suspicion))
     found.sort(key=lambda x: (-x[1], -int(x[0].data["count"]), str(x[0].data["value"])))
     out = found[:_MAX_IDENTIFIER_ITEMS]
@@ -361,6 +363,22 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
             {"count": len(listed), "identifiers": listed},
         ), _P_WATCHLIST))
     return out
+
+
+def _agents_phone(evidence: Evidence, book: Book, agent: str) -> Evidence:
+    """The line saying whose phone it is: agent ``agent``'s own, and when the agent left. A former
+    agent recruiting from his old book gives his number as the contact or the representative's
+    (``../shared/domain.md``); an investigator reads it first (a tester's evidence never said the
+    ring's number was the former agent's own)."""
+    row = book.agents.loc[agent].to_dict() if agent in book.agents.index else {}
+    name = row["name"] if isinstance(row.get("name"), str) else agent
+    left = iso_or_none(float(row["leave_day"])) if row.get("status") not in (None, "active", "") else None
+    if left is None:
+        zh, en = f"代理人 {name}（{agent}）本人的电话", f"agent {name}'s ({agent}) own phone"
+    else:
+        zh, en = f"代理人 {name}（{agent}，{left} 离职）本人的电话", f"the own phone of agent {name} ({agent}), who left on {left}"
+    return Evidence(evidence.code, f"{evidence.zh}（{zh}）", f"{evidence.en} ({en})",
+                    {**evidence.data, "agent_id": agent, **({"agent_left_on": left} if left else {})})
 
 
 def _block_numbers(ctx: _Context, claims: Iterable[int], block: str) -> list[str]:

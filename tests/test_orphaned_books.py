@@ -276,6 +276,11 @@ def test_former_customers_switched_to_a_resigned_agents_phone_are_a_ring(tmp_pat
         result = detect(store, DetectionParams(seed=1))
     alerted = [sorted(r.claim_ids) for r in result.rings if r.score >= ALERT_THRESHOLD]
     assert alerted == ([ring] if status == "resigned" else [])
+    if status == "resigned":  # the evidence says whose number it is
+        line = next(e for r in result.rings for e in r.evidence if e.data.get("value") == agent_phone)
+        assert line.en.endswith("(the own phone of agent 钟离职 (A-GONE), who left on 2024-02-01)")
+        assert "代理人 钟离职（A-GONE，2024-02-01 离职）本人的电话" in line.zh
+        assert line.data["agent_id"] == "A-GONE" and line.data["agent_left_on"] == "2024-02-01"
 
 
 @pytest.mark.parametrize("one_household", [True, False])
