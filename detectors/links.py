@@ -49,6 +49,7 @@ __all__ = [
     "claim_propensity",
     "ex_agent_bursts",
     "group_pairs",
+    "household_followers",
     "mutual_nearest",
 ]
 
@@ -208,20 +209,14 @@ def ex_agent_bursts(book: Book, alpha: float) -> AgentBursts:
         return AgentBursts(out, beyond, 0)
     days = claims["day"].to_numpy(float)
     leave = agents["leave_day"].reindex(claims["agent_id"]).to_numpy(float)
-    status = agents["status"].reindex(claims["agent_id"]).fillna("").to_numpy()
-    gone = (status != "active") & (status != "") & ~np.isnan(leave) & (days > np.nan_to_num(leave))
-    members = np.flatnonzero(gone)
+    members = _orphaned(book)
     if not len(members):
         return AgentBursts(out, beyond, 0)
     first, last = float(np.nanmin(days)), float(np.nanmax(days))
     # a book orphaned before the export began was watched from the export's first day only
     period = np.maximum(last - np.maximum(leave[members], first), 1.0)
     codes, _ = pd.factorize(claims["agent_id"].to_numpy()[members])
-    households = book.customers["household"].reindex(claims["customer_id"].to_numpy()[members]).to_numpy()
-    decision = pd.factorize(pd.MultiIndex.from_arrays([codes, households]))[0]
-    by_day = np.argsort(days[members], kind="stable")
-    lead = np.empty(len(members), dtype=np.int64)
-    lead[by_day] = pd.Series(by_day).groupby(decision[by_day]).transform("first").to_numpy()
+    lead = _household_leads(book, members, codes)
     leads = lead == np.arange(len(members))
     events = np.where(leads, days[members], np.nan)
     rate = np.full(len(members), np.nan)
@@ -230,6 +225,40 @@ def ex_agent_bursts(book: Book, alpha: float) -> AgentBursts:
     books = int((np.bincount(codes[leads]) >= MIN_BURST_EVENTS).sum())
     beyond[members] = (burst_labels(events, codes, period, alpha / max(books, 1)) >= 0)[lead]
     return AgentBursts(out, beyond, books)
+
+
+def _orphaned(book: Book) -> np.ndarray:
+    """Positions of the claims of agents who are not active, filed after the agent left."""
+    claims, agents = book.claims, book.agents
+    if agents.empty:
+        return np.empty(0, dtype=np.int64)
+    days = claims["day"].to_numpy(float)
+    leave = agents["leave_day"].reindex(claims["agent_id"]).to_numpy(float)
+    status = agents["status"].reindex(claims["agent_id"]).fillna("").to_numpy()
+    return np.flatnonzero((status != "active") & (status != "") & ~np.isnan(leave) & (days > np.nan_to_num(leave)))
+
+
+def _household_leads(book: Book, members: np.ndarray, agents: np.ndarray) -> np.ndarray:
+    """For each of ``members`` (claim positions, with their ``agents`` as codes), the index in
+    ``members`` of the first request (by day) of its household to the same agent."""
+    households = book.customers["household"].reindex(book.claims["customer_id"].to_numpy()[members]).to_numpy()
+    decision = pd.factorize(pd.MultiIndex.from_arrays([agents, households]))[0]
+    by_day = np.argsort(book.claims["day"].to_numpy(float)[members], kind="stable")
+    lead = np.empty(len(members), dtype=np.int64)
+    lead[by_day] = pd.Series(by_day).groupby(decision[by_day]).transform("first").to_numpy()
+    return lead
+
+
+def household_followers(book: Book) -> frozenset[str]:
+    """Claim ids of resigned agents' former customers, filed after the agent left, whose household
+    filed earlier in that agent's book: what :func:`ex_agent_bursts` counts as one event with the
+    household's first request, and real-time scoring must count so too
+    (:func:`detectors.rules.agent_books`)."""
+    members = _orphaned(book)
+    if not len(members):
+        return frozenset()
+    lead = _household_leads(book, members, pd.factorize(book.claims["agent_id"].to_numpy()[members])[0])
+    return frozenset(book.claims.index[members[lead != np.arange(len(members))]].astype(str))
 
 
 def _orphan_rate(agents: pd.DataFrame, agent_ids: np.ndarray, period: np.ndarray, first: float,

@@ -153,6 +153,7 @@ def _run_detection(store: GraphStore, params: DetectionParams, run: RunRecord,
         "claims_in_alerted_rings": sum(len(r.claim_ids) for r in alerted),
         "high_rings": sum(r.level == "high" for r in rings),
         "trait_model": model.to_dict(),
+        "household_followers": sorted(index.household_followers),
         "changes": changes.as_dict(),
         "seconds": seconds,
     }

@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
@@ -48,6 +48,7 @@ from detectors.book import (
 from detectors.claim_view import CLAIM_TRAITS, ClaimView
 from detectors.days import day_of, iso_or_none
 from detectors.identifiers import STEADY_USE
+from detectors.links import household_followers
 from detectors.params import DetectionParams
 from detectors.reissue import passed_on
 from detectors.templates import letter_shingles
@@ -193,12 +194,15 @@ class AgentBook:
     rings: Counter[str] = field(default_factory=Counter)
 
 
-def agent_books(agents: pd.DataFrame, claims: pd.DataFrame, ring_of_claim: Mapping[str, str]) -> dict[str, AgentBook]:
+def agent_books(agents: pd.DataFrame, claims: pd.DataFrame, ring_of_claim: Mapping[str, str],
+                followers: Collection[str] = frozenset()) -> dict[str, AgentBook]:
     """Agent id → :class:`AgentBook`.
 
     ``agents``: indexed by agent id with ``status`` (lower case), ``leave_day`` (days since
     1970, NaN when unknown) and ``branch``; ``claims``: indexed by claim id with ``agent_id`` and
-    ``day``.
+    ``day``. ``followers`` are claims whose household filed earlier in the same book
+    (:func:`detectors.links.household_followers`): a household is one request of the book, as
+    the batch run counts it.
     """
     books: dict[str, AgentBook] = {}
     for agent, status, leave, branch in zip(agents.index.tolist(), agents["status"].tolist(),
@@ -213,7 +217,8 @@ def agent_books(agents: pd.DataFrame, claims: pd.DataFrame, ring_of_claim: Mappi
             continue
         if book.leave_day is not None and day < book.leave_day:
             continue
-        book.days.append(int(day))
+        if str(claim) not in followers:
+            book.days.append(int(day))
         ring = ring_of_claim.get(str(claim))
         if ring is not None:
             book.rings[ring] += 1
@@ -382,6 +387,9 @@ class RunIndex:
     ring_of_claim: Mapping[str, str] = field(default_factory=dict)
     case_status: Mapping[str, CaseStatus] = field(default_factory=dict)
     """Case statuses of the rings investigators decided on or opened (absent: new)."""
+    household_followers: frozenset[str] = frozenset()
+    """Claims the agents' books count with their household's first request
+    (:func:`detectors.links.household_followers`); kept in the run's summary."""
 
     def __post_init__(self) -> None:
         if not self.ring_of_claim:
@@ -405,15 +413,17 @@ class RunIndex:
         """The index of a detection that has just run on ``book``."""
         by_ref = {NodeRef(label_of(p.label), p.key): p for p in profiles}
         ring_of_claim = {c: r.ring_id for r in rings for c in r.claim_ids}
+        followers = household_followers(book)
         return cls(
             params=params,
             rings={r.ring_id: r for r in rings},
             model=model,
             watchlist=book.watchlist,
             letters=RingLetters(rings, book.complaints, params.alert_threshold),
-            agents=agent_books(book.agents, book.claims, ring_of_claim),
+            agents=agent_books(book.agents, book.claims, ring_of_claim, followers),
             profiles=lambda refs: {r: found for r in refs if (found := by_ref.get(r)) is not None},
             ring_of_claim=ring_of_claim,
+            household_followers=followers,
         )
 
     @classmethod
@@ -430,15 +440,17 @@ class RunIndex:
             claims = None
         agents, _ = load_agents(store)
         letters = load_letters(store, claims) if claims is not None else pd.DataFrame({"customer_id": [], "text": []})
+        followers = frozenset(run.summary.get("household_followers", ())) if run is not None else frozenset()
         return cls(
             params=params,
             rings={r.ring_id: r for r in rings},
             model=TraitModel.from_dict(run.summary.get("trait_model") if run is not None else None),
             watchlist=load_watchlist(store),
             letters=RingLetters(rings, letters, params.alert_threshold),
-            agents=agent_books(agents, claims, ring_of_claim) if claims is not None else {},
+            agents=agent_books(agents, claims, ring_of_claim, followers) if claims is not None else {},
             profiles=store.identifier_profiles,
             ring_of_claim=ring_of_claim,
+            household_followers=followers,
             case_status=_case_statuses(store, {r.ring_id: r for r in rings}),
         )
 

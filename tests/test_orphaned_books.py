@@ -283,12 +283,10 @@ def test_former_customers_switched_to_a_resigned_agents_phone_are_a_ring(tmp_pat
         assert line.data["agent_id"] == "A-GONE" and line.data["agent_left_on"] == "2024-02-01"
 
 
-@pytest.mark.parametrize("one_household", [True, False])
-def test_a_family_surrendering_together_is_one_event_of_its_agents_book(tmp_path: Path, one_household: bool) -> None:
-    """A resigned agent's book lapses one request every two months; then, in one week, five
-    requests of his former customers. Five relatives of one household (one address), filed by a
-    son for the whole family, are one decision: no burst (a tester's families were alerted at
-    0.99 as "5 customers of agent … in a burst"). Five households are a burst beyond chance."""
+def _family_book(one_household: bool) -> BookBuilder:
+    """A resigned agent's book lapsing one request every two months, then five requests of his
+    former customers in one week of September 2024: five relatives of one household (one
+    address, one phone) or five households."""
     book = BookBuilder()
     book.agent("A-OK", name="黄正常")
     book.agent("A-GONE", status="resigned", leave_date="2023-01-15", name="谢离职")
@@ -305,9 +303,35 @@ def test_a_family_surrendering_together_is_one_event_of_its_agents_book(tmp_path
         customer = book.customer(f"F{k}", f"{'周' if one_household else '周吴郑王冯'[k]}家{k}", address)
         book.claim(f"FC{k}", customer, "A-GONE", f"2024-09-{2 + k:02d}", complaint_reason=True,
                    contact="+8613900001234" if one_household else f"+86136{k:08d}")
+    return book
+
+
+@pytest.mark.parametrize("one_household", [True, False])
+def test_a_family_surrendering_together_is_one_event_of_its_agents_book(tmp_path: Path, one_household: bool) -> None:
+    """Five relatives of one household, filed by a son for the whole family, are one decision:
+    no burst (a tester's families were alerted at 0.99 as "5 customers of agent … in a burst").
+    Five households are a burst beyond chance."""
     with SQLiteStore(tmp_path / "graph.db") as store:
-        store.load(book.bundle())
+        store.load(_family_book(one_household).bundle())
         loaded = load_book(store)
     bursts = ex_agent_bursts(loaded, DetectionParams().burst_alpha)
     together = loaded.claims.index.str.startswith("FC")
     assert bursts.beyond_chance[together].all() != one_household
+
+
+@pytest.mark.parametrize("one_household", [True, False])
+def test_real_time_counts_a_family_of_an_agents_book_once_too(tmp_path: Path, one_household: bool) -> None:
+    """A request of another of the agent's former customers in the family's week: real time
+    counts the agent's requests nearby as the run does, a household once (a tester's claim
+    risks still said "the agent's former customers filed 4 surrenders" of one son's filing),
+    from the run's index and from the store alike."""
+    request = {"claim_id": "N-1", "customer_id": "O0", "policy_id": "POC0", "request_date": "2024-09-06",
+               "reason_code": "complaint_misselling", "refund_type": "cash_value"}
+    with SQLiteStore(tmp_path / "graph.db") as store:
+        store.load(_family_book(one_household).bundle())
+        result = detect(store, DetectionParams())
+        nearby = {reason.data["claims_nearby"] for reason in RealtimeScorer(store).score(request).reasons
+                  if reason.code == "resigned_agent_burst"}
+        assert result.run.summary["household_followers"] == (["FC1", "FC2", "FC3", "FC4"] if one_household else [])
+    # with the book's request of 2024-09-10: the family and it are two, too few to say anything
+    assert nearby == (set() if one_household else {6})
