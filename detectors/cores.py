@@ -162,7 +162,8 @@ def one_campaign_joined(communities: Sequence[Sequence[int]], graph: ClaimGraph,
                 campaign.append(item)
                 continue
             if len(campaign) >= 2 and 2 * sum(c[2] for c in campaign) > graph.template_letters[template]:
-                for ats in _campaign_rings([c[3] for c in campaign], communities, graph):
+                span = (min(c[0] for c in campaign) - width, max(c[1] for c in campaign) + width)
+                for ats in _campaign_rings([c[3] for c in campaign], communities, graph, days, span):
                     joined.append([m for at in ats for m in communities[at]])
                     used.update(ats)
             campaign = [item] if item is not None else []
@@ -258,13 +259,18 @@ def _local_letters_only(ats: list[int], communities: Sequence[Sequence[int]], gr
     return [sorted(group) for group in by_campaign.values() if len(group) >= 2]
 
 
-def _campaign_rings(ats: list[int], communities: Sequence[Sequence[int]], graph: ClaimGraph) -> list[list[int]]:
+def _campaign_rings(ats: list[int], communities: Sequence[Sequence[int]], graph: ClaimGraph,
+                    days: np.ndarray, span: tuple[float, float]) -> list[list[int]]:
     """The rings among the communities ``ats`` of one campaign of one wording, as lists of
     community indices to join (each sorted, two or more): each group of communities the claim
     graph's links connect whose members together hold :data:`_MIN_TIED` tied by more than
     letters; when there is exactly one, the communities tied by nothing but letters join it too
-    (the ring's members who share only its wording). Communities with ties of their own that no
-    link connects stay apart: two rings of one coach's wording in the same months."""
+    when most of their letters are nearer the ring's than any letter of the wording filed within
+    ``span`` (the campaign's days widened by a campaign's length) outside the campaign's
+    communities (:func:`_nearer_the_ring`): the ring's members who share only its wording. Honest adapters of the public letter a ring edits are closest to other
+    honest copies (a tester's were joined to such a ring at 0.99). Communities with ties of
+    their own that no link connects stay apart: two rings of one coach's wording in the same
+    months."""
     rings, letter_only = [], []
     for group in _linked(ats, communities, graph):
         members = [m for at in group for m in communities[at]]
@@ -272,10 +278,40 @@ def _campaign_rings(ats: list[int], communities: Sequence[Sequence[int]], graph:
         if tied >= _MIN_TIED:
             rings.append(group)
         elif tied == 0:
-            letter_only += group
+            letter_only.append(group)
     if len(rings) == 1:
-        rings = [sorted(rings[0] + letter_only)]
+        ring = _tied_members([m for at in rings[0] for m in communities[at]], graph)
+        inside = {m for at in ats for m in communities[at]}
+        joining = []
+        for group in letter_only:
+            members = [m for at in group for m in communities[at] if graph.template_group[m] >= 0]
+            nearer = _nearer_the_ring(members, ring, inside, graph, days, span)
+            if 2 * len(nearer) > len(members):
+                joining += group
+        rings = [sorted(rings[0] + joining)]
     return [ring for ring in rings if len(ring) >= 2]
+
+
+def _nearer_the_ring(candidates: list[int], ring: set[int], inside: set[int], graph: ClaimGraph,
+                     days: np.ndarray, span: tuple[float, float]) -> list[int]:
+    """The ``candidates`` (claim positions with a grouped letter) whose letter is more similar to
+    a letter of ``ring``'s claims than to any letter of its template group filed within ``span``
+    (first and last day) by a claim outside the campaign's communities (``inside``): the ring's
+    wording, not a copy of the public letter honest people around it send."""
+    group, row_of = graph.template_group, graph.letter_row
+    out = []
+    for template in sorted({int(group[m]) for m in candidates}):
+        asked = np.array([m for m in candidates if group[m] == template], dtype=np.int64)
+        of_ring = np.array(sorted(m for m in ring if group[m] == template), dtype=np.int64)
+        if not len(of_ring):
+            continue
+        near = np.flatnonzero((group == template) & (days >= span[0]) & (days <= span[1]))
+        outside = np.array([m for m in near.tolist() if m not in inside], dtype=np.int64)
+        to_ring = graph.letters.block_similarity(row_of[asked], row_of[of_ring]).max(axis=1)
+        to_outside = graph.letters.block_similarity(row_of[asked], row_of[outside]).max(axis=1) \
+            if len(outside) else np.full(len(asked), -np.inf)
+        out += asked[to_ring > to_outside].tolist()
+    return out
 
 
 def _linked(ats: list[int], communities: Sequence[Sequence[int]], graph: ClaimGraph) -> list[list[int]]:

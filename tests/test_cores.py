@@ -11,6 +11,13 @@ from detectors.links import AgentBursts, ClaimGraph
 from detectors.local_campaigns import LocalCampaign, LocalCampaigns
 from detectors.templates import ShingleMatrix
 
+PUBLIC = ("本人{name}于2018年购买贵公司鑫福年年年金保险，业务员当时承诺保本保息、随时可以全额退还，"
+          "从未告知退保会有损失，属于严重的销售误导。根据有关规定，现要求贵公司全额退还已交保费，"
+          "否则本人将向金融监管部门12378热线投诉并依法维权。")
+"""A public letter; honest complainers send it with their own names."""
+RING_EDIT = "另外业务员还代签了本人的名字，双录也没有做，请贵公司七个工作日内给出书面答复。"
+"""The ring's own edit of it."""
+
 # claims 0-2 share an agency phone (tied by more than letters), 3-5 are tied to each other by
 # letters only (or by a second phone); all six wrote the ring's own wording (template 0) within
 # five weeks
@@ -29,7 +36,8 @@ def _graph(*, book_letters: int = 6, bridge: bool = True, phone: bool = True, se
         n=n, u=np.array([e[0] for e in edges]), v=np.array([e[1] for e in edges]),
         w=np.array([e[2] for e in edges]), template_group=np.zeros(n, dtype=np.int64),
         agent_bursts=AgentBursts(np.full(n, -1), np.zeros(n, dtype=bool), 0),
-        template_letters=np.array([book_letters]), letters=ShingleMatrix([]),
+        template_letters=np.array([book_letters]),
+        letters=ShingleMatrix([PUBLIC.format(name=name) + RING_EDIT for name in "赵钱孙李周吴"]),
         letter_row=np.arange(n), letter_only=np.array([e[3] for e in edges]),
         claim_letters=np.ones(n, dtype=np.int64), local=LocalCampaigns.none(n),
         bridge=np.zeros(len(edges), dtype=bool))
@@ -68,18 +76,31 @@ def test_letters_only_communities_of_one_local_campaign_are_one_ring(book_letter
     assert one_campaign_joined(SPLIT, graph, DAYS) == SPLIT
 
 
+def test_honest_adapters_of_the_letter_a_ring_edits_do_not_join_its_campaign() -> None:
+    """Claims 0-2 share the agency's phone and send the ring's edit of the public letter. Claims
+    3 and 4, linked by their letters alone, adapt the public letter with a line of their own in
+    the same weeks, as honest claims 5 and 6 send it (no community of the campaign): their letters
+    are nearer those honest copies than the ring's, so they stay apart (a tester's honest adapters
+    were joined to such a ring at 0.99). With the ring's edit, they join (above)."""
+    own = "我多次打电话给客服都没有结果。"
+    letters = [PUBLIC.format(name=name) + RING_EDIT for name in "赵钱孙"]
+    letters += [PUBLIC.format(name=name) + own for name in "李周"]
+    letters += [PUBLIC.format(name=name) for name in "吴郑"]
+    graph = _letter_graph(letters, tied=[(0, 1), (0, 2), (1, 2)], letter_links=[(3, 4)])
+    graph.template_letters = np.array([7])
+    days = np.array([100.0, 104, 110, 112, 115, 118, 120])
+    assert one_campaign_joined([[0, 1, 2], [3, 4]], graph, days) == [[0, 1, 2], [3, 4]]
+    graph.letters = ShingleMatrix([PUBLIC.format(name=name) + RING_EDIT for name in "赵钱孙李周"] + letters[5:])
+    assert one_campaign_joined([[0, 1, 2], [3, 4]], graph, days) == [[0, 1, 2, 3, 4]]
+
+
 def test_communities_without_letters_pass_unchanged() -> None:
     graph = _graph()
     graph.template_group[:] = -1
     assert one_campaign_joined(SPLIT, graph, DAYS) == SPLIT
 
 
-PUBLIC = ("本人{name}于2018年购买贵公司鑫福年年年金保险，业务员当时承诺保本保息、随时可以全额退还，"
-          "从未告知退保会有损失，属于严重的销售误导。根据有关规定，现要求贵公司全额退还已交保费，"
-          "否则本人将向金融监管部门12378热线投诉并依法维权。")
-"""A public letter; honest complainers send it with their own names."""
-RING_EDIT = "另外业务员还代签了本人的名字，双录也没有做，请贵公司七个工作日内给出书面答复。"
-"""The ring's own edit of it."""
+
 
 
 def _letter_graph(letters: list[str], tied: list[tuple[int, int]], letter_links: list[tuple[int, int]]) -> ClaimGraph:
