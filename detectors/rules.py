@@ -120,6 +120,9 @@ _TRAIT_TEXT = {
 _RING_WINDOW_DAYS = 60
 _AGENT_WINDOW_DAYS = 45
 _AGENT_MIN_CLAIMS = 3
+_RING_MIN_FROM_BOOK = 2
+"""Members a ring must hold from a resigned agent's book for the book to count as its recruiting
+ground (a tester's honest complainers took a ring's weight when it held one)."""
 _INSTITUTIONAL_SUSPICION = 0.1
 """A representative or payout account that unrelated customers used while the book measured it
 below this suspicion acts the way an institution does (a care home's worker or account,
@@ -777,7 +780,10 @@ def _agent_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
     if book.rings:
         candidate = min(book.rings, key=lambda r: (-book.rings[r], r))
         ring = index.rings.get(candidate)
-        if ring is not None and _links_count(index, ring) and _near(ring, view.day) and _driven(view):
+        # one member from the book is no recruiting from it: as the run joins a claim to a ring
+        # through the agent's burst only when it holds two of the ring's (detectors.expansion)
+        if ring is not None and book.rings[candidate] >= _RING_MIN_FROM_BOOK and _links_count(index, ring) \
+                and _near(ring, view.day) and _driven(view):
             weight, ring_id = 0.45, candidate
     if burst >= _AGENT_MIN_CLAIMS:
         weight += 0.2
@@ -797,8 +803,9 @@ def _agent_signals(view: ClaimView, index: RunIndex) -> list[Signal]:
                   f"of the agent's former customers among its members; this request demands a full refund "
                   f"or gives complaint grounds")
     if burst >= _AGENT_MIN_CLAIMS:
-        zh.append(f"其原客户在前后 {_AGENT_WINDOW_DAYS} 天内有 {burst} 笔退保")
-        en.append(f"the agent's former customers filed {burst} surrenders within {_AGENT_WINDOW_DAYS} days of it")
+        zh.append(f"其原客户在本申请前后 {_AGENT_WINDOW_DAYS} 天内有 {burst} 笔退保")
+        en.append(f"the agent's former customers filed {burst} surrenders within {_AGENT_WINDOW_DAYS} days "
+                  "of this request")
     return [Signal(min(weight, 0.7), Evidence("resigned_agent_burst", "；".join(zh), "; ".join(en), data), ring_id)]
 
 

@@ -131,6 +131,16 @@ def test_a_rings_weeks_in_an_orphaned_book_count_only_for_the_trades_requests() 
         assert _agent_signal(index, driven) == [(0.65, "R1")]
 
 
+def test_a_ring_holding_one_of_the_books_customers_lends_the_book_nothing() -> None:
+    """A ring that holds one of resigned agent A1's former customers did not recruit from his
+    book: another former customer's complaint in the ring's weeks takes no ring weight, only the
+    book's own burst (a tester's honest complainers were lifted over 0.5 by "ring R has 1 of the
+    agent's former customers among its members")."""
+    driven = ClaimView("N1", LEFT + 40, customer_id="U9", agent_id="A1", complaint_reason=True)
+    assert _agent_signal(_index(orphans_in_ring=1), driven) == [(0.2, None)]
+    assert _agent_signal(_index(orphans_in_ring=2), driven) == [(0.65, "R1")]
+
+
 def test_the_evidence_line_says_which_of_the_two_signs_it_rests_on() -> None:
     """The ring's weight rests on the ring recruiting from the book in the request's weeks, not on
     a burst: when the book filed only this request, the line says so and speaks of no burst (it
@@ -146,12 +156,12 @@ def test_the_evidence_line_says_which_of_the_two_signs_it_rests_on() -> None:
                                "且在本申请前后 60 天内活动；本申请以投诉为由或要求全额退保")
     both = [s.evidence.en for s in claim_signals(driven, _index(orphans_in_ring=3))
             if s.evidence.code == "resigned_agent_burst"]
-    assert [t.split("; ")[-1] for t in both] == ["the agent's former customers filed 3 surrenders within 45 days of it"]
+    assert [t.split("; ")[-1] for t in both] == ["the agent's former customers filed 3 surrenders within 45 days of this request"]
     burst_only = [s.evidence.en for s in claim_signals(ClaimView("N1", LEFT + 705, agent_id="A2"),
                                                             _index(orphans_in_ring=3))
                   if s.evidence.code == "resigned_agent_burst"]
     assert burst_only == ["The policy's agent A2 resigned (2022-01-08); the agent's former customers filed 3 "
-                          "surrenders within 45 days of it"]
+                          "surrenders within 45 days of this request"]
 
 
 def _recruited_book(ring_agent_resigned: bool) -> BookBuilder:
