@@ -248,13 +248,13 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment], hand_overs: 
             "成员之间" + ("除平稳使用的机构标识外，" if steady else "")
             + "没有共用的联系方式、账户、代办人、地址，也不属于同一离职代理人的集中退保"
             + (f"：措辞和时间至多计 {cap}（本组信件占该措辞在全账册信件中的一半或更少时为 {_UNTIED_CAP}，"
-               "占全部或为一地的集中投诉时为 1）" if cap < 1.0 else ""),
+               "超过一半时随占比线性升高，占全部或为一地的集中投诉时为 1）" if cap < 1.0 else ""),
             "The members share no contact, account, representative or address"
             + (" besides those in an institution's steady use" if steady else "")
             + ", nor a burst of one resigned agent's book"
             + (f": wording and timing count at most {cap} ({_UNTIED_CAP} while the group's letters "
-               "are half the book's letters of their wording or fewer, 1 when they are all of them "
-               "or one place's campaign)" if cap < 1.0 else ""),
+               "are half the book's letters of their wording or fewer, rising in step with their share "
+               "above half, 1 when they are all of them or one place's campaign)" if cap < 1.0 else ""),
             {"wording_cap": cap}), 0.0))
     score = round(min(1.0, score), 4)
     evidence.sort(key=lambda item: -item[1])
@@ -700,11 +700,13 @@ def _agent_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, f
         out.append((Evidence(
             "ex_agent_book",
             f"{k} 位客户均为已离职代理人 {name}（{agent}，{left} 离职）的原客户，离职 {lag} 天后起集中退保"
-            + ("" if beyond else f"（在 {books} 位离职代理人的原客户中，这样的集中偶然也会出现，只按时间计）"),
+            + ("" if beyond else f"（超出该代理人原客户的平常退保速度，但检验了 {books} 位离职代理人的原客户，"
+                                 "其中一位偶然达到这样的集中并不罕见，只按时间计）"),
             f"{k} customers of agent {name} ({agent}), who left on {left}, surrendered in a burst "
             f"starting {lag} days after the agent left"
-            + ("" if beyond else f" (among {books} resigned agents' books such a crowd happens by "
-                                 "chance, so it counts as timing only)"),
+            + ("" if beyond else f" (beyond the book's usual rate, but with {books} resigned agents' "
+                                 "books tested, one of them crowding so much by chance is not rare, so it "
+                                 "counts as timing only)"),
             {"agent_id": agent, "left_on": left, "count": k, "beyond_chance": beyond, "books_tested": books,
              "claims": sorted(str(ctx.claim_ids[m]) for m in positions)},
         ), min(_P_EX_AGENT_MAX, _P_EX_AGENT_PER_CLAIM * k) * float(ctx.propensity[positions].mean())))

@@ -294,7 +294,9 @@ def test_a_crowd_one_of_many_resigned_agents_books_shows_by_chance_is_no_ring(tm
     grouped = next(r for r in result.rings if set(crowd) <= set(r.claim_ids))
     line = next(e for e in grouped.evidence if e.code == "ex_agent_book")
     assert line.data["beyond_chance"] is False and line.data["books_tested"] == 40
-    assert "by chance" in line.en and grouped.score < ALERT_THRESHOLD
+    assert line.en.endswith("(beyond the book's usual rate, but with 40 resigned agents' books tested, one of "
+                            "them crowding so much by chance is not rare, so it counts as timing only)")
+    assert grouped.score < ALERT_THRESHOLD
     assert "surrendered in a burst starting 611 days after the agent left" in line.en
     assert alerted_claims(result) == []
     # a group the run did not alert lends its members nothing: their risk is their own
