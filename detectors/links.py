@@ -491,7 +491,7 @@ def build_claim_graph(book: Book, identifiers: pd.DataFrame, template_group: np.
             branches, book_period(book), params, letters)
         wrote = np.zeros(n, dtype=bool)
         wrote[position.reindex(complaints["claim_id"].dropna()).dropna().to_numpy(np.int64)] = True
-        local = local_campaigns(tg, claims["day"].to_numpy(float), branches, wrote, params.burst_alpha)
+        local = local_campaigns(tg, claims["day"].to_numpy(float), branches, wrote, households, params.burst_alpha)
 
     # former customers of resigned agents surrendering in a burst after the agent left
     agent_bursts = ex_agent_bursts(book, params.burst_alpha)

@@ -24,11 +24,17 @@ otherwise spread evenly, are a local campaign; nine spread over the branches are
 >>> branches = np.array([f"b{i % 12}" for i in range(240)] + ["b0"] * 9 + [f"b{i}" for i in range(9)], dtype=object)
 >>> groups = np.array([-1] * 240 + [7] * 9 + [8] * 9)
 >>> days = np.array([float(i * 3) for i in range(240)] + [400.0 + 2 * i for i in range(9)] * 2)
->>> found = local_campaigns(groups, days, branches, np.ones(len(groups), dtype=bool), alpha=0.01)
->>> [(c.template, c.branch, c.letters, c.of) for c in found.campaigns]
+>>> wrote, households = np.ones(len(groups), dtype=bool), np.arange(len(groups))
+>>> found = local_campaigns(groups, days, branches, wrote, households, alpha=0.01)
+>>> [(c.template, c.branch, c.households, c.of) for c in found.campaigns]
 [(7, 'b0', 9, 9)]
 >>> int((found.campaign >= 0).sum())
 9
+
+The same nine letters sent by three households are no campaign: three households' decisions.
+
+>>> local_campaigns(groups, days, branches, wrote, households // 3 * 3, alpha=0.01).campaigns
+()
 """
 
 from __future__ import annotations
@@ -50,10 +56,10 @@ class LocalCampaign:
 
     template: int
     branch: str
-    letters: int
-    """Claims with a letter of the template filed in the window from ``branch``."""
+    households: int
+    """Households with a letter of the template filed in the window from ``branch``."""
     of: int
-    """Claims with a letter of the template filed in the window, from any branch."""
+    """Households with a letter of the template filed in the window, from any branch."""
     branch_share: float
     """``branch``'s usual share of the template's letters (see the module)."""
     chance: float
@@ -89,22 +95,23 @@ class LocalCampaigns:
 
 
 def local_campaigns(groups: np.ndarray, days: np.ndarray, branches: np.ndarray, wrote: np.ndarray,
-                    alpha: float = 0.01) -> LocalCampaigns:
+                    households: np.ndarray, alpha: float = 0.01) -> LocalCampaigns:
     """The local campaigns of a book (see the module).
 
     ``groups``: each claim's letter template group (``-1`` when none); ``days``: its request day
     (``nan`` when unknown); ``branches``: its agent's branch (``None`` or ``""`` when unknown);
     ``wrote``: whether a letter came with it (grouped or not: where the book's letters come from
-    is measured on all of them), all indexed by claim position. Claims without a group, day or
-    branch are never tested.
+    is measured on all of them); ``households``: its customer's household (an integer id), all
+    indexed by claim position. Claims without a group, day or branch are never tested.
 
     Raises ``ValueError`` when the arrays differ in length or ``alpha`` is not in (0, 1).
     """
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
-    if not len(groups) == len(days) == len(branches) == len(wrote):
-        raise ValueError("groups, days, branches and wrote differ in length: "
-                         f"{len(groups)}, {len(days)}, {len(branches)}, {len(wrote)}")
+    if not len(groups) == len(days) == len(branches) == len(wrote) == len(households):
+        raise ValueError("groups, days, branches, wrote and households differ in length: "
+                         f"{len(groups)}, {len(days)}, {len(branches)}, {len(wrote)}, {len(households)}")
+    households = np.asarray(households, dtype=np.int64)
     found_none = LocalCampaigns.none(len(groups))
     campaign = found_none.campaign
     known = np.array([isinstance(b, str) and b != "" for b in branches], dtype=bool)
@@ -116,29 +123,30 @@ def local_campaigns(groups: np.ndarray, days: np.ndarray, branches: np.ndarray, 
     share = np.bincount(codes, minlength=len(names)) / len(writers)
     code_of = np.full(len(groups), -1, dtype=np.int64)
     code_of[writers] = codes
-    windows: list[tuple[int, np.ndarray, int, float, float]] = []
+    windows: list[tuple[int, np.ndarray, int, int, float, float]] = []
     for template in np.unique(groups[tested]).tolist():
         left = tested[groups[tested] == template]
         everywhere = np.bincount(code_of[left], minlength=len(names))
         left = left[np.argsort(days[left], kind="stable")]
         while len(left) >= MIN_BURST_EVENTS:
             window = _densest(left, days)
-            counts = np.bincount(code_of[window], minlength=len(names))
+            writing = np.unique(np.stack([code_of[window], households[window]]), axis=1)
+            counts = np.bincount(writing[0], minlength=len(names))
             top = int(counts.argmax())
-            k, n = int(counts[top]), len(window)
-            outside = everywhere - counts
+            k, n = int(counts[top]), len(np.unique(households[window]))
+            outside = everywhere - np.bincount(code_of[window], minlength=len(names))
             usual = max(share[top], outside[top] / outside.sum() if outside.sum() else 0.0)
-            windows.append((int(template), window[code_of[window] == top], n, float(usual),
+            windows.append((int(template), window[code_of[window] == top], k, n, float(usual),
                             float(binom.sf(k - 1, n, usual) * len(names))))
             left = np.setdiff1d(left, window, assume_unique=True)
             left = left[np.argsort(days[left], kind="stable")]
     found: list[LocalCampaign] = []
-    for template, members, n, usual, chance in windows:
-        if chance * len(windows) >= alpha or len(members) < MIN_BURST_EVENTS:
+    for template, members, k, n, usual, chance in windows:
+        if chance * len(windows) >= alpha or k < MIN_BURST_EVENTS:
             continue
         branch = str(branches[members[0]])
         campaign[members] = len(found)
-        found.append(LocalCampaign(template, branch, len(members), n, usual, chance * len(windows),
+        found.append(LocalCampaign(template, branch, k, n, usual, chance * len(windows),
                                    float(days[members].min()), float(days[members].max())))
     return LocalCampaigns(tuple(found), campaign)
 

@@ -611,14 +611,14 @@ def _template_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence
     if at >= 0:
         local = ctx.graph.local.campaigns[at]
         first, last = iso_day(local.first_day), iso_day(local.last_day)
-        zh += (f"；{first} 至 {last} 期间此措辞的 {local.of} 封信中有 {local.letters} 封来自{local.branch}，"
+        zh += (f"；{first} 至 {last} 期间寄出此措辞信件的 {local.of} 个家庭中有 {local.households} 个来自{local.branch}，"
                f"而该机构通常只占此类信件的 {local.branch_share:.0%}（偶然如此集中的概率 {local.chance:.1g}）："
                "是在一地的集中行动，不是各地传抄的公开信")
-        en += (f"; {local.letters} of the {local.of} letters of this wording filed from {first} to {last} "
-               f"came from {local.branch}, whose usual share of such letters is {local.branch_share:.0%} (chance "
+        en += (f"; {local.households} of the {local.of} households that sent this wording from {first} to {last} "
+               f"wrote from {local.branch}, whose usual share of such letters is {local.branch_share:.0%} (chance "
                f"of such crowding {local.chance:.1g}): a campaign in one place, not a public letter copied all "
                "over the region")
-        data["local_campaign"] = {"branch": local.branch, "letters": local.letters, "of": local.of,
+        data["local_campaign"] = {"branch": local.branch, "households": local.households, "of": local.of,
                                   "branch_share": round(local.branch_share, 4), "chance": float(f"{local.chance:.3g}"),
                                   "first": first, "last": last}
     return [(Evidence("complaint_template", zh, en, data),

@@ -68,7 +68,7 @@ def test_letters_only_communities_of_one_local_campaign_are_one_ring(book_letter
     """Nothing but letters ties either community, but their letters are one local campaign (one
     branch, weeks): a coach's clients, joined whatever share of the wording they hold."""
     graph = _graph(phone=False, book_letters=book_letters)
-    campaign = LocalCampaign(template=0, branch="b", letters=6, of=6, branch_share=0.1, chance=1e-5,
+    campaign = LocalCampaign(template=0, branch="b", households=6, of=6, branch_share=0.1, chance=1e-5,
                              first_day=100.0, last_day=135.0)
     graph.local = LocalCampaigns((campaign,), np.zeros(6, dtype=np.int64))
     assert one_campaign_joined(SPLIT, graph, DAYS) == [[0, 1, 2, 3, 4, 5]]

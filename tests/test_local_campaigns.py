@@ -22,19 +22,19 @@ from tests.detect_books import (
 
 
 def _arrays(spec: list[tuple[int, float, str]], background: int = 240
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Claims of ``background`` ungrouped letters spread evenly over the twelve branches and
-    two years, then one claim per ``(group, day, branch)`` of ``spec``."""
+    two years, then one claim per ``(group, day, branch)`` of ``spec``, each of its own household."""
     groups = [-1] * background + [g for g, _, _ in spec]
     days = [float(3 * i) for i in range(background)] + [d for _, d, _ in spec]
     branches = [BRANCHES[i % 12] for i in range(background)] + [b for _, _, b in spec]
     return (np.array(groups), np.array(days), np.array(branches, dtype=object),
-            np.ones(len(groups), dtype=bool))
+            np.ones(len(groups), dtype=bool), np.arange(len(groups)))
 
 
 def test_nine_letters_of_one_wording_from_one_branch_in_three_weeks_are_a_local_campaign() -> None:
     found = local_campaigns(*_arrays([(0, 400.0 + 2 * k, BRANCHES[3]) for k in range(9)]))
-    assert [(c.template, c.branch, c.letters, c.of) for c in found.campaigns] == [(0, BRANCHES[3], 9, 9)]
+    assert [(c.template, c.branch, c.households, c.of) for c in found.campaigns] == [(0, BRANCHES[3], 9, 9)]
     assert found.campaign[-9:].tolist() == [0] * 9 and (found.campaign[:-9] == -1).all()
     assert found.campaigns[0].branch_share == pytest.approx(29 / 249)  # its own nine among the book's letters
 
@@ -46,14 +46,28 @@ def test_the_same_letters_from_nine_branches_are_none() -> None:
 def test_members_from_other_branches_stay_out_of_the_campaign() -> None:
     spec = [(0, 400.0 + 2 * k, BRANCHES[3]) for k in range(8)] + [(0, 405.0, BRANCHES[5])]
     found = local_campaigns(*_arrays(spec))
-    assert [(c.letters, c.of) for c in found.campaigns] == [(8, 9)]
+    assert [(c.households, c.of) for c in found.campaigns] == [(8, 9)]
     assert found.campaign[-1] == -1
+
+
+def test_a_familys_letters_count_once() -> None:
+    """Four households, each sending its letter for three members: four households' decisions,
+    too few for a campaign (MIN_BURST_EVENTS is three households; three letters of one household
+    are one), where twelve letters from twelve households are one."""
+    spec = [(0, 400.0 + k, BRANCHES[3]) for k in range(12)]
+    groups, days, branches, wrote, households = _arrays(spec)
+    households[-12:] = 1000 + np.arange(12) // 3
+    found = local_campaigns(groups, days, branches, wrote, households)
+    assert [(c.households, c.of) for c in found.campaigns] == [(4, 4)]
+    assert found.campaigns[0].chance > local_campaigns(*_arrays(spec)).campaigns[0].chance * 1000
+    households[-12:] = 1000 + np.arange(12) // 6
+    assert local_campaigns(groups, days, branches, wrote, households).campaigns == ()
 
 
 def test_a_coach_who_used_his_wording_in_another_county_before_runs_two_campaigns() -> None:
     spec = [(0, 100.0 + 2 * k, BRANCHES[3]) for k in range(8)] + [(0, 400.0 + 2 * k, BRANCHES[7]) for k in range(8)]
     found = local_campaigns(*_arrays(spec))
-    assert sorted((c.branch, c.letters) for c in found.campaigns) == [(BRANCHES[3], 8), (BRANCHES[7], 8)]
+    assert sorted((c.branch, c.households) for c in found.campaigns) == [(BRANCHES[3], 8), (BRANCHES[7], 8)]
 
 
 def test_a_public_letter_that_circulates_more_in_one_city_all_year_is_no_campaign() -> None:
@@ -65,7 +79,7 @@ def test_a_public_letter_that_circulates_more_in_one_city_all_year_is_no_campaig
     found = local_campaigns(*_arrays(spread + crowd))
     assert found.campaigns == ()
     alone = local_campaigns(*_arrays(crowd))
-    assert [c.letters for c in alone.campaigns] == [8]
+    assert [c.households for c in alone.campaigns] == [8]
 
 
 def test_four_letters_in_one_branch_are_chance_in_a_book_of_many_templates() -> None:
@@ -79,12 +93,12 @@ def test_four_letters_in_one_branch_are_chance_in_a_book_of_many_templates() -> 
 
 
 def test_claims_without_a_branch_or_day_are_never_tested() -> None:
-    groups, days, branches, wrote = _arrays([(0, 400.0 + 2 * k, BRANCHES[3]) for k in range(9)])
+    groups, days, branches, wrote, households = _arrays([(0, 400.0 + 2 * k, BRANCHES[3]) for k in range(9)])
     branches[-9:] = None
-    assert local_campaigns(groups, days, branches, wrote).campaigns == ()
-    groups, days, branches, wrote = _arrays([(0, 400.0 + 2 * k, BRANCHES[3]) for k in range(9)])
+    assert local_campaigns(groups, days, branches, wrote, households).campaigns == ()
+    groups, days, branches, wrote, households = _arrays([(0, 400.0 + 2 * k, BRANCHES[3]) for k in range(9)])
     days[-9:] = np.nan
-    assert local_campaigns(groups, days, branches, wrote).campaigns == ()
+    assert local_campaigns(groups, days, branches, wrote, households).campaigns == ()
 
 
 @pytest.mark.parametrize(("alpha", "cut", "message"), [
@@ -93,9 +107,9 @@ def test_claims_without_a_branch_or_day_are_never_tested() -> None:
     (0.01, 1, "differ in length"),
 ])
 def test_invalid_arguments_are_rejected(alpha: float, cut: int, message: str) -> None:
-    groups, days, branches, wrote = _arrays([])
+    groups, days, branches, wrote, households = _arrays([])
     with pytest.raises(ValueError, match=message):
-        local_campaigns(groups, days[cut:], branches, wrote, alpha=alpha)
+        local_campaigns(groups, days[cut:], branches, wrote, households, alpha=alpha)
 
 
 COACH = ("致{insurer}客户服务中心暨消费者权益保护部：本人{name}，身份证尾号{tail}，于{year}年经贵司业务员{agent}"
@@ -140,7 +154,7 @@ def test_a_coachs_clients_in_one_county_within_weeks_are_one_ring(tmp_path: Path
     assert alerted_claims(result) == [tuple(sorted(ring))]
     alerted = next(r for r in result.rings if r.score >= ALERT_THRESHOLD)
     local = next(e for e in alerted.evidence if e.code == "complaint_template").data["local_campaign"]
-    assert (local["branch"], local["letters"], local["of"]) == (BRANCHES[3], 8, 8)
+    assert (local["branch"], local["households"], local["of"]) == (BRANCHES[3], 8, 8)
 
 
 def test_the_coachs_letter_sent_from_eight_branches_is_no_ring(tmp_path: Path, book: BookBuilder) -> None:
