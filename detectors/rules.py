@@ -844,7 +844,10 @@ class Verdict:
     """Score in [0, 1], level, the ring the reasons point to and the reasons, strongest first.
 
     ``ring_id`` is only ever a ring the run alerted (or investigators confirmed): a group the
-    run scored under the alert threshold is no ring, and a reply naming it would read as one."""
+    run scored under the alert threshold is no ring, and a reply naming it would read as one.
+    It is named only when the verdict itself reaches the alert threshold: a request below it is
+    not taken for the ring's (its reasons still name the ring they point to), as the batch run
+    gives a claim outside its rings no ring."""
 
     claim_id: str
     score: float
@@ -872,8 +875,9 @@ def verdict(claim_id: str, signals: Iterable[Signal]) -> Verdict:
         if s.ring_id:
             ring_weight[s.ring_id] = ring_weight.get(s.ring_id, 0.0) + s.weight
     score = round(1.0 - keep, 4)
-    ring_id = min(ring_weight, key=lambda r: (-ring_weight[r], r)) if ring_weight else None
-    return Verdict(claim_id, score, level_for(score), ring_id, tuple(s.evidence for s in chosen))
+    level = level_for(score)
+    ring_id = min(ring_weight, key=lambda r: (-ring_weight[r], r)) if ring_weight and level != "low" else None
+    return Verdict(claim_id, score, level, ring_id, tuple(s.evidence for s in chosen))
 
 
 # ---------------------------------------------------------------------------- helpers

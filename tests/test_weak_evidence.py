@@ -69,6 +69,22 @@ def test_a_public_letter_a_ring_also_sent_weighs_by_the_rings_share_of_its_copie
     assert "2 of the 10 letters of the book this close are the ring's" in reason.en
 
 
+def test_a_request_below_the_threshold_is_not_taken_for_the_rings() -> None:
+    """An honest copy of the public letter the ring also sent points its reason at the ring and
+    stays low: the verdict names no ring, as the batch run gives a claim outside its rings none.
+    The ring's own edit from a customer who changed phone before, as the book's rings do, reaches
+    the threshold and is the ring's."""
+    index = _index(BOOK, TraitModel(prior=0.1, log_ratios={"complaint_driven": 1.0, "changed_before": 4.0}))
+    honest = ClaimView("N1", DAY, customer_id="N1", letters=(Letter("L1", DAY - 10, _PUBLIC),))
+    low = verdict("N1", claim_signals(honest, index))
+    assert (low.level, low.ring_id) == ("low", None)
+    assert [r.data["ring_id"] for r in low.reasons if r.code == "template_complaint"] == ["R1"]
+    coached = ClaimView("N2", DAY, customer_id="N2", changes=((NodeRef(Label.PHONE, "+8613800000000"), DAY - 10),),
+                        letters=(Letter("L2", DAY - 10, VERSION),))
+    high = verdict("N2", claim_signals(coached, index))
+    assert high.score >= ALERT_THRESHOLD and high.ring_id == "R1"
+
+
 def test_a_letter_only_the_ring_wrote_weighs_in_full() -> None:
     index = _index(_letters([("M1", VERSION), ("M2", VERSION), ("H1", _PUBLIC)]))
     view = ClaimView("N1", DAY, customer_id="N1", letters=(Letter("L1", DAY - 10, VERSION),))
