@@ -77,7 +77,7 @@ _UNTIED_CAP = 0.45
 """The most wording and timing count together (see :data:`_WORDING`), and the most a group
 scores when its requests demand a full refund or give a complaint reason no more often than the
 book's requests do (claim propensity, :func:`detectors.links.claim_propensity`, no higher than the
-book's mean): the trade *is* the full-refund demand on complaint grounds, and a shared representative, account or
+book's mean; a request with an agency's trace on it counts as half a demand, :func:`_agency_traces`): the trade *is* the full-refund demand on complaint grounds, and a shared representative, account or
 address is strong evidence only with it (``../shared/domain.md``: a care home's worker files
 its residents' cash-value requests for years), unless most of its members were paid into a
 private person's account that took unrelated households' refunds within weeks, on requests
@@ -216,30 +216,35 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment], hand_overs: 
     evidence += _hand_over_evidence(ctx, members, hand_overs)
     wording = [p for e, p in evidence if _untied(e)]
     score = noisy_or([p for e, p in evidence if not _untied(e)] + [min(_wording_cap(evidence), noisy_or(wording))])
-    demanding = ctx.propensity[members]
+    # an agency trace counts as one of the two halves of the demand (claim_propensity)
+    traces = _agency_traces(ctx, members)
+    demanding = np.maximum(ctx.propensity[members], 0.5 * traces)
     count = int((demanding > 0).sum())
+    behaviour_zh = "要求全额退还保费、以投诉为由或由中介经手（退保款付给外人、申请前改为本组号码）"
+    behaviour_en = ("demand a full premium refund, give a complaint reason or show an agency's hand (a refund "
+                    "paid to a stranger, a contact switched to a number of the group just before)")
     untied = not any(_ties(e) for e, p in evidence if p > 0)
     if demanding.mean() <= ctx.book_propensity and not _paid_to_a_stranger(ctx, members):
         score = min(score, _UNTIED_CAP)
         evidence.append((Evidence(
             "no_refund_demands",
-            f"本组 {len(members)} 笔退保中 {count} 笔要求全额退还保费或以投诉为由，不比全账册的退保更多："
+            f"本组 {len(members)} 笔退保中 {count} 笔{behaviour_zh}，不比全账册的退保更多："
             f"缺少代理退保的行为，评分至多 {_UNTIED_CAP}",
-            f"{count} of the group's {len(members)} requests demand a full premium refund or give a "
-            "complaint reason, no more than the book's requests do: without the trade's behaviour its "
-            f"ties count at most {_UNTIED_CAP}",
+            f"{count} of the group's {len(members)} requests {behaviour_en}, no more than the book's "
+            f"requests do: without the trade's behaviour its ties count at most {_UNTIED_CAP}",
             {"score_cap": _UNTIED_CAP, "demanding": count, "claims": len(members),
-             "book_propensity": round(ctx.book_propensity, 4)}), 0.0))
+             "agency_traces": int(traces.sum()), "book_propensity": round(ctx.book_propensity, 4)}), 0.0))
     elif untied and 2 * count <= len(members):
         score = min(score, _UNTIED_CAP)
         evidence.append((Evidence(
             "few_refund_demands",
-            f"本组只由措辞和时间相连，{len(members)} 笔退保中仅 {count} 笔要求全额退还保费或以投诉为由："
+            f"本组只由措辞和时间相连，{len(members)} 笔退保中仅 {count} 笔{behaviour_zh}："
             f"没有多数成员的代理退保行为，评分至多 {_UNTIED_CAP}",
             f"The group is tied by nothing but wording and timing, and only {count} of its "
-            f"{len(members)} requests demand a full premium refund or give a complaint reason: "
-            f"without the trade's behaviour on most members it counts at most {_UNTIED_CAP}",
-            {"score_cap": _UNTIED_CAP, "demanding": count, "claims": len(members)}), 0.0))
+            f"{len(members)} requests {behaviour_en}: without the trade's behaviour on most members it "
+            f"counts at most {_UNTIED_CAP}",
+            {"score_cap": _UNTIED_CAP, "demanding": count, "claims": len(members),
+             "agency_traces": int(traces.sum())}), 0.0))
     if untied:
         steady = any(e.data.get("steady", False) for e, _ in evidence)
         cap = round(_wording_cap(evidence), 4)
@@ -488,6 +493,36 @@ def _payout_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence, 
         f"{_count(k, 'claim')} paid to accounts held by someone outside the policyholder's family ({holders})",
         {"count": k, "holders": {h: sorted(c) for h, c in sorted(paid.items())}},
     ), _P_THIRD_PARTY_MAX * _trace_excess(ctx, k, len(members), "third_party") * _driven_ratio(ctx, members))]
+
+
+def _agency_traces(ctx: _Context, members: list[int]) -> np.ndarray:
+    """Per member (claim positions, in order), 1.0 where the request shows the agency's hand on
+    it without the demand, else 0.0: its refund paid into a private third party's account (a
+    person's, not the policyholder's family's), or the customer's contact changed, within the
+    change window before the request, to an identifier another household of the group uses.
+    ``../shared/domain.md`` names both among a ring's traces (the policy's phone changed to the
+    agency's days or weeks before, so the insurer's call-back reaches it; the refund paid to a
+    third party) and says coached members are told to leave the demand out. Requests someone
+    represented never count: a care home's nurse, a village clerk or a relative who files the
+    requests and gives the home's or her own number does so openly (two outside books' rings
+    that switched members to a few numbers and took the cash value were capped at 0.45 without
+    this)."""
+    households: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for m in members:
+        for use in ctx.uses_by_claim.get(m, ()):
+            households[(use.label, use.key)].add(int(ctx.households[m]))
+    window = ctx.params.change_window_days
+    out = np.zeros(len(members))
+    for i, m in enumerate(members):
+        uses = ctx.uses_by_claim.get(m, ())
+        if any(use.kind == REPRESENTATIVE for use in uses):
+            continue
+        out[i] = float(any(
+            (use.kind == PAYOUT_ACCOUNT and use.third_party and not use.company)
+            or (use.kind == CHANGED_TO and ctx.days[m] - use.change_day <= window
+                and len(households[(use.label, use.key)]) >= 2)
+            for use in uses))
+    return out
 
 
 def _paid_to_a_stranger(ctx: _Context, members: list[int]) -> bool:

@@ -1213,3 +1213,52 @@ def test_a_representative_known_by_phone_alone_reads_as_a_phone_in_the_evidence(
     assert f"{runner} (no name given) links 6 unrelated households" in lines["shared_representative"].en
     assert f"{runner}（未留姓名）" in lines["shared_representative"].zh
     assert not any(f"|{runner}" in e.en + e.zh for e in found.evidence)
+
+
+def _switched_to_the_agency(book: BookBuilder, tag: str, phones: tuple[str, str],
+                            rep: tuple[str, str, str] | None = None) -> list[str]:
+    """Six customers of unrelated households, each changing the policy's contact phone to one of
+    ``phones`` days to weeks before a request, within four weeks, with one of them the request's
+    contact (each number four or five customers'), the refund paid into the customer's own
+    account; the first and the fourth demand a full refund, the others take the cash value for an ordinary
+    reason. Thirty honest complainers elsewhere in the book demand full refunds on complaint
+    grounds over two years."""
+    for k in range(30):
+        cust = book.customer(f"{tag}H{k}", f"{SURNAMES[k % len(SURNAMES)]}诉{k}", f"赣州市瑞金市{k}号", _mobile("133", k))
+        book.claim(f"{tag}HC{k}", cust, "A-OK", f"{2023 + k % 2}-{1 + k % 12:02d}-{1 + k % 27:02d}",
+                   full_refund=True, complaint_reason=True, contact=_mobile("133", k))
+    claims = []
+    for k in range(6):
+        changed, requested = f"2024-05-{1 + 5 * k:02d}", f"2024-05-{13 + 3 * k:02d}"
+        name = f"{SURNAMES[k + 20]}{tag}{k}"
+        account = f"62228800000{k:08d}"
+        cust = book.customer(f"{tag}{k}", name, f"赣州市于都县{tag}{k}号", _mobile("138", k), account)
+        book.change(cust, changed, phones[k % 2])
+        claims.append(book.claim(f"{tag}C{k}", cust, "A-OK", requested, full_refund=k % 3 == 0, contact=phones[k // 3],
+                                 account=account, account_name=name, rep=rep))
+    return claims
+
+
+def test_members_told_to_leave_the_demand_out_are_found_by_the_phones_they_switched_to(
+        tmp_path: Path, book: BookBuilder) -> None:
+    """``../shared/domain.md``: coached members are told to give an ordinary reason, and the
+    policy's contact phone is changed to the agency's number days or weeks before the surrender.
+    Four households switched to two numbers, each also another's, in six weeks: the switch is the
+    trade's behaviour where the demand was left out, so the group is not capped (two outside
+    books' camouflaged rings were, at 0.45). A niece who switched her four elderly relatives'
+    phones to her own numbers and files their requests herself is capped as before."""
+    ring = _switched_to_the_agency(book, "SW", ("+8617000110022", "+8617000990033"))
+    result = detect_book(tmp_path / "ring", book)
+    assert alerted_claims(result) == [tuple(ring)]
+    group = next(r for r in result.rings if set(ring) <= set(r.claim_ids))
+    assert "no_refund_demands" not in [e.code for e in group.evidence]
+
+    family = BookBuilder()
+    family.agent("A-OK", name="黄正常")
+    _background(family)
+    niece = ("钟外甥", "360731199001010044", "+8617000110022")
+    relatives = _switched_to_the_agency(family, "SW", ("+8617000110022", "+8617000990033"), rep=niece)
+    result = detect_book(tmp_path / "niece", family)
+    assert alerted_claims(result) == []
+    group = next(r for r in result.rings if set(r.claim_ids) & set(relatives))
+    assert "no_refund_demands" in [e.code for e in group.evidence]
