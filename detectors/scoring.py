@@ -136,6 +136,8 @@ class _Context:
     """Identifiers in an institution's steady use (:data:`detectors.identifiers.STEADY_MIN_CLAIMS`):
     their claims, span in days and the institution's identifier they work for (or ``""``)."""
     stranger_money: frozenset[tuple[str, str]] = frozenset()
+    registered: frozenset[tuple[str, str]] = frozenset()
+    """Identifiers some customer of the book registered as her own (``book.registered``)."""
     """Private persons' accounts paid unrelated households' refunds within weeks (``stranger_money``)."""
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
     claim_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
@@ -160,6 +162,7 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
                    dict(zip(identifiers.index.tolist(), identifiers["suspicion"].astype(float).tolist(), strict=True)),
                    _steady_identifiers(identifiers))
     ctx.stranger_money = frozenset(identifiers.index[identifiers["stranger_money"].to_numpy() > 0].tolist())
+    ctx.registered = frozenset(zip(book.registered["label"].tolist(), book.registered["key"].tolist(), strict=True))
     claims = book.claims
     ctx.claim_ids = claims.index.to_numpy(dtype=object)
     ctx.customer_ids = claims["customer_id"].to_numpy(dtype=object)
@@ -502,8 +505,10 @@ def _agency_traces(ctx: _Context, members: list[int]) -> np.ndarray:
     change window before the request, to an identifier another household of the group uses.
     ``../shared/domain.md`` names both among a ring's traces (the policy's phone changed to the
     agency's days or weeks before, so the insurer's call-back reaches it; the refund paid to a
-    third party) and says coached members are told to leave the demand out. Requests someone
-    represented never count: a care home's nurse, a village clerk or a relative who files the
+    third party) and says coached members are told to leave the demand out. An account or
+    number some customer registered as her own never counts (a daughter who switched her
+    parents' and aunt's phones to hers and took their refunds into her account was alerted at
+    0.61 in a tester's book), nor do requests someone represented: a care home's nurse, a village clerk or a relative who files the
     requests and gives the home's or her own number does so openly (two outside books' rings
     that switched members to a few numbers and took the cash value were capped at 0.45 without
     this)."""
@@ -518,9 +523,10 @@ def _agency_traces(ctx: _Context, members: list[int]) -> np.ndarray:
         if any(use.kind == REPRESENTATIVE for use in uses):
             continue
         out[i] = float(any(
-            (use.kind == PAYOUT_ACCOUNT and use.third_party and not use.company)
-            or (use.kind == CHANGED_TO and ctx.days[m] - use.change_day <= window
-                and len(households[(use.label, use.key)]) >= 2)
+            (use.label, use.key) not in ctx.registered
+            and ((use.kind == PAYOUT_ACCOUNT and use.third_party and not use.company)
+                 or (use.kind == CHANGED_TO and ctx.days[m] - use.change_day <= window
+                     and len(households[(use.label, use.key)]) >= 2))
             for use in uses))
     return out
 
