@@ -137,7 +137,9 @@ class _Context:
     their claims, span in days and the institution's identifier they work for (or ``""``)."""
     stranger_money: frozenset[tuple[str, str]] = frozenset()
     registered: frozenset[tuple[str, str]] = frozenset()
-    """Identifiers some customer of the book registered as her own (``book.registered``)."""
+    """Identifiers some customer registered as her own: in ``book.registered`` for a customer
+    who never changed to it (an export's customer table may show the number a ring switched its
+    members to as theirs)."""
     """Private persons' accounts paid unrelated households' refunds within weeks (``stranger_money``)."""
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
     claim_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
@@ -162,7 +164,7 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
                    dict(zip(identifiers.index.tolist(), identifiers["suspicion"].astype(float).tolist(), strict=True)),
                    _steady_identifiers(identifiers))
     ctx.stranger_money = frozenset(identifiers.index[identifiers["stranger_money"].to_numpy() > 0].tolist())
-    ctx.registered = frozenset(zip(book.registered["label"].tolist(), book.registered["key"].tolist(), strict=True))
+    ctx.registered = _own_identifiers(book)
     claims = book.claims
     ctx.claim_ids = claims.index.to_numpy(dtype=object)
     ctx.customer_ids = claims["customer_id"].to_numpy(dtype=object)
@@ -187,6 +189,19 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
                 str(label), str(key), str(kind), bool(third), bool(company),
                 holder if isinstance(holder, str) else None, float(change)))
     return ctx
+
+
+def _own_identifiers(book: Book) -> frozenset[tuple[str, str]]:
+    """``(label, key)`` of identifiers some customer registered without having changed to it (a
+    ``changed_to`` use of hers, or a phone she took by a dated change: ``taken_day``)."""
+    uses = book.uses
+    took = uses[(uses["kind"] == CHANGED_TO).to_numpy() | uses["taken_day"].notna().to_numpy()] if not uses.empty else uses
+    changed = set(zip(took["customer_id"].tolist(), took["label"].tolist(), took["key"].tolist(), strict=True)) \
+        if not took.empty else set()
+    reg = book.registered
+    return frozenset((label, key) for customer, label, key in zip(
+        reg["customer_id"].tolist(), reg["label"].tolist(), reg["key"].tolist(), strict=True)
+        if (customer, label, key) not in changed)
 
 
 def score_rings(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph,

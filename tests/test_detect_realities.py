@@ -1216,13 +1216,14 @@ def test_a_representative_known_by_phone_alone_reads_as_a_phone_in_the_evidence(
 
 
 def _switched_to_the_agency(book: BookBuilder, tag: str, phones: tuple[str, str],
-                            rep: tuple[str, str, str] | None = None) -> list[str]:
+                            rep: tuple[str, str, str] | None = None, registry_shows_new: bool = False) -> list[str]:
     """Six customers of unrelated households, each changing the policy's contact phone to one of
     ``phones`` days to weeks before a request, within four weeks, with one of them the request's
     contact (each number four or five customers'), the refund paid into the customer's own
     account; the first and the fourth demand a full refund, the others take the cash value for an ordinary
     reason. Thirty honest complainers elsewhere in the book demand full refunds on complaint
-    grounds over two years."""
+    grounds over two years. With ``registry_shows_new`` the customer table gives each customer
+    the number she switched to, as an export taken after the change does."""
     for k in range(30):
         cust = book.customer(f"{tag}H{k}", f"{SURNAMES[k % len(SURNAMES)]}诉{k}", f"赣州市瑞金市{k}号", _mobile("133", k))
         book.claim(f"{tag}HC{k}", cust, "A-OK", f"{2023 + k % 2}-{1 + k % 12:02d}-{1 + k % 27:02d}",
@@ -1232,7 +1233,8 @@ def _switched_to_the_agency(book: BookBuilder, tag: str, phones: tuple[str, str]
         changed, requested = f"2024-05-{1 + 5 * k:02d}", f"2024-05-{13 + 3 * k:02d}"
         name = f"{SURNAMES[k + 20]}{tag}{k}"
         account = f"62228800000{k:08d}"
-        cust = book.customer(f"{tag}{k}", name, f"赣州市于都县{tag}{k}号", _mobile("138", k), account)
+        cust = book.customer(f"{tag}{k}", name, f"赣州市于都县{tag}{k}号",
+                             phones[k % 2] if registry_shows_new else _mobile("138", k), account)
         book.change(cust, changed, phones[k % 2])
         claims.append(book.claim(f"{tag}C{k}", cust, "A-OK", requested, full_refund=k % 3 == 0, contact=phones[k // 3],
                                  account=account, account_name=name, rep=rep))
@@ -1254,6 +1256,11 @@ def test_members_told_to_leave_the_demand_out_are_found_by_the_phones_they_switc
     assert alerted_claims(result) == [tuple(ring)]
     group = next(r for r in result.rings if set(ring) <= set(r.claim_ids))
     assert "no_refund_demands" not in [e.code for e in group.evidence]
+    exported_after = BookBuilder()
+    exported_after.agent("A-OK", name="黄正常")
+    _background(exported_after)
+    ring = _switched_to_the_agency(exported_after, "SW", ("+8617000110022", "+8617000990033"), registry_shows_new=True)
+    assert alerted_claims(detect_book(tmp_path / "exported-after", exported_after)) == [tuple(ring)]
 
     for files in (True, False):
         family = BookBuilder()
