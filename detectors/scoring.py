@@ -355,6 +355,7 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
         if label == "Phone" and key in ctx.book.agent_phones:
             evidence = _agents_phone(evidence, ctx.book, ctx.book.agent_phones[key])
         found.append((_with_other_uses(evidence, kind, item["kinds"], claim_ids), suspicion))
+    found = _one_line_per_representative(found)
     found.sort(key=lambda x: (-x[1], -int(x[0].data["count"]), str(x[0].data["value"])))
     out = found[:_MAX_IDENTIFIER_ITEMS]
     rest = found[_MAX_IDENTIFIER_ITEMS:]
@@ -386,6 +387,33 @@ def _identifier_evidence(ctx: _Context, members: list[int]) -> list[tuple[Eviden
             {"count": len(listed), "identifiers": listed},
         ), _P_WATCHLIST))
     return out
+
+
+def _one_line_per_representative(found: list[tuple[Evidence, float]]) -> list[tuple[Evidence, float]]:
+    """A shared representative's phone said on the representative's line, not as a second
+    identifier: one person acting for the ring's households is one trace, weighed once (the
+    stronger of the two), where a phone of hers given on the same requests read as another
+    person sharing them (a tester read "the representative's phone links 7 households" and
+    "the representative links 7 households" as two people). Only a phone given as the
+    representative's on requests she filed folds in; one given as a contact or on other requests,
+    an agent's own or in an institution's steady use says more and keeps its line."""
+    people = [i for i, (e, _) in enumerate(found) if e.code == f"shared_{REPRESENTATIVE}"]
+    merged = dict(enumerate(found))
+    for i, (phone, weight) in enumerate(found):
+        if phone.code != f"shared_{REPRESENTATIVE_PHONE}" or any(
+                phone.data.get(k) for k in ("other_uses", "agent_id", "steady")):
+            continue
+        claims = set(phone.data["claims"])
+        at = next((j for j in people if claims <= set(merged[j][0].data["claims"])), None)
+        if at is None:
+            continue
+        person, own = merged[at]
+        number = str(phone.data["value"])
+        merged[at] = (Evidence(person.code, f"{person.zh}（代办人电话 {number}）",
+                               f"{person.en} (the representative's phone {number})",
+                               {**person.data, "phone": number}), max(own, weight))
+        del merged[i]
+    return list(merged.values())
 
 
 def _agents_phone(evidence: Evidence, book: Book, agent: str) -> Evidence:

@@ -1275,3 +1275,25 @@ def test_members_told_to_leave_the_demand_out_are_found_by_the_phones_they_switc
         assert alerted_claims(result) == [], files
         group = next(r for r in result.rings if set(r.claim_ids) & set(relatives))
         assert "no_refund_demands" in [e.code for e in group.evidence], files
+
+
+def test_a_representative_and_her_phone_are_one_line_of_evidence(tmp_path: Path, book: BookBuilder) -> None:
+    """The ring's runner files every request with her ID and phone: one person, one line saying
+    both, weighed once (a tester read two lines, "the representative's phone links 6 households"
+    and "the representative links 6 households", as two people). Her phone given as the contact
+    of a request she did not file keeps a line of its own: it says more than her filing."""
+    runner = ("钟代办", "360731198801010055", "+8613911113333")
+    ring = _agency_ring(book, "赣州维权咨询服务有限公司", rep=lambda k: runner)
+    found = next(r for r in detect_book(tmp_path / "filing", book).rings if set(ring) <= set(r.claim_ids))
+    codes = [e.code for e in found.evidence]
+    assert "shared_representative_phone" not in codes
+    person = next(e for e in found.evidence if e.code == "shared_representative")
+    assert person.data["phone"] == runner[2] and f"(the representative's phone {runner[2]})" in person.en
+
+    contact = BookBuilder()
+    contact.agent("A-OK", name="黄正常")
+    _background(contact)
+    ring = _agency_ring(contact, "赣州维权咨询服务有限公司", rep=lambda k: runner if k else None,
+                        contact=lambda k: None if k else runner[2])
+    found = next(r for r in detect_book(tmp_path / "contact", contact).rings if set(ring) <= set(r.claim_ids))
+    assert {"shared_representative", "shared_representative_phone"} <= {e.code for e in found.evidence}
