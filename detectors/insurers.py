@@ -62,12 +62,12 @@ _PHRASES: Mapping[str, tuple[str, str]] = {
                                 "share more identifiers used by unrelated households"),
     "no_shared_ties": ("之间没有共用的联系方式、账户、代办人或地址",
                        "share no contact, account, representative or address"),
-    "no_refund_demands": ("要求全额退还保费或以投诉为由的不比全账册多",
-                          "demand full premium refunds or give complaint reasons no more often "
-                          "than the book's requests"),
-    "few_refund_demands": ("只由措辞和时间相连，且多数不要求全额退还保费、不以投诉为由",
+    "no_refund_demands": ("要求全额退还保费、以投诉为由或由中介经手的不比全账册多",
+                          "demand full premium refunds, give complaint reasons or show an agency's "
+                          "hand no more often than the book's requests"),
+    "few_refund_demands": ("只由措辞和时间相连，且多数不要求全额退还保费、不以投诉为由、无中介经手",
                            "are tied by nothing but wording and timing, and most demand no full "
-                           "premium refund and give no complaint reason"),
+                           "premium refund, give no complaint reason and show no agency's hand"),
 }
 
 

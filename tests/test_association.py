@@ -324,8 +324,8 @@ def test_a_clear_in_a_members_export_stays_a_clear_when_pseudonymized(tmp_path: 
                                "refund on complaint grounds"),
     ("more_shared_identifiers", "14 claims at 3 member insurers share more identifiers used by "
                                 "unrelated households"),
-    ("no_refund_demands", "14 claims at 3 member insurers demand full premium refunds or give "
-                          "complaint reasons no more often than the book's requests"),
+    ("no_refund_demands", "14 claims at 3 member insurers demand full premium refunds, give "
+                          "complaint reasons or show an agency's hand no more often than the book's requests"),
     ("no_shared_ties", "14 claims at 3 member insurers share no contact, account, representative "
                        "or address"),
 ])
