@@ -339,8 +339,10 @@ class ScoreResponse(BaseModel):
     score: float = Field(ge=0, le=1)
     level: Level
     ring_id: str | None = Field(description=(
-        "the ring the reasons point to: only a ring the run alerted or investigators confirmed "
-        "(a group scored under the alert threshold is no ring and is never named here)"))
+        "the ring the reasons point to, when the score reaches the alert threshold (below it a "
+        "reason may still say which ring an identifier belongs to): only a ring the run alerted or "
+        "investigators confirmed (a group scored under the alert threshold is no ring and is never "
+        "named here)"))
     ring_status: CaseStatus | None = Field(description=(
         "the case status of ring_id: a dismissed ring's identifiers no longer count as a "
         "ring's, a confirmed ring's count at least as much as a watchlist hit"))

@@ -476,8 +476,8 @@ def _shared_item(label: str, key: str, kind: str, claims: list[str], households:
             # the holder's own refund into the account is no third party's
             third = len({m for m, u in item["uses"] if u.kind == PAYOUT_ACCOUNT and u.third_party})
             data["third_party"] = third
-            whose = ("并非投保人本人", "not the policyholders") if third == k else \
-                (f"其中 {third} 笔并非投保人本人", f"{third} of them not the policyholder's own")
+            whose = ("并非投保人本人或其家人", "not the policyholders or their families") if third == k else \
+                (f"其中 {third} 笔并非投保人本人或其家人", f"{third} of them not the policyholder's or family's own")
             return Evidence(
                 "shared_payout_account",
                 f"{k} 笔退保款付至同一账户 {key}（户名 {holder}），{whose[0]}",

@@ -1162,7 +1162,7 @@ def test_an_account_holders_own_refund_into_it_is_not_counted_as_a_strangers(tmp
     ring = next(r for r in result.rings if set(claims) <= set(r.claim_ids))
     line = next(e for e in ring.evidence if e.code == "shared_payout_account")
     assert (line.data["count"], line.data["third_party"]) == (3, 2)
-    assert line.en.endswith("held by 林杰, 2 of them not the policyholder's own")
+    assert line.en.endswith("held by 林杰, 2 of them not the policyholder's or family's own")
 
 
 def test_an_honest_copy_of_the_letter_a_ring_sends_word_for_word_does_not_join_it_in_its_weeks(
