@@ -77,8 +77,9 @@ _UNTIED_CAP = 0.45
 """The most wording and timing count together (see :data:`_WORDING`), and the most a group
 scores when its requests demand a full refund or give a complaint reason no more often than the
 book's requests do (claim propensity, :func:`detectors.links.claim_propensity`, no higher than the
-book's mean; a request with an agency's trace on it counts as half a demand, :func:`_agency_traces`): the trade *is* the full-refund demand on complaint grounds, and a shared representative, account or
-address is strong evidence only with it (``../shared/domain.md``: a care home's worker files
+book's mean; a request with an agency's trace on it counts as half a demand,
+:func:`_agency_traces`): the trade *is* the full-refund demand on complaint grounds, and a shared
+representative, account or address is strong evidence only with it (``../shared/domain.md``: a care home's worker files
 its residents' cash-value requests for years), unless most of its members were paid into a
 private person's account that took unrelated households' refunds within weeks, on requests
 nobody represented (:func:`_paid_to_a_stranger`: the money is the trade's behaviour too, where
@@ -88,6 +89,11 @@ timing when half its requests or fewer show that behaviour: an outside book's ho
 wave after one product's dividend cut wrote near-identical letters within weeks and took the
 cash value, while the 18 groups of ring members alerted on wording and timing alone on 23 outside
 books showed it on three quarters of their members or more."""
+
+_BEHAVIOUR_TEXT = ("要求全额退还保费、以投诉为由或由中介经手（退保款付给外人、申请前改为本组号码）",
+                   "demand a full premium refund, give a complaint reason or show an agency's hand (a "
+                   "refund paid to a stranger, a contact switched to a number of the group just before)")
+"""What the no-demand caps count as the trade's behaviour (see :data:`_UNTIED_CAP`)."""
 
 _KIND_TEXT = {
     CONTACT_PHONE: ("联系电话", "contact phone"),
@@ -136,11 +142,9 @@ class _Context:
     """Identifiers in an institution's steady use (:data:`detectors.identifiers.STEADY_MIN_CLAIMS`):
     their claims, span in days and the institution's identifier they work for (or ``""``)."""
     stranger_money: frozenset[tuple[str, str]] = frozenset()
-    registered: frozenset[tuple[str, str]] = frozenset()
-    """Identifiers some customer registered as her own: in ``book.registered`` for a customer
-    who never changed to it (an export's customer table may show the number a ring switched its
-    members to as theirs)."""
     """Private persons' accounts paid unrelated households' refunds within weeks (``stranger_money``)."""
+    own: frozenset[tuple[str, str]] = frozenset()
+    """Identifiers some customer holds as her own (:func:`_own_identifiers`)."""
     uses_by_claim: dict[int, list[_Use]] = field(default_factory=dict)
     claim_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     """The book's claims as plain arrays by position (a ring reads a few rows of each, which
@@ -164,7 +168,7 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
                    dict(zip(identifiers.index.tolist(), identifiers["suspicion"].astype(float).tolist(), strict=True)),
                    _steady_identifiers(identifiers))
     ctx.stranger_money = frozenset(identifiers.index[identifiers["stranger_money"].to_numpy() > 0].tolist())
-    ctx.registered = _own_identifiers(book)
+    ctx.own = _own_identifiers(book)
     claims = book.claims
     ctx.claim_ids = claims.index.to_numpy(dtype=object)
     ctx.customer_ids = claims["customer_id"].to_numpy(dtype=object)
@@ -192,8 +196,11 @@ def _context(book: Book, identifiers: pd.DataFrame, graph: ClaimGraph, params: D
 
 
 def _own_identifiers(book: Book) -> frozenset[tuple[str, str]]:
-    """``(label, key)`` of identifiers some customer registered without having changed to it (a
-    ``changed_to`` use of hers, or a phone she took by a dated change: ``taken_day``)."""
+    """``(label, key)`` of identifiers some customer registered (``book.registered``) without
+    having changed to it (a ``changed_to`` use of hers, or a phone she took by a dated change:
+    ``taken_day``): her own, as a daughter's phone and account are when she helps her parents.
+    An export's customer table may show the number a ring switched its members to as theirs
+    (two outside books' tables do for most changes), so registration alone is not ownership."""
     uses = book.uses
     took = uses[(uses["kind"] == CHANGED_TO).to_numpy() | uses["taken_day"].notna().to_numpy()] if not uses.empty else uses
     changed = set(zip(took["customer_id"].tolist(), took["label"].tolist(), took["key"].tolist(), strict=True)) \
@@ -238,9 +245,7 @@ def _ring(ctx: _Context, core: list[int], joined: list[Attachment], hand_overs: 
     traces = _agency_traces(ctx, members)
     demanding = np.maximum(ctx.propensity[members], 0.5 * traces)
     count = int((demanding > 0).sum())
-    behaviour_zh = "要求全额退还保费、以投诉为由或由中介经手（退保款付给外人、申请前改为本组号码）"
-    behaviour_en = ("demand a full premium refund, give a complaint reason or show an agency's hand (a refund "
-                    "paid to a stranger, a contact switched to a number of the group just before)")
+    behaviour_zh, behaviour_en = _BEHAVIOUR_TEXT
     untied = not any(_ties(e) for e, p in evidence if p > 0)
     if demanding.mean() <= ctx.book_propensity and not _paid_to_a_stranger(ctx, members):
         score = min(score, _UNTIED_CAP)
@@ -551,10 +556,10 @@ def _agency_traces(ctx: _Context, members: list[int]) -> np.ndarray:
     third party) and says coached members are told to leave the demand out. An account or
     number some customer registered as her own never counts (a daughter who switched her
     parents' and aunt's phones to hers and took their refunds into her account was alerted at
-    0.61 in a tester's book), nor do requests someone represented: a care home's nurse, a village clerk or a relative who files the
-    requests and gives the home's or her own number does so openly (two outside books' rings
-    that switched members to a few numbers and took the cash value were capped at 0.45 without
-    this)."""
+    0.61 in a tester's book), nor do requests someone represented: a care home's nurse, a
+    village clerk or a relative who files the requests and gives the home's or her own number
+    does so openly (two outside books' rings that switched members to a few numbers and took the
+    cash value were capped at 0.45 without this)."""
     households: dict[tuple[str, str], set[int]] = defaultdict(set)
     for m in members:
         for use in ctx.uses_by_claim.get(m, ()):
@@ -566,7 +571,7 @@ def _agency_traces(ctx: _Context, members: list[int]) -> np.ndarray:
         if any(use.kind == REPRESENTATIVE for use in uses):
             continue
         out[i] = float(any(
-            (use.label, use.key) not in ctx.registered
+            (use.label, use.key) not in ctx.own
             and ((use.kind == PAYOUT_ACCOUNT and use.third_party and not use.company)
                  or (use.kind == CHANGED_TO and ctx.days[m] - use.change_day <= window
                      and len(households[(use.label, use.key)]) >= 2))
