@@ -700,14 +700,19 @@ def _template_evidence(ctx: _Context, members: list[int]) -> list[tuple[Evidence
     if at >= 0:
         local = ctx.graph.local.campaigns[at]
         first, last = iso_day(local.first_day), iso_day(local.last_day)
-        zh += (f"；{first} 至 {last} 期间寄出此措辞信件的 {local.of} 个家庭中有 {local.households} 个来自{local.branch}，"
+        # which of the group's claims the campaign holds: a member tied in by its letter alone
+        # may have written from elsewhere (a tester read the line as saying it had not)
+        inside = sorted(str(claim_ids[m]) for m in in_group if ctx.graph.local.campaign[m] == at)
+        zh += (f"；{first} 至 {last} 期间寄出此措辞信件的 {local.of} 个家庭中有 {local.households} 个的保单属于"
+               f"{local.branch}（本组 {k} 笔中的 {len(inside)} 笔），"
                f"而该机构通常只占此类信件的 {local.branch_share:.0%}（偶然如此集中的概率 {local.chance:.1g}）："
                "是在一地的集中行动，不是各地传抄的公开信")
         en += (f"; {local.households} of the {local.of} households that sent this wording from {first} to {last} "
-               f"wrote from {local.branch}, whose usual share of such letters is {local.branch_share:.0%} (chance "
-               f"of such crowding {local.chance:.1g}): a campaign in one place, not a public letter copied all "
-               "over the region")
+               f"hold policies of {local.branch} ({len(inside)} of the group's {k} claims), whose usual share "
+               f"of such letters is {local.branch_share:.0%} (chance of such crowding {local.chance:.1g}): a "
+               "campaign in one place, not a public letter copied all over the region")
         data["local_campaign"] = {"branch": local.branch, "households": local.households, "of": local.of,
+                                  "claims": inside,
                                   "branch_share": round(local.branch_share, 4), "chance": float(f"{local.chance:.3g}"),
                                   "first": first, "last": last}
     return [(Evidence("complaint_template", zh, en, data),

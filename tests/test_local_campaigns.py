@@ -155,6 +155,9 @@ def test_a_coachs_clients_in_one_county_within_weeks_are_one_ring(tmp_path: Path
     alerted = next(r for r in result.rings if r.score >= ALERT_THRESHOLD)
     local = next(e for e in alerted.evidence if e.code == "complaint_template").data["local_campaign"]
     assert (local["branch"], local["households"], local["of"]) == (BRANCHES[3], 8, 8)
+    assert local["claims"] == sorted(ring)
+    complaint = next(e for e in alerted.evidence if e.code == "complaint_template")
+    assert f"hold policies of {BRANCHES[3]} (8 of the group's 8 claims)" in complaint.en
 
 
 def test_the_coachs_letter_sent_from_eight_branches_is_no_ring(tmp_path: Path, book: BookBuilder) -> None:
