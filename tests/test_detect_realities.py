@@ -1220,9 +1220,9 @@ def _switched_to_the_agency(book: BookBuilder, tag: str, phones: tuple[str, str]
     """Six customers of unrelated households, each changing the policy's contact phone to one of
     ``phones`` days to weeks before a request, within four weeks, with one of them the request's
     contact (each number four or five customers'), the refund paid into the customer's own
-    account; the first and the fourth demand a full refund, the others take the cash value for an ordinary
-    reason. Thirty honest complainers elsewhere in the book demand full refunds on complaint
-    grounds over two years. With ``registry_shows_new`` the customer table gives each customer
+    account; the first and the fourth demand a full refund, the others take the cash value for
+    an ordinary reason. Thirty honest complainers elsewhere in the book demand full refunds on
+    complaint grounds over two years. With ``registry_shows_new`` the customer table gives each customer
     the number she switched to, as an export taken after the change does."""
     for k in range(30):
         cust = book.customer(f"{tag}H{k}", f"{SURNAMES[k % len(SURNAMES)]}诉{k}", f"赣州市瑞金市{k}号", _mobile("133", k))
@@ -1245,8 +1245,8 @@ def test_members_told_to_leave_the_demand_out_are_found_by_the_phones_they_switc
         tmp_path: Path, book: BookBuilder) -> None:
     """``../shared/domain.md``: coached members are told to give an ordinary reason, and the
     policy's contact phone is changed to the agency's number days or weeks before the surrender.
-    Four households switched to two numbers, each also another's, in six weeks: the switch is the
-    trade's behaviour where the demand was left out, so the group is not capped (two outside
+    Six households switched to two numbers, each also another's, within four weeks, two of them
+    demanding: the switch is the trade's behaviour where the demand was left out, so the group is not capped (two outside
     books' camouflaged rings were, at 0.45). A niece who switched her elderly relatives' phones
     to her own numbers is capped as before, whether she files their requests herself or the
     numbers are hers and her husband's, registered as their own in the book (a tester's daughter
